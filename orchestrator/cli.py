@@ -1,0 +1,81 @@
+"""The `orchestrator` command line: thin wrappers that call into the packages."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from orchestrator.errors import StartupError
+from orchestrator.settings import Settings, get_settings
+
+app = typer.Typer(
+    name="orchestrator",
+    help="Kestrel customer-support orchestrator.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+err = Console(stderr=True, soft_wrap=True)
+out = Console()
+
+
+def _settings() -> Settings:
+    return get_settings()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Upgrade the database schema (default: to the newest revision)."""
+    from orchestrator import database, db_url
+    from orchestrator.data_dir import ensure_writable
+
+    settings = _settings()
+    ensure_writable(settings.data_dir)
+    url = db_url.parse(settings.resolved_database_url)
+    database.upgrade(url, revision)
+    out.print(f"database at {db_url.describe(url)} is at revision {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="e.g. -1 or base")]) -> None:
+    """Downgrade the database schema to REVISION."""
+    from orchestrator import database, db_url
+
+    url = db_url.parse(_settings().resolved_database_url)
+    database.downgrade(url, revision)
+    out.print(f"database at {db_url.describe(url)} downgraded to {revision}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default from settings)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings)")] = None,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1,
+) -> None:
+    """Serve the HTTP and WebSocket API."""
+    from api.serve import run
+
+    settings = _settings()
+    run(settings, host or settings.host, port or settings.port, workers)
+
+
+def main() -> None:
+    """Entry point: configuration and environment problems end in one line and exit code 2."""
+    try:
+        app()
+    except StartupError as exc:
+        err.print(f"[bold red]error:[/] {exc.problem}.\n  fix: {exc.fix}", highlight=False)
+        sys.exit(2)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        err.print(f"[bold red]error:[/] invalid configuration: {problems}", highlight=False)
+        sys.exit(2)

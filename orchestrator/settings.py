@@ -1,0 +1,136 @@
+"""The one configuration object: environment variables and `.env`, validated once."""
+
+from __future__ import annotations
+
+from datetime import time
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+PLACEHOLDER_SECRETS = frozenset({"changethis", "changeme", "secret", "jwt-secret", "dev"})
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    environment: Environment = Environment.development
+    data_dir: Path = Field(
+        default=Path("data"), validation_alias=AliasChoices("ORCHESTRATOR_DATA_DIR", "data_dir")
+    )
+    database_url: str | None = None
+    chroma_url: str | None = None
+    chroma_collection: str = "knowledge_base"
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = 30.0
+    llm_max_retries: int = 2
+
+    jwt_secret: SecretStr | None = None
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"]
+    )
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # Service centre: opening hours per ISO weekday (1 = Monday); a missing day is closed.
+    service_bays: int = 2
+    free_cancellation_hours: int = 24
+    service_timezone: str = "UTC"
+    opening_hours: dict[int, tuple[time, time]] = Field(
+        default_factory=lambda: {
+            1: (time(8), time(18)),
+            2: (time(8), time(18)),
+            3: (time(8), time(18)),
+            4: (time(8), time(18)),
+            5: (time(8), time(18)),
+            6: (time(9), time(13)),
+        }
+    )
+
+    # Chat limits.
+    max_message_chars: int = 4000
+    max_frame_bytes: int = 64 * 1024
+    rate_limit_messages: int = 20
+    rate_limit_window_s: float = 60.0
+    turn_timeout_s: float = 60.0
+    ws_ping_interval_s: float = 20.0
+    ws_idle_timeout_s: float = 300.0
+
+    # Routing and retrieval.
+    router_llm_threshold: float = 0.55
+    retrieval_top_k: int = 4
+    retrieval_min_score: float = 0.2
+    handoff_confidence_threshold: float = 0.35
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            stripped = value.strip()
+            if stripped.startswith("["):
+                import json
+
+                return json.loads(stripped)
+            return [part.strip() for part in stripped.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_in_production(self) -> Settings:
+        if self.environment is Environment.production:
+            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+            if len(secret) < MIN_SECRET_LENGTH or secret.lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    "JWT_SECRET must be set to a random value of at least "
+                    f"{MIN_SECRET_LENGTH} characters in production "
+                    "(generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+        return self
+
+    @property
+    def answer_mode(self) -> Literal["llm", "offline"]:
+        """`llm` when an OpenAI-compatible endpoint is configured, else the offline answerer."""
+        return "llm" if self.openai_api_key else "offline"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "orchestrator.sqlite3"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def secret_path(self) -> Path:
+        return self.data_dir / "jwt_secret"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The async SQLAlchemy URL in use: DATABASE_URL, or SQLite in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.sqlite_path.resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -28,6 +28,7 @@ install: $(INSTALLED)
 
 run: install
 	$(BIN)/orchestrator db upgrade
+	$(BIN)/orchestrator ingest knowledge_base --if-empty
 	$(BIN)/orchestrator serve
 
 lint: install

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -64,6 +65,28 @@ def serve(
 
     settings = _settings()
     run(settings, host or settings.host, port or settings.port, workers)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest")],
+    reset: Annotated[bool, typer.Option(help="Drop the collection and rebuild it")] = False,
+    prune: Annotated[
+        bool, typer.Option(help="Remove chunks of files no longer under PATH")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option(help="Report what would change; write nothing")] = False,
+    if_empty: Annotated[bool, typer.Option(help="Only ingest when the store is empty")] = False,
+) -> None:
+    """Ingest Markdown, text, HTML and PDF documents into the knowledge base."""
+    from rag.ingest_command import run_ingest
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise StartupError(f"no such file or folder: {', '.join(missing)}", "Check the PATH given")
+    code = run_ingest(
+        _settings(), paths, reset=reset, prune=prune, dry_run=dry_run, if_empty=if_empty
+    )
+    raise typer.Exit(code)
 
 
 def main() -> None:

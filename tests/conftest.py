@@ -37,3 +37,41 @@ async def engine(db_url: URL) -> AsyncIterator[AsyncEngine]:
     engine = database.create_engine(db_url)
     yield engine
     await engine.dispose()
+
+
+REPO = Path(__file__).resolve().parent.parent
+KNOWLEDGE_BASE = REPO / "knowledge_base"
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    """The real default embedding model, loaded once for the whole run."""
+    from rag.embeddings import load_embedder
+
+    return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def kb_settings(tmp_path_factory: pytest.TempPathFactory, embedder):  # type: ignore[no-untyped-def]
+    """Settings whose data dir holds the sample knowledge base, ingested once per run."""
+    from orchestrator.settings import Settings
+    from rag.ingest import ingest
+    from rag.store import open_store
+
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("kb-data"),
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    report = ingest(
+        [KNOWLEDGE_BASE], open_store(settings), lambda: embedder, embedding_model=embedder.name
+    )
+    assert not report.failed, report.failed
+    return settings
+
+
+@pytest.fixture(scope="session")
+def retriever(kb_settings, embedder):  # type: ignore[no-untyped-def]
+    from rag.retriever import Retriever
+    from rag.store import open_store
+
+    return Retriever(open_store(kb_settings), embedder)

@@ -1,0 +1,91 @@
+"""The lexical signal: BM25 over chunk text, with tokens that keep codes like CHG-031 whole."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+from numpy.typing import NDArray
+
+TOKEN = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
+# Diagnostic trouble codes (P0A80, U0100), service codes (CHG-031, INF-204), variant names.
+IDENTIFIER = re.compile(r"\b(?:[PBCU][0-9][0-9A-F]{3}|[A-Z]{2,5}-\d{2,4})\b", re.IGNORECASE)
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "that",
+        "the",
+        "their",
+        "there",
+        "this",
+        "to",
+        "was",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
+)
+
+
+def tokenize(text: str) -> list[str]:
+    return [t for t in TOKEN.findall(text.lower()) if t not in STOPWORDS]
+
+
+def identifiers(text: str) -> list[str]:
+    """Exact identifiers named in a text, upper-cased (P0A80, CHG-031)."""
+    return sorted({match.upper() for match in IDENTIFIER.findall(text)})
+
+
+class LexicalIndex:
+    """BM25 scores for every chunk at once, so filters can be applied as a mask."""
+
+    def __init__(self, documents: Sequence[str]) -> None:
+        self.size = len(documents)
+        self._bm25 = bm25s.BM25()
+        if documents:
+            corpus = [tokenize(d) or ["_empty_"] for d in documents]
+            self._bm25.index(corpus, show_progress=False)
+
+    def scores(self, query: str) -> NDArray[np.float32]:
+        tokens = tokenize(query)
+        if not self.size or not tokens:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)

@@ -1,0 +1,91 @@
+"""The chunker keeps headings, tables and front matter together as a reader would."""
+
+from __future__ import annotations
+
+from rag.chunking import chunk_markdown, split_front_matter
+
+COMPARISON = """# Model comparison
+
+Intro paragraph about the range.
+
+## Performance
+
+| Figure | Aster Performance | Ridge Hybrid | Sable 2.0T GT |
+|---|---|---|---|
+{rows}
+"""
+
+
+def test_a_table_row_never_loses_its_header() -> None:
+    rows = "\n".join(f"| Figure {i} | {i} kW | {i + 1} kW | {i + 2} kW |" for i in range(60))
+    rows += "\n| Combined power | 310 kW | 210 kW | 150 kW |"
+    chunks = chunk_markdown(COMPARISON.format(rows=rows), max_chars=400)
+    table_chunks = [c for c in chunks if "| Figure |" in c.text or "kW" in c.text]
+    assert len(table_chunks) > 3
+    for chunk in table_chunks:
+        lines = chunk.text.splitlines()
+        assert lines[0] == "| Figure | Aster Performance | Ridge Hybrid | Sable 2.0T GT |"
+        assert lines[1] == "|---|---|---|---|"
+        assert len(chunk.text) <= 400
+    (power,) = [c for c in chunks if "Combined power" in c.text]
+    assert "Aster Performance" in power.text
+    assert power.heading_path == ("Model comparison", "Performance")
+
+
+def test_nested_headings_give_each_chunk_its_path() -> None:
+    body = (
+        "# Ridge\n\nIntro.\n\n## Towing\n\nTows 2,500 kg.\n\n"
+        "### Tow Pack\n\nTows 3,500 kg.\n\n## Payload\n\n960 kg.\n"
+    )
+    chunks = chunk_markdown(body)
+    paths = {c.text: c.heading_path for c in chunks}
+    assert paths["Intro."] == ("Ridge",)
+    assert paths["Tows 2,500 kg."] == ("Ridge", "Towing")
+    assert paths["Tows 3,500 kg."] == ("Ridge", "Towing", "Tow Pack")
+    assert paths["960 kg."] == ("Ridge", "Payload")
+    assert chunks[2].heading == "Ridge > Towing > Tow Pack"
+
+
+def test_a_long_section_is_split_at_sentences_within_the_limit() -> None:
+    sentence = "The Aster charges from 10 to 80 percent in about thirty minutes at a fast charger. "
+    body = "## Charging\n\n" + sentence * 40
+    chunks = chunk_markdown(body, max_chars=300)
+    assert len(chunks) > 5
+    assert all(len(c.text) <= 300 for c in chunks)
+    assert all(c.text.endswith(".") for c in chunks)
+    assert all(c.heading_path == ("Charging",) for c in chunks)
+
+
+def test_a_long_list_is_split_between_items() -> None:
+    items = "\n".join(f"- Item {i}: check the part and replace it when worn out" for i in range(40))
+    chunks = chunk_markdown(f"## Checklist\n\n{items}\n", max_chars=300)
+    assert len(chunks) > 3
+    for chunk in chunks:
+        assert all(line.startswith("- Item") for line in chunk.text.splitlines())
+
+
+def test_short_blocks_of_one_section_are_packed_together() -> None:
+    chunks = chunk_markdown(
+        "## Hours\n\nMonday to Friday.\n\nSaturday morning.\n\n- Closed Sunday\n"
+    )
+    assert len(chunks) == 1
+    assert "Saturday morning." in chunks[0].text and "- Closed Sunday" in chunks[0].text
+
+
+def test_a_heading_inside_a_code_fence_is_not_a_heading() -> None:
+    chunks = chunk_markdown("## Reset\n\n```\n# not a heading\nreset --all\n```\n")
+    assert [c.heading_path for c in chunks] == [("Reset",)]
+    assert "# not a heading" in chunks[0].text
+
+
+def test_front_matter_is_parsed_and_removed() -> None:
+    front = split_front_matter("---\ntitle: Kestrel Aster\ndomain: specs\n---\n# Body\n")
+    assert front.fields == {"title": "Kestrel Aster", "domain": "specs"}
+    assert front.body == "# Body\n"
+
+
+def test_malformed_front_matter_stays_in_the_body() -> None:
+    text = "---\ntitle: [unclosed\n---\nBody\n"
+    front = split_front_matter(text)
+    assert front.fields == {}
+    assert front.body == text

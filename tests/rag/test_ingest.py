@@ -1,0 +1,162 @@
+"""Ingestion is idempotent, replaces changed documents, prunes, and reports failures."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from orchestrator.settings import Settings
+from rag.embeddings import SentenceTransformerEmbedder, Vectors
+from rag.ingest import ingest
+from rag.store import EmbeddingModelMismatch, KnowledgeStore, open_store
+from tests.conftest import REPO
+
+
+class CountingEmbedder:
+    """The real model, counting every text it is asked to embed."""
+
+    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.texts = 0
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        self.texts += len(texts)
+        return self.inner.encode(texts)
+
+
+def _tree(root: Path) -> Path:
+    (root / "specs").mkdir(parents=True)
+    (root / "troubleshooting").mkdir()
+    (root / "specs" / "aster.md").write_text(
+        "---\ntitle: Aster\n---\n# Aster\n\n## Range\n\nThe Aster goes 430 km.\n\n"
+        "## Power\n\nThe Aster makes 170 kW.\n"
+    )
+    (root / "troubleshooting" / "codes.md").write_text(
+        "# Codes\n\n## P0A80\n\nReplace the hybrid battery pack.\n"
+    )
+    return root
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> KnowledgeStore:
+    return open_store(Settings(data_dir=tmp_path / "data", _env_file=None))  # type: ignore[call-arg]
+
+
+def _ingest(root: Path, store: KnowledgeStore, counter: CountingEmbedder, **options: bool):  # type: ignore[no-untyped-def]
+    return ingest([root], store, lambda: counter, embedding_model=counter.name, **options)
+
+
+def test_a_second_ingest_of_the_same_tree_embeds_nothing(
+    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+) -> None:
+    root = _tree(tmp_path / "kb")
+    counter = CountingEmbedder(embedder)
+    first = _ingest(root, store, counter)
+    assert (first.added, first.unchanged, first.failed) == (2, 0, [])
+    embedded_first = counter.texts
+    assert embedded_first == first.chunks_embedded == store.count() == 3
+
+    second = _ingest(root, store, counter)
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 2)
+    assert counter.texts == embedded_first
+    assert second.chunks_embedded == 0
+
+
+def test_a_changed_document_replaces_its_chunks_and_embeds_only_new_ones(
+    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+) -> None:
+    root = _tree(tmp_path / "kb")
+    counter = CountingEmbedder(embedder)
+    _ingest(root, store, counter)
+    before = counter.texts
+    (root / "specs" / "aster.md").write_text(
+        "---\ntitle: Aster\n---\n# Aster\n\n## Range\n\nThe Aster goes 430 km.\n\n"
+        "## Power\n\nThe Aster now makes 180 kW.\n"
+    )
+    report = _ingest(root, store, counter)
+    assert (report.updated, report.unchanged) == (1, 1)
+    assert counter.texts - before == 1  # only the changed section
+    documents = store.snapshot()[1]
+    assert any("180 kW" in d for d in documents)
+    assert not any("170 kW" in d for d in documents)
+    assert store.count() == 3
+
+
+def test_prune_removes_chunks_of_deleted_files_only_when_asked(
+    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+) -> None:
+    root = _tree(tmp_path / "kb")
+    counter = CountingEmbedder(embedder)
+    _ingest(root, store, counter)
+    (root / "troubleshooting" / "codes.md").unlink()
+    assert _ingest(root, store, counter).removed == 0
+    assert store.count() == 3
+    report = _ingest(root, store, counter, prune=True)
+    assert report.removed == 1
+    assert store.count() == 2
+
+
+def test_dry_run_reports_without_writing(
+    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+) -> None:
+    counter = CountingEmbedder(embedder)
+    report = _ingest(_tree(tmp_path / "kb"), store, counter, dry_run=True)
+    assert (report.added, report.chunks_embedded) == (2, 3)
+    assert counter.texts == 0
+    assert store.count() == 0
+
+
+def test_a_different_model_is_refused_with_a_way_out(
+    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+) -> None:
+    root = _tree(tmp_path / "kb")
+    _ingest(root, store, CountingEmbedder(embedder))
+    with pytest.raises(EmbeddingModelMismatch, match="--reset"):
+        ingest([root], store, lambda: embedder, embedding_model="other/model")
+    with pytest.raises(EmbeddingModelMismatch, match="re-ingest"):
+        store.check_model("other/model")
+
+
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ORCHESTRATOR_DATA_DIR": str(tmp_path / "data")}
+    return subprocess.run(
+        [sys.executable, "-m", "orchestrator", "ingest", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_the_command_skips_a_corrupt_file_goes_on_and_exits_non_zero(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "kb")
+    (root / "specs" / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    result = _cli(tmp_path, str(root))
+    assert result.returncode == 1
+    assert "failed specs/broken.pdf" in result.stderr
+    assert "added 2, updated 0, unchanged 0, removed 0, failed 1" in result.stdout
+
+    refused = subprocess.run(
+        [sys.executable, "-m", "orchestrator", "ingest", str(root)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ORCHESTRATOR_DATA_DIR": str(tmp_path / "data"),
+             "EMBEDDING_MODEL": "some/other-model"},
+        cwd=REPO,
+        timeout=300,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "--reset" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -1,0 +1,1 @@
+"""The maintenance specialist: service knowledge and workshop appointments."""

@@ -1,0 +1,718 @@
+"""A real OpenAI Chat Completions server on loopback, for tests and benchmarks.
+
+`FakeOpenAI` runs uvicorn + Starlette in a background thread (its own event loop) bound to
+127.0.0.1 on a free port, and speaks enough of OpenAI's HTTP protocol for the real `openai`
+SDK and `langchain_openai.ChatOpenAI` to talk to it unmodified:
+
+    with FakeOpenAI() as llm:
+        llm.script(Reply("Hello!"), Fail(429, retry_after=0.05), Reply(tool_calls=[...]))
+        model = ChatOpenAI(base_url=llm.base_url, api_key="sk-test", model="test-model")
+        ...
+        assert llm.requests[0]["messages"][-1]["content"] == "Hi"
+
+Each `POST /v1/chat/completions` consumes one scripted response; when the script is empty,
+`llm.default(request_json)` decides (by default: echo the last user message, or
+`answer_tokens` synthetic words).  `first_token_delay_s` and `tokens_per_s` pace every
+answer, so the server doubles as an LLM simulator for benchmarks:
+
+    python -m tests.utils.fake_openai --port 8090 --tokens-per-s 30 --answer-tokens 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+__all__ = [
+    "CutOff",
+    "Fail",
+    "FakeOpenAI",
+    "MalformedToolCall",
+    "Reply",
+    "Responder",
+    "Scripted",
+    "Stall",
+    "tokenize",
+]
+
+
+# --------------------------------------------------------------------------- responses
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A normal answer: text, tool calls, or both (text is streamed first).
+
+    Each tool call is `{"name": str, "arguments": dict | str, "id": str (optional)}`; a
+    string `arguments` is sent verbatim (so it may be invalid JSON).  `finish_reason`
+    overrides the natural one ("stop", or "tool_calls" when there are tool calls).
+    """
+
+    text: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    finish_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Fail:
+    """An HTTP error with an OpenAI-style JSON body (`body` replaces the default one).
+
+    `retry_after` (seconds) is sent as `Retry-After` and `retry-after-ms`.  The openai SDK
+    only honours it when 0 < retry_after <= 120, otherwise it uses its own backoff.
+    """
+
+    status: int
+    body: dict[str, Any] | None = None
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Stall:
+    """Accept the request and send nothing (not even headers) for `seconds`.
+
+    Afterwards answer with `then`, or with the default responder.
+    """
+
+    seconds: float
+    then: Reply | Fail | CutOff | MalformedToolCall | None = None
+
+
+@dataclass(frozen=True)
+class CutOff:
+    """Send the first `after_tokens` tokens of `text`, then drop the connection.
+
+    No final chunk, no `[DONE]`, no terminating HTTP chunk: the client sees an incomplete
+    chunked response.  A non-streaming request gets half a JSON body, then the drop.
+    """
+
+    text: str
+    after_tokens: int
+
+
+@dataclass(frozen=True)
+class MalformedToolCall:
+    """A tool call whose arguments are `raw_arguments` verbatim (not valid JSON)."""
+
+    name: str
+    raw_arguments: str
+
+
+Scripted: TypeAlias = Reply | Fail | Stall | CutOff | MalformedToolCall
+Responder: TypeAlias = Callable[[dict[str, Any]], Scripted]
+
+_TOKEN = re.compile(r"\S+\s*")
+_FRAGMENT = re.compile(r"\w+\W*|\W+")
+
+
+def tokenize(text: str) -> list[str]:
+    """Whitespace-preserving word pieces: `"".join(tokenize(t)) == t`."""
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return [text] if text else []
+    lead = len(text) - len(text.lstrip())
+    if lead:
+        tokens[0] = text[:lead] + tokens[0]
+    return tokens
+
+
+def _fragments(arguments: str) -> list[str]:
+    """Split tool-call arguments into several pieces, as OpenAI streams them."""
+    return _FRAGMENT.findall(arguments) or [arguments]
+
+
+def _error_body(status: int, message: str | None = None) -> dict[str, Any]:
+    kinds: dict[int, tuple[str, str, str | None]] = {
+        400: ("Invalid request.", "invalid_request_error", None),
+        401: (
+            "Incorrect API key provided. You can find your API key at "
+            "https://platform.openai.com/account/api-keys.",
+            "invalid_request_error",
+            "invalid_api_key",
+        ),
+        403: ("You are not allowed to sample from this model.", "invalid_request_error", None),
+        404: ("The requested resource does not exist.", "invalid_request_error", None),
+        429: (
+            "Rate limit reached for requests. Please try again later.",
+            "requests",
+            "rate_limit_exceeded",
+        ),
+        500: (
+            "The server had an error while processing your request. Sorry about that!",
+            "server_error",
+            None,
+        ),
+        503: (
+            "The engine is currently overloaded, please try again later.",
+            "server_error",
+            None,
+        ),
+    }
+    default_message, kind, code = kinds.get(status, (f"HTTP {status}", "api_error", None))
+    return {
+        "error": {"message": message or default_message, "type": kind, "param": None, "code": code}
+    }
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            str(part.get("text", "")) for part in content if isinstance(part, dict)
+        ).strip()
+    return ""
+
+
+def _count_tokens(value: Any) -> int:
+    if isinstance(value, str):
+        return len(tokenize(value))
+    if isinstance(value, dict):
+        return sum(_count_tokens(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_count_tokens(v) for v in value)
+    return 0
+
+
+def _format_seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+# --------------------------------------------------------------------------- plumbing
+
+
+class _Abort(Exception):
+    """Raised inside a response to make uvicorn drop the connection."""
+
+
+def _only_aborts(exc: BaseException | None) -> bool:
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_only_aborts(e) for e in exc.exceptions)
+    return isinstance(exc, _Abort)
+
+
+class _QuietAborts(logging.Filter):
+    """Keep uvicorn from logging the deliberate connection drops as app errors."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and _only_aborts(record.exc_info[1]))
+
+
+_QUIET_ABORTS = _QuietAborts()
+
+
+class _Pacer:
+    """Schedules token k at start + first_token_delay_s + k / tokens_per_s."""
+
+    def __init__(self, owner: FakeOpenAI) -> None:
+        self._owner = owner
+        self._start = time.monotonic()
+        self._first = max(0.0, owner.first_token_delay_s)
+        self._rate = owner.tokens_per_s
+        self._count = 0
+
+    async def token(self, n: int = 1) -> None:
+        """Wait until `n` more tokens are due (raises `_Abort` when the server stops)."""
+        self._count += n
+        offset = self._first
+        if self._rate:
+            offset += (self._count - 1) / self._rate
+        delay = self._start + offset - time.monotonic()
+        if delay > 0 and await self._owner._sleep(delay):
+            raise _Abort("server stopping")
+
+
+# --------------------------------------------------------------------------- server
+
+
+class FakeOpenAI:
+    """An OpenAI Chat Completions server on loopback; start/stop it with `with`."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        model: str = "test-model",
+        first_token_delay_s: float = 0.0,
+        tokens_per_s: float | None = None,
+        answer_tokens: int | None = None,
+        require_key: str | None = None,
+        default: Responder | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.model = model
+        self.first_token_delay_s = first_token_delay_s
+        self.tokens_per_s = tokens_per_s
+        self.answer_tokens = answer_tokens
+        self.require_key = require_key
+        self.default: Responder = default or self.echo
+        self._lock = threading.Lock()
+        self._queue: deque[Scripted | Responder | str] = deque()
+        self._requests: list[dict[str, Any]] = []
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closing: asyncio.Event | None = None
+        self.app = Starlette(
+            routes=[
+                Route("/v1/chat/completions", self._chat_completions, methods=["POST"]),
+                Route("/v1/models", self._list_models, methods=["GET"]),
+                Route("/v1/models/{model_id:path}", self._get_model, methods=["GET"]),
+            ],
+            exception_handlers={HTTPException: self._http_error},
+            lifespan=self._lifespan,
+        )
+
+    # ----------------------------------------------------------------- public API
+
+    @property
+    def url(self) -> str:
+        """`http://127.0.0.1:PORT` (no path)."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """What OpenAI clients take as `base_url`: `http://127.0.0.1:PORT/v1`."""
+        return f"{self.url}/v1"
+
+    def script(self, *responses: Scripted | Responder | str) -> None:
+        """Queue responses, one per chat request, in order.
+
+        Besides the response dataclasses, an entry may be a plain string (`Reply(text)`)
+        or a callable taking the request JSON and returning a response.
+        """
+        with self._lock:
+            self._queue.extend(responses)
+
+    @property
+    def pending(self) -> int:
+        """How many scripted responses are still queued."""
+        with self._lock:
+            return len(self._queue)
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """A snapshot of every chat-completion request body received, oldest first."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def last_request(self) -> dict[str, Any]:
+        with self._lock:
+            if not self._requests:
+                raise LookupError("the fake OpenAI server has received no request")
+            return self._requests[-1]
+
+    def reset(self) -> None:
+        """Forget queued responses and recorded requests."""
+        with self._lock:
+            self._queue.clear()
+            self._requests.clear()
+
+    def echo(self, request: dict[str, Any]) -> Reply:
+        """The default responder: `answer_tokens` words, or an echo of the last user turn."""
+        if self.answer_tokens is not None:
+            return Reply(" ".join(f"word{i}" for i in range(self.answer_tokens)))
+        for message in reversed(request.get("messages") or []):
+            if isinstance(message, dict) and message.get("role") == "user":
+                said = " ".join(_text_of(message.get("content")).split())
+                if said:
+                    if len(said) > 200:
+                        said = said[:200].rstrip() + "…"
+                    return Reply(f'You said: "{said}".')
+        return Reply("Hello from the fake OpenAI server.")
+
+    def start(self) -> FakeOpenAI:
+        if self._thread is not None:
+            raise RuntimeError("the fake OpenAI server is already running")
+        logging.getLogger("uvicorn.error").addFilter(_QUIET_ABORTS)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            if self.port:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            raise
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            log_config=None,
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+            timeout_keep_alive=30,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run,
+            kwargs={"sockets": [sock]},
+            name=f"fake-openai:{self.port}",
+            daemon=True,
+        )
+        self._socket, self._server, self._thread = sock, server, thread
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the fake OpenAI server did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving: in-flight delays end at once, then uvicorn shuts down."""
+        server, thread, sock = self._server, self._thread, self._socket
+        if server is None or thread is None:
+            return
+        loop, closing = self._loop, self._closing
+        if loop is not None and closing is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is already closed
+                loop.call_soon_threadsafe(closing.set)
+        server.should_exit = True
+        thread.join(timeout=10)
+        if thread.is_alive():
+            server.force_exit = True
+            thread.join(timeout=5)
+        if sock is not None:
+            sock.close()
+        self._server = self._thread = self._socket = None
+        self._loop = self._closing = None
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self._thread is not None else "stopped"
+        return f"<FakeOpenAI {self.base_url} {state}>"
+
+    # ----------------------------------------------------------------- internals
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        self._loop = asyncio.get_running_loop()
+        self._closing = asyncio.Event()
+        yield
+
+    async def _sleep(self, seconds: float) -> bool:
+        """Sleep; True when cut short because the server is stopping."""
+        closing = self._closing
+        if closing is None:
+            await asyncio.sleep(seconds)
+            return False
+        if closing.is_set():
+            return True
+        try:
+            async with asyncio.timeout(seconds):
+                await closing.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    def _next(self, request: dict[str, Any]) -> Scripted:
+        with self._lock:
+            item = self._queue.popleft() if self._queue else self.default
+        if isinstance(item, str):
+            return Reply(item)
+        if callable(item):
+            return item(request)
+        return item
+
+    @staticmethod
+    def _headers(extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {"x-request-id": f"req_{uuid.uuid4().hex}", **(extra or {})}
+
+    async def _http_error(self, _request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        return JSONResponse(_error_body(status, str(getattr(exc, "detail", "") or "")), status)
+
+    async def _list_models(self, _request: Request) -> Response:
+        return JSONResponse({"object": "list", "data": [self._model_card(self.model)]})
+
+    async def _get_model(self, request: Request) -> Response:
+        return JSONResponse(self._model_card(request.path_params["model_id"]))
+
+    @staticmethod
+    def _model_card(model_id: str) -> dict[str, Any]:
+        return {"id": model_id, "object": "model", "created": 1700000000, "owned_by": "fake"}
+
+    def _fail(self, fail: Fail) -> Response:
+        headers = {}
+        if fail.retry_after is not None:
+            headers["retry-after"] = _format_seconds(fail.retry_after)
+            headers["retry-after-ms"] = _format_seconds(fail.retry_after * 1000)
+        body = fail.body if fail.body is not None else _error_body(fail.status)
+        return JSONResponse(body, fail.status, headers=self._headers(headers))
+
+    async def _chat_completions(self, request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return self._fail(Fail(400, _error_body(400, "The request body is not valid JSON.")))
+        if not isinstance(body, dict):
+            return self._fail(Fail(400, _error_body(400, "The request body must be an object.")))
+        with self._lock:
+            self._requests.append(body)
+        if self.require_key is not None:
+            authorization = request.headers.get("authorization", "")
+            if authorization != f"Bearer {self.require_key}":
+                return self._fail(Fail(401))
+        if not isinstance(body.get("messages"), list):
+            return self._fail(Fail(400, _error_body(400, "'messages' is a required property")))
+        pacer = _Pacer(self)
+        response = self._next(body)
+        if isinstance(response, Stall):
+            if await self._sleep(response.seconds):
+                return self._fail(Fail(503, _error_body(503, "The server is shutting down.")))
+            pacer = _Pacer(self)
+            response = response.then or self.default(body)
+            if isinstance(response, Stall):
+                raise TypeError("a Stall cannot answer with another Stall")
+        if isinstance(response, Fail):
+            return self._fail(response)
+        if isinstance(response, MalformedToolCall):
+            response = Reply(
+                tool_calls=[{"name": response.name, "arguments": response.raw_arguments}]
+            )
+        completion = _Completion(body, response, self.model)
+        if body.get("stream"):
+            return StreamingResponse(
+                completion.sse(pacer),
+                media_type="text/event-stream",
+                headers=self._headers({"cache-control": "no-cache"}),
+            )
+        if isinstance(response, CutOff):
+            return StreamingResponse(
+                completion.truncated_json(pacer),
+                media_type="application/json",
+                headers=self._headers(),
+            )
+        await pacer.token(completion.token_count)
+        return JSONResponse(completion.as_json(), headers=self._headers())
+
+
+class _Completion:
+    """One answer, rendered as a `chat.completion` or as `chat.completion.chunk`s."""
+
+    def __init__(self, request: dict[str, Any], response: Reply | CutOff, model: str) -> None:
+        self.id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        self.created = int(time.time())
+        self.model = str(request.get("model") or model)
+        self.prompt_tokens = max(1, _count_tokens(request.get("messages")))
+        options = request.get("stream_options")
+        self.include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
+        self.cut_off = isinstance(response, CutOff)
+        if isinstance(response, CutOff):
+            self.text: str | None = response.text
+            self.tokens = tokenize(response.text)[: max(0, response.after_tokens)]
+            tool_calls: list[dict[str, Any]] = []
+            self.finish_reason = "stop"
+        else:
+            self.text = response.text
+            self.tokens = tokenize(response.text or "")
+            tool_calls = list(response.tool_calls or [])
+            natural = "tool_calls" if tool_calls else "stop"
+            self.finish_reason = response.finish_reason or natural
+        self.tool_calls = [self._normalise(call) for call in tool_calls]
+        self.token_count = max(
+            1, len(self.tokens) + sum(1 + len(c["fragments"]) for c in self.tool_calls)
+        )
+
+    @staticmethod
+    def _normalise(call: dict[str, Any]) -> dict[str, Any]:
+        arguments = call.get("arguments", {})
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments, ensure_ascii=False)
+        return {
+            "id": str(call.get("id") or f"call_{uuid.uuid4().hex[:24]}"),
+            "name": str(call["name"]),
+            "arguments": arguments,
+            "fragments": _fragments(arguments),
+        }
+
+    def usage(self) -> dict[str, Any]:
+        completion_tokens = self.token_count
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": self.prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": self.text,
+            "refusal": None,
+            "annotations": [],
+        }
+        if self.tool_calls:
+            message["tool_calls"] = [
+                {
+                    "id": call["id"],
+                    "type": "function",
+                    "function": {"name": call["name"], "arguments": call["arguments"]},
+                }
+                for call in self.tool_calls
+            ]
+        return {
+            "id": self.id,
+            "object": "chat.completion",
+            "created": self.created,
+            "model": self.model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "logprobs": None,
+                    "finish_reason": self.finish_reason,
+                }
+            ],
+            "usage": self.usage(),
+            "service_tier": "default",
+            "system_fingerprint": "fp_fake",
+        }
+
+    def _chunk(self, delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
+        chunk: dict[str, Any] = {
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "service_tier": "default",
+            "system_fingerprint": "fp_fake",
+            "choices": [
+                {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+            ],
+        }
+        if self.include_usage:
+            chunk["usage"] = None
+        return _sse(chunk)
+
+    def _deltas(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(tokens it costs, delta) for everything after the role delta."""
+        for token in self.tokens:
+            yield 1, {"content": token}
+        for index, call in enumerate(self.tool_calls):
+            opening = {
+                "index": index,
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["name"], "arguments": ""},
+            }
+            yield 1, {"tool_calls": [opening]}
+            for fragment in call["fragments"]:
+                yield 1, {"tool_calls": [{"index": index, "function": {"arguments": fragment}}]}
+
+    async def sse(self, pacer: _Pacer) -> AsyncIterator[bytes]:
+        first = True
+        for cost, delta in self._deltas():
+            await pacer.token(cost)
+            if first:
+                yield self._role_chunk()
+                first = False
+            yield self._chunk(delta)
+        if self.cut_off:
+            raise _Abort("scripted cut-off")
+        if first:
+            await pacer.token()
+            yield self._role_chunk()
+        yield self._chunk({}, self.finish_reason)
+        if self.include_usage:
+            yield _sse(
+                {
+                    "id": self.id,
+                    "object": "chat.completion.chunk",
+                    "created": self.created,
+                    "model": self.model,
+                    "service_tier": "default",
+                    "system_fingerprint": "fp_fake",
+                    "choices": [],
+                    "usage": self.usage(),
+                }
+            )
+        yield b"data: [DONE]\n\n"
+
+    def _role_chunk(self) -> bytes:
+        content = "" if self.tokens or not self.tool_calls else None
+        return self._chunk({"role": "assistant", "content": content, "refusal": None})
+
+    async def truncated_json(self, pacer: _Pacer) -> AsyncIterator[bytes]:
+        await pacer.token(max(1, len(self.tokens)))
+        body = json.dumps(self.as_json()).encode()
+        yield body[: len(body) // 2]
+        raise _Abort("scripted cut-off")
+
+
+def _sse(payload: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(payload, ensure_ascii=False).encode() + b"\n\n"
+
+
+# --------------------------------------------------------------------------- standalone
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.utils.fake_openai",
+        description="Serve a fake OpenAI Chat Completions API (an LLM simulator).",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8090, help="0 picks a free port")
+    parser.add_argument("--model", default="test-model")
+    parser.add_argument("--first-token-ms", type=float, default=0.0)
+    parser.add_argument("--tokens-per-s", type=float, default=None, help="default: unlimited")
+    parser.add_argument("--answer-tokens", type=int, default=None, help="default: echo")
+    parser.add_argument("--require-key", default=None)
+    args = parser.parse_args(argv)
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    llm = FakeOpenAI(
+        host=args.host,
+        port=args.port,
+        model=args.model,
+        first_token_delay_s=args.first_token_ms / 1000,
+        tokens_per_s=args.tokens_per_s or None,
+        answer_tokens=args.answer_tokens,
+        require_key=args.require_key,
+    )
+    with llm:
+        print(llm.base_url, flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

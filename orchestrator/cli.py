@@ -22,6 +22,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+eval_app = typer.Typer(help="Measure answer quality.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+DEFAULT_ROUTING_SET = Path(__file__).resolve().parent.parent / "tests/data/routing_labelled.jsonl"
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console()
@@ -87,6 +90,25 @@ def ingest(
         _settings(), paths, reset=reset, prune=prune, dry_run=dry_run, if_empty=if_empty
     )
     raise typer.Exit(code)
+
+
+@eval_app.command("routing")
+def eval_routing(
+    file: Annotated[Path, typer.Argument(help="JSONL of {message, route}")] = DEFAULT_ROUTING_SET,
+) -> None:
+    """Route a labelled set; print accuracy, precision and recall, and the confusion matrix."""
+    from orchestrator import evaluation
+    from orchestrator.services import build_router
+    from rag.embeddings import load_embedder
+
+    if not file.exists():
+        raise StartupError(f"no such file: {file}", "Give a JSONL file of {message, route}")
+    labelled = evaluation.load_labelled(file)
+    embedder = load_embedder(_settings().embedding_model)
+    router = build_router(embedder)
+    vectors = embedder.encode([message for message, _ in labelled])
+    predicted = [router.classify(v).route for v in vectors]
+    out.print(evaluation.render(evaluation.evaluate(labelled, predicted)), highlight=False)
 
 
 def main() -> None:

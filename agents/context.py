@@ -1,0 +1,83 @@
+"""The message a specialist sends its model: question, vehicle, tool results, numbered sources.
+
+Both the language model and the offline extractive model read this one format, so the two
+answer modes take exactly the same path through the graph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from rag.retriever import RetrievedChunk
+
+SOURCE_HEADER = re.compile(r"^\[(\d+)\] (.*?) — (.*?) \((.*?)\)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class AnswerRequest:
+    question: str
+    sources: Sequence[RetrievedChunk] = ()
+    vehicle: str | None = None
+    tool_result: str | None = None
+    reply: str | None = None  # a fixed reply to give as is (greetings, refusals)
+
+
+@dataclass
+class ParsedRequest:
+    question: str = ""
+    vehicle: str | None = None
+    tool_result: str | None = None
+    reply: str | None = None
+    sources: list[tuple[int, str, str, str]] = field(
+        default_factory=list
+    )  # n, title, heading, text
+
+
+SECTIONS = ("Question", "Vehicle", "Reply", "Tool result", "Context")
+SECTION = re.compile(rf"^### ({'|'.join(SECTIONS)})$", re.MULTILINE)
+
+
+def render(request: AnswerRequest) -> str:
+    """Sections headed `### Name`, so that any of them may span several lines."""
+    parts = [("Question", request.question), ("Vehicle", request.vehicle),
+             ("Reply", request.reply), ("Tool result", request.tool_result)]  # fmt: skip
+    lines = [f"### {name}\n{value.strip()}" for name, value in parts if value]
+    if request.sources:
+        context = ["### Context"]
+        for n, chunk in enumerate(request.sources, 1):
+            context.append(f"[{n}] {chunk.title} — {chunk.heading or chunk.title} ({chunk.source})")
+            context.append(chunk.text.strip())
+            context.append("")
+        lines.append("\n".join(context).rstrip())
+    return "\n\n".join(lines) + "\n"
+
+
+def build_messages(
+    system: str, request: AnswerRequest, history: Sequence[BaseMessage] = ()
+) -> list[BaseMessage]:
+    return [SystemMessage(system), *history, HumanMessage(render(request))]
+
+
+def parse(text: str) -> ParsedRequest:
+    """Read back what `render` wrote."""
+    parsed = ParsedRequest()
+    markers = list(SECTION.finditer(text))
+    sections: dict[str, str] = {}
+    for i, marker in enumerate(markers):
+        end = markers[i + 1].start() if i + 1 < len(markers) else len(text)
+        sections.setdefault(marker.group(1), text[marker.end() : end].strip())
+    parsed.question = sections.get("Question", "")
+    parsed.vehicle = sections.get("Vehicle")
+    parsed.reply = sections.get("Reply")
+    parsed.tool_result = sections.get("Tool result")
+    context = sections.get("Context", "")
+    headers = list(SOURCE_HEADER.finditer(context))
+    for i, match in enumerate(headers):
+        end = headers[i + 1].start() if i + 1 < len(headers) else len(context)
+        body = context[match.end() : end].strip()
+        parsed.sources.append((int(match.group(1)), match.group(2), match.group(3), body))
+    return parsed

@@ -1,0 +1,1 @@
+"""The specs specialist: vehicle specifications and capabilities."""

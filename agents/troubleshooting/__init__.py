@@ -1,0 +1,1 @@
+"""The troubleshooting specialist: warning lights, trouble codes, faults; safety first."""

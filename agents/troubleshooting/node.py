@@ -1,0 +1,32 @@
+"""The troubleshooting node: exact code lookup plus retrieval; safety advice comes first."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agents.context import AnswerRequest
+from agents.specialist import answer, generate, retrieve
+from agents.troubleshooting import codes
+from agents.troubleshooting.prompts import SYSTEM
+from orchestrator.context import TurnContext
+from orchestrator.state import SpecialistInput
+
+
+async def troubleshooting(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+    context = runtime.context
+    found = await asyncio.to_thread(codes.lookup, context.services.retriever, inp["query"])
+    chunks = await retrieve(inp, context, ["troubleshooting"])
+    exact = [hit for hits in found.values() for hit in hits]
+    ordered = [*exact, *(c for c in chunks if c.id not in {e.id for e in exact})]
+    ordered = ordered[: max(len(chunks), len(exact))]
+    request = AnswerRequest(
+        question=inp["query"],
+        sources=ordered,
+        vehicle=inp.get("vehicle"),
+        tool_result=codes.describe(found),
+    )
+    text = await generate(inp, context, SYSTEM, request, inp.get("history", []))
+    return answer(inp, text, ordered)

@@ -1,0 +1,140 @@
+"""The graph's own nodes: classify (route and fan out) and compose (merge the answers)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Literal
+
+from langchain_core.callbacks.manager import adispatch_custom_event
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from langgraph.runtime import Runtime
+from langgraph.types import Command, Send
+from pydantic import BaseModel, Field
+
+from orchestrator.context import TurnContext
+from orchestrator.followups import ANAPHORA, models_in, standalone_query, variant_in
+from orchestrator.routing import ROUTES, Intent, RouteDecision, intents, split_clauses
+from orchestrator.state import Route, SpecialistInput, TurnState
+
+HISTORY_TURNS = 6
+FOLLOW_UP_CONFIDENCE = 0.6
+
+
+class LLMRoute(BaseModel):
+    """The specialists a customer message needs."""
+
+    routes: list[Literal["specs", "maintenance", "troubleshooting", "general"]] = Field(
+        min_length=1, max_length=3
+    )
+
+
+def _text(message: AnyMessage) -> str:
+    return message.content if isinstance(message.content, str) else str(message.content)
+
+
+async def _llm_routes(context: TurnContext, query: str) -> list[str] | None:
+    """Ask the language model when the router is unsure; None if it cannot say."""
+    model = context.services.router_llm
+    if model is None:
+        return None
+    try:
+        structured = model.with_structured_output(LLMRoute, method="function_calling")
+        result = await structured.ainvoke(
+            "Classify this Kestrel Motors customer message into the specialists it needs "
+            f"(specs, maintenance, troubleshooting, or general):\n\n{query}"
+        )
+    except Exception:
+        return None
+    return list(dict.fromkeys(result.routes)) if isinstance(result, LLMRoute) else None
+
+
+async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[Any]:
+    """Make the message standalone, embed it once, and send it to every specialist it needs."""
+    context = runtime.context
+    services = context.services
+    await adispatch_custom_event(
+        "progress", {"step": "agent_routing", "message": "Finding the right specialist…"}
+    )
+    messages = state.get("messages", [])
+    message = _text(messages[-1]) if messages else ""
+    earlier = [_text(m) for m in messages[:-1] if isinstance(m, HumanMessage)]
+    owned = [str(v.get("model")) for v in state.get("customer", {}).get("vehicles", [])]
+    query = standalone_query(message, earlier[-HISTORY_TURNS:], owned)
+    clauses = split_clauses(query)
+    texts = [query, *clauses] if len(clauses) > 1 else [query]
+    vectors = await asyncio.to_thread(services.embedder.encode, texts)
+    whole = services.router.classify(vectors[0])
+    decisions = [services.router.classify(v) for v in vectors[1:]] or [whole]
+    found = intents(whole, clauses if len(clauses) > 1 else [query], decisions)
+
+    previous = state.get("routes") or []
+    if (
+        whole.confidence < FOLLOW_UP_CONFIDENCE
+        and previous
+        and ANAPHORA.search(message)
+        and previous[0]["agent"] != "general"
+    ):
+        found = [Intent(previous[0]["agent"], query, whole.confidence, 0)]  # type: ignore[arg-type]
+    elif whole.confidence < services.settings.router_llm_threshold:
+        chosen = await _llm_routes(context, query)
+        if chosen:
+            found = [Intent(r, query, whole.confidence, 0) for r in chosen if r in ROUTES]
+
+    # Diagnosis (and any safety advice) comes before booking or specs in a combined answer.
+    found.sort(key=lambda i: i.route != "troubleshooting")
+    routes = [Route(agent=i.route, query=i.text, confidence=i.confidence) for i in found]
+    await adispatch_custom_event("routes", {"routes": routes, "query": query})
+    vehicle = variant_in(query) or next(iter(models_in(query)), None)
+    history = [m for m in messages[:-1]][-HISTORY_TURNS * 2 :]
+    sends = [
+        Send(
+            intent.route,
+            SpecialistInput(
+                agent=intent.route,
+                query=intent.text,
+                confidence=intent.confidence,
+                embedding=vectors[intent.clause].tolist()
+                if len(texts) > 1 or intent.clause == 0
+                else None,
+                vehicle=vehicle,
+                history=history,
+                customer=state.get("customer", {}),
+            ),
+        )
+        for intent in found
+    ]
+    update = {
+        "query": query,
+        "routes": routes,
+        "confidence": _confidence(whole, found),
+        "answers": None,
+        "sources": None,
+        "metadata": {"scores": whole.scores},
+    }
+    return Command(goto=sends, update=update)
+
+
+def _confidence(whole: RouteDecision, found: list[Intent]) -> float:
+    return round(min(i.confidence for i in found) if found else whole.confidence, 4)
+
+
+async def compose(state: TurnState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+    """One answer from every specialist's, in routing order, with the turn's metadata."""
+    order = [r["agent"] for r in state.get("routes", [])]
+    answers = sorted(
+        state.get("answers", []),
+        key=lambda a: order.index(a["agent"]) if a["agent"] in order else len(order),
+    )
+    response = "\n\n".join(a["text"] for a in answers)
+    sources: list[dict[str, Any]] = []
+    for a in answers:
+        sources.extend(s for s in a["sources"] if s not in sources)
+    metadata = {
+        "agent": order[0] if order else "general",
+        "agents": order,
+        "confidence": state.get("confidence", 0.0),
+        "context": {"sources": sources},
+        "mode": runtime.context.services.settings.answer_mode,
+        "query": state.get("query"),
+    }
+    return {"messages": [AIMessage(response)], "metadata": metadata}

@@ -1,0 +1,135 @@
+"""The semantic router: labelled examples, cosine similarity, calibrated confidence. No I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+Route = Literal["specs", "maintenance", "troubleshooting", "general"]
+ROUTES: tuple[Route, ...] = ("specs", "maintenance", "troubleshooting", "general")
+SPECIALISTS: tuple[Route, ...] = ("specs", "maintenance", "troubleshooting")
+TOP_N = 3
+# Below this best similarity a message resembles no example well: it is out of scope.
+OUT_OF_SCOPE_SIMILARITY = 0.30
+CLAUSE_SPLIT = re.compile(
+    r"(?<=[.?!;])\s+|\s*,?\s+\b(?:and also|also|and then|plus|and)\b\s+(?=(?:i|i'd|i'm|i'll|"
+    r"can|could|would|please|book|what|how|when|is|are|do|does|my|the)\b)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    route: Route
+    confidence: float
+    scores: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One specialist a turn needs, with the part of the message that asks for it."""
+
+    route: Route
+    text: str
+    confidence: float
+    clause: int  # which clause of the message (0 = the whole message)
+
+
+def _softmax(values: NDArray[np.float64], temperature: float) -> NDArray[np.float64]:
+    scaled = (values - values.max()) / temperature
+    exp = np.exp(scaled)
+    return np.asarray(exp / exp.sum(), dtype=np.float64)
+
+
+class SemanticRouter:
+    """Scores a route by the mean of its TOP_N most similar examples; softmax gives confidence.
+
+    The softmax temperature is fitted on the examples themselves (leave-one-out), so that the
+    reported confidence tracks how often the router is right.
+    """
+
+    def __init__(self, examples: Mapping[str, Sequence[str]], vectors: NDArray[np.float32]) -> None:
+        self.labels = np.asarray(
+            [route for route, texts in examples.items() for _ in texts], dtype=np.str_
+        )
+        self.vectors = vectors
+        self.routes: tuple[Route, ...] = tuple(r for r in ROUTES if r in examples)
+        self.temperature = self._fit_temperature()
+
+    def _route_scores(
+        self, similarities: NDArray[np.float32], exclude: int | None = None
+    ) -> NDArray[np.float64]:
+        scores = np.empty(len(self.routes), dtype=np.float64)
+        for i, route in enumerate(self.routes):
+            mask = self.labels == route
+            if exclude is not None:
+                mask[exclude] = False
+            top = np.sort(similarities[mask])[-TOP_N:]
+            scores[i] = float(top.mean()) if top.size else 0.0
+        return scores
+
+    def _fit_temperature(self) -> float:
+        similarity = self.vectors @ self.vectors.T
+        all_scores = [self._route_scores(similarity[i], exclude=i) for i in range(len(self.labels))]
+        truth = [self.routes.index(label) for label in self.labels]
+        best, best_loss = 0.05, float("inf")
+        for temperature in (0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2):
+            loss = -sum(
+                float(np.log(_softmax(s, temperature)[t] + 1e-12))
+                for s, t in zip(all_scores, truth, strict=True)
+            )
+            if loss < best_loss:
+                best, best_loss = temperature, loss
+        return best
+
+    def classify(self, vector: NDArray[np.float32]) -> RouteDecision:
+        similarities = self.vectors @ vector
+        scores = self._route_scores(similarities)
+        probabilities = _softmax(scores, self.temperature)
+        best = int(np.argmax(probabilities))
+        route, confidence = self.routes[best], float(probabilities[best])
+        if float(similarities.max()) < OUT_OF_SCOPE_SIMILARITY and "general" in self.routes:
+            route, confidence = "general", max(confidence, 0.5)
+        return RouteDecision(
+            route=route,
+            confidence=round(confidence, 4),
+            scores={r: round(float(s), 4) for r, s in zip(self.routes, scores, strict=True)},
+        )
+
+
+def split_clauses(message: str) -> list[str]:
+    """The separately-askable parts of a message ("my Ridge shows P0A80 and I'd like to book")."""
+    parts = [p.strip(" ,;") for p in CLAUSE_SPLIT.split(message) if p and p.strip(" ,;")]
+    return [p for p in parts if len(p.split()) >= 3] or [message]
+
+
+def intents(
+    whole: RouteDecision,
+    clauses: Sequence[str],
+    clause_decisions: Sequence[RouteDecision],
+    *,
+    min_confidence: float = 0.6,
+) -> list[Intent]:
+    """Every specialist the message needs; the whole message's route first."""
+    found: list[Intent] = []
+    if whole.route != "general":
+        found.append(Intent(whole.route, " ".join(clauses), whole.confidence, 0))
+    for index, (text, decision) in enumerate(zip(clauses, clause_decisions, strict=True), 1):
+        if decision.route == "general" or decision.confidence < min_confidence:
+            continue
+        if any(i.route == decision.route for i in found):
+            continue
+        found.append(Intent(decision.route, text, decision.confidence, index))
+    if found and len(found) > 1:
+        # Each specialist answers the clause that asks for it, not the whole message.
+        primary = next(
+            (i for i, d in enumerate(clause_decisions, 1) if d.route == found[0].route), 0
+        )
+        if primary:
+            found[0] = Intent(found[0].route, clauses[primary - 1], found[0].confidence, primary)
+    return found or [Intent("general", " ".join(clauses), whole.confidence, 0)]

@@ -1,0 +1,63 @@
+"""Builds the long-lived parts of a turn: embedder, retriever, router and answer model."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from orchestrator.context import Services
+from orchestrator.llm import answer_model
+from orchestrator.route_examples import ROUTE_EXAMPLES
+from orchestrator.routing import SemanticRouter
+from orchestrator.settings import Settings
+from rag.embeddings import Embedder, load_embedder
+from rag.retriever import Retriever
+from rag.store import open_store
+
+log = logging.getLogger(__name__)
+
+
+def build_router(embedder: Embedder) -> SemanticRouter:
+    texts = [text for examples in ROUTE_EXAMPLES.values() for text in examples]
+    return SemanticRouter(ROUTE_EXAMPLES, embedder.encode(texts))
+
+
+def build_services(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    embedder: Embedder | None = None,
+) -> Services:
+    """Load the models once; the retriever reads the store lazily and follows later ingests."""
+    embedder = embedder or load_embedder(settings.embedding_model)
+    retriever = Retriever(open_store(settings), embedder)
+    router_llm = None
+    http_client = None
+    if settings.answer_mode == "llm":
+        # One client per service instance, bound to the loop that serves it.
+        http_client = httpx.AsyncClient(timeout=settings.llm_timeout_s)
+        from langchain_openai import ChatOpenAI
+
+        assert settings.openai_api_key is not None
+        router_llm = ChatOpenAI(
+            model=settings.llm_model,
+            api_key=settings.openai_api_key,
+            base_url=settings.openai_base_url,
+            timeout=min(settings.llm_timeout_s, 10.0),
+            max_retries=1,
+            temperature=0,
+            http_async_client=http_client,
+        )
+    services = Services(
+        settings=settings,
+        embedder=embedder,
+        retriever=retriever,
+        router=build_router(embedder),
+        answer_model=answer_model(settings, embedder, http_client),
+        sessions=sessions,
+        router_llm=router_llm,
+        http_client=http_client,
+    )
+    log.info("answer mode: %s", settings.answer_mode)
+    return services

@@ -1,0 +1,51 @@
+"""The graph's state: messages, routes, sources, the customer, and the answer's metadata."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+
+def per_turn(old: list[Any] | None, new: list[Any] | None) -> list[Any]:
+    """Accumulate within a turn (parallel specialists); `None` starts the turn afresh."""
+    if new is None:
+        return []
+    return [*(old or []), *new]
+
+
+class SpecialistAnswer(TypedDict):
+    agent: str
+    text: str
+    sources: list[dict[str, Any]]
+    confidence: float
+
+
+class Route(TypedDict):
+    agent: str
+    query: str
+    confidence: float
+
+
+class TurnState(TypedDict, total=False):
+    messages: Annotated[list[AnyMessage], add_messages]
+    query: str
+    routes: list[Route]
+    confidence: float
+    sources: Annotated[list[dict[str, Any]], per_turn]
+    answers: Annotated[list[SpecialistAnswer], per_turn]
+    customer: dict[str, Any]
+    metadata: dict[str, Any]
+
+
+class SpecialistInput(TypedDict):
+    """What `Send` hands one specialist."""
+
+    agent: str
+    query: str
+    confidence: float
+    embedding: list[float] | None
+    vehicle: str | None
+    history: list[AnyMessage]
+    customer: dict[str, Any]

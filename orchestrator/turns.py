@@ -1,0 +1,170 @@
+"""One customer turn end to end: save the message, run the graph, stream, save the answer.
+
+Whatever happens, the user's message and whatever answer was delivered are in SQL, and the
+graph's checkpoint ends the turn with an assistant message, so history stays consistent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import openai
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph.state import CompiledStateGraph
+
+from agents.maintenance.node import MalformedToolCall
+from orchestrator import conversations
+from orchestrator.context import Services, TurnContext
+from orchestrator.events import Progress, TurnEvent, TurnStream
+from orchestrator.models import MessageStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Completed:
+    response: str
+    metadata: dict[str, Any]
+    message_id: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    code: str  # TIMEOUT | LLM_UNAVAILABLE | PROCESSING_ERROR
+    message: str
+    partial: str
+
+
+TurnOutcome = TurnEvent | Completed | Failed
+
+
+def classify_failure(exc: BaseException) -> tuple[str, str]:
+    """The stable error code and a customer-readable message for a failed turn."""
+    if isinstance(exc, TimeoutError | openai.APITimeoutError | httpx.TimeoutException):
+        return "TIMEOUT", "The answer took too long. Please try again."
+    if isinstance(exc, openai.RateLimitError):
+        return "LLM_UNAVAILABLE", "The language model is busy (rate limited). Please retry shortly."
+    if isinstance(exc, openai.APIStatusError | openai.APIConnectionError | httpx.TransportError):
+        return "LLM_UNAVAILABLE", "The language model is unavailable right now. Please retry."
+    if isinstance(exc, MalformedToolCall):
+        return "PROCESSING_ERROR", "The language model returned a malformed tool call."
+    return "PROCESSING_ERROR", "Something went wrong while answering. Please try again."
+
+
+class Orchestrator:
+    """Runs turns of the graph for the API (WebSocket and REST alike)."""
+
+    def __init__(self, services: Services, graph: CompiledStateGraph[Any, Any, Any, Any]) -> None:
+        self.services = services
+        self.graph = graph
+
+    def config(self, session_id: str) -> RunnableConfig:
+        return {"configurable": {"thread_id": session_id}}
+
+    async def stream_turn(
+        self,
+        *,
+        session_id: str,
+        customer_id: str,
+        text: str,
+        turn_id: str | None = None,
+        client_message_id: str | None = None,
+        author_id: str | None = None,
+    ) -> AsyncIterator[TurnOutcome]:
+        """Events of one turn, ending in Completed or Failed; cancellation saves the partial."""
+        turn_id = turn_id or uuid.uuid4().hex
+        started = time.perf_counter()
+        yield Progress("starting", "Working on your question…")
+        async with self.services.sessions() as session:
+            await conversations.save_user_message(
+                session, session_id, author_id or customer_id, text, turn_id, client_message_id
+            )
+            profile = await conversations.customer_profile(session, customer_id)
+            await session.commit()
+
+        stream = TurnStream()
+        metadata: dict[str, Any] = {}
+        context = TurnContext(self.services, customer_id, turn_id)
+        graph_input: dict[str, Any] = {
+            "messages": [HumanMessage(text, id=turn_id)],
+            "customer": profile,
+        }
+        try:
+            async with asyncio.timeout(self.services.settings.turn_timeout_s):
+                async for event in self.graph.astream_events(
+                    graph_input, self.config(session_id), context=context, version="v2"
+                ):
+                    for out in stream.feed(dict(event)):
+                        yield out
+                    if event.get("event") == "on_chain_end" and event.get("name") == "compose":
+                        output = (event.get("data") or {}).get("output") or {}
+                        metadata = dict(output.get("metadata") or {})
+            for out in stream.finish():
+                yield out
+        except asyncio.CancelledError:
+            await asyncio.shield(
+                self._close_turn(session_id, turn_id, stream, started, MessageStatus.cancelled)
+            )
+            raise
+        except Exception as exc:
+            code, message = classify_failure(exc)
+            log.warning("turn %s failed with %s: %r", turn_id, code, exc)
+            await asyncio.shield(
+                self._close_turn(session_id, turn_id, stream, started, MessageStatus.failed, code)
+            )
+            yield Failed(code, message, stream.text)
+            return
+
+        metadata["latency_ms"] = int((time.perf_counter() - started) * 1000)
+        metadata.setdefault("mode", self.services.settings.answer_mode)
+        async with self.services.sessions() as session:
+            saved = await conversations.save_answer(
+                session, session_id, turn_id, stream.text,
+                status=MessageStatus.complete, metadata=metadata,
+            )  # fmt: skip
+            await session.commit()
+        metadata["message_id"] = saved.id
+        yield Completed(stream.text, metadata, saved.id)
+
+    async def _close_turn(
+        self,
+        session_id: str,
+        turn_id: str,
+        stream: TurnStream,
+        started: float,
+        status: MessageStatus,
+        code: str | None = None,
+    ) -> None:
+        """Save what was delivered and end the checkpointed turn with it."""
+        metadata = {
+            "agents": stream.order,
+            "latency_ms": int((time.perf_counter() - started) * 1000),
+            "mode": self.services.settings.answer_mode,
+        }
+        async with self.services.sessions() as session:
+            await conversations.save_answer(
+                session, session_id, turn_id, stream.text, status=status, metadata=metadata,
+                error_code=code,
+            )  # fmt: skip
+            await session.commit()
+        try:
+            await self.graph.aupdate_state(
+                self.config(session_id),
+                {"messages": [AIMessage(stream.text, id=f"{turn_id}-answer")],
+                 "metadata": {"status": str(status), "error_code": code}},
+                as_node="compose",
+            )  # fmt: skip
+        except Exception:
+            log.exception("could not close the checkpointed turn %s", turn_id)
+
+    async def history(self, session_id: str) -> list[Any]:
+        state = await self.graph.aget_state(self.config(session_id))
+        return list(state.values.get("messages", [])) if state else []

@@ -1,0 +1,159 @@
+"""The LLM answer mode against a real OpenAI-compatible server on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import URL
+
+from orchestrator import conversations
+from orchestrator.events import Token
+from orchestrator.models import Appointment, Message
+from orchestrator.settings import Settings
+from orchestrator.turns import Completed, Failed, Orchestrator
+from tests.orchestrator.test_turns import running
+from tests.utils.fake_openai import CutOff, Fail, FakeOpenAI, MalformedToolCall, Reply, Stall
+
+
+@pytest.fixture(scope="module")
+def llm() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(kb_settings: Settings, db_url: URL, llm: FakeOpenAI) -> Settings:
+    llm.reset()
+    return kb_settings.model_copy(
+        update={
+            "database_url": db_url.render_as_string(False),
+            "openai_api_key": "sk-test",
+            "openai_base_url": llm.base_url,
+            "llm_model": "test-model",
+            "llm_timeout_s": 1.0,
+            "llm_max_retries": 0,
+            "router_llm_threshold": 0.0,
+        }
+    )
+
+
+async def run_turn(orchestrator: Orchestrator, session_id: str, text: str) -> list[Any]:
+    async with orchestrator.services.sessions() as session:
+        await conversations.ensure_user(session, "cust-llm", "Cust")
+        await conversations.open_conversation(session, session_id, "cust-llm")
+        await session.commit()
+    return [
+        e
+        async for e in orchestrator.stream_turn(
+            session_id=session_id, customer_id="cust-llm", text=text
+        )
+    ]
+
+
+async def stored(orchestrator: Orchestrator, session_id: str) -> list[Message]:
+    async with orchestrator.services.sessions() as session:
+        rows = await session.scalars(select(Message).where(Message.conversation_id == session_id))
+        return sorted(rows, key=lambda m: (m.created_at, m.role != "user"))
+
+
+async def test_the_answer_streams_from_the_model_grounded_in_context(
+    settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
+) -> None:
+    llm.script(Reply("The Ridge Hybrid tows 2,500 kg braked [1]."))
+    async with running(settings, db_url, embedder) as orchestrator:
+        events = await run_turn(orchestrator, "llm-1", "How much can the Ridge tow?")
+    done = events[-1]
+    assert isinstance(done, Completed)
+    assert done.response == "The Ridge Hybrid tows 2,500 kg braked [1]."
+    assert len([e for e in events if isinstance(e, Token)]) > 3
+    assert done.metadata["mode"] == "llm"
+    request = llm.requests[-1]
+    assert request["stream"] is True and request["model"] == "test-model"
+    assert "Answer only from the numbered context" in request["messages"][0]["content"]
+    prompt = request["messages"][-1]["content"]
+    assert "### Context" in prompt and "[1] Kestrel Ridge Specifications" in prompt
+
+
+async def test_the_model_books_through_the_appointment_tools(
+    settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
+) -> None:
+    llm.script(
+        Reply(tool_calls=[{"name": "book_appointment", "arguments": {
+            "start_text": "next Monday at 9am", "service_type": "oil change"}}]),
+        Reply("Done: your oil change is booked for Monday at 09:00."),
+    )  # fmt: skip
+    async with running(settings, db_url, embedder) as orchestrator:
+        events = await run_turn(
+            orchestrator, "llm-2", "Please book an oil change next Monday at 9am"
+        )
+        async with orchestrator.services.sessions() as session:
+            appointments = list(await session.scalars(select(Appointment)))
+    done = events[-1]
+    assert isinstance(done, Completed), done
+    assert done.response == "Done: your oil change is booked for Monday at 09:00."
+    assert [(a.service_type, a.customer_id) for a in appointments] == [("oil_change", "cust-llm")]
+    assert [t["function"]["name"] for t in llm.requests[0]["tools"]] == [
+        "available_slots", "book_appointment", "list_my_appointments", "cancel_appointment"
+    ]  # fmt: skip
+    tool_message = llm.requests[1]["messages"][-1]
+    assert tool_message["role"] == "tool" and tool_message["content"].startswith("Booked")
+
+
+@pytest.mark.parametrize(
+    ("scripted", "code"),
+    [
+        (Fail(500), "LLM_UNAVAILABLE"),
+        (Fail(429, retry_after=0.01), "LLM_UNAVAILABLE"),
+        (Stall(3.0), "TIMEOUT"),
+        (CutOff("The Aster goes a long way on one charge", after_tokens=4), "LLM_UNAVAILABLE"),
+    ],
+    ids=["http-500", "http-429", "timeout", "cut-off"],
+)
+async def test_model_failures_are_typed_and_leave_a_consistent_conversation(
+    settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI, scripted: Any, code: str
+) -> None:
+    llm.script(scripted)
+    async with running(settings, db_url, embedder) as orchestrator:
+        events = await run_turn(orchestrator, "llm-fail", "What is the range of the Aster?")
+        history = await orchestrator.history("llm-fail")
+        rows = await stored(orchestrator, "llm-fail")
+    failed = events[-1]
+    assert isinstance(failed, Failed) and failed.code == code
+    assert [m.type for m in history] == ["human", "ai"]
+    assert [(m.role, m.status, m.error_code) for m in rows] == [
+        ("user", "complete", None),
+        ("assistant", "failed", code),
+    ]
+    assert (
+        rows[1].content == failed.partial == "".join(e.text for e in events if isinstance(e, Token))
+    )
+
+
+async def test_a_malformed_tool_call_is_a_processing_error(
+    settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
+) -> None:
+    llm.script(MalformedToolCall("book_appointment", '{"start_text": "Monday'))
+    async with running(settings, db_url, embedder) as orchestrator:
+        events = await run_turn(
+            orchestrator, "llm-bad-tool", "Book an oil change next Monday at 9am"
+        )
+    assert isinstance(events[-1], Failed) and events[-1].code == "PROCESSING_ERROR"
+
+
+async def test_the_model_routes_when_the_router_is_unsure(
+    settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
+) -> None:
+    unsure = settings.model_copy(update={"router_llm_threshold": 1.01})
+    llm.script(
+        Reply(tool_calls=[{"name": "LLMRoute", "arguments": {"routes": ["troubleshooting"]}}]),
+        Reply("Check the 12 V battery first [1]."),
+    )
+    async with running(unsure, db_url, embedder) as orchestrator:
+        events = await run_turn(orchestrator, "llm-route", "Ridge")
+    done = events[-1]
+    assert isinstance(done, Completed), done
+    assert done.metadata["agents"] == ["troubleshooting"]
+    assert llm.requests[0]["tools"][0]["function"]["name"] == "LLMRoute"

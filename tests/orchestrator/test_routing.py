@@ -1,0 +1,76 @@
+"""The semantic router on a held-out labelled set, multi-intent splitting, and `eval routing`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from orchestrator import evaluation
+from orchestrator.route_examples import ROUTE_EXAMPLES
+from orchestrator.routing import SemanticRouter, intents, split_clauses
+from orchestrator.services import build_router
+from tests.conftest import REPO
+
+LABELLED = REPO / "tests" / "data" / "routing_labelled.jsonl"
+
+
+@pytest.fixture(scope="module")
+def router(embedder) -> SemanticRouter:  # type: ignore[no-untyped-def]
+    return build_router(embedder)
+
+
+def test_the_labelled_set_is_large_and_apart_from_the_examples() -> None:
+    labelled = evaluation.load_labelled(LABELLED)
+    counts = {route: sum(1 for _, r in labelled if r == route) for route in ROUTE_EXAMPLES}
+    assert len(labelled) >= 150
+    assert all(counts[r] >= 40 for r in ("specs", "maintenance", "troubleshooting"))
+    assert counts["general"] > 0
+    examples = {e.lower().strip() for texts in ROUTE_EXAMPLES.values() for e in texts}
+    assert not [m for m, _ in labelled if m.lower().strip() in examples]
+
+
+def test_routing_accuracy_is_at_least_0_95(router: SemanticRouter, embedder) -> None:  # type: ignore[no-untyped-def]
+    labelled = evaluation.load_labelled(LABELLED)
+    vectors = embedder.encode([m for m, _ in labelled])
+    report = evaluation.evaluate(labelled, [router.classify(v).route for v in vectors])
+    assert report.accuracy >= 0.95, evaluation.render(report)
+
+
+def test_confidence_is_high_when_right_and_lower_when_unsure(
+    router: SemanticRouter, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    sure, unsure = embedder.encode(["What does warning code P0300 mean?", "Ridge"])
+    assert router.classify(sure).route == "troubleshooting"
+    assert router.classify(sure).confidence > 0.9
+    assert router.classify(unsure).confidence < router.classify(sure).confidence
+
+
+def test_a_message_with_two_intents_fans_out_to_both(router: SemanticRouter, embedder) -> None:  # type: ignore[no-untyped-def]
+    message = "my Ridge shows P0A80 and I'd like to book a service"
+    clauses = split_clauses(message)
+    assert clauses == ["my Ridge shows P0A80", "I'd like to book a service"]
+    vectors = embedder.encode([message, *clauses])
+    found = intents(router.classify(vectors[0]), clauses, [router.classify(v) for v in vectors[1:]])
+    assert {i.route for i in found} == {"troubleshooting", "maintenance"}
+    assert {i.text for i in found} == set(clauses)
+
+
+def test_a_single_question_stays_whole() -> None:
+    assert split_clauses("How far can the Aster go and how fast does it charge") == [
+        "How far can the Aster go",
+        "how fast does it charge",
+    ]
+    assert split_clauses("hi") == ["hi"]
+
+
+def test_eval_routing_prints_accuracy_and_a_confusion_matrix() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestrator", "eval", "routing", str(LABELLED)],
+        capture_output=True, text=True, cwd=REPO, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("accuracy 0.9")
+    assert "precision  recall" in result.stdout
+    assert "confusion (rows: truth, columns: predicted)" in result.stdout

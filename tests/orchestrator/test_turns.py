@@ -1,0 +1,234 @@
+"""Whole turns through the graph in offline mode, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import URL
+
+from orchestrator import conversations, database
+from orchestrator.checkpointer import open_checkpointer
+from orchestrator.events import Progress, Routed, Sources, Token
+from orchestrator.graph import build_graph
+from orchestrator.models import Appointment, Message
+from orchestrator.services import build_services
+from orchestrator.settings import Settings
+from orchestrator.turns import Completed, Failed, Orchestrator
+
+# A Wednesday morning: "next Monday" is 23 November 2026.
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+
+
+@asynccontextmanager
+async def running(settings: Settings, url: URL, embedder: Any) -> AsyncIterator[Orchestrator]:
+    """An orchestrator as the server holds one, closed on exit (a 'server restart')."""
+    engine = database.create_engine(url)
+    sessions = database.session_factory(engine)
+    try:
+        async with open_checkpointer(url) as saver:
+            services = build_services(settings, sessions, embedder)
+            services.clock = lambda: NOW
+            try:
+                yield Orchestrator(services, build_graph(saver))
+            finally:
+                await services.aclose()
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def settings(kb_settings: Settings, db_url: URL) -> Settings:
+    return kb_settings.model_copy(update={"database_url": db_url.render_as_string(False)})
+
+
+async def turn(
+    orchestrator: Orchestrator, session_id: str, text: str, customer: str = "cust-1"
+) -> tuple[Completed, list[Any]]:
+    async with orchestrator.services.sessions() as session:
+        await conversations.ensure_user(session, customer, customer)
+        await conversations.open_conversation(session, session_id, customer)
+        await session.commit()
+    events = [
+        e
+        async for e in orchestrator.stream_turn(
+            session_id=session_id, customer_id=customer, text=text
+        )
+    ]
+    done = events[-1]
+    assert isinstance(done, Completed), done
+    return done, events
+
+
+async def test_a_specs_question_streams_progress_sources_and_tokens(
+    settings: Settings, db_url: URL, embedder: Any
+) -> None:
+    async with running(settings, db_url, embedder) as orchestrator:
+        done, events = await turn(
+            orchestrator, "s-specs", "What is the towing capacity of the Ridge Tow Pack?"
+        )
+    steps = [e.step for e in events if isinstance(e, Progress)]
+    assert steps == ["starting", "agent_routing", "rag_retrieval", "generating"]
+    assert any(isinstance(e, Routed) for e in events)
+    (sources,) = [e for e in events if isinstance(e, Sources)]
+    assert sources.sources[0]["source"] == "specs/ridge.md"
+    assert "".join(e.text for e in events if isinstance(e, Token)) == done.response
+    assert "3,500 kg" in done.response
+    assert done.metadata["agent"] == "specs" and done.metadata["mode"] == "offline"
+    assert done.metadata["context"]["sources"]
+
+
+async def test_a_named_model_gets_only_its_own_figures(
+    settings: Settings, db_url: URL, embedder: Any
+) -> None:
+    async with running(settings, db_url, embedder) as orchestrator:
+        done, _ = await turn(
+            orchestrator, "s-focus", "What is the combined power of the Sable 2.0T GT?"
+        )
+    assert "150 kW" in done.response
+    assert "310 kW" not in done.response and "210 kW" not in done.response
+
+
+async def test_troubleshooting_puts_safety_first(
+    settings: Settings, db_url: URL, embedder: Any
+) -> None:
+    async with running(settings, db_url, embedder) as orchestrator:
+        done, _ = await turn(
+            orchestrator, "s-safety", "My Aster shows code P0AA6, what should I do?"
+        )
+    assert done.metadata["agent"] == "troubleshooting"
+    first_line = done.response.splitlines()[0].lower()
+    assert (
+        "stop safely" in first_line or "do not drive" in first_line or "do not charge" in first_line
+    )
+
+
+async def test_an_unanswerable_question_says_so_plainly(
+    settings: Settings, db_url: URL, embedder: Any
+) -> None:
+    async with running(settings, db_url, embedder) as orchestrator:
+        done, _ = await turn(orchestrator, "s-none", "How many cupholders does the Sable have?")
+    assert done.response.startswith(
+        "I couldn't find an answer to that in the Kestrel knowledge base"
+    )
+
+
+async def test_general_messages_say_what_the_assistant_can_do(
+    settings: Settings, db_url: URL, embedder: Any
+) -> None:
+    async with running(settings, db_url, embedder) as orchestrator:
+        done, events = await turn(orchestrator, "s-hello", "Hi there!")
+    assert done.metadata["agent"] == "general"
+    assert "specifications" in done.response and "troubleshooting" in done.response
+    assert not [e for e in events if isinstance(e, Sources)]
+
+
+async def test_a_follow_up_answers_for_the_same_model(
+    settings: Settings, db_url: URL, embedder: Any
+) -> None:
+    async with running(settings, db_url, embedder) as orchestrator:
+        await turn(orchestrator, "s-follow", "What's the towing capacity of the Ridge?")
+        done, _ = await turn(orchestrator, "s-follow", "And what about its payload?")
+    assert done.metadata["agent"] == "specs"
+    assert "960 kg" in done.response
+    assert "Ridge" in done.metadata["query"]
+
+
+async def test_two_intents_fan_out_and_merge_into_one_answer(
+    settings: Settings, db_url: URL, embedder: Any
+) -> None:
+    async with running(settings, db_url, embedder) as orchestrator:
+        done, events = await turn(
+            orchestrator,
+            "s-multi",
+            "my Ridge shows P0A80 and I'd like to book a service next Monday at 9am",
+        )
+        async with orchestrator.services.sessions() as session:
+            booked = list(await session.scalars(select(Appointment)))
+    assert done.metadata["agents"] == ["troubleshooting", "maintenance"]
+    assert {e.agent for e in events if isinstance(e, Sources)} == {"troubleshooting", "maintenance"}
+    assert "P0A80" in done.response and "Booked" in done.response
+    assert done.response.index("P0A80") < done.response.index("Booked")
+    assert "".join(e.text for e in events if isinstance(e, Token)) == done.response
+    assert len(booked) == 1 and booked[0].starts_at == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+async def test_a_booking_conversation_ends_in_the_appointments_table(
+    settings: Settings, db_url: URL, embedder: Any
+) -> None:
+    async with running(settings, db_url, embedder) as orchestrator:
+        slots, _ = await turn(
+            orchestrator, "s-book", "Which slots are free for an oil change on Friday afternoon?"
+        )
+        assert "Friday 20 November" in slots.response
+        booked, _ = await turn(orchestrator, "s-book", "Please book an oil change on Friday at 2pm")
+        assert "Booked" in booked.response
+        clash, _ = await turn(orchestrator, "s-book", "Book an oil change on Sunday at 10am")
+        assert "closed" in clash.response.lower()
+        listed, _ = await turn(orchestrator, "s-book", "What are my upcoming appointments?")
+        assert "Oil change on Friday 20 November at 14:00" in listed.response
+        cancelled, _ = await turn(orchestrator, "s-book", "Cancel my appointment please")
+        assert "ancelled" in cancelled.response
+        async with orchestrator.services.sessions() as session:
+            rows = list(await session.scalars(select(Appointment)))
+    assert [(a.service_type, a.status) for a in rows] == [("oil_change", "cancelled")]
+    assert rows[0].starts_at == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+
+
+async def test_the_conversation_continues_after_a_restart(
+    settings: Settings, db_url: URL, embedder: Any
+) -> None:
+    async with running(settings, db_url, embedder) as orchestrator:
+        await turn(orchestrator, "s-restart", "How much can the Ridge tow?")
+    async with running(settings, db_url, embedder) as restarted:
+        history = await restarted.history("s-restart")
+        assert [m.type for m in history] == ["human", "ai"]
+        done, _ = await turn(restarted, "s-restart", "And what about its payload?")
+        assert "960 kg" in done.response
+        async with restarted.services.sessions() as session:
+            stored = list(
+                await session.scalars(
+                    select(Message)
+                    .where(Message.conversation_id == "s-restart")
+                    .order_by(Message.created_at)
+                )
+            )
+    assert [m.role for m in stored] == ["user", "assistant", "user", "assistant"]
+    assert stored[-1].content == done.response
+    assert stored[-1].agents == ["specs"]
+
+
+async def test_a_failed_turn_is_saved_and_leaves_history_consistent(
+    settings: Settings, db_url: URL, embedder: Any
+) -> None:
+    async with running(settings, db_url, embedder) as orchestrator:
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("vector store down")
+
+        orchestrator.services.retriever.search = broken  # type: ignore[method-assign]
+        async with orchestrator.services.sessions() as session:
+            await conversations.ensure_user(session, "cust-1", "c")
+            await conversations.open_conversation(session, "s-fail", "cust-1")
+            await session.commit()
+        events = [
+            e
+            async for e in orchestrator.stream_turn(
+                session_id="s-fail", customer_id="cust-1", text="How far does the Aster go?"
+            )
+        ]
+        assert isinstance(events[-1], Failed) and events[-1].code == "PROCESSING_ERROR"
+        history = await orchestrator.history("s-fail")
+        async with orchestrator.services.sessions() as session:
+            stored = list(
+                await session.scalars(select(Message).where(Message.conversation_id == "s-fail"))
+            )
+    assert [m.type for m in history] == ["human", "ai"]
+    assert sorted((m.role, m.status) for m in stored) == [
+        ("assistant", "failed"),
+        ("user", "complete"),
+    ]

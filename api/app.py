@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from api.routes import health
+from api import ws
+from api.channels import ChannelRegistry
+from api.deps import AppState
+from api.metrics import Metrics
+from api.observe import TurnObserver
+from api.ratelimit import SlidingWindow
+from api.routes import chat, health, metrics, pages, sessions
+from api.routes.pages import STATIC
+from orchestrator.graph import build_graph
 from orchestrator.runtime import open_runtime
+from orchestrator.secret import jwt_secret
+from orchestrator.services import build_services
 from orchestrator.settings import Settings, get_settings
+from orchestrator.turns import Orchestrator
+
+log = logging.getLogger("orchestrator")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -18,13 +34,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime(settings) as runtime:
-            app.state.runtime = runtime
-            yield
+            services = await asyncio.to_thread(build_services, settings, runtime.sessions)
+            try:
+                orchestrator = Orchestrator(services, build_graph(runtime.checkpointer))
+                observed = Metrics()
+                app.state.app = AppState(
+                    settings=settings,
+                    runtime=runtime,
+                    orchestrator=orchestrator,
+                    channels=ChannelRegistry(orchestrator, on_event=TurnObserver(observed)),
+                    metrics=observed,
+                    secret=jwt_secret(settings),
+                    limiter=SlidingWindow(
+                        settings.rate_limit_messages, settings.rate_limit_window_s
+                    ),
+                )
+                log.info("ready: %s answer mode", settings.answer_mode)
+                yield
+                await app.state.app.channels.drain(settings.shutdown_grace_s)
+            finally:
+                await services.aclose()
 
     app = FastAPI(
         title="Kestrel support orchestrator",
         version="0.1.0",
+        description="Customer support for Kestrel Motors: chat over WebSocket (see "
+        "docs/protocol.md) and REST.",
         lifespan=lifespan,
     )
-    app.include_router(health.router)
+    for router in (health.router, metrics.router, chat.router, sessions.router, pages.router):
+        app.include_router(router)
+    app.include_router(ws.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -7,10 +7,13 @@ import logging
 
 import uvicorn
 
+from api.auth import issue
 from orchestrator.runtime import open_runtime
-from orchestrator.settings import Settings
+from orchestrator.secret import jwt_secret
+from orchestrator.settings import Environment, Settings
 
 log = logging.getLogger("orchestrator")
+DEMO_TOKEN_TTL_S = 7 * 24 * 3600
 
 
 async def _preflight(settings: Settings) -> None:
@@ -23,8 +26,12 @@ def run(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     asyncio.run(_preflight(settings))
     base = f"http://{host}:{port}"
     print(f"Kestrel support orchestrator ({settings.answer_mode} answer mode)")
-    print(f"  API docs:  {base}/docs")
-    print(f"  Health:    {base}/health   Ready: {base}/ready")
+    print(f"  API docs:   {base}/docs")
+    print(f"  Health:     {base}/health   Ready: {base}/ready   Metrics: {base}/metrics")
+    if settings.environment is Environment.development:
+        secret = jwt_secret(settings)
+        customer = issue(secret, "demo-customer", "customer", DEMO_TOKEN_TTL_S, "Demo Customer")
+        print(f"  Test page:  {base}/ws/test?token={customer}")
     uvicorn.run(
         "api.main:app",
         host=host,
@@ -32,4 +39,7 @@ def run(settings: Settings, host: str, port: int, workers: int = 1) -> None:
         workers=workers,
         log_level="info",
         ws_max_size=settings.max_frame_bytes,
+        ws_ping_interval=settings.ws_ping_interval_s,
+        ws_ping_timeout=settings.ws_ping_interval_s,
+        timeout_graceful_shutdown=15,
     )

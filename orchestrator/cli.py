@@ -92,6 +92,27 @@ def ingest(
     raise typer.Exit(code)
 
 
+@app.command()
+def token(
+    user: Annotated[str, typer.Option(help="User id (the token's subject)")],
+    role: Annotated[str, typer.Option(help="customer, staff or admin")] = "customer",
+    ttl: Annotated[int, typer.Option(help="Lifetime in seconds")] = 3600,
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+) -> None:
+    """Print a token the server accepts (signed with JWT_SECRET or the development secret)."""
+    from api.auth import ROLES, issue
+    from orchestrator.data_dir import ensure_writable
+    from orchestrator.secret import jwt_secret
+
+    if role not in ROLES:
+        raise StartupError(f"unknown role {role!r}", f"Use one of: {', '.join(ROLES)}")
+    if ttl <= 0:
+        raise StartupError("--ttl must be positive", "Give the lifetime in seconds")
+    settings = _settings()
+    ensure_writable(settings.data_dir)
+    print(issue(jwt_secret(settings), user, role, ttl, name))
+
+
 @eval_app.command("routing")
 def eval_routing(
     file: Annotated[Path, typer.Argument(help="JSONL of {message, route}")] = DEFAULT_ROUTING_SET,

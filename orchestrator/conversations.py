@@ -108,6 +108,19 @@ async def save_user_message(
     session: AsyncSession, session_id: str, author_id: str, text: str, turn_id: str,
     client_message_id: str | None,
 ) -> Message:  # fmt: skip
+    """Save the message; a retried client message id (after a failure) is moved to this turn."""
+    if client_message_id is not None:
+        retried = await session.scalar(
+            select(Message).where(
+                Message.conversation_id == session_id,
+                Message.role == MessageRole.user,
+                Message.client_message_id == client_message_id,
+            )
+        )
+        if retried is not None:
+            retried.turn_id = turn_id
+            await session.flush()
+            return retried
     message = Message(
         conversation_id=session_id,
         turn_id=turn_id,

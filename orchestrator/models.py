@@ -140,6 +140,8 @@ class Conversation(Base):
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.bot)
     title: Mapped[str | None] = mapped_column(String(200))
+    # The newest event number sent in this session, so numbering continues after a restart.
+    last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     turn_timeout_s: float = 60.0
     ws_ping_interval_s: float = 20.0
     ws_idle_timeout_s: float = 300.0
+    shutdown_grace_s: float = 10.0
 
     # Routing and retrieval.
     router_llm_threshold: float = 0.55

@@ -65,6 +65,8 @@ class Orchestrator:
     def __init__(self, services: Services, graph: CompiledStateGraph[Any, Any, Any, Any]) -> None:
         self.services = services
         self.graph = graph
+        # Turns cancelled by a shutdown rather than by their client.
+        self.interrupted: set[str] = set()
 
     def config(self, session_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": session_id}}
@@ -110,8 +112,11 @@ class Orchestrator:
             for out in stream.finish():
                 yield out
         except asyncio.CancelledError:
+            reason = "INTERRUPTED" if turn_id in self.interrupted else None
             await asyncio.shield(
-                self._close_turn(session_id, turn_id, stream, started, MessageStatus.cancelled)
+                self._close_turn(
+                    session_id, turn_id, stream, started, MessageStatus.cancelled, reason
+                )
             )
             raise
         except Exception as exc:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+
+from api.deps import State
 
 router = APIRouter(tags=["health"])
 
@@ -18,21 +21,28 @@ async def health() -> dict[str, str]:
 
 
 @router.get("/ready")
-async def ready(request: Request) -> JSONResponse:
-    """Readiness: the database answers; reports the answer mode in use."""
-    runtime = request.app.state.runtime
+async def ready(state: State) -> JSONResponse:
+    """Readiness: database, vector store and model; reports the answer mode in use."""
+    services = state.orchestrator.services
     checks: dict[str, Any] = {}
-    ok = True
     try:
-        async with runtime.engine.connect() as connection:
+        async with state.runtime.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {type(exc).__name__}"
-        ok = False
+    try:
+        chunks = await asyncio.to_thread(services.retriever.store.count)
+        checks["vector_store"] = "ok" if chunks else "empty: run orchestrator ingest knowledge_base"
+        checks["chunks"] = chunks
+    except Exception as exc:
+        checks["vector_store"] = f"error: {type(exc).__name__}"
+    checks["embedding_model"] = services.embedder.name
+    ok = checks["database"] == "ok" and checks["vector_store"] == "ok"
     body = {
         "status": "ready" if ok else "not ready",
+        "mode": state.settings.answer_mode,
+        "llm_model": state.settings.llm_model if state.settings.answer_mode == "llm" else None,
         "checks": checks,
-        "mode": runtime.settings.answer_mode,
     }
     return JSONResponse(body, status_code=200 if ok else 503)

@@ -81,10 +81,16 @@ async def test_the_model_books_through_the_appointment_tools(
     settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
 ) -> None:
     llm.script(
-        Reply(tool_calls=[{"name": "book_appointment", "arguments": {
-            "start_text": "next Monday at 9am", "service_type": "oil change"}}]),
+        Reply(
+            tool_calls=[
+                {
+                    "name": "book_appointment",
+                    "arguments": {"start_text": "next Monday at 9am", "service_type": "oil change"},
+                }
+            ]
+        ),
         Reply("Done: your oil change is booked for Monday at 09:00."),
-    )  # fmt: skip
+    )
     async with running(settings, db_url, embedder) as orchestrator:
         events = await run_turn(
             orchestrator, "llm-2", "Please book an oil change next Monday at 9am"
@@ -96,8 +102,11 @@ async def test_the_model_books_through_the_appointment_tools(
     assert done.response == "Done: your oil change is booked for Monday at 09:00."
     assert [(a.service_type, a.customer_id) for a in appointments] == [("oil_change", "cust-llm")]
     assert [t["function"]["name"] for t in llm.requests[0]["tools"]] == [
-        "available_slots", "book_appointment", "list_my_appointments", "cancel_appointment"
-    ]  # fmt: skip
+        "available_slots",
+        "book_appointment",
+        "list_my_appointments",
+        "cancel_appointment",
+    ]
     tool_message = llm.requests[1]["messages"][-1]
     assert tool_message["role"] == "tool" and tool_message["content"].startswith("Booked")
 

@@ -1,0 +1,119 @@
+"""Whether a chat message may start a turn: the rules shared by WebSocket and REST."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from api.auth import Principal
+from api.channels import SessionChannel
+from api.deps import AppState
+from api.protocol import (
+    CancelledEvent,
+    ChatFrame,
+    ErrorCode,
+    ProtocolError,
+    ServerEventBase,
+    check_message_text,
+)
+from api.turn_events import complete_event
+from orchestrator import conversations
+from orchestrator.models import Message, MessageStatus
+
+
+@dataclass(frozen=True)
+class Refused:
+    code: ErrorCode
+    message: str
+    session_id: str | None = None
+    retry_after: float | None = None
+    turn_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The message id was answered before: send that answer again."""
+
+    channel: SessionChannel
+    answer: ServerEventBase
+
+
+@dataclass(frozen=True)
+class Join:
+    """The message id belongs to the turn running now: follow it."""
+
+    channel: SessionChannel
+
+
+@dataclass(frozen=True)
+class Admitted:
+    channel: SessionChannel
+    created: bool
+    owner_id: str
+    turn_id: str
+
+
+async def admit(
+    state: AppState, user: Principal, frame: ChatFrame
+) -> Refused | Replay | Join | Admitted:
+    """Check a message against every rule, in the order a client can act on them."""
+    session_id = frame.session_id
+    try:
+        check_message_text(frame.message, state.settings.max_message_chars)
+    except ProtocolError as exc:
+        return Refused(exc.code, exc.message, session_id)
+    retry_after = state.limiter.check(user.id, time.monotonic())
+    if retry_after is not None:
+        return Refused(ErrorCode.RATE_LIMITED, f"Too many messages; retry in {retry_after:.1f} s",
+                       session_id, retry_after=retry_after)  # fmt: skip
+    owner_id = user.id
+    if frame.customer_id and frame.customer_id != user.id:
+        if not user.is_staff:
+            return Refused(ErrorCode.FORBIDDEN, "Only staff may act for a customer", session_id)
+        owner_id = frame.customer_id
+    session_id = session_id or uuid.uuid4().hex
+    async with state.orchestrator.services.sessions() as session:
+        await conversations.ensure_user(session, user.id, user.name, user.role)
+        if owner_id != user.id:
+            await conversations.ensure_user(session, owner_id, owner_id)
+        try:
+            _, created = await conversations.open_conversation(session, session_id, owner_id)
+        except conversations.Forbidden:
+            return Refused(ErrorCode.FORBIDDEN, "That session belongs to someone else", session_id)
+        prior = (
+            await conversations.prior_message(session, session_id, frame.message_id)
+            if frame.message_id
+            else None
+        )
+        await session.commit()
+
+    channel = await state.channels.channel(session_id)
+    if frame.message_id and channel.busy and channel.client_message_id == frame.message_id:
+        return Join(channel)
+    if prior is not None and prior.answer is not None and prior.answer.status in (
+        MessageStatus.complete, MessageStatus.cancelled
+    ):  # fmt: skip
+        return Replay(channel, stored_answer(prior.answer, session_id))
+    if channel.busy:
+        return Refused(ErrorCode.BUSY, "A turn is already running in this session; wait or cancel",
+                       session_id, turn_id=channel.turn_id)  # fmt: skip
+    return Admitted(channel, created, owner_id, uuid.uuid4().hex)
+
+
+def stored_answer(answer: Message, session_id: str) -> ServerEventBase:
+    """The answer a repeated message id already got, to send again without a seq."""
+    if answer.status == MessageStatus.cancelled:
+        return CancelledEvent(
+            partial_response=answer.content, session_id=session_id, turn_id=answer.turn_id
+        )
+    metadata = {
+        "agents": answer.agents or [],
+        "confidence": answer.confidence or 0.0,
+        "context": {"sources": answer.sources or []},
+        "latency_ms": answer.latency_ms or 0,
+        "mode": answer.mode or "offline",
+    }
+    return complete_event(
+        answer.content, metadata, answer.id, session_id=session_id, turn_id=answer.turn_id
+    )

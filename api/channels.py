@@ -1,0 +1,155 @@
+"""Live sessions: one running turn each, numbered events, and the connections watching.
+
+A turn runs in its own task, so it finishes and is saved when the client disconnects; every
+connection attached to the session receives its events, and `resume` replays what was missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import update
+
+from api.protocol import CancelledEvent, ServerEventBase
+from api.replay import EventLog
+from api.turn_events import TurnTranslator
+from orchestrator.models import Conversation
+from orchestrator.turns import Completed, Failed, Orchestrator
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class Subscriber:
+    queue: asyncio.Queue[ServerEventBase | None] = field(default_factory=asyncio.Queue)
+    partial_response: bool = True
+
+
+@dataclass(eq=False)
+class SessionChannel:
+    session_id: str
+    log: EventLog
+    subscribers: set[Subscriber] = field(default_factory=set)
+    task: asyncio.Task[None] | None = None
+    turn_id: str | None = None
+    client_message_id: str | None = None
+    translator: TurnTranslator | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers.add(subscriber)
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+
+    def publish(self, event: ServerEventBase) -> ServerEventBase:
+        """Number the event, keep it for replay, and hand it to every subscriber."""
+        numbered = self.log.append(event)
+        for subscriber in self.subscribers:
+            subscriber.queue.put_nowait(numbered)
+        return numbered
+
+    def cancel(self) -> bool:
+        if self.busy and self.task is not None:
+            self.task.cancel()
+            return True
+        return False
+
+
+@dataclass
+class ChannelRegistry:
+    """The live channels of this process."""
+
+    orchestrator: Orchestrator
+    on_event: Callable[[str, ServerEventBase], None] = lambda session_id, event: None
+    channels: dict[str, SessionChannel] = field(default_factory=dict)
+
+    async def channel(self, session_id: str) -> SessionChannel:
+        channel = self.channels.get(session_id)
+        if channel is None:
+            async with self.orchestrator.services.sessions() as session:
+                conversation = await session.get(Conversation, session_id)
+                last_seq = conversation.last_seq if conversation else 0
+            channel = self.channels.setdefault(
+                session_id, SessionChannel(session_id, EventLog(last_seq=last_seq))
+            )
+        return channel
+
+    def start_turn(
+        self,
+        channel: SessionChannel,
+        *,
+        customer_id: str,
+        author_id: str,
+        text: str,
+        turn_id: str,
+        client_message_id: str | None,
+    ) -> None:
+        """Run a turn in the background; its events go to the channel's subscribers."""
+        channel.turn_id = turn_id
+        channel.client_message_id = client_message_id
+        channel.translator = TurnTranslator(channel.session_id, turn_id)
+        channel.task = asyncio.create_task(
+            self._drive(channel, customer_id, author_id, text, turn_id, client_message_id),
+            name=f"turn-{turn_id}",
+        )
+
+    async def _drive(
+        self, channel: SessionChannel, customer_id: str, author_id: str, text: str,
+        turn_id: str, client_message_id: str | None,
+    ) -> None:  # fmt: skip
+        translator = channel.translator
+        assert translator is not None
+        try:
+            async for outcome in self.orchestrator.stream_turn(
+                session_id=channel.session_id, customer_id=customer_id, text=text,
+                turn_id=turn_id, client_message_id=client_message_id, author_id=author_id,
+            ):  # fmt: skip
+                event = translator.translate(outcome)
+                if event is None:
+                    continue
+                if isinstance(outcome, Completed | Failed):
+                    # Saved before it is sent: a client that saw it may see a restart next.
+                    await self._remember_seq(channel, channel.log.last_seq + 1)
+                self.on_event(channel.session_id, channel.publish(event))
+        except asyncio.CancelledError:
+            event = CancelledEvent(
+                partial_response=translator.partial,
+                session_id=channel.session_id,
+                turn_id=turn_id,
+            )
+            self.on_event(channel.session_id, channel.publish(event))
+        except Exception:
+            log.exception("turn %s crashed", turn_id)
+        finally:
+            await asyncio.shield(self._remember_seq(channel, channel.log.last_seq))
+
+    async def _remember_seq(self, channel: SessionChannel, last_seq: int) -> None:
+        try:
+            async with self.orchestrator.services.sessions() as session:
+                await session.execute(
+                    update(Conversation)
+                    .where(Conversation.id == channel.session_id)
+                    .values(last_seq=last_seq)
+                )
+                await session.commit()
+        except Exception:
+            log.exception("could not save last_seq of session %s", channel.session_id)
+
+    async def drain(self, grace_s: float) -> None:
+        """Let running turns finish for `grace_s`, then cancel (and so save) the rest."""
+        running = [c.task for c in self.channels.values() if c.busy and c.task is not None]
+        if not running:
+            return
+        _, pending = await asyncio.wait(running, timeout=grace_s)
+        for task in pending:
+            self.orchestrator.interrupted.add(task.get_name().removeprefix("turn-"))
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=10)

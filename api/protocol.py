@@ -1,0 +1,469 @@
+"""The chat WebSocket protocol (`/ws/chat`): every frame as a pydantic model.
+
+Client frames (`ClientMessage`) and server events (`ServerEvent`) are discriminated unions on
+their `type` field. `docs/protocol.md` describes the protocol for frontend developers;
+`docs/protocol.schema.json` is generated from these models by `python -m api.schema`.
+
+Client frames ignore unknown keys (deployed frontends may send extra fields such as client
+timestamps); a missing or mistyped known field is an error. Server events forbid unknown keys
+so that the server cannot send a field the schema does not describe.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Final, Literal, TypeAlias
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
+
+__all__ = [
+    "CLIENT_MESSAGE",
+    "ERROR_DESCRIPTIONS",
+    "ID_MAX_LENGTH",
+    "ID_PATTERN",
+    "SERVER_EVENT",
+    "TURN_ENDING_ERRORS",
+    "AuthError",
+    "AuthFrame",
+    "AuthSuccess",
+    "CancelFrame",
+    "CancelledEvent",
+    "ChatFrame",
+    "ClientFrameBase",
+    "ClientMessage",
+    "CompleteContext",
+    "CompleteEvent",
+    "CompleteMetadata",
+    "ErrorCode",
+    "ErrorEvent",
+    "HandoffEvent",
+    "Identifier",
+    "PingFrame",
+    "PongEvent",
+    "ProgressEvent",
+    "ProgressStep",
+    "ProtocolError",
+    "ResumeFrame",
+    "ServerEvent",
+    "ServerEventBase",
+    "SessionEvent",
+    "SourceRef",
+    "SourcesEvent",
+    "StaffMessageEvent",
+    "TokenEvent",
+    "UserInfo",
+    "check_message_text",
+    "dump",
+    "parse_client_frame",
+]
+
+ID_PATTERN: Final = r"^[A-Za-z0-9._:-]+$"
+ID_MAX_LENGTH: Final = 128
+
+Identifier: TypeAlias = Annotated[
+    str,
+    StringConstraints(max_length=ID_MAX_LENGTH, pattern=ID_PATTERN),
+    Field(description="1-128 characters from A-Z a-z 0-9 . _ : -"),
+]
+"""A session, message or customer id chosen by a client."""
+
+Timestamp: TypeAlias = float | int | Annotated[str, StringConstraints(max_length=64)] | None
+
+
+def _type_is_required(schema: dict[str, Any]) -> None:
+    """`type` has a default (so models are built without it) but every frame carries it."""
+    required = schema.setdefault("required", [])
+    if "type" not in required:
+        required.insert(0, "type")
+
+
+class ErrorCode(StrEnum):
+    """Why a frame was refused or a turn failed; `docs/protocol.md` says what a client should do."""
+
+    AUTH_REQUIRED = "AUTH_REQUIRED"
+    AUTH_FAILED = "AUTH_FAILED"
+    EMPTY_MESSAGE = "EMPTY_MESSAGE"
+    INVALID_MESSAGE = "INVALID_MESSAGE"
+    MESSAGE_TOO_LARGE = "MESSAGE_TOO_LARGE"
+    RATE_LIMITED = "RATE_LIMITED"
+    BUSY = "BUSY"
+    SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
+    FORBIDDEN = "FORBIDDEN"
+    LLM_UNAVAILABLE = "LLM_UNAVAILABLE"
+    TIMEOUT = "TIMEOUT"
+    PROCESSING_ERROR = "PROCESSING_ERROR"
+
+
+ERROR_DESCRIPTIONS: Final[dict[ErrorCode, str]] = {
+    ErrorCode.AUTH_REQUIRED: "The first frame on a connection must be an auth frame.",
+    ErrorCode.AUTH_FAILED: "The token is invalid or has expired.",
+    ErrorCode.EMPTY_MESSAGE: "The message is empty.",
+    ErrorCode.INVALID_MESSAGE: (
+        "The frame is not valid JSON, has an unknown type or a missing or invalid field."
+    ),
+    ErrorCode.MESSAGE_TOO_LARGE: "The message is longer than the server accepts.",
+    ErrorCode.RATE_LIMITED: "Too many messages; retry after retry_after seconds.",
+    ErrorCode.BUSY: "A turn is already running in this session; wait for it or cancel it.",
+    ErrorCode.SESSION_NOT_FOUND: "There is no session with this id.",
+    ErrorCode.FORBIDDEN: "The session belongs to another user.",
+    ErrorCode.LLM_UNAVAILABLE: "The language model could not be reached; the turn ended.",
+    ErrorCode.TIMEOUT: "The turn took too long and was stopped.",
+    ErrorCode.PROCESSING_ERROR: "An unexpected server error ended the turn.",
+}
+
+TURN_ENDING_ERRORS: Final = frozenset(
+    {ErrorCode.LLM_UNAVAILABLE, ErrorCode.TIMEOUT, ErrorCode.PROCESSING_ERROR}
+)
+"""Errors that end a running turn (they carry its `turn_id` and a `seq`); the others refuse a
+frame and leave any running turn alone."""
+
+
+# --------------------------------------------------------------------------- client → server
+
+
+class ClientFrameBase(BaseModel):
+    """Common configuration of client frames: unknown keys are ignored."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_type_is_required)
+
+
+class AuthFrame(ClientFrameBase):
+    """Authenticate the connection; must be the first frame unless `?token=` was used."""
+
+    type: Literal["auth"] = "auth"
+    token: str = Field(description="A bearer token (JWT) issued by the Kestrel account service.")
+
+
+class ChatFrame(ClientFrameBase):
+    """Send a customer message; starts a turn."""
+
+    type: Literal["message"] = "message"
+    message: str = Field(
+        description="The customer's text. Empty → EMPTY_MESSAGE; too long → MESSAGE_TOO_LARGE."
+    )
+    session_id: Identifier | None = Field(
+        default=None,
+        description="The session to continue or create; omitted → the server creates one.",
+    )
+    customer_id: Identifier | None = Field(
+        default=None,
+        description="Staff only: the customer on whose behalf the message is sent.",
+    )
+    message_id: Identifier | None = Field(
+        default=None,
+        description="A client-chosen id making retries idempotent within the session.",
+    )
+    partial_response: bool = Field(
+        default=True,
+        description="false → token events omit the growing partial_response field.",
+    )
+
+
+class CancelFrame(ClientFrameBase):
+    """Stop the running turn of a session."""
+
+    type: Literal["cancel"] = "cancel"
+    session_id: Identifier | None = Field(
+        default=None, description="Omitted → the session this connection last used."
+    )
+
+
+class PingFrame(ClientFrameBase):
+    """Application-level keepalive; answered by a pong echoing `timestamp`."""
+
+    type: Literal["ping"] = "ping"
+    timestamp: Timestamp = Field(default=None, description="Any value; echoed in the pong.")
+
+
+class ResumeFrame(ClientFrameBase):
+    """After a reconnect: attach to a session and receive the events after `after_seq`."""
+
+    type: Literal["resume"] = "resume"
+    session_id: Identifier
+    after_seq: int = Field(ge=0, description="The last seq received in this session (0: none).")
+
+
+ClientMessage: TypeAlias = Annotated[
+    AuthFrame | ChatFrame | CancelFrame | PingFrame | ResumeFrame,
+    Field(discriminator="type"),
+]
+"""Any frame a client may send."""
+
+CLIENT_MESSAGE: Final[TypeAdapter[ClientMessage]] = TypeAdapter(ClientMessage)
+
+
+# --------------------------------------------------------------------------- server → client
+
+
+class ServerEventBase(BaseModel):
+    """Fields every server event may carry; absent fields are omitted from the JSON."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_type_is_required)
+
+    type: str  # each event narrows it to a Literal; declared here so that it is serialised first
+    session_id: str | None = Field(default=None, description="The session the event belongs to.")
+    turn_id: str | None = Field(default=None, description="The turn the event belongs to.")
+    seq: int | None = Field(
+        default=None,
+        ge=1,
+        description="Per-session event number, increasing by one; see resume.",
+    )
+
+
+class UserInfo(BaseModel):
+    """The authenticated user."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    role: Literal["customer", "staff", "admin"]
+
+
+class AuthSuccess(ServerEventBase):
+    """The connection is authenticated."""
+
+    type: Literal["auth_success"] = "auth_success"
+    message: str
+    user: UserInfo
+
+
+class AuthError(ServerEventBase):
+    """Authentication failed; the server closes the connection with code 4001."""
+
+    type: Literal["auth_error"] = "auth_error"
+    message: str
+
+
+ProgressStep: TypeAlias = Literal["starting", "agent_routing", "rag_retrieval", "generating"]
+
+
+class ProgressEvent(ServerEventBase):
+    """The turn reached a new step."""
+
+    type: Literal["progress"] = "progress"
+    step: ProgressStep
+    message: str = Field(description="Human-readable text for the step.")
+    agent: str | None = Field(default=None, description="The specialist agent working on it.")
+
+
+class SourceRef(BaseModel):
+    """A knowledge-base passage an answer is grounded in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(description="Path of the document in the knowledge base.")
+    title: str = Field(description="Document title.")
+    heading: str = Field(description="Section heading of the passage (may be empty).")
+    score: float = Field(description="Retrieval score; higher is more relevant.")
+
+
+class SourcesEvent(ServerEventBase):
+    """The passages retrieved for the turn (sent before generation starts)."""
+
+    type: Literal["sources"] = "sources"
+    sources: list[SourceRef]
+    agent: str | None = None
+
+
+class TokenEvent(ServerEventBase):
+    """A piece of the answer; the tokens of a turn concatenate to `complete.response`."""
+
+    type: Literal["token"] = "token"
+    token: str
+    partial_response: str | None = Field(
+        default=None,
+        description="The answer so far (omitted when the client sent partial_response: false).",
+    )
+
+
+class CompleteContext(BaseModel):
+    """What the answer was grounded in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[SourceRef]
+
+
+class CompleteMetadata(BaseModel):
+    """Facts about a finished answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agent: str = Field(description="The agent that wrote the answer.")
+    agents: list[str] = Field(description="Every agent that took part, in order.")
+    confidence: float = Field(ge=0.0, le=1.0)
+    context: CompleteContext
+    latency_ms: int = Field(ge=0)
+    mode: Literal["offline", "llm"]
+    message_id: str | None = Field(
+        default=None,
+        description="Server id of the stored answer; use it for feedback.",
+    )
+
+
+class CompleteEvent(ServerEventBase):
+    """The turn finished; `response` is the whole answer."""
+
+    type: Literal["complete"] = "complete"
+    response: str
+    metadata: CompleteMetadata
+
+
+class CancelledEvent(ServerEventBase):
+    """The turn was cancelled; `partial_response` is what had been generated."""
+
+    type: Literal["cancelled"] = "cancelled"
+    partial_response: str
+
+
+class ErrorEvent(ServerEventBase):
+    """A frame was refused, or a turn failed (see TURN_ENDING_ERRORS)."""
+
+    type: Literal["error"] = "error"
+    error: str = Field(description="Human-readable explanation.")
+    code: ErrorCode
+    retry_after: float | None = Field(
+        default=None, ge=0, description="Seconds to wait before retrying (RATE_LIMITED)."
+    )
+
+
+class PongEvent(ServerEventBase):
+    """The answer to a ping."""
+
+    type: Literal["pong"] = "pong"
+    timestamp: Timestamp = Field(default=None, description="The ping's timestamp, unchanged.")
+
+
+class SessionEvent(ServerEventBase):
+    """The connection is attached to a session: first reply to every accepted message frame,
+    and the last reply to a resume (after the replayed events). It takes no seq of its own."""
+
+    type: Literal["session"] = "session"
+    session_id: str = Field(description="The session id to store and send back.")
+    created: bool = Field(description="true: the session was created by this message.")
+    last_seq: int | None = Field(
+        default=None,
+        ge=0,
+        description=(
+            "The session's latest seq when the connection attached (0: none yet); a client "
+            "sets its last seen seq to it."
+        ),
+    )
+
+
+class StaffMessageEvent(ServerEventBase):
+    """A human staff member wrote in the session."""
+
+    type: Literal["staff_message"] = "staff_message"
+    message: str
+    staff_name: str
+
+
+class HandoffEvent(ServerEventBase):
+    """The session moves between the assistant and human staff."""
+
+    type: Literal["handoff"] = "handoff"
+    status: Literal["waiting", "staff_joined", "returned_to_bot"]
+    message: str
+
+
+ServerEvent: TypeAlias = Annotated[
+    AuthSuccess
+    | AuthError
+    | ProgressEvent
+    | SourcesEvent
+    | TokenEvent
+    | CompleteEvent
+    | CancelledEvent
+    | ErrorEvent
+    | PongEvent
+    | SessionEvent
+    | StaffMessageEvent
+    | HandoffEvent,
+    Field(discriminator="type"),
+]
+"""Any event the server may send."""
+
+SERVER_EVENT: Final[TypeAdapter[ServerEvent]] = TypeAdapter(ServerEvent)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class ProtocolError(Exception):
+    """A client frame the server refuses; send `to_event()` and keep the connection open."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def to_event(self, session_id: str | None = None) -> ErrorEvent:
+        return ErrorEvent(error=self.message, code=self.code, session_id=session_id)
+
+
+def _describe(error: ValidationError) -> str:
+    """One line for the first problem, in terms a frontend developer recognises."""
+    first = error.errors(include_url=False)[0]
+    kind = first["type"]
+    if kind == "json_invalid":
+        return "The frame is not valid JSON."
+    if kind == "union_tag_not_found":
+        return "The frame has no 'type' field."
+    if kind == "union_tag_invalid":
+        expected = ", ".join(repr(tag) for tag in _CLIENT_TYPES)
+        got = first.get("input", {})
+        tag = got.get("type") if isinstance(got, dict) else None
+        return f"Unknown frame type {tag!r}; expected one of {expected}."
+    if kind in {"model_attributes_type", "model_type", "dict_type"} or not first["loc"]:
+        return "The frame must be a JSON object."
+    # loc starts with the union tag, then the field path.
+    path = ".".join(str(part) for part in first["loc"][1:]) or str(first["loc"][0])
+    if kind == "missing":
+        return f"Field '{path}' is required."
+    return f"Field '{path}': {first['msg']}."
+
+
+_CLIENT_TYPES: Final[tuple[str, ...]] = tuple(
+    str(model.model_fields["type"].default)
+    for model in (AuthFrame, ChatFrame, CancelFrame, PingFrame, ResumeFrame)
+)
+
+
+def parse_client_frame(raw: str | bytes) -> ClientMessage:
+    """Parse and validate one text frame; raise ProtocolError(INVALID_MESSAGE) if it is bad."""
+    try:
+        return CLIENT_MESSAGE.validate_json(raw)
+    except ValidationError as exc:
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, _describe(exc)) from None
+
+
+def check_message_text(message: str, max_chars: int) -> None:
+    """Refuse an empty (or blank) message or one longer than `max_chars` characters."""
+    if not message.strip():
+        raise ProtocolError(ErrorCode.EMPTY_MESSAGE, "The message is empty.")
+    if len(message) > max_chars:
+        raise ProtocolError(
+            ErrorCode.MESSAGE_TOO_LARGE,
+            f"The message has {len(message)} characters; the limit is {max_chars}.",
+        )
+
+
+def dump(event: ServerEventBase, *, partial_response: bool = True) -> str:
+    """Serialise an event as compact JSON without None fields.
+
+    `partial_response=False` (the client's ChatFrame.partial_response) drops the growing
+    `partial_response` of token events; a cancelled event always keeps its partial response.
+    """
+    exclude = (
+        None if partial_response or not isinstance(event, TokenEvent) else {"partial_response"}
+    )
+    return event.model_dump_json(exclude_none=True, exclude=exclude)

@@ -1,0 +1,116 @@
+"""Your conversations and their messages, and feedback on answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from api.deps import CurrentUser, State
+from orchestrator.models import Conversation, Feedback, Message, MessageRole
+
+router = APIRouter(prefix="/api/v1", tags=["sessions"])
+
+
+class SessionSummary(BaseModel):
+    session_id: str
+    title: str | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class MessageOut(BaseModel):
+    id: str
+    role: str
+    content: str
+    status: str
+    turn_id: str | None
+    agents: list[str] | None
+    confidence: float | None
+    sources: list[dict[str, Any]] | None
+    latency_ms: int | None
+    error_code: str | None
+    created_at: datetime
+
+
+class FeedbackIn(BaseModel):
+    rating: Literal["up", "down"]
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class FeedbackOut(BaseModel):
+    message_id: str
+    rating: Literal["up", "down"]
+    comment: str | None
+
+
+def _not_found(what: str) -> HTTPException:
+    return HTTPException(404, {"code": "SESSION_NOT_FOUND", "message": f"No {what}"})
+
+
+@router.get("/sessions", response_model=list[SessionSummary])
+async def list_sessions(user: CurrentUser, state: State, limit: int = 50) -> list[SessionSummary]:
+    """Your own sessions, newest first."""
+    async with state.orchestrator.services.sessions() as session:
+        rows = await session.scalars(
+            select(Conversation)
+            .where(Conversation.owner_id == user.id)
+            .order_by(Conversation.updated_at.desc())
+            .limit(min(max(limit, 1), 200))
+        )
+        return [
+            SessionSummary(
+                session_id=c.id,
+                title=c.title,
+                status=c.status,
+                created_at=c.created_at,
+                updated_at=c.updated_at,
+            )
+            for c in rows
+        ]
+
+
+@router.get("/sessions/{session_id}/messages", response_model=list[MessageOut])
+async def list_messages(session_id: str, user: CurrentUser, state: State) -> list[MessageOut]:
+    """Every message of one of your sessions, oldest first (staff may read any)."""
+    async with state.orchestrator.services.sessions() as session:
+        conversation = await session.get(Conversation, session_id)
+        if conversation is None or (conversation.owner_id != user.id and not user.is_staff):
+            raise _not_found("such session")
+        rows = await session.scalars(
+            select(Message)
+            .where(Message.conversation_id == session_id)
+            .order_by(Message.created_at, Message.id)
+        )
+        return [MessageOut.model_validate(m, from_attributes=True) for m in rows]
+
+
+@router.post("/messages/{message_id}/feedback", response_model=FeedbackOut)
+async def give_feedback(
+    message_id: str, body: FeedbackIn, user: CurrentUser, state: State
+) -> FeedbackOut:
+    """Thumbs up or down on an answer in your own session; sending again replaces it."""
+    async with state.orchestrator.services.sessions() as session:
+        message = await session.get(Message, message_id)
+        conversation = await session.get(Conversation, message.conversation_id) if message else None
+        if message is None or conversation is None or conversation.owner_id != user.id:
+            raise HTTPException(404, {"code": "NOT_FOUND", "message": "No such message"})
+        if message.role != MessageRole.assistant:
+            raise HTTPException(
+                422, {"code": "INVALID_MESSAGE", "message": "Only answers take feedback"}
+            )
+        rating = 1 if body.rating == "up" else -1
+        existing = await session.scalar(
+            select(Feedback).where(Feedback.message_id == message_id, Feedback.user_id == user.id)
+        )
+        if existing is None:
+            session.add(Feedback(message_id=message_id, user_id=user.id, rating=rating,
+                                 comment=body.comment))  # fmt: skip
+        else:
+            existing.rating, existing.comment = rating, body.comment
+        await session.commit()
+    return FeedbackOut(message_id=message_id, rating=body.rating, comment=body.comment)

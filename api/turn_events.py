@@ -1,0 +1,70 @@
+"""Turn outcomes from the orchestrator as protocol events. Pure: no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.protocol import (
+    CompleteContext,
+    CompleteEvent,
+    CompleteMetadata,
+    ErrorCode,
+    ErrorEvent,
+    ProgressEvent,
+    ServerEventBase,
+    SourceRef,
+    SourcesEvent,
+    TokenEvent,
+)
+from orchestrator.events import Progress, Sources, Token
+from orchestrator.turns import Completed, Failed, TurnOutcome
+
+STEPS = {"starting", "agent_routing", "rag_retrieval", "generating"}
+
+
+@dataclass
+class TurnTranslator:
+    """Keeps the answer so far, for `partial_response` and for a cancel."""
+
+    session_id: str
+    turn_id: str
+    partial: str = ""
+
+    def translate(self, outcome: TurnOutcome) -> ServerEventBase | None:
+        ids = {"session_id": self.session_id, "turn_id": self.turn_id}
+        match outcome:
+            case Progress(step=step, message=message, agent=agent) if step in STEPS:
+                return ProgressEvent(step=step, message=message, agent=agent, **ids)
+            case Sources(agent=agent, sources=sources):
+                refs = [SourceRef(**{k: s[k] for k in ("source", "title", "heading", "score")})
+                        for s in sources]  # fmt: skip
+                return SourcesEvent(sources=refs, agent=agent, **ids)
+            case Token(text=text):
+                self.partial += text
+                return TokenEvent(token=text, partial_response=self.partial, **ids)
+            case Completed(response=response, metadata=metadata, message_id=message_id):
+                return complete_event(response, metadata, message_id, **ids)
+            case Failed(code=code, message=message):
+                return ErrorEvent(error=message, code=ErrorCode(code), **ids)
+        return None
+
+
+def complete_event(
+    response: str, metadata: dict[str, object], message_id: str | None, **ids: str | None
+) -> CompleteEvent:
+    context = metadata.get("context") or {}
+    sources = context.get("sources", []) if isinstance(context, dict) else []
+    agents = [str(a) for a in metadata.get("agents") or []]  # type: ignore[attr-defined]
+    return CompleteEvent(
+        response=response,
+        metadata=CompleteMetadata(
+            agent=str(metadata.get("agent") or (agents[0] if agents else "general")),
+            agents=agents,
+            confidence=float(metadata.get("confidence") or 0.0),  # type: ignore[arg-type]
+            context=CompleteContext(sources=[SourceRef(**s) for s in sources]),
+            latency_ms=int(metadata.get("latency_ms") or 0),  # type: ignore[call-overload]
+            mode=metadata.get("mode") or "offline",
+            message_id=message_id,
+        ),
+        **ids,
+    )

@@ -1,0 +1,263 @@
+"""`/ws/chat`: moves protocol messages between one socket and the session channels."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
+
+from api.admission import Admitted, Join, Refused, Replay, admit
+from api.auth import InvalidToken, Principal, verify
+from api.channels import SessionChannel, Subscriber
+from api.deps import AppState
+from api.protocol import (
+    AuthError,
+    AuthFrame,
+    AuthSuccess,
+    CancelFrame,
+    ChatFrame,
+    ErrorCode,
+    ErrorEvent,
+    PingFrame,
+    PongEvent,
+    ProtocolError,
+    ResumeFrame,
+    ServerEventBase,
+    SessionEvent,
+    UserInfo,
+    dump,
+    parse_client_frame,
+)
+from orchestrator import conversations
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+CLOSE_AUTH = 4001
+CLOSE_FORBIDDEN = 4003
+
+
+@dataclass(frozen=True)
+class Close:
+    code: int
+    reason: str
+
+
+class ChatConnection:
+    """One client connection: authentication, frames in, events out through one queue."""
+
+    def __init__(self, websocket: WebSocket, state: AppState) -> None:
+        self.websocket = websocket
+        self.state = state
+        self.settings = state.settings
+        self.user: Principal | None = None
+        self.subscriber = Subscriber(queue=asyncio.Queue())
+        self.channel: SessionChannel | None = None
+
+    # -- output ---------------------------------------------------------------------------
+    def send(self, event: ServerEventBase | Close) -> None:
+        self.subscriber.queue.put_nowait(event)  # type: ignore[arg-type]
+
+    def error(self, code: ErrorCode, message: str, **fields: object) -> None:
+        self.state.metrics.errors.labels(code.value).inc()
+        self.send(ErrorEvent(error=message, code=code, **fields))
+
+    async def _send_loop(self) -> None:
+        queue = self.subscriber.queue
+        while True:
+            item = await queue.get()
+            if item is None:
+                return
+            if isinstance(item, Close):
+                with contextlib.suppress(Exception):
+                    await self.websocket.close(code=item.code, reason=item.reason)
+                return
+            text = dump(item, partial_response=self.subscriber.partial_response)
+            try:
+                await self.websocket.send_text(text)
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                return
+
+    # -- input ----------------------------------------------------------------------------
+    async def run(self) -> None:
+        sender = asyncio.create_task(self._send_loop())
+        try:
+            token = self.websocket.query_params.get("token")
+            if token is not None and not self._authenticate(token):
+                return
+            await self._receive_loop(sender)
+        finally:
+            if self.channel is not None:
+                self.channel.unsubscribe(self.subscriber)
+            if not sender.done():
+                self.subscriber.queue.put_nowait(None)
+                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(sender, timeout=5)
+
+    async def _receive_loop(self, sender: asyncio.Task[None]) -> None:
+        while not sender.done():
+            try:
+                message = await asyncio.wait_for(
+                    self.websocket.receive(), timeout=self.settings.ws_idle_timeout_s
+                )
+            except TimeoutError:
+                self.send(Close(1000, "idle timeout"))
+                return
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            if message.get("text") is None:
+                self.error(
+                    ErrorCode.INVALID_MESSAGE, "Binary frames are not supported; send JSON text"
+                )
+                continue
+            try:
+                frame = parse_client_frame(message["text"])
+            except ProtocolError as exc:
+                self.error(exc.code, exc.message)
+                continue
+            if not await self._handle(frame):
+                return
+
+    async def _handle(self, frame: object) -> bool:
+        """Act on one frame; False ends the connection."""
+        if self.user is None:
+            if isinstance(frame, AuthFrame):
+                return self._authenticate(frame.token)
+            self.error(ErrorCode.AUTH_REQUIRED, "Authenticate first: send {type: auth, token}")
+            self.send(Close(CLOSE_AUTH, "authentication required"))
+            return False
+        if self._expired():
+            self.error(ErrorCode.AUTH_FAILED, "Your token has expired; reconnect with a new one")
+            self.send(Close(CLOSE_AUTH, "token expired"))
+            return False
+        match frame:
+            case AuthFrame():
+                self.error(ErrorCode.INVALID_MESSAGE, "Already authenticated")
+            case PingFrame(timestamp=timestamp):
+                self.send(PongEvent(timestamp=timestamp))
+            case ChatFrame():
+                await self._on_message(frame)
+            case CancelFrame():
+                self._on_cancel(frame)
+            case ResumeFrame():
+                await self._on_resume(frame)
+        return True
+
+    def _authenticate(self, token: str) -> bool:
+        try:
+            self.user = verify(self.state.secret, token)
+        except InvalidToken as exc:
+            self.state.metrics.errors.labels(ErrorCode.AUTH_FAILED.value).inc()
+            self.send(AuthError(message=f"Authentication failed: {exc}"))
+            self.send(Close(CLOSE_AUTH, "authentication failed"))
+            return False
+        self.send(
+            AuthSuccess(
+                message="Authenticated",
+                user=UserInfo(id=self.user.id, name=self.user.name, role=self.user.role),
+            )
+        )
+        return True
+
+    def _expired(self) -> bool:
+        return self.user is not None and self.user.expires_at < time.time()
+
+    def _attach(self, channel: SessionChannel) -> None:
+        if self.channel is not channel:
+            if self.channel is not None:
+                self.channel.unsubscribe(self.subscriber)
+            channel.subscribe(self.subscriber)
+            self.channel = channel
+
+    # -- frames ---------------------------------------------------------------------------
+    async def _on_message(self, frame: ChatFrame) -> None:
+        user = self.user
+        assert user is not None
+        decision = await admit(self.state, user, frame)
+        match decision:
+            case Refused():
+                self.error(decision.code, decision.message, session_id=decision.session_id,
+                           retry_after=decision.retry_after, turn_id=decision.turn_id)  # fmt: skip
+                return
+            case Join(channel=channel) | Replay(channel=channel) | Admitted(channel=channel):
+                self._attach(channel)
+                self.subscriber.partial_response = frame.partial_response
+        session_id = channel.session_id
+        last_seq = channel.log.last_seq
+        match decision:
+            case Join():
+                self.send(SessionEvent(session_id=session_id, created=False, last_seq=last_seq,
+                                       turn_id=channel.turn_id))  # fmt: skip
+            case Replay(answer=answer):
+                self.send(SessionEvent(session_id=session_id, created=False, last_seq=last_seq))
+                self.send(answer)
+            case Admitted(created=created, owner_id=owner_id, turn_id=turn_id):
+                self.send(SessionEvent(session_id=session_id, created=created, last_seq=last_seq,
+                                       turn_id=turn_id))  # fmt: skip
+                self.state.channels.start_turn(
+                    channel, customer_id=owner_id, author_id=user.id, text=frame.message,
+                    turn_id=turn_id, client_message_id=frame.message_id,
+                )  # fmt: skip
+
+    def _on_cancel(self, frame: CancelFrame) -> None:
+        channel = self.channel
+        if frame.session_id is not None:
+            channel = self.state.channels.channels.get(frame.session_id)
+            if channel is not None and channel is not self.channel:
+                channel = None  # only the session this connection is attached to
+        if channel is not None:
+            channel.cancel()
+
+    async def _on_resume(self, frame: ResumeFrame) -> None:
+        user = self.user
+        assert user is not None
+        async with self.state.orchestrator.services.sessions() as session:
+            try:
+                conversation = await conversations.owned_conversation(
+                    session, frame.session_id, user.id
+                )
+            except conversations.Forbidden:
+                if not user.is_staff:
+                    self.error(ErrorCode.FORBIDDEN, "That session belongs to someone else",
+                               session_id=frame.session_id)  # fmt: skip
+                    return
+                conversation = await session.get(conversations.Conversation, frame.session_id)
+        if conversation is None:
+            self.error(ErrorCode.SESSION_NOT_FOUND, f"No session {frame.session_id}",
+                       session_id=frame.session_id)  # fmt: skip
+            return
+        channel = await self.state.channels.channel(frame.session_id)
+        missed = channel.log.after(frame.after_seq)
+        self._attach(channel)
+        for event in missed:
+            self.send(event)
+        self.send(SessionEvent(session_id=frame.session_id, created=False,
+                               last_seq=channel.log.last_seq,
+                               turn_id=channel.turn_id if channel.busy else None))  # fmt: skip
+
+
+@router.websocket("/ws/chat")
+async def chat(websocket: WebSocket) -> None:
+    """Customer chat: see docs/protocol.md."""
+    state: AppState = websocket.app.state.app
+    origin = websocket.headers.get("origin")
+    await websocket.accept()
+    if origin is not None and origin not in state.settings.allowed_origins:
+        await websocket.close(code=CLOSE_FORBIDDEN, reason="origin not allowed")
+        return
+    gauge = state.metrics.connections.labels("chat")
+    gauge.inc()
+    try:
+        await ChatConnection(websocket, state).run()
+    finally:
+        gauge.dec()
+        if websocket.application_state != WebSocketState.DISCONNECTED:
+            with contextlib.suppress(Exception):
+                await websocket.close()

@@ -1,0 +1,66 @@
+"""Real servers for the integration suite: one per database backend, plus an LLM-mode one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from orchestrator.settings import Settings
+from tests.utils.databases import BACKENDS, fresh_database
+from tests.utils.fake_openai import FakeOpenAI
+from tests.utils.server import ServerProcess
+
+RATE_LIMIT = 8
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, kb_settings: Settings
+) -> Iterator[ServerProcess]:
+    """An offline-mode server on SQLite, then on PostgreSQL."""
+    root = tmp_path_factory.mktemp(f"server-{request.param}")
+    with fresh_database(str(request.param), root) as url:
+        process = ServerProcess(
+            root / "data",
+            kb_settings.chroma_path,
+            url.render_as_string(False),
+            RATE_LIMIT_MESSAGES=str(RATE_LIMIT),
+            RATE_LIMIT_WINDOW_S="60",
+        )
+        process.start()
+        try:
+            yield process
+        finally:
+            process.stop()
+
+
+@pytest.fixture(scope="module")
+def fake_llm() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as llm:
+        yield llm
+
+
+@pytest.fixture(scope="module")
+def llm_server(
+    tmp_path_factory: pytest.TempPathFactory, kb_settings: Settings, fake_llm: FakeOpenAI
+) -> Iterator[ServerProcess]:
+    """A server in LLM mode, pointed at the OpenAI-compatible server on loopback."""
+    root = tmp_path_factory.mktemp("llm-server")
+    process = ServerProcess(
+        root / "data",
+        kb_settings.chroma_path,
+        f"sqlite+aiosqlite:///{root / 'llm.sqlite3'}",
+        OPENAI_API_KEY="sk-test",
+        OPENAI_BASE_URL=fake_llm.base_url,
+        LLM_MODEL="test-model",
+        LLM_TIMEOUT_S="2",
+        SHUTDOWN_GRACE_S="2",
+        LLM_MAX_RETRIES="0",
+        ROUTER_LLM_THRESHOLD="0",
+    )
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()

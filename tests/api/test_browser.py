@@ -1,0 +1,239 @@
+"""The `/ws/test` page in headless Chromium, against a real server.
+
+Plain sync tests: the sync Playwright API runs its own event loop, and the server is another
+process, so nothing here needs asyncio.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
+
+from tests.utils.browser import CHROMIUM, chromium
+from tests.utils.fake_openai import FakeOpenAI, Reply
+from tests.utils.server import ServerProcess
+
+pytestmark = pytest.mark.browser
+
+QUESTION = "What does code P0A80 mean?"
+XSS = '<img src=x onerror="window.__xss=1">'
+WAIT_MS = 20_000
+
+# Records, from inside the page, every state of the progress line and of the newest assistant
+# bubble: tokens arrive faster than a test could poll for them.
+RECORDER = """() => {
+  const log = { progress: [], bubbles: [] };
+  const progress = document.getElementById("progress");
+  const messages = document.getElementById("messages");
+  const record = () => {
+    const step = progress.hidden ? "" : progress.textContent;
+    if (step && step !== log.progress.at(-1)) log.progress.push(step);
+    const bubble = [...messages.querySelectorAll(".message.assistant")].at(-1);
+    if (!bubble) return;
+    const state = {
+      text: bubble.querySelector(".content").textContent,
+      streaming: bubble.classList.contains("streaming"),
+      complete: bubble.classList.contains("complete"),
+      sources: bubble.querySelectorAll(".sources li").length,
+    };
+    const last = log.bubbles.at(-1);
+    if (!last || JSON.stringify(last) !== JSON.stringify(state)) log.bubbles.push(state);
+  };
+  new MutationObserver(record).observe(document.body, {
+    subtree: true, childList: true, characterData: true, attributes: true,
+  });
+  window.__recorded = log;
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context (own sessionStorage); fails the test on any script error."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        # The browser asks for /favicon.ico by itself; the page has none (it loads only its
+        # own CSS and script).
+        if message.type in ("error", "warning") and not message.location["url"].endswith(
+            "/favicon.ico"
+        ):
+            problems.append(f"console.{message.type}: {message.text} {message.location['url']}")
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            problems.append(f"HTTP {response.status}: {response.url}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    try:
+        yield page
+        assert not problems, problems
+    finally:
+        context.close()
+
+
+def user() -> str:
+    return f"browser-{uuid.uuid4().hex[:8]}"
+
+
+def open_chat(page: Page, server: ServerProcess, name: str) -> str:
+    """Open the page with a customer token in its URL and connect; returns the token."""
+    token = server.token(name)
+    page.goto(f"{server.base_url}/ws/test?token={token}")
+    expect(page.locator("#token")).to_have_value(token)
+    assert "token=" not in page.url  # the page takes the token out of the address bar
+    page.locator("#connect").click()
+    expect(page.locator("#status")).to_have_text("open", timeout=WAIT_MS)
+    expect(page.locator("#user")).to_have_text(f"{name.title()} (customer)")
+    return token
+
+
+def send(page: Page, text: str) -> None:
+    page.locator("#message-input").fill(text)
+    page.locator("#send").click()
+
+
+def last_assistant(page: Page) -> Any:
+    return page.locator(".message.assistant").last
+
+
+def stored_messages(server: ServerProcess, token: str, session: str) -> list[dict[str, Any]]:
+    response = httpx.get(
+        f"{server.base_url}/api/v1/sessions/{session}/messages",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return list(response.json())
+
+
+def test_a_question_streams_an_answer_with_sources_and_takes_feedback(
+    server: ServerProcess, page: Page, tmp_path: Path
+) -> None:
+    token = open_chat(page, server, user())
+    page.evaluate(RECORDER)
+
+    send(page, QUESTION)
+    expect(page.locator(".message.user .content")).to_have_text(QUESTION)
+    bubble = last_assistant(page)
+    expect(bubble).to_have_class(re.compile(r"\bcomplete\b"), timeout=WAIT_MS)
+    expect(page.locator("#progress")).to_be_hidden()
+    expect(page.locator("#send")).to_be_enabled()
+    expect(page.locator("#error")).to_be_hidden()
+
+    recorded = page.evaluate("window.__recorded")
+    steps = [re.sub(r" \(\w+\)$", "", text) for text in recorded["progress"]]
+    assert steps == [
+        "Sending…",
+        "Starting…",
+        "Routing…",
+        "Searching the knowledge base…",
+        "Writing the answer…",
+    ], recorded["progress"]
+    assert recorded["progress"][-1] == "Writing the answer… (troubleshooting)"
+
+    final = bubble.locator(".content").inner_text()
+    streamed = [s["text"] for s in recorded["bubbles"] if s["streaming"] and s["text"]]
+    assert len(set(streamed)) >= 2, recorded["bubbles"]  # the text grew while streaming
+    for shorter, longer in zip(streamed, [*streamed[1:], final], strict=True):
+        assert longer.startswith(shorter) and len(longer) >= len(shorter)
+    first_text = next(s for s in recorded["bubbles"] if s["text"])
+    assert first_text["sources"] > 0  # sources are shown before the first token
+    assert recorded["bubbles"][-1]["complete"] and not recorded["bubbles"][-1]["streaming"]
+
+    session = page.locator("#session-id").inner_text()
+    stored = stored_messages(server, token, session)
+    assert [(m["role"], m["content"]) for m in stored] == [
+        ("user", QUESTION),
+        ("assistant", final),
+    ]
+    assert "P0A80" in final
+
+    sources = bubble.locator(".sources li")
+    assert sources.count() > 0
+    expect(sources.first).to_contain_text("diagnostic-trouble-codes")
+    expect(bubble.locator(".meta")).to_contain_text("troubleshooting")
+
+    bubble.locator(".feedback-up").click()
+    status = bubble.locator(".feedback-status")
+    expect(status).to_have_text("Thanks! Feedback recorded (up).")
+    expect(bubble.locator(".feedback-up")).to_have_attribute("aria-pressed", "true")
+    expect(bubble.locator(".feedback")).to_have_attribute("data-rating", "up")
+
+    screenshot = tmp_path / "chat.png"
+    page.screenshot(path=screenshot, full_page=True)
+    assert screenshot.stat().st_size > 10_000
+    print(f"screenshot: {screenshot}")
+
+
+def test_a_refused_message_shows_the_error_code_and_gives_the_text_back(
+    server: ServerProcess, page: Page
+) -> None:
+    open_chat(page, server, user())
+    send(page, "   ")
+
+    error = page.locator("#error")
+    expect(error).to_be_visible()
+    expect(error).to_have_attribute("data-code", "EMPTY_MESSAGE")
+    expect(error.locator(".error-code")).to_have_text("EMPTY_MESSAGE")
+    expect(error.locator(".error-message")).not_to_be_empty()
+    expect(page.locator(".message.user")).to_have_class(re.compile(r"\brefused\b"))
+    expect(page.locator("#message-input")).to_have_value("   ")
+    expect(page.locator("#progress")).to_be_hidden()
+    expect(page.locator("#send")).to_be_enabled()
+    expect(page.locator(".message.assistant")).to_have_count(0)
+
+    error.click()  # dismisses it
+    expect(error).to_be_hidden()
+    expect(page.locator("#status")).to_have_text("open")
+
+
+def test_user_text_is_shown_as_text_never_as_html(server: ServerProcess, page: Page) -> None:
+    open_chat(page, server, user())
+    send(page, f"Is this a fault code? {XSS}")
+
+    expect(last_assistant(page)).to_have_class(re.compile(r"\bcomplete\b"), timeout=WAIT_MS)
+    expect(page.locator(".message.user .content")).to_have_text(f"Is this a fault code? {XSS}")
+    assert page.locator("#messages img").count() == 0
+    assert page.evaluate("typeof window.__xss") == "undefined"
+
+
+def test_model_text_is_shown_as_text_never_as_html(
+    llm_server: ServerProcess, fake_llm: FakeOpenAI, page: Page
+) -> None:
+    answer = f"Code P0A80 <b>means</b> {XSS.replace('1', '2')} replace the battery."
+    fake_llm.tokens_per_s = 200  # slow enough to watch it stream
+    try:
+        fake_llm.script(Reply(answer))
+        open_chat(page, llm_server, user())
+        page.evaluate(RECORDER)
+        send(page, QUESTION)
+        bubble = last_assistant(page)
+        expect(bubble).to_have_class(re.compile(r"\bcomplete\b"), timeout=WAIT_MS)
+    finally:
+        fake_llm.tokens_per_s = None
+
+    expect(bubble.locator(".content")).to_have_text(answer)
+    assert page.locator("#messages img, #messages b").count() == 0
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    recorded = page.evaluate("window.__recorded")
+    streamed = {s["text"] for s in recorded["bubbles"] if s["streaming"] and s["text"]}
+    assert len(streamed) >= 2

@@ -1,0 +1,327 @@
+"""The `/ws/chat` protocol against a real server, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import httpx
+import pytest
+import websockets
+
+from tests.api.conftest import RATE_LIMIT
+from tests.utils.chat_client import ChatClient, tokens_of
+from tests.utils.server import ServerProcess
+
+
+def sid() -> str:
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+def user() -> str:
+    return f"user-{uuid.uuid4().hex[:8]}"
+
+
+async def test_a_turn_streams_session_progress_sources_tokens_and_complete(
+    server: ServerProcess,
+) -> None:
+    async with await ChatClient.connect(server.ws_url, server.token(user())) as client:
+        events = await client.turn(
+            "What is the towing capacity of the Ridge Tow Pack?", session_id="python-session-1"
+        )
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "session" and events[0]["session_id"] == "python-session-1"
+    assert events[0]["created"] is True
+    steps = [e["step"] for e in events if e["type"] == "progress"]
+    assert steps == ["starting", "agent_routing", "rag_retrieval", "generating"]
+    assert kinds.index("sources") < kinds.index("token") < kinds.index("complete")
+    sources = next(e for e in events if e["type"] == "sources")["sources"]
+    assert (
+        sources[0]["source"] == "specs/ridge.md"
+        and {"title", "heading", "score"} <= sources[0].keys()
+    )
+    complete = events[-1]
+    assert complete["type"] == "complete"
+    assert tokens_of(events) == complete["response"]
+    assert "3,500 kg" in complete["response"]
+    metadata = complete["metadata"]
+    assert metadata["agent"] == "specs" and metadata["agents"] == ["specs"]
+    assert metadata["mode"] == "offline" and metadata["context"]["sources"]
+    assert 0 < metadata["confidence"] <= 1 and metadata["latency_ms"] >= 0
+    numbered = [e for e in events if "seq" in e]
+    assert [e["seq"] for e in numbered] == list(
+        range(numbered[0]["seq"], numbered[0]["seq"] + len(numbered))
+    )
+    assert all(e["turn_id"] == complete["turn_id"] for e in numbered)
+    partials = [e["partial_response"] for e in events if e["type"] == "token"]
+    assert partials[-1] == complete["response"]
+
+
+async def test_a_new_session_gets_an_id_and_partial_response_can_be_left_out(
+    server: ServerProcess,
+) -> None:
+    async with await ChatClient.connect(
+        server.ws_url, server.token(user()), query_token=True
+    ) as client:
+        events = await client.turn(
+            "How often should the Sable 1.5T have its oil changed?", partial_response=False
+        )
+    assert events[0]["type"] == "session" and events[0]["created"] is True
+    assert len(events[0]["session_id"]) >= 16
+    assert all("partial_response" not in e for e in events if e["type"] == "token")
+    assert events[-1]["metadata"]["agent"] == "maintenance"
+
+
+async def test_ping_gets_pong_with_the_same_timestamp(server: ServerProcess) -> None:
+    async with await ChatClient.connect(server.ws_url, server.token(user())) as client:
+        await client.send({"type": "ping", "timestamp": 1700000000123})
+        assert await client.recv() == {"type": "pong", "timestamp": 1700000000123}
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("{not json", "INVALID_MESSAGE"),
+        ({"type": "teleport"}, "INVALID_MESSAGE"),
+        ({"type": "message"}, "INVALID_MESSAGE"),
+        ({"type": "message", "message": "   "}, "EMPTY_MESSAGE"),
+        ({"type": "message", "message": "x" * 4001}, "MESSAGE_TOO_LARGE"),
+        ({"type": "auth", "token": "again"}, "INVALID_MESSAGE"),
+    ],
+)
+async def test_bad_frames_get_an_error_and_the_connection_stays_open(
+    server: ServerProcess, frame: dict[str, object] | str, code: str
+) -> None:
+    async with await ChatClient.connect(server.ws_url, server.token(user())) as client:
+        await client.send(frame)
+        error = await client.recv()
+        assert error["type"] == "error" and error["code"] == code and error["error"]
+        await client.send({"type": "ping", "timestamp": 1})
+        assert (await client.recv())["type"] == "pong"
+
+
+async def test_a_frame_over_64_kib_closes_the_connection(server: ServerProcess) -> None:
+    async with await ChatClient.connect(server.ws_url, server.token(user())) as client:
+        await client.send({"type": "message", "message": "x" * 70_000})
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await client.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+
+
+async def test_auth_is_required_and_checked(server: ServerProcess) -> None:
+    client = await ChatClient.connect(server.ws_url)
+    await client.send({"type": "message", "message": "hi"})
+    assert (await client.recv())["code"] == "AUTH_REQUIRED"
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await client.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001
+
+    for token in ("garbage", server.token("expired-user", ttl_s=-10)):
+        client = await ChatClient.connect(server.ws_url)
+        await client.send({"type": "auth", "token": token})
+        reply = await client.recv()
+        assert reply["type"] == "auth_error" and "failed" in reply["message"].lower()
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await client.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001
+
+
+async def test_an_origin_outside_allowed_origins_is_closed_with_4003(server: ServerProcess) -> None:
+    connection = await websockets.connect(server.ws_url, origin="http://evil.example")  # type: ignore[arg-type]
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await connection.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4003
+
+
+async def test_a_second_message_while_one_streams_is_busy(server: ServerProcess) -> None:
+    session = sid()
+    async with await ChatClient.connect(server.ws_url, server.token(user())) as client:
+        await client.send(
+            {"type": "message", "message": "What does P0A80 mean?", "session_id": session}
+        )
+        await client.send({"type": "message", "message": "And P0300?", "session_id": session})
+        events = await client.until("complete")
+    busy = [e for e in events if e["type"] == "error"]
+    assert [e["code"] for e in busy] == ["BUSY"]
+    assert busy[0]["session_id"] == session
+
+
+async def test_an_idempotent_retry_is_not_processed_twice(server: ServerProcess) -> None:
+    session, token = sid(), server.token(name := user())
+    async with await ChatClient.connect(server.ws_url, token) as client:
+        first = await client.turn(
+            "What does warning code P0420 mean?", session_id=session, message_id="m-1"
+        )
+        again = await client.turn(
+            "What does warning code P0420 mean?", session_id=session, message_id="m-1"
+        )
+    assert [e["type"] for e in again] == ["session", "complete"]
+    assert again[-1]["response"] == first[-1]["response"]
+    assert again[-1]["metadata"]["message_id"] == first[-1]["metadata"]["message_id"]
+    messages = httpx.get(
+        f"{server.base_url}/api/v1/sessions/{session}/messages",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert [m["role"] for m in messages] == ["user", "assistant"], name
+
+
+async def test_resume_after_a_dropped_connection_sends_what_was_missed(
+    server: ServerProcess,
+) -> None:
+    session, token = sid(), server.token(user())
+    client = await ChatClient.connect(server.ws_url, token)
+    await client.send(
+        {
+            "type": "message",
+            "message": "My Aster shows P0AA6, what should I do?",
+            "session_id": session,
+        }
+    )
+    seen = await client.until("progress")
+    await client.connection.close()  # drop mid-turn
+    last_seq = max(e.get("seq", 0) for e in seen)
+    await asyncio.sleep(1.0)
+
+    async with await ChatClient.connect(server.ws_url, token) as resumed:
+        await resumed.send({"type": "resume", "session_id": session, "after_seq": last_seq})
+        replay = await resumed.until("session")  # what was missed, then the marker
+        live = (
+            [] if any(e["type"] == "complete" for e in replay) else await resumed.until("complete")
+        )
+    marker = replay[-1]
+    events = replay[:-1] + live
+    numbered = [e for e in events if "seq" in e]
+    assert numbered and numbered[0]["seq"] == last_seq + 1
+    assert [e["seq"] for e in numbered] == list(range(last_seq + 1, last_seq + 1 + len(numbered)))
+    assert marker["last_seq"] == replay[-2]["seq"] if len(replay) > 1 else last_seq
+    complete = events[-1]
+    assert complete["type"] == "complete"
+    assert tokens_of(events) == complete["response"]
+    assert complete["response"].lower().startswith(("- stop safely", "stop safely"))
+
+
+async def test_resume_of_an_unknown_session_is_session_not_found(server: ServerProcess) -> None:
+    async with await ChatClient.connect(server.ws_url, server.token(user())) as client:
+        await client.send({"type": "resume", "session_id": "no-such-session", "after_seq": 0})
+        error = await client.recv()
+    assert error["code"] == "SESSION_NOT_FOUND"
+
+
+async def test_two_customers_are_kept_apart(server: ServerProcess) -> None:
+    session = sid()
+    alice, bob = server.token(user()), server.token(user())
+    async with await ChatClient.connect(server.ws_url, alice) as client:
+        await client.turn("What is the Aster's range?", session_id=session)
+    async with await ChatClient.connect(server.ws_url, bob) as client:
+        await client.send({"type": "message", "message": "hi", "session_id": session})
+        assert (await client.recv())["code"] == "FORBIDDEN"
+        await client.send({"type": "resume", "session_id": session, "after_seq": 0})
+        assert (await client.recv())["code"] == "FORBIDDEN"
+        await client.send({"type": "message", "message": "hi", "customer_id": "someone-else"})
+        assert (await client.recv())["code"] == "FORBIDDEN"
+    bob_sessions = httpx.get(
+        f"{server.base_url}/api/v1/sessions", headers={"Authorization": f"Bearer {bob}"}
+    ).json()
+    assert session not in [s["session_id"] for s in bob_sessions]
+    response = httpx.get(
+        f"{server.base_url}/api/v1/sessions/{session}/messages",
+        headers={"Authorization": f"Bearer {bob}"},
+    )
+    assert response.status_code == 404
+
+
+async def test_staff_may_act_for_a_customer(server: ServerProcess) -> None:
+    customer = user()
+    async with await ChatClient.connect(server.ws_url, server.token("agent-1", "staff")) as client:
+        events = await client.turn(
+            "Which slots are free for a brake service on Saturday?", customer_id=customer
+        )
+    session = events[0]["session_id"]
+    owned = httpx.get(
+        f"{server.base_url}/api/v1/sessions",
+        headers={"Authorization": f"Bearer {server.token(customer)}"},
+    ).json()
+    assert session in [s["session_id"] for s in owned]
+
+
+async def test_messages_over_the_rate_limit_are_refused_with_retry_after(
+    server: ServerProcess,
+) -> None:
+    async with await ChatClient.connect(server.ws_url, server.token(user())) as client:
+        for _ in range(RATE_LIMIT + 1):
+            await client.send({"type": "message", "message": "hello", "session_id": sid()})
+        events = [await client.recv()]
+        while events[-1]["type"] != "error":
+            events.append(await client.recv())
+    # A connection follows one session at a time: each message moved it to a new session.
+    assert len([e for e in events if e["type"] == "session"]) == RATE_LIMIT
+    assert events[-1]["code"] == "RATE_LIMITED" and events[-1]["retry_after"] > 0
+
+
+async def test_rest_chat_sessions_messages_and_feedback(server: ServerProcess) -> None:
+    headers = {"Authorization": f"Bearer {server.token(user())}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers, timeout=60) as http:
+        answer = await http.post("/api/v1/chat", json={"message": "What does code U0100 mean?"})
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["metadata"]["agent"] == "troubleshooting" and "U0100" in body["response"]
+        session = body["session_id"]
+        assert [s["session_id"] for s in (await http.get("/api/v1/sessions")).json()] == [session]
+        messages = (await http.get(f"/api/v1/sessions/{session}/messages")).json()
+        assert [(m["role"], m["status"]) for m in messages] == [
+            ("user", "complete"),
+            ("assistant", "complete"),
+        ]
+        assert messages[1]["id"] == body["metadata"]["message_id"]
+        feedback = await http.post(
+            f"/api/v1/messages/{messages[1]['id']}/feedback",
+            json={"rating": "down", "comment": "Not what I asked"},
+        )
+        assert feedback.status_code == 200 and feedback.json()["rating"] == "down"
+        assert (
+            await http.post(f"/api/v1/messages/{messages[0]['id']}/feedback", json={"rating": "up"})
+        ).status_code == 422
+        assert (await http.post("/api/v1/chat", json={"message": ""})).status_code == 422
+        assert (
+            await http.get("/api/v1/sessions", headers={"Authorization": "Bearer x"})
+        ).status_code == 401
+    assert httpx.get(f"{server.base_url}/api/v1/sessions").status_code == 401
+
+
+async def test_health_ready_metrics_and_docs(server: ServerProcess) -> None:
+    assert httpx.get(f"{server.base_url}/health").json() == {"status": "ok"}
+    ready = httpx.get(f"{server.base_url}/ready").json()
+    assert ready["status"] == "ready" and ready["mode"] == "offline"
+    assert ready["checks"]["database"] == "ok" and ready["checks"]["chunks"] > 100
+    metrics = httpx.get(f"{server.base_url}/metrics").text
+    for name in (
+        "orchestrator_turns_total",
+        "orchestrator_errors_total",
+        "orchestrator_turn_latency_seconds_bucket",
+        "orchestrator_active_connections",
+    ):
+        assert name in metrics
+    assert httpx.get(f"{server.base_url}/docs").status_code == 200
+    assert "/api/v1/chat" in httpx.get(f"{server.base_url}/openapi.json").json()["paths"]
+
+
+async def test_the_conversation_continues_after_the_server_is_killed(server: ServerProcess) -> None:
+    session, token = sid(), server.token(user())
+    async with await ChatClient.connect(server.ws_url, token) as client:
+        first = await client.turn("How much can the Ridge tow?", session_id=session)
+    server.kill()
+    server.start()
+    async with await ChatClient.connect(server.ws_url, token) as client:
+        follow_up = await client.turn("And what about its payload?", session_id=session)
+    assert follow_up[0]["created"] is False
+    assert "960 kg" in follow_up[-1]["response"]
+    first_seqs = [e["seq"] for e in first if "seq" in e]
+    later_seqs = [e["seq"] for e in follow_up if "seq" in e]
+    assert min(later_seqs) > max(first_seqs)
+    messages = httpx.get(
+        f"{server.base_url}/api/v1/sessions/{session}/messages",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert json.dumps(messages)

@@ -1,0 +1,72 @@
+"""A small test client for `/ws/chat` over the `websockets` library."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from tests.utils.server import ORIGIN
+
+TIMEOUT_S = 30.0
+TURN_END = {"complete", "cancelled"}
+
+
+class ChatClient:
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+
+    @classmethod
+    async def connect(
+        cls, url: str, token: str | None = None, *, origin: str = ORIGIN, query_token: bool = False
+    ) -> ChatClient:
+        target = f"{url}?token={token}" if token and query_token else url
+        client = cls(await websockets.connect(target, origin=origin, max_size=2**22))  # type: ignore[arg-type]
+        if token and not query_token:
+            await client.send({"type": "auth", "token": token})
+        if token:
+            reply = await client.recv()
+            assert reply["type"] == "auth_success", reply
+        return client
+
+    async def send(self, frame: dict[str, Any] | str) -> None:
+        await self.connection.send(frame if isinstance(frame, str) else json.dumps(frame))
+
+    async def recv(self, within: float = TIMEOUT_S) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.connection.recv(), within)
+        event: dict[str, Any] = json.loads(raw)
+        return event
+
+    async def until(self, *types: str, within: float = TIMEOUT_S) -> list[dict[str, Any]]:
+        """Every event up to and including the first of one of `types`."""
+        events = []
+        while True:
+            event = await self.recv(within)
+            events.append(event)
+            if event["type"] in types or (
+                event["type"] == "error" and "error" not in types and event["code"] in TURN_ENDING
+            ):
+                return events
+
+    async def turn(self, message: str, **fields: Any) -> list[dict[str, Any]]:
+        await self.send({"type": "message", "message": message, **fields})
+        return await self.until("complete", "cancelled")
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+    async def __aenter__(self) -> ChatClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+TURN_ENDING = {"LLM_UNAVAILABLE", "TIMEOUT", "PROCESSING_ERROR"}
+
+
+def tokens_of(events: list[dict[str, Any]]) -> str:
+    return "".join(e["token"] for e in events if e["type"] == "token")

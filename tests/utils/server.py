@@ -1,0 +1,101 @@
+"""A real `orchestrator serve` process on a free loopback port, for integration tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from api.auth import Role, issue
+
+REPO = Path(__file__).resolve().parents[2]
+JWT_SECRET = "integration-tests-secret-0123456789abcdefghijklmnop"
+ORIGIN = "http://testserver.local"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """Starts, kills and restarts the server; its data dir holds a copy of the knowledge base."""
+
+    def __init__(self, data_dir: Path, chroma_source: Path, database_url: str, **env: str) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir / "server.log"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        if not (data_dir / "chroma").exists():
+            shutil.copytree(chroma_source, data_dir / "chroma")
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DATABASE_"))},
+            "ORCHESTRATOR_DATA_DIR": str(data_dir),
+            "DATABASE_URL": database_url,
+            "JWT_SECRET": JWT_SECRET,
+            "ALLOWED_ORIGINS": f"{ORIGIN},http://127.0.0.1:{self.port}",
+            "PYTHONUNBUFFERED": "1",
+            **env,
+        }
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/chat"
+
+    def token(self, user: str, role: Role = "customer", ttl_s: int = 3600) -> str:
+        return issue(JWT_SECRET, user, role, ttl_s, name=user.title())
+
+    def start(self, timeout_s: float = 120) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "orchestrator", "serve", "--port", str(self.port)],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.base_url}/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"server did not become ready: {self.log_path.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL: no drain, no cleanup, as in a crash."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+            self.process = None
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is not None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+            self.process = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")

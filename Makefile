@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint typecheck install clean-data help
+.PHONY: run test lint typecheck install browser clean-data help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run    create .venv, install, prepare the database and knowledge base, serve"
 	@echo "make test   install what the tests need, then lint, type-check and run every test"
+	@echo "make browser  install Chromium for the browser tests (apt-get), unless it is there"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +39,30 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+# The browser tests drive Debian's Chromium: Playwright's own browser download is not used.
+# Installed only when missing; without apt-get the browser tests skip themselves.
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@if command -v apt-get >/dev/null 2>&1; then \
+		DEBIAN_FRONTEND=noninteractive apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+		echo "$(CHROMIUM) is missing and there is no apt-get: the browser tests will skip" >&2; \
+	fi
+
+browser: $(CHROMIUM)
+
+test: lint typecheck browser
 	$(BIN)/pytest
 
 clean-data:
 	rm -rf data
+
+# Benchmarks (see docs/benchmarks.md): every figure against a baseline from the same run.
+.PHONY: bench bench-quick
+bench: install
+	$(BIN)/python -m bench
+
+bench-quick: install
+	$(BIN)/python -m bench --quick

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Response, expect
 
 from tests.utils.browser import CHROMIUM, chromium
 from tests.utils.fake_openai import FakeOpenAI, Reply
@@ -111,7 +111,7 @@ def send(page: Page, text: str) -> None:
     page.locator("#send").click()
 
 
-def last_assistant(page: Page) -> Any:
+def last_assistant(page: Page) -> Locator:
     return page.locator(".message.assistant").last
 
 
@@ -150,7 +150,7 @@ def test_a_question_streams_an_answer_with_sources_and_takes_feedback(
     ], recorded["progress"]
     assert recorded["progress"][-1] == "Writing the answer… (troubleshooting)"
 
-    final = bubble.locator(".content").inner_text()
+    final = bubble.locator(".content").text_content() or ""
     streamed = [s["text"] for s in recorded["bubbles"] if s["streaming"] and s["text"]]
     assert len(set(streamed)) >= 2, recorded["bubbles"]  # the text grew while streaming
     for shorter, longer in zip(streamed, [*streamed[1:], final], strict=True):

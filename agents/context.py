@@ -43,8 +43,12 @@ SECTION = re.compile(rf"^### ({'|'.join(SECTIONS)})$", re.MULTILINE)
 
 def render(request: AnswerRequest) -> str:
     """Sections headed `### Name`, so that any of them may span several lines."""
-    parts = [("Question", request.question), ("Vehicle", request.vehicle),
-             ("Reply", request.reply), ("Tool result", request.tool_result)]  # fmt: skip
+    parts = [
+        ("Question", request.question),
+        ("Vehicle", request.vehicle),
+        ("Reply", request.reply),
+        ("Tool result", request.tool_result),
+    ]
     lines = [f"### {name}\n{value.strip()}" for name, value in parts if value]
     if request.sources:
         context = ["### Context"]

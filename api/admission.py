@@ -19,7 +19,7 @@ from api.protocol import (
 )
 from api.turn_events import complete_event
 from orchestrator import conversations
-from orchestrator.models import Message, MessageStatus
+from orchestrator.models import ConversationStatus, Message, MessageStatus
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,14 @@ class Join:
 
 
 @dataclass(frozen=True)
+class Forwarded:
+    """A person has the conversation: the message is stored and shown to them, not answered."""
+
+    channel: SessionChannel
+    message: Message
+
+
+@dataclass(frozen=True)
 class Admitted:
     channel: SessionChannel
     created: bool
@@ -56,7 +64,7 @@ class Admitted:
 
 async def admit(
     state: AppState, user: Principal, frame: ChatFrame
-) -> Refused | Replay | Join | Admitted:
+) -> Refused | Replay | Join | Forwarded | Admitted:
     """Check a message against every rule, in the order a client can act on them."""
     session_id = frame.session_id
     try:
@@ -65,8 +73,12 @@ async def admit(
         return Refused(exc.code, exc.message, session_id)
     retry_after = state.limiter.check(user.id, time.monotonic())
     if retry_after is not None:
-        return Refused(ErrorCode.RATE_LIMITED, f"Too many messages; retry in {retry_after:.1f} s",
-                       session_id, retry_after=retry_after)  # fmt: skip
+        return Refused(
+            ErrorCode.RATE_LIMITED,
+            f"Too many messages; retry in {retry_after:.1f} s",
+            session_id,
+            retry_after=retry_after,
+        )
     owner_id = user.id
     if frame.customer_id and frame.customer_id != user.id:
         if not user.is_staff:
@@ -78,9 +90,19 @@ async def admit(
         if owner_id != user.id:
             await conversations.ensure_user(session, owner_id, owner_id)
         try:
-            _, created = await conversations.open_conversation(session, session_id, owner_id)
+            conversation, created = await conversations.open_conversation(
+                session, session_id, owner_id
+            )
         except conversations.Forbidden:
             return Refused(ErrorCode.FORBIDDEN, "That session belongs to someone else", session_id)
+        if conversation.status == ConversationStatus.closed:
+            conversation.status = ConversationStatus.bot  # the customer came back
+        if conversation.assigned_staff_id is not None:
+            stored = await conversations.save_user_message(
+                session, session_id, user.id, frame.message, uuid.uuid4().hex, frame.message_id
+            )
+            await session.commit()
+            return Forwarded(await state.channels.channel(session_id), stored)
         prior = (
             await conversations.prior_message(session, session_id, frame.message_id)
             if frame.message_id
@@ -89,15 +111,21 @@ async def admit(
         await session.commit()
 
     channel = await state.channels.channel(session_id)
+    if (
+        prior is not None
+        and prior.answer is not None
+        and prior.answer.status in (MessageStatus.complete, MessageStatus.cancelled)
+    ):
+        return Replay(channel, stored_answer(prior.answer, session_id))
     if frame.message_id and channel.busy and channel.client_message_id == frame.message_id:
         return Join(channel)
-    if prior is not None and prior.answer is not None and prior.answer.status in (
-        MessageStatus.complete, MessageStatus.cancelled
-    ):  # fmt: skip
-        return Replay(channel, stored_answer(prior.answer, session_id))
     if channel.busy:
-        return Refused(ErrorCode.BUSY, "A turn is already running in this session; wait or cancel",
-                       session_id, turn_id=channel.turn_id)  # fmt: skip
+        return Refused(
+            ErrorCode.BUSY,
+            "A turn is already running in this session; wait or cancel",
+            session_id,
+            turn_id=channel.turn_id,
+        )
     return Admitted(channel, created, owner_id, uuid.uuid4().hex)
 
 

@@ -10,13 +10,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import ws
+from api import handoff, ws, ws_staff
 from api.channels import ChannelRegistry
 from api.deps import AppState
 from api.metrics import Metrics
 from api.observe import TurnObserver
 from api.ratelimit import SlidingWindow
-from api.routes import chat, health, metrics, pages, sessions
+from api.routes import chat, health, metrics, pages, sessions, staff
 from api.routes.pages import STATIC
 from orchestrator.graph import build_graph
 from orchestrator.runtime import open_runtime
@@ -38,16 +38,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             try:
                 orchestrator = Orchestrator(services, build_graph(runtime.checkpointer))
                 observed = Metrics()
-                app.state.app = AppState(
+                channels = ChannelRegistry(orchestrator, on_event=TurnObserver(observed))
+                app.state.app = state = AppState(
                     settings=settings,
                     runtime=runtime,
                     orchestrator=orchestrator,
-                    channels=ChannelRegistry(orchestrator, on_event=TurnObserver(observed)),
+                    channels=channels,
                     metrics=observed,
                     secret=jwt_secret(settings),
                     limiter=SlidingWindow(
                         settings.rate_limit_messages, settings.rate_limit_window_s
                     ),
+                )
+                channels.on_turn_start = lambda channel: handoff.announce(state, channel.session_id)
+                channels.on_turn_end = lambda channel, text, event: handoff.after_turn(
+                    state, channel.session_id, text, event
                 )
                 log.info("ready: %s answer mode", settings.answer_mode)
                 yield
@@ -62,8 +67,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "docs/protocol.md) and REST.",
         lifespan=lifespan,
     )
-    for router in (health.router, metrics.router, chat.router, sessions.router, pages.router):
+    routers = (
+        health.router,
+        metrics.router,
+        chat.router,
+        sessions.router,
+        staff.router,
+        pages.router,
+    )
+    for router in routers:
         app.include_router(router)
     app.include_router(ws.router)
+    app.include_router(ws_staff.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -29,8 +29,9 @@ class Principal:
         return self.role in ("staff", "admin")
 
 
-def issue(secret: str, user_id: str, role: Role = "customer", ttl_s: int = 3600,
-          name: str | None = None) -> str:  # fmt: skip
+def issue(
+    secret: str, user_id: str, role: Role = "customer", ttl_s: int = 3600, name: str | None = None
+) -> str:
     """A signed token for `user_id` that expires after `ttl_s` seconds."""
     now = int(time.time())
     claims = {"sub": user_id, "role": role, "name": name or user_id, "iat": now, "exp": now + ttl_s}

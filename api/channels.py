@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import update
 
 from api.protocol import CancelledEvent, ServerEventBase
-from api.replay import EventLog
+from api.pubsub import PubSub, Subscriber, session_topic
 from api.turn_events import TurnTranslator
+from orchestrator.events import Progress
 from orchestrator.models import Conversation
 from orchestrator.turns import Completed, Failed, Orchestrator
 
@@ -23,37 +24,42 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
-class Subscriber:
-    queue: asyncio.Queue[ServerEventBase | None] = field(default_factory=asyncio.Queue)
-    partial_response: bool = True
-
-
-@dataclass(eq=False)
 class SessionChannel:
+    """A session's running turn; its events go out through the pub/sub topic."""
+
     session_id: str
-    log: EventLog
-    subscribers: set[Subscriber] = field(default_factory=set)
+    pubsub: PubSub
     task: asyncio.Task[None] | None = None
     turn_id: str | None = None
     client_message_id: str | None = None
     translator: TurnTranslator | None = None
+    # Set once the turn's last event is out; its task may still be saving and notifying.
+    answered: bool = False
+
+    @property
+    def topic(self) -> str:
+        return session_topic(self.session_id)
 
     @property
     def busy(self) -> bool:
-        return self.task is not None and not self.task.done()
+        return self.task is not None and not self.task.done() and not self.answered
+
+    @property
+    def last_seq(self) -> int:
+        return self.pubsub.last_seq(self.topic)
 
     def subscribe(self, subscriber: Subscriber) -> None:
-        self.subscribers.add(subscriber)
+        self.pubsub.subscribe(self.topic, subscriber)
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
-        self.subscribers.discard(subscriber)
+        self.pubsub.unsubscribe(self.topic, subscriber)
 
     def publish(self, event: ServerEventBase) -> ServerEventBase:
         """Number the event, keep it for replay, and hand it to every subscriber."""
-        numbered = self.log.append(event)
-        for subscriber in self.subscribers:
-            subscriber.queue.put_nowait(numbered)
-        return numbered
+        return self.pubsub.publish(self.topic, event)
+
+    def replay(self, after_seq: int) -> list[ServerEventBase]:
+        return self.pubsub.replay(self.topic, after_seq)
 
     def cancel(self) -> bool:
         if self.busy and self.task is not None:
@@ -67,7 +73,10 @@ class ChannelRegistry:
     """The live channels of this process."""
 
     orchestrator: Orchestrator
+    pubsub: PubSub = field(default_factory=PubSub)
     on_event: Callable[[str, ServerEventBase], None] = lambda session_id, event: None
+    on_turn_start: Callable[[SessionChannel], Awaitable[None]] | None = None
+    on_turn_end: Callable[[SessionChannel, str, ServerEventBase], Awaitable[None]] | None = None
     channels: dict[str, SessionChannel] = field(default_factory=dict)
 
     async def channel(self, session_id: str) -> SessionChannel:
@@ -76,9 +85,8 @@ class ChannelRegistry:
             async with self.orchestrator.services.sessions() as session:
                 conversation = await session.get(Conversation, session_id)
                 last_seq = conversation.last_seq if conversation else 0
-            channel = self.channels.setdefault(
-                session_id, SessionChannel(session_id, EventLog(last_seq=last_seq))
-            )
+            self.pubsub.keep_numbered(session_topic(session_id), last_seq)
+            channel = self.channels.setdefault(session_id, SessionChannel(session_id, self.pubsub))
         return channel
 
     def start_turn(
@@ -94,6 +102,7 @@ class ChannelRegistry:
         """Run a turn in the background; its events go to the channel's subscribers."""
         channel.turn_id = turn_id
         channel.client_message_id = client_message_id
+        channel.answered = False
         channel.translator = TurnTranslator(channel.session_id, turn_id)
         channel.task = asyncio.create_task(
             self._drive(channel, customer_id, author_id, text, turn_id, client_message_id),
@@ -101,23 +110,43 @@ class ChannelRegistry:
         )
 
     async def _drive(
-        self, channel: SessionChannel, customer_id: str, author_id: str, text: str,
-        turn_id: str, client_message_id: str | None,
-    ) -> None:  # fmt: skip
+        self,
+        channel: SessionChannel,
+        customer_id: str,
+        author_id: str,
+        text: str,
+        turn_id: str,
+        client_message_id: str | None,
+    ) -> None:
         translator = channel.translator
         assert translator is not None
         try:
             async for outcome in self.orchestrator.stream_turn(
-                session_id=channel.session_id, customer_id=customer_id, text=text,
-                turn_id=turn_id, client_message_id=client_message_id, author_id=author_id,
-            ):  # fmt: skip
+                session_id=channel.session_id,
+                customer_id=customer_id,
+                text=text,
+                turn_id=turn_id,
+                client_message_id=client_message_id,
+                author_id=author_id,
+            ):
                 event = translator.translate(outcome)
                 if event is None:
                     continue
                 if isinstance(outcome, Completed | Failed):
                     # Saved before it is sent: a client that saw it may see a restart next.
-                    await self._remember_seq(channel, channel.log.last_seq + 1)
-                self.on_event(channel.session_id, channel.publish(event))
+                    await self._remember_seq(channel, channel.last_seq + 1)
+                published = channel.publish(event)
+                if isinstance(outcome, Completed | Failed):
+                    channel.answered = True
+                self.on_event(channel.session_id, published)
+                if self.on_turn_end is not None and isinstance(outcome, Completed | Failed):
+                    await self.on_turn_end(channel, text, published)
+                elif (
+                    self.on_turn_start is not None
+                    and isinstance(outcome, Progress)
+                    and outcome.step == "starting"
+                ):
+                    await self.on_turn_start(channel)
         except asyncio.CancelledError:
             event = CancelledEvent(
                 partial_response=translator.partial,
@@ -125,10 +154,11 @@ class ChannelRegistry:
                 turn_id=turn_id,
             )
             self.on_event(channel.session_id, channel.publish(event))
+            channel.answered = True
         except Exception:
             log.exception("turn %s crashed", turn_id)
         finally:
-            await asyncio.shield(self._remember_seq(channel, channel.log.last_seq))
+            await asyncio.shield(self._remember_seq(channel, channel.last_seq))
 
     async def _remember_seq(self, channel: SessionChannel, last_seq: int) -> None:
         try:

@@ -20,13 +20,18 @@ class Metrics:
         )
         self.errors = Counter("orchestrator_errors", "Errors sent to clients", ["code"], registry=r)
         self.turn_latency = Histogram(
-            "orchestrator_turn_latency_seconds", "Message to complete", ["agent"],
-            buckets=LATENCY_BUCKETS, registry=r,
-        )  # fmt: skip
+            "orchestrator_turn_latency_seconds",
+            "Message to complete",
+            ["agent"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
         self.first_token = Histogram(
-            "orchestrator_first_token_seconds", "Message to first token",
-            buckets=LATENCY_BUCKETS, registry=r,
-        )  # fmt: skip
+            "orchestrator_first_token_seconds",
+            "Message to first token",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
         self.connections = Gauge(
             "orchestrator_active_connections",
             "Open WebSocket connections",

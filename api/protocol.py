@@ -190,8 +190,21 @@ class ResumeFrame(ClientFrameBase):
     after_seq: int = Field(ge=0, description="The last seq received in this session (0: none).")
 
 
+class WatchFrame(ClientFrameBase):
+    """Staff only (/ws/staff): follow one conversation's events live."""
+
+    type: Literal["watch"] = "watch"
+    session_id: Identifier
+
+
+class UnwatchFrame(ClientFrameBase):
+    """Staff only (/ws/staff): stop following the watched conversation."""
+
+    type: Literal["unwatch"] = "unwatch"
+
+
 ClientMessage: TypeAlias = Annotated[
-    AuthFrame | ChatFrame | CancelFrame | PingFrame | ResumeFrame,
+    AuthFrame | ChatFrame | CancelFrame | PingFrame | ResumeFrame | WatchFrame | UnwatchFrame,
     Field(discriminator="type"),
 ]
 """Any frame a client may send."""
@@ -375,6 +388,51 @@ class HandoffEvent(ServerEventBase):
     message: str
 
 
+class CustomerMessageEvent(ServerEventBase):
+    """The customer wrote while a person has the conversation (seen by staff watchers)."""
+
+    type: Literal["customer_message"] = "customer_message"
+    message: str
+    message_id: str = Field(description="Server id of the stored message.")
+
+
+class PersonRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+
+
+class LastMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant", "staff", "system"]
+    content: str
+    created_at: str
+
+
+class ConversationSummary(BaseModel):
+    """A row of the staff console's conversation list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: str
+    customer: PersonRef
+    status: Literal["bot", "waiting", "with_staff", "closed"]
+    assigned_staff: PersonRef | None = None
+    last_message: LastMessage | None = None
+    route: str | None = None
+    confidence: float | None = None
+    updated_at: str
+
+
+class ConversationEvent(ServerEventBase):
+    """Staff only (/ws/staff): a conversation changed; upsert it in the list."""
+
+    type: Literal["conversation"] = "conversation"
+    conversation: ConversationSummary
+
+
 ServerEvent: TypeAlias = Annotated[
     AuthSuccess
     | AuthError
@@ -387,7 +445,9 @@ ServerEvent: TypeAlias = Annotated[
     | PongEvent
     | SessionEvent
     | StaffMessageEvent
-    | HandoffEvent,
+    | HandoffEvent
+    | CustomerMessageEvent
+    | ConversationEvent,
     Field(discriminator="type"),
 ]
 """Any event the server may send."""
@@ -434,7 +494,15 @@ def _describe(error: ValidationError) -> str:
 
 _CLIENT_TYPES: Final[tuple[str, ...]] = tuple(
     str(model.model_fields["type"].default)
-    for model in (AuthFrame, ChatFrame, CancelFrame, PingFrame, ResumeFrame)
+    for model in (
+        AuthFrame,
+        ChatFrame,
+        CancelFrame,
+        PingFrame,
+        ResumeFrame,
+        WatchFrame,
+        UnwatchFrame,
+    )
 )
 
 

@@ -31,7 +31,9 @@ def run(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     if settings.environment is Environment.development:
         secret = jwt_secret(settings)
         customer = issue(secret, "demo-customer", "customer", DEMO_TOKEN_TTL_S, "Demo Customer")
+        staff = issue(secret, "demo-staff", "staff", DEMO_TOKEN_TTL_S, "Demo Staff")
         print(f"  Test page:  {base}/ws/test?token={customer}")
+        print(f"  Console:    {base}/console?token={staff}")
     uvicorn.run(
         "api.main:app",
         host=host,
@@ -41,5 +43,6 @@ def run(settings: Settings, host: str, port: int, workers: int = 1) -> None:
         ws_max_size=settings.max_frame_bytes,
         ws_ping_interval=settings.ws_ping_interval_s,
         ws_ping_timeout=settings.ws_ping_interval_s,
-        timeout_graceful_shutdown=15,
+        # Open connections get the grace period, then running turns are saved as interrupted.
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
     )

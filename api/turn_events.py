@@ -36,8 +36,10 @@ class TurnTranslator:
             case Progress(step=step, message=message, agent=agent) if step in STEPS:
                 return ProgressEvent(step=step, message=message, agent=agent, **ids)
             case Sources(agent=agent, sources=sources):
-                refs = [SourceRef(**{k: s[k] for k in ("source", "title", "heading", "score")})
-                        for s in sources]  # fmt: skip
+                refs = [
+                    SourceRef(**{k: s[k] for k in ("source", "title", "heading", "score")})
+                    for s in sources
+                ]
                 return SourcesEvent(sources=refs, agent=agent, **ids)
             case Token(text=text):
                 self.partial += text

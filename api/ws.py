@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
-from api.admission import Admitted, Join, Refused, Replay, admit
+from api.admission import Admitted, Forwarded, Join, Refused, Replay, admit
 from api.auth import InvalidToken, Principal, verify
-from api.channels import SessionChannel, Subscriber
+from api.channels import SessionChannel
 from api.deps import AppState
+from api.handoff import customer_wrote
 from api.protocol import (
     AuthError,
     AuthFrame,
@@ -33,6 +34,7 @@ from api.protocol import (
     dump,
     parse_client_frame,
 )
+from api.pubsub import Subscriber
 from orchestrator import conversations
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,7 @@ class ChatConnection:
 
     # -- output ---------------------------------------------------------------------------
     def send(self, event: ServerEventBase | Close) -> None:
-        self.subscriber.queue.put_nowait(event)  # type: ignore[arg-type]
+        self.subscriber.queue.put_nowait(event)
 
     def error(self, code: ErrorCode, message: str, **fields: object) -> None:
         self.state.metrics.errors.labels(code.value).inc()
@@ -77,6 +79,7 @@ class ChatConnection:
                 with contextlib.suppress(Exception):
                     await self.websocket.close(code=item.code, reason=item.reason)
                 return
+            assert isinstance(item, ServerEventBase)
             text = dump(item, partial_response=self.subscriber.partial_response)
             try:
                 await self.websocket.send_text(text)
@@ -148,6 +151,8 @@ class ChatConnection:
                 self._on_cancel(frame)
             case ResumeFrame():
                 await self._on_resume(frame)
+            case _:
+                self.error(ErrorCode.INVALID_MESSAGE, "That frame is for /ws/staff")
         return True
 
     def _authenticate(self, token: str) -> bool:
@@ -183,28 +188,54 @@ class ChatConnection:
         decision = await admit(self.state, user, frame)
         match decision:
             case Refused():
-                self.error(decision.code, decision.message, session_id=decision.session_id,
-                           retry_after=decision.retry_after, turn_id=decision.turn_id)  # fmt: skip
+                self.error(
+                    decision.code,
+                    decision.message,
+                    session_id=decision.session_id,
+                    retry_after=decision.retry_after,
+                    turn_id=decision.turn_id,
+                )
                 return
-            case Join(channel=channel) | Replay(channel=channel) | Admitted(channel=channel):
+            case (
+                Join(channel=channel)
+                | Replay(channel=channel)
+                | Admitted(channel=channel)
+                | Forwarded(channel=channel)
+            ):
                 self._attach(channel)
                 self.subscriber.partial_response = frame.partial_response
         session_id = channel.session_id
-        last_seq = channel.log.last_seq
+        last_seq = channel.last_seq
         match decision:
             case Join():
-                self.send(SessionEvent(session_id=session_id, created=False, last_seq=last_seq,
-                                       turn_id=channel.turn_id))  # fmt: skip
+                self.send(
+                    SessionEvent(
+                        session_id=session_id,
+                        created=False,
+                        last_seq=last_seq,
+                        turn_id=channel.turn_id,
+                    )
+                )
+            case Forwarded(message=stored):
+                self.send(SessionEvent(session_id=session_id, created=False, last_seq=last_seq))
+                await customer_wrote(self.state, session_id, stored)
             case Replay(answer=answer):
                 self.send(SessionEvent(session_id=session_id, created=False, last_seq=last_seq))
                 self.send(answer)
             case Admitted(created=created, owner_id=owner_id, turn_id=turn_id):
-                self.send(SessionEvent(session_id=session_id, created=created, last_seq=last_seq,
-                                       turn_id=turn_id))  # fmt: skip
+                self.send(
+                    SessionEvent(
+                        session_id=session_id, created=created, last_seq=last_seq, turn_id=turn_id
+                    )
+                )
                 self.state.channels.start_turn(
-                    channel, customer_id=owner_id, author_id=user.id, text=frame.message,
-                    turn_id=turn_id, client_message_id=frame.message_id,
-                )  # fmt: skip
+                    channel,
+                    customer_id=owner_id,
+                    author_id=user.id,
+                    text=frame.message,
+                    turn_id=turn_id,
+                    client_message_id=frame.message_id,
+                )
 
     def _on_cancel(self, frame: CancelFrame) -> None:
         channel = self.channel
@@ -225,22 +256,33 @@ class ChatConnection:
                 )
             except conversations.Forbidden:
                 if not user.is_staff:
-                    self.error(ErrorCode.FORBIDDEN, "That session belongs to someone else",
-                               session_id=frame.session_id)  # fmt: skip
+                    self.error(
+                        ErrorCode.FORBIDDEN,
+                        "That session belongs to someone else",
+                        session_id=frame.session_id,
+                    )
                     return
                 conversation = await session.get(conversations.Conversation, frame.session_id)
         if conversation is None:
-            self.error(ErrorCode.SESSION_NOT_FOUND, f"No session {frame.session_id}",
-                       session_id=frame.session_id)  # fmt: skip
+            self.error(
+                ErrorCode.SESSION_NOT_FOUND,
+                f"No session {frame.session_id}",
+                session_id=frame.session_id,
+            )
             return
         channel = await self.state.channels.channel(frame.session_id)
-        missed = channel.log.after(frame.after_seq)
+        missed = channel.replay(frame.after_seq)
         self._attach(channel)
         for event in missed:
             self.send(event)
-        self.send(SessionEvent(session_id=frame.session_id, created=False,
-                               last_seq=channel.log.last_seq,
-                               turn_id=channel.turn_id if channel.busy else None))  # fmt: skip
+        self.send(
+            SessionEvent(
+                session_id=frame.session_id,
+                created=False,
+                last_seq=channel.last_seq,
+                turn_id=channel.turn_id if channel.busy else None,
+            )
+        )
 
 
 @router.websocket("/ws/chat")

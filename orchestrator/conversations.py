@@ -105,9 +105,13 @@ async def prior_message(
 
 
 async def save_user_message(
-    session: AsyncSession, session_id: str, author_id: str, text: str, turn_id: str,
+    session: AsyncSession,
+    session_id: str,
+    author_id: str,
+    text: str,
+    turn_id: str,
     client_message_id: str | None,
-) -> Message:  # fmt: skip
+) -> Message:
     """Save the message; a retried client message id (after a failure) is moved to this turn."""
     if client_message_id is not None:
         retried = await session.scalar(

@@ -58,8 +58,12 @@ STOP = frozenset(
 def models_in(text: str) -> list[str]:
     """Model names mentioned in `text`, in order of first mention."""
     lowered = f" {text.lower()} "
-    found = [(lowered.find(alias), model) for model, aliases in MODELS.items()
-             for alias in aliases if re.search(rf"\b{alias}\b", lowered)]  # fmt: skip
+    found = [
+        (lowered.find(alias), model)
+        for model, aliases in MODELS.items()
+        for alias in aliases
+        if re.search(rf"\b{alias}\b", lowered)
+    ]
     return [model for _, model in sorted(set(found))]
 
 
@@ -95,8 +99,9 @@ def standalone_query(message: str, history: Sequence[str], owned: Sequence[str] 
 
 def _with_topic(message: str, history: Sequence[str]) -> str:
     """ "And the Sable?" borrows the topic of the previous question."""
-    content = [w for w in CONTENT_WORD.findall(message.lower())
-               if w not in STOP and not models_in(w)]  # fmt: skip
+    content = [
+        w for w in CONTENT_WORD.findall(message.lower()) if w not in STOP and not models_in(w)
+    ]
     if content or not history:
         return message
     previous = history[-1]

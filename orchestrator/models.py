@@ -142,10 +142,17 @@ class Conversation(Base):
     title: Mapped[str | None] = mapped_column(String(200))
     # The newest event number sent in this session, so numbering continues after a restart.
     last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set while a staff member has taken the conversation over (status handoff).
+    assigned_staff_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    last_route: Mapped[str | None] = mapped_column(String(32))
+    last_confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    owner: Mapped[User] = relationship()
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    assigned_staff: Mapped[User | None] = relationship(foreign_keys=[assigned_staff_id])
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.created_at"
     )
@@ -224,3 +231,21 @@ class Feedback(Base):
 
     message: Mapped[Message] = relationship()
     user: Mapped[User] = relationship()
+
+
+class StaffAction(Base):
+    """Who did what to a conversation: take over, write, hand back, close."""
+
+    __tablename__ = "staff_actions"
+    __table_args__ = (
+        Index("ix_staff_actions_conversation_id_created_at", "conversation_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    staff_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    staff: Mapped[User] = relationship()

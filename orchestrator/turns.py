@@ -132,9 +132,13 @@ class Orchestrator:
         metadata.setdefault("mode", self.services.settings.answer_mode)
         async with self.services.sessions() as session:
             saved = await conversations.save_answer(
-                session, session_id, turn_id, stream.text,
-                status=MessageStatus.complete, metadata=metadata,
-            )  # fmt: skip
+                session,
+                session_id,
+                turn_id,
+                stream.text,
+                status=MessageStatus.complete,
+                metadata=metadata,
+            )
             await session.commit()
         metadata["message_id"] = saved.id
         yield Completed(stream.text, metadata, saved.id)
@@ -156,17 +160,24 @@ class Orchestrator:
         }
         async with self.services.sessions() as session:
             await conversations.save_answer(
-                session, session_id, turn_id, stream.text, status=status, metadata=metadata,
+                session,
+                session_id,
+                turn_id,
+                stream.text,
+                status=status,
+                metadata=metadata,
                 error_code=code,
-            )  # fmt: skip
+            )
             await session.commit()
         try:
             await self.graph.aupdate_state(
                 self.config(session_id),
-                {"messages": [AIMessage(stream.text, id=f"{turn_id}-answer")],
-                 "metadata": {"status": str(status), "error_code": code}},
+                {
+                    "messages": [AIMessage(stream.text, id=f"{turn_id}-answer")],
+                    "metadata": {"status": str(status), "error_code": code},
+                },
                 as_node="compose",
-            )  # fmt: skip
+            )
         except Exception:
             log.exception("could not close the checkpointed turn %s", turn_id)
 

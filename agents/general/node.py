@@ -21,11 +21,17 @@ HUMAN = re.compile(
 )
 
 
+def asks_for_person(message: str) -> bool:
+    """The customer wants to talk to a human."""
+    return bool(
+        HUMAN.search(message)
+        and re.search(r"\b(talk|speak|chat|connect|transfer|get|want|need)\b", message, re.I)
+    )
+
+
 def reply_for(message: str) -> str:
     """The fixed reply for a general message."""
-    if HUMAN.search(message) and re.search(
-        r"\b(talk|speak|chat|connect|transfer)\b", message, re.I
-    ):
+    if asks_for_person(message):
         return prompts.HUMAN
     if THANKS.search(message):
         return prompts.THANKS

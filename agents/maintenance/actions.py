@@ -8,8 +8,11 @@ from typing import Literal
 
 Action = Literal["book", "cancel", "list", "slots"]
 
-CANCEL = re.compile(r"\b(cancel|call off|scrap)\b.*\b(appointment|booking|service|it)\b|"
-                    r"^\s*cancel\b", re.I)  # fmt: skip
+CANCEL = re.compile(
+    r"\b(cancel|call off|scrap)\b.*\b(appointment|booking|service|it)\b|"
+    r"^\s*cancel\b",
+    re.I,
+)
 LIST = re.compile(
     r"\b(my|upcoming|existing) (appointments?|bookings?)\b|"
     r"\bwhen is my (appointment|booking|service)\b|\bdo i have (an|any) (appointment|booking)",

@@ -64,21 +64,29 @@ async def run_action(requested: Requested, message: str, context: TurnContext) -
             else:
                 reference = requested.reference
             result = await booking.cancel(
-                session, settings, customer_id=context.customer_id,
-                appointment_id=reference, now=now,
-            )  # fmt: skip
+                session,
+                settings,
+                customer_id=context.customer_id,
+                appointment_id=reference,
+                now=now,
+            )
             return result.message
         when = parse_when(message, now, tz)
         if requested.action == "book" and when is not None and when.exact:
             outcome = await booking.book(
-                session, settings, customer_id=context.customer_id, service_type=service,
-                start=when.start, now=now,
-            )  # fmt: skip
+                session,
+                settings,
+                customer_id=context.customer_id,
+                service_type=service,
+                start=when.start,
+                now=now,
+            )
             if isinstance(outcome, booking.Booked):
                 return outcome.message
             search = await booking.find_slots(session, settings, when, service, now, limit=3)
-            options = ", ".join(format_slot(s, s + SERVICE_TYPES[service].duration, tz)
-                                for s in search.slots)  # fmt: skip
+            options = ", ".join(
+                format_slot(s, s + SERVICE_TYPES[service].duration, tz) for s in search.slots
+            )
             return (
                 f"{outcome.message} Free alternatives: {options}." if options else outcome.message
             )
@@ -103,9 +111,12 @@ async def _answer_with_tools(
     """Stream the language model's answer, running the appointment tools it calls on the way."""
     services = context.services
     tools = make_tools(
-        services.sessions, services.settings, context.customer_id, services.clock,
+        services.sessions,
+        services.settings,
+        context.customer_id,
+        services.clock,
         customer_name=context.customer_id,
-    )  # fmt: skip
+    )
     by_name = {t.name: t for t in tools}
     model = services.answer_model.bind_tools(tools).with_config(
         tags=[ANSWER_TAG, agent_tag(inp["agent"])]

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
-from api.admission import Admitted, Join, Refused, Replay, admit
-from api.channels import Subscriber
+from api.admission import Admitted, Forwarded, Join, Refused, Replay, admit
 from api.deps import CurrentUser, State
+from api.handoff import customer_wrote
 from api.protocol import (
     CancelledEvent,
     ChatFrame,
@@ -20,6 +20,7 @@ from api.protocol import (
     Identifier,
     ServerEventBase,
 )
+from api.pubsub import Subscriber
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
 
@@ -48,7 +49,10 @@ class ChatResponse(BaseModel):
     response: str
     session_id: str
     metadata: dict[str, Any] = Field(description="As in the WebSocket `complete` event")
-    status: str = Field(default="complete", description="complete or cancelled")
+    status: str = Field(
+        default="complete",
+        description="complete, cancelled, or forwarded_to_staff (a person has the conversation)",
+    )
 
 
 def _fail(code: ErrorCode, message: str, retry_after: float | None = None) -> HTTPException:
@@ -65,6 +69,11 @@ async def chat(body: ChatRequest, user: CurrentUser, state: State) -> ChatRespon
         state.metrics.errors.labels(decision.code.value).inc()
         raise _fail(decision.code, decision.message, decision.retry_after)
     channel = decision.channel
+    if isinstance(decision, Forwarded):
+        await customer_wrote(state, channel.session_id, decision.message)
+        return ChatResponse(
+            response="", session_id=channel.session_id, metadata={}, status="forwarded_to_staff"
+        )
     if isinstance(decision, Replay):
         event = decision.answer
     else:
@@ -73,10 +82,13 @@ async def chat(body: ChatRequest, user: CurrentUser, state: State) -> ChatRespon
         try:
             if isinstance(decision, Admitted):
                 state.channels.start_turn(
-                    channel, customer_id=decision.owner_id, author_id=user.id,
-                    text=body.message, turn_id=decision.turn_id,
+                    channel,
+                    customer_id=decision.owner_id,
+                    author_id=user.id,
+                    text=body.message,
+                    turn_id=decision.turn_id,
                     client_message_id=body.message_id,
-                )  # fmt: skip
+                )
             assert isinstance(decision, Admitted | Join)
             async with asyncio.timeout(state.settings.turn_timeout_s + 10):
                 event = await _final_event(subscriber)
@@ -84,11 +96,13 @@ async def chat(body: ChatRequest, user: CurrentUser, state: State) -> ChatRespon
             channel.unsubscribe(subscriber)
     match event:
         case CompleteEvent(response=response, metadata=metadata):
-            return ChatResponse(response=response, session_id=channel.session_id,
-                                metadata=metadata.model_dump())  # fmt: skip
+            return ChatResponse(
+                response=response, session_id=channel.session_id, metadata=metadata.model_dump()
+            )
         case CancelledEvent(partial_response=partial):
-            return ChatResponse(response=partial, session_id=channel.session_id, metadata={},
-                                status="cancelled")  # fmt: skip
+            return ChatResponse(
+                response=partial, session_id=channel.session_id, metadata={}, status="cancelled"
+            )
         case ErrorEvent(code=code, error=message):
             raise _fail(code, message)
     raise _fail(ErrorCode.PROCESSING_ERROR, "The turn ended without an answer")

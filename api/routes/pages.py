@@ -15,3 +15,9 @@ router = APIRouter(tags=["pages"])
 async def test_page() -> FileResponse:
     """The chat test page."""
     return FileResponse(STATIC / "test.html", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/console", include_in_schema=False)
+async def console_page() -> FileResponse:
+    """The support staff console (its data needs a staff token)."""
+    return FileResponse(STATIC / "console.html", headers={"Cache-Control": "no-store"})

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from api import handoff, handoff_rules
 from api.deps import CurrentUser, State
 from orchestrator.models import Conversation, Feedback, Message, MessageRole
 
@@ -108,9 +109,16 @@ async def give_feedback(
             select(Feedback).where(Feedback.message_id == message_id, Feedback.user_id == user.id)
         )
         if existing is None:
-            session.add(Feedback(message_id=message_id, user_id=user.id, rating=rating,
-                                 comment=body.comment))  # fmt: skip
+            session.add(
+                Feedback(
+                    message_id=message_id, user_id=user.id, rating=rating, comment=body.comment
+                )
+            )
         else:
             existing.rating, existing.comment = rating, body.comment
         await session.commit()
+    if rating < 0:
+        await handoff.request_person(state, conversation.id, handoff_rules.NEGATIVE_FEEDBACK)
+    else:
+        await handoff.announce(state, conversation.id)
     return FeedbackOut(message_id=message_id, rating=body.rating, comment=body.comment)

@@ -30,9 +30,13 @@ from api.protocol import (
     CompleteContext,
     CompleteEvent,
     CompleteMetadata,
+    ConversationEvent,
+    ConversationSummary,
+    CustomerMessageEvent,
     ErrorCode,
     ErrorEvent,
     HandoffEvent,
+    PersonRef,
     PingFrame,
     PongEvent,
     ProgressEvent,
@@ -43,7 +47,9 @@ from api.protocol import (
     SourcesEvent,
     StaffMessageEvent,
     TokenEvent,
+    UnwatchFrame,
     UserInfo,
+    WatchFrame,
     check_message_text,
     dump,
     parse_client_frame,
@@ -75,6 +81,8 @@ SERVER_TYPES = _union_types(protocol.ServerEvent)
 
 CLIENT_FRAMES: list[BaseModel] = [
     AuthFrame(token="eyJhbGciOiJIUzI1NiJ9.e30.c2ln"),
+    WatchFrame(session_id="python-session-1"),
+    UnwatchFrame(),
     ChatFrame(message="How often should I rotate the tyres?"),
     ChatFrame(
         message="Und auf Deutsch? 🚗",
@@ -145,6 +153,15 @@ SERVER_EVENTS: list[BaseModel] = [
     HandoffEvent(session_id=SESSION, seq=10, status="waiting", message="A person will join."),
     HandoffEvent(status="staff_joined", message="Priya joined."),
     HandoffEvent(status="returned_to_bot", message="Back to the assistant."),
+    CustomerMessageEvent(session_id=SESSION, seq=14, message="8:30?", message_id="m1"),
+    ConversationEvent(
+        conversation=ConversationSummary(
+            session_id=SESSION,
+            customer=PersonRef(id="cust-42", name="Dana"),
+            status="waiting",
+            updated_at="2026-11-21T09:30:01Z",
+        )
+    ),
 ]
 
 
@@ -212,7 +229,7 @@ def test_schema_main_check_and_write(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_client_and_server_types_do_not_overlap() -> None:
     assert not CLIENT_TYPES & SERVER_TYPES
-    assert {"auth", "message", "cancel", "ping", "resume"} == CLIENT_TYPES
+    assert {"auth", "message", "cancel", "ping", "resume", "watch", "unwatch"} == CLIENT_TYPES
 
 
 # ------------------------------------------------------------------ round trips

@@ -152,11 +152,14 @@ def test_the_command_skips_a_corrupt_file_goes_on_and_exits_non_zero(tmp_path: P
         [sys.executable, "-m", "orchestrator", "ingest", str(root)],
         capture_output=True,
         text=True,
-        env={**os.environ, "ORCHESTRATOR_DATA_DIR": str(tmp_path / "data"),
-             "EMBEDDING_MODEL": "some/other-model"},
+        env={
+            **os.environ,
+            "ORCHESTRATOR_DATA_DIR": str(tmp_path / "data"),
+            "EMBEDDING_MODEL": "some/other-model",
+        },
         cwd=REPO,
         timeout=300,
-    )  # fmt: skip
+    )
     assert refused.returncode == 2
     assert "--reset" in refused.stderr
     assert "Traceback" not in refused.stderr

@@ -522,7 +522,10 @@ class _Completion:
         self.id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         self.created = int(time.time())
         self.model = str(request.get("model") or model)
-        self.prompt_tokens = max(1, _count_tokens(request.get("messages")))
+        messages = [m for m in request.get("messages") or [] if isinstance(m, dict)]
+        self.prompt_tokens = max(
+            1, sum(_count_tokens([m.get("content"), m.get("tool_calls")]) for m in messages)
+        )
         options = request.get("stream_options")
         self.include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
         self.cut_off = isinstance(response, CutOff)
@@ -698,7 +701,9 @@ def main(argv: list[str] | None = None) -> None:
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, interrupt)
+    # Also for SIGINT: a shell starts background jobs with SIGINT ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, interrupt)
     llm = FakeOpenAI(
         host=args.host,
         port=args.port,

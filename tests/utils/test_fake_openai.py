@@ -283,6 +283,15 @@ def test_cut_off_stream_with_the_raw_sdk(llm: FakeOpenAI) -> None:
     assert "".join(received) == "one two "
 
 
+async def test_cut_off_body_is_retried_without_streaming(llm: FakeOpenAI) -> None:
+    llm.script(CutOff("half a body", after_tokens=1), Reply("whole body"))
+
+    message = await chat(llm, streaming=False, max_retries=1).ainvoke("Hi")
+
+    assert message.content == "whole body"
+    assert len(llm.requests) == 2
+
+
 async def test_first_token_delay_and_rate_are_honoured(llm: FakeOpenAI) -> None:
     llm.first_token_delay_s = 0.2
     llm.tokens_per_s = 50

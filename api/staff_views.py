@@ -1,0 +1,157 @@
+"""What the staff console shows: conversation summaries and transcripts, read from SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.protocol import ConversationSummary, LastMessage, PersonRef
+from orchestrator.models import (
+    Conversation,
+    ConversationStatus,
+    Feedback,
+    Message,
+    StaffAction,
+    User,
+)
+
+CONSOLE_STATUSES = ("bot", "waiting", "with_staff", "closed")
+
+
+def console_status(conversation: Conversation) -> str:
+    """bot | waiting (for a human) | with_staff | closed."""
+    if conversation.status == ConversationStatus.handoff:
+        return "with_staff" if conversation.assigned_staff_id else "waiting"
+    return str(conversation.status)
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+async def _person(session: AsyncSession, user_id: str | None) -> PersonRef | None:
+    if user_id is None:
+        return None
+    user = await session.get(User, user_id)
+    return PersonRef(id=user_id, name=user.name if user else user_id)
+
+
+async def summarize(session: AsyncSession, conversation: Conversation) -> ConversationSummary:
+    last = await session.scalar(
+        select(Message)
+        .where(Message.conversation_id == conversation.id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+    )
+    customer = await _person(session, conversation.owner_id)
+    assert customer is not None
+    return ConversationSummary(
+        session_id=conversation.id,
+        customer=customer,
+        status=console_status(conversation),
+        assigned_staff=await _person(session, conversation.assigned_staff_id),
+        last_message=LastMessage(
+            role=last.role,
+            content=last.content[:500],
+            created_at=_iso(last.created_at),
+        )
+        if last
+        else None,
+        route=conversation.last_route,
+        confidence=conversation.last_confidence,
+        updated_at=_iso(conversation.updated_at),
+    )
+
+
+def _filtered(status: str | None, route: str | None, text: str | None) -> Select[Any]:
+    query = select(Conversation)
+    if status == "waiting":
+        query = query.where(
+            Conversation.status == ConversationStatus.handoff,
+            Conversation.assigned_staff_id.is_(None),
+        )
+    elif status == "with_staff":
+        query = query.where(
+            Conversation.status == ConversationStatus.handoff,
+            Conversation.assigned_staff_id.is_not(None),
+        )
+    elif status in ("bot", "closed"):
+        query = query.where(Conversation.status == status)
+    if route:
+        query = query.where(Conversation.last_route == route)
+    if text:
+        pattern = f"%{text.strip()}%"
+        query = query.where(
+            or_(
+                Conversation.title.ilike(pattern),
+                Conversation.id.ilike(pattern),
+                exists().where(
+                    Message.conversation_id == Conversation.id, Message.content.ilike(pattern)
+                ),
+                exists().where(User.id == Conversation.owner_id, User.name.ilike(pattern)),
+            )
+        )
+    return query
+
+
+async def list_conversations(
+    session: AsyncSession, *, status: str | None, route: str | None, text: str | None, limit: int
+) -> list[ConversationSummary]:
+    rows = await session.scalars(
+        _filtered(status, route, text).order_by(Conversation.updated_at.desc()).limit(limit)
+    )
+    return [await summarize(session, c) for c in rows]
+
+
+async def transcript(session: AsyncSession, conversation: Conversation) -> dict[str, Any]:
+    messages = list(
+        await session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id)
+            .order_by(Message.created_at, Message.id)
+        )
+    )
+    feedback = {
+        f.message_id: {"rating": "up" if f.rating > 0 else "down", "comment": f.comment}
+        for f in await session.scalars(
+            select(Feedback).where(Feedback.message_id.in_([m.id for m in messages]))
+        )
+    }
+    actions = await session.scalars(
+        select(StaffAction)
+        .where(StaffAction.conversation_id == conversation.id)
+        .order_by(StaffAction.created_at)
+    )
+    return {
+        "conversation": (await summarize(session, conversation)).model_dump(),
+        "messages": [
+            {
+                "id": m.id,
+                "role": m.role,
+                "content": m.content,
+                "status": m.status,
+                "agents": m.agents,
+                "confidence": m.confidence,
+                "sources": m.sources,
+                "latency_ms": m.latency_ms,
+                "error_code": m.error_code,
+                "created_at": _iso(m.created_at),
+                "author": (await _person(session, m.author_id)).model_dump()  # type: ignore[union-attr]
+                if m.author_id
+                else None,
+                "feedback": feedback.get(m.id),
+            }
+            for m in messages
+        ],
+        "actions": [
+            {
+                "staff": (await _person(session, a.staff_id)).model_dump(),  # type: ignore[union-attr]
+                "action": a.action,
+                "detail": a.detail,
+                "created_at": _iso(a.created_at),
+            }
+            for a in actions
+        ],
+    }

@@ -1,0 +1,107 @@
+"""`/ws/staff`: the console's live conversation list and the conversation a staff member watches."""
+
+from __future__ import annotations
+
+import contextlib
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketState
+
+from api.auth import InvalidToken, verify
+from api.deps import AppState
+from api.protocol import (
+    AuthError,
+    AuthFrame,
+    ErrorCode,
+    PingFrame,
+    SessionEvent,
+    UnwatchFrame,
+    WatchFrame,
+)
+from api.pubsub import STAFF_TOPIC
+from api.ws import CLOSE_FORBIDDEN, ChatConnection, Close
+from orchestrator.models import Conversation
+
+router = APIRouter()
+
+
+class StaffConnection(ChatConnection):
+    """A staff member's connection: staff roles only; list updates plus one watched session."""
+
+    def _authenticate(self, token: str) -> bool:
+        try:
+            principal = verify(self.state.secret, token)
+        except InvalidToken:
+            return super()._authenticate(token)  # auth_error and close 4001
+        if not principal.is_staff:
+            self.send(AuthError(message="The staff console needs a staff or admin token"))
+            self.send(Close(CLOSE_FORBIDDEN, "staff only"))
+            return False
+        if not super()._authenticate(token):
+            return False
+        self.state.channels.pubsub.subscribe(STAFF_TOPIC, self.subscriber)
+        return True
+
+    async def _handle(self, frame: object) -> bool:
+        if self.user is None or isinstance(frame, AuthFrame | PingFrame):
+            return await super()._handle(frame)
+        match frame:
+            case WatchFrame(session_id=session_id):
+                async with self.state.orchestrator.services.sessions() as session:
+                    found = await session.get(Conversation, session_id)
+                if found is None:
+                    self.error(
+                        ErrorCode.SESSION_NOT_FOUND,
+                        f"No session {session_id}",
+                        session_id=session_id,
+                    )
+                    return True
+                channel = await self.state.channels.channel(session_id)
+                recent = channel.replay(0)
+                self._attach(channel)
+                for event in recent:
+                    self.send(event)
+                self.send(
+                    SessionEvent(
+                        session_id=session_id,
+                        created=False,
+                        last_seq=channel.last_seq,
+                        turn_id=channel.turn_id if channel.busy else None,
+                    )
+                )
+            case UnwatchFrame():
+                if self.channel is not None:
+                    self.channel.unsubscribe(self.subscriber)
+                    self.channel = None
+            case _:
+                self.error(
+                    ErrorCode.INVALID_MESSAGE,
+                    "Staff connections take auth, watch, unwatch and ping",
+                )
+        return True
+
+    async def run(self) -> None:
+        try:
+            await super().run()
+        finally:
+            self.state.channels.pubsub.unsubscribe(STAFF_TOPIC, self.subscriber)
+
+
+@router.websocket("/ws/staff")
+async def staff(websocket: WebSocket) -> None:
+    """Staff console: live conversation list and watched conversations."""
+    state: AppState = websocket.app.state.app
+    origin = websocket.headers.get("origin")
+    await websocket.accept()
+    if origin is not None and origin not in state.settings.allowed_origins:
+        await websocket.close(code=CLOSE_FORBIDDEN, reason="origin not allowed")
+        return
+    gauge = state.metrics.connections.labels("staff")
+    gauge.inc()
+    try:
+        await StaffConnection(websocket, state).run()
+    finally:
+        gauge.dec()
+        if websocket.application_state != WebSocketState.DISCONNECTED:
+            with contextlib.suppress(Exception):
+                await websocket.close()

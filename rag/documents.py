@@ -10,8 +10,14 @@ from pathlib import Path
 from rag.chunking import first_heading, split_front_matter
 
 DOMAINS = ("specs", "maintenance", "troubleshooting")
-SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html",
-            ".htm": "html", ".pdf": "pdf"}  # fmt: skip
+SUFFIXES = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+}
 
 
 class UnreadableDocument(Exception):
@@ -32,9 +38,10 @@ def discover(root: Path) -> list[Path]:
     if root.is_file():
         return [root] if root.suffix.lower() in SUFFIXES else []
     return sorted(
-        p for p in root.rglob("*")
+        p
+        for p in root.rglob("*")
         if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
-    )  # fmt: skip
+    )
 
 
 def _text_to_markdown(text: str) -> str:

@@ -60,10 +60,13 @@ class KnowledgeStore:
         self._collection = self.client.get_or_create_collection(
             self.name,
             configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": model, "embedding_dimension": dimension,
-                      "revision": str(time.time_ns())},
+            metadata={
+                "embedding_model": model,
+                "embedding_dimension": dimension,
+                "revision": str(time.time_ns()),
+            },
             embedding_function=None,
-        )  # fmt: skip
+        )
         return self._collection
 
     def check_model(self, model: str, dimension: int | None = None) -> None:
@@ -142,8 +145,9 @@ class KnowledgeStore:
                 embeddings.extend(page_embeddings)
         return ids, documents, metadatas, embeddings
 
-    def upsert(self, ids: list[str], embeddings: Any, documents: list[str],
-               metadatas: list[dict[str, Any]]) -> None:  # fmt: skip
+    def upsert(
+        self, ids: list[str], embeddings: Any, documents: list[str], metadatas: list[dict[str, Any]]
+    ) -> None:
         collection = self.collection()
         assert collection is not None
         for start in range(0, len(ids), BATCH):

@@ -325,3 +325,14 @@ async def test_the_conversation_continues_after_the_server_is_killed(server: Ser
     ).json()
     assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
     assert json.dumps(messages)
+
+
+async def test_a_token_that_expires_mid_connection_gets_auth_failed(server: ServerProcess) -> None:
+    client = await ChatClient.connect(server.ws_url, server.token(user(), ttl_s=2))
+    await asyncio.sleep(3)
+    await client.send({"type": "message", "message": "hello"})
+    error = await client.recv()
+    assert error["type"] == "error" and error["code"] == "AUTH_FAILED"
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await client.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001

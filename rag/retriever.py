@@ -52,6 +52,15 @@ def body_of(document: str) -> str:
     return document.split("\n", 1)[1] if "\n" in document else document
 
 
+def _top(scores: NDArray[np.float32], n: int) -> list[int]:
+    """Positions of the `n` highest finite scores, best first."""
+    n = min(n, int(np.isfinite(scores).sum()))
+    if n <= 0:
+        return []
+    top = np.argpartition(-scores, n - 1)[:n]
+    return [int(i) for i in top[np.argsort(-scores[top])]]
+
+
 def _fuse(rankings: Sequence[tuple[Sequence[int], float]]) -> dict[int, float]:
     """Weighted reciprocal-rank fusion of several rankings of snapshot positions."""
     fused: dict[int, float] = {}
@@ -134,7 +143,10 @@ class Retriever:
         if not mask.any():
             return []
         pool = max(k * 5, 20)
-        vector_ranking = self._vector_ranking(snapshot, vector, domains, pool)
+        # Every chunk's vector is already in memory (BM25 and de-duplication need the snapshot),
+        # so exact cosine over the masked matrix beats a filtered Chroma query: ~1 ms at 10k.
+        similarity = snapshot.embeddings @ vector
+        vector_ranking = _top(np.where(mask, similarity, -np.inf), pool)
 
         lexical_scores = np.where(mask, snapshot.lexical.scores(query), 0.0)
         lexical_ranking = [
@@ -142,15 +154,18 @@ class Retriever:
         ]
 
         codes = identifiers(query)
-        exact = {
-            i
-            for i in range(len(snapshot.ids))
-            if mask[i] and codes and any(code in snapshot.upper_documents[i] for code in codes)
-        }
+        exact = (
+            {
+                i
+                for i, text in enumerate(snapshot.upper_documents)
+                if mask[i] and any(code in text for code in codes)
+            }
+            if codes
+            else set()
+        )
         fused = _fuse(
             [(vector_ranking, 1.0), (lexical_ranking, 2.0 if codes else 1.0), (sorted(exact), 2.0)]
         )
-        similarity = snapshot.embeddings @ vector
         ordered = sorted(fused, key=lambda i: (i in exact, fused[i]), reverse=True)
 
         chosen: list[int] = []
@@ -166,25 +181,6 @@ class Retriever:
             if len(chosen) == k:
                 break
         return [self._result(snapshot, i, float(similarity[i]), i in exact) for i in chosen]
-
-    def _vector_ranking(
-        self,
-        snapshot: _Snapshot,
-        vector: NDArray[np.float32],
-        domains: Sequence[str] | None,
-        pool: int,
-    ) -> list[int]:
-        collection = self.store.collection()
-        if collection is None:
-            return []
-        where: Any = {"domain": {"$in": list(domains)}} if domains else None
-        result = collection.query(
-            query_embeddings=[vector.tolist()],
-            n_results=min(pool, len(snapshot.ids)),
-            where=where,
-            include=[],
-        )
-        return [snapshot.position[i] for i in result["ids"][0] if i in snapshot.position]
 
     @staticmethod
     def _result(snapshot: _Snapshot, i: int, score: float, exact: bool) -> RetrievedChunk:

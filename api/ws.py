@@ -285,21 +285,28 @@ class ChatConnection:
         )
 
 
-@router.websocket("/ws/chat")
-async def chat(websocket: WebSocket) -> None:
-    """Customer chat: see docs/protocol.md."""
+async def serve_connection(
+    websocket: WebSocket, connection: type[ChatConnection], endpoint: str
+) -> None:
+    """Accept, refuse a foreign Origin with 4003, run the connection, count it while open."""
     state: AppState = websocket.app.state.app
     origin = websocket.headers.get("origin")
     await websocket.accept()
     if origin is not None and origin not in state.settings.allowed_origins:
         await websocket.close(code=CLOSE_FORBIDDEN, reason="origin not allowed")
         return
-    gauge = state.metrics.connections.labels("chat")
+    gauge = state.metrics.connections.labels(endpoint)
     gauge.inc()
     try:
-        await ChatConnection(websocket, state).run()
+        await connection(websocket, state).run()
     finally:
         gauge.dec()
         if websocket.application_state != WebSocketState.DISCONNECTED:
             with contextlib.suppress(Exception):
                 await websocket.close()
+
+
+@router.websocket("/ws/chat")
+async def chat(websocket: WebSocket) -> None:
+    """Customer chat: see docs/protocol.md."""
+    await serve_connection(websocket, ChatConnection, "chat")

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from fastapi import APIRouter, WebSocket
-from starlette.websockets import WebSocketState
 
 from api.auth import InvalidToken, verify
-from api.deps import AppState
 from api.protocol import (
     AuthError,
     AuthFrame,
@@ -19,7 +15,7 @@ from api.protocol import (
     WatchFrame,
 )
 from api.pubsub import STAFF_TOPIC
-from api.ws import CLOSE_FORBIDDEN, ChatConnection, Close
+from api.ws import CLOSE_FORBIDDEN, ChatConnection, Close, serve_connection
 from orchestrator.models import Conversation
 
 router = APIRouter()
@@ -90,18 +86,4 @@ class StaffConnection(ChatConnection):
 @router.websocket("/ws/staff")
 async def staff(websocket: WebSocket) -> None:
     """Staff console: live conversation list and watched conversations."""
-    state: AppState = websocket.app.state.app
-    origin = websocket.headers.get("origin")
-    await websocket.accept()
-    if origin is not None and origin not in state.settings.allowed_origins:
-        await websocket.close(code=CLOSE_FORBIDDEN, reason="origin not allowed")
-        return
-    gauge = state.metrics.connections.labels("staff")
-    gauge.inc()
-    try:
-        await StaffConnection(websocket, state).run()
-    finally:
-        gauge.dec()
-        if websocket.application_state != WebSocketState.DISCONNECTED:
-            with contextlib.suppress(Exception):
-                await websocket.close()
+    await serve_connection(websocket, StaffConnection, "staff")

@@ -12,14 +12,9 @@ from langchain_core.messages import BaseMessage
 
 from agents.context import AnswerRequest, build_messages
 from orchestrator.context import TurnContext
+from orchestrator.events import ANSWER_TAG, agent_tag
 from orchestrator.state import SpecialistAnswer, SpecialistInput
 from rag.retriever import RetrievedChunk
-
-ANSWER_TAG = "answer"
-
-
-def agent_tag(agent: str) -> str:
-    return f"agent:{agent}"
 
 
 def source_refs(chunks: Sequence[RetrievedChunk]) -> list[dict[str, Any]]:

@@ -270,14 +270,18 @@ class ChatConnection:
                 session_id=frame.session_id,
             )
             return
-        channel = await self.state.channels.channel(frame.session_id)
-        missed = channel.replay(frame.after_seq)
+        await self._follow(frame.session_id, frame.after_seq)
+
+    async def _follow(self, session_id: str, after_seq: int) -> None:
+        """Attach to a session: its kept events after `after_seq`, a `session` marker, then live."""
+        channel = await self.state.channels.channel(session_id)
+        missed = channel.replay(after_seq)
         self._attach(channel)
         for event in missed:
             self.send(event)
         self.send(
             SessionEvent(
-                session_id=frame.session_id,
+                session_id=session_id,
                 created=False,
                 last_seq=channel.last_seq,
                 turn_id=channel.turn_id if channel.busy else None,

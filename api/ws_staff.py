@@ -10,7 +10,6 @@ from api.protocol import (
     AuthFrame,
     ErrorCode,
     PingFrame,
-    SessionEvent,
     UnwatchFrame,
     WatchFrame,
 )
@@ -52,19 +51,7 @@ class StaffConnection(ChatConnection):
                         session_id=session_id,
                     )
                     return True
-                channel = await self.state.channels.channel(session_id)
-                recent = channel.replay(0)
-                self._attach(channel)
-                for event in recent:
-                    self.send(event)
-                self.send(
-                    SessionEvent(
-                        session_id=session_id,
-                        created=False,
-                        last_seq=channel.last_seq,
-                        turn_id=channel.turn_id if channel.busy else None,
-                    )
-                )
+                await self._follow(session_id, 0)
             case UnwatchFrame():
                 if self.channel is not None:
                     self.channel.unsubscribe(self.subscriber)

@@ -81,17 +81,23 @@ async def owned_conversation(
     return conversation
 
 
-async def prior_message(
+async def _by_client_id(
     session: AsyncSession, session_id: str, client_message_id: str
-) -> Prior | None:
-    """What happened the last time this client message id was sent in this session."""
-    user_message = await session.scalar(
+) -> Message | None:
+    return await session.scalar(
         select(Message).where(
             Message.conversation_id == session_id,
             Message.role == MessageRole.user,
             Message.client_message_id == client_message_id,
         )
     )
+
+
+async def prior_message(
+    session: AsyncSession, session_id: str, client_message_id: str
+) -> Prior | None:
+    """What happened the last time this client message id was sent in this session."""
+    user_message = await _by_client_id(session, session_id, client_message_id)
     if user_message is None:
         return None
     answer = await session.scalar(
@@ -114,13 +120,7 @@ async def save_user_message(
 ) -> Message:
     """Save the message; a retried client message id (after a failure) is moved to this turn."""
     if client_message_id is not None:
-        retried = await session.scalar(
-            select(Message).where(
-                Message.conversation_id == session_id,
-                Message.role == MessageRole.user,
-                Message.client_message_id == client_message_id,
-            )
-        )
+        retried = await _by_client_id(session, session_id, client_message_id)
         if retried is not None:
             retried.turn_id = turn_id
             await session.flush()

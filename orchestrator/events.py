@@ -12,6 +12,13 @@ from typing import Any
 
 ANSWER_TAG = "answer"
 AGENT_TAG = "agent:"
+
+
+def agent_tag(agent: str) -> str:
+    """The tag that tells the stream mapper which specialist a token belongs to."""
+    return f"{AGENT_TAG}{agent}"
+
+
 SEPARATOR = "\n\n"
 
 

@@ -9,24 +9,56 @@ from orchestrator.settings import Settings
 from rag.embeddings import Embedder
 
 
+def chat_openai(
+    settings: Settings,
+    http_client: httpx.AsyncClient | None,
+    *,
+    streaming: bool,
+    timeout_s: float,
+    max_retries: int,
+    temperature: float,
+) -> BaseChatModel:
+    """ChatOpenAI on the configured OpenAI-compatible endpoint."""
+    from langchain_openai import ChatOpenAI
+
+    assert settings.openai_api_key is not None
+    return ChatOpenAI(
+        model=settings.llm_model,
+        api_key=settings.openai_api_key,
+        base_url=settings.openai_base_url,
+        streaming=streaming,
+        timeout=timeout_s,
+        max_retries=max_retries,
+        temperature=temperature,
+        http_async_client=http_client,
+    )
+
+
+def router_model(settings: Settings, http_client: httpx.AsyncClient | None) -> BaseChatModel:
+    """The model that routes when the semantic router is unsure: short, not streamed."""
+    return chat_openai(
+        settings,
+        http_client,
+        streaming=False,
+        timeout_s=min(settings.llm_timeout_s, 10.0),
+        max_retries=1,
+        temperature=0,
+    )
+
+
 def answer_model(
     settings: Settings, embedder: Embedder, http_client: httpx.AsyncClient | None = None
 ) -> BaseChatModel:
     """The chat model that writes answers, chosen by the answer mode."""
     match settings.answer_mode:
         case "llm":
-            from langchain_openai import ChatOpenAI
-
-            assert settings.openai_api_key is not None
-            return ChatOpenAI(
-                model=settings.llm_model,
-                api_key=settings.openai_api_key,
-                base_url=settings.openai_base_url,
+            return chat_openai(
+                settings,
+                http_client,
                 streaming=True,
-                timeout=settings.llm_timeout_s,
+                timeout_s=settings.llm_timeout_s,
                 max_retries=settings.llm_max_retries,
                 temperature=0.1,
-                http_async_client=http_client,
             )
         case _:
             from agents.offline_model import ExtractiveChatModel

@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.context import Services
-from orchestrator.llm import answer_model
+from orchestrator.llm import answer_model, router_model
 from orchestrator.route_examples import ROUTE_EXAMPLES
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
@@ -37,18 +37,7 @@ def build_services(
     if settings.answer_mode == "llm":
         # One client per service instance, bound to the loop that serves it.
         http_client = httpx.AsyncClient(timeout=settings.llm_timeout_s)
-        from langchain_openai import ChatOpenAI
-
-        assert settings.openai_api_key is not None
-        router_llm = ChatOpenAI(
-            model=settings.llm_model,
-            api_key=settings.openai_api_key,
-            base_url=settings.openai_base_url,
-            timeout=min(settings.llm_timeout_s, 10.0),
-            max_retries=1,
-            temperature=0,
-            http_async_client=http_client,
-        )
+        router_llm = router_model(settings, http_client)
     services = Services(
         settings=settings,
         embedder=embedder,

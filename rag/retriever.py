@@ -43,7 +43,6 @@ class _Snapshot:
     metadatas: list[dict[str, Any]]
     embeddings: NDArray[np.float32]
     domains: NDArray[np.str_]
-    position: dict[str, int]
     lexical: LexicalIndex
 
 
@@ -107,7 +106,6 @@ class Retriever:
             metadatas=metadatas,
             embeddings=matrix,
             domains=np.asarray([m.get("domain", "") for m in metadatas], dtype=np.str_),
-            position={chunk_id: i for i, chunk_id in enumerate(ids)},
             lexical=LexicalIndex(documents),
         )
 

@@ -20,8 +20,9 @@ from agents.maintenance.schedule import SERVICE_TYPES, format_slot, service_type
 from agents.maintenance.tools import make_tools
 from agents.maintenance.when import parse_when
 from agents.offline_model import ExtractiveChatModel
-from agents.specialist import ANSWER_TAG, agent_tag, answer, generate, progress, retrieve
+from agents.specialist import answer, generate, progress, retrieve
 from orchestrator.context import TurnContext
+from orchestrator.events import ANSWER_TAG, agent_tag
 from orchestrator.state import SpecialistInput
 
 DEFAULT_SERVICE = "annual_service"

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks.manager import adispatch_custom_event
 from langchain_core.messages import BaseMessage
 
 from agents.context import AnswerRequest, build_messages
 from orchestrator.context import TurnContext
+from orchestrator.emit import emit
 from orchestrator.events import ANSWER_TAG, agent_tag
+from orchestrator.followups import retrieval_query
 from orchestrator.state import SpecialistAnswer, SpecialistInput
 from rag.retriever import RetrievedChunk
 
@@ -25,7 +26,7 @@ def source_refs(chunks: Sequence[RetrievedChunk]) -> list[dict[str, Any]]:
 
 
 async def progress(step: str, message: str, agent: str | None = None) -> None:
-    await adispatch_custom_event("progress", {"step": step, "message": message, "agent": agent})
+    await emit("progress", {"step": step, "message": message, "agent": agent})
 
 
 async def retrieve(
@@ -36,11 +37,9 @@ async def retrieve(
     await progress("rag_retrieval", "Searching the knowledge base…", agent)
     embedding = inp.get("embedding")
     vector = np.asarray(embedding, dtype=np.float32) if embedding is not None else None
-    query = inp["query"]
-    vehicle = inp.get("vehicle")
-    if vehicle and vehicle not in query:
-        query = f"{query} (Kestrel {vehicle})"
-        vector = None
+    query = inp.get("retrieval_query") or retrieval_query(inp["query"], inp.get("vehicle"))
+    if "retrieval_query" not in inp and query != inp["query"]:
+        vector = None  # the embedding is of the query without the vehicle
     chunks = await asyncio.to_thread(
         services.retriever.search,
         query,
@@ -49,7 +48,7 @@ async def retrieve(
         min_score=services.settings.retrieval_min_score,
         query_embedding=vector,
     )
-    await adispatch_custom_event("sources", {"agent": agent, "sources": source_refs(chunks)})
+    await emit("sources", {"agent": agent, "sources": source_refs(chunks)})
     return chunks
 
 

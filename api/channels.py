@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import update
 
-from api.protocol import CancelledEvent, ServerEventBase
+from api.coalesce import TokenCoalescer
+from api.protocol import CancelledEvent, ServerEventBase, TokenEvent
 from api.pubsub import PubSub, Subscriber, session_topic
 from api.turn_events import TurnTranslator
 from orchestrator.events import Progress
@@ -120,6 +121,12 @@ class ChannelRegistry:
     ) -> None:
         translator = channel.translator
         assert translator is not None
+        settings = self.orchestrator.services.settings
+
+        def send(event: ServerEventBase) -> None:
+            self.on_event(channel.session_id, channel.publish(event))
+
+        tokens = TokenCoalescer(settings.token_coalesce_ms / 1000, send)
         try:
             async for outcome in self.orchestrator.stream_turn(
                 session_id=channel.session_id,
@@ -132,6 +139,10 @@ class ChannelRegistry:
                 event = translator.translate(outcome)
                 if event is None:
                     continue
+                if isinstance(event, TokenEvent):
+                    tokens.add(event)
+                    continue
+                tokens.flush()
                 if isinstance(outcome, Completed | Failed):
                     # Saved before it is sent: a client that saw it may see a restart next.
                     await self._remember_seq(channel, channel.last_seq + 1)
@@ -148,6 +159,7 @@ class ChannelRegistry:
                 ):
                     await self.on_turn_start(channel)
         except asyncio.CancelledError:
+            tokens.flush()
             event = CancelledEvent(
                 partial_response=translator.partial,
                 session_id=channel.session_id,
@@ -158,6 +170,7 @@ class ChannelRegistry:
         except Exception:
             log.exception("turn %s crashed", turn_id)
         finally:
+            tokens.flush()
             await asyncio.shield(self._remember_seq(channel, channel.last_seq))
 
     async def _remember_seq(self, channel: SessionChannel, last_seq: int) -> None:

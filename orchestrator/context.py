@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
-from rag.embeddings import Embedder
+from rag.embeddings import Embedder, EncodeBatcher
 from rag.retriever import Retriever
 
 
@@ -29,6 +29,11 @@ class Services:
     router_llm: BaseChatModel | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     http_client: httpx.AsyncClient | None = None
+    # Async encoding shared by concurrent turns (one model call per burst).
+    encoder: EncodeBatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.encoder = EncodeBatcher(self.embedder)
 
     async def aclose(self) -> None:
         """Close the connections the services hold open."""

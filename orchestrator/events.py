@@ -1,4 +1,11 @@
-"""From LangGraph's `astream_events` (v2) to the events of a turn. Pure: no I/O.
+"""From LangGraph's stream to the events of a turn. Pure: no I/O.
+
+A turn runs the graph one of two ways, and both map to the same turn events: `feed` takes
+`astream_events` (v2) events, `feed_part` takes the `(mode, chunk)` parts of
+`astream(stream_mode=STREAM_MODES)`. Nodes report progress, routes and sources as custom
+events (`orchestrator.emit`); answer tokens are chat-model chunks of runs tagged ANSWER_TAG
+and `agent_tag(agent)`; a specialist has finished when its node ends (v2) or its update
+arrives ("updates"); compose's output carries the turn's metadata.
 
 Specialists run in parallel, but a client must see one answer, not two interleaved: the
 first specialist in routing order streams live, the others are held back and released in
@@ -7,11 +14,21 @@ order as each one before them finishes, with a blank line between answers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from langchain_core.messages import BaseMessageChunk
 
 ANSWER_TAG = "answer"
 AGENT_TAG = "agent:"
+COMPOSE = "compose"
+# What `feed_part` understands: answer tokens, custom events, and each node's update.
+STREAM_MODES: tuple[Literal["messages", "custom", "updates"], ...] = (
+    "messages",
+    "custom",
+    "updates",
+)
 
 
 def agent_tag(agent: str) -> str:
@@ -55,26 +72,39 @@ class TurnStream:
 
     order: list[str] = field(default_factory=list)
     text: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)  # from compose's output
     _current: int = 0
     _held: dict[str, list[str]] = field(default_factory=dict)
     _finished: set[str] = field(default_factory=set)
     _spoken: set[str] = field(default_factory=set)
 
     def feed(self, event: dict[str, Any]) -> list[TurnEvent]:
+        """Map one `astream_events` (v2) event."""
         kind = event.get("event")
+        data = event.get("data") or {}
         if kind == "on_custom_event":
-            return self._custom(str(event.get("name")), event.get("data") or {})
-        if kind == "on_chat_model_stream" and ANSWER_TAG in (event.get("tags") or []):
-            agent = next(
-                (t[len(AGENT_TAG) :] for t in event.get("tags", []) if t.startswith(AGENT_TAG)), ""
-            )
-            chunk = (event.get("data") or {}).get("chunk")
-            content = getattr(chunk, "content", "")
-            if isinstance(content, str) and content:
-                return self._token(agent, content)
-            return []
-        if kind == "on_chain_end" and event.get("name") in self.order:
-            return self._agent_finished(str(event["name"]))
+            return self._custom(str(event.get("name")), data)
+        if kind == "on_chat_model_stream":
+            return self._answer(event.get("tags"), None, data.get("chunk"))
+        if kind == "on_chain_end":
+            return self._node_finished(str(event.get("name")), data.get("output"))
+        return []
+
+    def feed_part(self, mode: str, chunk: Any) -> list[TurnEvent]:
+        """Map one `(mode, chunk)` part of `astream(stream_mode=STREAM_MODES)`."""
+        if mode == "custom" and isinstance(chunk, dict):
+            return self._custom(str(chunk.get("name")), chunk.get("data") or {})
+        if mode == "messages":
+            message, meta = chunk
+            # Complete messages (a node's output, say) are not streamed tokens.
+            if not isinstance(message, BaseMessageChunk):
+                return []
+            return self._answer(meta.get("tags"), meta.get("langgraph_node"), message)
+        if mode == "updates" and isinstance(chunk, dict):
+            out: list[TurnEvent] = []
+            for node, update in chunk.items():
+                out.extend(self._node_finished(str(node), update))
+            return out
         return []
 
     def finish(self) -> list[TurnEvent]:
@@ -96,6 +126,24 @@ class TurnStream:
             routes = list(data.get("routes", []))
             self.order = [str(r["agent"]) for r in routes]
             return [Routed(routes, str(data.get("query", "")))]
+        return []
+
+    def _answer(self, tags: Sequence[str] | None, node: str | None, chunk: Any) -> list[TurnEvent]:
+        """A chunk of a chat model's stream: a token only if its run is tagged as an answer."""
+        tags = tags or ()
+        if ANSWER_TAG not in tags:
+            return []
+        agent = next((t[len(AGENT_TAG) :] for t in tags if t.startswith(AGENT_TAG)), node or "")
+        content = getattr(chunk, "content", "")
+        if isinstance(content, str) and content:
+            return self._token(agent, content)
+        return []
+
+    def _node_finished(self, node: str, output: Any) -> list[TurnEvent]:
+        if node == COMPOSE and isinstance(output, dict):
+            self.metadata = dict(output.get("metadata") or {})
+        if node in self.order:
+            return self._agent_finished(node)
         return []
 
     def _token(self, agent: str, content: str) -> list[TurnEvent]:

@@ -78,6 +78,11 @@ def variant_in(text: str) -> str | None:
     return None
 
 
+def retrieval_query(query: str, vehicle: str | None) -> str:
+    """What retrieval searches with: the vehicle named in full when the query leaves it out."""
+    return f"{query} (Kestrel {vehicle})" if vehicle and vehicle not in query else query
+
+
 def standalone_query(message: str, history: Sequence[str], owned: Sequence[str] = ()) -> str:
     """The message with the vehicle it refers to made explicit.
 

@@ -31,6 +31,9 @@ def chat_openai(
         max_retries=max_retries,
         temperature=temperature,
         http_async_client=http_client,
+        # Off: its per-chunk `wait_for` costs a task per token (~7% of a streaming turn's CPU),
+        # and the HTTP client's read timeout (`timeout_s`) already ends a stalled stream.
+        stream_chunk_timeout=0,
     )
 
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Literal
 
-from langchain_core.callbacks.manager import adispatch_custom_event
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
 from langgraph.types import Command, Send
 from pydantic import BaseModel, Field
 
 from orchestrator.context import TurnContext
-from orchestrator.followups import ANAPHORA, models_in, standalone_query, variant_in
+from orchestrator.emit import emit
+from orchestrator.followups import (
+    ANAPHORA,
+    models_in,
+    retrieval_query,
+    standalone_query,
+    variant_in,
+)
 from orchestrator.routing import ROUTES, Intent, RouteDecision, intents, split_clauses
 from orchestrator.state import Route, SpecialistInput, TurnState
 
@@ -52,9 +57,7 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     """Make the message standalone, embed it once, and send it to every specialist it needs."""
     context = runtime.context
     services = context.services
-    await adispatch_custom_event(
-        "progress", {"step": "agent_routing", "message": "Finding the right specialist…"}
-    )
+    await emit("progress", {"step": "agent_routing", "message": "Finding the right specialist…"})
     messages = state.get("messages", [])
     message = _text(messages[-1]) if messages else ""
     earlier = [_text(m) for m in messages[:-1] if isinstance(m, HumanMessage)]
@@ -62,7 +65,15 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     query = standalone_query(message, earlier[-HISTORY_TURNS:], owned)
     clauses = split_clauses(query)
     texts = [query, *clauses] if len(clauses) > 1 else [query]
-    vectors = await asyncio.to_thread(services.embedder.encode, texts)
+    vehicle = variant_in(query) or next(iter(models_in(query)), None)
+    # What each specialist will search with, embedded in the same (batched) call as routing.
+    searches = [retrieval_query(text, vehicle) for text in texts]
+    expanded = [s for s, text in zip(searches, texts, strict=True) if s != text]
+    encoded = await services.encoder.encode([*texts, *expanded])
+    vectors = encoded[: len(texts)]
+    search_vectors = list(vectors)
+    for offset, index in enumerate(i for i, s in enumerate(searches) if s != texts[i]):
+        search_vectors[index] = encoded[len(texts) + offset]
     whole = services.router.classify(vectors[0])
     decisions = [services.router.classify(v) for v in vectors[1:]] or [whole]
     found = intents(whole, clauses if len(clauses) > 1 else [query], decisions)
@@ -83,8 +94,7 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     # Diagnosis (and any safety advice) comes before booking or specs in a combined answer.
     found.sort(key=lambda i: i.route != "troubleshooting")
     routes = [Route(agent=i.route, query=i.text, confidence=i.confidence) for i in found]
-    await adispatch_custom_event("routes", {"routes": routes, "query": query})
-    vehicle = variant_in(query) or next(iter(models_in(query)), None)
+    await emit("routes", {"routes": routes, "query": query})
     history = [m for m in messages[:-1]][-HISTORY_TURNS * 2 :]
     sends = [
         Send(
@@ -93,9 +103,8 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
                 agent=intent.route,
                 query=intent.text,
                 confidence=intent.confidence,
-                embedding=vectors[intent.clause].tolist()
-                if len(texts) > 1 or intent.clause == 0
-                else None,
+                embedding=search_vectors[intent.clause].tolist(),
+                retrieval_query=searches[intent.clause],
                 vehicle=vehicle,
                 history=history,
                 customer=state.get("customer", {}),

@@ -12,7 +12,7 @@ from orchestrator.llm import answer_model, router_model
 from orchestrator.route_examples import ROUTE_EXAMPLES
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
-from rag.embeddings import Embedder, load_embedder
+from rag.embeddings import Embedder, limit_threads, load_embedder
 from rag.retriever import Retriever
 from rag.store import open_store
 
@@ -30,13 +30,20 @@ def build_services(
     embedder: Embedder | None = None,
 ) -> Services:
     """Load the models once; the retriever reads the store lazily and follows later ingests."""
+    limit_threads(settings.embedding_threads)
     embedder = embedder or load_embedder(settings.embedding_model)
     retriever = Retriever(open_store(settings), embedder)
     router_llm = None
     http_client = None
     if settings.answer_mode == "llm":
         # One client per service instance, bound to the loop that serves it.
-        http_client = httpx.AsyncClient(timeout=settings.llm_timeout_s)
+        http_client = httpx.AsyncClient(
+            timeout=settings.llm_timeout_s,
+            limits=httpx.Limits(
+                max_connections=settings.llm_max_connections,
+                max_keepalive_connections=min(100, settings.llm_max_connections),
+            ),
+        )
         router_llm = router_model(settings, http_client)
     services = Services(
         settings=settings,

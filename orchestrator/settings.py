@@ -36,12 +36,16 @@ class Settings(BaseSettings):
     chroma_url: str | None = None
     chroma_collection: str = "knowledge_base"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    # torch threads for embedding in the service (0: torch's default); see rag.embeddings.
+    embedding_threads: int = 1
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_timeout_s: float = 30.0
     llm_max_retries: int = 2
+    # Streams open at once to the LLM endpoint; httpx's default of 100 made turn 101 wait.
+    llm_max_connections: int = 1000
 
     jwt_secret: SecretStr | None = None
     allowed_origins: Annotated[list[str], NoDecode] = Field(
@@ -72,8 +76,15 @@ class Settings(BaseSettings):
     rate_limit_messages: int = 20
     rate_limit_window_s: float = 60.0
     turn_timeout_s: float = 60.0
+    # How a turn runs the graph: `astream_events` v2, or `astream` with its stream modes.
+    stream_mode: Literal["events", "messages"] = "messages"
+    # When LangGraph writes a turn's checkpoint: "exit" writes it once, at the end of the turn
+    # (the user's message and the answer are saved in SQL regardless); "async" after each step.
+    checkpoint_durability: Literal["sync", "async", "exit"] = "exit"
     ws_ping_interval_s: float = 20.0
     ws_idle_timeout_s: float = 300.0
+    # Tokens arriving within this many ms of the last token frame are merged into one frame.
+    token_coalesce_ms: float = 5.0
     shutdown_grace_s: float = 10.0
 
     # Routing and retrieval.

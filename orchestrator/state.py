@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, NotRequired, TypedDict
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
@@ -45,7 +45,8 @@ class SpecialistInput(TypedDict):
     agent: str
     query: str
     confidence: float
-    embedding: list[float] | None
+    embedding: list[float] | None  # of `retrieval_query` when that is given, else of `query`
     vehicle: str | None
+    retrieval_query: NotRequired[str]
     history: list[AnyMessage]
     customer: dict[str, Any]

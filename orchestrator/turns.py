@@ -23,7 +23,7 @@ from langgraph.graph.state import CompiledStateGraph
 from agents.maintenance.node import MalformedToolCall
 from orchestrator import conversations
 from orchestrator.context import Services, TurnContext
-from orchestrator.events import Progress, TurnEvent, TurnStream
+from orchestrator.events import STREAM_MODES, Progress, TurnEvent, TurnStream
 from orchestrator.models import MessageStatus
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,6 @@ class Orchestrator:
             await session.commit()
 
         stream = TurnStream()
-        metadata: dict[str, Any] = {}
         context = TurnContext(self.services, customer_id, turn_id)
         graph_input: dict[str, Any] = {
             "messages": [HumanMessage(text, id=turn_id)],
@@ -101,14 +100,8 @@ class Orchestrator:
         }
         try:
             async with asyncio.timeout(self.services.settings.turn_timeout_s):
-                async for event in self.graph.astream_events(
-                    graph_input, self.config(session_id), context=context, version="v2"
-                ):
-                    for out in stream.feed(dict(event)):
-                        yield out
-                    if event.get("event") == "on_chain_end" and event.get("name") == "compose":
-                        output = (event.get("data") or {}).get("output") or {}
-                        metadata = dict(output.get("metadata") or {})
+                async for out in self._run_graph(graph_input, session_id, context, stream):
+                    yield out
             for out in stream.finish():
                 yield out
         except asyncio.CancelledError:
@@ -128,6 +121,7 @@ class Orchestrator:
             yield Failed(code, message, stream.text)
             return
 
+        metadata = dict(stream.metadata)
         metadata["latency_ms"] = int((time.perf_counter() - started) * 1000)
         metadata.setdefault("mode", self.services.settings.answer_mode)
         async with self.services.sessions() as session:
@@ -142,6 +136,33 @@ class Orchestrator:
             await session.commit()
         metadata["message_id"] = saved.id
         yield Completed(stream.text, metadata, saved.id)
+
+    async def _run_graph(
+        self,
+        graph_input: dict[str, Any],
+        session_id: str,
+        context: TurnContext,
+        stream: TurnStream,
+    ) -> AsyncIterator[TurnEvent]:
+        """Run the graph and map what it streams, by `astream_events` v2 or by stream modes."""
+        config = self.config(session_id)
+        durability = self.services.settings.checkpoint_durability
+        if self.services.settings.stream_mode == "messages":
+            async for mode, chunk in self.graph.astream(
+                graph_input,
+                config,
+                context=context,
+                stream_mode=list(STREAM_MODES),
+                durability=durability,
+            ):
+                for out in stream.feed_part(mode, chunk):
+                    yield out
+            return
+        async for event in self.graph.astream_events(
+            graph_input, config, context=context, version="v2", durability=durability
+        ):
+            for out in stream.feed(dict(event)):
+                yield out
 
     async def _close_turn(
         self,

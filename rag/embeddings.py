@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import Sequence
@@ -80,6 +81,73 @@ class SentenceTransformerEmbedder:
             )
         self.encoded += len(texts)
         return np.asarray(vectors, dtype=np.float32)
+
+
+def limit_threads(threads: int) -> None:
+    """Cap torch's intra-op threads and the BLAS pool (numpy's) for this process.
+
+    On a small machine serving many turns, idle worker threads spin while waiting and
+    compete with the event loop: one encode of a short query cost 66 ms of CPU with 2 torch
+    threads against 18 ms with 1 on the 2-core machine, for about the same wall time, and
+    OpenBLAS's spinning threads doubled retrieval's p50 at 10k chunks. 0 leaves the defaults.
+    """
+    if threads > 0:
+        import torch
+        from threadpoolctl import threadpool_limits
+
+        torch.set_num_threads(threads)
+        threadpool_limits(limits=threads, user_api="blas")
+
+
+class EncodeBatcher:
+    """Async encoding in which concurrent callers share model calls.
+
+    While the model encodes one batch, new requests wait and then go together in the next
+    (up to `max_texts` texts), so a lone request is never delayed and a burst costs far less
+    CPU per text (a batch of 16 short queries: about 5 ms of CPU each instead of 15).
+    """
+
+    def __init__(self, embedder: Embedder, max_texts: int = 64) -> None:
+        self.embedder = embedder
+        self.max_texts = max_texts
+        self._pending: list[tuple[list[str], asyncio.Future[Vectors]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def encode(self, texts: Sequence[str]) -> Vectors:
+        future: asyncio.Future[Vectors] = asyncio.get_running_loop().create_future()
+        self._pending.append((list(texts), future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name="encode-batcher")
+        return await future
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch: list[tuple[list[str], asyncio.Future[Vectors]]] = []
+            count = 0
+            while self._pending and (
+                not batch or count + len(self._pending[0][0]) <= self.max_texts
+            ):
+                texts, future = self._pending.pop(0)
+                batch.append((texts, future))
+                count += len(texts)
+            flat = [text for texts, _ in batch for text in texts]
+            try:
+                vectors = await asyncio.to_thread(self.embedder.encode, flat)
+            except asyncio.CancelledError:
+                for _, future in [*batch, *self._pending]:
+                    future.cancel()
+                self._pending.clear()
+                raise
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            start = 0
+            for texts, future in batch:
+                if not future.done():  # its caller may have been cancelled
+                    future.set_result(vectors[start : start + len(texts)])
+                start += len(texts)
 
 
 @lru_cache(maxsize=4)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+from langchain_core.messages import AIMessage, AIMessageChunk
+
 from orchestrator.events import Progress, Routed, Sources, Token, TurnStream
 
 
@@ -73,3 +75,169 @@ def test_finish_releases_held_tokens_in_routing_order() -> None:
     released = stream.finish()
     assert [e.text for e in released if isinstance(e, Token)] == ["\n\nLater"]
     assert stream.text == "First\n\nLater"
+
+
+# `astream(stream_mode=STREAM_MODES)` parts: the same turn, the same events.
+
+
+def part_custom(name: str, data: dict[str, Any]) -> tuple[str, Any]:
+    return ("custom", {"name": name, "data": data})
+
+
+def part_token(
+    agent: str, text: str, tags: list[str] | None = None, node: str | None = None
+) -> tuple[str, Any]:
+    meta: dict[str, Any] = {"langgraph_node": node or agent}
+    tags = tags if tags is not None else ["answer", f"agent:{agent}"]
+    if tags:
+        meta["tags"] = tags
+    return ("messages", (AIMessageChunk(content=text), meta))
+
+
+def part_done(agent: str, update: Any = None) -> tuple[str, Any]:
+    return ("updates", {agent: update if update is not None else {"answers": []}})
+
+
+def part_routes(*agents: str) -> tuple[str, Any]:
+    return part_custom("routes", {"routes": [{"agent": a} for a in agents], "query": "q"})
+
+
+# One turn as abstract steps, played through either feed.
+Step = tuple[str, ...]
+TURN: list[Step] = [
+    ("custom", "progress", "agent_routing", ""),
+    ("routes", "troubleshooting", "maintenance"),
+    ("custom", "progress", "rag_retrieval", "maintenance"),
+    ("custom", "progress", "rag_retrieval", "troubleshooting"),
+    ("sources", "maintenance"),
+    ("token", "maintenance", "Your"),
+    ("sources", "troubleshooting"),
+    ("token", "troubleshooting", "Stop"),
+    ("token", "maintenance", " service"),
+    ("untagged", "classify", "ignored"),
+    ("done", "classify"),
+    ("token", "troubleshooting", " safely."),
+    ("done", "maintenance"),
+    ("token", "troubleshooting", " Then"),
+    ("done", "troubleshooting"),
+    ("done", "compose"),
+]
+METADATA = {"agents": ["troubleshooting", "maintenance"], "mode": "offline"}
+
+
+def as_event(step: Step) -> dict[str, Any]:
+    match step:
+        case ("custom", name, step_name, agent):
+            return custom(name, {"step": step_name, "message": "m", "agent": agent or None})
+        case ("routes", *agents):
+            return routes(*agents)
+        case ("sources", agent):
+            return custom("sources", {"agent": agent, "sources": [{"source": agent}]})
+        case ("token", agent, text):
+            return token(agent, text)
+        case ("untagged", agent, text):
+            return token(agent, text, tags=["seq:step:1"])
+        case ("done", "compose"):
+            return {"event": "on_chain_end", "name": "compose", "data": {"output": _compose()}}
+        case ("done", agent):
+            return done(agent)
+    raise AssertionError(step)
+
+
+def as_part(step: Step) -> tuple[str, Any]:
+    match step:
+        case ("custom", name, step_name, agent):
+            return part_custom(name, {"step": step_name, "message": "m", "agent": agent or None})
+        case ("routes", *agents):
+            return part_routes(*agents)
+        case ("sources", agent):
+            return part_custom("sources", {"agent": agent, "sources": [{"source": agent}]})
+        case ("token", agent, text):
+            return part_token(agent, text)
+        case ("untagged", agent, text):
+            return part_token(agent, text, tags=[])
+        case ("done", "compose"):
+            return part_done("compose", _compose())
+        case ("done", agent):
+            return part_done(agent)
+    raise AssertionError(step)
+
+
+def _compose() -> dict[str, Any]:
+    return {"messages": [AIMessage("Stop safely. Then\n\nYour service")], "metadata": METADATA}
+
+
+def test_both_feeds_map_one_turn_to_the_same_events() -> None:
+    by_events, by_parts = TurnStream(), TurnStream()
+    from_events = [out for step in TURN for out in by_events.feed(as_event(step))]
+    from_parts = [out for step in TURN for out in by_parts.feed_part(*as_part(step))]
+    from_events += by_events.finish()
+    from_parts += by_parts.finish()
+    assert from_parts == from_events
+    assert [e.text for e in from_parts if isinstance(e, Token)] == [
+        "Stop",
+        " safely.",
+        " Then",
+        "\n\nYour",
+        " service",
+    ]
+    assert by_parts.text == by_events.text == "Stop safely. Then\n\nYour service"
+    assert by_parts.metadata == by_events.metadata == METADATA
+
+
+def test_parts_map_progress_sources_and_routes_to_their_events() -> None:
+    stream = TurnStream()
+    assert stream.feed_part(*part_routes("specs")) == [Routed([{"agent": "specs"}], "q")]
+    assert stream.order == ["specs"]
+    assert stream.feed_part(
+        *part_custom("progress", {"step": "rag_retrieval", "message": "m", "agent": "specs"})
+    ) == [Progress("rag_retrieval", "m", "specs")]
+    assert stream.feed_part(
+        *part_custom("sources", {"agent": "specs", "sources": [{"source": "a"}]})
+    ) == [Sources("specs", [{"source": "a"}])]
+    assert stream.feed_part("custom", "not an event") == []
+    assert stream.feed_part("values", {"messages": []}) == []
+
+
+def test_only_streamed_chunks_of_answer_runs_are_tokens() -> None:
+    stream = TurnStream()
+    stream.feed_part(*part_routes("specs"))
+    assert stream.feed_part(*part_token("classify", "specs", tags=["router"])) == []
+    assert stream.feed_part(*part_token("classify", "specs", tags=[])) == []
+    # A node's output message (compose's answer) is not a token, tags or not.
+    whole = AIMessage("The whole answer")
+    assert stream.feed_part("messages", (whole, {"tags": ["answer", "agent:specs"]})) == []
+    assert stream.feed_part(*part_token("specs", "")) == []
+    assert stream.text == ""
+    assert stream.feed_part(*part_token("specs", "Tows")) == [Token("Tows")]
+
+
+def test_a_token_without_an_agent_tag_belongs_to_its_node() -> None:
+    stream = TurnStream()
+    stream.feed_part(*part_routes("specs", "general"))
+    assert stream.feed_part(*part_token("general", "Hi", tags=["answer"])) == []
+    assert stream.feed_part(*part_token("specs", "Tows", tags=["answer"])) == [Token("Tows")]
+    released = stream.feed_part(*part_done("specs"))
+    assert released == [Token("\n\nHi")]
+
+
+def test_one_update_naming_several_nodes_finishes_each() -> None:
+    stream = TurnStream()
+    stream.feed_part(*part_routes("specs", "maintenance", "general"))
+    assert stream.feed_part(*part_token("specs", "Tows")) == [Token("Tows")]
+    stream.feed_part(*part_token("maintenance", "Booked"))
+    stream.feed_part(*part_token("general", "Hello"))
+    released = stream.feed_part(
+        "updates", {"specs": {"answers": []}, "maintenance": {"answers": []}}
+    )
+    assert released == [Token("\n\nBooked"), Token("\n\nHello")]
+
+
+def test_compose_update_carries_the_turn_metadata() -> None:
+    stream = TurnStream()
+    stream.feed_part(*part_routes("specs"))
+    assert stream.feed_part(*part_done("compose", _compose())) == []
+    assert stream.metadata == METADATA
+    event_stream = TurnStream()
+    event_stream.feed({"event": "on_chain_end", "name": "compose", "data": {"output": None}})
+    assert event_stream.metadata == {}

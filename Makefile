@@ -60,9 +60,33 @@ clean-data:
 	rm -rf data
 
 # Benchmarks (see docs/benchmarks.md): every figure against a baseline from the same run.
-.PHONY: bench bench-quick
-bench: install
+# The profilers (py-spy, pyinstrument) come with them; `make test` does not need them.
+.PHONY: bench bench-quick peer
+$(VENV)/.bench: pyproject.toml $(INSTALLED)
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	@touch $@
+
+# The LangGraph server peer (bench/langgraph_server.py) lives in its own venv: langgraph-api
+# pins grpcio and protobuf older than .venv's. Everything else is held to .venv's versions.
+PEER_VENV := .venv-peer
+PEER_BIN := $(PEER_VENV)/bin
+
+$(PEER_BIN)/python:
+	$(PYTHON) -m venv $(PEER_VENV)
+
+$(PEER_VENV)/.torch: | $(PEER_BIN)/python
+	$(PEER_BIN)/pip install --quiet torch==2.13.0
+	@touch $@
+
+$(PEER_VENV)/.installed: pyproject.toml $(PEER_VENV)/.torch $(INSTALLED)
+	$(BIN)/pip freeze --exclude-editable | grep -v -i -E '^(grpcio|protobuf)==' > $(PEER_VENV)/constraints.txt
+	$(PEER_BIN)/pip install --quiet -e ".[peer]" -c $(PEER_VENV)/constraints.txt
+	@touch $@
+
+peer: $(PEER_VENV)/.installed
+
+bench: $(VENV)/.bench peer
 	$(BIN)/python -m bench
 
-bench-quick: install
+bench-quick: $(VENV)/.bench peer
 	$(BIN)/python -m bench --quick

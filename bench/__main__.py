@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"== {scenario.title}: {entry['status']} in {entry['elapsed_s']:.0f}s")
             results.append(entry)
     finally:
+        ctx.resources.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
     command = "make bench-quick" if args.quick else "make bench"

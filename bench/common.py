@@ -6,6 +6,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ class Context:
     embedder: Any  # rag.embeddings.SentenceTransformerEmbedder
     workdir: Path
     cache: dict[str, Any] = field(default_factory=dict)  # shared set-up, e.g. the sample KB
+    # Processes shared between scenarios (bench.stack.shared), stopped at the end of the run.
+    resources: ExitStack = field(default_factory=ExitStack)
 
     def command(self, name: str) -> str:
         return f"python -m bench {'--quick ' if self.quick else ''}--only {name}"

@@ -191,14 +191,25 @@ def render(run: dict[str, Any]) -> str:
         "## How to reproduce",
         "",
         "```sh",
-        "make bench          # the full set (~8 min quiet, 15 min budget); writes this file "
+        "make bench          # the full set (15 min budget); writes this file "
         "and docs/benchmarks.json",
-        "make bench-quick    # smaller sizes, fewer rounds (< 2 min); writes bench/results/ only",
+        "make bench-quick    # smaller sizes, fewer rounds; writes bench/results/ only",
         ".venv/bin/python -m bench --only retrieval,routing   # some scenarios; --docs to publish",
-        "# profile one (pyinstrument is not a project dependency: install it by hand)",
-        ".venv/bin/pip install pyinstrument",
+        "# the LLM simulator and the bare relay on their own",
+        ".venv/bin/python -m tests.utils.fake_openai --port 8090 --tokens-per-s 30 "
+        "--answer-tokens 200",
+        ".venv/bin/python -m bench.relay --port 8091 --llm-url http://127.0.0.1:8090/v1",
+        "# point the product at the simulator",
+        "OPENAI_API_KEY=sk-sim OPENAI_BASE_URL=http://127.0.0.1:8090/v1 make run",
+        "# profile (make bench installs py-spy and pyinstrument into .venv)",
         ".venv/bin/pyinstrument -m bench --quick --only graph",
+        ".venv/bin/py-spy record -p <server pid> -f raw -o profile.txt   # a running server",
         "```",
+        "",
+        "`make bench` also builds `.venv-peer` (`make peer`), a second virtualenv with "
+        "`langgraph-cli[inmem]` for the LangGraph-server peer: langgraph-api pins grpcio and "
+        "protobuf older than the product's, so it cannot share `.venv`. Its first build takes a "
+        "few minutes and is not part of the 15-minute budget.",
         "",
         "Each run writes `bench/results/latest.json` and `latest.md` (git-ignored); a complete "
         "full run (or `--docs`) also writes `docs/benchmarks.md` and `docs/benchmarks.json`. "

@@ -1,20 +1,111 @@
-"""Not yet measured: one WebSocket turn, broken down from frame in to the last token out.
+"""Scenario 1: one WebSocket turn, taken apart, with the LLM simulator at zero delay.
 
-Planned: connect to the FastAPI app over a real socket with `tests.utils.fake_openai.FakeOpenAI`
-as the language model, send one message, and split the time to the first and last token into
-auth and socket, routing, retrieval, the model's time to first token and the relay. Baseline:
-the same turn through `Orchestrator.stream_turn` without the socket. Fill in `run` when the
-WebSocket API lands.
+Turns run one at a time, each from a fresh session of one of 20 customers, so that no turn
+queues behind another. Every stage is timed from the client's side, from sending the message
+to the first frame of each kind. Baseline: the bare relay (`bench/relay.py`) streaming the
+same simulator answer through the same OpenAI SDK with no graph.
 """
 
 from __future__ import annotations
 
-from bench.common import Scenario
+import asyncio
+
+from bench import load
+from bench.common import Context, Figure, Result, Scenario, log, ms, p50, p95, ratio, summary
+from bench.procs import Service
+from bench.stack import customer_tokens, shared
+
+NAME = "websocket"
+FULL_TURNS = 200
+QUICK_TURNS = 20
+WARMUP_TURNS = 5
+ANSWER_TOKENS = 200
+CUSTOMERS = 20
+STAGES = (
+    ("progress", "first `progress`"),
+    ("routed", "routing decided (first `progress` naming a specialist)"),
+    ("sources", "`sources`"),
+    ("first_token", "first `token`"),
+    ("complete", "`complete`"),
+)
+
+
+def turns(service: Service, count: int) -> list[load.Session]:
+    """`count` turns one after another, each a new session."""
+    tokens = customer_tokens(CUSTOMERS, prefix="turn")
+    sessions: list[load.Session] = []
+    for i in range(count):
+        result = asyncio.run(load.run(f"{service.url}/ws/chat", [tokens[i % CUSTOMERS]]))
+        session = result.sessions[0]
+        if not session.ok:
+            raise RuntimeError(f"turn {i} failed: {session.error}")
+        sessions.append(session)
+    return sessions
+
+
+def stage_values(sessions: list[load.Session], stage: str) -> list[float]:
+    return [v for v in (getattr(s, stage) for s in sessions) if v is not None]
+
+
+def run(ctx: Context) -> Result:
+    count = QUICK_TURNS if ctx.quick else FULL_TURNS
+    command = ctx.command(NAME)
+    stack = shared(ctx)
+    stack.pace(None, ANSWER_TOKENS)
+    turns(stack.relay, WARMUP_TURNS)
+    relay_turns = turns(stack.relay, count)
+    turns(stack.server, WARMUP_TURNS)
+    ours = turns(stack.server, count)
+    log(f"{NAME}: {count} turns through /ws/chat and through the bare relay")
+
+    relay_first = stage_values(relay_turns, "first_token")
+    relay_complete = stage_values(relay_turns, "complete")
+    baselines = {"first_token": relay_first, "complete": relay_complete}
+    figures: list[Figure] = []
+    details: dict[str, object] = {"turns": count, "answer_tokens": ANSWER_TOKENS}
+    for stage, label in STAGES:
+        values = stage_values(ours, stage)
+        details[stage] = summary(values)
+        base = baselines.get(stage)
+        for name, pick in (("p50", p50), ("p95", p95)):
+            value = ms(pick(values))
+            baseline = ms(pick(base)) if base else None
+            figures.append(
+                Figure(
+                    name=f"WebSocket turn: message → {label}, {name}",
+                    value=value,
+                    unit="ms",
+                    baseline=baseline,
+                    baseline_label="bare relay, same stage" if base else "no such stage",
+                    ratio=ratio(value, baseline) if baseline else None,
+                    ratio_label="ours ÷ relay",
+                    command=command,
+                )
+            )
+    details["relay_first_token"] = summary(relay_first)
+    details["relay_complete"] = summary(relay_complete)
+    details["token_frames_per_turn_p50"] = p50([s.frames for s in ours])
+    details["tokens_per_turn"] = sorted({s.tokens for s in ours})
+    pre_model = [s.first_token - (s.sources or 0.0) for s in ours if s.first_token is not None]
+    details["sources_to_first_token"] = summary(pre_model)
+    return Result(
+        figures=figures,
+        details=details,
+        method=(
+            f"{count} turns, one at a time, each from a new `/ws/chat` session (20 customers in "
+            f"turn), against our server in LLM mode on PostgreSQL, with the LLM simulator "
+            f"(`tests.utils.fake_openai`) answering {ANSWER_TOKENS} tokens with no delay and no "
+            "pacing. Times run from sending the message to the first frame of each kind, read "
+            "by the client. The bare relay streams the same simulator answer through the same "
+            "OpenAI SDK with no graph; it has no progress, routing or sources stages. "
+            f"{WARMUP_TURNS} warm-up turns are not counted."
+        ),
+    )
+
 
 SCENARIO = Scenario(
-    name="websocket",
+    name=NAME,
     title="WebSocket single-turn breakdown",
-    run=None,
-    summary="Time to first and last token of one WebSocket turn, by stage.",
-    waiting_for="the WebSocket API",
+    run=run,
+    summary="Time from message to first progress, routing, sources, first token and complete.",
 )

@@ -280,6 +280,7 @@ class FakeOpenAI:
                 Route("/v1/chat/completions", self._chat_completions, methods=["POST"]),
                 Route("/v1/models", self._list_models, methods=["GET"]),
                 Route("/v1/models/{model_id:path}", self._get_model, methods=["GET"]),
+                Route("/simulator", self._configure, methods=["GET", "POST"]),
             ],
             exception_handlers={HTTPException: self._http_error},
             lifespan=self._lifespan,
@@ -449,6 +450,30 @@ class FakeOpenAI:
     async def _http_error(self, _request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         return JSONResponse(_error_body(status, str(getattr(exc, "detail", "") or "")), status)
+
+    async def _configure(self, request: Request) -> Response:
+        """`POST /simulator` changes the pacing knobs of a running server (for benchmarks that
+        share one simulator between loads); `GET` shows them. Not part of OpenAI's API."""
+        knobs = ("first_token_delay_s", "tokens_per_s", "answer_tokens")
+        if request.method == "POST":
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            if not isinstance(body, dict) or set(body) - set(knobs):
+                return JSONResponse({"error": f"send a JSON object with some of {knobs}"}, 400)
+            for knob, value in body.items():
+                if value is not None and (not isinstance(value, int | float) or value < 0):
+                    return JSONResponse({"error": f"{knob} must be a number >= 0 or null"}, 400)
+            with self._lock:
+                for knob, value in body.items():
+                    if knob == "first_token_delay_s":
+                        self.first_token_delay_s = float(value or 0)
+                    elif knob == "tokens_per_s":
+                        self.tokens_per_s = float(value) if value else None  # 0: unpaced
+                    else:
+                        self.answer_tokens = int(value) if value is not None else None
+        return JSONResponse({knob: getattr(self, knob) for knob in knobs})
 
     async def _list_models(self, _request: Request) -> Response:
         return JSONResponse({"object": "list", "data": [self._model_card(self.model)]})

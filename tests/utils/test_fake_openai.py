@@ -395,3 +395,22 @@ def test_standalone_server() -> None:
         assert process.wait(timeout=10) == 0
         if process.stdout is not None:
             process.stdout.close()
+
+
+async def test_the_pacing_can_be_changed_while_it_runs(llm: FakeOpenAI) -> None:
+    async with httpx.AsyncClient(base_url=llm.url) as client:
+        reply = await client.post("/simulator", json={"answer_tokens": 3, "tokens_per_s": 50})
+        assert reply.json() == {
+            "first_token_delay_s": 0.0,
+            "tokens_per_s": 50.0,
+            "answer_tokens": 3,
+        }
+        started = time.monotonic()
+        chunks = await collect(chat(llm), "anything")
+        assert aggregate(chunks).content == "word0 word1 word2"
+        assert time.monotonic() - started >= 2 / 50  # three tokens at 50/s: two gaps
+        await client.post("/simulator", json={"tokens_per_s": 0, "answer_tokens": None})
+        assert (await client.get("/simulator")).json()["tokens_per_s"] is None
+        assert "You said" in str(aggregate(await collect(chat(llm), "hello")).content)
+        refused = await client.post("/simulator", json={"temperature": 1})
+        assert refused.status_code == 400

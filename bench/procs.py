@@ -1,0 +1,243 @@
+"""Processes the WebSocket scenarios run: the LLM simulator, our server, the bare relay.
+
+Each runs in its own process so that its CPU time can be read from /proc apart from the load
+generator's (they all share the same cores). CPU and RSS are summed over the process tree,
+so `--workers 2` (a uvicorn supervisor and its workers) is measured as one server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.common import REPO, log
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+# --------------------------------------------------------------------------- /proc
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name is in parentheses and may hold spaces: split after the last ')'.
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid` and every live process below it."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        fields = _stat_fields(int(entry))
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of the process tree so far (its threads included)."""
+    total = 0
+    for member in descendants(pid):
+        fields = _stat_fields(member)
+        if fields is not None:
+            # After the name: state ppid ... utime(11) stime(12) cutime(13) cstime(14), 0-based.
+            total += sum(int(v) for v in fields[11:15])
+    return total / CLOCK_TICKS
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of the process tree (pages from /proc/PID/statm)."""
+    total = 0
+    for member in descendants(pid):
+        try:
+            total += int(Path(f"/proc/{member}/statm").read_text().split()[1]) * PAGE_KIB
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+# --------------------------------------------------------------------------- processes
+
+
+@dataclass
+class Service:
+    """A started process with its URL; `cpu_s()` and `rss_kib()` read it from /proc."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def cpu_s(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def rss_kib(self) -> int:
+        return rss_kib(self.pid)
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def _spawn(
+    name: str, argv: list[str], log_path: Path, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as out:
+        return subprocess.Popen(
+            argv,
+            cwd=REPO,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(service: Service, probe: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise RuntimeError(f"{service.name} exited: {service.tail()}")
+        try:
+            if httpx.get(probe, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    service.stop()
+    raise RuntimeError(f"{service.name} did not become ready: {service.tail()}")
+
+
+@contextmanager
+def simulator(
+    workdir: Path,
+    *,
+    tokens_per_s: float | None,
+    answer_tokens: int,
+    first_token_ms: float = 0.0,
+) -> Iterator[Service]:
+    """`tests.utils.fake_openai` as an LLM simulator in its own process."""
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "tests.utils.fake_openai",
+        "--port",
+        str(port),
+        "--answer-tokens",
+        str(answer_tokens),
+        "--first-token-ms",
+        str(first_token_ms),
+    ]
+    if tokens_per_s:
+        argv += ["--tokens-per-s", str(tokens_per_s)]
+    log_path = workdir / f"simulator-{port}.log"
+    service = Service("LLM simulator", _spawn("simulator", argv, log_path), "", log_path)
+    service.url = f"http://127.0.0.1:{port}/v1"
+    try:
+        wait_ready(service, f"{service.url}/models", 30)
+        yield service
+    finally:
+        service.stop()
+
+
+@contextmanager
+def product(
+    data_dir: Path,
+    database_url: str,
+    llm_url: str,
+    *,
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Service]:
+    """`orchestrator serve` in LLM mode against the simulator."""
+    from tests.utils.server import JWT_SECRET, ORIGIN
+
+    port = free_port()
+    settings_env = {
+        "ORCHESTRATOR_DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": JWT_SECRET,
+        "ALLOWED_ORIGINS": ORIGIN,
+        "OPENAI_API_KEY": "sk-bench",
+        "OPENAI_BASE_URL": llm_url,
+        "RATE_LIMIT_MESSAGES": "1000000",
+        "TURN_TIMEOUT_S": "600",
+        "LLM_TIMEOUT_S": "600",
+        **(env or {}),
+    }
+    argv = [sys.executable, "-m", "orchestrator", "serve", "--port", str(port)]
+    argv += ["--workers", str(workers)]
+    log_path = data_dir / f"server-{port}.log"
+    process = _spawn("server", argv, log_path, settings_env)
+    service = Service(f"server ({workers} worker(s))", process, f"ws://127.0.0.1:{port}", log_path)
+    try:
+        wait_ready(service, f"http://127.0.0.1:{port}/ready", 180)
+        yield service
+    finally:
+        service.stop()
+
+
+@contextmanager
+def relay(workdir: Path, llm_url: str) -> Iterator[Service]:
+    """The bare relay (`bench.relay`): the same simulator stream, no graph."""
+    port = free_port()
+    argv = [sys.executable, "-m", "bench.relay", "--port", str(port), "--llm-url", llm_url]
+    log_path = workdir / f"relay-{port}.log"
+    service = Service(
+        "bare relay", _spawn("relay", argv, log_path), f"ws://127.0.0.1:{port}", log_path
+    )
+    try:
+        wait_ready(service, f"http://127.0.0.1:{port}/health", 60)
+        yield service
+    finally:
+        service.stop()
+
+
+def describe(service: Service) -> str:
+    return f"{service.name} pid {service.pid} at {service.url}"
+
+
+def note(service: Service) -> None:
+    log(f"started {describe(service)}")

@@ -109,6 +109,8 @@ class ChatConnection:
                     self.websocket.receive(), timeout=self.settings.ws_idle_timeout_s
                 )
             except TimeoutError:
+                if self.channel is not None and self.channel.busy:
+                    continue  # waiting for an answer is not idle
                 self.send(Close(1000, "idle timeout"))
                 return
             except (WebSocketDisconnect, RuntimeError):
@@ -185,7 +187,16 @@ class ChatConnection:
     async def _on_message(self, frame: ChatFrame) -> None:
         user = self.user
         assert user is not None
-        decision = await admit(self.state, user, frame)
+        try:
+            decision = await admit(self.state, user, frame)
+        except Exception:  # e.g. the database is unreachable: the connection stays usable
+            log.exception("could not admit a message")
+            self.error(
+                ErrorCode.PROCESSING_ERROR,
+                "Your message could not be taken right now; please send it again",
+                session_id=frame.session_id,
+            )
+            return
         match decision:
             case Refused():
                 self.error(

@@ -87,7 +87,13 @@ async def _session(
     session = Session(index)
     try:
         async with websockets.connect(
-            url, origin=Origin(ORIGIN), max_size=2**22, open_timeout=timeout_s
+            url,
+            origin=Origin(ORIGIN),
+            max_size=2**22,
+            open_timeout=timeout_s,
+            # No client keepalive: a load generator must not hang up on a slow server (its
+            # pings timed out 900 relay sessions at 1,000); the server still pings.
+            ping_interval=None,
         ) as ws:
             await ws.send(json.dumps({"type": "auth", "token": token}))
             reply = json.loads(await asyncio.wait_for(ws.recv(), timeout_s))

@@ -25,6 +25,33 @@ STATIC_NOTES = [
     "event-loop thread idle in `epoll` for most of a turn, waiting on the worker threads "
     "(embedding, the offline model, aiosqlite); its own Python (LangGraph, LangChain callbacks, "
     "`astream_events`) is the small `rest`.",
+    "WebSocket profile (py-spy `record -f raw` on the server during stream-cost loads, "
+    "2026-11-21). Before this issue's fixes a 20-token turn cost ~92 ms of server CPU against "
+    "the relay's ~10 ms; what was fixed: torch's second thread spun on 2 cores (one encode "
+    "66 ms CPU → 18 ms with 1 thread), retrieval encoded the query a second time, LangGraph "
+    "wrote 5 checkpoints + 13 blobs + 15 writes per turn (durability `exit`: one, −17 ms), "
+    "langchain-openai wrapped every chunk in `wait_for` (off), httpx's 100-connection pool "
+    "queued turn 101 (now 1,000), and concurrent routing embeddings now share one batched "
+    "model call. What remains per turn (~60 ms): the MiniLM call for routing (~30%, the next "
+    "step would be ONNX Runtime), ~8 SQL transactions through the ORM (~20%), LangGraph and "
+    "callbacks. Per token, ours ≈ 0.5 ms against the relay's ≈ 0.3 ms: the openai SDK builds "
+    "a pydantic object per chunk (≈17% of streaming CPU, paid by the relay too); the rest is "
+    "LangChain's chunk merging and callbacks, our event mapping, numbering and the socket.",
+    "Concurrency: one uvicorn process serves every turn on one event loop, so under a burst "
+    "the loop saturates one core (server CPU ≈ 1.0 core) while routing, retrieval and the "
+    "database wait their turn; time to first token then grows with the number of turns ahead "
+    "in the queue. The LangGraph server peer shows the same shape (its own single shared "
+    "loop). `--workers 2` adds a second loop but shares the 2 cores with the simulator and "
+    "the load generator; see its figures.",
+    "The errors at 1,000 sessions in this run, and what was done after it (not yet re-measured "
+    "in a full run): the bare relay lost 900 sessions to the load generator's own WebSocket "
+    "keepalive (`keepalive ping timeout`, the client hanging up on a saturated server; the "
+    "client no longer pings); ours lost 255 turns to SQLAlchemy's 30 s wait for a pooled "
+    "connection (now the turn timeout, and an admission failure answers PROCESSING_ERROR "
+    "instead of dropping the socket) and others to the 300 s idle timeout closing sockets "
+    "whose answer was still queued (a connection waiting for its answer is no longer idle). "
+    "The run took 20 min against a 15 min budget: the 1,000-session load on our server alone "
+    "took over 5 min.",
     "Noise: every absolute figure moves with the machine's load (other test suites share these "
     "2 cores); a full run at load average ≈5 took 16.5 min with latencies 1.3–14× those of a "
     "quiet run, while most ratios moved far less. Compare ratios, re-run before concluding.",

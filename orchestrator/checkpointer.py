@@ -12,7 +12,9 @@ from orchestrator import db_url
 
 
 @asynccontextmanager
-async def open_checkpointer(url: URL) -> AsyncIterator[BaseCheckpointSaver[str]]:
+async def open_checkpointer(
+    url: URL, pool_timeout_s: float = 30.0
+) -> AsyncIterator[BaseCheckpointSaver[str]]:
     """A set-up async saver on the database at `url`, closed on exit."""
     if db_url.is_sqlite(url):
         import aiosqlite
@@ -36,6 +38,7 @@ async def open_checkpointer(url: URL) -> AsyncIterator[BaseCheckpointSaver[str]]
         db_url.libpq_dsn(url),
         min_size=1,
         max_size=10,
+        timeout=pool_timeout_s,
         open=False,
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
     )

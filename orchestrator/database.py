@@ -25,8 +25,11 @@ from orchestrator.errors import StartupError
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def create_engine(url: URL) -> AsyncEngine:
-    """An async engine; SQLite gets foreign keys and WAL so readers never block the writer."""
+def create_engine(url: URL, pool_timeout_s: float = 30.0) -> AsyncEngine:
+    """An async engine; SQLite gets foreign keys and WAL so readers never block the writer.
+
+    `pool_timeout_s` is how long a session waits for a pooled connection before failing.
+    """
     if db_url.is_sqlite(url):
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
@@ -39,7 +42,9 @@ def create_engine(url: URL) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=pool_timeout_s
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -89,9 +94,9 @@ def downgrade(url: URL, revision: str) -> None:
 
 
 @asynccontextmanager
-async def open_database(url: URL) -> AsyncIterator[AsyncEngine]:
+async def open_database(url: URL, pool_timeout_s: float = 30.0) -> AsyncIterator[AsyncEngine]:
     """An engine that is disposed of on exit."""
-    engine = create_engine(url)
+    engine = create_engine(url, pool_timeout_s)
     try:
         yield engine
     finally:

@@ -59,10 +59,16 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     url = db_url.parse(settings.resolved_database_url)
     ensure_writable(settings.data_dir)
     async with AsyncExitStack() as stack:
-        engine = await stack.enter_async_context(database.open_database(url))
+        # Under a burst, turns queue for a connection for as long as a turn may take, rather
+        # than fail after SQLAlchemy's default 30 s (255 of 1,000 burst turns did).
+        engine = await stack.enter_async_context(
+            database.open_database(url, pool_timeout_s=settings.turn_timeout_s)
+        )
         await database.check_reachable(engine)
         await prepare_schema(settings, url, engine)
-        checkpointer = await stack.enter_async_context(open_checkpointer(url))
+        checkpointer = await stack.enter_async_context(
+            open_checkpointer(url, pool_timeout_s=settings.turn_timeout_s)
+        )
         log.info("database ready: %s", db_url.describe(url))
         yield Runtime(
             settings=settings,

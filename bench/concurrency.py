@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench import load
-from bench.common import Context, Figure, Result, Scenario, log, ms, p50, p95, ratio
+from bench.common import Context, Figure, Result, Scenario, log, ms, percentile, ratio
 from bench.procs import Service
 from bench.stack import customer_tokens, served, shared
 
@@ -43,6 +43,10 @@ class Measured:
     rss_after_kib: int
     connect_s: float
 
+    def ttft_ms(self, q: float) -> float:
+        """Time to first token at percentile `q`, in ms (NaN when no session got one)."""
+        return ms(percentile(self.ttft_s, q)) if self.ttft_s else float("nan")
+
     @property
     def success_rate(self) -> float:
         return self.ok / self.sessions
@@ -61,8 +65,8 @@ class Measured:
             "ok": self.ok,
             "errors": sorted(set(self.errors))[:10],
             "error_count": len(self.errors),
-            "ttft_p50_ms": round(ms(p50(self.ttft_s)), 1) if self.ttft_s else None,
-            "ttft_p95_ms": round(ms(p95(self.ttft_s)), 1) if self.ttft_s else None,
+            "ttft_p50_ms": round(self.ttft_ms(50), 1) if self.ttft_s else None,
+            "ttft_p95_ms": round(self.ttft_ms(95), 1) if self.ttft_s else None,
             "tokens": self.tokens,
             "wall_s": round(self.wall_s, 2),
             "tokens_per_s": round(self.tokens_per_s, 1),
@@ -94,7 +98,7 @@ def measure(service: Service, sessions: int, prefix: str) -> Measured:
         sessions=sessions,
         ok=len(result.ok),
         errors=result.errors,
-        ttft_s=load.timings(result, "first_token"),
+        ttft_s=load.timings(result.sessions, "first_token"),
         tokens=result.tokens,
         wall_s=result.wall_s,
         cpu_s=cpu,
@@ -195,8 +199,8 @@ def figures(
                 met=(throughput is not None and throughput >= 0.7) if largest else None,
             )
         )
-        ttft = ms(p95(ours.ttft_s)) if ours.ttft_s else float("nan")
-        base_ttft = ms(p95(base.ttft_s)) if base.ttft_s else float("nan")
+        ttft = ours.ttft_ms(95)
+        base_ttft = base.ttft_ms(95)
         if size == 100:
             target, met = f"≤ relay + 100 ms ({base_ttft + 100:.0f} ms)", ttft <= base_ttft + 100
         elif largest:
@@ -220,11 +224,11 @@ def figures(
         out.append(
             Figure(
                 name=f"{size} sessions: time to first token p50",
-                value=ms(p50(ours.ttft_s)) if ours.ttft_s else float("nan"),
+                value=ours.ttft_ms(50),
                 unit="ms",
-                baseline=ms(p50(base.ttft_s)) if base.ttft_s else None,
+                baseline=base.ttft_ms(50) if base.ttft_s else None,
                 baseline_label="bare relay",
-                ratio=ratio(ms(p50(ours.ttft_s)), ms(p50(base.ttft_s)))
+                ratio=ratio(ours.ttft_ms(50), base.ttft_ms(50))
                 if ours.ttft_s and base.ttft_s
                 else None,
                 ratio_label="ours ÷ relay",
@@ -275,8 +279,8 @@ def figures(
             ("tokens/s delivered", two.tokens_per_s, one.tokens_per_s, "tokens/s"),
             (
                 "time to first token p95",
-                ms(p95(two.ttft_s)) if two.ttft_s else float("nan"),
-                ms(p95(one.ttft_s)) if one.ttft_s else float("nan"),
+                two.ttft_ms(95),
+                one.ttft_ms(95),
                 "ms",
             ),
         ):

@@ -43,7 +43,6 @@ from bench.common import (
     ms,
     p50,
     p95,
-    percentile,
     summary,
 )
 from bench.concurrency import ANSWER_TOKENS, TOKENS_PER_S, Measured, measure, warm
@@ -488,8 +487,8 @@ def run(ctx: Context) -> Result:
 
 def _figures(peer: dict[str, Any], ours: Measured, sessions: int, command: str) -> list[Figure]:
     rows = [
-        ("time to first token p50", _ms(peer["ttft_p50_s"]), _p_ms(ours.ttft_s, 50), "ms"),
-        ("time to first token p95", _ms(peer["ttft_p95_s"]), _p_ms(ours.ttft_s, 95), "ms"),
+        ("time to first token p50", _ms(peer["ttft_p50_s"]), ours.ttft_ms(50), "ms"),
+        ("time to first token p95", _ms(peer["ttft_p95_s"]), ours.ttft_ms(95), "ms"),
         ("tokens/s delivered", peer["tokens_per_s"], ours.tokens_per_s, "tokens/s"),
         ("success rate", peer["ok"] / sessions, ours.success_rate, ""),
         ("server CPU-s over the load", peer["server_cpu_s"], ours.cpu_s, "CPU-s"),
@@ -511,10 +510,6 @@ def _figures(peer: dict[str, Any], ours: Measured, sessions: int, command: str) 
 
 def _ms(seconds: float | None) -> float:
     return float("nan") if seconds is None else ms(seconds)
-
-
-def _p_ms(values: list[float], q: float) -> float:
-    return ms(percentile(values, q)) if values else float("nan")
 
 
 SCENARIO = Scenario(

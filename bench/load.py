@@ -10,14 +10,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import websockets
 from websockets.typing import Origin
 
-ORIGIN = "http://testserver.local"  # tests.utils.server.ORIGIN: the server allows it
+from tests.utils.server import ORIGIN  # the origin the benchmarked servers allow
+
 MESSAGE = "What is the towing capacity of the Ridge Tow Pack?"  # one specialist, no tools
 
 
@@ -199,7 +200,7 @@ async def run(
     )
 
 
-def timings(load: Load, stage: str) -> list[float]:
+def timings(sessions: Iterable[Session], stage: str) -> list[float]:
     """The seconds from message to `stage` for every session that reached it."""
-    values = [getattr(s, stage) for s in load.sessions]
+    values = [getattr(s, stage) for s in sessions]
     return [v for v in values if v is not None]

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import REPO, log
+from tests.utils.server import free_port
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -124,14 +125,6 @@ def _spawn(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_ready(service: Service, probe: str, timeout_s: float) -> None:

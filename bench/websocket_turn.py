@@ -43,10 +43,6 @@ def turns(service: Service, count: int) -> list[load.Session]:
     return sessions
 
 
-def stage_values(sessions: list[load.Session], stage: str) -> list[float]:
-    return [v for v in (getattr(s, stage) for s in sessions) if v is not None]
-
-
 def run(ctx: Context) -> Result:
     count = QUICK_TURNS if ctx.quick else FULL_TURNS
     command = ctx.command(NAME)
@@ -58,13 +54,13 @@ def run(ctx: Context) -> Result:
     ours = turns(stack.server, count)
     log(f"{NAME}: {count} turns through /ws/chat and through the bare relay")
 
-    relay_first = stage_values(relay_turns, "first_token")
-    relay_complete = stage_values(relay_turns, "complete")
+    relay_first = load.timings(relay_turns, "first_token")
+    relay_complete = load.timings(relay_turns, "complete")
     baselines = {"first_token": relay_first, "complete": relay_complete}
     figures: list[Figure] = []
     details: dict[str, object] = {"turns": count, "answer_tokens": ANSWER_TOKENS}
     for stage, label in STAGES:
-        values = stage_values(ours, stage)
+        values = load.timings(ours, stage)
         details[stage] = summary(values)
         base = baselines.get(stage)
         for name, pick in (("p50", p50), ("p95", p95)):

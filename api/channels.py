@@ -127,6 +127,7 @@ class ChannelRegistry:
             self.on_event(channel.session_id, channel.publish(event))
 
         tokens = TokenCoalescer(settings.token_coalesce_ms / 1000, send)
+        saved_seq = -1
         try:
             async for outcome in self.orchestrator.stream_turn(
                 session_id=channel.session_id,
@@ -145,7 +146,8 @@ class ChannelRegistry:
                 tokens.flush()
                 if isinstance(outcome, Completed | Failed):
                     # Saved before it is sent: a client that saw it may see a restart next.
-                    await self._remember_seq(channel, channel.last_seq + 1)
+                    saved_seq = channel.last_seq + 1
+                    await self._remember_seq(channel, saved_seq)
                 published = channel.publish(event)
                 if isinstance(outcome, Completed | Failed):
                     channel.answered = True
@@ -171,7 +173,8 @@ class ChannelRegistry:
             log.exception("turn %s crashed", turn_id)
         finally:
             tokens.flush()
-            await asyncio.shield(self._remember_seq(channel, channel.last_seq))
+            if channel.last_seq != saved_seq:  # events after the answer, or no answer at all
+                await asyncio.shield(self._remember_seq(channel, channel.last_seq))
 
     async def _remember_seq(self, channel: SessionChannel, last_seq: int) -> None:
         try:

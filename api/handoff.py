@@ -37,7 +37,9 @@ class HandoffRefused(Exception):
 
 
 async def announce(state: AppState, conversation_id: str) -> None:
-    """Tell the staff console that a conversation changed."""
+    """Tell the staff console that a conversation changed (it reads the list when it opens)."""
+    if not state.channels.pubsub.has_subscribers(STAFF_TOPIC):
+        return  # no console open: skip the four queries the summary takes
     async with state.orchestrator.services.sessions() as session:
         conversation = await session.get(Conversation, conversation_id)
         if conversation is None:

@@ -43,6 +43,10 @@ class PubSub:
             if not subscribers:
                 del self._subscribers[topic]
 
+    def has_subscribers(self, topic: str) -> bool:
+        """Whether anyone listens: a publisher may skip building an event nobody receives."""
+        return bool(self._subscribers.get(topic))
+
     def keep_numbered(self, topic: str, last_seq: int) -> None:
         """Number this topic's events from `last_seq` on and keep them for replay."""
         self._logs.setdefault(topic, EventLog(last_seq=last_seq))

@@ -21,6 +21,9 @@ def chat_openai(
     """ChatOpenAI on the configured OpenAI-compatible endpoint."""
     from langchain_openai import ChatOpenAI
 
+    from orchestrator.sdk_speedups import speed_up_openai_chunks
+
+    speed_up_openai_chunks()
     assert settings.openai_api_key is not None
     return ChatOpenAI(
         model=settings.llm_model,

@@ -9,6 +9,7 @@ simulator and the server share the machine's cores, so the server's own CPU is r
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +145,7 @@ def run(ctx: Context) -> Result:
     ctx.cache["concurrency"] = runs
     return Result(
         figures=figures(runs, sizes, command),
+        notes=error_notes(runs),
         details={
             key: {str(size): m.as_json() for size, m in by_size.items()}
             for key, by_size in runs.items()
@@ -161,6 +163,20 @@ def run(ctx: Context) -> Result:
             "`--workers 2` runs the 500-session load again with two uvicorn workers."
         ),
     )
+
+
+def error_notes(runs: dict[str, dict[int, Measured]]) -> list[str]:
+    """One note per load that lost sessions, with what the clients saw."""
+    notes = []
+    for key, by_size in runs.items():
+        for size, m in by_size.items():
+            if m.errors:
+                kinds = Counter(m.errors).most_common(3)
+                seen = "; ".join(f"{count}× `{error[:160]}`" for error, count in kinds)
+                notes.append(
+                    f"Concurrency, {key} at {size} sessions: {len(m.errors)} failed: {seen}."
+                )
+    return notes
 
 
 def figures(

@@ -14,7 +14,7 @@ from bench.kb import settings_for
 
 NAME = "ingestion"
 FULL_CHUNKS = 2000
-QUICK_CHUNKS = 300
+QUICK_CHUNKS = 150
 REINGESTS = 3
 ROUNDS = 1  # two rounds took 5 of make bench's 15 minutes; they agreed within 3%
 # On a loaded machine one round of 2,000 chunks can take minutes; a second round is only run
@@ -61,8 +61,9 @@ def run(ctx: Context) -> Result:
     log(f"{NAME}: corpus of {corpus.files} files, {len(texts)} chunks ({corpus.variants} variants)")
 
     log(f"{NAME}: warming up")
-    embedder.encode(texts[:64])
-    _raw_encode(embedder, texts[:64])
+    warm = texts[: 16 if ctx.quick else 64]
+    embedder.encode(warm)
+    _raw_encode(embedder, warm)
 
     first: list[float] = []
     raw: list[float] = []

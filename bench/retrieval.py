@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from bench.common import (
     summary,
 )
 from bench.corpus import substitute
-from bench.kb import clone_into, sample_chunks, settings_for
+from bench.kb import Chunks, clone_into, sample_chunks, settings_for
 
 NAME = "retrieval"
 FULL_SIZES = (1_000, 10_000, 50_000)
@@ -169,21 +170,6 @@ def _round(
     return out
 
 
-def _contention(embedder: Any, matrix: np.ndarray, questions: list[tuple[str, str]]) -> Any:
-    """p50 ms of encode([q]) on its own, and right after a numpy product over the chunks."""
-    alone, after = [], []
-    for question, _ in questions:
-        t0 = time.perf_counter()
-        vector = embedder.encode([question])[0]
-        alone.append(time.perf_counter() - t0)
-    for question, _ in questions:
-        matrix @ vector
-        t0 = time.perf_counter()
-        vector = embedder.encode([question])[0]
-        after.append(time.perf_counter() - t0)
-    return round(ms(p50(alone)), 2), round(ms(p50(after)), 2)
-
-
 def _across(passes: list[dict[str, list[float]]], key: str, q: float) -> float:
     """The median over rounds of each round's q-th percentile, in ms."""
     return ms(median(float(np.percentile(p[key], q)) for p in passes))
@@ -206,16 +192,32 @@ def _chroma_filter_cost(
     return round(ms(p50(timings[True])), 2), round(ms(p50(timings[False])), 2)
 
 
-def _blas_one_thread() -> Any:
-    """A context limiting OpenBLAS to one thread, or None without threadpoolctl."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
-    return threadpool_limits(limits=1, user_api="blas")
+@contextlib.contextmanager
+def _service_threads() -> Iterator[None]:
+    """Torch and BLAS threads as the service sets them (`EMBEDDING_THREADS`), then restored."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    from orchestrator.settings import Settings
+    from rag.embeddings import limit_threads
+
+    threads = Settings(_env_file=None).embedding_threads  # type: ignore[call-arg]
+    before = torch.get_num_threads()
+    with threadpool_limits(user_api="blas"):  # restores the BLAS pool on exit
+        limit_threads(threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
 
 def run(ctx: Context) -> Result:
+    sample = sample_chunks(ctx)  # ingested as `orchestrator ingest` does, with every thread
+    with _service_threads():  # the service caps torch and BLAS threads: measure it that way
+        return _run(ctx, sample)
+
+
+def _run(ctx: Context, sample: Chunks) -> Result:
     from rag.retriever import Retriever
     from rag.store import open_store
 
@@ -223,8 +225,7 @@ def run(ctx: Context) -> Result:
     sizes = QUICK_SIZES if ctx.quick else FULL_SIZES
     rounds = 1 if ctx.quick else 2
     questions = _questions()
-    subset = questions[:30] if ctx.quick else questions[::2]  # warm-up, phases, diagnostics
-    sample = sample_chunks(ctx)
+    subset = questions[:30] if ctx.quick else questions[::2]  # warm-up and phases
     ids, documents, metadatas, real = sample.ids, sample.documents, sample.metadatas, sample.vectors
     if len(ids) >= sizes[0]:
         raise RuntimeError(f"the sample knowledge base has {len(ids)} chunks, expected fewer")
@@ -238,7 +239,6 @@ def run(ctx: Context) -> Result:
         embedder.encode([q])
 
     figures: list[Figure] = []
-    reference: tuple[str, float] | None = None
     per_size: dict[str, Any] = {}
     notes: list[str] = []
     command = ctx.command(NAME)
@@ -259,11 +259,11 @@ def run(ctx: Context) -> Result:
             raise RuntimeError(f"store holds {count} chunks, expected {size}")
         log(f"{NAME}: {size} chunks (insert {inserted:.1f}s, snapshot+BM25 {loaded:.1f}s)")
 
-        for question, domain in subset:  # warm-up: caches, HNSW pages, code paths
+        for question, domain in subset[: 10 if ctx.quick else None]:  # warm-up: caches, paths
             retriever.search(question, k=K, domains=[domain], min_score=MIN_SCORE)
         passes = []
         for r in range(rounds):
-            passes.append(_round(retriever, embedder, matrix, questions))
+            passes.append(_round(retriever, embedder, matrix, subset if ctx.quick else questions))
             log(f"{NAME}: {size} round {r + 1}/{rounds} search p50 "
                 f"{ms(p50(passes[-1]['search'])):.1f}ms")  # fmt: skip
         phases, chroma_queries = _profile_phases(retriever, subset)
@@ -272,15 +272,6 @@ def run(ctx: Context) -> Result:
             chroma = _chroma_filter_cost(store, embedder, subset, max(K * 5, 20))
         else:
             del phases["vector"]
-        contention = _contention(embedder, matrix, subset)
-        if reference is None:
-            reference = (label, contention[0])
-        limited = None
-        blas = _blas_one_thread()
-        if blas is not None:
-            with blas:
-                _round(retriever, embedder, matrix, subset)  # warm-up under the limit
-                limited = _round(retriever, embedder, matrix, subset if ctx.quick else questions)
 
         value50, value95 = _across(passes, "search", 50), _across(passes, "search", 95)
         b50, b95 = _across(passes, "base", 50), _across(passes, "base", 95)
@@ -311,21 +302,6 @@ def run(ctx: Context) -> Result:
                 command=command,
             )
         )
-        if is_target and limited is not None:
-            l50, lb50 = ms(p50(limited["search"])), ms(p50(limited["base"]))
-            figures.append(
-                Figure(
-                    name=f"Diagnostic: Retriever.search p50 at {label}, OpenBLAS limited to 1 "
-                    "thread (threadpoolctl; not the product's setting)",
-                    value=l50,
-                    unit="ms",
-                    baseline=lb50,
-                    baseline_label="encode([q]) + brute-force top-k under the same limit, p50",
-                    ratio=l50 / lb50,
-                    ratio_label="search ÷ baseline",
-                    command=command,
-                )
-            )
         per_size[str(size)] = {
             "insert_s": round(inserted, 2),
             "snapshot_load_s": round(loaded, 2),
@@ -335,18 +311,9 @@ def run(ctx: Context) -> Result:
             "search_p50_per_round_ms": [round(ms(p50(p["search"])), 3) for p in passes],
             "phases_p50_ms": phases,
             "chroma_queries_per_search": round(chroma_queries / len(subset), 2),
-            "encode_p50_ms_alone": contention[0],
-            "encode_p50_ms_after_numpy_product": contention[1],
             "chroma_query_p50_ms": None
             if chroma is None
             else {"filtered": chroma[0], "unfiltered": chroma[1]},
-            "openblas_1_thread": None
-            if limited is None
-            else {
-                "search": summary(limited["search"]),
-                "embed": summary(limited["embed"]),
-                "baseline": summary(limited["base"]),
-            },
         }
         if is_target and value50 > TARGET_P50_MS:
             notes.append(
@@ -356,40 +323,9 @@ def run(ctx: Context) -> Result:
                     passes,
                     phases,
                     subset,
-                    contention,
                     chroma,
-                    limited,
-                    reference,
                 )
             )
-    contended = [
-        (k, v)
-        for k, v in per_size.items()
-        if v["encode_p50_ms_after_numpy_product"] > 1.3 * v["encode_p50_ms_alone"]
-    ]
-    if contended and not any("Retriever.search p50" in n for n in notes):
-        notes.append(
-            "Retrieval, thread contention (no target missed, but it shows in every search at "
-            "the larger sizes): `encode([q])` right after a numpy product over the chunk matrix "
-            "vs on its own, then search p50 as measured vs with OpenBLAS limited to one thread "
-            "(diagnostic pass): "
-            + "; ".join(
-                f"{int(k) // 1000}k {v['encode_p50_ms_after_numpy_product']:.1f} vs "
-                f"{v['encode_p50_ms_alone']:.1f} ms"
-                + (
-                    f", search {v['search']['p50_ms']:.1f} vs "
-                    f"{v['openblas_1_thread']['search']['p50_ms']:.1f} ms"
-                    if v["openblas_1_thread"]
-                    else ""
-                )
-                for k, v in contended
-            )
-            + ". OpenBLAS's worker threads keep spinning after the retriever's `embeddings @ "
-            "vector` and compete with torch's OpenMP threads for the 2 cores. A possible fix, "
-            "for the retriever's owners (not made here): `OPENBLAS_NUM_THREADS=1` or "
-            "`threadpoolctl` in the service; these products are a few MFLOP and gain nothing "
-            "from threads."
-        )
     largest = per_size[str(sizes[-1])]
     text = (
         f"Where a search's time goes at {sizes[-1] // 1000}k chunks (p50 ms per phase, "
@@ -411,7 +347,7 @@ def run(ctx: Context) -> Result:
         notes=notes,
         details={
             "real_chunks": len(ids),
-            "questions": len(questions),
+            "questions": len(subset if ctx.quick else questions),
             "rounds": rounds,
             "k": K,
             "sizes": per_size,
@@ -426,16 +362,17 @@ def run(ctx: Context) -> Result:
             "title, heading) is the first chunk's. Embedding "
             f"{sizes[-1] // 1000}k chunks for real would take "
             f"~{_full_embed_minutes(ctx, sizes[-1]):.0f} min on this machine. Queries: the "
-            f"{len(questions)} questions of `tests/data/retrieval_questions.jsonl`, each "
+            f"{len(subset if ctx.quick else questions)} questions of "
+            "`tests/data/retrieval_questions.jsonl`, each "
             f"filtered to its source's domain, k={K}, min_score={MIN_SCORE}, as the specialists "
             "call it (the query is embedded inside search). Baseline, interleaved per query: "
             "`embedder.encode([q])` plus a numpy brute-force top-k over the same vectors. "
             f"{rounds} round(s) over all questions after a warm-up pass; p50/p95 are medians "
             "of the per-round percentiles. Then, on a subset, the time per phase of a search "
             "(wrapping the retriever's embed, any Chroma query and BM25 scoring), the Chroma "
-            "query with and without the domain filter (when the retriever queries Chroma), "
-            "`encode([q])` alone vs right after a numpy product over the chunk matrix, and one "
-            "diagnostic round with OpenBLAS limited to one thread."
+            "query with and without the domain filter (when the retriever queries Chroma). "
+            "Torch and OpenBLAS run with the threads the service gives them "
+            "(`EMBEDDING_THREADS`, default 1), as do the baseline's encodes."
         ),
     )
 
@@ -446,15 +383,9 @@ def _miss_note(
     passes: list[dict[str, list[float]]],
     phases: dict[str, float],
     subset: list[tuple[str, str]],
-    contention: tuple[float, float],
     chroma: tuple[float, float] | None,
-    limited: dict[str, list[float]] | None,
-    reference: tuple[str, float],
 ) -> str:
-    """Why the p50 target was missed, from what this run measured.
-
-    `reference` is (size label, p50 ms) of `encode([q])` on its own at the smallest size,
-    the run's best estimate of what one query embedding costs on an unloaded machine."""
+    """Why the p50 target was missed, from what this run measured."""
     embed_ms = _across(passes, "embed", 50)
     load = os.getloadavg()[0]
     text = (
@@ -462,56 +393,20 @@ def _miss_note(
         f"ms). The query embedding alone (the baseline's `encode([q])`) is {embed_ms:.1f} ms "
         f"p50 in this run, which leaves {max(TARGET_P50_MS - embed_ms, 0):.1f} ms for the rest "
         f"of the search; the rest took {max(value50 - embed_ms, 0):.1f} ms. Per phase, in a "
-        f"separate pass over {len(subset)} questions (p50 ms): {_phase_text(phases)}."
+        f"separate pass over {len(subset)} questions (p50 ms): {_phase_text(phases)}. "
+        f"1-min load average at the end: {load:.1f}."
     )
-    causes, fixes = [], []
     if chroma is not None:
-        causes.append(
-            f"the domain filter: Chroma's query with `where={{domain: $in […]}}` takes "
-            f"{chroma[0]:.1f} ms p50 at {label} against {chroma[1]:.1f} ms unfiltered and grows "
-            "with the collection, while a numpy brute-force top-k over all "
-            f"{label} vectors takes {_across(passes, 'brute', 50):.1f} ms"
+        text += (
+            f" The domain filter: Chroma's query with `where={{domain: $in […]}}` takes "
+            f"{chroma[0]:.1f} ms p50 at {label} against {chroma[1]:.1f} ms unfiltered, while a "
+            f"numpy brute-force top-k over all {label} vectors takes "
+            f"{_across(passes, 'brute', 50):.1f} ms."
         )
-        fixes.append(
-            "rank by the in-memory similarity with the domain mask (the retriever already holds "
-            "every embedding) instead of a filtered Chroma query"
-        )
-    slowed = embed_ms > 1.5 * reference[1]
-    blas = contention[1] > 1.3 * contention[0]
-    if slowed or blas:
-        cause = (
-            f"a slowed-down query embedding: `encode([q])` took {embed_ms:.1f} ms p50 here "
-            f"against {reference[1]:.1f} ms on its own at {reference[0]}"
-            if slowed
-            else "thread contention"
-        )
-        cause += (
-            f"; right after a numpy product over the {label} chunk matrix it takes "
-            f"{contention[1]:.1f} ms against {contention[0]:.1f} ms on its own (measured back to "
-            "back). On these 2 cores OpenBLAS's worker threads keep spinning after a product "
-            "(the retriever's `embeddings @ vector`) and compete with torch's OpenMP threads, "
-            f"and other processes compete with both (1-min load average {load:.1f})"
-        )
-        if limited is not None:
-            cause += (
-                f"; with OpenBLAS limited to one thread the same search p50 was "
-                f"{ms(p50(limited['search'])):.1f} ms, its `encode` "
-                f"{ms(p50(limited['embed'])):.1f} ms (diagnostic row, a later pass)"
-            )
-        causes.append(cause)
-        fixes.append(
-            "limit OpenBLAS to one thread in the service (`OPENBLAS_NUM_THREADS=1` or "
-            "`threadpoolctl`): its products here are a few MFLOP and gain nothing from threads"
-        )
-    if not causes:
-        causes.append("the retriever's own Python and numpy (`rest` above)")
-    if len(causes) == 1:
-        text += f" Cause: {causes[0]}."
+    elif embed_ms > TARGET_P50_MS / 2:
+        text += " Most of it is the query embedding, which a loaded machine slows down."
     else:
-        text += " Causes: " + "; ".join(f"({i}) {c}" for i, c in enumerate(causes, 1)) + "."
-    if fixes:
-        text += " Possible fixes, for the retriever's owners (not made here): "
-        text += "; ".join(fixes) + "."
+        text += " Most of it is the retriever's own Python and numpy (`rest` above)."
     return text
 
 

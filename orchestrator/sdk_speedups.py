@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 class _NotAPydanticV1Config:
-    """No pydantic 2 config (a dict) is an instance of this class, as of the Protocol."""
+    """As the Protocol does under pydantic 2: no config (always a dict) is an instance."""
 
 
 def speed_up_openai_chunks() -> bool:

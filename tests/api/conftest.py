@@ -9,7 +9,7 @@ import pytest
 from orchestrator.settings import Settings
 from tests.utils.databases import BACKENDS, fresh_database
 from tests.utils.fake_openai import FakeOpenAI
-from tests.utils.server import ServerProcess
+from tests.utils.server import ServerProcess, llm_mode_server
 
 RATE_LIMIT = 8
 
@@ -46,18 +46,12 @@ def llm_server(
     tmp_path_factory: pytest.TempPathFactory, kb_settings: Settings, fake_llm: FakeOpenAI
 ) -> Iterator[ServerProcess]:
     """A server in LLM mode, pointed at the OpenAI-compatible server on loopback."""
-    root = tmp_path_factory.mktemp("llm-server")
-    process = ServerProcess(
-        root / "data",
+    process = llm_mode_server(
+        tmp_path_factory.mktemp("llm-server"),
         kb_settings.chroma_path,
-        f"sqlite+aiosqlite:///{root / 'llm.sqlite3'}",
-        OPENAI_API_KEY="sk-test",
-        OPENAI_BASE_URL=fake_llm.base_url,
-        LLM_MODEL="test-model",
+        fake_llm.base_url,
         LLM_TIMEOUT_S="2",
         SHUTDOWN_GRACE_S="2",
-        LLM_MAX_RETRIES="0",
-        ROUTER_LLM_THRESHOLD="0",
     )
     process.start()
     try:

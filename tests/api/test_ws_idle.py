@@ -10,7 +10,7 @@ from websockets.exceptions import ConnectionClosedOK
 from orchestrator.settings import Settings
 from tests.utils.chat_client import ChatClient, tokens_of
 from tests.utils.fake_openai import FakeOpenAI, Reply
-from tests.utils.server import ServerProcess
+from tests.utils.server import ServerProcess, llm_mode_server
 
 IDLE_TIMEOUT_S = 0.5
 
@@ -20,16 +20,10 @@ def idle_server(
     tmp_path_factory: pytest.TempPathFactory, kb_settings: Settings, fake_llm: FakeOpenAI
 ) -> Iterator[ServerProcess]:
     """An LLM-mode server whose idle timeout is shorter than one paced answer."""
-    root = tmp_path_factory.mktemp("idle-server")
-    process = ServerProcess(
-        root / "data",
+    process = llm_mode_server(
+        tmp_path_factory.mktemp("idle-server"),
         kb_settings.chroma_path,
-        f"sqlite+aiosqlite:///{root / 'idle.sqlite3'}",
-        OPENAI_API_KEY="sk-test",
-        OPENAI_BASE_URL=fake_llm.base_url,
-        LLM_MODEL="test-model",
-        LLM_MAX_RETRIES="0",
-        ROUTER_LLM_THRESHOLD="0",
+        fake_llm.base_url,
         WS_IDLE_TIMEOUT_S=str(IDLE_TIMEOUT_S),
     )
     process.start()

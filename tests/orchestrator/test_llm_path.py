@@ -24,8 +24,10 @@ def llm() -> Iterator[FakeOpenAI]:
         yield server
 
 
-@pytest.fixture
-def settings(kb_settings: Settings, db_url: URL, llm: FakeOpenAI) -> Settings:
+def llm_settings(
+    kb_settings: Settings, db_url: URL, llm: FakeOpenAI, *, timeout_s: float = 1.0
+) -> Settings:
+    """The sample knowledge base on `db_url`, answering through `llm` (its script reset)."""
     llm.reset()
     return kb_settings.model_copy(
         update={
@@ -33,11 +35,16 @@ def settings(kb_settings: Settings, db_url: URL, llm: FakeOpenAI) -> Settings:
             "openai_api_key": "sk-test",
             "openai_base_url": llm.base_url,
             "llm_model": "test-model",
-            "llm_timeout_s": 1.0,
+            "llm_timeout_s": timeout_s,
             "llm_max_retries": 0,
             "router_llm_threshold": 0.0,
         }
     )
+
+
+@pytest.fixture
+def settings(kb_settings: Settings, db_url: URL, llm: FakeOpenAI) -> Settings:
+    return llm_settings(kb_settings, db_url, llm)
 
 
 async def run_turn(orchestrator: Orchestrator, session_id: str, text: str) -> list[Any]:

@@ -15,6 +15,7 @@ from orchestrator.events import Progress, Routed, Sources, Token, TurnEvent, Tur
 from orchestrator.models import Message
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Orchestrator
+from tests.orchestrator.test_llm_path import llm_settings
 from tests.orchestrator.test_turns import running, turn
 from tests.utils.fake_openai import FakeOpenAI, Reply, Stall
 
@@ -103,21 +104,6 @@ def llm() -> Iterator[FakeOpenAI]:
         yield server
 
 
-def llm_settings(kb_settings: Settings, db_url: URL, llm: FakeOpenAI) -> Settings:
-    llm.reset()
-    return kb_settings.model_copy(
-        update={
-            "database_url": db_url.render_as_string(False),
-            "openai_api_key": "sk-test",
-            "openai_base_url": llm.base_url,
-            "llm_model": "test-model",
-            "llm_timeout_s": 5.0,
-            "llm_max_retries": 0,
-            "router_llm_threshold": 0.0,
-        }
-    )
-
-
 DIAGNOSIS = "P0A80 means the hybrid battery needs replacing [1]. Book a check soon."
 SERVICE = "The Ridge's next service is due at 20,000 km or 12 months [1]."
 
@@ -147,7 +133,7 @@ async def test_llm_tokens_of_a_later_specialist_wait_for_the_earlier_one(
     llm: FakeOpenAI,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings = llm_settings(kb_settings, db_url, llm)
+    settings = llm_settings(kb_settings, db_url, llm, timeout_s=5.0)
     monkeypatch.setattr(turns, "TurnStream", RecordingStream)
     seen: dict[str, list[Any]] = {}
     async with running(settings, db_url, embedder) as orchestrator:
@@ -181,7 +167,7 @@ def paced_llm() -> Iterator[FakeOpenAI]:
 async def test_a_cancelled_turn_saves_what_was_streamed(
     kb_settings: Settings, db_url: URL, embedder: Any, paced_llm: FakeOpenAI, mode: str
 ) -> None:
-    settings = llm_settings(kb_settings, db_url, paced_llm)
+    settings = llm_settings(kb_settings, db_url, paced_llm, timeout_s=5.0)
     async with running(settings, db_url, embedder) as orchestrator:
         use(orchestrator, mode)
         async with orchestrator.services.sessions() as session:

@@ -99,3 +99,20 @@ class ServerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def llm_mode_server(
+    root: Path, chroma_source: Path, llm_base_url: str, **env: str
+) -> ServerProcess:
+    """A server in LLM mode on its own SQLite file in `root`, answering through `llm_base_url`."""
+    return ServerProcess(
+        root / "data",
+        chroma_source,
+        f"sqlite+aiosqlite:///{root / 'llm.sqlite3'}",
+        OPENAI_API_KEY="sk-test",
+        OPENAI_BASE_URL=llm_base_url,
+        LLM_MODEL="test-model",
+        LLM_MAX_RETRIES="0",
+        ROUTER_LLM_THRESHOLD="0",
+        **env,
+    )

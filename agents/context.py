@@ -21,9 +21,12 @@ SOURCE_HEADER = re.compile(r"^\[(\d+)\] (.*?) — (.*?) \((.*?)\)$", re.MULTILIN
 class AnswerRequest:
     question: str
     sources: Sequence[RetrievedChunk] = ()
+    numbers: Sequence[int] = ()  # each source's [n] in the turn; 1, 2, … when not given
     vehicle: str | None = None
     tool_result: str | None = None
     reply: str | None = None  # a fixed reply to give as is (greetings, refusals)
+    brand: str | None = None
+    models: Sequence[str] = ()  # every model the knowledge base covers
 
 
 @dataclass
@@ -32,27 +35,32 @@ class ParsedRequest:
     vehicle: str | None = None
     tool_result: str | None = None
     reply: str | None = None
+    brand: str | None = None
+    models: list[str] = field(default_factory=list)
     sources: list[tuple[int, str, str, str]] = field(
         default_factory=list
     )  # n, title, heading, text
 
 
-SECTIONS = ("Question", "Vehicle", "Reply", "Tool result", "Context")
+SECTIONS = ("Question", "Vehicle", "Models", "Reply", "Tool result", "Context")
 SECTION = re.compile(rf"^### ({'|'.join(SECTIONS)})$", re.MULTILINE)
 
 
 def render(request: AnswerRequest) -> str:
     """Sections headed `### Name`, so that any of them may span several lines."""
+    models = ", ".join(request.models)
     parts = [
         ("Question", request.question),
         ("Vehicle", request.vehicle),
+        ("Models", f"{request.brand}: {models}" if request.brand else models),
         ("Reply", request.reply),
         ("Tool result", request.tool_result),
     ]
     lines = [f"### {name}\n{value.strip()}" for name, value in parts if value]
     if request.sources:
         context = ["### Context"]
-        for n, chunk in enumerate(request.sources, 1):
+        numbers = request.numbers or range(1, len(request.sources) + 1)
+        for n, chunk in zip(numbers, request.sources, strict=True):
             context.append(f"[{n}] {chunk.title} — {chunk.heading or chunk.title} ({chunk.source})")
             context.append(chunk.text.strip())
             context.append("")
@@ -78,6 +86,11 @@ def parse(text: str) -> ParsedRequest:
     parsed.vehicle = sections.get("Vehicle")
     parsed.reply = sections.get("Reply")
     parsed.tool_result = sections.get("Tool result")
+    models = sections.get("Models", "")
+    if ": " in models:
+        brand, models = models.split(": ", 1)
+        parsed.brand = brand.strip()
+    parsed.models = [m.strip() for m in models.split(",") if m.strip()]
     context = sections.get("Context", "")
     headers = list(SOURCE_HEADER.finditer(context))
     for i, match in enumerate(headers):

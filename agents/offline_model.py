@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -14,17 +14,21 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict
 
 from agents import context, extraction
+from rag.catalogue import Catalogue
 from rag.embeddings import Embedder
 
 TOKEN = re.compile(r"\s*\S+")
 
 
-def answer_text(messages: list[BaseMessage], embedder: Embedder) -> str:
+def answer_text(
+    messages: list[BaseMessage], embedder: Embedder, catalogue: Catalogue | None = None
+) -> str:
     """The extractive answer to the last human message (in the `agents.context` format)."""
     last = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
     if last is None:
         return extraction.NO_ANSWER
     request = context.parse(str(last.content))
+    none_found = extraction.no_answer(request.brand, request.models)
     parts: list[str] = []
     if request.reply:
         parts.append(request.reply)
@@ -32,11 +36,15 @@ def answer_text(messages: list[BaseMessage], embedder: Embedder) -> str:
         parts.append(request.tool_result)
     if request.sources and not request.reply:
         units = extraction.select(
-            request.question, request.sources, embedder.encode, focus=request.vehicle
+            request.question,
+            request.sources,
+            embedder.encode,
+            focus=request.vehicle,
+            catalogue=catalogue,
         )
         if units or not parts:
-            parts.append(extraction.compose(units))
-    return "\n\n".join(parts) if parts else extraction.NO_ANSWER
+            parts.append(extraction.compose(units, none_found))
+    return "\n\n".join(parts) if parts else none_found
 
 
 def tokens(text: str) -> list[str]:
@@ -53,10 +61,15 @@ class ExtractiveChatModel(BaseChatModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     embedder: Any
+    # The knowledge base's current catalogue: which words name which vehicle.
+    catalogue: Callable[[], Catalogue] = Catalogue
 
     @property
     def _llm_type(self) -> str:
-        return "kestrel-extractive"
+        return "extractive"
+
+    def _answer(self, messages: list[BaseMessage]) -> str:
+        return answer_text(messages, self.embedder, self.catalogue())
 
     def _generate(
         self,
@@ -65,7 +78,7 @@ class ExtractiveChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        text = answer_text(messages, self.embedder)
+        text = self._answer(messages)
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
     def _stream(
@@ -75,7 +88,7 @@ class ExtractiveChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for piece in tokens(answer_text(messages, self.embedder)):
+        for piece in tokens(self._answer(messages)):
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
             if run_manager:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
@@ -88,7 +101,7 @@ class ExtractiveChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        text = await asyncio.to_thread(answer_text, messages, self.embedder)
+        text = await asyncio.to_thread(self._answer, messages)
         for piece in tokens(text):
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
             if run_manager:

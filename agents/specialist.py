@@ -13,15 +13,15 @@ from agents.context import AnswerRequest, build_messages
 from orchestrator.context import TurnContext
 from orchestrator.emit import emit
 from orchestrator.events import ANSWER_TAG, agent_tag
-from orchestrator.followups import retrieval_query
 from orchestrator.state import SpecialistAnswer, SpecialistInput
 from rag.retriever import RetrievedChunk
 
 
-def source_refs(chunks: Sequence[RetrievedChunk]) -> list[dict[str, Any]]:
+def source_refs(chunks: Sequence[RetrievedChunk], numbers: Sequence[int]) -> list[dict[str, Any]]:
+    """What the `sources` event lists: each passage with the [n] answers cite it by."""
     return [
-        {"source": c.source, "title": c.title, "heading": c.heading, "score": c.score}
-        for c in chunks
+        {"n": n, "source": c.source, "title": c.title, "heading": c.heading, "score": c.score}
+        for c, n in zip(chunks, numbers, strict=True)
     ]
 
 
@@ -32,23 +32,26 @@ async def progress(step: str, message: str, agent: str | None = None) -> None:
 async def retrieve(
     inp: SpecialistInput, context: TurnContext, domains: Sequence[str]
 ) -> list[RetrievedChunk]:
+    """The passages for a specialist: its own domains preferred, the question's models only."""
     services = context.services
     agent = inp["agent"]
     await progress("rag_retrieval", "Searching the knowledge base…", agent)
     embedding = inp.get("embedding")
     vector = np.asarray(embedding, dtype=np.float32) if embedding is not None else None
-    query = inp.get("retrieval_query") or retrieval_query(inp["query"], inp.get("vehicle"))
-    if "retrieval_query" not in inp and query != inp["query"]:
-        vector = None  # the embedding is of the query without the vehicle
+    query = inp.get("retrieval_query") or inp["query"]
+    snapshot = await context.knowledge()
     chunks = await asyncio.to_thread(
         services.retriever.search,
         query,
         k=services.settings.retrieval_top_k,
-        domains=list(domains),
+        prefer=list(domains),
+        models=inp.get("models", []),
         min_score=services.settings.retrieval_min_score,
         query_embedding=vector,
+        snapshot=snapshot,
     )
-    await emit("sources", {"agent": agent, "sources": source_refs(chunks)})
+    numbers = context.citations.number(chunks)
+    await emit("sources", {"agent": agent, "sources": source_refs(chunks, numbers)})
     return chunks
 
 
@@ -70,8 +73,10 @@ async def generate(
     return "".join(parts)
 
 
-def answer(inp: SpecialistInput, text: str, chunks: Sequence[RetrievedChunk]) -> dict[str, Any]:
-    refs = source_refs(chunks)
+def answer(
+    inp: SpecialistInput, context: TurnContext, text: str, chunks: Sequence[RetrievedChunk]
+) -> dict[str, Any]:
+    refs = source_refs(chunks, context.citations.number(chunks))
     result = SpecialistAnswer(
         agent=inp["agent"], text=text, sources=refs, confidence=inp["confidence"]
     )
@@ -88,8 +93,26 @@ async def grounded_answer(
 ) -> dict[str, Any]:
     """Retrieve, then answer from what was found (and any tool result)."""
     chunks = await retrieve(inp, context, domains)
-    request = AnswerRequest(
-        question=inp["query"], sources=chunks, vehicle=inp.get("vehicle"), tool_result=tool_result
-    )
+    request = await answer_request(inp, context, chunks, tool_result=tool_result)
     text = await generate(inp, context, system_prompt, request, inp.get("history", []))
-    return answer(inp, text, chunks)
+    return answer(inp, context, text, chunks)
+
+
+async def answer_request(
+    inp: SpecialistInput,
+    context: TurnContext,
+    chunks: Sequence[RetrievedChunk],
+    *,
+    tool_result: str | None = None,
+) -> AnswerRequest:
+    """The question with its numbered passages and what the knowledge base is about."""
+    catalogue = (await context.knowledge()).catalogue
+    return AnswerRequest(
+        question=inp["query"],
+        sources=chunks,
+        numbers=context.citations.number(chunks),
+        vehicle=inp.get("vehicle"),
+        tool_result=tool_result,
+        brand=catalogue.brand,
+        models=catalogue.model_names,
+    )

@@ -16,7 +16,7 @@ from api.deps import AppState
 from api.metrics import Metrics
 from api.observe import TurnObserver
 from api.ratelimit import SlidingWindow
-from api.routes import chat, health, metrics, pages, sessions, staff
+from api.routes import chat, health, knowledge, metrics, pages, sessions, staff
 from api.routes.pages import STATIC
 from orchestrator.graph import build_graph
 from orchestrator.runtime import open_runtime
@@ -61,10 +61,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await services.aclose()
 
     app = FastAPI(
-        title="Kestrel support orchestrator",
+        title="Support orchestrator",
         version="0.1.0",
-        description="Customer support for Kestrel Motors: chat over WebSocket (see "
-        "docs/protocol.md) and REST.",
+        description="Customer support for a vehicle maker's service network: chat over "
+        "WebSocket (see docs/protocol.md) and REST.",
         lifespan=lifespan,
     )
     routers = (
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chat.router,
         sessions.router,
         staff.router,
+        knowledge.router,
         pages.router,
     )
     for router in routers:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -26,6 +27,8 @@ class AppState:
     metrics: Metrics
     secret: str
     limiter: SlidingWindow
+    # One ingest at a time through this process (another process's is refused at publish).
+    ingesting: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 def app_state(request: Request) -> AppState:
@@ -68,3 +71,14 @@ def staff_user(user: CurrentUser) -> Principal:
 
 
 StaffUser = Annotated[Principal, Depends(staff_user)]
+
+
+def admin_user(user: CurrentUser) -> Principal:
+    if user.role != "admin":
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail={"code": "FORBIDDEN", "message": "Admins only"}
+        )
+    return user
+
+
+AdminUser = Annotated[Principal, Depends(admin_user)]

@@ -137,7 +137,7 @@ async def hand_back(state: AppState, session_id: str, staff: Principal) -> None:
         session_id,
         HandoffEvent(
             status="returned_to_bot",
-            message="You're back with the Kestrel assistant. Ask me anything.",
+            message="You're back with the assistant. Ask me anything.",
         ),
     )
     await announce(state, session_id)

@@ -138,7 +138,7 @@ class AuthFrame(ClientFrameBase):
     """Authenticate the connection; must be the first frame unless `?token=` was used."""
 
     type: Literal["auth"] = "auth"
-    token: str = Field(description="A bearer token (JWT) issued by the Kestrel account service.")
+    token: str = Field(description="A bearer token (JWT) issued by the account service.")
 
 
 class ChatFrame(ClientFrameBase):
@@ -272,6 +272,11 @@ class SourceRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    n: int | None = Field(
+        default=None,
+        description="The number answers cite this passage by, as [n]; the same in every "
+        "`sources` event of the turn.",
+    )
     source: str = Field(description="Path of the document in the knowledge base.")
     title: str = Field(description="Document title.")
     heading: str = Field(description="Section heading of the passage (may be empty).")

@@ -41,7 +41,7 @@ def protocol_schema() -> dict[str, Any]:
         defs[name] = union
     return {
         "$schema": DIALECT,
-        "title": "Kestrel support chat WebSocket protocol (/ws/chat)",
+        "title": "Support chat WebSocket protocol (/ws/chat)",
         "description": (
             "Generated from api/protocol.py by `python -m api.schema`; see docs/protocol.md. "
             "Validate a client frame against #/$defs/ClientMessage and a server event against "

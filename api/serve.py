@@ -25,7 +25,7 @@ def run(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     """Check the database and data dir, print where to go, then serve until stopped."""
     asyncio.run(_preflight(settings))
     base = f"http://{host}:{port}"
-    print(f"Kestrel support orchestrator ({settings.answer_mode} answer mode)")
+    print(f"Support orchestrator ({settings.answer_mode} answer mode)")
     print(f"  API docs:   {base}/docs")
     print(f"  Health:     {base}/health   Ready: {base}/ready   Metrics: {base}/metrics")
     if settings.environment is Environment.development:

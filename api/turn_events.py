@@ -20,6 +20,7 @@ from orchestrator.events import Progress, Sources, Token
 from orchestrator.turns import Completed, Failed, TurnOutcome
 
 STEPS = {"starting", "agent_routing", "rag_retrieval", "generating"}
+SOURCE_FIELDS = tuple(SourceRef.model_fields)
 
 
 @dataclass
@@ -37,7 +38,9 @@ class TurnTranslator:
                 return ProgressEvent(step=step, message=message, agent=agent, **ids)
             case Sources(agent=agent, sources=sources):
                 refs = [
-                    SourceRef(**{k: s[k] for k in ("source", "title", "heading", "score")})
+                    SourceRef(
+                        **{k: s[k] for k in ("n", "source", "title", "heading", "score") if k in s}
+                    )
                     for s in sources
                 ]
                 return SourcesEvent(sources=refs, agent=agent, **ids)

@@ -389,7 +389,7 @@ def run(ctx: Context) -> Result:
     from sqlalchemy.engine import make_url
 
     from orchestrator import database
-    from rag.store import open_store
+    from orchestrator.knowledge import knowledge_store
 
     turns = QUICK_TURNS if ctx.quick else FULL_TURNS
     data_dir = ctx.workdir / "graph-data"
@@ -398,7 +398,7 @@ def run(ctx: Context) -> Result:
     settings = settings_for(data_dir, database_url=url.render_as_string(hide_password=False))
     database.upgrade(url)
     sample = sample_chunks(ctx)
-    clone_into(open_store(settings), ctx.embedder, sample)
+    clone_into(knowledge_store(settings), ctx.embedder, sample)
     log(f"{NAME}: sample knowledge base in place ({len(sample.ids)} chunks); {turns} turns")
     import agents.offline_model as offline
 

@@ -51,7 +51,7 @@ def _raw_encode(embedder: Any, texts: list[str]) -> tuple[float, float]:
 
 
 def run(ctx: Context) -> Result:
-    from rag.store import open_store
+    from orchestrator.knowledge import knowledge_store
 
     embedder = ctx.embedder
     target = QUICK_CHUNKS if ctx.quick else FULL_CHUNKS
@@ -86,7 +86,7 @@ def run(ctx: Context) -> Result:
                 round_raw, raw_cpu = _raw_encode(embedder, texts)
                 log(f"{NAME}: round {r + 1}/{rounds} raw encode {round_raw:.1f}s")
                 continue
-            store = open_store(settings_for(ctx.workdir / f"ingest-data-{r}"))
+            store = knowledge_store(settings_for(ctx.workdir / f"ingest-data-{r}"))
             round_first, first_cpu, report = _ingest(corpus.root, store, embedder)
             if report.failed or report.chunks_embedded != len(texts):
                 raise RuntimeError(

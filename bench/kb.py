@@ -17,6 +17,7 @@ class Chunks:
     documents: list[str]
     metadatas: list[dict[str, Any]]
     vectors: np.ndarray
+    catalogue: str | None = None  # as the ingest published it
 
 
 def settings_for(data_dir: Path, **overrides: Any) -> Any:
@@ -32,16 +33,24 @@ def sample_chunks(ctx: Context) -> Chunks:
     """Every chunk of `knowledge_base/` as `rag.ingest.ingest` stores it (cached per run)."""
     cached = ctx.cache.get("sample_chunks")
     if cached is None:
+        from orchestrator.knowledge import knowledge_store
         from rag.ingest import ingest
-        from rag.store import open_store
 
-        store = open_store(settings_for(ctx.workdir / "sample-kb"))
+        store = knowledge_store(settings_for(ctx.workdir / "sample-kb"))
         embedder = ctx.embedder
         report = ingest([KNOWLEDGE_BASE], store, lambda: embedder, embedding_model=embedder.name)
         if report.failed:
             raise RuntimeError(f"the sample knowledge base did not ingest: {report.failed}")
-        ids, documents, metadatas, vectors = store.snapshot()
-        cached = Chunks(ids, documents, metadatas, np.asarray(vectors, dtype=np.float32))
+        version = store.read()
+        assert version is not None
+        ids = version.ids
+        cached = Chunks(
+            ids,
+            version.documents,
+            version.metadatas,
+            np.asarray(version.embeddings, dtype=np.float32),
+            version.catalogue,
+        )
         ctx.cache["sample_chunks"] = cached
         ctx.cache["sample_seconds_per_chunk"] = report.elapsed_s / max(len(ids), 1)
         log(f"sample knowledge base ingested: {len(ids)} chunks in {report.elapsed_s:.1f}s")
@@ -49,7 +58,7 @@ def sample_chunks(ctx: Context) -> Chunks:
 
 
 def clone_into(store: Any, embedder: Any, chunks: Chunks) -> None:
-    """Fill an empty store with the chunks, as ingest left them, without embedding again."""
-    store.ensure(embedder.name, embedder.dimension)
-    store.upsert(list(chunks.ids), chunks.vectors, list(chunks.documents), list(chunks.metadatas))
-    store.bump_revision()
+    """Publish the chunks, as ingest left them, as the store's live version (no embedding)."""
+    draft = store.begin(embedder.name, embedder.dimension)
+    draft.add(list(chunks.ids), chunks.vectors, list(chunks.documents), list(chunks.metadatas))
+    store.publish(draft, chunks.catalogue)

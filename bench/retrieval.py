@@ -218,8 +218,8 @@ def run(ctx: Context) -> Result:
 
 
 def _run(ctx: Context, sample: Chunks) -> Result:
+    from orchestrator.knowledge import knowledge_store
     from rag.retriever import Retriever
-    from rag.store import open_store
 
     embedder = ctx.embedder
     sizes = QUICK_SIZES if ctx.quick else FULL_SIZES
@@ -229,7 +229,7 @@ def _run(ctx: Context, sample: Chunks) -> Result:
     ids, documents, metadatas, real = sample.ids, sample.documents, sample.metadatas, sample.vectors
     if len(ids) >= sizes[0]:
         raise RuntimeError(f"the sample knowledge base has {len(ids)} chunks, expected fewer")
-    store = open_store(settings_for(ctx.workdir / "retrieval-data"))
+    store = knowledge_store(settings_for(ctx.workdir / "retrieval-data"))
     clone_into(store, embedder, sample)
 
     retriever = Retriever(store, embedder)
@@ -248,9 +248,14 @@ def _run(ctx: Context, sample: Chunks) -> Result:
         added_ids, added_vectors, added_texts, added_metas = _synthetic(
             len(matrix), size - len(matrix), documents, metadatas, real, rng
         )
-        store.upsert(added_ids, added_vectors, added_texts, added_metas)
-        store.bump_revision()
         matrix = np.vstack([matrix, added_vectors])
+        ids, documents, metadatas = (
+            ids + added_ids,
+            documents + added_texts,
+            metadatas + added_metas,
+        )
+        # Each size is a new version of the knowledge base, published whole, as ingest does.
+        clone_into(store, embedder, Chunks(ids, documents, metadatas, matrix, sample.catalogue))
         inserted = time.perf_counter() - start
         loaded_s = time.perf_counter()
         count = retriever.refresh()
@@ -346,16 +351,17 @@ def _run(ctx: Context, sample: Chunks) -> Result:
         figures=figures,
         notes=notes,
         details={
-            "real_chunks": len(ids),
+            "real_chunks": len(sample.ids),
             "questions": len(subset if ctx.quick else questions),
             "rounds": rounds,
             "k": K,
             "sizes": per_size,
         },
         method=(
-            f"The sample knowledge base is ingested for real ({len(ids)} chunks); the rest of "
-            "each size is synthetic, inserted straight into the same Chroma collection with the "
-            "product's `KnowledgeStore.upsert`: each synthetic embedding mixes two real chunk "
+            f"The sample knowledge base is ingested for real ({len(sample.ids)} chunks); the "
+            "rest of each size is synthetic, published with it as a new version of the knowledge "
+            "base through the product's `KnowledgeStore.begin`/`publish`: each synthetic "
+            "embedding mixes two real chunk "
             f"embeddings (weight {MIX[0]}–{MIX[1]} on the first), adds Gaussian noise of norm "
             f"≈{NOISE_NORM} and is re-normalised; its text is the first chunk's text with the "
             "models, trims and market renamed and numbers scaled, and its metadata (domain, "

@@ -15,7 +15,7 @@ from orchestrator.settings import Settings, get_settings
 
 app = typer.Typer(
     name="orchestrator",
-    help="Kestrel customer-support orchestrator.",
+    help="AI customer-support orchestrator for a vehicle maker's service network.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -73,21 +73,37 @@ def serve(
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest")],
-    reset: Annotated[bool, typer.Option(help="Drop the collection and rebuild it")] = False,
+    reset: Annotated[bool, typer.Option(help="Drop the knowledge base and rebuild it")] = False,
     prune: Annotated[
         bool, typer.Option(help="Remove chunks of files no longer under PATH")
     ] = False,
     dry_run: Annotated[bool, typer.Option(help="Report what would change; write nothing")] = False,
     if_empty: Annotated[bool, typer.Option(help="Only ingest when the store is empty")] = False,
+    domain: Annotated[
+        str | None,
+        typer.Option(help="File every document under this domain, whatever its folder or content"),
+    ] = None,
 ) -> None:
-    """Ingest Markdown, text, HTML and PDF documents into the knowledge base."""
-    from rag.ingest_command import run_ingest
+    """Ingest Markdown, text, HTML and PDF documents into the knowledge base.
+
+    A running server sees the result at once; the previous version serves until it is ready.
+    """
+    from orchestrator.ingest_command import run
+    from orchestrator.routing import SPECIALISTS
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise StartupError(f"no such file or folder: {', '.join(missing)}", "Check the PATH given")
-    code = run_ingest(
-        _settings(), paths, reset=reset, prune=prune, dry_run=dry_run, if_empty=if_empty
+    if domain is not None and domain not in SPECIALISTS:
+        raise StartupError(f"unknown domain {domain!r}", f"Use one of: {', '.join(SPECIALISTS)}")
+    code = run(
+        _settings(),
+        paths,
+        reset=reset,
+        prune=prune,
+        dry_run=dry_run,
+        if_empty=if_empty,
+        domain=domain,
     )
     raise typer.Exit(code)
 
@@ -119,17 +135,73 @@ def eval_routing(
 ) -> None:
     """Route a labelled set; print accuracy, precision and recall, and the confusion matrix."""
     from orchestrator import evaluation
+    from orchestrator.knowledge import knowledge_store
     from orchestrator.services import build_router
+    from rag.catalogue import Catalogue
     from rag.embeddings import load_embedder
 
     if not file.exists():
         raise StartupError(f"no such file: {file}", "Give a JSONL file of {message, route}")
     labelled = evaluation.load_labelled(file)
-    embedder = load_embedder(_settings().embedding_model)
+    settings = _settings()
+    embedder = load_embedder(settings.embedding_model)
     router = build_router(embedder)
-    vectors = embedder.encode([message for message, _ in labelled])
+    # Routed as turns are: with the knowledge base's vehicle names made neutral.
+    exists = settings.chroma_url or settings.chroma_path.exists()
+    stored = knowledge_store(settings).catalogue() if exists else None
+    catalogue = Catalogue.model_validate_json(stored) if stored else Catalogue()
+    vectors = embedder.encode([catalogue.neutralise(message) for message, _ in labelled])
     predicted = [router.classify(v).route for v in vectors]
     out.print(evaluation.render(evaluation.evaluate(labelled, predicted)), highlight=False)
+
+
+@eval_app.command("answers")
+def eval_answers(
+    file: Annotated[Path, typer.Argument(help="JSONL of labelled conversations")],
+    url: Annotated[
+        str | None, typer.Option(help="The server's /ws/chat (default: this machine's serve)")
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(help="A customer token (default: minted with the local JWT secret)"),
+    ] = None,
+    origin: Annotated[str | None, typer.Option(help="Origin header (default: allowed)")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the scores as JSON here")
+    ] = None,
+) -> None:
+    """Ask labelled conversations over /ws/chat; print routing, citation and fact scores."""
+    import asyncio
+    import json
+
+    from orchestrator import answer_eval
+    from orchestrator.answer_eval_client import evaluate
+
+    if not file.exists():
+        raise StartupError(f"no such file: {file}", "Give a JSONL file of labelled conversations")
+    settings = _settings()
+    conversations = answer_eval.load_conversations(file)
+    target = url or f"ws://{settings.host}:{settings.port}/ws/chat"
+
+    def token_for(conversation: str) -> str:
+        if token:
+            return token
+        from api.auth import issue
+        from orchestrator.secret import jwt_secret
+
+        return issue(jwt_secret(settings), f"eval-{conversation}"[:64], "customer", 3600)
+
+    try:
+        report = asyncio.run(
+            evaluate(target, origin or settings.allowed_origins[0], token_for, conversations)
+        )
+    except OSError as exc:
+        raise StartupError(
+            f"cannot reach {target} ({exc.strerror or exc})", "Start it with `orchestrator serve`"
+        ) from None
+    out.print(answer_eval.render(report), highlight=False, markup=False)
+    if json_out is not None:
+        json_out.write_text(json.dumps(report.summary(), indent=2) + "\n")
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
 from rag.embeddings import Embedder, EncodeBatcher
-from rag.retriever import Retriever
+from rag.retriever import RetrievedChunk, Retriever, Snapshot
 
 
 @dataclass
@@ -42,7 +43,28 @@ class Services:
 
 
 @dataclass
+class Citations:
+    """One numbering of a turn's sources: the same passage gets the same [n] from every
+    specialist, and the `sources` events list each passage with its number."""
+
+    numbers: dict[str, int] = field(default_factory=dict)
+
+    def number(self, chunks: Sequence[RetrievedChunk]) -> list[int]:
+        for chunk in chunks:
+            self.numbers.setdefault(chunk.id, len(self.numbers) + 1)
+        return [self.numbers[chunk.id] for chunk in chunks]
+
+
+@dataclass
 class TurnContext:
     services: Services
     customer_id: str
     turn_id: str
+    citations: Citations = field(default_factory=Citations)
+    _knowledge: Snapshot | None = field(default=None, repr=False)
+
+    async def knowledge(self) -> Snapshot:
+        """The knowledge base this turn reads, the same version from its start to its end."""
+        if self._knowledge is None:
+            self._knowledge = await asyncio.to_thread(self.services.retriever.current)
+        return self._knowledge

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 from langchain_core.language_models import BaseChatModel
 
 from orchestrator.settings import Settings
+from rag.catalogue import Catalogue
 from rag.embeddings import Embedder
 
 
@@ -53,7 +56,10 @@ def router_model(settings: Settings, http_client: httpx.AsyncClient | None) -> B
 
 
 def answer_model(
-    settings: Settings, embedder: Embedder, http_client: httpx.AsyncClient | None = None
+    settings: Settings,
+    embedder: Embedder,
+    http_client: httpx.AsyncClient | None = None,
+    catalogue: Callable[[], Catalogue] = Catalogue,
 ) -> BaseChatModel:
     """The chat model that writes answers, chosen by the answer mode."""
     match settings.answer_mode:
@@ -69,4 +75,4 @@ def answer_model(
         case _:
             from agents.offline_model import ExtractiveChatModel
 
-            return ExtractiveChatModel(embedder=embedder)
+            return ExtractiveChatModel(embedder=embedder, catalogue=catalogue)

@@ -11,13 +11,7 @@ from pydantic import BaseModel, Field
 
 from orchestrator.context import TurnContext
 from orchestrator.emit import emit
-from orchestrator.followups import (
-    ANAPHORA,
-    models_in,
-    retrieval_query,
-    standalone_query,
-    variant_in,
-)
+from orchestrator.followups import ANAPHORA, retrieval_query, standalone_query, vehicle_named
 from orchestrator.routing import ROUTES, Intent, RouteDecision, intents, split_clauses
 from orchestrator.state import Route, SpecialistInput, TurnState
 
@@ -37,15 +31,16 @@ def _text(message: AnyMessage) -> str:
     return message.content if isinstance(message.content, str) else str(message.content)
 
 
-async def _llm_routes(context: TurnContext, query: str) -> list[str] | None:
+async def _llm_routes(context: TurnContext, query: str, brand: str | None) -> list[str] | None:
     """Ask the language model when the router is unsure; None if it cannot say."""
     model = context.services.router_llm
     if model is None:
         return None
+    company = f"{brand} " if brand else "a vehicle maker's "
     try:
         structured = model.with_structured_output(LLMRoute, method="function_calling")
         result = await structured.ainvoke(
-            "Classify this Kestrel Motors customer message into the specialists it needs "
+            f"Classify this {company}customer message into the specialists it needs "
             f"(specs, maintenance, troubleshooting, or general):\n\n{query}"
         )
     except Exception:
@@ -62,18 +57,20 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     message = _text(messages[-1]) if messages else ""
     earlier = [_text(m) for m in messages[:-1] if isinstance(m, HumanMessage)]
     owned = [str(v.get("model")) for v in state.get("customer", {}).get("vehicles", [])]
-    query = standalone_query(message, earlier[-HISTORY_TURNS:], owned)
+    catalogue = (await context.knowledge()).catalogue
+    query = standalone_query(message, earlier[-HISTORY_TURNS:], catalogue, owned)
     clauses = split_clauses(query)
     texts = [query, *clauses] if len(clauses) > 1 else [query]
-    vehicle = variant_in(query) or next(iter(models_in(query)), None)
-    # What each specialist will search with, embedded in the same (batched) call as routing.
-    searches = [retrieval_query(text, vehicle) for text in texts]
-    expanded = [s for s, text in zip(searches, texts, strict=True) if s != text]
-    encoded = await services.encoder.encode([*texts, *expanded])
-    vectors = encoded[: len(texts)]
-    search_vectors = list(vectors)
-    for offset, index in enumerate(i for i, s in enumerate(searches) if s != texts[i]):
-        search_vectors[index] = encoded[len(texts) + offset]
+    vehicle = vehicle_named(query, catalogue)
+    # Routing reads the message with the vehicle names made neutral, so it is the same for any
+    # company's line-up; retrieval searches with the vehicle named in full. Both are embedded
+    # in one (batched) call, each distinct text once.
+    routing = [catalogue.neutralise(text) for text in texts]
+    searches = [retrieval_query(text, vehicle, catalogue) for text in texts]
+    distinct = list(dict.fromkeys([*routing, *searches]))
+    encoded = await services.encoder.encode(distinct)
+    vectors = [encoded[distinct.index(text)] for text in routing]
+    search_vectors = [encoded[distinct.index(text)] for text in searches]
     whole = services.router.classify(vectors[0])
     decisions = [services.router.classify(v) for v in vectors[1:]] or [whole]
     found = intents(whole, clauses if len(clauses) > 1 else [query], decisions)
@@ -87,7 +84,7 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     ):
         found = [Intent(previous[0]["agent"], query, whole.confidence, 0)]  # type: ignore[arg-type]
     elif whole.confidence < services.settings.router_llm_threshold:
-        chosen = await _llm_routes(context, query)
+        chosen = await _llm_routes(context, query, catalogue.brand)
         if chosen:
             found = [Intent(r, query, whole.confidence, 0) for r in chosen if r in ROUTES]
 
@@ -106,6 +103,7 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
                 embedding=search_vectors[intent.clause].tolist(),
                 retrieval_query=searches[intent.clause],
                 vehicle=vehicle,
+                models=catalogue.models_in(searches[intent.clause]),
                 history=history,
                 customer=state.get("customer", {}),
             ),

@@ -102,10 +102,19 @@ class SemanticRouter:
         )
 
 
+# The vehicle a follow-up was made standalone with: "…its payload? (Halden Fjord)".
+VEHICLE_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
+
+
 def split_clauses(message: str) -> list[str]:
-    """The separately-askable parts of a message ("my Ridge shows P0A80 and I'd like to book")."""
-    parts = [p.strip(" ,;") for p in CLAUSE_SPLIT.split(message) if p and p.strip(" ,;")]
-    return [p for p in parts if len(p.split()) >= 3] or [message]
+    """The separately-askable parts of a message ("my car shows P0A80 and I'd like to book").
+
+    A trailing "(Brand Model)" added to make a follow-up standalone is context, not a clause.
+    """
+    text = VEHICLE_SUFFIX.sub("", message) or message
+    parts = [p.strip(" ,;") for p in CLAUSE_SPLIT.split(text) if p and p.strip(" ,;")]
+    clauses = [p for p in parts if len(p.split()) >= 3]
+    return clauses if len(clauses) > 1 else [message]
 
 
 def intents(

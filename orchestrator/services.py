@@ -8,13 +8,13 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.context import Services
+from orchestrator.knowledge import knowledge_store
 from orchestrator.llm import answer_model, router_model
 from orchestrator.route_examples import ROUTE_EXAMPLES
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
 from rag.embeddings import Embedder, limit_threads, load_embedder
 from rag.retriever import Retriever
-from rag.store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def build_services(
     """Load the models once; the retriever reads the store lazily and follows later ingests."""
     limit_threads(settings.embedding_threads)
     embedder = embedder or load_embedder(settings.embedding_model)
-    retriever = Retriever(open_store(settings), embedder)
+    retriever = Retriever(knowledge_store(settings), embedder)
     router_llm = None
     http_client = None
     if settings.answer_mode == "llm":
@@ -50,7 +50,7 @@ def build_services(
         embedder=embedder,
         retriever=retriever,
         router=build_router(embedder),
-        answer_model=answer_model(settings, embedder, http_client),
+        answer_model=answer_model(settings, embedder, http_client, lambda: retriever.catalogue),
         sessions=sessions,
         router_llm=router_llm,
         http_client=http_client,

@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+from rag.embeddings import DEFAULT_EMBEDDING_MODEL
+
 PLACEHOLDER_SECRETS = frozenset({"changethis", "changeme", "secret", "jwt-secret", "dev"})
 MIN_SECRET_LENGTH = 32
 

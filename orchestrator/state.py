@@ -47,6 +47,7 @@ class SpecialistInput(TypedDict):
     confidence: float
     embedding: list[float] | None  # of `retrieval_query` when that is given, else of `query`
     vehicle: str | None
+    models: NotRequired[list[str]]  # the models the question is about, for retrieval's filter
     retrieval_query: NotRequired[str]
     history: list[AnyMessage]
     customer: dict[str, Any]

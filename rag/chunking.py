@@ -227,6 +227,40 @@ def chunk_markdown(body: str, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]
     return chunks
 
 
+def _cells(row: str) -> list[str]:
+    return [c.strip().replace("**", "") for c in row.strip().strip("|").split("|")]
+
+
+def tables_described(text: str) -> str:
+    """`text` with each pipe table replaced by what it is about: its column names and the
+    label of each row ("Fjord Touring, Fjord Long Range: WLTP range; top speed; …").
+
+    A table's figures mean little to a sentence-embedding model; its labels say what a reader
+    would look in it for, so that is what gets embedded (search by terms still reads the
+    figures).
+    """
+    out: list[str] = []
+    table: list[str] = []
+
+    def flush() -> None:
+        if not table:
+            return
+        rows = [r for r in table if not TABLE_SEPARATOR.match(r)]
+        header = [c for c in _cells(rows[0]) if c]
+        labels = [_cells(r)[0] for r in rows[1:] if _cells(r)[0]]
+        out.append(f"{', '.join(header)}: {'; '.join(labels)}" if labels else ", ".join(header))
+        table.clear()
+
+    for line in text.splitlines():
+        if TABLE_ROW.match(line):
+            table.append(line)
+            continue
+        flush()
+        out.append(line)
+    flush()
+    return "\n".join(out)
+
+
 def first_heading(body: str) -> str | None:
     for line in body.splitlines():
         match = HEADING.match(line)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
+from rag.catalogue import Declared, declared_from_front_matter
 from rag.chunking import first_heading, split_front_matter
 
 DOMAINS = ("specs", "maintenance", "troubleshooting")
+DomainSource = Literal["front matter", "folder", "content"]
 SUFFIXES = {
     ".md": "markdown",
     ".markdown": "markdown",
@@ -28,9 +32,11 @@ class UnreadableDocument(Exception):
 class SourceDocument:
     source: str  # path relative to the ingested root, with forward slashes
     title: str
-    domain: str
+    domain: str  # "general" until decided from the content
     body: str  # Markdown-shaped: headings, paragraphs, lists, pipe tables
     content_hash: str
+    domain_origin: DomainSource = "content"
+    declared: Declared = field(default_factory=Declared)
 
 
 def discover(root: Path) -> list[Path]:
@@ -42,6 +48,19 @@ def discover(root: Path) -> list[Path]:
         for p in root.rglob("*")
         if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
     )
+
+
+def skipped_files(root: Path, base: Path) -> list[tuple[str, str]]:
+    """Files under root that ingestion passes over, each with the reason."""
+    candidates = [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file()]
+    skipped = []
+    for path in sorted(candidates):
+        if path.name.startswith(".") or any(part.startswith(".") for part in path.parts[-8:-1]):
+            continue
+        if path.suffix.lower() not in SUFFIXES:
+            reason = f"unsupported file type {path.suffix or '(none)'}"
+            skipped.append((path.relative_to(base).as_posix(), reason))
+    return skipped
 
 
 def _text_to_markdown(text: str) -> str:
@@ -112,7 +131,7 @@ def _pdf_to_markdown(path: Path) -> tuple[str, str | None]:
     return _text_to_markdown(text), title
 
 
-def load(path: Path, root: Path) -> SourceDocument:
+def load(path: Path, root: Path, domains: Sequence[str] = DOMAINS) -> SourceDocument:
     """Read one file; raise UnreadableDocument with a reason if it cannot be used."""
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
@@ -141,21 +160,30 @@ def load(path: Path, root: Path) -> SourceDocument:
     relative = path.relative_to(root) if root.is_dir() else Path(path.name)
     source = relative.as_posix()
     title = str(fields.get("title") or html_title or first_heading(body) or _humanise(path.stem))
+    domain, origin = _domain(fields, relative, domains)
     return SourceDocument(
         source=source,
         title=title,
-        domain=_domain(fields, relative),
+        domain=domain,
         body=body,
         content_hash=hashlib.sha256(raw).hexdigest(),
+        domain_origin=origin,
+        declared=declared_from_front_matter(fields),
     )
 
 
-def _domain(fields: dict[str, object], relative: Path) -> str:
+def _domain(
+    fields: dict[str, object], relative: Path, domains: Sequence[str]
+) -> tuple[str, DomainSource]:
     declared = fields.get("domain")
+    if isinstance(declared, str) and declared.strip().lower() in (*domains, "general"):
+        return declared.strip().lower(), "front matter"
     if isinstance(declared, str) and declared.strip():
-        return declared.strip().lower()
+        raise UnreadableDocument(
+            f"front matter domain {declared.strip()!r} is not one of {', '.join(domains)}"
+        )
     top = relative.parts[0].lower() if len(relative.parts) > 1 else ""
-    return top if top in DOMAINS else "general"
+    return (top, "folder") if top in domains else ("general", "content")
 
 
 def _humanise(stem: str) -> str:

@@ -13,9 +13,8 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from orchestrator.settings import DEFAULT_EMBEDDING_MODEL
-
 Vectors = NDArray[np.float32]
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
 
 class Embedder(Protocol):

@@ -1,21 +1,75 @@
-"""Ingestion: files → chunks → embeddings → Chroma, idempotent and content-addressed."""
+"""Ingestion: files → chunks → embeddings → a new version of the knowledge base, published whole.
+
+Content-addressed: a chunk already embedded (same document, position and text) is copied, not
+embedded again, and an ingest that changes nothing writes nothing. Each document's domain comes
+from `--domain`, its front matter, its top folder, or else its content (the router's classifier
+over its sections); the catalogue (brand, models, variants) is derived over the whole new
+version and published with it.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from rag.chunking import Chunk, chunk_markdown
-from rag.documents import DOMAINS, SourceDocument, UnreadableDocument, discover, load
-from rag.embeddings import Embedder
-from rag.store import KnowledgeStore
+import numpy as np
+
+from rag.catalogue import Catalogue, Declared, DocumentText, derive, vehicle_models
+from rag.chunking import Chunk, chunk_markdown, tables_described
+from rag.documents import (
+    DOMAINS,
+    SourceDocument,
+    UnreadableDocument,
+    discover,
+    load,
+    skipped_files,
+)
+from rag.embeddings import Embedder, Vectors
+from rag.store import Draft, KnowledgeStore, StoredVersion
 
 EMBED_BATCH = 256
+GENERAL = "general"
+# A document whose sections mostly read as one domain is filed under it whole; below this
+# share it is a mixed document (an owner's manual, say) and each section keeps its own domain.
+WHOLE_DOCUMENT_SHARE = 0.7
+# Below this mean confidence no domain is clear enough to decide on.
+MIN_DOMAIN_CONFIDENCE = 0.4
+# Confidence a section needs to be filed apart from its mixed document's main domain.
+MIN_SECTION_CONFIDENCE = 0.5
+
+DomainOrigin = Literal["flag", "front matter", "folder", "content", "undecided"]
+# Per vector: the route the router would pick and its confidence.
+DomainClassifier = Callable[[Vectors], Sequence[tuple[str, float]]]
+
+
+@dataclass(frozen=True)
+class DomainDecision:
+    """How a document's domain was decided, for the ingest report."""
+
+    source: str
+    domain: str
+    origin: DomainOrigin
+    sections: dict[str, int] = field(default_factory=dict)  # domain → sections, from content
+    confidence: float = 1.0
+
+    def describe(self) -> str:
+        if self.origin == "undecided":
+            return (
+                f"domain undecided for {self.source}: its sections do not read clearly as "
+                f"{', '.join(DOMAINS)} (best {self.domain}, {self.confidence:.2f}); it is "
+                "searched when no domain answers better. Set `domain:` in its front matter or "
+                "ingest it with --domain DOMAIN"
+            )
+        if len(self.sections) > 1:
+            spread = ", ".join(f"{d} {n}" for d, n in sorted(self.sections.items()))
+            return f"{self.source}: mixed, by section ({spread}) from its content"
+        return f"{self.source}: {self.domain} from its content ({self.confidence:.2f})"
 
 
 @dataclass
@@ -25,18 +79,70 @@ class IngestReport:
     unchanged: int = 0
     removed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
     chunks_embedded: int = 0
     chunks_total: int = 0
     elapsed_s: float = 0.0
     dry_run: bool = False
+    decisions: list[DomainDecision] = field(default_factory=list)
+    catalogue: Catalogue | None = None
+    revision: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
 
     def summary(self) -> str:
         prefix = "dry run: would have " if self.dry_run else ""
         return (
             f"{prefix}added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
             f"removed {self.removed}, failed {len(self.failed)} "
-            f"({self.chunks_embedded} chunks embedded) in {self.elapsed_s:.1f}s"
+            f"({_count(self.chunks_embedded, 'chunk')} embedded) in {self.elapsed_s:.1f}s"
         )
+
+    def catalogue_line(self) -> str | None:
+        if self.catalogue is None:
+            return None
+        if not self.catalogue.models:
+            return "catalogue: no models found (declare them with `model:` in front matter)"
+        parts = []
+        for model in self.catalogue.models:
+            variants = ", ".join(v.name for v in model.variants)
+            parts.append(f"{model.name} ({variants})" if variants else model.name)
+        brand = f"{self.catalogue.brand}: " if self.catalogue.brand else ""
+        return f"catalogue: {brand}{'; '.join(parts)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data, for the REST endpoint."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "failed": [{"source": s, "reason": r} for s, r in self.failed],
+            "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
+            "chunks_embedded": self.chunks_embedded,
+            "chunks_total": self.chunks_total,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "dry_run": self.dry_run,
+            "domains": [
+                {
+                    "source": d.source,
+                    "domain": d.domain,
+                    "origin": d.origin,
+                    "sections": d.sections,
+                    "confidence": round(d.confidence, 3),
+                    "note": d.describe(),
+                }
+                for d in self.decisions
+            ],
+            "catalogue": self.catalogue.model_dump() if self.catalogue else None,
+            "revision": self.revision,
+        }
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @dataclass(frozen=True)
@@ -48,9 +154,37 @@ class Progress:
     chunks_embedded: Callable[[int], None] = lambda n: None
 
 
+@dataclass
+class _StoredChunk:
+    id: str
+    document: str
+    metadata: dict[str, Any]
+    embedding: Any
+
+
+@dataclass
+class _NewDocument:
+    document: SourceDocument
+    chunks: list[Chunk]
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    vectors: Vectors | None = None
+    domains: list[str] = field(default_factory=list)  # per chunk
+    origin: DomainOrigin = "folder"
+
+
+# Bumped whenever what is embedded for a chunk changes, so that every chunk is embedded anew.
+EMBEDDING_RECIPE = "2"
+
+
 def chunk_id(source: str, chunk: Chunk, text: str) -> str:
-    digest = hashlib.sha256(f"{source}\x00{chunk.ordinal}\x00{text}".encode()).hexdigest()
-    return digest[:32]
+    key = f"{source}\x00{chunk.ordinal}\x00{text}\x00{EMBEDDING_RECIPE}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def embedding_text(text: str) -> str:
+    """What the embedding model reads of a stored chunk: tables by their labels."""
+    return tables_described(text)
 
 
 def search_text(document: SourceDocument, chunk: Chunk) -> str:
@@ -62,16 +196,33 @@ def search_text(document: SourceDocument, chunk: Chunk) -> str:
     return f"{context}\n{chunk.text}"
 
 
-def _base_and_prefix(root: Path) -> tuple[Path, str]:
+def body_of(document: str) -> str:
+    """A stored chunk without its first line, the title and heading context added for search."""
+    return document.split("\n", 1)[1] if "\n" in document else document
+
+
+def _base_and_prefix(root: Path, domains: Sequence[str]) -> tuple[Path, str]:
     """Sources are relative to the folder holding the domain folders, whatever PATH is given."""
     root = root.resolve()
-    if root.is_dir() and root.name in DOMAINS:
+    if root.is_dir() and root.name in domains:
         return root.parent, f"{root.name}/"
     if root.is_file():
-        if root.parent.name in DOMAINS:
+        if root.parent.name in domains:
             return root.parent.parent, f"{root.parent.name}/{root.name}"
         return root.parent, root.name
     return root, ""
+
+
+def _stored_chunks(version: StoredVersion | None) -> dict[str, list[_StoredChunk]]:
+    by_source: dict[str, list[_StoredChunk]] = {}
+    if version is None:
+        return by_source
+    for i, cid in enumerate(version.ids):
+        metadata = version.metadatas[i]
+        by_source.setdefault(str(metadata.get("source")), []).append(
+            _StoredChunk(cid, version.documents[i], metadata, version.embeddings[i])
+        )
+    return by_source
 
 
 def ingest(
@@ -83,132 +234,285 @@ def ingest(
     reset: bool = False,
     prune: bool = False,
     dry_run: bool = False,
+    domain: str | None = None,
+    classify: DomainClassifier | None = None,
+    domains: Sequence[str] = DOMAINS,
     progress: Progress | None = None,
+    batch_size: int = EMBED_BATCH,
 ) -> IngestReport:
-    """Bring the collection in line with the files under `paths`; embed only what is new."""
+    """Bring the knowledge base in line with the files under `paths`; embed only what is new.
+
+    The result is published as one new version, or not at all: on any failure the previous
+    knowledge base stays live and untouched.
+    """
     started = time.perf_counter()
     progress = progress or Progress()
     report = IngestReport(dry_run=dry_run)
-    if reset and not dry_run:
-        store.reset()
-    store.check_model(embedding_model)
-    existing = {} if reset else store.all_metadata()
-    by_source: dict[str, dict[str, dict[str, Any]]] = {}
-    for cid, metadata in existing.items():
-        by_source.setdefault(str(metadata.get("source")), {})[cid] = metadata
+    if domain is not None and domain not in domains:
+        raise ValueError(f"unknown domain {domain!r}; use one of {', '.join(domains)}")
+    if not reset:
+        store.check_model(embedding_model)
+    current = None if reset else store.read()
+    stored = _stored_chunks(current)
 
     files: list[tuple[Path, Path]] = []
     prefixes: list[str] = []
     for root in paths:
-        base, prefix = _base_and_prefix(root)
+        base, prefix = _base_and_prefix(root, domains)
         prefixes.append(prefix)
         files.extend((path, base) for path in discover(root.resolve()))
+        report.skipped.extend(skipped_files(root.resolve(), base))
     progress.files_total(len(files))
 
     seen: set[str] = set()
-    pending: list[tuple[SourceDocument, list[Chunk]]] = []
+    pending: list[_NewDocument] = []
+    relabelled: set[str] = set()
     for path, base in files:
         source = path.relative_to(base).as_posix()
         seen.add(source)
         try:
-            document = load(path, base)
+            document = load(path, base, domains)
         except UnreadableDocument as exc:
             report.failed.append((source, str(exc)))
             progress.file_done(source)
             continue
-        stored = by_source.get(source, {})
-        if stored and all(m.get("content_hash") == document.content_hash for m in stored.values()):
+        old = stored.get(source, [])
+        same = old and all(
+            c.metadata.get("content_hash") == document.content_hash
+            and str(c.metadata.get("recipe")) == EMBEDDING_RECIPE
+            for c in old
+        )
+        if same and (domain is None or all(c.metadata.get("domain") == domain for c in old)):
             report.unchanged += 1
-            progress.file_done(source)
-            continue
-        if stored:
+        elif same:
             report.updated += 1
+            relabelled.add(source)
         else:
-            report.added += 1
-        pending.append((document, chunk_markdown(document.body)))
+            report.updated += bool(old)
+            report.added += not old
+            pending.append(_NewDocument(document, chunk_markdown(document.body)))
         progress.file_done(source)
 
-    stale_sources = [
+    stale = [
         source
-        for source in by_source
+        for source in stored
         if prune and source not in seen and any(source.startswith(p) for p in prefixes)
     ]
-    report.removed = len(stale_sources)
-    if dry_run:
-        report.chunks_embedded = sum(
-            1
-            for document, chunks in pending
-            for chunk in chunks
-            if chunk_id(document.source, chunk, search_text(document, chunk))
-            not in by_source.get(document.source, {})
-        )
+    report.removed = len(stale)
+    reusable = {c.id: c for chunks in stored.values() for c in chunks}
+    for new in pending:
+        for chunk in new.chunks:
+            text = search_text(new.document, chunk)
+            new.texts.append(text)
+            new.ids.append(chunk_id(new.document.source, chunk, text))
+    to_embed = [(new, i) for new in pending for i, cid in enumerate(new.ids) if cid not in reusable]
+    replaced = {new.document.source for new in pending} | set(stale)
+    kept = [c for source, chunks in stored.items() if source not in replaced for c in chunks]
+    catalogue = derive(_document_texts(kept, pending))
+    report.catalogue = catalogue
+    if dry_run or not (pending or stale or relabelled or reset):
+        report.chunks_embedded = len(to_embed)
+        report.chunks_total = sum(len(c) for c in stored.values())
         report.elapsed_s = time.perf_counter() - started
         return report
 
-    if pending:
-        _write(pending, by_source, store, embedder_factory, report, progress)
-    stale_ids = [cid for source in stale_sources for cid in by_source[source]]
-    if stale_ids:
-        store.delete(stale_ids)
-    if pending or stale_ids:
-        store.bump_revision()
-    report.chunks_total = store.count()
+    embedder = embedder_factory()
+    _embed(pending, to_embed, reusable, embedder, report, progress, batch_size)
+    for new in pending:
+        report.decisions.extend(_decide_domains(new, domain, classify, domains))
+    for source in relabelled:
+        for old_chunk in stored[source]:
+            old_chunk.metadata = {**old_chunk.metadata, "domain": domain, "domain_origin": "flag"}
+
+    draft = store.begin(embedder.name, embedder.dimension)
+    try:
+        _write(draft, kept, pending, catalogue)
+        report.revision = store.publish(draft, catalogue.model_dump_json())
+    except BaseException:
+        store.discard(draft)
+        raise
+    report.chunks_total = len(kept) + sum(len(n.ids) for n in pending)
     report.elapsed_s = time.perf_counter() - started
     return report
 
 
-def _write(
-    pending: list[tuple[SourceDocument, list[Chunk]]],
-    by_source: dict[str, dict[str, dict[str, Any]]],
-    store: KnowledgeStore,
-    embedder_factory: Callable[[], Embedder],
+def _embed(
+    pending: list[_NewDocument],
+    to_embed: list[tuple[_NewDocument, int]],
+    reusable: dict[str, _StoredChunk],
+    embedder: Embedder,
     report: IngestReport,
     progress: Progress,
+    batch_size: int,
 ) -> None:
-    ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
-    new_ids: list[str] = []
-    new_texts: list[str] = []
-    new_metadata: list[dict[str, Any]] = []
-    kept_ids: list[str] = []
-    kept_metadata: list[dict[str, Any]] = []
-    stale_ids: list[str] = []
-    for document, chunks in pending:
-        stored = by_source.get(document.source, {})
-        current: set[str] = set()
-        for chunk in chunks:
-            text = search_text(document, chunk)
-            cid = chunk_id(document.source, chunk, text)
-            current.add(cid)
-            metadata = {
-                "source": document.source,
-                "title": document.title,
-                "heading": chunk.heading,
-                "domain": document.domain,
-                "content_hash": document.content_hash,
-                "chunk_hash": hashlib.sha256(text.encode()).hexdigest()[:16],
-                "ordinal": chunk.ordinal,
-                "ingested_at": ingested_at,
-            }
-            if cid in stored:
-                kept_ids.append(cid)
-                kept_metadata.append(metadata)
-            else:
-                new_ids.append(cid)
-                new_texts.append(text)
-                new_metadata.append(metadata)
-        stale_ids.extend(cid for cid in stored if cid not in current)
+    """Vectors for every pending chunk: copied when already embedded, else computed in batches."""
+    for new in pending:
+        new.vectors = np.zeros((len(new.ids), embedder.dimension), dtype=np.float32)
+        for i, cid in enumerate(new.ids):
+            if cid in reusable:
+                new.vectors[i] = np.asarray(reusable[cid].embedding, dtype=np.float32)
+    for start in range(0, len(to_embed), batch_size):
+        batch = to_embed[start : start + batch_size]
+        vectors = embedder.encode([embedding_text(new.texts[i]) for new, i in batch])
+        for (new, i), vector in zip(batch, vectors, strict=True):
+            assert new.vectors is not None
+            new.vectors[i] = vector
+        report.chunks_embedded += len(batch)
+        progress.chunks_embedded(len(batch))
 
-    if new_ids:
-        embedder = embedder_factory()
-        store.ensure(embedder.name, embedder.dimension)
-        for start in range(0, len(new_ids), EMBED_BATCH):
-            end = start + EMBED_BATCH
-            vectors = embedder.encode(new_texts[start:end])
-            store.upsert(new_ids[start:end], vectors, new_texts[start:end], new_metadata[start:end])
-            done = min(EMBED_BATCH, len(new_ids) - start)
-            report.chunks_embedded += done
-            progress.chunks_embedded(done)
-    if kept_ids:
-        store.update_metadata(kept_ids, kept_metadata)
-    if stale_ids:
-        store.delete(stale_ids)
+
+def _decide_domains(
+    new: _NewDocument,
+    flag: str | None,
+    classify: DomainClassifier | None,
+    domains: Sequence[str],
+) -> list[DomainDecision]:
+    """Each chunk's domain; a decision for the report when it came from the content."""
+    document = new.document
+    declared: tuple[str, DomainOrigin] | None = (
+        (flag, "flag")
+        if flag
+        else (document.domain, "front matter")
+        if document.domain_origin == "front matter"
+        else (document.domain, "folder")
+        if document.domain_origin == "folder"
+        else None
+    )
+    if declared is not None:
+        new.domains = [declared[0]] * len(new.ids)
+        new.origin = declared[1]
+        return []
+    assert new.vectors is not None
+    if classify is None or not len(new.ids):
+        new.domains = [GENERAL] * len(new.ids)
+        new.origin = "undecided"
+        return [DomainDecision(document.source, GENERAL, "undecided", confidence=0.0)]
+    labels = list(classify(new.vectors))
+    mass: dict[str, float] = {}
+    for route, confidence in labels:
+        if route in domains:
+            mass[route] = mass.get(route, 0.0) + confidence
+    if not mass:
+        new.domains = [GENERAL] * len(new.ids)
+        new.origin = "undecided"
+        return [DomainDecision(document.source, GENERAL, "undecided", confidence=0.0)]
+    top, top_mass = max(mass.items(), key=lambda kv: kv[1])
+    mean = top_mass / len(labels)
+    if mean < MIN_DOMAIN_CONFIDENCE and top_mass < 0.5 * sum(mass.values()) + 1e-9:
+        new.domains = [GENERAL] * len(new.ids)
+        new.origin = "undecided"
+        return [DomainDecision(document.source, top, "undecided", confidence=mean)]
+    new.origin = "content"
+    if top_mass >= WHOLE_DOCUMENT_SHARE * sum(mass.values()):
+        new.domains = [top] * len(new.ids)
+        return [DomainDecision(document.source, top, "content", {top: len(new.ids)}, mean)]
+    new.domains = [
+        route if route in domains and confidence >= MIN_SECTION_CONFIDENCE else top
+        for route, confidence in labels
+    ]
+    return [DomainDecision(document.source, top, "content", dict(Counter(new.domains)), mean)]
+
+
+def catalogue_of(paths: Sequence[Path], domains: Sequence[str] = DOMAINS) -> Catalogue:
+    """The catalogue the documents under `paths` define, as an ingest of them alone would."""
+    pending = []
+    for root in paths:
+        base, _ = _base_and_prefix(root, domains)
+        for path in discover(root.resolve()):
+            try:
+                document = load(path, base, domains)
+            except UnreadableDocument:
+                continue
+            pending.append(_NewDocument(document, chunk_markdown(document.body)))
+    return derive(_document_texts([], pending))
+
+
+def _document_texts(kept: list[_StoredChunk], pending: list[_NewDocument]) -> list[DocumentText]:
+    """What catalogue derivation reads: every document of the new version, in source order."""
+    grouped: dict[str, list[_StoredChunk]] = {}
+    for chunk in kept:
+        grouped.setdefault(str(chunk.metadata.get("source")), []).append(chunk)
+    texts: dict[str, DocumentText] = {}
+    for source, chunks in grouped.items():
+        chunks.sort(key=lambda c: int(c.metadata.get("ordinal", 0)))
+        first = chunks[0].metadata
+        texts[source] = DocumentText(
+            source=source,
+            title=str(first.get("title", "")),
+            headings=sorted(
+                {h for c in chunks for h in str(c.metadata.get("heading", "")).split(" > ") if h}
+            ),
+            body="\n\n".join(body_of(c.document) for c in chunks),
+            declared=Declared.model_validate_json(str(first.get("declared") or "{}")),
+        )
+    for new in pending:
+        document = new.document
+        texts[document.source] = DocumentText(
+            source=document.source,
+            title=document.title,
+            headings=sorted({h for c in new.chunks for h in c.heading_path}),
+            body=document.body,
+            declared=document.declared,
+        )
+    return [texts[s] for s in sorted(texts)]
+
+
+def _write(
+    draft: Draft, kept: list[_StoredChunk], pending: list[_NewDocument], catalogue: Catalogue
+) -> None:
+    """Every chunk of the new version, with the models it is about."""
+    ids: list[str] = []
+    documents: list[str] = []
+    metadatas: list[dict[str, Any]] = []
+    vectors: list[Any] = []
+    doc_models: dict[str, list[str]] = {}
+
+    def models_of(source: str, title: str, heading: str, body: str) -> str:
+        if source not in doc_models:
+            doc_models[source] = vehicle_models(catalogue, title, [], body)
+        in_heading = catalogue.models_in(heading)
+        return "|".join(in_heading or doc_models[source])
+
+    bodies: dict[str, str] = {}
+    for stored_chunk in kept:
+        source = str(stored_chunk.metadata.get("source"))
+        bodies[source] = bodies.get(source, "") + "\n" + body_of(stored_chunk.document)
+    for stored_chunk in kept:
+        metadata = dict(stored_chunk.metadata)
+        source = str(metadata.get("source"))
+        metadata["models"] = models_of(
+            source, str(metadata.get("title", "")), str(metadata.get("heading", "")), bodies[source]
+        )
+        ids.append(stored_chunk.id)
+        documents.append(stored_chunk.document)
+        metadatas.append(metadata)
+        vectors.append(np.asarray(stored_chunk.embedding, dtype=np.float32))
+    ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
+    for new in pending:
+        document = new.document
+        declared = document.declared.model_dump_json() if not document.declared.empty else ""
+        assert new.vectors is not None
+        for i, chunk in enumerate(new.chunks):
+            ids.append(new.ids[i])
+            documents.append(new.texts[i])
+            vectors.append(new.vectors[i])
+            metadatas.append(
+                {
+                    "source": document.source,
+                    "title": document.title,
+                    "heading": chunk.heading,
+                    "domain": new.domains[i],
+                    "domain_origin": new.origin,
+                    "content_hash": document.content_hash,
+                    "chunk_hash": hashlib.sha256(new.texts[i].encode()).hexdigest()[:16],
+                    "ordinal": chunk.ordinal,
+                    "ingested_at": ingested_at,
+                    "recipe": EMBEDDING_RECIPE,
+                    "declared": declared,
+                    "models": models_of(
+                        document.source, document.title, chunk.heading, document.body
+                    ),
+                }
+            )
+    if ids:
+        draft.add(ids, np.asarray(vectors, dtype=np.float32), documents, metadatas)

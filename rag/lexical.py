@@ -10,8 +10,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 TOKEN = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
-# Diagnostic trouble codes (P0A80, U0100), service codes (CHG-031, INF-204), variant names.
-IDENTIFIER = re.compile(r"\b(?:[PBCU][0-9][0-9A-F]{3}|[A-Z]{2,5}-\d{2,4})\b", re.IGNORECASE)
+# Codes a document means exactly: OBD trouble codes (P0A80, U0100) and maker codes, letters then
+# at least two digits (CHG-031, E214, HV07, W-3301), bulletin numbers (TSB-24-017).
+IDENTIFIER = re.compile(
+    r"\b(?:[PBCU][0-9][0-9A-F]{3}|[A-Z]{1,5}-?\d{2,4}(?:-\d{2,4})?[A-Z]?)\b", re.IGNORECASE
+)
 STOPWORDS = frozenset(
     [
         "a",
@@ -65,8 +68,12 @@ STOPWORDS = frozenset(
 )
 
 
+DASHES = re.compile(r"[‐‑‒–—−]")
+
+
 def tokenize(text: str) -> list[str]:
-    return [t for t in TOKEN.findall(text.lower()) if t not in STOPWORDS]
+    """Lower-case terms; every kind of dash counts as "-", so "0–100" matches "0-100"."""
+    return [t for t in TOKEN.findall(DASHES.sub("-", text.lower())) if t not in STOPWORDS]
 
 
 def identifiers(text: str) -> list[str]:

@@ -1,7 +1,13 @@
-"""Hybrid retrieval: Chroma's vector ranking fused with BM25, filtered, de-duplicated."""
+"""Hybrid retrieval: cosine ranking fused with BM25, over one loaded version of the knowledge base.
+
+The live version is loaded whole into memory (vectors, BM25 index, catalogue) as an immutable
+`Snapshot`, and reloaded when another ingest publishes: a turn takes one snapshot and reads it
+to the end, so an ingest that lands mid-turn never mixes two versions into one answer.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -12,13 +18,21 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel
 
+from rag.catalogue import Catalogue
 from rag.embeddings import Embedder
+from rag.ingest import body_of
 from rag.lexical import LexicalIndex, identifiers
 from rag.store import KnowledgeStore
 
+log = logging.getLogger(__name__)
+
 RRF_K = 60
 NEAR_DUPLICATE = 0.97
-REFRESH_EVERY_S = 2.0
+# How often the live version is checked for a newer one (a read of one collection's metadata).
+REFRESH_EVERY_S = 0.5
+# A passage of the preferred domain(s) gets this much added to its cosine similarity, so that
+# another domain's passage is chosen only when it matches clearly better.
+PREFERRED_DOMAIN_BONUS = 0.08
 
 
 class RetrievedChunk(BaseModel):
@@ -32,23 +46,57 @@ class RetrievedChunk(BaseModel):
     domain: str
     score: float
     exact_match: bool = False
+    models: list[str] = []
 
 
-@dataclass
-class _Snapshot:
+@dataclass(frozen=True)
+class Snapshot:
+    """One version of the knowledge base, loaded and indexed; never changes once built."""
+
     revision: str | None
+    catalogue: Catalogue
     ids: list[str]
     documents: list[str]
     upper_documents: list[str]
     metadatas: list[dict[str, Any]]
     embeddings: NDArray[np.float32]
     domains: NDArray[np.str_]
+    models: list[frozenset[str]]
     lexical: LexicalIndex
 
+    @classmethod
+    def empty(cls, dimension: int) -> Snapshot:
+        return cls.build(None, Catalogue(), [], [], [], np.zeros((0, dimension), np.float32))
 
-def body_of(document: str) -> str:
-    """A stored chunk without its first line, the title and heading context added for search."""
-    return document.split("\n", 1)[1] if "\n" in document else document
+    @classmethod
+    def build(
+        cls,
+        revision: str | None,
+        catalogue: Catalogue,
+        ids: list[str],
+        documents: list[str],
+        metadatas: list[dict[str, Any]],
+        embeddings: NDArray[np.float32],
+    ) -> Snapshot:
+        return cls(
+            revision=revision,
+            catalogue=catalogue,
+            ids=ids,
+            documents=documents,
+            upper_documents=[d.upper() for d in documents],
+            metadatas=metadatas,
+            embeddings=embeddings,
+            domains=np.asarray([m.get("domain", "") for m in metadatas], dtype=np.str_),
+            models=[
+                frozenset(filter(None, str(m.get("models") or "").split("|"))) for m in metadatas
+            ],
+            lexical=LexicalIndex(documents),
+        )
+
+    def about(self, models: Sequence[str]) -> NDArray[np.bool_]:
+        """Chunks that are about one of `models`, or about no model in particular."""
+        wanted = set(models)
+        return np.asarray([not m or bool(m & wanted) for m in self.models], dtype=bool)
 
 
 def _top(scores: NDArray[np.float32], n: int) -> list[int]:
@@ -70,51 +118,74 @@ def _fuse(rankings: Sequence[tuple[Sequence[int], float]]) -> dict[int, float]:
 
 
 class Retriever:
-    """Top-k passages for a query, over one or more domains, with a minimum score."""
+    """Top-k passages for a query from the live version of the knowledge base."""
 
     def __init__(self, store: KnowledgeStore, embedder: Embedder) -> None:
         self.store = store
         self.embedder = embedder
-        self._snapshot: _Snapshot | None = None
+        self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
-    def _current(self) -> _Snapshot:
+    def current(self) -> Snapshot:
+        """The live version, reloaded first if another ingest has published since (blocking).
+
+        If the store cannot be read, the version already loaded goes on serving.
+        """
         now = time.monotonic()
         with self._lock:
-            if self._snapshot is not None and now - self._checked_at < REFRESH_EVERY_S:
-                return self._snapshot
+            snapshot = self._snapshot
+            if snapshot is not None and now - self._checked_at < REFRESH_EVERY_S:
+                return snapshot
             self._checked_at = now
-            revision = self.store.revision()
-            if self._snapshot is None or self._snapshot.revision != revision:
-                self.store.check_model(self.embedder.name, self.embedder.dimension)
-                self._snapshot = self._load(revision)
-            return self._snapshot
+            try:
+                revision = self.store.revision()
+                if snapshot is None or snapshot.revision != revision:
+                    self.store.check_model(self.embedder.name, self.embedder.dimension)
+                    self._snapshot = snapshot = self._load()
+            except Exception:
+                if snapshot is None:
+                    raise
+                log.warning(
+                    "could not reload the knowledge base; serving %s",
+                    snapshot.revision,
+                    exc_info=True,
+                )
+            return snapshot
 
-    def _load(self, revision: str | None) -> _Snapshot:
-        ids, documents, metadatas, embeddings = self.store.snapshot()
+    @property
+    def catalogue(self) -> Catalogue:
+        return self.current().catalogue
+
+    def _load(self) -> Snapshot:
+        version = self.store.read()
+        if version is None:
+            return Snapshot.empty(self.embedder.dimension)
         matrix = (
-            np.asarray(embeddings, dtype=np.float32)
-            if len(embeddings)
+            np.asarray(version.embeddings, dtype=np.float32)
+            if len(version.embeddings)
             else np.zeros((0, self.embedder.dimension), dtype=np.float32)
         )
-        return _Snapshot(
-            revision=revision,
-            ids=ids,
-            documents=documents,
-            upper_documents=[d.upper() for d in documents],
-            metadatas=metadatas,
-            embeddings=matrix,
-            domains=np.asarray([m.get("domain", "") for m in metadatas], dtype=np.str_),
-            lexical=LexicalIndex(documents),
+        catalogue = (
+            Catalogue.model_validate_json(version.catalogue) if version.catalogue else Catalogue()
         )
+        snapshot = Snapshot.build(
+            version.pointer.revision,
+            catalogue,
+            version.ids,
+            version.documents,
+            version.metadatas,
+            matrix,
+        )
+        log.info("knowledge base %s loaded: %d chunks", snapshot.revision, len(snapshot.ids))
+        return snapshot
 
     def refresh(self) -> int:
         """Reload from the store now; returns the number of chunks."""
         with self._lock:
             self._checked_at = 0.0
             self._snapshot = None
-        return len(self._current().ids)
+        return len(self.current().ids)
 
     def embed(self, text: str) -> NDArray[np.float32]:
         return self.embedder.encode([text])[0]
@@ -125,28 +196,43 @@ class Retriever:
         *,
         k: int = 4,
         domains: Sequence[str] | None = None,
+        prefer: Sequence[str] = (),
+        models: Sequence[str] = (),
         min_score: float = 0.0,
         query_embedding: NDArray[np.float32] | None = None,
+        snapshot: Snapshot | None = None,
     ) -> list[RetrievedChunk]:
-        """The best `k` distinct passages; exact identifier matches are never dropped."""
-        snapshot = self._current()
+        """The best `k` distinct passages; exact identifier matches are never dropped.
+
+        `domains` restricts the search; `prefer` only favours those domains, so a passage
+        elsewhere wins when it matches clearly better; `models` leaves out passages about
+        other models (passages about no model in particular stay).
+        """
+        snapshot = snapshot or self.current()
         if not snapshot.ids or k <= 0:
             return []
         vector = self.embed(query) if query_embedding is None else query_embedding
-        mask = (
-            np.isin(snapshot.domains, list(domains))
-            if domains
-            else np.ones(len(snapshot.ids), dtype=bool)
-        )
+        mask = np.ones(len(snapshot.ids), dtype=bool)
+        if domains:
+            mask &= np.isin(snapshot.domains, list(domains))
+        if models:
+            mask &= snapshot.about(models)
         if not mask.any():
             return []
+        preferred = (
+            np.isin(snapshot.domains, list(prefer))
+            if prefer
+            else np.zeros(len(snapshot.ids), dtype=bool)
+        )
         pool = max(k * 5, 20)
         # Every chunk's vector is already in memory (BM25 and de-duplication need the snapshot),
         # so exact cosine over the masked matrix beats a filtered Chroma query: ~1 ms at 10k.
         similarity = snapshot.embeddings @ vector
-        vector_ranking = _top(np.where(mask, similarity, -np.inf), pool)
+        ranked = similarity + PREFERRED_DOMAIN_BONUS * preferred
+        vector_ranking = _top(np.where(mask, ranked, -np.inf), pool)
 
-        lexical_scores = np.where(mask, snapshot.lexical.scores(query), 0.0)
+        lexical = snapshot.lexical.scores(query) * np.where(preferred, 1.25, 1.0)
+        lexical_scores = np.where(mask, lexical, 0.0)
         lexical_ranking = [
             int(i) for i in np.argsort(-lexical_scores)[:pool] if lexical_scores[i] > 0
         ]
@@ -181,7 +267,7 @@ class Retriever:
         return [self._result(snapshot, i, float(similarity[i]), i in exact) for i in chosen]
 
     @staticmethod
-    def _result(snapshot: _Snapshot, i: int, score: float, exact: bool) -> RetrievedChunk:
+    def _result(snapshot: Snapshot, i: int, score: float, exact: bool) -> RetrievedChunk:
         metadata = snapshot.metadatas[i]
         return RetrievedChunk(
             id=snapshot.ids[i],
@@ -192,4 +278,5 @@ class Retriever:
             domain=str(metadata.get("domain", "")),
             score=round(score, 4),
             exact_match=exact,
+            models=sorted(snapshot.models[i]),
         )

@@ -1,8 +1,20 @@
-"""The Chroma collection that holds the knowledge base: embedded or a Chroma server."""
+"""The knowledge base in Chroma: versioned collections behind one pointer, embedded or a server.
+
+An ingest never changes the collection that turns read. It writes a complete new version
+(`<name>-v<time>`), then flips the pointer (the metadata of the collection `<name>`) to it in
+one write. So a turn sees the old knowledge base or the new one, never half of an ingest; an
+ingest that fails half-way leaves the old one in use; and a process that reads through an
+embedded Chroma opens each version fresh, instead of trusting an in-memory index that another
+process has since written to (Chroma's "Error finding id").
+"""
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -11,131 +23,164 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 
-from orchestrator.settings import Settings
-
 BATCH = 1000
+PAGE = 5000
+VERSION_MARK = "-v"
 
 
 class EmbeddingModelMismatch(Exception):
-    """The collection was built with another embedding model than the one configured."""
+    """The knowledge base was built with another embedding model than the one configured."""
 
 
-def open_client(settings: Settings) -> ClientAPI:
-    """PersistentClient in the data dir, or an HttpClient when CHROMA_URL is set."""
+class ConcurrentIngest(Exception):
+    """Another ingest published a new version while this one was being written."""
+
+
+class StoreUnavailable(Exception):
+    """The vector store could not be read."""
+
+
+def open_client(chroma_url: str | None, path: Path) -> ClientAPI:
+    """An HttpClient for a Chroma server at `chroma_url`, else a PersistentClient at `path`."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        parsed = urlparse(settings.chroma_url)
+    if chroma_url:
+        parsed = urlparse(chroma_url)
         return chromadb.HttpClient(
             host=parsed.hostname or "127.0.0.1",
             port=parsed.port or (443 if parsed.scheme == "https" else 8000),
             ssl=parsed.scheme == "https",
             settings=chroma_settings,
         )
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """Which version is live, and what it was embedded with."""
+
+    active: str
+    revision: str
+    embedding_model: str | None
+    embedding_dimension: int | None
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """Everything one version holds, read in one go."""
+
+    pointer: Pointer
+    ids: list[str]
+    documents: list[str]
+    metadatas: list[dict[str, Any]]
+    embeddings: list[Any]
+    catalogue: str | None  # JSON, as the ingest wrote it
+
+
+@dataclass
+class Draft:
+    """A version being written; invisible to readers until published."""
+
+    collection: Collection
+    based_on: str | None  # the pointer revision the ingest started from
+    embedding_model: str
+    embedding_dimension: int
+
+    @property
+    def name(self) -> str:
+        return self.collection.name
+
+    def add(
+        self, ids: list[str], embeddings: Any, documents: list[str], metadatas: list[dict[str, Any]]
+    ) -> None:
+        for start in range(0, len(ids), BATCH):
+            end = start + BATCH
+            self.collection.add(
+                ids=ids[start:end],
+                embeddings=embeddings[start:end],
+                documents=documents[start:end],
+                metadatas=metadatas[start:end],  # type: ignore[arg-type]
+            )
 
 
 class KnowledgeStore:
-    """The knowledge-base collection, with the embedding model it was built with."""
+    """The pointer collection `name` and the versions it points to."""
 
     def __init__(self, client: ClientAPI, name: str) -> None:
         self.client = client
         self.name = name
-        self._collection: Collection | None = None
 
-    def collection(self) -> Collection | None:
-        if self._collection is None:
-            try:
-                self._collection = self.client.get_collection(self.name, embedding_function=None)
-            except Exception:
-                return None
-        return self._collection
+    def _get(self, name: str) -> Collection | None:
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except Exception:
+            return None
 
-    def ensure(self, model: str, dimension: int) -> Collection:
-        """The collection, created for `model` if missing; refused if built with another model."""
-        existing = self.collection()
-        if existing is not None:
-            self.check_model(model, dimension)
-            return existing
-        self._collection = self.client.get_or_create_collection(
-            self.name,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={
-                "embedding_model": model,
-                "embedding_dimension": dimension,
-                "revision": str(time.time_ns()),
-            },
-            embedding_function=None,
+    def pointer(self) -> Pointer | None:
+        """The live version, or None when nothing was ever ingested."""
+        collection = self._get(self.name)
+        if collection is None:
+            return None
+        metadata = collection.metadata or {}
+        dimension = metadata.get("embedding_dimension")
+        return Pointer(
+            # A collection written before versions existed holds its chunks itself.
+            active=str(metadata.get("active") or self.name),
+            revision=str(metadata.get("revision")),
+            embedding_model=(
+                str(metadata["embedding_model"]) if metadata.get("embedding_model") else None
+            ),
+            embedding_dimension=int(dimension) if isinstance(dimension, int) else None,
         )
-        return self._collection
+
+    def revision(self) -> str | None:
+        """Changes whenever a new version is published, by this process or another."""
+        pointer = self.pointer()
+        return pointer.revision if pointer else None
 
     def check_model(self, model: str, dimension: int | None = None) -> None:
-        """Raise EmbeddingModelMismatch unless the collection was built with `model`."""
-        existing = self.collection()
-        if existing is None:
+        """Raise EmbeddingModelMismatch unless the knowledge base was built with `model`."""
+        pointer = self.pointer()
+        if pointer is None or pointer.embedding_model is None:
             return
-        metadata = existing.metadata or {}
-        stored_model = metadata.get("embedding_model")
-        stored_dim = metadata.get("embedding_dimension")
-        if stored_model != model or (dimension is not None and stored_dim != dimension):
+        stored_dim = pointer.embedding_dimension
+        if pointer.embedding_model != model or (dimension is not None and stored_dim != dimension):
             raise EmbeddingModelMismatch(
-                f"the knowledge base was embedded with '{stored_model}' ({stored_dim} dimensions) "
-                f"but EMBEDDING_MODEL is '{model}'"
+                f"the knowledge base was embedded with '{pointer.embedding_model}' "
+                f"({stored_dim} dimensions) but EMBEDDING_MODEL is '{model}'"
                 + (f" ({dimension} dimensions)" if dimension else "")
                 + "; re-ingest with `orchestrator ingest PATH --reset`"
             )
 
-    def revision(self) -> str | None:
-        """Changes whenever the contents change, in this process or another."""
-        try:
-            collection = self.client.get_collection(self.name, embedding_function=None)
-        except Exception:
-            return None
-        self._collection = collection
-        return str((collection.metadata or {}).get("revision"))
-
-    def bump_revision(self) -> None:
-        collection = self.collection()
-        if collection is not None:
-            metadata = dict(collection.metadata or {})
-            metadata["revision"] = str(time.time_ns())
-            collection.modify(metadata=metadata)
-
     def count(self) -> int:
-        collection = self.collection()
+        """Chunks in the live version."""
+        pointer = self.pointer()
+        collection = self._get(pointer.active) if pointer else None
         return collection.count() if collection is not None else 0
 
-    def reset(self) -> None:
-        if self.collection() is not None:
-            self.client.delete_collection(self.name)
-        self._collection = None
+    def catalogue(self) -> str | None:
+        """The live version's catalogue (JSON), without reading its chunks."""
+        pointer = self.pointer()
+        collection = self._get(pointer.active) if pointer else None
+        value = (collection.metadata or {}).get("catalogue") if collection is not None else None
+        return str(value) if value else None
 
-    def all_metadata(self) -> dict[str, dict[str, Any]]:
-        """Chunk id → metadata for the whole collection."""
-        collection = self.collection()
+    def read(self) -> StoredVersion | None:
+        """The live version, whole; None when nothing was ever ingested."""
+        pointer = self.pointer()
+        if pointer is None:
+            return None
+        collection = self._get(pointer.active)
         if collection is None:
-            return {}
-        result: dict[str, dict[str, Any]] = {}
-        total = collection.count()
-        for offset in range(0, total, BATCH * 5):
-            page = collection.get(include=["metadatas"], limit=BATCH * 5, offset=offset)
-            for chunk_id, metadata in zip(page["ids"], page["metadatas"] or [], strict=True):
-                result[chunk_id] = dict(metadata or {})
-        return result
-
-    def snapshot(self) -> tuple[list[str], list[str], list[dict[str, Any]], Any]:
-        """Ids, documents, metadata and embeddings of every chunk (for the lexical index)."""
-        collection = self.collection()
+            raise StoreUnavailable(f"version {pointer.active} is missing")
         ids: list[str] = []
         documents: list[str] = []
         metadatas: list[dict[str, Any]] = []
         embeddings: list[Any] = []
-        if collection is None:
-            return ids, documents, metadatas, embeddings
         total = collection.count()
-        for offset in range(0, total, BATCH * 5):
+        for offset in range(0, total, PAGE):
             page = collection.get(
-                include=["documents", "metadatas", "embeddings"], limit=BATCH * 5, offset=offset
+                include=["documents", "metadatas", "embeddings"], limit=PAGE, offset=offset
             )
             ids.extend(page["ids"])
             documents.extend(page["documents"] or [])
@@ -143,38 +188,85 @@ class KnowledgeStore:
             page_embeddings = page["embeddings"]
             if page_embeddings is not None:
                 embeddings.extend(page_embeddings)
-        return ids, documents, metadatas, embeddings
+        catalogue = (collection.metadata or {}).get("catalogue")
+        return StoredVersion(
+            pointer=pointer,
+            ids=ids,
+            documents=documents,
+            metadatas=metadatas,
+            embeddings=embeddings,
+            catalogue=str(catalogue) if catalogue else None,
+        )
 
-    def upsert(
-        self, ids: list[str], embeddings: Any, documents: list[str], metadatas: list[dict[str, Any]]
-    ) -> None:
-        collection = self.collection()
-        assert collection is not None
-        for start in range(0, len(ids), BATCH):
-            end = start + BATCH
-            collection.upsert(
-                ids=ids[start:end],
-                embeddings=embeddings[start:end],
-                documents=documents[start:end],
-                metadatas=metadatas[start:end],  # type: ignore[arg-type]
+    # --- writing -----------------------------------------------------------------------------
+
+    def begin(self, model: str, dimension: int) -> Draft:
+        """A new, empty version to write into."""
+        pointer = self.pointer()
+        collection = self.client.create_collection(
+            f"{self.name}{VERSION_MARK}{time.time_ns()}",
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": model, "embedding_dimension": dimension},
+            embedding_function=None,
+        )
+        return Draft(collection, pointer.revision if pointer else None, model, dimension)
+
+    def publish(self, draft: Draft, catalogue: str | None) -> str:
+        """Make `draft` the live version in one write; returns the new revision.
+
+        Refused with ConcurrentIngest when another ingest published since `draft` began, so
+        that one ingest never silently undoes another.
+        """
+        metadata: dict[str, Any] = dict(draft.collection.metadata or {})
+        if catalogue is not None:
+            metadata["catalogue"] = catalogue
+        draft.collection.modify(metadata=metadata)
+        previous = self.pointer()
+        if (previous.revision if previous else None) != draft.based_on:
+            self.discard(draft)
+            raise ConcurrentIngest(
+                "another ingest changed the knowledge base while this one ran; run it again"
             )
+        revision = str(time.time_ns())
+        pointer_metadata = {
+            "active": draft.name,
+            "revision": revision,
+            "embedding_model": draft.embedding_model,
+            "embedding_dimension": draft.embedding_dimension,
+        }
+        self.client.get_or_create_collection(
+            self.name, metadata=pointer_metadata, embedding_function=None
+        ).modify(metadata=pointer_metadata)
+        self._drop_old_versions(keep={draft.name, previous.active if previous else ""})
+        return revision
 
-    def update_metadata(self, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
-        collection = self.collection()
-        assert collection is not None
-        for start in range(0, len(ids), BATCH):
-            collection.update(
-                ids=ids[start : start + BATCH],
-                metadatas=metadatas[start : start + BATCH],  # type: ignore[arg-type]
-            )
+    def discard(self, draft: Draft) -> None:
+        """Drop a version that will not be published."""
+        with contextlib.suppress(Exception):
+            self.client.delete_collection(draft.name)
 
-    def delete(self, ids: list[str]) -> None:
-        collection = self.collection()
-        if collection is None:
-            return
-        for start in range(0, len(ids), BATCH):
-            collection.delete(ids=ids[start : start + BATCH])
+    def versions(self) -> list[str]:
+        """Names of every version collection, published or not, oldest first."""
+        prefix = f"{self.name}{VERSION_MARK}"
+        return sorted(n for n in _names(self.client.list_collections()) if n.startswith(prefix))
+
+    def _drop_old_versions(self, keep: set[str]) -> None:
+        """Keep the live version and the one before it (a process may still be reading it)."""
+        for name in self.versions():
+            if name not in keep:
+                with contextlib.suppress(Exception):
+                    self.client.delete_collection(name)
+
+    def reset(self) -> None:
+        """Drop the pointer and every version."""
+        for name in [*self.versions(), self.name]:
+            with contextlib.suppress(Exception):
+                self.client.delete_collection(name)
 
 
-def open_store(settings: Settings) -> KnowledgeStore:
-    return KnowledgeStore(open_client(settings), settings.chroma_collection)
+def open_store(chroma_url: str | None, path: Path, collection: str) -> KnowledgeStore:
+    return KnowledgeStore(open_client(chroma_url, path), collection)
+
+
+def _names(items: Sequence[Any]) -> list[str]:
+    return [getattr(item, "name", str(item)) for item in items]

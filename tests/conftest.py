@@ -41,6 +41,24 @@ async def engine(db_url: URL) -> AsyncIterator[AsyncEngine]:
 
 REPO = Path(__file__).resolve().parent.parent
 KNOWLEDGE_BASE = REPO / "knowledge_base"
+# A second company's knowledge base: another brand, models and folder layout (no domain folders).
+HALDEN = REPO / "tests" / "data" / "corpora" / "halden"
+
+
+@pytest.fixture(scope="session")
+def sample_catalogue():  # type: ignore[no-untyped-def]
+    """The catalogue the sample knowledge base defines."""
+    from rag.ingest import catalogue_of
+
+    return catalogue_of([KNOWLEDGE_BASE])
+
+
+@pytest.fixture(scope="session")
+def halden_catalogue():  # type: ignore[no-untyped-def]
+    """The catalogue the second corpus defines."""
+    from rag.ingest import catalogue_of
+
+    return catalogue_of([HALDEN / "docs"])
 
 
 @pytest.fixture(scope="session")
@@ -54,16 +72,16 @@ def embedder():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def kb_settings(tmp_path_factory: pytest.TempPathFactory, embedder):  # type: ignore[no-untyped-def]
     """Settings whose data dir holds the sample knowledge base, ingested once per run."""
+    from orchestrator.knowledge import knowledge_store
     from orchestrator.settings import Settings
     from rag.ingest import ingest
-    from rag.store import open_store
 
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("kb-data"),
         _env_file=None,  # type: ignore[call-arg]
     )
     report = ingest(
-        [KNOWLEDGE_BASE], open_store(settings), lambda: embedder, embedding_model=embedder.name
+        [KNOWLEDGE_BASE], knowledge_store(settings), lambda: embedder, embedding_model=embedder.name
     )
     assert not report.failed, report.failed
     return settings
@@ -71,7 +89,7 @@ def kb_settings(tmp_path_factory: pytest.TempPathFactory, embedder):  # type: ig
 
 @pytest.fixture(scope="session")
 def retriever(kb_settings, embedder):  # type: ignore[no-untyped-def]
+    from orchestrator.knowledge import knowledge_store
     from rag.retriever import Retriever
-    from rag.store import open_store
 
-    return Retriever(open_store(kb_settings), embedder)
+    return Retriever(knowledge_store(kb_settings), embedder)

@@ -29,6 +29,26 @@ SLOTS = re.compile(
     re.I,
 )
 REFERENCE = re.compile(r"\b(?=[A-F0-9]*\d)[A-F0-9]{6}\b", re.I)
+# "Please cancel it", "can you book me in": the customer asks us to act, whatever else they ask.
+ASKED_TO_ACT = re.compile(
+    r"^\s*(?:please\s+|pls\s+)?(?:cancel|book|reschedule|move|schedule|reserve)\b|"
+    r"\b(?:please|pls|can you|could you|would you|will you|i want to|i wanna|i'd like to|"
+    r"i would like to|i need to|help me)\s+(?:to\s+)?(?:cancel|book|reschedule|move|change|"
+    r"schedule|reserve|list|show)\b",
+    re.I,
+)
+# A question about the rules ("Can I cancel without paying?", "what happens if I miss it?"):
+# answered from the policy documents, never by acting.
+ABOUT_THE_RULES = re.compile(
+    r"\b(?:without (?:paying|a fee|a charge|being charged|charge|penalty|cost)|free of charge|"
+    r"for free|fees?|charged?|charges|costs?|pay|paying|penalt(?:y|ies)|refunds?|"
+    r"polic(?:y|ies)|rules?|deadline|notice|in advance|how (?:late|early|long before|far ahead)|"
+    r"until when|what happens|no[- ]shows?|"
+    r"miss(?:ed|ing)? (?:my|an|the) (?:appointment|booking|slot)|allowed to|am i able)\b|"
+    r"^\s*(?:how (?:do|can|would|should|could) (?:i|we|you)|"
+    r"what(?:'s| is) the (?:process|procedure)|where (?:do|can) i)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +58,14 @@ class Requested:
 
 
 def requested_action(message: str) -> Requested | None:
-    """The appointment action asked for, if any (questions about servicing get None)."""
+    """The appointment action asked for, if any.
+
+    Questions about servicing, and questions about the booking rules themselves ("Can I cancel
+    without paying?", "How do I move my booking?"), get None: they are answered from the
+    documents.
+    """
+    if ABOUT_THE_RULES.search(message) and not ASKED_TO_ACT.search(message):
+        return None
     if CANCEL.search(message):
         match = REFERENCE.search(message)
         return Requested("cancel", match.group(0).upper() if match else None)

@@ -20,7 +20,7 @@ from agents.maintenance.schedule import SERVICE_TYPES, format_slot, service_type
 from agents.maintenance.tools import make_tools
 from agents.maintenance.when import parse_when
 from agents.offline_model import ExtractiveChatModel
-from agents.specialist import answer, generate, progress, retrieve
+from agents.specialist import answer, answer_request, generate, progress, retrieve
 from orchestrator.context import TurnContext
 from orchestrator.events import ANSWER_TAG, agent_tag
 from orchestrator.state import SpecialistInput
@@ -148,7 +148,7 @@ async def _answer_with_tools(
 async def maintenance(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     context = runtime.context
     chunks = await retrieve(inp, context, ["maintenance"])
-    request = AnswerRequest(question=inp["query"], sources=chunks, vehicle=inp.get("vehicle"))
+    request = await answer_request(inp, context, chunks)
     if isinstance(context.services.answer_model, ExtractiveChatModel):
         requested = requested_action(inp["query"])
         if requested is not None:
@@ -156,6 +156,6 @@ async def maintenance(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> di
             request = AnswerRequest(question=inp["query"], tool_result=result)
             chunks = []
         text = await generate(inp, context, SYSTEM, request, inp.get("history", []))
-        return answer(inp, text, chunks)
+        return answer(inp, context, text, chunks)
     text = await _answer_with_tools(inp, context, request)
-    return answer(inp, text, chunks)
+    return answer(inp, context, text, chunks)

@@ -1,18 +1,22 @@
-"""Diagnostic-code lookup: exact matches only, from the troubleshooting knowledge base."""
+"""Diagnostic-code lookup: exact matches only, troubleshooting documents first."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 from rag.lexical import identifiers
-from rag.retriever import RetrievedChunk, Retriever
+from rag.retriever import RetrievedChunk, Retriever, Snapshot
 
 
-def lookup(retriever: Retriever, text: str) -> dict[str, list[RetrievedChunk]]:
+def lookup(
+    retriever: Retriever, text: str, snapshot: Snapshot | None = None
+) -> dict[str, list[RetrievedChunk]]:
     """Each code named in `text` with the passages that contain it exactly (maybe none)."""
     found: dict[str, list[RetrievedChunk]] = {}
     for code in identifiers(text):
-        hits = retriever.search(code, k=3, domains=["troubleshooting"], min_score=1.1)
+        hits = retriever.search(
+            code, k=3, prefer=["troubleshooting"], min_score=1.1, snapshot=snapshot
+        )
         found[code] = [h for h in hits if h.exact_match]
     return found
 
@@ -24,6 +28,6 @@ def describe(found: Mapping[str, Sequence[RetrievedChunk]]) -> str | None:
         return None
     names = ", ".join(unknown)
     return (
-        f"{names} is not in the Kestrel code list. Please book a diagnostic check so a technician "
+        f"{names} is not in our code list. Please book a diagnostic check so a technician "
         "can read the full fault record."
     )

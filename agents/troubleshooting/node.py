@@ -7,8 +7,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents.context import AnswerRequest
-from agents.specialist import answer, generate, retrieve
+from agents.specialist import answer, answer_request, generate, retrieve
 from agents.troubleshooting import codes
 from agents.troubleshooting.prompts import SYSTEM
 from orchestrator.context import TurnContext
@@ -17,16 +16,14 @@ from orchestrator.state import SpecialistInput
 
 async def troubleshooting(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     context = runtime.context
-    found = await asyncio.to_thread(codes.lookup, context.services.retriever, inp["query"])
+    snapshot = await context.knowledge()
+    found = await asyncio.to_thread(
+        codes.lookup, context.services.retriever, inp["query"], snapshot
+    )
     chunks = await retrieve(inp, context, ["troubleshooting"])
     exact = [hit for hits in found.values() for hit in hits]
     ordered = [*exact, *(c for c in chunks if c.id not in {e.id for e in exact})]
     ordered = ordered[: max(len(chunks), len(exact))]
-    request = AnswerRequest(
-        question=inp["query"],
-        sources=ordered,
-        vehicle=inp.get("vehicle"),
-        tool_result=codes.describe(found),
-    )
+    request = await answer_request(inp, context, ordered, tool_result=codes.describe(found))
     text = await generate(inp, context, SYSTEM, request, inp.get("history", []))
-    return answer(inp, text, ordered)
+    return answer(inp, context, text, ordered)

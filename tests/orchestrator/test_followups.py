@@ -1,45 +1,75 @@
-"""Follow-up questions become standalone from the conversation alone."""
+"""Follow-up questions become standalone from the conversation and the catalogue."""
 
 from __future__ import annotations
 
-from orchestrator.followups import models_in, standalone_query, variant_in
+from orchestrator.followups import retrieval_query, standalone_query, vehicle_named
+from rag.catalogue import Catalogue
 
 
-def test_a_pronoun_follow_up_names_the_model_asked_about_before() -> None:
+def test_a_pronoun_follow_up_names_the_model_asked_about_before(
+    sample_catalogue: Catalogue,
+) -> None:
     history = ["What's the towing capacity of the Ridge?"]
-    assert standalone_query("And what about its payload?", history) == (
+    assert standalone_query("And what about its payload?", history, sample_catalogue) == (
         "And what about its payload? (Kestrel Ridge)"
     )
 
 
-def test_the_most_recent_model_wins() -> None:
+def test_the_most_recent_model_wins(sample_catalogue: Catalogue) -> None:
     history = ["Tell me about the Aster", "How much does the Sable 2.0T GT tow?"]
-    assert standalone_query("what about its top speed?", history).endswith(
+    assert standalone_query("what about its top speed?", history, sample_catalogue).endswith(
         "(Kestrel Sable 2.0T GT)"
     )
 
 
-def test_naming_another_model_borrows_the_previous_topic() -> None:
+def test_naming_another_model_borrows_the_previous_topic(sample_catalogue: Catalogue) -> None:
     history = ["What's the towing capacity of the Ridge?"]
-    assert standalone_query("And the Sable?", history) == "What's the towing capacity of the Sable?"
+    assert standalone_query("And the Sable?", history, sample_catalogue) == (
+        "What's the towing capacity of the Sable?"
+    )
 
 
-def test_a_standalone_question_is_left_alone() -> None:
+def test_a_standalone_question_is_left_alone(sample_catalogue: Catalogue) -> None:
     history = ["What's the towing capacity of the Ridge?"]
-    assert standalone_query("hello", history) == "hello"
+    assert standalone_query("hello", history, sample_catalogue) == "hello"
     assert (
-        standalone_query("How big is the Aster's boot?", history) == "How big is the Aster's boot?"
+        standalone_query("How big is the Aster's boot?", history, sample_catalogue)
+        == "How big is the Aster's boot?"
     )
 
 
-def test_my_car_means_the_customers_only_vehicle() -> None:
-    assert standalone_query("How often should my car be serviced?", [], ["Sable"]).endswith(
-        "(Kestrel Sable)"
+def test_my_car_means_the_customers_only_vehicle(sample_catalogue: Catalogue) -> None:
+    assert standalone_query(
+        "How often should my car be serviced?", [], sample_catalogue, ["Sable"]
+    ).endswith("(Kestrel Sable)")
+
+
+def test_models_and_variants_come_from_the_catalogue(sample_catalogue: Catalogue) -> None:
+    assert sample_catalogue.models_in("ridge vs ASTER") == ["Ridge", "Aster"]
+    assert sample_catalogue.variant_in("the Aster Long Range AWD") == "Aster Long Range AWD"
+    assert sample_catalogue.variant_in("Ridge tow pack payload") == "Ridge Hybrid Tow Pack"
+    assert sample_catalogue.variant_in("Sable") is None
+    assert vehicle_named("sable 1.5 turbo economy", sample_catalogue) == "Sable 1.5T"
+
+
+def test_another_companys_follow_ups_name_its_own_models(halden_catalogue: Catalogue) -> None:
+    """Nothing of the sample is in the code: a second corpus brings its own names."""
+    history = ["What's the braked towing capacity of the Talus 2.2D?"]
+    assert standalone_query("and the Trail version?", history, halden_catalogue) == (
+        "What's the braked towing capacity of the Talus 2.2D Trail?"
     )
+    assert standalone_query("and its payload?", history, halden_catalogue) == (
+        "and its payload? (Halden Talus 2.2D)"
+    )
+    assert standalone_query("And the Fjord?", history, halden_catalogue) == (
+        "What's the braked towing capacity of the Fjord?"
+    )
+    assert halden_catalogue.models_in("aster ridge sable") == []
 
 
-def test_models_and_variants_are_recognised() -> None:
-    assert models_in("ridge vs ASTER") == ["Ridge", "Aster"]
-    assert variant_in("the Aster Long Range AWD") == "Aster Long Range"
-    assert variant_in("Ridge tow pack payload") == "Ridge Hybrid Tow Pack"
-    assert variant_in("Sable") is None
+def test_without_a_catalogue_nothing_is_rewritten() -> None:
+    empty = Catalogue()
+    assert standalone_query("and its payload?", ["How much can the Ridge tow?"], empty) == (
+        "and its payload?"
+    )
+    assert retrieval_query("and its payload?", None, empty) == "and its payload?"

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.settings import Settings
 from rag.embeddings import SentenceTransformerEmbedder, Vectors
 from rag.ingest import ingest
 from rag.store import EmbeddingModelMismatch, KnowledgeStore, open_store
@@ -49,7 +48,7 @@ def _tree(root: Path) -> Path:
 
 @pytest.fixture
 def store(tmp_path: Path) -> KnowledgeStore:
-    return open_store(Settings(data_dir=tmp_path / "data", _env_file=None))  # type: ignore[call-arg]
+    return open_store(None, tmp_path / "data" / "chroma", "knowledge_base")
 
 
 def _ingest(root: Path, store: KnowledgeStore, counter: CountingEmbedder, **options: bool):  # type: ignore[no-untyped-def]
@@ -86,7 +85,9 @@ def test_a_changed_document_replaces_its_chunks_and_embeds_only_new_ones(
     report = _ingest(root, store, counter)
     assert (report.updated, report.unchanged) == (1, 1)
     assert counter.texts - before == 1  # only the changed section
-    documents = store.snapshot()[1]
+    version = store.read()
+    assert version is not None
+    documents = version.documents
     assert any("180 kW" in d for d in documents)
     assert not any("170 kW" in d for d in documents)
     assert store.count() == 3

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.settings import Settings
 from rag.embeddings import SentenceTransformerEmbedder
 from rag.ingest import ingest
 from rag.retriever import Retriever
@@ -69,8 +68,7 @@ def test_near_duplicate_chunks_are_returned_once(
     (root / "hours.md").write_text(text)
     (root / "hours-copy.md").write_text(text)
     (root / "other.md").write_text("# Tyres\n\nRotate tyres every 10,000 km.\n")
-    settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
-    store = open_store(settings)
+    store = open_store(None, tmp_path / "data" / "chroma", "knowledge_base")
     ingest([root.parent], store, lambda: embedder, embedding_model=embedder.name)
     results = Retriever(store, embedder).search("when does the service centre open", k=3)
     assert len(results) == 2

@@ -15,13 +15,33 @@ from rich.progress import (
 )
 
 from orchestrator.errors import StartupError
+from orchestrator.knowledge import domain_classifier, knowledge_store, run_ingest
+from orchestrator.services import build_router
 from orchestrator.settings import Settings
 from rag import ingest as ingestion
-from rag.embeddings import load_embedder
-from rag.store import EmbeddingModelMismatch, open_store
+from rag.embeddings import Embedder, load_embedder
+from rag.store import ConcurrentIngest, EmbeddingModelMismatch
 
 
-def run_ingest(
+def print_report(report: ingestion.IngestReport, console: Console, out: Console) -> None:
+    """What an ingest did: failures, skipped files, domain decisions, the catalogue, a summary."""
+    for source, reason in report.failed:
+        console.print(f"[red]failed[/] {source}: {reason}", highlight=False)
+    for source, reason in report.skipped:
+        console.print(f"[yellow]skipped[/] {source}: {reason}", highlight=False)
+    for decision in report.decisions:
+        style = "yellow]warning" if decision.origin == "undecided" else "cyan]domain"
+        console.print(f"[{style}[/] {decision.describe()}", highlight=False)
+    if report.catalogue is not None:
+        for conflict in report.catalogue.conflicts:
+            console.print(f"[yellow]conflict[/] {conflict}", highlight=False)
+        line = report.catalogue_line()
+        if line:
+            console.print(line, highlight=False)
+    out.print(report.summary(), highlight=False)
+
+
+def run(
     settings: Settings,
     paths: Sequence[Path],
     *,
@@ -29,10 +49,11 @@ def run_ingest(
     prune: bool,
     dry_run: bool,
     if_empty: bool = False,
+    domain: str | None = None,
 ) -> int:
-    """Ingest and print one summary line; the exit code is 1 if any file failed."""
+    """Ingest and print the report; the exit code is 1 if any file failed."""
     console = Console(stderr=True, soft_wrap=True)
-    store = open_store(settings)
+    store = knowledge_store(settings)
     if if_empty and store.count() > 0:
         console.print(f"knowledge base already holds {store.count()} chunks; nothing to do")
         return 0
@@ -43,6 +64,15 @@ def run_ingest(
         TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
     )
+    try:
+        if not reset:
+            store.check_model(settings.embedding_model)
+    except EmbeddingModelMismatch as exc:
+        raise StartupError(str(exc).split(";")[0], "Re-ingest with --reset") from None
+
+    def embedder() -> Embedder:
+        return load_embedder(settings.embedding_model)
+
     with Progress(*columns, console=console, transient=True) as bar:
         files = bar.add_task("files", total=None, rate="")
         chunks = bar.add_task("chunks embedded", total=None, rate="", visible=False)
@@ -64,19 +94,21 @@ def run_ingest(
             chunks_embedded=chunk_rate,
         )
         try:
-            report = ingestion.ingest(
-                list(paths),
+            report = run_ingest(
+                settings,
                 store,
-                lambda: load_embedder(settings.embedding_model),
-                embedding_model=settings.embedding_model,
+                paths,
+                embedder,
+                domain_classifier(lambda: build_router(embedder())),
                 reset=reset,
                 prune=prune,
                 dry_run=dry_run,
+                domain=domain,
                 progress=hooks,
             )
         except EmbeddingModelMismatch as exc:
             raise StartupError(str(exc).split(";")[0], "Re-ingest with --reset") from None
-    for source, reason in report.failed:
-        console.print(f"[red]failed[/] {source}: {reason}", highlight=False)
-    Console(soft_wrap=True).print(report.summary(), highlight=False)
+        except ConcurrentIngest as exc:
+            raise StartupError(str(exc).split(";")[0], "Run the ingest again") from None
+    print_report(report, console, Console(soft_wrap=True))
     return 1 if report.failed else 0

@@ -1,0 +1,247 @@
+"""Answer-quality evaluation: labelled conversations scored on what a client receives. Pure.
+
+A labelled file holds one conversation per line (`tests/data/corpora/*/questions.jsonl`):
+each turn names the routes that should answer, the document that holds the answer and the
+fact the answer must contain. A turn is scored on the events of `/ws/chat`: the routes in
+`complete.metadata.agents`, the sources its `[n]` citations point to in the `sources` events,
+and the answer text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, model_validator
+
+CITATION = re.compile(r"\s*\[(\d+)\]")
+DASHES = re.compile(r"[‐‑‒–—−]")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*\"'(])|\n+")
+
+
+class LabelledTurn(BaseModel):
+    message: str
+    routes: list[str] = Field(min_length=1)
+    source: str | list[str] | None = None
+    fact: list[str] | None = None
+    facts: list[list[str]] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind_of_fact(self) -> LabelledTurn:
+        if self.fact is not None and self.facts is not None:
+            raise ValueError("give `fact` or `facts`, not both")
+        return self
+
+    @property
+    def fact_groups(self) -> list[list[str]]:
+        """Every fact the answer must hold, each a list of alternatives."""
+        if self.facts is not None:
+            return [group for group in self.facts if group]
+        return [self.fact] if self.fact else []
+
+    @property
+    def sources(self) -> list[str]:
+        if self.source is None:
+            return []
+        return [self.source] if isinstance(self.source, str) else list(self.source)
+
+
+class Conversation(BaseModel):
+    id: str
+    kind: str
+    turns: list[LabelledTurn] = Field(min_length=1)
+
+
+def load_conversations(path: Path) -> list[Conversation]:
+    return [
+        Conversation.model_validate_json(line)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+@dataclass(frozen=True)
+class Received:
+    """What the client got for one turn."""
+
+    answer: str
+    routes: list[str]
+    sources: list[dict[str, Any]]  # every source event's entries, each with its `n`
+    error: str | None = None
+
+
+def normalise(text: str) -> str:
+    text = DASHES.sub("-", text).replace("\u00a0", " ").replace("\u202f", " ")
+    text = text.replace("**", "")
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def without_citations(text: str) -> str:
+    return CITATION.sub("", text)
+
+
+def first_sentence(answer: str) -> str:
+    """The answer's first sentence (or first line, for a list or a table row)."""
+    text = without_citations(answer).strip()
+    text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", text)
+    return SENTENCE_END.split(text, maxsplit=1)[0]
+
+
+def cited_sources(answer: str, sources: Sequence[dict[str, Any]]) -> set[str]:
+    by_number = {int(s["n"]): str(s["source"]) for s in sources if "n" in s}
+    return {by_number[n] for n in map(int, CITATION.findall(answer)) if n in by_number}
+
+
+def _holds(text: str, alternatives: Sequence[str]) -> bool:
+    body = normalise(text)
+    return any(normalise(alternative) in body for alternative in alternatives)
+
+
+@dataclass(frozen=True)
+class TurnScore:
+    conversation: str
+    kind: str
+    index: int
+    message: str
+    routed: bool
+    cited: bool
+    fact: bool
+    first: bool
+    expected_routes: list[str]
+    got_routes: list[str]
+    expected_sources: list[str]
+    got_sources: list[str]
+    answer: str
+    error: str | None
+    has_fact: bool
+
+    @property
+    def right(self) -> bool:
+        return self.routed and self.cited and self.fact
+
+
+def score_turn(
+    conversation: Conversation, index: int, expected: LabelledTurn, got: Received
+) -> TurnScore:
+    cited = cited_sources(got.answer, got.sources)
+    groups = expected.fact_groups
+    answer = without_citations(got.answer)
+    return TurnScore(
+        conversation=conversation.id,
+        kind=conversation.kind,
+        index=index,
+        message=expected.message,
+        routed=set(got.routes) == set(expected.routes),
+        cited=set(expected.sources) <= cited,
+        fact=all(_holds(answer, group) for group in groups),
+        first=not groups or _holds(first_sentence(got.answer), groups[0]),
+        expected_routes=expected.routes,
+        got_routes=got.routes,
+        expected_sources=expected.sources,
+        got_sources=sorted(cited),
+        answer=got.answer,
+        error=got.error,
+        has_fact=bool(groups),
+    )
+
+
+@dataclass
+class AnswerReport:
+    turns: list[TurnScore] = field(default_factory=list)
+
+    def _rate(self, attribute: str, turns: Sequence[TurnScore] | None = None) -> float:
+        chosen = self.turns if turns is None else turns
+        return sum(bool(getattr(t, attribute)) for t in chosen) / len(chosen) if chosen else 0.0
+
+    @property
+    def routing(self) -> float:
+        return self._rate("routed")
+
+    @property
+    def source_cited(self) -> float:
+        """Among turns that name a source."""
+        return self._rate("cited", [t for t in self.turns if t.expected_sources])
+
+    @property
+    def fact(self) -> float:
+        return self._rate("fact", self._with_facts())
+
+    @property
+    def fact_first(self) -> float:
+        return self._rate("first", self._with_facts())
+
+    def _with_facts(self, turns: Sequence[TurnScore] | None = None) -> list[TurnScore]:
+        return [t for t in (self.turns if turns is None else turns) if t.has_fact]
+
+    def follow_ups(self) -> tuple[int, int]:
+        """(right, total) over conversations of more than one turn."""
+        by_conversation: dict[str, list[TurnScore]] = {}
+        for turn in self.turns:
+            by_conversation.setdefault(turn.conversation, []).append(turn)
+        long = [turns for turns in by_conversation.values() if len(turns) > 1]
+        return sum(all(t.right for t in turns) for turns in long), len(long)
+
+    def summary(self) -> dict[str, Any]:
+        right, total = self.follow_ups()
+        return {
+            "turns": len(self.turns),
+            "routing": round(self.routing, 3),
+            "source_cited": round(self.source_cited, 3),
+            "fact": round(self.fact, 3),
+            "fact_in_first_sentence": round(self.fact_first, 3),
+            "follow_up_conversations_right": [right, total],
+        }
+
+
+def render(report: AnswerReport) -> str:
+    summary = report.summary()
+    right, total = summary["follow_up_conversations_right"]
+    lines = [
+        f"turns {summary['turns']}",
+        f"routing                  {summary['routing']:.3f}",
+        f"expected source cited    {summary['source_cited']:.3f}",
+        f"fact in the answer       {summary['fact']:.3f}",
+        f"fact in first sentence   {summary['fact_in_first_sentence']:.3f}",
+        f"follow-up conversations  {right}/{total} right",
+        "",
+        "kind             turns  routed  cited   fact  first",
+    ]
+    for kind in sorted({t.kind for t in report.turns}):
+        turns = [t for t in report.turns if t.kind == kind]
+        facts = report._with_facts(turns)
+        sourced = [t for t in turns if t.expected_sources]
+
+        def rate(attribute: str, chosen: list[TurnScore]) -> str:
+            return f"{report._rate(attribute, chosen):5.2f}" if chosen else "    -"
+
+        lines.append(
+            f"{kind:16} {len(turns):5}  {rate('routed', turns):>6}  {rate('cited', sourced)}  "
+            f"{rate('fact', facts)}  {rate('first', facts)}"
+        )
+    misses = [t for t in report.turns if not (t.right and t.first)]
+    if misses:
+        lines += ["", "misses:"]
+        for t in misses:
+            what = [
+                name
+                for name, ok in (
+                    ("route", t.routed),
+                    ("source", t.cited),
+                    ("fact", t.fact),
+                    ("first", t.first),
+                )
+                if not ok
+            ]
+            lines.append(f"  {t.conversation}#{t.index} [{', '.join(what)}] {t.message}")
+            if not t.routed:
+                lines.append(f"      routes {t.got_routes}, expected {t.expected_routes}")
+            if not t.cited:
+                lines.append(f"      cited {t.got_sources}, expected {t.expected_sources}")
+            if t.error:
+                lines.append(f"      error {t.error}")
+            lines.append("      answer: " + json.dumps(t.answer[:300]))
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""The knowledge base as the service runs it: its store, the domain classifier, an ingest.
+
+`rag` takes plain parameters; this module hands it the configured store and embedding model,
+and the router's own classifier for deciding a document's domain from its content. The CLI and
+the admin REST endpoint both ingest through `run_ingest`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from orchestrator.routing import SPECIALISTS, SemanticRouter
+from orchestrator.settings import Settings
+from rag.embeddings import Embedder, Vectors
+from rag.ingest import EMBED_BATCH, DomainClassifier, IngestReport, Progress, ingest
+from rag.store import KnowledgeStore, open_store
+
+
+def knowledge_store(settings: Settings) -> KnowledgeStore:
+    """The configured knowledge base: a Chroma server at CHROMA_URL, else the data dir."""
+    return open_store(settings.chroma_url, settings.chroma_path, settings.chroma_collection)
+
+
+def domain_classifier(router: Callable[[], SemanticRouter]) -> DomainClassifier:
+    """Each section's domain as the router would route a question about it.
+
+    The router is built on first use: an ingest that decides no domain from content never
+    needs it.
+    """
+    built: list[SemanticRouter] = []
+
+    def classify(vectors: Vectors) -> list[tuple[str, float]]:
+        if not built:
+            built.append(router())
+        decisions = [built[0].classify(v) for v in vectors]
+        return [(d.route, d.confidence) for d in decisions]
+
+    return classify
+
+
+def run_ingest(
+    settings: Settings,
+    store: KnowledgeStore,
+    paths: Sequence[Path],
+    embedder: Callable[[], Embedder],
+    classify: DomainClassifier,
+    *,
+    reset: bool = False,
+    prune: bool = False,
+    dry_run: bool = False,
+    domain: str | None = None,
+    progress: Progress | None = None,
+    batch_size: int = EMBED_BATCH,
+) -> IngestReport:
+    """Ingest `paths` into the live knowledge base, publishing one new version (blocking)."""
+    return ingest(
+        list(paths),
+        store,
+        embedder,
+        embedding_model=settings.embedding_model,
+        reset=reset,
+        prune=prune,
+        dry_run=dry_run,
+        domain=domain,
+        classify=classify,
+        domains=SPECIALISTS,
+        progress=progress,
+        batch_size=batch_size,
+    )

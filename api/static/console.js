@@ -631,7 +631,7 @@
         break;
       case "sources": {
         const stream = streamFor(ev);
-        stream.sources = ev.sources || [];
+        stream.sources = [...stream.sources, ...(ev.sources || [])];
         renderStream();
         break;
       }
@@ -1120,28 +1120,41 @@
     return ROLE_LABELS[message.role] || message.role || "Message";
   }
 
+  // Numbered as the answer cites them; each document's title once, its sections under it.
   function sourcesNode(sources) {
     const box = el("div", "msg-sources");
     box.append(el("div", "sources-label", "Sources"));
     const list = el("ul");
-    const shown = new Set();
-    for (const source of sources) {
-      const title = source.title || source.source || "Untitled";
-      // Headings often repeat the document title as a path: "Title > Section".
-      let heading = source.heading || "";
-      if (heading.startsWith(`${title} > `)) heading = heading.slice(title.length + 3);
-      else if (heading === title) heading = "";
-      const text = heading ? `${title} — ${heading}` : title;
-      if (shown.has(text)) continue; // several passages of one section
-      shown.add(text);
-      const item = el("li", "source", text);
-      const hover = [source.source];
-      if (typeof source.score === "number") hover.push(`score ${source.score.toFixed(2)}`);
-      item.title = hover.filter(Boolean).join(" · ");
+    for (const group of Markdown.groupSources(sources)) {
+      const item = el("li", "source");
+      item.append(el("span", "source-title", group.title));
+      item.title = group.source;
+      const sections = [];
+      for (const passage of group.passages) {
+        const heading = (passage.heading || "").split(" > ").pop();
+        const number = passage.n !== undefined && passage.n !== null ? `[${passage.n}] ` : "";
+        const score = typeof passage.score === "number" ? ` (${passage.score.toFixed(2)})` : "";
+        if (heading && heading !== group.title) sections.push(`${number}${heading}${score}`);
+        else if (number) sections.push(`${number.trim()}${score}`);
+      }
+      if (sections.length) item.append(el("span", "source-sections", ` — ${sections.join("; ")}`));
       list.append(item);
     }
     box.append(list);
     return box;
+  }
+
+  // An assistant's answer is Markdown, rendered safely; `data-text` keeps it as written.
+  function contentNode(text, markdown) {
+    const node = el("div", "msg-content");
+    if (markdown) {
+      node.classList.add("markdown");
+      node.append(Markdown.render(text || ""));
+      node.dataset.text = text || "";
+    } else {
+      node.textContent = text || "";
+    }
+    return node;
   }
 
   function metaText(message) {
@@ -1179,7 +1192,7 @@
     head.append(el("span", "msg-author", authorLabel(message)));
     if (message.created_at) head.append(clockNode(message.created_at));
     node.append(head);
-    node.append(el("div", "msg-content", message.content || ""));
+    node.append(contentNode(message.content, role === "assistant"));
 
     if (role === "assistant") {
       const meta = metaText(message);
@@ -1220,7 +1233,7 @@
     if (!stream) return;
     const head = el("div", "msg-head");
     head.append(el("span", "msg-author", "Assistant"), el("span", "typing", "answering…"));
-    const content = el("div", "msg-content", stream.text);
+    const content = contentNode(stream.text, true);
     const parts = [head, content];
     if (stream.agent) parts.push(el("div", "msg-meta", stream.agent));
     if (stream.sources.length) parts.push(sourcesNode(stream.sources));

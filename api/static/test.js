@@ -245,16 +245,36 @@
     updateControls();
   }
 
+  // The answer as rendered Markdown; `data-text` keeps the text exactly as streamed.
+  function showAnswer(turn) {
+    turn.content.classList.add("markdown");
+    turn.content.replaceChildren(Markdown.render(turn.text));
+    turn.content.dataset.text = turn.text;
+  }
+
+  // A turn's sources accumulate over its specialists' `sources` events: numbered as the
+  // answer cites them, each document's title once with its passages under it.
   function renderSources(turn, sources) {
+    turn.sourceRefs = [...(turn.sourceRefs || []), ...(sources || [])];
     const list = turn.sources.querySelector("ul");
     list.replaceChildren();
-    for (const source of sources || []) {
+    for (const group of Markdown.groupSources(turn.sourceRefs)) {
       const item = el("li", "source");
-      const title = source.heading ? `${source.title} — ${source.heading}` : source.title;
-      item.append(el("span", "source-title", title || source.source));
-      item.append(el("code", "source-path", source.source));
-      const score = typeof source.score === "number" ? source.score.toFixed(2) : "";
-      item.append(el("span", "source-score", score));
+      item.append(el("span", "source-title", group.title));
+      item.append(el("code", "source-path", group.source));
+      const passages = el("ol", "source-passages");
+      for (const passage of group.passages) {
+        const line = el("li", "source-passage");
+        if (passage.n !== undefined && passage.n !== null) {
+          line.append(el("span", "source-n", `[${passage.n}]`));
+        }
+        const heading = (passage.heading || "").split(" > ").pop();
+        line.append(el("span", "source-heading", heading || group.title));
+        const score = typeof passage.score === "number" ? passage.score.toFixed(2) : "";
+        line.append(el("span", "source-score", score));
+        passages.append(line);
+      }
+      item.append(passages);
       list.append(item);
     }
     turn.sources.hidden = list.children.length === 0;
@@ -534,7 +554,7 @@
       case "token": {
         const turn = startTurn(ev);
         turn.text += ev.token;
-        turn.content.textContent = turn.text;
+        showAnswer(turn);
         if (els.progress.dataset.step !== "generating") setProgress("generating", ev.agent);
         scrollToEnd();
         break;
@@ -546,7 +566,7 @@
         const turn = turnFor(ev.turn_id || state.turnId);
         claimPending();
         turn.text = ev.partial_response || "";
-        turn.content.textContent = turn.text;
+        showAnswer(turn);
         turn.bubble.append(el("div", "note", "Cancelled"));
         endTurn(turn, "cancelled");
         break;
@@ -620,7 +640,7 @@
       console.warn("tokens do not add up to the response", { tokens: turn.text, ev });
     }
     turn.text = ev.response;
-    turn.content.textContent = ev.response;
+    showAnswer(turn);
     const metadata = ev.metadata || {};
     if (metadata.context) renderSources(turn, metadata.context.sources);
     if (metadata.agent) turn.bubble.dataset.agent = metadata.agent;

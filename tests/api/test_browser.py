@@ -38,7 +38,7 @@ RECORDER = """() => {
     const bubble = [...messages.querySelectorAll(".message.assistant")].at(-1);
     if (!bubble) return;
     const state = {
-      text: bubble.querySelector(".content").textContent,
+      text: bubble.querySelector(".content").dataset.text ?? "",
       streaming: bubble.classList.contains("streaming"),
       complete: bubble.classList.contains("complete"),
       sources: bubble.querySelectorAll(".sources li").length,
@@ -150,7 +150,7 @@ def test_a_question_streams_an_answer_with_sources_and_takes_feedback(
     ], recorded["progress"]
     assert recorded["progress"][-1] == "Writing the answer… (troubleshooting)"
 
-    final = bubble.locator(".content").text_content() or ""
+    final = bubble.locator(".content").get_attribute("data-text") or ""
     streamed = [s["text"] for s in recorded["bubbles"] if s["streaming"] and s["text"]]
     assert len(set(streamed)) >= 2, recorded["bubbles"]  # the text grew while streaming
     for shorter, longer in zip(streamed, [*streamed[1:], final], strict=True):
@@ -237,3 +237,26 @@ def test_model_text_is_shown_as_text_never_as_html(
     recorded = page.evaluate("window.__recorded")
     streamed = {s["text"] for s in recorded["bubbles"] if s["streaming"] and s["text"]}
     assert len(streamed) >= 2
+
+
+def test_answers_render_markdown_and_never_html(
+    llm_server: ServerProcess, fake_llm: FakeOpenAI, page: Page
+) -> None:
+    answer = (
+        "The **braked** towing limit is 3,500 kg [1].\n\n"
+        f"- Tow ball load: 140 kg [1]\n- Not with {XSS} [2]\n\n"
+        "| Item | Value |\n|---|---|\n| Payload | 940 kg <b>x</b> |"
+    )
+    fake_llm.script(Reply(answer))
+    open_chat(page, llm_server, user())
+    send(page, QUESTION)
+    bubble = last_assistant(page)
+    expect(bubble).to_have_class(re.compile(r"\bcomplete\b"), timeout=WAIT_MS)
+    content = bubble.locator(".content")
+    expect(content.locator("strong")).to_have_text("braked")
+    expect(content.locator("ul li")).to_have_count(2)
+    expect(content.locator("sup.cite")).to_have_count(3)
+    expect(content.locator("table td").last).to_have_text("940 kg <b>x</b>")
+    assert content.get_attribute("data-text") == answer
+    assert page.locator("#messages img, #messages b, #messages script").count() == 0
+    assert page.evaluate("typeof window.__xss") == "undefined"

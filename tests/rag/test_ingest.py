@@ -164,3 +164,96 @@ def test_the_command_skips_a_corrupt_file_goes_on_and_exits_non_zero(tmp_path: P
     assert refused.returncode == 2
     assert "--reset" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def _classifier(embedder: SentenceTransformerEmbedder):  # type: ignore[no-untyped-def]
+    from orchestrator.knowledge import domain_classifier
+    from orchestrator.services import build_router
+
+    return domain_classifier(lambda: build_router(embedder))
+
+
+def test_a_document_in_a_plain_folder_gets_its_domain_from_its_content(
+    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+) -> None:
+    root = tmp_path / "plain"
+    root.mkdir()
+    (root / "lights.md").write_text(
+        "# Warning lights\n\n## Red brake light\n\nIf the red brake warning light stays on,\n"
+        "stop safely and do not drive. The brake fluid level may be low or the\n"
+        "pedal may feel soft.\n\n## Engine light flashing\n\nA flashing engine light means a\n"
+        "misfire: slow down and book a diagnostic check.\n"
+    )
+    (root / "service.md").write_text(
+        "# Servicing\n\nThe car needs a service every 12 months or 20,000 km. Each service\n"
+        "includes an oil change, brake inspection and tyre rotation. Book online.\n"
+    )
+    report = ingest([root], store, lambda: embedder, embedding_model=embedder.name,
+                    classify=_classifier(embedder))  # fmt: skip
+    decided = {d.source: d for d in report.decisions}
+    assert decided["lights.md"].domain == "troubleshooting"
+    assert decided["service.md"].domain == "maintenance"
+    assert all(d.origin == "content" for d in decided.values())
+    assert "from its content" in decided["lights.md"].describe()
+    version = store.read()
+    assert version is not None
+    assert {m["source"]: m["domain"] for m in version.metadatas}["service.md"] == "maintenance"
+
+
+def test_the_domain_flag_overrides_folders_front_matter_and_content(
+    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+) -> None:
+    root = _tree(tmp_path / "kb")
+    counter = CountingEmbedder(embedder)
+    _ingest(root, store, counter)
+    embedded = counter.texts
+    report = ingest([root], store, lambda: counter, embedding_model=counter.name,
+                    domain="maintenance")  # fmt: skip
+    assert report.updated == 2 and counter.texts == embedded  # relabelled, not embedded again
+    version = store.read()
+    assert version is not None
+    assert {m["domain"] for m in version.metadatas} == {"maintenance"}
+
+
+def test_a_document_whose_domain_cannot_be_told_is_reported_and_still_searchable(
+    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+) -> None:
+    from rag.retriever import Retriever
+
+    root = tmp_path / "plain"
+    root.mkdir()
+    (root / "history.md").write_text(
+        "# Our story\n\nThe company was founded in 1952 by two brothers who built\n"
+        "bicycles in a barn near the river. Their first factory opened in 1961.\n"
+    )
+    report = ingest([root], store, lambda: embedder, embedding_model=embedder.name,
+                    classify=_classifier(embedder))  # fmt: skip
+    (decision,) = report.decisions
+    assert decision.origin == "undecided"
+    assert "--domain" in decision.describe() and "domain:" in decision.describe()
+    found = Retriever(store, embedder).search("when was the company founded", prefer=["specs"])
+    assert found and found[0].source == "history.md"
+
+
+def test_unsupported_files_are_reported_as_skipped(
+    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+) -> None:
+    root = _tree(tmp_path / "kb")
+    (root / "specs" / "brochure.docx").write_bytes(b"PK\x03\x04")
+    report = _ingest(root, store, CountingEmbedder(embedder))
+    assert report.skipped == [("specs/brochure.docx", "unsupported file type .docx")]
+
+
+def test_the_catalogue_is_published_with_the_version(
+    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+) -> None:
+    from rag.catalogue import Catalogue
+
+    report = _ingest(REPO / "knowledge_base", store, CountingEmbedder(embedder))
+    stored = store.catalogue()
+    assert stored is not None and report.catalogue is not None
+    assert Catalogue.model_validate_json(stored).model_names == ["Aster", "Ridge", "Sable"]
+    version = store.read()
+    assert version is not None
+    models = {m["source"]: m["models"] for m in version.metadatas}
+    assert models["specs/ridge.md"] == "Ridge" and models["maintenance/warranty.md"] == ""

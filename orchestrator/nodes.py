@@ -12,7 +12,14 @@ from pydantic import BaseModel, Field
 from orchestrator.context import TurnContext
 from orchestrator.emit import emit
 from orchestrator.followups import ANAPHORA, retrieval_query, standalone_query, vehicle_named
-from orchestrator.routing import ROUTES, Intent, RouteDecision, intents, split_clauses
+from orchestrator.routing import (
+    ROUTES,
+    Intent,
+    RouteDecision,
+    intents,
+    names_a_fault_code,
+    split_clauses,
+)
 from orchestrator.state import Route, SpecialistInput, TurnState
 
 HISTORY_TURNS = 6
@@ -72,6 +79,9 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     vectors = [encoded[distinct.index(text)] for text in routing]
     search_vectors = [encoded[distinct.index(text)] for text in searches]
     whole = services.router.classify(vectors[0])
+    if whole.route == "specs" and names_a_fault_code(query):
+        # A quoted code outweighs the words around it ("towing … got TR-515, what now?").
+        whole = RouteDecision("troubleshooting", whole.confidence, whole.scores)
     decisions = [services.router.classify(v) for v in vectors[1:]] or [whole]
     found = intents(whole, clauses if len(clauses) > 1 else [query], decisions)
 

@@ -10,6 +10,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from rag.lexical import identifiers
+
 Route = Literal["specs", "maintenance", "troubleshooting", "general"]
 ROUTES: tuple[Route, ...] = ("specs", "maintenance", "troubleshooting", "general")
 SPECIALISTS: tuple[Route, ...] = ("specs", "maintenance", "troubleshooting")
@@ -117,6 +119,34 @@ def split_clauses(message: str) -> list[str]:
     return clauses if len(clauses) > 1 else [message]
 
 
+# A clause that asks something of its own, or asks for something to be done.
+ASKS = re.compile(
+    r"\?\s*$|^\s*(?:can|could|would|will|please|pls|i'd like|i would like|i want|i need|book|"
+    r"when|what|whats|what's|how|where|which|is|are|do|does|should)\b",
+    re.IGNORECASE,
+)
+# A clause that leans on another ("can I still drive it?", "how urgent is that?").
+LEANS_BACK = re.compile(r"\b(it|its|it's|that|this|them|they|there)\b", re.IGNORECASE)
+# Asking to act on an appointment stands on its own even when it says "it".
+ACTS = re.compile(r"\b(book|booked|booking|schedule|appointment|reserve|cancel|reschedule)\b", re.I)
+
+
+def names_a_fault_code(message: str) -> bool:
+    """A message that quotes a code ("got TR-515 while towing") is about a fault."""
+    return bool(identifiers(message))
+
+
+def stands_alone(clause: str, route: str) -> bool:
+    """Whether a clause is a second request in its own right, not context for the first.
+
+    A fault reported in passing ("my car shows P0A80") always is; anything else must ask
+    its own question or request, without leaning on the rest ("can I still drive it?").
+    """
+    if route == "troubleshooting" or ACTS.search(clause):
+        return True
+    return bool(ASKS.search(clause)) and not LEANS_BACK.search(clause)
+
+
 def intents(
     whole: RouteDecision,
     clauses: Sequence[str],
@@ -130,6 +160,8 @@ def intents(
         found.append(Intent(whole.route, " ".join(clauses), whole.confidence, 0))
     for index, (text, decision) in enumerate(zip(clauses, clause_decisions, strict=True), 1):
         if decision.route == "general" or decision.confidence < min_confidence:
+            continue
+        if found and not stands_alone(text, decision.route):
             continue
         if any(i.route == decision.route for i in found):
             continue

@@ -32,7 +32,9 @@ HEADING = re.compile(r"^\s*#{1,6}\s")
 SAFETY = re.compile(
     r"\b(stop (?:the (?:vehicle|car) )?(?:as soon as it is )?safe(?:ly)?|stop safely|"
     r"do not (?:drive|charge|continue|attempt|open|touch)|don't (?:drive|charge)|pull over|"
-    r"switch (?:the vehicle )?off|risk of (?:fire|injury)|call (?:\w+ )?roadside)\b",
+    r"switch (?:the (?:vehicle|car|engine|ignition) |it )off|"
+    r"switch off (?:the )?(?:vehicle|car|engine|ignition)|risk of (?:fire|injury)|"
+    r"call (?:\w+ )?roadside)\b",
     re.IGNORECASE,
 )
 # Question words that say what kind of answer is wanted, not what it is about.
@@ -62,7 +64,8 @@ ASKS_FOR: dict[str, re.Pattern[str]] = {
     "temperature": re.compile(r"\b(temperature|cold|hot|warm|freez\w*|degrees?|frost\w*)\b", re.I),
     "quantity": re.compile(
         r"\b(how (much|many|far|fast|big|heavy|long|wide|tall|quick)|capacity|range|power|"
-        r"torque|weight|weigh|payload|tow\w*|speed|size|volume|litres|liters|kw|hp|"
+        r"torque|weight|weigh|payload|tow\w*|speed|size|volume|litres|liters|kw|hp|space|room|"
+        r"boot|trunk|fit|max|maximum|peak|"
         r"0\s*-\s*100)\b",
         re.I,
     ),
@@ -103,14 +106,17 @@ def answer_kinds_in(text: str) -> set[str]:
 
 
 MAX_UNITS = 3
+# List items of fewer sentences than this are one unit.
+WHOLE_ITEM_SENTENCES = 3
 MIN_SCORE = 0.35
 # Units this close to the best one may follow it.
 KEEP_WITHIN = 0.12
 REDUNDANT = 0.9
 # Safety advice this close to the best unit's score is shown first.
 SAFETY_WITHIN = 0.3
+# Without a code to tie it to the question, safety advice must score nearly as well.
+SAFETY_WITHIN_UNCODED = 0.1
 INSTRUCTION_START = 12
-LONG_ITEM = 320
 
 
 def no_answer(brand: str | None = None, models: Sequence[str] = ()) -> str:
@@ -304,9 +310,16 @@ def _blocks(body: str) -> list[tuple[str, list[str]]]:
     return [(kind, lines) for kind, lines in blocks if kind != "break"]
 
 
-def _lead_in(item: str) -> str:
-    match = re.match(r"\*\*(.+?)\*\*", item)
-    return match.group(1).rstrip(":").strip() if match else ""
+KEY_PREFIX = re.compile(r"^([A-Z][^:.!?]{1,38}):\s")
+
+
+def _lead_in(text: str, kind: str) -> str:
+    """What a block is about, as it says first: its bold lead-in, or a list item's "Key:"."""
+    match = re.match(r"\*\*(.+?)\*\*", text)
+    if match:
+        return match.group(1).rstrip(":").strip()
+    key = KEY_PREFIX.match(text) if kind == "item" else None
+    return key.group(1).strip() if key else ""
 
 
 def split_units(
@@ -325,13 +338,21 @@ def split_units(
             units.extend(_table_units(lines, source, rank, len(units), focus, catalogue, heading))
             continue
         text = " ".join(lines)
-        label = _lead_in(text)
-        pieces = [text] if kind == "item" and len(text) <= LONG_ITEM else _sentences(text)
+        label = _lead_in(text, kind)
+        pieces = _sentences(text)
+        if kind == "item" and len(pieces) < WHOLE_ITEM_SENTENCES:
+            pieces = [text]  # a short item reads best whole ("Noise: cause. What to do.")
+        previous = ""
         for piece in pieces:
             if len(piece.split()) >= 3:
-                # A sentence that follows a bold lead-in ("**CH-230 – Charging power limited.**
-                # If the battery is below 10 °C…") is read, and shown, with that lead-in.
-                context = label if label and label not in piece else ""
+                # A sentence that follows a lead-in ("**CH-230 – Charging power limited.** If
+                # the battery is below 10 °C…", "Engine oil: … Capacity is 6.8 litres.") is
+                # read, and shown, with that lead-in.
+                context = (
+                    label
+                    if label and label.replace("**", "") not in piece.replace("**", "")
+                    else ""
+                )
                 units.append(
                     Unit(
                         piece,
@@ -340,12 +361,16 @@ def split_units(
                         len(units),
                         label=context or label,
                         heading=heading,
+                        # Read with the sentence before it: "This is surface rust" answers the
+                        # grinding noise the sentence before describes.
                         match=_without_vehicles(
-                            f"{_leaf(heading)}: {context} {piece}".replace("**", ""), catalogue
+                            f"{_leaf(heading)}: {context} {previous} {piece}".replace("**", ""),
+                            catalogue,
                         ),
                         lead_in=context,
                     )
                 )
+            previous = piece
     return units
 
 
@@ -361,8 +386,13 @@ def _knowing(catalogue: Catalogue | None, focus: str | None) -> Catalogue:
     return catalogue.with_model(focus.split()[0])
 
 
+SUFFIXES = (("ies", "y"), ("ing", ""), ("ers", ""), ("er", ""), ("es", ""), ("ed", ""),
+            ("s", ""), ("e", ""))  # fmt: skip
+
+
 def _stem(term: str) -> str:
-    for suffix, replacement in (("ies", "y"), ("ing", ""), ("es", ""), ("ed", ""), ("s", "")):
+    """A crude stem, so that charge, charger and charging meet."""
+    for suffix, replacement in SUFFIXES:
         if len(term) > len(suffix) + 3 and term.endswith(suffix):
             return term[: -len(suffix)] + replacement
     return term
@@ -482,8 +512,12 @@ def pick(scored: Scored) -> list[Unit]:
         i
         for i in order
         if units[i].safety
+        and (
+            _names_code(units[i], scored.codes)
+            if scored.codes
+            else scores[i] >= best - SAFETY_WITHIN_UNCODED
+        )
         and scores[i] >= best - SAFETY_WITHIN
-        and (not scored.codes or _names_code(units[i], scored.codes))
     ]
     instructions = [i for i in relevant if units[i].instructs]
     instruction = None

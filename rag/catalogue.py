@@ -86,7 +86,7 @@ class Catalogue(BaseModel):
         return next((m for m in self.models if m.name == name), None)
 
     def describe_models(self) -> str:
-        """ "Aster, Ridge and Sable"; empty without models."""
+        """The model names as a reader lists them; empty without models."""
         names = self.model_names
         if len(names) <= 1:
             return "".join(names)
@@ -439,7 +439,7 @@ def _is_model(word: str, record: _Evidence, brand: str | None, top_score: float)
         return False
     mentions = record.after_brand + record.standalone
     # Named things that only ever follow the brand ("<Brand> Roadside Assistance", an app)
-    # are services; models are also talked about on their own ("the Aster's battery").
+    # are services; models are also talked about on their own ("the Fjord's battery").
     return not (brand and mentions and record.standalone < 0.25 * mentions)
 
 
@@ -578,9 +578,10 @@ def derive(documents: Sequence[DocumentText]) -> Catalogue:
             for phrase, count in phrases.most_common()
             if phrase.split()[0] == name and count >= 2
         ]
-        # A shorter form ("Aster Long Range") that is only ever a short way of writing a longer
-        # one ("Aster Long Range AWD") is an alias of it, not a variant of its own; one that
-        # stands alone as a table cell or in bold ("Ridge Hybrid") is a variant.
+        # A shorter form ("Fjord Long") that is only ever a short way of writing a longer one
+        # ("Fjord Long Range") is an alias of it, not a variant of its own; one that stands
+        # alone as a table cell or in bold ("Talus 2.2D", beside "Talus 2.2D Trail") is a
+        # variant.
         found = [
             p
             for p in found

@@ -3,7 +3,7 @@
 Rules: weekday names mean the next such day strictly after today ("next Monday" on a Monday is in
 7 days; use "today" for today); a bare hour 1–7 ("at 3") means the afternoon; dates without a
 year mean their next occurrence. Only date-shaped spans found by the patterns below are handed
-to `dateparser`, so numbers such as "Ridge 2.5" or "45,000 km" never become dates.
+to `dateparser`, so numbers such as "Model 2.5" or "45,000 km" never become dates.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 "use strict";
 
 (() => {
-  const STORAGE_TOKEN = "kestrel.console.token";
+  const STORAGE_TOKEN = "support.console.token";
   const API = "/api/v1/staff";
   const LIST_LIMIT = 100;
   const SEARCH_DEBOUNCE_MS = 300;

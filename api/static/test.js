@@ -5,9 +5,9 @@
 
 (() => {
   const STORAGE = {
-    token: "kestrel.test.token",
-    session: "kestrel.test.session_id",
-    lastSeq: "kestrel.test.last_seq",
+    token: "support.test.token",
+    session: "support.test.session_id",
+    lastSeq: "support.test.last_seq",
   };
   const STEP_LABELS = {
     sent: "Sending…",

@@ -252,7 +252,7 @@ def test_the_console_script_parses() -> None:
 def test_without_a_token_the_page_shows_the_sign_in_form(server: ServerProcess, page: Page) -> None:
     page.goto(f"{server.base_url}/console")
 
-    expect(page).to_have_title(re.compile("Kestrel support console"))
+    expect(page).to_have_title(re.compile("Support console"))
     expect(page.locator("#sign-in-panel")).to_be_visible()
     expect(page.locator("#token-input")).to_be_visible()
     expect(page.locator("#token-input")).to_be_focused()

@@ -553,8 +553,13 @@ def test_page_has_the_elements_browser_tests_use() -> None:
 
 def test_page_loads_nothing_from_elsewhere() -> None:
     urls = _page().urls
-    assert urls == ["/static/test.css", "/static/test.js"]
-    for name in ("test.html", "test.js", "test.css"):
+    assert urls == [
+        "/static/test.css",
+        "/static/markdown.css",
+        "/static/markdown.js",
+        "/static/test.js",
+    ]
+    for name in ("test.html", "test.js", "test.css", "markdown.js", "markdown.css"):
         text = (STATIC / name).read_text("utf-8")
         assert "@import" not in text and "url(" not in text, name
         assert not re.search(r"https?://", text), name

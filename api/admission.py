@@ -18,8 +18,8 @@ from api.protocol import (
     check_message_text,
 )
 from api.turn_events import complete_event
-from orchestrator import conversations
-from orchestrator.models import ConversationStatus, Message, MessageStatus
+from orchestrator.models import Message, MessageStatus
+from orchestrator.persistence import Forbidden
 
 
 @dataclass(frozen=True)
@@ -85,30 +85,20 @@ async def admit(
             return Refused(ErrorCode.FORBIDDEN, "Only staff may act for a customer", session_id)
         owner_id = frame.customer_id
     session_id = session_id or uuid.uuid4().hex
-    async with state.orchestrator.services.sessions() as session:
-        await conversations.ensure_user(session, user.id, user.name, user.role)
-        if owner_id != user.id:
-            await conversations.ensure_user(session, owner_id, owner_id)
-        try:
-            conversation, created = await conversations.open_conversation(
-                session, session_id, owner_id
-            )
-        except conversations.Forbidden:
-            return Refused(ErrorCode.FORBIDDEN, "That session belongs to someone else", session_id)
-        if conversation.status == ConversationStatus.closed:
-            conversation.status = ConversationStatus.bot  # the customer came back
-        if conversation.assigned_staff_id is not None:
-            stored = await conversations.save_user_message(
-                session, session_id, user.id, frame.message, uuid.uuid4().hex, frame.message_id
-            )
-            await session.commit()
-            return Forwarded(await state.channels.channel(session_id), stored)
-        prior = (
-            await conversations.prior_message(session, session_id, frame.message_id)
-            if frame.message_id
-            else None
+    try:
+        opened = await state.orchestrator.services.db.open_for_message(
+            session_id=session_id,
+            owner_id=owner_id,
+            author=(user.id, user.name, user.role),
+            text=frame.message,
+            client_message_id=frame.message_id,
+            forward_turn_id=uuid.uuid4().hex,
         )
-        await session.commit()
+    except Forbidden:
+        return Refused(ErrorCode.FORBIDDEN, "That session belongs to someone else", session_id)
+    if opened.forwarded is not None:
+        return Forwarded(await state.channels.channel(session_id), opened.forwarded)
+    prior, created = opened.prior, opened.created
 
     channel = await state.channels.channel(session_id)
     if (

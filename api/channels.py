@@ -11,14 +11,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import update
-
 from api.coalesce import TokenCoalescer
 from api.protocol import CancelledEvent, ServerEventBase, TokenEvent
 from api.pubsub import PubSub, Subscriber, session_topic
 from api.turn_events import TurnTranslator
 from orchestrator.events import Progress
-from orchestrator.models import Conversation
 from orchestrator.turns import Completed, Failed, Orchestrator
 
 log = logging.getLogger(__name__)
@@ -83,9 +80,7 @@ class ChannelRegistry:
     async def channel(self, session_id: str) -> SessionChannel:
         channel = self.channels.get(session_id)
         if channel is None:
-            async with self.orchestrator.services.sessions() as session:
-                conversation = await session.get(Conversation, session_id)
-                last_seq = conversation.last_seq if conversation else 0
+            last_seq = await self.orchestrator.services.db.last_seq(session_id)
             self.pubsub.keep_numbered(session_topic(session_id), last_seq)
             channel = self.channels.setdefault(session_id, SessionChannel(session_id, self.pubsub))
         return channel
@@ -178,13 +173,7 @@ class ChannelRegistry:
 
     async def _remember_seq(self, channel: SessionChannel, last_seq: int) -> None:
         try:
-            async with self.orchestrator.services.sessions() as session:
-                await session.execute(
-                    update(Conversation)
-                    .where(Conversation.id == channel.session_id)
-                    .values(last_seq=last_seq)
-                )
-                await session.commit()
+            await self.orchestrator.services.db.set_last_seq(channel.session_id, last_seq)
         except Exception:
             log.exception("could not save last_seq of session %s", channel.session_id)
 

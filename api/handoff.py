@@ -7,45 +7,42 @@ the staff console.
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import handoff_rules
 from api.auth import Principal
 from api.deps import AppState
 from api.protocol import (
     CompleteEvent,
     ConversationEvent,
+    ConversationSummary,
     CustomerMessageEvent,
     HandoffEvent,
     StaffMessageEvent,
 )
 from api.pubsub import STAFF_TOPIC
-from api.staff_views import summarize
-from orchestrator.conversations import ensure_user
-from orchestrator.models import (
-    Conversation,
-    ConversationStatus,
-    Message,
-    MessageRole,
-    StaffAction,
-    utcnow,
-)
+from orchestrator.models import Message
+from orchestrator.persistence import Person, Refused
+from orchestrator.persistence.staff import StaffChange
+
+HandoffRefused = Refused  # the action does not fit the conversation's state
 
 
-class HandoffRefused(Exception):
-    """The action does not fit the conversation's state."""
+def _person(principal: Principal) -> Person:
+    return (principal.id, principal.name, principal.role)
+
+
+async def summary(state: AppState, session_id: str) -> ConversationSummary | None:
+    """The console's summary of one conversation, if it exists."""
+    found = await state.orchestrator.services.db.summary(session_id)
+    return None if found is None else ConversationSummary.model_validate(found)
 
 
 async def announce(state: AppState, conversation_id: str) -> None:
     """Tell the staff console that a conversation changed (it reads the list when it opens)."""
     if not state.channels.pubsub.has_subscribers(STAFF_TOPIC):
         return  # no console open: skip the four queries the summary takes
-    async with state.orchestrator.services.sessions() as session:
-        conversation = await session.get(Conversation, conversation_id)
-        if conversation is None:
-            return
-        summary = await summarize(session, conversation)
-    state.channels.pubsub.publish(STAFF_TOPIC, ConversationEvent(conversation=summary))
+    found = await summary(state, conversation_id)
+    if found is not None:
+        state.channels.pubsub.publish(STAFF_TOPIC, ConversationEvent(conversation=found))
 
 
 async def _to_session(
@@ -55,20 +52,10 @@ async def _to_session(
     channel.publish(event.model_copy(update={"session_id": session_id}))
 
 
-def _notice(session: AsyncSession, conversation: Conversation, text: str) -> None:
-    conversation.updated_at = utcnow()
-    session.add(Message(conversation_id=conversation.id, role=MessageRole.system, content=text))
-
-
 async def request_person(state: AppState, session_id: str, reason: str) -> bool:
     """Mark the conversation as waiting for a human; False if it already is (or is closed)."""
-    async with state.orchestrator.services.sessions() as session:
-        conversation = await session.get(Conversation, session_id)
-        if conversation is None or conversation.status != ConversationStatus.bot:
-            return False
-        conversation.status = ConversationStatus.handoff
-        _notice(session, conversation, f"Waiting for a person: {reason}")
-        await session.commit()
+    if not await state.orchestrator.services.db.request_person(session_id, reason):
+        return False
     await _to_session(
         state,
         session_id,
@@ -82,37 +69,9 @@ async def request_person(state: AppState, session_id: str, reason: str) -> bool:
 
 
 async def _staff_change(
-    state: AppState, session_id: str, staff: Principal, action: str, detail: str | None = None
-) -> Conversation:
-    async with state.orchestrator.services.sessions() as session:
-        conversation = await session.get(Conversation, session_id)
-        if conversation is None:
-            raise LookupError(session_id)
-        await ensure_user(session, staff.id, staff.name, staff.role)
-        match action:
-            case "takeover":
-                if conversation.status == ConversationStatus.closed:
-                    raise HandoffRefused("The conversation is closed")
-                if conversation.assigned_staff_id not in (None, staff.id):
-                    raise HandoffRefused("Another staff member has this conversation")
-                conversation.status = ConversationStatus.handoff
-                conversation.assigned_staff_id = staff.id
-                _notice(session, conversation, f"{staff.name} took over the conversation.")
-            case "handback":
-                if conversation.assigned_staff_id is None:
-                    raise HandoffRefused("Nobody has taken this conversation over")
-                conversation.status = ConversationStatus.bot
-                conversation.assigned_staff_id = None
-                _notice(session, conversation, f"{staff.name} handed the conversation back.")
-            case "close":
-                conversation.status = ConversationStatus.closed
-                conversation.assigned_staff_id = None
-                _notice(session, conversation, f"{staff.name} closed the conversation.")
-        session.add(
-            StaffAction(conversation_id=session_id, staff_id=staff.id, action=action, detail=detail)
-        )
-        await session.commit()
-        return conversation
+    state: AppState, session_id: str, staff: Principal, action: StaffChange
+) -> None:
+    await state.orchestrator.services.db.staff_change(session_id, _person(staff), action)
 
 
 async def take_over(state: AppState, session_id: str, staff: Principal) -> None:
@@ -150,24 +109,7 @@ async def close(state: AppState, session_id: str, staff: Principal) -> None:
 
 async def staff_write(state: AppState, session_id: str, staff: Principal, text: str) -> Message:
     """A staff message: saved, sent to the customer as `staff_message`, recorded."""
-    async with state.orchestrator.services.sessions() as session:
-        conversation = await session.get(Conversation, session_id)
-        if conversation is None:
-            raise LookupError(session_id)
-        await ensure_user(session, staff.id, staff.name, staff.role)
-        if conversation.assigned_staff_id != staff.id:
-            raise HandoffRefused("Take the conversation over before writing in it")
-        message = Message(
-            conversation_id=session_id, role=MessageRole.staff, content=text, author_id=staff.id
-        )
-        session.add(message)
-        session.add(
-            StaffAction(
-                conversation_id=session_id, staff_id=staff.id, action="message", detail=text[:200]
-            )
-        )
-        conversation.updated_at = utcnow()
-        await session.commit()
+    message = await state.orchestrator.services.db.staff_write(session_id, _person(staff), text)
     await _to_session(state, session_id, StaffMessageEvent(message=text, staff_name=staff.name))
     await announce(state, session_id)
     return message
@@ -190,12 +132,9 @@ async def after_turn(state: AppState, session_id: str, user_text: str, event: ob
     """Remember the turn's route, call a person if the turn calls for one, update the console."""
     if isinstance(event, CompleteEvent):
         metadata = event.metadata
-        async with state.orchestrator.services.sessions() as session:
-            conversation = await session.get(Conversation, session_id)
-            if conversation is not None:
-                conversation.last_route = metadata.agent
-                conversation.last_confidence = metadata.confidence
-                await session.commit()
+        await state.orchestrator.services.db.record_route(
+            session_id, metadata.agent, metadata.confidence
+        )
         reason = handoff_rules.after_turn(
             user_text,
             metadata.agent,

@@ -35,7 +35,7 @@ from api.protocol import (
     parse_client_frame,
 )
 from api.pubsub import Subscriber
-from orchestrator import conversations
+from orchestrator.persistence import Forbidden
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -260,20 +260,17 @@ class ChatConnection:
     async def _on_resume(self, frame: ResumeFrame) -> None:
         user = self.user
         assert user is not None
-        async with self.state.orchestrator.services.sessions() as session:
-            try:
-                conversation = await conversations.owned_conversation(
-                    session, frame.session_id, user.id
-                )
-            except conversations.Forbidden:
-                if not user.is_staff:
-                    self.error(
-                        ErrorCode.FORBIDDEN,
-                        "That session belongs to someone else",
-                        session_id=frame.session_id,
-                    )
-                    return
-                conversation = await session.get(conversations.Conversation, frame.session_id)
+        try:
+            conversation = await self.state.orchestrator.services.db.readable_conversation(
+                frame.session_id, user.id, is_staff=user.is_staff
+            )
+        except Forbidden:
+            self.error(
+                ErrorCode.FORBIDDEN,
+                "That session belongs to someone else",
+                session_id=frame.session_id,
+            )
+            return
         if conversation is None:
             self.error(
                 ErrorCode.SESSION_NOT_FOUND,

@@ -15,7 +15,6 @@ from api.protocol import (
 )
 from api.pubsub import STAFF_TOPIC
 from api.ws import CLOSE_FORBIDDEN, ChatConnection, Close, serve_connection
-from orchestrator.models import Conversation
 
 router = APIRouter()
 
@@ -42,8 +41,9 @@ class StaffConnection(ChatConnection):
             return await super()._handle(frame)
         match frame:
             case WatchFrame(session_id=session_id):
-                async with self.state.orchestrator.services.sessions() as session:
-                    found = await session.get(Conversation, session_id)
+                found = await self.state.orchestrator.services.db.readable_conversation(
+                    session_id, self.user.id, is_staff=True
+                )
                 if found is None:
                     self.error(
                         ErrorCode.SESSION_NOT_FOUND,

@@ -254,8 +254,8 @@ def _turn_plan(turns: int) -> list[tuple[str, str]]:
 
 
 async def _measure(ctx: Context, settings: Any, url: Any, turns: int) -> dict[str, Any]:
-    from orchestrator import conversations
     from orchestrator.events import Token
+    from orchestrator.persistence import conversations
     from orchestrator.turns import Completed
 
     recorder = RECORDER

@@ -11,6 +11,7 @@ import httpx
 from langchain_core.language_models import BaseChatModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from orchestrator.persistence import Database
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
 from rag.embeddings import Embedder, EncodeBatcher
@@ -32,9 +33,12 @@ class Services:
     http_client: httpx.AsyncClient | None = None
     # Async encoding shared by concurrent turns (one model call per burst).
     encoder: EncodeBatcher = field(init=False)
+    # Every read and write outside a turn's own transaction.
+    db: Database = field(init=False)
 
     def __post_init__(self) -> None:
         self.encoder = EncodeBatcher(self.embedder)
+        self.db = Database(self.sessions)
 
     async def aclose(self) -> None:
         """Close the connections the services hold open."""

@@ -21,10 +21,10 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
 from agents.maintenance.node import MalformedToolCall
-from orchestrator import conversations
 from orchestrator.context import Services, TurnContext
 from orchestrator.events import STREAM_MODES, Progress, TurnEvent, TurnStream
 from orchestrator.models import MessageStatus
+from orchestrator.persistence import conversations, users
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class Orchestrator:
             await conversations.save_user_message(
                 session, session_id, author_id or customer_id, text, turn_id, client_message_id
             )
-            profile = await conversations.customer_profile(session, customer_id)
+            profile = await users.customer_profile(session, customer_id)
             await session.commit()
 
         stream = TurnStream()

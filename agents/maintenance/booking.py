@@ -1,11 +1,8 @@
-"""Workshop appointments in the database: free slots, booking without double booking, cancelling.
+"""Workshop appointments: free slots, booking without double booking, cancelling.
 
-Concurrency: `book` serialises every check-then-insert behind one lock taken at the start of its
-transaction. On PostgreSQL that is `pg_advisory_xact_lock(APPOINTMENT_LOCK_KEY)` (row locks
-cannot guard rows that do not exist yet); on SQLite it is the database write lock, taken up front
-by a no-op UPDATE (the effect of BEGIN IMMEDIATE), so the overlap count is read under the lock
-rather than from a snapshot another writer may already have outdated. Both locks are released
-when `book` commits. `cancel` needs no lock: its UPDATE only matches a still-booked row.
+The rules are here; the queries, and the lock that keeps two bookings from taking one bay, are in
+`orchestrator.persistence.appointments` (see its module doc). Every function runs in the caller's
+session, so a booking's checks and its insert share one transaction.
 """
 
 from __future__ import annotations
@@ -15,9 +12,6 @@ from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.maintenance.schedule import (
@@ -35,10 +29,10 @@ from agents.maintenance.schedule import (
     slots_for_day,
 )
 from agents.maintenance.when import When
-from orchestrator.models import Appointment, AppointmentStatus, Role, User, Vehicle
+from orchestrator.models import Appointment, AppointmentStatus
+from orchestrator.persistence import appointments, users
 from orchestrator.settings import Settings
 
-APPOINTMENT_LOCK_KEY = 0x4B4D_4150_4F49_4E54  # any constant int64 unique to bookings
 SEARCH_DAYS = 28  # how far `find_slots` looks for alternatives
 
 Interval = tuple[datetime, datetime]
@@ -123,23 +117,8 @@ def service_timezone(settings: Settings) -> ZoneInfo:
 
 
 async def ensure_customer(session: AsyncSession, user_id: str, name: str) -> None:
-    """Insert the customer into `users` unless present (in the session's transaction; no commit)."""
-    dialect = (await session.connection()).dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(User).values(id=user_id, name=name, role=Role.customer)
-    await session.execute(statement.on_conflict_do_nothing(index_elements=[User.id]))
-
-
-async def _booked(session: AsyncSession, start: datetime, end: datetime) -> list[Appointment]:
-    """Booked appointments sharing time with [start, end)."""
-    rows = await session.scalars(
-        select(Appointment).where(
-            Appointment.status == AppointmentStatus.booked,
-            Appointment.starts_at < end,
-            Appointment.ends_at > start,
-        )
-    )
-    return list(rows)
+    """Add the customer to `users` unless present (in the session's transaction; no commit)."""
+    await users.ensure_user(session, user_id, name)
 
 
 def _refusal(
@@ -179,7 +158,9 @@ async def _free_slots(
     ]
     if not candidates:
         return []
-    booked = await _booked(session, candidates[0], candidates[-1] + service.duration)
+    booked = await appointments.booked_between(
+        session, candidates[0], candidates[-1] + service.duration
+    )
     return [
         s for s in candidates if _refusal(s, service, now, settings, booked, customer_id) is None
     ]
@@ -242,17 +223,6 @@ async def find_slots(
     return SlotSearch([s for s in free if s >= when.end][:limit], in_window=False)
 
 
-async def _lock_bookings(session: AsyncSession) -> None:
-    """Take the booking lock for the rest of the session's transaction (see the module doc)."""
-    dialect = (await session.connection()).dialect.name
-    if dialect == "postgresql":
-        await session.execute(select(func.pg_advisory_xact_lock(APPOINTMENT_LOCK_KEY)))
-    elif dialect == "sqlite":
-        await session.execute(text("UPDATE appointments SET id = id WHERE 1 = 0"))
-    else:
-        raise NotImplementedError(f"no booking lock for {dialect}")
-
-
 def _refused(
     code: BookingRefusal, settings: Settings, service: ServiceType | None = None
 ) -> Refused:
@@ -282,32 +252,36 @@ async def book(
         return _refused(BookingRefusal.unknown_service, settings)
     if start.tzinfo is None:
         raise ValueError("book needs a timezone-aware start")
-    if vehicle_id is not None:
-        owner = await session.scalar(select(Vehicle.owner_id).where(Vehicle.id == vehicle_id))
-        if owner != customer_id:
-            return Refused(
-                code=BookingRefusal.not_found,
-                message="I can't find that vehicle on your account.",
-            )
+    if vehicle_id is not None and await users.vehicle_owner(session, vehicle_id) != customer_id:
+        return Refused(
+            code=BookingRefusal.not_found,
+            message="I can't find that vehicle on your account.",
+        )
     end = start + service.duration
-    await _lock_bookings(session)
+    await appointments.lock_bookings(session)
     refusal = _refusal(
-        start, service, now, settings, await _booked(session, start, end), customer_id
+        start,
+        service,
+        now,
+        settings,
+        await appointments.booked_between(session, start, end),
+        customer_id,
     )
     if refusal is not None:
         await session.commit()
         return _refused(refusal, settings, service)
-    appointment = Appointment(
-        customer_id=customer_id,
-        vehicle_id=vehicle_id,
-        service_type=service.key,
-        starts_at=start,
-        ends_at=end,
-        status=AppointmentStatus.booked,
-        notes=notes,
+    appointment = await appointments.add(
+        session,
+        Appointment(
+            customer_id=customer_id,
+            vehicle_id=vehicle_id,
+            service_type=service.key,
+            starts_at=start,
+            ends_at=end,
+            status=AppointmentStatus.booked,
+            notes=notes,
+        ),
     )
-    session.add(appointment)
-    await session.commit()
     ref = reference(appointment.id)
     when = format_slot(start, end, service_timezone(settings))
     return Booked(
@@ -339,12 +313,7 @@ async def list_appointments(
     session: AsyncSession, customer_id: str, now: datetime, include_past: bool = False
 ) -> list[AppointmentView]:
     """The customer's own appointments by start time: booked and not yet over, or all of them."""
-    query = select(Appointment).where(Appointment.customer_id == customer_id)
-    if not include_past:
-        query = query.where(
-            Appointment.status == AppointmentStatus.booked, Appointment.ends_at > now
-        )
-    rows = await session.scalars(query.order_by(Appointment.starts_at, Appointment.id))
+    rows = await appointments.of_customer(session, customer_id, now, include_past)
     return [_view(a) for a in rows]
 
 
@@ -355,14 +324,7 @@ async def _own_appointment(
     wanted = appointment_id.strip().lstrip("#").lower()
     if len(wanted) < 6:
         return None
-    rows = list(
-        await session.scalars(
-            select(Appointment).where(
-                Appointment.customer_id == customer_id,
-                Appointment.id.startswith(wanted, autoescape=True),
-            )
-        )
-    )
+    rows = await appointments.by_reference(session, customer_id, wanted)
     if len(rows) > 1:  # a reference shared by two of the customer's appointments
         rows = [a for a in rows if a.status == AppointmentStatus.booked]
     return rows[0] if len(rows) == 1 else None
@@ -391,14 +353,8 @@ async def cancel(
             message="That appointment has already started or taken place, "
             "so it can't be cancelled.",
         )
-    cancelled = await session.scalar(
-        update(Appointment)
-        .where(Appointment.id == appointment.id, Appointment.status == AppointmentStatus.booked)
-        .values(status=AppointmentStatus.cancelled, cancelled_at=now)
-        .returning(Appointment.id)
-    )
-    await session.commit()
-    if cancelled is None:  # cancelled by a concurrent request since we read it
+    if not await appointments.mark_cancelled(session, appointment.id, now):
+        # cancelled by a concurrent request since we read it
         return _refused(BookingRefusal.already_cancelled, settings)
     ref = reference(appointment.id)
     service = SERVICE_TYPES.get(appointment.service_type)

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from api.deps import State
 
@@ -26,8 +25,7 @@ async def ready(state: State) -> JSONResponse:
     services = state.orchestrator.services
     checks: dict[str, Any] = {}
     try:
-        async with state.runtime.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        await services.db.ping()
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {type(exc).__name__}"

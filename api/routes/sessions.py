@@ -7,11 +7,10 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from api import handoff, handoff_rules
 from api.deps import CurrentUser, State
-from orchestrator.models import Conversation, Feedback, Message, MessageRole
+from orchestrator.persistence import Forbidden, NotFound, Refused
 
 router = APIRouter(prefix="/api/v1", tags=["sessions"])
 
@@ -56,38 +55,33 @@ def _not_found(what: str) -> HTTPException:
 @router.get("/sessions", response_model=list[SessionSummary])
 async def list_sessions(user: CurrentUser, state: State, limit: int = 50) -> list[SessionSummary]:
     """Your own sessions, newest first."""
-    async with state.orchestrator.services.sessions() as session:
-        rows = await session.scalars(
-            select(Conversation)
-            .where(Conversation.owner_id == user.id)
-            .order_by(Conversation.updated_at.desc())
-            .limit(min(max(limit, 1), 200))
+    rows = await state.orchestrator.services.db.owner_conversations(
+        user.id, min(max(limit, 1), 200)
+    )
+    return [
+        SessionSummary(
+            session_id=c.id,
+            title=c.title,
+            status=c.status,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
         )
-        return [
-            SessionSummary(
-                session_id=c.id,
-                title=c.title,
-                status=c.status,
-                created_at=c.created_at,
-                updated_at=c.updated_at,
-            )
-            for c in rows
-        ]
+        for c in rows
+    ]
 
 
 @router.get("/sessions/{session_id}/messages", response_model=list[MessageOut])
 async def list_messages(session_id: str, user: CurrentUser, state: State) -> list[MessageOut]:
     """Every message of one of your sessions, oldest first (staff may read any)."""
-    async with state.orchestrator.services.sessions() as session:
-        conversation = await session.get(Conversation, session_id)
-        if conversation is None or (conversation.owner_id != user.id and not user.is_staff):
-            raise _not_found("such session")
-        rows = await session.scalars(
-            select(Message)
-            .where(Message.conversation_id == session_id)
-            .order_by(Message.created_at, Message.id)
-        )
-        return [MessageOut.model_validate(m, from_attributes=True) for m in rows]
+    db = state.orchestrator.services.db
+    try:
+        conversation = await db.readable_conversation(session_id, user.id, is_staff=user.is_staff)
+    except Forbidden:
+        conversation = None
+    if conversation is None:
+        raise _not_found("such session")
+    rows = await db.messages(session_id)
+    return [MessageOut.model_validate(m, from_attributes=True) for m in rows]
 
 
 @router.post("/messages/{message_id}/feedback", response_model=FeedbackOut)
@@ -95,30 +89,17 @@ async def give_feedback(
     message_id: str, body: FeedbackIn, user: CurrentUser, state: State
 ) -> FeedbackOut:
     """Thumbs up or down on an answer in your own session; sending again replaces it."""
-    async with state.orchestrator.services.sessions() as session:
-        message = await session.get(Message, message_id)
-        conversation = await session.get(Conversation, message.conversation_id) if message else None
-        if message is None or conversation is None or conversation.owner_id != user.id:
-            raise HTTPException(404, {"code": "NOT_FOUND", "message": "No such message"})
-        if message.role != MessageRole.assistant:
-            raise HTTPException(
-                422, {"code": "INVALID_MESSAGE", "message": "Only answers take feedback"}
-            )
-        rating = 1 if body.rating == "up" else -1
-        existing = await session.scalar(
-            select(Feedback).where(Feedback.message_id == message_id, Feedback.user_id == user.id)
+    rating = 1 if body.rating == "up" else -1
+    try:
+        conversation_id = await state.orchestrator.services.db.save_feedback(
+            message_id, user.id, rating, body.comment
         )
-        if existing is None:
-            session.add(
-                Feedback(
-                    message_id=message_id, user_id=user.id, rating=rating, comment=body.comment
-                )
-            )
-        else:
-            existing.rating, existing.comment = rating, body.comment
-        await session.commit()
+    except NotFound:
+        raise HTTPException(404, {"code": "NOT_FOUND", "message": "No such message"}) from None
+    except Refused as exc:
+        raise HTTPException(422, {"code": "INVALID_MESSAGE", "message": str(exc)}) from None
     if rating < 0:
-        await handoff.request_person(state, conversation.id, handoff_rules.NEGATIVE_FEEDBACK)
+        await handoff.request_person(state, conversation_id, handoff_rules.NEGATIVE_FEEDBACK)
     else:
-        await handoff.announce(state, conversation.id)
+        await handoff.announce(state, conversation_id)
     return FeedbackOut(message_id=message_id, rating=body.rating, comment=body.comment)

@@ -10,8 +10,6 @@ from pydantic import BaseModel, Field
 from api import console_metrics, handoff
 from api.deps import StaffUser, State
 from api.protocol import ConversationSummary
-from api.staff_views import list_conversations, summarize, transcript
-from orchestrator.models import Conversation
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
@@ -34,25 +32,25 @@ async def conversations(
     limit: int = Query(default=100, ge=1, le=500),
 ) -> list[ConversationSummary]:
     """Conversations, newest first, filtered by status and route, searched by text."""
-    async with state.orchestrator.services.sessions() as session:
-        return await list_conversations(session, status=status, route=route, text=q, limit=limit)
+    found = await state.orchestrator.services.db.conversation_list(
+        status=status, route=route, text=q, limit=limit
+    )
+    return [ConversationSummary.model_validate(summary) for summary in found]
 
 
 @router.get("/conversations/{session_id}")
 async def conversation(session_id: str, _: StaffUser, state: State) -> dict[str, Any]:
     """The full transcript with each turn's agent, confidence, sources, latency and feedback."""
-    async with state.orchestrator.services.sessions() as session:
-        found = await session.get(Conversation, session_id)
-        if found is None:
-            raise _missing(session_id)
-        return await transcript(session, found)
+    found = await state.orchestrator.services.db.transcript(session_id)
+    if found is None:
+        raise _missing(session_id)
+    return found
 
 
 async def _after(state: State, session_id: str) -> ConversationSummary:
-    async with state.orchestrator.services.sessions() as session:
-        found = await session.get(Conversation, session_id)
-        assert found is not None
-        return await summarize(session, found)
+    found = await handoff.summary(state, session_id)
+    assert found is not None
+    return found
 
 
 async def _act(state: State, session_id: str, action: Any) -> ConversationSummary:
@@ -107,8 +105,7 @@ async def metrics(
     _: StaffUser, state: State, hours: int = Query(default=24, ge=1, le=24 * 30)
 ) -> dict[str, Any]:
     """Totals for the metrics panel: volumes, latency, error, feedback and handoff rates."""
-    async with state.orchestrator.services.sessions() as session:
-        data = await console_metrics.collect(session, hours=hours)
+    data = await state.orchestrator.services.db.metrics(hours)
     return {
         "hours": hours,
         "totals": data["totals"],
@@ -124,8 +121,7 @@ async def chart(
     """One chart of the metrics panel as SVG."""
     if name not in console_metrics.CHARTS:
         raise HTTPException(404, {"code": "NOT_FOUND", "message": f"No chart {name}"})
-    async with state.orchestrator.services.sessions() as session:
-        data = await console_metrics.collect(session, hours=hours)
+    data = await state.orchestrator.services.db.metrics(hours)
     return Response(
         console_metrics.chart(name, data),
         media_type="image/svg+xml",

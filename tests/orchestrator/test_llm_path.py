@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
-from orchestrator import conversations
 from orchestrator.events import Token
 from orchestrator.models import Appointment, Message
+from orchestrator.persistence import conversations
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Failed, Orchestrator
 from tests.orchestrator.test_turns import running

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
-from orchestrator import conversations, turns
+from orchestrator import turns
 from orchestrator.events import Progress, Routed, Sources, Token, TurnEvent, TurnStream
 from orchestrator.models import Message
+from orchestrator.persistence import conversations
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Orchestrator
 from tests.orchestrator.test_llm_path import llm_settings

@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
-from orchestrator import conversations, database
+from orchestrator import database
 from orchestrator.checkpointer import open_checkpointer
 from orchestrator.events import Progress, Routed, Sources, Token
 from orchestrator.graph import build_graph
 from orchestrator.models import Appointment, Message
+from orchestrator.persistence import conversations
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Failed, Orchestrator

@@ -1,4 +1,7 @@
-"""What the staff console shows: conversation summaries and transcripts, read from SQL."""
+"""What the staff console reads: conversation summaries, the filtered list, transcripts.
+
+Summaries are plain dicts shaped as `api.protocol.ConversationSummary`; the API validates them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from typing import Any
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.protocol import ConversationSummary, LastMessage, PersonRef
 from orchestrator.models import (
     Conversation,
     ConversationStatus,
@@ -31,14 +33,14 @@ def _iso(value: Any) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-async def _person(session: AsyncSession, user_id: str | None) -> PersonRef | None:
+async def _person(session: AsyncSession, user_id: str | None) -> dict[str, str] | None:
     if user_id is None:
         return None
     user = await session.get(User, user_id)
-    return PersonRef(id=user_id, name=user.name if user else user_id)
+    return {"id": user_id, "name": user.name if user else user_id}
 
 
-async def summarize(session: AsyncSession, conversation: Conversation) -> ConversationSummary:
+async def summarize(session: AsyncSession, conversation: Conversation) -> dict[str, Any]:
     last = await session.scalar(
         select(Message)
         .where(Message.conversation_id == conversation.id)
@@ -47,22 +49,22 @@ async def summarize(session: AsyncSession, conversation: Conversation) -> Conver
     )
     customer = await _person(session, conversation.owner_id)
     assert customer is not None
-    return ConversationSummary(
-        session_id=conversation.id,
-        customer=customer,
-        status=console_status(conversation),
-        assigned_staff=await _person(session, conversation.assigned_staff_id),
-        last_message=LastMessage(
-            role=last.role,
-            content=last.content[:500],
-            created_at=_iso(last.created_at),
-        )
+    return {
+        "session_id": conversation.id,
+        "customer": customer,
+        "status": console_status(conversation),
+        "assigned_staff": await _person(session, conversation.assigned_staff_id),
+        "last_message": {
+            "role": str(last.role),
+            "content": last.content[:500],
+            "created_at": _iso(last.created_at),
+        }
         if last
         else None,
-        route=conversation.last_route,
-        confidence=conversation.last_confidence,
-        updated_at=_iso(conversation.updated_at),
-    )
+        "route": conversation.last_route,
+        "confidence": conversation.last_confidence,
+        "updated_at": _iso(conversation.updated_at),
+    }
 
 
 def _filtered(status: str | None, route: str | None, text: str | None) -> Select[Any]:
@@ -98,7 +100,7 @@ def _filtered(status: str | None, route: str | None, text: str | None) -> Select
 
 async def list_conversations(
     session: AsyncSession, *, status: str | None, route: str | None, text: str | None, limit: int
-) -> list[ConversationSummary]:
+) -> list[dict[str, Any]]:
     rows = await session.scalars(
         _filtered(status, route, text).order_by(Conversation.updated_at.desc()).limit(limit)
     )
@@ -125,7 +127,7 @@ async def transcript(session: AsyncSession, conversation: Conversation) -> dict[
         .order_by(StaffAction.created_at)
     )
     return {
-        "conversation": (await summarize(session, conversation)).model_dump(),
+        "conversation": await summarize(session, conversation),
         "messages": [
             {
                 "id": m.id,
@@ -138,16 +140,14 @@ async def transcript(session: AsyncSession, conversation: Conversation) -> dict[
                 "latency_ms": m.latency_ms,
                 "error_code": m.error_code,
                 "created_at": _iso(m.created_at),
-                "author": (await _person(session, m.author_id)).model_dump()  # type: ignore[union-attr]
-                if m.author_id
-                else None,
+                "author": await _person(session, m.author_id),
                 "feedback": feedback.get(m.id),
             }
             for m in messages
         ],
         "actions": [
             {
-                "staff": (await _person(session, a.staff_id)).model_dump(),  # type: ignore[union-attr]
+                "staff": await _person(session, a.staff_id),
                 "action": a.action,
                 "detail": a.detail,
                 "created_at": _iso(a.created_at),

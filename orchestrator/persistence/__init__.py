@@ -1,0 +1,16 @@
+"""Every SQL query of the product, by aggregate, and `Database`, which opens the sessions.
+
+- `conversations`: conversations and messages, idempotent client message ids, answers,
+  replay numbering (`last_seq`), feedback.
+- `users`: users and their vehicles.
+- `appointments`: workshop bookings.
+- `staff`: handoff state changes and the staff audit trail.
+- `console`: what the staff console lists and shows.
+- `metrics`: the console's figures over a time window.
+"""
+
+from orchestrator.persistence.conversations import Opened, Prior
+from orchestrator.persistence.database import Database, Person
+from orchestrator.persistence.errors import Forbidden, NotFound, Refused
+
+__all__ = ["Database", "Forbidden", "NotFound", "Opened", "Person", "Prior", "Refused"]

@@ -1,0 +1,283 @@
+"""Conversations and their messages: ownership, idempotency, answers, replay numbering, feedback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orchestrator.models import (
+    Conversation,
+    ConversationStatus,
+    Feedback,
+    Message,
+    MessageRole,
+    MessageStatus,
+    utcnow,
+)
+from orchestrator.persistence.errors import Forbidden, NotFound, Refused
+from orchestrator.persistence.users import ensure_user
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A message id the client sent before, and the answer it got (if any)."""
+
+    user_message: Message
+    answer: Message | None
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A conversation opened for a new chat message (see `open_for_message`)."""
+
+    created: bool
+    forwarded: Message | None  # saved for the person who has the conversation: no turn
+    prior: Prior | None  # what the same client message id got before
+
+
+async def open_conversation(
+    session: AsyncSession, session_id: str, owner_id: str
+) -> tuple[Conversation, bool]:
+    """The conversation with this id, created for `owner_id` if new; Forbidden if not theirs."""
+    conversation = await session.get(Conversation, session_id)
+    if conversation is not None:
+        if conversation.owner_id != owner_id:
+            raise Forbidden(session_id)
+        return conversation, False
+    conversation = Conversation(id=session_id, owner_id=owner_id)
+    session.add(conversation)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        existing = await session.get(Conversation, session_id)
+        if existing is None or existing.owner_id != owner_id:
+            raise Forbidden(session_id) from None
+        return existing, False
+    return conversation, True
+
+
+async def owned_conversation(
+    session: AsyncSession, session_id: str, owner_id: str
+) -> Conversation | None:
+    """The conversation if it exists; Forbidden if it is someone else's."""
+    conversation = await session.get(Conversation, session_id)
+    if conversation is not None and conversation.owner_id != owner_id:
+        raise Forbidden(session_id)
+    return conversation
+
+
+async def readable_conversation(
+    session: AsyncSession, session_id: str, user_id: str, is_staff: bool
+) -> Conversation | None:
+    """The conversation if this user may read it (its owner, or staff); Forbidden otherwise."""
+    conversation = await session.get(Conversation, session_id)
+    if conversation is not None and conversation.owner_id != user_id and not is_staff:
+        raise Forbidden(session_id)
+    return conversation
+
+
+async def _by_client_id(
+    session: AsyncSession, session_id: str, client_message_id: str
+) -> Message | None:
+    return await session.scalar(
+        select(Message).where(
+            Message.conversation_id == session_id,
+            Message.role == MessageRole.user,
+            Message.client_message_id == client_message_id,
+        )
+    )
+
+
+async def prior_message(
+    session: AsyncSession, session_id: str, client_message_id: str
+) -> Prior | None:
+    """What happened the last time this client message id was sent in this session."""
+    user_message = await _by_client_id(session, session_id, client_message_id)
+    if user_message is None:
+        return None
+    answer = await session.scalar(
+        select(Message).where(
+            Message.conversation_id == session_id,
+            Message.role == MessageRole.assistant,
+            Message.turn_id == user_message.turn_id,
+        )
+    )
+    return Prior(user_message, answer)
+
+
+async def save_user_message(
+    session: AsyncSession,
+    session_id: str,
+    author_id: str,
+    text: str,
+    turn_id: str,
+    client_message_id: str | None,
+) -> Message:
+    """Save the message; a retried client message id (after a failure) is moved to this turn."""
+    if client_message_id is not None:
+        retried = await _by_client_id(session, session_id, client_message_id)
+        if retried is not None:
+            retried.turn_id = turn_id
+            await session.flush()
+            return retried
+    message = Message(
+        conversation_id=session_id,
+        turn_id=turn_id,
+        role=MessageRole.user,
+        content=text,
+        client_message_id=client_message_id,
+        author_id=author_id,
+    )
+    session.add(message)
+    conversation = await session.get(Conversation, session_id)
+    if conversation is not None:
+        conversation.updated_at = utcnow()
+        if conversation.title is None:
+            conversation.title = text[:200]
+    await session.flush()
+    return message
+
+
+async def open_for_message(
+    session: AsyncSession,
+    *,
+    session_id: str,
+    owner_id: str,
+    author: tuple[str, str, str],
+    text: str,
+    client_message_id: str | None,
+    forward_turn_id: str,
+) -> Opened:
+    """Everything a chat message needs from SQL before its turn, in one transaction.
+
+    Creates the users and the conversation as needed (Forbidden if it is someone else's),
+    reopens a closed one, saves the message at once when a person has the conversation
+    (`forwarded`), and otherwise finds what the same client message id got before.
+    """
+    author_id, author_name, author_role = author
+    await ensure_user(session, author_id, author_name, author_role)
+    if owner_id != author_id:
+        await ensure_user(session, owner_id, owner_id)
+    conversation, created = await open_conversation(session, session_id, owner_id)
+    if conversation.status == ConversationStatus.closed:
+        conversation.status = ConversationStatus.bot  # the customer came back
+    if conversation.assigned_staff_id is not None:
+        stored = await save_user_message(
+            session, session_id, author_id, text, forward_turn_id, client_message_id
+        )
+        await session.commit()
+        return Opened(created, stored, None)
+    prior = (
+        await prior_message(session, session_id, client_message_id) if client_message_id else None
+    )
+    await session.commit()
+    return Opened(created, None, prior)
+
+
+async def save_answer(
+    session: AsyncSession,
+    session_id: str,
+    turn_id: str,
+    text: str,
+    *,
+    status: MessageStatus,
+    metadata: dict[str, Any],
+    error_code: str | None = None,
+) -> Message:
+    message = Message(
+        conversation_id=session_id,
+        turn_id=turn_id,
+        role=MessageRole.assistant,
+        content=text,
+        status=status,
+        error_code=error_code,
+        agents=metadata.get("agents"),
+        confidence=metadata.get("confidence"),
+        sources=(metadata.get("context") or {}).get("sources"),
+        latency_ms=metadata.get("latency_ms"),
+        mode=metadata.get("mode"),
+    )
+    session.add(message)
+    conversation = await session.get(Conversation, session_id)
+    if conversation is not None:
+        conversation.updated_at = utcnow()
+    await session.flush()
+    return message
+
+
+async def last_seq(session: AsyncSession, session_id: str) -> int:
+    """The seq of the session's last numbered event (0 for a new session)."""
+    value = await session.scalar(select(Conversation.last_seq).where(Conversation.id == session_id))
+    return value or 0
+
+
+async def set_last_seq(session: AsyncSession, session_id: str, value: int) -> None:
+    await session.execute(
+        update(Conversation).where(Conversation.id == session_id).values(last_seq=value)
+    )
+
+
+async def record_route(
+    session: AsyncSession, session_id: str, route: str | None, confidence: float | None
+) -> None:
+    """Remember the last turn's route and confidence (the console filters on them)."""
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.id == session_id)
+        .values(last_route=route, last_confidence=confidence)
+    )
+
+
+async def owner_conversations(
+    session: AsyncSession, owner_id: str, limit: int
+) -> list[Conversation]:
+    """The owner's conversations, most recently updated first."""
+    rows = await session.scalars(
+        select(Conversation)
+        .where(Conversation.owner_id == owner_id)
+        .order_by(Conversation.updated_at.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def messages(session: AsyncSession, session_id: str) -> list[Message]:
+    """Every message of the conversation, oldest first."""
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.conversation_id == session_id)
+        .order_by(Message.created_at, Message.id)
+    )
+    return list(rows)
+
+
+async def save_feedback(
+    session: AsyncSession, message_id: str, user_id: str, rating: int, comment: str | None
+) -> str:
+    """Rate an answer in the user's own conversation (again: replace); its conversation id.
+
+    NotFound if there is no such message in a conversation of theirs; Refused if it is not an
+    answer.
+    """
+    message = await session.get(Message, message_id)
+    conversation = await session.get(Conversation, message.conversation_id) if message else None
+    if message is None or conversation is None or conversation.owner_id != user_id:
+        raise NotFound(message_id)
+    if message.role != MessageRole.assistant:
+        raise Refused("Only answers take feedback")
+    existing = await session.scalar(
+        select(Feedback).where(Feedback.message_id == message_id, Feedback.user_id == user_id)
+    )
+    if existing is None:
+        session.add(
+            Feedback(message_id=message_id, user_id=user_id, rating=rating, comment=comment)
+        )
+    else:
+        existing.rating, existing.comment = rating, comment
+    await session.commit()
+    return conversation.id

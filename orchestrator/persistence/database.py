@@ -1,0 +1,130 @@
+"""`Database`: the repositories behind one session factory, each call its own transaction.
+
+Callers outside the persistence layer (the API, the CLI) use these methods and never see a
+session or a query. Code that must share a transaction with a turn (the orchestrator, the
+booking rules) calls the repository modules' functions with its own session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from orchestrator.models import Conversation, Message
+from orchestrator.persistence import console, conversations, metrics, staff
+from orchestrator.persistence.conversations import Opened
+from orchestrator.persistence.staff import StaffChange
+
+Person = tuple[str, str, str]  # id, name, role
+
+
+class Database:
+    """Every read and write the API and the CLI make, by aggregate."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def ping(self) -> None:
+        """Run `SELECT 1`; raises if the database cannot be reached."""
+        async with self.sessions() as session:
+            await session.execute(text("SELECT 1"))
+
+    # Conversations and messages
+
+    async def open_for_message(
+        self,
+        *,
+        session_id: str,
+        owner_id: str,
+        author: Person,
+        text: str,
+        client_message_id: str | None,
+        forward_turn_id: str,
+    ) -> Opened:
+        async with self.sessions() as session:
+            return await conversations.open_for_message(
+                session,
+                session_id=session_id,
+                owner_id=owner_id,
+                author=author,
+                text=text,
+                client_message_id=client_message_id,
+                forward_turn_id=forward_turn_id,
+            )
+
+    async def readable_conversation(
+        self, session_id: str, user_id: str, *, is_staff: bool
+    ) -> Conversation | None:
+        """None if there is no such conversation; Forbidden if this user may not read it."""
+        async with self.sessions() as session:
+            return await conversations.readable_conversation(session, session_id, user_id, is_staff)
+
+    async def owner_conversations(self, owner_id: str, limit: int) -> list[Conversation]:
+        async with self.sessions() as session:
+            return await conversations.owner_conversations(session, owner_id, limit)
+
+    async def messages(self, session_id: str) -> list[Message]:
+        async with self.sessions() as session:
+            return await conversations.messages(session, session_id)
+
+    async def save_feedback(
+        self, message_id: str, user_id: str, rating: int, comment: str | None
+    ) -> str:
+        async with self.sessions() as session:
+            return await conversations.save_feedback(session, message_id, user_id, rating, comment)
+
+    async def last_seq(self, session_id: str) -> int:
+        async with self.sessions() as session:
+            return await conversations.last_seq(session, session_id)
+
+    async def set_last_seq(self, session_id: str, value: int) -> None:
+        async with self.sessions() as session:
+            await conversations.set_last_seq(session, session_id, value)
+            await session.commit()
+
+    async def record_route(
+        self, session_id: str, route: str | None, confidence: float | None
+    ) -> None:
+        async with self.sessions() as session:
+            await conversations.record_route(session, session_id, route, confidence)
+            await session.commit()
+
+    # Handoff and staff actions
+
+    async def request_person(self, session_id: str, reason: str) -> bool:
+        async with self.sessions() as session:
+            return await staff.request_person(session, session_id, reason)
+
+    async def staff_change(self, session_id: str, person: Person, action: StaffChange) -> None:
+        async with self.sessions() as session:
+            await staff.change(session, session_id, person, action)
+
+    async def staff_write(self, session_id: str, person: Person, text: str) -> Message:
+        async with self.sessions() as session:
+            return await staff.write(session, session_id, person, text)
+
+    # What the staff console reads
+
+    async def summary(self, session_id: str) -> dict[str, Any] | None:
+        async with self.sessions() as session:
+            conversation = await session.get(Conversation, session_id)
+            return None if conversation is None else await console.summarize(session, conversation)
+
+    async def conversation_list(
+        self, *, status: str | None, route: str | None, text: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        async with self.sessions() as session:
+            return await console.list_conversations(
+                session, status=status, route=route, text=text, limit=limit
+            )
+
+    async def transcript(self, session_id: str) -> dict[str, Any] | None:
+        async with self.sessions() as session:
+            conversation = await session.get(Conversation, session_id)
+            return None if conversation is None else await console.transcript(session, conversation)
+
+    async def metrics(self, hours: int) -> dict[str, Any]:
+        async with self.sessions() as session:
+            return await metrics.collect(session, hours=hours)

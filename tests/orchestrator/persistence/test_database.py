@@ -1,0 +1,143 @@
+"""The persistence layer's promises, on SQLite and on PostgreSQL (the `engine` fixture)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orchestrator.database import session_factory
+from orchestrator.models import MessageStatus
+from orchestrator.persistence import Database, Forbidden, NotFound, Refused
+from orchestrator.persistence import conversations as repo
+
+ADA = ("ada", "Ada", "customer")
+BOB = ("bob", "Bob", "customer")
+SAM = ("sam", "Sam", "staff")
+
+
+@pytest.fixture
+def db(engine: AsyncEngine) -> Database:
+    return Database(session_factory(engine))
+
+
+async def _open(db: Database, session_id: str, who=ADA, text="hello", message_id=None):  # type: ignore[no-untyped-def]
+    return await db.open_for_message(
+        session_id=session_id,
+        owner_id=who[0],
+        author=who,
+        text=text,
+        client_message_id=message_id,
+        forward_turn_id=uuid.uuid4().hex,
+    )
+
+
+async def test_a_first_message_creates_its_owner_and_conversation(db: Database) -> None:
+    opened = await _open(db, "s1")
+    assert opened.created and opened.forwarded is None and opened.prior is None
+    again = await _open(db, "s1")
+    assert not again.created
+    assert [c.id for c in await db.owner_conversations("ada", 10)] == ["s1"]
+
+
+async def test_someone_elses_conversation_is_forbidden(db: Database) -> None:
+    await _open(db, "s1")
+    with pytest.raises(Forbidden):
+        await _open(db, "s1", who=BOB)
+    with pytest.raises(Forbidden):
+        await db.readable_conversation("s1", "bob", is_staff=False)
+    assert (await db.readable_conversation("s1", "sam", is_staff=True)) is not None
+    assert await db.readable_conversation("nope", "ada", is_staff=False) is None
+
+
+async def test_first_messages_of_one_user_may_race(db: Database) -> None:
+    results = await asyncio.gather(*(_open(db, f"s{i}") for i in range(5)))
+    assert sum(r.created for r in results) == 5
+
+
+async def test_a_repeated_message_id_finds_what_it_got_before(db: Database) -> None:
+    await _open(db, "s1", message_id="m1")
+    async with db.sessions() as session:
+        await repo.save_user_message(session, "s1", "ada", "hello", "t1", "m1")
+        await repo.save_answer(
+            session, "s1", "t1", "hi", status=MessageStatus.complete, metadata={}
+        )
+        await session.commit()
+    opened = await _open(db, "s1", message_id="m1")
+    assert opened.prior is not None and opened.prior.answer is not None
+    assert opened.prior.answer.content == "hi"
+
+
+async def test_a_message_to_a_staffed_conversation_is_saved_and_forwarded(db: Database) -> None:
+    await _open(db, "s1")
+    await db.staff_change("s1", SAM, "takeover")
+    opened = await _open(db, "s1", text="are you there?")
+    assert opened.forwarded is not None and opened.forwarded.content == "are you there?"
+    assert [m.content for m in await db.messages("s1")][-1] == "are you there?"
+
+
+async def test_staff_changes_follow_the_conversation_state(db: Database) -> None:
+    await _open(db, "s1")
+    with pytest.raises(Refused):
+        await db.staff_change("s1", SAM, "handback")
+    with pytest.raises(Refused):
+        await db.staff_write("s1", SAM, "hello")
+    await db.staff_change("s1", SAM, "takeover")
+    with pytest.raises(Refused):
+        await db.staff_change("s1", ("kim", "Kim", "staff"), "takeover")
+    await db.staff_write("s1", SAM, "I can help")
+    await db.staff_change("s1", SAM, "close")
+    with pytest.raises(Refused):
+        await db.staff_change("s1", SAM, "takeover")
+    with pytest.raises(NotFound):
+        await db.staff_change("nope", SAM, "close")
+    transcript = await db.transcript("s1")
+    assert transcript is not None
+    assert [a["action"] for a in transcript["actions"]] == ["takeover", "message", "close"]
+    assert transcript["conversation"]["status"] == "closed"
+
+
+async def test_a_person_is_requested_once(db: Database) -> None:
+    await _open(db, "s1")
+    assert await db.request_person("s1", "asked for a human")
+    assert not await db.request_person("s1", "asked again")
+    summary = await db.summary("s1")
+    assert summary is not None and summary["status"] == "waiting"
+    assert [s["session_id"] for s in await db.conversation_list(
+        status="waiting", route=None, text=None, limit=10
+    )] == ["s1"]  # fmt: skip
+
+
+async def test_last_seq_and_route_are_remembered(db: Database) -> None:
+    await _open(db, "s1")
+    assert await db.last_seq("s1") == 0
+    await db.set_last_seq("s1", 7)
+    await db.record_route("s1", "specs", 0.8)
+    assert await db.last_seq("s1") == 7
+    assert await db.last_seq("new") == 0
+    summary = await db.summary("s1")
+    assert summary is not None and summary["route"] == "specs"
+
+
+async def test_feedback_only_on_your_own_answers(db: Database) -> None:
+    await _open(db, "s1")
+    async with db.sessions() as session:
+        question = await repo.save_user_message(session, "s1", "ada", "q", "t1", None)
+        answer = await repo.save_answer(
+            session, "s1", "t1", "a", status=MessageStatus.complete, metadata={}
+        )
+        await session.commit()
+    assert await db.save_feedback(answer.id, "ada", 1, None) == "s1"
+    assert await db.save_feedback(answer.id, "ada", -1, "wrong") == "s1"  # replaces
+    with pytest.raises(Refused):
+        await db.save_feedback(question.id, "ada", 1, None)
+    with pytest.raises(NotFound):
+        await db.save_feedback(answer.id, "bob", 1, None)
+    metrics = await db.metrics(24)
+    assert metrics["totals"]["feedback_count"] == 1
+
+
+async def test_ping_reaches_the_database(db: Database) -> None:
+    await db.ping()

@@ -28,6 +28,7 @@ TARGET_P50_MS = 15.0
 
 
 def run(ctx: Context) -> Result:
+    from agents.registry import default_registry
     from orchestrator import evaluation
     from orchestrator.routing import intents, split_clauses
     from orchestrator.services import build_router
@@ -73,7 +74,12 @@ def run(ctx: Context) -> Result:
             node_vectors = embedder.encode(texts)
             whole = router.classify(node_vectors[0])
             decisions = [router.classify(v) for v in node_vectors[1:]] or [whole]
-            intents(whole, clauses if len(clauses) > 1 else [message], decisions)
+            intents(
+                whole,
+                clauses if len(clauses) > 1 else [message],
+                decisions,
+                fault_routes=default_registry().fault_routes,
+            )
             t4 = time.perf_counter()
             totals.append(t2 - t0)
             embeds.append(t3 - t2)

@@ -88,14 +88,15 @@ def ingest(
 
     A running server sees the result at once; the previous version serves until it is ready.
     """
+    from agents.registry import default_registry
     from orchestrator.ingest_command import run
-    from orchestrator.routing import SPECIALISTS
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise StartupError(f"no such file or folder: {', '.join(missing)}", "Check the PATH given")
-    if domain is not None and domain not in SPECIALISTS:
-        raise StartupError(f"unknown domain {domain!r}", f"Use one of: {', '.join(SPECIALISTS)}")
+    domains = default_registry().domains
+    if domain is not None and domain not in domains:
+        raise StartupError(f"unknown domain {domain!r}", f"Use one of: {', '.join(domains)}")
     code = run(
         _settings(),
         paths,

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import httpx
 from langchain_core.language_models import BaseChatModel
@@ -16,6 +17,15 @@ from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
 from rag.embeddings import Embedder, EncodeBatcher
 from rag.retriever import RetrievedChunk, Retriever, Snapshot
+
+if TYPE_CHECKING:
+    from agents.registry import Registry
+
+
+def _default_specialists() -> Registry:
+    from agents.registry import default_registry  # the specialists import this module
+
+    return default_registry()
 
 
 @dataclass
@@ -31,6 +41,7 @@ class Services:
     router_llm: BaseChatModel | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     http_client: httpx.AsyncClient | None = None
+    specialists: Registry = field(default_factory=_default_specialists)
     # Async encoding shared by concurrent turns (one model call per burst).
     encoder: EncodeBatcher = field(init=False)
     # Every read and write outside a turn's own transaction.

@@ -1,4 +1,9 @@
-"""Errors that stop the service with one clear line: what is wrong and how to fix it."""
+"""The errors the product raises on purpose: a stopped service, and what a failed turn may be.
+
+`StartupError` stops the service with one clear line (what is wrong and how to fix it); the
+others are raised inside a turn and classified into a stable error code by
+`orchestrator.turns.classify_failure`.
+"""
 
 
 class StartupError(Exception):
@@ -8,3 +13,7 @@ class StartupError(Exception):
         super().__init__(f"{problem}. {fix}")
         self.problem = problem
         self.fix = fix
+
+
+class MalformedToolCall(Exception):
+    """The language model asked for a tool with arguments that are not valid JSON."""

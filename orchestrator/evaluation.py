@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestrator.routing import ROUTES
-
 
 @dataclass(frozen=True)
 class RoutingReport:
@@ -35,11 +33,17 @@ def load_labelled(path: Path) -> list[tuple[str, str]]:
     return [(str(r["message"]), str(r["route"])) for r in rows]
 
 
+def _routes(labelled: Sequence[tuple[str, str]], predicted: Sequence[str]) -> list[str]:
+    """Every route seen, as truth or guess, in order of first appearance."""
+    return list(dict.fromkeys([*(truth for _, truth in labelled), *predicted]))
+
+
 def evaluate(labelled: Sequence[tuple[str, str]], predicted: Sequence[str]) -> RoutingReport:
-    confusion: dict[str, dict[str, int]] = {t: dict.fromkeys(ROUTES, 0) for t in ROUTES}
+    routes = _routes(labelled, predicted)
+    confusion: dict[str, dict[str, int]] = {t: dict.fromkeys(routes, 0) for t in routes}
     misses = []
     for (message, truth), guess in zip(labelled, predicted, strict=True):
-        row = confusion.setdefault(truth, dict.fromkeys(ROUTES, 0))
+        row = confusion[truth]
         row[guess] = row.get(guess, 0) + 1
         if guess != truth:
             misses.append((message, truth, guess))
@@ -47,18 +51,19 @@ def evaluate(labelled: Sequence[tuple[str, str]], predicted: Sequence[str]) -> R
 
 
 def render(report: RoutingReport) -> str:
-    width = max(len(r) for r in ROUTES) + 2
+    routes = list(report.confusion)
+    width = max((len(r) for r in routes), default=5) + 2
     lines = [f"accuracy {report.accuracy:.3f} ({report.correct}/{report.total})", ""]
     lines.append("route".ljust(width) + "precision  recall")
-    for route in ROUTES:
+    for route in routes:
         lines.append(
             f"{route.ljust(width)}{report.precision(route):9.3f}  {report.recall(route):6.3f}"
         )
     lines += ["", "confusion (rows: truth, columns: predicted)"]
-    lines.append(" " * width + "".join(r[:11].rjust(12) for r in ROUTES))
-    for truth in ROUTES:
+    lines.append(" " * width + "".join(r[:11].rjust(12) for r in routes))
+    for truth in routes:
         row = report.confusion.get(truth, {})
-        lines.append(truth.ljust(width) + "".join(str(row.get(p, 0)).rjust(12) for p in ROUTES))
+        lines.append(truth.ljust(width) + "".join(str(row.get(p, 0)).rjust(12) for p in routes))
     if report.misses:
         lines += ["", "misrouted:"]
         lines += [f"  {truth} → {guess}: {message}" for message, truth, guess in report.misses]

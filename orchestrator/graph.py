@@ -8,30 +8,23 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from agents.general.node import general
-from agents.maintenance.node import maintenance
-from agents.specs.node import specs
-from agents.troubleshooting.node import troubleshooting
+from agents.registry import Registry, default_registry
 from orchestrator.context import TurnContext
 from orchestrator.nodes import classify, compose
 from orchestrator.state import TurnState
 
-SPECIALISTS = {
-    "specs": specs,
-    "maintenance": maintenance,
-    "troubleshooting": troubleshooting,
-    "general": general,
-}
-
 
 def build_graph(
     checkpointer: BaseCheckpointSaver[Any] | None = None,
+    specialists: Registry | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """One node per specialist of the registry (the product's own by default)."""
+    specialists = specialists or default_registry()
     builder = StateGraph(TurnState, context_schema=TurnContext)
-    builder.add_node("classify", classify, destinations=tuple(SPECIALISTS))
-    for name, node in SPECIALISTS.items():
-        builder.add_node(name, node)  # type: ignore[call-overload]
-        builder.add_edge(name, "compose")
+    builder.add_node("classify", classify, destinations=specialists.names)
+    for specialist in specialists:
+        builder.add_node(specialist.name, specialist.node)
+        builder.add_edge(specialist.name, "compose")
     builder.add_node("compose", compose)
     builder.add_edge(START, "classify")
     builder.add_edge("compose", END)

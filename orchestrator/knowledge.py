@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from orchestrator.routing import SPECIALISTS, SemanticRouter
+from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
 from rag.embeddings import Embedder, Vectors
 from rag.ingest import EMBED_BATCH, DomainClassifier, IngestReport, Progress, ingest
@@ -52,8 +52,16 @@ def run_ingest(
     domain: str | None = None,
     progress: Progress | None = None,
     batch_size: int = EMBED_BATCH,
+    domains: Sequence[str] | None = None,
 ) -> IngestReport:
-    """Ingest `paths` into the live knowledge base, publishing one new version (blocking)."""
+    """Ingest `paths` into the live knowledge base, publishing one new version (blocking).
+
+    `domains`: the domains documents may belong to; by default every specialist's.
+    """
+    if domains is None:
+        from agents.registry import default_registry
+
+        domains = default_registry().domains
     return ingest(
         list(paths),
         store,
@@ -64,7 +72,7 @@ def run_ingest(
         dry_run=dry_run,
         domain=domain,
         classify=classify,
-        domains=SPECIALISTS,
+        domains=domains,
         progress=progress,
         batch_size=batch_size,
     )

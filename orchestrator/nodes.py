@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
 from langgraph.types import Command, Send
-from pydantic import BaseModel, Field
 
 from orchestrator.context import TurnContext
 from orchestrator.emit import emit
 from orchestrator.followups import ANAPHORA, retrieval_query, standalone_query, vehicle_named
 from orchestrator.routing import (
-    ROUTES,
+    GENERAL,
     Intent,
     RouteDecision,
     intents,
@@ -26,14 +25,6 @@ HISTORY_TURNS = 6
 FOLLOW_UP_CONFIDENCE = 0.6
 
 
-class LLMRoute(BaseModel):
-    """The specialists a customer message needs."""
-
-    routes: list[Literal["specs", "maintenance", "troubleshooting", "general"]] = Field(
-        min_length=1, max_length=3
-    )
-
-
 def _text(message: AnyMessage) -> str:
     return message.content if isinstance(message.content, str) else str(message.content)
 
@@ -44,15 +35,18 @@ async def _llm_routes(context: TurnContext, query: str, brand: str | None) -> li
     if model is None:
         return None
     company = f"{brand} " if brand else "a vehicle maker's "
+    specialists = context.services.specialists
+    schema = specialists.llm_route_model()
     try:
-        structured = model.with_structured_output(LLMRoute, method="function_calling")
+        structured = model.with_structured_output(schema, method="function_calling")
         result = await structured.ainvoke(
-            f"Classify this {company}customer message into the specialists it needs "
-            f"(specs, maintenance, troubleshooting, or general):\n\n{query}"
+            f"Classify this {company}customer message into the specialists it needs, "
+            f"one or more of:\n{specialists.router_prompt()}\n\nMessage: {query}"
         )
     except Exception:
         return None
-    return list(dict.fromkeys(result.routes)) if isinstance(result, LLMRoute) else None
+    routes = getattr(result, "routes", None) if isinstance(result, schema) else None
+    return list(dict.fromkeys(routes)) if routes else None
 
 
 async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[Any]:
@@ -78,28 +72,34 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     encoded = await services.encoder.encode(distinct)
     vectors = [encoded[distinct.index(text)] for text in routing]
     search_vectors = [encoded[distinct.index(text)] for text in searches]
+    specialists = services.specialists
     whole = services.router.classify(vectors[0])
-    if whole.route == "specs" and names_a_fault_code(query):
-        # A quoted code outweighs the words around it ("towing … got TR-515, what now?").
-        whole = RouteDecision("troubleshooting", whole.confidence, whole.scores)
+    fault_route = specialists.fault_route
+    if fault_route and specialists.defers_codes(whole.route) and names_a_fault_code(query):
+        whole = RouteDecision(fault_route, whole.confidence, whole.scores)
     decisions = [services.router.classify(v) for v in vectors[1:]] or [whole]
-    found = intents(whole, clauses if len(clauses) > 1 else [query], decisions)
+    found = intents(
+        whole,
+        clauses if len(clauses) > 1 else [query],
+        decisions,
+        fault_routes=specialists.fault_routes,
+    )
 
     previous = state.get("routes") or []
     if (
         whole.confidence < FOLLOW_UP_CONFIDENCE
         and previous
         and ANAPHORA.search(message)
-        and previous[0]["agent"] != "general"
+        and previous[0]["agent"] != GENERAL
     ):
-        found = [Intent(previous[0]["agent"], query, whole.confidence, 0)]  # type: ignore[arg-type]
+        found = [Intent(previous[0]["agent"], query, whole.confidence, 0)]
     elif whole.confidence < services.settings.router_llm_threshold:
         chosen = await _llm_routes(context, query, catalogue.brand)
         if chosen:
-            found = [Intent(r, query, whole.confidence, 0) for r in chosen if r in ROUTES]
+            found = [Intent(r, query, whole.confidence, 0) for r in chosen if r in specialists]
 
     # Diagnosis (and any safety advice) comes before booking or specs in a combined answer.
-    found.sort(key=lambda i: i.route != "troubleshooting")
+    found.sort(key=lambda i: not specialists.leads(i.route))
     routes = [Route(agent=i.route, query=i.text, confidence=i.confidence) for i in found]
     await emit("routes", {"routes": routes, "query": query})
     history = [m for m in messages[:-1]][-HISTORY_TURNS * 2 :]
@@ -147,7 +147,7 @@ async def compose(state: TurnState, runtime: Runtime[TurnContext]) -> dict[str, 
     for a in answers:
         sources.extend(s for s in a["sources"] if s not in sources)
     metadata = {
-        "agent": order[0] if order else "general",
+        "agent": order[0] if order else GENERAL,
         "agents": order,
         "confidence": state.get("confidence", 0.0),
         "context": {"sources": sources},

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from rag.lexical import identifiers
 
-Route = Literal["specs", "maintenance", "troubleshooting", "general"]
-ROUTES: tuple[Route, ...] = ("specs", "maintenance", "troubleshooting", "general")
-SPECIALISTS: tuple[Route, ...] = ("specs", "maintenance", "troubleshooting")
+Route = str  # a specialist's name in the registry (`agents.registry`)
+GENERAL: Route = "general"  # the fallback route every registry has
 TOP_N = 3
 # Below this best similarity a message resembles no example well: it is out of scope.
 OUT_OF_SCOPE_SIMILARITY = 0.30
@@ -60,7 +58,7 @@ class SemanticRouter:
             [route for route, texts in examples.items() for _ in texts], dtype=np.str_
         )
         self.vectors = vectors
-        self.routes: tuple[Route, ...] = tuple(r for r in ROUTES if r in examples)
+        self.routes: tuple[Route, ...] = tuple(examples)
         self.temperature = self._fit_temperature()
 
     def _route_scores(
@@ -95,8 +93,8 @@ class SemanticRouter:
         probabilities = _softmax(scores, self.temperature)
         best = int(np.argmax(probabilities))
         route, confidence = self.routes[best], float(probabilities[best])
-        if float(similarities.max()) < OUT_OF_SCOPE_SIMILARITY and "general" in self.routes:
-            route, confidence = "general", max(confidence, 0.5)
+        if float(similarities.max()) < OUT_OF_SCOPE_SIMILARITY and GENERAL in self.routes:
+            route, confidence = GENERAL, max(confidence, 0.5)
         return RouteDecision(
             route=route,
             confidence=round(confidence, 4),
@@ -136,13 +134,14 @@ def names_a_fault_code(message: str) -> bool:
     return bool(identifiers(message))
 
 
-def stands_alone(clause: str, route: str) -> bool:
+def stands_alone(clause: str, route: str, fault_routes: Collection[str] = ()) -> bool:
     """Whether a clause is a second request in its own right, not context for the first.
 
-    A fault reported in passing ("my car shows P0A80") always is; anything else must ask
-    its own question or request, without leaning on the rest ("can I still drive it?").
+    A fault reported in passing ("my car shows P0A80", routed to one of `fault_routes`) always
+    is; anything else must ask its own question or request, without leaning on the rest
+    ("can I still drive it?").
     """
-    if route == "troubleshooting" or ACTS.search(clause):
+    if route in fault_routes or ACTS.search(clause):
         return True
     return bool(ASKS.search(clause)) and not LEANS_BACK.search(clause)
 
@@ -153,15 +152,16 @@ def intents(
     clause_decisions: Sequence[RouteDecision],
     *,
     min_confidence: float = 0.6,
+    fault_routes: Collection[str] = (),
 ) -> list[Intent]:
     """Every specialist the message needs; the whole message's route first."""
     found: list[Intent] = []
-    if whole.route != "general":
+    if whole.route != GENERAL:
         found.append(Intent(whole.route, " ".join(clauses), whole.confidence, 0))
     for index, (text, decision) in enumerate(zip(clauses, clause_decisions, strict=True), 1):
-        if decision.route == "general" or decision.confidence < min_confidence:
+        if decision.route == GENERAL or decision.confidence < min_confidence:
             continue
-        if found and not stands_alone(text, decision.route):
+        if found and not stands_alone(text, decision.route, fault_routes):
             continue
         if any(i.route == decision.route for i in found):
             continue
@@ -173,4 +173,4 @@ def intents(
         )
         if primary:
             found[0] = Intent(found[0].route, clauses[primary - 1], found[0].confidence, primary)
-    return found or [Intent("general", " ".join(clauses), whole.confidence, 0)]
+    return found or [Intent(GENERAL, " ".join(clauses), whole.confidence, 0)]

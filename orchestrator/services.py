@@ -7,10 +7,10 @@ import logging
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agents.registry import Registry, default_registry
 from orchestrator.context import Services
 from orchestrator.knowledge import knowledge_store
 from orchestrator.llm import answer_model, router_model
-from orchestrator.route_examples import ROUTE_EXAMPLES
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
 from rag.embeddings import Embedder, limit_threads, load_embedder
@@ -19,18 +19,22 @@ from rag.retriever import Retriever
 log = logging.getLogger(__name__)
 
 
-def build_router(embedder: Embedder) -> SemanticRouter:
-    texts = [text for examples in ROUTE_EXAMPLES.values() for text in examples]
-    return SemanticRouter(ROUTE_EXAMPLES, embedder.encode(texts))
+def build_router(embedder: Embedder, specialists: Registry | None = None) -> SemanticRouter:
+    """The semantic router over every specialist's examples."""
+    examples = (specialists or default_registry()).route_examples()
+    texts = [text for route_examples in examples.values() for text in route_examples]
+    return SemanticRouter(examples, embedder.encode(texts))
 
 
 def build_services(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     embedder: Embedder | None = None,
+    specialists: Registry | None = None,
 ) -> Services:
     """Load the models once; the retriever reads the store lazily and follows later ingests."""
     limit_threads(settings.embedding_threads)
+    specialists = specialists or default_registry()
     embedder = embedder or load_embedder(settings.embedding_model)
     retriever = Retriever(knowledge_store(settings), embedder)
     router_llm = None
@@ -49,11 +53,12 @@ def build_services(
         settings=settings,
         embedder=embedder,
         retriever=retriever,
-        router=build_router(embedder),
+        router=build_router(embedder, specialists),
         answer_model=answer_model(settings, embedder, http_client, lambda: retriever.catalogue),
         sessions=sessions,
         router_llm=router_llm,
         http_client=http_client,
+        specialists=specialists,
     )
     log.info("answer mode: %s", settings.answer_mode)
     return services

@@ -20,8 +20,8 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
-from agents.maintenance.node import MalformedToolCall
 from orchestrator.context import Services, TurnContext
+from orchestrator.errors import MalformedToolCall
 from orchestrator.events import STREAM_MODES, Progress, TurnEvent, TurnStream
 from orchestrator.models import MessageStatus
 from orchestrator.persistence import conversations, users

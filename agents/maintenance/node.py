@@ -22,15 +22,12 @@ from agents.maintenance.when import parse_when
 from agents.offline_model import ExtractiveChatModel
 from agents.specialist import answer, answer_request, generate, progress, retrieve
 from orchestrator.context import TurnContext
+from orchestrator.errors import MalformedToolCall
 from orchestrator.events import ANSWER_TAG, agent_tag
 from orchestrator.state import SpecialistInput
 
 DEFAULT_SERVICE = "annual_service"
 MAX_TOOL_ROUNDS = 3
-
-
-class MalformedToolCall(Exception):
-    """The language model asked for a tool with arguments that are not valid JSON."""
 
 
 async def run_action(requested: Requested, message: str, context: TurnContext) -> str:

@@ -1,11 +1,15 @@
-"""The test page for the chat protocol, served with its own assets (no outside network)."""
+"""The chat test page and the staff console, served with their own assets (no outside network)."""
 
 from __future__ import annotations
 
+from functools import cache
+from html import escape
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
+
+from api.deps import State
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 router = APIRouter(tags=["pages"])
@@ -17,7 +21,22 @@ async def test_page() -> FileResponse:
     return FileResponse(STATIC / "test.html", headers={"Cache-Control": "no-store"})
 
 
+@cache
+def _console_html(routes: tuple[tuple[str, str], ...]) -> str:
+    """The console page with one route filter option per (name, label) of the registry."""
+    options = "\n".join(
+        f'                  <option value="{escape(name)}">{escape(label)}</option>'
+        for name, label in routes
+    )
+    return (
+        (STATIC / "console.html")
+        .read_text()
+        .replace("                  <!-- route options -->", options)
+    )
+
+
 @router.get("/console", include_in_schema=False)
-async def console_page() -> FileResponse:
+async def console_page(state: State) -> HTMLResponse:
     """The support staff console (its data needs a staff token)."""
-    return FileResponse(STATIC / "console.html", headers={"Cache-Control": "no-store"})
+    routes = tuple((s.name, s.label) for s in state.orchestrator.services.specialists)
+    return HTMLResponse(_console_html(routes), headers={"Cache-Control": "no-store"})

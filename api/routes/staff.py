@@ -27,11 +27,17 @@ async def conversations(
     _: StaffUser,
     state: State,
     status: Literal["bot", "waiting", "with_staff", "closed"] | None = None,
-    route: Literal["specs", "maintenance", "troubleshooting", "general"] | None = None,
+    route: str | None = Query(default=None, max_length=64, description="a specialist's name"),
     q: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=100, ge=1, le=500),
 ) -> list[ConversationSummary]:
     """Conversations, newest first, filtered by status and route, searched by text."""
+    specialists = state.orchestrator.services.specialists
+    if route is not None and route not in specialists:
+        names = ", ".join(specialists.names)
+        raise HTTPException(
+            422, {"code": "INVALID_ROUTE", "message": f"No route {route!r}; one of: {names}"}
+        )
     found = await state.orchestrator.services.db.conversation_list(
         status=status, route=route, text=q, limit=limit
     )

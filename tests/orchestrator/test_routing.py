@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
+from agents.registry import default_registry
 from orchestrator import evaluation
-from orchestrator.route_examples import ROUTE_EXAMPLES
 from orchestrator.routing import SemanticRouter, intents, split_clauses
 from orchestrator.services import build_router
 from rag.catalogue import Catalogue
@@ -23,6 +23,7 @@ def router(embedder) -> SemanticRouter:  # type: ignore[no-untyped-def]
 
 
 def test_the_labelled_set_is_large_and_apart_from_the_examples() -> None:
+    ROUTE_EXAMPLES = default_registry().route_examples()
     labelled = evaluation.load_labelled(LABELLED)
     counts = {route: sum(1 for _, r in labelled if r == route) for route in ROUTE_EXAMPLES}
     assert len(labelled) >= 150
@@ -56,7 +57,12 @@ def test_a_message_with_two_intents_fans_out_to_both(router: SemanticRouter, emb
     clauses = split_clauses(message)
     assert clauses == ["my Ridge shows P0A80", "I'd like to book a service"]
     vectors = embedder.encode([message, *clauses])
-    found = intents(router.classify(vectors[0]), clauses, [router.classify(v) for v in vectors[1:]])
+    found = intents(
+        router.classify(vectors[0]),
+        clauses,
+        [router.classify(v) for v in vectors[1:]],
+        fault_routes=default_registry().fault_routes,
+    )
     assert {i.route for i in found} == {"troubleshooting", "maintenance"}
     assert {i.text for i in found} == set(clauses)
 

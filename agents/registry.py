@@ -1,0 +1,120 @@
+"""The specialists: one folder each, one entry in `default_registry`.
+
+A specialist's entry names its graph node, the route the router sends to it, the examples the
+semantic router learns that route from, the line the LLM router reads about it, the
+knowledge-base domains it searches first, and the label the staff console shows. The graph, the
+route type, both routers, ingest's domains and the console's route filter all read the registry,
+so adding a specialist touches its folder and `default_registry` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from orchestrator.routing import GENERAL
+
+Node = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Specialist:
+    name: str  # the route, the graph node, and the default knowledge-base domain
+    node: Node
+    label: str  # what the staff console calls it
+    description: str  # what the LLM router reads about it
+    examples: tuple[str, ...]  # messages the semantic router learns the route from
+    domains: tuple[str, ...] | None = None  # domains it searches first; None: (name,)
+    # Answers faults: a fault reported in passing is a request of its own, a message quoting a
+    # fault code comes here, and its answer (with any safety advice) leads a combined answer.
+    faults: bool = False
+    # A message it would take that quotes a code ("towing … got TR-515, what now?") goes to the
+    # fault route instead: the code outweighs the words around it.
+    defers_codes: bool = False
+
+    @property
+    def searches(self) -> tuple[str, ...]:
+        return (self.name,) if self.domains is None else self.domains
+
+
+class Registry:
+    """The specialists of one service, in routing order; the general route is required."""
+
+    def __init__(self, specialists: Sequence[Specialist]) -> None:
+        names = [s.name for s in specialists]
+        if len(set(names)) != len(names):
+            raise ValueError(f"two specialists share a name: {names}")
+        if GENERAL not in names:
+            raise ValueError(f"the registry needs the {GENERAL!r} specialist (the fallback)")
+        self.specialists = tuple(specialists)
+        self._by_name = {s.name: s for s in specialists}
+
+    def __iter__(self) -> Iterator[Specialist]:
+        return iter(self.specialists)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __getitem__(self, name: str) -> Specialist:
+        return self._by_name[name]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._by_name)
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """The knowledge-base domains documents may belong to (besides `general`)."""
+        found = dict.fromkeys(d for s in self.specialists for d in s.searches)
+        return tuple(d for d in found if d != GENERAL)
+
+    @property
+    def fault_routes(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.specialists if s.faults)
+
+    def route_examples(self) -> dict[str, tuple[str, ...]]:
+        return {s.name: s.examples for s in self.specialists}
+
+    @property
+    def fault_route(self) -> str | None:
+        return next((s.name for s in self.specialists if s.faults), None)
+
+    def defers_codes(self, route: str) -> bool:
+        return route in self._by_name and self._by_name[route].defers_codes
+
+    def leads(self, route: str) -> bool:
+        """Whether this route's answer comes first in a combined answer."""
+        return route in self._by_name and self._by_name[route].faults
+
+    def router_prompt(self) -> str:
+        """The specialists as the LLM router reads them."""
+        return "\n".join(f"- {s.name}: {s.description}" for s in self.specialists)
+
+    def llm_route_model(self) -> type[BaseModel]:
+        """A pydantic model whose `routes` field allows this registry's names only."""
+        return _llm_route_model(self.names)
+
+
+@cache
+def _llm_route_model(names: tuple[str, ...]) -> type[BaseModel]:
+    allowed: Any = Literal.__getitem__(names)
+    model: type[BaseModel] = create_model(
+        "LLMRoute",
+        __doc__="The specialists a customer message needs.",
+        routes=(list[allowed], Field(min_length=1, max_length=3)),
+    )
+    return model
+
+
+@cache
+def default_registry() -> Registry:
+    """The product's specialists. To add one: a folder under `agents/` and a line here."""
+    from agents import general, maintenance, specs, troubleshooting
+
+    return Registry(
+        [specs.SPECIALIST, maintenance.SPECIALIST, troubleshooting.SPECIALIST, general.SPECIALIST]
+    )

@@ -1,0 +1,17 @@
+"""The recalls node: retrieval over the recalls domain, answered like any specialist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agents.specialist import grounded_answer
+from orchestrator.context import TurnContext
+from orchestrator.state import SpecialistInput
+
+SYSTEM = "You answer questions about safety recalls from the recall notices given."
+
+
+async def recalls(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+    return await grounded_answer(inp, runtime.context, domains=["recalls"], system_prompt=SYSTEM)

@@ -1,0 +1,30 @@
+"""The FastAPI app: the WebSocket chat and staff protocols, REST routes, pages.
+
+Each name below is a module (or package) of this package; import it by name.
+"""
+
+__all__ = [
+    "admission",
+    "app",
+    "auth",
+    "channels",
+    "charts",
+    "coalesce",
+    "console_metrics",
+    "deps",
+    "handoff",
+    "handoff_rules",
+    "main",
+    "metrics",
+    "observe",
+    "protocol",
+    "pubsub",
+    "ratelimit",
+    "replay",
+    "routes",
+    "schema",
+    "serve",
+    "turn_events",
+    "ws",
+    "ws_staff",
+]

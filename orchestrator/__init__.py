@@ -1,0 +1,35 @@
+"""The service's core: settings, SQL models and persistence, routing, the graph, turns, CLI.
+
+Each name below is a module (or package) of this package; import it by name.
+"""
+
+__all__ = [
+    "answer_eval",
+    "answer_eval_client",
+    "checkpointer",
+    "cli",
+    "context",
+    "data_dir",
+    "database",
+    "db_url",
+    "emit",
+    "errors",
+    "evaluation",
+    "events",
+    "followups",
+    "graph",
+    "ingest_command",
+    "knowledge",
+    "llm",
+    "models",
+    "nodes",
+    "persistence",
+    "routing",
+    "runtime",
+    "sdk_speedups",
+    "secret",
+    "services",
+    "settings",
+    "state",
+    "turns",
+]

@@ -1,0 +1,14 @@
+"""One APIRouter per resource, collected by `api.app`.
+
+Each name below is a module (or package) of this package; import it by name.
+"""
+
+__all__ = [
+    "chat",
+    "health",
+    "knowledge",
+    "metrics",
+    "pages",
+    "sessions",
+    "staff",
+]

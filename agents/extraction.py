@@ -402,6 +402,20 @@ def _terms(text: str) -> set[str]:
     return {_stem(t) for t in tokenize(text) if t not in ASKING}
 
 
+# Words customers use for what documents call otherwise (stems): "how much can it tow?" is
+# answered by the braked-trailer limit, a loan car by the courtesy-vehicle rules.
+SAID_OTHERWISE: dict[str, tuple[str, ...]] = {
+    "tow": ("towing", "brak", "trail"),
+    "loan": ("courtesy",),
+    "rust": ("corrosion",),
+}
+
+
+def _asked_terms(text: str) -> set[str]:
+    terms = _terms(text)
+    return terms.union(*(SAID_OTHERWISE.get(t, ()) for t in terms))
+
+
 def _share(terms: set[str], text: str) -> float:
     return len(terms & _terms(text)) / len(terms) if terms else 0.0
 
@@ -460,7 +474,7 @@ def score(
     vectors = encode([asked, *(u.scored_text for u in units)])
     similarity = vectors[1:] @ vectors[0]
     codes = identifiers(question)
-    terms = _terms(asked) - {(catalogue.brand or "").lower()}
+    terms = _asked_terms(asked) - {(catalogue.brand or "").lower()}
     wanted = answer_kinds_wanted(question)
     scores = np.asarray(
         [

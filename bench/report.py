@@ -14,6 +14,7 @@ from bench.common import REPO
 
 RESULTS = REPO / "bench" / "results"
 DOCS_MD = REPO / "docs" / "benchmarks.md"
+ANSWER_QUALITY = REPO / "bench" / "answer_quality.md"
 DOCS_JSON = REPO / "docs" / "benchmarks.json"
 STATIC_NOTES = [
     "How the causes were found: the retrieval scenario wraps the retriever's own parts "
@@ -199,6 +200,8 @@ def render(run: dict[str, Any]) -> str:
     for scenario in run["scenarios"]:
         if scenario["status"] == "failed":
             lines.append(f"| {scenario['title']} | failed: {_cell(scenario['error'])} | | | | | |")
+    if ANSWER_QUALITY.exists():  # measured with `orchestrator eval answers`, not by this run
+        lines += ["", ANSWER_QUALITY.read_text(encoding="utf-8").rstrip()]
     lines += ["", "## Scenarios", ""]
     for scenario in run["scenarios"]:
         lines.append(f"### {scenario['title']}")

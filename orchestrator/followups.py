@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from rag.catalogue import Catalogue
+from rag.lexical import identifiers
 
 ANAPHORA = re.compile(
     r"\b(it|its|it's|that one|this one|that car|this car|the same|they|their|them)\b|"
@@ -24,6 +25,8 @@ STOP = frozenset(
     which whats what's version versions variant variants model models ones trim trims type
     """.split()  # noqa: SIM905
 )
+# A follow-up with more content words than this asks something of its own.
+MAX_CARRYING_WORDS = 3
 MY_VEHICLE = re.compile(r"\bmy (car|vehicle|truck|van|suv|ev|pickup|bike)\b", re.IGNORECASE)
 
 
@@ -56,13 +59,24 @@ def standalone_query(
     if len(owned) == 1 and MY_VEHICLE.search(message):
         return f"{message.rstrip()} ({qualified(owned[0], catalogue)})"
     referent = next((m for text in reversed(history) for m in catalogue.models_in(text)[:1]), None)
+    anaphoric = bool(ANAPHORA.search(message) or MY_VEHICLE.search(message))
+    # "is it still ok to drive it?" after "what does P0A7F mean?" asks about that code.
+    codes = _codes_carried(message, history) if anaphoric else []
     if referent is None:
-        return message
-    if ANAPHORA.search(message) or MY_VEHICLE.search(message):
+        return f"{message.rstrip()} ({' '.join(codes)})" if codes else message
+    if anaphoric:
         variant = next((v for text in reversed(history) if (v := catalogue.variant_in(text))), None)
         name = variant if variant and catalogue.model_of(variant) == referent else referent
-        return f"{message.rstrip()} ({qualified(name, catalogue)})"
+        return f"{message.rstrip()} ({' '.join([qualified(name, catalogue), *codes])})"
     return message
+
+
+def _codes_carried(message: str, history: Sequence[str]) -> list[str]:
+    """The codes the previous question quoted, when this short one quotes none."""
+    content = [w for w in CONTENT_WORD.findall(message.lower()) if w not in STOP]
+    if not history or identifiers(message) or len(content) > MAX_CARRYING_WORDS:
+        return []
+    return list(dict.fromkeys(identifiers(history[-1])))
 
 
 def _with_topic(message: str, history: Sequence[str], catalogue: Catalogue) -> str:

@@ -443,6 +443,10 @@ def _is_model(word: str, record: _Evidence, brand: str | None, top_score: float)
     return not (brand and mentions and record.standalone < 0.25 * mentions)
 
 
+# A shorter variant name is shorthand for a longer one written this many times as often.
+SHORTHAND_RATIO = 4
+
+
 def _variant_phrases(
     documents: Sequence[DocumentText], models: Sequence[str], brand: str | None
 ) -> Counter[str]:
@@ -581,14 +585,21 @@ def derive(documents: Sequence[DocumentText]) -> Catalogue:
         # A shorter form ("Fjord Long") that is only ever a short way of writing a longer one
         # ("Fjord Long Range") is an alias of it, not a variant of its own; one that stands
         # alone as a table cell or in bold ("Talus 2.2D", beside "Talus 2.2D Trail") is a
-        # variant.
-        found = [
-            p
-            for p in found
-            if p in whole or not any(o != p and o.startswith(p + " ") for o in found)
-        ]
+        # variant, unless the longer form is far more common (a column headed "Aster
+        # Performance" in a comparison, beside "Aster Performance AWD" everywhere else).
+        shorthand: dict[str, str] = {}
+        for p in found:
+            longer = [o for o in found if o != p and o.startswith(p + " ")]
+            dominant = [o for o in longer if phrases[o] >= SHORTHAND_RATIO * phrases[p]]
+            if len(dominant) == 1 or (longer and p not in whole):
+                shorthand[p] = (dominant or longer)[0]
+        found = [p for p in found if p not in shorthand]
         known = {v.name for v in entry.variants}
         entry.variants += [VariantEntry(name=p) for p in sorted(found) if p not in known]
+        for short, full in shorthand.items():
+            for entry_variant in entry.variants:
+                if entry_variant.name == full and short.lower() not in entry_variant.aliases:
+                    entry_variant.aliases.append(short.lower())
         names = [v.name for v in entry.variants]
         for entry_variant in entry.variants:
             derived_aliases = _variant_aliases(name, entry_variant.name, names, proper)

@@ -22,11 +22,11 @@ from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 SAMPLE_QUESTIONS = REPO / "tests" / "data" / "corpora" / "sample" / "questions.jsonl"
+# Floors a little under the scores measured on 2026-11-22 (docs/benchmarks.md): offline answers
+# are deterministic, so a drop below them is a regression, not noise.
 FLOORS = {
-    "routing": 0.95,
-    "source_cited": 0.85,
-    "fact": 0.70,
-    "fact_in_first_sentence": 0.55,
+    "sample": {"routing": 0.93, "source_cited": 0.87, "fact": 0.82, "fact_in_first_sentence": 0.75},
+    "halden": {"routing": 0.95, "source_cited": 0.87, "fact": 0.73, "fact_in_first_sentence": 0.58},
 }
 
 
@@ -70,8 +70,8 @@ def _evaluate(server: ServerProcess, questions: Path, out: Path) -> dict:  # typ
     return scores
 
 
-def _assert_floors(scores: dict) -> None:  # type: ignore[type-arg]
-    for name, floor in FLOORS.items():
+def _assert_floors(scores: dict, corpus: str) -> None:  # type: ignore[type-arg]
+    for name, floor in FLOORS[corpus].items():
         assert scores[name] >= floor, f"{name} {scores[name]} < {floor}\n{scores['report']}"
     right, total = scores["follow_up_conversations_right"]
     assert total >= 5 and right >= total // 2, scores["report"]
@@ -84,10 +84,9 @@ def test_the_second_corpus_is_answered_from_its_own_documents(
     for server in _server(root, halden_settings.chroma_path):
         scores = _evaluate(server, HALDEN / "questions.jsonl", root / "scores.json")
     assert scores["turns"] >= 60
-    _assert_floors(scores)
+    _assert_floors(scores, "halden")
 
 
-@pytest.mark.skipif(not SAMPLE_QUESTIONS.exists(), reason="no labelled sample questions")
 def test_the_sample_is_answered_from_its_documents(
     tmp_path_factory: pytest.TempPathFactory, kb_settings: Settings
 ) -> None:
@@ -95,4 +94,4 @@ def test_the_sample_is_answered_from_its_documents(
     for server in _server(root, kb_settings.chroma_path):
         scores = _evaluate(server, SAMPLE_QUESTIONS, root / "scores.json")
     assert scores["turns"] >= 60
-    _assert_floors(scores)
+    _assert_floors(scores, "sample")

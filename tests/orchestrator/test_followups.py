@@ -73,3 +73,18 @@ def test_without_a_catalogue_nothing_is_rewritten() -> None:
         "and its payload?"
     )
     assert retrieval_query("and its payload?", None, empty) == "and its payload?"
+
+
+def test_a_short_follow_up_keeps_the_code_asked_about(sample_catalogue: Catalogue) -> None:
+    history = ["what does P0A7F mean on a Ridge"]
+    assert standalone_query("is it still ok to drive it?", history, sample_catalogue) == (
+        "is it still ok to drive it? (Kestrel Ridge P0A7F)"
+    )
+
+
+def test_a_follow_up_with_its_own_question_leaves_the_code_behind(
+    sample_catalogue: Catalogue,
+) -> None:
+    history = ["what does P0A7F mean on a Ridge"]
+    message = "ok thanks. how much engine oil does it take at an oil change?"
+    assert "P0A7F" not in standalone_query(message, history, sample_catalogue)

@@ -102,3 +102,17 @@ def test_documents_that_name_nothing_make_an_empty_catalogue() -> None:
     catalogue = derive([DocumentText("faq.md", "Questions", ["Opening hours"], "We open at 8.")])
     assert catalogue.brand is None and catalogue.models == []
     assert catalogue.neutralise("hello") == "hello"
+
+
+def test_a_rare_short_form_is_an_alias_of_the_variant_it_abbreviates(
+    sample_catalogue: Catalogue,
+) -> None:
+    """A comparison column headed "Aster Performance" is the Aster Performance AWD."""
+    aster = sample_catalogue.model("Aster")
+    assert aster is not None
+    assert {v.name for v in aster.variants} == {
+        "Aster Standard Range RWD",
+        "Aster Long Range AWD",
+        "Aster Performance AWD",
+    }
+    assert sample_catalogue.variant_in("the Aster Performance") == "Aster Performance AWD"

@@ -5,6 +5,11 @@ semantic router learns that route from, the line the LLM router reads about it, 
 knowledge-base domains it searches first, and the label the staff console shows. The graph, the
 route type, both routers, ingest's domains and the console's route filter all read the registry,
 so adding a specialist touches its folder and `default_registry` only.
+
+Routing examples name no brand or model: at routing time the knowledge base's catalogue replaces
+the brand and vehicle names in a message with "car" (`Catalogue.neutralise`), so routing reads
+the same for any company's line-up. No message of `tests/data/routing_labelled.jsonl` (the
+held-out evaluation set) may be copied into them.
 """
 
 from __future__ import annotations

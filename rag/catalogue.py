@@ -585,8 +585,8 @@ def derive(documents: Sequence[DocumentText]) -> Catalogue:
         # A shorter form ("Fjord Long") that is only ever a short way of writing a longer one
         # ("Fjord Long Range") is an alias of it, not a variant of its own; one that stands
         # alone as a table cell or in bold ("Talus 2.2D", beside "Talus 2.2D Trail") is a
-        # variant, unless the longer form is far more common (a column headed "Aster
-        # Performance" in a comparison, beside "Aster Performance AWD" everywhere else).
+        # variant, unless the longer form is far more common (a column headed "Falcon
+        # Sport" in a comparison, beside "Falcon Sport AWD" everywhere else).
         shorthand: dict[str, str] = {}
         for p in found:
             longer = [o for o in found if o != p and o.startswith(p + " ")]

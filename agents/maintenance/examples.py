@@ -1,10 +1,4 @@
-"""Messages the semantic router learns the maintenance route from.
-
-They name no brand or model: at routing time the knowledge base's catalogue replaces the
-brand and vehicle names in a message with "car" (`Catalogue.neutralise`), so routing reads the
-same for any company's line-up. No message of ``tests/data/routing_labelled.jsonl`` (the
-held-out evaluation set) may be copied here.
-"""
+"""What the semantic router learns the maintenance route from (rules: `agents.registry`)."""
 
 EXAMPLES: tuple[str, ...] = (
     "What type of coolant does the car need?",

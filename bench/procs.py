@@ -196,8 +196,6 @@ def product(
         "OPENAI_API_KEY": "sk-bench",
         "OPENAI_BASE_URL": llm_url,
         "RATE_LIMIT_MESSAGES": "1000000",
-        "TURN_TIMEOUT_S": "600",
-        "LLM_TIMEOUT_S": "600",
         **(env or {}),
     }
     argv = [sys.executable, "-m", "orchestrator", "serve", "--port", str(port)]

@@ -149,6 +149,9 @@ class Unit:
     heading: str = ""  # the heading of the passage it comes from
     match: str = field(default="", compare=False)  # what scoring reads; `text` if empty
     lead_in: str = ""  # the paragraph's bold lead-in, when the sentence is not it
+    # The sentence that names the vehicle this one is about: itself, or an earlier one in
+    # its paragraph ("Ridge Tow Pack: 240 kPa unladen. When laden, 280 kPa.").
+    names: str = field(default="", compare=False)
 
     @property
     def safety(self) -> bool:
@@ -342,8 +345,10 @@ def split_units(
         pieces = _sentences(text)
         if kind == "item" and len(pieces) < WHOLE_ITEM_SENTENCES:
             pieces = [text]  # a short item reads best whole ("Noise: cause. What to do.")
-        previous = ""
+        previous = naming = ""
         for piece in pieces:
+            if catalogue.vehicles_in(piece):
+                naming = piece
             if len(piece.split()) >= 3:
                 # A sentence that follows a lead-in ("**CH-230 – Charging power limited.** If
                 # the battery is below 10 °C…", "Engine oil: … Capacity is 6.8 litres.") is
@@ -368,6 +373,7 @@ def split_units(
                             catalogue,
                         ),
                         lead_in=context,
+                        names=naming,
                     )
                 )
             previous = piece
@@ -406,6 +412,7 @@ def _terms(text: str) -> set[str]:
 # answered by the braked-trailer limit, a loan car by the courtesy-vehicle rules.
 SAID_OTHERWISE: dict[str, tuple[str, ...]] = {
     "tow": ("towing", "brak", "trail"),
+    "towing": ("tow", "brak", "trail"),
     "loan": ("courtesy",),
     "rust": ("corrosion",),
 }
@@ -424,7 +431,7 @@ def _mentions_other_vehicle(unit: Unit, focus: str | None, catalogue: Catalogue)
     """A sentence about another vehicle only; table rows were already cut to the focus."""
     if not focus or TABLE_ROW.match(unit.text):
         return False
-    return _about(unit.text, focus, catalogue) is False
+    return _about(unit.names or unit.text, focus, catalogue) is False
 
 
 def _heading_names_other_variant(unit: Unit, focus: str | None, catalogue: Catalogue) -> bool:

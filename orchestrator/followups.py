@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from orchestrator.routing import ACTS
 from rag.catalogue import Catalogue
 from rag.lexical import identifiers
 
@@ -17,6 +18,13 @@ ANAPHORA = re.compile(
     r"\b(it|its|it's|that one|this one|that car|this car|the same|they|their|them)\b|"
     r"^\s*(and|what about|how about|and what about|same for|also)\b",
     re.IGNORECASE,
+)
+CONTINUATION = re.compile(
+    r"^\s*(and|what about|how about|and what about|same for|also|what if)\b", re.IGNORECASE
+)
+# A continuation that changes the condition, not the question: "and when it's loaded?".
+CONDITION = re.compile(
+    r"^\s*(?:and|but|what about|how about)?\s*(?:when|if|while|with|without|during)\b", re.I
 )
 CONTENT_WORD = re.compile(r"[a-z0-9]{3,}", re.IGNORECASE)
 STOP = frozenset(
@@ -64,11 +72,33 @@ def standalone_query(
     codes = _codes_carried(message, history) if anaphoric else []
     if referent is None:
         return f"{message.rstrip()} ({' '.join(codes)})" if codes else message
+    named = catalogue.variant_by_word(message, referent)
+    if named and history and _only_vehicle(_without_words(message, named), catalogue):
+        # "and the Performance?": the previous question, about that variant.
+        return _with_topic(named, history, catalogue)
     if anaphoric:
-        variant = next((v for text in reversed(history) if (v := catalogue.variant_in(text))), None)
+        variant = named or next(
+            (v for text in reversed(history) if (v := catalogue.variant_in(text))), None
+        )
         name = variant if variant and catalogue.model_of(variant) == referent else referent
-        return f"{message.rstrip()} ({' '.join([qualified(name, catalogue), *codes])})"
+        topic = []
+        if history and CONDITION.match(message) and continues_previous(message, catalogue):
+            # "and when it's loaded up?" asks the previous question under another condition.
+            topic = _content_words(history[-1], catalogue)
+        return f"{message.rstrip()} ({' '.join([*topic, qualified(name, catalogue), *codes])})"
     return message
+
+
+def continues_previous(message: str, catalogue: Catalogue) -> bool:
+    """ "and when it's loaded?", "what about the Talus, unladen?": the same question again,
+    for another case or vehicle, so it goes to the specialist that answered the last one.
+
+    A continuation opens like one and adds at most a few words of its own (vehicle names not
+    counted); quoting a code or asking to act starts something new.
+    """
+    if not CONTINUATION.match(message) or identifiers(message) or ACTS.search(message):
+        return False
+    return len(_content_words(message, catalogue)) <= MAX_CARRYING_WORDS
 
 
 def _codes_carried(message: str, history: Sequence[str]) -> list[str]:
@@ -79,15 +109,28 @@ def _codes_carried(message: str, history: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(identifiers(history[-1])))
 
 
+def _content_words(message: str, catalogue: Catalogue) -> list[str]:
+    """The words of `message` that ask something: no vehicle or brand names, no filler."""
+    brand = (catalogue.brand or "").lower()
+    return [
+        w
+        for w in CONTENT_WORD.findall(catalogue.neutralise(message, " "))
+        if w not in STOP and w != brand
+    ]
+
+
+def _without_words(message: str, name: str) -> str:
+    words = "|".join(re.escape(w) for w in name.split())
+    return re.sub(rf"\b(?:{words})\b", " ", message, flags=re.IGNORECASE)
+
+
+def _only_vehicle(message: str, catalogue: Catalogue) -> bool:
+    return not _content_words(message, catalogue)
+
+
 def _with_topic(message: str, history: Sequence[str], catalogue: Catalogue) -> str:
     """ "And the Talus?" borrows the topic of the previous question."""
-    brand = (catalogue.brand or "").lower()
-    content = [
-        w
-        for w in CONTENT_WORD.findall(message.lower())
-        if w not in STOP and w != brand and not catalogue.models_in(w)
-    ]
-    if content or not history:
+    if not _only_vehicle(message, catalogue) or not history:
         return message
     previous = history[-1]
     named = catalogue.models_in(previous)

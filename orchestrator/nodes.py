@@ -10,7 +10,13 @@ from langgraph.types import Command, Send
 
 from orchestrator.context import TurnContext
 from orchestrator.emit import emit
-from orchestrator.followups import ANAPHORA, retrieval_query, standalone_query, vehicle_named
+from orchestrator.followups import (
+    ANAPHORA,
+    continues_previous,
+    retrieval_query,
+    standalone_query,
+    vehicle_named,
+)
 from orchestrator.routing import (
     GENERAL,
     Intent,
@@ -87,10 +93,12 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
 
     previous = state.get("routes") or []
     if (
-        whole.confidence < FOLLOW_UP_CONFIDENCE
-        and previous
-        and ANAPHORA.search(message)
+        previous
         and previous[0]["agent"] != GENERAL
+        and (
+            continues_previous(message, catalogue)
+            or (whole.confidence < FOLLOW_UP_CONFIDENCE and ANAPHORA.search(message))
+        )
     ):
         found = [Intent(previous[0]["agent"], query, whole.confidence, 0)]
     elif whole.confidence < services.settings.router_llm_threshold:

@@ -100,6 +100,29 @@ class Catalogue(BaseModel):
         """The one variant `text` names, if it names exactly one."""
         return self._matcher().variant_in(text)
 
+    def variant_by_word(self, text: str, model: str) -> str | None:
+        """The variant of `model` that `text` names by a word only that variant has.
+
+        "and the Performance?" after a question about one model picks its Performance variant.
+        The word must read as a name: capitalised, or after "the" ("the long range"), so "how
+        long" does not pick a Long Range variant.
+        """
+        entry = self.model(model)
+        if entry is None or len(entry.variants) < 2:
+            return None
+        own = {w.lower() for w in WORD.findall(entry.name)}
+        words = {v.name: {w.lower() for w in WORD.findall(v.name)} - own for v in entry.variants}
+        named = {
+            w.lower() for w in re.findall(r"(?:(?<=\bthe )[a-z][\w.+-]*|\b[A-Z][\w.+-]*)", text)
+        }
+        found = [
+            name
+            for name, mine in words.items()
+            if mine & named
+            and (mine & named) - set().union(*(o for n, o in words.items() if n != name))
+        ]
+        return found[0] if len(found) == 1 else None
+
     def vehicles_in(self, text: str) -> list[tuple[str, str | None]]:
         """(model, variant or None) for each vehicle name in `text`, in order of mention."""
         return [(a.model, a.variant) for _, _, a in self._matcher()._matches(text)]

@@ -53,6 +53,20 @@ def test_a_named_model_keeps_only_its_column() -> None:
     ]
 
 
+def test_a_sentence_is_about_the_vehicle_its_paragraph_named(sample_catalogue: Any) -> None:
+    body = (
+        "Kestrel Ridge Hybrid: 230 kPa front and rear when unladen. When laden or towing, "
+        "250 kPa front and 290 kPa rear.\n\n"
+        "Kestrel Ridge Hybrid Tow Pack: 240 kPa front and rear when unladen. When laden or "
+        "towing, 280 kPa front and 380 kPa rear."
+    )
+    units = extraction.candidates([(1, "Tyres", "Tyre pressures", body)], "Ridge Hybrid",
+                                  sample_catalogue)  # fmt: skip
+    texts = [u.text for u in units]
+    assert "When laden or towing, 250 kPa front and 290 kPa rear." in texts
+    assert not any("380 kPa" in t for t in texts)
+
+
 def test_safety_sentences_are_recognised() -> None:
     assert extraction.Unit("Stop safely and switch the vehicle off.", 1, 0, 0).safety
     assert extraction.Unit("Do not charge the vehicle.", 1, 0, 0).safety

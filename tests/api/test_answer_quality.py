@@ -25,8 +25,8 @@ SAMPLE_QUESTIONS = REPO / "tests" / "data" / "corpora" / "sample" / "questions.j
 # Floors a little under the scores measured on 2026-11-22 (docs/benchmarks.md): offline answers
 # are deterministic, so a drop below them is a regression, not noise.
 FLOORS = {
-    "sample": {"routing": 0.93, "source_cited": 0.87, "fact": 0.82, "fact_in_first_sentence": 0.75},
-    "halden": {"routing": 0.95, "source_cited": 0.87, "fact": 0.73, "fact_in_first_sentence": 0.58},
+    "sample": {"routing": 0.94, "source_cited": 0.89, "fact": 0.86, "fact_in_first_sentence": 0.8},
+    "halden": {"routing": 0.96, "source_cited": 0.88, "fact": 0.75, "fact_in_first_sentence": 0.6},
 }
 
 
@@ -74,7 +74,7 @@ def _assert_floors(scores: dict, corpus: str) -> None:  # type: ignore[type-arg]
     for name, floor in FLOORS[corpus].items():
         assert scores[name] >= floor, f"{name} {scores[name]} < {floor}\n{scores['report']}"
     right, total = scores["follow_up_conversations_right"]
-    assert total >= 5 and right >= total // 2, scores["report"]
+    assert total >= 5 and right >= total - 2, scores["report"]
 
 
 def test_the_second_corpus_is_answered_from_its_own_documents(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from orchestrator.followups import retrieval_query, standalone_query, vehicle_named
+from orchestrator.followups import (
+    continues_previous,
+    retrieval_query,
+    standalone_query,
+    vehicle_named,
+)
 from rag.catalogue import Catalogue
 
 
@@ -88,3 +93,49 @@ def test_a_follow_up_with_its_own_question_leaves_the_code_behind(
     history = ["what does P0A7F mean on a Ridge"]
     message = "ok thanks. how much engine oil does it take at an oil change?"
     assert "P0A7F" not in standalone_query(message, history, sample_catalogue)
+
+
+def test_a_variant_named_by_its_own_word_is_the_one_asked_about(
+    sample_catalogue: Catalogue, halden_catalogue: Catalogue
+) -> None:
+    history = ["What's the DC fast charge peak of the Aster Standard Range RWD?"]
+    assert standalone_query("and the Performance?", history, sample_catalogue) == (
+        "What's the DC fast charge peak of the Aster Performance AWD?"
+    )
+    assert standalone_query("and its range, the Performance?", history, sample_catalogue) == (
+        "and its range, the Performance? (Kestrel Aster Performance AWD)"
+    )
+    # An ordinary word is not a variant's name: "how long" is not the Long Range.
+    assert standalone_query("how long does it take?", history, sample_catalogue) == (
+        "how long does it take? (Kestrel Aster Standard Range RWD)"
+    )
+    fjord = ["How much power does the Fjord Long Range have?"]
+    assert standalone_query("and the Sport?", fjord, halden_catalogue) == (
+        "How much power does the Fjord Sport AWD have?"
+    )
+
+
+def test_a_short_continuation_asks_the_same_specialist_again(
+    sample_catalogue: Catalogue, halden_catalogue: Catalogue
+) -> None:
+    assert continues_previous("and when it's loaded up or towing?", sample_catalogue)
+    assert continues_previous("what about the Talus 2.2D, unladen?", halden_catalogue)
+    assert continues_previous("and the Performance?", sample_catalogue)
+    # A question of its own, a code or a request to act starts something new.
+    assert not continues_previous("how often should it get an oil change?", sample_catalogue)
+    assert not continues_previous(
+        "and what tyre pressures should it run with just me in the car?", halden_catalogue
+    )
+    assert not continues_previous("and what does P0420 mean?", sample_catalogue)
+    assert not continues_previous("and can I book it in?", sample_catalogue)
+
+
+def test_a_new_condition_keeps_the_previous_question(sample_catalogue: Catalogue) -> None:
+    history = ["tyre pressures for the Ridge Hybrid unladen?"]
+    assert standalone_query("and when it's loaded up or towing?", history, sample_catalogue) == (
+        "and when it's loaded up or towing? (tyre pressures unladen Kestrel Ridge Hybrid)"
+    )
+    # A new attribute of the same vehicle leaves the old one behind.
+    assert standalone_query("and its payload?", history, sample_catalogue) == (
+        "and its payload? (Kestrel Ridge Hybrid)"
+    )

@@ -17,7 +17,7 @@ from api.metrics import Metrics
 from api.observe import TurnObserver
 from api.ratelimit import SlidingWindow
 from api.routes import chat, health, knowledge, metrics, pages, sessions, staff
-from api.routes.pages import STATIC
+from api.routes.pages import CLIENT, STATIC
 from orchestrator.graph import build_graph
 from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret
@@ -80,5 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(ws.router)
     app.include_router(ws_staff.router)
+    app.mount("/static/client", StaticFiles(directory=CLIENT), name="client")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

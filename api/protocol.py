@@ -25,6 +25,10 @@ from pydantic import (
 
 __all__ = [
     "CLIENT_MESSAGE",
+    "CLOSE_AUTH",
+    "CLOSE_CODES",
+    "CLOSE_FORBIDDEN",
+    "CLOSE_NO_RECONNECT",
     "ERROR_DESCRIPTIONS",
     "ID_MAX_LENGTH",
     "ID_PATTERN",
@@ -123,6 +127,18 @@ TURN_ENDING_ERRORS: Final = frozenset(
 )
 """Errors that end a running turn (they carry its `turn_id` and a `seq`); the others refuse a
 frame and leave any running turn alone."""
+
+CLOSE_AUTH: Final = 4001
+CLOSE_FORBIDDEN: Final = 4003
+CLOSE_CODES: Final[dict[int, str]] = {
+    1000: "Closed normally (client disconnect, or the idle timeout).",
+    1009: "The frame was too large.",
+    CLOSE_AUTH: "Authentication required or failed, or the token expired.",
+    CLOSE_FORBIDDEN: "Forbidden: the page's origin is not allowed, or the token's role is not.",
+}
+"""The close codes the server uses; any other close is a dropped connection."""
+CLOSE_NO_RECONNECT: Final = frozenset({1000, CLOSE_AUTH, CLOSE_FORBIDDEN})
+"""After these, reconnecting as before would not help (or was not wanted)."""
 
 
 # --------------------------------------------------------------------------- client → server

@@ -14,7 +14,14 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter
 
-from api.protocol import CLIENT_MESSAGE, SERVER_EVENT
+from api.protocol import (
+    CLIENT_MESSAGE,
+    CLOSE_CODES,
+    CLOSE_NO_RECONNECT,
+    SERVER_EVENT,
+    TURN_ENDING_ERRORS,
+)
+from orchestrator.settings import Settings
 
 SCHEMA_PATH: Final = Path(__file__).resolve().parent.parent / "docs" / "protocol.schema.json"
 DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
@@ -24,6 +31,20 @@ _UNIONS: Final[dict[str, tuple[TypeAdapter[Any], str]]] = {
     "ClientMessage": (CLIENT_MESSAGE, "A frame a client sends to the server."),
     "ServerEvent": (SERVER_EVENT, "An event the server sends to a client."),
 }
+
+
+def protocol_facts() -> dict[str, Any]:
+    """What a client needs beyond the frames' shapes (`x-protocol`): clients generate their
+    constants from it (clients/js/scripts/generate-protocol.mjs)."""
+    defaults = Settings.model_fields
+    return {
+        "turn_ending_errors": sorted(code.value for code in TURN_ENDING_ERRORS),
+        "close_codes": {str(code): meaning for code, meaning in sorted(CLOSE_CODES.items())},
+        "close_no_reconnect": sorted(CLOSE_NO_RECONNECT),
+        "max_message_chars": defaults["max_message_chars"].default,
+        "max_frame_bytes": defaults["max_frame_bytes"].default,
+        "idle_timeout_s": defaults["ws_idle_timeout_s"].default,
+    }
 
 
 def protocol_schema() -> dict[str, Any]:
@@ -48,6 +69,7 @@ def protocol_schema() -> dict[str, Any]:
             "#/$defs/ServerEvent."
         ),
         "anyOf": [{"$ref": f"#/$defs/{name}"} for name in _UNIONS],
+        "x-protocol": protocol_facts(),
         "$defs": defs,
     }
 

@@ -17,6 +17,8 @@ from api.channels import SessionChannel
 from api.deps import AppState
 from api.handoff import customer_wrote
 from api.protocol import (
+    CLOSE_AUTH,
+    CLOSE_FORBIDDEN,
     AuthError,
     AuthFrame,
     AuthSuccess,
@@ -39,9 +41,6 @@ from orchestrator.persistence import Forbidden
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-
-CLOSE_AUTH = 4001
-CLOSE_FORBIDDEN = 4003
 
 
 @dataclass(frozen=True)

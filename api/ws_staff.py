@@ -6,6 +6,7 @@ from fastapi import APIRouter, WebSocket
 
 from api.auth import InvalidToken, verify
 from api.protocol import (
+    CLOSE_FORBIDDEN,
     AuthError,
     AuthFrame,
     ErrorCode,
@@ -14,7 +15,7 @@ from api.protocol import (
     WatchFrame,
 )
 from api.pubsub import STAFF_TOPIC
-from api.ws import CLOSE_FORBIDDEN, ChatConnection, Close, serve_connection
+from api.ws import ChatConnection, Close, serve_connection
 
 router = APIRouter()
 

@@ -12,6 +12,8 @@ from fastapi.responses import FileResponse, HTMLResponse
 from api.deps import State
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+# The JavaScript client library (clients/js), served at /static/client/ for both pages.
+CLIENT = Path(__file__).resolve().parents[2] / "clients" / "js" / "src"
 router = APIRouter(tags=["pages"])
 
 

@@ -1,7 +1,9 @@
 // Support staff console: conversations over REST (/api/v1/staff/...), live updates over
 // /ws/staff. The DOM is built with createElement and textContent only: customer, model and
-// staff text is never parsed as HTML.
-"use strict";
+// staff text is never parsed as HTML. The live connection (auth, reconnect with backoff,
+// keepalive) is the client library's ChatSocket (clients/js).
+import { ChatSocket, MAX_MESSAGE_CHARS as MAX_CHARS, TURN_ENDING_ERRORS } from "/static/client/index.js";
+import { el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, wireComposer } from "/static/page.js";
 
 (() => {
   const STORAGE_TOKEN = "support.console.token";
@@ -9,13 +11,9 @@
   const LIST_LIMIT = 100;
   const SEARCH_DEBOUNCE_MS = 300;
   const DETAIL_REFRESH_MS = 250;
-  const KEEPALIVE_MS = 45000;
   const CLOCK_MS = 30000;
   const METRICS_EVERY_MS = 30000;
-  const BACKOFF_BASE_MS = 500;
-  const BACKOFF_MAX_MS = 15000;
   const CONFIRM_MS = 4000;
-  const MAX_CHARS = 4000;
   const PREVIEW_CHARS = 140;
   const STAFF_ONLY = "This page needs a staff token";
 
@@ -31,22 +29,11 @@
     staff: "Staff",
     system: "System",
   };
-  const STEP_LABELS = {
-    starting: "Starting…",
-    agent_routing: "Routing…",
-    rag_retrieval: "Searching the knowledge base…",
-    generating: "Writing the answer…",
-  };
   const ACTION_LABELS = {
     takeover: "took over",
     handback: "handed back to the bot",
     close: "closed the conversation",
     message: "wrote to the customer",
-  };
-  const HANDOFF_LABELS = {
-    waiting: "Waiting for staff",
-    staff_joined: "Staff joined",
-    returned_to_bot: "Back to the assistant",
   };
   const STATS = [
     ["conversations", "Conversations", "count"],
@@ -60,7 +47,7 @@
     ["handoff_rate", "Handoff rate", "rate"],
   ];
   // Errors that end a running turn; other errors refuse a frame.
-  const TURN_ENDING = new Set(["LLM_UNAVAILABLE", "TIMEOUT", "PROCESSING_ERROR"]);
+  const TURN_ENDING = new Set(TURN_ENDING_ERRORS);
 
   const $ = (id) => document.getElementById(id);
   const els = {
@@ -104,18 +91,14 @@
     charts: Array.from(document.querySelectorAll("img[data-chart]")),
   };
 
+  const { show: showError, clear: clearError } = errorArea(els.error);
+  const progress = progressLine(els.progress, "Bot: ");
   const state = {
     token: "",
     signedIn: false,
     me: null, // { id, name, role }: from the token, then from auth_success
     view: "inbox",
-    // the socket
-    ws: null,
-    status: "closed",
-    attempt: 0,
-    reconnectTimer: null,
-    keepaliveTimer: null,
-    authFailed: false,
+    reconnected: false, // the socket opened again after a drop
     // the list
     conversations: new Map(), // session_id → summary (the rows shown)
     rows: new Map(), // session_id → row button
@@ -144,13 +127,6 @@
   };
 
   // ------------------------------------------------------------------ small helpers
-
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
 
   function parseTime(iso) {
     if (!iso) return NaN;
@@ -257,21 +233,6 @@
 
   // ------------------------------------------------------------------ errors and sign-in
 
-  function showError(code, message) {
-    els.error.replaceChildren(
-      el("strong", "error-code", code),
-      el("span", "error-message", message || ""),
-    );
-    els.error.dataset.code = String(code);
-    els.error.hidden = false;
-  }
-
-  function clearError() {
-    els.error.hidden = true;
-    els.error.replaceChildren();
-    delete els.error.dataset.code;
-  }
-
   class ApiError extends Error {
     constructor(status, code, message) {
       super(message);
@@ -346,7 +307,6 @@
     }
     state.token = token;
     state.signedIn = true;
-    state.authFailed = false;
     sessionStorage.setItem(STORAGE_TOKEN, token);
     const claims = tokenClaims(token);
     state.me = { id: claims.sub ? String(claims.sub) : null, name: claims.name || "", role: "" };
@@ -359,7 +319,7 @@
     els.signOut.hidden = false;
     setView(state.view);
     loadList();
-    connect();
+    socket.connect(token);
     const wanted = sessionFromHash();
     if (wanted) openConversation(wanted);
   }
@@ -369,7 +329,7 @@
     state.token = "";
     state.me = null;
     sessionStorage.removeItem(STORAGE_TOKEN);
-    disconnect();
+    socket.disconnect("signed out");
     closeConversation();
     state.conversations.clear();
     state.rows.clear();
@@ -408,125 +368,34 @@
 
   // ------------------------------------------------------------------ the live connection
 
-  function wsUrl() {
-    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    return `${scheme}//${window.location.host}/ws/staff`;
-  }
+  const socket = new ChatSocket({ path: "/ws/staff", follow: false });
 
-  function setStatus(status, title) {
-    state.status = status;
-    els.status.textContent = status;
-    els.status.dataset.state = status;
-    els.status.title = title || "";
+  function showStatus(detail) {
+    showStatusPill(els.status, detail);
+    if (detail.status === "reconnecting") state.reconnected = true;
   }
 
   function sendFrame(frame) {
-    if (!state.ws || state.ws.readyState !== WebSocket.OPEN) return false;
-    state.ws.send(JSON.stringify(frame));
-    return true;
+    return socket.sendFrame(frame);
   }
 
-  function connect() {
-    if (state.ws || state.reconnectTimer) return;
-    state.attempt = 0;
-    openSocket();
-  }
-
-  function openSocket() {
-    state.reconnectTimer = null;
-    if (!state.signedIn) return;
-    setStatus(state.attempt > 0 ? "reconnecting" : "connecting");
-    let ws;
-    try {
-      ws = new WebSocket(wsUrl());
-    } catch (error) {
-      showError("CONNECT", String(error));
-      setStatus("closed");
-      return;
-    }
-    state.ws = ws;
-    ws.addEventListener("open", () => {
-      ws.send(JSON.stringify({ type: "auth", token: state.token }));
-    });
-    ws.addEventListener("message", (message) => {
-      if (state.ws !== ws || typeof message.data !== "string") return;
-      let event;
-      try {
-        event = JSON.parse(message.data);
-      } catch (_) {
-        showError("BAD_FRAME", "The server sent a frame that is not JSON.");
-        return;
-      }
-      handleEvent(event);
-    });
-    ws.addEventListener("close", (close) => onClose(ws, close));
-  }
-
-  function onClose(ws, close) {
-    if (state.ws !== ws) return;
-    state.ws = null;
-    stopKeepalive();
+  function onClose({ code, reason }) {
     setWatching(null);
     state.replay = null;
     endStream(null);
-    if (!state.signedIn) {
-      setStatus("closed");
-      return;
+    if (!state.signedIn) return;
+    if (socket.authFailed || code === 4001) {
+      needSignIn(reason || "the live connection refused the token");
+    } else if (code === 4003) {
+      showError("4003", reason || "Forbidden: this page's origin is not allowed.");
     }
-    if (state.authFailed || close.code === 4001) {
-      setStatus("closed");
-      needSignIn(close.reason || "the live connection refused the token");
-      return;
-    }
-    if (close.code === 4003) {
-      setStatus("closed");
-      showError("4003", close.reason || "Forbidden: this page's origin is not allowed.");
-      return;
-    }
-    const delay =
-      Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** state.attempt) * (0.5 + Math.random() / 2);
-    state.attempt += 1;
-    setStatus(
-      "reconnecting",
-      `Reconnecting in ${Math.round(delay)} ms (attempt ${state.attempt})`,
-    );
-    state.reconnectTimer = window.setTimeout(openSocket, delay);
-  }
-
-  function disconnect() {
-    if (state.reconnectTimer) {
-      window.clearTimeout(state.reconnectTimer);
-      state.reconnectTimer = null;
-    }
-    stopKeepalive();
-    const ws = state.ws;
-    state.ws = null;
-    if (ws && ws.readyState === WebSocket.CONNECTING) {
-      // Closing a socket that is still connecting makes the browser log an error.
-      ws.addEventListener("open", () => ws.close(1000, "signed out"));
-    } else if (ws) {
-      ws.close(1000, "signed out");
-    }
-    setStatus("closed");
-  }
-
-  function startKeepalive() {
-    stopKeepalive();
-    state.keepaliveTimer = window.setInterval(() => {
-      sendFrame({ type: "ping", timestamp: "keepalive" });
-    }, KEEPALIVE_MS);
-  }
-
-  function stopKeepalive() {
-    if (state.keepaliveTimer) window.clearInterval(state.keepaliveTimer);
-    state.keepaliveTimer = null;
   }
 
   // Follow the open conversation. The ping after `watch` comes back once the server has
   // handled the watch: only then is the conversation marked as watched.
   function watch(sessionId) {
     setWatching(null);
-    if (!sessionId || state.status !== "open") return;
+    if (!sessionId || !socket.open) return;
     state.replay = { sessionId, events: [] };
     state.lastSeq = 0;
     sendFrame({ type: "watch", session_id: sessionId });
@@ -550,7 +419,6 @@
         onAuthSuccess(ev);
         return;
       case "auth_error":
-        state.authFailed = true;
         needSignIn(ev.message);
         return;
       case "pong":
@@ -680,14 +548,12 @@
   }
 
   function onAuthSuccess(ev) {
-    const reconnected = state.attempt > 0;
-    state.attempt = 0;
+    const reconnected = state.reconnected;
+    state.reconnected = false;
     const user = ev.user || {};
     state.me = { id: user.id || (state.me && state.me.id), name: user.name || "", role: user.role };
     els.staffName.textContent = user.name || user.id || "";
     els.staffName.title = user.role ? `Signed in as ${user.id} (${user.role})` : "";
-    setStatus("open");
-    startKeepalive();
     // Anything that changed while we were not listening: the list, and the open conversation.
     loadList({ quiet: true });
     if (state.openId) {
@@ -1281,11 +1147,7 @@
   }
 
   function showProgress(step, agent, fallback) {
-    let text = `Bot: ${STEP_LABELS[step] || fallback || step}`;
-    if (agent) text += ` (${agent})`;
-    els.progress.textContent = text;
-    els.progress.dataset.step = step || "";
-    els.progress.hidden = false;
+    progress.show(step, agent, fallback);
     if (state.stream && agent) {
       state.stream.agent = agent;
       renderStream();
@@ -1293,9 +1155,7 @@
   }
 
   function hideProgress() {
-    els.progress.hidden = true;
-    els.progress.textContent = "";
-    delete els.progress.dataset.step;
+    progress.clear();
   }
 
   // --- staff actions
@@ -1495,15 +1355,7 @@
   // ------------------------------------------------------------------ start
 
   function init() {
-    const params = new URLSearchParams(window.location.search);
-    const urlToken = params.get("token");
-    if (urlToken) {
-      // Keep the token out of the address bar and the browser history.
-      params.delete("token");
-      const query = params.toString();
-      const clean = window.location.pathname + (query ? `?${query}` : "") + window.location.hash;
-      window.history.replaceState(null, "", clean);
-    }
+    const urlToken = takeTokenFromUrl();
 
     els.signInForm.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -1548,17 +1400,8 @@
       conversationAction("handback", "Handing the conversation back"),
     );
     els.close.addEventListener("click", onCloseClicked);
-    els.composer.addEventListener("submit", (event) => {
-      event.preventDefault();
-      sendStaffMessage();
-    });
+    wireComposer(els.composer, els.input, sendStaffMessage);
     els.input.addEventListener("input", updateConversationControls);
-    els.input.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        sendStaffMessage();
-      }
-    });
 
     els.refreshMetrics.addEventListener("click", () => loadMetrics());
     window.setInterval(metricsTick, METRICS_EVERY_MS);
@@ -1567,7 +1410,11 @@
     });
     window.setInterval(refreshTimes, CLOCK_MS);
 
-    setStatus("closed");
+    socket.on("status", showStatus);
+    socket.on("close", onClose);
+    socket.on("bad_frame", () => showError("BAD_FRAME", "The server sent a frame that is not JSON."));
+    socket.on("*", handleEvent);
+    showStatus({ status: socket.status });
     filtersFromInputs();
     const token = urlToken || sessionStorage.getItem(STORAGE_TOKEN);
     if (token) signIn(token);

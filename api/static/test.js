@@ -1,41 +1,13 @@
 // Test page for the chat WebSocket (/ws/chat); the protocol is described in docs/protocol.md.
-// The DOM is built with createElement and textContent only: model, staff and user text is
-// never parsed as HTML.
-"use strict";
+// The connection (auth, reconnect and resume, resend, keepalive) is the client library's
+// ChatSocket (clients/js); this page only draws. The DOM is built with createElement and
+// textContent only: model, staff and user text is never parsed as HTML.
+import { ChatSocket, CLOSE_CODES, MAX_MESSAGE_CHARS as MAX_CHARS, TURN_ENDING_ERRORS } from "/static/client/index.js";
+import { el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, wireComposer } from "/static/page.js";
+
+const STORAGE_TOKEN = "support.test.token";
 
 (() => {
-  const STORAGE = {
-    token: "support.test.token",
-    session: "support.test.session_id",
-    lastSeq: "support.test.last_seq",
-  };
-  const STEP_LABELS = {
-    sent: "Sending…",
-    starting: "Starting…",
-    agent_routing: "Routing…",
-    rag_retrieval: "Searching the knowledge base…",
-    generating: "Writing the answer…",
-  };
-  const HANDOFF_LABELS = {
-    waiting: "Waiting for staff",
-    staff_joined: "Staff joined",
-    returned_to_bot: "Back to the assistant",
-  };
-  const CLOSE_REASONS = {
-    1009: "The frame was too large (over 64 KiB).",
-    4001: "Authentication required or failed.",
-    4003: "Forbidden: this page's origin is not in ALLOWED_ORIGINS.",
-  };
-  // Errors that end a running turn; every other error refuses a frame.
-  const TURN_ENDING = new Set(["LLM_UNAVAILABLE", "TIMEOUT", "PROCESSING_ERROR"]);
-  // Close codes after which reconnecting would not help (or was not wanted).
-  const NO_RECONNECT = new Set([1000, 4001, 4003]);
-  const MAX_CHARS = 4000;
-  const KEEPALIVE_MS = 45000;
-  const BACKOFF_BASE_MS = 500;
-  const BACKOFF_MAX_MS = 15000;
-  const MAX_RESENDS = 3;
-
   const $ = (id) => document.getElementById(id);
   const els = {
     token: $("token"),
@@ -57,22 +29,11 @@
     cancel: $("cancel"),
   };
 
+  // The session id and last seq live in sessionStorage, so a reload resumes the session.
+  const socket = new ChatSocket({ storage: sessionStorage, storageKey: "support.test" });
+  const { show: showError, clear: clearError } = errorArea(els.error);
+  const { show: setProgress, clear: clearProgress } = progressLine(els.progress);
   const state = {
-    ws: null,
-    status: "closed",
-    token: "",
-    userClosed: false,
-    attempt: 0,
-    reconnectTimer: null,
-    keepaliveTimer: null,
-    authenticated: false,
-    sessionId: sessionStorage.getItem(STORAGE.session) || null,
-    lastSeq: Number(sessionStorage.getItem(STORAGE.lastSeq) || 0) || 0,
-    resuming: false,
-    // The message sent whose turn has not started yet: { frame, text, userBubble, resends }.
-    pending: null,
-    // The turn that is running (its first event has arrived), or null.
-    turnId: null,
     // turn_id → { bubble, content, sources, meta, feedback, text }
     turns: new Map(),
     localTurns: 0,
@@ -80,92 +41,29 @@
 
   // ------------------------------------------------------------------ small DOM helpers
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
   function scrollToEnd() {
     els.messages.scrollTop = els.messages.scrollHeight;
   }
 
-  function newId() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    const bytes = window.crypto.getRandomValues(new Uint8Array(16));
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
-
-  function wsUrl() {
-    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    return `${scheme}//${window.location.host}/ws/chat`;
-  }
-
   // ------------------------------------------------------------------ state shown on the page
 
-  function setStatus(status) {
-    state.status = status;
-    els.status.textContent = status;
-    els.status.dataset.state = status;
+  function showStatus(detail) {
+    showStatusPill(els.status, detail);
     updateControls();
   }
 
-  function busy() {
-    return state.pending !== null || state.turnId !== null;
+  function showSession() {
+    els.sessionId.textContent = socket.sessionId || "";
   }
 
   function updateControls() {
-    const open = state.status === "open";
-    els.connect.disabled = state.status !== "closed";
-    els.disconnect.disabled = state.status === "closed";
-    els.send.disabled = !open || busy();
-    els.cancel.disabled = !open || !busy();
+    const open = socket.open;
+    els.connect.disabled = socket.status !== "closed";
+    els.disconnect.disabled = socket.status === "closed";
+    els.send.disabled = !open || socket.busy;
+    els.cancel.disabled = !open || !socket.busy;
     els.ping.disabled = !open;
-    els.newSession.disabled = busy();
-  }
-
-  function setSession(id) {
-    state.sessionId = id || null;
-    if (state.sessionId) sessionStorage.setItem(STORAGE.session, state.sessionId);
-    else sessionStorage.removeItem(STORAGE.session);
-    els.sessionId.textContent = state.sessionId || "";
-  }
-
-  function setLastSeq(seq) {
-    state.lastSeq = seq;
-    sessionStorage.setItem(STORAGE.lastSeq, String(seq));
-  }
-
-  function showError(code, message) {
-    els.error.replaceChildren(
-      el("strong", "error-code", code),
-      el("span", "error-message", message || ""),
-    );
-    els.error.dataset.code = String(code);
-    els.error.hidden = false;
-  }
-
-  function clearError() {
-    els.error.hidden = true;
-    els.error.replaceChildren();
-    delete els.error.dataset.code;
-  }
-
-  function setProgress(step, agent, fallback) {
-    let text = STEP_LABELS[step] || fallback || step;
-    if (agent) text += ` (${agent})`;
-    els.progress.textContent = text;
-    els.progress.dataset.step = step;
-    els.progress.hidden = false;
-  }
-
-  function clearProgress() {
-    els.progress.hidden = true;
-    els.progress.textContent = "";
-    delete els.progress.dataset.step;
+    els.newSession.disabled = socket.busy;
   }
 
   function updateCharCount() {
@@ -173,6 +71,7 @@
     els.charCount.textContent = `${length} / ${MAX_CHARS}`;
     els.charCount.classList.toggle("over", length > MAX_CHARS);
   }
+
 
   // ------------------------------------------------------------------ bubbles
 
@@ -218,19 +117,10 @@
     return turn;
   }
 
-  // A turn event arrived outside a replay: the pending message is being (or was) answered.
-  function claimPending() {
-    if (!state.pending || state.resuming) return;
-    state.pending.userBubble.classList.remove("sending");
-    state.pending = null;
-  }
 
   // Any event of a running turn.
   function startTurn(ev) {
     const turn = turnFor(ev.turn_id);
-    claimPending();
-    if (!turn.bubble.classList.contains("streaming")) return turn;
-    state.turnId = turn.id;
     updateControls();
     return turn;
   }
@@ -238,12 +128,10 @@
   function endTurn(turn, cssClass) {
     turn.bubble.classList.remove("streaming");
     if (cssClass) turn.bubble.classList.add(cssClass);
-    if (state.turnId === turn.id || state.turnId === null) {
-      state.turnId = null;
-      clearProgress();
-    }
+    if (socket.turnId === turn.id || socket.turnId === null) clearProgress();
     updateControls();
   }
+
 
   // The answer as rendered Markdown; `data-text` keeps the text exactly as streamed.
   function showAnswer(turn) {
@@ -391,122 +279,26 @@
     return false;
   }
 
+
   // ------------------------------------------------------------------ connection
 
-  function sendFrame(frame) {
-    if (!state.ws || state.ws.readyState !== WebSocket.OPEN) return false;
-    state.ws.send(JSON.stringify(frame));
-    return true;
-  }
-
   function connect() {
-    if (state.ws || state.reconnectTimer) return;
-    state.token = els.token.value.trim();
-    sessionStorage.setItem(STORAGE.token, state.token);
-    state.userClosed = false;
-    state.attempt = 0;
+    const token = els.token.value.trim();
+    sessionStorage.setItem(STORAGE_TOKEN, token);
     clearError();
-    openSocket();
+    socket.connect(token);
   }
 
-  function openSocket() {
-    state.reconnectTimer = null;
-    setStatus(state.attempt > 0 ? "reconnecting" : "connecting");
-    let ws;
-    try {
-      ws = new WebSocket(wsUrl());
-    } catch (error) {
-      showError("CONNECT", String(error));
-      setStatus("closed");
-      return;
-    }
-    state.ws = ws;
-    ws.addEventListener("open", () => {
-      ws.send(JSON.stringify({ type: "auth", token: state.token }));
-    });
-    ws.addEventListener("message", (message) => {
-      if (typeof message.data !== "string") return;
-      let event;
-      try {
-        event = JSON.parse(message.data);
-      } catch (_) {
-        showError("BAD_FRAME", "The server sent a frame that is not JSON.");
-        return;
-      }
-      handleEvent(event);
-    });
-    ws.addEventListener("close", (close) => onClose(ws, close));
-  }
-
-  function onClose(ws, close) {
-    if (state.ws !== ws) return;
-    state.ws = null;
-    state.authenticated = false;
-    state.resuming = false;
-    stopKeepalive();
+  function onClose({ code, reason }) {
     clearProgress();
-    if (CLOSE_REASONS[close.code]) {
-      showError(String(close.code), close.reason || CLOSE_REASONS[close.code]);
-    }
-    if (close.code === 1009 && state.pending) refusePending();
-    if (state.userClosed || NO_RECONNECT.has(close.code)) {
-      setStatus("closed");
-      return;
-    }
-    const delay =
-      Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** state.attempt) * (0.5 + Math.random() / 2);
-    state.attempt += 1;
-    setStatus("reconnecting");
-    els.status.title = `Reconnecting in ${Math.round(delay)} ms (attempt ${state.attempt})`;
-    state.reconnectTimer = window.setTimeout(openSocket, delay);
-  }
-
-  function disconnect() {
-    state.userClosed = true;
-    if (state.reconnectTimer) {
-      window.clearTimeout(state.reconnectTimer);
-      state.reconnectTimer = null;
-    }
-    stopKeepalive();
-    if (state.ws) {
-      state.ws.close(1000, "client disconnect");
-    } else {
-      setStatus("closed");
-    }
-  }
-
-  function startKeepalive() {
-    stopKeepalive();
-    state.keepaliveTimer = window.setInterval(() => {
-      sendFrame({ type: "ping", timestamp: "keepalive" });
-    }, KEEPALIVE_MS);
-  }
-
-  function stopKeepalive() {
-    if (state.keepaliveTimer) window.clearInterval(state.keepaliveTimer);
-    state.keepaliveTimer = null;
-  }
-
-  // Send the pending message again (same message_id: the server runs it at most once).
-  function resendPending() {
-    const pending = state.pending;
-    if (!pending) return;
-    if (pending.resends >= MAX_RESENDS) {
-      showError("RESEND_FAILED", "The message could not be delivered; send it again.");
-      refusePending();
-      return;
-    }
-    pending.resends += 1;
-    if (state.sessionId) pending.frame.session_id = state.sessionId;
-    else delete pending.frame.session_id;
-    sendFrame(pending.frame);
+    if (code !== 1000 && CLOSE_CODES[code]) showError(String(code), reason || CLOSE_CODES[code]);
   }
 
   // The pending message was refused: put its text back in the input.
-  function refusePending() {
-    const pending = state.pending;
-    if (!pending) return;
-    state.pending = null;
+  function onRefused({ pending, code }) {
+    if (code === "RESEND_FAILED") {
+      showError(code, "The message could not be delivered; send it again.");
+    }
     pending.userBubble.classList.remove("sending");
     pending.userBubble.classList.add("refused");
     if (!els.input.value) {
@@ -520,19 +312,6 @@
   // ------------------------------------------------------------------ server events
 
   function handleEvent(ev) {
-    if (!ev || typeof ev.type !== "string") return;
-    const otherSession = Boolean(
-      ev.session_id && state.sessionId && ev.session_id !== state.sessionId,
-    );
-    if (typeof ev.seq === "number" && !otherSession && ev.session_id) {
-      if (ev.seq <= state.lastSeq) return; // seen already: a replay after resume
-      if (ev.seq > state.lastSeq + 1) {
-        addNotice(`Missed events ${state.lastSeq + 1}–${ev.seq - 1} of this session.`);
-      }
-      setLastSeq(ev.seq);
-    }
-    if (otherSession && ev.type !== "session") return;
-
     switch (ev.type) {
       case "auth_success":
         onAuthSuccess(ev);
@@ -541,7 +320,7 @@
         showError("auth_error", ev.message);
         break;
       case "session":
-        onSession(ev);
+        updateControls();
         break;
       case "progress":
         startTurn(ev);
@@ -563,8 +342,7 @@
         onComplete(ev);
         break;
       case "cancelled": {
-        const turn = turnFor(ev.turn_id || state.turnId);
-        claimPending();
+        const turn = turnFor(ev.turn_id);
         turn.text = ev.partial_response || "";
         showAnswer(turn);
         turn.bubble.append(el("div", "note", "Cancelled"));
@@ -576,6 +354,11 @@
         break;
       case "pong":
         onPong(ev);
+        break;
+      case "customer_message":
+        // A person has the conversation: the message went to them, not to the assistant.
+        clearProgress();
+        updateControls();
         break;
       case "staff_message": {
         const bubble = addBubble("staff");
@@ -600,42 +383,12 @@
   }
 
   function onAuthSuccess(ev) {
-    state.authenticated = true;
-    state.attempt = 0;
-    els.status.title = "";
     const user = ev.user || {};
     els.user.textContent = user.name ? `${user.name} (${user.role})` : "";
-    setStatus("open");
-    startKeepalive();
-    if (state.sessionId) {
-      // Replays what this page missed, then a `session` event marks the end of the replay.
-      state.resuming = true;
-      sendFrame({ type: "resume", session_id: state.sessionId, after_seq: state.lastSeq });
-    } else if (state.pending) {
-      resendPending();
-    }
-  }
-
-  function onSession(ev) {
-    if (ev.session_id !== state.sessionId) {
-      setSession(ev.session_id);
-      setLastSeq(typeof ev.last_seq === "number" ? ev.last_seq : 0);
-    } else if (typeof ev.last_seq === "number") {
-      setLastSeq(ev.last_seq);
-    }
-    if (ev.turn_id && !state.pending && state.turnId === null) {
-      state.turnId = ev.turn_id; // a turn is still running in this session
-    }
-    if (state.resuming) {
-      state.resuming = false;
-      if (state.pending) resendPending();
-    }
-    updateControls();
   }
 
   function onComplete(ev) {
-    const turn = turnFor(ev.turn_id || state.turnId);
-    claimPending();
+    const turn = turnFor(ev.turn_id);
     if (turn.text && turn.text !== ev.response) {
       console.warn("tokens do not add up to the response", { tokens: turn.text, ev });
     }
@@ -654,31 +407,15 @@
     let text = ev.error || "";
     if (typeof ev.retry_after === "number") text += ` (retry after ${ev.retry_after} s)`;
     showError(ev.code || "error", text);
-
-    if (TURN_ENDING.has(ev.code)) {
-      const id = ev.turn_id || state.turnId;
-      if (id && state.turns.has(id)) {
-        const turn = state.turns.get(id);
-        turn.bubble.append(el("div", "note", `${ev.code}: ${ev.error}`));
-        endTurn(turn, "failed");
-      } else {
-        if (state.pending) refusePending();
-        state.turnId = null;
-        clearProgress();
-        updateControls();
-      }
-      return;
-    }
-    if (state.resuming && (ev.code === "SESSION_NOT_FOUND" || ev.code === "FORBIDDEN")) {
-      // The stored session is gone or not ours: start afresh.
-      state.resuming = false;
-      setSession(null);
-      setLastSeq(0);
-      if (state.pending) resendPending();
+    if (!TURN_ENDING_ERRORS.includes(ev.code)) return;
+    const turn = ev.turn_id && state.turns.get(ev.turn_id);
+    if (turn) {
+      turn.bubble.append(el("div", "note", `${ev.code}: ${ev.error}`));
+      endTurn(turn, "failed");
+    } else {
+      clearProgress();
       updateControls();
-      return;
     }
-    if (state.pending) refusePending();
   }
 
   function onPong(ev) {
@@ -688,40 +425,24 @@
     els.pingResult.dataset.rtt = String(rtt);
   }
 
+
   // ------------------------------------------------------------------ user actions
 
   function sendMessage() {
-    if (state.status !== "open" || busy()) return;
+    if (!socket.open || socket.busy) return;
     const text = els.input.value;
     clearError();
-    const frame = {
-      type: "message",
-      message: text,
-      message_id: newId(),
-      partial_response: false, // this page appends tokens itself
-    };
-    if (state.sessionId) frame.session_id = state.sessionId;
     const userBubble = addUserBubble(text);
     userBubble.classList.add("sending");
-    state.pending = { frame, text, userBubble, resends: 0 };
     els.input.value = "";
     updateCharCount();
     setProgress("sent");
+    socket.send(text, { partialResponse: false, userBubble }); // this page appends tokens
     updateControls();
-    sendFrame(frame);
-  }
-
-  function cancelTurn() {
-    if (!busy()) return;
-    const frame = { type: "cancel" };
-    if (state.sessionId) frame.session_id = state.sessionId;
-    sendFrame(frame);
   }
 
   function newSession() {
-    if (busy()) return;
-    setSession(null);
-    setLastSeq(0);
+    if (!socket.newSession()) return;
     state.turns.clear();
     els.messages.replaceChildren();
     clearError();
@@ -730,29 +451,31 @@
   function ping() {
     els.pingResult.textContent = "…";
     delete els.pingResult.dataset.rtt;
-    sendFrame({ type: "ping", timestamp: performance.now() });
+    socket.ping(performance.now());
   }
 
   // ------------------------------------------------------------------ start
 
   function init() {
-    const params = new URLSearchParams(window.location.search);
-    const urlToken = params.get("token");
+    const urlToken = takeTokenFromUrl();
     if (urlToken) {
       els.token.value = urlToken;
-      sessionStorage.setItem(STORAGE.token, urlToken);
-      // Keep the token out of the address bar and the browser history.
-      params.delete("token");
-      const query = params.toString();
-      const clean = window.location.pathname + (query ? `?${query}` : "") + window.location.hash;
-      window.history.replaceState(null, "", clean);
+      sessionStorage.setItem(STORAGE_TOKEN, urlToken);
     } else {
-      els.token.value = sessionStorage.getItem(STORAGE.token) || "";
+      els.token.value = sessionStorage.getItem(STORAGE_TOKEN) || "";
     }
-    setSession(state.sessionId);
+    showSession();
+    socket.on("status", showStatus);
+    socket.on("session", showSession);
+    socket.on("close", onClose);
+    socket.on("refused", onRefused);
+    socket.on("claimed", ({ pending }) => pending.userBubble.classList.remove("sending"));
+    socket.on("gap", ({ from, to }) => addNotice(`Missed events ${from}–${to} of this session.`));
+    socket.on("bad_frame", () => showError("BAD_FRAME", "The server sent a frame that is not JSON."));
+    socket.on("*", handleEvent);
 
     els.token.addEventListener("input", () => {
-      sessionStorage.setItem(STORAGE.token, els.token.value.trim());
+      sessionStorage.setItem(STORAGE_TOKEN, els.token.value.trim());
     });
     els.token.addEventListener("keydown", (event) => {
       if (event.key === "Enter") {
@@ -761,24 +484,15 @@
       }
     });
     els.connect.addEventListener("click", connect);
-    els.disconnect.addEventListener("click", disconnect);
+    els.disconnect.addEventListener("click", () => socket.disconnect());
     els.newSession.addEventListener("click", newSession);
     els.ping.addEventListener("click", ping);
-    els.cancel.addEventListener("click", cancelTurn);
+    els.cancel.addEventListener("click", () => socket.cancel());
     els.error.addEventListener("click", clearError);
-    els.composer.addEventListener("submit", (event) => {
-      event.preventDefault();
-      sendMessage();
-    });
+    wireComposer(els.composer, els.input, sendMessage);
     els.input.addEventListener("input", updateCharCount);
-    els.input.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        sendMessage();
-      }
-    });
     updateCharCount();
-    setStatus("closed");
+    showStatus({ status: socket.status });
   }
 
   init();

@@ -206,6 +206,29 @@ def test_a_refused_message_shows_the_error_code_and_gives_the_text_back(
     expect(page.locator("#status")).to_have_text("open")
 
 
+def test_a_message_to_staff_is_taken_and_their_reply_shown(
+    server: ServerProcess, page: Page
+) -> None:
+    """While a person has the conversation, a message goes to them: the page does not wait for
+    an answer from the assistant (it used to stay on "Sending…" for good)."""
+    open_chat(page, server, user())
+    send(page, "How often does the oil need changing?")
+    expect(last_assistant(page)).to_have_class(re.compile(r"\bcomplete\b"), timeout=WAIT_MS)
+    session = page.locator("#session-id").inner_text()
+    staff = {"Authorization": f"Bearer {server.token(user(), 'staff')}"}
+    url = f"{server.base_url}/api/v1/staff/conversations/{session}"
+    assert httpx.post(f"{url}/takeover", headers=staff, timeout=10).status_code == 200
+
+    send(page, "Can a person look at my booking instead?")
+    expect(page.locator(".message.user").last).not_to_have_class(re.compile(r"\bsending\b"))
+    expect(page.locator("#send")).to_be_enabled(timeout=WAIT_MS)
+    expect(page.locator("#progress")).to_be_hidden()
+    expect(page.locator(".message.assistant")).to_have_count(1)
+    reply = {"message": "Hello, I can help with that."}
+    assert httpx.post(f"{url}/messages", headers=staff, json=reply, timeout=10).is_success
+    expect(page.locator(".message.staff .content")).to_have_text(reply["message"])
+
+
 def test_user_text_is_shown_as_text_never_as_html(server: ServerProcess, page: Page) -> None:
     open_chat(page, server, user())
     send(page, f"Is this a fault code? {XSS}")

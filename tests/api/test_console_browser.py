@@ -227,12 +227,13 @@ def test_the_console_never_parses_html_and_loads_nothing_from_elsewhere() -> Non
     html = (STATIC / "console.html").read_text("utf-8")
     assert re.findall(r'(?:src|href)="([^"]+)"', html) == [
         "data:,",  # no favicon request
+        "/static/base.css",
         "/static/console.css",
         "/static/markdown.css",
         "/static/markdown.js",
         "/static/console.js",
     ]
-    for name in ("console.html", "console.js", "console.css"):
+    for name in ("console.html", "console.js", "console.css", "base.css", "page.js"):
         text = (STATIC / name).read_text("utf-8")
         assert "@import" not in text and "url(" not in text, name
         assert not re.search(r"https?://", text), name
@@ -244,7 +245,11 @@ def test_the_console_never_parses_html_and_loads_nothing_from_elsewhere() -> Non
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_the_console_script_parses() -> None:
     result = subprocess.run(
-        ["node", "--check", str(STATIC / "console.js")], capture_output=True, text=True, check=False
+        ["node", "--input-type=module", "--check"],
+        input=(STATIC / "console.js").read_text("utf-8"),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
 

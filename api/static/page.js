@@ -1,0 +1,99 @@
+// What the chat test page and the staff console share on screen: element building, the error
+// area, the connection status pill, the labels of progress steps and hand-off states, and the
+// token taken from the address bar. Text is set with textContent only, never parsed as HTML.
+
+export const STEP_LABELS = Object.freeze({
+  sent: "Sending…",
+  starting: "Starting…",
+  agent_routing: "Routing…",
+  rag_retrieval: "Searching the knowledge base…",
+  generating: "Writing the answer…",
+});
+
+export const HANDOFF_LABELS = Object.freeze({
+  waiting: "Waiting for staff",
+  staff_joined: "Staff joined",
+  returned_to_bot: "Back to the assistant",
+});
+
+/** A new element with a class and text (as text, never HTML). */
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+/** The page's error area: `show(code, message)` and `clear()`. */
+export function errorArea(element) {
+  return {
+    show(code, message) {
+      element.replaceChildren(
+        el("strong", "error-code", code),
+        el("span", "error-message", message || ""),
+      );
+      element.dataset.code = String(code);
+      element.hidden = false;
+    },
+    clear() {
+      element.hidden = true;
+      element.replaceChildren();
+      delete element.dataset.code;
+    },
+  };
+}
+
+/** Show a ChatSocket `status` notification in the status pill. */
+export function showStatus(element, { status, delay, attempt }) {
+  element.textContent = status;
+  element.dataset.state = status;
+  element.title =
+    status === "reconnecting" && delay !== undefined
+      ? `Reconnecting in ${Math.round(delay)} ms (attempt ${attempt})`
+      : "";
+}
+
+/** The `?token=` of the address, removed from the address bar and the history. */
+export function takeTokenFromUrl() {
+  const params = new URLSearchParams(window.location.search);
+  const token = params.get("token");
+  if (token) {
+    params.delete("token");
+    const query = params.toString();
+    const clean = window.location.pathname + (query ? `?${query}` : "") + window.location.hash;
+    window.history.replaceState(null, "", clean);
+  }
+  return token;
+}
+
+/** A message form: submitting it, or Enter (Shift+Enter is a new line) in its input, sends. */
+export function wireComposer(form, input, send) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    send();
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  });
+}
+
+/** The line that says what a running turn is doing: `show(step, agent, fallback)`, `clear()`. */
+export function progressLine(element, prefix = "") {
+  return {
+    show(step, agent, fallback) {
+      let text = `${prefix}${STEP_LABELS[step] || fallback || step}`;
+      if (agent) text += ` (${agent})`;
+      element.textContent = text;
+      element.dataset.step = step || "";
+      element.hidden = false;
+    },
+    clear() {
+      element.hidden = true;
+      element.textContent = "";
+      delete element.dataset.step;
+    },
+  };
+}

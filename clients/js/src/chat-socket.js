@@ -1,0 +1,400 @@
+// A client for the support chat WebSocket protocol (docs/protocol.md): one connection that
+// authenticates, reconnects with backoff, keeps itself alive and, on `/ws/chat`, follows one
+// session: events numbered by `seq` are delivered once, a reconnect resumes from the last one
+// seen, and a message whose turn had not started is sent again under the same `message_id`
+// (the server runs it at most once).
+//
+// No runtime dependencies: it needs a WebSocket (the browser's, or `options.WebSocket`) and
+// optionally a Storage (sessionStorage) to keep the session across page loads.
+
+import { CLOSE_NO_RECONNECT, IDLE_TIMEOUT_S, TURN_ENDING_ERRORS } from "./protocol.js";
+
+// A ping well inside the server's idle timeout keeps an idle connection open.
+export const KEEPALIVE_MS = Math.min(45000, (IDLE_TIMEOUT_S * 1000) / 4);
+export const BACKOFF_BASE_MS = 500;
+export const BACKOFF_MAX_MS = 15000;
+export const MAX_RESENDS = 3;
+
+/** A fresh id for `message_id`: 1–128 characters from the protocol's identifier alphabet. */
+export function newMessageId() {
+  const crypto = globalThis.crypto;
+  if (crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  if (crypto && typeof crypto.getRandomValues === "function") crypto.getRandomValues(bytes);
+  else for (let i = 0; i < bytes.length; i += 1) bytes[i] = Math.floor(Math.random() * 256);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `ws://host/path` (or `wss:`) for the page's own origin. */
+export function sameOriginUrl(path, location = globalThis.location) {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}${path}`;
+}
+
+/**
+ * One protocol connection.
+ *
+ * Listen with `on(type, handler)`; `type` is a server event type (`auth_success`, `progress`,
+ * `token`, `complete`, `customer_message`, …), `"*"` for every event, or one of the client's
+ * own notifications:
+ * - `status`: `{status}`, one of connecting, open, reconnecting, closed;
+ * - `close`: `{code, reason, reconnectIn}` (`reconnectIn` null when it will not reconnect);
+ * - `gap`: `{from, to}`, events of the session this client never received;
+ * - `claimed`: the pending message's turn has started (or its answer arrived);
+ * - `refused`: `{pending, code}`, the pending message was not taken (its text can be restored);
+ * - `session`: after the session id or last seq changed (`{sessionId, lastSeq}`);
+ * - `bad_frame`: the server sent something that is not JSON.
+ */
+export class ChatSocket {
+  constructor(options = {}) {
+    this.url = options.url || sameOriginUrl(options.path || "/ws/chat");
+    this.follow = options.follow !== false; // follow a chat session (false for /ws/staff)
+    this.storage = options.storage || null;
+    this.storageKey = options.storageKey || "support.chat";
+    this.keepaliveMs = options.keepaliveMs ?? KEEPALIVE_MS;
+    this.backoffBaseMs = options.backoffBaseMs ?? BACKOFF_BASE_MS;
+    this.backoffMaxMs = options.backoffMaxMs ?? BACKOFF_MAX_MS;
+    this.maxResends = options.maxResends ?? MAX_RESENDS;
+    this.WebSocket = options.WebSocket || globalThis.WebSocket;
+    this.token = "";
+    this.status = "closed";
+    this.user = null;
+    this.ws = null;
+    this.attempt = 0;
+    this.userClosed = false;
+    this.authFailed = false;
+    this.resuming = false;
+    this.reconnectTimer = null;
+    this.keepaliveTimer = null;
+    // The message sent whose turn has not started: { frame, text, resends, ...extra }.
+    this.pending = null;
+    // The turn running in the followed session (its first event arrived), or null.
+    this.turnId = null;
+    this.listeners = new Map();
+    this.sessionId = this._load("session_id") || null;
+    this.lastSeq = Number(this._load("last_seq") || 0) || 0;
+  }
+
+  // ------------------------------------------------------------------ listeners
+
+  on(type, handler) {
+    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
+    this.listeners.get(type).add(handler);
+    return () => this.listeners.get(type).delete(handler);
+  }
+
+  emit(type, detail) {
+    for (const handler of this.listeners.get(type) || []) handler(detail);
+  }
+
+  // ------------------------------------------------------------------ state
+
+  get open() {
+    return this.status === "open";
+  }
+
+  /** A message is waiting for its turn, or a turn is running. */
+  get busy() {
+    return this.pending !== null || this.turnId !== null;
+  }
+
+  _load(name) {
+    return this.storage ? this.storage.getItem(`${this.storageKey}.${name}`) : null;
+  }
+
+  _store(name, value) {
+    if (!this.storage) return;
+    const key = `${this.storageKey}.${name}`;
+    if (value === null || value === undefined) this.storage.removeItem(key);
+    else this.storage.setItem(key, String(value));
+  }
+
+  setSession(sessionId, lastSeq = 0) {
+    this.sessionId = sessionId || null;
+    this._store("session_id", this.sessionId);
+    this.setLastSeq(lastSeq);
+  }
+
+  setLastSeq(seq) {
+    this.lastSeq = seq;
+    this._store("last_seq", seq);
+    this.emit("session", { sessionId: this.sessionId, lastSeq: seq });
+  }
+
+  /** Forget the session: the next message starts a new one. */
+  newSession() {
+    if (this.busy) return false;
+    this.setSession(null, 0);
+    return true;
+  }
+
+  _setStatus(status, detail = {}) {
+    this.status = status;
+    this.emit("status", { status, ...detail });
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  /** Open the connection with `token` (kept for reconnects). */
+  connect(token) {
+    if (token !== undefined) this.token = token;
+    if (this.ws || this.reconnectTimer) return;
+    this.userClosed = false;
+    this.authFailed = false;
+    this.attempt = 0;
+    this._open();
+  }
+
+  /** Close for good: no reconnect. */
+  disconnect(reason = "client disconnect") {
+    this.userClosed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this._stopKeepalive();
+    const ws = this.ws;
+    this.ws = null;
+    if (ws && ws.readyState === ws.CONNECTING) {
+      // Closing a socket that is still connecting makes a browser log an error.
+      ws.addEventListener("open", () => ws.close(1000, reason));
+    } else if (ws) {
+      ws.close(1000, reason);
+    }
+    this.resuming = false;
+    this._setStatus("closed");
+  }
+
+  _open() {
+    this.reconnectTimer = null;
+    this._setStatus(this.attempt > 0 ? "reconnecting" : "connecting");
+    let ws;
+    try {
+      ws = new this.WebSocket(this.url);
+    } catch (error) {
+      this._setStatus("closed", { error: String(error) });
+      return;
+    }
+    this.ws = ws;
+    ws.addEventListener("open", () => {
+      if (this.ws === ws) ws.send(JSON.stringify({ type: "auth", token: this.token }));
+    });
+    ws.addEventListener("message", (message) => {
+      if (this.ws !== ws || typeof message.data !== "string") return;
+      let event;
+      try {
+        event = JSON.parse(message.data);
+      } catch (_) {
+        this.emit("bad_frame", { data: message.data });
+        return;
+      }
+      this._receive(event);
+    });
+    ws.addEventListener("close", (close) => this._closed(ws, close));
+  }
+
+  _closed(ws, close) {
+    if (this.ws !== ws) return;
+    this.ws = null;
+    this.user = null;
+    this.resuming = false;
+    this._stopKeepalive();
+    const final = this.userClosed || this.authFailed || CLOSE_NO_RECONNECT.includes(close.code);
+    if (close.code === 1009 && this.pending) this._refuse("MESSAGE_TOO_LARGE");
+    if (final) {
+      this.emit("close", { code: close.code, reason: close.reason, reconnectIn: null });
+      this._setStatus("closed");
+      return;
+    }
+    const exponential = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** this.attempt);
+    const delay = exponential * (0.5 + Math.random() / 2);
+    this.attempt += 1;
+    this.emit("close", { code: close.code, reason: close.reason, reconnectIn: delay });
+    this._setStatus("reconnecting", { delay, attempt: this.attempt });
+    this.reconnectTimer = setTimeout(() => this._open(), delay);
+  }
+
+  _startKeepalive() {
+    this._stopKeepalive();
+    if (this.keepaliveMs > 0) {
+      this.keepaliveTimer = setInterval(() => {
+        this.sendFrame({ type: "ping", timestamp: "keepalive" });
+      }, this.keepaliveMs);
+    }
+  }
+
+  _stopKeepalive() {
+    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = null;
+  }
+
+  /** Send any protocol frame; false when the connection is not open. */
+  sendFrame(frame) {
+    if (!this.ws || this.ws.readyState !== this.ws.OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  /**
+   * Send a chat message; returns its frame, or null when not open or busy. `extra` is kept
+   * on `pending` for the caller (say, the element showing the message).
+   */
+  send(text, { messageId, partialResponse = false, customerId, ...extra } = {}) {
+    if (!this.open || this.busy) return null;
+    const frame = {
+      type: "message",
+      message: text,
+      message_id: messageId || newMessageId(),
+      partial_response: partialResponse,
+    };
+    if (customerId) frame.customer_id = customerId;
+    if (this.sessionId) frame.session_id = this.sessionId;
+    this.pending = { frame, text, resends: 0, ...extra };
+    this.sendFrame(frame);
+    return frame;
+  }
+
+  /** Ask the server to stop the running turn; it answers with `cancelled`. */
+  cancel() {
+    if (!this.busy) return false;
+    const frame = { type: "cancel" };
+    if (this.sessionId) frame.session_id = this.sessionId;
+    return this.sendFrame(frame);
+  }
+
+  ping(timestamp = Date.now()) {
+    return this.sendFrame({ type: "ping", timestamp });
+  }
+
+  /** Staff: follow one conversation (its recent events are replayed first). */
+  watch(sessionId) {
+    return this.sendFrame({ type: "watch", session_id: sessionId });
+  }
+
+  unwatch() {
+    return this.sendFrame({ type: "unwatch" });
+  }
+
+  // Send the pending message again (same message_id: the server runs it at most once).
+  _resend() {
+    const pending = this.pending;
+    if (!pending) return;
+    if (pending.resends >= this.maxResends) {
+      this._refuse("RESEND_FAILED");
+      return;
+    }
+    pending.resends += 1;
+    if (this.sessionId) pending.frame.session_id = this.sessionId;
+    else delete pending.frame.session_id;
+    this.sendFrame(pending.frame);
+  }
+
+  _refuse(code) {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = null;
+    this.emit("refused", { pending, code });
+  }
+
+  _claim() {
+    if (!this.pending || this.resuming) return;
+    const pending = this.pending;
+    this.pending = null;
+    this.emit("claimed", { pending });
+  }
+
+  // ------------------------------------------------------------------ events
+
+  _receive(ev) {
+    if (!ev || typeof ev.type !== "string") return;
+    if (this.follow && !this._inOrder(ev)) return;
+    this._track(ev);
+    this.emit(ev.type, ev);
+    this.emit("*", ev);
+  }
+
+  // Drops what was seen already (a replay after resume) and reports what was missed.
+  _inOrder(ev) {
+    const other = Boolean(ev.session_id && this.sessionId && ev.session_id !== this.sessionId);
+    if (other) return ev.type === "session";
+    if (typeof ev.seq === "number" && ev.session_id) {
+      if (ev.seq <= this.lastSeq) return false;
+      if (ev.seq > this.lastSeq + 1) this.emit("gap", { from: this.lastSeq + 1, to: ev.seq - 1 });
+      this.setLastSeq(ev.seq);
+    }
+    return true;
+  }
+
+  _track(ev) {
+    switch (ev.type) {
+      case "auth_success":
+        this.user = ev.user || null;
+        this.attempt = 0;
+        this._setStatus("open");
+        this._startKeepalive();
+        if (!this.follow) break;
+        if (this.sessionId) {
+          // Replays what was missed; a `session` event marks the end of the replay.
+          this.resuming = true;
+          this.sendFrame({ type: "resume", session_id: this.sessionId, after_seq: this.lastSeq });
+        } else if (this.pending) {
+          this._resend();
+        }
+        break;
+      case "auth_error":
+        this.authFailed = true;
+        break;
+      case "session":
+        if (!this.follow) break;
+        if (ev.session_id !== this.sessionId) {
+          this.setSession(ev.session_id, typeof ev.last_seq === "number" ? ev.last_seq : 0);
+        } else if (typeof ev.last_seq === "number") {
+          this.setLastSeq(ev.last_seq);
+        }
+        if (ev.turn_id && !this.pending && this.turnId === null) this.turnId = ev.turn_id;
+        if (this.resuming) {
+          this.resuming = false;
+          if (this.pending) this._resend();
+        }
+        break;
+      case "progress":
+      case "sources":
+      case "token":
+        if (!this.follow) break;
+        this._claim();
+        this.turnId = ev.turn_id || this.turnId;
+        break;
+      case "complete":
+      case "cancelled":
+        if (!this.follow) break;
+        this._claim();
+        this.turnId = null;
+        break;
+      case "customer_message":
+        // A person has the conversation: the message was stored and shown to them.
+        if (this.follow) this._claim();
+        break;
+      case "error":
+        if (this.follow) this._failed(ev);
+        break;
+      default:
+        break;
+    }
+  }
+
+  _failed(ev) {
+    if (TURN_ENDING_ERRORS.includes(ev.code)) {
+      if (this.pending && !(ev.turn_id && ev.turn_id === this.turnId)) this._refuse(ev.code);
+      this.turnId = null;
+      return;
+    }
+    if (this.resuming && (ev.code === "SESSION_NOT_FOUND" || ev.code === "FORBIDDEN")) {
+      // The stored session is gone or not ours: start afresh.
+      this.resuming = false;
+      this.setSession(null, 0);
+      if (this.pending) this._resend();
+      return;
+    }
+    if (this.pending) this._refuse(ev.code);
+  }
+}

@@ -13,10 +13,10 @@ from langchain_core.messages import AIMessageChunk, BaseMessage, ToolMessage
 from langgraph.runtime import Runtime
 
 from agents.context import AnswerRequest, build_messages
-from agents.maintenance import booking
 from agents.maintenance.actions import Requested, requested_action
+from agents.maintenance.desk import AppointmentDesk
 from agents.maintenance.prompts import SYSTEM
-from agents.maintenance.schedule import SERVICE_TYPES, format_slot, service_type_from_text
+from agents.maintenance.schedule import service_type_from_text
 from agents.maintenance.tools import make_tools
 from agents.maintenance.when import parse_when
 from agents.offline_model import ExtractiveChatModel
@@ -30,77 +30,37 @@ DEFAULT_SERVICE = "annual_service"
 MAX_TOOL_ROUNDS = 3
 
 
-async def run_action(requested: Requested, message: str, context: TurnContext) -> str:
-    """Carry out an appointment action for the customer; a message they can read."""
+def desk_for(context: TurnContext) -> AppointmentDesk:
+    """The turn's customer's appointment desk (added to `users` on first booking)."""
     services = context.services
-    settings = services.settings
-    now = services.clock()
-    tz = booking.service_timezone(settings)
+    return AppointmentDesk(
+        services.sessions,
+        services.settings,
+        context.customer_id,
+        services.clock,
+        customer_name=context.customer_id,
+    )
+
+
+async def run_action(requested: Requested, message: str, context: TurnContext) -> str:
+    """Carry out the appointment action the message asks for; a message the customer can read.
+
+    The same `AppointmentDesk` as the language model's tools: only reading the action, the
+    service and the time from the message is the offline mode's own.
+    """
+    desk = desk_for(context)
+    if requested.action == "list":
+        return await desk.upcoming()
+    if requested.action == "cancel":
+        return await desk.cancel(requested.reference)
     service = service_type_from_text(message) or DEFAULT_SERVICE
-    service_name = SERVICE_TYPES[service].name
-    async with services.sessions() as session:
-        await booking.ensure_customer(session, context.customer_id, context.customer_id)
-        await session.commit()
-        if requested.action == "list":
-            appointments = await booking.list_appointments(session, context.customer_id, now)
-            if not appointments:
-                return "You have no upcoming appointments."
-            return "Your upcoming appointments:\n" + "\n".join(
-                f"- {a.describe(tz)}" for a in appointments
-            )
-        if requested.action == "cancel":
-            if requested.reference is None:
-                appointments = await booking.list_appointments(session, context.customer_id, now)
-                if len(appointments) != 1:
-                    listing = "\n".join(f"- {a.describe(tz)}" for a in appointments)
-                    return (
-                        "Which appointment should I cancel? Please give its reference.\n" + listing
-                        if appointments
-                        else "You have no upcoming appointments to cancel."
-                    )
-                reference = appointments[0].id
-            else:
-                reference = requested.reference
-            result = await booking.cancel(
-                session,
-                settings,
-                customer_id=context.customer_id,
-                appointment_id=reference,
-                now=now,
-            )
-            return result.message
-        when = parse_when(message, now, tz)
-        if requested.action == "book" and when is not None and when.exact:
-            outcome = await booking.book(
-                session,
-                settings,
-                customer_id=context.customer_id,
-                service_type=service,
-                start=when.start,
-                now=now,
-            )
-            if isinstance(outcome, booking.Booked):
-                return outcome.message
-            search = await booking.find_slots(session, settings, when, service, now, limit=3)
-            options = ", ".join(
-                format_slot(s, s + SERVICE_TYPES[service].duration, tz) for s in search.slots
-            )
-            return (
-                f"{outcome.message} Free alternatives: {options}." if options else outcome.message
-            )
-        window = when or parse_when("tomorrow", now, tz)
-        assert window is not None
-        search = await booking.find_slots(session, settings, window, service, now, limit=5)
-        if not search.slots:
-            return f"I couldn't find a free {service_name.lower()} slot in the next four weeks."
-        listing = "\n".join(
-            f"- {format_slot(s, s + SERVICE_TYPES[service].duration, tz)}" for s in search.slots
-        )
-        lead = "Free" if search.in_window else "Nothing is free then. The nearest free"
-        return (
-            f"{lead} {service_name.lower()} slots:\n{listing}\n"
-            "Tell me which one you'd like and I'll book it."
-        )
+    when = parse_when(message, desk.now(), desk.tz)
+    if requested.action == "book" and when is not None and when.exact:
+        return await desk.book(when, service)
+    window = when or parse_when("tomorrow", desk.now(), desk.tz)
+    assert window is not None
+    free = await desk.free_times(window, service)
+    return f"{free}\nTell me which one you'd like and I'll book it."
 
 
 async def _answer_with_tools(
@@ -108,13 +68,7 @@ async def _answer_with_tools(
 ) -> str:
     """Stream the language model's answer, running the appointment tools it calls on the way."""
     services = context.services
-    tools = make_tools(
-        services.sessions,
-        services.settings,
-        context.customer_id,
-        services.clock,
-        customer_name=context.customer_id,
-    )
+    tools = make_tools(desk_for(context))
     by_name = {t.name: t for t in tools}
     model = services.answer_model.bind_tools(tools).with_config(
         tags=[ANSWER_TAG, agent_tag(inp["agent"])]

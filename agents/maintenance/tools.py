@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, tzinfo
-from itertools import groupby
-
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agents.maintenance.booking import (
-    SEARCH_DAYS,
-    Refused,
-    SlotSearch,
-    book,
-    cancel,
-    ensure_customer,
-    find_slots,
-    list_appointments,
-    resolve_service,
-    service_timezone,
-)
+from agents.maintenance.booking import resolve_service
+from agents.maintenance.desk import AppointmentDesk
 from agents.maintenance.schedule import (
     SERVICE_TYPES,
     BookingRefusal,
-    format_day,
     format_duration,
-    format_time,
     refusal_message,
 )
-from agents.maintenance.when import When, parse_when
-from orchestrator.settings import Settings
+from agents.maintenance.when import parse_when
 
 _SERVICE_HELP = (
     "The service wanted: one of "
@@ -40,11 +22,6 @@ _SERVICE_HELP = (
     )
     + "; the customer's own words also work."
 )
-_SUGGEST_ON = {
-    BookingRefusal.fully_booked,
-    BookingRefusal.closed,
-    BookingRefusal.customer_overlap,
-}
 
 
 class AvailableSlotsArgs(BaseModel):
@@ -76,28 +53,6 @@ class CancelAppointmentArgs(BaseModel):
     )
 
 
-def format_slots(slots: list[datetime], tz: tzinfo) -> str:
-    """'Friday 20 November: 12:00, 12:30; Monday 23 November: 08:00'."""
-    local = [s.astimezone(tz) for s in slots]
-    return "; ".join(
-        f"{format_day(day)}: {', '.join(format_time(s) for s in group)}"
-        for day, group in groupby(local, key=lambda s: s.date())
-    )
-
-
-def _describe_search(found: SlotSearch, service_key: str, tz: tzinfo) -> str:
-    service = SERVICE_TYPES[service_key]
-    label = f"{service.name} ({format_duration(service.duration)})"
-    if not found.slots:
-        return f"There are no free times for {label} in the next {SEARCH_DAYS} days."
-    if found.in_window:
-        return f"Free start times for {label}: {format_slots(found.slots, tz)}."
-    return (
-        f"There are no free times for {label} then. "
-        f"The nearest free start times are: {format_slots(found.slots, tz)}."
-    )
-
-
 def _no_date(text: str) -> str:
     return (
         f"I couldn't tell which day or time '{text}' means. Please give a day and time, "
@@ -105,80 +60,29 @@ def _no_date(text: str) -> str:
     )
 
 
-def make_tools(
-    sessions: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    customer_id: str,
-    now: Callable[[], datetime],
-    *,
-    customer_name: str | None = None,
-) -> list[BaseTool]:
-    """The four appointment tools, bound to one customer; their results are customer messages.
-
-    With `customer_name`, booking first inserts the customer into `users` if missing.
-    """
-    tz = service_timezone(settings)
-
-    async def search(session: AsyncSession, when: When, service_key: str, at: datetime) -> str:
-        found = await find_slots(session, settings, when, service_key, at, customer_id=customer_id)
-        return _describe_search(found, service_key, tz)
+def make_tools(desk: AppointmentDesk) -> list[BaseTool]:
+    """The four appointment tools over one customer's desk; their results are customer messages."""
+    settings, now, tz = desk.settings, desk.now, desk.tz
 
     async def available_slots(date_text: str, service_type: str) -> str:
         service = resolve_service(service_type)
         if service is None:
             return refusal_message(BookingRefusal.unknown_service, settings.opening_hours)
-        at = now()
-        when = parse_when(date_text, at, tz)
-        if when is None:
-            return _no_date(date_text)
-        async with sessions() as session:
-            return await search(session, when, service.key, at)
+        when = parse_when(date_text, now(), tz)
+        return _no_date(date_text) if when is None else await desk.free_times(when, service.key)
 
     async def book_appointment(start_text: str, service_type: str, notes: str | None = None) -> str:
         service = resolve_service(service_type)
         if service is None:
             return refusal_message(BookingRefusal.unknown_service, settings.opening_hours)
-        at = now()
-        when = parse_when(start_text, at, tz)
-        if when is None:
-            return _no_date(start_text)
-        async with sessions() as session:
-            if not when.exact:
-                free = await search(session, when, service.key, at)
-                return f"Please choose an exact start time. {free}"
-            if customer_name is not None:
-                await ensure_customer(session, customer_id, customer_name)
-            result = await book(
-                session,
-                settings,
-                customer_id=customer_id,
-                service_type=service.key,
-                start=when.start,
-                now=at,
-                notes=notes,
-            )
-            if isinstance(result, Refused) and result.code in _SUGGEST_ON:
-                found = await find_slots(
-                    session, settings, when, service.key, at, customer_id=customer_id
-                )
-                if found.slots:
-                    nearby = format_slots(found.slots, tz)
-                    return f"{result.message} Free start times nearby: {nearby}."
-            return result.message
+        when = parse_when(start_text, now(), tz)
+        return _no_date(start_text) if when is None else await desk.book(when, service.key, notes)
 
     async def list_my_appointments() -> str:
-        async with sessions() as session:
-            views = await list_appointments(session, customer_id, now())
-        if not views:
-            return "You have no upcoming appointments."
-        return "Your upcoming appointments:\n" + "\n".join(f"- {v.describe(tz)}" for v in views)
+        return await desk.upcoming()
 
     async def cancel_appointment(reference: str) -> str:
-        async with sessions() as session:
-            result = await cancel(
-                session, settings, customer_id=customer_id, appointment_id=reference, now=now()
-            )
-        return result.message
+        return await desk.cancel(reference)
 
     return [
         StructuredTool.from_function(

@@ -9,6 +9,7 @@ from langchain_core.tools import BaseTool
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from agents.maintenance.desk import AppointmentDesk
 from agents.maintenance.tools import make_tools
 from orchestrator.database import session_factory
 from orchestrator.models import Appointment, User
@@ -20,7 +21,8 @@ SETTINGS = Settings(_env_file=None, service_bays=2)
 
 @pytest.fixture
 def tools(engine: AsyncEngine) -> dict[str, BaseTool]:
-    made = make_tools(session_factory(engine), SETTINGS, "ada", lambda: NOW, customer_name="Ada")
+    desk = AppointmentDesk(session_factory(engine), SETTINGS, "ada", lambda: NOW, "Ada")
+    made = make_tools(desk)
     return {tool.name: tool for tool in made}
 
 

@@ -1,0 +1,153 @@
+"""One customer's appointment actions: find free times, book, list, cancel.
+
+The one place these are carried out, whoever asks: the offline rules (`node.run_action`, the
+action read from the message) and the language model's tools (`tools.make_tools`) both call an
+`AppointmentDesk`, so the two answer modes book and refuse alike. Every result is a message the
+customer can read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from agents.maintenance.booking import (
+    SEARCH_DAYS,
+    Refused,
+    SlotSearch,
+    book,
+    cancel,
+    ensure_customer,
+    find_slots,
+    list_appointments,
+    service_timezone,
+)
+from agents.maintenance.schedule import (
+    SERVICE_TYPES,
+    BookingRefusal,
+    format_day,
+    format_duration,
+    format_time,
+)
+from agents.maintenance.when import When
+from orchestrator.settings import Settings
+
+__all__ = ["AppointmentDesk", "format_slots"]
+
+WHICH = "Which appointment should I cancel? Please give its reference."
+# Refusals that come with free times nearby.
+SUGGEST_ON = frozenset(
+    {BookingRefusal.fully_booked, BookingRefusal.closed, BookingRefusal.customer_overlap}
+)
+
+
+def format_slots(slots: list[datetime], tz: tzinfo) -> str:
+    """'Friday 20 November: 12:00, 12:30; Monday 23 November: 08:00'."""
+    local = [s.astimezone(tz) for s in slots]
+    return "; ".join(
+        f"{format_day(day)}: {', '.join(format_time(s) for s in group)}"
+        for day, group in groupby(local, key=lambda s: s.date())
+    )
+
+
+@dataclass(frozen=True)
+class AppointmentDesk:
+    """The appointment actions for one customer. With `customer_name`, booking first adds the
+    customer to `users` when missing."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    settings: Settings
+    customer_id: str
+    now: Callable[[], datetime]
+    customer_name: str | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return service_timezone(self.settings)
+
+    async def free_times(self, when: When, service_key: str) -> str:
+        async with self.sessions() as session:
+            return await self._search(session, when, service_key, self.now())
+
+    async def book(self, when: When, service_key: str, notes: str | None = None) -> str:
+        at = self.now()
+        async with self.sessions() as session:
+            if not when.exact:
+                free = await self._search(session, when, service_key, at)
+                return f"Please choose an exact start time. {free}"
+            if self.customer_name is not None:
+                await ensure_customer(session, self.customer_id, self.customer_name)
+            result = await book(
+                session,
+                self.settings,
+                customer_id=self.customer_id,
+                service_type=service_key,
+                start=when.start,
+                now=at,
+                notes=notes,
+            )
+            if isinstance(result, Refused) and result.code in SUGGEST_ON:
+                found = await find_slots(
+                    session, self.settings, when, service_key, at, customer_id=self.customer_id
+                )
+                if found.slots:
+                    nearby = format_slots(found.slots, self.tz)
+                    return f"{result.message} Free start times nearby: {nearby}."
+            return result.message
+
+    async def upcoming(self) -> str:
+        async with self.sessions() as session:
+            views = await list_appointments(session, self.customer_id, self.now())
+        if not views:
+            return "You have no upcoming appointments."
+        return "Your upcoming appointments:\n" + "\n".join(
+            f"- {v.describe(self.tz)}" for v in views
+        )
+
+    async def cancel(self, reference: str | None) -> str:
+        """Cancel by reference; without one, the customer's only upcoming appointment."""
+        async with self.sessions() as session:
+            if reference is None:
+                views = await list_appointments(session, self.customer_id, self.now())
+                if not views:
+                    return "You have no upcoming appointments to cancel."
+                if len(views) > 1:
+                    listing = "\n".join(f"- {v.describe(self.tz)}" for v in views)
+                    return (
+                        f"Which appointment should I cancel? Please give its reference.\n{listing}"
+                    )
+                reference = views[0].id
+            result = await cancel(
+                session,
+                self.settings,
+                customer_id=self.customer_id,
+                appointment_id=reference,
+                now=self.now(),
+            )
+        return result.message
+
+    async def _search(
+        self, session: AsyncSession, when: When, service_key: str, at: datetime
+    ) -> str:
+        found = await find_slots(
+            session, self.settings, when, service_key, at, customer_id=self.customer_id
+        )
+        return _describe(found, service_key, self.tz)
+
+
+def _describe(found: SlotSearch, service_key: str, tz: tzinfo) -> str:
+    service = SERVICE_TYPES[service_key]
+    label = f"{service.name} ({format_duration(service.duration)})"
+    if not found.slots:
+        return f"There are no free times for {label} in the next {SEARCH_DAYS} days."
+    if found.in_window:
+        return f"Free start times for {label}: {format_slots(found.slots, tz)}."
+    return (
+        f"There are no free times for {label} then. "
+        f"The nearest free start times are: {format_slots(found.slots, tz)}."
+    )

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from api.auth import Principal
 from api.channels import SessionChannel
 from api.deps import AppState
+from api.handoff import customer_wrote
 from api.protocol import (
     CancelledEvent,
     ChatFrame,
     ErrorCode,
     ProtocolError,
     ServerEventBase,
+    SessionEvent,
     check_message_text,
 )
 from api.turn_events import complete_event
@@ -107,7 +110,7 @@ async def admit(
         and prior.answer.status in (MessageStatus.complete, MessageStatus.cancelled)
     ):
         return Replay(channel, stored_answer(prior.answer, session_id))
-    if frame.message_id and channel.busy and channel.client_message_id == frame.message_id:
+    if channel.turn.joins(frame.message_id):
         return Join(channel)
     if channel.busy:
         return Refused(
@@ -117,6 +120,57 @@ async def admit(
             turn_id=channel.turn_id,
         )
     return Admitted(channel, created, owner_id, uuid.uuid4().hex)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A message acted on, and what else it led to."""
+
+    channel: SessionChannel
+    answer: ServerEventBase | None = None  # the answer a repeated message id already got
+    forwarded: bool = False  # a person has the conversation: no answer will come
+
+
+async def take(
+    state: AppState,
+    user: Principal,
+    frame: ChatFrame,
+    attach: Callable[[SessionChannel], None],
+    announce: Callable[[SessionEvent], None] = lambda event: None,
+) -> Refused | Taken:
+    """Admit a message and act on the decision, the same way for every transport.
+
+    `attach` subscribes the caller to the session's channel and `announce` hands it the
+    `session` event, both before anything else of the session reaches it.
+    """
+    decision = await admit(state, user, frame)
+    if isinstance(decision, Refused):
+        return decision
+    channel = decision.channel
+    attach(channel)
+    session = SessionEvent(session_id=channel.session_id, created=False, last_seq=channel.last_seq)
+    match decision:
+        case Join():
+            announce(session.model_copy(update={"turn_id": channel.turn_id}))
+            return Taken(channel)
+        case Forwarded(message=stored):
+            announce(session)
+            await customer_wrote(state, channel.session_id, stored)
+            return Taken(channel, forwarded=True)
+        case Replay(answer=answer):
+            announce(session)
+            return Taken(channel, answer=answer)
+    assert isinstance(decision, Admitted)
+    announce(session.model_copy(update={"created": decision.created, "turn_id": decision.turn_id}))
+    state.channels.start_turn(
+        channel,
+        customer_id=decision.owner_id,
+        author_id=user.id,
+        text=frame.message,
+        turn_id=decision.turn_id,
+        client_message_id=frame.message_id,
+    )
+    return Taken(channel)
 
 
 def stored_answer(answer: Message, session_id: str) -> ServerEventBase:

@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from api.coalesce import TokenCoalescer
-from api.protocol import CancelledEvent, ServerEventBase, TokenEvent
+from api.protocol import CancelledEvent, ServerEventBase, SessionEvent, TokenEvent
 from api.pubsub import PubSub, Subscriber, session_topic
+from api.session.turn import TurnLifecycle
 from api.turn_events import TurnTranslator
 from orchestrator.events import Progress
 from orchestrator.turns import Completed, Failed, Orchestrator
@@ -28,11 +29,9 @@ class SessionChannel:
     session_id: str
     pubsub: PubSub
     task: asyncio.Task[None] | None = None
-    turn_id: str | None = None
-    client_message_id: str | None = None
     translator: TurnTranslator | None = None
-    # Set once the turn's last event is out; its task may still be saving and notifying.
-    answered: bool = False
+    # Done once the turn's last event is out; its task may still be saving and notifying.
+    turn: TurnLifecycle = field(default_factory=TurnLifecycle)
 
     @property
     def topic(self) -> str:
@@ -40,7 +39,15 @@ class SessionChannel:
 
     @property
     def busy(self) -> bool:
-        return self.task is not None and not self.task.done() and not self.answered
+        return self.turn.busy
+
+    @property
+    def turn_id(self) -> str | None:
+        return self.turn.turn_id
+
+    @property
+    def client_message_id(self) -> str | None:
+        return self.turn.client_message_id
 
     @property
     def last_seq(self) -> int:
@@ -60,10 +67,21 @@ class SessionChannel:
         return self.pubsub.replay(self.topic, after_seq)
 
     def cancel(self) -> bool:
-        if self.busy and self.task is not None:
+        if self.turn.cancel() and self.task is not None:
             self.task.cancel()
             return True
         return False
+
+    def resume(self, after_seq: int) -> list[ServerEventBase]:
+        """What a client that saw events up to `after_seq` gets: the kept events after it, then
+        the `session` marker (with the running turn, if any) that ends the replay."""
+        marker = SessionEvent(
+            session_id=self.session_id,
+            created=False,
+            last_seq=self.last_seq,
+            turn_id=self.turn_id if self.busy else None,
+        )
+        return [*self.replay(after_seq), marker]
 
 
 @dataclass
@@ -96,9 +114,7 @@ class ChannelRegistry:
         client_message_id: str | None,
     ) -> None:
         """Run a turn in the background; its events go to the channel's subscribers."""
-        channel.turn_id = turn_id
-        channel.client_message_id = client_message_id
-        channel.answered = False
+        channel.turn.start(turn_id, client_message_id)
         channel.translator = TurnTranslator(channel.session_id, turn_id)
         channel.task = asyncio.create_task(
             self._drive(channel, customer_id, author_id, text, turn_id, client_message_id),
@@ -119,6 +135,7 @@ class ChannelRegistry:
         settings = self.orchestrator.services.settings
 
         def send(event: ServerEventBase) -> None:
+            channel.turn.event()
             self.on_event(channel.session_id, channel.publish(event))
 
         tokens = TokenCoalescer(settings.token_coalesce_ms / 1000, send)
@@ -144,8 +161,9 @@ class ChannelRegistry:
                     saved_seq = channel.last_seq + 1
                     await self._remember_seq(channel, saved_seq)
                 published = channel.publish(event)
+                channel.turn.event()
                 if isinstance(outcome, Completed | Failed):
-                    channel.answered = True
+                    channel.turn.finish()
                 self.on_event(channel.session_id, published)
                 if self.on_turn_end is not None and isinstance(outcome, Completed | Failed):
                     await self.on_turn_end(channel, text, published)
@@ -163,11 +181,12 @@ class ChannelRegistry:
                 turn_id=turn_id,
             )
             self.on_event(channel.session_id, channel.publish(event))
-            channel.answered = True
+            channel.turn.finish()
         except Exception:
             log.exception("turn %s crashed", turn_id)
         finally:
             tokens.flush()
+            channel.turn.finish()
             if channel.last_seq != saved_seq:  # events after the answer, or no answer at all
                 await asyncio.shield(self._remember_seq(channel, channel.last_seq))
 

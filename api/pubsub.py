@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from api.protocol import ServerEventBase
-from api.replay import EventLog
+from api.session.replay import EventLog
 
 STAFF_TOPIC = "staff"
 

@@ -1,72 +1,79 @@
-"""`/ws/chat`: moves protocol messages between one socket and the session channels."""
+"""`/ws/chat`: the adapter between one socket and the session core.
+
+What the protocol decides (authentication, expiry, which frames, pings, malformed input) is
+`api.session.ConnectionCore`'s; this module moves text in and events out, and carries out the
+frames the core dispatches: a message (`api.admission.take`), a cancel, a resume.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
-from dataclasses import dataclass
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
-from api.admission import Admitted, Forwarded, Join, Refused, Replay, admit
-from api.auth import InvalidToken, Principal, verify
+from api.admission import Refused, take
+from api.auth import Principal, verify
 from api.channels import SessionChannel
 from api.deps import AppState
-from api.handoff import customer_wrote
 from api.protocol import (
-    CLOSE_AUTH,
     CLOSE_FORBIDDEN,
     AuthError,
-    AuthFrame,
-    AuthSuccess,
     CancelFrame,
     ChatFrame,
     ErrorCode,
     ErrorEvent,
-    PingFrame,
-    PongEvent,
-    ProtocolError,
     ResumeFrame,
     ServerEventBase,
-    SessionEvent,
-    UserInfo,
     dump,
-    parse_client_frame,
 )
 from api.pubsub import Subscriber
+from api.session import Action, Authenticated, Close, ConnectionCore, Dispatch, Endpoint, Send
 from orchestrator.persistence import Forbidden
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-
-@dataclass(frozen=True)
-class Close:
-    code: int
-    reason: str
+CHAT = Endpoint(
+    frames=(ChatFrame, CancelFrame, ResumeFrame), wrong_frame="That frame is for /ws/staff"
+)
 
 
 class ChatConnection:
-    """One client connection: authentication, frames in, events out through one queue."""
+    """One client connection: frames in through the core, events out through one queue."""
+
+    endpoint = CHAT
 
     def __init__(self, websocket: WebSocket, state: AppState) -> None:
         self.websocket = websocket
         self.state = state
         self.settings = state.settings
-        self.user: Principal | None = None
+        self.core = ConnectionCore(self.endpoint, functools.partial(verify, state.secret))
         self.subscriber = Subscriber(queue=asyncio.Queue())
         self.channel: SessionChannel | None = None
+
+    @property
+    def user(self) -> Principal | None:
+        return self.core.user
 
     # -- output ---------------------------------------------------------------------------
     def send(self, event: ServerEventBase | Close) -> None:
         self.subscriber.queue.put_nowait(event)
 
     def error(self, code: ErrorCode, message: str, **fields: object) -> None:
-        self.state.metrics.errors.labels(code.value).inc()
-        self.send(ErrorEvent(error=message, code=code, **fields))
+        event = ErrorEvent(error=message, code=code, **fields)
+        self._count(event)
+        self.send(event)
+
+    def _count(self, event: ServerEventBase | Close) -> None:
+        if isinstance(event, ErrorEvent):
+            self.state.metrics.errors.labels(event.code.value).inc()
+        elif isinstance(event, AuthError):
+            self.state.metrics.errors.labels(ErrorCode.AUTH_FAILED.value).inc()
 
     async def _send_loop(self) -> None:
         queue = self.subscriber.queue
@@ -90,16 +97,18 @@ class ChatConnection:
         sender = asyncio.create_task(self._send_loop())
         try:
             token = self.websocket.query_params.get("token")
-            if token is not None and not self._authenticate(token):
-                return
-            await self._receive_loop(sender)
+            if await self._carry_out(self.core.open(token)):
+                await self._receive_loop(sender)
         finally:
-            if self.channel is not None:
-                self.channel.unsubscribe(self.subscriber)
+            await self.closing()
             if not sender.done():
                 self.subscriber.queue.put_nowait(None)
                 with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                     await asyncio.wait_for(sender, timeout=5)
+
+    async def closing(self) -> None:
+        if self.channel is not None:
+            self.channel.unsubscribe(self.subscriber)
 
     async def _receive_loop(self, sender: asyncio.Task[None]) -> None:
         while not sender.done():
@@ -108,72 +117,44 @@ class ChatConnection:
                     self.websocket.receive(), timeout=self.settings.ws_idle_timeout_s
                 )
             except TimeoutError:
-                if self.channel is not None and self.channel.busy:
-                    continue  # waiting for an answer is not idle
-                self.send(Close(1000, "idle timeout"))
-                return
+                busy = self.channel is not None and self.channel.busy
+                if not await self._carry_out(self.core.idle(busy)):
+                    return
+                continue
             except (WebSocketDisconnect, RuntimeError):
                 return
             if message["type"] == "websocket.disconnect":
                 return
-            if message.get("text") is None:
-                self.error(
-                    ErrorCode.INVALID_MESSAGE, "Binary frames are not supported; send JSON text"
-                )
-                continue
-            try:
-                frame = parse_client_frame(message["text"])
-            except ProtocolError as exc:
-                self.error(exc.code, exc.message)
-                continue
-            if not await self._handle(frame):
+            if not await self._carry_out(self.core.receive(message.get("text"), time.time())):
                 return
 
-    async def _handle(self, frame: object) -> bool:
-        """Act on one frame; False ends the connection."""
-        if self.user is None:
-            if isinstance(frame, AuthFrame):
-                return self._authenticate(frame.token)
-            self.error(ErrorCode.AUTH_REQUIRED, "Authenticate first: send {type: auth, token}")
-            self.send(Close(CLOSE_AUTH, "authentication required"))
-            return False
-        if self._expired():
-            self.error(ErrorCode.AUTH_FAILED, "Your token has expired; reconnect with a new one")
-            self.send(Close(CLOSE_AUTH, "token expired"))
-            return False
+    async def _carry_out(self, actions: list[Action]) -> bool:
+        """Do what the core decided; False once the connection is to be closed."""
+        for action in actions:
+            match action:
+                case Send(event=event):
+                    self._count(event)
+                    self.send(event)
+                case Close():
+                    self.send(action)
+                    return False
+                case Authenticated(user=user):
+                    await self.authenticated(user)
+                case Dispatch(frame=frame):
+                    await self.dispatch(frame)
+        return True
+
+    async def authenticated(self, user: Principal) -> None:
+        """The endpoint's own set-up once the user is known."""
+
+    async def dispatch(self, frame: object) -> None:
         match frame:
-            case AuthFrame():
-                self.error(ErrorCode.INVALID_MESSAGE, "Already authenticated")
-            case PingFrame(timestamp=timestamp):
-                self.send(PongEvent(timestamp=timestamp))
             case ChatFrame():
                 await self._on_message(frame)
             case CancelFrame():
                 self._on_cancel(frame)
             case ResumeFrame():
                 await self._on_resume(frame)
-            case _:
-                self.error(ErrorCode.INVALID_MESSAGE, "That frame is for /ws/staff")
-        return True
-
-    def _authenticate(self, token: str) -> bool:
-        try:
-            self.user = verify(self.state.secret, token)
-        except InvalidToken as exc:
-            self.state.metrics.errors.labels(ErrorCode.AUTH_FAILED.value).inc()
-            self.send(AuthError(message=f"Authentication failed: {exc}"))
-            self.send(Close(CLOSE_AUTH, "authentication failed"))
-            return False
-        self.send(
-            AuthSuccess(
-                message="Authenticated",
-                user=UserInfo(id=self.user.id, name=self.user.name, role=self.user.role),
-            )
-        )
-        return True
-
-    def _expired(self) -> bool:
-        return self.user is not None and self.user.expires_at < time.time()
 
     def _attach(self, channel: SessionChannel) -> None:
         if self.channel is not channel:
@@ -186,8 +167,13 @@ class ChatConnection:
     async def _on_message(self, frame: ChatFrame) -> None:
         user = self.user
         assert user is not None
+
+        def attach(channel: SessionChannel) -> None:
+            self._attach(channel)
+            self.subscriber.partial_response = frame.partial_response
+
         try:
-            decision = await admit(self.state, user, frame)
+            taken = await take(self.state, user, frame, attach, announce=self.send)
         except Exception:  # e.g. the database is unreachable: the connection stays usable
             log.exception("could not admit a message")
             self.error(
@@ -196,56 +182,16 @@ class ChatConnection:
                 session_id=frame.session_id,
             )
             return
-        match decision:
-            case Refused():
-                self.error(
-                    decision.code,
-                    decision.message,
-                    session_id=decision.session_id,
-                    retry_after=decision.retry_after,
-                    turn_id=decision.turn_id,
-                )
-                return
-            case (
-                Join(channel=channel)
-                | Replay(channel=channel)
-                | Admitted(channel=channel)
-                | Forwarded(channel=channel)
-            ):
-                self._attach(channel)
-                self.subscriber.partial_response = frame.partial_response
-        session_id = channel.session_id
-        last_seq = channel.last_seq
-        match decision:
-            case Join():
-                self.send(
-                    SessionEvent(
-                        session_id=session_id,
-                        created=False,
-                        last_seq=last_seq,
-                        turn_id=channel.turn_id,
-                    )
-                )
-            case Forwarded(message=stored):
-                self.send(SessionEvent(session_id=session_id, created=False, last_seq=last_seq))
-                await customer_wrote(self.state, session_id, stored)
-            case Replay(answer=answer):
-                self.send(SessionEvent(session_id=session_id, created=False, last_seq=last_seq))
-                self.send(answer)
-            case Admitted(created=created, owner_id=owner_id, turn_id=turn_id):
-                self.send(
-                    SessionEvent(
-                        session_id=session_id, created=created, last_seq=last_seq, turn_id=turn_id
-                    )
-                )
-                self.state.channels.start_turn(
-                    channel,
-                    customer_id=owner_id,
-                    author_id=user.id,
-                    text=frame.message,
-                    turn_id=turn_id,
-                    client_message_id=frame.message_id,
-                )
+        if isinstance(taken, Refused):
+            self.error(
+                taken.code,
+                taken.message,
+                session_id=taken.session_id,
+                retry_after=taken.retry_after,
+                turn_id=taken.turn_id,
+            )
+        elif taken.answer is not None:
+            self.send(taken.answer)
 
     def _on_cancel(self, frame: CancelFrame) -> None:
         channel = self.channel
@@ -282,18 +228,10 @@ class ChatConnection:
     async def _follow(self, session_id: str, after_seq: int) -> None:
         """Attach to a session: its kept events after `after_seq`, a `session` marker, then live."""
         channel = await self.state.channels.channel(session_id)
-        missed = channel.replay(after_seq)
+        events = channel.resume(after_seq)
         self._attach(channel)
-        for event in missed:
+        for event in events:
             self.send(event)
-        self.send(
-            SessionEvent(
-                session_id=session_id,
-                created=False,
-                last_seq=channel.last_seq,
-                turn_id=channel.turn_id if channel.busy else None,
-            )
-        )
 
 
 async def serve_connection(

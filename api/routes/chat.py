@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
-from api.admission import Admitted, Forwarded, Join, Refused, Replay, admit
+from api.admission import Refused, take
+from api.channels import SessionChannel
 from api.deps import CurrentUser, State
-from api.handoff import customer_wrote
 from api.protocol import (
     CancelledEvent,
     ChatFrame,
@@ -64,36 +64,31 @@ def _fail(code: ErrorCode, message: str, retry_after: float | None = None) -> HT
 async def chat(body: ChatRequest, user: CurrentUser, state: State) -> ChatResponse:
     """Send a message and get the whole answer (not streamed)."""
     frame = ChatFrame(type="message", **body.model_dump())
-    decision = await admit(state, user, frame)
-    if isinstance(decision, Refused):
-        state.metrics.errors.labels(decision.code.value).inc()
-        raise _fail(decision.code, decision.message, decision.retry_after)
-    channel = decision.channel
-    if isinstance(decision, Forwarded):
-        await customer_wrote(state, channel.session_id, decision.message)
-        return ChatResponse(
-            response="", session_id=channel.session_id, metadata={}, status="forwarded_to_staff"
-        )
-    if isinstance(decision, Replay):
-        event = decision.answer
-    else:
-        subscriber = Subscriber(partial_response=False)
+    subscriber = Subscriber(partial_response=False)
+    attached: list[SessionChannel] = []
+
+    def attach(channel: SessionChannel) -> None:
         channel.subscribe(subscriber)
-        try:
-            if isinstance(decision, Admitted):
-                state.channels.start_turn(
-                    channel,
-                    customer_id=decision.owner_id,
-                    author_id=user.id,
-                    text=body.message,
-                    turn_id=decision.turn_id,
-                    client_message_id=body.message_id,
-                )
-            assert isinstance(decision, Admitted | Join)
+        attached.append(channel)
+
+    try:
+        taken = await take(state, user, frame, attach)
+        if isinstance(taken, Refused):
+            state.metrics.errors.labels(taken.code.value).inc()
+            raise _fail(taken.code, taken.message, taken.retry_after)
+        channel = taken.channel
+        if taken.forwarded:
+            return ChatResponse(
+                response="", session_id=channel.session_id, metadata={}, status="forwarded_to_staff"
+            )
+        if taken.answer is not None:
+            event = taken.answer
+        else:
             async with asyncio.timeout(state.settings.turn_timeout_s + 10):
                 event = await _final_event(subscriber)
-        finally:
-            channel.unsubscribe(subscriber)
+    finally:
+        for joined in attached:
+            joined.unsubscribe(subscriber)
     match event:
         case CompleteEvent(response=response, metadata=metadata):
             return ChatResponse(

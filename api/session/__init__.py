@@ -1,0 +1,31 @@
+"""The session core without I/O: a connection's protocol state, a session's turn lifecycle and
+its numbered event log. The WebSocket and REST adapters (`api/ws.py`, `api/ws_staff.py`,
+`api/routes/chat.py`) feed these plain classes and carry out what they decide."""
+
+from api.session.connection import (
+    Action,
+    Authenticated,
+    Close,
+    ConnectionCore,
+    Dispatch,
+    Endpoint,
+    Phase,
+    Send,
+)
+from api.session.replay import EventLog
+from api.session.turn import TurnLifecycle, TurnPhase, TurnStateError
+
+__all__ = [
+    "Action",
+    "Authenticated",
+    "Close",
+    "ConnectionCore",
+    "Dispatch",
+    "Endpoint",
+    "EventLog",
+    "Phase",
+    "Send",
+    "TurnLifecycle",
+    "TurnPhase",
+    "TurnStateError",
+]

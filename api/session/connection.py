@@ -1,0 +1,178 @@
+"""One WebSocket connection's protocol state, without I/O (in the manner of python-websockets'
+`Protocol`): text in, actions out.
+
+The adapter (`api/ws.py`) feeds it what the socket received and carries out what it returns:
+`Send` an event, `Close` the socket, `Dispatch` a frame that needs the application (a chat
+message, a cancel, a resume, a watch), `Authenticated` once the user is known. The core decides
+everything the protocol fixes: authentication first, expiry, which frames an endpoint takes,
+pings, malformed input. Time comes in as an argument, so tests need no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from api.auth import InvalidToken, Principal
+from api.protocol import (
+    CLOSE_AUTH,
+    CLOSE_FORBIDDEN,
+    AuthError,
+    AuthFrame,
+    AuthSuccess,
+    ErrorCode,
+    ErrorEvent,
+    PingFrame,
+    PongEvent,
+    ProtocolError,
+    ServerEventBase,
+    UserInfo,
+    parse_client_frame,
+)
+
+__all__ = [
+    "Action",
+    "Authenticated",
+    "Close",
+    "ConnectionCore",
+    "Dispatch",
+    "Endpoint",
+    "Phase",
+    "Send",
+]
+
+
+BINARY = "Binary frames are not supported; send JSON text"
+
+
+class Phase(StrEnum):
+    UNAUTHENTICATED = "unauthenticated"
+    AUTHENTICATED = "authenticated"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Send:
+    event: ServerEventBase
+
+
+@dataclass(frozen=True)
+class Close:
+    code: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """A frame for the application to act on (the user is authenticated and not expired)."""
+
+    frame: object
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    user: Principal
+
+
+Action = Send | Close | Dispatch | Authenticated
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What one WebSocket endpoint accepts beyond auth and ping."""
+
+    frames: tuple[type, ...]
+    wrong_frame: str  # the INVALID_MESSAGE text for any other frame
+    staff_only: bool = False
+
+
+class ConnectionCore:
+    """The state of one connection: unauthenticated → authenticated → closed."""
+
+    def __init__(self, endpoint: Endpoint, verify: Callable[[str], Principal]) -> None:
+        self.endpoint = endpoint
+        self.verify = verify
+        self.phase = Phase.UNAUTHENTICATED
+        self.user: Principal | None = None
+
+    # -- inputs ---------------------------------------------------------------------------
+    def open(self, query_token: str | None) -> list[Action]:
+        """The socket was accepted; `?token=` authenticates at once when given."""
+        return self._authenticate(query_token) if query_token is not None else []
+
+    def receive(self, text: str | None, now: float) -> list[Action]:
+        """One WebSocket message: its text, or None for a binary frame."""
+        if self.phase is Phase.CLOSED:
+            return []
+        if text is None:
+            return [self._error(ErrorCode.INVALID_MESSAGE, BINARY)]
+        try:
+            frame = parse_client_frame(text)
+        except ProtocolError as exc:
+            return [self._error(exc.code, exc.message)]
+        return self.frame(frame, now)
+
+    def frame(self, frame: object, now: float) -> list[Action]:
+        """A parsed client frame."""
+        if self.phase is Phase.CLOSED:
+            return []
+        if self.user is None:
+            if isinstance(frame, AuthFrame):
+                return self._authenticate(frame.token)
+            return self._close(
+                ErrorCode.AUTH_REQUIRED,
+                "Authenticate first: send {type: auth, token}",
+                CLOSE_AUTH,
+                "authentication required",
+            )
+        if self.user.expires_at < now:
+            return self._close(
+                ErrorCode.AUTH_FAILED,
+                "Your token has expired; reconnect with a new one",
+                CLOSE_AUTH,
+                "token expired",
+            )
+        match frame:
+            case AuthFrame():
+                return [self._error(ErrorCode.INVALID_MESSAGE, "Already authenticated")]
+            case PingFrame(timestamp=timestamp):
+                return [Send(PongEvent(timestamp=timestamp))]
+            case _ if isinstance(frame, self.endpoint.frames):
+                return [Dispatch(frame)]
+        return [self._error(ErrorCode.INVALID_MESSAGE, self.endpoint.wrong_frame)]
+
+    def idle(self, busy: bool) -> list[Action]:
+        """Nothing was received for the idle timeout; waiting for an answer is not idle."""
+        if busy or self.phase is Phase.CLOSED:
+            return []
+        self.phase = Phase.CLOSED
+        return [Close(1000, "idle timeout")]
+
+    # -- decisions ------------------------------------------------------------------------
+    def _authenticate(self, token: str) -> list[Action]:
+        try:
+            user = self.verify(token)
+        except InvalidToken as exc:
+            self.phase = Phase.CLOSED
+            return [
+                Send(AuthError(message=f"Authentication failed: {exc}")),
+                Close(CLOSE_AUTH, "authentication failed"),
+            ]
+        if self.endpoint.staff_only and not user.is_staff:
+            self.phase = Phase.CLOSED
+            return [
+                Send(AuthError(message="The staff console needs a staff or admin token")),
+                Close(CLOSE_FORBIDDEN, "staff only"),
+            ]
+        self.user = user
+        self.phase = Phase.AUTHENTICATED
+        info = UserInfo(id=user.id, name=user.name, role=user.role)
+        return [Send(AuthSuccess(message="Authenticated", user=info)), Authenticated(user)]
+
+    def _error(self, code: ErrorCode, message: str) -> Send:
+        return Send(ErrorEvent(error=message, code=code))
+
+    def _close(self, code: ErrorCode, message: str, close: int, reason: str) -> list[Action]:
+        self.phase = Phase.CLOSED
+        return [self._error(code, message), Close(close, reason)]

@@ -1,0 +1,58 @@
+"""A session's channel: its turn's state, cancel, and what a resuming client is sent."""
+
+from __future__ import annotations
+
+import asyncio
+
+from api.channels import SessionChannel
+from api.protocol import ProgressEvent, SessionEvent
+from api.pubsub import PubSub, Subscriber, session_topic
+from api.session import TurnPhase
+
+
+def channel() -> SessionChannel:
+    pubsub = PubSub()
+    pubsub.keep_numbered(session_topic("s1"), 5)
+    return SessionChannel("s1", pubsub)
+
+
+def event() -> ProgressEvent:
+    return ProgressEvent(step="starting", message="…", session_id="s1", turn_id="t1")
+
+
+def test_resume_sends_the_missed_events_then_the_session_marker() -> None:
+    live = channel()
+    live.turn.start("t1", "m1")
+    for _ in range(3):
+        live.publish(event())
+    *missed, marker = live.resume(after_seq=6)
+    assert [e.seq for e in missed] == [7, 8]
+    assert isinstance(marker, SessionEvent)
+    assert (marker.last_seq, marker.turn_id, marker.created) == (8, "t1", False)
+    live.turn.finish()
+    assert live.resume(after_seq=8)[-1].turn_id is None  # type: ignore[attr-defined]
+
+
+def test_subscribers_receive_the_numbered_events() -> None:
+    live = channel()
+    subscriber = Subscriber()
+    live.subscribe(subscriber)
+    live.publish(event())
+    assert subscriber.queue.get_nowait().seq == 6  # type: ignore[attr-defined]
+    live.unsubscribe(subscriber)
+    live.publish(event())
+    assert subscriber.queue.empty()
+
+
+async def test_cancel_stops_the_running_task_once() -> None:
+    live = channel()
+    live.turn.start("t1", None)
+    live.task = asyncio.create_task(asyncio.sleep(60))
+    assert live.busy
+    assert live.cancel()
+    assert live.turn.phase is TurnPhase.CANCELLING and live.busy
+    assert not live.cancel()
+    await asyncio.sleep(0)
+    assert live.task.cancelled()
+    live.turn.finish()
+    assert not live.busy and not live.cancel()

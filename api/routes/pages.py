@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from html import escape
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 
 from api.deps import State
 
@@ -17,10 +18,26 @@ CLIENT = Path(__file__).resolve().parents[2] / "clients" / "js" / "src"
 router = APIRouter(tags=["pages"])
 
 
+FIELD = re.compile(r"^\s*(title|heading|subtitle): (.*)$", re.MULTILINE)
+
+
+@cache
+def render_page(name: str) -> str:
+    """A page: `static/<name>.html` (its header fields, top-bar items and body) inside the
+    shell both pages share (`static/shell.html`: head, stylesheets, scripts, header)."""
+    text = (STATIC / f"{name}.html").read_text(encoding="utf-8")
+    topbar, body = text.split("<!-- /topbar -->\n", 1)
+    fields = {k: v.strip() for k, v in FIELD.findall(topbar.split("-->", 1)[0])}
+    values = {**fields, "name": name, "topbar": topbar.split("-->\n", 1)[1].rstrip("\n")}
+    values["body"] = body.rstrip("\n")
+    shell = (STATIC / "shell.html").read_text(encoding="utf-8")
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], shell)
+
+
 @router.get("/ws/test", include_in_schema=False)
-async def test_page() -> FileResponse:
+async def test_page() -> HTMLResponse:
     """The chat test page."""
-    return FileResponse(STATIC / "test.html", headers={"Cache-Control": "no-store"})
+    return HTMLResponse(render_page("test"), headers={"Cache-Control": "no-store"})
 
 
 @cache
@@ -30,11 +47,7 @@ def _console_html(routes: tuple[tuple[str, str], ...]) -> str:
         f'                  <option value="{escape(name)}">{escape(label)}</option>'
         for name, label in routes
     )
-    return (
-        (STATIC / "console.html")
-        .read_text()
-        .replace("                  <!-- route options -->", options)
-    )
+    return render_page("console").replace("                  <!-- route options -->", options)
 
 
 @router.get("/console", include_in_schema=False)

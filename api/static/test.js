@@ -311,76 +311,55 @@ const STORAGE_TOKEN = "support.test.token";
 
   // ------------------------------------------------------------------ server events
 
-  function handleEvent(ev) {
-    switch (ev.type) {
-      case "auth_success":
-        onAuthSuccess(ev);
-        break;
-      case "auth_error":
-        showError("auth_error", ev.message);
-        break;
-      case "session":
-        updateControls();
-        break;
-      case "progress":
-        startTurn(ev);
-        setProgress(ev.step, ev.agent, ev.message);
-        if (ev.agent) turnFor(ev.turn_id).bubble.dataset.agent = ev.agent;
-        break;
-      case "sources":
-        renderSources(startTurn(ev), ev.sources);
-        break;
-      case "token": {
-        const turn = startTurn(ev);
-        turn.text += ev.token;
-        showAnswer(turn);
-        if (els.progress.dataset.step !== "generating") setProgress("generating", ev.agent);
-        scrollToEnd();
-        break;
-      }
-      case "complete":
-        onComplete(ev);
-        break;
-      case "cancelled": {
-        const turn = turnFor(ev.turn_id);
-        turn.text = ev.partial_response || "";
-        showAnswer(turn);
-        turn.bubble.append(el("div", "note", "Cancelled"));
-        endTurn(turn, "cancelled");
-        break;
-      }
-      case "error":
-        onError(ev);
-        break;
-      case "pong":
-        onPong(ev);
-        break;
-      case "customer_message":
-        // A person has the conversation: the message went to them, not to the assistant.
-        clearProgress();
-        updateControls();
-        break;
-      case "staff_message": {
-        const bubble = addBubble("staff");
-        bubble.append(el("div", "role", ev.staff_name || "Staff"), el("div", "content", ev.message));
-        scrollToEnd();
-        break;
-      }
-      case "handoff": {
-        const bubble = addBubble("handoff");
-        bubble.dataset.status = ev.status;
-        bubble.append(
-          el("div", "handoff-status", HANDOFF_LABELS[ev.status] || ev.status),
-          el("div", "content", ev.message),
-        );
-        scrollToEnd();
-        break;
-      }
-      default:
-        // Unknown event types are ignored, as the protocol asks of clients.
-        break;
-    }
-  }
+  // One handler per server event type, registered with the socket (see init). Event types
+  // without one are ignored, as the protocol asks of clients.
+  const handlers = {
+    auth_success: onAuthSuccess,
+    auth_error: (ev) => showError("auth_error", ev.message),
+    session: updateControls,
+    progress(ev) {
+      startTurn(ev);
+      setProgress(ev.step, ev.agent, ev.message);
+      if (ev.agent) turnFor(ev.turn_id).bubble.dataset.agent = ev.agent;
+    },
+    sources: (ev) => renderSources(startTurn(ev), ev.sources),
+    token(ev) {
+      const turn = startTurn(ev);
+      turn.text += ev.token;
+      showAnswer(turn);
+      if (els.progress.dataset.step !== "generating") setProgress("generating", ev.agent);
+      scrollToEnd();
+    },
+    complete: onComplete,
+    cancelled(ev) {
+      const turn = turnFor(ev.turn_id);
+      turn.text = ev.partial_response || "";
+      showAnswer(turn);
+      turn.bubble.append(el("div", "note", "Cancelled"));
+      endTurn(turn, "cancelled");
+    },
+    error: onError,
+    pong: onPong,
+    // A person has the conversation: the message went to them, not to the assistant.
+    customer_message() {
+      clearProgress();
+      updateControls();
+    },
+    staff_message(ev) {
+      const bubble = addBubble("staff");
+      bubble.append(el("div", "role", ev.staff_name || "Staff"), el("div", "content", ev.message));
+      scrollToEnd();
+    },
+    handoff(ev) {
+      const bubble = addBubble("handoff");
+      bubble.dataset.status = ev.status;
+      bubble.append(
+        el("div", "handoff-status", HANDOFF_LABELS[ev.status] || ev.status),
+        el("div", "content", ev.message),
+      );
+      scrollToEnd();
+    },
+  };
 
   function onAuthSuccess(ev) {
     const user = ev.user || {};
@@ -472,7 +451,7 @@ const STORAGE_TOKEN = "support.test.token";
     socket.on("claimed", ({ pending }) => pending.userBubble.classList.remove("sending"));
     socket.on("gap", ({ from, to }) => addNotice(`Missed events ${from}–${to} of this session.`));
     socket.on("bad_frame", () => showError("BAD_FRAME", "The server sent a frame that is not JSON."));
-    socket.on("*", handleEvent);
+    for (const [type, handler] of Object.entries(handlers)) socket.on(type, handler);
 
     els.token.addEventListener("input", () => {
       sessionStorage.setItem(STORAGE_TOKEN, els.token.value.trim());

@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request,
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
+from api.routes.pages import render_page
 from tests.utils.browser import CHROMIUM, chromium
 from tests.utils.fake_openai import FakeOpenAI, Reply
 from tests.utils.server import ORIGIN, ServerProcess
@@ -224,7 +225,7 @@ def test_the_console_never_parses_html_and_loads_nothing_from_elsewhere() -> Non
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert sink not in script, sink
     assert "textContent" in script
-    html = (STATIC / "console.html").read_text("utf-8")
+    html = render_page("console")
     assert re.findall(r'(?:src|href)="([^"]+)"', html) == [
         "data:,",  # no favicon request
         "/static/base.css",
@@ -233,7 +234,7 @@ def test_the_console_never_parses_html_and_loads_nothing_from_elsewhere() -> Non
         "/static/markdown.js",
         "/static/console.js",
     ]
-    for name in ("console.html", "console.js", "console.css", "base.css", "page.js"):
+    for name in ("console.html", "console.js", "console.css", "base.css", "page.js", "shell.html"):
         text = (STATIC / name).read_text("utf-8")
         assert "@import" not in text and "url(" not in text, name
         assert not re.search(r"https?://", text), name

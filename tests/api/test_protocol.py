@@ -54,6 +54,7 @@ from api.protocol import (
     dump,
     parse_client_frame,
 )
+from api.routes.pages import render_page
 from api.schema import SCHEMA_PATH, protocol_schema, render_protocol_schema
 
 REPO = Path(__file__).resolve().parents[2]
@@ -538,7 +539,7 @@ class _Elements(HTMLParser):
 
 def _page() -> _Elements:
     parser = _Elements()
-    parser.feed((STATIC / "test.html").read_text("utf-8"))
+    parser.feed(render_page("test"))
     return parser
 
 
@@ -564,13 +565,14 @@ def test_page_has_the_elements_browser_tests_use() -> None:
 def test_page_loads_nothing_from_elsewhere() -> None:
     urls = _page().urls
     assert urls == [
+        "data:,",  # no favicon request
         "/static/base.css",
         "/static/test.css",
         "/static/markdown.css",
         "/static/markdown.js",
         "/static/test.js",
     ]
-    shared = ["base.css", "page.js", "../../clients/js/src/chat-socket.js",
+    shared = ["base.css", "page.js", "shell.html", "../../clients/js/src/chat-socket.js",
               "../../clients/js/src/protocol.js", "../../clients/js/src/index.js"]  # fmt: skip
     for name in ("test.html", "test.js", "test.css", "markdown.js", "markdown.css", *shared):
         text = (STATIC / name).read_text("utf-8")

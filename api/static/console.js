@@ -3,7 +3,7 @@
 // staff text is never parsed as HTML. The live connection (auth, reconnect with backoff,
 // keepalive) is the client library's ChatSocket (clients/js).
 import { ChatSocket, MAX_MESSAGE_CHARS as MAX_CHARS, TURN_ENDING_ERRORS } from "/static/client/index.js";
-import { el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, wireComposer } from "/static/page.js";
+import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, wireComposer } from "/static/page.js";
 
 (() => {
   const STORAGE_TOKEN = "support.console.token";
@@ -49,47 +49,13 @@ import { el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPi
   // Errors that end a running turn; other errors refuse a frame.
   const TURN_ENDING = new Set(TURN_ENDING_ERRORS);
 
-  const $ = (id) => document.getElementById(id);
-  const els = {
-    tabs: $("tabs"),
-    tabConversations: $("tab-conversations"),
-    tabMetrics: $("tab-metrics"),
-    staffName: $("staff-name"),
-    status: $("staff-status"),
-    signOut: $("sign-out"),
-    error: $("error"),
-    signInPanel: $("sign-in-panel"),
-    signInForm: $("sign-in-form"),
-    tokenInput: $("token-input"),
-    workspace: $("workspace"),
-    inbox: $("inbox"),
-    search: $("search"),
-    filterStatus: $("filter-status"),
-    filterRoute: $("filter-route"),
-    listCount: $("list-count"),
-    refreshList: $("refresh-list"),
-    list: $("conversations"),
-    emptyView: $("empty-view"),
-    conversation: $("conversation"),
-    convCustomer: $("conv-customer"),
-    convStatus: $("conv-status"),
-    convMeta: $("conv-meta"),
-    takeover: $("takeover"),
-    handback: $("handback"),
-    close: $("close-conversation"),
-    transcript: $("transcript"),
-    progress: $("live-progress"),
-    composer: $("staff-composer"),
-    input: $("staff-input"),
-    send: $("staff-send"),
-    composerHint: $("composer-hint"),
-    actions: $("actions"),
-    metrics: $("metrics"),
-    metricsUpdated: $("metrics-updated"),
-    refreshMetrics: $("refresh-metrics"),
-    tiles: $("stat-tiles"),
-    charts: Array.from(document.querySelectorAll("img[data-chart]")),
-  };
+  const els = byIds(`tabs tab-conversations tab-metrics staff-name status=staff-status sign-out
+    error sign-in-panel sign-in-form token-input workspace inbox search filter-status filter-route
+    list-count refresh-list list=conversations empty-view conversation conv-customer conv-status
+    conv-meta takeover handback close=close-conversation transcript progress=live-progress
+    composer=staff-composer input=staff-input send=staff-send composer-hint actions metrics
+    metrics-updated refresh-metrics tiles=stat-tiles`);
+  els.charts = Array.from(document.querySelectorAll("img[data-chart]"));
 
   const { show: showError, clear: clearError } = errorArea(els.error);
   const progress = progressLine(els.progress, "Bot: ");

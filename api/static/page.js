@@ -97,3 +97,18 @@ export function progressLine(element, prefix = "") {
     },
   };
 }
+
+/**
+ * The page's elements by id, as `els.<id in camelCase>`; `key=id` names one otherwise.
+ * byIds("session-id input=message-input") → { sessionId: #session-id, input: #message-input }.
+ */
+export function byIds(spec) {
+  const els = {};
+  for (const entry of spec.split(/\s+/).filter(Boolean)) {
+    const [key, id] = entry.includes("=") ? entry.split("=") : [entry, entry];
+    const element = document.getElementById(id);
+    if (!element) throw new Error(`no element #${id} on this page`);
+    els[key.replace(/-(\w)/g, (_, c) => c.toUpperCase())] = element;
+  }
+  return els;
+}

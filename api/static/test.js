@@ -3,31 +3,13 @@
 // ChatSocket (clients/js); this page only draws. The DOM is built with createElement and
 // textContent only: model, staff and user text is never parsed as HTML.
 import { ChatSocket, CLOSE_CODES, MAX_MESSAGE_CHARS as MAX_CHARS, TURN_ENDING_ERRORS } from "/static/client/index.js";
-import { el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, wireComposer } from "/static/page.js";
+import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, wireComposer } from "/static/page.js";
 
 const STORAGE_TOKEN = "support.test.token";
 
 (() => {
-  const $ = (id) => document.getElementById(id);
-  const els = {
-    token: $("token"),
-    connect: $("connect"),
-    disconnect: $("disconnect"),
-    status: $("status"),
-    sessionId: $("session-id"),
-    newSession: $("new-session"),
-    user: $("user"),
-    ping: $("ping"),
-    pingResult: $("ping-result"),
-    error: $("error"),
-    messages: $("messages"),
-    progress: $("progress"),
-    composer: $("composer"),
-    input: $("message-input"),
-    charCount: $("char-count"),
-    send: $("send"),
-    cancel: $("cancel"),
-  };
+  const els = byIds(`token connect disconnect status session-id new-session user ping ping-result
+    error messages progress composer input=message-input char-count send cancel`);
 
   // The session id and last seq live in sessionStorage, so a reload resumes the session.
   const socket = new ChatSocket({ storage: sessionStorage, storageKey: "support.test" });

@@ -26,6 +26,7 @@ from websockets.typing import Origin
 from api.routes.pages import render_page
 from tests.utils.browser import CHROMIUM, chromium
 from tests.utils.fake_openai import FakeOpenAI, Reply
+from tests.utils.pages import element_ids
 from tests.utils.server import ORIGIN, ServerProcess
 
 pytestmark = pytest.mark.browser
@@ -239,7 +240,7 @@ def test_the_console_never_parses_html_and_loads_nothing_from_elsewhere() -> Non
         assert "@import" not in text and "url(" not in text, name
         assert not re.search(r"https?://", text), name
     # Every element the script looks up by id is on the page.
-    used = set(re.findall(r'\$\("([\w-]+)"\)', script))
+    used = element_ids(script)
     assert used and used <= set(re.findall(r'\bid="([\w-]+)"', html))
 
 

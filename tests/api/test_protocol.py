@@ -56,6 +56,7 @@ from api.protocol import (
 )
 from api.routes.pages import render_page
 from api.schema import SCHEMA_PATH, protocol_schema, render_protocol_schema
+from tests.utils.pages import element_ids
 
 REPO = Path(__file__).resolve().parents[2]
 GUIDE = REPO / "docs" / "protocol.md"
@@ -589,7 +590,7 @@ def test_page_script_never_parses_html() -> None:
 
 def test_page_script_uses_existing_ids() -> None:
     script = (STATIC / "test.js").read_text("utf-8")
-    used = set(re.findall(r'\$\("([\w-]+)"\)', script))
+    used = element_ids(script)
     assert used
     assert used <= set(_page().ids)
 

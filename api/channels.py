@@ -120,6 +120,8 @@ class ChannelRegistry:
             self._drive(channel, customer_id, author_id, text, turn_id, client_message_id),
             name=f"turn-{turn_id}",
         )
+        # Even a task cancelled before it ran (so before its own `finally`) ends its turn.
+        channel.task.add_done_callback(lambda _: channel.turn.finish(turn_id))
 
     async def _drive(
         self,
@@ -163,7 +165,7 @@ class ChannelRegistry:
                 published = channel.publish(event)
                 channel.turn.event()
                 if isinstance(outcome, Completed | Failed):
-                    channel.turn.finish()
+                    channel.turn.finish(turn_id)
                 self.on_event(channel.session_id, published)
                 if self.on_turn_end is not None and isinstance(outcome, Completed | Failed):
                     await self.on_turn_end(channel, text, published)
@@ -181,12 +183,12 @@ class ChannelRegistry:
                 turn_id=turn_id,
             )
             self.on_event(channel.session_id, channel.publish(event))
-            channel.turn.finish()
+            channel.turn.finish(turn_id)
         except Exception:
             log.exception("turn %s crashed", turn_id)
         finally:
             tokens.flush()
-            channel.turn.finish()
+            channel.turn.finish(turn_id)
             if channel.last_seq != saved_seq:  # events after the answer, or no answer at all
                 await asyncio.shield(self._remember_seq(channel, channel.last_seq))
 

@@ -62,7 +62,13 @@ class TurnLifecycle:
         self.phase = TurnPhase.CANCELLING
         return True
 
-    def finish(self) -> None:
-        """The turn's last event (answer, cancel or error) is out, or its work ended."""
+    def finish(self, turn_id: str | None = None) -> None:
+        """The turn's last event (answer, cancel or error) is out, or its work ended.
+
+        With `turn_id`, only if that turn is still the current one: the work of a turn that
+        already answered may end after the next turn has started.
+        """
+        if turn_id is not None and turn_id != self.turn_id:
+            return
         if self.phase is not TurnPhase.IDLE:
             self.phase = TurnPhase.DONE

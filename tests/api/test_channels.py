@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from api.channels import SessionChannel
+from api.channels import ChannelRegistry, SessionChannel
 from api.protocol import ProgressEvent, SessionEvent
 from api.pubsub import PubSub, Subscriber, session_topic
 from api.session import TurnPhase
@@ -56,3 +56,17 @@ async def test_cancel_stops_the_running_task_once() -> None:
     assert live.task.cancelled()
     live.turn.finish()
     assert not live.busy and not live.cancel()
+
+
+async def test_a_turn_whose_task_never_ran_is_not_left_busy() -> None:
+    """Cancelled before its task first ran (a shutdown, say), the turn still ends."""
+    registry = ChannelRegistry(orchestrator=None)  # type: ignore[arg-type]  # never reached
+    live = channel()
+    registry.start_turn(
+        live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None
+    )
+    assert live.busy and live.cancel()
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert live.task is not None and live.task.cancelled()
+    assert not live.busy

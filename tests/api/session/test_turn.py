@@ -103,3 +103,15 @@ class Lifecycle(RuleBasedStateMachine):
 
 Lifecycle.TestCase.settings = settings(max_examples=200, stateful_step_count=30, deadline=None)
 test_any_order_of_events_keeps_the_lifecycle_consistent = Lifecycle.TestCase
+
+
+def test_the_end_of_an_earlier_turns_work_leaves_the_next_turn_running() -> None:
+    """Turn 1 answered, turn 2 started, then turn 1's task ended: turn 2 is still busy."""
+    turn = TurnLifecycle()
+    turn.start("t1", None)
+    turn.finish("t1")
+    turn.start("t2", None)
+    turn.finish("t1")
+    assert turn.busy and turn.turn_id == "t2"
+    turn.finish("t2")
+    assert not turn.busy

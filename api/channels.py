@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from api.coalesce import TokenCoalescer
 from api.protocol import CancelledEvent, ServerEventBase, SessionEvent, TokenEvent
-from api.pubsub import PubSub, Subscriber, session_topic
+from api.pubsub import LiveState, PubSub, Subscriber, session_topic
 from api.session.turn import TurnLifecycle
 from api.turn_events import TurnTranslator
 from orchestrator.events import Progress
@@ -27,7 +27,7 @@ class SessionChannel:
     """A session's running turn; its events go out through the pub/sub topic."""
 
     session_id: str
-    pubsub: PubSub
+    pubsub: LiveState
     task: asyncio.Task[None] | None = None
     translator: TurnTranslator | None = None
     # Done once the turn's last event is out; its task may still be saving and notifying.
@@ -89,7 +89,7 @@ class ChannelRegistry:
     """The live channels of this process."""
 
     orchestrator: Orchestrator
-    pubsub: PubSub = field(default_factory=PubSub)
+    pubsub: LiveState = field(default_factory=PubSub)
     on_event: Callable[[str, ServerEventBase], None] = lambda session_id, event: None
     on_turn_start: Callable[[SessionChannel], Awaitable[None]] | None = None
     on_turn_end: Callable[[SessionChannel, str, ServerEventBase], Awaitable[None]] | None = None

@@ -1,14 +1,16 @@
 """Live fan-out: topics, subscribers, and numbered replay buffers. In-process for now.
 
-Every live path goes through this one interface: a session's events to its customer and
-staff watchers (`session:<id>`, numbered and kept for `resume`) and the staff console's
-conversation list (`staff`). Putting it on Redis means replacing this module only.
+Every live path goes through one interface, `LiveState`: a session's events to its customer
+and staff watchers (`session:<id>`, numbered and kept for `resume`) and the staff console's
+conversation list (`staff`). `PubSub` is the in-process backend; a Redis one (several
+instances) implements the same protocol, and nothing above it changes.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from api.protocol import ServerEventBase
 from api.session.replay import EventLog
@@ -28,8 +30,22 @@ class Subscriber:
     partial_response: bool = True
 
 
+class LiveState(Protocol):
+    """What the channels and the connections need of the live state."""
+
+    def subscribe(self, topic: str, subscriber: Subscriber) -> None: ...
+    def unsubscribe(self, topic: str, subscriber: Subscriber) -> None: ...
+    def has_subscribers(self, topic: str) -> bool: ...
+    def keep_numbered(self, topic: str, last_seq: int) -> None: ...
+    def publish(self, topic: str, event: ServerEventBase) -> ServerEventBase: ...
+    def replay(self, topic: str, after_seq: int) -> list[ServerEventBase]: ...
+    def last_seq(self, topic: str) -> int: ...
+
+
 @dataclass
 class PubSub:
+    """The in-process `LiveState`: one worker, nothing shared."""
+
     _subscribers: dict[str, set[Subscriber]] = field(default_factory=dict)
     _logs: dict[str, EventLog] = field(default_factory=dict)
 

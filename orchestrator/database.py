@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -101,3 +102,32 @@ async def open_database(url: URL, pool_timeout_s: float = 30.0) -> AsyncIterator
         yield engine
     finally:
         await engine.dispose()
+
+
+# pg_advisory_lock key for start-up work that must not run twice at once (any fixed bigint).
+STARTUP_LOCK = 0x6F72636865737472  # "orchestr"
+STARTUP_LOCK_POLL_S = 0.2
+
+
+@asynccontextmanager
+async def startup_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Held while one instance migrates and sets up the checkpointer tables: instances started
+    together on a fresh PostgreSQL database take turns instead of colliding. SQLite serves one
+    instance and needs none."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    # The checkpointer's CREATE INDEX CONCURRENTLY waits for every transaction in the database
+    # to end, a waiting pg_advisory_lock() included: so no open transaction here (autocommit),
+    # and short tries instead of one blocking call.
+    async with engine.connect() as connection:
+        locked = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        try_lock = text("SELECT pg_try_advisory_lock(:key)")
+        while True:  # another instance holds it: it is migrating, wait for it to finish
+            if (await locked.execute(try_lock, {"key": STARTUP_LOCK})).scalar():
+                break
+            await asyncio.sleep(STARTUP_LOCK_POLL_S)
+        try:
+            yield
+        finally:
+            await locked.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK})

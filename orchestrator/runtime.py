@@ -65,10 +65,11 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             database.open_database(url, pool_timeout_s=settings.turn_timeout_s)
         )
         await database.check_reachable(engine)
-        await prepare_schema(settings, url, engine)
-        checkpointer = await stack.enter_async_context(
-            open_checkpointer(url, pool_timeout_s=settings.turn_timeout_s)
-        )
+        async with database.startup_lock(engine):
+            await prepare_schema(settings, url, engine)
+            checkpointer = await stack.enter_async_context(
+                open_checkpointer(url, pool_timeout_s=settings.turn_timeout_s)
+            )
         log.info("database ready: %s", db_url.describe(url))
         yield Runtime(
             settings=settings,

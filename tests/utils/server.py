@@ -59,6 +59,11 @@ class ServerProcess:
         return issue(JWT_SECRET, user, role, ttl_s, name=user.title())
 
     def start(self, timeout_s: float = 120) -> None:
+        self.launch()
+        self.wait_ready(timeout_s)
+
+    def launch(self) -> None:
+        """Start the process without waiting for it (several can then start at once)."""
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "orchestrator", "serve", "--port", str(self.port)],
@@ -67,6 +72,9 @@ class ServerProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+    def wait_ready(self, timeout_s: float = 120) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

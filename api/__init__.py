@@ -24,6 +24,7 @@ __all__ = [
     "schema",
     "serve",
     "session",
+    "shared_state",
     "turn_events",
     "ws",
     "ws_staff",

@@ -74,7 +74,7 @@ async def admit(
         check_message_text(frame.message, state.settings.max_message_chars)
     except ProtocolError as exc:
         return Refused(exc.code, exc.message, session_id)
-    retry_after = state.limiter.check(user.id, time.monotonic())
+    retry_after = await state.limiter.check(user.id, time.time())
     if retry_after is not None:
         return Refused(
             ErrorCode.RATE_LIMITED,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -15,9 +15,10 @@ from api.channels import ChannelRegistry
 from api.deps import AppState
 from api.metrics import Metrics
 from api.observe import TurnObserver
-from api.ratelimit import SlidingWindow
+from api.ratelimit import RateLimiter, RedisSlidingWindow, SlidingWindow
 from api.routes import chat, health, knowledge, metrics, pages, sessions, staff
 from api.routes.pages import CLIENT, STATIC
+from api.shared_state import open_redis
 from orchestrator.graph import build_graph
 from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret
@@ -33,7 +34,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(settings) as runtime:
+        async with open_runtime(settings) as runtime, AsyncExitStack() as shared:
+            limiter: RateLimiter = SlidingWindow(
+                settings.rate_limit_messages, settings.rate_limit_window_s
+            )
+            if settings.redis_url:
+                redis = await shared.enter_async_context(open_redis(settings.redis_url))
+                limiter = RedisSlidingWindow(
+                    redis,
+                    settings.redis_prefix,
+                    settings.rate_limit_messages,
+                    settings.rate_limit_window_s,
+                )
             services = await asyncio.to_thread(build_services, settings, runtime.sessions)
             try:
                 orchestrator = Orchestrator(services, build_graph(runtime.checkpointer))
@@ -46,9 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     channels=channels,
                     metrics=observed,
                     secret=jwt_secret(settings),
-                    limiter=SlidingWindow(
-                        settings.rate_limit_messages, settings.rate_limit_window_s
-                    ),
+                    limiter=limiter,
                 )
                 channels.on_turn_start = lambda channel: handoff.announce(state, channel.session_id)
                 channels.on_turn_end = lambda channel, text, event: handoff.after_turn(

@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.auth import InvalidToken, Principal, verify
 from api.channels import ChannelRegistry
 from api.metrics import Metrics
-from api.ratelimit import SlidingWindow
+from api.ratelimit import RateLimiter
 from orchestrator.runtime import Runtime
 from orchestrator.settings import Settings
 from orchestrator.turns import Orchestrator
@@ -26,7 +26,7 @@ class AppState:
     channels: ChannelRegistry
     metrics: Metrics
     secret: str
-    limiter: SlidingWindow
+    limiter: RateLimiter
     # One ingest at a time through this process (another process's is refused at publish).
     ingesting: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -1,18 +1,37 @@
-"""Per-user message rate limiting over a sliding window. Pure: the clock is passed in."""
+"""Per-user message rate limiting over a sliding window: in this process, or shared on Redis.
+
+Both backends answer the same question the same way (`tests/api/test_ratelimit.py` runs one
+spec over both): record a hit and say None, or say how many seconds to wait. The clock is
+passed in (wall time, so that instances agree).
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+
+class RateLimiter(Protocol):
+    limit: int
+    window_s: float
+
+    async def check(self, key: str, now: float) -> float | None: ...
 
 
 @dataclass
 class SlidingWindow:
+    """The in-process limiter: one worker's own counts."""
+
     limit: int
     window_s: float
     _hits: dict[str, deque[float]] = field(default_factory=dict)
 
-    def check(self, key: str, now: float) -> float | None:
+    async def check(self, key: str, now: float) -> float | None:
         """Record a hit and return None, or return the seconds to wait if over the limit."""
         hits = self._hits.setdefault(key, deque())
         while hits and hits[0] <= now - self.window_s:
@@ -21,3 +40,40 @@ class SlidingWindow:
             return round(hits[0] + self.window_s - now, 3)
         hits.append(now)
         return None
+
+
+# One user's hits in a sorted set scored by time; checked and recorded in one atomic step.
+_CHECK = """
+local key, now, window, limit, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]),
+    tonumber(ARGV[3]), ARGV[4]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) >= limit then
+  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  return tostring(tonumber(oldest[2]) + window - now)
+end
+redis.call('ZADD', key, now, member)
+redis.call('PEXPIRE', key, math.ceil(window * 1000))
+return false
+"""
+
+
+@dataclass
+class RedisSlidingWindow:
+    """The shared limiter: every worker and instance counts a user's messages together."""
+
+    redis: Redis
+    prefix: str
+    limit: int
+    window_s: float
+
+    async def check(self, key: str, now: float) -> float | None:
+        wait = await self.redis.eval(
+            _CHECK,
+            1,
+            f"{self.prefix}ratelimit:{key}",
+            repr(now),
+            repr(self.window_s),
+            self.limit,
+            uuid.uuid4().hex,
+        )
+        return None if wait is None else round(float(wait), 3)

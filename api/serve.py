@@ -8,6 +8,8 @@ import logging
 import uvicorn
 
 from api.auth import issue
+from api.shared_state import open_redis
+from orchestrator.errors import StartupError
 from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret
 from orchestrator.settings import Environment, Settings
@@ -19,10 +21,31 @@ DEMO_TOKEN_TTL_S = 7 * 24 * 3600
 async def _preflight(settings: Settings) -> None:
     async with open_runtime(settings):
         pass
+    if settings.redis_url:
+        async with open_redis(settings.redis_url):
+            pass
+
+
+def check_workers(settings: Settings, workers: int) -> None:
+    """Several workers need live state they all share: refuse what would break BUSY, resume,
+    cancel and the console rather than start it."""
+    if workers <= 1:
+        return
+    if not settings.redis_url:
+        raise StartupError(
+            f"--workers {workers} needs live state shared by every worker, and REDIS_URL is unset",
+            "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) or serve with one worker",
+        )
+    raise StartupError(
+        f"--workers {workers}: only rate limits are on Redis so far; running turns, resume and "
+        "fan-out are still kept per process",
+        "Serve with one worker per instance until the live state is on Redis",
+    )
 
 
 def run(settings: Settings, host: str, port: int, workers: int = 1) -> None:
-    """Check the database and data dir, print where to go, then serve until stopped."""
+    """Check the database, Redis and data dir, print where to go, then serve until stopped."""
+    check_workers(settings, workers)
     asyncio.run(_preflight(settings))
     base = f"http://{host}:{port}"
     print(f"Support orchestrator ({settings.answer_mode} answer mode)")

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
         default=Path("data"), validation_alias=AliasChoices("ORCHESTRATOR_DATA_DIR", "data_dir")
     )
     database_url: str | None = None
+    # Live state shared by every worker and instance (rate limits now; turns, resume and
+    # fan-out next). Unset: in this process only, which serves one worker.
+    redis_url: str | None = None
+    redis_prefix: str = "orchestrator:"
     chroma_url: str | None = None
     chroma_collection: str = "knowledge_base"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL

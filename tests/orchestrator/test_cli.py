@@ -55,3 +55,24 @@ def test_python_dash_m_shows_the_commands(tmp_path: Path) -> None:
     result = _run(["--help"], tmp_path)
     assert result.returncode == 0
     assert "serve" in result.stdout and "db" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (["--workers", "2"], {}, "--workers 2 needs live state shared by every worker"),
+        (
+            ["--port", "1"],
+            {"REDIS_URL": "redis://127.0.0.1:1/0"},
+            "cannot reach Redis at redis://127.0.0.1:1/0",
+        ),
+    ],
+)
+def test_serve_refuses_what_it_cannot_run_in_one_clear_line(
+    tmp_path: Path, args: list[str], env: dict[str, str], expected: str
+) -> None:
+    assert _run(["db", "upgrade"], tmp_path).returncode == 0
+    result = _run(["serve", *args], tmp_path, **env)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "fix:" in result.stderr and "Traceback" not in result.stderr

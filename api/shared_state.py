@@ -1,0 +1,38 @@
+"""The connection to Redis, where the live state every worker and instance shares is kept
+(`REDIS_URL`; unset, each process keeps its own)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from orchestrator.errors import StartupError
+
+
+def describe(url: str) -> str:
+    """Where Redis is, for messages; never the password."""
+    from redis.connection import parse_url
+
+    parts = parse_url(url)
+    host, port, db = parts.get("host", "localhost"), parts.get("port", 6379), parts.get("db", 0)
+    return f"redis://{host}:{port}/{db}"
+
+
+@asynccontextmanager
+async def open_redis(url: str) -> AsyncIterator[Redis]:
+    """A checked client, closed on exit; StartupError (one line and its fix) if unreachable."""
+    client: Redis = Redis.from_url(url, decode_responses=True, socket_connect_timeout=5)
+    try:
+        try:
+            await client.ping()
+        except (RedisError, OSError, ValueError) as exc:
+            raise StartupError(
+                f"cannot reach Redis at {describe(url)} ({exc})",
+                "Start Redis, correct REDIS_URL, or unset it to keep live state in one process",
+            ) from None
+        yield client
+    finally:
+        await client.aclose()

@@ -14,6 +14,7 @@ __all__ = [
     "deps",
     "handoff",
     "handoff_rules",
+    "leases",
     "main",
     "metrics",
     "observe",

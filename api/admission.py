@@ -112,14 +112,18 @@ async def admit(
         return Replay(channel, stored_answer(prior.answer, session_id))
     if channel.turn.joins(frame.message_id):
         return Join(channel)
-    if channel.busy:
+    turn_id = uuid.uuid4().hex
+    running = channel.turn_id if channel.busy else None
+    if running is None:  # not here: perhaps on another instance
+        running = await state.channels.leases.acquire(session_id, turn_id, time.time())
+    if running is not None:
         return Refused(
             ErrorCode.BUSY,
             "A turn is already running in this session; wait or cancel",
             session_id,
-            turn_id=channel.turn_id,
+            turn_id=running,
         )
-    return Admitted(channel, created, owner_id, uuid.uuid4().hex)
+    return Admitted(channel, created, owner_id, turn_id)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from api import handoff, ws, ws_staff
 from api.channels import ChannelRegistry
 from api.deps import AppState
+from api.leases import MemoryLeases, RedisLeases, TurnLeases
 from api.metrics import Metrics
 from api.observe import TurnObserver
 from api.ratelimit import RateLimiter, RedisSlidingWindow, SlidingWindow
@@ -35,11 +36,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime(settings) as runtime, AsyncExitStack() as shared:
+            leases: TurnLeases = MemoryLeases()
             limiter: RateLimiter = SlidingWindow(
                 settings.rate_limit_messages, settings.rate_limit_window_s
             )
             if settings.redis_url:
                 redis = await shared.enter_async_context(open_redis(settings.redis_url))
+                leases = RedisLeases(redis, settings.redis_prefix)
                 limiter = RedisSlidingWindow(
                     redis,
                     settings.redis_prefix,
@@ -50,7 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             try:
                 orchestrator = Orchestrator(services, build_graph(runtime.checkpointer))
                 observed = Metrics()
-                channels = ChannelRegistry(orchestrator, on_event=TurnObserver(observed))
+                channels = ChannelRegistry(
+                    orchestrator, on_event=TurnObserver(observed), leases=leases
+                )
                 app.state.app = state = AppState(
                     settings=settings,
                     runtime=runtime,

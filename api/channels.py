@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from api.coalesce import TokenCoalescer
+from api.leases import RENEW_EVERY_S, MemoryLeases, TurnLeases
 from api.protocol import CancelledEvent, ServerEventBase, SessionEvent, TokenEvent
 from api.pubsub import LiveState, PubSub, Subscriber, session_topic
 from api.session.turn import TurnLifecycle
@@ -94,6 +96,7 @@ class ChannelRegistry:
     on_turn_start: Callable[[SessionChannel], Awaitable[None]] | None = None
     on_turn_end: Callable[[SessionChannel, str, ServerEventBase], Awaitable[None]] | None = None
     channels: dict[str, SessionChannel] = field(default_factory=dict)
+    leases: TurnLeases = field(default_factory=MemoryLeases)
 
     async def channel(self, session_id: str) -> SessionChannel:
         channel = self.channels.get(session_id)
@@ -142,6 +145,7 @@ class ChannelRegistry:
 
         tokens = TokenCoalescer(settings.token_coalesce_ms / 1000, send)
         saved_seq = -1
+        renewing = asyncio.create_task(self._keep_lease(channel.session_id, turn_id))
         try:
             async for outcome in self.orchestrator.stream_turn(
                 session_id=channel.session_id,
@@ -162,6 +166,8 @@ class ChannelRegistry:
                     # Saved before it is sent: a client that saw it may see a restart next.
                     saved_seq = channel.last_seq + 1
                     await self._remember_seq(channel, saved_seq)
+                    # Free before it is sent: a client that saw it may send the next message.
+                    await self._release(channel.session_id, turn_id, renewing)
                 published = channel.publish(event)
                 channel.turn.event()
                 if isinstance(outcome, Completed | Failed):
@@ -177,6 +183,7 @@ class ChannelRegistry:
                     await self.on_turn_start(channel)
         except asyncio.CancelledError:
             tokens.flush()
+            await asyncio.shield(self._release(channel.session_id, turn_id, renewing))
             event = CancelledEvent(
                 partial_response=translator.partial,
                 session_id=channel.session_id,
@@ -189,8 +196,26 @@ class ChannelRegistry:
         finally:
             tokens.flush()
             channel.turn.finish(turn_id)
+            await asyncio.shield(self._release(channel.session_id, turn_id, renewing))
             if channel.last_seq != saved_seq:  # events after the answer, or no answer at all
                 await asyncio.shield(self._remember_seq(channel, channel.last_seq))
+
+    async def _keep_lease(self, session_id: str, turn_id: str) -> None:
+        """Renew the session's lease while the turn runs, so other instances answer BUSY."""
+        while True:
+            await asyncio.sleep(RENEW_EVERY_S)
+            try:
+                if not await self.leases.renew(session_id, turn_id, time.time()):
+                    log.warning("turn %s lost the lease of session %s", turn_id, session_id)
+            except Exception:
+                log.exception("could not renew the lease of session %s", session_id)
+
+    async def _release(self, session_id: str, turn_id: str, renewing: asyncio.Task[None]) -> None:
+        renewing.cancel()
+        try:
+            await self.leases.release(session_id, turn_id)
+        except Exception:  # it lapses by itself
+            log.exception("could not release the lease of session %s", session_id)
 
     async def _remember_seq(self, channel: SessionChannel, last_seq: int) -> None:
         try:

@@ -37,8 +37,8 @@ def check_workers(settings: Settings, workers: int) -> None:
             "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) or serve with one worker",
         )
     raise StartupError(
-        f"--workers {workers}: only rate limits are on Redis so far; running turns, resume and "
-        "fan-out are still kept per process",
+        f"--workers {workers}: only rate limits and turn leases are on Redis so far; resume, "
+        "cancel and fan-out are still kept per process",
         "Serve with one worker per instance until the live state is on Redis",
     )
 

@@ -1,7 +1,11 @@
-"""Two real instances on one PostgreSQL database and one Redis: what they share."""
+"""Two real instances on one PostgreSQL database and one Redis: what they share.
+
+They answer through an OpenAI-compatible server on loopback, so that a test can hold a turn
+open for as long as it needs."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +15,7 @@ import pytest
 
 from orchestrator.settings import Settings
 from tests.utils.databases import fresh_database
+from tests.utils.fake_openai import FakeOpenAI, Reply, Stall
 from tests.utils.live import REDIS_URL
 from tests.utils.server import ServerProcess
 
@@ -19,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def instances(
-    tmp_path_factory: pytest.TempPathFactory, kb_settings: Settings
+    tmp_path_factory: pytest.TempPathFactory, kb_settings: Settings, fake_llm: FakeOpenAI
 ) -> Iterator[list[ServerProcess]]:
     root = tmp_path_factory.mktemp("cluster")
     prefix = f"test-{uuid.uuid4().hex[:12]}:"
@@ -33,6 +38,11 @@ def instances(
                 REDIS_PREFIX=prefix,
                 RATE_LIMIT_MESSAGES="3",
                 RATE_LIMIT_WINDOW_S="60",
+                OPENAI_API_KEY="sk-test",
+                OPENAI_BASE_URL=fake_llm.base_url,
+                LLM_MODEL="test-model",
+                LLM_MAX_RETRIES="0",
+                ROUTER_LLM_THRESHOLD="0",
             )
             for name in ("a", "b")
         ]
@@ -63,3 +73,43 @@ def test_a_users_rate_limit_counts_messages_on_every_instance(
         )
         codes.append(response.status_code)
     assert codes == [200, 200, 200, 429]
+
+
+def test_a_session_runs_one_turn_whichever_instance_is_asked(
+    instances: list[ServerProcess], fake_llm: FakeOpenAI
+) -> None:
+    a, b = instances
+    headers = {"Authorization": f"Bearer {a.token(f'busy-{uuid.uuid4().hex[:8]}')}"}
+    session = f"busy-{uuid.uuid4().hex}"
+    fake_llm.reset()
+    fake_llm.script(Stall(4.0, then=Reply(text="Every 15,000 km.")))
+    answered: list[httpx.Response] = []
+
+    def ask_a() -> None:
+        body = {"message": "How often is the oil changed?", "session_id": session}
+        answered.append(
+            httpx.post(f"{a.base_url}/api/v1/chat", json=body, headers=headers, timeout=60)
+        )
+
+    running = threading.Thread(target=ask_a)
+    running.start()
+    try:
+        deadline = 40
+        while not fake_llm.requests and deadline:  # the turn on A has reached the model
+            threading.Event().wait(0.25)
+            deadline -= 1
+        body = {"message": "And the tyres?", "session_id": session}
+        refused = httpx.post(f"{b.base_url}/api/v1/chat", json=body, headers=headers, timeout=60)
+    finally:
+        running.join(timeout=60)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["detail"]["code"] == "BUSY"
+    assert answered and answered[0].status_code == 200
+    assert answered[0].json()["response"] == "Every 15,000 km."
+    after = httpx.post(
+        f"{b.base_url}/api/v1/chat",
+        json={"message": "And the tyres?", "session_id": session},
+        headers=headers,
+        timeout=60,
+    )
+    assert after.status_code == 200, after.text  # the lease went with the answer

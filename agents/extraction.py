@@ -150,7 +150,7 @@ class Unit:
     match: str = field(default="", compare=False)  # what scoring reads; `text` if empty
     lead_in: str = ""  # the paragraph's bold lead-in, when the sentence is not it
     # The sentence that names the vehicle this one is about: itself, or an earlier one in
-    # its paragraph ("Ridge Tow Pack: 240 kPa unladen. When laden, 280 kPa.").
+    # its paragraph ("Tow Pack: 240 kPa unladen. When laden, 280 kPa.").
     names: str = field(default="", compare=False)
 
     @property

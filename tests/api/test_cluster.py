@@ -5,7 +5,10 @@ open for as long as it needs."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +17,8 @@ import httpx
 import pytest
 
 from orchestrator.settings import Settings
+from tests.conftest import KNOWLEDGE_BASE, REPO
+from tests.utils.chroma_server import chroma_server
 from tests.utils.databases import fresh_database
 from tests.utils.fake_openai import FakeOpenAI, Reply, Stall
 from tests.utils.live import REDIS_URL
@@ -113,3 +118,61 @@ def test_a_session_runs_one_turn_whichever_instance_is_asked(
         timeout=60,
     )
     assert after.status_code == 200, after.text  # the lease went with the answer
+
+
+def test_an_ingest_through_one_instance_is_answered_by_the_other(
+    tmp_path: Path, kb_settings: Settings
+) -> None:
+    """With CHROMA_URL, instances share the knowledge base: what an admin uploads on A is
+    found by B at once."""
+    document = (
+        "---\ntitle: Orca Tern specifications\nmodel: Tern\ndomain: specs\n---\n"
+        "# Orca Tern specifications\n\nThe Tern is a small electric delivery van.\n\n"
+        "| Item | Tern |\n|---|---|\n| Payload | 905 kg |\n| Load volume | 4.2 m³ |\n"
+    )
+    with (
+        chroma_server(tmp_path / "chroma") as chroma_url,
+        fresh_database("postgresql", tmp_path) as url,
+    ):
+        servers = [
+            ServerProcess(
+                tmp_path / name,
+                kb_settings.chroma_path,
+                url.render_as_string(False),
+                CHROMA_URL=chroma_url,
+            )
+            for name in ("a", "b")
+        ]
+        first = subprocess.run(  # the sample, through the CLI, so that both start ready
+            [sys.executable, "-m", "orchestrator", "ingest", str(KNOWLEDGE_BASE)],
+            env=servers[0].env, cwd=REPO, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert first.returncode == 0, first.stderr
+        for server in servers:
+            server.launch()
+        try:
+            for server in servers:
+                server.wait_ready()
+            a, b = servers
+            admin = {"Authorization": f"Bearer {a.token('admin-1', 'admin')}"}
+            body = {"documents": [{"source": "vans/tern.md", "content": document}]}
+            done = httpx.post(
+                f"{a.base_url}/api/v1/knowledge/ingest", json=body, headers=admin, timeout=120
+            )
+            assert done.status_code == 200, done.text
+            customer = {"Authorization": f"Bearer {b.token('tern-owner')}"}
+            question = {"message": "What payload does the Tern carry?"}
+            deadline = (
+                time.monotonic() + 3.0
+            )  # every instance looks for a new version twice a second
+            while True:
+                answer = httpx.post(
+                    f"{b.base_url}/api/v1/chat", json=question, headers=customer, timeout=60
+                )
+                assert answer.status_code == 200, answer.text
+                if "905 kg" in answer.json()["response"] or time.monotonic() > deadline:
+                    break
+            assert "905 kg" in answer.json()["response"]
+        finally:
+            for server in servers:
+                server.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from api.auth import Principal
@@ -12,7 +12,6 @@ from api.channels import SessionChannel
 from api.deps import AppState
 from api.handoff import customer_wrote
 from api.protocol import (
-    CancelledEvent,
     ChatFrame,
     ErrorCode,
     ProtocolError,
@@ -20,7 +19,7 @@ from api.protocol import (
     SessionEvent,
     check_message_text,
 )
-from api.turn_events import complete_event
+from api.turn_events import stored_answer
 from orchestrator.models import Message, MessageStatus
 from orchestrator.persistence import Forbidden
 
@@ -139,7 +138,7 @@ async def take(
     state: AppState,
     user: Principal,
     frame: ChatFrame,
-    attach: Callable[[SessionChannel], None],
+    attach: Callable[[SessionChannel], Awaitable[None]],
     announce: Callable[[SessionEvent], None] = lambda event: None,
 ) -> Refused | Taken:
     """Admit a message and act on the decision, the same way for every transport.
@@ -151,8 +150,10 @@ async def take(
     if isinstance(decision, Refused):
         return decision
     channel = decision.channel
-    attach(channel)
-    session = SessionEvent(session_id=channel.session_id, created=False, last_seq=channel.last_seq)
+    await attach(channel)
+    session = SessionEvent(
+        session_id=channel.session_id, created=False, last_seq=await channel.last_seq()
+    )
     match decision:
         case Join():
             announce(session.model_copy(update={"turn_id": channel.turn_id}))
@@ -175,21 +176,3 @@ async def take(
         client_message_id=frame.message_id,
     )
     return Taken(channel)
-
-
-def stored_answer(answer: Message, session_id: str) -> ServerEventBase:
-    """The answer a repeated message id already got, to send again without a seq."""
-    if answer.status == MessageStatus.cancelled:
-        return CancelledEvent(
-            partial_response=answer.content, session_id=session_id, turn_id=answer.turn_id
-        )
-    metadata = {
-        "agents": answer.agents or [],
-        "confidence": answer.confidence or 0.0,
-        "context": {"sources": answer.sources or []},
-        "latency_ms": answer.latency_ms or 0,
-        "mode": answer.mode or "offline",
-    }
-    return complete_event(
-        answer.content, metadata, answer.id, session_id=session_id, turn_id=answer.turn_id
-    )

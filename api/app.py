@@ -14,12 +14,15 @@ from api import handoff, ws, ws_staff
 from api.channels import ChannelRegistry
 from api.deps import AppState
 from api.leases import MemoryLeases, RedisLeases, TurnLeases
+from api.live_redis import open_live_state
 from api.metrics import Metrics
 from api.observe import TurnObserver
+from api.pubsub import LiveState, PubSub
 from api.ratelimit import RateLimiter, RedisSlidingWindow, SlidingWindow
 from api.routes import chat, health, knowledge, metrics, pages, sessions, staff
 from api.routes.pages import CLIENT, STATIC
 from api.shared_state import open_redis
+from api.takeover import NoTakeover, RedisTurns, TurnRecords
 from orchestrator.graph import build_graph
 from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret
@@ -37,12 +40,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime(settings) as runtime, AsyncExitStack() as shared:
             leases: TurnLeases = MemoryLeases()
+            live: LiveState = PubSub()
+            turns: TurnRecords = NoTakeover()
             limiter: RateLimiter = SlidingWindow(
                 settings.rate_limit_messages, settings.rate_limit_window_s
             )
             if settings.redis_url:
                 redis = await shared.enter_async_context(open_redis(settings.redis_url))
                 leases = RedisLeases(redis, settings.redis_prefix)
+                turns = RedisTurns(redis, settings.redis_prefix)
+                live = await shared.enter_async_context(
+                    open_live_state(redis, settings.redis_prefix)
+                )
                 limiter = RedisSlidingWindow(
                     redis,
                     settings.redis_prefix,
@@ -54,7 +63,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 orchestrator = Orchestrator(services, build_graph(runtime.checkpointer))
                 observed = Metrics()
                 channels = ChannelRegistry(
-                    orchestrator, on_event=TurnObserver(observed), leases=leases
+                    orchestrator,
+                    pubsub=live,
+                    on_event=TurnObserver(observed),
+                    leases=leases,
+                    turns=turns,
                 )
                 app.state.app = state = AppState(
                     settings=settings,
@@ -69,8 +82,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 channels.on_turn_end = lambda channel, text, event: handoff.after_turn(
                     state, channel.session_id, text, event
                 )
+                rescuing = (  # a turn whose instance died is run again by a survivor
+                    asyncio.create_task(channels.rescue_orphans(), name="rescue-orphans")
+                    if settings.redis_url
+                    else None
+                )
                 log.info("ready: %s answer mode", settings.answer_mode)
-                yield
+                try:
+                    yield
+                finally:
+                    if rescuing is not None:
+                        rescuing.cancel()
                 await app.state.app.channels.drain(settings.shutdown_grace_s)
             finally:
                 await services.aclose()

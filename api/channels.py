@@ -14,14 +14,24 @@ from dataclasses import dataclass, field
 
 from api.coalesce import TokenCoalescer
 from api.leases import RENEW_EVERY_S, MemoryLeases, TurnLeases
-from api.protocol import CancelledEvent, ServerEventBase, SessionEvent, TokenEvent
+from api.protocol import (
+    CancelledEvent,
+    ErrorCode,
+    ErrorEvent,
+    ServerEventBase,
+    SessionEvent,
+    TokenEvent,
+)
 from api.pubsub import LiveState, PubSub, Subscriber, session_topic
 from api.session.turn import TurnLifecycle
-from api.turn_events import TurnTranslator
+from api.takeover import MAX_ATTEMPTS, SCAN_EVERY_S, NoTakeover, RunningTurn, TurnRecords
+from api.turn_events import TurnTranslator, stored_answer
 from orchestrator.events import Progress
 from orchestrator.turns import Completed, Failed, Orchestrator
 
 log = logging.getLogger(__name__)
+
+CANCEL = "cancel"  # control message: cancel the session's turn if it runs here
 
 
 @dataclass(eq=False)
@@ -51,39 +61,73 @@ class SessionChannel:
     def client_message_id(self) -> str | None:
         return self.turn.client_message_id
 
-    @property
-    def last_seq(self) -> int:
-        return self.pubsub.last_seq(self.topic)
+    async def last_seq(self) -> int:
+        return await self.pubsub.last_seq(self.topic)
 
-    def subscribe(self, subscriber: Subscriber) -> None:
-        self.pubsub.subscribe(self.topic, subscriber)
+    async def subscribe(self, subscriber: Subscriber) -> None:
+        await self.pubsub.subscribe(self.topic, subscriber)
 
-    def unsubscribe(self, subscriber: Subscriber) -> None:
-        self.pubsub.unsubscribe(self.topic, subscriber)
+    async def unsubscribe(self, subscriber: Subscriber) -> None:
+        await self.pubsub.unsubscribe(self.topic, subscriber)
 
-    def publish(self, event: ServerEventBase) -> ServerEventBase:
+    async def publish(self, event: ServerEventBase) -> ServerEventBase:
         """Number the event, keep it for replay, and hand it to every subscriber."""
-        return self.pubsub.publish(self.topic, event)
+        return await self.pubsub.publish(self.topic, event)
 
-    def replay(self, after_seq: int) -> list[ServerEventBase]:
-        return self.pubsub.replay(self.topic, after_seq)
+    async def replay(self, after_seq: int) -> list[ServerEventBase]:
+        return await self.pubsub.replay(self.topic, after_seq)
 
     def cancel(self) -> bool:
+        """Stop the turn running here, if any: True when one was."""
         if self.turn.cancel() and self.task is not None:
             self.task.cancel()
             return True
         return False
 
-    def resume(self, after_seq: int) -> list[ServerEventBase]:
+    async def resume(self, after_seq: int, running: str | None = None) -> list[ServerEventBase]:
         """What a client that saw events up to `after_seq` gets: the kept events after it, then
-        the `session` marker (with the running turn, if any) that ends the replay."""
+        the `session` marker (with the running turn, here or on another instance as `running`
+        says) that ends the replay."""
+        events = await self.replay(after_seq)
         marker = SessionEvent(
             session_id=self.session_id,
             created=False,
-            last_seq=self.last_seq,
-            turn_id=self.turn_id if self.busy else None,
+            last_seq=await self.last_seq(),
+            turn_id=self.turn_id if self.busy else running,
         )
-        return [*self.replay(after_seq), marker]
+        return [*events, marker]
+
+
+class Outbox:
+    """A turn's events, published in order by one task: the coalescer's timer and the turn hand
+    them over without waiting, and publishing may wait (on Redis)."""
+
+    def __init__(self, publish: Callable[[ServerEventBase], Awaitable[object]]) -> None:
+        self._publish = publish
+        self._queue: asyncio.Queue[ServerEventBase] = asyncio.Queue()
+        self._task = asyncio.create_task(self._run())
+
+    def put(self, event: ServerEventBase) -> None:
+        self._queue.put_nowait(event)
+
+    async def drain(self) -> None:
+        """Return once everything put so far is published."""
+        await self._queue.join()
+
+    async def close(self) -> None:
+        """Publish what is left, then stop."""
+        await self.drain()
+        self._task.cancel()
+
+    async def _run(self) -> None:
+        while True:
+            event = await self._queue.get()
+            try:
+                await self._publish(event)
+            except Exception:  # the turn goes on; the answer is saved whatever the fan-out did
+                log.exception("could not publish a %s event", event.type)
+            finally:
+                self._queue.task_done()
 
 
 @dataclass
@@ -97,14 +141,39 @@ class ChannelRegistry:
     on_turn_end: Callable[[SessionChannel, str, ServerEventBase], Awaitable[None]] | None = None
     channels: dict[str, SessionChannel] = field(default_factory=dict)
     leases: TurnLeases = field(default_factory=MemoryLeases)
+    turns: TurnRecords = field(default_factory=NoTakeover)
+
+    def __post_init__(self) -> None:
+        self.pubsub.on_control(self._on_control)
 
     async def channel(self, session_id: str) -> SessionChannel:
         channel = self.channels.get(session_id)
         if channel is None:
             last_seq = await self.orchestrator.services.db.last_seq(session_id)
-            self.pubsub.keep_numbered(session_topic(session_id), last_seq)
+            await self.pubsub.keep_numbered(session_topic(session_id), last_seq)
             channel = self.channels.setdefault(session_id, SessionChannel(session_id, self.pubsub))
         return channel
+
+    async def running(self, session_id: str) -> str | None:
+        """The turn running in the session, here or on another instance."""
+        channel = self.channels.get(session_id)
+        if channel is not None and channel.busy:
+            return channel.turn_id
+        return await self.leases.holder(session_id, time.time())
+
+    async def cancel(self, session_id: str) -> None:
+        """Cancel the session's running turn, wherever it runs."""
+        channel = self.channels.get(session_id)
+        if channel is not None and channel.cancel():
+            return
+        if await self.leases.holder(session_id, time.time()) is not None:
+            await self.pubsub.send_control(f"{CANCEL} {session_id}")
+
+    def _on_control(self, message: str) -> None:
+        verb, _, session_id = message.partition(" ")
+        channel = self.channels.get(session_id)
+        if verb == CANCEL and channel is not None:
+            channel.cancel()
 
     def start_turn(
         self,
@@ -115,45 +184,51 @@ class ChannelRegistry:
         text: str,
         turn_id: str,
         client_message_id: str | None,
+        attempt: int = 1,
     ) -> None:
         """Run a turn in the background; its events go to the channel's subscribers."""
         channel.turn.start(turn_id, client_message_id)
         channel.translator = TurnTranslator(channel.session_id, turn_id)
-        channel.task = asyncio.create_task(
-            self._drive(channel, customer_id, author_id, text, turn_id, client_message_id),
-            name=f"turn-{turn_id}",
+        running = RunningTurn(
+            session_id=channel.session_id,
+            turn_id=turn_id,
+            customer_id=customer_id,
+            author_id=author_id,
+            text=text,
+            client_message_id=client_message_id,
+            attempt=attempt,
         )
+        channel.task = asyncio.create_task(self._drive(channel, running), name=f"turn-{turn_id}")
         # Even a task cancelled before it ran (so before its own `finally`) ends its turn.
         channel.task.add_done_callback(lambda _: channel.turn.finish(turn_id))
 
-    async def _drive(
-        self,
-        channel: SessionChannel,
-        customer_id: str,
-        author_id: str,
-        text: str,
-        turn_id: str,
-        client_message_id: str | None,
-    ) -> None:
+    async def _send(self, channel: SessionChannel, event: ServerEventBase) -> ServerEventBase:
+        published = await channel.publish(event)
+        channel.turn.event()
+        self.on_event(channel.session_id, published)
+        return published
+
+    async def _drive(self, channel: SessionChannel, running: RunningTurn) -> None:
         translator = channel.translator
         assert translator is not None
         settings = self.orchestrator.services.settings
-
-        def send(event: ServerEventBase) -> None:
-            channel.turn.event()
-            self.on_event(channel.session_id, channel.publish(event))
-
-        tokens = TokenCoalescer(settings.token_coalesce_ms / 1000, send)
+        turn_id, text = running.turn_id, running.text
+        outbox = Outbox(lambda event: self._send(channel, event))
+        tokens = TokenCoalescer(settings.token_coalesce_ms / 1000, outbox.put)
         saved_seq = -1
         renewing = asyncio.create_task(self._keep_lease(channel.session_id, turn_id))
         try:
+            await self.turns.record(running)
+        except Exception:  # not run again if this instance dies; it still runs here
+            log.exception("could not record turn %s", turn_id)
+        try:
             async for outcome in self.orchestrator.stream_turn(
                 session_id=channel.session_id,
-                customer_id=customer_id,
+                customer_id=running.customer_id,
                 text=text,
                 turn_id=turn_id,
-                client_message_id=client_message_id,
-                author_id=author_id,
+                client_message_id=running.client_message_id,
+                author_id=running.author_id,
             ):
                 event = translator.translate(outcome)
                 if event is None:
@@ -162,43 +237,68 @@ class ChannelRegistry:
                     tokens.add(event)
                     continue
                 tokens.flush()
-                if isinstance(outcome, Completed | Failed):
-                    # Saved before it is sent: a client that saw it may see a restart next.
-                    saved_seq = channel.last_seq + 1
-                    await self._remember_seq(channel, saved_seq)
-                    # Free before it is sent: a client that saw it may send the next message.
-                    await self._release(channel.session_id, turn_id, renewing)
-                published = channel.publish(event)
-                channel.turn.event()
-                if isinstance(outcome, Completed | Failed):
-                    channel.turn.finish(turn_id)
-                self.on_event(channel.session_id, published)
-                if self.on_turn_end is not None and isinstance(outcome, Completed | Failed):
+                if not isinstance(outcome, Completed | Failed):
+                    outbox.put(event)
+                    if (
+                        self.on_turn_start is not None
+                        and isinstance(outcome, Progress)
+                        and outcome.step == "starting"
+                    ):
+                        await self.on_turn_start(channel)
+                    continue
+                await outbox.drain()
+                # Saved before it is sent: a client that saw it may see a restart next.
+                saved_seq = await channel.last_seq() + 1
+                await self._remember_seq(channel, saved_seq)
+                # Free before it is sent: a client that saw it may send the next message.
+                await self._release(channel.session_id, turn_id, renewing)
+                published = await self._send(channel, event)
+                channel.turn.finish(turn_id)
+                if self.on_turn_end is not None:
                     await self.on_turn_end(channel, text, published)
-                elif (
-                    self.on_turn_start is not None
-                    and isinstance(outcome, Progress)
-                    and outcome.step == "starting"
-                ):
-                    await self.on_turn_start(channel)
         except asyncio.CancelledError:
             tokens.flush()
-            await asyncio.shield(self._release(channel.session_id, turn_id, renewing))
-            event = CancelledEvent(
-                partial_response=translator.partial,
-                session_id=channel.session_id,
-                turn_id=turn_id,
-            )
-            self.on_event(channel.session_id, channel.publish(event))
-            channel.turn.finish(turn_id)
+            await asyncio.shield(self._cancelled(channel, outbox, turn_id, renewing))
         except Exception:
             log.exception("turn %s crashed", turn_id)
         finally:
             tokens.flush()
             channel.turn.finish(turn_id)
-            await asyncio.shield(self._release(channel.session_id, turn_id, renewing))
-            if channel.last_seq != saved_seq:  # events after the answer, or no answer at all
-                await asyncio.shield(self._remember_seq(channel, channel.last_seq))
+            await asyncio.shield(self._finished(channel, outbox, turn_id, renewing, saved_seq))
+
+    async def _cancelled(
+        self, channel: SessionChannel, outbox: Outbox, turn_id: str, renewing: asyncio.Task[None]
+    ) -> None:
+        await outbox.drain()
+        await self._release(channel.session_id, turn_id, renewing)
+        translator = channel.translator
+        partial = translator.partial if translator is not None else ""
+        event = CancelledEvent(
+            partial_response=partial, session_id=channel.session_id, turn_id=turn_id
+        )
+        try:
+            await self._send(channel, event)
+        except Exception:
+            log.exception("could not publish the cancel of turn %s", turn_id)
+        channel.turn.finish(turn_id)
+
+    async def _finished(
+        self,
+        channel: SessionChannel,
+        outbox: Outbox,
+        turn_id: str,
+        renewing: asyncio.Task[None],
+        saved_seq: int,
+    ) -> None:
+        await outbox.close()
+        await self._release(channel.session_id, turn_id, renewing)
+        try:
+            last_seq = await channel.last_seq()
+        except Exception:
+            log.exception("could not read last_seq of session %s", channel.session_id)
+            return
+        if last_seq != saved_seq:  # events after the answer, or no answer at all
+            await self._remember_seq(channel, last_seq)
 
     async def _keep_lease(self, session_id: str, turn_id: str) -> None:
         """Renew the session's lease while the turn runs, so other instances answer BUSY."""
@@ -211,11 +311,57 @@ class ChannelRegistry:
                 log.exception("could not renew the lease of session %s", session_id)
 
     async def _release(self, session_id: str, turn_id: str, renewing: asyncio.Task[None]) -> None:
+        """The turn is over: forgotten first (so nobody takes it over), then the lease freed."""
         renewing.cancel()
         try:
+            await self.turns.forget(session_id, turn_id)
             await self.leases.release(session_id, turn_id)
         except Exception:  # it lapses by itself
             log.exception("could not release the lease of session %s", session_id)
+
+    async def rescue_orphans(self) -> None:
+        """Run again, here, the turns whose instance died (see `api.takeover`); runs for good."""
+        while True:
+            await asyncio.sleep(SCAN_EVERY_S)
+            try:
+                for turn in await self.turns.orphans():
+                    if await self.turns.claim(turn):
+                        await self._take_over(turn)
+            except Exception:
+                log.exception("could not look for orphaned turns")
+
+    async def _take_over(self, turn: RunningTurn) -> None:
+        session_id, turn_id = turn.session_id, turn.turn_id
+        channel = await self.channel(session_id)
+        answer = await self.orchestrator.services.db.answer_for_turn(session_id, turn_id)
+        if answer is not None or turn.attempt >= MAX_ATTEMPTS:
+            # Answered before its instance died, or it died twice: end the stream, no re-run.
+            await self.turns.forget(session_id, turn_id)
+            ending: ServerEventBase = (
+                stored_answer(answer, session_id)
+                if answer is not None
+                else ErrorEvent(
+                    code=ErrorCode.PROCESSING_ERROR,
+                    error="The server answering this went away twice; please send it again",
+                    session_id=session_id,
+                    turn_id=turn_id,
+                )
+            )
+            await self._send(channel, ending)
+            return
+        if await self.leases.acquire(session_id, turn_id, time.time()) is not None:
+            await self.turns.forget(session_id, turn_id)  # a new turn has begun meanwhile
+            return
+        log.warning("turn %s lost its instance; running it again here", turn_id)
+        self.start_turn(
+            channel,
+            customer_id=turn.customer_id,
+            author_id=turn.author_id,
+            text=turn.text,
+            turn_id=turn_id,
+            client_message_id=turn.client_message_id,
+            attempt=turn.attempt + 1,
+        )
 
     async def _remember_seq(self, channel: SessionChannel, last_seq: int) -> None:
         try:

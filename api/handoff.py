@@ -38,18 +38,18 @@ async def summary(state: AppState, session_id: str) -> ConversationSummary | Non
 
 async def announce(state: AppState, conversation_id: str) -> None:
     """Tell the staff console that a conversation changed (it reads the list when it opens)."""
-    if not state.channels.pubsub.has_subscribers(STAFF_TOPIC):
+    if not await state.channels.pubsub.has_subscribers(STAFF_TOPIC):
         return  # no console open: skip the four queries the summary takes
     found = await summary(state, conversation_id)
     if found is not None:
-        state.channels.pubsub.publish(STAFF_TOPIC, ConversationEvent(conversation=found))
+        await state.channels.pubsub.publish(STAFF_TOPIC, ConversationEvent(conversation=found))
 
 
 async def _to_session(
     state: AppState, session_id: str, event: HandoffEvent | StaffMessageEvent | CustomerMessageEvent
 ) -> None:
     channel = await state.channels.channel(session_id)
-    channel.publish(event.model_copy(update={"session_id": session_id}))
+    await channel.publish(event.model_copy(update={"session_id": session_id}))
 
 
 async def request_person(state: AppState, session_id: str, reason: str) -> bool:

@@ -31,6 +31,10 @@ class TurnLeases(Protocol):
         """Give the lease up, if `turn_id` holds it."""
         ...
 
+    async def holder(self, session_id: str, now: float) -> str | None:
+        """The turn that holds the session's lease, if any."""
+        ...
+
 
 @dataclass
 class MemoryLeases:
@@ -57,6 +61,10 @@ class MemoryLeases:
         held = self._held.get(session_id)
         if held is not None and held[0] == turn_id:
             del self._held[session_id]
+
+    async def holder(self, session_id: str, now: float) -> str | None:
+        held = self._held.get(session_id)
+        return held[0] if held is not None and held[1] > now else None
 
 
 _RENEW = """
@@ -102,3 +110,7 @@ class RedisLeases:
 
     async def release(self, session_id: str, turn_id: str) -> None:
         await self.redis.eval(_RELEASE, 1, self._key(session_id), turn_id)
+
+    async def holder(self, session_id: str, now: float) -> str | None:
+        holder = await self.redis.get(self._key(session_id))
+        return None if holder is None else str(holder)

@@ -1,14 +1,16 @@
-"""Live fan-out: topics, subscribers, and numbered replay buffers. In-process for now.
+"""Live fan-out: topics, subscribers, and numbered replay buffers.
 
 Every live path goes through one interface, `LiveState`: a session's events to its customer
 and staff watchers (`session:<id>`, numbered and kept for `resume`) and the staff console's
-conversation list (`staff`). `PubSub` is the in-process backend; a Redis one (several
-instances) implements the same protocol, and nothing above it changes.
+conversation list (`staff`). `PubSub` is the in-process backend; `api.live_redis.RedisLiveState`
+shares the same protocol across workers and instances, and nothing above it changes.
+`tests/api/test_pubsub.py` runs one spec over both.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -24,22 +26,74 @@ def session_topic(session_id: str) -> str:
 
 @dataclass(eq=False)
 class Subscriber:
-    """One receiver: a connection's outgoing queue and how it likes its token events."""
+    """One receiver: a connection's outgoing queue and how it likes its token events.
+
+    Numbered events reach it once each and in order: one already delivered (a replayed event
+    that also arrives live) is dropped, and while it catches up (`hold`) live events wait
+    behind the replay (`catch_up`).
+    """
 
     queue: asyncio.Queue[object] = field(default_factory=asyncio.Queue)
     partial_response: bool = True
+    last_seq: int = 0
+    _held: list[ServerEventBase] | None = None
+
+    def deliver(self, event: ServerEventBase) -> None:
+        if self._held is not None:
+            self._held.append(event)
+            return
+        if event.seq is not None:
+            if event.seq <= self.last_seq:
+                return
+            self.last_seq = event.seq
+        self.queue.put_nowait(event)
+
+    def hold(self) -> None:
+        """Keep live events back until `catch_up`."""
+        self._held = []
+
+    def catch_up(self, replayed: list[ServerEventBase]) -> None:
+        """Deliver the replay, then what arrived live meanwhile, each numbered event once."""
+        held, self._held = self._held or [], None
+        for event in [*replayed, *held]:
+            self.deliver(event)
 
 
 class LiveState(Protocol):
     """What the channels and the connections need of the live state."""
 
-    def subscribe(self, topic: str, subscriber: Subscriber) -> None: ...
-    def unsubscribe(self, topic: str, subscriber: Subscriber) -> None: ...
-    def has_subscribers(self, topic: str) -> bool: ...
-    def keep_numbered(self, topic: str, last_seq: int) -> None: ...
-    def publish(self, topic: str, event: ServerEventBase) -> ServerEventBase: ...
-    def replay(self, topic: str, after_seq: int) -> list[ServerEventBase]: ...
-    def last_seq(self, topic: str) -> int: ...
+    async def subscribe(self, topic: str, subscriber: Subscriber) -> None:
+        """From when this returns, `subscriber` receives every event published to `topic`."""
+        ...
+
+    async def unsubscribe(self, topic: str, subscriber: Subscriber) -> None: ...
+
+    async def has_subscribers(self, topic: str) -> bool:
+        """Whether anyone (on any instance) listens: a publisher may skip building an event."""
+        ...
+
+    async def keep_numbered(self, topic: str, last_seq: int) -> None:
+        """Number this topic's events from `last_seq` on (unless already numbered) and keep
+        them for replay."""
+        ...
+
+    async def publish(self, topic: str, event: ServerEventBase) -> ServerEventBase:
+        """Deliver to every subscriber, numbered first if the topic is kept; the event as sent."""
+        ...
+
+    async def replay(self, topic: str, after_seq: int) -> list[ServerEventBase]:
+        """The kept events numbered above `after_seq`, oldest first."""
+        ...
+
+    async def last_seq(self, topic: str) -> int: ...
+
+    def on_control(self, handler: Callable[[str], None]) -> None:
+        """Have `handler` receive what any instance sends with `send_control`."""
+        ...
+
+    async def send_control(self, message: str) -> None:
+        """Hand `message` to the control handler of every instance, this one included."""
+        ...
 
 
 @dataclass
@@ -48,37 +102,41 @@ class PubSub:
 
     _subscribers: dict[str, set[Subscriber]] = field(default_factory=dict)
     _logs: dict[str, EventLog] = field(default_factory=dict)
+    _control: Callable[[str], None] = field(default=lambda message: None)
 
-    def subscribe(self, topic: str, subscriber: Subscriber) -> None:
+    async def subscribe(self, topic: str, subscriber: Subscriber) -> None:
         self._subscribers.setdefault(topic, set()).add(subscriber)
 
-    def unsubscribe(self, topic: str, subscriber: Subscriber) -> None:
+    async def unsubscribe(self, topic: str, subscriber: Subscriber) -> None:
         subscribers = self._subscribers.get(topic)
         if subscribers is not None:
             subscribers.discard(subscriber)
             if not subscribers:
                 del self._subscribers[topic]
 
-    def has_subscribers(self, topic: str) -> bool:
-        """Whether anyone listens: a publisher may skip building an event nobody receives."""
+    async def has_subscribers(self, topic: str) -> bool:
         return bool(self._subscribers.get(topic))
 
-    def keep_numbered(self, topic: str, last_seq: int) -> None:
-        """Number this topic's events from `last_seq` on and keep them for replay."""
+    async def keep_numbered(self, topic: str, last_seq: int) -> None:
         self._logs.setdefault(topic, EventLog(last_seq=last_seq))
 
-    def publish(self, topic: str, event: ServerEventBase) -> ServerEventBase:
-        """Deliver to every subscriber; numbered first if the topic keeps a log."""
+    async def publish(self, topic: str, event: ServerEventBase) -> ServerEventBase:
         log = self._logs.get(topic)
         delivered = log.append(event) if log is not None else event
-        for subscriber in self._subscribers.get(topic, ()):
-            subscriber.queue.put_nowait(delivered)
+        for subscriber in list(self._subscribers.get(topic, ())):
+            subscriber.deliver(delivered)
         return delivered
 
-    def replay(self, topic: str, after_seq: int) -> list[ServerEventBase]:
+    async def replay(self, topic: str, after_seq: int) -> list[ServerEventBase]:
         log = self._logs.get(topic)
         return log.after(after_seq) if log is not None else []
 
-    def last_seq(self, topic: str) -> int:
+    async def last_seq(self, topic: str) -> int:
         log = self._logs.get(topic)
         return log.last_seq if log is not None else 0
+
+    def on_control(self, handler: Callable[[str], None]) -> None:
+        self._control = handler
+
+    async def send_control(self, message: str) -> None:
+        self._control(message)

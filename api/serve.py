@@ -27,20 +27,13 @@ async def _preflight(settings: Settings) -> None:
 
 
 def check_workers(settings: Settings, workers: int) -> None:
-    """Several workers need live state they all share: refuse what would break BUSY, resume,
-    cancel and the console rather than start it."""
-    if workers <= 1:
-        return
-    if not settings.redis_url:
+    """Several workers need live state they all share (REDIS_URL): refuse what would break
+    BUSY, resume, cancel and the console rather than start it."""
+    if workers > 1 and not settings.redis_url:
         raise StartupError(
             f"--workers {workers} needs live state shared by every worker, and REDIS_URL is unset",
             "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) or serve with one worker",
         )
-    raise StartupError(
-        f"--workers {workers}: only rate limits and turn leases are on Redis so far; resume, "
-        "cancel and fan-out are still kept per process",
-        "Serve with one worker per instance until the live state is on Redis",
-    )
 
 
 def run(settings: Settings, host: str, port: int, workers: int = 1) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.protocol import (
+    CancelledEvent,
     CompleteContext,
     CompleteEvent,
     CompleteMetadata,
@@ -17,6 +18,7 @@ from api.protocol import (
     TokenEvent,
 )
 from orchestrator.events import Progress, Sources, Token
+from orchestrator.models import Message, MessageStatus
 from orchestrator.turns import Completed, Failed, TurnOutcome
 
 STEPS = {"starting", "agent_routing", "rag_retrieval", "generating"}
@@ -72,4 +74,22 @@ def complete_event(
             message_id=message_id,
         ),
         **ids,
+    )
+
+
+def stored_answer(answer: Message, session_id: str) -> ServerEventBase:
+    """The answer a repeated message id already got, to send again without a seq."""
+    if answer.status == MessageStatus.cancelled:
+        return CancelledEvent(
+            partial_response=answer.content, session_id=session_id, turn_id=answer.turn_id
+        )
+    metadata = {
+        "agents": answer.agents or [],
+        "confidence": answer.confidence or 0.0,
+        "context": {"sources": answer.sources or []},
+        "latency_ms": answer.latency_ms or 0,
+        "mode": answer.mode or "offline",
+    }
+    return complete_event(
+        answer.content, metadata, answer.id, session_id=session_id, turn_id=answer.turn_id
     )

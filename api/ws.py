@@ -108,7 +108,8 @@ class ChatConnection:
 
     async def closing(self) -> None:
         if self.channel is not None:
-            self.channel.unsubscribe(self.subscriber)
+            with contextlib.suppress(Exception):  # Redis away: its subscription ends anyway
+                await self.channel.unsubscribe(self.subscriber)
 
     async def _receive_loop(self, sender: asyncio.Task[None]) -> None:
         while not sender.done():
@@ -152,15 +153,17 @@ class ChatConnection:
             case ChatFrame():
                 await self._on_message(frame)
             case CancelFrame():
-                self._on_cancel(frame)
+                await self._on_cancel(frame)
             case ResumeFrame():
                 await self._on_resume(frame)
 
-    def _attach(self, channel: SessionChannel) -> None:
+    async def _attach(self, channel: SessionChannel) -> None:
         if self.channel is not channel:
             if self.channel is not None:
-                self.channel.unsubscribe(self.subscriber)
-            channel.subscribe(self.subscriber)
+                await self.channel.unsubscribe(self.subscriber)
+            self.channel = None
+            self.subscriber.last_seq = 0  # another session: its own numbering
+            await channel.subscribe(self.subscriber)
             self.channel = channel
 
     # -- frames ---------------------------------------------------------------------------
@@ -168,8 +171,8 @@ class ChatConnection:
         user = self.user
         assert user is not None
 
-        def attach(channel: SessionChannel) -> None:
-            self._attach(channel)
+        async def attach(channel: SessionChannel) -> None:
+            await self._attach(channel)
             self.subscriber.partial_response = frame.partial_response
 
         try:
@@ -193,14 +196,19 @@ class ChatConnection:
         elif taken.answer is not None:
             self.send(taken.answer)
 
-    def _on_cancel(self, frame: CancelFrame) -> None:
+    async def _on_cancel(self, frame: CancelFrame) -> None:
         channel = self.channel
-        if frame.session_id is not None:
-            channel = self.state.channels.channels.get(frame.session_id)
-            if channel is not None and channel is not self.channel:
-                channel = None  # only the session this connection is attached to
-        if channel is not None:
-            channel.cancel()
+        if channel is None or frame.session_id not in (None, channel.session_id):
+            return  # only the session this connection is attached to
+        try:
+            await self.state.channels.cancel(channel.session_id)
+        except Exception:  # Redis away: the turn runs on and ends by itself
+            log.exception("could not cancel in session %s", channel.session_id)
+            self.error(
+                ErrorCode.PROCESSING_ERROR,
+                "The cancel could not be passed on; please send it again",
+                session_id=channel.session_id,
+            )
 
     async def _on_resume(self, frame: ResumeFrame) -> None:
         user = self.user
@@ -227,11 +235,24 @@ class ChatConnection:
 
     async def _follow(self, session_id: str, after_seq: int) -> None:
         """Attach to a session: its kept events after `after_seq`, a `session` marker, then live."""
-        channel = await self.state.channels.channel(session_id)
-        events = channel.resume(after_seq)
-        self._attach(channel)
-        for event in events:
-            self.send(event)
+        channels = self.state.channels
+        events: list[ServerEventBase] = []
+        self.subscriber.hold()
+        try:
+            channel = await channels.channel(session_id)
+            await self._attach(channel)
+            self.subscriber.last_seq = after_seq
+            # Subscribed first, then read: what is published meanwhile is held, not lost.
+            events = await channel.resume(after_seq, await channels.running(session_id))
+        except Exception:  # the database or Redis is away: the connection stays usable
+            log.exception("could not follow session %s", session_id)
+            self.error(
+                ErrorCode.PROCESSING_ERROR,
+                "The session could not be followed right now; please try again",
+                session_id=session_id,
+            )
+        finally:
+            self.subscriber.catch_up(events)
 
 
 async def serve_connection(

@@ -29,7 +29,7 @@ class StaffConnection(ChatConnection):
     endpoint = STAFF
 
     async def authenticated(self, user: Principal) -> None:
-        self.state.channels.pubsub.subscribe(STAFF_TOPIC, self.subscriber)
+        await self.state.channels.pubsub.subscribe(STAFF_TOPIC, self.subscriber)
 
     async def dispatch(self, frame: object) -> None:
         user = self.user
@@ -46,12 +46,12 @@ class StaffConnection(ChatConnection):
                 await self._follow(session_id, 0)
             case UnwatchFrame():
                 if self.channel is not None:
-                    self.channel.unsubscribe(self.subscriber)
+                    await self.channel.unsubscribe(self.subscriber)
                     self.channel = None
 
     async def closing(self) -> None:
         await super().closing()
-        self.state.channels.pubsub.unsubscribe(STAFF_TOPIC, self.subscriber)
+        await self.state.channels.pubsub.unsubscribe(STAFF_TOPIC, self.subscriber)
 
 
 @router.websocket("/ws/staff")

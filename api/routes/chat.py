@@ -67,8 +67,8 @@ async def chat(body: ChatRequest, user: CurrentUser, state: State) -> ChatRespon
     subscriber = Subscriber(partial_response=False)
     attached: list[SessionChannel] = []
 
-    def attach(channel: SessionChannel) -> None:
-        channel.subscribe(subscriber)
+    async def attach(channel: SessionChannel) -> None:
+        await channel.subscribe(subscriber)
         attached.append(channel)
 
     try:
@@ -88,7 +88,7 @@ async def chat(body: ChatRequest, user: CurrentUser, state: State) -> ChatRespon
                 event = await _final_event(subscriber)
     finally:
         for joined in attached:
-            joined.unsubscribe(subscriber)
+            await joined.unsubscribe(subscriber)
     match event:
         case CompleteEvent(response=response, metadata=metadata):
             return ChatResponse(

@@ -300,7 +300,11 @@ const STORAGE_TOKEN = "support.test.token";
     auth_error: (ev) => showError("auth_error", ev.message),
     session: updateControls,
     progress(ev) {
-      startTurn(ev);
+      const turn = startTurn(ev);
+      if (ev.step === "starting" && turn.text) {
+        turn.text = ""; // the turn was run again elsewhere (its server went away): start over
+        showAnswer(turn);
+      }
       setProgress(ev.step, ev.agent, ev.message);
       if (ev.agent) turnFor(ev.turn_id).bubble.dataset.agent = ev.agent;
     },

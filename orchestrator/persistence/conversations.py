@@ -110,6 +110,17 @@ async def prior_message(
     return Prior(user_message, answer)
 
 
+async def answer_for_turn(session: AsyncSession, session_id: str, turn_id: str) -> Message | None:
+    """The answer saved for a turn, if one was."""
+    return await session.scalar(
+        select(Message).where(
+            Message.conversation_id == session_id,
+            Message.role == MessageRole.assistant,
+            Message.turn_id == turn_id,
+        )
+    )
+
+
 async def save_user_message(
     session: AsyncSession,
     session_id: str,
@@ -118,7 +129,17 @@ async def save_user_message(
     turn_id: str,
     client_message_id: str | None,
 ) -> Message:
-    """Save the message; a retried client message id (after a failure) is moved to this turn."""
+    """Save the message; a retried client message id (after a failure) is moved to this turn,
+    and a turn run again (its instance died) keeps the message its first run saved."""
+    again = await session.scalar(
+        select(Message).where(
+            Message.conversation_id == session_id,
+            Message.role == MessageRole.user,
+            Message.turn_id == turn_id,
+        )
+    )
+    if again is not None:
+        return again
     if client_message_id is not None:
         retried = await _by_client_id(session, session_id, client_message_id)
         if retried is not None:

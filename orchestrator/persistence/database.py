@@ -75,6 +75,10 @@ class Database:
         async with self.sessions() as session:
             return await conversations.save_feedback(session, message_id, user_id, rating, comment)
 
+    async def answer_for_turn(self, session_id: str, turn_id: str) -> Message | None:
+        async with self.sessions() as session:
+            return await conversations.answer_for_turn(session, session_id, turn_id)
+
     async def last_seq(self, session_id: str) -> int:
         async with self.sessions() as session:
             return await conversations.last_seq(session, session_id)

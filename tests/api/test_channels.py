@@ -10,9 +10,9 @@ from api.pubsub import PubSub, Subscriber, session_topic
 from api.session import TurnPhase
 
 
-def channel() -> SessionChannel:
+async def channel() -> SessionChannel:
     pubsub = PubSub()
-    pubsub.keep_numbered(session_topic("s1"), 5)
+    await pubsub.keep_numbered(session_topic("s1"), 5)
     return SessionChannel("s1", pubsub)
 
 
@@ -20,32 +20,38 @@ def event() -> ProgressEvent:
     return ProgressEvent(step="starting", message="…", session_id="s1", turn_id="t1")
 
 
-def test_resume_sends_the_missed_events_then_the_session_marker() -> None:
-    live = channel()
+async def test_resume_sends_the_missed_events_then_the_session_marker() -> None:
+    live = await channel()
     live.turn.start("t1", "m1")
     for _ in range(3):
-        live.publish(event())
-    *missed, marker = live.resume(after_seq=6)
+        await live.publish(event())
+    *missed, marker = await live.resume(after_seq=6)
     assert [e.seq for e in missed] == [7, 8]
     assert isinstance(marker, SessionEvent)
     assert (marker.last_seq, marker.turn_id, marker.created) == (8, "t1", False)
     live.turn.finish()
-    assert live.resume(after_seq=8)[-1].turn_id is None  # type: ignore[attr-defined]
+    assert (await live.resume(after_seq=8))[-1].turn_id is None  # type: ignore[attr-defined]
 
 
-def test_subscribers_receive_the_numbered_events() -> None:
-    live = channel()
+async def test_the_marker_names_a_turn_running_on_another_instance() -> None:
+    live = await channel()
+    marker = (await live.resume(after_seq=5, running="t9"))[-1]
+    assert isinstance(marker, SessionEvent) and marker.turn_id == "t9"
+
+
+async def test_subscribers_receive_the_numbered_events() -> None:
+    live = await channel()
     subscriber = Subscriber()
-    live.subscribe(subscriber)
-    live.publish(event())
+    await live.subscribe(subscriber)
+    await live.publish(event())
     assert subscriber.queue.get_nowait().seq == 6  # type: ignore[attr-defined]
-    live.unsubscribe(subscriber)
-    live.publish(event())
+    await live.unsubscribe(subscriber)
+    await live.publish(event())
     assert subscriber.queue.empty()
 
 
 async def test_cancel_stops_the_running_task_once() -> None:
-    live = channel()
+    live = await channel()
     live.turn.start("t1", None)
     live.task = asyncio.create_task(asyncio.sleep(60))
     assert live.busy
@@ -61,7 +67,7 @@ async def test_cancel_stops_the_running_task_once() -> None:
 async def test_a_turn_whose_task_never_ran_is_not_left_busy() -> None:
     """Cancelled before its task first ran (a shutdown, say), the turn still ends."""
     registry = ChannelRegistry(orchestrator=None)  # type: ignore[arg-type]  # never reached
-    live = channel()
+    live = await channel()
     registry.start_turn(
         live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None
     )

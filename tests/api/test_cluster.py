@@ -5,12 +5,15 @@ open for as long as it needs."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,6 +21,7 @@ import pytest
 
 from orchestrator.settings import Settings
 from tests.conftest import KNOWLEDGE_BASE, REPO
+from tests.utils.chat_client import ChatClient, tokens_of
 from tests.utils.chroma_server import chroma_server
 from tests.utils.databases import fresh_database
 from tests.utils.fake_openai import FakeOpenAI, Reply, Stall
@@ -120,6 +124,100 @@ def test_a_session_runs_one_turn_whichever_instance_is_asked(
     assert after.status_code == 200, after.text  # the lease went with the answer
 
 
+LONG_ANSWER = " ".join(f"step{i}" for i in range(40))
+
+
+@contextmanager
+def slow_answers(fake_llm: FakeOpenAI, tokens_per_s: float) -> Iterator[None]:
+    """The loopback model streams its next answers at `tokens_per_s`."""
+    fake_llm.reset()
+    fake_llm.tokens_per_s = tokens_per_s
+    try:
+        yield
+    finally:
+        fake_llm.tokens_per_s = None
+        fake_llm.reset()
+
+
+def staff_url(server: ServerProcess) -> str:
+    return server.ws_url.replace("/ws/chat", "/ws/staff")
+
+
+async def started(client: ChatClient, message: str) -> str:
+    """Send `message` in a new session and return the session id once its turn runs."""
+    await client.send({"type": "message", "message": message})
+    session = await client.recv()
+    assert session["type"] == "session" and session["turn_id"], session
+    return str(session["session_id"])
+
+
+async def test_a_customer_on_one_instance_is_watched_live_by_staff_on_the_other(
+    instances: list[ServerProcess], fake_llm: FakeOpenAI
+) -> None:
+    a, b = instances
+    with slow_answers(fake_llm, tokens_per_s=20):
+        fake_llm.script(Reply(text=LONG_ANSWER))
+        staff = await ChatClient.connect(staff_url(b), b.token("staff-b", "staff"))
+        customer = await ChatClient.connect(a.ws_url, a.token(f"watched-{uuid.uuid4().hex[:8]}"))
+        async with staff, customer:
+            session_id = await started(customer, "How often is the oil changed?")
+            await staff.send({"type": "watch", "session_id": session_id})
+            seen_by_staff = await staff.until("complete", within=60)
+            seen_by_customer = await customer.until("complete", within=60)
+    listed = [e for e in seen_by_staff if e["type"] == "conversation"]
+    assert any(e["conversation"]["session_id"] == session_id for e in listed)
+    watched = [e for e in seen_by_staff if e.get("session_id") == session_id and "seq" in e]
+    assert [e["seq"] for e in watched] == list(range(1, len(watched) + 1))  # all, in order
+    assert tokens_of(watched) == tokens_of(seen_by_customer)
+    assert LONG_ANSWER in tokens_of(seen_by_customer)
+    assert watched[-1]["type"] == seen_by_customer[-1]["type"] == "complete"
+
+
+async def test_a_cancel_sent_to_the_other_instance_stops_the_turn(
+    instances: list[ServerProcess], fake_llm: FakeOpenAI
+) -> None:
+    a, b = instances
+    user = f"cancel-{uuid.uuid4().hex[:8]}"
+    with slow_answers(fake_llm, tokens_per_s=5):
+        fake_llm.script(Reply(text=LONG_ANSWER))
+        on_a = await ChatClient.connect(a.ws_url, a.token(user))
+        on_b = await ChatClient.connect(b.ws_url, b.token(user))
+        async with on_a, on_b:
+            session_id = await started(on_a, "How often is the oil changed?")
+            await on_b.send({"type": "resume", "session_id": session_id, "after_seq": 0})
+            await on_b.until("session")
+            await on_b.until("token")  # the answer is streaming on A
+            await on_b.send({"type": "cancel", "session_id": session_id})
+            ended_b = await on_b.until("complete", "cancelled", within=30)
+            ended_a = await on_a.until("complete", "cancelled", within=30)
+    assert ended_a[-1]["type"] == ended_b[-1]["type"] == "cancelled"
+    assert ended_a[-1]["seq"] == ended_b[-1]["seq"]
+
+
+async def test_a_client_resumes_on_the_other_instance_with_seq_continuous(
+    instances: list[ServerProcess], fake_llm: FakeOpenAI
+) -> None:
+    a, b = instances
+    user = f"resume-{uuid.uuid4().hex[:8]}"
+    with slow_answers(fake_llm, tokens_per_s=20):
+        fake_llm.script(Reply(text=LONG_ANSWER))
+        on_a = await ChatClient.connect(a.ws_url, a.token(user))
+        async with on_a:
+            session_id = await started(on_a, "How often is the oil changed?")
+            before = await on_a.until("token")
+        # A's client is gone mid-answer; it comes back through B.
+        last_seen = max(e["seq"] for e in before if "seq" in e)
+        on_b = await ChatClient.connect(b.ws_url, b.token(user))
+        async with on_b:
+            await on_b.send({"type": "resume", "session_id": session_id, "after_seq": last_seen})
+            after = await on_b.until("complete", within=60)
+    seqs = [e["seq"] for e in after if "seq" in e]
+    assert seqs == list(range(last_seen + 1, last_seen + 1 + len(seqs)))
+    marker = next(e for e in after if e["type"] == "session")
+    assert marker["turn_id"]  # the turn runs on A: the marker says so
+    assert LONG_ANSWER in tokens_of(before) + tokens_of(after)
+
+
 def test_an_ingest_through_one_instance_is_answered_by_the_other(
     tmp_path: Path, kb_settings: Settings
 ) -> None:
@@ -176,3 +274,111 @@ def test_an_ingest_through_one_instance_is_answered_by_the_other(
         finally:
             for server in servers:
                 server.stop()
+
+
+async def test_a_turn_whose_instance_dies_is_finished_by_another(
+    tmp_path: Path, kb_settings: Settings, fake_llm: FakeOpenAI
+) -> None:
+    """`kill -9` of the instance running a turn: within the lease's 10 s a survivor runs it
+    again; the client that resumes there gets the rest and `complete`; the answer is saved once."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}:"
+    user = f"orphan-{uuid.uuid4().hex[:8]}"
+    with fresh_database("postgresql", tmp_path) as url:
+        a, b = (
+            ServerProcess(
+                tmp_path / name,
+                kb_settings.chroma_path,
+                url.render_as_string(False),
+                REDIS_URL=REDIS_URL,
+                REDIS_PREFIX=prefix,
+                OPENAI_API_KEY="sk-test",
+                OPENAI_BASE_URL=fake_llm.base_url,
+                LLM_MODEL="test-model",
+                LLM_MAX_RETRIES="0",
+                ROUTER_LLM_THRESHOLD="0",
+            )
+            for name in ("a", "b")
+        )
+        for server in (a, b):
+            server.launch()
+        try:
+            for server in (a, b):
+                server.wait_ready()
+            with slow_answers(fake_llm, tokens_per_s=8):
+                fake_llm.script(Reply(text=LONG_ANSWER), Reply(text=LONG_ANSWER))
+                on_a = await ChatClient.connect(a.ws_url, a.token(user))
+                session_id = await started(on_a, "How often is the oil changed?")
+                before = await on_a.until("token")
+                a.kill()
+                with contextlib.suppress(Exception):
+                    await on_a.close()
+                last_seen = max(e["seq"] for e in before if "seq" in e)
+                on_b = await ChatClient.connect(b.ws_url, b.token(user))
+                async with on_b:
+                    await on_b.send(
+                        {"type": "resume", "session_id": session_id, "after_seq": last_seen}
+                    )
+                    after = await on_b.until("complete", within=60)
+            headers = {"Authorization": f"Bearer {b.token(user)}"}
+            history = httpx.get(
+                f"{b.base_url}/api/v1/sessions/{session_id}/messages", headers=headers, timeout=30
+            )
+        finally:
+            for server in (a, b):
+                server.stop()
+    seqs = [e["seq"] for e in after if "seq" in e]
+    assert seqs == list(range(last_seen + 1, last_seen + 1 + len(seqs)))
+    restarted = [e for e in after if e["type"] == "progress" and e["step"] == "starting"]
+    assert restarted, "the survivor announces the turn's new start"
+    assert after[-1]["response"].startswith(LONG_ANSWER)
+    assert history.status_code == 200, history.text
+    roles = [m["role"] for m in history.json()]
+    assert roles == ["user", "assistant"], roles  # the question and one answer, once each
+
+
+async def test_the_workers_of_one_instance_share_the_live_state(
+    tmp_path: Path, kb_settings: Settings
+) -> None:
+    """`serve --workers 2` with Redis: customers land on either worker, and one staff console
+    (on one of them) hears of every conversation."""
+    with fresh_database("postgresql", tmp_path) as url:
+        server = ServerProcess(
+            tmp_path / "workers",
+            kb_settings.chroma_path,
+            url.render_as_string(False),
+            workers=2,
+            REDIS_URL=REDIS_URL,
+            REDIS_PREFIX=f"test-{uuid.uuid4().hex[:12]}:",
+        )
+        server.start()
+        try:
+            staff = await ChatClient.connect(
+                server.ws_url.replace("/ws/chat", "/ws/staff"), server.token("staff-w", "staff")
+            )
+            questions = [
+                "How often should the oil be changed?",
+                "What is the towing capacity?",
+                "My battery light is on, what should I do?",
+                "What tyre pressure should I use?",
+                "Can I book a service next week?",
+                "What does the engine warning light mean?",
+            ]
+
+            async def ask(n: int, question: str) -> str:
+                client = await ChatClient.connect(server.ws_url, server.token(f"w-{n}"))
+                async with client:
+                    events = await client.turn(question)
+                assert events[-1]["type"] == "complete", events[-1]
+                return str(events[-1]["session_id"])
+
+            async with staff:
+                sessions = set(await asyncio.gather(*(ask(n, q) for n, q in enumerate(questions))))
+                heard: set[str] = set()
+                async with asyncio.timeout(30):
+                    while not sessions <= heard:
+                        event = await staff.recv()
+                        if event["type"] == "conversation":
+                            heard.add(event["conversation"]["session_id"])
+        finally:
+            server.stop()
+    assert len(sessions) == len(questions)

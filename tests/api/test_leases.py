@@ -52,3 +52,12 @@ async def test_a_lease_not_renewed_lapses(make) -> None:  # type: ignore[no-unty
     later = T0 + TTL + 0.2
     assert not await leases.renew("s1", "t1", later)
     assert await leases.acquire("s1", "t2", later) is None
+
+
+async def test_anyone_can_ask_which_turn_holds_a_session(make) -> None:  # type: ignore[no-untyped-def]
+    here, there = make(), make()
+    assert await there.holder("s1", T0) is None
+    await here.acquire("s1", "t1", T0)
+    assert await there.holder("s1", T0) == "t1"
+    await here.release("s1", "t1")
+    assert await there.holder("s1", T0) is None

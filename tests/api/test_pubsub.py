@@ -1,50 +1,172 @@
-"""Live fan-out: every subscriber of a topic gets each event once, numbered where kept."""
+"""Live fan-out: one spec over the in-process `PubSub` and Redis.
+
+Every subscriber of a topic gets each event once and in order, numbered where the topic is
+kept; kept events replay after any seq. On Redis, two `RedisLiveState`s with one key prefix are
+two instances: what one publishes reaches the other's subscribers, and either replays it.
+"""
 
 from __future__ import annotations
 
-from api.protocol import PongEvent, ProgressEvent
-from api.pubsub import STAFF_TOPIC, PubSub, Subscriber, session_topic
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from api.live_redis import RedisLiveState
+from api.protocol import PongEvent, ProgressEvent, ServerEventBase
+from api.pubsub import STAFF_TOPIC, LiveState, PubSub, Subscriber, session_topic
+from tests.utils.live import BACKENDS, redis_prefix
+
+Instances = Callable[[], Awaitable[LiveState]]
 
 
-def event(turn: str = "t1") -> ProgressEvent:
-    return ProgressEvent(step="starting", message="…", session_id="s1", turn_id=turn)
+@pytest.fixture(params=BACKENDS)
+async def instance(request: pytest.FixtureRequest) -> AsyncIterator[Instances]:
+    """Makes "instances" of one live state: one shared PubSub, or Redis states on one prefix."""
+    if request.param == "memory":
+        shared = PubSub()
+
+        async def same() -> LiveState:
+            return shared
+
+        yield same
+        return
+    async with redis_prefix() as (client, prefix):
+        opened: list[RedisLiveState] = []
+
+        async def another() -> LiveState:
+            live = RedisLiveState(client, prefix)
+            await live.start()
+            opened.append(live)
+            return live
+
+        try:
+            yield another
+        finally:
+            for live in opened:
+                await live.close()
 
 
-def test_each_subscriber_of_the_topic_receives_the_event() -> None:
-    pubsub = PubSub()
+def event(turn: str = "t1", step: str = "starting") -> ProgressEvent:
+    return ProgressEvent(step=step, message="…", session_id="s1", turn_id=turn)  # type: ignore[arg-type]
+
+
+async def received(subscriber: Subscriber, count: int) -> list[ServerEventBase]:
+    """The next `count` events the subscriber gets (Redis delivers them a moment later)."""
+    got = []
+    for _ in range(count):
+        item = await asyncio.wait_for(subscriber.queue.get(), timeout=5)
+        assert isinstance(item, ServerEventBase)
+        got.append(item)
+    return got
+
+
+async def nothing_more(subscriber: Subscriber) -> bool:
+    await asyncio.sleep(0.2)
+    return subscriber.queue.empty()
+
+
+async def test_each_subscriber_of_the_topic_receives_the_event(instance: Instances) -> None:
+    here, there = await instance(), await instance()
     a, b, other = Subscriber(), Subscriber(), Subscriber()
-    pubsub.subscribe(session_topic("s1"), a)
-    pubsub.subscribe(session_topic("s1"), b)
-    pubsub.subscribe(STAFF_TOPIC, other)
-    pubsub.publish(session_topic("s1"), event())
-    assert (a.queue.qsize(), b.queue.qsize(), other.queue.qsize()) == (1, 1, 0)
+    await here.subscribe(session_topic("s1"), a)
+    await there.subscribe(session_topic("s1"), b)
+    await there.subscribe(STAFF_TOPIC, other)
+    await here.publish(session_topic("s1"), event())
+    assert len(await received(a, 1)) == len(await received(b, 1)) == 1
+    assert await nothing_more(a) and await nothing_more(other)
 
 
-def test_a_kept_topic_numbers_its_events_from_the_stored_seq_and_replays_them() -> None:
-    pubsub = PubSub()
+async def test_a_kept_topic_numbers_its_events_from_the_stored_seq_and_replays_them(
+    instance: Instances,
+) -> None:
+    here, there = await instance(), await instance()
     topic = session_topic("s1")
-    pubsub.keep_numbered(topic, 10)
-    pubsub.keep_numbered(topic, 0)  # a second call does not restart the numbering
-    assert pubsub.publish(topic, event()).seq == 11
-    assert pubsub.publish(topic, event()).seq == 12
-    assert [e.seq for e in pubsub.replay(topic, 11)] == [12]
-    assert pubsub.last_seq(topic) == 12
+    await here.keep_numbered(topic, 10)
+    await there.keep_numbered(topic, 0)  # a second call does not restart the numbering
+    assert (await here.publish(topic, event())).seq == 11
+    assert (await there.publish(topic, event())).seq == 12
+    assert [e.seq for e in await there.replay(topic, 11)] == [12]
+    assert [e.seq for e in await here.replay(topic, 0)] == [11, 12]
+    assert await here.last_seq(topic) == await there.last_seq(topic) == 12
 
 
-def test_an_unkept_topic_is_not_numbered() -> None:
-    pubsub = PubSub()
-    assert pubsub.publish(STAFF_TOPIC, PongEvent(timestamp=1)).seq is None
-    assert pubsub.replay(STAFF_TOPIC, 0) == []
-    assert pubsub.last_seq(STAFF_TOPIC) == 0
+async def test_events_arrive_in_seq_order_from_every_publisher(instance: Instances) -> None:
+    here, there = await instance(), await instance()
+    topic = session_topic("s1")
+    for live in (here, there):
+        await live.keep_numbered(topic, 0)
+    watcher = Subscriber()
+    await there.subscribe(topic, watcher)
+    await asyncio.gather(
+        *(live.publish(topic, event(step="agent_routing")) for live in (here, there) * 10)
+    )
+    assert [e.seq for e in await received(watcher, 20)] == list(range(1, 21))
 
 
-def test_an_unsubscribed_receiver_gets_nothing_more() -> None:
-    pubsub = PubSub()
+async def test_an_unkept_topic_is_not_numbered(instance: Instances) -> None:
+    live = await instance()
+    assert (await live.publish(STAFF_TOPIC, PongEvent(timestamp=1))).seq is None
+    assert await live.replay(STAFF_TOPIC, 0) == []
+    assert await live.last_seq(STAFF_TOPIC) == 0
+
+
+async def test_anyone_listening_anywhere_counts_as_a_subscriber(instance: Instances) -> None:
+    here, there = await instance(), await instance()
+    subscriber = Subscriber()
+    assert not await here.has_subscribers(STAFF_TOPIC)
+    await there.subscribe(STAFF_TOPIC, subscriber)
+    assert await here.has_subscribers(STAFF_TOPIC)
+    await there.unsubscribe(STAFF_TOPIC, subscriber)
+    assert not await here.has_subscribers(STAFF_TOPIC)
+
+
+async def test_an_unsubscribed_receiver_gets_nothing_more(instance: Instances) -> None:
+    live = await instance()
     subscriber = Subscriber()
     topic = session_topic("s1")
-    pubsub.subscribe(topic, subscriber)
-    assert pubsub.has_subscribers(topic)
-    pubsub.unsubscribe(topic, subscriber)
-    pubsub.unsubscribe(topic, subscriber)  # twice is harmless
-    pubsub.publish(topic, event())
-    assert subscriber.queue.empty() and not pubsub.has_subscribers(topic)
+    await live.subscribe(topic, subscriber)
+    assert await live.has_subscribers(topic)
+    await live.unsubscribe(topic, subscriber)
+    await live.unsubscribe(topic, subscriber)  # twice is harmless
+    await live.publish(topic, event())
+    assert await nothing_more(subscriber) and not await live.has_subscribers(topic)
+
+
+async def test_a_control_message_reaches_every_instance(instance: Instances) -> None:
+    here, there = await instance(), await instance()
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    there.on_control(heard.put_nowait)
+    await here.send_control("cancel s1")
+    assert await asyncio.wait_for(heard.get(), timeout=5) == "cancel s1"
+
+
+async def test_the_numbering_survives_the_instance_that_kept_it(instance: Instances) -> None:
+    """On Redis the events outlive the process: a restarted instance replays them all."""
+    first = await instance()
+    topic = session_topic("s1")
+    await first.keep_numbered(topic, 0)
+    for _ in range(3):
+        await first.publish(topic, event())
+    restarted = await instance()
+    await restarted.keep_numbered(topic, 0)
+    if isinstance(restarted, PubSub):
+        return  # one process: a restart starts again from the database's last_seq
+    assert [e.seq for e in await restarted.replay(topic, 1)] == [2, 3]
+    assert (await restarted.publish(topic, event())).seq == 4
+
+
+def test_a_subscriber_gets_each_numbered_event_once_and_the_held_ones_after_the_replay() -> None:
+    subscriber = Subscriber()
+    subscriber.hold()
+    subscriber.deliver(event().model_copy(update={"seq": 3}))  # live, while replaying
+    subscriber.deliver(event().model_copy(update={"seq": 4}))
+    replayed = [event().model_copy(update={"seq": n}) for n in (2, 3)]
+    subscriber.catch_up(replayed)
+    subscriber.deliver(event().model_copy(update={"seq": 4}))  # a duplicate, late
+    seqs = []
+    while not subscriber.queue.empty():
+        item = subscriber.queue.get_nowait()
+        assert isinstance(item, ServerEventBase)
+        seqs.append(item.seq)
+    assert seqs == [2, 3, 4]

@@ -62,6 +62,11 @@ def test_python_dash_m_shows_the_commands(tmp_path: Path) -> None:
     [
         (["--workers", "2"], {}, "--workers 2 needs live state shared by every worker"),
         (
+            ["--workers", "2"],
+            {"REDIS_URL": "redis://127.0.0.1:1/0"},
+            "cannot reach Redis at redis://127.0.0.1:1/0",
+        ),
+        (
             ["--port", "1"],
             {"REDIS_URL": "redis://127.0.0.1:1/0"},
             "cannot reach Redis at redis://127.0.0.1:1/0",

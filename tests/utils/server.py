@@ -29,8 +29,17 @@ def free_port() -> int:
 class ServerProcess:
     """Starts, kills and restarts the server; its data dir holds a copy of the knowledge base."""
 
-    def __init__(self, data_dir: Path, chroma_source: Path, database_url: str, **env: str) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        chroma_source: Path,
+        database_url: str,
+        *,
+        workers: int = 1,
+        **env: str,
+    ) -> None:
         self.data_dir = data_dir
+        self.workers = workers
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "server.log"
@@ -65,8 +74,9 @@ class ServerProcess:
     def launch(self) -> None:
         """Start the process without waiting for it (several can then start at once)."""
         log = self.log_path.open("ab")
+        args = ["serve", "--port", str(self.port), "--workers", str(self.workers)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "orchestrator", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "orchestrator", *args],
             cwd=REPO,
             env=self.env,
             stdout=log,

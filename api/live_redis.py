@@ -1,0 +1,252 @@
+"""The live state on Redis: every worker and instance sees every session's events.
+
+A kept topic (a session) is numbered by one Redis counter and kept in a Redis Stream with a
+TTL, so `resume` works on any instance and after a restart with `seq` continuous; each event is
+also PUBLISHed on the topic's channel, and each instance holds one subscription per topic its
+connections watch and hands what arrives to them. Numbering, keeping and publishing are one
+script, so every subscriber sees a topic's events in `seq` order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from redis.exceptions import RedisError
+
+from api.protocol import SERVER_EVENT, ServerEventBase
+from api.pubsub import LiveState, Subscriber
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.asyncio.client import PubSub as RedisPubSub
+
+log = logging.getLogger(__name__)
+
+KEEP_S = 24 * 3600  # a session's events and counter outlive a day of silence
+KEEP_EVENTS = 1000  # per session, roughly (the stream is trimmed approximately)
+CONTROL = "control"  # a channel every instance listens on, for requests between instances
+
+# KEYS: counter, stream. ARGV: channel, event JSON, floor, ttl ms, max length.
+_PUBLISH_NUMBERED = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('SET', KEYS[1], ARGV[3])
+end
+local seq = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], seq .. '-1', 'e', ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('PUBLISH', ARGV[1], seq .. ' ' .. ARGV[2])
+return seq
+"""
+
+
+def _encode(event: ServerEventBase) -> str:
+    return event.model_dump_json(exclude_none=True, exclude={"seq"})
+
+
+def _decode(seq: int | None, raw: str) -> ServerEventBase:
+    event: ServerEventBase = SERVER_EVENT.validate_json(raw)
+    return event if seq is None else event.model_copy(update={"seq": seq})
+
+
+@asynccontextmanager
+async def open_live_state(redis: Redis, prefix: str) -> AsyncIterator[LiveState]:
+    """A started `RedisLiveState`, closed on exit."""
+    live = RedisLiveState(redis, prefix)
+    await live.start()
+    try:
+        yield live
+    finally:
+        await live.close()
+
+
+@dataclass
+class RedisLiveState:
+    """`LiveState` shared through Redis. `start()` opens the subscription reader; `close()`
+    ends it."""
+
+    redis: Redis
+    prefix: str
+    keep_s: float = KEEP_S
+    _control: Callable[[str], None] = field(default=lambda message: None)
+    _local: dict[str, set[Subscriber]] = field(default_factory=dict)
+    _floors: dict[str, int] = field(default_factory=dict)
+    _confirmations: dict[str, asyncio.Future[None]] = field(default_factory=dict)
+    _changing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _pubsub: RedisPubSub | None = None
+    _reader: asyncio.Task[None] | None = None
+
+    def _channel(self, topic: str) -> str:
+        return f"{self.prefix}live:{topic}"
+
+    def _keys(self, topic: str) -> tuple[str, str]:
+        return f"{self.prefix}seq:{topic}", f"{self.prefix}events:{topic}"
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._pubsub = self.redis.pubsub()
+        await self._subscribe_channel(self._channel(CONTROL), started=False)
+        self._reader = asyncio.create_task(self._read(), name="live-state-reader")
+        try:
+            await asyncio.wait_for(self._confirmations[self._channel(CONTROL)], timeout=5)
+        finally:
+            self._confirmations.pop(self._channel(CONTROL), None)
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        if self._pubsub is not None:
+            with contextlib.suppress(Exception):
+                await self._pubsub.aclose()
+
+    def on_control(self, handler: Callable[[str], None]) -> None:
+        self._control = handler
+
+    async def send_control(self, message: str) -> None:
+        """Hand `message` to `on_control` of every instance, this one included."""
+        await self.redis.publish(self._channel(CONTROL), message)
+
+    # -- subscriptions --------------------------------------------------------------------
+    async def subscribe(self, topic: str, subscriber: Subscriber) -> None:
+        async with self._changing:
+            local = self._local.setdefault(topic, set())
+            first = not local
+            local.add(subscriber)
+            if first:
+                await self._subscribe_channel(self._channel(topic))
+
+    async def unsubscribe(self, topic: str, subscriber: Subscriber) -> None:
+        async with self._changing:
+            local = self._local.get(topic)
+            if local is None or subscriber not in local:
+                return
+            local.discard(subscriber)
+            if not local:
+                del self._local[topic]
+                assert self._pubsub is not None
+                with contextlib.suppress(RedisError, OSError):
+                    await self._pubsub.unsubscribe(self._channel(topic))
+
+    async def _subscribe_channel(self, channel: str, started: bool = True) -> None:
+        """Subscribe and, once the reader runs, wait until Redis confirms it."""
+        assert self._pubsub is not None
+        confirmed = asyncio.get_running_loop().create_future()
+        self._confirmations[channel] = confirmed
+        await self._pubsub.subscribe(channel)
+        if started:
+            try:
+                await asyncio.wait_for(asyncio.shield(confirmed), timeout=5)
+            finally:
+                self._confirmations.pop(channel, None)
+
+    async def has_subscribers(self, topic: str) -> bool:
+        if self._local.get(topic):
+            return True
+        counts = await self.redis.pubsub_numsub(self._channel(topic))
+        return any(int(count) > 0 for _, count in counts)
+
+    # -- events ---------------------------------------------------------------------------
+    async def keep_numbered(self, topic: str, last_seq: int) -> None:
+        self._floors[topic] = max(last_seq, self._floors.get(topic, 0))
+        counter, _ = self._keys(topic)
+        await self.redis.set(counter, last_seq, nx=True, px=int(self.keep_s * 1000))
+
+    async def publish(self, topic: str, event: ServerEventBase) -> ServerEventBase:
+        try:
+            return await self._publish(topic, event)
+        except (RedisError, OSError) as exc:
+            # Redis away: this instance's own watchers still get the turn (unnumbered, so not
+            # resumable); the answer is saved in SQL either way.
+            log.warning(
+                "live state: publishing on %s failed (%s); delivering here only", topic, exc
+            )
+            for subscriber in list(self._local.get(topic, ())):
+                subscriber.deliver(event)
+            return event
+
+    async def _publish(self, topic: str, event: ServerEventBase) -> ServerEventBase:
+        raw = _encode(event)
+        if topic not in self._floors:
+            await self.redis.publish(self._channel(topic), f"- {raw}")
+            return event
+        counter, stream = self._keys(topic)
+        seq = await self.redis.eval(
+            _PUBLISH_NUMBERED,
+            2,
+            counter,
+            stream,
+            self._channel(topic),
+            raw,
+            self._floors[topic],
+            int(self.keep_s * 1000),
+            KEEP_EVENTS,
+        )
+        return event.model_copy(update={"seq": int(seq)})
+
+    async def replay(self, topic: str, after_seq: int) -> list[ServerEventBase]:
+        _, stream = self._keys(topic)
+        entries: list[tuple[str, dict[str, str]]] = await self.redis.xrange(  # type: ignore[assignment]
+            stream, min=f"{after_seq + 1}-0", max="+"
+        )
+        return [_decode(int(entry_id.split("-")[0]), fields["e"]) for entry_id, fields in entries]
+
+    async def last_seq(self, topic: str) -> int:
+        counter, _ = self._keys(topic)
+        value = await self.redis.get(counter)
+        return int(value) if value is not None else self._floors.get(topic, 0)
+
+    # -- the reader -----------------------------------------------------------------------
+    async def _read(self) -> None:
+        assert self._pubsub is not None
+        control = self._channel(CONTROL)
+        live = self._channel("")
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis away: redis-py reconnects and resubscribes on the next read
+                log.warning("live state: lost the Redis subscription; retrying", exc_info=True)
+                await asyncio.sleep(0.5)
+                continue
+            if message is None:
+                continue
+            channel = message["channel"]
+            if message["type"] == "subscribe":
+                confirmed = self._confirmations.get(channel)
+                if confirmed is not None and not confirmed.done():
+                    confirmed.set_result(None)
+                continue
+            if message["type"] != "message":
+                continue
+            data: str = message["data"]
+            if channel == control:
+                self._safely(self._control, data)
+                continue
+            topic = channel.removeprefix(live)
+            subscribers = self._local.get(topic)
+            if not subscribers:
+                continue
+            head, _, raw = data.partition(" ")
+            try:
+                event = _decode(None if head == "-" else int(head), raw)
+            except ValueError:
+                log.exception("live state: an event on %s could not be read", topic)
+                continue
+            for subscriber in list(subscribers):
+                subscriber.deliver(event)
+
+    @staticmethod
+    def _safely(handler: Callable[[str], None], data: str) -> None:
+        try:
+            handler(data)
+        except Exception:
+            log.exception("live state: a control message failed")

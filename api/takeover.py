@@ -1,0 +1,121 @@
+"""A turn outlives its instance: running turns are recorded, and orphans are run again.
+
+Every instance records the turns it runs (`RunningTurn`, enough to run one again) and forgets
+them when they end. A turn whose lease lapsed (its instance died: nobody renews it) while its
+record remains is an orphan; every instance looks for orphans every `SCAN_EVERY_S`, one claims
+each, and the registry runs it again under the same turn id, continuing the session's stream.
+In one process there is nobody to take over (`NoTakeover`); on Redis, `RedisTurns`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+SCAN_EVERY_S = 2.0
+MAX_ATTEMPTS = 2  # the first run and one re-run: a turn that kills instances is not retried
+CLAIM_TTL_S = 60.0
+
+
+class RunningTurn(BaseModel):
+    """What an instance needs to run a turn again."""
+
+    session_id: str
+    turn_id: str
+    customer_id: str
+    author_id: str
+    text: str
+    client_message_id: str | None = None
+    attempt: int = 1
+
+
+class TurnRecords(Protocol):
+    async def record(self, turn: RunningTurn) -> None:
+        """The turn runs here from now on."""
+        ...
+
+    async def forget(self, session_id: str, turn_id: str) -> None:
+        """The turn ended (whatever way): nobody is to run it again."""
+        ...
+
+    async def orphans(self) -> list[RunningTurn]:
+        """Recorded turns whose lease lapsed."""
+        ...
+
+    async def claim(self, turn: RunningTurn) -> bool:
+        """True for exactly one instance that asks for this attempt of the turn."""
+        ...
+
+
+class NoTakeover:
+    """One process: if it dies every turn dies with it, and a restart reports them."""
+
+    async def record(self, turn: RunningTurn) -> None:
+        return None
+
+    async def forget(self, session_id: str, turn_id: str) -> None:
+        return None
+
+    async def orphans(self) -> list[RunningTurn]:
+        return []
+
+    async def claim(self, turn: RunningTurn) -> bool:
+        return False
+
+
+_FORGET = """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw and cjson.decode(raw)['turn_id'] == ARGV[2] then
+  return redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 0
+"""
+
+
+@dataclass
+class RedisTurns:
+    """One hash of running turns by session, beside the leases (`api.leases.RedisLeases`)."""
+
+    redis: Redis
+    prefix: str
+
+    @property
+    def _key(self) -> str:
+        return f"{self.prefix}turns"
+
+    def _lease(self, session_id: str) -> str:
+        return f"{self.prefix}lease:{session_id}"
+
+    async def record(self, turn: RunningTurn) -> None:
+        await self.redis.hset(self._key, turn.session_id, turn.model_dump_json())
+
+    async def forget(self, session_id: str, turn_id: str) -> None:
+        await self.redis.eval(_FORGET, 1, self._key, session_id, turn_id)
+
+    async def orphans(self) -> list[RunningTurn]:
+        recorded: dict[str, str] = await self.redis.hgetall(self._key)  # type: ignore[assignment]
+        if not recorded:
+            return []
+        sessions = list(recorded)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for session_id in sessions:
+                pipe.exists(self._lease(session_id))
+            leased = await pipe.execute()
+        found = []
+        for session_id, held in zip(sessions, leased, strict=True):
+            if not held:
+                try:
+                    found.append(RunningTurn.model_validate(json.loads(recorded[session_id])))
+                except ValueError:
+                    await self.redis.hdel(self._key, session_id)
+        return found
+
+    async def claim(self, turn: RunningTurn) -> bool:
+        key = f"{self.prefix}claim:{turn.turn_id}:{turn.attempt}"
+        return bool(await self.redis.set(key, "1", nx=True, px=int(CLAIM_TTL_S * 1000)))

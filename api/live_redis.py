@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 KEEP_S = 24 * 3600  # a session's events and counter outlive a day of silence
 KEEP_EVENTS = 1000  # per session, roughly (the stream is trimmed approximately)
 CONTROL = "control"  # a channel every instance listens on, for requests between instances
+RETRY_AFTER_S = 1.0  # after Redis failed, events go to this instance's watchers only this long
 
 # KEYS: counter, stream. ARGV: channel, event JSON, floor, ttl ms, max length.
 _PUBLISH_NUMBERED = """
@@ -76,7 +78,8 @@ class RedisLiveState:
     keep_s: float = KEEP_S
     _control: Callable[[str], None] = field(default=lambda message: None)
     _local: dict[str, set[Subscriber]] = field(default_factory=dict)
-    _floors: dict[str, int] = field(default_factory=dict)
+    _floors: dict[str, int] = field(default_factory=dict)  # highest seq known here, per topic
+    _down_until: float = 0.0  # after a failure, publish here only for a moment
     _confirmations: dict[str, asyncio.Future[None]] = field(default_factory=dict)
     _changing: asyncio.Lock = field(default_factory=asyncio.Lock)
     _pubsub: RedisPubSub | None = None
@@ -121,7 +124,13 @@ class RedisLiveState:
             first = not local
             local.add(subscriber)
             if first:
-                await self._subscribe_channel(self._channel(topic))
+                try:
+                    await self._subscribe_channel(self._channel(topic))
+                except BaseException:
+                    local.discard(subscriber)
+                    if not local:
+                        del self._local[topic]
+                    raise
 
     async def unsubscribe(self, topic: str, subscriber: Subscriber) -> None:
         async with self._changing:
@@ -150,7 +159,13 @@ class RedisLiveState:
     async def has_subscribers(self, topic: str) -> bool:
         if self._local.get(topic):
             return True
-        counts = await self.redis.pubsub_numsub(self._channel(topic))
+        if self._is_down():
+            return False
+        try:
+            counts = await self.redis.pubsub_numsub(self._channel(topic))
+        except (RedisError, OSError):
+            self._went_down()
+            return False
         return any(int(count) > 0 for _, count in counts)
 
     # -- events ---------------------------------------------------------------------------
@@ -160,17 +175,23 @@ class RedisLiveState:
         await self.redis.set(counter, last_seq, nx=True, px=int(self.keep_s * 1000))
 
     async def publish(self, topic: str, event: ServerEventBase) -> ServerEventBase:
-        try:
-            return await self._publish(topic, event)
-        except (RedisError, OSError) as exc:
-            # Redis away: this instance's own watchers still get the turn (unnumbered, so not
-            # resumable); the answer is saved in SQL either way.
-            log.warning(
-                "live state: publishing on %s failed (%s); delivering here only", topic, exc
-            )
-            for subscriber in list(self._local.get(topic, ())):
-                subscriber.deliver(event)
-            return event
+        if not self._is_down():
+            try:
+                return await self._publish(topic, event)
+            except (RedisError, OSError) as exc:
+                log.warning("live state: publishing on %s failed (%s)", topic, exc)
+                self._went_down()
+        # Redis away: this instance's own watchers still get the turn (unnumbered, so not
+        # resumable); the answer is saved in SQL either way.
+        for subscriber in list(self._local.get(topic, ())):
+            subscriber.deliver(event)
+        return event
+
+    def _is_down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def _went_down(self) -> None:
+        self._down_until = time.monotonic() + RETRY_AFTER_S
 
     async def _publish(self, topic: str, event: ServerEventBase) -> ServerEventBase:
         raw = _encode(event)
@@ -189,6 +210,7 @@ class RedisLiveState:
             int(self.keep_s * 1000),
             KEEP_EVENTS,
         )
+        self._floors[topic] = max(self._floors[topic], int(seq))
         return event.model_copy(update={"seq": int(seq)})
 
     async def replay(self, topic: str, after_seq: int) -> list[ServerEventBase]:
@@ -199,9 +221,16 @@ class RedisLiveState:
         return [_decode(int(entry_id.split("-")[0]), fields["e"]) for entry_id, fields in entries]
 
     async def last_seq(self, topic: str) -> int:
+        known = self._floors.get(topic, 0)
+        if self._is_down():
+            return known
         counter, _ = self._keys(topic)
-        value = await self.redis.get(counter)
-        return int(value) if value is not None else self._floors.get(topic, 0)
+        try:
+            value = await self.redis.get(counter)
+        except (RedisError, OSError):
+            self._went_down()
+            return known
+        return max(int(value), known) if value is not None else known
 
     # -- the reader -----------------------------------------------------------------------
     async def _read(self) -> None:
@@ -241,6 +270,8 @@ class RedisLiveState:
             except ValueError:
                 log.exception("live state: an event on %s could not be read", topic)
                 continue
+            if event.seq is not None and topic in self._floors:
+                self._floors[topic] = max(self._floors[topic], event.seq)
             for subscriber in list(subscribers):
                 subscriber.deliver(event)
 

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
 from orchestrator.errors import StartupError
@@ -24,7 +26,15 @@ def describe(url: str) -> str:
 @asynccontextmanager
 async def open_redis(url: str) -> AsyncIterator[Redis]:
     """A checked client, closed on exit; StartupError (one line and its fix) if unreachable."""
-    client: Redis = Redis.from_url(url, decode_responses=True, socket_connect_timeout=5)
+    client: Redis = Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_connect_timeout=5,
+        socket_timeout=5,
+        # redis-py's default retries a failing command for seconds; a turn publishing while
+        # Redis is away must not wait that long per event (the live state falls back itself).
+        retry=Retry(ExponentialBackoff(cap=0.1, base=0.01), retries=2),
+    )
     try:
         try:
             await client.ping()

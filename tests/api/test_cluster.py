@@ -13,7 +13,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -21,10 +20,10 @@ import pytest
 
 from orchestrator.settings import Settings
 from tests.conftest import KNOWLEDGE_BASE, REPO
-from tests.utils.chat_client import ChatClient, tokens_of
+from tests.utils.chat_client import ChatClient, started, tokens_of
 from tests.utils.chroma_server import chroma_server
 from tests.utils.databases import fresh_database
-from tests.utils.fake_openai import FakeOpenAI, Reply, Stall
+from tests.utils.fake_openai import LONG_ANSWER, FakeOpenAI, Reply, Stall, slow_answers
 from tests.utils.live import REDIS_URL
 from tests.utils.server import ServerProcess
 
@@ -124,31 +123,8 @@ def test_a_session_runs_one_turn_whichever_instance_is_asked(
     assert after.status_code == 200, after.text  # the lease went with the answer
 
 
-LONG_ANSWER = " ".join(f"step{i}" for i in range(40))
-
-
-@contextmanager
-def slow_answers(fake_llm: FakeOpenAI, tokens_per_s: float) -> Iterator[None]:
-    """The loopback model streams its next answers at `tokens_per_s`."""
-    fake_llm.reset()
-    fake_llm.tokens_per_s = tokens_per_s
-    try:
-        yield
-    finally:
-        fake_llm.tokens_per_s = None
-        fake_llm.reset()
-
-
 def staff_url(server: ServerProcess) -> str:
     return server.ws_url.replace("/ws/chat", "/ws/staff")
-
-
-async def started(client: ChatClient, message: str) -> str:
-    """Send `message` in a new session and return the session id once its turn runs."""
-    await client.send({"type": "message", "message": message})
-    session = await client.recv()
-    assert session["type"] == "session" and session["turn_id"], session
-    return str(session["session_id"])
 
 
 async def test_a_customer_on_one_instance_is_watched_live_by_staff_on_the_other(

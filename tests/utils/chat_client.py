@@ -70,3 +70,11 @@ TURN_ENDING = {"LLM_UNAVAILABLE", "TIMEOUT", "PROCESSING_ERROR"}
 
 def tokens_of(events: list[dict[str, Any]]) -> str:
     return "".join(e["token"] for e in events if e["type"] == "token")
+
+
+async def started(client: ChatClient, message: str) -> str:
+    """Send `message` in a new session and return the session id once its turn runs."""
+    await client.send({"type": "message", "message": message})
+    session = await client.recv()
+    assert session["type"] == "session" and session["turn_id"], session
+    return str(session["session_id"])

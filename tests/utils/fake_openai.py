@@ -44,6 +44,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 __all__ = [
+    "LONG_ANSWER",
     "CutOff",
     "Fail",
     "FakeOpenAI",
@@ -52,6 +53,7 @@ __all__ = [
     "Responder",
     "Scripted",
     "Stall",
+    "slow_answers",
     "tokenize",
 ]
 
@@ -704,6 +706,21 @@ class _Completion:
 
 def _sse(payload: dict[str, Any]) -> bytes:
     return b"data: " + json.dumps(payload, ensure_ascii=False).encode() + b"\n\n"
+
+
+LONG_ANSWER = " ".join(f"step{i}" for i in range(40))
+
+
+@contextlib.contextmanager
+def slow_answers(fake_llm: FakeOpenAI, tokens_per_s: float) -> Iterator[None]:
+    """The loopback model streams its next answers at `tokens_per_s`."""
+    fake_llm.reset()
+    fake_llm.tokens_per_s = tokens_per_s
+    try:
+        yield
+    finally:
+        fake_llm.tokens_per_s = None
+        fake_llm.reset()
 
 
 # --------------------------------------------------------------------------- standalone

@@ -4,13 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint typecheck install browser clean-data help
+.PHONY: run test lint typecheck install browser haproxy cluster clean-data help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run    create .venv, install, prepare the database and knowledge base, serve"
 	@echo "make test   install what the tests need, then lint, type-check and run every test"
 	@echo "make browser  install Chromium for the browser tests (apt-get), unless it is there"
+	@echo "make cluster  2 instances on PostgreSQL, Redis and Chroma behind HAProxy (INSTANCES=, PORT=)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,21 +40,36 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# The browser tests drive Debian's Chromium: Playwright's own browser download is not used.
-# Installed only when missing; without apt-get the browser tests skip themselves.
-CHROMIUM := /usr/bin/chromium
-
-$(CHROMIUM):
+# Debian packages some tests drive: Chromium for the browser tests (Playwright's own browser
+# download is not used) and HAProxy for `make cluster` and its test. Installed only when
+# missing; without apt-get the tests that need them skip themselves.
+define apt_install
 	@if command -v apt-get >/dev/null 2>&1; then \
 		DEBIAN_FRONTEND=noninteractive apt-get update && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y $(1); \
 	else \
-		echo "$(CHROMIUM) is missing and there is no apt-get: the browser tests will skip" >&2; \
+		echo "$@ is missing and there is no apt-get: the tests that need it will skip" >&2; \
 	fi
+endef
+
+CHROMIUM := /usr/bin/chromium
+HAPROXY := /usr/sbin/haproxy
+
+$(CHROMIUM):
+	$(call apt_install,chromium)
+
+$(HAPROXY):
+	$(call apt_install,haproxy)
 
 browser: $(CHROMIUM)
+haproxy: $(HAPROXY)
 
-test: lint typecheck browser
+INSTANCES ?= 2
+PORT ?= 8080
+cluster: install haproxy
+	$(BIN)/orchestrator cluster --instances $(INSTANCES) --port $(PORT)
+
+test: lint typecheck browser haproxy
 	$(BIN)/pytest
 
 clean-data:

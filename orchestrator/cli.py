@@ -71,6 +71,26 @@ def serve(
 
 
 @app.command()
+def cluster(
+    instances: Annotated[int, typer.Option(min=1, help="How many instances")] = 2,
+    port: Annotated[int, typer.Option(help="The balancer's port; instances take the next")] = 8080,
+) -> None:
+    """Several PostgreSQL-backed instances with Redis and Chroma behind HAProxy, one address."""
+    from api.auth import issue
+    from orchestrator import cluster as local_cluster
+    from orchestrator.secret import jwt_secret
+
+    settings = _settings()
+    secret = jwt_secret(settings)  # made once, before the instances that share the data dir
+    week = 7 * 24 * 3600
+    pages = {
+        "Test page": f"/ws/test?token={issue(secret, 'demo-customer', 'customer', week)}",
+        "Console": f"/console?token={issue(secret, 'demo-staff', 'staff', week)}",
+    }
+    raise typer.Exit(local_cluster.run(settings, instances, port, pages))
+
+
+@app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest")],
     reset: Annotated[bool, typer.Option(help="Drop the knowledge base and rebuild it")] = False,

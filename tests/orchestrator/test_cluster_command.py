@@ -1,0 +1,115 @@
+"""`orchestrator cluster` (`make cluster`): two instances behind a real HAProxy, one address.
+
+The whole production set-up on one machine: PostgreSQL, Redis, a Chroma server the command
+starts, two instances and the balancer. A customer and a staff member connect through the one
+address (round robin puts them on different instances) and see the same turn."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.auth import issue
+from orchestrator.cluster import Layout, haproxy_config
+from tests.conftest import REPO
+from tests.utils.chat_client import ChatClient
+from tests.utils.databases import fresh_database
+from tests.utils.live import REDIS_URL
+from tests.utils.server import JWT_SECRET, ORIGIN
+
+
+def test_the_balancer_checks_every_instance_and_names_the_one_that_answered() -> None:
+    config = haproxy_config(Layout(port=9000, instances=3))
+    assert "bind 127.0.0.1:9000" in config
+    for n, port in ((1, 9001), (2, 9002), (3, 9003)):
+        assert f"server i{n} 127.0.0.1:{port} check" in config
+    assert "option httpchk GET /ready" in config and "timeout tunnel" in config
+
+
+def _free_run(length: int) -> int:
+    """A port such that it and the `length - 1` after it are free."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            start = int(probe.getsockname()[1])
+        if start + length >= 65535:
+            continue
+        try:
+            for port in range(start, start + length):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return start
+    raise RuntimeError("no run of free ports")
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[str]:
+    if shutil.which("haproxy") is None:
+        pytest.skip("HAProxy is not installed (`make haproxy`)")
+    port = _free_run(4)  # balancer, two instances, Chroma
+    with fresh_database("postgresql", tmp_path) as url:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DATABASE_"))},
+            "ORCHESTRATOR_DATA_DIR": str(tmp_path / "data"),
+            "DATABASE_URL": url.render_as_string(False),
+            "REDIS_URL": REDIS_URL,
+            "REDIS_PREFIX": f"test-{uuid.uuid4().hex[:12]}:",
+            "JWT_SECRET": JWT_SECRET,
+            "ALLOWED_ORIGINS": ORIGIN,
+        }
+        log = (tmp_path / "cluster.log").open("wb")
+        launcher = subprocess.Popen(
+            [sys.executable, "-m", "orchestrator", "cluster", "--port", str(port)],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 400
+            while "Open:" not in (tmp_path / "cluster.log").read_text():
+                assert launcher.poll() is None, (tmp_path / "cluster.log").read_text()
+                assert time.monotonic() < deadline, "the cluster did not come up"
+                time.sleep(1)
+            yield f"127.0.0.1:{port}"
+        finally:
+            launcher.send_signal(signal.SIGTERM)
+            launcher.wait(timeout=90)
+            log.close()
+        leftovers = subprocess.run(
+            ["pgrep", "-f", f"--port {port + 1}"], capture_output=True, text=True, check=False
+        )
+        assert not leftovers.stdout.strip(), "an instance outlived the cluster"
+
+
+@pytest.mark.slow
+async def test_one_address_serves_a_customer_and_a_staff_member_on_different_instances(
+    cluster: str,
+) -> None:
+    answered_by = {
+        httpx.get(f"http://{cluster}/ready", timeout=10).headers["x-instance"] for _ in range(4)
+    }
+    assert answered_by == {"i1", "i2"}
+    staff_token = issue(JWT_SECRET, "staff-1", "staff", 600, name="Staff")
+    customer_token = issue(JWT_SECRET, f"c-{uuid.uuid4().hex[:8]}", "customer", 600, name="C")
+    staff = await ChatClient.connect(f"ws://{cluster}/ws/staff", staff_token)
+    customer = await ChatClient.connect(f"ws://{cluster}/ws/chat", customer_token)
+    async with staff, customer:
+        events = await customer.turn("How often should the oil be changed?")
+        session_id = events[-1]["session_id"]
+        listed = await staff.until("conversation", within=30)
+        await staff.send({"type": "watch", "session_id": session_id})
+        watched = await staff.until("complete", within=30)
+    assert events[-1]["type"] == "complete" and events[-1]["response"]
+    assert listed[-1]["conversation"]["session_id"] == session_id
+    assert watched[-1]["response"] == events[-1]["response"]

@@ -43,9 +43,10 @@ class Replay:
 
 @dataclass(frozen=True)
 class Join:
-    """The message id belongs to the turn running now: follow it."""
+    """The message id belongs to the turn running now (here or on another instance): follow it."""
 
     channel: SessionChannel
+    turn_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ async def admit(
     running = channel.turn_id if channel.busy else None
     if running is None:  # not here: perhaps on another instance
         running = await state.channels.leases.acquire(session_id, turn_id, time.time())
+        if running is not None and await state.channels.runs(session_id, frame.message_id):
+            return Join(channel, running)
     if running is not None:
         return Refused(
             ErrorCode.BUSY,
@@ -155,8 +158,8 @@ async def take(
         session_id=channel.session_id, created=False, last_seq=await channel.last_seq()
     )
     match decision:
-        case Join():
-            announce(session.model_copy(update={"turn_id": channel.turn_id}))
+        case Join(turn_id=elsewhere):
+            announce(session.model_copy(update={"turn_id": elsewhere or channel.turn_id}))
             return Taken(channel)
         case Forwarded(message=stored):
             announce(session)

@@ -47,8 +47,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             if settings.redis_url:
                 redis = await shared.enter_async_context(open_redis(settings.redis_url))
-                leases = RedisLeases(redis, settings.redis_prefix)
-                turns = RedisTurns(redis, settings.redis_prefix)
+                # Leases and turn records on connections of their own: however busy the
+                # event stream is, a running turn's lease is renewed in time.
+                control = await shared.enter_async_context(
+                    open_redis(settings.redis_url, max_connections=128)
+                )
+                leases = RedisLeases(control, settings.redis_prefix)
+                turns = RedisTurns(control, settings.redis_prefix)
                 live = await shared.enter_async_context(
                     open_live_state(redis, settings.redis_prefix)
                 )

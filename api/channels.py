@@ -161,6 +161,14 @@ class ChannelRegistry:
             return channel.turn_id
         return await self.leases.holder(session_id, time.time())
 
+    async def runs(self, session_id: str, client_message_id: str | None) -> bool:
+        """Whether the turn recorded as running in the session (on any instance) answers
+        this client message id: a resend of it follows that turn."""
+        if not client_message_id:
+            return False
+        running = await self.turns.running(session_id)
+        return running is not None and running.client_message_id == client_message_id
+
     async def cancel(self, session_id: str) -> None:
         """Cancel the session's running turn, wherever it runs."""
         channel = self.channels.get(session_id)
@@ -333,6 +341,10 @@ class ChannelRegistry:
     async def _take_over(self, turn: RunningTurn) -> None:
         session_id, turn_id = turn.session_id, turn.turn_id
         channel = await self.channel(session_id)
+        if channel.busy and channel.turn_id == turn_id:
+            # Running here: its renewal was late (a busy moment), not a death. Take it back.
+            await self.leases.acquire(session_id, turn_id, time.time())
+            return
         answer = await self.orchestrator.services.db.answer_for_turn(session_id, turn_id)
         if answer is not None or turn.attempt >= MAX_ATTEMPTS:
             # Answered before its instance died, or it died twice: end the stream, no re-run.

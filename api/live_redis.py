@@ -26,12 +26,14 @@ from api.pubsub import LiveState, Subscriber
 if TYPE_CHECKING:
     from redis.asyncio import Redis
     from redis.asyncio.client import PubSub as RedisPubSub
+    from redis.commands.core import AsyncScript
 
 log = logging.getLogger(__name__)
 
 KEEP_S = 24 * 3600  # a session's events and counter outlive a day of silence
 KEEP_EVENTS = 1000  # per session, roughly (the stream is trimmed approximately)
 CONTROL = "control"  # a channel every instance listens on, for requests between instances
+CONFIRM_TIMEOUT_S = 30.0  # a busy instance's reader may take a while to see the confirmation
 RETRY_AFTER_S = 1.0  # after Redis failed, events go to this instance's watchers only this long
 
 # KEYS: counter, stream. ARGV: channel, event JSON, floor, ttl ms, max length.
@@ -81,8 +83,8 @@ class RedisLiveState:
     _floors: dict[str, int] = field(default_factory=dict)  # highest seq known here, per topic
     _down_until: float = 0.0  # after a failure, publish here only for a moment
     _confirmations: dict[str, asyncio.Future[None]] = field(default_factory=dict)
-    _changing: asyncio.Lock = field(default_factory=asyncio.Lock)
     _pubsub: RedisPubSub | None = None
+    _numbered: AsyncScript = field(init=False)
     _reader: asyncio.Task[None] | None = None
 
     def _channel(self, topic: str) -> str:
@@ -91,15 +93,17 @@ class RedisLiveState:
     def _keys(self, topic: str) -> tuple[str, str]:
         return f"{self.prefix}seq:{topic}", f"{self.prefix}events:{topic}"
 
+    def __post_init__(self) -> None:
+        self._numbered = self.redis.register_script(_PUBLISH_NUMBERED)  # EVALSHA, not EVAL
+
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
         self._pubsub = self.redis.pubsub()
-        await self._subscribe_channel(self._channel(CONTROL), started=False)
+        control = self._channel(CONTROL)
+        confirmed = self._expect(control)
+        await self._pubsub.subscribe(control)
         self._reader = asyncio.create_task(self._read(), name="live-state-reader")
-        try:
-            await asyncio.wait_for(self._confirmations[self._channel(CONTROL)], timeout=5)
-        finally:
-            self._confirmations.pop(self._channel(CONTROL), None)
+        await self._confirmed(control, confirmed)
 
     async def close(self) -> None:
         if self._reader is not None:
@@ -119,42 +123,52 @@ class RedisLiveState:
 
     # -- subscriptions --------------------------------------------------------------------
     async def subscribe(self, topic: str, subscriber: Subscriber) -> None:
-        async with self._changing:
-            local = self._local.setdefault(topic, set())
-            first = not local
-            local.add(subscriber)
+        """One Redis subscription per topic for all of this instance's subscribers; the
+        first subscriber's call (and any made meanwhile) returns once Redis confirms it."""
+        channel = self._channel(topic)
+        local = self._local.setdefault(topic, set())
+        first = not local
+        local.add(subscriber)
+        pending = self._confirmations.get(channel)
+        try:
             if first:
-                try:
-                    await self._subscribe_channel(self._channel(topic))
-                except BaseException:
-                    local.discard(subscriber)
-                    if not local:
-                        del self._local[topic]
-                    raise
-
-    async def unsubscribe(self, topic: str, subscriber: Subscriber) -> None:
-        async with self._changing:
-            local = self._local.get(topic)
-            if local is None or subscriber not in local:
-                return
+                pending = self._expect(channel)
+                assert self._pubsub is not None
+                await self._pubsub.subscribe(channel)
+            if pending is not None:
+                await self._confirmed(channel, pending)
+        except BaseException:
             local.discard(subscriber)
             if not local:
-                del self._local[topic]
-                assert self._pubsub is not None
-                with contextlib.suppress(RedisError, OSError):
-                    await self._pubsub.unsubscribe(self._channel(topic))
+                self._local.pop(topic, None)
+            raise
 
-    async def _subscribe_channel(self, channel: str, started: bool = True) -> None:
-        """Subscribe and, once the reader runs, wait until Redis confirms it."""
-        assert self._pubsub is not None
-        confirmed = asyncio.get_running_loop().create_future()
+    async def unsubscribe(self, topic: str, subscriber: Subscriber) -> None:
+        local = self._local.get(topic)
+        if local is None or subscriber not in local:
+            return
+        local.discard(subscriber)
+        if not local:
+            del self._local[topic]
+            assert self._pubsub is not None
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.unsubscribe(self._channel(topic))
+            if topic in self._local:  # subscribed again meanwhile: keep Redis's subscription
+                with contextlib.suppress(RedisError, OSError):
+                    await self._pubsub.subscribe(self._channel(topic))
+
+    def _expect(self, channel: str) -> asyncio.Future[None]:
+        """A future the reader completes when Redis confirms a subscription to `channel`."""
+        confirmed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._confirmations[channel] = confirmed
-        await self._pubsub.subscribe(channel)
-        if started:
-            try:
-                await asyncio.wait_for(asyncio.shield(confirmed), timeout=5)
-            finally:
-                self._confirmations.pop(channel, None)
+        return confirmed
+
+    async def _confirmed(self, channel: str, confirmed: asyncio.Future[None]) -> None:
+        try:
+            await asyncio.wait_for(asyncio.shield(confirmed), timeout=CONFIRM_TIMEOUT_S)
+        finally:
+            if self._confirmations.get(channel) is confirmed:
+                del self._confirmations[channel]
 
     async def has_subscribers(self, topic: str) -> bool:
         if self._local.get(topic):
@@ -199,16 +213,15 @@ class RedisLiveState:
             await self.redis.publish(self._channel(topic), f"- {raw}")
             return event
         counter, stream = self._keys(topic)
-        seq = await self.redis.eval(
-            _PUBLISH_NUMBERED,
-            2,
-            counter,
-            stream,
-            self._channel(topic),
-            raw,
-            self._floors[topic],
-            int(self.keep_s * 1000),
-            KEEP_EVENTS,
+        seq = await self._numbered(
+            keys=[counter, stream],
+            args=[
+                self._channel(topic),
+                raw,
+                self._floors[topic],
+                int(self.keep_s * 1000),
+                KEEP_EVENTS,
+            ],
         )
         self._floors[topic] = max(self._floors[topic], int(seq))
         return event.model_copy(update={"seq": int(seq)})

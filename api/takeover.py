@@ -44,6 +44,10 @@ class TurnRecords(Protocol):
         """The turn ended (whatever way): nobody is to run it again."""
         ...
 
+    async def running(self, session_id: str) -> RunningTurn | None:
+        """The turn recorded as running in the session, if any."""
+        ...
+
     async def orphans(self) -> list[RunningTurn]:
         """Recorded turns whose lease lapsed."""
         ...
@@ -60,6 +64,9 @@ class NoTakeover:
         return None
 
     async def forget(self, session_id: str, turn_id: str) -> None:
+        return None
+
+    async def running(self, session_id: str) -> RunningTurn | None:
         return None
 
     async def orphans(self) -> list[RunningTurn]:
@@ -97,6 +104,10 @@ class RedisTurns:
 
     async def forget(self, session_id: str, turn_id: str) -> None:
         await self.redis.eval(_FORGET, 1, self._key, session_id, turn_id)
+
+    async def running(self, session_id: str) -> RunningTurn | None:
+        raw = await self.redis.hget(self._key, session_id)
+        return None if raw is None else RunningTurn.model_validate_json(raw)
 
     async def orphans(self) -> list[RunningTurn]:
         recorded: dict[str, str] = await self.redis.hgetall(self._key)  # type: ignore[assignment]

@@ -47,15 +47,16 @@ class Layout:
         return self.port + 1 + self.instances
 
 
-def haproxy_config(layout: Layout) -> str:
-    """HAProxy's configuration: round robin over the instances that answer `/ready`.
+def haproxy_config(host: str, port: int, instance_ports: list[int]) -> str:
+    """HAProxy's configuration: listen on `host:port`, round robin over the instances (on
+    loopback) that answer `/ready`.
 
     WebSockets pass through (`timeout tunnel`); `X-Instance` names the instance that answered,
     so that a client (or a test) can see the spread.
     """
     servers = "\n".join(
-        f"    server i{n + 1} 127.0.0.1:{port} check inter 1s fall 2 rise 1"
-        for n, port in enumerate(layout.instance_ports)
+        f"    server i{n + 1} 127.0.0.1:{instance} check inter 1s fall 2 rise 1"
+        for n, instance in enumerate(instance_ports)
     )
     # No `maxconn`: HAProxy sizes it from the file-descriptor limit it is given.
     return f"""defaults
@@ -67,7 +68,7 @@ def haproxy_config(layout: Layout) -> str:
     option forwardfor
 
 frontend support
-    bind {layout.host}:{layout.port}
+    bind {host}:{port}
     default_backend instances
 
 backend instances
@@ -180,7 +181,10 @@ class Cluster:
         for process, log, name, port in started:
             _wait_ready(f"http://{host}:{port}/ready", process, name, log)
         config = self.dir / "haproxy.cfg"
-        config.write_text(haproxy_config(self.layout), encoding="utf-8")
+        layout = self.layout
+        config.write_text(
+            haproxy_config(layout.host, layout.port, layout.instance_ports), encoding="utf-8"
+        )
         process, log = self._start("haproxy", [haproxy, "-f", str(config), "-db"])
         _wait_ready(f"http://{host}:{self.layout.port}/ready", process, "haproxy", log)
 

@@ -170,6 +170,32 @@ async def test_a_cancel_sent_to_the_other_instance_stops_the_turn(
     assert ended_a[-1]["seq"] == ended_b[-1]["seq"]
 
 
+async def test_a_message_sent_again_through_the_other_instance_follows_its_turn(
+    instances: list[ServerProcess], fake_llm: FakeOpenAI
+) -> None:
+    """The client lost its connection to A mid-answer and resends the same frame through B:
+    not BUSY, but the running turn's events and its `complete`."""
+    a, b = instances
+    user = f"resend-{uuid.uuid4().hex[:8]}"
+    frame = {"type": "message", "message": "How often is the oil changed?", "message_id": "m-1"}
+    with slow_answers(fake_llm, tokens_per_s=10):
+        fake_llm.script(Reply(text=LONG_ANSWER))
+        on_a = await ChatClient.connect(a.ws_url, a.token(user))
+        async with on_a:
+            await on_a.send(frame)
+            first = await on_a.until("token")
+        session_id = first[0]["session_id"]
+        on_b = await ChatClient.connect(b.ws_url, b.token(user))
+        async with on_b:
+            await on_b.send({**frame, "session_id": session_id})
+            followed = await on_b.until("complete", within=60)
+        asked = len(fake_llm.requests)
+    assert followed[0]["type"] == "session", followed[0]
+    assert followed[0]["turn_id"] == first[0]["turn_id"]
+    assert followed[-1]["type"] == "complete" and followed[-1]["turn_id"] == first[0]["turn_id"]
+    assert asked == 1  # one turn, not a second one
+
+
 async def test_a_client_resumes_on_the_other_instance_with_seq_continuous(
     instances: list[ServerProcess], fake_llm: FakeOpenAI
 ) -> None:

@@ -30,7 +30,8 @@ from tests.utils.server import JWT_SECRET, ORIGIN
 
 
 def test_the_balancer_checks_every_instance_and_names_the_one_that_answered() -> None:
-    config = haproxy_config(Layout(port=9000, instances=3))
+    layout = Layout(port=9000, instances=3)
+    config = haproxy_config(layout.host, layout.port, layout.instance_ports)
     assert "bind 127.0.0.1:9000" in config
     for n, port in ((1, 9001), (2, 9002), (3, 9003)):
         assert f"server i{n} 127.0.0.1:{port} check" in config

@@ -19,6 +19,7 @@ SCENARIO_MODULES = (
     "websocket_turn",
     "stream_cost",
     "concurrency",
+    "scaleout",
     "langgraph_server",
 )
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from bench import load
 from bench.common import Context, Figure, Result, Scenario, log, ms, percentile, ratio
-from bench.procs import Service
+from bench.procs import Measurable
 from bench.stack import customer_tokens, served, shared
 
 NAME = "concurrency"
@@ -81,7 +81,7 @@ class Measured:
         }
 
 
-def measure(service: Service, sessions: int, prefix: str) -> Measured:
+def measure(service: Measurable, sessions: int, prefix: str) -> Measured:
     url = f"{service.url}/ws/chat"
     tokens = customer_tokens(sessions, prefix=f"{prefix}-{sessions}")
     rss_before = service.rss_kib()
@@ -117,7 +117,7 @@ def measure(service: Service, sessions: int, prefix: str) -> Measured:
     return measured
 
 
-def warm(service: Service) -> None:
+def warm(service: Measurable) -> None:
     result = asyncio.run(
         load.run(f"{service.url}/ws/chat", customer_tokens(WARMUP_SESSIONS, prefix="warm"))
     )

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -78,6 +79,17 @@ def rss_kib(pid: int) -> int:
 
 
 # --------------------------------------------------------------------------- processes
+
+
+class Measurable(Protocol):
+    """A server as the load scenarios see it: where to connect and what it costs."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    def cpu_s(self) -> float: ...
+    def rss_kib(self) -> int: ...
 
 
 @dataclass

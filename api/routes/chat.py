@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -22,6 +23,7 @@ from api.protocol import (
 )
 from api.pubsub import Subscriber
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["chat"])
 
 STATUS = {
@@ -72,7 +74,16 @@ async def chat(body: ChatRequest, user: CurrentUser, state: State) -> ChatRespon
         attached.append(channel)
 
     try:
-        taken = await take(state, user, frame, attach)
+        try:
+            taken = await take(state, user, frame, attach)
+        except Exception:  # the database or Redis is away: a clear code, not a bare 500
+            log.exception("could not admit a message")
+            state.metrics.errors.labels(ErrorCode.PROCESSING_ERROR.value).inc()
+            raise _fail(
+                ErrorCode.PROCESSING_ERROR,
+                "Your message could not be taken right now; please send it again",
+                retry_after=1,
+            ) from None
         if isinstance(taken, Refused):
             state.metrics.errors.labels(taken.code.value).inc()
             raise _fail(taken.code, taken.message, taken.retry_after)

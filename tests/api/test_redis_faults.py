@@ -105,6 +105,12 @@ async def test_losing_redis_mid_turn_loses_nothing_and_service_comes_back(
                     refused = await client.until("error", within=30)
                     await client.send({"type": "ping"})
                     assert (await client.until("pong"))[-1]["type"] == "pong"
+                    over_rest = httpx.post(
+                        f"{server.base_url}/api/v1/chat",
+                        json={"message": "And the brakes?"},
+                        headers={"Authorization": f"Bearer {server.token(user)}"},
+                        timeout=30,
+                    )
 
                     own_redis.start()
                     fake_llm.script(*[Reply(text="Back again.")] * 5)
@@ -127,6 +133,7 @@ async def test_losing_redis_mid_turn_loses_nothing_and_service_comes_back(
     assert rest[-1]["response"].startswith(LONG_ANSWER)
     assert LONG_ANSWER in tokens_of(before) + tokens_of(rest)
     assert refused[-1]["code"] == "PROCESSING_ERROR"
+    assert over_rest.json()["detail"]["code"] == "PROCESSING_ERROR", over_rest.text
     assert answered and answered[-1]["type"] == "complete", answered[-1:]
     stored = [(m["role"], m["content"]) for m in history.json()]
     assert stored[:2] == [

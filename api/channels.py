@@ -269,6 +269,8 @@ class ChannelRegistry:
             await asyncio.shield(self._cancelled(channel, outbox, turn_id, renewing))
         except Exception:
             log.exception("turn %s crashed", turn_id)
+            if channel.turn.busy:  # no terminal event went out: one does now
+                await asyncio.shield(self._crashed(channel, outbox, turn_id, renewing))
         finally:
             tokens.flush()
             channel.turn.finish(turn_id)
@@ -288,6 +290,23 @@ class ChannelRegistry:
             await self._send(channel, event)
         except Exception:
             log.exception("could not publish the cancel of turn %s", turn_id)
+        channel.turn.finish(turn_id)
+
+    async def _crashed(
+        self, channel: SessionChannel, outbox: Outbox, turn_id: str, renewing: asyncio.Task[None]
+    ) -> None:
+        await outbox.drain()
+        await self._release(channel.session_id, turn_id, renewing)
+        event = ErrorEvent(
+            code=ErrorCode.PROCESSING_ERROR,
+            error="Something went wrong while answering; please send your message again",
+            session_id=channel.session_id,
+            turn_id=turn_id,
+        )
+        try:
+            await self._send(channel, event)
+        except Exception:
+            log.exception("could not publish the failure of turn %s", turn_id)
         channel.turn.finish(turn_id)
 
     async def _finished(
@@ -341,9 +360,12 @@ class ChannelRegistry:
     async def _take_over(self, turn: RunningTurn) -> None:
         session_id, turn_id = turn.session_id, turn.turn_id
         channel = await self.channel(session_id)
-        if channel.busy and channel.turn_id == turn_id:
-            # Running here: its renewal was late (a busy moment), not a death. Take it back.
-            await self.leases.acquire(session_id, turn_id, time.time())
+        if channel.busy:
+            if channel.turn_id == turn_id:
+                # Running here: its renewal was late (a busy moment), not a death. Take it back.
+                await self.leases.acquire(session_id, turn_id, time.time())
+            else:  # a newer turn runs here: the record is stale
+                await self.turns.forget(session_id, turn_id)
             return
         answer = await self.orchestrator.services.db.answer_for_turn(session_id, turn_id)
         if answer is not None or turn.attempt >= MAX_ATTEMPTS:

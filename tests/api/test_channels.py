@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 from api.channels import ChannelRegistry, SessionChannel
 from api.protocol import ProgressEvent, SessionEvent
 from api.pubsub import PubSub, Subscriber, session_topic
 from api.session import TurnPhase
+from orchestrator.events import Progress
 
 
 async def channel() -> SessionChannel:
@@ -76,3 +80,47 @@ async def test_a_turn_whose_task_never_ran_is_not_left_busy() -> None:
     await asyncio.sleep(0)
     assert live.task is not None and live.task.cancelled()
     assert not live.busy
+
+
+class _Seqs:
+    """The part of the database a channel registry uses: each session's last seq."""
+
+    def __init__(self) -> None:
+        self.saved: dict[str, int] = {}
+
+    async def last_seq(self, session_id: str) -> int:
+        return self.saved.get(session_id, 0)
+
+    async def set_last_seq(self, session_id: str, value: int) -> None:
+        self.saved[session_id] = value
+
+
+class _CrashingOrchestrator:
+    """A turn whose work raises something no failure classification expected."""
+
+    def __init__(self) -> None:
+        self.interrupted: set[str] = set()
+        self.services = SimpleNamespace(settings=SimpleNamespace(token_coalesce_ms=0), db=_Seqs())
+
+    async def stream_turn(self, **_: object) -> AsyncIterator[object]:
+        yield Progress("starting", "Working on your question…")
+        raise RuntimeError("an unexpected bug")
+
+
+async def test_a_turn_that_crashes_still_ends_with_one_error_and_frees_the_session() -> None:
+    registry = ChannelRegistry(orchestrator=_CrashingOrchestrator())  # type: ignore[arg-type]
+    live = await registry.channel("s1")
+    watcher = Subscriber()
+    await live.subscribe(watcher)
+    registry.start_turn(
+        live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None
+    )
+    assert live.task is not None
+    await live.task
+    got = []
+    while not watcher.queue.empty():
+        got.append(watcher.queue.get_nowait())
+    assert [e.type for e in got] == ["progress", "error"]  # type: ignore[attr-defined]
+    assert got[-1].code == "PROCESSING_ERROR" and got[-1].turn_id == "t1"  # type: ignore[attr-defined]
+    assert not live.busy
+    assert await registry.leases.acquire("s1", "t2", time.time()) is None  # the lease went too

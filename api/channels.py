@@ -266,47 +266,43 @@ class ChannelRegistry:
                     await self.on_turn_end(channel, text, published)
         except asyncio.CancelledError:
             tokens.flush()
-            await asyncio.shield(self._cancelled(channel, outbox, turn_id, renewing))
+            cancelled = CancelledEvent(
+                partial_response=translator.partial,
+                session_id=channel.session_id,
+                turn_id=turn_id,
+            )
+            await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, cancelled))
         except Exception:
             log.exception("turn %s crashed", turn_id)
             if channel.turn.busy:  # no terminal event went out: one does now
-                await asyncio.shield(self._crashed(channel, outbox, turn_id, renewing))
+                failed = ErrorEvent(
+                    code=ErrorCode.PROCESSING_ERROR,
+                    error="Something went wrong while answering; please send your message again",
+                    session_id=channel.session_id,
+                    turn_id=turn_id,
+                )
+                await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, failed))
         finally:
             tokens.flush()
             channel.turn.finish(turn_id)
             await asyncio.shield(self._finished(channel, outbox, turn_id, renewing, saved_seq))
 
-    async def _cancelled(
-        self, channel: SessionChannel, outbox: Outbox, turn_id: str, renewing: asyncio.Task[None]
+    async def _end_early(
+        self,
+        channel: SessionChannel,
+        outbox: Outbox,
+        turn_id: str,
+        renewing: asyncio.Task[None],
+        ending: ServerEventBase,
     ) -> None:
+        """End a turn that will not answer (cancelled, or crashed) with `ending`, once what it
+        sent so far is out and the session is free."""
         await outbox.drain()
         await self._release(channel.session_id, turn_id, renewing)
-        translator = channel.translator
-        partial = translator.partial if translator is not None else ""
-        event = CancelledEvent(
-            partial_response=partial, session_id=channel.session_id, turn_id=turn_id
-        )
         try:
-            await self._send(channel, event)
+            await self._send(channel, ending)
         except Exception:
-            log.exception("could not publish the cancel of turn %s", turn_id)
-        channel.turn.finish(turn_id)
-
-    async def _crashed(
-        self, channel: SessionChannel, outbox: Outbox, turn_id: str, renewing: asyncio.Task[None]
-    ) -> None:
-        await outbox.drain()
-        await self._release(channel.session_id, turn_id, renewing)
-        event = ErrorEvent(
-            code=ErrorCode.PROCESSING_ERROR,
-            error="Something went wrong while answering; please send your message again",
-            session_id=channel.session_id,
-            turn_id=turn_id,
-        )
-        try:
-            await self._send(channel, event)
-        except Exception:
-            log.exception("could not publish the failure of turn %s", turn_id)
+            log.exception("could not publish the end of turn %s", turn_id)
         channel.turn.finish(turn_id)
 
     async def _finished(

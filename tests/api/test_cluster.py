@@ -25,7 +25,7 @@ from tests.utils.chroma_server import chroma_server
 from tests.utils.databases import fresh_database
 from tests.utils.fake_openai import LONG_ANSWER, FakeOpenAI, Reply, Stall, slow_answers
 from tests.utils.live import REDIS_URL
-from tests.utils.server import ServerProcess
+from tests.utils.server import ServerProcess, llm_env
 
 pytestmark = pytest.mark.slow
 
@@ -46,11 +46,7 @@ def instances(
                 REDIS_PREFIX=prefix,
                 RATE_LIMIT_MESSAGES="3",
                 RATE_LIMIT_WINDOW_S="60",
-                OPENAI_API_KEY="sk-test",
-                OPENAI_BASE_URL=fake_llm.base_url,
-                LLM_MODEL="test-model",
-                LLM_MAX_RETRIES="0",
-                ROUTER_LLM_THRESHOLD="0",
+                **llm_env(fake_llm.base_url),
             )
             for name in ("a", "b")
         ]
@@ -293,11 +289,7 @@ async def test_a_turn_whose_instance_dies_is_finished_by_another(
                 url.render_as_string(False),
                 REDIS_URL=REDIS_URL,
                 REDIS_PREFIX=prefix,
-                OPENAI_API_KEY="sk-test",
-                OPENAI_BASE_URL=fake_llm.base_url,
-                LLM_MODEL="test-model",
-                LLM_MAX_RETRIES="0",
-                ROUTER_LLM_THRESHOLD="0",
+                **llm_env(fake_llm.base_url),
             )
             for name in ("a", "b")
         )

@@ -21,7 +21,7 @@ from orchestrator.settings import Settings
 from tests.utils.chat_client import ChatClient, started, tokens_of
 from tests.utils.databases import fresh_database
 from tests.utils.fake_openai import LONG_ANSWER, FakeOpenAI, Reply, slow_answers
-from tests.utils.server import ServerProcess, free_port
+from tests.utils.server import ServerProcess, free_port, llm_env
 
 pytestmark = pytest.mark.slow
 
@@ -82,11 +82,7 @@ async def test_losing_redis_mid_turn_loses_nothing_and_service_comes_back(
             kb_settings.chroma_path,
             url.render_as_string(False),
             REDIS_URL=own_redis.url,
-            OPENAI_API_KEY="sk-test",
-            OPENAI_BASE_URL=fake_llm.base_url,
-            LLM_MODEL="test-model",
-            LLM_MAX_RETRIES="0",
-            ROUTER_LLM_THRESHOLD="0",
+            **llm_env(fake_llm.base_url),
         )
         server.start()
         try:

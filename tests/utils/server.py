@@ -119,6 +119,18 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace")
 
 
+def llm_env(llm_base_url: str) -> dict[str, str]:
+    """What puts a server in LLM mode against an OpenAI-compatible server at `llm_base_url`,
+    with the router's LLM off and no retries (a test scripts every reply)."""
+    return {
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": llm_base_url,
+        "LLM_MODEL": "test-model",
+        "LLM_MAX_RETRIES": "0",
+        "ROUTER_LLM_THRESHOLD": "0",
+    }
+
+
 def llm_mode_server(
     root: Path, chroma_source: Path, llm_base_url: str, **env: str
 ) -> ServerProcess:
@@ -127,10 +139,5 @@ def llm_mode_server(
         root / "data",
         chroma_source,
         f"sqlite+aiosqlite:///{root / 'llm.sqlite3'}",
-        OPENAI_API_KEY="sk-test",
-        OPENAI_BASE_URL=llm_base_url,
-        LLM_MODEL="test-model",
-        LLM_MAX_RETRIES="0",
-        ROUTER_LLM_THRESHOLD="0",
-        **env,
+        **(llm_env(llm_base_url) | env),
     )

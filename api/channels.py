@@ -100,9 +100,12 @@ class SessionChannel:
 
 class Outbox:
     """A turn's events, published in order by one task: the coalescer's timer and the turn hand
-    them over without waiting, and publishing may wait (on Redis)."""
+    them over without waiting, and publishing may wait (on Redis). What piles up while one
+    batch is out goes out together as the next (one Redis round trip)."""
 
-    def __init__(self, publish: Callable[[ServerEventBase], Awaitable[object]]) -> None:
+    BATCH = 64
+
+    def __init__(self, publish: Callable[[list[ServerEventBase]], Awaitable[object]]) -> None:
         self._publish = publish
         self._queue: asyncio.Queue[ServerEventBase] = asyncio.Queue()
         self._task = asyncio.create_task(self._run())
@@ -121,13 +124,16 @@ class Outbox:
 
     async def _run(self) -> None:
         while True:
-            event = await self._queue.get()
+            batch = [await self._queue.get()]
+            while len(batch) < self.BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
             try:
-                await self._publish(event)
+                await self._publish(batch)
             except Exception:  # the turn goes on; the answer is saved whatever the fan-out did
-                log.exception("could not publish a %s event", event.type)
+                log.exception("could not publish %d events", len(batch))
             finally:
-                self._queue.task_done()
+                for _ in batch:
+                    self._queue.task_done()
 
 
 @dataclass
@@ -211,9 +217,15 @@ class ChannelRegistry:
         channel.task.add_done_callback(lambda _: channel.turn.finish(turn_id))
 
     async def _send(self, channel: SessionChannel, event: ServerEventBase) -> ServerEventBase:
-        published = await channel.publish(event)
+        return (await self._send_many(channel, [event]))[0]
+
+    async def _send_many(
+        self, channel: SessionChannel, events: list[ServerEventBase]
+    ) -> list[ServerEventBase]:
+        published = await self.pubsub.publish_many(channel.topic, events)
         channel.turn.event()
-        self.on_event(channel.session_id, published)
+        for event in published:
+            self.on_event(channel.session_id, event)
         return published
 
     async def _drive(self, channel: SessionChannel, running: RunningTurn) -> None:
@@ -221,7 +233,7 @@ class ChannelRegistry:
         assert translator is not None
         settings = self.orchestrator.services.settings
         turn_id, text = running.turn_id, running.text
-        outbox = Outbox(lambda event: self._send(channel, event))
+        outbox = Outbox(lambda events: self._send_many(channel, events))
         tokens = TokenCoalescer(settings.token_coalesce_ms / 1000, outbox.put)
         saved_seq = -1
         renewing = asyncio.create_task(self._keep_lease(channel.session_id, turn_id))

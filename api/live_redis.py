@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -18,7 +19,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from api.protocol import SERVER_EVENT, ServerEventBase
 from api.pubsub import LiveState, Subscriber
@@ -26,7 +27,6 @@ from api.pubsub import LiveState, Subscriber
 if TYPE_CHECKING:
     from redis.asyncio import Redis
     from redis.asyncio.client import PubSub as RedisPubSub
-    from redis.commands.core import AsyncScript
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class RedisLiveState:
     _down_until: float = 0.0  # after a failure, publish here only for a moment
     _confirmations: dict[str, asyncio.Future[None]] = field(default_factory=dict)
     _pubsub: RedisPubSub | None = None
-    _numbered: AsyncScript = field(init=False)
+    _sha: str = field(init=False)
     _reader: asyncio.Task[None] | None = None
 
     def _channel(self, topic: str) -> str:
@@ -94,7 +94,7 @@ class RedisLiveState:
         return f"{self.prefix}seq:{topic}", f"{self.prefix}events:{topic}"
 
     def __post_init__(self) -> None:
-        self._numbered = self.redis.register_script(_PUBLISH_NUMBERED)  # EVALSHA, not EVAL
+        self._sha = hashlib.sha1(_PUBLISH_NUMBERED.encode()).hexdigest()  # EVALSHA, not EVAL
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -189,17 +189,23 @@ class RedisLiveState:
         await self.redis.set(counter, last_seq, nx=True, px=int(self.keep_s * 1000))
 
     async def publish(self, topic: str, event: ServerEventBase) -> ServerEventBase:
+        return (await self.publish_many(topic, [event]))[0]
+
+    async def publish_many(
+        self, topic: str, events: list[ServerEventBase]
+    ) -> list[ServerEventBase]:
         if not self._is_down():
             try:
-                return await self._publish(topic, event)
+                return await self._publish(topic, events)
             except (RedisError, OSError) as exc:
                 log.warning("live state: publishing on %s failed (%s)", topic, exc)
                 self._went_down()
         # Redis away: this instance's own watchers still get the turn (unnumbered, so not
         # resumable); the answer is saved in SQL either way.
-        for subscriber in list(self._local.get(topic, ())):
-            subscriber.deliver(event)
-        return event
+        for event in events:
+            for subscriber in list(self._local.get(topic, ())):
+                subscriber.deliver(event)
+        return events
 
     def _is_down(self) -> bool:
         return time.monotonic() < self._down_until
@@ -207,24 +213,32 @@ class RedisLiveState:
     def _went_down(self) -> None:
         self._down_until = time.monotonic() + RETRY_AFTER_S
 
-    async def _publish(self, topic: str, event: ServerEventBase) -> ServerEventBase:
-        raw = _encode(event)
+    async def _publish(self, topic: str, events: list[ServerEventBase]) -> list[ServerEventBase]:
+        """Number, keep and PUBLISH `events` in order, in one round trip."""
+        channel = self._channel(topic)
         if topic not in self._floors:
-            await self.redis.publish(self._channel(topic), f"- {raw}")
-            return event
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for event in events:
+                    pipe.publish(channel, f"- {_encode(event)}")
+                await pipe.execute()
+            return events
+        try:
+            seqs = await self._numbered_batch(topic, events)
+        except NoScriptError:  # Redis restarted (or flushed its scripts): load it, once more
+            await self.redis.script_load(_PUBLISH_NUMBERED)
+            seqs = await self._numbered_batch(topic, events)
+        self._floors[topic] = max(self._floors[topic], *seqs)
+        return [e.model_copy(update={"seq": n}) for e, n in zip(events, seqs, strict=True)]
+
+    async def _numbered_batch(self, topic: str, events: list[ServerEventBase]) -> list[int]:
         counter, stream = self._keys(topic)
-        seq = await self._numbered(
-            keys=[counter, stream],
-            args=[
-                self._channel(topic),
-                raw,
-                self._floors[topic],
-                int(self.keep_s * 1000),
-                KEEP_EVENTS,
-            ],
-        )
-        self._floors[topic] = max(self._floors[topic], int(seq))
-        return event.model_copy(update={"seq": int(seq)})
+        ttl_ms = int(self.keep_s * 1000)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for event in events:
+                raw = _encode(event)
+                args = (self._channel(topic), raw, self._floors[topic], ttl_ms, KEEP_EVENTS)
+                pipe.evalsha(self._sha, 2, counter, stream, *args)
+            return [int(seq) for seq in await pipe.execute()]
 
     async def replay(self, topic: str, after_seq: int) -> list[ServerEventBase]:
         _, stream = self._keys(topic)

@@ -81,6 +81,12 @@ class LiveState(Protocol):
         """Deliver to every subscriber, numbered first if the topic is kept; the event as sent."""
         ...
 
+    async def publish_many(
+        self, topic: str, events: list[ServerEventBase]
+    ) -> list[ServerEventBase]:
+        """`publish` each, in order (on Redis in one round trip)."""
+        ...
+
     async def replay(self, topic: str, after_seq: int) -> list[ServerEventBase]:
         """The kept events numbered above `after_seq`, oldest first."""
         ...
@@ -126,6 +132,11 @@ class PubSub:
         for subscriber in list(self._subscribers.get(topic, ())):
             subscriber.deliver(delivered)
         return delivered
+
+    async def publish_many(
+        self, topic: str, events: list[ServerEventBase]
+    ) -> list[ServerEventBase]:
+        return [await self.publish(topic, event) for event in events]
 
     async def replay(self, topic: str, after_seq: int) -> list[ServerEventBase]:
         log = self._logs.get(topic)

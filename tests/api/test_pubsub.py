@@ -170,3 +170,27 @@ def test_a_subscriber_gets_each_numbered_event_once_and_the_held_ones_after_the_
         assert isinstance(item, ServerEventBase)
         seqs.append(item.seq)
     assert seqs == [2, 3, 4]
+
+
+async def test_a_batch_is_numbered_and_delivered_in_order(instance: Instances) -> None:
+    here, there = await instance(), await instance()
+    topic = session_topic("s1")
+    await here.keep_numbered(topic, 4)
+    watcher = Subscriber()
+    await there.subscribe(topic, watcher)
+    sent = await here.publish_many(topic, [event(step="agent_routing") for _ in range(5)])
+    assert [e.seq for e in sent] == [5, 6, 7, 8, 9]
+    assert [e.seq for e in await received(watcher, 5)] == [5, 6, 7, 8, 9]
+
+
+async def test_redis_that_forgot_the_script_is_taught_it_again() -> None:
+    """A restarted Redis has no scripts: the first publish loads it and goes on."""
+    async with redis_prefix() as (client, prefix):
+        live = RedisLiveState(client, prefix)
+        await live.start()
+        try:
+            await live.keep_numbered(session_topic("s1"), 0)
+            await client.script_flush()
+            assert (await live.publish(session_topic("s1"), event())).seq == 1
+        finally:
+            await live.close()

@@ -8,6 +8,7 @@ __all__ = [
     "answer_eval_client",
     "checkpointer",
     "cli",
+    "cluster",
     "context",
     "data_dir",
     "database",

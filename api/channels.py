@@ -198,11 +198,8 @@ class ChannelRegistry:
         text: str,
         turn_id: str,
         client_message_id: str | None,
-        attempt: int = 1,
     ) -> None:
         """Run a turn in the background; its events go to the channel's subscribers."""
-        channel.turn.start(turn_id, client_message_id)
-        channel.translator = TurnTranslator(channel.session_id, turn_id)
         running = RunningTurn(
             session_id=channel.session_id,
             turn_id=turn_id,
@@ -210,8 +207,13 @@ class ChannelRegistry:
             author_id=author_id,
             text=text,
             client_message_id=client_message_id,
-            attempt=attempt,
         )
+        self._start(channel, running)
+
+    def _start(self, channel: SessionChannel, running: RunningTurn) -> None:
+        turn_id = running.turn_id
+        channel.turn.start(turn_id, running.client_message_id)
+        channel.translator = TurnTranslator(channel.session_id, turn_id)
         channel.task = asyncio.create_task(self._drive(channel, running), name=f"turn-{turn_id}")
         # Even a task cancelled before it ran (so before its own `finally`) ends its turn.
         channel.task.add_done_callback(lambda _: channel.turn.finish(turn_id))
@@ -395,15 +397,7 @@ class ChannelRegistry:
             await self.turns.forget(session_id, turn_id)  # a new turn has begun meanwhile
             return
         log.warning("turn %s lost its instance; running it again here", turn_id)
-        self.start_turn(
-            channel,
-            customer_id=turn.customer_id,
-            author_id=turn.author_id,
-            text=turn.text,
-            turn_id=turn_id,
-            client_message_id=turn.client_message_id,
-            attempt=turn.attempt + 1,
-        )
+        self._start(channel, turn.model_copy(update={"attempt": turn.attempt + 1}))
 
     async def _remember_seq(self, channel: SessionChannel, last_seq: int) -> None:
         try:

@@ -29,6 +29,7 @@ __all__ = [
     "shared_state",
     "takeover",
     "turn_events",
+    "turn_queue",
     "ws",
     "ws_staff",
 ]

@@ -20,6 +20,7 @@ from api.protocol import (
     check_message_text,
 )
 from api.turn_events import stored_answer
+from api.turn_queue import Overloaded, Ticket
 from orchestrator.models import Message, MessageStatus
 from orchestrator.persistence import Forbidden
 
@@ -63,6 +64,7 @@ class Admitted:
     created: bool
     owner_id: str
     turn_id: str
+    ticket: Ticket  # its place in this process's admission queue
 
 
 async def admit(
@@ -87,6 +89,34 @@ async def admit(
         if not user.is_staff:
             return Refused(ErrorCode.FORBIDDEN, "Only staff may act for a customer", session_id)
         owner_id = frame.customer_id
+    # Before any work for the message: a refusal under load must be quick to be of use.
+    ticket = state.channels.queue.reserve()
+    if isinstance(ticket, Overloaded):
+        return Refused(
+            ErrorCode.OVERLOADED,
+            f"Too many questions are waiting (about {ticket.expected_wait_s:.0f} s); "
+            f"send it again in {ticket.retry_after:.0f} s",
+            session_id,
+            retry_after=ticket.retry_after,
+        )
+    try:
+        decision = await _decide(state, user, frame, session_id, owner_id, ticket)
+    except BaseException:
+        ticket.finish()
+        raise
+    if not isinstance(decision, Admitted):
+        ticket.finish()
+    return decision
+
+
+async def _decide(
+    state: AppState,
+    user: Principal,
+    frame: ChatFrame,
+    session_id: str | None,
+    owner_id: str,
+    ticket: Ticket,
+) -> Refused | Replay | Join | Forwarded | Admitted:
     session_id = session_id or uuid.uuid4().hex
     try:
         opened = await state.orchestrator.services.db.open_for_message(
@@ -125,7 +155,7 @@ async def admit(
             session_id,
             turn_id=running,
         )
-    return Admitted(channel, created, owner_id, turn_id)
+    return Admitted(channel, created, owner_id, turn_id, ticket)
 
 
 @dataclass(frozen=True)
@@ -153,10 +183,15 @@ async def take(
     if isinstance(decision, Refused):
         return decision
     channel = decision.channel
-    await attach(channel)
-    session = SessionEvent(
-        session_id=channel.session_id, created=False, last_seq=await channel.last_seq()
-    )
+    try:
+        await attach(channel)
+        session = SessionEvent(
+            session_id=channel.session_id, created=False, last_seq=await channel.last_seq()
+        )
+    except BaseException:
+        if isinstance(decision, Admitted):
+            decision.ticket.finish()
+        raise
     match decision:
         case Join(turn_id=elsewhere):
             announce(session.model_copy(update={"turn_id": elsewhere or channel.turn_id}))
@@ -177,5 +212,6 @@ async def take(
         text=frame.message,
         turn_id=decision.turn_id,
         client_message_id=frame.message_id,
+        ticket=decision.ticket,
     )
     return Taken(channel)

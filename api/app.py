@@ -23,6 +23,7 @@ from api.routes import chat, health, knowledge, metrics, pages, sessions, staff
 from api.routes.pages import CLIENT, STATIC
 from api.shared_state import open_redis
 from api.takeover import NoTakeover, RedisTurns, TurnRecords
+from api.turn_queue import TurnQueue, default_slots
 from orchestrator.graph import build_graph
 from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret
@@ -73,6 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     on_event=TurnObserver(observed),
                     leases=leases,
                     turns=turns,
+                    queue=TurnQueue(
+                        settings.admission_slots or default_slots(), settings.queue_max_wait_s
+                    ),
                 )
                 app.state.app = state = AppState(
                     settings=settings,

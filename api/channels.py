@@ -18,6 +18,7 @@ from api.protocol import (
     CancelledEvent,
     ErrorCode,
     ErrorEvent,
+    ProgressEvent,
     ServerEventBase,
     SessionEvent,
     TokenEvent,
@@ -26,6 +27,7 @@ from api.pubsub import LiveState, PubSub, Subscriber, session_topic
 from api.session.turn import TurnLifecycle
 from api.takeover import MAX_ATTEMPTS, SCAN_EVERY_S, NoTakeover, RunningTurn, TurnRecords
 from api.turn_events import TurnTranslator, stored_answer
+from api.turn_queue import Overloaded, Ticket, TurnQueue, default_slots
 from orchestrator.events import Progress
 from orchestrator.turns import Completed, Failed, Orchestrator
 
@@ -148,6 +150,7 @@ class ChannelRegistry:
     channels: dict[str, SessionChannel] = field(default_factory=dict)
     leases: TurnLeases = field(default_factory=MemoryLeases)
     turns: TurnRecords = field(default_factory=NoTakeover)
+    queue: TurnQueue = field(default_factory=lambda: TurnQueue(default_slots(), 120.0))
 
     def __post_init__(self) -> None:
         self.pubsub.on_control(self._on_control)
@@ -198,8 +201,10 @@ class ChannelRegistry:
         text: str,
         turn_id: str,
         client_message_id: str | None,
+        ticket: Ticket,
     ) -> None:
-        """Run a turn in the background; its events go to the channel's subscribers."""
+        """Run a turn in the background once `ticket` lets it; its events go to the
+        channel's subscribers."""
         running = RunningTurn(
             session_id=channel.session_id,
             turn_id=turn_id,
@@ -208,13 +213,16 @@ class ChannelRegistry:
             text=text,
             client_message_id=client_message_id,
         )
-        self._start(channel, running)
+        self._start(channel, running, ticket)
 
-    def _start(self, channel: SessionChannel, running: RunningTurn) -> None:
+    def _start(self, channel: SessionChannel, running: RunningTurn, ticket: Ticket) -> None:
         turn_id = running.turn_id
         channel.turn.start(turn_id, running.client_message_id)
         channel.translator = TurnTranslator(channel.session_id, turn_id)
-        channel.task = asyncio.create_task(self._drive(channel, running), name=f"turn-{turn_id}")
+        channel.task = asyncio.create_task(
+            self._drive(channel, running, ticket), name=f"turn-{turn_id}"
+        )
+        channel.task.add_done_callback(lambda _: ticket.finish())
         # Even a task cancelled before it ran (so before its own `finally`) ends its turn.
         channel.task.add_done_callback(lambda _: channel.turn.finish(turn_id))
 
@@ -230,7 +238,7 @@ class ChannelRegistry:
             self.on_event(channel.session_id, event)
         return published
 
-    async def _drive(self, channel: SessionChannel, running: RunningTurn) -> None:
+    async def _drive(self, channel: SessionChannel, running: RunningTurn, ticket: Ticket) -> None:
         translator = channel.translator
         assert translator is not None
         settings = self.orchestrator.services.settings
@@ -243,7 +251,21 @@ class ChannelRegistry:
             await self.turns.record(running)
         except Exception:  # not run again if this instance dies; it still runs here
             log.exception("could not record turn %s", turn_id)
+
+        def queued(position: int) -> None:
+            outbox.put(
+                ProgressEvent(
+                    step="queued",
+                    message=f"Many customers are asking right now: you are number {position} "
+                    "in line.",
+                    position=position,
+                    session_id=channel.session_id,
+                    turn_id=turn_id,
+                )
+            )
+
         try:
+            await ticket.wait(queued)  # the turn's timeout starts after this
             async for outcome in self.orchestrator.stream_turn(
                 session_id=channel.session_id,
                 customer_id=running.customer_id,
@@ -256,6 +278,7 @@ class ChannelRegistry:
                 if event is None:
                     continue
                 if isinstance(event, TokenEvent):
+                    ticket.release()  # past its first token: the next turn may start
                     tokens.add(event)
                     continue
                 tokens.flush()
@@ -297,6 +320,7 @@ class ChannelRegistry:
                 )
                 await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, failed))
         finally:
+            ticket.release()
             tokens.flush()
             channel.turn.finish(turn_id)
             await asyncio.shield(self._finished(channel, outbox, turn_id, renewing, saved_seq))
@@ -397,7 +421,9 @@ class ChannelRegistry:
             await self.turns.forget(session_id, turn_id)  # a new turn has begun meanwhile
             return
         log.warning("turn %s lost its instance; running it again here", turn_id)
-        self._start(channel, turn.model_copy(update={"attempt": turn.attempt + 1}))
+        ticket = self.queue.reserve(force=True)
+        assert not isinstance(ticket, Overloaded)  # forced: it always gets a place
+        self._start(channel, turn.model_copy(update={"attempt": turn.attempt + 1}), ticket)
 
     async def _remember_seq(self, channel: SessionChannel, last_seq: int) -> None:
         try:

@@ -97,6 +97,7 @@ class ErrorCode(StrEnum):
     INVALID_MESSAGE = "INVALID_MESSAGE"
     MESSAGE_TOO_LARGE = "MESSAGE_TOO_LARGE"
     RATE_LIMITED = "RATE_LIMITED"
+    OVERLOADED = "OVERLOADED"
     BUSY = "BUSY"
     SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
     FORBIDDEN = "FORBIDDEN"
@@ -114,6 +115,10 @@ ERROR_DESCRIPTIONS: Final[dict[ErrorCode, str]] = {
     ),
     ErrorCode.MESSAGE_TOO_LARGE: "The message is longer than the server accepts.",
     ErrorCode.RATE_LIMITED: "Too many messages; retry after retry_after seconds.",
+    ErrorCode.OVERLOADED: (
+        "The server has more questions waiting than it can start soon; nothing was done. "
+        "Send the same frame (same message_id) again after retry_after seconds."
+    ),
     ErrorCode.BUSY: "A turn is already running in this session; wait for it or cancel it.",
     ErrorCode.SESSION_NOT_FOUND: "There is no session with this id.",
     ErrorCode.FORBIDDEN: "The session belongs to another user.",
@@ -271,7 +276,9 @@ class AuthError(ServerEventBase):
     message: str
 
 
-ProgressStep: TypeAlias = Literal["starting", "agent_routing", "rag_retrieval", "generating"]
+ProgressStep: TypeAlias = Literal[
+    "queued", "starting", "agent_routing", "rag_retrieval", "generating"
+]
 
 
 class ProgressEvent(ServerEventBase):
@@ -281,6 +288,12 @@ class ProgressEvent(ServerEventBase):
     step: ProgressStep
     message: str = Field(description="Human-readable text for the step.")
     agent: str | None = Field(default=None, description="The specialist agent working on it.")
+    position: int | None = Field(
+        default=None,
+        ge=1,
+        description="Step `queued` only: the turn's place in line (1: next to start). Sent "
+        "when the turn joins the line and again as it moves up; `starting` follows.",
+    )
 
 
 class SourceRef(BaseModel):
@@ -365,7 +378,9 @@ class ErrorEvent(ServerEventBase):
     error: str = Field(description="Human-readable explanation.")
     code: ErrorCode
     retry_after: float | None = Field(
-        default=None, ge=0, description="Seconds to wait before retrying (RATE_LIMITED)."
+        default=None,
+        ge=0,
+        description="Seconds to wait before retrying (RATE_LIMITED, OVERLOADED).",
     )
 
 

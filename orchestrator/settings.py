@@ -80,7 +80,13 @@ class Settings(BaseSettings):
     max_frame_bytes: int = 64 * 1024
     rate_limit_messages: int = 20
     rate_limit_window_s: float = 60.0
+    # Counted from when the turn leaves the admission queue, not from when it joined it.
     turn_timeout_s: float = 60.0
+    # Turns before their first token at once in this process (0: four per core); the others
+    # wait in line, told their position. A message expected to wait longer than
+    # `queue_max_wait_s` is refused at once with OVERLOADED and a `retry_after`.
+    admission_slots: int = Field(default=0, ge=0)
+    queue_max_wait_s: float = Field(default=120.0, gt=0)
     # How a turn runs the graph: `astream_events` v2, or `astream` with its stream modes.
     stream_mode: Literal["events", "messages"] = "messages"
     # When LangGraph writes a turn's checkpoint: "exit" writes it once, at the end of the turn

@@ -31,6 +31,7 @@ STATUS = {
     ErrorCode.MESSAGE_TOO_LARGE: 422,
     ErrorCode.INVALID_MESSAGE: 422,
     ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.OVERLOADED: 503,
     ErrorCode.BUSY: 409,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.SESSION_NOT_FOUND: 404,
@@ -95,7 +96,9 @@ async def chat(body: ChatRequest, user: CurrentUser, state: State) -> ChatRespon
         if taken.answer is not None:
             event = taken.answer
         else:
-            async with asyncio.timeout(state.settings.turn_timeout_s + 10):
+            settings = state.settings  # the line may be slower than expected: twice its bound
+            waiting_s = 2 * settings.queue_max_wait_s + settings.turn_timeout_s + 10
+            async with asyncio.timeout(waiting_s):
                 event = await _final_event(subscriber)
     finally:
         for joined in attached:

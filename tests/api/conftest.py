@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser
 
 from orchestrator.settings import Settings
+from tests.utils.browser import CHROMIUM, chromium
 from tests.utils.databases import BACKENDS, fresh_database
 from tests.utils.fake_openai import FakeOpenAI
 from tests.utils.server import ServerProcess, llm_mode_server
@@ -58,3 +60,12 @@ def llm_server(
         yield process
     finally:
         process.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Chromium for the pages' tests (`make test` installs it)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
+    with chromium() as browser:
+        yield browser

@@ -66,7 +66,7 @@ def test_a_new_message_is_admitted_and_a_second_one_waits(
     async def answer() -> None:  # the turn, run and awaited on the app's own event loop
         state.channels.start_turn(
             channel, customer_id="ada", author_id="ada", text="How often?",
-            turn_id=first.turn_id, client_message_id="m1",
+            turn_id=first.turn_id, client_message_id="m1", ticket=first.ticket,
         )  # fmt: skip
         assert channel.task is not None
         await asyncio.wait_for(channel.task, 60)

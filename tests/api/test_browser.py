@@ -16,7 +16,6 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Response, expect
 
-from tests.utils.browser import CHROMIUM, chromium
 from tests.utils.fake_openai import FakeOpenAI, Reply
 from tests.utils.server import ServerProcess
 
@@ -51,14 +50,6 @@ RECORDER = """() => {
   });
   window.__recorded = log;
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from api.channels import ChannelRegistry, SessionChannel
 from api.protocol import ProgressEvent, SessionEvent
 from api.pubsub import PubSub, Subscriber, session_topic
 from api.session import TurnPhase
+from api.turn_queue import Ticket
 from orchestrator.events import Progress
 
 
@@ -73,13 +74,21 @@ async def test_a_turn_whose_task_never_ran_is_not_left_busy() -> None:
     registry = ChannelRegistry(orchestrator=None)  # type: ignore[arg-type]  # never reached
     live = await channel()
     registry.start_turn(
-        live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None
-    )
+        live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None,
+        ticket=place(registry),
+    )  # fmt: skip
     assert live.busy and live.cancel()
     await asyncio.sleep(0)
     await asyncio.sleep(0)
     assert live.task is not None and live.task.cancelled()
     assert not live.busy
+
+
+def place(registry: ChannelRegistry) -> Ticket:
+    """A place in the registry's admission queue, as admission would have taken."""
+    ticket = registry.queue.reserve()
+    assert isinstance(ticket, Ticket)
+    return ticket
 
 
 class _Seqs:
@@ -113,8 +122,9 @@ async def test_a_turn_that_crashes_still_ends_with_one_error_and_frees_the_sessi
     watcher = Subscriber()
     await live.subscribe(watcher)
     registry.start_turn(
-        live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None
-    )
+        live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None,
+        ticket=place(registry),
+    )  # fmt: skip
     assert live.task is not None
     await live.task
     got = []

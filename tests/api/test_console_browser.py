@@ -24,7 +24,6 @@ from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
 from api.routes.pages import render_page
-from tests.utils.browser import CHROMIUM, chromium
 from tests.utils.fake_openai import FakeOpenAI, Reply
 from tests.utils.pages import element_ids
 from tests.utils.server import ORIGIN, ServerProcess
@@ -73,14 +72,6 @@ RECORDER = """() => {
 
 
 # ------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -24,11 +24,11 @@ def chat_openai(
     """ChatOpenAI on the configured OpenAI-compatible endpoint."""
     from langchain_openai import ChatOpenAI
 
-    from orchestrator.sdk_speedups import speed_up_openai_chunks
+    from orchestrator.sdk_speedups import dict_chunk_completions, speed_up_openai_chunks
 
     speed_up_openai_chunks()
     assert settings.openai_api_key is not None
-    return ChatOpenAI(
+    model = ChatOpenAI(
         model=settings.llm_model,
         api_key=settings.openai_api_key,
         base_url=settings.openai_base_url,
@@ -41,6 +41,8 @@ def chat_openai(
         # and the HTTP client's read timeout (`timeout_s`) already ends a stalled stream.
         stream_chunk_timeout=0,
     )
+    model.async_client = dict_chunk_completions(model.root_async_client)
+    return model
 
 
 def router_model(settings: Settings, http_client: httpx.AsyncClient | None) -> BaseChatModel:

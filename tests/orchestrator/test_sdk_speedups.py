@@ -1,12 +1,19 @@
-"""The openai SDK speed-up: the same chunks, parsed without the slow Protocol check."""
+"""The openai SDK speed-ups: the same chunks, parsed without the slow Protocol check, or
+handed to LangChain as the dicts it reads."""
 
 from __future__ import annotations
 
+import json
+
+import httpx
 import openai._models as models
 import pydantic
+from langchain_core.messages import AIMessageChunk
+from langchain_openai import ChatOpenAI
 from openai.types.chat import ChatCompletionChunk
+from pydantic import SecretStr
 
-from orchestrator.sdk_speedups import speed_up_openai_chunks
+from orchestrator.sdk_speedups import dict_chunk_completions, speed_up_openai_chunks
 
 CHUNK = {
     "id": "chatcmpl-1",
@@ -37,3 +44,68 @@ def test_populate_by_name_still_comes_from_the_pydantic_2_config() -> None:
     assert isinstance(models.get_model_config(Aliased), dict)  # what makes the check always False
     assert Aliased.construct(value=3).value == 3
     assert Aliased.construct(theValue=4).value == 4
+
+
+def _sse(*chunks: dict[str, object]) -> httpx.AsyncClient:
+    """An HTTP client whose every POST answers these chunks as a chat completion stream."""
+    body = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(answer))
+
+
+TOOL_CHUNK = {
+    **CHUNK,
+    "choices": [
+        {
+            "index": 0,
+            "delta": {
+                "tool_calls": [
+                    {
+                        "index": 0,
+                        "id": "call-1",
+                        "type": "function",
+                        "function": {"name": "book", "arguments": '{"day": 1}'},
+                    }
+                ]
+            },
+            "finish_reason": "tool_calls",
+        }
+    ],
+}
+
+
+async def test_streams_yield_the_chunks_json_and_langchain_reads_it_the_same() -> None:
+    def model(dicts: bool) -> ChatOpenAI:
+        chat = ChatOpenAI(
+            model="test-model",
+            api_key=SecretStr("sk-test"),
+            base_url="http://llm.test/v1",
+            streaming=True,
+            http_async_client=_sse(CHUNK, TOOL_CHUNK),
+        )
+        if dicts:
+            chat.async_client = dict_chunk_completions(chat.root_async_client)
+        return chat
+
+    raw = await dict_chunk_completions(model(False).root_async_client).create(
+        model="test-model", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    assert [chunk async for chunk in raw] == [CHUNK, TOOL_CHUNK]
+
+    async def streamed(dicts: bool) -> list[AIMessageChunk]:
+        return [chunk async for chunk in model(dicts).astream("hi")]  # type: ignore[misc]
+
+    plain, fast = await streamed(False), await streamed(True)
+    strip = {"id", "response_metadata"}  # run ids differ
+    assert [c.model_dump(exclude=strip) for c in fast] == [
+        c.model_dump(exclude=strip) for c in plain
+    ]
+    assert [c.response_metadata for c in fast] == [c.response_metadata for c in plain]
+    merged = fast[0] + fast[1]
+    assert merged.content == " word"
+    assert merged.tool_calls == [
+        {"name": "book", "args": {"day": 1}, "id": "call-1", "type": "tool_call"}
+    ]

@@ -17,8 +17,9 @@ from orchestrator.state import SpecialistInput
 async def troubleshooting(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     context = runtime.context
     snapshot = await context.knowledge()
+    vectors = await codes.embed_codes(context.services.encoder, inp["query"])
     found = await asyncio.to_thread(
-        codes.lookup, context.services.retriever, inp["query"], snapshot
+        codes.lookup, context.services.retriever, inp["query"], snapshot, vectors
     )
     chunks = await retrieve(inp, context, ["troubleshooting"])
     exact = [hit for hits in found.values() for hit in hits]

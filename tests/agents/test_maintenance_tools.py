@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agents.maintenance.desk import AppointmentDesk
-from agents.maintenance.tools import make_tools
+from agents.maintenance.tools import make_tools, openai_tools
 from orchestrator.database import session_factory
 from orchestrator.models import Appointment, User
 from orchestrator.settings import Settings
@@ -24,6 +25,20 @@ def tools(engine: AsyncEngine) -> dict[str, BaseTool]:
     desk = AppointmentDesk(session_factory(engine), SETTINGS, "ada", lambda: NOW, "Ada")
     made = make_tools(desk)
     return {tool.name: tool for tool in made}
+
+
+def test_specs_are_what_langchain_converts_each_desks_tools_to(engine: AsyncEngine) -> None:
+    def desk(settings: Settings, customer: str) -> AppointmentDesk:
+        return AppointmentDesk(session_factory(engine), settings, customer, lambda: NOW, customer)
+
+    for settings in (SETTINGS, Settings(_env_file=None, free_cancellation_hours=48)):
+        for customer in ("ada", "bo"):
+            made = make_tools(desk(settings, customer))
+            assert openai_tools(made) == [convert_to_openai_tool(t) for t in made]
+    other = openai_tools(
+        make_tools(desk(Settings(_env_file=None, free_cancellation_hours=48), "x"))
+    )
+    assert "48 hours" in other[3]["function"]["description"]
 
 
 def test_tool_names_and_arguments(tools: dict[str, BaseTool]) -> None:

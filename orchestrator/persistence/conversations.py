@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -155,12 +155,7 @@ async def save_user_message(
         author_id=author_id,
     )
     session.add(message)
-    conversation = await session.get(Conversation, session_id)
-    if conversation is not None:
-        conversation.updated_at = utcnow()
-        if conversation.title is None:
-            conversation.title = text[:200]
-    await session.flush()
+    await _touch(session, session_id, title=func.coalesce(Conversation.title, text[:200]))
     return message
 
 
@@ -224,11 +219,19 @@ async def save_answer(
         mode=metadata.get("mode"),
     )
     session.add(message)
-    conversation = await session.get(Conversation, session_id)
-    if conversation is not None:
-        conversation.updated_at = utcnow()
-    await session.flush()
+    await _touch(session, session_id)
     return message
+
+
+async def _touch(session: AsyncSession, session_id: str, **values: Any) -> None:
+    """Mark the conversation updated now (with `values`): one UPDATE, no read of the row first.
+    The objects of this session are left as they are: none is read after it by its callers."""
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.id == session_id)
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def last_seq(session: AsyncSession, session_id: str) -> int:

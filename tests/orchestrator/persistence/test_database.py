@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orchestrator.database import session_factory
-from orchestrator.models import MessageStatus
+from orchestrator.models import Conversation, MessageStatus
 from orchestrator.persistence import Database, Forbidden, NotFound, Refused
 from orchestrator.persistence import conversations as repo
 
@@ -68,6 +68,25 @@ async def test_a_repeated_message_id_finds_what_it_got_before(db: Database) -> N
     opened = await _open(db, "s1", message_id="m1")
     assert opened.prior is not None and opened.prior.answer is not None
     assert opened.prior.answer.content == "hi"
+
+
+async def test_messages_title_the_conversation_once_and_mark_it_updated(db: Database) -> None:
+    await _open(db, "s1")
+    async with db.sessions() as session:
+        created = (await session.get(Conversation, "s1")).updated_at  # type: ignore[union-attr]
+    async with db.sessions() as session:
+        await repo.save_user_message(session, "s1", "ada", "first " * 50, "t1", None)
+        await repo.save_answer(
+            session, "s1", "t1", "hi", status=MessageStatus.complete, metadata={}
+        )
+        await repo.save_user_message(session, "s1", "ada", "second", "t2", None)
+        await session.commit()
+    async with db.sessions() as session:
+        conversation = await session.get(Conversation, "s1")
+    assert conversation is not None
+    assert conversation.title == ("first " * 50)[:200]
+    assert conversation.updated_at >= created
+    assert sorted(m.content for m in await db.messages("s1")) == ["first " * 50, "hi", "second"]
 
 
 async def test_a_message_to_a_staffed_conversation_is_saved_and_forwarded(db: Database) -> None:

@@ -20,6 +20,7 @@ SCENARIO_MODULES = (
     "stream_cost",
     "concurrency",
     "scaleout",
+    "capacity",
     "langgraph_server",
 )
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.common import KNOWLEDGE_BASE
 from rag.chunking import chunk_markdown
-from rag.documents import discover, load
+from rag.documents import DOMAINS, discover, load
 from rag.ingest import _base_and_prefix, search_text
 
 MODELS = ("Aster", "Ridge", "Sable")
@@ -126,7 +126,7 @@ def write_corpus(root: Path, target_chunks: int, source: Path = KNOWLEDGE_BASE) 
 
 def search_texts(root: Path) -> list[str]:
     """Exactly the texts `rag.ingest.ingest([root])` embeds, in the order it embeds them."""
-    base, _ = _base_and_prefix(root)
+    base, _ = _base_and_prefix(root, DOMAINS)
     texts: list[str] = []
     for path in discover(root.resolve()):
         document = load(path, base)

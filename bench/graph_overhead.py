@@ -30,7 +30,7 @@ from bench.kb import clone_into, sample_chunks, settings_for
 
 NAME = "graph"
 FULL_TURNS = 100
-QUICK_TURNS = 30
+QUICK_TURNS = 12
 WARMUP_TURNS = 5
 TARGET_P50_MS = 40.0
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)  # a Wednesday morning, fixed for bookings

@@ -46,8 +46,8 @@ from bench.common import (
     summary,
 )
 from bench.concurrency import ANSWER_TOKENS, TOKENS_PER_S, Measured, measure, warm
-from bench.load import MESSAGE  # routes to "specs" alone; the same message as our load
 from bench.procs import Service, free_port, rss_kib, wait_ready
+from bench.questions import QUESTIONS, question
 from bench.stack import prepared_data_dir, shared
 
 NAME = "langgraph_server"
@@ -230,15 +230,13 @@ async def _sse(response: httpx.Response) -> AsyncIterator[tuple[str, str]]:
         yield event, "\n".join(data)
 
 
-async def _one_run(
-    client: httpx.AsyncClient, thread_id: str, session: int, message: str
-) -> RunOutcome:
+async def _one_run(client: httpx.AsyncClient, thread_id: str, session: int) -> RunOutcome:
     """One run over SSE; a token is one non-empty answer chunk (tagged "answer" by the graph)."""
     outcome = RunOutcome(session)
     outcome.started = time.perf_counter()
     try:
         async with client.stream(
-            "POST", f"/threads/{thread_id}/runs/stream", json=_run_body(message, session)
+            "POST", f"/threads/{thread_id}/runs/stream", json=_run_body(question(session), session)
         ) as response:
             if response.status_code != 200:
                 body = (await response.aread()).decode(errors="replace")[:300]
@@ -262,7 +260,7 @@ async def _one_run(
 
 
 async def _drive(
-    base_url: str, sessions: int, message: str, timeout_s: float
+    base_url: str, sessions: int, timeout_s: float
 ) -> tuple[list[RunOutcome], float, float]:
     """Create one thread per session, then start every session's run at once.
 
@@ -286,7 +284,7 @@ async def _drive(
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client:
         start = time.perf_counter()
         outcomes = await asyncio.gather(
-            *(_one_run(client, tid, i, message) for i, tid in enumerate(threads))
+            *(_one_run(client, tid, i) for i, tid in enumerate(threads))
         )
         wall_s = time.perf_counter() - start
     return list(outcomes), wall_s, threads_s
@@ -306,7 +304,6 @@ def run_peer(
     workdir: Path,
     data_dir: Path,
     *,
-    message: str = MESSAGE,
     expected_tokens: int | None = ANSWER_TOKENS,
     n_jobs_per_worker: int | None = None,
     allow_blocking: bool = False,
@@ -331,15 +328,13 @@ def run_peer(
         log(f"{NAME}: {version} ready (pid {server.pid}, {jobs} jobs per worker)")
         warm_runs: list[RunOutcome] = []
         if warmup:
-            warm_runs, _, _ = asyncio.run(_drive(server.url, 1, message, timeout_s))
+            warm_runs, _, _ = asyncio.run(_drive(server.url, 1, timeout_s))
         rss_before = server.rss_kib()
         cpu_before = server.cpu_s()
         sampler = _RssSampler(server.pid)
         sampler.start()
         try:
-            outcomes, wall_s, threads_s = asyncio.run(
-                _drive(server.url, sessions, message, timeout_s)
-            )
+            outcomes, wall_s, threads_s = asyncio.run(_drive(server.url, sessions, timeout_s))
         finally:
             rss_peak = sampler.stop()
         cpu_after = server.cpu_s()
@@ -402,7 +397,7 @@ def run_peer(
 def _ours(ctx: Context, sessions: int) -> tuple[Measured, bool]:
     """Our server under the same load: from the concurrency scenario if it ran this size
     (True), else measured here on the run's shared server (False)."""
-    cached: Measured | None = ctx.cache.get("concurrency", {}).get("ours", {}).get(sessions)
+    cached: Measured | None = ctx.cache.get("concurrency", {}).get("postgresql", {}).get(sessions)
     if cached is not None:
         log(f"{NAME}: ours at {sessions} sessions from the concurrency scenario")
         return cached, True
@@ -443,7 +438,7 @@ def run(ctx: Context) -> Result:
         "offered_tokens_per_s": sessions * TOKENS_PER_S,
         "answer_tokens": ANSWER_TOKENS,
         "simulator_tokens_per_s": TOKENS_PER_S,
-        "message": MESSAGE,
+        "questions": len(QUESTIONS),
         "ours": ours.as_json(),
         "ours_measured_in": "concurrency" if from_concurrency else NAME,
     }
@@ -464,7 +459,8 @@ def run(ctx: Context) -> Result:
             "its default of 10, so that no run waits in its queue) in its own virtualenv, "
             "beside our server "
             "(`orchestrator serve`, one worker, PostgreSQL, default settings) under the same "
-            f"load: {sessions} sessions at once, each one message whose answer the LLM "
+            f"load: {sessions} sessions at once, each one question (session i asks question i of "
+            f"{len(QUESTIONS)} in `bench/questions.py`) whose answer the LLM "
             f"simulator streams as {ANSWER_TOKENS} tokens at {TOKENS_PER_S:g} tokens/s. Ours "
             f"was {where}. What differs: the peer keeps threads and checkpoints in memory "
             "(its in-memory checkpointer) and saves no messages, where ours checkpoints to "

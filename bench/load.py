@@ -1,8 +1,15 @@
-"""The load generator: N WebSocket sessions, one message each, every arrival time recorded.
+"""The load generator: WebSocket sessions, one question each, every arrival time recorded.
 
-Sessions connect and authenticate first (so idle memory per connection can be read), wait on
-one start signal, send their message, and record when each kind of event first arrived.
-Clients ask for `partial_response: false`, as the bare relay never sends the growing answer.
+Two shapes. `run` (closed): N sessions connect and authenticate first (so idle memory per
+connection can be read), wait on one start signal, and ask at once. `visit` (open): one
+session connects, authenticates and asks straight away, at a time the caller scheduled.
+Session i asks `questions.question(i)`, so a load asks many different questions.
+
+Each session ends in one outcome: `completed`, a server error code (`OVERLOADED` refused
+before any work, `TIMEOUT`, `RATE_LIMITED`, ...), or what the client saw instead (no answer
+in time, a dropped connection). Times run from sending the message, so time to first token
+includes any wait in the server's queue. Clients ask for `partial_response: false`, as the
+bare relay never sends the growing answer.
 """
 
 from __future__ import annotations
@@ -10,16 +17,23 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import websockets
 from websockets.typing import Origin
 
+from bench.questions import question
 from tests.utils.server import ORIGIN  # the origin the benchmarked servers allow
 
-MESSAGE = "What is the towing capacity of the Ridge Tow Pack?"  # one specialist, no tools
+COMPLETED: Final = "completed"
+OVERLOADED: Final = "OVERLOADED"
+TIMEOUT: Final = "TIMEOUT"
+NO_ANSWER: Final = "no answer (client gave up)"
+CONNECTION: Final = "connection failed"
+AUTH: Final = "auth refused"
 
 
 @dataclass
@@ -27,20 +41,38 @@ class Session:
     """What one client saw, in seconds since it sent its message (None: never arrived)."""
 
     index: int
+    question: str = ""
+    arrived_at: float = 0.0  # perf_counter when it began to connect
+    connect: float | None = None  # connect + auth, seconds
     sent_at: float = 0.0
     progress: float | None = None
+    queued: float | None = None  # the first `progress` step `queued`
+    position: int | None = None  # the place in line it was first told
     routed: float | None = None  # the first progress that names a specialist
     sources: float | None = None
     first_token: float | None = None
     complete: float | None = None
     completed_at: float | None = None  # perf_counter, for throughput windows
+    refused: float | None = None  # OVERLOADED arrived this long after the message
+    retry_after: float | None = None
     tokens: int = 0
     frames: int = 0
-    error: str | None = None
+    outcome: str | None = None  # COMPLETED, a server error code, or a client-side failure
+    error: str | None = None  # what the client saw, for notes
 
     @property
     def ok(self) -> bool:
-        return self.error is None and self.complete is not None
+        return self.outcome == COMPLETED
+
+    @property
+    def wait(self) -> float | None:
+        """Seconds from beginning to connect to the first token: what a new customer waits."""
+        if self.connect is None or self.first_token is None:
+            return None
+        return self.connect + self.first_token
+
+    def failed(self, outcome: str, error: str) -> None:
+        self.outcome, self.error = outcome, error
 
 
 @dataclass
@@ -72,20 +104,68 @@ class Load:
         return self.tokens / self.wall_s if self.wall_s > 0 else 0.0
 
 
+def outcomes(sessions: Iterable[Session]) -> dict[str, int]:
+    """How many sessions ended each way, `completed` first."""
+    counts = Counter(s.outcome or NO_ANSWER for s in sessions)
+    return {COMPLETED: counts.pop(COMPLETED, 0), **dict(counts.most_common())}
+
+
+def timings(sessions: Iterable[Session], stage: str) -> list[float]:
+    """The seconds from message to `stage` for every session that reached it."""
+    values = [getattr(s, stage) for s in sessions]
+    return [v for v in values if v is not None]
+
+
 def _elapsed(session: Session) -> float:
     return time.perf_counter() - session.sent_at
 
 
+def _read(session: Session, event: dict[str, Any]) -> bool:
+    """Record one server event; True once the turn has ended."""
+    kind = event.get("type")
+    if kind == "progress":
+        if session.progress is None:
+            session.progress = _elapsed(session)
+        if event.get("step") == "queued" and session.queued is None:
+            session.queued = _elapsed(session)
+            session.position = event.get("position")
+        if event.get("agent") and session.routed is None:
+            session.routed = _elapsed(session)
+    elif kind == "sources" and session.sources is None:
+        session.sources = _elapsed(session)
+    elif kind == "token":
+        session.frames += 1
+        session.tokens += len(event["token"].split())
+        if session.first_token is None:
+            session.first_token = _elapsed(session)
+    elif kind == "complete":
+        session.complete = _elapsed(session)
+        session.completed_at = time.perf_counter()
+        session.outcome = COMPLETED
+        return True
+    elif kind == "error":
+        code = str(event.get("code") or "error")
+        if code == OVERLOADED:
+            session.refused = _elapsed(session)
+            session.retry_after = event.get("retry_after")
+        session.failed(code, f"error: {code}: {str(event.get('error'))[:120]}")
+        return True
+    elif kind == "cancelled":
+        session.failed("cancelled", "cancelled")
+        return True
+    return False
+
+
 async def _session(
-    index: int,
+    session: Session,
     url: str,
     token: str,
     start: asyncio.Event,
     ready: Callable[[], None],
-    message: str,
     timeout_s: float,
 ) -> Session:
-    session = Session(index)
+    """Fill in `session` as its events arrive (so a caller may watch it live)."""
+    began = session.arrived_at = time.perf_counter()
     try:
         async with websockets.connect(
             url,
@@ -99,60 +179,54 @@ async def _session(
             await ws.send(json.dumps({"type": "auth", "token": token}))
             reply = json.loads(await asyncio.wait_for(ws.recv(), timeout_s))
             if reply.get("type") != "auth_success":
-                session.error = f"auth: {reply}"
+                session.failed(AUTH, f"auth: {reply}")
                 ready()
                 return session
+            session.connect = time.perf_counter() - began
             ready()
             await start.wait()
             session.sent_at = time.perf_counter()
-            frame = {"type": "message", "message": message, "partial_response": False}
+            frame = {"type": "message", "message": session.question, "partial_response": False}
             await ws.send(json.dumps(frame))
             async with asyncio.timeout(timeout_s):
-                while True:
-                    event = json.loads(await ws.recv())
-                    kind = event.get("type")
-                    if kind == "progress":
-                        if session.progress is None:
-                            session.progress = _elapsed(session)
-                        if event.get("agent") and session.routed is None:
-                            session.routed = _elapsed(session)
-                    elif kind == "sources" and session.sources is None:
-                        session.sources = _elapsed(session)
-                    elif kind == "token":
-                        session.frames += 1
-                        session.tokens += len(event["token"].split())
-                        if session.first_token is None:
-                            session.first_token = _elapsed(session)
-                    elif kind == "complete":
-                        session.complete = _elapsed(session)
-                        session.completed_at = time.perf_counter()
-                        return session
-                    elif kind in ("error", "cancelled"):
-                        session.error = f"{kind}: {event.get('code') or event.get('error')}"
-                        return session
+                while not _read(session, json.loads(await ws.recv())):
+                    pass
     except TimeoutError:
-        session.error = "timeout"
+        session.failed(NO_ANSWER, f"no answer in {timeout_s:g} s")
     except (OSError, websockets.WebSocketException) as exc:
-        session.error = f"{type(exc).__name__}: {exc}"
+        session.failed(CONNECTION, f"{type(exc).__name__}: {exc}")
     finally:
         if session.sent_at == 0.0:
             ready()
     return session
 
 
+async def visit(url: str, token: str, session: Session, *, timeout_s: float = 300.0) -> Session:
+    """One open-loop arrival: connect, authenticate and ask `session.question` at once."""
+    go = asyncio.Event()
+    go.set()
+    return await _session(session, url, token, go, lambda: None, timeout_s)
+
+
+def asking(index: int) -> Session:
+    """A session that will ask `question(index)`."""
+    return Session(index, question=question(index))
+
+
 async def run(
     url: str,
     tokens: list[str],
     *,
-    message: str = MESSAGE,
+    first: int = 0,
     timeout_s: float = 300.0,
     connect_concurrency: int = 50,
     when_idle: Callable[[], Awaitable[dict[str, Any]]] | None = None,
 ) -> Load:
-    """Connect len(tokens) sessions, then send every message at once; wait for all answers.
+    """Connect len(tokens) sessions, then send every question at once; wait for all answers.
 
-    `when_idle` runs once every session is connected and authenticated and none has sent
-    anything yet (the scenario reads the server's RSS there).
+    Session i asks `question(first + i)`. `when_idle` runs once every session is connected
+    and authenticated and none has sent anything yet (the scenario reads the server's RSS
+    there).
     """
     count = len(tokens)
     start = asyncio.Event()
@@ -175,7 +249,8 @@ async def run(
                     connected.set()
                     ready()
 
-            task = asyncio.create_task(_session(index, url, token, start, mark, message, timeout_s))
+            session = Session(index, question=question(first + index))
+            task = asyncio.create_task(_session(session, url, token, start, mark, timeout_s))
             done = asyncio.create_task(connected.wait())
             await asyncio.wait({task, done}, return_when=asyncio.FIRST_COMPLETED)
             done.cancel()
@@ -198,9 +273,3 @@ async def run(
         connect_s=connected_at - connecting,
         idle_probe=idle,
     )
-
-
-def timings(sessions: Iterable[Session], stage: str) -> list[float]:
-    """The seconds from message to `stage` for every session that reached it."""
-    values = [getattr(s, stage) for s in sessions]
-    return [v for v in values if v is not None]

@@ -67,6 +67,13 @@ def cpu_seconds(pid: int) -> float:
     return total / CLOCK_TICKS
 
 
+def own_cpu_seconds(pid: int) -> float:
+    """User + system CPU of `pid` alone so far (its threads, not its children): the load
+    generator's own share, apart from the servers it started."""
+    fields = _stat_fields(pid)
+    return sum(int(v) for v in fields[11:13]) / CLOCK_TICKS if fields is not None else 0.0
+
+
 def rss_kib(pid: int) -> int:
     """Resident memory of the process tree (pages from /proc/PID/statm)."""
     total = 0
@@ -125,14 +132,20 @@ class Service:
 
 
 def _spawn(
-    name: str, argv: list[str], log_path: Path, env: Mapping[str, str] | None = None
+    name: str,
+    argv: list[str],
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    unset: tuple[str, ...] = (),
 ) -> subprocess.Popen[bytes]:
+    """Start `argv` with this environment plus `env`, less `unset`."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    inherited = {k: v for k, v in os.environ.items() if k not in unset}
     with log_path.open("ab") as out:
         return subprocess.Popen(
             argv,
             cwd=REPO,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            env={**inherited, "PYTHONUNBUFFERED": "1", **(env or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -190,30 +203,31 @@ def simulator(
 @contextmanager
 def product(
     data_dir: Path,
-    database_url: str,
+    database_url: str | None,
     llm_url: str,
     *,
     workers: int = 1,
     env: Mapping[str, str] | None = None,
 ) -> Iterator[Service]:
-    """`orchestrator serve` in LLM mode against the simulator."""
+    """`orchestrator serve` in LLM mode against the simulator, with the product's defaults:
+    only what a deployment must set is set (data dir, secret, origin, model endpoint), and
+    the database when `database_url` is given (None: the embedded SQLite in the data dir)."""
     from tests.utils.server import JWT_SECRET, ORIGIN
 
     port = free_port()
     settings_env = {
         "ORCHESTRATOR_DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url,
         "JWT_SECRET": JWT_SECRET,
         "ALLOWED_ORIGINS": ORIGIN,
         "OPENAI_API_KEY": "sk-bench",
         "OPENAI_BASE_URL": llm_url,
-        "RATE_LIMIT_MESSAGES": "1000000",
+        **({"DATABASE_URL": database_url} if database_url else {}),
         **(env or {}),
     }
     argv = [sys.executable, "-m", "orchestrator", "serve", "--port", str(port)]
     argv += ["--workers", str(workers)]
     log_path = data_dir / f"server-{port}.log"
-    process = _spawn("server", argv, log_path, settings_env)
+    process = _spawn("server", argv, log_path, settings_env, unset=("DATABASE_URL",))
     service = Service(f"server ({workers} worker(s))", process, f"ws://127.0.0.1:{port}", log_path)
     try:
         wait_ready(service, f"http://127.0.0.1:{port}/ready", 180)

@@ -1,6 +1,7 @@
 """Set-up the WebSocket scenarios share: a served copy of the sample knowledge base, a fresh
-PostgreSQL database (the production database), tokens for N customers, and one simulator,
-bare relay and server (default settings) started once per run and re-paced per scenario."""
+database (PostgreSQL, or the embedded SQLite the product defaults to), tokens for N customers,
+and one simulator, bare relay and server (default settings, PostgreSQL) started once per run
+and re-paced per scenario."""
 
 from __future__ import annotations
 
@@ -29,16 +30,32 @@ def prepared_data_dir(ctx: Context, name: str) -> Path:
     return data_dir
 
 
+DATABASES = {"sqlite": "SQLite (default)", "postgresql": "PostgreSQL"}
+
+
 @contextmanager
 def served(
-    ctx: Context, name: str, llm_url: str, *, workers: int = 1, env: dict[str, str] | None = None
+    ctx: Context,
+    name: str,
+    llm_url: str,
+    *,
+    database: str = "postgresql",
+    workers: int = 1,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Service]:
-    """Our server in LLM mode on its own PostgreSQL database, stopped and dropped after."""
+    """Our server in LLM mode on a database of its own, stopped (and dropped) after.
+
+    `database` "sqlite" sets no DATABASE_URL at all: the embedded default in the data dir.
+    """
     from tests.utils.databases import fresh_database
 
     data_dir = prepared_data_dir(ctx, name)
+    if database == "sqlite":
+        with product(data_dir, None, llm_url, workers=workers, env=env) as server:
+            yield server
+        return
     with (
-        fresh_database("postgresql", data_dir) as url,
+        fresh_database(database, data_dir) as url,
         product(data_dir, url.render_as_string(False), llm_url, workers=workers, env=env) as server,
     ):
         yield server

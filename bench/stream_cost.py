@@ -82,8 +82,8 @@ def measure(service: Service, rounds: int, prefix: str) -> Cost:
     before = service.cpu_s()
     received = frames = turns = 0
     wall = 0.0
-    for _ in range(rounds):
-        result = asyncio.run(load.run(url, tokens))
+    for r in range(rounds):
+        result = asyncio.run(load.run(url, tokens, first=(r + 1) * SESSIONS_PER_ROUND))
         if result.errors:
             raise RuntimeError(f"{service.name}: {result.errors[:3]}")
         received += result.tokens
@@ -140,8 +140,9 @@ def run(ctx: Context) -> Result:
         method=(
             f"The simulator answers {ANSWER_TOKENS} tokens with no pacing. After one warm-up "
             f"round, {rounds} rounds of {SESSIONS_PER_ROUND} concurrent sessions each send one "
-            "message; the server's CPU (user + system of its process tree, from /proc) over "
-            "those rounds is divided by the tokens the clients received. Our server runs in "
+            "question (the next ones of `bench/questions.py`); the server's CPU (user + "
+            "system of its process tree, from /proc) over those rounds is divided by the "
+            "tokens the clients received. Our server runs in "
             "LLM mode on PostgreSQL, so a turn's whole cost counts: saving the message, routing "
             "(an embedding), retrieval, the graph, the checkpoint, the answer's save. The bare "
             "relay (`bench/relay.py`) only relays the same stream. Each streaming variant is "

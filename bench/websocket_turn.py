@@ -13,11 +13,12 @@ import asyncio
 from bench import load
 from bench.common import Context, Figure, Result, Scenario, log, ms, p50, p95, ratio, summary
 from bench.procs import Service
+from bench.questions import QUESTIONS
 from bench.stack import customer_tokens, shared
 
 NAME = "websocket"
 FULL_TURNS = 200
-QUICK_TURNS = 20
+QUICK_TURNS = 10
 WARMUP_TURNS = 5
 ANSWER_TOKENS = 200
 CUSTOMERS = 20
@@ -31,11 +32,11 @@ STAGES = (
 
 
 def turns(service: Service, count: int) -> list[load.Session]:
-    """`count` turns one after another, each a new session."""
+    """`count` turns one after another, each a new session asking the next question."""
     tokens = customer_tokens(CUSTOMERS, prefix="turn")
     sessions: list[load.Session] = []
     for i in range(count):
-        result = asyncio.run(load.run(f"{service.url}/ws/chat", [tokens[i % CUSTOMERS]]))
+        result = asyncio.run(load.run(f"{service.url}/ws/chat", [tokens[i % CUSTOMERS]], first=i))
         session = result.sessions[0]
         if not session.ok:
             raise RuntimeError(f"turn {i} failed: {session.error}")
@@ -89,8 +90,10 @@ def run(ctx: Context) -> Result:
         details=details,
         method=(
             f"{count} turns, one at a time, each from a new `/ws/chat` session (20 customers in "
-            f"turn), against our server in LLM mode on PostgreSQL, with the LLM simulator "
-            f"(`tests.utils.fake_openai`) answering {ANSWER_TOKENS} tokens with no delay and no "
+            "turn, each well under the default rate limit) asking the next of the "
+            f"{len(QUESTIONS)} questions in `bench/questions.py`, against our server in LLM "
+            "mode on PostgreSQL, with the LLM simulator (`tests.utils.fake_openai`) answering "
+            f"{ANSWER_TOKENS} tokens with no delay and no "
             "pacing. Times run from sending the message to the first frame of each kind, read "
             "by the client. The bare relay streams the same simulator answer through the same "
             "OpenAI SDK with no graph; it has no progress, routing or sources stages. "

@@ -11,6 +11,7 @@ so that the server cannot send a field the schema does not describe.
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal, TypeAlias
 
@@ -78,7 +79,14 @@ Identifier: TypeAlias = Annotated[
 ]
 """A session, message or customer id chosen by a client."""
 
-Timestamp: TypeAlias = float | int | Annotated[str, StringConstraints(max_length=64)] | None
+Timestamp: TypeAlias = (
+    int
+    | Annotated[float, Field(allow_inf_nan=False)]
+    | Annotated[str, StringConstraints(max_length=64)]
+    | None
+)
+"""A ping's timestamp: a finite number or a short string, echoed as it came (NaN and Infinity
+are not JSON: they could not be echoed)."""
 
 
 def _type_is_required(schema: dict[str, Any]) -> None:
@@ -200,7 +208,10 @@ class PingFrame(ClientFrameBase):
     """Application-level keepalive; answered by a pong echoing `timestamp`."""
 
     type: Literal["ping"] = "ping"
-    timestamp: Timestamp = Field(default=None, description="Any value; echoed in the pong.")
+    timestamp: Timestamp = Field(
+        default=None,
+        description="A finite number or a string (64 characters at most); echoed in the pong.",
+    )
 
 
 class ResumeFrame(ClientFrameBase):
@@ -551,14 +562,30 @@ def parse_client_frame(raw: str | bytes) -> ClientMessage:
 
 
 def check_message_text(message: str, max_chars: int) -> None:
-    """Refuse an empty (or blank) message or one longer than `max_chars` characters."""
-    if not message.strip():
+    """Refuse a message with nothing to read (blank, or only invisible format characters such
+    as zero-width spaces), one longer than `max_chars` characters, and one that cannot be
+    stored as text (a NUL character, or half of a UTF-16 surrogate pair)."""
+    if not _visible(message):
         raise ProtocolError(ErrorCode.EMPTY_MESSAGE, "The message is empty.")
     if len(message) > max_chars:
         raise ProtocolError(
             ErrorCode.MESSAGE_TOO_LARGE,
             f"The message has {len(message)} characters; the limit is {max_chars}.",
         )
+    if "\x00" in message:
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, "The message contains a NUL character.")
+    try:
+        message.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProtocolError(
+            ErrorCode.INVALID_MESSAGE, "The message contains an unpaired UTF-16 surrogate."
+        ) from None
+
+
+def _visible(text: str) -> bool:
+    """Whether `text` has a character that is neither white space nor an invisible format
+    character (Unicode category Cf: zero-width spaces and joiners, direction marks, BOM)."""
+    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
 
 
 def dump(event: ServerEventBase, *, partial_response: bool = True) -> str:

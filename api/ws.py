@@ -52,7 +52,12 @@ class ChatConnection:
         self.websocket = websocket
         self.state = state
         self.settings = state.settings
-        self.core = ConnectionCore(self.endpoint, functools.partial(verify, state.secret))
+        self.core = ConnectionCore(
+            self.endpoint,
+            functools.partial(verify, state.secret),
+            idle_s=self.settings.ws_idle_timeout_s,
+            auth_s=self.settings.auth_timeout_s,
+        )
         self.subscriber = Subscriber(queue=asyncio.Queue())
         self.channel: SessionChannel | None = None
 
@@ -86,11 +91,19 @@ class ChatConnection:
                     await self.websocket.close(code=item.code, reason=item.reason)
                 return
             assert isinstance(item, ServerEventBase)
-            text = dump(item, partial_response=self.subscriber.partial_response)
-            try:
-                await self.websocket.send_text(text)
-            except (WebSocketDisconnect, RuntimeError, OSError):
-                return
+            for action in self.core.outgoing(item, time.time()):
+                if isinstance(action, Close):
+                    with contextlib.suppress(Exception):
+                        await self.websocket.close(code=action.code, reason=action.reason)
+                    return
+                assert isinstance(action, Send)
+                if action.event is not item:  # the core's own farewell: counted here
+                    self._count(action.event)
+                text = dump(action.event, partial_response=self.subscriber.partial_response)
+                try:
+                    await self.websocket.send_text(text)
+                except (WebSocketDisconnect, RuntimeError, OSError):
+                    return
 
     # -- input ----------------------------------------------------------------------------
     async def run(self) -> None:
@@ -113,13 +126,12 @@ class ChatConnection:
 
     async def _receive_loop(self, sender: asyncio.Task[None]) -> None:
         while not sender.done():
+            wait_s = self.core.wait_s(time.time())
             try:
-                message = await asyncio.wait_for(
-                    self.websocket.receive(), timeout=self.settings.ws_idle_timeout_s
-                )
+                message = await asyncio.wait_for(self.websocket.receive(), timeout=wait_s)
             except TimeoutError:
                 busy = self.channel is not None and self.channel.busy
-                if not await self._carry_out(self.core.idle(busy)):
+                if not await self._carry_out(self.core.timed_out(time.time(), busy)):
                     return
                 continue
             except (WebSocketDisconnect, RuntimeError):

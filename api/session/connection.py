@@ -44,6 +44,7 @@ __all__ = [
 
 
 BINARY = "Binary frames are not supported; send JSON text"
+SLACK_S = 0.01  # waits end this much after a deadline, so that the deadline has passed
 
 
 class Phase(StrEnum):
@@ -90,11 +91,21 @@ class Endpoint:
 class ConnectionCore:
     """The state of one connection: unauthenticated → authenticated → closed."""
 
-    def __init__(self, endpoint: Endpoint, verify: Callable[[str], Principal]) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        verify: Callable[[str], Principal],
+        *,
+        idle_s: float = 300.0,
+        auth_s: float = 10.0,
+    ) -> None:
         self.endpoint = endpoint
         self.verify = verify
+        self.idle_s = idle_s  # nothing received for this long, and no turn running: closed
+        self.auth_s = auth_s  # no `auth` for this long after opening: closed
         self.phase = Phase.UNAUTHENTICATED
         self.user: Principal | None = None
+        self.active_at: float | None = None  # when the client last sent a frame
 
     # -- inputs ---------------------------------------------------------------------------
     def open(self, query_token: str | None) -> list[Action]:
@@ -105,11 +116,18 @@ class ConnectionCore:
         """One WebSocket message: its text, or None for a binary frame."""
         if self.phase is Phase.CLOSED:
             return []
+        self.active_at = now
+        if self.user is not None and self.user.expires_at < now:
+            return self._expired()  # whatever the frame: a malformed one is not answered
+        if self.user is None and text is None:
+            return self._auth_required()
         if text is None:
             return [self._error(ErrorCode.INVALID_MESSAGE, BINARY)]
         try:
             frame = parse_client_frame(text)
         except ProtocolError as exc:
+            if self.user is None:  # anything but a valid `auth` first closes the connection
+                return self._auth_required()
             return [self._error(exc.code, exc.message)]
         return self.frame(frame, now)
 
@@ -120,19 +138,9 @@ class ConnectionCore:
         if self.user is None:
             if isinstance(frame, AuthFrame):
                 return self._authenticate(frame.token)
-            return self._close(
-                ErrorCode.AUTH_REQUIRED,
-                "Authenticate first: send {type: auth, token}",
-                CLOSE_AUTH,
-                "authentication required",
-            )
+            return self._auth_required()
         if self.user.expires_at < now:
-            return self._close(
-                ErrorCode.AUTH_FAILED,
-                "Your token has expired; reconnect with a new one",
-                CLOSE_AUTH,
-                "token expired",
-            )
+            return self._expired()
         match frame:
             case AuthFrame():
                 return [self._error(ErrorCode.INVALID_MESSAGE, "Already authenticated")]
@@ -148,6 +156,47 @@ class ConnectionCore:
             return []
         self.phase = Phase.CLOSED
         return [Close(1000, "idle timeout")]
+
+    def wait_s(self, now: float) -> float:
+        """How long to wait for the next frame before calling `timed_out`: the time left to
+        authenticate, else the idle timeout, cut short by the token's expiry."""
+        if self.user is None:
+            return self.auth_s
+        if self.active_at is None:
+            self.active_at = now  # authenticated by the address: the idle clock starts now
+        left = min(self.active_at + self.idle_s, self.user.expires_at) - now
+        return max(0.0, left) + SLACK_S
+
+    def timed_out(self, now: float, busy: bool) -> list[Action]:
+        """Nothing arrived within `wait_s`: no `auth` in time, the token expired, or idle."""
+        if self.phase is Phase.CLOSED:
+            return []
+        if self.user is None:
+            return self._close(
+                ErrorCode.AUTH_REQUIRED,
+                "No auth frame arrived in time; send {type: auth, token} first",
+                CLOSE_AUTH,
+                "authentication timeout",
+            )
+        if self.user.expires_at < now:
+            return self._expired()
+        if busy:  # waiting for an answer is not idle: the idle clock starts again
+            self.active_at = now
+            return []
+        if self.active_at is not None and now - self.active_at < self.idle_s:
+            return []  # woken early: wait again
+        return self.idle(busy)
+
+    def outgoing(self, event: ServerEventBase, now: float) -> list[Action]:
+        """An event for the client: sent, unless its token has expired meanwhile (then the
+        connection is closed instead, and the event never leaves)."""
+        if self.user is None or self.user.expires_at >= now:
+            return [Send(event)]
+        if self.phase is not Phase.CLOSED:
+            return self._expired()
+        # Closed for the expiry already: only that farewell goes out.
+        farewell = isinstance(event, ErrorEvent) and event.code is ErrorCode.AUTH_FAILED
+        return [Send(event)] if farewell else []
 
     # -- decisions ------------------------------------------------------------------------
     def _authenticate(self, token: str) -> list[Action]:
@@ -172,6 +221,22 @@ class ConnectionCore:
 
     def _error(self, code: ErrorCode, message: str) -> Send:
         return Send(ErrorEvent(error=message, code=code))
+
+    def _auth_required(self) -> list[Action]:
+        return self._close(
+            ErrorCode.AUTH_REQUIRED,
+            "Authenticate first: send {type: auth, token}",
+            CLOSE_AUTH,
+            "authentication required",
+        )
+
+    def _expired(self) -> list[Action]:
+        return self._close(
+            ErrorCode.AUTH_FAILED,
+            "Your token has expired; reconnect with a new one",
+            CLOSE_AUTH,
+            "token expired",
+        )
 
     def _close(self, code: ErrorCode, message: str, close: int, reason: str) -> list[Action]:
         self.phase = Phase.CLOSED

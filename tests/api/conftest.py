@@ -14,6 +14,7 @@ from tests.utils.fake_openai import FakeOpenAI
 from tests.utils.server import ServerProcess, llm_mode_server
 
 RATE_LIMIT = 8
+AUTH_TIMEOUT_S = 3  # shorter than the default 10 s, so the deadline is tested quickly
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -29,6 +30,7 @@ def server(
             url.render_as_string(False),
             RATE_LIMIT_MESSAGES=str(RATE_LIMIT),
             RATE_LIMIT_WINDOW_S="60",
+            AUTH_TIMEOUT_S=str(AUTH_TIMEOUT_S),
         )
         process.start()
         try:

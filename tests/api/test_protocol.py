@@ -354,6 +354,8 @@ def test_ids_refused(field: str, value: str) -> None:
         ('{"type": "resume", "session_id": "s", "after_seq": "x"}', "after_seq"),
         ('{"type": "ping", "timestamp": {"a": 1}}', "timestamp"),
         ('{"type": "ping", "timestamp": "' + "x" * 65 + '"}', "timestamp"),
+        ('{"type": "ping", "timestamp": NaN}', "finite number"),
+        ('{"type": "ping", "timestamp": -Infinity}', "finite number"),
         ('{"type": "cancel", "session_id": 7}', "session_id"),
     ],
 )
@@ -376,7 +378,8 @@ def test_bad_frames_are_invalid_message(raw: str | bytes, fragment: str) -> None
 def test_check_message_text() -> None:
     check_message_text("x" * 4000, 4000)
     check_message_text(" hi ", 4000)
-    for blank in ("", "   ", "\n\t"):
+    check_message_text("caf\u00e9 \u200d", 4000)  # visible text with a joiner is fine
+    for blank in ("", "   ", "\n\t", "\u200b\u200b", " \ufeff\u200e\u2060 "):
         with pytest.raises(ProtocolError) as caught:
             check_message_text(blank, 4000)
         assert caught.value.code is ErrorCode.EMPTY_MESSAGE
@@ -384,6 +387,12 @@ def test_check_message_text() -> None:
         check_message_text("x" * 4001, 4000)
     assert caught.value.code is ErrorCode.MESSAGE_TOO_LARGE
     assert "4000" in caught.value.message
+    # Text that no database stores as text is refused before anything is written.
+    for unstorable, fragment in (("Aster tyre\x00 rotation?", "NUL"), ("a\ud800b", "surrogate")):
+        with pytest.raises(ProtocolError) as caught:
+            check_message_text(unstorable, 4000)
+        assert caught.value.code is ErrorCode.INVALID_MESSAGE
+        assert fragment in caught.value.message
 
 
 def test_every_error_code_is_described() -> None:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.api.conftest import RATE_LIMIT
+from tests.api.conftest import AUTH_TIMEOUT_S, RATE_LIMIT
 from tests.utils.chat_client import ChatClient, tokens_of
 from tests.utils.server import ServerProcess
 
@@ -86,6 +86,9 @@ async def test_ping_gets_pong_with_the_same_timestamp(server: ServerProcess) -> 
         ({"type": "teleport"}, "INVALID_MESSAGE"),
         ({"type": "message"}, "INVALID_MESSAGE"),
         ({"type": "message", "message": "   "}, "EMPTY_MESSAGE"),
+        ({"type": "message", "message": "\u200b\u200b\u200b"}, "EMPTY_MESSAGE"),
+        ({"type": "message", "message": "Aster tyre\u0000 rotation?"}, "INVALID_MESSAGE"),
+        ('{"type": "ping", "timestamp": NaN}', "INVALID_MESSAGE"),
         ({"type": "message", "message": "x" * 4001}, "MESSAGE_TOO_LARGE"),
         ({"type": "auth", "token": "again"}, "INVALID_MESSAGE"),
     ],
@@ -327,12 +330,69 @@ async def test_the_conversation_continues_after_the_server_is_killed(server: Ser
     assert json.dumps(messages)
 
 
-async def test_a_token_that_expires_mid_connection_gets_auth_failed(server: ServerProcess) -> None:
-    client = await ChatClient.connect(server.ws_url, server.token(user(), ttl_s=2))
-    await asyncio.sleep(3)
-    await client.send({"type": "message", "message": "hello"})
-    error = await client.recv()
-    assert error["type"] == "error" and error["code"] == "AUTH_FAILED"
+async def _closed_with(client: ChatClient) -> tuple[list[dict[str, object]], int]:
+    """Every event up to the server's close, and the close code."""
+    events = []
     with pytest.raises(websockets.ConnectionClosed) as closed:
-        await client.recv()
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001
+        while True:
+            events.append(await client.recv(within=15))
+    assert closed.value.rcvd is not None
+    return events, closed.value.rcvd.code
+
+
+async def test_a_token_that_expires_mid_connection_is_closed_when_it_expires(
+    server: ServerProcess,
+) -> None:
+    client = await ChatClient.connect(server.ws_url, server.token(user(), ttl_s=2))
+    events, code = await _closed_with(client)  # no frame sent: the server acts on its own
+    assert [(e["type"], e["code"]) for e in events] == [("error", "AUTH_FAILED")]
+    assert code == 4001
+
+
+async def test_an_expired_token_is_pushed_nothing_of_its_session(server: ServerProcess) -> None:
+    """A second connection of the same customer writes in the session after the first one's
+    token expired: the first gets AUTH_FAILED and the close, not the turn."""
+    customer, session = user(), sid()
+    short = await ChatClient.connect(server.ws_url, server.token(customer, ttl_s=3))
+    await short.turn("How often should the Aster have its brake fluid changed?", session_id=session)
+    async with await ChatClient.connect(server.ws_url, server.token(customer)) as fresh:
+        await asyncio.sleep(3.5)
+        await fresh.turn("And the Ridge?", session_id=session)
+    events, code = await _closed_with(short)
+    assert [(e["type"], e.get("code")) for e in events] == [("error", "AUTH_FAILED")]
+    assert code == 4001
+
+
+async def test_an_expired_staff_token_is_pushed_no_conversations(server: ServerProcess) -> None:
+    staff_url = server.ws_url.replace("/ws/chat", "/ws/staff")
+    console = await ChatClient.connect(staff_url, server.token(user(), "staff", ttl_s=3))
+    await asyncio.sleep(3.5)
+    async with await ChatClient.connect(server.ws_url, server.token(user())) as customer:
+        await customer.turn("What is the towing capacity of the Ridge?", session_id=sid())
+    events, code = await _closed_with(console)
+    assert [e["type"] for e in events if e["type"] == "conversation"] == []
+    assert events[-1]["type"] == "error" and events[-1]["code"] == "AUTH_FAILED"
+    assert code == 4001
+
+
+@pytest.mark.parametrize("frame", ["{not json", b"\x00binary", {"type": "teleport"}])
+async def test_a_bad_frame_before_auth_is_auth_required_and_closes(
+    server: ServerProcess, frame: dict[str, object] | str | bytes
+) -> None:
+    client = await ChatClient.connect(server.ws_url)
+    if isinstance(frame, bytes):
+        await client.connection.send(frame)
+    else:
+        await client.send(frame)
+    events, code = await _closed_with(client)
+    assert [(e["type"], e["code"]) for e in events] == [("error", "AUTH_REQUIRED")]
+    assert code == 4001
+
+
+async def test_a_socket_that_never_authenticates_is_closed(server: ServerProcess) -> None:
+    client = await ChatClient.connect(server.ws_url)
+    started = asyncio.get_running_loop().time()
+    events, code = await _closed_with(client)
+    assert [(e["type"], e["code"]) for e in events] == [("error", "AUTH_REQUIRED")]
+    assert code == 4001
+    assert asyncio.get_running_loop().time() - started >= AUTH_TIMEOUT_S - 0.5

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,6 +85,55 @@ def test_any_frame_before_auth_is_refused_and_closes() -> None:
     assert connection.receive(auth(token()), NOW) == []  # closed stays closed
 
 
+def test_a_malformed_or_binary_frame_before_auth_closes_too() -> None:
+    for frame in ("{not json", None, json.dumps({"type": "nonsense"})):
+        connection = core()
+        actions = connection.receive(frame, NOW)
+        assert codes(actions) == ["AUTH_REQUIRED"], frame
+        assert actions[-1] == Close(CLOSE_AUTH, "authentication required")
+
+
+def test_a_socket_that_does_not_authenticate_in_time_is_closed() -> None:
+    connection = core()
+    assert connection.wait_s(NOW) == 10
+    actions = connection.timed_out(NOW + 10, busy=False)
+    assert codes(actions) == ["AUTH_REQUIRED"]
+    assert actions[-1] == Close(CLOSE_AUTH, "authentication timeout")
+    assert connection.timed_out(NOW + 20, busy=False) == []
+
+
+def test_the_wait_for_a_frame_ends_when_the_token_expires() -> None:
+    connection = core()
+    connection.receive(auth(token(ttl_s=60)), NOW)
+    assert connection.user is not None
+    expires_at = connection.user.expires_at
+    connection.receive(json.dumps({"type": "ping"}), expires_at - 5)
+    assert connection.wait_s(expires_at - 5) == pytest.approx(5, abs=0.02)
+    connection.receive(json.dumps({"type": "ping"}), expires_at - 500)
+    assert connection.wait_s(expires_at - 400) == pytest.approx(200, abs=0.02)
+    assert connection.timed_out(expires_at - 1, busy=True) == []  # a turn runs: not idle
+    actions = connection.timed_out(expires_at + 0.1, busy=True)  # expired: busy or not
+    assert codes(actions) == ["AUTH_FAILED"]
+    assert actions[-1] == Close(CLOSE_AUTH, "token expired")
+
+
+def test_an_expired_token_is_pushed_nothing() -> None:
+    """Events pushed to the connection (a turn's tokens, the staff list) stop at expiry."""
+    connection = core()
+    connection.receive(auth(token(ttl_s=60)), NOW)
+    assert connection.user is not None
+    expires_at = connection.user.expires_at
+    pushed = PongEvent(timestamp=1)
+    assert connection.outgoing(pushed, expires_at - 1) == [Send(pushed)]
+    actions = connection.outgoing(pushed, expires_at + 1)
+    assert codes(actions) == ["AUTH_FAILED"]
+    assert actions[-1] == Close(CLOSE_AUTH, "token expired")
+    assert connection.outgoing(pushed, expires_at + 2) == []
+    # The farewell the core queued when it closed for the expiry still goes out.
+    farewell = ErrorEvent(error="expired", code=ErrorCode.AUTH_FAILED)
+    assert connection.outgoing(farewell, expires_at + 2) == [Send(farewell)]
+
+
 def test_a_bad_token_closes_with_4001() -> None:
     connection = core()
     actions = connection.receive(auth("not-a-token"), NOW)
@@ -139,58 +189,89 @@ def test_binary_and_malformed_frames_are_refused_and_the_connection_stays() -> N
 
 def test_idle_closes_unless_a_turn_is_running() -> None:
     connection = core()
-    assert connection.idle(busy=True) == []
-    assert connection.idle(busy=False) == [Close(1000, "idle timeout")]
-    assert connection.idle(busy=False) == []
+    connection.receive(auth(token()), NOW)
+    assert connection.timed_out(NOW + 299, busy=False) == []  # woken early: not idle yet
+    assert connection.timed_out(NOW + 300, busy=True) == []  # a turn runs: the clock restarts
+    assert connection.wait_s(NOW + 300) == pytest.approx(300, abs=0.02)
+    assert connection.timed_out(NOW + 600, busy=False) == [Close(1000, "idle timeout")]
+    assert connection.timed_out(NOW + 900, busy=False) == []
 
 
+FRAMES = [
+    json.dumps({"type": "ping", "timestamp": 1}),
+    json.dumps({"type": "message", "message": "hello"}),
+    json.dumps({"type": "message", "message": ""}),
+    json.dumps({"type": "message", "message": "x", "session_id": "bad id!"}),
+    json.dumps({"type": "cancel"}),
+    json.dumps({"type": "resume", "session_id": "s", "after_seq": 0}),
+    json.dumps({"type": "resume", "session_id": "s", "after_seq": -1}),
+    json.dumps({"type": "watch", "session_id": "s"}),
+    json.dumps({"type": "unwatch"}),
+    json.dumps({"type": "nonsense"}),
+    '{"type": "ping", "timestamp": NaN}',
+    '{"type": "message", "message": "a\\ud800"}',
+    "[]",
+    "null",
+    "",
+]
 frames = st.one_of(
     st.text(max_size=40),
-    st.sampled_from(
-        [
-            json.dumps({"type": "ping", "timestamp": 1}),
-            json.dumps({"type": "message", "message": "hello"}),
-            json.dumps({"type": "message", "message": ""}),
-            json.dumps({"type": "cancel"}),
-            json.dumps({"type": "resume", "session_id": "s", "after_seq": 0}),
-            json.dumps({"type": "watch", "session_id": "s"}),
-            json.dumps({"type": "nonsense"}),
-            "[]",
-            "null",
-        ]
+    st.binary(max_size=60).map(lambda raw: raw.decode("utf-8", "replace")),
+    st.sampled_from(FRAMES),
+    st.builds(
+        lambda base, key, value: json.dumps({**json.loads(base), key: value}),
+        st.sampled_from(FRAMES[:10]),
+        st.sampled_from(["type", "message", "session_id", "timestamp", "after_seq", "token"]),
+        st.one_of(st.none(), st.integers(), st.floats(), st.text(max_size=10), st.booleans()),
     ),
     st.just(None),
-    st.builds(auth, st.sampled_from([token(), token("staff"), "bad", ""])),
+    st.builds(auth, st.sampled_from([token(), token("staff"), token(ttl_s=5), "bad", ""])),
 )
+steps = st.one_of(
+    st.tuples(st.just("receive"), frames, st.floats(0, 1200)),
+    st.tuples(st.just("push"), st.just(None), st.floats(0, 1200)),
+    st.tuples(st.just("timeout"), st.booleans(), st.floats(0, 1200)),
+)
+PUSHED = PongEvent(timestamp="pushed")
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(frames, st.floats(0, 7200)), max_size=12), st.booleans())
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(steps, max_size=12), st.booleans())
 def test_any_sequence_keeps_the_protocol_rules(
-    inputs: list[tuple[str | None, float]], staff: bool
+    inputs: list[tuple[str, object, float]], staff: bool
 ) -> None:
-    """Whatever arrives: nothing is dispatched before a valid auth or after expiry or close,
-    a Close is always last, and nothing follows it."""
+    """Whatever arrives, whenever: nothing is dispatched before a valid auth or after expiry
+    or close, an expired token is pushed nothing, a Close is always last and nothing follows
+    it, and a refused frame leaves the connection usable (a ping is still answered)."""
     endpoint = STAFF if staff else CHAT
     connection = core(endpoint)
-    authenticated_at: float | None = None
     closed = False
-    for text, offset in inputs:
-        actions = connection.receive(text, NOW + offset)
-        if closed:
+    now = NOW
+    for kind, payload, elapsed in inputs:
+        now += elapsed  # time only goes forward
+        if kind == "receive":
+            actions = connection.receive(payload, now)  # type: ignore[arg-type]
+        elif kind == "push":
+            actions = connection.outgoing(PUSHED, now)
+        else:
+            actions = connection.timed_out(now, busy=bool(payload))
+        if closed and kind != "push":  # (the adapter sends nothing queued after a Close)
             assert actions == []
             continue
         for i, action in enumerate(actions):
             if isinstance(action, Close):
-                assert i == len(actions) - 1
+                assert i == len(actions) - 1 and not closed
                 closed = True
-            if isinstance(action, Authenticated):
-                authenticated_at = NOW + offset
             if isinstance(action, Dispatch):
-                assert authenticated_at is not None and connection.user is not None
-                assert connection.user.expires_at >= NOW + offset
+                assert connection.user is not None and connection.user.expires_at >= now
                 assert isinstance(action.frame, endpoint.frames)
-        for action in actions:
             if isinstance(action, Send) and isinstance(action.event, ErrorEvent):
                 assert action.event.code in ErrorCode
+            if isinstance(action, Send) and action.event is PUSHED:
+                assert connection.user is None or connection.user.expires_at >= now
+        refused = any(isinstance(a, Send) and isinstance(a.event, ErrorEvent) for a in actions)
+        if refused and not closed:
+            assert connection.phase is Phase.AUTHENTICATED
+            ping = json.dumps({"type": "ping", "timestamp": 2})
+            assert connection.receive(ping, now) == [Send(PongEvent(timestamp=2))]
     assert closed == (connection.phase is Phase.CLOSED)

@@ -130,7 +130,9 @@ ERROR_DESCRIPTIONS: Final[dict[ErrorCode, str]] = {
     ErrorCode.BUSY: "A turn is already running in this session; wait for it or cancel it.",
     ErrorCode.SESSION_NOT_FOUND: "There is no session with this id.",
     ErrorCode.FORBIDDEN: "The session belongs to another user.",
-    ErrorCode.LLM_UNAVAILABLE: "The language model could not be reached; the turn ended.",
+    ErrorCode.LLM_UNAVAILABLE: (
+        "The language model could not be reached, or its answer was cut off; the turn ended."
+    ),
     ErrorCode.TIMEOUT: "The turn took too long and was stopped.",
     ErrorCode.PROCESSING_ERROR: "An unexpected server error ended the turn.",
 }
@@ -391,7 +393,8 @@ class ErrorEvent(ServerEventBase):
     retry_after: float | None = Field(
         default=None,
         ge=0,
-        description="Seconds to wait before retrying (RATE_LIMITED, OVERLOADED).",
+        description="Seconds to wait before retrying (RATE_LIMITED, OVERLOADED; "
+        "LLM_UNAVAILABLE when the model's server named a wait).",
     )
 
 

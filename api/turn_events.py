@@ -51,8 +51,10 @@ class TurnTranslator:
                 return TokenEvent(token=text, partial_response=self.partial, **ids)
             case Completed(response=response, metadata=metadata, message_id=message_id):
                 return complete_event(response, metadata, message_id, **ids)
-            case Failed(code=code, message=message):
-                return ErrorEvent(error=message, code=ErrorCode(code), **ids)
+            case Failed(code=code, message=message, retry_after=retry_after):
+                return ErrorEvent(
+                    error=message, code=ErrorCode(code), retry_after=retry_after, **ids
+                )
         return None
 
 

@@ -17,3 +17,8 @@ class StartupError(Exception):
 
 class MalformedToolCall(Exception):
     """The language model asked for a tool with arguments that are not valid JSON."""
+
+
+class IncompleteAnswer(Exception):
+    """The language model's stream ended before the model finished (no `finish_reason`), or
+    was not a stream of answer chunks at all."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 from langchain_core.language_models import BaseChatModel
@@ -24,6 +25,7 @@ def chat_openai(
     """ChatOpenAI on the configured OpenAI-compatible endpoint."""
     from langchain_openai import ChatOpenAI
 
+    from orchestrator.llm_stream import CompleteStream
     from orchestrator.sdk_speedups import dict_chunk_completions, speed_up_openai_chunks
 
     speed_up_openai_chunks()
@@ -41,7 +43,15 @@ def chat_openai(
         # and the HTTP client's read timeout (`timeout_s`) already ends a stalled stream.
         stream_chunk_timeout=0,
     )
-    model.async_client = dict_chunk_completions(model.root_async_client)
+    completions = dict_chunk_completions(model.root_async_client)
+    create = completions.create
+
+    async def create_complete(*args: Any, **kwargs: Any) -> Any:
+        response = await create(*args, **kwargs)
+        return CompleteStream(response) if kwargs.get("stream") else response
+
+    completions.create = create_complete  # type: ignore[method-assign]
+    model.async_client = completions
     return model
 
 

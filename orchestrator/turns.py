@@ -21,7 +21,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
 from orchestrator.context import Services, TurnContext
-from orchestrator.errors import MalformedToolCall
+from orchestrator.errors import IncompleteAnswer, MalformedToolCall
 from orchestrator.events import STREAM_MODES, Progress, TurnEvent, TurnStream
 from orchestrator.models import MessageStatus
 from orchestrator.persistence import conversations, users
@@ -41,6 +41,7 @@ class Failed:
     code: str  # TIMEOUT | LLM_UNAVAILABLE | PROCESSING_ERROR
     message: str
     partial: str
+    retry_after: float | None = None  # seconds, when the failure says when to try again
 
 
 TurnOutcome = TurnEvent | Completed | Failed
@@ -54,9 +55,29 @@ def classify_failure(exc: BaseException) -> tuple[str, str]:
         return "LLM_UNAVAILABLE", "The language model is busy (rate limited). Please retry shortly."
     if isinstance(exc, openai.APIStatusError | openai.APIConnectionError | httpx.TransportError):
         return "LLM_UNAVAILABLE", "The language model is unavailable right now. Please retry."
+    if isinstance(exc, IncompleteAnswer):
+        return "LLM_UNAVAILABLE", "The language model's answer was cut off. Please try again."
     if isinstance(exc, MalformedToolCall):
         return "PROCESSING_ERROR", "The language model returned a malformed tool call."
     return "PROCESSING_ERROR", "Something went wrong while answering. Please try again."
+
+
+def retry_after_of(exc: BaseException) -> float | None:
+    """The wait an upstream asked for (`Retry-After` in seconds, or `retry-after-ms`) on a
+    rate-limited or unavailable model, if it named one."""
+    if not isinstance(exc, openai.APIStatusError):
+        return None
+    headers = exc.response.headers
+    try:
+        if "retry-after-ms" in headers:
+            seconds = float(headers["retry-after-ms"]) / 1000
+        elif "retry-after" in headers:
+            seconds = float(headers["retry-after"])
+        else:
+            return None
+    except ValueError:  # an HTTP date: rare from model servers; no figure rather than a guess
+        return None
+    return seconds if 0 < seconds < 24 * 3600 else None
 
 
 class Orchestrator:
@@ -118,7 +139,7 @@ class Orchestrator:
             await asyncio.shield(
                 self._close_turn(session_id, turn_id, stream, started, MessageStatus.failed, code)
             )
-            yield Failed(code, message, stream.text)
+            yield Failed(code, message, stream.text, retry_after_of(exc))
             return
 
         metadata = dict(stream.metadata)

@@ -8,7 +8,7 @@ import uuid
 import httpx
 
 from tests.utils.chat_client import ChatClient, tokens_of
-from tests.utils.fake_openai import Fail, FakeOpenAI, MalformedToolCall, Reply, Stall
+from tests.utils.fake_openai import CutOff, Fail, FakeOpenAI, MalformedToolCall, Raw, Reply, Stall
 from tests.utils.server import ServerProcess
 
 
@@ -73,6 +73,12 @@ async def test_model_errors_end_the_turn_with_a_stable_code(
     token = llm_server.token("llm-c")
     cases = [
         (Fail(503), "LLM_UNAVAILABLE"),
+        (Fail(429, retry_after=4), "LLM_UNAVAILABLE"),
+        (
+            CutOff("The Aster goes a long way on one charge", after_tokens=3, clean=True),
+            "LLM_UNAVAILABLE",
+        ),
+        (Raw(b"<html>502 Bad Gateway</html>"), "LLM_UNAVAILABLE"),
         (Stall(5.0), "TIMEOUT"),
         (MalformedToolCall("book_appointment", "{start_text: Monday, !!}"), "PROCESSING_ERROR"),
     ]
@@ -89,11 +95,14 @@ async def test_model_errors_end_the_turn_with_a_stable_code(
             error = events[-1]
             assert error["type"] == "error" and error["code"] == code, events
             assert error["seq"] and error["turn_id"]
+            if isinstance(scripted, Fail) and scripted.retry_after:  # the model's wait, passed on
+                assert error["retry_after"] == scripted.retry_after
             stored = await messages_of(llm_server, token, session)
             assert [(m["role"], m["status"], m["error_code"]) for m in stored] == [
                 ("user", "complete", None),
                 ("assistant", "failed", code),
             ]
+            assert stored[1]["content"] == tokens_of(events)  # what was delivered, as failed
     await asyncio.sleep(0)
 
 

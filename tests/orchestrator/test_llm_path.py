@@ -15,7 +15,15 @@ from orchestrator.persistence import conversations
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Failed, Orchestrator
 from tests.orchestrator.test_turns import running
-from tests.utils.fake_openai import CutOff, Fail, FakeOpenAI, MalformedToolCall, Reply, Stall
+from tests.utils.fake_openai import (
+    CutOff,
+    Fail,
+    FakeOpenAI,
+    MalformedToolCall,
+    Raw,
+    Reply,
+    Stall,
+)
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +133,24 @@ async def test_the_model_books_through_the_appointment_tools(
         (Fail(429, retry_after=0.01), "LLM_UNAVAILABLE"),
         (Stall(3.0), "TIMEOUT"),
         (CutOff("The Aster goes a long way on one charge", after_tokens=4), "LLM_UNAVAILABLE"),
+        (
+            CutOff("The Aster goes a long way on one charge", after_tokens=4, clean=True),
+            "LLM_UNAVAILABLE",
+        ),
+        (Raw(b"<html><body>502 Bad Gateway</body></html>"), "LLM_UNAVAILABLE"),
+        (Raw(b'data: {"choices": [{"delta": \n\n', "text/event-stream"), "LLM_UNAVAILABLE"),
+        (Raw(b"", "text/event-stream"), "LLM_UNAVAILABLE"),
     ],
-    ids=["http-500", "http-429", "timeout", "cut-off"],
+    ids=[
+        "http-500",
+        "http-429",
+        "timeout",
+        "cut-off",
+        "no-finish-reason",
+        "not-sse",
+        "malformed-sse",
+        "empty-stream",
+    ],
 )
 async def test_model_failures_are_typed_and_leave_a_consistent_conversation(
     settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI, scripted: Any, code: str
@@ -146,6 +170,17 @@ async def test_model_failures_are_typed_and_leave_a_consistent_conversation(
     assert (
         rows[1].content == failed.partial == "".join(e.text for e in events if isinstance(e, Token))
     )
+
+
+async def test_a_rate_limited_model_passes_on_its_retry_after(
+    settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
+) -> None:
+    llm.script(Fail(429, retry_after=7))
+    async with running(settings, db_url, embedder) as orchestrator:
+        events = await run_turn(orchestrator, "llm-429", "What is the range of the Aster?")
+    failed = events[-1]
+    assert isinstance(failed, Failed) and failed.code == "LLM_UNAVAILABLE"
+    assert failed.retry_after == 7
 
 
 async def test_a_malformed_tool_call_is_a_processing_error(

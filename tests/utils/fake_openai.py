@@ -49,6 +49,7 @@ __all__ = [
     "Fail",
     "FakeOpenAI",
     "MalformedToolCall",
+    "Raw",
     "Reply",
     "Responder",
     "Scripted",
@@ -96,7 +97,7 @@ class Stall:
     """
 
     seconds: float
-    then: Reply | Fail | CutOff | MalformedToolCall | None = None
+    then: Reply | Fail | CutOff | MalformedToolCall | Raw | None = None
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,22 @@ class CutOff:
 
     No final chunk, no `[DONE]`, no terminating HTTP chunk: the client sees an incomplete
     chunked response.  A non-streaming request gets half a JSON body, then the drop.
+    With `clean`, the HTTP response ends properly instead: a well-formed body that simply
+    stops, with no chunk carrying a `finish_reason` and no `[DONE]`.
     """
 
     text: str
     after_tokens: int
+    clean: bool = False
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Answer with exactly this body: a page that is not server-sent events, or broken SSE."""
+
+    body: bytes
+    content_type: str = "text/html"
+    status: int = 200
 
 
 @dataclass(frozen=True)
@@ -119,7 +132,7 @@ class MalformedToolCall:
     raw_arguments: str
 
 
-Scripted: TypeAlias = Reply | Fail | Stall | CutOff | MalformedToolCall
+Scripted: TypeAlias = Reply | Fail | Stall | CutOff | MalformedToolCall | Raw
 Responder: TypeAlias = Callable[[dict[str, Any]], Scripted]
 
 _TOKEN = re.compile(r"\S+\s*")
@@ -521,6 +534,13 @@ class FakeOpenAI:
                 raise TypeError("a Stall cannot answer with another Stall")
         if isinstance(response, Fail):
             return self._fail(response)
+        if isinstance(response, Raw):
+            return Response(
+                response.body,
+                response.status,
+                media_type=response.content_type,
+                headers=self._headers(),
+            )
         if isinstance(response, MalformedToolCall):
             response = Reply(
                 tool_calls=[{"name": response.name, "arguments": response.raw_arguments}]
@@ -555,7 +575,8 @@ class _Completion:
         )
         options = request.get("stream_options")
         self.include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-        self.cut_off = isinstance(response, CutOff)
+        self.cut_off = isinstance(response, CutOff) and not response.clean
+        self.ends_early = isinstance(response, CutOff) and response.clean
         if isinstance(response, CutOff):
             self.text: str | None = response.text
             self.tokens = tokenize(response.text)[: max(0, response.after_tokens)]
@@ -674,6 +695,8 @@ class _Completion:
             yield self._chunk(delta)
         if self.cut_off:
             raise _Abort("scripted cut-off")
+        if self.ends_early:
+            return
         if first:
             await pacer.token()
             yield self._role_chunk()

@@ -14,6 +14,7 @@ __all__ = [
     "deps",
     "handoff",
     "handoff_rules",
+    "http_errors",
     "leases",
     "live_redis",
     "main",

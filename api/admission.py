@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -23,6 +25,12 @@ from api.turn_events import stored_answer
 from api.turn_queue import Overloaded, Ticket
 from orchestrator.models import Message, MessageStatus
 from orchestrator.persistence import Forbidden
+
+log = logging.getLogger(__name__)
+
+# How long taking a message may wait on SQL (and Redis) before it is refused with
+# PROCESSING_ERROR, so that a database that stopped answering cannot hold a connection.
+TAKE_TIMEOUT_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,8 @@ class Forwarded:
 
 @dataclass(frozen=True)
 class Admitted:
+    """The message starts a turn: it is stored, and the session's lease is this turn's."""
+
     channel: SessionChannel
     created: bool
     owner_id: str
@@ -155,7 +165,22 @@ async def _decide(
             session_id,
             turn_id=running,
         )
+    try:  # stored before it is acknowledged: a message that gets `session` is in SQL
+        await state.orchestrator.services.db.save_user_message(
+            session_id, user.id, frame.message, turn_id, frame.message_id
+        )
+    except BaseException:  # nothing half-done: the session is free again
+        await _free(state, session_id, turn_id)
+        raise
     return Admitted(channel, created, owner_id, turn_id, ticket)
+
+
+async def _free(state: AppState, session_id: str, turn_id: str) -> None:
+    """Release the session's lease taken for a turn that will not run."""
+    try:
+        await asyncio.shield(state.channels.leases.release(session_id, turn_id))
+    except Exception:  # it lapses by itself
+        log.exception("could not release the lease of session %s", session_id)
 
 
 @dataclass(frozen=True)
@@ -179,19 +204,21 @@ async def take(
     `attach` subscribes the caller to the session's channel and `announce` hands it the
     `session` event, both before anything else of the session reaches it.
     """
-    decision = await admit(state, user, frame)
-    if isinstance(decision, Refused):
-        return decision
-    channel = decision.channel
-    try:
-        await attach(channel)
-        session = SessionEvent(
-            session_id=channel.session_id, created=False, last_seq=await channel.last_seq()
-        )
-    except BaseException:
-        if isinstance(decision, Admitted):
-            decision.ticket.finish()
-        raise
+    async with asyncio.timeout(TAKE_TIMEOUT_S):
+        decision = await admit(state, user, frame)
+        if isinstance(decision, Refused):
+            return decision
+        channel = decision.channel
+        try:
+            await attach(channel)
+            session = SessionEvent(
+                session_id=channel.session_id, created=False, last_seq=await channel.last_seq()
+            )
+        except BaseException:
+            if isinstance(decision, Admitted):  # nothing half-done: the session is free again
+                decision.ticket.finish()
+                await _free(state, channel.session_id, decision.turn_id)
+            raise
     match decision:
         case Join(turn_id=elsewhere):
             announce(session.model_copy(update={"turn_id": elsewhere or channel.turn_id}))

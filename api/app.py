@@ -10,7 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import handoff, ws, ws_staff
+from api import handoff, http_errors, ws, ws_staff
 from api.channels import ChannelRegistry
 from api.deps import AppState
 from api.leases import MemoryLeases, RedisLeases, TurnLeases
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    http_errors.install(app)
     app.include_router(ws.router)
     app.include_router(ws_staff.router)
     app.mount("/static/client", StaticFiles(directory=CLIENT), name="client")

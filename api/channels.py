@@ -264,8 +264,13 @@ class ChannelRegistry:
                 )
             )
 
+        watchdog: asyncio.Task[None] | None = None
         try:
             await ticket.wait(queued)  # the turn's timeout starts after this
+            watchdog = asyncio.create_task(
+                self._watch(channel, outbox, turn_id, renewing, asyncio.current_task()),
+                name=f"watchdog-{turn_id}",
+            )
             async for outcome in self.orchestrator.stream_turn(
                 session_id=channel.session_id,
                 customer_id=running.customer_id,
@@ -273,6 +278,7 @@ class ChannelRegistry:
                 turn_id=turn_id,
                 client_message_id=running.client_message_id,
                 author_id=running.author_id,
+                message_saved=True,  # by `api.admission.take`, before the message was taken
             ):
                 event = translator.translate(outcome)
                 if event is None:
@@ -297,6 +303,8 @@ class ChannelRegistry:
                 await self._remember_seq(channel, saved_seq)
                 # Free before it is sent: a client that saw it may send the next message.
                 await self._release(channel.session_id, turn_id, renewing)
+                if not channel.turn.claim_end(turn_id):
+                    return  # the watchdog ended it meanwhile
                 published = await self._send(channel, event)
                 channel.turn.finish(turn_id)
                 if self.on_turn_end is not None:
@@ -311,15 +319,16 @@ class ChannelRegistry:
             await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, cancelled))
         except Exception:
             log.exception("turn %s crashed", turn_id)
-            if channel.turn.busy:  # no terminal event went out: one does now
-                failed = ErrorEvent(
-                    code=ErrorCode.PROCESSING_ERROR,
-                    error="Something went wrong while answering; please send your message again",
-                    session_id=channel.session_id,
-                    turn_id=turn_id,
-                )
-                await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, failed))
+            failed = ErrorEvent(
+                code=ErrorCode.PROCESSING_ERROR,
+                error="Something went wrong while answering; please send your message again",
+                session_id=channel.session_id,
+                turn_id=turn_id,
+            )
+            await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, failed))
         finally:
+            if watchdog is not None:
+                watchdog.cancel()
             ticket.release()
             tokens.flush()
             channel.turn.finish(turn_id)
@@ -337,11 +346,36 @@ class ChannelRegistry:
         sent so far is out and the session is free."""
         await outbox.drain()
         await self._release(channel.session_id, turn_id, renewing)
-        try:
-            await self._send(channel, ending)
-        except Exception:
-            log.exception("could not publish the end of turn %s", turn_id)
+        if channel.turn.claim_end(turn_id):  # else it has ended already: nothing more goes out
+            try:
+                await self._send(channel, ending)
+            except Exception:
+                log.exception("could not publish the end of turn %s", turn_id)
         channel.turn.finish(turn_id)
+
+    async def _watch(
+        self,
+        channel: SessionChannel,
+        outbox: Outbox,
+        turn_id: str,
+        renewing: asyncio.Task[None],
+        task: asyncio.Task[object] | None,
+    ) -> None:
+        """The turn's last resort: if it has not ended `turn_timeout_s` plus a grace after it
+        started (a database that stopped answering, a bug), end it with TIMEOUT and stop its
+        work; what it still sends after that is not sent."""
+        settings = self.orchestrator.services.settings
+        await asyncio.sleep(settings.turn_timeout_s + settings.turn_end_grace_s)
+        log.error("turn %s has not ended in time: ending it with TIMEOUT", turn_id)
+        overdue = ErrorEvent(
+            code=ErrorCode.TIMEOUT,
+            error="The answer could not be finished in time; please send your message again",
+            session_id=channel.session_id,
+            turn_id=turn_id,
+        )
+        await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, overdue))
+        if task is not None:
+            task.cancel()
 
     async def _finished(
         self,
@@ -426,8 +460,10 @@ class ChannelRegistry:
         self._start(channel, turn.model_copy(update={"attempt": turn.attempt + 1}), ticket)
 
     async def _remember_seq(self, channel: SessionChannel, last_seq: int) -> None:
+        grace_s = self.orchestrator.services.settings.turn_end_grace_s
         try:
-            await self.orchestrator.services.db.set_last_seq(channel.session_id, last_seq)
+            async with asyncio.timeout(grace_s):  # the event goes out even if SQL hangs
+                await self.orchestrator.services.db.set_last_seq(channel.session_id, last_seq)
         except Exception:
             log.exception("could not save last_seq of session %s", channel.session_id)
 

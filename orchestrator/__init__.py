@@ -22,6 +22,7 @@ __all__ = [
     "ingest_command",
     "knowledge",
     "llm",
+    "llm_stream",
     "models",
     "nodes",
     "persistence",

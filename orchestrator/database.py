@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from orchestrator import db_url
 from orchestrator.errors import StartupError
 
+CONNECT_TIMEOUT_S = 10  # a PostgreSQL host that does not answer fails a connection this soon
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -44,7 +45,12 @@ def create_engine(url: URL, pool_timeout_s: float = 30.0) -> AsyncEngine:
 
         return engine
     return create_async_engine(
-        url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=pool_timeout_s
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        pool_timeout=pool_timeout_s,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
     )
 
 

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     rate_limit_window_s: float = 60.0
     # Counted from when the turn leaves the admission queue, not from when it joined it.
     turn_timeout_s: float = 60.0
+    # Time after the turn timeout to save and send its end; past it the turn is ended with
+    # TIMEOUT whatever it is waiting for (a database that stopped answering, say).
+    turn_end_grace_s: float = Field(default=10.0, gt=0)
     # Turns before their first token at once in this process (0: four per core); the others
     # wait in line, told their position. A message expected to wait longer than
     # `queue_max_wait_s` is refused at once with OVERLOADED and a `retry_after`.

@@ -101,15 +101,20 @@ class Orchestrator:
         turn_id: str | None = None,
         client_message_id: str | None = None,
         author_id: str | None = None,
+        message_saved: bool = False,
     ) -> AsyncIterator[TurnOutcome]:
-        """Events of one turn, ending in Completed or Failed; cancellation saves the partial."""
+        """Events of one turn, ending in Completed or Failed; cancellation saves the partial.
+
+        `message_saved`: the caller stored the user's message for this turn already (the API
+        does, before it acknowledges the message)."""
         turn_id = turn_id or uuid.uuid4().hex
         started = time.perf_counter()
         yield Progress("starting", "Working on your question…")
         async with self.services.sessions() as session:
-            await conversations.save_user_message(
-                session, session_id, author_id or customer_id, text, turn_id, client_message_id
-            )
+            if not message_saved:
+                await conversations.save_user_message(
+                    session, session_id, author_id or customer_id, text, turn_id, client_message_id
+                )
             profile = await users.customer_profile(session, customer_id)
             await session.commit()
 

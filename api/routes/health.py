@@ -9,8 +9,11 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import State
+from orchestrator import checkpointer
 
 router = APIRouter(tags=["health"])
+
+PING_TIMEOUT_S = 5.0
 
 
 @router.get("/health")
@@ -25,10 +28,17 @@ async def ready(state: State) -> JSONResponse:
     services = state.orchestrator.services
     checks: dict[str, Any] = {}
     try:
-        await services.db.ping()
+        async with asyncio.timeout(PING_TIMEOUT_S):  # a database that hangs is not ready
+            await services.db.ping()
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {type(exc).__name__}"
+    try:  # turns write their checkpoints through a pool of its own
+        async with asyncio.timeout(PING_TIMEOUT_S):
+            await checkpointer.ping(state.runtime.checkpointer)
+        checks["checkpointer"] = "ok"
+    except Exception as exc:
+        checks["checkpointer"] = f"error: {type(exc).__name__}"
     try:
         chunks = await asyncio.to_thread(services.retriever.store.count)
         checks["vector_store"] = "ok" if chunks else "empty: run orchestrator ingest knowledge_base"
@@ -36,7 +46,7 @@ async def ready(state: State) -> JSONResponse:
     except Exception as exc:
         checks["vector_store"] = f"error: {type(exc).__name__}"
     checks["embedding_model"] = services.embedder.name
-    ok = checks["database"] == "ok" and checks["vector_store"] == "ok"
+    ok = all(checks[name] == "ok" for name in ("database", "checkpointer", "vector_store"))
     body = {
         "status": "ready" if ok else "not ready",
         "mode": state.settings.answer_mode,

@@ -33,6 +33,7 @@ class TurnLifecycle:
     phase: TurnPhase = TurnPhase.IDLE
     turn_id: str | None = None
     client_message_id: str | None = None
+    ended: str | None = None  # the turn whose one terminal event has been claimed
 
     @property
     def busy(self) -> bool:
@@ -54,6 +55,15 @@ class TurnLifecycle:
         """One of the turn's events went out."""
         if self.phase is TurnPhase.QUEUED:
             self.phase = TurnPhase.RUNNING
+
+    def claim_end(self, turn_id: str) -> bool:
+        """Whoever ends the turn (its answer, a cancel, a crash, the watchdog) asks first:
+        True once per turn, to the first caller, while that turn is the current one; every
+        later caller must send nothing. So a turn ends with exactly one terminal event."""
+        if turn_id != self.turn_id or self.ended == turn_id or not self.busy:
+            return False
+        self.ended = turn_id
+        return True
 
     def cancel(self) -> bool:
         """A cancel was asked: True when the running work must be stopped now."""

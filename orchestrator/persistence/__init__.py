@@ -11,6 +11,15 @@
 
 from orchestrator.persistence.conversations import Opened, Prior
 from orchestrator.persistence.database import Database, Person
-from orchestrator.persistence.errors import Forbidden, NotFound, Refused
+from orchestrator.persistence.errors import UNAVAILABLE, Forbidden, NotFound, Refused
 
-__all__ = ["Database", "Forbidden", "NotFound", "Opened", "Person", "Prior", "Refused"]
+__all__ = [
+    "UNAVAILABLE",
+    "Database",
+    "Forbidden",
+    "NotFound",
+    "Opened",
+    "Person",
+    "Prior",
+    "Refused",
+]

@@ -54,6 +54,22 @@ class Database:
                 forward_turn_id=forward_turn_id,
             )
 
+    async def save_user_message(
+        self,
+        session_id: str,
+        author_id: str,
+        text: str,
+        turn_id: str,
+        client_message_id: str | None,
+    ) -> Message:
+        """Store a message admitted for a turn (idempotent per turn), before it is answered."""
+        async with self.sessions() as session:
+            message = await conversations.save_user_message(
+                session, session_id, author_id, text, turn_id, client_message_id
+            )
+            await session.commit()
+            return message
+
     async def readable_conversation(
         self, session_id: str, user_id: str, *, is_staff: bool
     ) -> Conversation | None:

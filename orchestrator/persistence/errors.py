@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import exc as sql
+
 
 class Forbidden(Exception):
     """The conversation belongs to someone else."""
@@ -13,3 +15,14 @@ class NotFound(LookupError):
 
 class Refused(Exception):
     """The change does not fit the record's state (the message says why)."""
+
+
+# What the database layer raises when the database cannot be reached or stopped answering
+# (as opposed to a refused or bad statement): callers answer "try again shortly".
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    sql.OperationalError,
+    sql.InterfaceError,
+    sql.TimeoutError,
+    OSError,
+    TimeoutError,
+)

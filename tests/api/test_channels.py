@@ -13,6 +13,7 @@ from api.pubsub import PubSub, Subscriber, session_topic
 from api.session import TurnPhase
 from api.turn_queue import Ticket
 from orchestrator.events import Progress
+from orchestrator.turns import Completed
 
 
 async def channel() -> SessionChannel:
@@ -109,11 +110,63 @@ class _CrashingOrchestrator:
 
     def __init__(self) -> None:
         self.interrupted: set[str] = set()
-        self.services = SimpleNamespace(settings=SimpleNamespace(token_coalesce_ms=0), db=_Seqs())
+        self.services = SimpleNamespace(settings=SETTINGS, db=_Seqs())
 
     async def stream_turn(self, **_: object) -> AsyncIterator[object]:
         yield Progress("starting", "Working on your question…")
         raise RuntimeError("an unexpected bug")
+
+
+SETTINGS = SimpleNamespace(token_coalesce_ms=0, turn_timeout_s=0.2, turn_end_grace_s=0.1)
+
+
+class _StuckOrchestrator(_CrashingOrchestrator):
+    """A turn stuck past its timeout (a database that stopped answering, say): it cannot be
+    cancelled out of its wait, and answers once the wait is over."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unstuck = asyncio.Event()
+        self.stopped = False
+
+    async def stream_turn(self, **_: object) -> AsyncIterator[object]:
+        yield Progress("starting", "Working on your question…")
+        try:
+            await asyncio.shield(self.unstuck.wait())
+        except asyncio.CancelledError:
+            self.stopped = True
+            await asyncio.shield(self.unstuck.wait())  # as a save that still hangs
+            raise
+        yield Completed("late", {}, "m1")
+
+
+def published(watcher: Subscriber) -> list[object]:
+    got = []
+    while not watcher.queue.empty():
+        got.append(watcher.queue.get_nowait())
+    return got
+
+
+async def test_a_stuck_turn_is_ended_by_the_watchdog_with_one_timeout() -> None:
+    orchestrator = _StuckOrchestrator()
+    registry = ChannelRegistry(orchestrator=orchestrator)  # type: ignore[arg-type]
+    live = await registry.channel("s1")
+    watcher = Subscriber()
+    await live.subscribe(watcher)
+    registry.start_turn(
+        live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None,
+        ticket=place(registry),
+    )  # fmt: skip
+    await asyncio.sleep(SETTINGS.turn_timeout_s + SETTINGS.turn_end_grace_s + 0.2)
+    got = published(watcher)
+    assert [e.type for e in got] == ["progress", "error"]  # type: ignore[attr-defined]
+    assert got[-1].code == "TIMEOUT" and got[-1].turn_id == "t1"  # type: ignore[attr-defined]
+    assert not live.busy and orchestrator.stopped  # the session is free; its work was stopped
+    assert await registry.leases.acquire("s1", "t2", time.time()) is None
+
+    orchestrator.unstuck.set()  # the wait ends at last: nothing more of the turn goes out
+    await asyncio.wait_for(asyncio.gather(live.task, return_exceptions=True), 5)  # type: ignore[arg-type]
+    assert published(watcher) == []
 
 
 async def test_a_turn_that_crashes_still_ends_with_one_error_and_frees_the_session() -> None:

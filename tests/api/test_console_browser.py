@@ -203,7 +203,7 @@ def messages(page: Page, role: str) -> Locator:
 def open_conversation(page: Page, session_id: str) -> None:
     row_of(page, session_id).click()
     conversation = page.locator("#conversation")
-    expect(conversation).to_be_visible()
+    expect(conversation).to_be_visible(timeout=WAIT_MS)  # (5 s was short on a loaded machine)
     # Set once the server has handled the page's `watch` frame (a ping sent after it is back).
     expect(conversation).to_have_attribute("data-watching", session_id, timeout=WAIT_MS)
     expect(conversation).to_have_attribute("data-loaded", "true", timeout=WAIT_MS)

@@ -33,4 +33,5 @@ __all__ = [
     "turn_queue",
     "ws",
     "ws_staff",
+    "ws_transport",
 ]

@@ -30,6 +30,7 @@ __all__ = [
     "CLOSE_CODES",
     "CLOSE_FORBIDDEN",
     "CLOSE_NO_RECONNECT",
+    "CLOSE_TOO_SLOW",
     "ERROR_DESCRIPTIONS",
     "ID_MAX_LENGTH",
     "ID_PATTERN",
@@ -145,11 +146,14 @@ frame and leave any running turn alone."""
 
 CLOSE_AUTH: Final = 4001
 CLOSE_FORBIDDEN: Final = 4003
+CLOSE_TOO_SLOW: Final = 4008
 CLOSE_CODES: Final[dict[int, str]] = {
     1000: "Closed normally (client disconnect, or the idle timeout).",
     1009: "The frame was too large.",
     CLOSE_AUTH: "Authentication required or failed, or the token expired.",
     CLOSE_FORBIDDEN: "Forbidden: the page's origin is not allowed, or the token's role is not.",
+    CLOSE_TOO_SLOW: "The client did not read its events: too many waiting, or none could be "
+    "sent for too long. Reconnect and resume.",
 }
 """The close codes the server uses; any other close is a dropped connection."""
 CLOSE_NO_RECONNECT: Final = frozenset({1000, CLOSE_AUTH, CLOSE_FORBIDDEN})

@@ -24,6 +24,10 @@ def session_topic(session_id: str) -> str:
     return f"session:{session_id}"
 
 
+OUTGOING_LIMIT = 5000  # events queued for one connection (a long answer is a few hundred)
+OVERFLOW = "overflow"  # queued once when a subscriber overflows
+
+
 @dataclass(eq=False)
 class Subscriber:
     """One receiver: a connection's outgoing queue and how it likes its token events.
@@ -36,6 +40,10 @@ class Subscriber:
     queue: asyncio.Queue[object] = field(default_factory=asyncio.Queue)
     partial_response: bool = True
     last_seq: int = 0
+    # Events waiting to be sent, at most: past it the receiver is not keeping up, gets nothing
+    # more, and `overflowed` tells its connection to close (it may resume from its last seq).
+    limit: int = OUTGOING_LIMIT
+    overflowed: bool = False
     _held: list[ServerEventBase] | None = None
 
     def deliver(self, event: ServerEventBase) -> None:
@@ -46,7 +54,17 @@ class Subscriber:
             if event.seq <= self.last_seq:
                 return
             self.last_seq = event.seq
-        self.queue.put_nowait(event)
+        self.put(event)
+
+    def put(self, item: object) -> None:
+        """Queue an item to send, unless `limit` are waiting already (then `overflowed`)."""
+        if self.overflowed:
+            return
+        if self.queue.qsize() >= self.limit:
+            self.overflowed = True
+            self.queue.put_nowait(OVERFLOW)  # wakes a sender waiting for an event
+            return
+        self.queue.put_nowait(item)
 
     def hold(self) -> None:
         """Keep live events back until `catch_up`."""

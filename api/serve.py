@@ -9,6 +9,7 @@ import uvicorn
 
 from api.auth import issue
 from api.shared_state import open_redis
+from api.ws_transport import SlowClientsLetGo
 from orchestrator.errors import StartupError
 from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret
@@ -56,6 +57,7 @@ def run(settings: Settings, host: str, port: int, workers: int = 1) -> None:
         port=port,
         workers=workers,
         log_level="info",
+        ws=SlowClientsLetGo,
         ws_max_size=settings.max_frame_bytes,
         ws_ping_interval=settings.ws_ping_interval_s,
         ws_ping_timeout=settings.ws_ping_interval_s,

@@ -22,6 +22,7 @@ from api.channels import SessionChannel
 from api.deps import AppState
 from api.protocol import (
     CLOSE_FORBIDDEN,
+    CLOSE_TOO_SLOW,
     AuthError,
     CancelFrame,
     ChatFrame,
@@ -67,7 +68,10 @@ class ChatConnection:
 
     # -- output ---------------------------------------------------------------------------
     def send(self, event: ServerEventBase | Close) -> None:
-        self.subscriber.queue.put_nowait(event)
+        if isinstance(event, Close):
+            self.subscriber.queue.put_nowait(event)
+        else:  # a pong, an error: as bounded as the session's events
+            self.subscriber.put(event)
 
     def error(self, code: ErrorCode, message: str, **fields: object) -> None:
         event = ErrorEvent(error=message, code=code, **fields)
@@ -85,6 +89,11 @@ class ChatConnection:
         while True:
             item = await queue.get()
             if item is None:
+                return
+            if self.subscriber.overflowed:  # not reading: what waits is dropped, it resumes
+                log.warning("closing a connection that does not read its events")
+                with contextlib.suppress(Exception):
+                    await self.websocket.close(code=CLOSE_TOO_SLOW, reason="events not read")
                 return
             if isinstance(item, Close):
                 with contextlib.suppress(Exception):
@@ -229,13 +238,8 @@ class ChatConnection:
             conversation = await self.state.orchestrator.services.db.readable_conversation(
                 frame.session_id, user.id, is_staff=user.is_staff
             )
-        except Forbidden:
-            self.error(
-                ErrorCode.FORBIDDEN,
-                "That session belongs to someone else",
-                session_id=frame.session_id,
-            )
-            return
+        except Forbidden:  # as REST answers (404): someone else's session reads as none
+            conversation = None
         if conversation is None:
             self.error(
                 ErrorCode.SESSION_NOT_FOUND,

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     checkpoint_durability: Literal["sync", "async", "exit"] = "exit"
     ws_ping_interval_s: float = 20.0
     ws_idle_timeout_s: float = 300.0
+    # A client that has read nothing for this long while the server waits to send is closed
+    # (4008) and its socket aborted.
+    ws_send_timeout_s: float = Field(default=30.0, gt=0)
     # A socket that has not authenticated within this time is closed (AUTH_REQUIRED, 4001).
     auth_timeout_s: float = Field(default=10.0, gt=0)
     # Tokens arriving within this many ms of the last token frame are merged into one frame.

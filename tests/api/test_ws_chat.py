@@ -137,6 +137,14 @@ async def test_an_origin_outside_allowed_origins_is_closed_with_4003(server: Ser
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4003
 
 
+async def test_a_client_that_is_not_a_browser_may_leave_origin_out(server: ServerProcess) -> None:
+    """The origin check stops pages on other sites; an app without a page sends no Origin and
+    is admitted by its token alone (docs/protocol.md, Connecting)."""
+    async with websockets.connect(server.ws_url) as connection:  # no Origin header at all
+        await connection.send(json.dumps({"type": "auth", "token": server.token(user())}))
+        assert json.loads(await connection.recv())["type"] == "auth_success"
+
+
 async def test_a_second_message_while_one_streams_is_busy(server: ServerProcess) -> None:
     session = sid()
     async with await ChatClient.connect(server.ws_url, server.token(user())) as client:
@@ -220,7 +228,7 @@ async def test_two_customers_are_kept_apart(server: ServerProcess) -> None:
         await client.send({"type": "message", "message": "hi", "session_id": session})
         assert (await client.recv())["code"] == "FORBIDDEN"
         await client.send({"type": "resume", "session_id": session, "after_seq": 0})
-        assert (await client.recv())["code"] == "FORBIDDEN"
+        assert (await client.recv())["code"] == "SESSION_NOT_FOUND"  # as REST's 404 below
         await client.send({"type": "message", "message": "hi", "customer_id": "someone-else"})
         assert (await client.recv())["code"] == "FORBIDDEN"
     bob_sessions = httpx.get(

@@ -92,18 +92,15 @@ class ChatConnection:
                 return
             if self.subscriber.overflowed:  # not reading: what waits is dropped, it resumes
                 log.warning("closing a connection that does not read its events")
-                with contextlib.suppress(Exception):
-                    await self.websocket.close(code=CLOSE_TOO_SLOW, reason="events not read")
+                await self._close(Close(CLOSE_TOO_SLOW, "events not read"))
                 return
             if isinstance(item, Close):
-                with contextlib.suppress(Exception):
-                    await self.websocket.close(code=item.code, reason=item.reason)
+                await self._close(item)
                 return
             assert isinstance(item, ServerEventBase)
             for action in self.core.outgoing(item, time.time()):
                 if isinstance(action, Close):
-                    with contextlib.suppress(Exception):
-                        await self.websocket.close(code=action.code, reason=action.reason)
+                    await self._close(action)
                     return
                 assert isinstance(action, Send)
                 if action.event is not item:  # the core's own farewell: counted here
@@ -113,6 +110,10 @@ class ChatConnection:
                     await self.websocket.send_text(text)
                 except (WebSocketDisconnect, RuntimeError, OSError):
                     return
+
+    async def _close(self, close: Close) -> None:
+        with contextlib.suppress(Exception):  # already gone: nothing to close
+            await self.websocket.close(code=close.code, reason=close.reason)
 
     # -- input ----------------------------------------------------------------------------
     async def run(self) -> None:

@@ -185,7 +185,7 @@ class ConnectionCore:
             return []
         if self.active_at is not None and now - self.active_at < self.idle_s:
             return []  # woken early: wait again
-        return self.idle(busy)
+        return self.idle(busy=False)
 
     def outgoing(self, event: ServerEventBase, now: float) -> list[Action]:
         """An event for the client: sent, unless its token has expired meanwhile (then the

@@ -96,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     if settings.redis_url
                     else None
                 )
+                if not settings.redis_url:  # the only process: what a crash left is its own
+                    await channels.close_unfinished()
                 log.info("ready: %s answer mode", settings.answer_mode)
                 try:
                     yield

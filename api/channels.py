@@ -29,11 +29,25 @@ from api.takeover import MAX_ATTEMPTS, SCAN_EVERY_S, NoTakeover, RunningTurn, Tu
 from api.turn_events import TurnTranslator, stored_answer
 from api.turn_queue import Overloaded, Ticket, TurnQueue, default_slots
 from orchestrator.events import Progress
+from orchestrator.models import MessageStatus
 from orchestrator.turns import Completed, Failed, Orchestrator
 
 log = logging.getLogger(__name__)
 
 CANCEL = "cancel"  # control message: cancel the session's turn if it runs here
+# How far a session's numbering jumps after a crash: past every seq the dead process may have
+# sent since it last saved one (a turn sends far fewer events).
+SEQ_GAP = 100_000
+
+
+def interrupted(session_id: str, turn_id: str) -> ErrorEvent:
+    """The end of a turn whose process stopped while it ran."""
+    return ErrorEvent(
+        code=ErrorCode.INTERRUPTED,
+        error="The server restarted while answering; please send your message again",
+        session_id=session_id,
+        turn_id=turn_id,
+    )
 
 
 @dataclass(eq=False)
@@ -300,7 +314,7 @@ class ChannelRegistry:
                 await outbox.drain()
                 # Saved before it is sent: a client that saw it may see a restart next.
                 saved_seq = await channel.last_seq() + 1
-                await self._remember_seq(channel, saved_seq)
+                await self.remember_seq(channel, saved_seq, ended_turn=turn_id)
                 # Free before it is sent: a client that saw it may send the next message.
                 await self._release(channel.session_id, turn_id, renewing)
                 if not channel.turn.claim_end(turn_id):
@@ -311,12 +325,16 @@ class ChannelRegistry:
                     await self.on_turn_end(channel, text, published)
         except asyncio.CancelledError:
             tokens.flush()
-            cancelled = CancelledEvent(
-                partial_response=translator.partial,
-                session_id=channel.session_id,
-                turn_id=turn_id,
+            ending: ServerEventBase = (
+                interrupted(channel.session_id, turn_id)
+                if turn_id in self.orchestrator.interrupted  # by a shutdown, not its client
+                else CancelledEvent(
+                    partial_response=translator.partial,
+                    session_id=channel.session_id,
+                    turn_id=turn_id,
+                )
             )
-            await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, cancelled))
+            await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, ending))
         except Exception:
             log.exception("turn %s crashed", turn_id)
             failed = ErrorEvent(
@@ -392,8 +410,12 @@ class ChannelRegistry:
         except Exception:
             log.exception("could not read last_seq of session %s", channel.session_id)
             return
+        # A turn stopped by a shutdown, whose stream goes with this process, stays under way
+        # in SQL: the next start sends its end again in its stream (`close_unfinished`).
+        stopped = turn_id in self.orchestrator.interrupted and not self.pubsub.outlives_process
+        ended = None if stopped else turn_id
         if last_seq != saved_seq:  # events after the answer, or no answer at all
-            await self._remember_seq(channel, last_seq)
+            await self.remember_seq(channel, last_seq, ended_turn=ended)
 
     async def _keep_lease(self, session_id: str, turn_id: str) -> None:
         """Renew the session's lease while the turn runs, so other instances answer BUSY."""
@@ -459,13 +481,53 @@ class ChannelRegistry:
         assert not isinstance(ticket, Overloaded)  # forced: it always gets a place
         self._start(channel, turn.model_copy(update={"attempt": turn.attempt + 1}), ticket)
 
-    async def _remember_seq(self, channel: SessionChannel, last_seq: int) -> None:
+    async def remember_seq(
+        self, channel: SessionChannel, last_seq: int, ended_turn: str | None = None
+    ) -> None:
+        """Save the session's numbering so far (so it continues after a restart), and with
+        `ended_turn` that this turn is no longer under way."""
         grace_s = self.orchestrator.services.settings.turn_end_grace_s
         try:
             async with asyncio.timeout(grace_s):  # the event goes out even if SQL hangs
-                await self.orchestrator.services.db.set_last_seq(channel.session_id, last_seq)
+                await self.orchestrator.services.db.set_last_seq(
+                    channel.session_id, last_seq, ended_turn
+                )
         except Exception:
             log.exception("could not save last_seq of session %s", channel.session_id)
+
+    async def close_unfinished(self) -> int:
+        """End the turns a previous process left under way (it was killed, or stopped them at
+        shutdown): each one's answer so far is stored as failed, and its end (`INTERRUPTED`, or
+        the answer it saved) is sent in its stream, numbered past anything the dead process may
+        have sent. Only where this process is the only one (live
+        state in-process): with Redis, a survivor runs such turns again (`rescue_orphans`).
+        Runs before the server takes messages. The number of turns closed."""
+        db = self.orchestrator.services.db
+        closed = 0
+        for turn in await db.unfinished_turns():
+            try:
+                answer = await db.close_unfinished(
+                    turn, error_code=ErrorCode.INTERRUPTED, seq_gap=SEQ_GAP
+                )
+                if not turn.answered:
+                    await self.orchestrator.end_checkpointed_turn(
+                        turn.session_id,
+                        turn.turn_id,
+                        turn.partial,
+                        MessageStatus.failed,
+                        ErrorCode.INTERRUPTED,
+                        question=turn.question,
+                    )
+                # Its end again, in its stream: a client that resumes sees how the turn ended.
+                channel = await self.channel(turn.session_id)
+                ended = await self._send(channel, stored_answer(answer, turn.session_id))
+                await self.remember_seq(channel, ended.seq or 0)
+                closed += 1
+            except Exception:
+                log.exception("could not close turn %s left by a crash", turn.turn_id)
+        if closed:
+            log.warning("closed %d turn(s) a previous process left unfinished", closed)
+        return closed
 
     async def drain(self, grace_s: float) -> None:
         """Let running turns finish for `grace_s`, then cancel (and so save) the rest."""

@@ -49,7 +49,9 @@ async def _to_session(
     state: AppState, session_id: str, event: HandoffEvent | StaffMessageEvent | CustomerMessageEvent
 ) -> None:
     channel = await state.channels.channel(session_id)
-    await channel.publish(event.model_copy(update={"session_id": session_id}))
+    sent = await channel.publish(event.model_copy(update={"session_id": session_id}))
+    if sent.seq is not None:  # numbered outside any turn: saved here, or a restart reuses it
+        await state.channels.remember_seq(channel, sent.seq)
 
 
 async def request_person(state: AppState, session_id: str, reason: str) -> bool:

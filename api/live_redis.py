@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from redis.exceptions import NoScriptError, RedisError
 
@@ -75,6 +75,7 @@ class RedisLiveState:
     """`LiveState` shared through Redis. `start()` opens the subscription reader; `close()`
     ends it."""
 
+    outlives_process: ClassVar[bool] = True
     redis: Redis
     prefix: str
     keep_s: float = KEEP_S

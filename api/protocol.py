@@ -112,6 +112,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     LLM_UNAVAILABLE = "LLM_UNAVAILABLE"
     TIMEOUT = "TIMEOUT"
+    INTERRUPTED = "INTERRUPTED"
     PROCESSING_ERROR = "PROCESSING_ERROR"
 
 
@@ -135,11 +136,20 @@ ERROR_DESCRIPTIONS: Final[dict[ErrorCode, str]] = {
         "The language model could not be reached, or its answer was cut off; the turn ended."
     ),
     ErrorCode.TIMEOUT: "The turn took too long and was stopped.",
+    ErrorCode.INTERRUPTED: (
+        "The server stopped (a restart, or a crash) while answering; what was streamed is "
+        "stored as failed. Send the message again."
+    ),
     ErrorCode.PROCESSING_ERROR: "An unexpected server error ended the turn.",
 }
 
 TURN_ENDING_ERRORS: Final = frozenset(
-    {ErrorCode.LLM_UNAVAILABLE, ErrorCode.TIMEOUT, ErrorCode.PROCESSING_ERROR}
+    {
+        ErrorCode.LLM_UNAVAILABLE,
+        ErrorCode.TIMEOUT,
+        ErrorCode.INTERRUPTED,
+        ErrorCode.PROCESSING_ERROR,
+    }
 )
 """Errors that end a running turn (they carry its `turn_id` and a `seq`); the others refuse a
 frame and leave any running turn alone."""

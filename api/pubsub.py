@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from api.protocol import ServerEventBase
 from api.session.replay import EventLog
@@ -80,6 +80,9 @@ class Subscriber:
 class LiveState(Protocol):
     """What the channels and the connections need of the live state."""
 
+    # Whether kept events outlive this process (a restarted instance can replay them).
+    outlives_process: ClassVar[bool]
+
     async def subscribe(self, topic: str, subscriber: Subscriber) -> None:
         """From when this returns, `subscriber` receives every event published to `topic`."""
         ...
@@ -123,6 +126,8 @@ class LiveState(Protocol):
 @dataclass
 class PubSub:
     """The in-process `LiveState`: one worker, nothing shared."""
+
+    outlives_process: ClassVar[bool] = False
 
     _subscribers: dict[str, set[Subscriber]] = field(default_factory=dict)
     _logs: dict[str, EventLog] = field(default_factory=dict)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.protocol import (
+    ERROR_DESCRIPTIONS,
+    TURN_ENDING_ERRORS,
     CancelledEvent,
     CompleteContext,
     CompleteEvent,
@@ -80,10 +82,20 @@ def complete_event(
 
 
 def stored_answer(answer: Message, session_id: str) -> ServerEventBase:
-    """The answer a repeated message id already got, to send again without a seq."""
+    """The answer a repeated message id already got, or a turn's stored end, to send again
+    without a seq."""
     if answer.status == MessageStatus.cancelled:
         return CancelledEvent(
             partial_response=answer.content, session_id=session_id, turn_id=answer.turn_id
+        )
+    if answer.status == MessageStatus.failed:
+        codes = {code.value: code for code in TURN_ENDING_ERRORS}
+        code = codes.get(answer.error_code or "", ErrorCode.PROCESSING_ERROR)
+        return ErrorEvent(
+            code=code,
+            error=ERROR_DESCRIPTIONS[code],
+            session_id=session_id,
+            turn_id=answer.turn_id,
         )
     metadata = {
         "agents": answer.agents or [],

@@ -142,6 +142,10 @@ class Conversation(Base):
     title: Mapped[str | None] = mapped_column(String(200))
     # The newest event number sent in this session, so numbering continues after a restart.
     last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The turn under way, from its admission until its last event's seq is saved, and the answer
+    # it had streamed when last saved: what a restart after a crash closes as INTERRUPTED.
+    running_turn_id: Mapped[str | None] = mapped_column(String(32))
+    partial_answer: Mapped[str | None] = mapped_column(Text)
     # Set while a staff member has taken the conversation over (status handoff).
     assigned_staff_id: Mapped[str | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")

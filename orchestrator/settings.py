@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     # Time after the turn timeout to save and send its end; past it the turn is ended with
     # TIMEOUT whatever it is waiting for (a database that stopped answering, say).
     turn_end_grace_s: float = Field(default=10.0, gt=0)
+    # A streaming answer is saved this often (seconds; 0: never), so that a crash loses at
+    # most this much of what was delivered; turns answered sooner write nothing extra.
+    partial_save_s: float = Field(default=5.0, ge=0)
     # Turns before their first token at once in this process (0: four per core); the others
     # wait in line, told their position. A message expected to wait longer than
     # `queue_max_wait_s` is refused at once with OVERLOADED and a `retry_after`.

@@ -22,7 +22,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from orchestrator.context import Services, TurnContext
 from orchestrator.errors import IncompleteAnswer, MalformedToolCall
-from orchestrator.events import STREAM_MODES, Progress, TurnEvent, TurnStream
+from orchestrator.events import STREAM_MODES, Progress, Token, TurnEvent, TurnStream
 from orchestrator.models import MessageStatus
 from orchestrator.persistence import conversations, users
 
@@ -45,6 +45,49 @@ class Failed:
 
 
 TurnOutcome = TurnEvent | Completed | Failed
+
+INTERRUPTED = "INTERRUPTED"  # the turn's process stopped (a shutdown, or a crash) mid-answer
+
+# Writes started in the background and not awaited: held here until done (asyncio keeps only
+# weak references to tasks).
+_background: set[asyncio.Task[None]] = set()
+
+
+class PartialSaver:
+    """Saves a running turn's answer so far every `partial_save_s` once it streams, in the
+    background and one write at a time, so that a crash loses at most that much of what was
+    delivered. Turns answered quicker than that write nothing extra."""
+
+    def __init__(self, services: Services, session_id: str, turn_id: str) -> None:
+        self.services = services
+        self.session_id = session_id
+        self.turn_id = turn_id
+        self.every_s = services.settings.partial_save_s
+        self._due: float | None = None
+        self._writing: asyncio.Task[None] | None = None
+
+    def offer(self, text: str) -> None:
+        """The answer so far: saved if the last save is old enough and none is under way."""
+        if self.every_s <= 0:
+            return
+        now = time.monotonic()
+        if self._due is None:  # the first token: the clock starts
+            self._due = now + self.every_s
+            return
+        if now < self._due or (self._writing is not None and not self._writing.done()):
+            return
+        self._due = now + self.every_s
+        self._writing = asyncio.create_task(self._save(text), name=f"partial-{self.turn_id}")
+        _background.add(self._writing)
+        self._writing.add_done_callback(_background.discard)
+
+    async def _save(self, text: str) -> None:
+        try:
+            async with self.services.sessions() as session:
+                await conversations.save_partial(session, self.session_id, self.turn_id, text)
+                await session.commit()
+        except Exception as exc:  # the turn goes on; only a crash would need what this keeps
+            log.warning("could not save the partial answer of turn %s: %r", self.turn_id, exc)
 
 
 def classify_failure(exc: BaseException) -> tuple[str, str]:
@@ -124,18 +167,24 @@ class Orchestrator:
             "messages": [HumanMessage(text, id=turn_id)],
             "customer": profile,
         }
+        partial = PartialSaver(self.services, session_id, turn_id)
         try:
             async with asyncio.timeout(self.services.settings.turn_timeout_s):
                 async for out in self._run_graph(graph_input, session_id, context, stream):
+                    if isinstance(out, Token):
+                        partial.offer(stream.text)
                     yield out
             for out in stream.finish():
                 yield out
         except asyncio.CancelledError:
-            reason = "INTERRUPTED" if turn_id in self.interrupted else None
+            # Stopped by its client (cancelled), or by a shutdown: not answered, to be sent again.
+            status, reason = (
+                (MessageStatus.failed, INTERRUPTED)
+                if turn_id in self.interrupted
+                else (MessageStatus.cancelled, None)
+            )
             await asyncio.shield(
-                self._close_turn(
-                    session_id, turn_id, stream, started, MessageStatus.cancelled, reason
-                )
+                self._close_turn(session_id, turn_id, stream, started, status, reason)
             )
             raise
         except Exception as exc:
@@ -216,13 +265,27 @@ class Orchestrator:
                 error_code=code,
             )
             await session.commit()
+        await self.end_checkpointed_turn(session_id, turn_id, stream.text, status, code)
+
+    async def end_checkpointed_turn(
+        self,
+        session_id: str,
+        turn_id: str,
+        answer: str,
+        status: MessageStatus,
+        code: str | None,
+        question: str | None = None,
+    ) -> None:
+        """End the turn in the graph's checkpoint with `answer`, so the next turn's history has
+        it; with `question`, the user's message too (a crash may have cut the turn off before
+        its input was checkpointed: the same id replaces it if it was)."""
+        messages: list[Any] = [AIMessage(answer, id=f"{turn_id}-answer")]
+        if question is not None:
+            messages.insert(0, HumanMessage(question, id=turn_id))
         try:
             await self.graph.aupdate_state(
                 self.config(session_id),
-                {
-                    "messages": [AIMessage(stream.text, id=f"{turn_id}-answer")],
-                    "metadata": {"status": str(status), "error_code": code},
-                },
+                {"messages": messages, "metadata": {"status": str(status), "error_code": code}},
                 as_node="compose",
             )
         except Exception:

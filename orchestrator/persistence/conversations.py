@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -128,9 +128,15 @@ async def save_user_message(
     text: str,
     turn_id: str,
     client_message_id: str | None,
+    *,
+    starts_turn: bool = False,
 ) -> Message:
     """Save the message; a retried client message id (after a failure) is moved to this turn,
-    and a turn run again (its instance died) keeps the message its first run saved."""
+    and a turn run again (its instance died) keeps the message its first run saved.
+
+    `starts_turn`: the message starts turn `turn_id` now; the conversation records it as the
+    turn under way (see `interrupted_turns`) in the same UPDATE."""
+    running = {"running_turn_id": turn_id, "partial_answer": None} if starts_turn else {}
     again = await session.scalar(
         select(Message).where(
             Message.conversation_id == session_id,
@@ -139,12 +145,16 @@ async def save_user_message(
         )
     )
     if again is not None:
+        if running:
+            await _touch(session, session_id, **running)
         return again
     if client_message_id is not None:
         retried = await _by_client_id(session, session_id, client_message_id)
         if retried is not None:
             retried.turn_id = turn_id
             await session.flush()
+            if running:
+                await _touch(session, session_id, **running)
             return retried
     message = Message(
         conversation_id=session_id,
@@ -155,7 +165,9 @@ async def save_user_message(
         author_id=author_id,
     )
     session.add(message)
-    await _touch(session, session_id, title=func.coalesce(Conversation.title, text[:200]))
+    await _touch(
+        session, session_id, title=func.coalesce(Conversation.title, text[:200]), **running
+    )
     return message
 
 
@@ -240,10 +252,99 @@ async def last_seq(session: AsyncSession, session_id: str) -> int:
     return value or 0
 
 
-async def set_last_seq(session: AsyncSession, session_id: str, value: int) -> None:
+async def set_last_seq(
+    session: AsyncSession, session_id: str, value: int, ended_turn: str | None = None
+) -> None:
+    """Raise the session's last seq to `value` (never lower it: numbering only goes up); with
+    `ended_turn`, that turn's last event is out, so it is no longer the turn under way."""
+    values: dict[str, Any] = {
+        "last_seq": case((Conversation.last_seq < value, value), else_=Conversation.last_seq)
+    }
+    if ended_turn is not None:
+        ended = Conversation.running_turn_id == ended_turn
+        values["running_turn_id"] = case((ended, None), else_=Conversation.running_turn_id)
+        values["partial_answer"] = case((ended, None), else_=Conversation.partial_answer)
     await session.execute(
-        update(Conversation).where(Conversation.id == session_id).values(last_seq=value)
+        update(Conversation)
+        .where(Conversation.id == session_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
+
+
+async def save_partial(session: AsyncSession, session_id: str, turn_id: str, text: str) -> None:
+    """Keep the answer a running turn has streamed so far (a no-op once the turn is over)."""
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.id == session_id, Conversation.running_turn_id == turn_id)
+        .values(partial_answer=text)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass(frozen=True)
+class UnfinishedTurn:
+    """A turn recorded as under way: after a crash, one that nobody will finish."""
+
+    session_id: str
+    turn_id: str
+    question: str  # the user's message that started it
+    partial: str  # the answer it had streamed when last saved
+    answered: bool  # its answer was saved, only its end was not recorded
+
+
+async def unfinished_turns(session: AsyncSession) -> list[UnfinishedTurn]:
+    """Every turn recorded as under way, oldest conversation update first."""
+    rows = await session.execute(
+        select(
+            Conversation.id,
+            Conversation.running_turn_id,
+            Conversation.partial_answer,
+            Message.content,
+        )
+        .join(
+            Message,
+            (Message.conversation_id == Conversation.id)
+            & (Message.turn_id == Conversation.running_turn_id)
+            & (Message.role == MessageRole.user),
+            isouter=True,
+        )
+        .where(Conversation.running_turn_id.is_not(None))
+        .order_by(Conversation.updated_at)
+    )
+    found = []
+    for session_id, turn_id, partial, question in rows:
+        if turn_id is None:  # excluded by the query; for the type checker
+            continue
+        answered = await answer_for_turn(session, session_id, turn_id) is not None
+        found.append(UnfinishedTurn(session_id, turn_id, question or "", partial or "", answered))
+    return found
+
+
+async def close_unfinished(
+    session: AsyncSession, turn: UnfinishedTurn, *, error_code: str, seq_gap: int
+) -> Message:
+    """End a turn its process left under way: its answer so far saved as failed with
+    `error_code` (unless an answer was saved), no longer under way, and the session's numbering
+    moved `seq_gap` ahead, past any seq the dead process may have sent. The turn's answer."""
+    answer = await answer_for_turn(session, turn.session_id, turn.turn_id)
+    if answer is None:
+        answer = await save_answer(
+            session,
+            turn.session_id,
+            turn.turn_id,
+            turn.partial,
+            status=MessageStatus.failed,
+            metadata={},
+            error_code=error_code,
+        )
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.id == turn.session_id, Conversation.running_turn_id == turn.turn_id)
+        .values(running_turn_id=None, partial_answer=None, last_seq=Conversation.last_seq + seq_gap)
+        .execution_options(synchronize_session=False)
+    )
+    return answer
 
 
 async def record_route(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.models import Conversation, Message
 from orchestrator.persistence import console, conversations, metrics, staff
-from orchestrator.persistence.conversations import Opened
+from orchestrator.persistence.conversations import Opened, UnfinishedTurn
 from orchestrator.persistence.staff import StaffChange
 
 Person = tuple[str, str, str]  # id, name, role
@@ -62,10 +62,11 @@ class Database:
         turn_id: str,
         client_message_id: str | None,
     ) -> Message:
-        """Store a message admitted for a turn (idempotent per turn), before it is answered."""
+        """Store a message admitted for a turn (idempotent per turn), before it is answered;
+        the conversation records the turn as under way."""
         async with self.sessions() as session:
             message = await conversations.save_user_message(
-                session, session_id, author_id, text, turn_id, client_message_id
+                session, session_id, author_id, text, turn_id, client_message_id, starts_turn=True
             )
             await session.commit()
             return message
@@ -99,10 +100,26 @@ class Database:
         async with self.sessions() as session:
             return await conversations.last_seq(session, session_id)
 
-    async def set_last_seq(self, session_id: str, value: int) -> None:
+    async def set_last_seq(
+        self, session_id: str, value: int, ended_turn: str | None = None
+    ) -> None:
         async with self.sessions() as session:
-            await conversations.set_last_seq(session, session_id, value)
+            await conversations.set_last_seq(session, session_id, value, ended_turn)
             await session.commit()
+
+    async def unfinished_turns(self) -> list[UnfinishedTurn]:
+        async with self.sessions() as session:
+            return await conversations.unfinished_turns(session)
+
+    async def close_unfinished(
+        self, turn: UnfinishedTurn, *, error_code: str, seq_gap: int
+    ) -> Message:
+        async with self.sessions() as session:
+            answer = await conversations.close_unfinished(
+                session, turn, error_code=error_code, seq_gap=seq_gap
+            )
+            await session.commit()
+            return answer
 
     async def record_route(
         self, session_id: str, route: str | None, confidence: float | None

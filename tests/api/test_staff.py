@@ -130,6 +130,27 @@ async def test_takeover_staff_messages_no_bot_and_handback(server: ServerProcess
         await console.close()
 
 
+async def test_events_outside_turns_keep_their_numbers_across_a_restart(
+    server: ServerProcess,
+) -> None:
+    session, token = sid(), server.token("cust-renumber")
+    async with await ChatClient.connect(server.ws_url, token) as customer:
+        await customer.turn("How much can the Ridge tow?", session_id=session)
+        async with staff_api(server) as api:
+            await api.post(f"/conversations/{session}/takeover")
+            await api.post(f"/conversations/{session}/messages", json={"message": "Hello there"})
+        staff_message = await next_of(customer, "staff_message")
+    await asyncio.to_thread(server.stop)
+    await asyncio.to_thread(server.start)
+    async with await ChatClient.connect(server.ws_url, token) as customer:
+        await customer.send({"type": "resume", "session_id": session, "after_seq": 0})
+        marker = await next_of(customer, "session")
+        assert marker["last_seq"] == staff_message["seq"]
+        async with staff_api(server) as api:
+            await api.post(f"/conversations/{session}/messages", json={"message": "Still there?"})
+        assert (await next_of(customer, "staff_message"))["seq"] == staff_message["seq"] + 1
+
+
 async def test_asking_for_a_person_or_a_thumbs_down_waits_for_a_human(
     server: ServerProcess,
 ) -> None:

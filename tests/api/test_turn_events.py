@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api.protocol import (
+    CancelledEvent,
     CompleteEvent,
     ErrorCode,
     ErrorEvent,
@@ -10,8 +11,9 @@ from api.protocol import (
     SourcesEvent,
     TokenEvent,
 )
-from api.turn_events import TurnTranslator
+from api.turn_events import TurnTranslator, stored_answer
 from orchestrator.events import Progress, Routed, Sources, Token
+from orchestrator.models import Message, MessageStatus
 from orchestrator.turns import Completed, Failed
 
 
@@ -45,3 +47,23 @@ def test_internal_outcomes_and_unknown_steps_are_not_sent() -> None:
     translate = TurnTranslator("s1", "t1").translate
     assert translate(Routed(routes=[], query="q")) is None
     assert translate(Progress("internal_step", "…")) is None
+
+
+def test_a_stored_end_is_sent_again_as_what_it_was() -> None:
+    def stored(status: MessageStatus, code: str | None = None) -> Message:
+        return Message(
+            turn_id="t1", role="assistant", content="The Aster", status=status, error_code=code
+        )
+
+    complete = stored_answer(stored(MessageStatus.complete), "s1")
+    assert isinstance(complete, CompleteEvent) and complete.response == "The Aster"
+    cancelled = stored_answer(stored(MessageStatus.cancelled), "s1")
+    assert isinstance(cancelled, CancelledEvent) and cancelled.partial_response == "The Aster"
+    for code, sent in [
+        ("INTERRUPTED", ErrorCode.INTERRUPTED),
+        ("LLM_UNAVAILABLE", ErrorCode.LLM_UNAVAILABLE),
+        (None, ErrorCode.PROCESSING_ERROR),
+    ]:
+        failed = stored_answer(stored(MessageStatus.failed, code), "s1")
+        assert isinstance(failed, ErrorEvent) and failed.code is sent
+        assert (failed.session_id, failed.turn_id) == ("s1", "t1")

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import httpx
+import pytest
 
+from orchestrator.settings import Settings
 from tests.utils.chat_client import ChatClient, tokens_of
 from tests.utils.fake_openai import CutOff, Fail, FakeOpenAI, MalformedToolCall, Raw, Reply, Stall
 from tests.utils.server import ServerProcess
+
+PARTIAL_SAVE_S = Settings().partial_save_s  # the default: the servers here keep it
 
 
 def sid() -> str:
@@ -80,6 +85,7 @@ async def test_model_errors_end_the_turn_with_a_stable_code(
         ),
         (Raw(b"<html>502 Bad Gateway</html>"), "LLM_UNAVAILABLE"),
         (Stall(5.0), "TIMEOUT"),
+        (CutOff("The Aster goes a long way on one charge", after_tokens=3, hang_s=5), "TIMEOUT"),
         (MalformedToolCall("book_appointment", "{start_text: Monday, !!}"), "PROCESSING_ERROR"),
     ]
     async with await ChatClient.connect(llm_server.ws_url, token) as client:
@@ -124,26 +130,82 @@ async def test_a_retry_after_a_failure_runs_again(
     assert [m["role"] for m in stored].count("user") == 1
 
 
-async def test_shutdown_saves_a_turn_in_flight_as_interrupted(
-    llm_server: ServerProcess, fake_llm: FakeOpenAI
-) -> None:
-    session, token = sid(), llm_server.token("llm-e")
+async def _stop_mid_answer(
+    server: ServerProcess, fake_llm: FakeOpenAI, token: str, session: str, stop: str
+) -> int:
+    """Start a long answer (message id `m-1`), stop the server `stop` ("kill": SIGKILL;
+    "stop": SIGTERM) once it has streamed for `PARTIAL_SAVE_S` and a bit, start it again; the
+    highest seq the client saw."""
     fake_llm.tokens_per_s = 10
     try:
         fake_llm.script(Reply(" ".join(f"word{i}" for i in range(400))))
-        client = await ChatClient.connect(llm_server.ws_url, token)
+        client = await ChatClient.connect(server.ws_url, token)
         await client.send(
-            {"type": "message", "message": "Tell me about the Sable", "session_id": session}
+            {
+                "type": "message",
+                "message": "Tell me about the Sable",
+                "session_id": session,
+                "message_id": "m-1",
+            }
         )
-        await client.until("token")
-        await asyncio.to_thread(llm_server.stop)
+        events = await client.until("token")
+        first = asyncio.get_running_loop().time()
+        while asyncio.get_running_loop().time() - first < PARTIAL_SAVE_S + 1.5:
+            events.append(await client.recv())
+        await asyncio.to_thread(server.kill if stop == "kill" else server.stop)
         await client.close()
     finally:
         fake_llm.tokens_per_s = None
-    await asyncio.to_thread(llm_server.start)
+    await asyncio.to_thread(server.start)
+    return max(e["seq"] for e in events if "seq" in e)
+
+
+async def _resume(server: ServerProcess, token: str, session: str, after_seq: int) -> list[Any]:
+    async with await ChatClient.connect(server.ws_url, token) as client:
+        await client.send({"type": "resume", "session_id": session, "after_seq": after_seq})
+        events = [await client.recv()]
+        while events[-1]["type"] != "session":
+            events.append(await client.recv())
+        return events
+
+
+@pytest.mark.parametrize("stop", ["kill", "stop"])
+async def test_a_turn_its_server_stopped_ends_with_interrupted_after_the_restart(
+    llm_server: ServerProcess, fake_llm: FakeOpenAI, stop: str
+) -> None:
+    session, token = sid(), llm_server.token(f"llm-{stop}")
+    seen = await _stop_mid_answer(llm_server, fake_llm, token, session, stop)
+
+    # The stream ends with one INTERRUPTED, numbered after everything the client saw.
+    *replayed, marker = await _resume(llm_server, token, session, seen)
+    assert [(e["type"], e.get("code"), e["turn_id"]) for e in replayed] == [
+        ("error", "INTERRUPTED", replayed[0]["turn_id"])
+    ]
+    assert replayed[0]["seq"] > seen
+    assert marker["last_seq"] == replayed[0]["seq"] and marker.get("turn_id") is None
+
+    # The question and what was streamed (up to the last partial save at least) are in SQL.
     stored = await messages_of(llm_server, token, session)
     assert [(m["role"], m["status"], m["error_code"]) for m in stored] == [
         ("user", "complete", None),
-        ("assistant", "cancelled", "INTERRUPTED"),
+        ("assistant", "failed", "INTERRUPTED"),
     ]
-    assert str(stored[1]["content"]).startswith("word0 word1")
+    assert str(stored[1]["content"]).startswith("word0 word1 word2")
+
+    # Sent again, the message runs a new turn, numbered after the interrupted one.
+    fake_llm.script(Reply("The Sable seats seven [1]."))
+    async with await ChatClient.connect(llm_server.ws_url, token) as client:
+        again = await client.turn("Tell me about the Sable", session_id=session, message_id="m-1")
+    assert again[-1]["type"] == "complete"
+    assert min(e["seq"] for e in again if "seq" in e) == replayed[0]["seq"] + 1
+    stored = await messages_of(llm_server, token, session)
+    assert [m["role"] for m in stored].count("user") == 1
+    assert stored[-1]["content"] == "The Sable seats seven [1]."
+
+    if stop == "stop":
+        return
+    # Another restart finds nothing left to close.
+    await asyncio.to_thread(llm_server.stop)
+    await asyncio.to_thread(llm_server.start)
+    *replayed, marker = await _resume(llm_server, token, session, 0)
+    assert replayed == [] and marker["last_seq"] == again[-1]["seq"]

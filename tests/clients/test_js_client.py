@@ -36,7 +36,12 @@ def test_the_constants_say_what_the_schema_says() -> None:
     assert result.returncode == 0, result.stderr
     constants = json.loads(result.stdout)
     assert "customer_message" in constants["events"]
-    assert sorted(constants["ending"]) == ["LLM_UNAVAILABLE", "PROCESSING_ERROR", "TIMEOUT"]
+    assert sorted(constants["ending"]) == [
+        "INTERRUPTED",
+        "LLM_UNAVAILABLE",
+        "PROCESSING_ERROR",
+        "TIMEOUT",
+    ]
     assert constants["max"] == 4000
     assert constants["close"] == [1000, 4001, 4003]
 

@@ -9,6 +9,7 @@ from typing import Any
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from api.protocol import TURN_ENDING_ERRORS
 from tests.utils.server import ORIGIN
 
 TIMEOUT_S = 30.0
@@ -65,7 +66,7 @@ class ChatClient:
         await self.close()
 
 
-TURN_ENDING = {"LLM_UNAVAILABLE", "TIMEOUT", "PROCESSING_ERROR"}
+TURN_ENDING = {code.value for code in TURN_ENDING_ERRORS}
 
 
 def tokens_of(events: list[dict[str, Any]]) -> str:

@@ -107,12 +107,15 @@ class CutOff:
     No final chunk, no `[DONE]`, no terminating HTTP chunk: the client sees an incomplete
     chunked response.  A non-streaming request gets half a JSON body, then the drop.
     With `clean`, the HTTP response ends properly instead: a well-formed body that simply
-    stops, with no chunk carrying a `finish_reason` and no `[DONE]`.
+    stops, with no chunk carrying a `finish_reason` and no `[DONE]`. With `hang_s`, the
+    stream first goes silent for that long with the connection open (a model server that
+    hangs mid-answer).
     """
 
     text: str
     after_tokens: int
     clean: bool = False
+    hang_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -577,6 +580,7 @@ class _Completion:
         self.include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
         self.cut_off = isinstance(response, CutOff) and not response.clean
         self.ends_early = isinstance(response, CutOff) and response.clean
+        self.hang_s = response.hang_s if isinstance(response, CutOff) else 0.0
         if isinstance(response, CutOff):
             self.text: str | None = response.text
             self.tokens = tokenize(response.text)[: max(0, response.after_tokens)]
@@ -693,6 +697,8 @@ class _Completion:
                 yield self._role_chunk()
                 first = False
             yield self._chunk(delta)
+        if self.hang_s:
+            await asyncio.sleep(self.hang_s)
         if self.cut_off:
             raise _Abort("scripted cut-off")
         if self.ends_early:

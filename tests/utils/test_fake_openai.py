@@ -265,14 +265,12 @@ async def test_cut_off_stream_raises_after_the_first_tokens(llm: FakeOpenAI) -> 
     assert cause is not None, "expected an httpx transport error underneath"
 
 
-def test_cut_off_stream_with_the_raw_sdk(llm: FakeOpenAI) -> None:
-    llm.script(CutOff("one two three four", after_tokens=2))
-    received: list[str] = []
-
-    with (
-        openai.OpenAI(base_url=llm.base_url, api_key="sk-test", max_retries=0) as client,
-        pytest.raises(openai.APIConnectionError),
-    ):
+def _stream_with_the_raw_sdk(
+    llm: FakeOpenAI, received: list[str], timeout: float | None = None
+) -> None:
+    with openai.OpenAI(
+        base_url=llm.base_url, api_key="sk-test", max_retries=0, timeout=timeout
+    ) as client:
         stream = client.chat.completions.create(
             model="test-model", messages=[{"role": "user", "content": "Hi"}], stream=True
         )
@@ -280,6 +278,20 @@ def test_cut_off_stream_with_the_raw_sdk(llm: FakeOpenAI) -> None:
             for chunk in stream:
                 received.append(chunk.choices[0].delta.content or "")
 
+
+def test_cut_off_stream_with_the_raw_sdk(llm: FakeOpenAI) -> None:
+    llm.script(CutOff("one two three four", after_tokens=2))
+    received: list[str] = []
+    with pytest.raises(openai.APIConnectionError):
+        _stream_with_the_raw_sdk(llm, received)
+    assert "".join(received) == "one two "
+
+
+def test_a_stream_can_hang_mid_answer(llm: FakeOpenAI) -> None:
+    llm.script(CutOff("one two three four", after_tokens=2, hang_s=3))
+    received: list[str] = []
+    with pytest.raises(openai.APITimeoutError):
+        _stream_with_the_raw_sdk(llm, received, timeout=1.0)
     assert "".join(received) == "one two "
 
 

@@ -140,6 +140,84 @@ async def test_last_seq_and_route_are_remembered(db: Database) -> None:
     assert summary is not None and summary["route"] == "specs"
 
 
+async def test_last_seq_never_goes_back(db: Database) -> None:
+    await _open(db, "s1")
+    await db.set_last_seq("s1", 9)
+    await db.set_last_seq("s1", 4)  # a late write of an older number
+    assert await db.last_seq("s1") == 9
+
+
+async def test_an_admitted_turn_is_under_way_until_its_last_seq_is_saved(db: Database) -> None:
+    await _open(db, "s1")
+    await db.save_user_message("s1", "ada", "Tyre pressure?", "t1", None)
+    async with db.sessions() as session:
+        await repo.save_partial(session, "s1", "t1", "The pressure")
+        await session.commit()
+    [unfinished] = await db.unfinished_turns()
+    assert (unfinished.session_id, unfinished.turn_id) == ("s1", "t1")
+    assert (unfinished.question, unfinished.partial, unfinished.answered) == (
+        "Tyre pressure?",
+        "The pressure",
+        False,
+    )
+    await db.set_last_seq("s1", 5, ended_turn="other")  # another turn's end leaves it alone
+    assert [t.turn_id for t in await db.unfinished_turns()] == ["t1"]
+    await db.set_last_seq("s1", 6, ended_turn="t1")
+    assert await db.unfinished_turns() == []
+
+
+async def test_a_partial_answer_is_kept_only_for_the_turn_under_way(db: Database) -> None:
+    await _open(db, "s1")
+    await db.save_user_message("s1", "ada", "first", "t1", None)
+    await db.save_user_message("s1", "ada", "second", "t2", None)  # t1 ended, t2 began
+    async with db.sessions() as session:
+        await repo.save_partial(session, "s1", "t1", "a late write of t1's answer")
+        await session.commit()
+    [unfinished] = await db.unfinished_turns()
+    assert (unfinished.turn_id, unfinished.partial) == ("t2", "")
+
+
+async def test_a_turn_a_crash_cut_off_is_closed_with_its_partial_answer(db: Database) -> None:
+    await _open(db, "s1", message_id="m1")
+    await db.save_user_message("s1", "ada", "Tyre pressure?", "t1", "m1")
+    async with db.sessions() as session:
+        await repo.save_partial(session, "s1", "t1", "The pressure is")
+        await session.commit()
+    await db.set_last_seq("s1", 3)
+    [unfinished] = await db.unfinished_turns()
+    answer = await db.close_unfinished(unfinished, error_code="INTERRUPTED", seq_gap=1000)
+    assert await db.unfinished_turns() == []
+    assert await db.last_seq("s1") == 1003  # past anything the dead process may have sent
+    stored = await db.messages("s1")
+    assert stored[-1].id == answer.id
+    assert (answer.role, answer.status, answer.error_code, answer.content) == (
+        "assistant",
+        "failed",
+        "INTERRUPTED",
+        "The pressure is",
+    )
+    # A failed turn is not an answer: the same message id runs again.
+    opened = await _open(db, "s1", message_id="m1")
+    assert opened.prior is not None and opened.prior.answer is not None
+    assert opened.prior.answer.status == MessageStatus.failed
+
+
+async def test_a_turn_answered_before_the_crash_is_not_answered_again(db: Database) -> None:
+    await _open(db, "s1")
+    await db.save_user_message("s1", "ada", "Tyre pressure?", "t1", None)
+    async with db.sessions() as session:
+        await repo.save_answer(
+            session, "s1", "t1", "2.4 bar", status=MessageStatus.complete, metadata={}
+        )
+        await session.commit()
+    [unfinished] = await db.unfinished_turns()
+    assert unfinished.answered
+    answer = await db.close_unfinished(unfinished, error_code="INTERRUPTED", seq_gap=1000)
+    assert (answer.status, answer.content) == ("complete", "2.4 bar")
+    assert await db.last_seq("s1") == 1000
+    assert [m.status for m in await db.messages("s1")] == ["complete", "complete"]
+
+
 async def test_feedback_only_on_your_own_answers(db: Database) -> None:
     await _open(db, "s1")
     async with db.sessions() as session:

@@ -141,8 +141,9 @@ class Settings(BaseSettings):
 
     @property
     def answer_mode(self) -> Literal["llm", "offline"]:
-        """`llm` when an OpenAI-compatible endpoint is configured, else the offline answerer."""
-        return "llm" if self.openai_api_key else "offline"
+        """`llm` when an OpenAI-compatible endpoint is configured (a key, or only the address
+        of a local server that needs none), else the offline answerer."""
+        return "llm" if self.openai_api_key or self.openai_base_url else "offline"
 
     @property
     def sqlite_path(self) -> Path:

@@ -92,6 +92,18 @@ async def test_the_answer_streams_from_the_model_grounded_in_context(
     assert "### Context" in prompt and "[1] Kestrel Ridge Specifications" in prompt
 
 
+async def test_a_local_server_configured_by_its_address_alone_answers(
+    settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
+) -> None:
+    keyless = settings.model_copy(update={"openai_api_key": None})
+    llm.script(Reply("The Ridge Hybrid tows 2,500 kg braked [1]."))
+    async with running(keyless, db_url, embedder) as orchestrator:
+        events = await run_turn(orchestrator, "llm-keyless", "How much can the Ridge tow?")
+    done = events[-1]
+    assert isinstance(done, Completed) and done.metadata["mode"] == "llm"
+    assert done.response == "The Ridge Hybrid tows 2,500 kg braked [1]."
+
+
 async def test_the_model_books_through_the_appointment_tools(
     settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
 ) -> None:

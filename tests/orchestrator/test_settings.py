@@ -35,8 +35,10 @@ def test_allowed_origins_accept_a_comma_separated_list(monkeypatch: pytest.Monke
     assert settings.allowed_origins == ["https://a.example", "https://b.example"]
 
 
-def test_an_api_key_switches_to_the_llm_mode() -> None:
+def test_an_api_key_or_an_endpoint_alone_switches_to_the_llm_mode() -> None:
     assert Settings(openai_api_key="sk-test", _env_file=None).answer_mode == "llm"  # type: ignore[call-arg]
+    local = Settings(openai_base_url="http://127.0.0.1:8080/v1", _env_file=None)  # type: ignore[call-arg]
+    assert local.answer_mode == "llm"
 
 
 def test_development_generates_one_private_secret_and_keeps_it(tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import socket
 
 import uvicorn
 
@@ -37,9 +39,29 @@ def check_workers(settings: Settings, workers: int) -> None:
         )
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse a port another program listens on in one line, before anything starts (uvicorn
+    would print `[Errno 98]` after the start-up work)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                problem = f"cannot listen on {host}:{port} ({exc.strerror})"
+                raise StartupError(problem, "Check HOST (or --host) and PORT") from None
+            raise StartupError(
+                f"port {port} on {host} is already in use (another server is running there?)",
+                f"Stop it, or serve on another port: PORT={port + 1} make run "
+                f"(or orchestrator serve --port {port + 1})",
+            ) from None
+
+
 def run(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     """Check the database, Redis and data dir, print where to go, then serve until stopped."""
     check_workers(settings, workers)
+    check_port(host, port)
     asyncio.run(_preflight(settings))
     base = f"http://{host}:{port}"
     print(f"Support orchestrator ({settings.answer_mode} answer mode)")

@@ -20,6 +20,7 @@ from api.admission import Refused, take
 from api.auth import Principal, verify
 from api.channels import SessionChannel
 from api.deps import AppState
+from api.origins import origin_allowed
 from api.protocol import (
     CLOSE_FORBIDDEN,
     CLOSE_TOO_SLOW,
@@ -35,6 +36,7 @@ from api.protocol import (
 from api.pubsub import Subscriber
 from api.session import Action, Authenticated, Close, ConnectionCore, Dispatch, Endpoint, Send
 from orchestrator.persistence import Forbidden
+from orchestrator.settings import Environment
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -277,9 +279,14 @@ async def serve_connection(
 ) -> None:
     """Accept, refuse a foreign Origin with 4003, run the connection, count it while open."""
     state: AppState = websocket.app.state.app
-    origin = websocket.headers.get("origin")
+    settings = state.settings
     await websocket.accept()
-    if origin is not None and origin not in state.settings.allowed_origins:
+    if not origin_allowed(
+        websocket.headers.get("origin"),
+        websocket.headers.get("host"),
+        settings.allowed_origins,
+        development=settings.environment is Environment.development,
+    ):
         await websocket.close(code=CLOSE_FORBIDDEN, reason="origin not allowed")
         return
     gauge = state.metrics.connections.labels(endpoint)

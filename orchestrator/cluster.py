@@ -172,7 +172,7 @@ class Cluster:
             self.env["CHROMA_URL"] = f"http://{host}:{port}"
         cli = [sys.executable, "-m", "orchestrator"]
         self._run([*cli, "db", "upgrade"])
-        self._run([*cli, "ingest", "knowledge_base", "--if-empty"])
+        self._run([*cli, "ingest", "knowledge_base", "--prune"])
         started = []
         for n, port in enumerate(self.layout.instance_ports):
             name = f"instance-{n + 1}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,19 @@ def test_python_dash_m_shows_the_commands(tmp_path: Path) -> None:
     result = _run(["--help"], tmp_path)
     assert result.returncode == 0
     assert "serve" in result.stdout and "db" in result.stdout
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_clear_line(tmp_path: Path) -> None:
+    assert _run(["db", "upgrade"], tmp_path).returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _run(["serve", "--port", str(port)], tmp_path)
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert f"PORT={port + 1} make run" in result.stderr
+    assert "Errno" not in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from api.metrics import Metrics
 from api.observe import TurnObserver
 from api.pubsub import LiveState, PubSub
 from api.ratelimit import RateLimiter, RedisSlidingWindow, SlidingWindow
-from api.routes import chat, health, knowledge, metrics, pages, sessions, staff
+from api.routes import chat, docs, health, knowledge, metrics, pages, sessions, staff
 from api.routes.pages import CLIENT, STATIC
 from api.shared_state import open_redis
 from api.takeover import NoTakeover, RedisTurns, TurnRecords
@@ -114,6 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Customer support for a vehicle maker's service network: chat over "
         "WebSocket (see docs/protocol.md) and REST.",
         lifespan=lifespan,
+        docs_url=None,  # served by api.routes.docs from the app's own assets
+        redoc_url=None,  # it would load its script from a CDN
     )
     routers = (
         health.router,
@@ -123,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         staff.router,
         knowledge.router,
         pages.router,
+        docs.router,
     )
     for router in routers:
         app.include_router(router)

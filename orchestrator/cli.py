@@ -150,6 +150,35 @@ def token(
     print(issue(jwt_secret(settings), user, role, ttl, name))
 
 
+@app.command()
+def chat(
+    url: Annotated[
+        str | None, typer.Option(help="The server's /ws/chat address (default: HOST and PORT)")
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(help="A customer token (default: minted here for a development server)"),
+    ] = None,
+    session: Annotated[str | None, typer.Option(help="Continue this session id")] = None,
+) -> None:
+    """Chat with a running server from the terminal; with stdin not a terminal, answer one
+    question per line (scriptable)."""
+    import asyncio
+
+    from api.auth import issue
+    from orchestrator.chat_command import chat as run_chat
+    from orchestrator.secret import jwt_secret
+    from orchestrator.settings import Environment
+
+    settings = _settings()
+    if token is None:
+        if settings.environment is not Environment.development:
+            raise StartupError("no --token given", "Pass a customer token with --token")
+        token = issue(jwt_secret(settings), "terminal", "customer", 24 * 3600, "Terminal")
+    target = url or f"ws://{settings.host}:{settings.port}/ws/chat"
+    raise typer.Exit(asyncio.run(run_chat(target, token, session_id=session)))
+
+
 @eval_app.command("routing")
 def eval_routing(
     file: Annotated[Path, typer.Argument(help="JSONL of {message, route}")] = DEFAULT_ROUTING_SET,

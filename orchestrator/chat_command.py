@@ -1,0 +1,235 @@
+"""`orchestrator chat`: a terminal client for `/ws/chat`.
+
+In a terminal it is interactive: a prompt, the answer streamed as it is written, a progress
+line, the sources after it, and `/new`, `/cancel`, `/quit`. With stdin not a terminal it reads
+one question per line and prints each answer, so it can be scripted:
+
+    printf 'How often should I rotate the tyres?\\nAnd the brake fluid?\\n' | orchestrator chat
+
+Answers go to stdout; progress, errors and the prompt's notes to stderr. The exit code is 1
+when any question ended in an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from orchestrator.errors import StartupError
+
+TERMINAL = ("complete", "cancelled")
+HELP = "Type a question. /new starts a new conversation, /cancel stops an answer, /quit leaves."
+
+
+def source_lines(sources: list[dict[str, Any]]) -> list[str]:
+    """`[1] Title: heading (path)` for each source an answer cites."""
+    lines = []
+    for source in sources:
+        heading = str(source.get("heading") or "")
+        title = str(source.get("title") or source.get("source", ""))
+        heading = heading.removeprefix(f"{title} > ")  # a heading path repeats the title
+        where = f"{title}: {heading}" if heading and heading != title else title
+        lines.append(f"  [{source.get('n', '?')}] {where} ({source.get('source', '')})")
+    return lines
+
+
+def is_turn_end(event: dict[str, Any]) -> bool:
+    """The event ends the turn: its answer, a cancel, or an error that carries a seq."""
+    return event.get("type") in TERMINAL or (event.get("type") == "error" and "seq" in event)
+
+
+class Lines:
+    """stdin read on a thread of its own, one line at a time into a queue (None at its end),
+    so that `/cancel` can arrive while an answer streams."""
+
+    def __init__(self, stdin: TextIO, loop: asyncio.AbstractEventLoop) -> None:
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._stdin, self._loop = stdin, loop
+        threading.Thread(target=self._read, daemon=True, name="stdin").start()
+
+    def _read(self) -> None:
+        for line in iter(self._stdin.readline, ""):
+            self._loop.call_soon_threadsafe(self.queue.put_nowait, line.rstrip("\r\n"))
+        self._loop.call_soon_threadsafe(self.queue.put_nowait, None)
+
+
+@dataclass
+class Chat:
+    """One connection and the conversation it is in."""
+
+    connection: ClientConnection
+    out: TextIO
+    err: TextIO
+    interactive: bool
+    session_id: str | None = None
+    failures: int = 0
+    _progress_shown: bool = field(default=False, repr=False)
+    _printed: bool = field(default=False, repr=False)  # tokens of this answer are out
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        await self.connection.send(json.dumps(frame))
+
+    async def recv(self) -> dict[str, Any]:
+        event: dict[str, Any] = json.loads(await self.connection.recv())
+        return event
+
+    async def ask(self, question: str, lines: Lines | None) -> None:
+        """Send a question and show its answer; with `lines`, `/cancel` may stop it."""
+        frame: dict[str, Any] = {
+            "type": "message",
+            "message": question,
+            "message_id": uuid.uuid4().hex,
+        }
+        if self.session_id:
+            frame["session_id"] = self.session_id
+        self._printed = False
+        await self.send(frame)
+        while True:
+            event = await self._next_event(lines)
+            if event is None:
+                continue
+            if self.show(event):
+                return
+
+    async def _next_event(self, lines: Lines | None) -> dict[str, Any] | None:
+        """The next event; while waiting, a `/cancel` typed meanwhile is sent (None then)."""
+        if lines is None:
+            return await self.recv()
+        receiving = asyncio.ensure_future(self.recv())
+        typing = asyncio.ensure_future(lines.queue.get())
+        done, _ = await asyncio.wait({receiving, typing}, return_when=asyncio.FIRST_COMPLETED)
+        if typing in done:
+            typed = typing.result()
+            if typed is None or typed.strip() in ("/cancel", "/quit"):
+                await self.send({"type": "cancel", "session_id": self.session_id})
+            elif typed.strip():
+                self.note("an answer is being written: wait for it, or type /cancel")
+            if typed is not None and typed.strip() == "/quit":
+                lines.queue.put_nowait("/quit")  # handled once the turn has ended
+        else:
+            typing.cancel()
+        return await receiving
+
+    def show(self, event: dict[str, Any]) -> bool:
+        """Print what the event says; True once the turn has ended."""
+        kind = event.get("type")
+        if kind == "session":
+            self.session_id = event.get("session_id") or self.session_id
+        elif kind == "progress" and self.interactive:
+            self._progress(event.get("message", ""))
+        elif kind == "token":
+            self._progress("")
+            self.out.write(event.get("token", ""))
+            self.out.flush()
+            self._printed = True
+        elif kind == "complete":
+            self._progress("")
+            response = event.get("response", "")
+            if not self._printed:  # a stored answer sent again: no tokens came
+                self.out.write(response)
+            self.out.write("\n")
+            sources = event.get("metadata", {}).get("context", {}).get("sources", [])
+            if sources:
+                self.out.write("Sources:\n" + "\n".join(source_lines(sources)) + "\n")
+            self.out.write("\n")
+            self.out.flush()
+        elif kind == "cancelled":
+            self._progress("")
+            self.out.write("\n")
+            self.note("cancelled")
+        elif kind == "error":
+            self._progress("")
+            code = event.get("code", "ERROR")
+            retry = f" (retry in {event['retry_after']:.0f} s)" if event.get("retry_after") else ""
+            self.note(f"error {code}: {event.get('error', '')}{retry}")
+            self.failures += 1
+            if "seq" not in event:  # the message was refused: no turn runs
+                return True
+        elif kind in ("staff_message", "handoff"):
+            who = event.get("staff_name") or "support"
+            self.out.write(f"[{who}] {event.get('message', '')}\n")
+            self.out.flush()
+        return is_turn_end(event)
+
+    def note(self, text: str) -> None:
+        self.err.write(f"{text}\n")
+        self.err.flush()
+
+    def _progress(self, text: str) -> None:
+        """One line on stderr, rewritten in place (interactive only)."""
+        if not self.interactive or (not text and not self._progress_shown):
+            return
+        self.err.write("\r\033[K" + (f"… {text}" if text else ""))
+        self.err.flush()
+        self._progress_shown = bool(text)
+
+
+async def _open(url: str, token: str) -> ClientConnection:
+    try:
+        connection = await connect(url, max_size=2**22, open_timeout=10)
+    except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
+        raise StartupError(
+            f"cannot reach the server at {url} ({exc})",
+            "Start it (make run), or give its address with --url",
+        ) from None
+    await connection.send(json.dumps({"type": "auth", "token": token}))
+    reply = json.loads(await connection.recv())
+    if reply.get("type") != "auth_success":
+        await connection.close()
+        raise StartupError(
+            f"the server refused the token ({reply.get('error') or reply.get('code')})",
+            "Pass a valid one with --token (orchestrator token --user ID prints one)",
+        )
+    return connection
+
+
+async def chat(
+    url: str,
+    token: str,
+    *,
+    session_id: str | None = None,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    interactive: bool | None = None,
+) -> int:
+    """Run the client until stdin ends or `/quit`; the exit code."""
+    interactive = stdin.isatty() if interactive is None else interactive
+    connection = await _open(url, token)
+    client = Chat(connection, out, err, interactive, session_id)
+    lines = Lines(stdin, asyncio.get_running_loop())
+    if interactive:
+        client.note(HELP)
+    try:
+        while True:
+            if interactive:
+                out.write("you> ")
+                out.flush()
+            line = await lines.queue.get()
+            if line is None or line.strip() == "/quit":
+                break
+            question = line.strip()
+            if not question:
+                continue
+            if question == "/new":
+                client.session_id = None
+                client.note("new conversation")
+                continue
+            if question == "/cancel":
+                client.note("no answer is being written")
+                continue
+            await client.ask(question, lines if interactive else None)
+    except ConnectionClosed as closed:
+        client.note(f"the server closed the connection ({closed.rcvd or 'no close frame'})")
+        return 1
+    finally:
+        await connection.close()
+    return 1 if client.failures else 0

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint typecheck install browser haproxy cluster clean-data help
+.PHONY: run test lint typecheck install browser haproxy js cluster clean-data help
 .DEFAULT_GOAL := help
 
 help:
@@ -64,12 +64,23 @@ $(HAPROXY):
 browser: $(CHROMIUM)
 haproxy: $(HAPROXY)
 
+# The JavaScript client's dev tools (type generation, tsc), from the npm registry, pinned by
+# its package-lock.json; skipped with a note when npm is missing (its tests skip then).
+JS := clients/js
+$(JS)/node_modules/.installed: $(JS)/package.json $(JS)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(JS) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else \
+		echo "npm is missing: the JavaScript client's tests will skip" >&2; \
+	fi
+js: $(JS)/node_modules/.installed
+
 INSTANCES ?= 2
 PORT ?= 8080
 cluster: install haproxy
 	$(BIN)/orchestrator cluster --instances $(INSTANCES) --port $(PORT)
 
-test: lint typecheck browser haproxy
+test: lint typecheck browser haproxy js
 	$(BIN)/pytest
 
 clean-data:

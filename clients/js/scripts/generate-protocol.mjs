@@ -1,6 +1,8 @@
-// Writes src/protocol.js from docs/protocol.schema.json: the protocol's constants, so that no
-// client copies them by hand. `node scripts/generate-protocol.mjs --check` only compares and
-// exits 1 when src/protocol.js is out of date (the test suite runs it).
+// Writes src/protocol.js (the protocol's constants) and src/protocol.d.ts (a TypeScript type
+// for every frame and event, and the constants' types) from docs/protocol.schema.json, so that
+// no client copies them by hand. `node scripts/generate-protocol.mjs --check` only compares and
+// exits 1 when either file is out of date (the test suite runs it). The types need the dev
+// dependency json-schema-to-typescript (`npm ci`).
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,13 +10,15 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const schemaPath = process.env.PROTOCOL_SCHEMA || join(here, "..", "..", "..", "docs", "protocol.schema.json");
 const outPath = join(here, "..", "src", "protocol.js");
+const typesPath = join(here, "..", "src", "protocol.d.ts");
+const GENERATED = "// Generated from docs/protocol.schema.json by scripts/generate-protocol.mjs: do not edit.";
 
 // The `type` values of a discriminated union, in the schema's (sorted) order.
 function types(schema, union) {
   return Object.keys(schema.$defs[union].discriminator.mapping);
 }
 
-export function render(schema) {
+function constants(schema) {
   const defs = schema.$defs;
   const facts = schema["x-protocol"];
   const events = types(schema, "ServerEvent");
@@ -22,7 +26,7 @@ export function render(schema) {
   const closeCodes = Object.fromEntries(
     Object.entries(facts.close_codes).map(([code, meaning]) => [Number(code), meaning]),
   );
-  const constants = {
+  return {
     EVENT_TYPES: events,
     FRAME_TYPES: frames,
     ERROR_CODES: defs.ErrorCode.enum,
@@ -37,27 +41,77 @@ export function render(schema) {
     MAX_FRAME_BYTES: facts.max_frame_bytes,
     IDLE_TIMEOUT_S: facts.idle_timeout_s,
   };
-  const lines = [
-    "// Generated from docs/protocol.schema.json by scripts/generate-protocol.mjs: do not edit.",
-    "// Limits are the server's defaults; a deployment may configure others.",
-    "",
-  ];
-  for (const [name, value] of Object.entries(constants)) {
+}
+
+export function render(schema) {
+  const lines = [GENERATED, "// Limits are the server's defaults; a deployment may configure others.", ""];
+  for (const [name, value] of Object.entries(constants(schema))) {
     const frozen = typeof value === "object" ? `Object.freeze(${JSON.stringify(value)})` : JSON.stringify(value);
     lines.push(`export const ${name} = ${frozen};`);
   }
   return `${lines.join("\n")}\n`;
 }
 
-const text = render(JSON.parse(readFileSync(schemaPath, "utf8")));
-if (process.argv.includes("--check")) {
-  const current = existsSync(outPath) ? readFileSync(outPath, "utf8") : null;
-  if (current !== text) {
-    console.error(`${outPath} is out of date; run: node clients/js/scripts/generate-protocol.mjs`);
-    process.exit(1);
+// Property titles (pydantic's) would become one type alias per field: only the definitions
+// keep theirs, so each frame and event is one interface.
+function untitled(node, isDefinition = false) {
+  if (Array.isArray(node)) return node.map((item) => untitled(item));
+  if (!node || typeof node !== "object") return node;
+  const out = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "title" && !isDefinition) continue;
+    if (key === "$defs") {
+      out.$defs = Object.fromEntries(Object.entries(value).map(([n, d]) => [n, untitled(d, true)]));
+    } else if (key !== "x-protocol") {
+      out[key] = untitled(value);
+    }
   }
-  console.log(`${outPath} is up to date`);
+  return out;
+}
+
+function literalType(value) {
+  if (Array.isArray(value)) return `readonly [${value.map(literalType).join(", ")}]`;
+  if (value && typeof value === "object") {
+    const fields = Object.entries(value).map(([k, v]) => `readonly ${JSON.stringify(k)}: ${literalType(v)}`);
+    return `{ ${fields.join("; ")} }`;
+  }
+  return JSON.stringify(value);
+}
+
+export async function renderTypes(schema) {
+  const { compile } = await import("json-schema-to-typescript");
+  const types = await compile({ ...untitled(schema, true), title: "Protocol" }, "Protocol", {
+    bannerComment: "",
+    unreachableDefinitions: true,
+    additionalProperties: false,
+    format: false,
+  });
+  const lines = [GENERATED, "", types.trim(), ""];
+  for (const [name, value] of Object.entries(constants(schema))) {
+    lines.push(`export declare const ${name}: ${literalType(value)};`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+const schema = JSON.parse(readFileSync(schemaPath, "utf8"));
+const outputs = [
+  [outPath, render(schema)],
+  [typesPath, await renderTypes(schema)],
+];
+if (process.argv.includes("--check")) {
+  let stale = false;
+  for (const [path, text] of outputs) {
+    const current = existsSync(path) ? readFileSync(path, "utf8") : null;
+    if (current !== text) {
+      console.error(`${path} is out of date; run: node clients/js/scripts/generate-protocol.mjs`);
+      stale = true;
+    }
+  }
+  if (stale) process.exit(1);
+  console.log("src/protocol.js and src/protocol.d.ts are up to date");
 } else {
-  writeFileSync(outPath, text);
-  console.log(`wrote ${outPath}`);
+  for (const [path, text] of outputs) {
+    writeFileSync(path, text);
+    console.log(`wrote ${path}`);
+  }
 }

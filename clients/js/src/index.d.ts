@@ -1,0 +1,102 @@
+// Types of the client (src/chat-socket.js); the protocol's own types and constants are
+// generated into ./protocol.d.ts from docs/protocol.schema.json.
+import type { ClientMessage, ServerEvent } from "./protocol.js";
+
+export * from "./protocol.js";
+
+export declare const KEEPALIVE_MS: number;
+export declare const BACKOFF_BASE_MS: number;
+export declare const BACKOFF_MAX_MS: number;
+export declare const MAX_RESENDS: number;
+
+/** A fresh id for `message_id`. */
+export declare function newMessageId(): string;
+/** `ws://host/path` (or `wss:`) for the page's own origin. */
+export declare function sameOriginUrl(path: string, location?: { protocol: string; host: string }): string;
+
+/** Each server event, by its `type`. */
+export type ServerEventOf<T extends ServerEvent["type"]> = Extract<ServerEvent, { type: T }>;
+
+export type Status = "connecting" | "open" | "reconnecting" | "closed";
+
+/** The message sent whose turn has not started yet, with what the caller kept on it. */
+export interface Pending {
+  frame: Extract<ClientMessage, { type: "message" }>;
+  text: string;
+  resends: number;
+  [extra: string]: unknown;
+}
+
+/** The client's own notifications, beside the server's events. */
+export interface ClientNotifications {
+  status: { status: Status; [detail: string]: unknown };
+  close: { code: number; reason: string; reconnectIn: number | null };
+  gap: { from: number; to: number };
+  claimed: { pending: Pending | null };
+  refused: { pending: Pending; code: string };
+  session: { sessionId: string | null; lastSeq: number };
+  bad_frame: { data: unknown };
+  "*": ServerEvent;
+}
+
+export type ListenerMap = { [T in ServerEvent["type"]]: ServerEventOf<T> } & ClientNotifications;
+
+export interface ChatSocketOptions {
+  /** The WebSocket address (default: `/ws/chat`, or `path`, on the page's own origin). */
+  url?: string;
+  path?: string;
+  /** Follow one chat session (default true; false for `/ws/staff`). */
+  follow?: boolean;
+  /** Where the session id and last seq are kept across page loads (e.g. sessionStorage). */
+  storage?: Pick<Storage, "getItem" | "setItem" | "removeItem"> | null;
+  storageKey?: string;
+  keepaliveMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  maxResends?: number;
+  /** The WebSocket class to use (default: the global one). */
+  WebSocket?: typeof WebSocket;
+}
+
+export interface SendOptions {
+  messageId?: string;
+  partialResponse?: boolean;
+  /** Staff only: the customer the message is sent for. */
+  customerId?: string;
+  [extra: string]: unknown;
+}
+
+/** One protocol connection: auth, reconnect with backoff and resume, idempotent resend. */
+export declare class ChatSocket {
+  constructor(options?: ChatSocketOptions);
+  readonly url: string;
+  status: Status;
+  sessionId: string | null;
+  lastSeq: number;
+  pending: Pending | null;
+  turnId: string | null;
+  user: { id: string; name: string; role: string } | null;
+  readonly open: boolean;
+  /** A message is waiting for its turn, or a turn is running. */
+  readonly busy: boolean;
+
+  /** Listen; returns a function that stops listening. */
+  on<K extends keyof ListenerMap>(type: K, handler: (event: ListenerMap[K]) => void): () => void;
+  /** Open the connection with `token` (kept for reconnects). */
+  connect(token?: string): void;
+  /** Close for good: no reconnect. */
+  disconnect(reason?: string): void;
+  setSession(sessionId: string | null, lastSeq?: number): void;
+  /** Forget the session: the next message starts a new one (false while busy). */
+  newSession(): boolean;
+  /** Send any protocol frame; false when the connection is not open. */
+  sendFrame(frame: ClientMessage): boolean;
+  /** Send a chat message: its frame, or null when not open or busy. */
+  send(text: string, options?: SendOptions): Extract<ClientMessage, { type: "message" }> | null;
+  /** Stop the running turn (the server answers `cancelled`). */
+  cancel(): boolean;
+  ping(timestamp?: number | string): boolean;
+  /** Staff: follow one conversation. */
+  watch(sessionId: string): boolean;
+  unwatch(): boolean;
+}

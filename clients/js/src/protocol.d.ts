@@ -1,0 +1,507 @@
+// Generated from docs/protocol.schema.json by scripts/generate-protocol.mjs: do not edit.
+
+/**
+ * Generated from api/protocol.py by `python -m api.schema`; see docs/protocol.md. Validate a client frame against #/$defs/ClientMessage and a server event against #/$defs/ServerEvent.
+ */
+export type Protocol = (ClientMessage | ServerEvent)
+/**
+ * A frame a client sends to the server.
+ */
+export type ClientMessage = (AuthFrame | ChatFrame | CancelFrame | PingFrame | ResumeFrame | WatchFrame | UnwatchFrame)
+/**
+ * An event the server sends to a client.
+ */
+export type ServerEvent = (AuthSuccess | AuthError | ProgressEvent | SourcesEvent | TokenEvent | CompleteEvent | CancelledEvent | ErrorEvent | PongEvent | SessionEvent | StaffMessageEvent | HandoffEvent | CustomerMessageEvent | ConversationEvent)
+/**
+ * Why a frame was refused or a turn failed; `docs/protocol.md` says what a client should do.
+ */
+export type ErrorCode = ("AUTH_REQUIRED" | "AUTH_FAILED" | "EMPTY_MESSAGE" | "INVALID_MESSAGE" | "MESSAGE_TOO_LARGE" | "RATE_LIMITED" | "OVERLOADED" | "BUSY" | "SESSION_NOT_FOUND" | "FORBIDDEN" | "LLM_UNAVAILABLE" | "TIMEOUT" | "INTERRUPTED" | "PROCESSING_ERROR")
+
+/**
+ * Authenticate the connection; must be the first frame unless `?token=` was used.
+ */
+export interface AuthFrame {
+/**
+ * A bearer token (JWT) issued by the account service.
+ */
+token: string
+type: "auth"
+}
+/**
+ * Send a customer message; starts a turn.
+ */
+export interface ChatFrame {
+/**
+ * Staff only: the customer on whose behalf the message is sent.
+ */
+customer_id?: (string | null)
+/**
+ * The customer's text. Empty → EMPTY_MESSAGE; too long → MESSAGE_TOO_LARGE.
+ */
+message: string
+/**
+ * A client-chosen id making retries idempotent within the session.
+ */
+message_id?: (string | null)
+/**
+ * false → token events omit the growing partial_response field.
+ */
+partial_response?: boolean
+/**
+ * The session to continue or create; omitted → the server creates one.
+ */
+session_id?: (string | null)
+type: "message"
+}
+/**
+ * Stop the running turn of a session.
+ */
+export interface CancelFrame {
+/**
+ * Omitted → the session this connection last used.
+ */
+session_id?: (string | null)
+type: "cancel"
+}
+/**
+ * Application-level keepalive; answered by a pong echoing `timestamp`.
+ */
+export interface PingFrame {
+/**
+ * A finite number or a string (64 characters at most); echoed in the pong.
+ */
+timestamp?: (number | string | null)
+type: "ping"
+}
+/**
+ * After a reconnect: attach to a session and receive the events after `after_seq`.
+ */
+export interface ResumeFrame {
+/**
+ * The last seq received in this session (0: none).
+ */
+after_seq: number
+/**
+ * 1-128 characters from A-Z a-z 0-9 . _ : -
+ */
+session_id: string
+type: "resume"
+}
+/**
+ * Staff only (/ws/staff): follow one conversation's events live.
+ */
+export interface WatchFrame {
+/**
+ * 1-128 characters from A-Z a-z 0-9 . _ : -
+ */
+session_id: string
+type: "watch"
+}
+/**
+ * Staff only (/ws/staff): stop following the watched conversation.
+ */
+export interface UnwatchFrame {
+type: "unwatch"
+}
+/**
+ * The connection is authenticated.
+ */
+export interface AuthSuccess {
+message: string
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "auth_success"
+user: UserInfo
+}
+/**
+ * The authenticated user.
+ */
+export interface UserInfo {
+id: string
+name: string
+role: ("customer" | "staff" | "admin")
+}
+/**
+ * Authentication failed; the server closes the connection with code 4001.
+ */
+export interface AuthError {
+message: string
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "auth_error"
+}
+/**
+ * The turn reached a new step.
+ */
+export interface ProgressEvent {
+/**
+ * The specialist agent working on it.
+ */
+agent?: (string | null)
+/**
+ * Human-readable text for the step.
+ */
+message: string
+/**
+ * Step `queued` only: the turn's place in line (1: next to start). Sent when the turn joins the line and again as it moves up; `starting` follows.
+ */
+position?: (number | null)
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+step: ("queued" | "starting" | "agent_routing" | "rag_retrieval" | "generating")
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "progress"
+}
+/**
+ * The passages retrieved for the turn (sent before generation starts).
+ */
+export interface SourcesEvent {
+agent?: (string | null)
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+sources: SourceRef[]
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "sources"
+}
+/**
+ * A knowledge-base passage an answer is grounded in.
+ */
+export interface SourceRef {
+/**
+ * Section heading of the passage (may be empty).
+ */
+heading: string
+/**
+ * The number answers cite this passage by, as [n]; the same in every `sources` event of the turn.
+ */
+n?: (number | null)
+/**
+ * Retrieval score; higher is more relevant.
+ */
+score: number
+/**
+ * Path of the document in the knowledge base.
+ */
+source: string
+}
+/**
+ * A piece of the answer; the tokens of a turn concatenate to `complete.response`.
+ */
+export interface TokenEvent {
+/**
+ * The answer so far (omitted when the client sent partial_response: false).
+ */
+partial_response?: (string | null)
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+token: string
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "token"
+}
+/**
+ * The turn finished; `response` is the whole answer.
+ */
+export interface CompleteEvent {
+metadata: CompleteMetadata
+response: string
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "complete"
+}
+/**
+ * Facts about a finished answer.
+ */
+export interface CompleteMetadata {
+/**
+ * The agent that wrote the answer.
+ */
+agent: string
+/**
+ * Every agent that took part, in order.
+ */
+agents: string[]
+confidence: number
+context: CompleteContext
+latency_ms: number
+/**
+ * Server id of the stored answer; use it for feedback.
+ */
+message_id?: (string | null)
+mode: ("offline" | "llm")
+}
+/**
+ * What the answer was grounded in.
+ */
+export interface CompleteContext {
+sources: SourceRef[]
+}
+/**
+ * The turn was cancelled; `partial_response` is what had been generated.
+ */
+export interface CancelledEvent {
+partial_response: string
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "cancelled"
+}
+/**
+ * A frame was refused, or a turn failed (see TURN_ENDING_ERRORS).
+ */
+export interface ErrorEvent {
+code: ErrorCode
+/**
+ * Human-readable explanation.
+ */
+error: string
+/**
+ * Seconds to wait before retrying (RATE_LIMITED, OVERLOADED; LLM_UNAVAILABLE when the model's server named a wait).
+ */
+retry_after?: (number | null)
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "error"
+}
+/**
+ * The answer to a ping.
+ */
+export interface PongEvent {
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+/**
+ * The ping's timestamp, unchanged.
+ */
+timestamp?: (number | string | null)
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "pong"
+}
+/**
+ * The connection is attached to a session: first reply to every accepted message frame,
+ * and the last reply to a resume (after the replayed events). It takes no seq of its own.
+ */
+export interface SessionEvent {
+/**
+ * true: the session was created by this message.
+ */
+created: boolean
+/**
+ * The session's latest seq when the connection attached (0: none yet); a client sets its last seen seq to it.
+ */
+last_seq?: (number | null)
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session id to store and send back.
+ */
+session_id: string
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "session"
+}
+/**
+ * A human staff member wrote in the session.
+ */
+export interface StaffMessageEvent {
+message: string
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+staff_name: string
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "staff_message"
+}
+/**
+ * The session moves between the assistant and human staff.
+ */
+export interface HandoffEvent {
+message: string
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+status: ("waiting" | "staff_joined" | "returned_to_bot")
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "handoff"
+}
+/**
+ * The customer wrote while a person has the conversation (seen by staff watchers).
+ */
+export interface CustomerMessageEvent {
+message: string
+/**
+ * Server id of the stored message.
+ */
+message_id: string
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "customer_message"
+}
+/**
+ * Staff only (/ws/staff): a conversation changed; upsert it in the list.
+ */
+export interface ConversationEvent {
+conversation: ConversationSummary
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "conversation"
+}
+/**
+ * A row of the staff console's conversation list.
+ */
+export interface ConversationSummary {
+assigned_staff?: (PersonRef | null)
+confidence?: (number | null)
+customer: PersonRef
+last_message?: (LastMessage | null)
+route?: (string | null)
+session_id: string
+status: ("bot" | "waiting" | "with_staff" | "closed")
+updated_at: string
+}
+export interface PersonRef {
+id: string
+name: string
+}
+export interface LastMessage {
+content: string
+created_at: string
+role: ("user" | "assistant" | "staff" | "system")
+}
+
+export declare const EVENT_TYPES: readonly ["auth_error", "auth_success", "cancelled", "complete", "conversation", "customer_message", "error", "handoff", "pong", "progress", "session", "sources", "staff_message", "token"];
+export declare const FRAME_TYPES: readonly ["auth", "cancel", "message", "ping", "resume", "unwatch", "watch"];
+export declare const ERROR_CODES: readonly ["AUTH_REQUIRED", "AUTH_FAILED", "EMPTY_MESSAGE", "INVALID_MESSAGE", "MESSAGE_TOO_LARGE", "RATE_LIMITED", "OVERLOADED", "BUSY", "SESSION_NOT_FOUND", "FORBIDDEN", "LLM_UNAVAILABLE", "TIMEOUT", "INTERRUPTED", "PROCESSING_ERROR"];
+export declare const TURN_ENDING_ERRORS: readonly ["INTERRUPTED", "LLM_UNAVAILABLE", "PROCESSING_ERROR", "TIMEOUT"];
+export declare const PROGRESS_STEPS: readonly ["queued", "starting", "agent_routing", "rag_retrieval", "generating"];
+export declare const HANDOFF_STATUSES: readonly ["waiting", "staff_joined", "returned_to_bot"];
+export declare const CONVERSATION_STATUSES: readonly ["bot", "waiting", "with_staff", "closed"];
+export declare const ROLES: readonly ["customer", "staff", "admin"];
+export declare const CLOSE_CODES: { readonly "1000": "Closed normally (client disconnect, or the idle timeout)."; readonly "1009": "The frame was too large."; readonly "4001": "Authentication required or failed, or the token expired."; readonly "4003": "Forbidden: the page's origin is not allowed, or the token's role is not."; readonly "4008": "The client did not read its events: too many waiting, or none could be sent for too long. Reconnect and resume." };
+export declare const CLOSE_NO_RECONNECT: readonly [1000, 4001, 4003];
+export declare const MAX_MESSAGE_CHARS: 4000;
+export declare const MAX_FRAME_BYTES: 65536;
+export declare const IDLE_TIMEOUT_S: 300;

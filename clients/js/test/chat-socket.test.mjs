@@ -1,0 +1,107 @@
+// The client against a real server (started by tests/clients/test_js_client.py, which passes
+// its address and tokens): a question answered, and the same after the socket is dropped
+// mid-answer (a TCP proxy here cuts it), with every token delivered once, in order.
+// Run: CHAT_WS_URL=ws://127.0.0.1:8000/ws/chat CHAT_TOKENS=t1,t2 node --experimental-websocket --test test/
+import assert from "node:assert/strict";
+import net from "node:net";
+import { describe, test } from "node:test";
+
+import { ChatSocket, TURN_ENDING_ERRORS } from "../src/index.js";
+
+const URL_ = process.env.CHAT_WS_URL;
+const TOKENS = (process.env.CHAT_TOKENS || "").split(",");
+const QUESTION = "How often should the tyres be rotated?";
+
+/** A TCP proxy in front of the server whose connections can be cut at will. */
+async function proxy(target) {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.on("error", () => {});
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = new URL(target);
+  url.port = String(server.address().port);
+  return {
+    url: url.toString(),
+    cut() {
+      for (const socket of sockets) socket.destroy();
+    },
+    close() {
+      this.cut();
+      server.close();
+    },
+  };
+}
+
+/** Ask `question` once connected; resolves with what the client delivered. */
+function ask(chat, token, question, onToken = () => {}) {
+  return new Promise((resolve, reject) => {
+    const tokens = [];
+    const statuses = [];
+    const timer = setTimeout(() => reject(new Error(`no answer; statuses ${statuses}`)), 60000);
+    chat.on("status", ({ status }) => statuses.push(status));
+    chat.on("token", (event) => {
+      tokens.push(event);
+      onToken(event, tokens.length);
+    });
+    chat.on("complete", (event) => {
+      clearTimeout(timer);
+      resolve({ tokens, complete: event, statuses });
+    });
+    chat.on("error", (event) => {
+      if (TURN_ENDING_ERRORS.includes(event.code)) {
+        clearTimeout(timer);
+        reject(new Error(`turn ended with ${event.code}`));
+      }
+    });
+    chat.on("refused", ({ code }) => reject(new Error(`refused: ${code}`)));
+    let asked = false;
+    chat.on("auth_success", () => {
+      if (!asked) chat.send(question);
+      asked = true;
+    });
+    chat.connect(token);
+  });
+}
+
+describe("against a running server", { skip: !URL_ && "set CHAT_WS_URL and CHAT_TOKENS" }, () => {
+  test("a question is answered, streamed token by token", async () => {
+    const chat = new ChatSocket({ url: URL_ });
+    try {
+      const { tokens, complete } = await ask(chat, TOKENS[0], QUESTION);
+      assert.ok(tokens.length > 1);
+      assert.equal(tokens.map((t) => t.token).join(""), complete.response);
+      assert.ok(complete.metadata.context.sources.length > 0);
+      assert.ok(chat.sessionId);
+      assert.equal(chat.lastSeq, complete.seq);
+      assert.equal(chat.busy, false);
+    } finally {
+      chat.disconnect();
+    }
+  });
+
+  test("a socket dropped mid-answer reconnects, resumes and misses nothing", async () => {
+    const cutter = await proxy(URL_);
+    const chat = new ChatSocket({ url: cutter.url, backoffBaseMs: 50 });
+    try {
+      const { tokens, complete, statuses } = await ask(chat, TOKENS[1], QUESTION, (_, count) => {
+        if (count === 2) cutter.cut(); // mid-answer: the turn goes on on the server
+      });
+      assert.ok(statuses.includes("reconnecting"), `statuses: ${statuses}`);
+      const seqs = tokens.map((t) => t.seq);
+      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+      assert.equal(new Set(seqs).size, seqs.length); // each once
+      assert.equal(tokens.map((t) => t.token).join(""), complete.response);
+    } finally {
+      chat.disconnect();
+      cutter.close();
+    }
+  });
+});

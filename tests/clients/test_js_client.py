@@ -7,7 +7,9 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -99,7 +101,41 @@ def test_the_clients_own_tests_pass_against_a_real_server(llm_server: ServerProc
         check=False,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "# pass 2" in result.stdout and "# skipped 0" in result.stdout, result.stdout
+    assert "# pass 2" in result.stdout and "# skipped 1" in result.stdout, result.stdout
+
+
+def test_a_chat_survives_a_server_restart_mid_answer(
+    llm_server: ServerProcess, tmp_path: Path
+) -> None:
+    """test/restart.test.mjs asks, and writes the signal file once tokens flow; the server is
+    killed (kill -9) there and started again; the client must still get a whole answer."""
+    signal = tmp_path / "restart"
+    node = subprocess.Popen(
+        [str(NODE), "--experimental-websocket", "--test", "test/restart.test.mjs"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=CLIENT,
+        env={
+            **os.environ,
+            "CHAT_WS_URL": llm_server.ws_url,
+            "CHAT_TOKENS": llm_server.token("js-restart"),
+            "RESTART_SIGNAL": str(signal),
+        },
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not signal.exists():
+            assert node.poll() is None and time.monotonic() < deadline, node.stdout
+            time.sleep(0.05)
+        llm_server.kill()
+        llm_server.start()
+        output, _ = node.communicate(timeout=180)
+    finally:
+        if node.poll() is None:
+            node.kill()
+    assert node.returncode == 0, output[-4000:]
+    assert "# pass 1" in output, output
 
 
 def test_the_constants_say_what_the_schema_says() -> None:

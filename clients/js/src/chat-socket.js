@@ -14,6 +14,8 @@ export const KEEPALIVE_MS = Math.min(45000, (IDLE_TIMEOUT_S * 1000) / 4);
 export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_MAX_MS = 15000;
 export const MAX_RESENDS = 3;
+// A connection not open by then is given up and tried again.
+export const CONNECT_TIMEOUT_MS = 15000;
 
 /** A fresh id for `message_id`: 1–128 characters from the protocol's identifier alphabet. */
 export function newMessageId() {
@@ -42,6 +44,8 @@ export function sameOriginUrl(path, location = globalThis.location) {
  * - `gap`: `{from, to}`, events of the session this client never received;
  * - `claimed`: the pending message's turn has started (or its answer arrived);
  * - `refused`: `{pending, code}`, the pending message was not taken (its text can be restored);
+ * - `retrying`: `{pending, code}`, the server stopped mid-answer (`INTERRUPTED`): the message is
+ *   sent again under its `message_id` (at most `maxResends` times), a new answer follows;
  * - `session`: after the session id or last seq changed (`{sessionId, lastSeq}`);
  * - `bad_frame`: the server sent something that is not JSON.
  */
@@ -55,6 +59,7 @@ export class ChatSocket {
     this.backoffBaseMs = options.backoffBaseMs ?? BACKOFF_BASE_MS;
     this.backoffMaxMs = options.backoffMaxMs ?? BACKOFF_MAX_MS;
     this.maxResends = options.maxResends ?? MAX_RESENDS;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     this.WebSocket = options.WebSocket || globalThis.WebSocket;
     this.token = "";
     this.status = "closed";
@@ -70,6 +75,9 @@ export class ChatSocket {
     this.pending = null;
     // The turn running in the followed session (its first event arrived), or null.
     this.turnId = null;
+    // The message whose turn runs (claimed, not answered yet): sent again if the server
+    // stopped mid-answer (`INTERRUPTED`), since that turn will never finish.
+    this.answering = null;
     this.listeners = new Map();
     this.sessionId = this._load("session_id") || null;
     this.lastSeq = Number(this._load("last_seq") || 0) || 0;
@@ -189,6 +197,22 @@ export class ChatSocket {
       this._receive(event);
     });
     ws.addEventListener("close", (close) => this._closed(ws, close));
+    // Browsers follow a failed connection's `error` with `close`; Node 20's WebSocket does not
+    // (it stays CONNECTING), and a connection may also just hang: either way, retry.
+    const failed = (reason) => {
+      if (this.ws === ws && ws.readyState === ws.CONNECTING) {
+        this._closed(ws, { code: 1006, reason });
+        try {
+          ws.close();
+        } catch (_) {
+          // not open yet: nothing to close
+        }
+      }
+    };
+    ws.addEventListener("error", () => failed("connection failed"));
+    const timer = setTimeout(() => failed("connection timed out"), this.connectTimeoutMs);
+    ws.addEventListener("open", () => clearTimeout(timer));
+    ws.addEventListener("close", () => clearTimeout(timer));
   }
 
   _closed(ws, close) {
@@ -300,7 +324,20 @@ export class ChatSocket {
     if (!this.pending || this.resuming) return;
     const pending = this.pending;
     this.pending = null;
+    this.answering = pending;
     this.emit("claimed", { pending });
+  }
+
+  // The server restarted while answering: ask again (same message_id; the failed turn does not
+  // count as an answer, so a new one runs), a bounded number of times.
+  _retryInterrupted() {
+    const message = this.answering;
+    this.answering = null;
+    if (!message || message.resends >= this.maxResends) return false;
+    this.pending = message;
+    this.emit("retrying", { pending: message, code: "INTERRUPTED" });
+    if (!this.resuming) this._resend(); // else the `session` that ends the replay sends it
+    return true;
   }
 
   // ------------------------------------------------------------------ events
@@ -369,6 +406,7 @@ export class ChatSocket {
         if (!this.follow) break;
         this._claim();
         this.turnId = null;
+        this.answering = null;
         break;
       case "customer_message":
         // A person has the conversation: the message was stored and shown to them.
@@ -386,6 +424,8 @@ export class ChatSocket {
     if (TURN_ENDING_ERRORS.includes(ev.code)) {
       if (this.pending && !(ev.turn_id && ev.turn_id === this.turnId)) this._refuse(ev.code);
       this.turnId = null;
+      if (ev.code === "INTERRUPTED" && !this.pending && this._retryInterrupted()) return;
+      this.answering = null;
       return;
     }
     if (this.resuming && (ev.code === "SESSION_NOT_FOUND" || ev.code === "FORBIDDEN")) {

@@ -8,6 +8,7 @@ export declare const KEEPALIVE_MS: number;
 export declare const BACKOFF_BASE_MS: number;
 export declare const BACKOFF_MAX_MS: number;
 export declare const MAX_RESENDS: number;
+export declare const CONNECT_TIMEOUT_MS: number;
 
 /** A fresh id for `message_id`. */
 export declare function newMessageId(): string;
@@ -34,6 +35,8 @@ export interface ClientNotifications {
   gap: { from: number; to: number };
   claimed: { pending: Pending | null };
   refused: { pending: Pending; code: string };
+  /** The server stopped mid-answer (INTERRUPTED): the message is sent again; a new answer follows. */
+  retrying: { pending: Pending; code: "INTERRUPTED" };
   session: { sessionId: string | null; lastSeq: number };
   bad_frame: { data: unknown };
   "*": ServerEvent;
@@ -54,6 +57,8 @@ export interface ChatSocketOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   maxResends?: number;
+  /** A connection not open by then is given up and tried again (default 15 s). */
+  connectTimeoutMs?: number;
   /** The WebSocket class to use (default: the global one). */
   WebSocket?: typeof WebSocket;
 }
@@ -75,6 +80,8 @@ export declare class ChatSocket {
   lastSeq: number;
   pending: Pending | null;
   turnId: string | null;
+  /** The message whose answer is being written, until its turn ends. */
+  answering: Pending | null;
   user: { id: string; name: string; role: string } | null;
   readonly open: boolean;
   /** A message is waiting for its turn, or a turn is running. */

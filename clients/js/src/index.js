@@ -4,6 +4,7 @@ export * from "./protocol.js";
 export {
   BACKOFF_BASE_MS,
   BACKOFF_MAX_MS,
+  CONNECT_TIMEOUT_MS,
   ChatSocket,
   KEEPALIVE_MS,
   MAX_RESENDS,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import AliasChoices, ValidationError
 
 from orchestrator.errors import StartupError
 from orchestrator.secret import jwt_secret
 from orchestrator.settings import Settings
+from tests.conftest import REPO
 
 
 def test_defaults_put_everything_in_the_data_dir(tmp_path: Path) -> None:
@@ -66,3 +68,23 @@ def test_production_never_generates_a_secret(tmp_path: Path) -> None:
     with pytest.raises(StartupError):
         jwt_secret(settings)
     assert not settings.secret_path.exists()
+
+
+def test_env_example_documents_every_setting_with_its_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    example = (REPO / ".env.example").read_text()
+    entries = dict(
+        line.removeprefix("# ").split("=", 1)
+        for line in example.splitlines()
+        if re.match(r"^# [A-Z_]+=", line)
+    )
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        env = alias.choices[0] if isinstance(alias, AliasChoices) else name.upper()
+        assert env in entries, f"{env} is not in .env.example"
+        if getattr(defaults, name) is not None:  # unset by default: the line shows an example
+            monkeypatch.setenv(env, entries[env])
+    # Read as the service reads them, the values shown are the defaults.
+    assert Settings(_env_file=None).model_dump() == defaults.model_dump()  # type: ignore[call-arg]

@@ -6,6 +6,7 @@ Each name below is a module (or package) of this package; import it by name.
 __all__ = [
     "admission",
     "app",
+    "asyncapi",
     "auth",
     "channels",
     "charts",

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import handoff, http_errors, ws, ws_staff
+from api.asyncapi import APP_TITLE, APP_VERSION
 from api.channels import ChannelRegistry
 from api.deps import AppState
 from api.leases import MemoryLeases, RedisLeases, TurnLeases
@@ -109,8 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await services.aclose()
 
     app = FastAPI(
-        title="Support orchestrator",
-        version="0.1.0",
+        title=APP_TITLE,
+        version=APP_VERSION,
         description="Customer support for a vehicle maker's service network: chat over "
         "WebSocket (see docs/protocol.md) and REST.",
         lifespan=lifespan,

@@ -1,11 +1,16 @@
-"""The interactive API docs, rendered from the app's own copy of Swagger UI (no CDN), so that
-`/docs` works on a machine with no internet."""
+"""The API docs: Swagger UI rendered from the app's own copy (no CDN), so that `/docs` works
+on a machine with no internet, and the AsyncAPI document of the WebSocket endpoints."""
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from api.asyncapi import asyncapi_document
 
 SWAGGER_UI = "/static/vendor/swagger-ui"  # swagger-ui-dist 5.35.0, see its README.md
 router = APIRouter(include_in_schema=False)
@@ -20,3 +25,14 @@ async def swagger_ui(request: Request) -> HTMLResponse:
         swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
         swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
     )
+
+
+@cache
+def _asyncapi(title: str, version: str) -> dict[str, Any]:
+    return asyncapi_document(title, version)
+
+
+@router.get("/asyncapi.json")
+async def asyncapi(request: Request) -> JSONResponse:
+    """The WebSocket endpoints (/ws/chat, /ws/staff) as an AsyncAPI 3 document."""
+    return JSONResponse(_asyncapi(request.app.title, request.app.version))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,40 @@ def source_refs(chunks: Sequence[RetrievedChunk], numbers: Sequence[int]) -> lis
 
 async def progress(step: str, message: str, agent: str | None = None) -> None:
     await emit("progress", {"step": step, "message": message, "agent": agent})
+
+
+SUMMARY_CHARS = 160
+
+
+def tool_summary(result: str) -> str:
+    """What `tool_result` shows of a tool's reply: its first line, shortened."""
+    first = next((line.strip() for line in result.splitlines() if line.strip()), "")
+    return first if len(first) <= SUMMARY_CHARS else first[: SUMMARY_CHARS - 1].rstrip() + "…"
+
+
+async def use_tool(
+    agent: str,
+    name: str,
+    arguments: dict[str, Any],
+    run: Callable[[], Awaitable[str]] | None,
+    call_id: str | None = None,
+) -> str:
+    """Run a tool and tell the turn's stream: `tool_call` before, `tool_result` after (not ok
+    when there is no such tool or it raised). `run` None: the tool does not exist."""
+    call_id = call_id or uuid.uuid4().hex[:12]
+    ids = {"agent": agent, "call_id": call_id, "name": name}
+    await emit("tool_call", {**ids, "arguments": arguments})
+    if run is None:
+        result = f"Unknown tool {name}"
+        await emit("tool_result", {**ids, "ok": False, "summary": result})
+        return result
+    try:
+        result = await run()
+    except Exception as exc:
+        await emit("tool_result", {**ids, "ok": False, "summary": f"failed: {type(exc).__name__}"})
+        raise
+    await emit("tool_result", {**ids, "ok": True, "summary": tool_summary(result)})
+    return result
 
 
 async def retrieve(

@@ -64,6 +64,8 @@ __all__ = [
     "SourcesEvent",
     "StaffMessageEvent",
     "TokenEvent",
+    "ToolCallEvent",
+    "ToolResultEvent",
     "UserInfo",
     "check_message_text",
     "dump",
@@ -347,6 +349,28 @@ class SourcesEvent(ServerEventBase):
     agent: str | None = None
 
 
+class ToolCallEvent(ServerEventBase):
+    """A specialist calls a tool (free slots, book, list or cancel appointments), in either
+    answer mode; its `tool_result` follows with the same `call_id`."""
+
+    type: Literal["tool_call"] = "tool_call"
+    call_id: str = Field(description="Pairs the call with its tool_result.")
+    name: str = Field(description="The tool, e.g. available_slots or book_appointment.")
+    arguments: dict[str, Any] = Field(description="What the tool was called with.")
+    agent: str | None = None
+
+
+class ToolResultEvent(ServerEventBase):
+    """What a tool gave back: `ok` false when it does not exist or failed."""
+
+    type: Literal["tool_result"] = "tool_result"
+    call_id: str
+    name: str
+    ok: bool
+    summary: str = Field(description="The first line of its reply, shortened.")
+    agent: str | None = None
+
+
 class TokenEvent(ServerEventBase):
     """A piece of the answer; the tokens of a turn concatenate to `complete.response`."""
 
@@ -502,6 +526,8 @@ ServerEvent: TypeAlias = Annotated[
     | AuthError
     | ProgressEvent
     | SourcesEvent
+    | ToolCallEvent
+    | ToolResultEvent
     | TokenEvent
     | CompleteEvent
     | CancelledEvent

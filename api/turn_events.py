@@ -18,8 +18,10 @@ from api.protocol import (
     SourceRef,
     SourcesEvent,
     TokenEvent,
+    ToolCallEvent,
+    ToolResultEvent,
 )
-from orchestrator.events import Progress, Sources, Token
+from orchestrator.events import Progress, Sources, Token, ToolCall, ToolResult
 from orchestrator.models import Message, MessageStatus
 from orchestrator.turns import Completed, Failed, TurnOutcome
 
@@ -48,6 +50,14 @@ class TurnTranslator:
                     for s in sources
                 ]
                 return SourcesEvent(sources=refs, agent=agent, **ids)
+            case ToolCall(agent=agent, call_id=call_id, name=name, arguments=arguments):
+                return ToolCallEvent(
+                    call_id=call_id, name=name, arguments=arguments, agent=agent, **ids
+                )
+            case ToolResult(agent=agent, call_id=call_id, name=name, ok=ok, summary=summary):
+                return ToolResultEvent(
+                    call_id=call_id, name=name, ok=ok, summary=summary, agent=agent, **ids
+                )
             case Token(text=text):
                 self.partial += text
                 return TokenEvent(token=text, partial_response=self.partial, **ids)

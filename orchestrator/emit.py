@@ -16,6 +16,7 @@ from langgraph.config import get_stream_writer
 
 
 async def emit(name: str, data: dict[str, Any]) -> None:
-    """Send one custom event (`progress`, `routes` or `sources`) from inside a graph node."""
+    """Send one custom event (`progress`, `routes`, `sources`, `tool_call`, `tool_result`)
+    from inside a graph node."""
     get_stream_writer()({"name": name, "data": data})
     await adispatch_custom_event(name, data)

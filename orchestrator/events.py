@@ -2,8 +2,8 @@
 
 A turn runs the graph one of two ways, and both map to the same turn events: `feed` takes
 `astream_events` (v2) events, `feed_part` takes the `(mode, chunk)` parts of
-`astream(stream_mode=STREAM_MODES)`. Nodes report progress, routes and sources as custom
-events (`orchestrator.emit`); answer tokens are chat-model chunks of runs tagged ANSWER_TAG
+`astream(stream_mode=STREAM_MODES)`. Nodes report progress, routes, sources and tool calls as
+custom events (`orchestrator.emit`); answer tokens are chat-model chunks of runs tagged ANSWER_TAG
 and `agent_tag(agent)`; a specialist has finished when its node ends (v2) or its update
 arrives ("updates"); compose's output carries the turn's metadata.
 
@@ -63,7 +63,28 @@ class Token:
     text: str
 
 
-TurnEvent = Progress | Sources | Routed | Token
+@dataclass(frozen=True)
+class ToolCall:
+    """A specialist calls a tool (the model's call, or the offline mode's own)."""
+
+    agent: str
+    call_id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What the tool gave back: a short summary, and whether it ran."""
+
+    agent: str
+    call_id: str
+    name: str
+    ok: bool
+    summary: str
+
+
+TurnEvent = Progress | Sources | Routed | Token | ToolCall | ToolResult
 
 
 @dataclass
@@ -122,6 +143,25 @@ class TurnStream:
             ]
         if name == "sources":
             return [Sources(str(data.get("agent")), list(data.get("sources", [])))]
+        if name == "tool_call":
+            return [
+                ToolCall(
+                    str(data.get("agent")),
+                    str(data.get("call_id")),
+                    str(data.get("name")),
+                    dict(data.get("arguments") or {}),
+                )
+            ]
+        if name == "tool_result":
+            return [
+                ToolResult(
+                    str(data.get("agent")),
+                    str(data.get("call_id")),
+                    str(data.get("name")),
+                    bool(data.get("ok")),
+                    str(data.get("summary", "")),
+                )
+            ]
         if name == "routes":
             routes = list(data.get("routes", []))
             self.order = [str(r["agent"]) for r in routes]

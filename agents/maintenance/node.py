@@ -6,10 +6,12 @@ answer. With a language model, the model calls the tools itself.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 from langchain_core.messages import AIMessageChunk, BaseMessage, ToolMessage
+from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 
 from agents.context import AnswerRequest, build_messages
@@ -20,7 +22,7 @@ from agents.maintenance.schedule import service_type_from_text
 from agents.maintenance.tools import make_tools, openai_tools
 from agents.maintenance.when import parse_when
 from agents.offline_model import ExtractiveChatModel
-from agents.specialist import answer, answer_request, generate, progress, retrieve
+from agents.specialist import answer, answer_request, generate, progress, retrieve, use_tool
 from orchestrator.context import TurnContext
 from orchestrator.errors import MalformedToolCall
 from orchestrator.events import ANSWER_TAG, agent_tag
@@ -42,24 +44,41 @@ def desk_for(context: TurnContext) -> AppointmentDesk:
     )
 
 
-async def run_action(requested: Requested, message: str, context: TurnContext) -> str:
+async def run_action(
+    requested: Requested, message: str, context: TurnContext, agent: str = "maintenance"
+) -> str:
     """Carry out the appointment action the message asks for; a message the customer can read.
 
-    The same `AppointmentDesk` as the language model's tools: only reading the action, the
-    service and the time from the message is the offline mode's own.
+    The same `AppointmentDesk` as the language model's tools, reported to the stream as the
+    same tool calls: only reading the action, the service and the time from the message is the
+    offline mode's own.
     """
     desk = desk_for(context)
     if requested.action == "list":
-        return await desk.upcoming()
+        return await use_tool(agent, "list_my_appointments", {}, desk.upcoming)
     if requested.action == "cancel":
-        return await desk.cancel(requested.reference)
+        reference = requested.reference
+        return await use_tool(
+            agent, "cancel_appointment", {"reference": reference}, lambda: desk.cancel(reference)
+        )
     service = service_type_from_text(message) or DEFAULT_SERVICE
     when = parse_when(message, desk.now(), desk.tz)
     if requested.action == "book" and when is not None and when.exact:
-        return await desk.book(when, service)
+        exact = when
+        return await use_tool(
+            agent,
+            "book_appointment",
+            {"start_text": exact.start.isoformat(timespec="minutes"), "service_type": service},
+            lambda: desk.book(exact, service),
+        )
     window = when or parse_when("tomorrow", desk.now(), desk.tz)
     assert window is not None
-    free = await desk.free_times(window, service)
+    free = await use_tool(
+        agent,
+        "available_slots",
+        {"date_text": window.start.date().isoformat(), "service_type": service},
+        lambda: desk.free_times(window, service),
+    )
     return f"{free}\nTell me which one you'd like and I'll book it."
 
 
@@ -94,9 +113,19 @@ async def _answer_with_tools(
         messages.append(reply)
         for call in reply.tool_calls:
             tool = by_name.get(call["name"])
-            result = await tool.ainvoke(call["args"]) if tool else f"Unknown tool {call['name']}"
-            messages.append(ToolMessage(str(result), tool_call_id=call["id"] or call["name"]))
+            result = await use_tool(
+                inp["agent"],
+                call["name"],
+                dict(call["args"]),
+                None if tool is None else functools.partial(_invoke, tool, call["args"]),
+                call_id=call["id"] or None,
+            )
+            messages.append(ToolMessage(result, tool_call_id=call["id"] or call["name"]))
     return "".join(spoken)
+
+
+async def _invoke(tool: BaseTool, args: dict[str, Any]) -> str:
+    return str(await tool.ainvoke(args))
 
 
 async def maintenance(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[str, Any]:
@@ -106,7 +135,7 @@ async def maintenance(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> di
     if isinstance(context.services.answer_model, ExtractiveChatModel):
         requested = requested_action(inp["query"])
         if requested is not None:
-            result = await run_action(requested, inp["query"], context)
+            result = await run_action(requested, inp["query"], context, inp["agent"])
             request = AnswerRequest(question=inp["query"], tool_result=result)
             chunks = []
         text = await generate(inp, context, SYSTEM, request, inp.get("history", []))

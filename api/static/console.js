@@ -3,7 +3,7 @@
 // staff text is never parsed as HTML. The live connection (auth, reconnect with backoff,
 // keepalive) is the client library's ChatSocket (clients/js).
 import { ChatSocket, MAX_MESSAGE_CHARS as MAX_CHARS, TURN_ENDING_ERRORS } from "/static/client/index.js";
-import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, wireComposer } from "/static/page.js";
+import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, toolList, wireComposer } from "/static/page.js";
 
 (() => {
   const STORAGE_TOKEN = "support.console.token";
@@ -466,6 +466,18 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       case "sources": {
         const stream = streamFor(ev);
         stream.sources = [...stream.sources, ...(ev.sources || [])];
+        renderStream();
+        break;
+      }
+      case "tool_call":
+        streamFor(ev).tools.push([ev, null]);
+        renderStream();
+        break;
+      case "tool_result": {
+        const stream = streamFor(ev);
+        const entry = stream.tools.find(([call]) => call.call_id === ev.call_id);
+        if (entry) entry[1] = ev;
+        else stream.tools.push([{ call_id: ev.call_id, name: ev.name, arguments: {} }, ev]);
         renderStream();
         break;
       }
@@ -1054,7 +1066,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     const node = el("li", "msg streaming");
     node.dataset.role = "assistant";
     if (turnId) node.dataset.turnId = turnId;
-    state.stream = { turnId, text: "", sources: [], agent: ev.agent || "", node };
+    state.stream = { turnId, text: "", sources: [], tools: [], agent: ev.agent || "", node };
     renderStream();
     renderTranscript();
     return state.stream;
@@ -1066,7 +1078,17 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     const head = el("div", "msg-head");
     head.append(el("span", "msg-author", "Assistant"), el("span", "typing", "answering…"));
     const content = contentNode(stream.text, true);
-    const parts = [head, content];
+    const parts = [head];
+    if (stream.tools.length) {
+      const list = el("ul", "tools");
+      const tools = toolList(list);
+      for (const [call, result] of stream.tools) {
+        tools.call(call);
+        if (result) tools.result(result);
+      }
+      parts.push(list);
+    }
+    parts.push(content);
     if (stream.agent) parts.push(el("div", "msg-meta", stream.agent));
     if (stream.sources.length) parts.push(sourcesNode(stream.sources));
     stream.node.replaceChildren(...parts);

@@ -112,3 +112,37 @@ export function byIds(spec) {
   }
   return els;
 }
+
+/** A tool call as one line: `book_appointment(start_text: …, service_type: …)`. */
+export function toolCallText(ev) {
+  const args = Object.entries(ev.arguments || {})
+    .map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
+    .join(", ");
+  return `${ev.name}(${args})`;
+}
+
+/**
+ * The list of a turn's tool calls: `call(ev)` adds a line, `result(ev)` completes the line of
+ * the same `call_id` with ✓ or ✗ and the summary.
+ */
+export function toolList(list) {
+  return {
+    call(ev) {
+      const item = el("li", "tool pending");
+      item.dataset.callId = ev.call_id;
+      item.append(el("code", "tool-call", toolCallText(ev)));
+      list.append(item);
+      list.hidden = false;
+    },
+    result(ev) {
+      let item = [...list.children].find((node) => node.dataset.callId === ev.call_id);
+      if (!item) {
+        this.call({ call_id: ev.call_id, name: ev.name, arguments: {} });
+        item = list.lastElementChild;
+      }
+      item.classList.remove("pending");
+      item.classList.add(ev.ok ? "ok" : "failed");
+      item.append(el("span", "tool-result", `${ev.ok ? "✓" : "✗"} ${ev.summary || ""}`));
+    },
+  };
+}

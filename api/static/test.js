@@ -3,7 +3,7 @@
 // ChatSocket (clients/js); this page only draws. The DOM is built with createElement and
 // textContent only: model, staff and user text is never parsed as HTML.
 import { ChatSocket, CLOSE_CODES, MAX_MESSAGE_CHARS as MAX_CHARS, TURN_ENDING_ERRORS } from "/static/client/index.js";
-import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, wireComposer } from "/static/page.js";
+import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, toolList, wireComposer } from "/static/page.js";
 
 const STORAGE_TOKEN = "support.test.token";
 
@@ -85,6 +85,8 @@ const STORAGE_TOKEN = "support.test.token";
     bubble.dataset.turnId = id;
     const role = el("div", "role", "Assistant");
     const content = el("div", "content");
+    const tools = el("ul", "tools");
+    tools.hidden = true;
     const sources = el("div", "sources");
     sources.hidden = true;
     sources.append(el("div", "sources-label", "Sources"), el("ul"));
@@ -92,8 +94,8 @@ const STORAGE_TOKEN = "support.test.token";
     meta.hidden = true;
     const feedback = el("div", "feedback");
     feedback.hidden = true;
-    bubble.append(role, content, sources, meta, feedback);
-    turn = { id, bubble, role, content, sources, meta, feedback, text: "" };
+    bubble.append(role, tools, content, sources, meta, feedback);
+    turn = { id, bubble, role, content, sources, meta, feedback, text: "", tools: toolList(tools) };
     state.turns.set(id, turn);
     scrollToEnd();
     return turn;
@@ -309,6 +311,8 @@ const STORAGE_TOKEN = "support.test.token";
       if (ev.agent) turnFor(ev.turn_id).bubble.dataset.agent = ev.agent;
     },
     sources: (ev) => renderSources(startTurn(ev), ev.sources),
+    tool_call: (ev) => startTurn(ev).tools.call(ev),
+    tool_result: (ev) => startTurn(ev).tools.result(ev),
     token(ev) {
       const turn = startTurn(ev);
       turn.text += ev.token;

@@ -274,3 +274,18 @@ def test_answers_render_markdown_and_never_html(
     assert content.get_attribute("data-text") == answer
     assert page.locator("#messages img, #messages b, #messages script").count() == 0
     assert page.evaluate("typeof window.__xss") == "undefined"
+
+
+def test_a_tool_call_and_its_result_are_shown_above_the_answer(
+    server: ServerProcess, page: Page
+) -> None:
+    open_chat(page, server, user())
+    send(page, "When can I bring my car for an oil change tomorrow?")
+    answer = last_assistant(page)
+    expect(answer).to_have_class(re.compile(r"\bcomplete\b"), timeout=WAIT_MS)
+    tool = answer.locator(".tools .tool")
+    expect(tool).to_have_count(1)
+    expect(tool).to_have_class(re.compile(r"\bok\b"))
+    expect(tool.locator(".tool-call")).to_contain_text("available_slots(")
+    expect(tool.locator(".tool-call")).to_contain_text("service_type: oil_change")
+    expect(tool.locator(".tool-result")).to_contain_text("✓")

@@ -47,6 +47,8 @@ from api.protocol import (
     SourcesEvent,
     StaffMessageEvent,
     TokenEvent,
+    ToolCallEvent,
+    ToolResultEvent,
     UnwatchFrame,
     UserInfo,
     WatchFrame,
@@ -114,6 +116,17 @@ SERVER_EVENTS: list[BaseModel] = [
     ),
     SourcesEvent(session_id=SESSION, turn_id=TURN, seq=4, sources=[SOURCE], agent="maintenance"),
     SourcesEvent(sources=[]),
+    ToolCallEvent(
+        session_id=SESSION,
+        turn_id=TURN,
+        seq=5,
+        call_id="call_1",
+        name="book_appointment",
+        arguments={"start_text": "2026-11-24T10:00", "service_type": "oil_change"},
+        agent="maintenance",
+    ),
+    ToolResultEvent(call_id="call_1", name="book_appointment", ok=True, summary="Booked."),
+    ToolResultEvent(call_id="call_2", name="nope", ok=False, summary="Unknown tool nope"),
     TokenEvent(
         session_id=SESSION, turn_id=TURN, seq=6, token="Rotate ", partial_response="Rotate "
     ),

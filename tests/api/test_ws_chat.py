@@ -212,6 +212,30 @@ async def test_resume_after_a_dropped_connection_sends_what_was_missed(
     assert complete["response"].lower().startswith(("- stop safely", "stop safely"))
 
 
+async def test_an_appointment_action_streams_its_tool_call_and_result_offline(
+    server: ServerProcess,
+) -> None:
+    session, token = sid(), server.token(user())
+    async with await ChatClient.connect(server.ws_url, token) as client:
+        events = await client.turn(
+            "When can I bring my car for an oil change tomorrow?", session_id=session
+        )
+        listed = await client.turn("Do I have any appointments?", session_id=session)
+        await client.send({"type": "resume", "session_id": session, "after_seq": 0})
+        replay = await client.until("session")
+    kinds = [e["type"] for e in events]
+    call, result = events[kinds.index("tool_call")], events[kinds.index("tool_result")]
+    assert call["name"] == "available_slots" and call["agent"] == "maintenance"
+    assert call["arguments"]["service_type"] == "oil_change"
+    assert (result["call_id"], result["name"]) == (call["call_id"], call["name"])
+    assert result["ok"] is True
+    assert result["summary"] and call["seq"] + 1 == result["seq"] < events[-1]["seq"]
+    assert events[-1]["type"] == "complete"
+    assert [e["name"] for e in listed if e["type"] == "tool_call"] == ["list_my_appointments"]
+    # Numbered like the rest of the turn: a resume replays them.
+    assert {"tool_call", "tool_result"} <= {e["type"] for e in replay}
+
+
 async def test_resume_of_an_unknown_session_is_session_not_found(server: ServerProcess) -> None:
     async with await ChatClient.connect(server.ws_url, server.token(user())) as client:
         await client.send({"type": "resume", "session_id": "no-such-session", "after_seq": 0})

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
-from orchestrator.events import Token
+from orchestrator.events import Token, ToolCall, ToolResult
 from orchestrator.models import Appointment, Message
 from orchestrator.persistence import conversations
 from orchestrator.settings import Settings
@@ -136,6 +136,29 @@ async def test_the_model_books_through_the_appointment_tools(
     ]
     tool_message = llm.requests[1]["messages"][-1]
     assert tool_message["role"] == "tool" and tool_message["content"].startswith("Booked")
+    # The turn's stream tells of the call and its result, in order, before the answer.
+    [call] = [e for e in events if isinstance(e, ToolCall)]
+    [result] = [e for e in events if isinstance(e, ToolResult)]
+    assert (call.name, call.agent) == ("book_appointment", "maintenance")
+    assert call.arguments == {"start_text": "next Monday at 9am", "service_type": "oil change"}
+    assert (result.call_id, result.ok) == (call.call_id, True)
+    assert result.summary.startswith("Booked") and "\n" not in result.summary
+    assert events.index(call) < events.index(result) < len(events) - 1
+
+
+async def test_a_call_to_a_tool_that_does_not_exist_is_reported_not_ok(
+    settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
+) -> None:
+    llm.script(
+        Reply(tool_calls=[{"name": "order_pizza", "arguments": {"size": "large"}}]),
+        Reply("I can only help with workshop appointments."),
+    )
+    async with running(settings, db_url, embedder) as orchestrator:
+        events = await run_turn(orchestrator, "llm-nope", "Book me a service and a pizza")
+    [result] = [e for e in events if isinstance(e, ToolResult)]
+    assert (result.name, result.ok) == ("order_pizza", False)
+    assert result.summary == "Unknown tool order_pizza"
+    assert isinstance(events[-1], Completed)
 
 
 @pytest.mark.parametrize(

@@ -396,6 +396,8 @@ export class ChatSocket {
         break;
       case "progress":
       case "sources":
+      case "tool_call":
+      case "tool_result":
       case "token":
         if (!this.follow) break;
         this._claim();

@@ -11,7 +11,7 @@ export type ClientMessage = (AuthFrame | ChatFrame | CancelFrame | PingFrame | R
 /**
  * An event the server sends to a client.
  */
-export type ServerEvent = (AuthSuccess | AuthError | ProgressEvent | SourcesEvent | TokenEvent | CompleteEvent | CancelledEvent | ErrorEvent | PongEvent | SessionEvent | StaffMessageEvent | HandoffEvent | CustomerMessageEvent | ConversationEvent)
+export type ServerEvent = (AuthSuccess | AuthError | ProgressEvent | SourcesEvent | ToolCallEvent | ToolResultEvent | TokenEvent | CompleteEvent | CancelledEvent | ErrorEvent | PongEvent | SessionEvent | StaffMessageEvent | HandoffEvent | CustomerMessageEvent | ConversationEvent)
 /**
  * Why a frame was refused or a turn failed; `docs/protocol.md` says what a client should do.
  */
@@ -221,6 +221,66 @@ score: number
  * Path of the document in the knowledge base.
  */
 source: string
+}
+/**
+ * A specialist calls a tool (free slots, book, list or cancel appointments), in either
+ * answer mode; its `tool_result` follows with the same `call_id`.
+ */
+export interface ToolCallEvent {
+agent?: (string | null)
+/**
+ * What the tool was called with.
+ */
+arguments: {
+[k: string]: unknown
+}
+/**
+ * Pairs the call with its tool_result.
+ */
+call_id: string
+/**
+ * The tool, e.g. available_slots or book_appointment.
+ */
+name: string
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "tool_call"
+}
+/**
+ * What a tool gave back: `ok` false when it does not exist or failed.
+ */
+export interface ToolResultEvent {
+agent?: (string | null)
+call_id: string
+name: string
+ok: boolean
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the event belongs to.
+ */
+session_id?: (string | null)
+/**
+ * The first line of its reply, shortened.
+ */
+summary: string
+/**
+ * The turn the event belongs to.
+ */
+turn_id?: (string | null)
+type: "tool_result"
 }
 /**
  * A piece of the answer; the tokens of a turn concatenate to `complete.response`.
@@ -492,7 +552,7 @@ created_at: string
 role: ("user" | "assistant" | "staff" | "system")
 }
 
-export declare const EVENT_TYPES: readonly ["auth_error", "auth_success", "cancelled", "complete", "conversation", "customer_message", "error", "handoff", "pong", "progress", "session", "sources", "staff_message", "token"];
+export declare const EVENT_TYPES: readonly ["auth_error", "auth_success", "cancelled", "complete", "conversation", "customer_message", "error", "handoff", "pong", "progress", "session", "sources", "staff_message", "token", "tool_call", "tool_result"];
 export declare const FRAME_TYPES: readonly ["auth", "cancel", "message", "ping", "resume", "unwatch", "watch"];
 export declare const ERROR_CODES: readonly ["AUTH_REQUIRED", "AUTH_FAILED", "EMPTY_MESSAGE", "INVALID_MESSAGE", "MESSAGE_TOO_LARGE", "RATE_LIMITED", "OVERLOADED", "BUSY", "SESSION_NOT_FOUND", "FORBIDDEN", "LLM_UNAVAILABLE", "TIMEOUT", "INTERRUPTED", "PROCESSING_ERROR"];
 export declare const TURN_ENDING_ERRORS: readonly ["INTERRUPTED", "LLM_UNAVAILABLE", "PROCESSING_ERROR", "TIMEOUT"];

@@ -334,6 +334,10 @@ class ChannelRegistry:
                     turn_id=turn_id,
                 )
             )
+            status, code = self.orchestrator.stop_reason(turn_id)
+            await asyncio.shield(
+                self._store_end(channel.session_id, turn_id, translator.partial, status, code)
+            )
             await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, ending))
         except Exception:
             log.exception("turn %s crashed", turn_id)
@@ -343,6 +347,15 @@ class ChannelRegistry:
                 session_id=channel.session_id,
                 turn_id=turn_id,
             )
+            await asyncio.shield(
+                self._store_end(
+                    channel.session_id,
+                    turn_id,
+                    translator.partial,
+                    MessageStatus.failed,
+                    ErrorCode.PROCESSING_ERROR,
+                )
+            )
             await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, failed))
         finally:
             if watchdog is not None:
@@ -351,6 +364,22 @@ class ChannelRegistry:
             tokens.flush()
             channel.turn.finish(turn_id)
             await asyncio.shield(self._finished(channel, outbox, turn_id, renewing, saved_seq))
+
+    async def _store_end(
+        self,
+        session_id: str,
+        turn_id: str,
+        delivered: str,
+        status: MessageStatus,
+        code: str | None,
+    ) -> None:
+        """The turn's end in SQL if its own handler did not store one, within the grace."""
+        grace_s = self.orchestrator.services.settings.turn_end_grace_s
+        try:
+            async with asyncio.timeout(grace_s):
+                await self.orchestrator.close_if_open(session_id, turn_id, delivered, status, code)
+        except Exception:
+            log.exception("could not store the end of turn %s", turn_id)
 
     async def _end_early(
         self,
@@ -385,6 +414,7 @@ class ChannelRegistry:
         settings = self.orchestrator.services.settings
         await asyncio.sleep(settings.turn_timeout_s + settings.turn_end_grace_s)
         log.error("turn %s has not ended in time: ending it with TIMEOUT", turn_id)
+        self.orchestrator.timed_out.add(turn_id)
         overdue = ErrorEvent(
             code=ErrorCode.TIMEOUT,
             error="The answer could not be finished in time; please send your message again",
@@ -404,6 +434,7 @@ class ChannelRegistry:
         saved_seq: int,
     ) -> None:
         await outbox.close()
+        self.orchestrator.timed_out.discard(turn_id)  # its end is stored: forget the reason
         await self._release(channel.session_id, turn_id, renewing)
         try:
             last_seq = await channel.last_seq()

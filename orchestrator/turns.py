@@ -129,8 +129,10 @@ class Orchestrator:
     def __init__(self, services: Services, graph: CompiledStateGraph[Any, Any, Any, Any]) -> None:
         self.services = services
         self.graph = graph
-        # Turns cancelled by a shutdown rather than by their client.
+        # Turns stopped by a shutdown, or by the watchdog, rather than by their client: they
+        # are stored as failed with INTERRUPTED or TIMEOUT, not as cancelled.
         self.interrupted: set[str] = set()
+        self.timed_out: set[str] = set()
 
     def config(self, session_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": session_id}}
@@ -177,12 +179,7 @@ class Orchestrator:
             for out in stream.finish():
                 yield out
         except asyncio.CancelledError:
-            # Stopped by its client (cancelled), or by a shutdown: not answered, to be sent again.
-            status, reason = (
-                (MessageStatus.failed, INTERRUPTED)
-                if turn_id in self.interrupted
-                else (MessageStatus.cancelled, None)
-            )
+            status, reason = self.stop_reason(turn_id)
             await asyncio.shield(
                 self._close_turn(session_id, turn_id, stream, started, status, reason)
             )
@@ -266,6 +263,41 @@ class Orchestrator:
             )
             await session.commit()
         await self.end_checkpointed_turn(session_id, turn_id, stream.text, status, code)
+
+    def stop_reason(self, turn_id: str) -> tuple[MessageStatus, str | None]:
+        """How a stopped turn is stored: cancelled by its client, or failed when a shutdown
+        (INTERRUPTED) or the watchdog (TIMEOUT) stopped it; either way not an answer."""
+        if turn_id in self.interrupted:
+            return MessageStatus.failed, INTERRUPTED
+        if turn_id in self.timed_out:
+            return MessageStatus.failed, "TIMEOUT"
+        return MessageStatus.cancelled, None
+
+    async def close_if_open(
+        self,
+        session_id: str,
+        turn_id: str,
+        delivered: str,
+        status: MessageStatus,
+        code: str | None,
+    ) -> None:
+        """Store the end of a turn that was stopped before its own handler could (cancelled
+        while queued, or between two of its events), unless an end is stored already: every
+        accepted message ends with one stored answer."""
+        async with self.services.sessions() as session:
+            if await conversations.answer_for_turn(session, session_id, turn_id) is not None:
+                return
+            await conversations.save_answer(
+                session,
+                session_id,
+                turn_id,
+                delivered,
+                status=status,
+                metadata={"mode": self.services.settings.answer_mode},
+                error_code=code,
+            )
+            await session.commit()
+        await self.end_checkpointed_turn(session_id, turn_id, delivered, status, code)
 
     async def end_checkpointed_turn(
         self,

@@ -11,9 +11,10 @@ from api.channels import ChannelRegistry, SessionChannel
 from api.protocol import ProgressEvent, SessionEvent
 from api.pubsub import PubSub, Subscriber, session_topic
 from api.session import TurnPhase
-from api.turn_queue import Ticket
+from api.turn_queue import Ticket, TurnQueue
 from orchestrator.events import Progress
-from orchestrator.turns import Completed
+from orchestrator.models import MessageStatus
+from orchestrator.turns import Completed, Orchestrator
 
 
 async def channel() -> SessionChannel:
@@ -101,8 +102,10 @@ class _Seqs:
     async def last_seq(self, session_id: str) -> int:
         return self.saved.get(session_id, 0)
 
-    async def set_last_seq(self, session_id: str, value: int) -> None:
-        self.saved[session_id] = value
+    async def set_last_seq(
+        self, session_id: str, value: int, ended_turn: str | None = None
+    ) -> None:
+        self.saved[session_id] = max(value, self.saved.get(session_id, 0))
 
 
 class _CrashingOrchestrator:
@@ -110,7 +113,18 @@ class _CrashingOrchestrator:
 
     def __init__(self) -> None:
         self.interrupted: set[str] = set()
+        self.timed_out: set[str] = set()
         self.services = SimpleNamespace(settings=SETTINGS, db=_Seqs())
+        self.ends: list[tuple[str, str, str | None]] = []  # stored: turn, status, code
+
+    def stop_reason(self, turn_id: str) -> tuple[MessageStatus, str | None]:
+        return Orchestrator.stop_reason(self, turn_id)  # type: ignore[arg-type]
+
+    async def close_if_open(
+        self, session_id: str, turn_id: str, delivered: str, status: str, code: str | None
+    ) -> None:
+        if not any(end[0] == turn_id for end in self.ends):
+            self.ends.append((turn_id, str(status), code))
 
     async def stream_turn(self, **_: object) -> AsyncIterator[object]:
         yield Progress("starting", "Working on your question…")
@@ -167,6 +181,7 @@ async def test_a_stuck_turn_is_ended_by_the_watchdog_with_one_timeout() -> None:
     orchestrator.unstuck.set()  # the wait ends at last: nothing more of the turn goes out
     await asyncio.wait_for(asyncio.gather(live.task, return_exceptions=True), 5)  # type: ignore[arg-type]
     assert published(watcher) == []
+    assert orchestrator.ends == [("t1", "failed", "TIMEOUT")]  # stored as what was sent
 
 
 async def test_a_turn_that_crashes_still_ends_with_one_error_and_frees_the_session() -> None:
@@ -185,5 +200,30 @@ async def test_a_turn_that_crashes_still_ends_with_one_error_and_frees_the_sessi
         got.append(watcher.queue.get_nowait())
     assert [e.type for e in got] == ["progress", "error"]  # type: ignore[attr-defined]
     assert got[-1].code == "PROCESSING_ERROR" and got[-1].turn_id == "t1"  # type: ignore[attr-defined]
+    assert registry.orchestrator.ends == [("t1", "failed", "PROCESSING_ERROR")]  # type: ignore[attr-defined]
     assert not live.busy
     assert await registry.leases.acquire("s1", "t2", time.time()) is None  # the lease went too
+
+
+async def test_a_turn_cancelled_while_it_waits_in_line_ends_once_and_is_stored() -> None:
+    """Found by the socket fuzz: a cancel that lands before the turn's own work began (in
+    line, say) sent `cancelled` but stored no end for the message."""
+    orchestrator = _CrashingOrchestrator()
+    registry = ChannelRegistry(orchestrator=orchestrator)  # type: ignore[arg-type]
+    registry.queue = TurnQueue(slots=1, max_wait_s=120)
+    busy = registry.queue.reserve()  # the only slot is taken: the turn waits in line
+    assert isinstance(busy, Ticket)
+    live = await registry.channel("s1")
+    watcher = Subscriber()
+    await live.subscribe(watcher)
+    registry.start_turn(
+        live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None,
+        ticket=place(registry),
+    )  # fmt: skip
+    await asyncio.sleep(0.05)
+    assert live.cancel()
+    await asyncio.wait_for(asyncio.gather(live.task, return_exceptions=True), 5)  # type: ignore[arg-type]
+    kinds = [e.type for e in published(watcher)]  # type: ignore[attr-defined]
+    assert kinds[-1] == "cancelled" and kinds.count("cancelled") == 1
+    assert orchestrator.ends == [("t1", "cancelled", None)]
+    assert not live.busy

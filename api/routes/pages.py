@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 
 from api.deps import State
 
@@ -55,3 +55,9 @@ async def console_page(state: State) -> HTMLResponse:
     """The support staff console (its data needs a staff token)."""
     routes = tuple((s.name, s.label) for s in state.orchestrator.services.specialists)
     return HTMLResponse(_console_html(routes), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> FileResponse:
+    """What browsers ask for by themselves; the pages link the same icon."""
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")

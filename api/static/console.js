@@ -3,7 +3,7 @@
 // staff text is never parsed as HTML. The live connection (auth, reconnect with backoff,
 // keepalive) is the client library's ChatSocket (clients/js).
 import { ChatSocket, MAX_MESSAGE_CHARS as MAX_CHARS, TURN_ENDING_ERRORS } from "/static/client/index.js";
-import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, toolList, wireComposer } from "/static/page.js";
+import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, thumbIcon, toolList, wireComposer } from "/static/page.js";
 
 (() => {
   const STORAGE_TOKEN = "support.console.token";
@@ -1016,8 +1016,8 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     const up = feedback.rating === "up";
     const box = el("div", "msg-feedback");
     box.dataset.rating = feedback.rating;
-    const icon = el("span", "feedback-icon", up ? "👍" : "👎");
-    icon.setAttribute("aria-hidden", "true");
+    const icon = el("span", "feedback-icon");
+    icon.append(thumbIcon(up));
     box.append(icon, el("span", "feedback-rating", up ? "Helpful" : "Not helpful"));
     if (feedback.comment) box.append(el("q", "feedback-comment", feedback.comment));
     box.title = "The customer's feedback on this answer";

@@ -146,3 +146,29 @@ export function toolList(list) {
     },
   };
 }
+
+// Lucide's "thumbs-up" outline (ISC licence), drawn inline: no emoji font needed.
+const THUMB_PATHS = [
+  "M7 10v12",
+  "M15 5.88 14 10h5.83a2 2 0 0 1 1.92 2.56l-2.33 8A2 2 0 0 1 17.5 22H4a2 2 0 0 1-2-2v-8a2 2 0 0 1 2-2h2.76a2 2 0 0 0 1.79-1.11L12 2a3.13 3.13 0 0 1 3 3.88Z",
+];
+
+/** A thumbs-up (or, with `up` false, thumbs-down) icon as an inline SVG element. */
+export function thumbIcon(up) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  for (const [name, value] of Object.entries({
+    viewBox: "0 0 24 24", width: "18", height: "18", fill: "none", stroke: "currentColor",
+    "stroke-width": "2", "stroke-linecap": "round", "stroke-linejoin": "round",
+    "aria-hidden": "true", class: `thumb ${up ? "thumb-up" : "thumb-down"}`,
+  })) svg.setAttribute(name, value);
+  const group = document.createElementNS(ns, "g");
+  if (!up) group.setAttribute("transform", "rotate(180 12 12)");
+  for (const d of THUMB_PATHS) {
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", d);
+    group.append(path);
+  }
+  svg.append(group);
+  return svg;
+}

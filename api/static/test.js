@@ -3,7 +3,7 @@
 // ChatSocket (clients/js); this page only draws. The DOM is built with createElement and
 // textContent only: model, staff and user text is never parsed as HTML.
 import { ChatSocket, CLOSE_CODES, MAX_MESSAGE_CHARS as MAX_CHARS, TURN_ENDING_ERRORS } from "/static/client/index.js";
-import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, toolList, wireComposer } from "/static/page.js";
+import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, thumbIcon, toolList, wireComposer } from "/static/page.js";
 
 const STORAGE_TOKEN = "support.test.token";
 
@@ -170,8 +170,10 @@ const STORAGE_TOKEN = "support.test.token";
     box.hidden = false;
     if (messageId) turn.bubble.dataset.messageId = messageId;
 
-    const up = el("button", "feedback-up", "👍");
-    const down = el("button", "feedback-down", "👎");
+    const up = el("button", "feedback-up");
+    const down = el("button", "feedback-down");
+    up.append(thumbIcon(true));
+    down.append(thumbIcon(false));
     for (const [button, label] of [
       [up, "Helpful"],
       [down, "Not helpful"],
@@ -266,15 +268,34 @@ const STORAGE_TOKEN = "support.test.token";
 
   // ------------------------------------------------------------------ connection
 
+  // Shown with every authentication problem: where a token comes from.
+  const GET_A_TOKEN =
+    "Get a token with `orchestrator token --user <id>` (`make run` prints a test-page link with one).";
+  let authProblem = null; // the server's reason, kept over the 4001 close that follows it
+
   function connect() {
     const token = els.token.value.trim();
     sessionStorage.setItem(STORAGE_TOKEN, token);
     clearError();
+    authProblem = null;
+    if (!token) {
+      showError("NO_TOKEN", `Paste a customer token first. ${GET_A_TOKEN}`);
+      return;
+    }
     socket.connect(token);
+  }
+
+  function onAuthProblem(message) {
+    authProblem = message;
+    showError("AUTH_FAILED", `${message}. ${GET_A_TOKEN}`);
   }
 
   function onClose({ code, reason }) {
     clearProgress();
+    if (code === 4001) {
+      if (!authProblem) onAuthProblem(reason || CLOSE_CODES[code]);
+      return; // the server's own reason is on screen
+    }
     if (code !== 1000 && CLOSE_CODES[code]) showError(String(code), reason || CLOSE_CODES[code]);
   }
 
@@ -299,7 +320,7 @@ const STORAGE_TOKEN = "support.test.token";
   // without one are ignored, as the protocol asks of clients.
   const handlers = {
     auth_success: onAuthSuccess,
-    auth_error: (ev) => showError("auth_error", ev.message),
+    auth_error: (ev) => onAuthProblem(ev.message),
     session: updateControls,
     progress(ev) {
       const turn = startTurn(ev);
@@ -373,6 +394,10 @@ const STORAGE_TOKEN = "support.test.token";
   }
 
   function onError(ev) {
+    if (ev.code === "AUTH_FAILED" || ev.code === "AUTH_REQUIRED") {
+      onAuthProblem(ev.error || ev.code); // an expired token: the close follows
+      return;
+    }
     let text = ev.error || "";
     if (typeof ev.retry_after === "number") text += ` (retry after ${ev.retry_after} s)`;
     showError(ev.code || "error", text);

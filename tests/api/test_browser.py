@@ -60,11 +60,7 @@ def page(browser: Browser) -> Iterator[Page]:
     problems: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
-        # The browser asks for /favicon.ico by itself; the page has none (it loads only its
-        # own CSS and script).
-        if message.type in ("error", "warning") and not message.location["url"].endswith(
-            "/favicon.ico"
-        ):
+        if message.type in ("error", "warning"):
             problems.append(f"console.{message.type}: {message.text} {message.location['url']}")
 
     def on_response(response: Response) -> None:
@@ -163,6 +159,10 @@ def test_a_question_streams_an_answer_with_sources_and_takes_feedback(
     expect(sources.first).to_contain_text("diagnostic-trouble-codes")
     expect(bubble.locator(".meta")).to_contain_text("troubleshooting")
 
+    # Drawn icons, not emoji (which need a font the machine may not have).
+    expect(bubble.locator(".feedback-up svg.thumb-up")).to_have_count(1)
+    expect(bubble.locator(".feedback-down svg.thumb-down")).to_have_count(1)
+    assert bubble.locator(".feedback-up").inner_text().strip() == ""
     bubble.locator(".feedback-up").click()
     status = bubble.locator(".feedback-status")
     expect(status).to_have_text("Thanks! Feedback recorded (up).")
@@ -289,3 +289,33 @@ def test_a_tool_call_and_its_result_are_shown_above_the_answer(
     expect(tool.locator(".tool-call")).to_contain_text("available_slots(")
     expect(tool.locator(".tool-call")).to_contain_text("service_type: oil_change")
     expect(tool.locator(".tool-result")).to_contain_text("✓")
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [("forged.token.here", "invalid token"), ("expired", "token expired"), ("", "Paste a")],
+)
+def test_a_refused_token_shows_the_servers_reason_and_how_to_get_one(
+    server: ServerProcess, page: Page, token: str, reason: str
+) -> None:
+    if token == "expired":
+        token = server.token(user(), ttl_s=-60)
+    page.goto(f"{server.base_url}/ws/test")
+    page.locator("#token").fill(token)
+    page.locator("#connect").click()
+    error = page.locator("#error")
+    expect(error).to_be_visible(timeout=WAIT_MS)
+    expect(error.locator(".error-message")).to_contain_text(reason)
+    expect(error.locator(".error-message")).to_contain_text("orchestrator token --user")
+    expect(page.locator("#status")).to_have_text("closed", timeout=WAIT_MS)
+
+
+def test_the_page_has_its_icon(server: ServerProcess, page: Page) -> None:
+    page.goto(f"{server.base_url}/ws/test")
+    href = page.locator('link[rel="icon"]').get_attribute("href")
+    assert href == "/static/favicon.svg"
+    for path in (href, "/favicon.ico"):
+        response = httpx.get(f"{server.base_url}{path}")
+        assert response.status_code == 200 and response.headers["content-type"].startswith(
+            "image/svg+xml"
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -52,12 +53,19 @@ def discover(root: Path) -> list[Path]:
 
 def skipped_files(root: Path, base: Path) -> list[tuple[str, str]]:
     """Files under root that ingestion passes over, each with the reason."""
-    candidates = [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file()]
+    candidates = (
+        [root]
+        if root.is_file()
+        else [p for p in root.rglob("*") if p.is_file() or (p.is_symlink() and not p.exists())]
+    )
     skipped = []
     for path in sorted(candidates):
         if path.name.startswith(".") or any(part.startswith(".") for part in path.parts[-8:-1]):
             continue
-        if path.suffix.lower() not in SUFFIXES:
+        if path.is_symlink() and not path.exists():
+            target = os.readlink(path)
+            skipped.append((path.relative_to(base).as_posix(), f"dangling link to {target}"))
+        elif path.suffix.lower() not in SUFFIXES:
             reason = f"unsupported file type {path.suffix or '(none)'}"
             skipped.append((path.relative_to(base).as_posix(), reason))
     return skipped

@@ -244,6 +244,15 @@ def test_unsupported_files_are_reported_as_skipped(
     assert report.skipped == [("specs/brochure.docx", "unsupported file type .docx")]
 
 
+def test_a_link_to_nothing_is_reported_as_skipped(
+    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+) -> None:
+    root = _tree(tmp_path / "kb")
+    (root / "specs" / "moved.md").symlink_to(tmp_path / "elsewhere" / "moved.md")
+    report = _ingest(root, store, CountingEmbedder(embedder))
+    assert report.skipped == [("specs/moved.md", f"dangling link to {tmp_path}/elsewhere/moved.md")]
+
+
 def test_the_catalogue_is_published_with_the_version(
     tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from html import escape
 
@@ -31,16 +32,27 @@ def axis_label(value: float, maximum: float, unit: str) -> str:
     if unit.strip() == "ms" and maximum >= 1000:
         return f"{value / 1000:.1f} s"
     if maximum >= 4:
-        return f"{value:.0f}{unit}"
+        return f"{value:.0f}{unit}" if value == int(value) else f"{value:g}{unit}"
     return f"{value:.2g}{unit}"
 
 
-def _axis(maximum: float, unit: str) -> list[str]:
+def nice_scale(top: float, ticks: int = 4) -> tuple[float, float]:
+    """The axis maximum and tick step for data up to `top`: the step is 1, 2, 2.5 or 5 times
+    a power of ten, so every tick is a round value with a grid line of its own."""
+    if top <= 0:
+        return 1.0, 0.25
+    raw = top / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    return step * math.ceil(top / step - 1e-9), step
+
+
+def _axis(maximum: float, unit: str, step: float) -> list[str]:
     plot_h = HEIGHT - TOP - BOTTOM
     lines = []
-    for step in range(5):
-        value = maximum * step / 4
-        y = HEIGHT - BOTTOM - plot_h * step / 4
+    for n in range(round(maximum / step) + 1):
+        value = step * n
+        y = HEIGHT - BOTTOM - plot_h * value / maximum
         label = axis_label(value, maximum, unit)
         lines.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>'
@@ -52,13 +64,11 @@ def _axis(maximum: float, unit: str) -> list[str]:
     return lines
 
 
-def _nice_max(values: Sequence[float]) -> float:
-    top = max(values, default=0.0)
-    return top * 1.15 if top > 0 else 1.0
-
-
-def bar_chart(title: str, values: Mapping[str, float], unit: str = "") -> str:
-    """One bar per label; an empty mapping draws an empty chart that says so."""
+def bar_chart(
+    title: str, values: Mapping[str, float | None], unit: str = "", missing: str = "no data yet"
+) -> str:
+    """One bar per label (None: no bar, `missing` said instead); an empty mapping draws an
+    empty chart that says so."""
     if not values:
         return _frame(
             title,
@@ -67,18 +77,24 @@ def bar_chart(title: str, values: Mapping[str, float], unit: str = "") -> str:
                 'fill="#6b7280">No data yet</text>'
             ],
         )
-    maximum = _nice_max(list(values.values()))
+    maximum, step = nice_scale(max((v for v in values.values() if v is not None), default=0.0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / len(values)
-    body = _axis(maximum, unit)
+    body = _axis(maximum, unit, step)
     for i, (label, value) in enumerate(values.items()):
-        h = plot_h * value / maximum
         x = LEFT + slot * i + slot * 0.15
-        body.append(
-            f'<rect x="{x:.1f}" y="{HEIGHT - BOTTOM - h:.1f}" width="{slot * 0.7:.1f}" '
-            f'height="{h:.1f}" fill="{COLOURS[i % 6]}"><title>{escape(label)}: '
-            f"{value:g}{escape(unit)}</title></rect>"
-        )
+        if value is None:
+            body.append(
+                f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM - 8}" '
+                f'text-anchor="middle" fill="#6b7280" font-style="italic">{escape(missing)}</text>'
+            )
+        else:
+            h = plot_h * value / maximum
+            body.append(
+                f'<rect x="{x:.1f}" y="{HEIGHT - BOTTOM - h:.1f}" width="{slot * 0.7:.1f}" '
+                f'height="{h:.1f}" fill="{COLOURS[i % 6]}"><title>{escape(label)}: '
+                f"{value:g}{escape(unit)}</title></rect>"
+            )
         body.append(
             f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 14}" '
             f'text-anchor="middle" fill="#374151">{escape(label[:18])}</text>'
@@ -90,10 +106,10 @@ def line_chart(
     title: str, labels: Sequence[str], series: Mapping[str, Sequence[float]], unit: str = ""
 ) -> str:
     """One line per series over shared x labels (time buckets)."""
-    maximum = _nice_max([v for values in series.values() for v in values])
+    maximum, tick = nice_scale(max((v for values in series.values() for v in values), default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / max(len(labels) - 1, 1)
-    body = _axis(maximum, unit)
+    body = _axis(maximum, unit, tick)
     every = max(1, len(labels) // 6)
     for i, label in enumerate(labels):
         if i % every == 0:

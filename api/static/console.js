@@ -1269,7 +1269,8 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       tile.dataset.stat = key;
       const value = totals ? totals[key] : null;
       if (key === "waiting" && typeof value === "number" && value > 0) tile.classList.add("alert");
-      const valueNode = el("span", "stat-value", formatStat(value, kind));
+      const unrated = key === "feedback_positive_rate" && totals && !totals.feedback_count;
+      const valueNode = el("span", "stat-value", unrated ? "no feedback yet" : formatStat(value, kind));
       const labelNode = el("span", "stat-label", label);
       tile.append(valueNode, labelNode);
       tile.setAttribute("aria-label", `${label}: ${valueNode.textContent}`);

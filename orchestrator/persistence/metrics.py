@@ -109,7 +109,8 @@ async def collect(session: AsyncSession, hours: int = 24, buckets: int = 24) -> 
             "p95": [_percentile(b, 95) for b in latencies],
         },
         "routes": dict(routes.most_common()),
-        "errors": {code: round(100 * n / total, 1) for code, n in errors.most_common()},
+        # Each code's share of the turns (a rate, like `error_rate`, which is their sum).
+        "errors": {code: round(n / total, 4) for code, n in errors.most_common()},
         "totals": {
             "conversations": new_conversations,
             "turns": total,

@@ -273,7 +273,7 @@ const STORAGE_TOKEN = "support.test.token";
     "Get a token with `orchestrator token --user <id>` (`make run` prints a test-page link with one).";
   let authProblem = null; // the server's reason, kept over the 4001 close that follows it
 
-  function connect() {
+  async function connect() {
     const token = els.token.value.trim();
     sessionStorage.setItem(STORAGE_TOKEN, token);
     clearError();
@@ -282,7 +282,53 @@ const STORAGE_TOKEN = "support.test.token";
       showError("NO_TOKEN", `Paste a customer token first. ${GET_A_TOKEN}`);
       return;
     }
+    await showHistory(token); // before the socket: what it replays comes after
     socket.connect(token);
+  }
+
+  // Turns shown from the stored transcript: events replayed for them are not shown again.
+  const historical = new Set();
+  let historyShown = null; // the session whose transcript is on screen
+
+  // After a reload the session continues: show its stored transcript (the customer's own
+  // messages included) instead of only what the socket replays.
+  async function showHistory(token) {
+    const sessionId = socket.sessionId;
+    if (!sessionId || historyShown === sessionId) return;
+    historyShown = sessionId;
+    let messages;
+    try {
+      const response = await fetch(`/api/v1/sessions/${encodeURIComponent(sessionId)}/messages`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      if (!response.ok) return; // not stored yet, or not this user's: the socket will say
+      messages = await response.json();
+    } catch (_) {
+      return;
+    }
+    for (const message of messages) {
+      if (message.role === "user") {
+        addUserBubble(message.content);
+      } else if (message.role === "assistant" && message.turn_id) {
+        historical.add(message.turn_id);
+        const turn = turnFor(message.turn_id);
+        turn.text = message.content;
+        showAnswer(turn);
+        if (message.sources) renderSources(turn, message.sources);
+        if (message.status === "complete") {
+          renderFeedback(turn, message.id);
+        } else {
+          turn.bubble.append(el("div", "note", message.error_code || message.status));
+        }
+        endTurn(turn, message.status === "complete" ? "complete" : "failed");
+      } else if (message.role === "staff") {
+        const bubble = addBubble("staff");
+        bubble.append(el("div", "role", "Staff"), el("div", "content", message.content));
+      } else if (message.role === "system") {
+        addNotice(message.content);
+      }
+    }
+    scrollToEnd();
   }
 
   function onAuthProblem(message) {
@@ -466,7 +512,11 @@ const STORAGE_TOKEN = "support.test.token";
     socket.on("claimed", ({ pending }) => pending.userBubble.classList.remove("sending"));
     socket.on("gap", ({ from, to }) => addNotice(`Missed events ${from}–${to} of this session.`));
     socket.on("bad_frame", () => showError("BAD_FRAME", "The server sent a frame that is not JSON."));
-    for (const [type, handler] of Object.entries(handlers)) socket.on(type, handler);
+    for (const [type, handler] of Object.entries(handlers)) {
+      socket.on(type, (ev) => {
+        if (!(ev.turn_id && historical.has(ev.turn_id))) handler(ev);
+      });
+    }
 
     els.token.addEventListener("input", () => {
       sessionStorage.setItem(STORAGE_TOKEN, els.token.value.trim());

@@ -319,3 +319,25 @@ def test_the_page_has_its_icon(server: ServerProcess, page: Page) -> None:
         assert response.status_code == 200 and response.headers["content-type"].startswith(
             "image/svg+xml"
         )
+
+
+def test_after_a_reload_the_transcript_shows_the_customers_own_messages(
+    server: ServerProcess, page: Page
+) -> None:
+    open_chat(page, server, user())
+    send(page, QUESTION)
+    expect(last_assistant(page)).to_have_class(re.compile(r"\bcomplete\b"), timeout=WAIT_MS)
+    answer = last_assistant(page).locator(".content").get_attribute("data-text")
+
+    page.reload()
+    page.locator("#connect").click()
+    expect(page.locator("#status")).to_have_text("open", timeout=WAIT_MS)
+    expect(page.locator(".message.user")).to_have_count(1)
+    expect(page.locator(".message.user .content")).to_have_text(QUESTION)
+    expect(page.locator(".message.assistant")).to_have_count(1)
+    expect(last_assistant(page)).to_have_class(re.compile(r"\bcomplete\b"))
+    expect(last_assistant(page).locator(".content")).to_have_attribute("data-text", answer or "")
+
+    send(page, "And what should I do about it?")  # the conversation goes on below
+    expect(page.locator(".message.assistant")).to_have_count(2)
+    expect(page.locator(".message.user")).to_have_count(2)

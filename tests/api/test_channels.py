@@ -86,6 +86,18 @@ async def test_a_turn_whose_task_never_ran_is_not_left_busy() -> None:
     assert not live.busy
 
 
+async def watched_turn(registry: ChannelRegistry) -> tuple[SessionChannel, Subscriber]:
+    """Turn t1 started in session s1, and a subscriber that receives its events."""
+    live = await registry.channel("s1")
+    watcher = Subscriber()
+    await live.subscribe(watcher)
+    registry.start_turn(
+        live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None,
+        ticket=place(registry),
+    )  # fmt: skip
+    return live, watcher
+
+
 def place(registry: ChannelRegistry) -> Ticket:
     """A place in the registry's admission queue, as admission would have taken."""
     ticket = registry.queue.reserve()
@@ -164,13 +176,7 @@ def published(watcher: Subscriber) -> list[object]:
 async def test_a_stuck_turn_is_ended_by_the_watchdog_with_one_timeout() -> None:
     orchestrator = _StuckOrchestrator()
     registry = ChannelRegistry(orchestrator=orchestrator)  # type: ignore[arg-type]
-    live = await registry.channel("s1")
-    watcher = Subscriber()
-    await live.subscribe(watcher)
-    registry.start_turn(
-        live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None,
-        ticket=place(registry),
-    )  # fmt: skip
+    live, watcher = await watched_turn(registry)
     await asyncio.sleep(SETTINGS.turn_timeout_s + SETTINGS.turn_end_grace_s + 0.2)
     got = published(watcher)
     assert [e.type for e in got] == ["progress", "error"]  # type: ignore[attr-defined]
@@ -186,13 +192,7 @@ async def test_a_stuck_turn_is_ended_by_the_watchdog_with_one_timeout() -> None:
 
 async def test_a_turn_that_crashes_still_ends_with_one_error_and_frees_the_session() -> None:
     registry = ChannelRegistry(orchestrator=_CrashingOrchestrator())  # type: ignore[arg-type]
-    live = await registry.channel("s1")
-    watcher = Subscriber()
-    await live.subscribe(watcher)
-    registry.start_turn(
-        live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None,
-        ticket=place(registry),
-    )  # fmt: skip
+    live, watcher = await watched_turn(registry)
     assert live.task is not None
     await live.task
     got = []
@@ -213,13 +213,7 @@ async def test_a_turn_cancelled_while_it_waits_in_line_ends_once_and_is_stored()
     registry.queue = TurnQueue(slots=1, max_wait_s=120)
     busy = registry.queue.reserve()  # the only slot is taken: the turn waits in line
     assert isinstance(busy, Ticket)
-    live = await registry.channel("s1")
-    watcher = Subscriber()
-    await live.subscribe(watcher)
-    registry.start_turn(
-        live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None,
-        ticket=place(registry),
-    )  # fmt: skip
+    live, watcher = await watched_turn(registry)
     await asyncio.sleep(0.05)
     assert live.cancel()
     await asyncio.wait_for(asyncio.gather(live.task, return_exceptions=True), 5)  # type: ignore[arg-type]

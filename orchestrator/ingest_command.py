@@ -55,7 +55,10 @@ def run(
     console = Console(stderr=True, soft_wrap=True)
     store = knowledge_store(settings)
     if if_empty and store.count() > 0:
-        console.print(f"knowledge base already holds {store.count()} chunks; nothing to do")
+        held = store.count()
+        console.print(
+            f"knowledge base already holds {held} chunk{'' if held == 1 else 's'}; nothing to do"
+        )
         return 0
     columns = (
         TextColumn("[bold]{task.description}"),

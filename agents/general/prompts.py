@@ -26,16 +26,23 @@ def capabilities(brand: str | None, models: list[str]) -> str:
     )
 
 
+def _mid_sentence(text: str) -> str:
+    """`text` continuing a sentence: its first letter in lower case, unless its first word is
+    "I" (or I'm, I'll, I'd) or an initialism."""
+    first = text.split(" ", 1)[0]
+    if first == "I" or first.startswith("I'") or first.isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def greeting(brand: str | None, models: list[str]) -> str:
-    offer = capabilities(brand, models)
-    return f"Hello, {offer[0].lower()}{offer[1:]} What can I do for you?"
+    return f"Hello, {_mid_sentence(capabilities(brand, models))} What can I do for you?"
 
 
 def human(brand: str | None, models: list[str]) -> str:
-    offer = capabilities(brand, models)
     return (
         "I'll let our support team know you'd like to talk to a person; someone will join this "
-        f"conversation as soon as they can. Meanwhile, {offer[0].lower()}{offer[1:]}"
+        f"conversation as soon as they can. Meanwhile, {_mid_sentence(capabilities(brand, models))}"
     )
 
 

@@ -15,7 +15,8 @@ CANCEL = re.compile(
 )
 LIST = re.compile(
     r"\b(my|upcoming|existing) (appointments?|bookings?)\b|"
-    r"\bwhen is my (appointment|booking|service)\b|\bdo i have (an|any) (appointment|booking)",
+    r"\bwhen is my (appointment|booking|service)\b|\bdo i have (an|any) (appointment|booking)|"
+    r"\b(what|which) (appointments?|bookings?) (do|have) i (have|got|made)\b",
     re.I,
 )
 BOOK = re.compile(
@@ -25,7 +26,8 @@ BOOK = re.compile(
 )
 SLOTS = re.compile(
     r"\bslots?\b|\b(available|free|open) (times?|appointments?)\b|\bwhen can i\b|"
-    r"\bwhat times\b|\bavailability\b|\bfree (on|at|this|next)\b",
+    r"\bwhat times\b|\bavailability\b|\bfree (on|at|this|next)\b|"
+    r"\b(times?|days?|dates?|appointments?) (are|is) (still )?(free|available|open)\b",
     re.I,
 )
 REFERENCE = re.compile(r"\b(?=[A-F0-9]*\d)[A-F0-9]{6}\b", re.I)

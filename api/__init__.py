@@ -21,6 +21,7 @@ __all__ = [
     "main",
     "metrics",
     "observe",
+    "origins",
     "protocol",
     "pubsub",
     "ratelimit",

@@ -6,6 +6,7 @@ Each name below is a module (or package) of this package; import it by name.
 __all__ = [
     "answer_eval",
     "answer_eval_client",
+    "chat_command",
     "checkpointer",
     "cli",
     "cluster",

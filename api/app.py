@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     if settings.redis_url
                     else None
                 )
-                if not settings.redis_url:  # the only process: what a crash left is its own
+                if not live.outlives_process:  # the only process: what a crash left is its own
                     await channels.close_unfinished()
                 log.info("ready: %s answer mode", settings.answer_mode)
                 try:

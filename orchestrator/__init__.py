@@ -26,6 +26,7 @@ __all__ = [
     "llm_stream",
     "models",
     "nodes",
+    "partial_answer",
     "persistence",
     "routing",
     "runtime",

@@ -21,7 +21,7 @@ import pytest
 from orchestrator.settings import Settings
 from tests.conftest import HALDEN, REPO
 from tests.utils.chat_client import ChatClient
-from tests.utils.server import ServerProcess
+from tests.utils.server import ServerProcess, sqlite_server
 
 pytestmark = pytest.mark.slow
 
@@ -39,15 +39,8 @@ def live(
     tmp_path_factory: pytest.TempPathFactory, kb_settings: Settings
 ) -> Iterator[ServerProcess]:
     """A server on the sample knowledge base, its own data dir and SQLite database."""
-    root = tmp_path_factory.mktemp("live-ingest")
-    process = ServerProcess(
-        root / "data", kb_settings.chroma_path, f"sqlite+aiosqlite:///{root / 'live.sqlite3'}"
-    )
-    process.start()
-    try:
+    with sqlite_server(tmp_path_factory.mktemp("live-ingest"), kb_settings.chroma_path) as process:
         yield process
-    finally:
-        process.stop()
 
 
 async def _ask(server: ServerProcess, message: str) -> dict:  # type: ignore[type-arg]

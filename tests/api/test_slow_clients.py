@@ -15,7 +15,7 @@ import pytest
 import websockets
 
 from orchestrator.settings import Settings
-from tests.utils.server import ORIGIN, ServerProcess
+from tests.utils.server import ORIGIN, ServerProcess, sqlite_server
 
 pytestmark = pytest.mark.slow
 
@@ -26,18 +26,12 @@ SEND_TIMEOUT_S = 3.0
 def server(
     tmp_path_factory: pytest.TempPathFactory, kb_settings: Settings
 ) -> Iterator[ServerProcess]:
-    root = tmp_path_factory.mktemp("slow-clients")
-    process = ServerProcess(
-        root / "data",
+    with sqlite_server(
+        tmp_path_factory.mktemp("slow-clients"),
         kb_settings.chroma_path,
-        f"sqlite+aiosqlite:///{root / 'slow.sqlite3'}",
         WS_SEND_TIMEOUT_S=str(SEND_TIMEOUT_S),
-    )
-    process.start()
-    try:
+    ) as process:
         yield process
-    finally:
-        process.stop()
 
 
 def established(server_port: int, client_port: int) -> bool:

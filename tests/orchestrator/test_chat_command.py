@@ -16,22 +16,15 @@ import pytest
 
 from orchestrator.chat_command import is_turn_end, source_lines
 from orchestrator.settings import Settings
-from tests.utils.server import REPO, ServerProcess
+from tests.utils.server import REPO, ServerProcess, sqlite_server
 
 
 @pytest.fixture(scope="module")
 def server(
     tmp_path_factory: pytest.TempPathFactory, kb_settings: Settings
 ) -> Iterator[ServerProcess]:
-    root = tmp_path_factory.mktemp("chat-command")
-    process = ServerProcess(
-        root / "data", kb_settings.chroma_path, f"sqlite+aiosqlite:///{root / 'chat.sqlite3'}"
-    )
-    process.start()
-    try:
+    with sqlite_server(tmp_path_factory.mktemp("chat-command"), kb_settings.chroma_path) as process:
         yield process
-    finally:
-        process.stop()
 
 
 def _command(server: ServerProcess, user: str, *args: str) -> list[str]:

@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -141,3 +143,17 @@ def llm_mode_server(
         f"sqlite+aiosqlite:///{root / 'llm.sqlite3'}",
         **(llm_env(llm_base_url) | env),
     )
+
+
+@contextmanager
+def sqlite_server(root: Path, chroma_source: Path, **env: str) -> Iterator[ServerProcess]:
+    """A started offline-mode server on its own data dir and SQLite file under `root`, stopped
+    afterwards."""
+    process = ServerProcess(
+        root / "data", chroma_source, f"sqlite+aiosqlite:///{root / 'server.sqlite3'}", **env
+    )
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()

@@ -390,6 +390,19 @@ class CompleteContext(BaseModel):
     sources: list[SourceRef]
 
 
+class ToolUse(BaseModel):
+    """A tool the answer used, as its `tool_call` and `tool_result` told it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    call_id: str
+    name: str
+    arguments: dict[str, Any]
+    agent: str | None = None
+    ok: bool | None = Field(description="Whether it ran; null if the turn ended first.")
+    summary: str | None = Field(description="Its result's summary; null if none came.")
+
+
 class CompleteMetadata(BaseModel):
     """Facts about a finished answer."""
 
@@ -399,6 +412,10 @@ class CompleteMetadata(BaseModel):
     agents: list[str] = Field(description="Every agent that took part, in order.")
     confidence: float = Field(ge=0.0, le=1.0)
     context: CompleteContext
+    tools: list[ToolUse] = Field(
+        default_factory=list,
+        description="The tools the answer used, in call order (also kept with the stored answer).",
+    )
     latency_ms: int = Field(ge=0)
     mode: Literal["offline", "llm"]
     message_id: str | None = Field(

@@ -20,6 +20,7 @@ from api.protocol import (
     TokenEvent,
     ToolCallEvent,
     ToolResultEvent,
+    ToolUse,
 )
 from orchestrator.events import Progress, Sources, Token, ToolCall, ToolResult
 from orchestrator.models import Message, MessageStatus
@@ -83,6 +84,7 @@ def complete_event(
             agents=agents,
             confidence=float(metadata.get("confidence") or 0.0),  # type: ignore[arg-type]
             context=CompleteContext(sources=[SourceRef(**s) for s in sources]),
+            tools=[ToolUse(**t) for t in metadata.get("tools") or []],  # type: ignore[attr-defined]
             latency_ms=int(metadata.get("latency_ms") or 0),  # type: ignore[call-overload]
             mode=metadata.get("mode") or "offline",
             message_id=message_id,
@@ -111,6 +113,7 @@ def stored_answer(answer: Message, session_id: str) -> ServerEventBase:
         "agents": answer.agents or [],
         "confidence": answer.confidence or 0.0,
         "context": {"sources": answer.sources or []},
+        "tools": answer.tools or [],
         "latency_ms": answer.latency_ms or 0,
         "mode": answer.mode or "offline",
     }

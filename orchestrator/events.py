@@ -94,6 +94,9 @@ class TurnStream:
     order: list[str] = field(default_factory=list)
     text: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)  # from compose's output
+    # Every tool the turn used, in call order, with its result once it came (kept with the
+    # stored answer: what the bot did stays in the transcript).
+    tools: list[dict[str, Any]] = field(default_factory=list)
     _current: int = 0
     _held: dict[str, list[str]] = field(default_factory=dict)
     _finished: set[str] = field(default_factory=set)
@@ -144,29 +147,48 @@ class TurnStream:
         if name == "sources":
             return [Sources(str(data.get("agent")), list(data.get("sources", [])))]
         if name == "tool_call":
-            return [
-                ToolCall(
-                    str(data.get("agent")),
-                    str(data.get("call_id")),
-                    str(data.get("name")),
-                    dict(data.get("arguments") or {}),
-                )
-            ]
+            call = ToolCall(
+                str(data.get("agent")),
+                str(data.get("call_id")),
+                str(data.get("name")),
+                dict(data.get("arguments") or {}),
+            )
+            self._record_call(call)
+            return [call]
         if name == "tool_result":
-            return [
-                ToolResult(
-                    str(data.get("agent")),
-                    str(data.get("call_id")),
-                    str(data.get("name")),
-                    bool(data.get("ok")),
-                    str(data.get("summary", "")),
-                )
-            ]
+            result = ToolResult(
+                str(data.get("agent")),
+                str(data.get("call_id")),
+                str(data.get("name")),
+                bool(data.get("ok")),
+                str(data.get("summary", "")),
+            )
+            self._record_result(result)
+            return [result]
         if name == "routes":
             routes = list(data.get("routes", []))
             self.order = [str(r["agent"]) for r in routes]
             return [Routed(routes, str(data.get("query", "")))]
         return []
+
+    def _record_call(self, call: ToolCall) -> None:
+        self.tools.append(
+            {
+                "call_id": call.call_id,
+                "name": call.name,
+                "arguments": call.arguments,
+                "agent": call.agent,
+                "ok": None,
+                "summary": None,
+            }
+        )
+
+    def _record_result(self, result: ToolResult) -> None:
+        entry = next((t for t in self.tools if t["call_id"] == result.call_id), None)
+        if entry is None:  # a result without its call: keep it all the same
+            self._record_call(ToolCall(result.agent, result.call_id, result.name, {}))
+            entry = self.tools[-1]
+        entry.update(ok=result.ok, summary=result.summary)
 
     def _answer(self, tags: Sequence[str] | None, node: str | None, chunk: Any) -> list[TurnEvent]:
         """A chunk of a chat model's stream: a token only if its run is tagged as an answer."""

@@ -183,6 +183,8 @@ class Message(Base):
     agents: Mapped[list[str] | None] = mapped_column(JSON)
     confidence: Mapped[float | None] = mapped_column(Float)
     sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # The tools the answer used: call_id, name, arguments, agent, ok, summary (see events.py).
+    tools: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     mode: Mapped[str | None] = mapped_column(String(16))
     client_message_id: Mapped[str | None] = mapped_column(String(128))

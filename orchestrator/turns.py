@@ -156,6 +156,8 @@ class Orchestrator:
         metadata = dict(stream.metadata)
         metadata["latency_ms"] = int((time.perf_counter() - started) * 1000)
         metadata.setdefault("mode", self.services.settings.answer_mode)
+        if stream.tools:
+            metadata["tools"] = stream.tools
         async with self.services.sessions() as session:
             saved = await conversations.save_answer(
                 session,
@@ -211,6 +213,8 @@ class Orchestrator:
             "latency_ms": int((time.perf_counter() - started) * 1000),
             "mode": self.services.settings.answer_mode,
         }
+        if stream.tools:  # a booking made before a cancel stays on record
+            metadata["tools"] = stream.tools
         async with self.services.sessions() as session:
             await conversations.save_answer(
                 session,

@@ -32,6 +32,7 @@ class MessageOut(BaseModel):
     agents: list[str] | None
     confidence: float | None
     sources: list[dict[str, Any]] | None
+    tools: list[dict[str, Any]] | None
     latency_ms: int | None
     error_code: str | None
     created_at: datetime

@@ -137,6 +137,7 @@ async def transcript(session: AsyncSession, conversation: Conversation) -> dict[
                 "agents": m.agents,
                 "confidence": m.confidence,
                 "sources": m.sources,
+                "tools": m.tools,
                 "latency_ms": m.latency_ms,
                 "error_code": m.error_code,
                 "created_at": _iso(m.created_at),

@@ -227,6 +227,7 @@ async def save_answer(
         agents=metadata.get("agents"),
         confidence=metadata.get("confidence"),
         sources=(metadata.get("context") or {}).get("sources"),
+        tools=metadata.get("tools") or None,
         latency_ms=metadata.get("latency_ms"),
         mode=metadata.get("mode"),
     )

@@ -67,3 +67,15 @@ def test_a_stored_end_is_sent_again_as_what_it_was() -> None:
         failed = stored_answer(stored(MessageStatus.failed, code), "s1")
         assert isinstance(failed, ErrorEvent) and failed.code is sent
         assert (failed.session_id, failed.turn_id) == ("s1", "t1")
+
+
+def test_an_answer_sent_again_names_the_tools_it_used() -> None:
+    use = {"call_id": "c1", "name": "book_appointment", "arguments": {"service_type": "oil_change"},
+           "agent": "maintenance", "ok": True, "summary": "Booked"}  # fmt: skip
+    answer = Message(turn_id="t1", role="assistant", content="Booked.", status="complete",
+                     tools=[use])  # fmt: skip
+    complete = stored_answer(answer, "s1")
+    assert isinstance(complete, CompleteEvent)
+    assert [t.model_dump() for t in complete.metadata.tools] == [use]
+    fresh = TurnTranslator("s1", "t2").translate(Completed("Hi", {"agents": ["general"]}, "m2"))
+    assert isinstance(fresh, CompleteEvent) and fresh.metadata.tools == []

@@ -234,6 +234,16 @@ async def test_an_appointment_action_streams_its_tool_call_and_result_offline(
     assert [e["name"] for e in listed if e["type"] == "tool_call"] == ["list_my_appointments"]
     # Numbered like the rest of the turn: a resume replays them.
     assert {"tool_call", "tool_result"} <= {e["type"] for e in replay}
+    # The answer names them, and its stored copy keeps them for the transcript.
+    used = {k: result[k] for k in ("call_id", "name", "agent", "ok", "summary")}
+    assert events[-1]["metadata"]["tools"] == [{**used, "arguments": call["arguments"]}]
+    stored = httpx.get(
+        f"{server.base_url}/api/v1/sessions/{session}/messages",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    answers = [m for m in stored if m["role"] == "assistant"]
+    assert answers[0]["tools"] == events[-1]["metadata"]["tools"]
+    assert [t["name"] for t in answers[1]["tools"]] == ["list_my_appointments"]
 
 
 async def test_resume_of_an_unknown_session_is_session_not_found(server: ServerProcess) -> None:

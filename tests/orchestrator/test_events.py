@@ -7,7 +7,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 
-from orchestrator.events import Progress, Routed, Sources, Token, TurnStream
+from orchestrator.events import Progress, Routed, Sources, Token, ToolCall, ToolResult, TurnStream
 
 
 def custom(name: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -241,3 +241,32 @@ def test_compose_update_carries_the_turn_metadata() -> None:
     event_stream = TurnStream()
     event_stream.feed({"event": "on_chain_end", "name": "compose", "data": {"output": None}})
     assert event_stream.metadata == {}
+
+
+def test_the_stream_keeps_every_tool_call_with_its_result_in_call_order() -> None:
+    stream = TurnStream()
+    calls = [
+        custom("tool_call", {"agent": "maintenance", "call_id": "c1", "name": "available_slots",
+                             "arguments": {"service_type": "oil_change"}}),
+        custom("tool_call", {"agent": "maintenance", "call_id": "c2", "name": "book_appointment",
+                             "arguments": {"start_text": "tomorrow 9:00"}}),
+        custom("tool_result", {"agent": "maintenance", "call_id": "c2", "name": "book_appointment",
+                               "ok": False, "summary": "that time is taken"}),
+        custom("tool_result", {"agent": "maintenance", "call_id": "c1", "name": "available_slots",
+                               "ok": True, "summary": "3 free times"}),
+    ]  # fmt: skip
+    out = [event for c in calls for event in stream.feed(c)]
+    assert [type(e) for e in out] == [ToolCall, ToolCall, ToolResult, ToolResult]
+    assert stream.tools == [
+        {"call_id": "c1", "name": "available_slots", "arguments": {"service_type": "oil_change"},
+         "agent": "maintenance", "ok": True, "summary": "3 free times"},
+        {"call_id": "c2", "name": "book_appointment", "arguments": {"start_text": "tomorrow 9:00"},
+         "agent": "maintenance", "ok": False, "summary": "that time is taken"},
+    ]  # fmt: skip
+
+
+def test_a_call_whose_result_never_came_is_kept_unfinished() -> None:
+    stream = TurnStream()
+    call = {"agent": "maintenance", "call_id": "c1", "name": "book_appointment", "arguments": {}}
+    stream.feed_part("custom", {"name": "tool_call", "data": call})
+    assert stream.tools[0]["ok"] is None and stream.tools[0]["summary"] is None

@@ -168,6 +168,10 @@ async def test_a_booking_conversation_ends_in_the_appointments_table(
         assert "Friday 20 November" in slots.response
         booked, _ = await turn(orchestrator, "s-book", "Please book an oil change on Friday at 2pm")
         assert "Booked" in booked.response
+        [used] = booked.metadata["tools"]  # what the bot did travels with its answer
+        assert (used["name"], used["ok"]) == ("book_appointment", True)
+        assert used["arguments"]["service_type"] == "oil_change"
+        assert used["summary"].startswith("Booked")
         clash, _ = await turn(orchestrator, "s-book", "Book an oil change on Sunday at 10am")
         assert "closed" in clash.response.lower()
         listed, _ = await turn(orchestrator, "s-book", "What are my upcoming appointments?")
@@ -176,7 +180,22 @@ async def test_a_booking_conversation_ends_in_the_appointments_table(
         assert "ancelled" in cancelled.response
         async with orchestrator.services.sessions() as session:
             rows = list(await session.scalars(select(Appointment)))
+            answers = list(
+                await session.scalars(
+                    select(Message)
+                    .where(Message.conversation_id == "s-book", Message.role == "assistant")
+                    .order_by(Message.created_at)
+                )
+            )
     assert [(a.service_type, a.status) for a in rows] == [("oil_change", "cancelled")]
+    assert [[t["name"] for t in a.tools or []] for a in answers] == [
+        ["available_slots"],
+        ["book_appointment"],
+        ["book_appointment"],
+        ["list_my_appointments"],
+        ["cancel_appointment"],
+    ]
+    assert answers[1].tools == booked.metadata["tools"]
     assert rows[0].starts_at == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 
 

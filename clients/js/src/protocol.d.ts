@@ -345,12 +345,35 @@ latency_ms: number
  */
 message_id?: (string | null)
 mode: ("offline" | "llm")
+/**
+ * The tools the answer used, in call order (also kept with the stored answer).
+ */
+tools?: ToolUse[]
 }
 /**
  * What the answer was grounded in.
  */
 export interface CompleteContext {
 sources: SourceRef[]
+}
+/**
+ * A tool the answer used, as its `tool_call` and `tool_result` told it.
+ */
+export interface ToolUse {
+agent?: (string | null)
+arguments: {
+[k: string]: unknown
+}
+call_id: string
+name: string
+/**
+ * Whether it ran; null if the turn ended first.
+ */
+ok: (boolean | null)
+/**
+ * Its result's summary; null if none came.
+ */
+summary: (string | null)
 }
 /**
  * The turn was cancelled; `partial_response` is what had been generated.

@@ -470,14 +470,14 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
         break;
       }
       case "tool_call":
-        streamFor(ev).tools.push([ev, null]);
+        streamFor(ev).tools.push({ ...ev, ok: null, summary: null });
         renderStream();
         break;
       case "tool_result": {
         const stream = streamFor(ev);
-        const entry = stream.tools.find(([call]) => call.call_id === ev.call_id);
-        if (entry) entry[1] = ev;
-        else stream.tools.push([{ call_id: ev.call_id, name: ev.name, arguments: {} }, ev]);
+        const use = stream.tools.find((t) => t.call_id === ev.call_id);
+        if (use) Object.assign(use, { ok: ev.ok, summary: ev.summary });
+        else stream.tools.push({ ...ev, arguments: {} });
         renderStream();
         break;
       }
@@ -1001,6 +1001,13 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     return node;
   }
 
+  // The tools an answer used (streamed, or stored with it), one line each.
+  function toolsNode(uses) {
+    const list = el("ul", "tools");
+    toolList(list).show(uses);
+    return list;
+  }
+
   function metaText(message) {
     const parts = [];
     const agents = Array.isArray(message.agents) ? message.agents.filter(Boolean) : [];
@@ -1036,6 +1043,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     head.append(el("span", "msg-author", authorLabel(message)));
     if (message.created_at) head.append(clockNode(message.created_at));
     node.append(head);
+    if (Array.isArray(message.tools) && message.tools.length) node.append(toolsNode(message.tools));
     node.append(contentNode(message.content, role === "assistant"));
 
     if (role === "assistant") {
@@ -1079,15 +1087,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     head.append(el("span", "msg-author", "Assistant"), el("span", "typing", "answering…"));
     const content = contentNode(stream.text, true);
     const parts = [head];
-    if (stream.tools.length) {
-      const list = el("ul", "tools");
-      const tools = toolList(list);
-      for (const [call, result] of stream.tools) {
-        tools.call(call);
-        if (result) tools.result(result);
-      }
-      parts.push(list);
-    }
+    if (stream.tools.length) parts.push(toolsNode(stream.tools));
     parts.push(content);
     if (stream.agent) parts.push(el("div", "msg-meta", stream.agent));
     if (stream.sources.length) parts.push(sourcesNode(stream.sources));
@@ -1109,6 +1109,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       confidence: metadata.confidence,
       latency_ms: metadata.latency_ms,
       sources: context.sources || [],
+      tools: metadata.tools || [],
       status: "complete",
     });
     renderTranscript();
@@ -1126,6 +1127,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
         role: "assistant",
         content: typeof text === "string" ? text : stream.text,
         sources: stream.sources,
+        tools: stream.tools,
         status,
         error_code: code || null,
       });

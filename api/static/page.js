@@ -123,11 +123,15 @@ export function toolCallText(ev) {
 
 /**
  * The list of a turn's tool calls: `call(ev)` adds a line, `result(ev)` completes the line of
- * the same `call_id` with ✓ or ✗ and the summary.
+ * the same `call_id` with ✓ or ✗ and the summary; `show(uses)` draws the tools an answer used
+ * as stored with it (`complete.metadata.tools`, a stored message's `tools`). Each call is one
+ * line however often it is told.
  */
 export function toolList(list) {
+  const lineOf = (callId) => [...list.children].find((node) => node.dataset.callId === callId);
   return {
     call(ev) {
+      if (lineOf(ev.call_id)) return;
       const item = el("li", "tool pending");
       item.dataset.callId = ev.call_id;
       item.append(el("code", "tool-call", toolCallText(ev)));
@@ -135,14 +139,20 @@ export function toolList(list) {
       list.hidden = false;
     },
     result(ev) {
-      let item = [...list.children].find((node) => node.dataset.callId === ev.call_id);
-      if (!item) {
-        this.call({ call_id: ev.call_id, name: ev.name, arguments: {} });
-        item = list.lastElementChild;
-      }
-      item.classList.remove("pending");
+      if (!lineOf(ev.call_id)) this.call({ call_id: ev.call_id, name: ev.name, arguments: {} });
+      const item = lineOf(ev.call_id);
+      item.classList.remove("pending", "ok", "failed");
       item.classList.add(ev.ok ? "ok" : "failed");
-      item.append(el("span", "tool-result", `${ev.ok ? "✓" : "✗"} ${ev.summary || ""}`));
+      const text = `${ev.ok ? "✓" : "✗"} ${ev.summary || ""}`;
+      const shown = item.querySelector(".tool-result");
+      if (shown) shown.textContent = text;
+      else item.append(el("span", "tool-result", text));
+    },
+    show(uses) {
+      for (const use of uses || []) {
+        this.call(use);
+        if (typeof use.ok === "boolean") this.result(use);
+      }
     },
   };
 }

@@ -6,6 +6,8 @@ import { ChatSocket, CLOSE_CODES, MAX_MESSAGE_CHARS as MAX_CHARS, TURN_ENDING_ER
 import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, thumbIcon, toolList, wireComposer } from "/static/page.js";
 
 const STORAGE_TOKEN = "support.test.token";
+// Set while the page means to be connected: a reload then connects again by itself.
+const STORAGE_CONNECTED = "support.test.connected";
 
 (() => {
   const els = byIds(`token connect disconnect status session-id new-session user ping ping-result
@@ -282,6 +284,7 @@ const STORAGE_TOKEN = "support.test.token";
       showError("NO_TOKEN", `Paste a customer token first. ${GET_A_TOKEN}`);
       return;
     }
+    sessionStorage.setItem(STORAGE_CONNECTED, "1");
     await showHistory(token); // before the socket: what it replays comes after
     socket.connect(token);
   }
@@ -314,6 +317,7 @@ const STORAGE_TOKEN = "support.test.token";
         const turn = turnFor(message.turn_id);
         turn.text = message.content;
         showAnswer(turn);
+        turn.tools.show(message.tools);
         if (message.sources) renderSources(turn, message.sources);
         if (message.status === "complete") {
           renderFeedback(turn, message.id);
@@ -338,6 +342,7 @@ const STORAGE_TOKEN = "support.test.token";
 
   function onClose({ code, reason }) {
     clearProgress();
+    if (code === 4001 || code === 4003) sessionStorage.removeItem(STORAGE_CONNECTED); // refused
     if (code === 4001) {
       if (!authProblem) onAuthProblem(reason || CLOSE_CODES[code]);
       return; // the server's own reason is on screen
@@ -431,6 +436,7 @@ const STORAGE_TOKEN = "support.test.token";
     turn.text = ev.response;
     showAnswer(turn);
     const metadata = ev.metadata || {};
+    turn.tools.show(metadata.tools); // the stream's lines, or all of them for a replayed answer
     if (metadata.context) renderSources(turn, metadata.context.sources);
     if (metadata.agent) turn.bubble.dataset.agent = metadata.agent;
     renderMeta(turn, metadata);
@@ -504,6 +510,9 @@ const STORAGE_TOKEN = "support.test.token";
     } else {
       els.token.value = sessionStorage.getItem(STORAGE_TOKEN) || "";
     }
+    // A reload of a connected page carries on where it was (a link with a token waits for
+    // Connect, so its token can be looked at first).
+    const reconnect = !urlToken && els.token.value && sessionStorage.getItem(STORAGE_CONNECTED);
     showSession();
     socket.on("status", showStatus);
     socket.on("session", showSession);
@@ -528,7 +537,10 @@ const STORAGE_TOKEN = "support.test.token";
       }
     });
     els.connect.addEventListener("click", connect);
-    els.disconnect.addEventListener("click", () => socket.disconnect());
+    els.disconnect.addEventListener("click", () => {
+      sessionStorage.removeItem(STORAGE_CONNECTED);
+      socket.disconnect();
+    });
     els.newSession.addEventListener("click", newSession);
     els.ping.addEventListener("click", ping);
     els.cancel.addEventListener("click", () => socket.cancel());
@@ -537,6 +549,7 @@ const STORAGE_TOKEN = "support.test.token";
     els.input.addEventListener("input", updateCharCount);
     updateCharCount();
     showStatus({ status: socket.status });
+    if (reconnect) connect();
   }
 
   init();

@@ -22,6 +22,7 @@ from tests.utils.server import ServerProcess
 pytestmark = pytest.mark.browser
 
 QUESTION = "What does code P0A80 mean?"
+OIL_CHANGE = "When can I bring my car for an oil change tomorrow?"
 XSS = '<img src=x onerror="window.__xss=1">'
 WAIT_MS = 20_000
 
@@ -280,7 +281,7 @@ def test_a_tool_call_and_its_result_are_shown_above_the_answer(
     server: ServerProcess, page: Page
 ) -> None:
     open_chat(page, server, user())
-    send(page, "When can I bring my car for an oil change tomorrow?")
+    send(page, OIL_CHANGE)
     answer = last_assistant(page)
     expect(answer).to_have_class(re.compile(r"\bcomplete\b"), timeout=WAIT_MS)
     tool = answer.locator(".tools .tool")
@@ -321,22 +322,26 @@ def test_the_page_has_its_icon(server: ServerProcess, page: Page) -> None:
         )
 
 
-def test_after_a_reload_the_transcript_shows_the_customers_own_messages(
+def test_after_a_reload_the_page_reconnects_and_shows_the_whole_transcript(
     server: ServerProcess, page: Page
 ) -> None:
     open_chat(page, server, user())
-    send(page, QUESTION)
+    send(page, OIL_CHANGE)
     expect(last_assistant(page)).to_have_class(re.compile(r"\bcomplete\b"), timeout=WAIT_MS)
     answer = last_assistant(page).locator(".content").get_attribute("data-text")
 
-    page.reload()
-    page.locator("#connect").click()
+    page.reload()  # no click: a page that was connected connects again by itself
     expect(page.locator("#status")).to_have_text("open", timeout=WAIT_MS)
     expect(page.locator(".message.user")).to_have_count(1)
-    expect(page.locator(".message.user .content")).to_have_text(QUESTION)
+    expect(page.locator(".message.user .content")).to_have_text(OIL_CHANGE)
     expect(page.locator(".message.assistant")).to_have_count(1)
     expect(last_assistant(page)).to_have_class(re.compile(r"\bcomplete\b"))
     expect(last_assistant(page).locator(".content")).to_have_attribute("data-text", answer or "")
+    # What the bot did is stored with its answer: the tool line is still there.
+    tool = last_assistant(page).locator(".tools .tool")
+    expect(tool).to_have_count(1)
+    expect(tool.locator(".tool-call")).to_contain_text("available_slots(")
+    expect(tool.locator(".tool-result")).to_contain_text("✓")
 
     send(page, "And what should I do about it?")  # the conversation goes on below
     expect(page.locator(".message.assistant")).to_have_count(2)

@@ -507,3 +507,47 @@ def test_a_conversation_opened_mid_answer_shows_the_whole_answer_streaming(
         "data-text", done["response"]
     )
     expect(messages(page, "user").locator(".msg-content")).to_have_text([QUESTION])
+
+
+# Records, from inside the page, whether the streaming answer ever showed a tool line.
+TOOL_RECORDER = """() => {
+  const log = { tools: [] };
+  const transcript = document.getElementById("transcript");
+  new MutationObserver(() => {
+    for (const line of transcript.querySelectorAll(".msg.streaming .tools .tool-call")) {
+      if (!log.tools.includes(line.textContent)) log.tools.push(line.textContent);
+    }
+  }).observe(transcript, { subtree: true, childList: true, characterData: true });
+  window.__recorded = log;
+}"""
+
+
+def test_the_tools_the_bot_used_show_while_it_answers_and_stay_in_the_transcript(
+    server: ServerProcess, page: Page
+) -> None:
+    open_console(page, server)
+    with customer_on(server) as customer:
+        customer.ask(QUESTION)
+        expect(row_of(page, customer.session_id)).to_be_visible(timeout=WAIT_MS)
+        open_conversation(page, customer.session_id)
+        page.evaluate(TOOL_RECORDER)
+        done = customer.ask("When can I bring my car for an oil change tomorrow?")
+    assert [t["name"] for t in done["metadata"]["tools"]] == ["available_slots"], done
+
+    expect(page.locator("#transcript .msg.streaming")).to_have_count(0, timeout=WAIT_MS)
+    recorded = page.evaluate("window.__recorded.tools")
+    assert any(line.startswith("available_slots(") for line in recorded), recorded
+
+    def shows_the_tool() -> None:
+        tool = messages(page, "assistant").last.locator(".tools .tool")
+        expect(tool).to_have_count(1)
+        expect(tool).to_have_class(re.compile(r"\bok\b"))
+        expect(tool.locator(".tool-call")).to_contain_text("service_type: oil_change")
+        expect(tool.locator(".tool-result")).to_contain_text("✓")
+        expect(messages(page, "assistant").first.locator(".tools")).to_have_count(0)
+
+    shows_the_tool()  # from the `complete` event
+    page.reload()  # and from the stored transcript
+    expect(page.locator("#staff-status")).to_have_attribute("data-state", "open", timeout=WAIT_MS)
+    open_conversation(page, customer.session_id)
+    shows_the_tool()

@@ -41,6 +41,18 @@ def source_lines(sources: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def tool_line(call: dict[str, Any], result: dict[str, Any]) -> str:
+    """`tool available_slots(service_type: oil_change): ✓ 3 free times` for a tool the
+    answer used (the `tool_call` and its `tool_result`)."""
+    arguments = ", ".join(
+        f"{key}: {value if isinstance(value, str) else json.dumps(value)}"
+        for key, value in (call.get("arguments") or {}).items()
+    )
+    mark = "✓" if result.get("ok") else "✗"
+    name = call.get("name") or result.get("name", "?")
+    return f"tool {name}({arguments}): {mark} {result.get('summary', '')}".rstrip()
+
+
 def is_turn_end(event: dict[str, Any]) -> bool:
     """The event ends the turn: its answer, a cancel, or an error that carries a seq."""
     return event.get("type") in TERMINAL or (event.get("type") == "error" and "seq" in event)
@@ -73,6 +85,7 @@ class Chat:
     failures: int = 0
     _progress_shown: bool = field(default=False, repr=False)
     _printed: bool = field(default=False, repr=False)  # tokens of this answer are out
+    _calls: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # by call_id
 
     async def send(self, frame: dict[str, Any]) -> None:
         await self.connection.send(json.dumps(frame))
@@ -125,6 +138,11 @@ class Chat:
             self.session_id = event.get("session_id") or self.session_id
         elif kind == "progress" and self.interactive:
             self._progress(event.get("message", ""))
+        elif kind == "tool_call":
+            self._calls[str(event.get("call_id"))] = event
+        elif kind == "tool_result":  # on stderr, beside the progress: stdout is the answers
+            self._progress("")
+            self.note(tool_line(self._calls.pop(str(event.get("call_id")), event), event))
         elif kind == "token":
             self._progress("")
             self.out.write(event.get("token", ""))

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from orchestrator.chat_command import is_turn_end, source_lines
+from orchestrator.chat_command import is_turn_end, source_lines, tool_line
 from orchestrator.settings import Settings
 from tests.utils.server import REPO, ServerProcess, sqlite_server
 
@@ -53,6 +53,14 @@ def test_sources_are_listed_one_per_line() -> None:
     ]
 
 
+def test_a_tool_the_answer_used_is_one_line_with_its_result() -> None:
+    call = {"name": "book_appointment", "arguments": {"service_type": "oil_change", "n": 2}}
+    assert tool_line(call, {"ok": True, "summary": "Booked"}) == (
+        "tool book_appointment(service_type: oil_change, n: 2): ✓ Booked"
+    )
+    assert tool_line({"name": "x", "arguments": {}}, {"ok": False, "summary": ""}) == "tool x(): ✗"
+
+
 def test_a_turn_ends_with_its_answer_a_cancel_or_an_error_that_ends_it() -> None:
     assert is_turn_end({"type": "complete"}) and is_turn_end({"type": "cancelled"})
     assert is_turn_end({"type": "error", "code": "TIMEOUT", "seq": 9})
@@ -77,6 +85,8 @@ def test_questions_piped_in_are_answered_one_per_line_in_one_session(
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("\nSources:\n  [1] ") == 2, result.stdout
     assert "you>" not in result.stdout and "\x1b" not in result.stdout  # plain text, scriptable
+    assert "tool" not in result.stderr  # neither question needs one
+
     stored = httpx.get(
         f"{server.base_url}/api/v1/sessions/{session}/messages",
         headers={"Authorization": f"Bearer {server.token(user)}"},
@@ -85,6 +95,22 @@ def test_questions_piped_in_are_answered_one_per_line_in_one_session(
     position = 0
     for answer in [m["content"] for m in stored if m["role"] == "assistant"]:
         position = result.stdout.index(f"{answer}\nSources:\n", position)  # in order, whole
+
+
+def test_a_tool_the_answer_used_is_told_on_stderr(server: ServerProcess) -> None:
+    result = subprocess.run(
+        _command(server, "chat-tool"),
+        input="When can I bring my car for an oil change tomorrow?\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "tool available_slots(" in result.stderr, result.stderr
+    assert "service_type: oil_change" in result.stderr
+    assert "): ✓ " in result.stderr and "tool " not in result.stdout
 
 
 def test_a_refused_token_is_one_line_with_a_fix(server: ServerProcess) -> None:

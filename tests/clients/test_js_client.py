@@ -104,18 +104,39 @@ def test_the_clients_own_tests_pass_against_a_real_server(llm_server: ServerProc
     assert "# pass 2" in result.stdout and "# skipped 1" in result.stdout, result.stdout
 
 
+def installed_package(where: Path) -> Path:
+    """A frontend project that installed the package from the tarball `npm pack` makes."""
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed")
+    quiet = ["--no-audit", "--no-fund", "--offline"]
+    packed = subprocess.run(
+        [npm, "pack", "--json", "--pack-destination", str(where)],
+        capture_output=True, text=True, cwd=CLIENT, check=True,
+    )  # fmt: skip
+    tarball = where / json.loads(packed.stdout)[0]["filename"]
+    app = where / "app"
+    app.mkdir()
+    (app / "package.json").write_text('{"name": "app", "private": true, "type": "module"}')
+    subprocess.run([npm, "install", *quiet, str(tarball)], cwd=app, check=True, capture_output=True)
+    return app
+
+
 def test_a_chat_survives_a_server_restart_mid_answer(
     llm_server: ServerProcess, tmp_path: Path
 ) -> None:
-    """test/restart.test.mjs asks, and writes the signal file once tokens flow; the server is
-    killed (kill -9) there and started again; the client must still get a whole answer."""
+    """test/restart.test.mjs, run in a project that installed the packed package, asks, and
+    writes the signal file once tokens flow; the server is killed (kill -9) there and started
+    again; the client must still get a whole answer."""
+    app = installed_package(tmp_path)
+    shutil.copy(CLIENT / "test" / "restart.test.mjs", app)
     signal = tmp_path / "restart"
     node = subprocess.Popen(
-        [str(NODE), "--experimental-websocket", "--test", "test/restart.test.mjs"],
+        [str(NODE), "--experimental-websocket", "--test", "restart.test.mjs"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        cwd=CLIENT,
+        cwd=app,
         env={
             **os.environ,
             "CHAT_WS_URL": llm_server.ws_url,

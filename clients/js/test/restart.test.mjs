@@ -1,11 +1,12 @@
 // A server restart mid-answer (the Python test kills the server and starts it again when this
 // test writes RESTART_SIGNAL): the client reconnects with backoff, resumes, gets INTERRUPTED
-// for the cut-off turn, sends the message again, and the answer arrives whole.
+// for the cut-off turn, sends the message again, and the answer arrives whole. The Python test
+// runs it from a project that installed the packed package, so the import is by name.
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { ChatSocket } from "../src/index.js";
+import { ChatSocket } from "support-orchestrator-client";
 
 const URL_ = process.env.CHAT_WS_URL;
 const SIGNAL = process.env.RESTART_SIGNAL;

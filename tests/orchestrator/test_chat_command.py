@@ -41,6 +41,14 @@ def _command(server: ServerProcess, user: str, *args: str) -> list[str]:
     ]
 
 
+def _piped(command: list[str], questions: str) -> subprocess.CompletedProcess[str]:
+    """The command run with the questions on its stdin, as a script would."""
+    return subprocess.run(
+        command, input=questions, capture_output=True, text=True, cwd=REPO, timeout=120,
+        check=False,
+    )  # fmt: skip
+
+
 def test_sources_are_listed_one_per_line() -> None:
     assert source_lines(
         [{"n": 1, "source": "specs/a.md", "title": "Aster", "heading": "Tyres", "score": 0.8}]
@@ -73,15 +81,7 @@ def test_questions_piped_in_are_answered_one_per_line_in_one_session(
 ) -> None:
     session, user = f"chat-{uuid.uuid4().hex[:8]}", "chat-piped"
     questions = "How often should the Aster have its tyres rotated?\n\nWhat does P0300 mean?\n"
-    result = subprocess.run(
-        _command(server, user, "--session", session),
-        input=questions,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
+    result = _piped(_command(server, user, "--session", session), questions)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("\nSources:\n  [1] ") == 2, result.stdout
     assert "you>" not in result.stdout and "\x1b" not in result.stdout  # plain text, scriptable
@@ -98,15 +98,8 @@ def test_questions_piped_in_are_answered_one_per_line_in_one_session(
 
 
 def test_a_tool_the_answer_used_is_told_on_stderr(server: ServerProcess) -> None:
-    result = subprocess.run(
-        _command(server, "chat-tool"),
-        input="When can I bring my car for an oil change tomorrow?\n",
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
+    question = "When can I bring my car for an oil change tomorrow?\n"
+    result = _piped(_command(server, "chat-tool"), question)
     assert result.returncode == 0, result.stderr
     assert "tool available_slots(" in result.stderr, result.stderr
     assert "service_type: oil_change" in result.stderr
@@ -116,9 +109,7 @@ def test_a_tool_the_answer_used_is_told_on_stderr(server: ServerProcess) -> None
 def test_a_refused_token_is_one_line_with_a_fix(server: ServerProcess) -> None:
     command = _command(server, "x")
     command[command.index("--token") + 1] = "forged"
-    result = subprocess.run(
-        command, input="hi\n", capture_output=True, text=True, cwd=REPO, timeout=60, check=False
-    )
+    result = _piped(command, "hi\n")
     assert result.returncode == 2
     assert "refused the token" in result.stderr and "fix:" in result.stderr
     assert "Traceback" not in result.stderr

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api import handoff, handoff_rules
 from api.deps import CurrentUser, State
+from api.protocol import ToolUse
 from orchestrator.persistence import Forbidden, NotFound, Refused
 
 router = APIRouter(prefix="/api/v1", tags=["sessions"])
@@ -32,7 +33,7 @@ class MessageOut(BaseModel):
     agents: list[str] | None
     confidence: float | None
     sources: list[dict[str, Any]] | None
-    tools: list[dict[str, Any]] | None
+    tools: list[ToolUse] | None = Field(description="The tools an answer used (assistant only).")
     latency_ms: int | None
     error_code: str | None
     created_at: datetime

@@ -146,6 +146,37 @@ async def test_the_model_books_through_the_appointment_tools(
     assert events.index(call) < events.index(result) < len(events) - 1
 
 
+async def test_a_booking_made_before_the_turn_failed_stays_on_record(
+    settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
+) -> None:
+    """The model books, then fails to write its answer: the failed answer that is stored still
+    says what was booked."""
+    llm.script(
+        Reply(
+            tool_calls=[
+                {
+                    "name": "book_appointment",
+                    "arguments": {"start_text": "next Monday at 9am", "service_type": "oil change"},
+                }
+            ]
+        ),
+        Fail(500),
+    )
+    async with running(settings, db_url, embedder) as orchestrator:
+        events = await run_turn(orchestrator, "llm-book-fail", "Book an oil change next Monday")
+        async with orchestrator.services.sessions() as session:
+            [answer] = await session.scalars(
+                select(Message).where(
+                    Message.conversation_id == "llm-book-fail", Message.role == "assistant"
+                )
+            )
+    assert isinstance(events[-1], Failed) and events[-1].code == "LLM_UNAVAILABLE"
+    assert (answer.status, answer.error_code) == ("failed", "LLM_UNAVAILABLE")
+    [used] = answer.tools or []
+    assert (used["name"], used["ok"], used["agent"]) == ("book_appointment", True, "maintenance")
+    assert used["summary"].startswith("Booked")
+
+
 async def test_a_call_to_a_tool_that_does_not_exist_is_reported_not_ok(
     settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
 ) -> None:

@@ -29,6 +29,8 @@ def print_report(report: ingestion.IngestReport, console: Console, out: Console)
         console.print(f"[red]failed[/] {source}: {reason}", highlight=False)
     for source, reason in report.skipped:
         console.print(f"[yellow]skipped[/] {source}: {reason}", highlight=False)
+    for _source, note in report.partly_read:
+        console.print(f"[yellow]unread[/] {note}", highlight=False)
     for decision in report.decisions:
         style = "yellow]warning" if decision.origin == "undecided" else "cyan]domain"
         console.print(f"[{style}[/] {decision.describe()}", highlight=False)

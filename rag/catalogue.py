@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from rag.alternatives import alternatives
+
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-]*[A-Za-z0-9+]|[A-Za-z0-9]")
 TABLE_ROW = re.compile(r"^\s*\|")
 BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -76,6 +78,10 @@ class Catalogue(BaseModel):
     conflicts: list[str] = Field(
         default_factory=list, description="Claims that disagreed; the first claim was kept."
     )
+    alternatives: list[list[str]] = Field(
+        default_factory=list,
+        description="Words the documents' tables set side by side (diesel, petrol).",
+    )
     _matcher_cache: _Matcher | None = PrivateAttr(default=None)
 
     @property
@@ -121,7 +127,11 @@ class Catalogue(BaseModel):
             if mine & named
             and (mine & named) - set().union(*(o for n, o in words.items() if n != name))
         ]
-        return found[0] if len(found) == 1 else None
+        if len(found) == 1:
+            return found[0]
+        # "the Turbo" beside Turbo and Turbo Tiptronic S: the one it names whole.
+        whole = [name for name, mine in words.items() if mine and mine <= named]
+        return whole[0] if len(whole) == 1 else None
 
     def vehicles_in(self, text: str) -> list[tuple[str, str | None]]:
         """(model, variant or None) for each vehicle name in `text`, in order of mention."""
@@ -451,15 +461,19 @@ def _collect_evidence(documents: Sequence[DocumentText], brand: str | None) -> d
     return evidence
 
 
-def _is_model(word: str, record: _Evidence, brand: str | None, top_score: float) -> bool:
+def _is_model(
+    word: str, record: _Evidence, brand: str | None, top_score: float, documents: int = 2
+) -> bool:
     if (brand and word.lower() == brand.lower()) or CODE.match(word):
         return False
     if record.score < max(MIN_MODEL_SCORE, MIN_SHARE_OF_TOP * top_score):
         return False
     if record.proper_ratio < MIN_PROPER_RATIO:
         return False
-    if len(record.documents) < 2:
-        return False
+    if len(record.documents) < min(2, documents):
+        return False  # a name one document of several uses is that document's business
+    if documents == 1 and not record.titles:
+        return False  # one manual: the model is the one its title names
     mentions = record.after_brand + record.standalone
     # Named things that only ever follow the brand ("<Brand> Roadside Assistance", an app)
     # are services; models are also talked about on their own ("the Fjord's battery").
@@ -589,10 +603,14 @@ def derive(documents: Sequence[DocumentText]) -> Catalogue:
         for word, record in sorted(evidence.items(), key=lambda kv: -kv[1].score)
         if word not in entries
         and not (brand and word.lower() == brand.lower())
-        and _is_model(word, record, brand, 0.0)
+        and _is_model(word, record, brand, 0.0, len(documents))
     ]
     top_score = candidates[0][1].score if candidates else 0.0
-    derived = [word for word, record in candidates if _is_model(word, record, brand, top_score)]
+    derived = [
+        word
+        for word, record in candidates
+        if _is_model(word, record, brand, top_score, len(documents))
+    ]
     for word in derived:
         entries[word] = ModelEntry(name=word)
 
@@ -628,7 +646,12 @@ def derive(documents: Sequence[DocumentText]) -> Catalogue:
             derived_aliases = _variant_aliases(name, entry_variant.name, names, proper)
             entry_variant.aliases = sorted({*entry_variant.aliases, *derived_aliases})
     models = sorted(entries.values(), key=lambda m: _first_seen(m.name, documents))
-    return Catalogue(brand=brand, models=models, conflicts=conflicts)
+    return Catalogue(
+        brand=brand,
+        models=models,
+        conflicts=conflicts,
+        alternatives=alternatives(d.body for d in documents),
+    )
 
 
 def _first_seen(name: str, documents: Sequence[DocumentText]) -> tuple[int, str]:

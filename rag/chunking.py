@@ -1,22 +1,27 @@
-"""Heading-aware chunking of Markdown-shaped text; pure functions, no I/O.
+"""Heading-aware chunking of a document's blocks; pure functions, no I/O.
 
-Every chunk knows the headings above it. A table never loses its header: when a table is too
-long for one chunk, each piece repeats the header row, so a row such as
-"| Combined power | 310 kW | 210 kW |" always travels with the column names.
+Every chunk knows the headings above it and the pages it comes from. A table never loses its
+header: when a table is too long for one chunk, each piece repeats the header row, so a row
+such as "| Combined power | 310 kW | 210 kW |" always travels with the column names.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import yaml
 
-HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-FENCE = re.compile(r"^\s*(```|~~~)")
-TABLE_ROW = re.compile(r"^\s*\|")
-TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
+from rag.blocks import (
+    HEADING,
+    LIST_ITEM,
+    TABLE_ROW,
+    TABLE_SEPARATOR,
+    Block,
+    from_markdown,
+)
+
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 DEFAULT_MAX_CHARS = 1000
@@ -27,6 +32,8 @@ class Chunk:
     text: str
     heading_path: tuple[str, ...]
     ordinal: int
+    page: int | None = None  # the page it starts on, when its document has pages
+    page_end: int | None = None  # the page it ends on, when that is another
 
     @property
     def heading(self) -> str:
@@ -55,70 +62,50 @@ def split_front_matter(text: str) -> FrontMatter:
     return FrontMatter({str(k): v for k, v in fields.items()}, text[match.end() :])
 
 
-def _blocks(lines: list[str]) -> list[tuple[str, list[str]]]:
-    """Group a section's lines into ("table" | "list" | "code" | "text", lines) blocks."""
-    blocks: list[tuple[str, list[str]]] = []
-    kind: str | None = None
-    current: list[str] = []
-
-    def flush() -> None:
-        nonlocal kind, current
-        if kind and any(line.strip() for line in current):
-            blocks.append((kind, current))
-        kind, current = None, []
-
-    in_fence = False
-    for line in lines:
-        if in_fence:
-            current.append(line)
-            if FENCE.match(line):
-                in_fence = False
-                flush()
-            continue
-        if FENCE.match(line):
-            flush()
-            kind, current, in_fence = "code", [line], True
-            continue
-        if not line.strip():
-            if kind == "list":
-                current.append(line)
-                continue
-            flush()
-            continue
-        line_kind = "table" if TABLE_ROW.match(line) else "list" if LIST_ITEM.match(line) else None
-        if kind == "list" and line_kind is None and line.startswith((" ", "\t")):
-            line_kind = "list"  # an indented continuation of a list item
-        line_kind = line_kind or "text"
-        if line_kind != kind:
-            flush()
-            kind = line_kind
-        current.append(line)
-    flush()
-    return [(k, _trim(block)) for k, block in blocks]
-
-
 def _trim(lines: list[str]) -> list[str]:
     while lines and not lines[-1].strip():
         lines = lines[:-1]
     return lines
 
 
+# A table is cut into pieces of at most this many rows, each a chunk of its own with the
+# header: a chunk about a few rows is found by what those rows are about.
+TABLE_ROWS = 6
+GROUPED = re.compile(r"^\s*\|\s*([^|]+?)\s+–\s")
+
+
 def _split_table(lines: list[str], max_chars: int) -> list[str]:
-    """Split a long table into row groups that each start with the header and separator."""
+    """A table in pieces that each start with the header and separator: at most TABLE_ROWS
+    rows and `max_chars` characters, cut where the rows' group changes when it can be."""
     header_len = 2 if len(lines) > 1 and TABLE_SEPARATOR.match(lines[1]) else 1
     header, rows = lines[:header_len], lines[header_len:]
-    pieces: list[str] = []
-    group: list[str] = []
-    size = sum(len(line) + 1 for line in header)
+    runs: list[list[str]] = []
     for row in rows:
-        if group and size + len(row) + 1 > max_chars:
-            pieces.append("\n".join(header + group))
-            group, size = [], sum(len(line) + 1 for line in header)
-        group.append(row)
-        size += len(row) + 1
-    if group or not pieces:
-        pieces.append("\n".join(header + group))
-    return pieces
+        if runs and _group(row) == _group(runs[-1][-1]):
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    head = sum(len(line) + 1 for line in header)
+    pieces: list[list[str]] = []
+    for run in runs:
+        for start in range(0, len(run), TABLE_ROWS):
+            part = run[start : start + TABLE_ROWS]
+            last = pieces[-1] if pieces else None
+            if (
+                last is not None
+                and len(last) + len(part) <= TABLE_ROWS
+                and head + sum(len(r) + 1 for r in (*last, *part)) <= max_chars
+            ):
+                last.extend(part)
+            else:
+                pieces.append(list(part))
+    return ["\n".join(header + piece) for piece in pieces] or ["\n".join(header)]
+
+
+def _group(row: str) -> str:
+    """The group a row's label names ("Fuel tank – Capacity" → "Fuel tank"), or its label."""
+    match = GROUPED.match(row)
+    return match.group(1) if match else _cells(row)[0]
 
 
 def _split_long_text(text: str, max_chars: int) -> list[str]:
@@ -170,6 +157,8 @@ def _split_list(lines: list[str], max_chars: int) -> list[str]:
 
 def _pieces(kind: str, lines: list[str], max_chars: int) -> list[str]:
     text = "\n".join(lines).strip("\n")
+    if kind == "table" and len(lines) > TABLE_ROWS + 2:
+        return _split_table(lines, max_chars)
     if len(text) <= max_chars:
         return [text]
     if kind == "table":
@@ -181,50 +170,73 @@ def _pieces(kind: str, lines: list[str], max_chars: int) -> list[str]:
     return _split_long_text(" ".join(line.strip() for line in lines), max_chars)
 
 
-def _pack(pieces: list[str], max_chars: int) -> list[str]:
-    """Join consecutive pieces of one section while they fit in one chunk."""
-    packed: list[str] = []
-    for piece in pieces:
-        if packed and len(packed[-1]) + 2 + len(piece) <= max_chars:
-            packed[-1] = f"{packed[-1]}\n\n{piece}"
+Piece = tuple[str, int | None, int | None]  # text, first page, last page
+
+
+def _pack(pieces: list[Piece], max_chars: int) -> list[Piece]:
+    """Join consecutive pieces of one section while they fit in one chunk; a piece of a
+    table of many rows stays a chunk of its own."""
+    packed: list[Piece] = []
+    alone = False
+    for text, page, page_end in pieces:
+        piece_alone = TABLE_ROW.match(text) is not None and text.count("\n") >= TABLE_ROWS
+        if (
+            packed
+            and not alone
+            and not piece_alone
+            and len(packed[-1][0]) + 2 + len(text) <= max_chars
+        ):
+            last, first_page, last_page = packed[-1]
+            pages = [p for p in (first_page, last_page, page, page_end) if p is not None]
+            packed[-1] = (
+                f"{last}\n\n{text}",
+                min(pages) if pages else None,
+                max(pages) if pages else None,
+            )
         else:
-            packed.append(piece)
+            packed.append((text, page, page_end if page_end is not None else page))
+        alone = piece_alone
     return packed
 
 
-def _sections(body: str) -> list[tuple[tuple[str, ...], list[str]]]:
-    """The body's sections, each with the heading path above it."""
+def chunk_blocks(blocks: Sequence[Block], max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:
+    """Chunks of at most about `max_chars` characters that never cross a heading, each with
+    its heading path and its pages."""
+    chunks: list[Chunk] = []
     stack: list[tuple[int, str]] = []
-    sections: list[tuple[tuple[str, ...], list[str]]] = [((), [])]
-    in_fence = False
-    for line in body.splitlines():
-        if FENCE.match(line):
-            in_fence = not in_fence
-        match = None if in_fence else HEADING.match(line)
-        if match:
-            level, title = len(match.group(1)), match.group(2).strip()
-            while stack and stack[-1][0] >= level:
+    pieces: list[Piece] = []
+
+    def flush() -> None:
+        path = tuple(title for _, title in stack)
+        for text, page, page_end in _pack(pieces, max_chars):
+            if text.strip():
+                chunks.append(
+                    Chunk(
+                        text=text.strip(),
+                        heading_path=path,
+                        ordinal=len(chunks),
+                        page=page,
+                        page_end=page_end if page_end != page else None,
+                    )
+                )
+        pieces.clear()
+
+    for block in blocks:
+        if block.kind == "heading":
+            flush()
+            while stack and stack[-1][0] >= block.level:
                 stack.pop()
-            stack.append((level, title))
-            sections.append((tuple(t for _, t in stack), []))
-        else:
-            sections[-1][1].append(line)
-    return sections
+            stack.append((block.level, block.text.strip()))
+            continue
+        for piece in _pieces(block.kind, list(block.lines), max_chars):
+            pieces.append((piece, block.page, block.last_page))
+    flush()
+    return chunks
 
 
 def chunk_markdown(body: str, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:
-    """Chunks of at most about `max_chars` characters that never cross a heading."""
-    chunks: list[Chunk] = []
-    for heading_path, lines in _sections(body):
-        pieces: list[str] = []
-        for kind, block in _blocks(lines):
-            pieces.extend(_pieces(kind, block, max_chars))
-        for text in _pack(pieces, max_chars):
-            if text.strip():
-                chunks.append(
-                    Chunk(text=text.strip(), heading_path=heading_path, ordinal=len(chunks))
-                )
-    return chunks
+    """Chunks of Markdown-shaped text (see `chunk_blocks`)."""
+    return chunk_blocks(from_markdown(body), max_chars)
 
 
 def _cells(row: str) -> list[str]:
@@ -259,6 +271,49 @@ def tables_described(text: str) -> str:
         out.append(line)
     flush()
     return "\n".join(out)
+
+
+KEY_ITEM = re.compile(r"^\s*[-*+]\s+([^:]{2,60}):\s+\S")
+# A chunk of at least this many rows is also found by each row's own label (its facets).
+MIN_FACET_ROWS = 2
+
+
+NUMBERED = re.compile(r"^(?:(.+?)\s+–\s+)?[\d.]+$")
+
+
+def _label(cells: list[str]) -> str:
+    """A row's label: its first cell, or its next when the first is only its number."""
+    numbered = NUMBERED.match(cells[0])
+    if numbered and len(cells) > 1 and cells[1]:
+        return f"{numbered.group(1)} – {cells[1]}" if numbered.group(1) else cells[1]
+    return cells[0]
+
+
+def facets(text: str, heading: str) -> list[str]:
+    """What each row of a chunk's tables (or "label: value" list) is about, as its section
+    and label read ("Filling capacities: Brake fluid"): embedded beside the chunk, so a
+    question about one row finds the chunk that holds it, however many other rows it has."""
+    labels: list[str] = []
+    header: list[str] | None = None
+    for line in text.splitlines():
+        if TABLE_ROW.match(line):
+            if TABLE_SEPARATOR.match(line):
+                continue
+            cells = _cells(line)
+            if header is None:
+                header = cells
+            elif cells and cells[0]:
+                labels.append(_label(cells))
+            continue
+        header = None
+        item = KEY_ITEM.match(line)
+        if item:
+            labels.append(item.group(1).replace("**", "").strip())
+    distinct = list(dict.fromkeys(labels))
+    if len(distinct) < MIN_FACET_ROWS:
+        return []
+    leaf = heading.rsplit(" > ", 1)[-1]
+    return [f"{leaf}: {label}" if leaf else label for label in distinct]
 
 
 def first_heading(body: str) -> str | None:

@@ -1,4 +1,6 @@
-"""Reading knowledge-base files (Markdown, text, HTML, PDF) into Markdown-shaped documents."""
+"""Knowledge-base files as documents: found under a root, read by their format's reader, given
+a title and a domain.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from rag.blocks import Block, to_markdown
 from rag.catalogue import Declared, declared_from_front_matter
 from rag.chunking import first_heading, split_front_matter
+from rag.layout.legends import expand_legends
+from rag.readers import READERS, SUFFIXES, TEXT_FORMATS, UnreadableDocument
 
-DOMAINS = ("specs", "maintenance", "troubleshooting")
 DomainSource = Literal["front matter", "folder", "content"]
-SUFFIXES = {
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".txt": "text",
-    ".html": "html",
-    ".htm": "html",
-    ".pdf": "pdf",
-}
 
-
-class UnreadableDocument(Exception):
-    """A file that cannot be read or parsed; ingestion reports it and goes on."""
+__all__ = [
+    "SUFFIXES",
+    "SourceDocument",
+    "UnreadableDocument",
+    "discover",
+    "load",
+    "scanned_note",
+    "skipped_files",
+]
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class SourceDocument:
     content_hash: str
     domain_origin: DomainSource = "content"
     declared: Declared = field(default_factory=Declared)
+    blocks: tuple[Block, ...] = ()  # what chunking reads, each block with its page
+    pages: int | None = None  # the file's page count, for a format with pages
+    scanned_pages: tuple[int, ...] = ()  # pages with pictures and no text, left unread
 
 
 def discover(root: Path) -> list[Path]:
@@ -71,76 +76,13 @@ def skipped_files(root: Path, base: Path) -> list[tuple[str, str]]:
     return skipped
 
 
-def _text_to_markdown(text: str) -> str:
-    """Plain text: short UPPERCASE lines are section headings."""
-    lines = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        letters = [c for c in stripped if c.isalpha()]
-        if 3 <= len(stripped) <= 80 and len(letters) >= 3 and stripped.upper() == stripped:
-            lines.append(f"## {stripped.title()}")
-        else:
-            lines.append(line)
-    return "\n".join(lines)
+def load(path: Path, root: Path, domains: Sequence[str] = ()) -> SourceDocument:
+    """Read one file; raise UnreadableDocument with a reason if it cannot be used.
 
-
-def _html_to_markdown(html: str) -> tuple[str, str | None]:
-    from bs4 import BeautifulSoup, Tag
-
-    soup = BeautifulSoup(html, "html.parser")
-    for dead in soup(["script", "style", "nav", "footer"]):
-        dead.decompose()
-    title = soup.title.get_text(" ", strip=True) if soup.title else None
-    root = soup.body or soup
-    out: list[str] = []
-
-    def cell_text(cell: Tag) -> str:
-        return cell.get_text(" ", strip=True).replace("|", "/")
-
-    for element in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "table", "pre"]):
-        if element.find_parent(["table", "li", "pre"]) is not None:
-            continue
-        name = element.name
-        if name and name.startswith("h") and len(name) == 2:
-            out.append(f"\n{'#' * int(name[1])} {element.get_text(' ', strip=True)}\n")
-        elif name == "p":
-            out.append(element.get_text(" ", strip=True) + "\n")
-        elif name == "li":
-            out.append(f"- {element.get_text(' ', strip=True)}")
-        elif name == "pre":
-            out.append(element.get_text() + "\n")
-        elif name == "table":
-            rows = [
-                [cell_text(c) for c in row.find_all(["th", "td"])] for row in element.find_all("tr")
-            ]
-            rows = [r for r in rows if r]
-            if rows:
-                out.append("")
-                out.append("| " + " | ".join(rows[0]) + " |")
-                out.append("|" + "---|" * len(rows[0]))
-                out.extend("| " + " | ".join(r) + " |" for r in rows[1:])
-                out.append("")
-    return "\n".join(out), title
-
-
-def _pdf_to_markdown(path: Path) -> tuple[str, str | None]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(str(path))
-        pages = [page.extract_text() or "" for page in reader.pages]
-        title = reader.metadata.title if reader.metadata else None
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise UnreadableDocument(f"corrupt PDF: {exc}") from exc
-    text = "\n\n".join(pages).strip()
-    if not text:
-        raise UnreadableDocument("PDF has no extractable text")
-    return _text_to_markdown(text), title
-
-
-def load(path: Path, root: Path, domains: Sequence[str] = DOMAINS) -> SourceDocument:
-    """Read one file; raise UnreadableDocument with a reason if it cannot be used."""
+    `domains`: the domains the knowledge base files documents under (the caller's: retrieval
+    knows none of its own). A document's top folder or `domain:` front matter names one of
+    them; otherwise it is `general` until its content decides.
+    """
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise UnreadableDocument(f"unsupported file type {path.suffix}")
@@ -148,26 +90,28 @@ def load(path: Path, root: Path, domains: Sequence[str] = DOMAINS) -> SourceDocu
         raw = path.read_bytes()
     except OSError as exc:
         raise UnreadableDocument(exc.strerror or str(exc)) from exc
-    html_title: str | None = None
-    if kind == "pdf":
-        body, html_title = _pdf_to_markdown(path)
-        fields: dict[str, object] = {}
-    else:
+    fields: dict[str, object] = {}
+    if kind in TEXT_FORMATS:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UnreadableDocument(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
         front = split_front_matter(text)
-        fields, body = front.fields, front.body
-        if kind == "html":
-            body, html_title = _html_to_markdown(body)
-        elif kind == "text":
-            body = _text_to_markdown(body)
+        fields = front.fields
+        parsed = READERS[kind](front.body.encode())
+    else:
+        parsed = READERS[kind](raw)
+    blocks = expand_legends(parsed.blocks)
+    body = to_markdown(blocks)
     if not body.strip():
+        if parsed.scanned_pages:
+            raise UnreadableDocument(
+                f"no text layer: {_pages_list(parsed.scanned_pages)} scanned (run OCR first)"
+            )
         raise UnreadableDocument("empty document")
     relative = path.relative_to(root) if root.is_dir() else Path(path.name)
     source = relative.as_posix()
-    title = str(fields.get("title") or html_title or first_heading(body) or _humanise(path.stem))
+    title = str(fields.get("title") or parsed.title or first_heading(body) or _humanise(path.stem))
     domain, origin = _domain(fields, relative, domains)
     return SourceDocument(
         source=source,
@@ -177,6 +121,9 @@ def load(path: Path, root: Path, domains: Sequence[str] = DOMAINS) -> SourceDocu
         content_hash=hashlib.sha256(raw).hexdigest(),
         domain_origin=origin,
         declared=declared_from_front_matter(fields),
+        blocks=blocks,
+        pages=parsed.pages,
+        scanned_pages=parsed.scanned_pages,
     )
 
 
@@ -187,12 +134,35 @@ def _domain(
     if isinstance(declared, str) and declared.strip().lower() in (*domains, "general"):
         return declared.strip().lower(), "front matter"
     if isinstance(declared, str) and declared.strip():
-        raise UnreadableDocument(
-            f"front matter domain {declared.strip()!r} is not one of {', '.join(domains)}"
-        )
+        known = ", ".join(domains) or "(none)"
+        raise UnreadableDocument(f"front matter domain {declared.strip()!r} is not one of {known}")
     top = relative.parts[0].lower() if len(relative.parts) > 1 else ""
     return (top, "folder") if top in domains else ("general", "content")
 
 
 def _humanise(stem: str) -> str:
     return re.sub(r"[-_]+", " ", stem).strip().capitalize()
+
+
+def _pages_list(pages: Sequence[int]) -> str:
+    """ "page 3", "pages 3, 7–9" """
+    runs: list[str] = []
+    start = previous = pages[0]
+    for page in [*pages[1:], None]:
+        if page is not None and page == previous + 1:
+            previous = page
+            continue
+        runs.append(f"{start}" if start == previous else f"{start}–{previous}")
+        if page is not None:
+            start = previous = page
+    return ("page " if len(pages) == 1 else "pages ") + ", ".join(runs)
+
+
+def scanned_note(document: SourceDocument) -> str | None:
+    """What the ingest report says of a document's scanned pages, if it has any."""
+    if not document.scanned_pages:
+        return None
+    return (
+        f"{document.source}: {_pages_list(document.scanned_pages)} of {document.pages} "
+        "have no text layer (scanned); their content is not searchable until OCR'd"
+    )

@@ -10,6 +10,7 @@ version and published with it.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -21,13 +22,13 @@ from typing import Any, Literal
 import numpy as np
 
 from rag.catalogue import Catalogue, Declared, DocumentText, derive, vehicle_models
-from rag.chunking import Chunk, chunk_markdown, tables_described
+from rag.chunking import Chunk, chunk_blocks, facets, tables_described
 from rag.documents import (
-    DOMAINS,
     SourceDocument,
     UnreadableDocument,
     discover,
     load,
+    scanned_note,
     skipped_files,
 )
 from rag.embeddings import Embedder, Vectors
@@ -57,12 +58,14 @@ class DomainDecision:
     origin: DomainOrigin
     sections: dict[str, int] = field(default_factory=dict)  # domain → sections, from content
     confidence: float = 1.0
+    choices: tuple[str, ...] = ()  # the domains it could have been filed under
 
     def describe(self) -> str:
         if self.origin == "undecided":
             return (
                 f"domain undecided for {self.source}: its sections do not read clearly as "
-                f"{', '.join(DOMAINS)} (best {self.domain}, {self.confidence:.2f}); it is "
+                f"{', '.join(self.choices) or 'any domain'} (best {self.domain}, "
+                f"{self.confidence:.2f}); it is "
                 "searched when no domain answers better. Set `domain:` in its front matter or "
                 "ingest it with --domain DOMAIN"
             )
@@ -81,12 +84,15 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     chunks_embedded: int = 0
+    facets_embedded: int = 0  # table rows embedded on their own beside their chunks
     chunks_total: int = 0
     elapsed_s: float = 0.0
     dry_run: bool = False
     decisions: list[DomainDecision] = field(default_factory=list)
     catalogue: Catalogue | None = None
     revision: str | None = None
+    # Documents read only in part, with what was left out (pages without a text layer).
+    partly_read: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -122,6 +128,7 @@ class IngestReport:
             "failed": [{"source": s, "reason": r} for s, r in self.failed],
             "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
             "chunks_embedded": self.chunks_embedded,
+            "facets_embedded": self.facets_embedded,
             "chunks_total": self.chunks_total,
             "elapsed_s": round(self.elapsed_s, 3),
             "dry_run": self.dry_run,
@@ -136,6 +143,7 @@ class IngestReport:
                 }
                 for d in self.decisions
             ],
+            "partly_read": [{"source": s, "note": n} for s, n in self.partly_read],
             "catalogue": self.catalogue.model_dump() if self.catalogue else None,
             "revision": self.revision,
         }
@@ -171,15 +179,31 @@ class _NewDocument:
     vectors: Vectors | None = None
     domains: list[str] = field(default_factory=list)  # per chunk
     origin: DomainOrigin = "folder"
+    # Each chunk's rows, embedded on their own and found as the chunk (`rag.chunking.facets`).
+    facet_texts: list[str] = field(default_factory=list)
+    facet_chunks: list[int] = field(default_factory=list)  # the chunk each belongs to
+    facet_ids: list[str] = field(default_factory=list)
+    facet_vectors: Vectors | None = None
 
 
-# Bumped whenever what is embedded for a chunk changes, so that every chunk is embedded anew.
-EMBEDDING_RECIPE = "2"
+FACET_OF = "facet_of"  # metadata of a facet: the id of the chunk it finds
+
+# Bumped whenever what is embedded for a chunk, or how a file is read, changes, so that every
+# document is read and embedded anew (3: layout-aware PDF reading, pages on every chunk).
+EMBEDDING_RECIPE = "3"
 
 
 def chunk_id(source: str, chunk: Chunk, text: str) -> str:
     key = f"{source}\x00{chunk.ordinal}\x00{text}\x00{EMBEDDING_RECIPE}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def facet_id(chunk: str, text: str) -> str:
+    return hashlib.sha256(f"{chunk}\x00facet\x00{text}".encode()).hexdigest()[:32]
+
+
+def is_facet(metadata: dict[str, Any]) -> bool:
+    return bool(metadata.get(FACET_OF))
 
 
 def embedding_text(text: str) -> str:
@@ -236,14 +260,15 @@ def ingest(
     dry_run: bool = False,
     domain: str | None = None,
     classify: DomainClassifier | None = None,
-    domains: Sequence[str] = DOMAINS,
+    domains: Sequence[str] = (),
     progress: Progress | None = None,
     batch_size: int = EMBED_BATCH,
 ) -> IngestReport:
     """Bring the knowledge base in line with the files under `paths`; embed only what is new.
 
     The result is published as one new version, or not at all: on any failure the previous
-    knowledge base stays live and untouched.
+    knowledge base stays live and untouched. `domains` are the caller's (the service passes
+    its specialists'); with none, every document is `general`.
     """
     started = time.perf_counter()
     progress = progress or Progress()
@@ -276,6 +301,9 @@ def ingest(
             report.failed.append((source, str(exc)))
             progress.file_done(source)
             continue
+        note = scanned_note(document)
+        if note:
+            report.partly_read.append((source, note))
         old = stored.get(source, [])
         same = old and all(
             c.metadata.get("content_hash") == document.content_hash
@@ -290,7 +318,7 @@ def ingest(
         else:
             report.updated += bool(old)
             report.added += not old
-            pending.append(_NewDocument(document, chunk_markdown(document.body)))
+            pending.append(_NewDocument(document, chunk_blocks(document.blocks)))
         progress.file_done(source)
 
     stale = [
@@ -310,14 +338,27 @@ def ingest(
     kept = [c for source, chunks in stored.items() if source not in replaced for c in chunks]
     catalogue = derive(_document_texts(kept, pending))
     report.catalogue = catalogue
+    for new in pending:
+        for index, chunk in enumerate(new.chunks):
+            for facet in facets(chunk.text, chunk.heading):
+                if says_something(facet, catalogue):
+                    new.facet_texts.append(facet)
+                    new.facet_chunks.append(index)
+                    new.facet_ids.append(facet_id(new.ids[index], facet))
+    facets_to_embed = [
+        (new, j) for new in pending for j, fid in enumerate(new.facet_ids) if fid not in reusable
+    ]
     if dry_run or not (pending or stale or relabelled or reset):
         report.chunks_embedded = len(to_embed)
-        report.chunks_total = sum(len(c) for c in stored.values())
+        report.chunks_total = sum(
+            1 for chunks in stored.values() for c in chunks if not is_facet(c.metadata)
+        )
         report.elapsed_s = time.perf_counter() - started
         return report
 
     embedder = embedder_factory()
     _embed(pending, to_embed, reusable, embedder, report, progress, batch_size)
+    _embed_facets(pending, facets_to_embed, reusable, embedder, report, batch_size)
     for new in pending:
         report.decisions.extend(_decide_domains(new, domain, classify, domains))
     for source in relabelled:
@@ -331,7 +372,9 @@ def ingest(
     except BaseException:
         store.discard(draft)
         raise
-    report.chunks_total = len(kept) + sum(len(n.ids) for n in pending)
+    report.chunks_total = sum(not is_facet(c.metadata) for c in kept) + sum(
+        len(n.ids) for n in pending
+    )
     report.elapsed_s = time.perf_counter() - started
     return report
 
@@ -347,18 +390,73 @@ def _embed(
 ) -> None:
     """Vectors for every pending chunk: copied when already embedded, else computed in batches."""
     for new in pending:
-        new.vectors = np.zeros((len(new.ids), embedder.dimension), dtype=np.float32)
-        for i, cid in enumerate(new.ids):
-            if cid in reusable:
-                new.vectors[i] = np.asarray(reusable[cid].embedding, dtype=np.float32)
-    for start in range(0, len(to_embed), batch_size):
-        batch = to_embed[start : start + batch_size]
-        vectors = embedder.encode([embedding_text(new.texts[i]) for new, i in batch])
-        for (new, i), vector in zip(batch, vectors, strict=True):
-            assert new.vectors is not None
-            new.vectors[i] = vector
-        report.chunks_embedded += len(batch)
-        progress.chunks_embedded(len(batch))
+        new.vectors = _reused(new.ids, reusable, embedder.dimension)
+
+    def embedded(count: int) -> None:
+        report.chunks_embedded += count
+        progress.chunks_embedded(count)
+
+    texts = [embedding_text(new.texts[i]) for new, i in to_embed]
+    for (new, i), vector in zip(
+        to_embed, _encode(texts, embedder, batch_size, embedded), strict=True
+    ):
+        assert new.vectors is not None
+        new.vectors[i] = vector
+
+
+def _reused(ids: Sequence[str], reusable: dict[str, _StoredChunk], dimension: int) -> Vectors:
+    """A row per id: the stored vector of those already embedded, zeros for the rest."""
+    vectors = np.zeros((len(ids), dimension), dtype=np.float32)
+    for i, stored_id in enumerate(ids):
+        if stored_id in reusable:
+            vectors[i] = np.asarray(reusable[stored_id].embedding, dtype=np.float32)
+    return vectors
+
+
+def _encode(
+    texts: Sequence[str], embedder: Embedder, batch_size: int, embedded: Callable[[int], None]
+) -> Vectors:
+    """The texts' vectors, in their order, encoded in batches of texts of like length (a batch
+    is padded to its longest text, and a manual's table rows run from three words to a
+    paragraph); `embedded` hears how many after each batch."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    for start in range(0, len(order), batch_size):
+        batch = order[start : start + batch_size]
+        vectors[batch] = embedder.encode([texts[i] for i in batch])
+        embedded(len(batch))
+    return vectors
+
+
+def says_something(facet: str, catalogue: Catalogue) -> bool:
+    """A row whose label is more than a vehicle's name ("Prices: <model> Long Range" is about
+    the vehicle, which every question about it names, not about a thing in the table)."""
+    label = facet.split(": ", 1)[-1]
+    rest = catalogue.neutralise(label, replacement=" ")
+    return any(len(word) >= 3 for word in re.findall(r"[^\W\d_]+", rest))
+
+
+def _embed_facets(
+    pending: list[_NewDocument],
+    to_embed: list[tuple[_NewDocument, int]],
+    reusable: dict[str, _StoredChunk],
+    embedder: Embedder,
+    report: IngestReport,
+    batch_size: int,
+) -> None:
+    """Vectors for every pending facet: copied when already embedded, else computed."""
+    for new in pending:
+        new.facet_vectors = _reused(new.facet_ids, reusable, embedder.dimension)
+
+    def embedded(count: int) -> None:
+        report.facets_embedded += count
+
+    texts = [new.facet_texts[j] for new, j in to_embed]
+    for (new, j), vector in zip(
+        to_embed, _encode(texts, embedder, batch_size, embedded), strict=True
+    ):
+        assert new.facet_vectors is not None
+        new.facet_vectors[j] = vector
 
 
 def _decide_domains(
@@ -382,26 +480,27 @@ def _decide_domains(
         new.domains = [declared[0]] * len(new.ids)
         new.origin = declared[1]
         return []
-    assert new.vectors is not None
-    if classify is None or not len(new.ids):
+
+    def undecided(best: str, confidence: float) -> list[DomainDecision]:
         new.domains = [GENERAL] * len(new.ids)
         new.origin = "undecided"
-        return [DomainDecision(document.source, GENERAL, "undecided", confidence=0.0)]
+        choices = tuple(domains)
+        return [DomainDecision(document.source, best, "undecided", {}, confidence, choices)]
+
+    assert new.vectors is not None
+    if classify is None or not len(new.ids):
+        return undecided(GENERAL, 0.0)
     labels = list(classify(new.vectors))
     mass: dict[str, float] = {}
     for route, confidence in labels:
         if route in domains:
             mass[route] = mass.get(route, 0.0) + confidence
     if not mass:
-        new.domains = [GENERAL] * len(new.ids)
-        new.origin = "undecided"
-        return [DomainDecision(document.source, GENERAL, "undecided", confidence=0.0)]
+        return undecided(GENERAL, 0.0)
     top, top_mass = max(mass.items(), key=lambda kv: kv[1])
     mean = top_mass / len(labels)
     if mean < MIN_DOMAIN_CONFIDENCE and top_mass < 0.5 * sum(mass.values()) + 1e-9:
-        new.domains = [GENERAL] * len(new.ids)
-        new.origin = "undecided"
-        return [DomainDecision(document.source, top, "undecided", confidence=mean)]
+        return undecided(top, mean)
     new.origin = "content"
     if top_mass >= WHOLE_DOCUMENT_SHARE * sum(mass.values()):
         new.domains = [top] * len(new.ids)
@@ -413,7 +512,7 @@ def _decide_domains(
     return [DomainDecision(document.source, top, "content", dict(Counter(new.domains)), mean)]
 
 
-def catalogue_of(paths: Sequence[Path], domains: Sequence[str] = DOMAINS) -> Catalogue:
+def catalogue_of(paths: Sequence[Path], domains: Sequence[str] = ()) -> Catalogue:
     """The catalogue the documents under `paths` define, as an ingest of them alone would."""
     pending = []
     for root in paths:
@@ -423,7 +522,7 @@ def catalogue_of(paths: Sequence[Path], domains: Sequence[str] = DOMAINS) -> Cat
                 document = load(path, base, domains)
             except UnreadableDocument:
                 continue
-            pending.append(_NewDocument(document, chunk_markdown(document.body)))
+            pending.append(_NewDocument(document, chunk_blocks(document.blocks)))
     return derive(_document_texts([], pending))
 
 
@@ -431,7 +530,8 @@ def _document_texts(kept: list[_StoredChunk], pending: list[_NewDocument]) -> li
     """What catalogue derivation reads: every document of the new version, in source order."""
     grouped: dict[str, list[_StoredChunk]] = {}
     for chunk in kept:
-        grouped.setdefault(str(chunk.metadata.get("source")), []).append(chunk)
+        if not is_facet(chunk.metadata):
+            grouped.setdefault(str(chunk.metadata.get("source")), []).append(chunk)
     texts: dict[str, DocumentText] = {}
     for source, chunks in grouped.items():
         chunks.sort(key=lambda c: int(c.metadata.get("ordinal", 0)))
@@ -457,6 +557,14 @@ def _document_texts(kept: list[_StoredChunk], pending: list[_NewDocument]) -> li
     return [texts[s] for s in sorted(texts)]
 
 
+def _pages(chunk: Chunk) -> dict[str, int]:
+    """The chunk's pages as metadata (Chroma keeps no nulls: absent when it has none)."""
+    pages = {"page": chunk.page} if chunk.page is not None else {}
+    if chunk.page_end is not None:
+        pages["page_end"] = chunk.page_end
+    return pages
+
+
 def _write(
     draft: Draft, kept: list[_StoredChunk], pending: list[_NewDocument], catalogue: Catalogue
 ) -> None:
@@ -476,12 +584,16 @@ def _write(
     bodies: dict[str, str] = {}
     for stored_chunk in kept:
         source = str(stored_chunk.metadata.get("source"))
-        bodies[source] = bodies.get(source, "") + "\n" + body_of(stored_chunk.document)
+        if not is_facet(stored_chunk.metadata):
+            bodies[source] = bodies.get(source, "") + "\n" + body_of(stored_chunk.document)
     for stored_chunk in kept:
         metadata = dict(stored_chunk.metadata)
         source = str(metadata.get("source"))
         metadata["models"] = models_of(
-            source, str(metadata.get("title", "")), str(metadata.get("heading", "")), bodies[source]
+            source,
+            str(metadata.get("title", "")),
+            str(metadata.get("heading", "")),
+            bodies.get(source, ""),
         )
         ids.append(stored_chunk.id)
         documents.append(stored_chunk.document)
@@ -492,11 +604,12 @@ def _write(
         document = new.document
         declared = document.declared.model_dump_json() if not document.declared.empty else ""
         assert new.vectors is not None
+        chunk_metadata: list[dict[str, Any]] = []
         for i, chunk in enumerate(new.chunks):
             ids.append(new.ids[i])
             documents.append(new.texts[i])
             vectors.append(new.vectors[i])
-            metadatas.append(
+            chunk_metadata.append(
                 {
                     "source": document.source,
                     "title": document.title,
@@ -506,6 +619,7 @@ def _write(
                     "content_hash": document.content_hash,
                     "chunk_hash": hashlib.sha256(new.texts[i].encode()).hexdigest()[:16],
                     "ordinal": chunk.ordinal,
+                    **_pages(chunk),
                     "ingested_at": ingested_at,
                     "recipe": EMBEDDING_RECIPE,
                     "declared": declared,
@@ -514,5 +628,13 @@ def _write(
                     ),
                 }
             )
+            metadatas.append(chunk_metadata[-1])
+        assert new.facet_vectors is not None
+        for j, text in enumerate(new.facet_texts):
+            parent = new.facet_chunks[j]
+            ids.append(new.facet_ids[j])
+            documents.append(text)
+            vectors.append(new.facet_vectors[j])
+            metadatas.append({**chunk_metadata[parent], FACET_OF: new.ids[parent]})
     if ids:
         draft.add(ids, np.asarray(vectors, dtype=np.float32), documents, metadatas)

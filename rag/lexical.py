@@ -69,6 +69,10 @@ STOPWORDS = frozenset(
 
 
 DASHES = re.compile(r"[‐‑‒–—−]")
+# Shorter words are not split into two, nor into a part shorter than MIN_PART ("gearbox" is
+# not "gear" + "box", which would find the glove box).
+MIN_COMPOUND = 8
+MIN_PART = 4
 
 
 def tokenize(text: str) -> list[str]:
@@ -87,12 +91,25 @@ class LexicalIndex:
     def __init__(self, documents: Sequence[str]) -> None:
         self.size = len(documents)
         self._bm25 = bm25s.BM25()
+        self._vocabulary: set[str] = set()
         if documents:
             corpus = [tokenize(d) or ["_empty_"] for d in documents]
+            self._vocabulary = {t for tokens in corpus for t in tokens}
             self._bm25.index(corpus, show_progress=False)
 
     def scores(self, query: str) -> NDArray[np.float32]:
-        tokens = tokenize(query)
+        tokens = [part for t in tokenize(query) for part in self.split(t)]
         if not self.size or not tokens:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+
+    def split(self, token: str) -> list[str]:
+        """A word the documents write as two ("sparkplugs" for spark plugs, "cambelt"), as those
+        two; any other token as it is."""
+        if token in self._vocabulary or len(token) < MIN_COMPOUND or not token.isalpha():
+            return [token]
+        for cut in range(MIN_PART, len(token) - MIN_PART + 1):
+            head, tail = token[:cut], token[cut:]
+            if head in self._vocabulary and tail in self._vocabulary:
+                return [head, tail]
+        return [token]

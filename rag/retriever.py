@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from rag.catalogue import Catalogue
 from rag.embeddings import Embedder
-from rag.ingest import body_of
+from rag.ingest import FACET_OF, body_of, is_facet
 from rag.lexical import LexicalIndex, identifiers
 from rag.store import KnowledgeStore
 
@@ -47,6 +47,8 @@ class RetrievedChunk(BaseModel):
     score: float
     exact_match: bool = False
     models: list[str] = []
+    page: int | None = None  # the page the passage starts on, for a document with pages
+    page_end: int | None = None  # the page it ends on, when that is another
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,11 @@ class Snapshot:
     domains: NDArray[np.str_]
     models: list[frozenset[str]]
     lexical: LexicalIndex
+    # Facets: a vector for each row of a chunk's tables, found as the chunk it belongs to.
+    facet_embeddings: NDArray[np.float32] = field(
+        default_factory=lambda: np.zeros((0, 0), np.float32)
+    )
+    facet_parents: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @classmethod
     def empty(cls, dimension: int) -> Snapshot:
@@ -78,6 +85,21 @@ class Snapshot:
         metadatas: list[dict[str, Any]],
         embeddings: NDArray[np.float32],
     ) -> Snapshot:
+        chunks = [i for i, m in enumerate(metadatas) if not is_facet(m)]
+        if len(chunks) < len(ids):
+            position = {ids[i]: n for n, i in enumerate(chunks)}
+            facets = [i for i, m in enumerate(metadatas) if is_facet(m) and m[FACET_OF] in position]
+            facet_embeddings = embeddings[facets]
+            facet_parents = np.asarray(
+                [position[metadatas[i][FACET_OF]] for i in facets], dtype=np.int64
+            )
+            ids = [ids[i] for i in chunks]
+            documents = [documents[i] for i in chunks]
+            metadatas = [metadatas[i] for i in chunks]
+            embeddings = embeddings[chunks]
+        else:
+            facet_embeddings = np.zeros((0, embeddings.shape[1]), np.float32)
+            facet_parents = np.zeros(0, np.int64)
         return cls(
             revision=revision,
             catalogue=catalogue,
@@ -91,6 +113,8 @@ class Snapshot:
                 frozenset(filter(None, str(m.get("models") or "").split("|"))) for m in metadatas
             ],
             lexical=LexicalIndex(documents),
+            facet_embeddings=facet_embeddings,
+            facet_parents=facet_parents,
         )
 
     def about(self, models: Sequence[str]) -> NDArray[np.bool_]:
@@ -228,6 +252,9 @@ class Retriever:
         # Every chunk's vector is already in memory (BM25 and de-duplication need the snapshot),
         # so exact cosine over the masked matrix beats a filtered Chroma query: ~1 ms at 10k.
         similarity = snapshot.embeddings @ vector
+        if len(snapshot.facet_parents):
+            # A chunk is as close as the closest of its rows.
+            np.maximum.at(similarity, snapshot.facet_parents, snapshot.facet_embeddings @ vector)
         ranked = similarity + PREFERRED_DOMAIN_BONUS * preferred
         vector_ranking = _top(np.where(mask, ranked, -np.inf), pool)
 
@@ -279,4 +306,10 @@ class Retriever:
             score=round(score, 4),
             exact_match=exact,
             models=sorted(snapshot.models[i]),
+            page=_page(metadata.get("page")),
+            page_end=_page(metadata.get("page_end")),
         )
+
+
+def _page(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

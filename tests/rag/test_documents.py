@@ -8,6 +8,7 @@ import pytest
 
 from rag.chunking import chunk_markdown
 from rag.documents import UnreadableDocument, discover, load
+from tests.rag import DOMAINS
 
 
 def minimal_pdf(text: str) -> bytes:
@@ -40,7 +41,7 @@ def test_markdown_takes_title_from_front_matter_and_domain_from_its_folder(tmp_p
     path = tmp_path / "specs" / "aster.md"
     path.parent.mkdir()
     path.write_text("---\ntitle: Kestrel Aster\n---\n# Aster\n\nText.\n")
-    document = load(path, tmp_path)
+    document = load(path, tmp_path, DOMAINS)
     assert (document.source, document.title, document.domain) == (
         "specs/aster.md",
         "Kestrel Aster",
@@ -52,7 +53,19 @@ def test_front_matter_domain_wins_over_the_folder(tmp_path: Path) -> None:
     path = tmp_path / "misc" / "codes.md"
     path.parent.mkdir()
     path.write_text("---\ndomain: troubleshooting\n---\n# Codes\n\nP0A80.\n")
-    assert load(path, tmp_path).domain == "troubleshooting"
+    assert load(path, tmp_path, DOMAINS).domain == "troubleshooting"
+
+
+def test_the_domains_are_the_callers(tmp_path: Path) -> None:
+    """A folder or front matter names a domain only among those the caller gives."""
+    path = tmp_path / "recalls" / "rc-14.md"
+    path.parent.mkdir()
+    path.write_text("# Recall RC-14\n\nThe workshop replaces the clip.\n")
+    assert load(path, tmp_path).domain == "general"
+    assert load(path, tmp_path, ("recalls",)).domain == "recalls"
+    path.write_text("---\ndomain: recalls\n---\n# Recall RC-14\n\nText.\n")
+    with pytest.raises(UnreadableDocument, match="'recalls' is not one of specs, maintenance"):
+        load(path, tmp_path, DOMAINS)
 
 
 def test_html_headings_lists_and_tables_become_markdown(tmp_path: Path) -> None:
@@ -85,7 +98,7 @@ def test_pdf_text_is_extracted(tmp_path: Path) -> None:
     path = tmp_path / "maintenance" / "recall.pdf"
     path.parent.mkdir()
     path.write_bytes(minimal_pdf("Recall notice for the Kestrel Sable rear brake hose"))
-    document = load(path, tmp_path)
+    document = load(path, tmp_path, DOMAINS)
     assert "rear brake hose" in document.body
     assert document.domain == "maintenance"
 

@@ -14,6 +14,7 @@ from rag.embeddings import SentenceTransformerEmbedder, Vectors
 from rag.ingest import ingest
 from rag.store import EmbeddingModelMismatch, KnowledgeStore, open_store
 from tests.conftest import REPO
+from tests.rag import DOMAINS
 
 
 class CountingEmbedder:
@@ -52,7 +53,9 @@ def store(tmp_path: Path) -> KnowledgeStore:
 
 
 def _ingest(root: Path, store: KnowledgeStore, counter: CountingEmbedder, **options: bool):  # type: ignore[no-untyped-def]
-    return ingest([root], store, lambda: counter, embedding_model=counter.name, **options)
+    return ingest(
+        [root], store, lambda: counter, embedding_model=counter.name, domains=DOMAINS, **options
+    )
 
 
 def test_a_second_ingest_of_the_same_tree_embeds_nothing(
@@ -189,7 +192,7 @@ def test_a_document_in_a_plain_folder_gets_its_domain_from_its_content(
         "includes an oil change, brake inspection and tyre rotation. Book online.\n"
     )
     report = ingest([root], store, lambda: embedder, embedding_model=embedder.name,
-                    classify=_classifier(embedder))  # fmt: skip
+                    classify=_classifier(embedder), domains=DOMAINS)  # fmt: skip
     decided = {d.source: d for d in report.decisions}
     assert decided["lights.md"].domain == "troubleshooting"
     assert decided["service.md"].domain == "maintenance"
@@ -208,7 +211,7 @@ def test_the_domain_flag_overrides_folders_front_matter_and_content(
     _ingest(root, store, counter)
     embedded = counter.texts
     report = ingest([root], store, lambda: counter, embedding_model=counter.name,
-                    domain="maintenance")  # fmt: skip
+                    domain="maintenance", domains=DOMAINS)  # fmt: skip
     assert report.updated == 2 and counter.texts == embedded  # relabelled, not embedded again
     version = store.read()
     assert version is not None
@@ -227,7 +230,7 @@ def test_a_document_whose_domain_cannot_be_told_is_reported_and_still_searchable
         "bicycles in a barn near the river. Their first factory opened in 1961.\n"
     )
     report = ingest([root], store, lambda: embedder, embedding_model=embedder.name,
-                    classify=_classifier(embedder))  # fmt: skip
+                    classify=_classifier(embedder), domains=DOMAINS)  # fmt: skip
     (decision,) = report.decisions
     assert decision.origin == "undecided"
     assert "--domain" in decision.describe() and "domain:" in decision.describe()
@@ -239,9 +242,9 @@ def test_unsupported_files_are_reported_as_skipped(
     tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
 ) -> None:
     root = _tree(tmp_path / "kb")
-    (root / "specs" / "brochure.docx").write_bytes(b"PK\x03\x04")
+    (root / "specs" / "brochure.pptx").write_bytes(b"PK\x03\x04")
     report = _ingest(root, store, CountingEmbedder(embedder))
-    assert report.skipped == [("specs/brochure.docx", "unsupported file type .docx")]
+    assert report.skipped == [("specs/brochure.pptx", "unsupported file type .pptx")]
 
 
 def test_a_link_to_nothing_is_reported_as_skipped(
@@ -253,14 +256,13 @@ def test_a_link_to_nothing_is_reported_as_skipped(
     assert report.skipped == [("specs/moved.md", f"dangling link to {tmp_path}/elsewhere/moved.md")]
 
 
-def test_the_catalogue_is_published_with_the_version(
-    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
-) -> None:
+def test_the_catalogue_is_published_with_the_version(kb_settings) -> None:  # type: ignore[no-untyped-def]
+    """Read from the sample knowledge base as the run ingested it, once (tests/conftest.py)."""
     from rag.catalogue import Catalogue
 
-    report = _ingest(REPO / "knowledge_base", store, CountingEmbedder(embedder))
+    store = open_store(None, kb_settings.chroma_path, kb_settings.chroma_collection)
     stored = store.catalogue()
-    assert stored is not None and report.catalogue is not None
+    assert stored is not None
     assert Catalogue.model_validate_json(stored).model_names == ["Aster", "Ridge", "Sable"]
     version = store.read()
     assert version is not None

@@ -86,3 +86,39 @@ def test_hit_at_3_on_the_question_set_is_at_least_0_9(retriever: Retriever) -> N
     ]
     hit_rate = 1 - len(misses) / len(questions)
     assert hit_rate >= 0.9, misses
+
+
+CAPACITIES = """# Technical data
+
+## Filling capacities
+
+| Item | Quantity |
+|---|---|
+| Engine oil with filter | 6.9 litres |
+| Coolant | 13.2 litres |
+| Manual transmission | 1.8 litres |
+| Power steering | 1.85 litres of hydraulic fluid |
+| Brake fluid | 1.02 litres |
+| Windscreen washer | 4.5 litres |
+
+## Brake fluid
+
+Brake fluid absorbs moisture from the air over time, which can impair braking. Have it
+changed every two years, and check its level in the reservoir under the bonnet each month.
+"""
+
+
+def test_a_row_of_a_long_table_finds_its_chunk(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "data.md").write_text(CAPACITIES)
+    store = open_store(None, tmp_path / "chroma", "facets")
+    report = ingest([tmp_path / "kb"], store, lambda: embedder, embedding_model=embedder.name)
+    assert report.facets_embedded == 6 and report.chunks_total == 2
+    retriever = Retriever(store, embedder)
+    assert len(retriever.current().ids) == 2  # the rows find their chunk; they are not chunks
+    (top, *_) = retriever.search("how much brake fluid does the system hold?", k=2)
+    assert "| Brake fluid | 1.02 litres |" in top.text
+    again = ingest([tmp_path / "kb"], store, lambda: embedder, embedding_model=embedder.name)
+    assert again.chunks_embedded == again.facets_embedded == 0

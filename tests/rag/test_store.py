@@ -12,6 +12,7 @@ from rag.embeddings import SentenceTransformerEmbedder, Vectors
 from rag.ingest import ingest
 from rag.retriever import Retriever
 from rag.store import ConcurrentIngest, KnowledgeStore, open_store
+from tests.rag import DOMAINS
 
 
 class FailingEmbedder:
@@ -50,14 +51,15 @@ def test_an_ingest_that_fails_half_way_leaves_the_previous_version_live(
     tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
 ) -> None:
     first = _docs(tmp_path / "one", 3, "alpha")
-    ingest([first], store, lambda: embedder, embedding_model=embedder.name)
+    ingest([first], store, lambda: embedder, embedding_model=embedder.name, domains=DOMAINS)
     before = store.read()
     assert before is not None and len(before.ids) == 3
 
     second = _docs(tmp_path / "two", 40, "beta")
     broken = FailingEmbedder(embedder, after=20)
     with pytest.raises(RuntimeError, match="fell over"):
-        ingest([second], store, lambda: broken, embedding_model=embedder.name, batch_size=8)
+        ingest([second], store, lambda: broken, embedding_model=embedder.name, batch_size=8,
+               domains=DOMAINS)  # fmt: skip
 
     after = store.read()
     assert after is not None
@@ -70,7 +72,7 @@ def test_turns_read_one_whole_version_while_another_is_written(
     tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
 ) -> None:
     ingest([_docs(tmp_path / "one", 2, "alpha")], store, lambda: embedder,
-           embedding_model=embedder.name)  # fmt: skip
+           embedding_model=embedder.name, domains=DOMAINS)  # fmt: skip
     retriever = Retriever(store, embedder)
     old = retriever.current()
     draft = store.begin(embedder.name, embedder.dimension)
@@ -88,10 +90,10 @@ def test_a_second_ingest_that_started_before_the_first_published_is_refused(
     tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
 ) -> None:
     ingest([_docs(tmp_path / "one", 1, "alpha")], store, lambda: embedder,
-           embedding_model=embedder.name)  # fmt: skip
+           embedding_model=embedder.name, domains=DOMAINS)  # fmt: skip
     slow = store.begin(embedder.name, embedder.dimension)
     ingest([_docs(tmp_path / "two", 1, "beta")], store, lambda: embedder,
-           embedding_model=embedder.name)  # fmt: skip
+           embedding_model=embedder.name, domains=DOMAINS)  # fmt: skip
     live = store.pointer()
     with pytest.raises(ConcurrentIngest, match="run it again"):
         store.publish(slow, None)
@@ -104,7 +106,7 @@ def test_old_versions_are_dropped_but_the_one_before_is_kept(
 ) -> None:
     for i in range(4):
         ingest([_docs(tmp_path / f"r{i}", 1, f"round{i}")], store, lambda: embedder,
-               embedding_model=embedder.name)  # fmt: skip
+               embedding_model=embedder.name, domains=DOMAINS)  # fmt: skip
     versions = store.versions()
     assert len(versions) == 2
     assert store.pointer() is not None and store.pointer().active == versions[-1]  # type: ignore[union-attr]
@@ -114,6 +116,6 @@ def test_reset_drops_every_version(
     tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
 ) -> None:
     ingest([_docs(tmp_path / "one", 1, "alpha")], store, lambda: embedder,
-           embedding_model=embedder.name)  # fmt: skip
+           embedding_model=embedder.name, domains=DOMAINS)  # fmt: skip
     store.reset()
     assert store.pointer() is None and store.versions() == [] and store.count() == 0

@@ -1,0 +1,50 @@
+"""HTML: headings, paragraphs, list items, preformatted text and tables, in document order."""
+
+from __future__ import annotations
+
+from rag.blocks import ParsedDocument, from_markdown
+from rag.readers.markdown import decode
+
+
+def html_to_markdown(html: str) -> tuple[str, str | None]:
+    from bs4 import BeautifulSoup, Tag
+
+    soup = BeautifulSoup(html, "html.parser")
+    for dead in soup(["script", "style", "nav", "footer"]):
+        dead.decompose()
+    title = soup.title.get_text(" ", strip=True) if soup.title else None
+    root = soup.body or soup
+    out: list[str] = []
+
+    def cell_text(cell: Tag) -> str:
+        return cell.get_text(" ", strip=True).replace("|", "/")
+
+    for element in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "table", "pre"]):
+        if element.find_parent(["table", "li", "pre"]) is not None:
+            continue
+        name = element.name
+        if name and name.startswith("h") and len(name) == 2:
+            out.append(f"\n{'#' * int(name[1])} {element.get_text(' ', strip=True)}\n")
+        elif name == "p":
+            out.append(element.get_text(" ", strip=True) + "\n")
+        elif name == "li":
+            out.append(f"- {element.get_text(' ', strip=True)}")
+        elif name == "pre":
+            out.append(element.get_text() + "\n")
+        elif name == "table":
+            rows = [
+                [cell_text(c) for c in row.find_all(["th", "td"])] for row in element.find_all("tr")
+            ]
+            rows = [r for r in rows if r]
+            if rows:
+                out.append("")
+                out.append("| " + " | ".join(rows[0]) + " |")
+                out.append("|" + "---|" * len(rows[0]))
+                out.extend("| " + " | ".join(r) + " |" for r in rows[1:])
+                out.append("")
+    return "\n".join(out), title
+
+
+def read_html(raw: bytes) -> ParsedDocument:
+    body, title = html_to_markdown(decode(raw))
+    return ParsedDocument(tuple(from_markdown(body)), title=title)

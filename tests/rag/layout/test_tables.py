@@ -1,0 +1,73 @@
+"""A table's values are read with the row and the column that name them."""
+
+from __future__ import annotations
+
+from rag.layout.geometry import Cell, Table
+from rag.layout.tables import TableText, continued, markdown_lines, read_table
+
+
+def test_a_merged_header_over_two_rows_names_both_columns() -> None:
+    table = Table(
+        (
+            Cell("Item", 0, 0, rows=2, bold=True),
+            Cell("Engine", 0, 1, cols=2, bold=True),
+            Cell("Petrol", 1, 1, bold=True),
+            Cell("Diesel", 1, 2, bold=True),
+            Cell("Fuel tank", 2, 0, cols=3, bold=True),
+            Cell("Capacity", 3, 0),
+            Cell("45 l", 3, 1),
+            Cell("40 l", 3, 2),
+            Cell("Gearbox", 4, 0),
+            Cell("6-speed", 4, 1, cols=2),
+        ),
+        5,
+        3,
+    )
+    read = read_table(table)
+    assert isinstance(read, TableText)
+    assert read.header == ("Item", "Engine Petrol", "Engine Diesel")
+    assert read.rows == (
+        ("Fuel tank – Capacity", "45 l", "40 l"),
+        ("Fuel tank – Gearbox", "6-speed", "6-speed"),
+    )
+
+
+def test_grid_columns_split_by_a_merged_cell_are_one_column() -> None:
+    table = Table(
+        (
+            Cell("", 0, 0), Cell("Parameter", 0, 1), Cell("Diesel", 0, 2),
+            Cell("Capacity", 1, 0, cols=2), Cell("1047 cc", 1, 2),
+        ),
+        2,
+        3,
+    )  # fmt: skip
+    read = read_table(table)
+    assert isinstance(read, TableText)
+    assert read.header == ("Parameter", "Diesel") and read.rows == (("Capacity", "1047 cc"),)
+
+
+def test_a_row_under_a_label_merged_downwards_keeps_the_label() -> None:
+    table = Table.of_rows([["Size", "Version", "Front"], ["175/65", "Petrol", "2.3 bar"],
+                          ["", "Diesel", "2.5 bar"]])  # fmt: skip
+    read = read_table(table)
+    assert isinstance(read, TableText)
+    assert read.rows[1] == ("175/65", "Diesel", "2.5 bar")
+
+
+def test_a_row_of_figures_is_a_record_not_a_header() -> None:
+    read = read_table(Table.of_rows([["Overall length", "4,120 mm"], ["Width", "1,765 mm"]]))
+    assert isinstance(read, TableText) and read.header == ()
+    assert markdown_lines(read) == ["- Overall length: 4,120 mm", "- Width: 1,765 mm"]
+
+
+def test_a_box_of_one_column_is_a_note() -> None:
+    read = read_table(Table.of_rows([["NOTE"], ["Check the pres-"], ["sure when cold."]]))
+    assert read == "NOTE: Check the pressure when cold."
+
+
+def test_a_headerless_continuation_takes_the_header_of_the_table_before() -> None:
+    before = TableText(("Parameter", "Diesel", "Petrol"), (("Power", "70 PS", "85 PS"),))
+    after = TableText((), (("Top speed", "150 km/h", "160 km/h"),))
+    assert continued(after, before).header == before.header
+    narrower = TableText((), (("Top speed", "150 km/h"),))
+    assert continued(narrower, before).header == ()

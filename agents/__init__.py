@@ -1,16 +1,9 @@
-"""The specialists: one folder each, listed in `registry`; the shared answer machinery.
+"""The specialists, one folder each, and the answer machinery they share.
 
-Each name below is a module (or package) of this package; import it by name.
+A specialist is a folder here whose `__init__` declares `SPECIALIST = Specialist(...)`;
+`default_registry()` finds every one (see `agents.registry`).
 """
 
-__all__ = [
-    "context",
-    "extraction",
-    "general",
-    "maintenance",
-    "offline_model",
-    "registry",
-    "specialist",
-    "specs",
-    "troubleshooting",
-]
+from agents.registry import Registry, Specialist, default_registry
+
+__all__ = ["Registry", "Specialist", "default_registry"]

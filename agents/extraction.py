@@ -24,7 +24,9 @@ SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(*])")
 # A full stop after one of these ends an abbreviation, not a sentence ("approx. 5 °C").
 ABBREVIATION = re.compile(
     r"(?:\b(?:e\.g|i\.e|approx|incl|excl|etc|vs|no|nos|fig|figs|min|max|ca|cf|esp|ref|tel|"
-    r"st|nr|op|p|pp|vol|art|sec|dept|mr|mrs|ms|dr)|\b[A-Z])\.$",
+    r"st|nr|op|p|pp|vol|art|sec|dept|mr|mrs|ms|dr)|\b[A-Z]|"
+    # a unit after a figure: "21.85 in. (555 mm)", "219.5 cu. in.", "6.6 lbf·ft."
+    r"\d\s*(?:in|ft|lbs?|qt|oz|gal|cu|yd|lbf|ftlb))\.$",
     re.IGNORECASE,
 )
 LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -49,13 +51,19 @@ ASKING = frozenset(
 ANSWER_KIND_BONUS = 0.08
 ASKS_FOR: dict[str, re.Pattern[str]] = {
     "money": re.compile(
-        r"\b(how much|cost|costs|price|fee|fees|charge[ds]?|pay|paying|free|expensive|cheap)\b|"
+        r"\b(cost|costs|price|prices|fee|fees|pay|paying|free|expensive|cheap|"
+        r"charge[ds]? (?:me|you|for))\b|"
+        r"\bhow much (?:is|are|will|would|do|does)\b(?! (?:it|the \w+) (?:hold|take|weigh|tow))|"
         r"\bwhat happens if\b",
         re.I,
     ),
     "duration": re.compile(
-        r"\b(how long|how many (years|months|days|hours|minutes)|warrant\w*|guarantee\w*|"
-        r"valid|last|period)\b",
+        r"\b(how long(?! (?:is|are) (?:the|it|its|this)\b)|how many (years|months|days|hours|"
+        r"minutes)|warrant\w*|guarantee\w*|valid|last|period)\b",
+        re.I,
+    ),
+    "distance": re.compile(
+        r"\b(how far|range|distance|(?:a|one|single|full) (?:charge|tank)|between charges)\b",
         re.I,
     ),
     "interval": re.compile(r"\b(how often|interval|every|when (should|do|does|is|must))\b", re.I),
@@ -63,15 +71,15 @@ ASKS_FOR: dict[str, re.Pattern[str]] = {
     "pressure": re.compile(r"\b(pressure|pressures|psi|inflate)\b", re.I),
     "temperature": re.compile(r"\b(temperature|cold|hot|warm|freez\w*|degrees?|frost\w*)\b", re.I),
     "quantity": re.compile(
-        r"\b(how (much|many|far|fast|big|heavy|long|wide|tall|quick)|capacity|range|power|"
+        r"\b(how (much|many|fast|big|heavy|wide|tall|quick)|how long (?:is|are)|capacity|power|"
         r"torque|weight|weigh|payload|tow\w*|speed|size|volume|litres|liters|kw|hp|space|room|"
         r"boot|trunk|fit|max|maximum|peak|"
         r"0\s*-\s*100)\b",
         re.I,
     ),
     "grade": re.compile(
-        r"\b(which|what) (type|kind|grade|oil|coolant|fluid|viscosity|spec\w*)\b|"
-        r"\b(viscosity|grade)\b",
+        r"\b(which|what) (type|kind|grade|oil|coolant|fluid|viscosity|spec\w*|octane)\b|"
+        r"\b(viscosity|grade|octane)\b",
         re.I,
     ),
 }
@@ -83,8 +91,10 @@ STATES: dict[str, re.Pattern[str]] = {
         r"\b\d+(?:[.,]\d+)?\s*(years?|months?|weeks?|days?|hours?|h|minutes?|min)\b", re.I
     ),
     "interval": re.compile(
-        r"\bevery\b|\b\d[\d,.]*\s*(km|miles|mi|months?|years?)\b|\bannual(ly)?\b", re.I
+        r"\bevery\b|\b\d[\d,.]*\s*(km|miles|mi|months?|years?)\b(?!\s*/\s*h)|\bannual(ly)?\b",
+        re.I,
     ),
+    "distance": re.compile(r"\b\d[\d,.]*\s*(km|miles|mi)\b(?!\s*/\s*h)", re.I),
     "clock": re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bclosed\b", re.I),
     "pressure": re.compile(r"\b\d+(?:[.,]\d+)?\s*(bar|psi|kpa)\b", re.I),
     "temperature": re.compile(r"\d\s*°\s*[CF]\b|\bdegrees\b", re.I),
@@ -93,16 +103,71 @@ STATES: dict[str, re.Pattern[str]] = {
         r"kwh/100\s*km|l/100\s*km|mpg|v)\b",
         re.I,
     ),
-    "grade": re.compile(r"\b\d{1,2}W-?\d{2}\b|\b(type|dot)\s?-?[a-z0-9]+\b|\bACEA\b|\bAPI\b", re.I),
+    "grade": re.compile(
+        r"\b\d{1,2}W-?\d{2}\b|\b(type|dot)\s?-?[a-z0-9]+\b|\bACEA\b|\bAPI\b|\bRON\b|"
+        r"\boctane\b",
+        re.I,
+    ),
+}
+
+
+# A quantity asked for by what it measures: its own units answer it. (What vehicles are
+# measured in, the same for any maker's documents.)
+MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "power": (
+        re.compile(
+            r"\b(horse ?power|power|output|bhp|hp|kw)\b|\b(?:how fast|speed)\b.*\bcharg", re.I
+        ),
+        re.compile(r"\d\s*(hp|bhp|ps|kw)\b", re.I),
+    ),
+    "torque": (
+        re.compile(r"\btorque\b", re.I),
+        re.compile(r"\d\s*(nm|lb-?ft|ft-?lbs?|ftlb)", re.I),
+    ),
+    "speed": (
+        re.compile(r"\b(top speed|max(?:imum)? speed|how fast|fastest)\b(?!.*\bcharg)", re.I),
+        re.compile(r"\d\s*(km/h|kmph|mph)\b", re.I),
+    ),
+    "acceleration": (
+        re.compile(r"\b0\s*(?:-|–|to)\s*(?:60|62|100)\b|\baccelerat\w*", re.I),
+        re.compile(r"\d\s*(s|secs?|seconds)\b", re.I),
+    ),
+    "volume": (
+        re.compile(
+            r"\bhow much\b(?:\s+\w+){0,2}\s+"
+            r"(?:oil|fuel|coolant|fluid|water|petrol|diesel|adblue)\b|"
+            r"\b(capacity|capacities|litres?|liters?|quarts?|gallons?|fuel tank|hold|holds|"
+            r"(?:boot|trunk|luggage|cargo) (?:space|volume|capacity))\b",
+            re.I,
+        ),
+        re.compile(r"\d\s*(l|litres?|liters?|quarts?|qts?|gallons?|gal)\b", re.I),
+    ),
+    "weight": (
+        re.compile(r"\b(weigh\w*|payload|kerb|curb|how heavy|towing capacity|tow)\b", re.I),
+        re.compile(r"\d\s*(kg|lbs?|tonnes?|t)\b", re.I),
+    ),
+    "length": (
+        re.compile(
+            r"\bhow (?:long|wide|tall|high|deep) (?:is|are)\b|\b(length|width|height|wheelbase|"
+            r"wheel base|clearance|wading|dimensions?)\b",
+            re.I,
+        ),
+        re.compile(r"\d\s*(mm|cm|m|in|inches|ft)\b", re.I),
+    ),
 }
 
 
 def answer_kinds_wanted(question: str) -> set[str]:
-    return {kind for kind, pattern in ASKS_FOR.items() if pattern.search(question)}
+    """The kinds of fact a question asks for; a measure it names ("horsepower", "top speed")
+    in place of the general "quantity"."""
+    wanted = {kind for kind, pattern in ASKS_FOR.items() if pattern.search(question)}
+    measures = {kind for kind, (asks, _) in MEASURES.items() if asks.search(question)}
+    return (wanted - {"quantity"}) | measures if measures else wanted
 
 
 def answer_kinds_in(text: str) -> set[str]:
-    return {kind for kind, pattern in STATES.items() if pattern.search(text)}
+    stated = {kind for kind, pattern in STATES.items() if pattern.search(text)}
+    return stated | {kind for kind, (_, states) in MEASURES.items() if states.search(text)}
 
 
 MAX_UNITS = 3
@@ -152,20 +217,31 @@ class Unit:
     # The sentence that names the vehicle this one is about: itself, or an earlier one in
     # its paragraph ("Tow Pack: 240 kPa unladen. When laden, 280 kPa.").
     names: str = field(default="", compare=False)
+    kind: str = "sentence"  # "row" of a table, "item" of a list, or "sentence"
+    list_id: int = 0  # for an item: which list of its source it is in
+    item: int = 0  # for an item: which item of its source it is (its sentences share it)
 
     @property
     def safety(self) -> bool:
-        return bool(SAFETY.search(self.text))
+        return bool(SAFETY.search(_unquoted(self.text)))
 
     @property
     def instructs(self) -> bool:
         """The unit is safety advice itself: it opens with the instruction."""
-        match = SAFETY.search(self.text.replace("**", ""))
+        match = SAFETY.search(_unquoted(self.text.replace("**", "")))
         return match is not None and match.start() <= INSTRUCTION_START
 
     @property
     def scored_text(self) -> str:
         return self.match or self.text
+
+
+QUOTES = re.compile("[‘’“”'\"]")
+
+
+def _unquoted(text: str) -> str:
+    """ "switch ‘OFF’ the engine" read as "switch OFF the engine"."""
+    return QUOTES.sub("", text)
 
 
 def _cells(row: str) -> list[str]:
@@ -201,14 +277,27 @@ def _table_units(
     focus: str | None,
     catalogue: Catalogue,
     heading: str,
+    asked: frozenset[str] = frozenset(),
 ) -> list[Unit]:
+    """Each row read with its column names; only the columns the question names, when it
+    names some (the diesel one, the rear, the unit system); a column of short words
+    (Petrol, Diesel) read as part of the row's label."""
     header = _cells(lines[0])
     rows = [r for r in lines[1:] if not TABLE_SEPARATOR.match(r)]
     about = [_about(name, focus, catalogue) if i else None for i, name in enumerate(header)]
     vehicle_columns = [i for i, a in enumerate(about) if a is not None]
     columns: Sequence[int] = range(1, len(header))
     if focus and vehicle_columns:
-        columns = [i for i in vehicle_columns if about[i]]
+        # Asked about a variant: the column that names it, not one that names only its model;
+        # else the columns of its own kinds ("Turbo Tiptronic" for a Turbo).
+        named = {i: catalogue.variant_in(header[i]) for i in vehicle_columns}
+        if catalogue.model_of(focus) == focus:  # the model: its column names no variant
+            exact = [i for i in vehicle_columns if about[i] and named[i] is None]
+            kinds: list[int] = []
+        else:
+            exact = [i for i in vehicle_columns if named[i] == focus]
+            kinds = [i for i in vehicle_columns if (named[i] or "").startswith(focus + " ")]
+        columns = exact or kinds or [i for i in vehicle_columns if about[i]]
         if not columns:
             return []  # every column is another vehicle's figures
     elif focus:
@@ -216,35 +305,124 @@ def _table_units(
         row_about = [_about(_cells(r)[0], focus, catalogue) for r in rows]
         if any(a is not None for a in row_about):
             rows = [r for r, a in zip(rows, row_about, strict=True) if a is not False]
+    qualifiers = _qualifier_columns([_cells(r) for r in rows], len(header))
+    columns = [i for i in columns if i not in qualifiers]
+    columns = _named_columns(header, columns, asked) or columns
     units = []
     for offset, row in enumerate(rows):
         cells = _cells(row)
-        if len(cells) < 2:
+        if len(cells) < 2 or _legend(cells):
             continue
-        chosen = [i for i in (columns or range(1, len(cells))) if i < len(cells) and cells[i]]
-        values = [
-            f"{header[i]}: {cells[i]}" if i < len(header) and header[i] else cells[i]
-            for i in chosen
+        label, first_value = _row_label(cells, header)
+        chosen = [
+            i
+            for i in (columns or range(1, len(cells)))
+            if first_value <= i < len(cells) and cells[i] and not MARK.match(cells[i])
         ]
-        if not values:
+        if not chosen:
             continue
-        label = cells[0] or header[0]
-        plain_headers = [header[i] for i in chosen if i < len(header) and about[i] is None]
-        # Read by its label (and any column names that are not vehicles): the figures say
-        # little to the embedding model, the label says what the row is about.
-        match = " ".join([f"{_leaf(heading)}:", label, *plain_headers])
+        qualified = [cells[i] for i in qualifiers if i < len(cells) and cells[i]]
+        names = [header[i] if i < len(header) else "" for i in chosen]
+        plain_names = [n for i, n in zip(chosen, names, strict=True) if about[i] is None]
+        # Read by its label, qualifiers and column names: the figures say little to the
+        # embedding model, the label says what the row is about.
+        match = " ".join([f"{_leaf(heading)}:", label, *qualified, *plain_names])
         units.append(
             Unit(
-                f"{label} — {'; '.join(values)}",
+                _row_text(label, qualified, names, [cells[i] for i in chosen]),
                 source,
                 rank,
                 start + offset,
                 label=label.replace("**", ""),
                 heading=heading,
                 match=_without_vehicles(match.replace("**", ""), catalogue),
+                kind="row",
             )
         )
     return units
+
+
+LEGEND_CELL = re.compile(r"^\d{1,2}[.)]\s")
+# Abbreviations written out in an answer: a full stop inside a sentence reads as its end.
+ABBREVIATED = (
+    (re.compile(r"\bMax\.\s*"), "Maximum "),
+    (re.compile(r"\bmax\.\s*"), "maximum "),
+    (re.compile(r"\bMin\.\s*"), "Minimum "),
+    (re.compile(r"\bmin\.\s*(?=[a-z])"), "minimum "),
+    (re.compile(r"\bNo\.\s+(?=of\b)", re.I), "Number "),
+    (re.compile(r"\b[Aa]pprox\.\s*"), "approx "),
+    (re.compile(r"\b[Ii]ncl\.\s*"), "incl "),
+    (re.compile(r"\be\.g\.\s*"), "for example "),
+    (re.compile(r"\bi\.e\.\s*"), "that is "),
+)
+
+
+def _expanded(text: str) -> str:
+    for pattern, replacement in ABBREVIATED:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+MARK = re.compile(r"^[^\w\s]{1,2}$")  # ●, ✓, x-like marks a schedule puts in its cells
+NUMBERED = re.compile(r"^(?:(.+?)\s+–\s+)?[\d.]+$")
+
+
+def _row_label(cells: Sequence[str], header: Sequence[str]) -> tuple[str, int]:
+    """The row's label and the first column of its values: a row whose first cell is only
+    its number (and group: "Engine (Diesel) – 2") is named by its next cell."""
+    numbered = NUMBERED.match(cells[0]) if cells[0] else None
+    if numbered and len(cells) > 2 and cells[1] and not any(c.isdigit() for c in cells[1][:3]):
+        group = numbered.group(1)
+        return (f"{group} – {cells[1]}" if group else cells[1]), 2
+    return cells[0] or (header[0] if header else ""), 1
+
+
+def _legend(cells: Sequence[str]) -> bool:
+    """A figure's legend set as a table ("1. Dip stick | 4. Washer container"): no answer."""
+    filled = [c for c in cells if c]
+    return len(filled) > 1 and all(LEGEND_CELL.match(c) for c in filled)
+
+
+def _qualifier_columns(rows: Sequence[Sequence[str]], width: int) -> list[int]:
+    """Columns of a few words that tell rows apart (Petrol, Diesel), with no figures."""
+    found = []
+    for i in range(1, width):
+        values = [r[i] for r in rows if i < len(r) and r[i]]
+        if (
+            len(set(values)) >= 2
+            and len(values) == len(rows)
+            and all(len(v.split()) <= 2 and not any(c.isdigit() for c in v) for v in values)
+        ):
+            found.append(i)
+    return found
+
+
+def _named_columns(
+    header: Sequence[str], columns: Sequence[int], asked: frozenset[str]
+) -> list[int]:
+    """The columns whose own words (those their neighbours do not share) the question names."""
+    if len(columns) < 2 or not asked:
+        return []
+    words = {i: _terms(header[i]) for i in columns if i < len(header)}
+    if len(words) < 2:
+        return []
+    shared = set.intersection(*words.values())
+    named = [i for i, terms in words.items() if (terms - shared) & asked]
+    return named if 0 < len(named) < len(words) else []
+
+
+def _row_text(
+    label: str, qualified: Sequence[str], names: Sequence[str], values: Sequence[str]
+) -> str:
+    """ "Maximum power (Petrol): 85 PS", or "Capacity: 45 litres (diesel), 40 litres (petrol)"."""
+    shown = label.replace("**", "").strip()
+    if qualified:
+        shown = f"{shown}, {', '.join(qualified)}"
+    if len(set(values)) == 1:
+        name = names[0] if len(values) == 1 and names[0] else ""
+        return f"{shown} ({name}): {values[0]}" if name else f"{shown}: {values[0]}"
+    parts = [f"{v} ({n})" if n else v for n, v in zip(names, values, strict=True)]
+    return f"{shown}: {', '.join(parts)}"
 
 
 def _sentences(text: str) -> list[str]:
@@ -332,14 +510,26 @@ def split_units(
     focus: str | None = None,
     catalogue: Catalogue | None = None,
     heading: str = "",
+    asked: frozenset[str] = frozenset(),
 ) -> list[Unit]:
-    """A source's answerable pieces: whole sentences, list items and labelled table rows."""
+    """A source's answerable pieces: whole sentences, list items and labelled table rows.
+    `asked`: the question's terms, which name the table columns to read."""
     catalogue = _knowing(catalogue, focus)
     units: list[Unit] = []
+    lists = items = 0
+    previous_kind = ""
     for kind, lines in _blocks(body):
         if kind == "table":
-            units.extend(_table_units(lines, source, rank, len(units), focus, catalogue, heading))
+            units.extend(
+                _table_units(lines, source, rank, len(units), focus, catalogue, heading, asked)
+            )
+            previous_kind = kind
             continue
+        if kind == "item":
+            items += 1
+            if previous_kind != "item":
+                lists += 1  # items in a row are one list (the steps of one procedure)
+        previous_kind = kind
         text = " ".join(lines)
         label = _lead_in(text, kind)
         pieces = _sentences(text)
@@ -349,7 +539,9 @@ def split_units(
         for piece in pieces:
             if catalogue.vehicles_in(piece):
                 naming = piece
-            if len(piece.split()) >= 3:
+            if kind == "paragraph" and _caption(piece):
+                continue
+            if len(piece.split()) >= 3 or _record(piece):
                 # A sentence that follows a lead-in ("**CH-230 – Charging power limited.** If
                 # the battery is below 10 °C…", "Engine oil: … Capacity is 6.8 litres.") is
                 # read, and shown, with that lead-in.
@@ -374,10 +566,33 @@ def split_units(
                         ),
                         lead_in=context,
                         names=naming,
+                        kind="item" if kind == "item" else "sentence",
+                        list_id=lists if kind == "item" else 0,
+                        item=items if kind == "item" else 0,
                     )
                 )
             previous = piece
     return units
+
+
+CAPTION_WORDS = 6
+RECORD = re.compile(r"^[^:]{2,40}:\s*\S*\d")
+
+
+def _record(text: str) -> bool:
+    """A short "key: value" line with a figure ("Sat: 09:00–13:00."): an answer, however short."""
+    return bool(RECORD.match(text.replace("**", "")))
+
+
+def _caption(text: str) -> bool:
+    """A picture's caption or a label standing alone ("Tyre pressure sticker location"): a
+    few words, no figure, no sentence; nothing an answer can say."""
+    plain = text.replace("**", "").strip()
+    return (
+        len(plain.split()) <= CAPTION_WORDS
+        and not any(c.isdigit() for c in plain)
+        and not ENDED.search(plain)
+    )
 
 
 def _leaf(heading: str) -> str:
@@ -424,12 +639,21 @@ def _asked_terms(text: str) -> set[str]:
 
 
 def _share(terms: set[str], text: str) -> float:
-    return len(terms & _terms(text)) / len(terms) if terms else 0.0
+    """The share of the asked terms the text has; a short form the text writes for a long
+    asked word counts ("Sat" for Saturday, "approx" for approximately)."""
+    if not terms:
+        return 0.0
+    have = _terms(text)
+    short = {t for t in have if 3 <= len(t) <= 4 and t.isalpha()}
+    found = sum(
+        1 for t in terms if t in have or (len(t) >= 6 and any(t.startswith(s) for s in short))
+    )
+    return found / len(terms)
 
 
 def _mentions_other_vehicle(unit: Unit, focus: str | None, catalogue: Catalogue) -> bool:
     """A sentence about another vehicle only; table rows were already cut to the focus."""
-    if not focus or TABLE_ROW.match(unit.text):
+    if not focus or unit.kind == "row" or TABLE_ROW.match(unit.text):
         return False
     return _about(unit.names or unit.text, focus, catalogue) is False
 
@@ -446,6 +670,33 @@ def _heading_names_other_variant(unit: Unit, focus: str | None, catalogue: Catal
     )
 
 
+OTHER_VARIANT = 0.12
+VARIANT_WORD = re.compile(r"[\w.+-]+")
+
+
+def _variant_words(name: str, model: str) -> set[str]:
+    return {w.lower() for w in VARIANT_WORD.findall(name)} - {
+        w.lower() for w in VARIANT_WORD.findall(model)
+    }
+
+
+def _names_other_variant(unit: Unit, focus: str | None, catalogue: Catalogue) -> bool:
+    """The unit gives another variant's figure ("3,500 kg (2.2D)" asked about the 2.2D
+    Trail): it names every word of another variant of the model and not the focus's own."""
+    model = catalogue.model_of(focus) if focus else None
+    entry = catalogue.model(model) if model else None
+    if entry is None or focus == model:
+        return False
+    said = {w.lower() for w in VARIANT_WORD.findall(f"{unit.text} {unit.label}")}
+    if _variant_words(str(focus), model or "") <= said:
+        return False
+    return any(
+        (words := _variant_words(v.name, entry.name)) and words <= said
+        for v in entry.variants
+        if v.name != focus
+    )
+
+
 @dataclass(frozen=True)
 class Scored:
     """A question's candidate units, each with its score and embedding (row i+1 of vectors)."""
@@ -454,16 +705,24 @@ class Scored:
     scores: NDArray[np.float64]
     vectors: NDArray[np.float32]
     codes: list[str]
+    action: bool = False  # the question asks what to do
+    procedure: bool = False  # … and how, from the start ("how do I", "what first")
 
 
 def candidates(
-    sources: Sequence[tuple[int, str, str, str]], focus: str | None, catalogue: Catalogue
+    sources: Sequence[tuple[int, str, str, str]],
+    focus: str | None,
+    catalogue: Catalogue,
+    question: str = "",
 ) -> list[Unit]:
     """Every distinct unit of the sources, leaving out those about another vehicle."""
+    asked = (
+        frozenset(_asked_terms(_without_vehicles(question, catalogue))) if question else frozenset()
+    )
     units = [
         unit
         for rank, (n, _title, heading, body) in enumerate(sources)
-        for unit in split_units(body, n, rank, focus, catalogue, heading)
+        for unit in split_units(body, n, rank, focus, catalogue, heading, asked)
     ]
     return _distinct([u for u in units if not _mentions_other_vehicle(u, focus, catalogue)])
 
@@ -483,6 +742,10 @@ def score(
     codes = identifiers(question)
     terms = _asked_terms(asked) - {(catalogue.brand or "").lower()}
     wanted = answer_kinds_wanted(question)
+    action = bool(ACTION.search(question))
+    directly = bool(ASKS_DIRECTLY.search(question)) or (
+        bool(wanted & {"quantity", *MEASURES}) and not action and bool(ASKS_WHAT.search(question))
+    )
     scores = np.asarray(
         [
             float(similarity[i])
@@ -490,14 +753,115 @@ def score(
             + 0.1 * bool(terms & _terms(u.label))
             + 0.05 * _share(terms, u.heading)
             + (1.0 if _names_code(u, codes) else 0.0)
-            + ANSWER_KIND_BONUS * bool(wanted & answer_kinds_in(u.text))
+            + _kind_fit(wanted, answer_kinds_in(u.text), directly)
+            + (MEASURE_NAMED if _names_measure(wanted, u) else 0.0)
+            + (ACTION_BONUS if action and _order(u.text) else 0.0)
             - 0.02 * u.rank
             - (0.15 if _heading_names_other_variant(u, focus, catalogue) else 0.0)
+            - (OTHER_VARIANT if _names_other_variant(u, focus, catalogue) else 0.0)
             for i, u in enumerate(units)
         ],
         dtype=np.float64,
     )
-    return Scored(units, scores, vectors, codes)
+    return Scored(
+        units, scores, vectors, codes, action=action, procedure=bool(PROCEDURE.search(question))
+    )
+
+
+# A unit that names the measure asked for and states it in its units ("Acceleration 0-60 mph:
+# 5.6 seconds", "the maximum filling capacity is 4.5 litres") over one that only states a
+# figure of that kind ("the remaining quantity is 0.5 litres"). Not for weights: a table of
+# them names weight in most rows (gross, kerb, payload, towing), so naming it says nothing
+# of which one is asked.
+MEASURE_NAMED = 0.1
+NAMED_MEASURES = frozenset(MEASURES) - {"weight"}
+
+
+UNIT_WORDS = re.compile(
+    r"\b(?:b?hp|ps|kw|nm|lb-?ft|litres?|liters?|quarts?|qts?|gallons?|gal|mph|km/h|kg|lbs?|"
+    r"tonnes?|mm|cm|in|inches|ft)\b",
+    re.I,
+)
+
+
+def _names_measure(wanted: set[str], unit: Unit) -> bool:
+    """Its words, not its figures' units, name the measure ("4 gallons" names no capacity)."""
+    named = UNIT_WORDS.sub(" ", unit.label or unit.text)
+    return any(
+        states.search(unit.text) and asks.search(named)
+        for kind, (asks, states) in MEASURES.items()
+        if kind in wanted & NAMED_MEASURES
+    )
+
+
+# A unit that states only other kinds of fact than the one asked for (how long a service
+# takes, asked how often it is due) loses this much.
+KIND_MISMATCH = 0.06
+
+
+def _kind_fit(wanted: set[str], stated: set[str], asks_directly: bool) -> float:
+    """More for a unit that states the kind of fact asked for; less for one that states
+    only other kinds, or (asked outright: "how long is it?") none at all."""
+    if not wanted:
+        return 0.0
+    if wanted & stated:
+        return ANSWER_KIND_BONUS
+    return -KIND_MISMATCH if asks_directly else 0.0
+
+
+# A question that asks for a kind of fact outright ("how often", "what time"), not one that
+# only mentions a word of it ("it showed last week").
+ASKS_DIRECTLY = re.compile(r"\bhow (?:often|far|long|much|many)\b|\bwhat time\b|\bwhen\b", re.I)
+# "What's the boot space?": a figure is asked for as surely as by "how much".
+ASKS_WHAT = re.compile(r"^\W*(?:what|whats|what's|which)\b", re.I)
+# Words that start a sentence without giving an order: determiners, pronouns, prepositions,
+# conjunctions, auxiliaries (a closed class of English, the same for any document).
+FUNCTION_WORDS = frozenset(
+    """
+    a an the this that these those it its they their them there here he she we you your our
+    i my his her if when while as at by for from in into of on onto to with without under
+    over after before during and or but so because although though since until unless than
+    then is are was were be been being has have had do does did can could will would shall
+    should may might must not no yes all each every any some most many more much such what
+    which who whom whose why how where also only just even still
+    """.split()  # noqa: SIM905
+)
+ADVERB_LEADS = frozenset("always never only first then now immediately carefully".split())  # noqa: SIM905
+# Words that may follow an order's verb: its object's article, a particle, a manner.
+ORDER_FOLLOWERS = frozenset(
+    """
+    the a an your it its them this that these those all any off on out up down in and to
+    for with at away back not whether if
+    """.split()  # noqa: SIM905
+)
+ACTION_BONUS = 0.06
+
+
+def _order(text: str) -> bool:
+    """The sentence tells the reader what to do: it opens with a verb ("Drive gently",
+    "Stop the vehicle", "Do not open the cap", "Always switch off the engine")."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z']+", text.replace("**", ""))[:4]]
+    while words and words[0] in ADVERB_LEADS:
+        words = words[1:]
+    if len(words) < 2 or (words[0] in FUNCTION_WORDS and words[0] != "do"):
+        return False
+    return words[1] in ORDER_FOLLOWERS or words[1].endswith("ly")
+
+
+# What to do, not what something is: the answer is a procedure's steps, in their order.
+ACTION = re.compile(
+    r"\bhow (?:do|can|should|would|to|must) (?:i|you|we)\b|\bhow to\b|"
+    r"\bwhat (?:should|do|must|can) (?:i|you|we) do\b|\bwhat to do\b|\bwhat now\b|"
+    r"\bsteps?\b|\bprocedure\b",
+    re.I,
+)
+
+
+PROCEDURE = re.compile(
+    r"\bhow (?:do|can|should|to|would) (?:i|you|we)\b|\bhow to\b|\bsteps?\b|\bprocedure\b|"
+    r"\bfirst\b",
+    re.I,
+)
 
 
 def _names_code(unit: Unit, codes: Sequence[str]) -> bool:
@@ -560,7 +924,43 @@ def pick(scored: Scored) -> list[Unit]:
     )
     if lead is not None:
         chosen = [lead, *(i for i in chosen if i != lead)][:MAX_UNITS]
+    steps = _steps(units, order[0], scored.procedure) if scored.action else []
+    if steps and (lead is None or lead == order[0] or units[lead].kind == "item"):
+        return steps
     return [units[i] for i in chosen]
+
+
+MAX_STEPS = 4
+
+
+def _steps(units: Sequence[Unit], best: int, from_start: bool) -> list[Unit]:
+    """A list's items in their order, when the best unit is one of them or introduces them
+    ("Make the connections as follows:", a title for what follows); none otherwise. A
+    procedure is told from its first step (`from_start`); otherwise the answer starts at the
+    best item and goes on with those after it. An item of several sentences shows its first."""
+    unit = units[best]
+    same = [u for u in units if u.source == unit.source and u.heading == unit.heading]
+    if unit.kind == "item":
+        members = [u for u in same if u.kind == "item" and u.list_id == unit.list_id]
+    elif unit.text.rstrip().endswith(":"):
+        after = sorted((u for u in same if u.position > unit.position), key=lambda u: u.position)
+        members = []
+        for following in after:
+            if following.kind != "item" or (members and following.list_id != members[0].list_id):
+                break
+            members.append(following)
+        from_start = True  # what it introduces: the answer is what follows
+    else:
+        return []
+    firsts: dict[int, Unit] = {}
+    for member in sorted(members, key=lambda u: u.position):
+        firsts.setdefault(member.item, member)
+    ordered = [firsts[i] for i in sorted(firsts)]
+    if len(ordered) < 2:
+        return []
+    index = next((n for n, u in enumerate(ordered) if u.item == unit.item), 0)
+    start = 0 if from_start and index < MAX_STEPS else index
+    return ordered[start : start + MAX_STEPS]
 
 
 def select(
@@ -573,7 +973,7 @@ def select(
     """The units that answer `question`: the best first (safety advice before it), then what
     adds to it."""
     catalogue = _knowing(catalogue, focus)
-    units = candidates(sources, focus, catalogue)
+    units = candidates(sources, focus, catalogue, question)
     if not units:
         return []
     return pick(score(question, units, encode, focus, catalogue))
@@ -603,10 +1003,12 @@ def compose(units: Sequence[Unit], none_found: str = NO_ANSWER) -> str:
 
 
 def _shown(unit: Unit) -> str:
-    """The unit as the answer shows it: with its lead-in, if it has one, before a colon."""
+    """The unit as the answer shows it: with its lead-in, if it has one, before a colon;
+    abbreviations written out."""
     if unit.lead_in:
-        return f"{_sentence(unit.lead_in).rstrip('.:')}: {unit.text.replace('**', '').strip()}"
-    return _sentence(unit.text)
+        lead = _sentence(unit.lead_in).rstrip(".:")
+        return _expanded(f"{lead}: {unit.text.replace('**', '').strip()}")
+    return _expanded(_sentence(unit.text))
 
 
 def _sentence(text: str) -> str:

@@ -1,10 +1,12 @@
-"""The specialists: one folder each, one entry in `default_registry`.
+"""The specialists: one folder each under `agents/`, found by `default_registry`.
 
-A specialist's entry names its graph node, the route the router sends to it, the examples the
-semantic router learns that route from, the line the LLM router reads about it, the
-knowledge-base domains it searches first, and the label the staff console shows. The graph, the
-route type, both routers, ingest's domains and the console's route filter all read the registry,
-so adding a specialist touches its folder and `default_registry` only.
+A specialist is a package of `agents` whose `__init__` declares its entry, `SPECIALIST =
+Specialist(...)`: its graph node, the route the router sends to it, the examples the semantic
+router learns that route from, the line the LLM router reads about it, the knowledge-base
+domains it searches first, what the assistant tells customers it helps with, and the label the
+staff console shows. The graph, both routers, each node's search, ingest's domains (command line
+and REST), the general assistant's prompt and replies, and the console's route filter all read
+the registry, so adding a specialist is adding its folder: nothing else is edited.
 
 Routing examples name no brand or model: at routing time the knowledge base's catalogue replaces
 the brand and vehicle names in a message with "car" (`Catalogue.neutralise`), so routing reads
@@ -14,9 +16,12 @@ held-out evaluation set) may be copied into them.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -34,6 +39,10 @@ class Specialist:
     description: str  # what the LLM router reads about it
     examples: tuple[str, ...]  # messages the semantic router learns the route from
     domains: tuple[str, ...] | None = None  # domains it searches first; None: (name,)
+    # What the general assistant tells customers it helps with ("vehicle specifications");
+    # None: the label, in lower case. The general route itself is never listed.
+    helps_with: str | None = None
+    order: int = 100  # its place in the registry (then by name): lists, the greeting
     # Answers faults: a fault reported in passing is a request of its own, a message quoting a
     # fault code comes here, and its answer (with any safety advice) leads a combined answer.
     faults: bool = False
@@ -78,6 +87,11 @@ class Registry:
         return tuple(d for d in found if d != GENERAL)
 
     @property
+    def offers(self) -> tuple[str, ...]:
+        """What the assistant helps with, one phrase per specialist (the general one aside)."""
+        return tuple(s.helps_with or s.label.lower() for s in self.specialists if s.name != GENERAL)
+
+    @property
     def fault_routes(self) -> frozenset[str]:
         return frozenset(s.name for s in self.specialists if s.faults)
 
@@ -115,11 +129,25 @@ def _llm_route_model(names: tuple[str, ...]) -> type[BaseModel]:
     return model
 
 
+def discover(package: ModuleType) -> Registry:
+    """The specialists declared in `package`'s folders: each subpackage whose `__init__` has a
+    `SPECIALIST` entry, in the entries' `order`, then by name."""
+    found: list[Specialist] = []
+    for module in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+        if not module.ispkg:
+            continue
+        entry = getattr(importlib.import_module(module.name), "SPECIALIST", None)
+        if entry is None:
+            continue
+        if not isinstance(entry, Specialist):
+            raise TypeError(f"{module.name}.SPECIALIST is not a Specialist: {entry!r}")
+        found.append(entry)
+    return Registry(sorted(found, key=lambda s: (s.order, s.name)))
+
+
 @cache
 def default_registry() -> Registry:
-    """The product's specialists. To add one: a folder under `agents/` and a line here."""
-    from agents import general, maintenance, specs, troubleshooting
+    """The product's specialists: every folder of `agents/` that declares one."""
+    import agents
 
-    return Registry(
-        [specs.SPECIALIST, maintenance.SPECIALIST, troubleshooting.SPECIALIST, general.SPECIALIST]
-    )
+    return discover(agents)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -17,13 +18,55 @@ from orchestrator.events import ANSWER_TAG, agent_tag
 from orchestrator.state import SpecialistAnswer, SpecialistInput
 from rag.retriever import RetrievedChunk
 
+SNIPPET_CHARS = 300
+# A table's `|---|:---:|` row: layout, nothing a reader of the snippet needs.
+_TABLE_SEPARATOR = re.compile(r"\|?[\s:|-]*-[\s:|-]*")
+
+
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """What a citation shows of its passage before the answer comes: whitespace collapsed
+    (each table row kept on its own line), at most `limit` characters, cut after a whole word
+    with "…"."""
+    parts: list[str] = []
+    for raw in text.splitlines():
+        line = " ".join(raw.split())
+        if not line or _TABLE_SEPARATOR.fullmatch(line):
+            continue
+        if parts and not line.startswith("|") and not parts[-1].startswith("|"):
+            parts[-1] = f"{parts[-1]} {line}"
+        else:
+            parts.append(line)
+    whole = "\n".join(parts)
+    if len(whole) <= limit:
+        return whole
+    cut = whole[: limit - 1]
+    if not whole[limit - 1].isspace():
+        space = max(cut.rfind(" "), cut.rfind("\n"))
+        cut = cut[:space] if space > 0 else cut
+    return cut.rstrip(" \n,;:") + "…"
+
+
+def source_ref(chunk: RetrievedChunk, n: int) -> dict[str, Any]:
+    """One passage as the `sources` event lists it: its pages only when its document has them."""
+    pages = {"page": chunk.page} if chunk.page is not None else {}
+    if pages and chunk.page_end is not None and chunk.page_end != chunk.page:
+        pages["page_end"] = chunk.page_end
+    preview = snippet(chunk.text)
+    return {
+        "n": n,
+        "source": chunk.source,
+        "title": chunk.title,
+        "heading": chunk.heading,
+        **pages,
+        "score": chunk.score,
+        **({"snippet": preview} if preview else {}),
+    }
+
 
 def source_refs(chunks: Sequence[RetrievedChunk], numbers: Sequence[int]) -> list[dict[str, Any]]:
-    """What the `sources` event lists: each passage with the [n] answers cite it by."""
-    return [
-        {"n": n, "source": c.source, "title": c.title, "heading": c.heading, "score": c.score}
-        for c, n in zip(chunks, numbers, strict=True)
-    ]
+    """What the `sources` event lists: each passage with the [n] answers cite it by, its pages
+    and a snippet of its text."""
+    return [source_ref(c, n) for c, n in zip(chunks, numbers, strict=True)]
 
 
 async def progress(step: str, message: str, agent: str | None = None) -> None:
@@ -64,9 +107,20 @@ async def use_tool(
     return result
 
 
-async def retrieve(
-    inp: SpecialistInput, context: TurnContext, domains: Sequence[str]
-) -> list[RetrievedChunk]:
+def own_domains(inp: SpecialistInput, context: TurnContext) -> tuple[str, ...]:
+    """The knowledge-base domains the answering specialist searches first: its registry
+    entry's (`Specialist.searches`)."""
+    return context.services.specialists[inp["agent"]].searches
+
+
+async def retrieve(inp: SpecialistInput, context: TurnContext) -> list[RetrievedChunk]:
+    """The passages for a specialist, found and cited."""
+    chunks = await search(inp, context)
+    await cite(inp, context, chunks)
+    return chunks
+
+
+async def search(inp: SpecialistInput, context: TurnContext) -> list[RetrievedChunk]:
     """The passages for a specialist: its own domains preferred, the question's models only."""
     services = context.services
     agent = inp["agent"]
@@ -79,15 +133,23 @@ async def retrieve(
         services.retriever.search,
         query,
         k=services.settings.retrieval_top_k,
-        prefer=list(domains),
+        prefer=list(own_domains(inp, context)),
         models=inp.get("models", []),
         min_score=services.settings.retrieval_min_score,
         query_embedding=vector,
         snapshot=snapshot,
     )
-    numbers = context.citations.number(chunks)
-    await emit("sources", {"agent": agent, "sources": source_refs(chunks, numbers)})
     return chunks
+
+
+async def cite(
+    inp: SpecialistInput, context: TurnContext, chunks: Sequence[RetrievedChunk]
+) -> None:
+    """Number the passages a specialist answers from (after those of the specialists read
+    before it) and tell the client which they are."""
+    agent = inp["agent"]
+    numbers = await context.citations.cite(agent, chunks)
+    await emit("sources", {"agent": agent, "sources": source_refs(chunks, numbers)})
 
 
 async def generate(
@@ -122,12 +184,12 @@ async def grounded_answer(
     inp: SpecialistInput,
     context: TurnContext,
     *,
-    domains: Sequence[str],
     system_prompt: str,
     tool_result: str | None = None,
 ) -> dict[str, Any]:
-    """Retrieve, then answer from what was found (and any tool result)."""
-    chunks = await retrieve(inp, context, domains)
+    """Retrieve in the specialist's own domains, then answer from what was found (and any tool
+    result)."""
+    chunks = await retrieve(inp, context)
     request = await answer_request(inp, context, chunks, tool_result=tool_result)
     text = await generate(inp, context, system_prompt, request, inp.get("history", []))
     return answer(inp, context, text, chunks)

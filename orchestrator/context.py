@@ -60,9 +60,35 @@ class Services:
 @dataclass
 class Citations:
     """One numbering of a turn's sources: the same passage gets the same [n] from every
-    specialist, and the `sources` events list each passage with its number."""
+    specialist, and the `sources` events list each passage with its number.
+
+    Specialists run in parallel, yet the numbers follow the order their answers are read in
+    (`expect`): a specialist cites once every one before it has cited or finished, so the same
+    turn is numbered the same whichever specialist's search returns first.
+    """
 
     numbers: dict[str, int] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    _cited: dict[str, asyncio.Event] = field(default_factory=dict, repr=False)
+
+    def expect(self, agents: Sequence[str]) -> None:
+        """The specialists of this turn, in the order their answers are read."""
+        self.order = list(dict.fromkeys(agents))
+        self._cited = {agent: asyncio.Event() for agent in self.order}
+
+    async def cite(self, agent: str, chunks: Sequence[RetrievedChunk]) -> list[int]:
+        """Number an agent's passages after those of every agent before it."""
+        if agent in self._cited:
+            for earlier in self.order[: self.order.index(agent)]:
+                await self._cited[earlier].wait()
+        numbers = self.number(chunks)
+        self.done(agent)
+        return numbers
+
+    def done(self, agent: str) -> None:
+        """The agent will cite nothing more in its turn (cited, answered, or failed)."""
+        if agent in self._cited:
+            self._cited[agent].set()
 
     def number(self, chunks: Sequence[RetrievedChunk]) -> list[int]:
         for chunk in chunks:

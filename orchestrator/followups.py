@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from orchestrator.routing import ACTS
+from rag.alternatives import sibling
 from rag.catalogue import Catalogue
 from rag.lexical import identifiers
 
@@ -64,6 +65,9 @@ def standalone_query(
     """
     if catalogue.models_in(message):
         return _with_topic(message, history, catalogue)
+    rewritten = _with_alternative(message, history, catalogue)
+    if rewritten is not None:
+        return standalone_query(rewritten, history, catalogue, owned)
     if len(owned) == 1 and MY_VEHICLE.search(message):
         return f"{message.rstrip()} ({qualified(owned[0], catalogue)})"
     referent = next((m for text in reversed(history) for m in catalogue.models_in(text)[:1]), None)
@@ -87,6 +91,44 @@ def standalone_query(
             topic = _content_words(history[-1], catalogue)
         return f"{message.rstrip()} ({' '.join([*topic, qualified(name, catalogue), *codes])})"
     return message
+
+
+def _with_alternative(message: str, history: Sequence[str], catalogue: Catalogue) -> str | None:
+    """ "and the diesel one?" after "how much power does the petrol make?": the question before,
+    with the word the follow-up names in place of its sibling (words the knowledge base's
+    tables set side by side); None when the follow-up names no such word."""
+    if not history or not CONTINUATION.match(message):
+        return None
+    words = _content_words(message, catalogue)
+    if not words or len(words) > MAX_CARRYING_WORDS:
+        return None
+    if not all(any(word in group for group in catalogue.alternatives) for word in words):
+        return None  # it names something else as well: a question of its own
+    base = next((m for m in reversed(history) if not _is_continuation(m, catalogue)), history[-1])
+    for word in words:
+        if re.search(rf"\b{re.escape(word)}\b", base, re.IGNORECASE):
+            return base
+        old = sibling(word, base, catalogue.alternatives)
+        if old is None:
+            return f"{base.rstrip()} ({word})"
+        return _replaced(base, old, word)
+    return None
+
+
+def _replaced(text: str, old: str, new: str) -> str:
+    """`text` with the word `old` replaced by `new`, capitalised where `old` was."""
+    return re.sub(
+        rf"\b{re.escape(old)}\b",
+        lambda found: new.capitalize() if found.group(0)[:1].isupper() else new,
+        text,
+        flags=re.IGNORECASE,
+    )
+
+
+def _is_continuation(message: str, catalogue: Catalogue) -> bool:
+    return bool(CONTINUATION.match(message)) and (
+        len(_content_words(message, catalogue)) <= MAX_CARRYING_WORDS
+    )
 
 
 def continues_previous(message: str, catalogue: Catalogue) -> bool:

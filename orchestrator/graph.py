@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
 
-from agents.registry import Registry, default_registry
+from agents.registry import Node, Registry, default_registry
 from orchestrator.context import TurnContext
 from orchestrator.nodes import classify, compose
-from orchestrator.state import TurnState
+from orchestrator.state import SpecialistInput, TurnState
+
+
+def citing(node: Node) -> Node:
+    """The specialist's node, which tells the turn's citations when it is over, whether it
+    cited, answered without sources, or failed (`Citations.cite` waits for it otherwise)."""
+
+    @functools.wraps(node)
+    async def run(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+        try:
+            return await node(inp, runtime)
+        finally:
+            runtime.context.citations.done(inp["agent"])
+
+    return run
 
 
 def build_graph(
@@ -23,7 +39,7 @@ def build_graph(
     builder = StateGraph(TurnState, context_schema=TurnContext)
     builder.add_node("classify", classify, destinations=specialists.names)
     for specialist in specialists:
-        builder.add_node(specialist.name, specialist.node)
+        builder.add_node(specialist.name, citing(specialist.node))
         builder.add_edge(specialist.name, "compose")
     builder.add_node("compose", compose)
     builder.add_edge(START, "classify")

@@ -109,6 +109,7 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     # Diagnosis (and any safety advice) comes before booking or specs in a combined answer.
     found.sort(key=lambda i: not specialists.leads(i.route))
     routes = [Route(agent=i.route, query=i.text, confidence=i.confidence) for i in found]
+    context.citations.expect([r["agent"] for r in routes])
     await emit("routes", {"routes": routes, "query": query})
     history = [m for m in messages[:-1]][-HISTORY_TURNS * 2 :]
     sends = [

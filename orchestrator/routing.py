@@ -134,6 +134,17 @@ def names_a_fault_code(message: str) -> bool:
     return bool(identifiers(message))
 
 
+HUMAN = re.compile(
+    r"\b(human|real person|a person|someone|agent|operator|representative|staff)\b", re.I
+)
+WANTS = re.compile(r"\b(talk|speak|chat|connect|transfer|get|want|need)\b", re.I)
+
+
+def asks_for_person(message: str) -> bool:
+    """The customer wants to talk to a human (the general reply says so; staff are called)."""
+    return bool(HUMAN.search(message) and WANTS.search(message))
+
+
 def stands_alone(clause: str, route: str, fault_routes: Collection[str] = ()) -> bool:
     """Whether a clause is a second request in its own right, not context for the first.
 

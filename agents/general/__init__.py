@@ -15,6 +15,7 @@ SPECIALIST = Specialist(
     ),
     examples=EXAMPLES,
     domains=(),
+    order=1000,  # the fallback, last in every list
 )
 
 __all__ = ["SPECIALIST"]

@@ -1,29 +1,42 @@
-"""The general specialist's fixed replies, naming the company and models the knowledge base has."""
+"""The general specialist's prompt and fixed replies, naming the company and models the knowledge
+base has and what the registry's specialists help with (`Registry.offers`)."""
 
-SYSTEM = """You are a vehicle maker's customer-support assistant; the company and its models are
-named in the request. Be brief and polite. You help with vehicle specifications, maintenance and
-service appointments, and troubleshooting. For anything else, say politely that it is outside
-what you can help with."""
+from collections.abc import Sequence
 
 THANKS = "You're welcome! Is there anything else I can help you with?"
 GOODBYE = "Goodbye, and safe driving! Come back any time."
 
 
-def _listed(names: list[str]) -> str:
+def _listed(names: Sequence[str]) -> str:
+    """Names as a sentence lists them: A; A and B; A, B and C."""
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def capabilities(brand: str | None, models: list[str]) -> str:
+def _offered(offers: Sequence[str]) -> str:
+    """The specialists' phrases as one list: with a comma before the last "and", since a
+    phrase may have its own ("maintenance, service appointments and warranty questions")."""
+    if len(offers) <= 2:
+        return " and ".join(offers)
+    return f"{', '.join(offers[:-1])}, and {offers[-1]}"
+
+
+def system(offers: Sequence[str]) -> str:
+    """The language model's instructions for general messages."""
+    return f"""You are a vehicle maker's customer-support assistant; the company and its models are
+named in the request. Be brief and polite. You help with {_offered(offers)}. For anything else,
+say politely that it is outside what you can help with."""
+
+
+def capabilities(brand: str | None, models: Sequence[str], offers: Sequence[str]) -> str:
     """What the assistant helps with, for this company's vehicles."""
-    vehicles = f"{brand} vehicle specifications" if brand else "vehicle specifications"
-    if models:
-        vehicles += f" ({_listed(models)})"
-    return (
-        f"I can help with {vehicles}, maintenance and service appointments, warranty questions, "
-        "and troubleshooting warning lights, trouble codes and faults."
-    )
+    if brand or models:
+        vehicles = f"{brand} vehicles" if brand else "our vehicles"
+        if models:
+            vehicles += f" ({_listed(models)})"
+        return f"I can help with {vehicles}: {_offered(offers)}."
+    return f"I can help with {_offered(offers)}."
 
 
 def _mid_sentence(text: str) -> str:
@@ -35,16 +48,17 @@ def _mid_sentence(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def greeting(brand: str | None, models: list[str]) -> str:
-    return f"Hello, {_mid_sentence(capabilities(brand, models))} What can I do for you?"
+def greeting(brand: str | None, models: Sequence[str], offers: Sequence[str]) -> str:
+    return f"Hello, {_mid_sentence(capabilities(brand, models, offers))} What can I do for you?"
 
 
-def human(brand: str | None, models: list[str]) -> str:
+def human(brand: str | None, models: Sequence[str], offers: Sequence[str]) -> str:
+    can = _mid_sentence(capabilities(brand, models, offers))
     return (
         "I'll let our support team know you'd like to talk to a person; someone will join this "
-        f"conversation as soon as they can. Meanwhile, {_mid_sentence(capabilities(brand, models))}"
+        f"conversation as soon as they can. Meanwhile, {can}"
     )
 
 
-def out_of_scope(brand: str | None, models: list[str]) -> str:
-    return f"Sorry, that's outside what I can help with. {capabilities(brand, models)}"
+def out_of_scope(brand: str | None, models: Sequence[str], offers: Sequence[str]) -> str:
+    return f"Sorry, that's outside what I can help with. {capabilities(brand, models, offers)}"

@@ -14,6 +14,8 @@ SPECIALIST = Specialist(
         "centre hours, servicing costs, courtesy cars and warranty coverage"
     ),
     examples=EXAMPLES,
+    helps_with="maintenance, service appointments and warranty questions",
+    order=20,
 )
 
 __all__ = ["SPECIALIST"]

@@ -39,7 +39,6 @@ from orchestrator.settings import Settings
 
 __all__ = ["AppointmentDesk", "format_slots"]
 
-WHICH = "Which appointment should I cancel? Please give its reference."
 # Refusals that come with free times nearby.
 SUGGEST_ON = frozenset(
     {BookingRefusal.fully_booked, BookingRefusal.closed, BookingRefusal.customer_overlap}

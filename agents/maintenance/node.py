@@ -44,9 +44,7 @@ def desk_for(context: TurnContext) -> AppointmentDesk:
     )
 
 
-async def run_action(
-    requested: Requested, message: str, context: TurnContext, agent: str = "maintenance"
-) -> str:
+async def run_action(requested: Requested, message: str, context: TurnContext, agent: str) -> str:
     """Carry out the appointment action the message asks for; a message the customer can read.
 
     The same `AppointmentDesk` as the language model's tools, reported to the stream as the
@@ -130,7 +128,7 @@ async def _invoke(tool: BaseTool, args: dict[str, Any]) -> str:
 
 async def maintenance(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     context = runtime.context
-    chunks = await retrieve(inp, context, ["maintenance"])
+    chunks = await retrieve(inp, context)
     request = await answer_request(inp, context, chunks)
     if isinstance(context.services.answer_model, ExtractiveChatModel):
         requested = requested_action(inp["query"])

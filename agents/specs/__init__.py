@@ -10,6 +10,8 @@ SPECIALIST = Specialist(
     label="Specs",
     description="vehicle specifications, capabilities, variants, features and comparisons",
     examples=EXAMPLES,
+    helps_with="vehicle specifications",
+    order=10,
     defers_codes=True,
 )
 

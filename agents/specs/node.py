@@ -13,4 +13,4 @@ from orchestrator.state import SpecialistInput
 
 
 async def specs(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[str, Any]:
-    return await grounded_answer(inp, runtime.context, domains=["specs"], system_prompt=SYSTEM)
+    return await grounded_answer(inp, runtime.context, system_prompt=SYSTEM)

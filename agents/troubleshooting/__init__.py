@@ -14,6 +14,8 @@ SPECIALIST = Specialist(
         "connectivity issues, smells and leaks"
     ),
     examples=EXAMPLES,
+    helps_with="troubleshooting warning lights, trouble codes and faults",
+    order=30,
     faults=True,
 )
 

@@ -1,4 +1,4 @@
-"""Diagnostic-code lookup: exact matches only, troubleshooting documents first."""
+"""Diagnostic-code lookup: exact matches only, the specialist's own documents first."""
 
 from __future__ import annotations
 
@@ -27,8 +27,10 @@ def lookup(
     text: str,
     snapshot: Snapshot | None = None,
     vectors: Mapping[str, NDArray[np.float32]] | None = None,
+    prefer: Sequence[str] = (),
 ) -> dict[str, list[RetrievedChunk]]:
-    """Each code named in `text` with the passages that contain it exactly (maybe none).
+    """Each code named in `text` with the passages that contain it exactly (maybe none), those
+    of the `prefer` domains first.
 
     `vectors` holds the codes' embeddings when the caller has them (see `embed_codes`); a
     code without one is embedded here, alone.
@@ -39,7 +41,7 @@ def lookup(
         hits = retriever.search(
             code,
             k=3,
-            prefer=["troubleshooting"],
+            prefer=list(prefer),
             min_score=1.1,
             query_embedding=vectors.get(code),
             snapshot=snapshot,

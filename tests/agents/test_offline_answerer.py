@@ -41,16 +41,66 @@ def test_multi_line_sections_survive_the_round_trip() -> None:
 def test_a_table_row_answers_with_its_column_names() -> None:
     units = extraction.split_units(TABLE, 1, 0)
     assert units[0].text == (
-        "Combined power — Aster Performance: 310 kW; Ridge Hybrid: 210 kW; Sable 2.0T GT: 150 kW"
+        "Combined power: 310 kW (Aster Performance), 210 kW (Ridge Hybrid), 150 kW (Sable 2.0T GT)"
     )
 
 
 def test_a_named_model_keeps_only_its_column() -> None:
     units = extraction.split_units(TABLE, 1, 0, focus="Ridge")
     assert [u.text for u in units] == [
-        "Combined power — Ridge Hybrid: 210 kW",
-        "Torque — Ridge Hybrid: 500 Nm",
+        "Combined power (Ridge Hybrid): 210 kW",
+        "Torque (Ridge Hybrid): 500 Nm",
     ]
+
+
+ENGINES = """| Parameter | Diesel | Petrol |
+|---|---|---|
+| Max. Engine output | 70 PS @ 4000 rpm | 85 PS @ 6000 rpm |
+| Fuel tank – Capacity | 35 liters | 35 liters |
+| Battery | 12V, 50 Ah | 12V, 44Ah |"""
+
+
+def test_the_column_the_question_names_is_the_one_read() -> None:
+    asked = frozenset(extraction._asked_terms("how much power does the petrol engine make?"))
+    units = extraction.split_units(ENGINES, 1, 0, asked=asked)
+    assert [extraction._shown(u) for u in units] == [
+        "Maximum Engine output (Petrol): 85 PS @ 6000 rpm",
+        "Fuel tank – Capacity (Petrol): 35 liters",
+        "Battery (Petrol): 12V, 44Ah",
+    ]
+
+
+def test_a_value_the_same_in_every_column_is_said_once() -> None:
+    units = extraction.split_units(ENGINES, 1, 0)
+    assert units[1].text == "Fuel tank – Capacity: 35 liters"
+    assert units[2].text == "Battery: 12V, 50 Ah (Diesel), 12V, 44Ah (Petrol)"
+
+
+def test_a_column_of_short_words_is_read_with_the_row_label() -> None:
+    table = (
+        "| Tyre size | Version | Front | Rear |\n|---|---|---|---|\n"
+        "| 175/65 R14 | Petrol | 33 psi | 30 psi |\n| 175/65 R14 | Diesel | 36 psi | 30 psi |"
+    )
+    asked = frozenset(extraction._asked_terms("front pressure for the diesel"))
+    units = extraction.split_units(table, 1, 0, asked=asked)
+    assert [u.text for u in units] == [
+        "175/65 R14, Petrol (Front): 33 psi",
+        "175/65 R14, Diesel (Front): 36 psi",
+    ]
+    assert "Diesel" in units[1].scored_text
+
+
+def test_a_figure_legend_set_as_a_table_is_no_answer() -> None:
+    legend = (
+        "|  |  |\n|---|---|\n| 1. Dip stick | 4. Washer container |\n"
+        "| 2. Filler cap | 5. Air filter |"
+    )
+    assert extraction.split_units(legend, 1, 0) == []
+
+
+def test_a_caption_standing_alone_is_no_answer() -> None:
+    units = extraction.split_units("Tyre pressure sticker location\n\nCheck it cold.", 1, 0)
+    assert [u.text for u in units] == ["Check it cold."]
 
 
 def test_a_sentence_is_about_the_vehicle_its_paragraph_named(sample_catalogue: Any) -> None:
@@ -99,3 +149,164 @@ def test_a_fixed_reply_is_given_as_is(embedder: Any) -> None:
         build_messages("s", AnswerRequest(question="hi", reply="Hello!\nHow can I help?"))
     )
     assert reply.content == "Hello!\nHow can I help?"
+
+
+def _answer(question: str, body: str, embedder: Any) -> list[str]:
+    units = extraction.select(question, [(1, "Manual", "Section", body)], embedder.encode)
+    return [u.text for u in units]
+
+
+JUMP_START = """Use only a battery of the same rating.
+
+Make the connections as follows:
+
+- Connect the red lead to the positive terminal of the flat battery.
+- Connect its other end to the positive terminal of the booster battery.
+- Connect the black lead to the negative terminal of the booster battery.
+- Connect its other end to bare metal of the car with the flat battery.
+- Start the engine of the booster car."""
+
+
+def test_a_how_to_question_gets_the_steps_in_their_order(embedder: Any) -> None:
+    answer = _answer("My battery is flat, how do I jump start the car?", JUMP_START, embedder)
+    assert answer == [
+        "Connect the red lead to the positive terminal of the flat battery.",
+        "Connect its other end to the positive terminal of the booster battery.",
+        "Connect the black lead to the negative terminal of the booster battery.",
+        "Connect its other end to bare metal of the car with the flat battery.",
+    ]
+
+
+SERVICE = """A standard service takes about 2 hours at the workshop.
+
+The standard service is due every 15,000 km or 12 months."""
+
+
+def test_how_often_is_answered_by_the_interval_not_by_how_long_it_takes(embedder: Any) -> None:
+    answer = _answer("How often does it need a standard service?", SERVICE, embedder)
+    assert answer[0] == "The standard service is due every 15,000 km or 12 months."
+
+
+HOURS = """Mon–Fri: 07:30–18:00.
+
+Sat: 09:00–13:00."""
+
+
+def test_a_short_form_the_text_writes_matches_the_word_asked(embedder: Any) -> None:
+    answer = _answer("What time does the workshop open on Saturdays?", HOURS, embedder)
+    assert answer[0] == "Sat: 09:00–13:00."
+
+
+def test_advice_with_quoted_words_is_still_safety_advice() -> None:
+    unit = extraction.Unit("In this case, stop the vehicle, switch ‘OFF’ the engine.", 1, 0, 0)
+    assert unit.safety
+
+
+def test_orders_are_told_from_descriptions() -> None:
+    for text in ("Drive gently; the message clears.", "Stop the vehicle.", "Do not open it.",
+                 "Always switch off the engine.", "Press and hold the knob."):  # fmt: skip
+        assert extraction._order(text), text
+    for text in ("The coupling has disengaged.", "Tyre pressure must be checked.",
+                 "Warning lights come on.", "If it is hot, wait."):  # fmt: skip
+        assert not extraction._order(text), text
+
+
+SCHEDULE = """| Sr. No. | Operation | Interval | 12 | 24 |
+|---|---|---|---|---|
+| Engine – 1 | Clean air filter element | 15K / 12 M | ● | ● |
+| Engine – 2 | Change engine oil and oil filter | 15K / 12 M | ● | ● |"""
+
+
+def test_a_row_named_by_its_number_is_read_by_its_first_words() -> None:
+    units = extraction.split_units(SCHEDULE, 1, 0)
+    assert units[1].text == "Engine – Change engine oil and oil filter (Interval): 15K / 12 M"
+    assert "Change engine oil" in units[1].scored_text
+
+
+def test_abbreviations_are_written_out_so_a_sentence_ends_where_it_ends() -> None:
+    unit = extraction.Unit("No. of gears: approx. 5 (max. 6)", 1, 0, 0)
+    assert extraction._shown(unit) == "Number of gears: approx 5 (maximum 6)"
+
+
+def test_another_variants_figure_yields_to_the_asked_variants(embedder: Any) -> None:
+    from rag.catalogue import Catalogue, ModelEntry, VariantEntry
+
+    catalogue = Catalogue(
+        models=[ModelEntry(name="Talus", variants=[VariantEntry(name="Talus 2.2D"),
+                                                    VariantEntry(name="Talus 2.2D Trail")])]
+    )  # fmt: skip
+    body = (
+        "Maximum braked towing: 3,500 kg (2.2D).\n\n"
+        "The 2.2D Trail tows up to 3,200 kg braked, its raised suspension allowing less."
+    )
+    units = extraction.select(
+        "what's the braked towing of the Talus 2.2D Trail?",
+        [(1, "Talus", "Towing", body)],
+        embedder.encode,
+        focus="Talus 2.2D Trail",
+        catalogue=catalogue,
+    )
+    assert "3,200 kg" in units[0].text
+
+
+def test_a_measure_asked_for_is_answered_in_its_own_units(embedder: Any) -> None:
+    table = (
+        "| | Turbo |\n|---|---|\n| Maximum permitted engine speed | 6700 rpm |\n"
+        "| Top track speed | 173 mph (278 km/h) |\n| Maximum torque | 516 ftlb. (700 Nm) |\n"
+        "| Maximum engine output | 500 hp (368 kW) |"
+    )
+    top_speed = _answer("What's the top speed?", table, embedder)
+    assert top_speed[0].startswith("Top track speed")
+    power = _answer("How much horsepower does it have?", table, embedder)
+    assert power[0].startswith("Maximum engine output")
+
+
+def test_a_column_of_a_more_specific_variant_answers_for_the_variant(embedder: Any) -> None:
+    """Asked about the Turbo, a table whose column is the Turbo with its gearbox is the Turbo's:
+    its row is read, not left out as another vehicle's."""
+    from rag.catalogue import Catalogue, ModelEntry, VariantEntry
+
+    catalogue = Catalogue(
+        models=[ModelEntry(name="Cayenne", variants=[
+            VariantEntry(name="Cayenne Turbo"), VariantEntry(name="Cayenne S Tiptronic S"),
+            VariantEntry(name="Cayenne Turbo Tiptronic S")])]
+    )  # fmt: skip
+    engine = "| | Cayenne Turbo |\n|---|---|\n| Maximum permitted engine speed | 6700 rpm |"
+    performance = (
+        "| | Cayenne S Tiptronic S | Cayenne Turbo Tiptronic S |\n|---|---|---|\n"
+        "| Top track speed | 160 mph (258 km/h) | 173 mph (278 km/h) |"
+    )
+    units = extraction.select(
+        "What's the top speed of the Cayenne Turbo?",
+        [(1, "Cayenne", "Engine data", engine), (2, "Cayenne", "Performance", performance)],
+        embedder.encode,
+        focus="Cayenne Turbo",
+        catalogue=catalogue,
+    )
+    assert units[0].text == "Top track speed (Cayenne Turbo Tiptronic S): 173 mph (278 km/h)"
+
+
+def test_a_unit_that_names_the_measure_asked_for_comes_before_a_figure_of_its_kind(
+    embedder: Any,
+) -> None:
+    distances = (
+        "The time gap is 1.8 seconds. This corresponds to 66 yd. (60 meters) at a speed of "
+        "75 mph (120 km/h)."
+    )
+    performance = (
+        "| | Sport |\n|---|---|\n| Acceleration 0–60 mph (96 km/h) | 5.6 seconds |\n"
+        "| Top track speed | 160 mph (258 km/h) |"
+    )
+    units = extraction.select(
+        "0 to 60 mph time?",
+        [(1, "Manual", "Distance settings", distances), (2, "Manual", "Performance", performance)],
+        embedder.encode,
+    )
+    assert units[0].text == "Acceleration 0–60 mph (96 km/h) (Sport): 5.6 seconds"
+    reservoir = (
+        "In this case, the remaining quantity is only approx. 0.5 liter. The maximum filling "
+        "capacity is approx. 4.5 liters."
+    )
+    assert _answer("How much washer fluid does it hold?", reservoir, embedder)[0].startswith(
+        "The maximum filling capacity"
+    )

@@ -139,3 +139,43 @@ def test_a_new_condition_keeps_the_previous_question(sample_catalogue: Catalogue
     assert standalone_query("and its payload?", history, sample_catalogue) == (
         "and its payload? (Kestrel Ridge Hybrid)"
     )
+
+
+ALTERNATIVES = Catalogue(alternatives=[["diesel", "petrol"], ["front", "rear"]])
+
+
+def test_a_follow_up_naming_a_sibling_asks_the_question_again_in_its_place() -> None:
+    asked = "how much power does the petrol engine make?"
+    assert standalone_query("and the diesel one?", [asked], ALTERNATIVES) == (
+        "how much power does the diesel engine make?"
+    )
+    assert (
+        standalone_query(
+            "and at the rear?", ["What front tyre pressure for my diesel?"], ALTERNATIVES
+        )
+        == "What rear tyre pressure for my diesel?"
+    )
+
+
+def test_a_chain_of_follow_ups_goes_back_to_the_last_whole_question() -> None:
+    history = ["how much power does the petrol engine make?", "and the diesel one?"]
+    assert standalone_query("and the petrol?", history, ALTERNATIVES) == history[0]
+
+
+def test_a_follow_up_whose_sibling_the_question_did_not_name_adds_it() -> None:
+    assert standalone_query("and the rear?", ["tyre pressure for the diesel?"], ALTERNATIVES) == (
+        "tyre pressure for the diesel? (rear)"
+    )
+
+
+def test_a_follow_up_asking_something_new_is_left_alone() -> None:
+    assert standalone_query("and its towing capacity?", ["what power?"], ALTERNATIVES) == (
+        "and its towing capacity?"
+    )
+
+
+def test_a_follow_up_naming_a_new_attribute_beside_a_table_word_is_left_alone() -> None:
+    catalogue = Catalogue(alternatives=[["capacity", "specification"]])
+    assert standalone_query("and its towing capacity?", ["power?"], catalogue) == (
+        "and its towing capacity?"
+    )

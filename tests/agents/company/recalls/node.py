@@ -1,4 +1,4 @@
-"""The recalls node: retrieval over the recalls domain, answered like any specialist."""
+"""The recalls node: retrieval over its own domain, answered like any specialist."""
 
 from __future__ import annotations
 
@@ -14,4 +14,4 @@ SYSTEM = "You answer questions about safety recalls from the recall notices give
 
 
 async def recalls(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[str, Any]:
-    return await grounded_answer(inp, runtime.context, domains=["recalls"], system_prompt=SYSTEM)
+    return await grounded_answer(inp, runtime.context, system_prompt=SYSTEM)

@@ -24,6 +24,8 @@ db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 eval_app = typer.Typer(help="Measure answer quality.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+kb_app = typer.Typer(help="What the knowledge base could not answer.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
 DEFAULT_ROUTING_SET = Path(__file__).resolve().parent.parent / "tests/data/routing_labelled.jsonl"
 
 err = Console(stderr=True, soft_wrap=True)
@@ -177,6 +179,18 @@ def chat(
         token = issue(jwt_secret(settings), "terminal", "customer", 24 * 3600, "Terminal")
     target = url or f"ws://{settings.host}:{settings.port}/ws/chat"
     raise typer.Exit(asyncio.run(run_chat(target, token, session_id=session)))
+
+
+@kb_app.command("gaps")
+def kb_gaps(
+    hours: Annotated[int, typer.Option(min=1, help="The window: the last N hours")] = 7 * 24,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+) -> None:
+    """Questions answered with no answer, low scores, a thumbs-down or a hand-off, grouped by
+    topic, with examples and the closest passages (read from this machine's database)."""
+    from orchestrator.gaps_command import run
+
+    raise typer.Exit(run(_settings(), hours, json_out, out))
 
 
 @eval_app.command("routing")

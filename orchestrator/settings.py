@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     retrieval_top_k: int = 4
     retrieval_min_score: float = 0.2
     handoff_confidence_threshold: float = 0.35
+    # An answer whose best passage scores below this (cosine similarity) is a knowledge gap
+    # (`orchestrator kb gaps`, the console's Knowledge gaps panel).
+    gap_score_below: float = Field(default=0.4, ge=0, le=1)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -7,6 +7,7 @@
 - `staff`: handoff state changes and the staff audit trail.
 - `console`: what the staff console lists and shows.
 - `metrics`: the console's figures over a time window.
+- `gaps`: the questions the knowledge base answered badly, for the knowledge manager.
 """
 
 from orchestrator.persistence.conversations import Opened, Prior

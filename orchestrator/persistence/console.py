@@ -19,8 +19,6 @@ from orchestrator.models import (
     User,
 )
 
-CONSOLE_STATUSES = ("bot", "waiting", "with_staff", "closed")
-
 
 def console_status(conversation: Conversation) -> str:
     """bot | waiting (for a human) | with_staff | closed."""

@@ -61,16 +61,6 @@ async def open_conversation(
     return conversation, True
 
 
-async def owned_conversation(
-    session: AsyncSession, session_id: str, owner_id: str
-) -> Conversation | None:
-    """The conversation if it exists; Forbidden if it is someone else's."""
-    conversation = await session.get(Conversation, session_id)
-    if conversation is not None and conversation.owner_id != owner_id:
-        raise Forbidden(session_id)
-    return conversation
-
-
 async def readable_conversation(
     session: AsyncSession, session_id: str, user_id: str, is_staff: bool
 ) -> Conversation | None:

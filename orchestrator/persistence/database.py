@@ -7,14 +7,16 @@ booking rules) calls the repository modules' functions with its own session.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.models import Conversation, Message
-from orchestrator.persistence import console, conversations, metrics, staff
+from orchestrator.persistence import console, conversations, gaps, metrics, staff
 from orchestrator.persistence.conversations import Opened, UnfinishedTurn
+from orchestrator.persistence.gaps import WeakTurn
 from orchestrator.persistence.staff import StaffChange
 
 Person = tuple[str, str, str]  # id, name, role
@@ -165,3 +167,10 @@ class Database:
     async def metrics(self, hours: int) -> dict[str, Any]:
         async with self.sessions() as session:
             return await metrics.collect(session, hours=hours)
+
+    async def weak_turns(
+        self, *, since: datetime, until: datetime, score_below: float
+    ) -> list[WeakTurn]:
+        """The questions of [since, until) the knowledge base answered badly, newest first."""
+        async with self.sessions() as session:
+            return await gaps.weak_turns(session, since=since, until=until, score_below=score_below)

@@ -20,6 +20,7 @@ from orchestrator.models import (
     MessageStatus,
     utcnow,
 )
+from orchestrator.persistence.staff import WAITING_FOR_PERSON
 
 
 def _percentile(values: list[int], q: int) -> float:
@@ -67,7 +68,7 @@ async def collect(session: AsyncSession, hours: int = 24, buckets: int = 24) -> 
         .where(
             Message.role == MessageRole.system,
             Message.created_at >= window.since,
-            Message.content.like("Waiting for a person%"),
+            Message.content.like(f"{WAITING_FOR_PERSON}%"),
         )
     )
     waiting = await session.scalar(

@@ -22,6 +22,8 @@ from orchestrator.persistence.errors import NotFound, Refused
 from orchestrator.persistence.users import ensure_user
 
 StaffChange = Literal["takeover", "handback", "close"]
+# How the transcript notice of a conversation waiting for a person begins.
+WAITING_FOR_PERSON = "Waiting for a person"
 
 
 def _notice(session: AsyncSession, conversation: Conversation, text: str) -> None:
@@ -35,7 +37,7 @@ async def request_person(session: AsyncSession, session_id: str, reason: str) ->
     if conversation is None or conversation.status != ConversationStatus.bot:
         return False
     conversation.status = ConversationStatus.handoff
-    _notice(session, conversation, f"Waiting for a person: {reason}")
+    _notice(session, conversation, f"{WAITING_FOR_PERSON}: {reason}")
     await session.commit()
     return True
 

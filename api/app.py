@@ -20,7 +20,17 @@ from api.metrics import Metrics
 from api.observe import TurnObserver
 from api.pubsub import LiveState, PubSub
 from api.ratelimit import RateLimiter, RedisSlidingWindow, SlidingWindow
-from api.routes import chat, docs, health, knowledge, metrics, pages, sessions, staff
+from api.routes import (
+    chat,
+    docs,
+    health,
+    knowledge,
+    knowledge_gaps,
+    metrics,
+    pages,
+    sessions,
+    staff,
+)
 from api.routes.pages import CLIENT, STATIC
 from api.shared_state import open_redis
 from api.takeover import NoTakeover, RedisTurns, TurnRecords
@@ -125,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sessions.router,
         staff.router,
         knowledge.router,
+        knowledge_gaps.router,
         pages.router,
         docs.router,
     )

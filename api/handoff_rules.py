@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.general.node import asks_for_person
+from orchestrator.routing import GENERAL, asks_for_person
 
 CUSTOMER_ASKED = "The customer asked for a person."
 LOW_CONFIDENCE = "The assistant was unsure of its answer."
@@ -13,6 +13,6 @@ def after_turn(user_text: str, agent: str, confidence: float, threshold: float) 
     """The reason to call a person after a turn, if any."""
     if asks_for_person(user_text):
         return CUSTOMER_ASKED
-    if agent != "general" and confidence < threshold:
+    if agent != GENERAL and confidence < threshold:
         return LOW_CONFIDENCE
     return None

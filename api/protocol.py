@@ -338,7 +338,22 @@ class SourceRef(BaseModel):
     source: str = Field(description="Path of the document in the knowledge base.")
     title: str = Field(description="Document title.")
     heading: str = Field(description="Section heading of the passage (may be empty).")
+    page: int | None = Field(
+        default=None,
+        ge=1,
+        description="The page the passage starts on, for a document with pages (1-based).",
+    )
+    page_end: int | None = Field(
+        default=None,
+        ge=1,
+        description="The page the passage ends on, when it runs onto later pages.",
+    )
     score: float = Field(description="Retrieval score; higher is more relevant.")
+    snippet: str | None = Field(
+        default=None,
+        description="The passage's text, whitespace collapsed (a table row a line), at most "
+        '300 characters, cut after a word with "…": what the citation points to.',
+    )
 
 
 class SourcesEvent(ServerEventBase):
@@ -387,7 +402,13 @@ class CompleteContext(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sources: list[SourceRef]
+    sources: list[str] = Field(
+        description="The documents the answer is grounded in: each passage's `source` path, "
+        "once, in the order of the passages' [n]."
+    )
+    passages: list[SourceRef] = Field(
+        description="The passages themselves, as the turn's `sources` events listed them."
+    )
 
 
 class ToolUse(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from api.protocol import (
     ERROR_DESCRIPTIONS,
@@ -24,6 +25,7 @@ from api.protocol import (
 )
 from orchestrator.events import Progress, Sources, Token, ToolCall, ToolResult
 from orchestrator.models import Message, MessageStatus
+from orchestrator.routing import GENERAL
 from orchestrator.turns import Completed, Failed, TurnOutcome
 
 STEPS = {"starting", "agent_routing", "rag_retrieval", "generating"}
@@ -44,13 +46,7 @@ class TurnTranslator:
             case Progress(step=step, message=message, agent=agent) if step in STEPS:
                 return ProgressEvent(step=step, message=message, agent=agent, **ids)
             case Sources(agent=agent, sources=sources):
-                refs = [
-                    SourceRef(
-                        **{k: s[k] for k in ("n", "source", "title", "heading", "score") if k in s}
-                    )
-                    for s in sources
-                ]
-                return SourcesEvent(sources=refs, agent=agent, **ids)
+                return SourcesEvent(sources=[source_ref(s) for s in sources], agent=agent, **ids)
             case ToolCall(agent=agent, call_id=call_id, name=name, arguments=arguments):
                 return ToolCallEvent(
                     call_id=call_id, name=name, arguments=arguments, agent=agent, **ids
@@ -71,6 +67,19 @@ class TurnTranslator:
         return None
 
 
+def source_ref(passage: dict[str, Any]) -> SourceRef:
+    """A passage as the protocol lists it (keys it does not define are left out)."""
+    return SourceRef(**{k: passage[k] for k in SOURCE_FIELDS if k in passage})
+
+
+def complete_context(passages: list[dict[str, Any]]) -> CompleteContext:
+    """`sources` the documents the passages come from, each once, in [n] order; `passages`
+    the passages themselves."""
+    refs = [source_ref(p) for p in passages]
+    numbered = sorted(refs, key=lambda ref: (ref.n is None, ref.n or 0))
+    return CompleteContext(sources=list(dict.fromkeys(r.source for r in numbered)), passages=refs)
+
+
 def complete_event(
     response: str, metadata: dict[str, object], message_id: str | None, **ids: str | None
 ) -> CompleteEvent:
@@ -80,10 +89,10 @@ def complete_event(
     return CompleteEvent(
         response=response,
         metadata=CompleteMetadata(
-            agent=str(metadata.get("agent") or (agents[0] if agents else "general")),
+            agent=str(metadata.get("agent") or (agents[0] if agents else GENERAL)),
             agents=agents,
             confidence=float(metadata.get("confidence") or 0.0),  # type: ignore[arg-type]
-            context=CompleteContext(sources=[SourceRef(**s) for s in sources]),
+            context=complete_context(sources),
             tools=[ToolUse(**t) for t in metadata.get("tools") or []],  # type: ignore[attr-defined]
             latency_ms=int(metadata.get("latency_ms") or 0),  # type: ignore[call-overload]
             mode=metadata.get("mode") or "offline",

@@ -29,14 +29,23 @@ TERMINAL = ("complete", "cancelled")
 HELP = "Type a question. /new starts a new conversation, /cancel stops an answer, /quit leaves."
 
 
+def page_label(source: dict[str, Any]) -> str:
+    """`p. 128`, `pp. 128–129` for a passage of a document with pages; empty otherwise."""
+    page, end = source.get("page"), source.get("page_end")
+    if page is None:
+        return ""
+    return f"pp. {page}–{end}" if end is not None and end != page else f"p. {page}"
+
+
 def source_lines(sources: list[dict[str, Any]]) -> list[str]:
-    """`[1] Title: heading (path)` for each source an answer cites."""
+    """`[1] Title: heading, p. 128 (path)` for each passage an answer cites."""
     lines = []
     for source in sources:
         heading = str(source.get("heading") or "")
         title = str(source.get("title") or source.get("source", ""))
         heading = heading.removeprefix(f"{title} > ")  # a heading path repeats the title
         where = f"{title}: {heading}" if heading and heading != title else title
+        where = ", ".join(part for part in (where, page_label(source)) if part)
         lines.append(f"  [{source.get('n', '?')}] {where} ({source.get('source', '')})")
     return lines
 
@@ -154,9 +163,9 @@ class Chat:
             if not self._printed:  # a stored answer sent again: no tokens came
                 self.out.write(response)
             self.out.write("\n")
-            sources = event.get("metadata", {}).get("context", {}).get("sources", [])
-            if sources:
-                self.out.write("Sources:\n" + "\n".join(source_lines(sources)) + "\n")
+            passages = event.get("metadata", {}).get("context", {}).get("passages", [])
+            if passages:
+                self.out.write("Sources:\n" + "\n".join(source_lines(passages)) + "\n")
             self.out.write("\n")
             self.out.flush()
         elif kind == "cancelled":

@@ -8,6 +8,7 @@ __all__ = [
     "docs",
     "health",
     "knowledge",
+    "knowledge_gaps",
     "metrics",
     "pages",
     "sessions",

@@ -8,7 +8,6 @@ import binascii
 import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
-from typing import Literal
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -18,6 +17,7 @@ from orchestrator.knowledge import domain_classifier, run_ingest
 from rag.catalogue import Catalogue
 from rag.documents import SUFFIXES
 from rag.ingest import IngestReport
+from rag.readers import TEXT_FORMATS
 from rag.store import ConcurrentIngest, EmbeddingModelMismatch
 
 router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
@@ -28,7 +28,8 @@ SERVING_BATCH = 32
 
 
 class UploadedDocument(BaseModel):
-    """One document: its path in the knowledge base and its content (text, or base64 for PDF)."""
+    """One document: its path in the knowledge base and its content (text, or base64 for PDF
+    and Word)."""
 
     source: str = Field(
         min_length=1,
@@ -53,6 +54,10 @@ class UploadedDocument(BaseModel):
     def _one_content(self) -> UploadedDocument:
         if (self.content is None) == (self.content_base64 is None):
             raise ValueError("give exactly one of content and content_base64")
+        suffix = PurePosixPath(self.source).suffix.lower()
+        if self.content is not None and SUFFIXES[suffix] not in TEXT_FORMATS:
+            # Binary bytes do not survive a JSON string; they arrive as base64 or not at all.
+            raise ValueError(f"a {suffix} file is binary: send it as content_base64")
         return self
 
     def data(self) -> bytes:
@@ -66,8 +71,11 @@ class UploadedDocument(BaseModel):
 
 class IngestRequest(BaseModel):
     documents: list[UploadedDocument] = Field(min_length=1, max_length=MAX_DOCUMENTS)
-    domain: Literal["specs", "maintenance", "troubleshooting"] | None = Field(
-        default=None, description="File every document under this domain."
+    domain: str | None = Field(
+        default=None,
+        max_length=64,
+        description="File every document under this domain: one of the specialists' domains, "
+        "as `GET /api/v1/knowledge` lists them.",
     )
     dry_run: bool = False
 
@@ -108,6 +116,9 @@ class KnowledgeState(BaseModel):
     revision: str | None
     chunks: int
     catalogue: Catalogue
+    domains: list[str] = Field(
+        description="The domains documents are filed under: the specialists'"
+    )
 
 
 def _problem(status: int, code: str, exc: Exception) -> HTTPException:
@@ -123,7 +134,10 @@ async def knowledge(_: StaffUser, state: State) -> KnowledgeState:
     """The knowledge base now live: its revision, size and catalogue."""
     snapshot = await asyncio.to_thread(state.orchestrator.services.retriever.current)
     return KnowledgeState(
-        revision=snapshot.revision, chunks=len(snapshot.ids), catalogue=snapshot.catalogue
+        revision=snapshot.revision,
+        chunks=len(snapshot.ids),
+        catalogue=snapshot.catalogue,
+        domains=list(state.orchestrator.services.specialists.domains),
     )
 
 
@@ -131,6 +145,10 @@ async def knowledge(_: StaffUser, state: State) -> KnowledgeState:
 async def ingest(body: IngestRequest, _: AdminUser, state: State) -> IngestResult:
     """Add or replace documents while serving; turns see the new version as soon as it is live."""
     services = state.orchestrator.services
+    domains = services.specialists.domains
+    if body.domain is not None and body.domain not in domains:
+        message = f"No domain {body.domain!r}; one of: {', '.join(domains)}"
+        raise HTTPException(422, {"code": "INVALID_DOMAIN", "message": message})
     upload = Path(tempfile.mkdtemp(prefix="upload-", dir=state.settings.data_dir))
     try:
         for document in body.documents:
@@ -154,6 +172,7 @@ async def ingest(body: IngestRequest, _: AdminUser, state: State) -> IngestResul
                     domain_classifier(lambda: services.router),
                     dry_run=body.dry_run,
                     domain=body.domain,
+                    domains=domains,
                     batch_size=SERVING_BATCH,
                 )
             except ConcurrentIngest as exc:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from api import handoff, handoff_rules
 from api.deps import CurrentUser, State
-from api.protocol import ToolUse
+from api.protocol import SourceRef, ToolUse
 from orchestrator.persistence import Forbidden, NotFound, Refused
 
 router = APIRouter(prefix="/api/v1", tags=["sessions"])
@@ -32,7 +32,10 @@ class MessageOut(BaseModel):
     turn_id: str | None
     agents: list[str] | None
     confidence: float | None
-    sources: list[dict[str, Any]] | None
+    sources: list[SourceRef] | None = Field(
+        description="The passages an answer is grounded in (assistant only): "
+        "`complete.metadata.context.passages`, with pages and snippets."
+    )
     tools: list[ToolUse] | None = Field(description="The tools an answer used (assistant only).")
     latency_ms: int | None
     error_code: str | None

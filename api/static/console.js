@@ -13,6 +13,9 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
   const DETAIL_REFRESH_MS = 250;
   const CLOCK_MS = 30000;
   const METRICS_EVERY_MS = 30000;
+  const GAPS_API = "/api/v1/knowledge/gaps";
+  // The report embeds every question again: read when the panel opens, if older than this.
+  const GAPS_STALE_MS = 5 * 60 * 1000;
   const CONFIRM_MS = 4000;
   const PREVIEW_CHARS = 140;
   const STAFF_ONLY = "This page needs a staff token";
@@ -28,6 +31,12 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     assistant: "Assistant",
     staff: "Staff",
     system: "System",
+  };
+  const GAP_REASONS = {
+    no_answer: "no answer",
+    low_score: "low score",
+    thumbs_down: "thumbs down",
+    handoff: "hand-off",
   };
   const ACTION_LABELS = {
     takeover: "took over",
@@ -49,12 +58,13 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
   // Errors that end a running turn; other errors refuse a frame.
   const TURN_ENDING = new Set(TURN_ENDING_ERRORS);
 
-  const els = byIds(`tabs tab-conversations tab-metrics staff-name status=staff-status sign-out
-    error sign-in-panel sign-in-form token-input workspace inbox search filter-status filter-route
-    list-count refresh-list list=conversations empty-view conversation conv-customer conv-status
-    conv-meta takeover handback close=close-conversation transcript progress=live-progress
-    composer=staff-composer input=staff-input send=staff-send composer-hint actions metrics
-    metrics-updated refresh-metrics tiles=stat-tiles`);
+  const els = byIds(`tabs tab-conversations tab-metrics tab-gaps staff-name status=staff-status
+    sign-out error sign-in-panel sign-in-form token-input workspace inbox search filter-status
+    filter-route list-count refresh-list list=conversations empty-view conversation conv-customer
+    conv-status conv-meta takeover handback close=close-conversation transcript
+    progress=live-progress composer=staff-composer input=staff-input send=staff-send composer-hint
+    actions metrics metrics-updated refresh-metrics tiles=stat-tiles gaps gaps-updated gaps-hours
+    refresh-gaps gaps-summary gaps-empty gap-groups`);
   els.charts = Array.from(document.querySelectorAll("img[data-chart]"));
 
   const { show: showError, clear: clearError } = errorArea(els.error);
@@ -90,6 +100,9 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     metricsLoadedAt: 0,
     metricsLoading: false,
     chartUrls: new Map(),
+    // knowledge gaps
+    gapsLoadedAt: 0,
+    gapsRequest: 0,
   };
 
   // ------------------------------------------------------------------ small helpers
@@ -309,6 +322,12 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     for (const img of els.charts) img.removeAttribute("src");
     els.tiles.replaceChildren();
     state.metricsLoadedAt = 0;
+    els.gapGroups.replaceChildren();
+    els.gapsSummary.textContent = "";
+    els.gapsUpdated.replaceChildren();
+    els.gapsEmpty.hidden = true;
+    state.gapsLoadedAt = 0;
+    state.gapsRequest += 1; // a report still on its way is not shown
     if (!keepError) clearError();
     els.workspace.hidden = true;
     els.tabs.hidden = true;
@@ -318,18 +337,27 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
 
   // ------------------------------------------------------------------ views (tabs)
 
+  // Each view: its tab and its panel, in the tabs' order.
+  function views() {
+    return [
+      ["inbox", els.tabConversations, els.inbox],
+      ["metrics", els.tabMetrics, els.metrics],
+      ["gaps", els.tabGaps, els.gaps],
+    ];
+  }
+
   function setView(view) {
     state.view = view;
-    const metrics = view === "metrics";
-    els.tabConversations.setAttribute("aria-selected", String(!metrics));
-    els.tabMetrics.setAttribute("aria-selected", String(metrics));
-    els.tabConversations.tabIndex = metrics ? -1 : 0;
-    els.tabMetrics.tabIndex = metrics ? 0 : -1;
-    els.inbox.hidden = metrics;
-    els.metrics.hidden = !metrics;
-    if (metrics && state.signedIn && Date.now() - state.metricsLoadedAt > METRICS_EVERY_MS / 2) {
+    for (const [name, tab, panel] of views()) {
+      tab.setAttribute("aria-selected", String(name === view));
+      tab.tabIndex = name === view ? 0 : -1;
+      panel.hidden = name !== view;
+    }
+    if (!state.signedIn) return;
+    if (view === "metrics" && Date.now() - state.metricsLoadedAt > METRICS_EVERY_MS / 2) {
       loadMetrics();
     }
+    if (view === "gaps" && Date.now() - state.gapsLoadedAt > GAPS_STALE_MS) loadGaps();
   }
 
   // ------------------------------------------------------------------ the live connection
@@ -973,15 +1001,21 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       const item = el("li", "source");
       item.append(el("span", "source-title", group.title));
       item.title = group.source;
-      const sections = [];
+      const sections = el("span", "source-sections");
       for (const passage of group.passages) {
         const heading = (passage.heading || "").split(" > ").pop();
-        const number = passage.n !== undefined && passage.n !== null ? `[${passage.n}] ` : "";
+        const named = heading && heading !== group.title ? heading : "";
+        const number = passage.n !== undefined && passage.n !== null ? `[${passage.n}]` : "";
+        const where = [number, named].filter(Boolean).join(" ");
+        const separator = named ? ", " : " ";
+        const text = [where, passage.pages].filter(Boolean).join(separator);
+        if (!text) continue;
         const score = typeof passage.score === "number" ? ` (${passage.score.toFixed(2)})` : "";
-        if (heading && heading !== group.title) sections.push(`${number}${heading}${score}`);
-        else if (number) sections.push(`${number.trim()}${score}`);
+        const section = el("span", "source-section", `${text}${score}`);
+        if (passage.snippet) section.title = passage.snippet; // what the citation points to
+        sections.append(sections.childNodes.length ? "; " : " — ", section);
       }
-      if (sections.length) item.append(el("span", "source-sections", ` — ${sections.join("; ")}`));
+      if (sections.childNodes.length) item.append(sections);
       list.append(item);
     }
     box.append(list);
@@ -1108,7 +1142,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       agents,
       confidence: metadata.confidence,
       latency_ms: metadata.latency_ms,
-      sources: context.sources || [],
+      sources: context.passages || [],
       tools: metadata.tools || [],
       status: "complete",
     });
@@ -1343,6 +1377,140 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     }
   }
 
+  // ------------------------------------------------------------------ knowledge gaps
+
+  function plural(count, noun) {
+    return `${count} ${noun}${count === 1 ? "" : "s"}`;
+  }
+
+  function windowText(hours) {
+    return hours > 24 && hours % 24 === 0 ? `${hours / 24} days` : `${hours} hours`;
+  }
+
+  // `Title › section, p. N (score)`: the heading's last part, as the transcript shows it.
+  function passageText(passage) {
+    const title = passage.title || passage.source || "";
+    const section = (passage.heading || "").split(" > ").pop();
+    const where = section && section !== title ? `${title} › ${section}` : title;
+    const page = typeof passage.page === "number" ? `, p. ${passage.page}` : "";
+    const score = typeof passage.score === "number" ? ` (${passage.score.toFixed(2)})` : "";
+    return `${where}${page}${score}`;
+  }
+
+  function passageNode(passage) {
+    const item = el("li", "gap-passage", passageText(passage));
+    item.title = passage.source || "";
+    return item;
+  }
+
+  // A question of the group; it opens its conversation in the inbox.
+  function exampleNode(example) {
+    const item = el("li", "gap-example");
+    const open = el("button", "link gap-open", example.question);
+    open.type = "button";
+    open.title = "Open the conversation";
+    open.addEventListener("click", () => {
+      setView("inbox");
+      openConversation(example.conversation_id);
+    });
+    const reasons = (example.reasons || []).map((r) => GAP_REASONS[r] || r).join(", ");
+    const meta = el("span", "muted", " (");
+    meta.append(timeNode(example.asked_at), `; ${reasons})`);
+    item.append(open, meta);
+    return item;
+  }
+
+  function gapSection(title, items, render, none) {
+    const section = el("section", "gap-section");
+    section.append(el("h3", "", title));
+    if (items && items.length) {
+      const list = el("ul");
+      list.append(...items.map(render));
+      section.append(list);
+    } else {
+      section.append(el("p", "muted", none));
+    }
+    return section;
+  }
+
+  function gapGroupNode(group, open) {
+    const item = el("li", "gap-group");
+    item.setAttribute("data-testid", "gap-group");
+    const details = el("details");
+    details.dataset.label = group.label;
+    details.open = open;
+    const count = el("span", "gap-count", group.count);
+    const conversations = plural(group.conversations, "conversation");
+    count.title = `${plural(group.count, "question")} in ${conversations}`;
+    const reasons = el("span", "gap-reasons");
+    for (const [reason, label] of Object.entries(GAP_REASONS)) {
+      const n = (group.reasons || {})[reason];
+      if (!n) continue;
+      const chip = el("span", "gap-reason", `${n} ${label}`);
+      chip.dataset.reason = reason;
+      reasons.append(chip);
+    }
+    const score = group.best_score;
+    const best = typeof score === "number" ? `best score ${score.toFixed(2)} · ` : "";
+    const meta = el("span", "gap-meta", `${best}last asked `);
+    meta.append(timeNode(group.last_asked));
+    const summary = el("summary");
+    summary.append(count, el("span", "gap-label", group.label), reasons, meta);
+    const body = el("div", "gap-body");
+    body.append(
+      gapSection("Questions", group.examples, exampleNode, "No question kept."),
+      gapSection("Closest passages", group.passages, passageNode, "No passage was found."),
+    );
+    if (group.retrieved_now) {
+      body.append(
+        gapSection("Searched again now", group.retrieved_now, passageNode, "Still nothing found."),
+      );
+    }
+    details.append(summary, body);
+    item.append(details);
+    return item;
+  }
+
+  function renderGaps(report, hours) {
+    const groups = (report && report.groups) || [];
+    const opened = new Set(
+      Array.from(els.gapGroups.querySelectorAll("details[open]"), (d) => d.dataset.label),
+    );
+    els.gapsEmpty.hidden = groups.length > 0;
+    els.gapsSummary.hidden = groups.length === 0;
+    els.gapsSummary.textContent = groups.length
+      ? `${plural(report.questions, "question")} in ${plural(groups.length, "group")} over the ` +
+        `last ${windowText(hours)} (low score: best passage below ${report.score_below}).`
+      : "";
+    els.gapGroups.replaceChildren(...groups.map((g) => gapGroupNode(g, opened.has(g.label))));
+  }
+
+  async function loadGaps() {
+    if (!state.signedIn) return;
+    const request = ++state.gapsRequest;
+    const hours = Number(els.gapsHours.value);
+    els.refreshGaps.disabled = true;
+    els.gaps.setAttribute("aria-busy", "true");
+    try {
+      const report = await api(`${GAPS_API}?hours=${encodeURIComponent(hours)}`);
+      if (request !== state.gapsRequest) return;
+      renderGaps(report, hours);
+      state.gapsLoadedAt = Date.now();
+      const stamp = el("span", "", "Updated ");
+      stamp.append(timeNode(new Date().toISOString()));
+      els.gapsUpdated.replaceChildren(stamp);
+    } catch (error) {
+      if (request === state.gapsRequest) {
+        apiFailed(error, "Loading knowledge gaps", { reading: true });
+      }
+    } finally {
+      if (request === state.gapsRequest) {
+        els.refreshGaps.disabled = false;
+        els.gaps.setAttribute("aria-busy", "false");
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ start
 
   function init() {
@@ -1354,16 +1522,17 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     });
     els.signOut.addEventListener("click", () => signOut());
     els.error.addEventListener("click", clearError);
-    for (const tab of [els.tabConversations, els.tabMetrics]) {
-      tab.addEventListener("click", () => setView(tab === els.tabMetrics ? "metrics" : "inbox"));
+    views().forEach(([name, tab], i, all) => {
+      tab.addEventListener("click", () => setView(name));
       tab.addEventListener("keydown", (event) => {
         if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
         event.preventDefault();
-        const other = tab === els.tabMetrics ? els.tabConversations : els.tabMetrics;
+        const step = event.key === "ArrowRight" ? 1 : all.length - 1;
+        const other = all[(i + step) % all.length][1];
         other.focus();
         other.click();
       });
-    }
+    });
 
     const filtersChanged = () => {
       filtersFromInputs();
@@ -1395,6 +1564,8 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     els.input.addEventListener("input", updateConversationControls);
 
     els.refreshMetrics.addEventListener("click", () => loadMetrics());
+    els.refreshGaps.addEventListener("click", () => loadGaps());
+    els.gapsHours.addEventListener("change", () => loadGaps());
     window.setInterval(metricsTick, METRICS_EVERY_MS);
     document.addEventListener("visibilitychange", () => {
       if (Date.now() - state.metricsLoadedAt > METRICS_EVERY_MS) metricsTick();

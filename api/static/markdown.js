@@ -121,7 +121,7 @@
 
   /**
    * A turn's sources, numbered as answers cite them and grouped by document, each title
-   * once: [{ title, source, passages: [{ n, heading, score }] }].
+   * once: [{ title, source, passages: [{ n, heading, score, pages, snippet }] }].
    */
   function groupSources(sources) {
     const byNumber = new Map();
@@ -143,10 +143,20 @@
         n: source.n,
         heading: source.heading,
         score: source.score,
+        pages: pageLabel(source),
+        snippet: source.snippet || "",
       });
     }
     return [...groups.values()];
   }
 
-  root.Markdown = { render: renderMarkdown, groupSources };
+  /** "p. 128", or "pp. 128–129" for a passage that runs onto later pages; "" without pages. */
+  function pageLabel(source) {
+    if (typeof source.page !== "number") return "";
+    const end = source.page_end;
+    if (typeof end === "number" && end !== source.page) return `pp. ${source.page}–${end}`;
+    return `p. ${source.page}`;
+  }
+
+  root.Markdown = { render: renderMarkdown, groupSources, pageLabel };
 })(window);

@@ -144,6 +144,8 @@ const STORAGE_CONNECTED = "support.test.connected";
         }
         const heading = (passage.heading || "").split(" > ").pop();
         line.append(el("span", "source-heading", heading || group.title));
+        if (passage.pages) line.append(el("span", "source-page", passage.pages));
+        if (passage.snippet) line.title = passage.snippet; // what the citation points to
         const score = typeof passage.score === "number" ? passage.score.toFixed(2) : "";
         line.append(el("span", "source-score", score));
         passages.append(line);
@@ -437,7 +439,7 @@ const STORAGE_CONNECTED = "support.test.connected";
     showAnswer(turn);
     const metadata = ev.metadata || {};
     turn.tools.show(metadata.tools); // the stream's lines, or all of them for a replayed answer
-    if (metadata.context) renderSources(turn, metadata.context.sources);
+    if (metadata.context) renderSources(turn, metadata.context.passages);
     if (metadata.agent) turn.bubble.dataset.agent = metadata.agent;
     renderMeta(turn, metadata);
     renderFeedback(turn, metadata.message_id);

@@ -33,6 +33,7 @@ FLOORS = {
 @pytest.fixture(scope="module")
 def halden_settings(tmp_path_factory: pytest.TempPathFactory, embedder) -> Settings:  # type: ignore[no-untyped-def]
     """The second corpus, ingested as `orchestrator ingest` does: domains from content."""
+    from agents.registry import default_registry
     from orchestrator.knowledge import domain_classifier, knowledge_store
     from orchestrator.services import build_router
     from rag.ingest import ingest
@@ -44,6 +45,7 @@ def halden_settings(tmp_path_factory: pytest.TempPathFactory, embedder) -> Setti
         lambda: embedder,
         embedding_model=embedder.name,
         classify=domain_classifier(lambda: build_router(embedder)),
+        domains=default_registry().domains,
     )
     assert not report.failed
     return settings

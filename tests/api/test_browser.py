@@ -16,8 +16,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Response, expect
 
+from tests.utils import paged_document
 from tests.utils.fake_openai import FakeOpenAI, Reply
-from tests.utils.server import ServerProcess
+from tests.utils.server import ServerProcess, SharedServers
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +26,14 @@ QUESTION = "What does code P0A80 mean?"
 OIL_CHANGE = "When can I bring my car for an oil change tomorrow?"
 XSS = '<img src=x onerror="window.__xss=1">'
 WAIT_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def server(shared_servers: SharedServers) -> ServerProcess:
+    """The shared server on SQLite only: what the page shows does not depend on the database
+    (the protocol and persistence tests run on both)."""
+    return shared_servers.running("sqlite")
+
 
 # Records, from inside the page, every state of the progress line and of the newest assistant
 # bubble: tokens arrive faster than a test could poll for them.
@@ -346,3 +355,26 @@ def test_after_a_reload_the_page_reconnects_and_shows_the_whole_transcript(
     send(page, "And what should I do about it?")  # the conversation goes on below
     expect(page.locator(".message.assistant")).to_have_count(2)
     expect(page.locator(".message.user")).to_have_count(2)
+
+
+def test_a_passage_with_pages_shows_them_and_its_text_on_hover(
+    server: ServerProcess, page: Page
+) -> None:
+    paged_document.ingest_paged_document(server)
+    open_chat(page, server, user())
+    send(page, paged_document.QUESTION)
+    expect(last_assistant(page)).to_have_class(re.compile(r"\bcomplete\b"), timeout=WAIT_MS)
+
+    def shows_the_pages() -> None:
+        pages = last_assistant(page).locator(".source-passage .source-page")
+        expect(pages).to_have_text([paged_document.PAGES])  # passages without pages show none
+        passage = last_assistant(page).locator(".source-passage", has=page.locator(".source-page"))
+        expect(passage).to_have_attribute(
+            "title", re.compile(rf"^{paged_document.SNIPPET_START} .+…$")
+        )
+
+    shows_the_pages()  # from the `sources` and `complete` events
+    page.reload()  # and from the stored transcript
+    expect(page.locator("#status")).to_have_text("open", timeout=WAIT_MS)
+    expect(page.locator(".message.assistant")).to_have_count(1)
+    shows_the_pages()

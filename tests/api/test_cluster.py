@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
-import sys
+import shutil
 import threading
 import time
 import uuid
@@ -19,7 +18,6 @@ import httpx
 import pytest
 
 from orchestrator.settings import Settings
-from tests.conftest import KNOWLEDGE_BASE, REPO
 from tests.utils.chat_client import ChatClient, started, tokens_of
 from tests.utils.chroma_server import chroma_server
 from tests.utils.databases import fresh_database
@@ -226,6 +224,9 @@ def test_an_ingest_through_one_instance_is_answered_by_the_other(
         "# Orca Tern specifications\n\nThe Tern is a small electric delivery van.\n\n"
         "| Item | Tern |\n|---|---|\n| Payload | 905 kg |\n| Load volume | 4.2 m³ |\n"
     )
+    # The Chroma server starts on a copy of the sample the run ingested once (the same files as
+    # the embedded store's), so that both instances start ready without embedding it again.
+    shutil.copytree(kb_settings.chroma_path, tmp_path / "chroma")
     with (
         chroma_server(tmp_path / "chroma") as chroma_url,
         fresh_database("postgresql", tmp_path) as url,
@@ -239,11 +240,6 @@ def test_an_ingest_through_one_instance_is_answered_by_the_other(
             )
             for name in ("a", "b")
         ]
-        first = subprocess.run(  # the sample, through the CLI, so that both start ready
-            [sys.executable, "-m", "orchestrator", "ingest", str(KNOWLEDGE_BASE)],
-            env=servers[0].env, cwd=REPO, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-        assert first.returncode == 0, first.stderr
         for server in servers:
             server.launch()
         try:

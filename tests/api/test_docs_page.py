@@ -9,9 +9,16 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Route, expect
 
-from tests.utils.server import ServerProcess
+from tests.utils.server import ServerProcess, SharedServers
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(shared_servers: SharedServers) -> ServerProcess:
+    """The shared server on SQLite only: what the page shows does not depend on the database
+    (the protocol and persistence tests run on both)."""
+    return shared_servers.running("sqlite")
 
 
 def test_the_api_docs_render_with_no_internet(server: ServerProcess, browser: Browser) -> None:

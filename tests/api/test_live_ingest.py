@@ -21,6 +21,7 @@ import pytest
 from orchestrator.settings import Settings
 from tests.conftest import HALDEN, REPO
 from tests.utils.chat_client import ChatClient
+from tests.utils.manual_pdf import build
 from tests.utils.server import ServerProcess, sqlite_server
 
 pytestmark = pytest.mark.slow
@@ -55,9 +56,9 @@ async def _ask(server: ServerProcess, message: str) -> dict:  # type: ignore[typ
     return ending
 
 
-def _ingest_cli(server: ServerProcess, path: Path) -> subprocess.Popen[str]:
+def _ingest_cli(server: ServerProcess, *paths: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "orchestrator", "ingest", str(path)],
+        [sys.executable, "-m", "orchestrator", "ingest", *map(str, paths)],
         cwd=REPO,
         env={**server.env},
         stdout=subprocess.PIPE,
@@ -67,12 +68,14 @@ def _ingest_cli(server: ServerProcess, path: Path) -> subprocess.Popen[str]:
 
 
 async def test_a_cli_ingest_while_serving_is_answered_at_once_and_no_turn_fails(
-    live: ServerProcess,
+    live: ServerProcess, tmp_path: Path
 ) -> None:
     before = await _ask(live, FJORD_RANGE)
     assert "590 km" not in before["response"]
+    (tmp_path / "manuals").mkdir()
+    manual = build(tmp_path / "manuals" / "vela-owners-manual.pdf")  # a PDF, with a scanned page
 
-    ingest = _ingest_cli(live, HALDEN / "docs")
+    ingest = _ingest_cli(live, HALDEN / "docs", manual.path.parent)
     overlapping = []
     while ingest.poll() is None:  # customers keep asking while the ingest runs
         overlapping.append(await _ask(live, SAMPLE_QUESTIONS[len(overlapping) % 4]))
@@ -80,6 +83,7 @@ async def test_a_cli_ingest_while_serving_is_answered_at_once_and_no_turn_fails(
     assert ingest.returncode == 0, err
     assert "catalogue:" in err and "Fjord (" in err
     assert "from its content" in err  # plain folders: domains decided from the content
+    assert f"unread vela-owners-manual.pdf: page {manual.scanned_page} of" in err
     assert overlapping and all(e["response"] for e in overlapping)
 
     deadline = time.monotonic() + 3.0  # every process checks for a new version twice a second
@@ -95,6 +99,11 @@ async def test_a_cli_ingest_while_serving_is_answered_at_once_and_no_turn_fails(
     assert "Fjord" in greeting["response"] and "Aster" in greeting["response"]
     follow = [await _ask(live, "What's the braked towing capacity of the Talus 2.2D?")]
     assert "3,500 kg" in follow[0]["response"]
+    # The PDF manual answers too, from its table, citing the page the row is on.
+    tank = await _ask(live, "How much fuel does the Vela's 1.5 Diesel tank hold?")
+    assert "40 litres" in tank["response"], tank["response"]
+    cited = [p for p in tank["metadata"]["context"]["passages"] if p["source"].endswith(".pdf")]
+    assert cited and all(p["page"] == manual.spec_page for p in cited[:1]), cited
     assert "Error finding id" not in live.log()
     assert "PROCESSING_ERROR" not in live.log()
 

@@ -72,6 +72,16 @@ SOURCE = SourceRef(
     heading="Kestrel Aster tyre rotation",
     score=0.8312,
 )
+PAGED_SOURCE = SourceRef(
+    n=2,
+    source="manuals/aster-owners-manual.pdf",
+    title="Kestrel Aster Owner's Manual",
+    heading="Tyres > Rotation",
+    page=128,
+    page_end=129,
+    score=0.7904,
+    snippet="Rotate the tyres every 10,000 km or at each service, whichever comes first.",
+)
 
 
 def _union_types(union: Any) -> set[str]:
@@ -114,7 +124,9 @@ SERVER_EVENTS: list[BaseModel] = [
     ProgressEvent(
         session_id=SESSION, turn_id=TURN, seq=3, step="rag_retrieval", message="…", agent="specs"
     ),
-    SourcesEvent(session_id=SESSION, turn_id=TURN, seq=4, sources=[SOURCE], agent="maintenance"),
+    SourcesEvent(
+        session_id=SESSION, turn_id=TURN, seq=4, sources=[SOURCE, PAGED_SOURCE], agent="maintenance"
+    ),
     SourcesEvent(sources=[]),
     ToolCallEvent(
         session_id=SESSION,
@@ -140,7 +152,9 @@ SERVER_EVENTS: list[BaseModel] = [
             agent="maintenance",
             agents=["maintenance", "specs"],
             confidence=0.86,
-            context=CompleteContext(sources=[SOURCE]),
+            context=CompleteContext(
+                sources=[SOURCE.source, PAGED_SOURCE.source], passages=[SOURCE, PAGED_SOURCE]
+            ),
             latency_ms=1840,
             mode="offline",
             message_id="a41f5c2e9d8b4c7a8e6f5d4c3b2a1908",
@@ -152,7 +166,7 @@ SERVER_EVENTS: list[BaseModel] = [
             agent="general",
             agents=[],
             confidence=0,
-            context=CompleteContext(sources=[]),
+            context=CompleteContext(sources=[], passages=[]),
             latency_ms=0,
             mode="llm",
         ),

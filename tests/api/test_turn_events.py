@@ -79,3 +79,55 @@ def test_an_answer_sent_again_names_the_tools_it_used() -> None:
     assert [t.model_dump() for t in complete.metadata.tools] == [use]
     fresh = TurnTranslator("s1", "t2").translate(Completed("Hi", {"agents": ["general"]}, "m2"))
     assert isinstance(fresh, CompleteEvent) and fresh.metadata.tools == []
+
+
+PASSAGES = [
+    {"n": 2, "source": "manual.pdf", "title": "Manual", "heading": "Tyres", "page": 128,
+     "page_end": 129, "score": 0.7, "snippet": "Rotate the tyres every 10,000 km."},
+    {"n": 1, "source": "schedule.md", "title": "Schedule", "heading": "Tyres", "score": 0.9,
+     "snippet": "| Tyre rotation | Every 10,000 km |"},
+    {"n": 3, "source": "manual.pdf", "title": "Manual", "heading": "Brakes", "page": 140,
+     "score": 0.5},
+]  # fmt: skip
+
+
+def test_a_sources_event_keeps_each_passages_pages_and_snippet() -> None:
+    event = TurnTranslator("s1", "t1").translate(Sources("maintenance", PASSAGES))
+    assert isinstance(event, SourcesEvent)
+    assert [s.model_dump(exclude_none=True) for s in event.sources] == PASSAGES
+    assert "page" not in event.model_dump(exclude_none=True)["sources"][1]
+
+
+def test_complete_names_the_documents_in_citation_order_and_keeps_the_passages() -> None:
+    metadata = {"agents": ["maintenance"], "context": {"sources": PASSAGES}}
+    event = TurnTranslator("s1", "t1").translate(
+        Completed("Every 10,000 km [1][2].", metadata, "m1")
+    )
+    assert isinstance(event, CompleteEvent)
+    context = event.metadata.context
+    assert context.sources == ["schedule.md", "manual.pdf"]  # [1] first, each document once
+    assert [p.model_dump(exclude_none=True) for p in context.passages] == PASSAGES
+    assert (context.passages[0].page, context.passages[0].page_end) == (128, 129)
+
+
+def test_a_stored_answer_sent_again_has_the_same_context_as_the_live_one() -> None:
+    answer = Message(turn_id="t1", role="assistant", content="Every 10,000 km [1][2].",
+                     status="complete", agents=["maintenance"], sources=PASSAGES)  # fmt: skip
+    stored = stored_answer(answer, "s1")
+    live = TurnTranslator("s1", "t1").translate(
+        Completed(answer.content, {"agents": ["maintenance"], "context": {"sources": PASSAGES}}, "")
+    )
+    assert isinstance(stored, CompleteEvent) and isinstance(live, CompleteEvent)
+    assert stored.metadata.context == live.metadata.context
+    assert stored.metadata.context.sources == ["schedule.md", "manual.pdf"]
+
+
+def test_an_answer_without_passages_has_empty_sources_and_passages() -> None:
+    event = stored_answer(
+        Message(turn_id="t1", role="assistant", content="Hi", status="complete"), "s1"
+    )
+    assert isinstance(event, CompleteEvent)
+    assert event.model_dump(exclude_none=True)["metadata"]["context"] == {
+        "sources": [],
+        "passages": [],
+    }

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 
 import httpx
 import pytest
 import websockets
 
-from tests.api.conftest import AUTH_TIMEOUT_S, RATE_LIMIT
+from api.auth import Role, verify
+from tests.conftest import AUTH_TIMEOUT_S, RATE_LIMIT
+from tests.utils import paged_document
 from tests.utils.chat_client import ChatClient, tokens_of
-from tests.utils.server import ServerProcess
+from tests.utils.server import JWT_SECRET, ServerProcess
+
+# Closes that time drives (a token's expiry, the authentication deadline) do not depend on the
+# database: each is tested end to end once, on SQLite, with a token or deadline a few seconds
+# short. Their rules, at every instant, are the session core's (tests/api/session/).
+on_one_database = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 
 
 def sid() -> str:
@@ -47,7 +55,12 @@ async def test_a_turn_streams_session_progress_sources_tokens_and_complete(
     assert "3,500 kg" in complete["response"]
     metadata = complete["metadata"]
     assert metadata["agent"] == "specs" and metadata["agents"] == ["specs"]
-    assert metadata["mode"] == "offline" and metadata["context"]["sources"]
+    assert metadata["mode"] == "offline"
+    context = metadata["context"]  # the documents by name, in [n] order; the passages in full
+    assert context["sources"][0] == "specs/ridge.md"
+    assert all(isinstance(name, str) for name in context["sources"])
+    assert context["passages"] == sources
+    assert all(len(s["snippet"]) <= 300 for s in sources)
     assert 0 < metadata["confidence"] <= 1 and metadata["latency_ms"] >= 0
     numbered = [e for e in events if "seq" in e]
     assert [e["seq"] for e in numbered] == list(
@@ -170,6 +183,7 @@ async def test_an_idempotent_retry_is_not_processed_twice(server: ServerProcess)
     assert [e["type"] for e in again] == ["session", "complete"]
     assert again[-1]["response"] == first[-1]["response"]
     assert again[-1]["metadata"]["message_id"] == first[-1]["metadata"]["message_id"]
+    assert again[-1]["metadata"]["context"] == first[-1]["metadata"]["context"]  # from SQL
     messages = httpx.get(
         f"{server.base_url}/api/v1/sessions/{session}/messages",
         headers={"Authorization": f"Bearer {token}"},
@@ -205,7 +219,7 @@ async def test_resume_after_a_dropped_connection_sends_what_was_missed(
     numbered = [e for e in events if "seq" in e]
     assert numbered and numbered[0]["seq"] == last_seq + 1
     assert [e["seq"] for e in numbered] == list(range(last_seq + 1, last_seq + 1 + len(numbered)))
-    assert marker["last_seq"] == replay[-2]["seq"] if len(replay) > 1 else last_seq
+    assert marker["last_seq"] == (replay[-2]["seq"] if len(replay) > 1 else last_seq)
     complete = events[-1]
     assert complete["type"] == "complete"
     assert tokens_of(events) == complete["response"]
@@ -319,6 +333,8 @@ async def test_rest_chat_sessions_messages_and_feedback(server: ServerProcess) -
             ("assistant", "complete"),
         ]
         assert messages[1]["id"] == body["metadata"]["message_id"]
+        assert messages[1]["sources"] == body["metadata"]["context"]["passages"]
+        assert all(isinstance(name, str) for name in body["metadata"]["context"]["sources"])
         feedback = await http.post(
             f"/api/v1/messages/{messages[1]['id']}/feedback",
             json={"rating": "down", "comment": "Not what I asked"},
@@ -382,33 +398,57 @@ async def _closed_with(client: ChatClient) -> tuple[list[dict[str, object]], int
     return events, closed.value.rcvd.code
 
 
+def short_token(server: ServerProcess, name: str, role: Role = "customer") -> tuple[str, float]:
+    """A token that expires in one to two seconds (whole seconds in the token), and when."""
+    token = server.token(name, role, ttl_s=2)
+    return token, verify(JWT_SECRET, token).expires_at
+
+
+async def past(expires_at: float) -> None:
+    await asyncio.sleep(max(0.0, expires_at - time.time()) + 0.5)
+
+
+@on_one_database
 async def test_a_token_that_expires_mid_connection_is_closed_when_it_expires(
     server: ServerProcess,
 ) -> None:
-    client = await ChatClient.connect(server.ws_url, server.token(user(), ttl_s=2))
+    token, expires_at = short_token(server, user())
+    client = await ChatClient.connect(server.ws_url, token)
     events, code = await _closed_with(client)  # no frame sent: the server acts on its own
+    assert time.time() >= expires_at  # not before
     assert [(e["type"], e["code"]) for e in events] == [("error", "AUTH_FAILED")]
     assert code == 4001
 
 
+@on_one_database
 async def test_an_expired_token_is_pushed_nothing_of_its_session(server: ServerProcess) -> None:
     """A second connection of the same customer writes in the session after the first one's
-    token expired: the first gets AUTH_FAILED and the close, not the turn."""
+    token expired: the first, which followed the session, gets AUTH_FAILED and the close, not
+    the turn."""
     customer, session = user(), sid()
-    short = await ChatClient.connect(server.ws_url, server.token(customer, ttl_s=3))
-    await short.turn("How often should the Aster have its brake fluid changed?", session_id=session)
     async with await ChatClient.connect(server.ws_url, server.token(customer)) as fresh:
-        await asyncio.sleep(3.5)
+        first = await fresh.turn(
+            "How often should the Aster have its brake fluid changed?", session_id=session
+        )
+        token, expires_at = short_token(server, customer)
+        short = await ChatClient.connect(server.ws_url, token)
+        seen = max(e["seq"] for e in first if "seq" in e)
+        await short.send({"type": "resume", "session_id": session, "after_seq": seen})
+        (marker,) = await short.until("session")  # it follows the session, nothing missed
+        assert (marker["session_id"], marker["last_seq"]) == (session, seen)
+        await past(expires_at)
         await fresh.turn("And the Ridge?", session_id=session)
     events, code = await _closed_with(short)
     assert [(e["type"], e.get("code")) for e in events] == [("error", "AUTH_FAILED")]
     assert code == 4001
 
 
+@on_one_database
 async def test_an_expired_staff_token_is_pushed_no_conversations(server: ServerProcess) -> None:
     staff_url = server.ws_url.replace("/ws/chat", "/ws/staff")
-    console = await ChatClient.connect(staff_url, server.token(user(), "staff", ttl_s=3))
-    await asyncio.sleep(3.5)
+    token, expires_at = short_token(server, user(), "staff")
+    console = await ChatClient.connect(staff_url, token)
+    await past(expires_at)
     session = sid()
     async with await ChatClient.connect(server.ws_url, server.token(user())) as customer:
         await customer.turn("What is the towing capacity of the Ridge?", session_id=session)
@@ -433,6 +473,7 @@ async def test_a_bad_frame_before_auth_is_auth_required_and_closes(
     assert code == 4001
 
 
+@on_one_database
 async def test_a_socket_that_never_authenticates_is_closed(server: ServerProcess) -> None:
     client = await ChatClient.connect(server.ws_url)
     started = asyncio.get_running_loop().time()
@@ -440,3 +481,29 @@ async def test_a_socket_that_never_authenticates_is_closed(server: ServerProcess
     assert [(e["type"], e["code"]) for e in events] == [("error", "AUTH_REQUIRED")]
     assert code == 4001
     assert asyncio.get_running_loop().time() - started >= AUTH_TIMEOUT_S - 0.5
+
+
+async def test_a_passage_of_a_document_with_pages_names_them_with_a_snippet_of_its_text(
+    server: ServerProcess,
+) -> None:
+    paged_document.ingest_paged_document(server)
+    token = server.token(user())
+    async with await ChatClient.connect(server.ws_url, token) as client:
+        events = await client.turn(paged_document.QUESTION)
+    listed = [s for e in events if e["type"] == "sources" for s in e["sources"]]
+    (paged,) = [s for s in listed if s["source"] == paged_document.SOURCE]
+    assert (paged["page"], paged["page_end"]) == (41, 42)
+    assert paged["snippet"].startswith(paged_document.SNIPPET_START)
+    assert len(paged["snippet"]) <= 300 and paged["snippet"].endswith("…")
+    assert all("page" not in s for s in listed if s is not paged)  # Markdown without pages
+
+    complete = events[-1]
+    assert complete["type"] == "complete" and "6 Nm" in complete["response"]
+    context = complete["metadata"]["context"]
+    assert paged_document.SOURCE in context["sources"] and paged in context["passages"]
+    stored = httpx.get(
+        f"{server.base_url}/api/v1/sessions/{complete['session_id']}/messages",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    pages = [(s.get("page"), s.get("page_end"), s["snippet"]) for s in stored[-1]["sources"]]
+    assert pages == [(s.get("page"), s.get("page_end"), s["snippet"]) for s in listed]

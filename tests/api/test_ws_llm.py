@@ -9,12 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from orchestrator.settings import Settings
+from tests.api.conftest import PARTIAL_SAVE_S
 from tests.utils.chat_client import ChatClient, tokens_of
 from tests.utils.fake_openai import CutOff, Fail, FakeOpenAI, MalformedToolCall, Raw, Reply, Stall
 from tests.utils.server import ServerProcess
-
-PARTIAL_SAVE_S = Settings().partial_save_s  # the default: the servers here keep it
 
 
 def sid() -> str:

@@ -214,9 +214,21 @@ heading: string
  */
 n?: (number | null)
 /**
+ * The page the passage starts on, for a document with pages (1-based).
+ */
+page?: (number | null)
+/**
+ * The page the passage ends on, when it runs onto later pages.
+ */
+page_end?: (number | null)
+/**
  * Retrieval score; higher is more relevant.
  */
 score: number
+/**
+ * The passage's text, whitespace collapsed (a table row a line), at most 300 characters, cut after a word with "…": what the citation points to.
+ */
+snippet?: (string | null)
 /**
  * Path of the document in the knowledge base.
  */
@@ -354,7 +366,14 @@ tools?: ToolUse[]
  * What the answer was grounded in.
  */
 export interface CompleteContext {
-sources: SourceRef[]
+/**
+ * The passages themselves, as the turn's `sources` events listed them.
+ */
+passages: SourceRef[]
+/**
+ * The documents the answer is grounded in: each passage's `source` path, once, in the order of the passages' [n].
+ */
+sources: string[]
 }
 /**
  * A tool the answer used, as its `tool_call` and `tool_result` told it.

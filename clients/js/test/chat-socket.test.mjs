@@ -79,6 +79,8 @@ describe("against a running server", { skip: !URL_ && "set CHAT_WS_URL and CHAT_
       assert.ok(tokens.length > 1);
       assert.equal(tokens.map((t) => t.token).join(""), complete.response);
       assert.ok(complete.metadata.context.sources.length > 0);
+      assert.equal(typeof complete.metadata.context.sources[0], "string"); // document names
+      assert.ok(complete.metadata.context.passages.length > 0);
       assert.ok(chat.sessionId);
       assert.equal(chat.lastSeq, complete.seq);
       assert.equal(chat.busy, false);

@@ -16,3 +16,6 @@ chat.connect(token);
 chat.on("tokens", () => {});
 // @ts-expect-error: a token event has no `response`
 chat.on("token", (event) => event.response);
+// @ts-expect-error: context.sources names documents; the passages are context.passages
+chat.on("complete", (event) => event.metadata.context.sources[0].heading);
+chat.on("complete", (event) => event.metadata.context.passages.map((p) => p.page ?? p.heading));

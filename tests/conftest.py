@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orchestrator import database
-from tests.utils.databases import BACKENDS, fresh_database
+from tests.utils.databases import BACKENDS, MigratedTemplates, fresh_database
+from tests.utils.server import SharedServers
+
+if TYPE_CHECKING:
+    from orchestrator.settings import Settings
 
 
 @pytest.fixture(params=BACKENDS)
@@ -25,11 +30,21 @@ def empty_db_url(db_backend: str, tmp_path: Path) -> Iterator[URL]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplates]:
+    templates = MigratedTemplates(tmp_path_factory.mktemp("migrated"))
+    try:
+        yield templates
+    finally:
+        templates.close()
+
+
 @pytest.fixture
-def db_url(empty_db_url: URL) -> URL:
-    """A database upgraded to the newest schema, on each backend in turn."""
-    database.upgrade(empty_db_url)
-    return empty_db_url
+def db_url(db_backend: str, tmp_path: Path, migrated_templates: MigratedTemplates) -> Iterator[URL]:
+    """A database at the newest schema, on each backend in turn: a copy of one that was upgraded
+    once per run (test_migrations runs the migrations themselves)."""
+    with fresh_database(db_backend, tmp_path, migrated_templates.of(db_backend)) as url:
+        yield url
 
 
 @pytest.fixture
@@ -48,17 +63,19 @@ HALDEN = REPO / "tests" / "data" / "corpora" / "halden"
 @pytest.fixture(scope="session")
 def sample_catalogue():  # type: ignore[no-untyped-def]
     """The catalogue the sample knowledge base defines."""
+    from agents.registry import default_registry
     from rag.ingest import catalogue_of
 
-    return catalogue_of([KNOWLEDGE_BASE])
+    return catalogue_of([KNOWLEDGE_BASE], default_registry().domains)
 
 
 @pytest.fixture(scope="session")
 def halden_catalogue():  # type: ignore[no-untyped-def]
     """The catalogue the second corpus defines."""
+    from agents.registry import default_registry
     from rag.ingest import catalogue_of
 
-    return catalogue_of([HALDEN / "docs"])
+    return catalogue_of([HALDEN / "docs"], default_registry().domains)
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +89,7 @@ def embedder():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def kb_settings(tmp_path_factory: pytest.TempPathFactory, embedder):  # type: ignore[no-untyped-def]
     """Settings whose data dir holds the sample knowledge base, ingested once per run."""
+    from agents.registry import default_registry
     from orchestrator.knowledge import knowledge_store
     from orchestrator.settings import Settings
     from rag.ingest import ingest
@@ -81,7 +99,11 @@ def kb_settings(tmp_path_factory: pytest.TempPathFactory, embedder):  # type: ig
         _env_file=None,  # type: ignore[call-arg]
     )
     report = ingest(
-        [KNOWLEDGE_BASE], knowledge_store(settings), lambda: embedder, embedding_model=embedder.name
+        [KNOWLEDGE_BASE],
+        knowledge_store(settings),
+        lambda: embedder,
+        embedding_model=embedder.name,
+        domains=default_registry().domains,
     )
     assert not report.failed, report.failed
     return settings
@@ -93,3 +115,24 @@ def retriever(kb_settings, embedder):  # type: ignore[no-untyped-def]
     from rag.retriever import Retriever
 
     return Retriever(knowledge_store(kb_settings), embedder)
+
+
+# What the shared servers run with (tests/api's `server`, the chat command's tests).
+RATE_LIMIT = 8
+AUTH_TIMEOUT_S = 3  # shorter than the default 10 s, so the deadline is tested quickly
+
+
+@pytest.fixture(scope="session")
+def shared_servers(
+    tmp_path_factory: pytest.TempPathFactory, kb_settings: Settings
+) -> Iterator[SharedServers]:
+    """Offline-mode servers on the sample knowledge base, one per backend, each started once per
+    run for every module that needs no settings of its own (a start costs seconds)."""
+    with SharedServers(
+        tmp_path_factory.mktemp("shared-servers"),
+        kb_settings.chroma_path,
+        RATE_LIMIT_MESSAGES=str(RATE_LIMIT),
+        RATE_LIMIT_WINDOW_S="60",
+        AUTH_TIMEOUT_S=str(AUTH_TIMEOUT_S),
+    ) as servers:
+        yield servers

@@ -9,22 +9,18 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from orchestrator.chat_command import is_turn_end, source_lines, tool_line
-from orchestrator.settings import Settings
-from tests.utils.server import REPO, ServerProcess, sqlite_server
+from tests.utils.server import REPO, ServerProcess, SharedServers
 
 
 @pytest.fixture(scope="module")
-def server(
-    tmp_path_factory: pytest.TempPathFactory, kb_settings: Settings
-) -> Iterator[ServerProcess]:
-    with sqlite_server(tmp_path_factory.mktemp("chat-command"), kb_settings.chroma_path) as process:
-        yield process
+def server(shared_servers: SharedServers) -> ServerProcess:
+    """The suite's shared offline server (SQLite): the command is a client like any other."""
+    return shared_servers.running("sqlite")
 
 
 def _command(server: ServerProcess, user: str, *args: str) -> list[str]:
@@ -58,6 +54,19 @@ def test_sources_are_listed_one_per_line() -> None:
     ) == ["  [3] Guide: Tread depth (c.md)"]
     assert source_lines([{"n": 2, "source": "b.md", "title": "B", "heading": "B"}]) == [
         "  [2] B (b.md)"
+    ]
+
+
+def test_a_passage_of_a_document_with_pages_shows_its_page_or_range() -> None:
+    manual = {"source": "manuals/aster.pdf", "title": "Aster manual", "heading": "Tyres"}
+    assert source_lines([{"n": 1, **manual, "page": 128}]) == [
+        "  [1] Aster manual: Tyres, p. 128 (manuals/aster.pdf)"
+    ]
+    assert source_lines([{"n": 2, **manual, "page": 128, "page_end": 129}]) == [
+        "  [2] Aster manual: Tyres, pp. 128–129 (manuals/aster.pdf)"
+    ]
+    assert source_lines([{"n": 3, **manual, "heading": "", "page": 7}]) == [
+        "  [3] Aster manual, p. 7 (manuals/aster.pdf)"
     ]
 
 

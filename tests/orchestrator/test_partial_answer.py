@@ -44,8 +44,13 @@ async def test_the_answer_so_far_is_saved_once_per_interval_after_the_first_toke
     assert await _partial(db) == "The pressure is"
 
 
-def test_a_zero_interval_saves_nothing() -> None:
-    services = SimpleNamespace(sessions=None, settings=SimpleNamespace(partial_save_s=0))
+async def test_a_zero_interval_saves_nothing() -> None:
+    opened: list[str] = []  # every write opens a session first
+    services = SimpleNamespace(
+        sessions=lambda: opened.append("session"), settings=SimpleNamespace(partial_save_s=0)
+    )
     saver = PartialSaver(services, "s1", "t1")  # type: ignore[arg-type]
-    saver.offer("text")
-    saver.offer("more text")  # would need `sessions`: nothing is written
+    for text in ("text", "more text", "more text still"):
+        saver.offer(text)  # with any interval, the clock would have run out by the second
+        await asyncio.sleep(0)  # a write started would open its session now
+    assert opened == []

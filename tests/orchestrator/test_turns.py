@@ -20,6 +20,7 @@ from orchestrator.persistence import conversations
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Failed, Orchestrator
+from tests.utils.embedding import remembering
 
 # A Wednesday morning: "next Monday" is 23 November 2026.
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
@@ -32,7 +33,7 @@ async def running(settings: Settings, url: URL, embedder: Any) -> AsyncIterator[
     sessions = database.session_factory(engine)
     try:
         async with open_checkpointer(url) as saver:
-            services = build_services(settings, sessions, embedder)
+            services = build_services(settings, sessions, remembering(embedder))
             services.clock = lambda: NOW
             try:
                 yield Orchestrator(services, build_graph(saver))

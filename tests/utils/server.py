@@ -10,12 +10,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from types import TracebackType
 
 import httpx
 
 from api.auth import Role, issue
+from tests.utils.databases import fresh_database
 
 REPO = Path(__file__).resolve().parents[2]
 JWT_SECRET = "integration-tests-secret-0123456789abcdefghijklmnop"
@@ -72,6 +74,12 @@ class ServerProcess:
     def start(self, timeout_s: float = 120) -> None:
         self.launch()
         self.wait_ready(timeout_s)
+
+    def running(self) -> ServerProcess:
+        """This server, started first unless it runs (a test may have left it stopped)."""
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+        return self
 
     def launch(self) -> None:
         """Start the process without waiting for it (several can then start at once)."""
@@ -157,3 +165,41 @@ def sqlite_server(root: Path, chroma_source: Path, **env: str) -> Iterator[Serve
         yield process
     finally:
         process.stop()
+
+
+class SharedServers:
+    """Offline-mode servers that many test modules share, one per database backend: each starts
+    the first time a test asks for it and is started again if a test left it stopped or killed.
+    Tests on a shared server keep apart by their own user and session ids."""
+
+    def __init__(self, root: Path, chroma_source: Path, **env: str) -> None:
+        self.root = root
+        self.chroma_source = chroma_source
+        self.env = env
+        self._servers: dict[str, ServerProcess] = {}
+        self._databases = ExitStack()
+
+    def running(self, backend: str) -> ServerProcess:
+        """The backend's server, started if it is not running."""
+        server = self._servers.get(backend)
+        if server is None:
+            root = self.root / backend
+            url = self._databases.enter_context(fresh_database(backend, root))
+            server = ServerProcess(
+                root / "data", self.chroma_source, url.render_as_string(False), **self.env
+            )
+            self._servers[backend] = server
+        return server.running()
+
+    def __enter__(self) -> SharedServers:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        with self._databases:  # dropped once every server has stopped
+            for server in self._servers.values():
+                server.stop()

@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from agents.registry import default_registry
 from bench.common import KNOWLEDGE_BASE
-from rag.chunking import chunk_markdown
-from rag.documents import DOMAINS, discover, load
-from rag.ingest import _base_and_prefix, search_text
+from rag.chunking import chunk_blocks, facets
+from rag.documents import discover, load
+from rag.ingest import _base_and_prefix, catalogue_of, embedding_text, says_something, search_text
 
 MODELS = ("Aster", "Ridge", "Sable")
 NAMES = (
@@ -91,7 +92,7 @@ def make_variant(path: Path, variant: int) -> str:
 
 
 def _chunks_in(path: Path, root: Path) -> int:
-    return len(chunk_markdown(load(path, root).body))
+    return len(chunk_blocks(load(path, root, default_registry().domains).blocks))
 
 
 @dataclass(frozen=True)
@@ -125,10 +126,18 @@ def write_corpus(root: Path, target_chunks: int, source: Path = KNOWLEDGE_BASE) 
 
 
 def search_texts(root: Path) -> list[str]:
-    """Exactly the texts `rag.ingest.ingest([root])` embeds, in the order it embeds them."""
-    base, _ = _base_and_prefix(root, DOMAINS)
+    """Exactly the texts `rag.ingest.ingest([root])` embeds: each chunk's, then its rows'
+    (those that say more than a vehicle's name)."""
+    domains = default_registry().domains
+    base, _ = _base_and_prefix(root, domains)
+    catalogue = catalogue_of([root], domains)
     texts: list[str] = []
+    rows: list[str] = []
     for path in discover(root.resolve()):
-        document = load(path, base)
-        texts.extend(search_text(document, chunk) for chunk in chunk_markdown(document.body))
-    return texts
+        document = load(path, base, domains)
+        for chunk in chunk_blocks(document.blocks):
+            texts.append(embedding_text(search_text(document, chunk)))
+            rows.extend(
+                f for f in facets(chunk.text, chunk.heading) if says_something(f, catalogue)
+            )
+    return texts + rows

@@ -33,12 +33,19 @@ def sample_chunks(ctx: Context) -> Chunks:
     """Every chunk of `knowledge_base/` as `rag.ingest.ingest` stores it (cached per run)."""
     cached = ctx.cache.get("sample_chunks")
     if cached is None:
+        from agents.registry import default_registry
         from orchestrator.knowledge import knowledge_store
         from rag.ingest import ingest
 
         store = knowledge_store(settings_for(ctx.workdir / "sample-kb"))
         embedder = ctx.embedder
-        report = ingest([KNOWLEDGE_BASE], store, lambda: embedder, embedding_model=embedder.name)
+        report = ingest(
+            [KNOWLEDGE_BASE],
+            store,
+            lambda: embedder,
+            embedding_model=embedder.name,
+            domains=default_registry().domains,
+        )
         if report.failed:
             raise RuntimeError(f"the sample knowledge base did not ingest: {report.failed}")
         version = store.read()

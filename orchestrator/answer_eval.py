@@ -29,6 +29,7 @@ class LabelledTurn(BaseModel):
     source: str | list[str] | None = None
     fact: list[str] | None = None
     facts: list[list[str]] | None = None
+    page: int | None = Field(default=None, ge=1, description="The page that holds the fact.")
 
     @model_validator(mode="after")
     def _one_kind_of_fact(self) -> LabelledTurn:
@@ -91,9 +92,26 @@ def first_sentence(answer: str) -> str:
     return SENTENCE_END.split(text, maxsplit=1)[0]
 
 
+def cited_passages(answer: str, sources: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The passages the answer's [n] citations point to, in the order first cited."""
+    by_number = {int(s["n"]): s for s in sources if "n" in s}
+    numbers = dict.fromkeys(int(n) for n in CITATION.findall(answer))
+    return [by_number[n] for n in numbers if n in by_number]
+
+
 def cited_sources(answer: str, sources: Sequence[dict[str, Any]]) -> set[str]:
-    by_number = {int(s["n"]): str(s["source"]) for s in sources if "n" in s}
-    return {by_number[n] for n in map(int, CITATION.findall(answer)) if n in by_number}
+    return {str(p["source"]) for p in cited_passages(answer, sources)}
+
+
+PAGED = (".pdf", ".docx")
+
+
+def _pages(passage: dict[str, Any]) -> range | None:
+    page = passage.get("page")
+    if not isinstance(page, int):
+        return None
+    end = passage.get("page_end")
+    return range(page, (end if isinstance(end, int) else page) + 1)
 
 
 def _holds(text: str, alternatives: Sequence[str]) -> bool:
@@ -118,6 +136,10 @@ class TurnScore:
     answer: str
     error: str | None
     has_fact: bool
+    # Of an answer citing a paged document (PDF, Word): each such citation names its page.
+    paged: bool | None = None
+    # Of a turn labelled with its page: a citation names that page.
+    right_page: bool | None = None
 
     @property
     def right(self) -> bool:
@@ -127,7 +149,9 @@ class TurnScore:
 def score_turn(
     conversation: Conversation, index: int, expected: LabelledTurn, got: Received
 ) -> TurnScore:
-    cited = cited_sources(got.answer, got.sources)
+    passages = cited_passages(got.answer, got.sources)
+    cited = {str(p["source"]) for p in passages}
+    from_paged = [p for p in passages if str(p["source"]).lower().endswith(PAGED)]
     groups = expected.fact_groups
     answer = without_citations(got.answer)
     return TurnScore(
@@ -146,6 +170,12 @@ def score_turn(
         answer=got.answer,
         error=got.error,
         has_fact=bool(groups),
+        paged=all(_pages(p) is not None for p in from_paged) if from_paged else None,
+        right_page=(
+            any(expected.page in (_pages(p) or ()) for p in passages)
+            if expected.page is not None
+            else None
+        ),
     )
 
 
@@ -177,6 +207,11 @@ class AnswerReport:
     def _with_facts(self, turns: Sequence[TurnScore] | None = None) -> list[TurnScore]:
         return [t for t in (self.turns if turns is None else turns) if t.has_fact]
 
+    def _share(self, attribute: str) -> float | None:
+        """The share of turns where `attribute` is true, among those where it applies."""
+        values = [v for t in self.turns if (v := getattr(t, attribute)) is not None]
+        return round(sum(values) / len(values), 3) if values else None
+
     def follow_ups(self) -> tuple[int, int]:
         """(right, total) over conversations of more than one turn."""
         by_conversation: dict[str, list[TurnScore]] = {}
@@ -194,6 +229,8 @@ class AnswerReport:
             "fact": round(self.fact, 3),
             "fact_in_first_sentence": round(self.fact_first, 3),
             "follow_up_conversations_right": [right, total],
+            "page_cited": self._share("paged"),
+            "right_page": self._share("right_page"),
         }
 
 
@@ -207,6 +244,12 @@ def render(report: AnswerReport) -> str:
         f"fact in the answer       {summary['fact']:.3f}",
         f"fact in first sentence   {summary['fact_in_first_sentence']:.3f}",
         f"follow-up conversations  {right}/{total} right",
+    ]
+    if summary["page_cited"] is not None:
+        lines.append(f"page cited (PDF, Word)   {summary['page_cited']:.3f}")
+    if summary["right_page"] is not None:
+        lines.append(f"labelled page cited      {summary['right_page']:.3f}")
+    lines += [
         "",
         "kind             turns  routed  cited   fact  first",
     ]

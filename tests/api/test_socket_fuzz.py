@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from websockets.sync.client import ClientConnection, connect
 
@@ -148,6 +148,11 @@ def test_generated_frames_over_a_socket_keep_the_connection_usable(
         suppress_health_check=[HealthCheck.too_slow],
     )
     @given(st.lists(frames, min_size=1, max_size=4))
+    # Each refusal asserted below once for sure, before the generated frames have spent the
+    # connection's message allowance (a rate-limited frame is refused before it is read).
+    @example([json.dumps({"type": "message", "message": "x" * 4001})])
+    @example([json.dumps({"type": "message", "message": "", "session_id": SESSION})])
+    @example(["{"])
     def run(sequence: list[str | bytes]) -> None:
         for frame in sequence:
             probe.send(frame)

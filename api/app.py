@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     queue=TurnQueue(
                         settings.admission_slots or default_slots(), settings.queue_max_wait_s
                     ),
+                    idle_after_s=settings.live_session_idle_s,
                 )
                 app.state.app = state = AppState(
                     settings=settings,

@@ -60,6 +60,7 @@ class SessionChannel:
     translator: TurnTranslator | None = None
     # Done once the turn's last event is out; its task may still be saving and notifying.
     turn: TurnLifecycle = field(default_factory=TurnLifecycle)
+    used: float = 0.0  # when it was last asked for or last ended a turn (monotonic)
 
     @property
     def topic(self) -> str:
@@ -68,6 +69,11 @@ class SessionChannel:
     @property
     def busy(self) -> bool:
         return self.turn.busy
+
+    def idle(self, now: float, after_s: float) -> bool:
+        """No turn of it runs or is still being saved, and nobody asked for it for `after_s`."""
+        working = self.busy or (self.task is not None and not self.task.done())
+        return not working and now - self.used >= after_s
 
     @property
     def turn_id(self) -> str | None:
@@ -165,17 +171,38 @@ class ChannelRegistry:
     leases: TurnLeases = field(default_factory=MemoryLeases)
     turns: TurnRecords = field(default_factory=NoTakeover)
     queue: TurnQueue = field(default_factory=lambda: TurnQueue(default_slots(), 120.0))
+    # A channel idle this long, that no connection here follows, is dropped with what the live
+    # state keeps of it here: memory follows the sessions in use, not every session seen.
+    idle_after_s: float = 300.0
+    clock: Callable[[], float] = time.monotonic
+    _swept: float = field(default=0.0, repr=False)
 
     def __post_init__(self) -> None:
         self.pubsub.on_control(self._on_control)
 
     async def channel(self, session_id: str) -> SessionChannel:
+        now = self.clock()
+        if now - self._swept >= self.idle_after_s / 2:
+            self.sweep(now)
         channel = self.channels.get(session_id)
         if channel is None:
             last_seq = await self.orchestrator.services.db.last_seq(session_id)
             await self.pubsub.keep_numbered(session_topic(session_id), last_seq)
             channel = self.channels.setdefault(session_id, SessionChannel(session_id, self.pubsub))
+        channel.used = self.clock()
         return channel
+
+    def sweep(self, now: float) -> int:
+        """Drop the idle channels nobody here follows; how many were dropped."""
+        self._swept = now
+        idle = [
+            channel
+            for channel in self.channels.values()
+            if channel.idle(now, self.idle_after_s) and self.pubsub.forget(channel.topic)
+        ]
+        for channel in idle:
+            del self.channels[channel.session_id]
+        return len(idle)
 
     async def running(self, session_id: str) -> str | None:
         """The turn running in the session, here or on another instance."""
@@ -239,6 +266,7 @@ class ChannelRegistry:
         channel.task.add_done_callback(lambda _: ticket.finish())
         # Even a task cancelled before it ran (so before its own `finally`) ends its turn.
         channel.task.add_done_callback(lambda _: channel.turn.finish(turn_id))
+        channel.task.add_done_callback(lambda _: setattr(channel, "used", self.clock()))
 
     async def _send(self, channel: SessionChannel, event: ServerEventBase) -> ServerEventBase:
         return (await self._send_many(channel, [event]))[0]

@@ -144,6 +144,13 @@ class RedisLiveState:
                 self._local.pop(topic, None)
             raise
 
+    def forget(self, topic: str) -> bool:
+        """The events stay in Redis for their time to live; only this instance's floor goes."""
+        if self._local.get(topic):
+            return False
+        self._floors.pop(topic, None)
+        return True
+
     async def unsubscribe(self, topic: str, subscriber: Subscriber) -> None:
         local = self._local.get(topic)
         if local is None or subscriber not in local:

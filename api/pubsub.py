@@ -98,6 +98,12 @@ class LiveState(Protocol):
         them for replay."""
         ...
 
+    def forget(self, topic: str) -> bool:
+        """Drop what this process keeps of a topic nobody here follows (its numbering and, in
+        process, its kept events): True when dropped, False while a subscriber here follows
+        it. `keep_numbered` takes it up again from the numbering saved in SQL."""
+        ...
+
     async def publish(self, topic: str, event: ServerEventBase) -> ServerEventBase:
         """Deliver to every subscriber, numbered first if the topic is kept; the event as sent."""
         ...
@@ -148,6 +154,12 @@ class PubSub:
 
     async def keep_numbered(self, topic: str, last_seq: int) -> None:
         self._logs.setdefault(topic, EventLog(last_seq=last_seq))
+
+    def forget(self, topic: str) -> bool:
+        if self._subscribers.get(topic):
+            return False
+        self._logs.pop(topic, None)
+        return True
 
     async def publish(self, topic: str, event: ServerEventBase) -> ServerEventBase:
         log = self._logs.get(topic)

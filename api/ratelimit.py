@@ -23,6 +23,11 @@ class RateLimiter(Protocol):
     async def check(self, key: str, now: float) -> float | None: ...
 
 
+# The in-process limiter forgets idle users once it knows this many (then twice as many as
+# are left): its memory follows the users sending, not every user seen.
+PRUNE_FROM = 1024
+
+
 @dataclass
 class SlidingWindow:
     """The in-process limiter: one worker's own counts."""
@@ -30,9 +35,12 @@ class SlidingWindow:
     limit: int
     window_s: float
     _hits: dict[str, deque[float]] = field(default_factory=dict)
+    _prune_at: int = PRUNE_FROM
 
     async def check(self, key: str, now: float) -> float | None:
         """Record a hit and return None, or return the seconds to wait if over the limit."""
+        if len(self._hits) >= self._prune_at:
+            self._prune(now)
         hits = self._hits.setdefault(key, deque())
         while hits and hits[0] <= now - self.window_s:
             hits.popleft()
@@ -40,6 +48,11 @@ class SlidingWindow:
             return round(hits[0] + self.window_s - now, 3)
         hits.append(now)
         return None
+
+    def _prune(self, now: float) -> None:
+        """Forget the users with no hit in the window (each time the users known double)."""
+        self._hits = {k: h for k, h in self._hits.items() if h and h[-1] > now - self.window_s}
+        self._prune_at = max(PRUNE_FROM, 2 * len(self._hits))
 
 
 # One user's hits in a sorted set scored by time; checked and recorded in one atomic step.

@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     # Tokens arriving within this many ms of the last token frame are merged into one frame.
     token_coalesce_ms: float = 5.0
     shutdown_grace_s: float = 10.0
+    # A session idle this long that no connection on this instance follows is forgotten by it
+    # (its events kept for `resume` in process go; with Redis they stay there). A client back
+    # later resumes from the numbering saved in SQL and reads the transcript over REST.
+    live_session_idle_s: float = Field(default=300.0, gt=0)
 
     # Routing and retrieval.
     router_llm_threshold: float = 0.55

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+import tracemalloc
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 from api.channels import ChannelRegistry, SessionChannel
-from api.protocol import ProgressEvent, SessionEvent
+from api.protocol import ProgressEvent, ServerEventBase, SessionEvent, TokenEvent
 from api.pubsub import PubSub, Subscriber, session_topic
+from api.ratelimit import SlidingWindow
 from api.session import TurnPhase
 from api.turn_queue import Ticket, TurnQueue
 from orchestrator.events import Progress
@@ -221,3 +223,82 @@ async def test_a_turn_cancelled_while_it_waits_in_line_ends_once_and_is_stored()
     assert kinds[-1] == "cancelled" and kinds.count("cancelled") == 1
     assert orchestrator.ends == [("t1", "cancelled", None)]
     assert not live.busy
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _answer(session_id: str, turn_id: str, words: int) -> list[ServerEventBase]:
+    """A turn's worth of events, as a short answer publishes them."""
+    tokens = [
+        TokenEvent(token=f"w{i} ", session_id=session_id, turn_id=turn_id) for i in range(words)
+    ]
+    return [
+        ProgressEvent(step="starting", message="…", session_id=session_id, turn_id=turn_id),
+        *tokens,
+    ]
+
+
+async def test_an_idle_session_nobody_follows_is_forgotten_and_its_numbering_goes_on() -> None:
+    clock = _Clock()
+    orchestrator = _CrashingOrchestrator()
+    registry = ChannelRegistry(orchestrator=orchestrator, clock=clock, idle_after_s=60)  # type: ignore[arg-type]
+    pubsub = registry.pubsub
+    followed, idle, working = [await registry.channel(s) for s in ("s1", "s2", "s3")]
+    await followed.subscribe(Subscriber())
+    for live in (followed, idle, working):
+        for e in _answer(live.session_id, "t1", 3):
+            await live.publish(e)
+    working.turn.start("t2", None)  # still running
+    orchestrator.services.db.saved["s2"] = await idle.last_seq()  # saved at turn end
+
+    clock.now += 59
+    assert registry.sweep(clock.now) == 0  # not idle long enough
+    clock.now += 1
+    assert registry.sweep(clock.now) == 1
+    assert set(registry.channels) == {"s1", "s3"}
+    assert await pubsub.replay(idle.topic, 0) == []  # its kept events went with it
+
+    again = await registry.channel("s2")  # the client is back: numbering goes on from SQL
+    assert again is not idle
+    [marker] = await again.resume(after_seq=2)  # the marker alone, its last_seq above 2:
+    assert isinstance(marker, SessionEvent) and marker.last_seq == 4  # the client reloads
+    assert (await again.publish(_answer("s2", "t2", 1)[0])).seq == 5
+
+
+async def test_ten_thousand_short_sessions_leave_memory_where_the_live_ones_put_it() -> None:
+    """Memory follows the sessions in use, not every session seen: the same after 10,000
+    sessions as after 2,000, one a second, each answered and left."""
+    clock = _Clock()
+    registry = ChannelRegistry(orchestrator=_CrashingOrchestrator(), clock=clock, idle_after_s=60)  # type: ignore[arg-type]
+    limiter = SlidingWindow(limit=20, window_s=60)
+    pubsub = registry.pubsub
+    assert isinstance(pubsub, PubSub)
+
+    async def session(n: int) -> None:
+        clock.now += 1
+        assert await limiter.check(f"user-{n}", clock.now) is None
+        live = await registry.channel(f"s-{n}")
+        for e in _answer(live.session_id, "t1", 40):
+            await live.publish(e)
+
+    tracemalloc.start()
+    try:
+        for n in range(2_000):
+            await session(n)
+        warm, _ = tracemalloc.get_traced_memory()
+        for n in range(2_000, 10_000):
+            await session(n)
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    live_sessions = 60 + 30  # idle for a minute, swept every half minute
+    assert len(registry.channels) <= live_sessions
+    assert len(pubsub._logs) <= live_sessions
+    assert len(limiter._hits) <= 2 * 1024
+    assert after < warm * 1.1, (warm, after)

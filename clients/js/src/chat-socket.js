@@ -386,6 +386,9 @@ export class ChatSocket {
         if (ev.session_id !== this.sessionId) {
           this.setSession(ev.session_id, typeof ev.last_seq === "number" ? ev.last_seq : 0);
         } else if (typeof ev.last_seq === "number") {
+          // The server no longer holds what came after our last seq (it forgot the idle
+          // session, or a crash moved the numbering on): the caller reloads the transcript.
+          if (ev.last_seq > this.lastSeq) this.emit("gap", { from: this.lastSeq + 1, to: ev.last_seq });
           this.setLastSeq(ev.last_seq);
         }
         if (ev.turn_id && !this.pending && this.turnId === null) this.turnId = ev.turn_id;

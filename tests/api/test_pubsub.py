@@ -195,3 +195,20 @@ async def test_redis_that_forgot_the_script_is_taught_it_again() -> None:
             assert (await live.publish(session_topic("s1"), event())).seq == 1
         finally:
             await live.close()
+
+
+async def test_a_topic_followed_here_is_kept_and_an_idle_one_numbered_on_from_sql(
+    instance: Instances,
+) -> None:
+    live = await instance()
+    topic = session_topic("s1")
+    await live.keep_numbered(topic, 0)
+    for _ in range(3):
+        await live.publish(topic, event())
+    follower = Subscriber()
+    await live.subscribe(topic, follower)
+    assert not live.forget(topic)  # a connection here follows it
+    await live.unsubscribe(topic, follower)
+    assert live.forget(topic)
+    await live.keep_numbered(topic, 3)  # taken up again with the seq saved in SQL
+    assert (await live.publish(topic, event())).seq == 4

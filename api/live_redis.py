@@ -144,6 +144,9 @@ class RedisLiveState:
                 self._local.pop(topic, None)
             raise
 
+    async def ping(self) -> None:
+        await self.redis.ping()
+
     def forget(self, topic: str) -> bool:
         """The events stay in Redis for their time to live; only this instance's floor goes."""
         if self._local.get(topic):

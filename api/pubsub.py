@@ -98,6 +98,10 @@ class LiveState(Protocol):
         them for replay."""
         ...
 
+    async def ping(self) -> None:
+        """Raise if the live state cannot be reached (readiness)."""
+        ...
+
     def forget(self, topic: str) -> bool:
         """Drop what this process keeps of a topic nobody here follows (its numbering and, in
         process, its kept events): True when dropped, False while a subscriber here follows
@@ -154,6 +158,9 @@ class PubSub:
 
     async def keep_numbered(self, topic: str, last_seq: int) -> None:
         self._logs.setdefault(topic, EventLog(last_seq=last_seq))
+
+    async def ping(self) -> None:
+        """In process: always there."""
 
     def forget(self, topic: str) -> bool:
         if self._subscribers.get(topic):

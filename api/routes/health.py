@@ -24,7 +24,8 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready")
 async def ready(state: State) -> JSONResponse:
-    """Readiness: database, vector store and model; reports the answer mode in use."""
+    """Readiness: database, checkpoints, vector store, live state (Redis when shared) and
+    model; reports the answer mode in use."""
     services = state.orchestrator.services
     checks: dict[str, Any] = {}
     try:
@@ -45,8 +46,15 @@ async def ready(state: State) -> JSONResponse:
         checks["chunks"] = chunks
     except Exception as exc:
         checks["vector_store"] = f"error: {type(exc).__name__}"
+    try:  # shared by the instances (Redis): without it no message can be admitted
+        async with asyncio.timeout(PING_TIMEOUT_S):
+            await state.channels.pubsub.ping()
+        checks["live_state"] = "ok"
+    except Exception as exc:
+        checks["live_state"] = f"error: {type(exc).__name__}"
     checks["embedding_model"] = services.embedder.name
-    ok = all(checks[name] == "ok" for name in ("database", "checkpointer", "vector_store"))
+    needed = ("database", "checkpointer", "vector_store", "live_state")
+    ok = all(checks[name] == "ok" for name in needed)
     body = {
         "status": "ready" if ok else "not ready",
         "mode": state.settings.answer_mode,

@@ -1,5 +1,6 @@
 """Redis lost while serving: the turn in flight finishes and is saved, a new message gets a
-clear error code on a connection that stays usable, and service comes back with Redis.
+clear error code on a connection that stays usable, `/ready` says the live state is gone, and
+service comes back with Redis.
 
 The Redis here is the test's own `redis-server` on a free port, so that it can be killed."""
 
@@ -107,6 +108,7 @@ async def test_losing_redis_mid_turn_loses_nothing_and_service_comes_back(
                         headers={"Authorization": f"Bearer {server.token(user)}"},
                         timeout=30,
                     )
+                    not_ready = httpx.get(f"{server.base_url}/ready", timeout=30)
 
                     own_redis.start()
                     fake_llm.script(*[Reply(text="Back again.")] * 5)
@@ -118,6 +120,7 @@ async def test_losing_redis_mid_turn_loses_nothing_and_service_comes_back(
                         if answered[-1]["type"] == "complete":
                             break
                         await asyncio.sleep(1)
+                    ready = httpx.get(f"{server.base_url}/ready", timeout=30)
             history = httpx.get(
                 f"{server.base_url}/api/v1/sessions/{session_id}/messages",
                 headers={"Authorization": f"Bearer {server.token(user)}"},
@@ -131,6 +134,11 @@ async def test_losing_redis_mid_turn_loses_nothing_and_service_comes_back(
     assert refused[-1]["code"] == "PROCESSING_ERROR"
     assert over_rest.json()["detail"]["code"] == "PROCESSING_ERROR", over_rest.text
     assert answered and answered[-1]["type"] == "complete", answered[-1:]
+    # Readiness says so while Redis is away (the balancer sends nobody here), and is back with
+    # it, without a restart.
+    assert not_ready.status_code == 503, not_ready.text
+    assert not_ready.json()["checks"]["live_state"].startswith("error")
+    assert ready.status_code == 200 and ready.json()["checks"]["live_state"] == "ok", ready.text
     stored = [(m["role"], m["content"]) for m in history.json()]
     assert stored[:2] == [
         ("user", "How often is the oil changed?"),

@@ -8,7 +8,7 @@ table): they cut the page into bands, and each band is read column by column.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -27,6 +27,9 @@ FILLED = 0.5
 # Or this share of its lines run on into the line under them.
 RUN_ON = 0.1
 STEPS = 240
+# Within such a strip, a gutter is where at most this share of the lines (at least one) more
+# cross than at its clearest point.
+NEARLY_CLEAR = 0.03
 
 
 def gutters(page: Page) -> list[float]:
@@ -45,13 +48,11 @@ def gutters(page: Page) -> list[float]:
     ends = np.asarray([b.x1 for b in boxes])[:, None]
     weights = np.asarray([1 if isinstance(b, Line) else b.n_rows for b in boxes])
     crossings = (((starts < xs) & (xs < ends)) * weights[:, None]).sum(axis=0)
-    runs: list[list[int]] = []
-    for i in map(int, np.flatnonzero(crossings <= allowed)):
-        if runs and i == runs[-1][-1] + 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    candidates = [float(xs[min(run, key=lambda i: crossings[i])]) for run in runs]
+    candidates = [
+        float(xs[min(clear, key=lambda i: crossings[i])])
+        for run in _runs(i for i in range(len(xs)) if crossings[i] <= allowed)
+        for clear in _clearest(run, crossings, weight)
+    ]
     found: list[float] = []
     left_edge = 0.0
     for i, split in enumerate(candidates):
@@ -67,6 +68,24 @@ def gutters(page: Page) -> list[float]:
             found.append(split)
             left_edge = split
     return found
+
+
+def _clearest(run: list[int], crossings: np.ndarray, weight: int) -> list[list[int]]:
+    """The stretches of a run that are nearly as clear as its clearest point: a short column
+    crosses fewer lines than a gutter may, so one run can hold the gutters on both its sides."""
+    floor = min(int(crossings[i]) for i in run) + max(1, round(NEARLY_CLEAR * weight))
+    return _runs(i for i in run if crossings[i] <= floor)
+
+
+def _runs(positions: Iterable[int]) -> list[list[int]]:
+    """Increasing positions grouped into runs of consecutive ones."""
+    runs: list[list[int]] = []
+    for i in positions:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def _weight(items: Sequence[Line | Table]) -> int:

@@ -39,3 +39,18 @@ def test_labels_beside_their_values_are_not_columns() -> None:
     assert gutters(page(1, *lines)) == []
     order = [ln.text for ln in reading_order(page(1, *lines))]  # type: ignore[union-attr]
     assert order[:2] == ["Kerb weight", "1000 kg"]
+
+
+def test_a_short_middle_column_keeps_its_gutters_on_both_sides() -> None:
+    """As on a three-column manual page whose middle column ends early: that column crosses
+    fewer lines than a gutter may, yet the gutters either side of it are both found, so the
+    last column is not read line by line into the middle one."""
+    lines = []
+    for i in range(24):
+        lines.append(line(f"left {i} the quick brown fox", 40, 80 + 14 * i))
+        lines.append(line(f"right {i} the quick brown fox", 420, 80 + 14 * i))
+    for i in range(3):
+        lines.append(line(f"middle {i} the quick brown fox", 230, 80 + 14 * i))
+    order = [ln.text.split()[0] for ln in reading_order(page(1, *lines, width=600))]  # type: ignore[union-attr]
+    assert len(gutters(page(1, *lines, width=600))) == 2
+    assert order == ["left"] * 24 + ["middle"] * 3 + ["right"] * 24

@@ -49,11 +49,37 @@ def qualified(vehicle: str, catalogue: Catalogue) -> str:
     return f"{catalogue.brand} {vehicle}" if catalogue.brand else vehicle
 
 
+# "How long is the X?" asks for a dimension only when X is the vehicle itself ("how long is
+# the warranty?" asks for a time); the word a data sheet uses for it is what retrieval needs.
+SIZE_OF = re.compile(r"^\s*how (long|wide|tall|high|heavy) (?:is|are) (.+?)[\s?.!]*$", re.I)
+SIZE_WORDS = {
+    "long": "length",
+    "wide": "width",
+    "tall": "height",
+    "high": "height",
+    "heavy": "weight",
+}
+ONLY_THE_VEHICLE = re.compile(r"(?:(?:the|a|an|my|our|this|that|your)\s+)?(?:car\b\W*)+")
+
+
+def size_asked(query: str, catalogue: Catalogue) -> str | None:
+    """The dimension a question asks of the vehicle itself ("How long is the Fjord?": length),
+    else None."""
+    asked = SIZE_OF.match(query)
+    if asked is None or not catalogue.models_in(asked.group(2)):
+        return None
+    neutral = catalogue.neutralise(asked.group(2)).strip().lower()
+    return SIZE_WORDS[asked.group(1).lower()] if ONLY_THE_VEHICLE.fullmatch(neutral) else None
+
+
 def retrieval_query(query: str, vehicle: str | None, catalogue: Catalogue) -> str:
-    """What retrieval searches with: the vehicle named in full when the query leaves it out."""
+    """What retrieval searches with: the vehicle named in full when the query leaves it out,
+    and the dimension a "how long is the X?" asks for named as a data sheet names it."""
+    size = size_asked(query, catalogue)
+    searched = f"{query} ({size})" if size else query
     if not vehicle or vehicle.lower() in query.lower():
-        return query
-    return f"{query} ({qualified(vehicle, catalogue)})"
+        return searched
+    return f"{searched} ({qualified(vehicle, catalogue)})"
 
 
 def standalone_query(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from orchestrator.followups import (
     continues_previous,
     retrieval_query,
+    size_asked,
     standalone_query,
     vehicle_named,
 )
@@ -179,3 +180,23 @@ def test_a_follow_up_naming_a_new_attribute_beside_a_table_word_is_left_alone() 
     assert standalone_query("and its towing capacity?", ["power?"], catalogue) == (
         "and its towing capacity?"
     )
+
+
+def test_how_long_is_the_vehicle_asks_for_its_length(sample_catalogue: Catalogue) -> None:
+    assert size_asked("How long is the Ridge?", sample_catalogue) == "length"
+    assert size_asked("how wide is a Kestrel Aster", sample_catalogue) == "width"
+    assert size_asked("How heavy is my Sable 2.0T GT?", sample_catalogue) == "weight"
+    assert retrieval_query("How long is the Ridge?", "Ridge", sample_catalogue) == (
+        "How long is the Ridge? (length)"
+    )
+
+
+def test_how_long_is_anything_else_is_not_a_dimension(sample_catalogue: Catalogue) -> None:
+    for question in (
+        "How long is the warranty?",
+        "how long is the Ridge's warranty",
+        "How long is the wait for a Ridge service?",
+        "How long does the Ridge take to charge?",
+        "how wide is the Ridge incl. mirrors?",
+    ):
+        assert size_asked(question, sample_catalogue) is None, question

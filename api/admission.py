@@ -9,6 +9,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from redis.exceptions import RedisError
+
 from api.auth import Principal
 from api.channels import SessionChannel
 from api.deps import AppState
@@ -24,13 +26,17 @@ from api.protocol import (
 from api.turn_events import stored_answer
 from api.turn_queue import Overloaded, Ticket
 from orchestrator.models import Message, MessageStatus
-from orchestrator.persistence import Forbidden
+from orchestrator.persistence import UNAVAILABLE, Forbidden
 
 log = logging.getLogger(__name__)
 
 # How long taking a message may wait on SQL (and Redis) before it is refused with
-# PROCESSING_ERROR, so that a database that stopped answering cannot hold a connection.
+# UNAVAILABLE, so that a database that stopped answering cannot hold a connection.
 TAKE_TIMEOUT_S = 15.0
+# What the database or the live state raise when they cannot be reached, and how long a client
+# refused for it should wait before sending the same frame again.
+OUTAGES: tuple[type[BaseException], ...] = (*UNAVAILABLE, RedisError)
+UNAVAILABLE_RETRY_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,11 @@ async def _free(state: AppState, session_id: str, turn_id: str) -> None:
         log.exception("could not release the lease of session %s", session_id)
 
 
+def _outage(exc: BaseException) -> str:
+    """One line for the log: an outage is a state to report, not a traceback per message."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
 @dataclass(frozen=True)
 class Taken:
     """A message acted on, and what else it led to."""
@@ -202,23 +213,37 @@ async def take(
     """Admit a message and act on the decision, the same way for every transport.
 
     `attach` subscribes the caller to the session's channel and `announce` hands it the
-    `session` event, both before anything else of the session reaches it.
+    `session` event, both before anything else of the session reaches it. A database or
+    live state that cannot be reached refuses the message with UNAVAILABLE and a wait, having
+    done nothing a resend would repeat.
     """
-    async with asyncio.timeout(TAKE_TIMEOUT_S):
-        decision = await admit(state, user, frame)
-        if isinstance(decision, Refused):
-            return decision
-        channel = decision.channel
-        try:
-            await attach(channel)
-            session = SessionEvent(
-                session_id=channel.session_id, created=False, last_seq=await channel.last_seq()
-            )
-        except BaseException:
-            if isinstance(decision, Admitted):  # nothing half-done: the session is free again
-                decision.ticket.finish()
-                await _free(state, channel.session_id, decision.turn_id)
-            raise
+    try:
+        async with asyncio.timeout(TAKE_TIMEOUT_S):
+            decision = await admit(state, user, frame)
+            if isinstance(decision, Refused):
+                return decision
+            channel = decision.channel
+            try:
+                await attach(channel)
+                session = SessionEvent(
+                    session_id=channel.session_id,
+                    created=False,
+                    last_seq=await channel.last_seq(),
+                )
+            except BaseException:
+                if isinstance(decision, Admitted):  # nothing half-done: the session is free
+                    decision.ticket.finish()
+                    await _free(state, channel.session_id, decision.turn_id)
+                raise
+    except OUTAGES as exc:
+        log.warning("a message could not be taken: %s", _outage(exc))
+        return Refused(
+            ErrorCode.UNAVAILABLE,
+            "The service cannot reach its database or live state right now; "
+            f"send it again in {UNAVAILABLE_RETRY_S:.0f} s",
+            frame.session_id,
+            retry_after=UNAVAILABLE_RETRY_S,
+        )
     match decision:
         case Join(turn_id=elsewhere):
             announce(session.model_copy(update={"turn_id": elsewhere or channel.turn_id}))

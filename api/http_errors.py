@@ -1,8 +1,9 @@
 """REST errors nobody raised on purpose, as JSON with a stable code like every other error.
 
-A database that is away answers 503 with `Retry-After` (the request may be sent again); any
-other unexpected failure answers 500. Both carry `{"detail": {"code", "message"}}` as the
-routes' own errors do, never Starlette's plain-text "Internal Server Error".
+A database that is away answers 503 `UNAVAILABLE` with `Retry-After` (the request may be sent
+again); any other unexpected failure answers 500 `PROCESSING_ERROR`. Both carry
+`{"detail": {"code", "message"}}` as the routes' own errors do, never Starlette's plain-text
+"Internal Server Error".
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5
 
 
-def _body(message: str) -> dict[str, object]:
-    return {"detail": {"code": ErrorCode.PROCESSING_ERROR.value, "message": message}}
+def _body(message: str, code: ErrorCode = ErrorCode.PROCESSING_ERROR) -> dict[str, object]:
+    return {"detail": {"code": code.value, "message": message}}
 
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse | None:
@@ -29,7 +30,10 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse | None:
         return None
     log.warning("%s %s: the database is unavailable: %r", request.method, request.url.path, exc)
     return JSONResponse(
-        _body("The service cannot reach its database right now; please try again shortly"),
+        _body(
+            "The service cannot reach its database right now; please try again shortly",
+            ErrorCode.UNAVAILABLE,
+        ),
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )

@@ -37,11 +37,15 @@ CONFIRM_TIMEOUT_S = 30.0  # a busy instance's reader may take a while to see the
 RETRY_AFTER_S = 1.0  # after Redis failed, events go to this instance's watchers only this long
 
 # KEYS: counter, stream. ARGV: channel, event JSON, floor, ttl ms, max length.
+# The counter never gives a number at or below the floor: not after Redis lost it (a restart),
+# nor after this instance numbered events itself while Redis was away.
 _PUBLISH_NUMBERED = """
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('SET', KEYS[1], ARGV[3])
-end
 local seq = redis.call('INCR', KEYS[1])
+local floor = tonumber(ARGV[3])
+if seq <= floor then
+  seq = floor + 1
+  redis.call('SET', KEYS[1], seq)
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], seq .. '-1', 'e', ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
@@ -211,8 +215,13 @@ class RedisLiveState:
             except (RedisError, OSError) as exc:
                 log.warning("live state: publishing on %s failed (%s)", topic, exc)
                 self._went_down()
-        # Redis away: this instance's own watchers still get the turn (unnumbered, so not
-        # resumable); the answer is saved in SQL either way.
+        # Redis away: this instance's own watchers still get the turn, numbered on from the
+        # highest seq known here (the turn runs here, so nobody else numbers it meanwhile);
+        # these events are not kept for `resume`, the answer is saved in SQL either way.
+        if topic in self._floors:
+            first = self._floors[topic] + 1
+            events = [e.model_copy(update={"seq": first + i}) for i, e in enumerate(events)]
+            self._floors[topic] = first + len(events) - 1
         for event in events:
             for subscriber in list(self._local.get(topic, ())):
                 subscriber.deliver(event)

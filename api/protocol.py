@@ -109,6 +109,7 @@ class ErrorCode(StrEnum):
     MESSAGE_TOO_LARGE = "MESSAGE_TOO_LARGE"
     RATE_LIMITED = "RATE_LIMITED"
     OVERLOADED = "OVERLOADED"
+    UNAVAILABLE = "UNAVAILABLE"
     BUSY = "BUSY"
     SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
     FORBIDDEN = "FORBIDDEN"
@@ -129,6 +130,10 @@ ERROR_DESCRIPTIONS: Final[dict[ErrorCode, str]] = {
     ErrorCode.RATE_LIMITED: "Too many messages; retry after retry_after seconds.",
     ErrorCode.OVERLOADED: (
         "The server has more questions waiting than it can start soon; nothing was done. "
+        "Send the same frame (same message_id) again after retry_after seconds."
+    ),
+    ErrorCode.UNAVAILABLE: (
+        "The server cannot reach its database or its live state right now; no turn started. "
         "Send the same frame (same message_id) again after retry_after seconds."
     ),
     ErrorCode.BUSY: "A turn is already running in this session; wait for it or cancel it.",
@@ -469,7 +474,7 @@ class ErrorEvent(ServerEventBase):
     retry_after: float | None = Field(
         default=None,
         ge=0,
-        description="Seconds to wait before retrying (RATE_LIMITED, OVERLOADED; "
+        description="Seconds to wait before retrying (RATE_LIMITED, OVERLOADED, UNAVAILABLE; "
         "LLM_UNAVAILABLE when the model's server named a wait).",
     )
 

@@ -32,6 +32,7 @@ STATUS = {
     ErrorCode.INVALID_MESSAGE: 422,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.OVERLOADED: 503,
+    ErrorCode.UNAVAILABLE: 503,
     ErrorCode.BUSY: 409,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.SESSION_NOT_FOUND: 404,

@@ -1,6 +1,6 @@
-"""Redis lost while serving: the turn in flight finishes and is saved, a new message gets a
-clear error code on a connection that stays usable, `/ready` says the live state is gone, and
-service comes back with Redis.
+"""Redis lost while serving: the turn in flight finishes, numbered, and is saved; a new message
+is refused with UNAVAILABLE and a wait on a connection that stays usable; `/ready` says the live
+state is gone; service comes back with Redis, numbering on.
 
 The Redis here is the test's own `redis-server` on a free port, so that it can be killed."""
 
@@ -115,7 +115,8 @@ async def test_losing_redis_mid_turn_loses_nothing_and_service_comes_back(
                     answered: list[dict[str, object]] = []
                     deadline = time.monotonic() + 30
                     while time.monotonic() < deadline:
-                        await client.send({"type": "message", "message": "And the tyres?"})
+                        again = {"type": "message", "message": "And the tyres?"}
+                        await client.send({**again, "session_id": session_id})
                         answered = await client.until("complete", "error", within=30)
                         if answered[-1]["type"] == "complete":
                             break
@@ -131,8 +132,16 @@ async def test_losing_redis_mid_turn_loses_nothing_and_service_comes_back(
     assert rest[-1]["type"] == "complete"
     assert rest[-1]["response"].startswith(LONG_ANSWER)
     assert LONG_ANSWER in tokens_of(before) + tokens_of(rest)
-    assert refused[-1]["code"] == "PROCESSING_ERROR"
-    assert over_rest.json()["detail"]["code"] == "PROCESSING_ERROR", over_rest.text
+    # Every event of the turn is numbered, before and after the loss, one after another.
+    seqs = [event.get("seq") for event in before + rest if event["type"] != "pong"]
+    assert None not in seqs, [e for e in before + rest if "seq" not in e][:3]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
+    # A new message is refused as an outage, with when to send it again.
+    assert refused[-1]["code"] == "UNAVAILABLE" and refused[-1]["retry_after"] >= 1, refused
+    assert over_rest.status_code == 503 and int(over_rest.headers["Retry-After"]) >= 1
+    assert over_rest.json()["detail"]["code"] == "UNAVAILABLE", over_rest.text
+    # The session's numbering goes on above the outage's numbers once Redis is back.
+    assert all(e["seq"] > seqs[-1] for e in answered if "seq" in e), answered
     assert answered and answered[-1]["type"] == "complete", answered[-1:]
     # Readiness says so while Redis is away (the balancer sends nobody here), and is back with
     # it, without a restart.

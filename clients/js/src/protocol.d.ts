@@ -15,7 +15,7 @@ export type ServerEvent = (AuthSuccess | AuthError | ProgressEvent | SourcesEven
 /**
  * Why a frame was refused or a turn failed; `docs/protocol.md` says what a client should do.
  */
-export type ErrorCode = ("AUTH_REQUIRED" | "AUTH_FAILED" | "EMPTY_MESSAGE" | "INVALID_MESSAGE" | "MESSAGE_TOO_LARGE" | "RATE_LIMITED" | "OVERLOADED" | "BUSY" | "SESSION_NOT_FOUND" | "FORBIDDEN" | "LLM_UNAVAILABLE" | "TIMEOUT" | "INTERRUPTED" | "PROCESSING_ERROR")
+export type ErrorCode = ("AUTH_REQUIRED" | "AUTH_FAILED" | "EMPTY_MESSAGE" | "INVALID_MESSAGE" | "MESSAGE_TOO_LARGE" | "RATE_LIMITED" | "OVERLOADED" | "UNAVAILABLE" | "BUSY" | "SESSION_NOT_FOUND" | "FORBIDDEN" | "LLM_UNAVAILABLE" | "TIMEOUT" | "INTERRUPTED" | "PROCESSING_ERROR")
 
 /**
  * Authenticate the connection; must be the first frame unless `?token=` was used.
@@ -423,7 +423,7 @@ code: ErrorCode
  */
 error: string
 /**
- * Seconds to wait before retrying (RATE_LIMITED, OVERLOADED; LLM_UNAVAILABLE when the model's server named a wait).
+ * Seconds to wait before retrying (RATE_LIMITED, OVERLOADED, UNAVAILABLE; LLM_UNAVAILABLE when the model's server named a wait).
  */
 retry_after?: (number | null)
 /**
@@ -596,7 +596,7 @@ role: ("user" | "assistant" | "staff" | "system")
 
 export declare const EVENT_TYPES: readonly ["auth_error", "auth_success", "cancelled", "complete", "conversation", "customer_message", "error", "handoff", "pong", "progress", "session", "sources", "staff_message", "token", "tool_call", "tool_result"];
 export declare const FRAME_TYPES: readonly ["auth", "cancel", "message", "ping", "resume", "unwatch", "watch"];
-export declare const ERROR_CODES: readonly ["AUTH_REQUIRED", "AUTH_FAILED", "EMPTY_MESSAGE", "INVALID_MESSAGE", "MESSAGE_TOO_LARGE", "RATE_LIMITED", "OVERLOADED", "BUSY", "SESSION_NOT_FOUND", "FORBIDDEN", "LLM_UNAVAILABLE", "TIMEOUT", "INTERRUPTED", "PROCESSING_ERROR"];
+export declare const ERROR_CODES: readonly ["AUTH_REQUIRED", "AUTH_FAILED", "EMPTY_MESSAGE", "INVALID_MESSAGE", "MESSAGE_TOO_LARGE", "RATE_LIMITED", "OVERLOADED", "UNAVAILABLE", "BUSY", "SESSION_NOT_FOUND", "FORBIDDEN", "LLM_UNAVAILABLE", "TIMEOUT", "INTERRUPTED", "PROCESSING_ERROR"];
 export declare const TURN_ENDING_ERRORS: readonly ["INTERRUPTED", "LLM_UNAVAILABLE", "PROCESSING_ERROR", "TIMEOUT"];
 export declare const PROGRESS_STEPS: readonly ["queued", "starting", "agent_routing", "rag_retrieval", "generating"];
 export declare const HANDOFF_STATUSES: readonly ["waiting", "staff_joined", "returned_to_bot"];

@@ -26,6 +26,7 @@ from api.protocol import (
 from orchestrator.events import Progress, Sources, Token, ToolCall, ToolResult
 from orchestrator.models import Message, MessageStatus
 from orchestrator.routing import GENERAL
+from orchestrator.turn_metadata import TurnMetadata
 from orchestrator.turns import Completed, Failed, TurnOutcome
 
 STEPS = {"starting", "agent_routing", "rag_retrieval", "generating"}
@@ -81,21 +82,19 @@ def complete_context(passages: list[dict[str, Any]]) -> CompleteContext:
 
 
 def complete_event(
-    response: str, metadata: dict[str, object], message_id: str | None, **ids: str | None
+    response: str, metadata: TurnMetadata, message_id: str | None, **ids: str | None
 ) -> CompleteEvent:
-    context = metadata.get("context") or {}
-    sources = context.get("sources", []) if isinstance(context, dict) else []
-    agents = [str(a) for a in metadata.get("agents") or []]  # type: ignore[attr-defined]
+    agents = metadata.agents
     return CompleteEvent(
         response=response,
         metadata=CompleteMetadata(
-            agent=str(metadata.get("agent") or (agents[0] if agents else GENERAL)),
+            agent=metadata.agent or (agents[0] if agents else GENERAL),
             agents=agents,
-            confidence=float(metadata.get("confidence") or 0.0),  # type: ignore[arg-type]
-            context=complete_context(sources),
-            tools=[ToolUse(**t) for t in metadata.get("tools") or []],  # type: ignore[attr-defined]
-            latency_ms=int(metadata.get("latency_ms") or 0),  # type: ignore[call-overload]
-            mode=metadata.get("mode") or "offline",
+            confidence=metadata.confidence or 0.0,
+            context=complete_context(metadata.sources),
+            tools=[ToolUse(**t) for t in metadata.tools],
+            latency_ms=metadata.latency_ms or 0,
+            mode=metadata.mode or "offline",
             message_id=message_id,
         ),
         **ids,
@@ -118,14 +117,14 @@ def stored_answer(answer: Message, session_id: str) -> ServerEventBase:
             session_id=session_id,
             turn_id=answer.turn_id,
         )
-    metadata = {
-        "agents": answer.agents or [],
-        "confidence": answer.confidence or 0.0,
-        "context": {"sources": answer.sources or []},
-        "tools": answer.tools or [],
-        "latency_ms": answer.latency_ms or 0,
-        "mode": answer.mode or "offline",
-    }
+    metadata = TurnMetadata(
+        agents=answer.agents or [],
+        confidence=answer.confidence,
+        sources=answer.sources or [],
+        tools=answer.tools or [],
+        latency_ms=answer.latency_ms,
+        mode=answer.mode,
+    )
     return complete_event(
         answer.content, metadata, answer.id, session_id=session_id, turn_id=answer.turn_id
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -294,8 +295,10 @@ async def _measure(ctx: Context, settings: Any, url: Any, turns: int) -> dict[st
             done: Any = None
             tokens = 0
             start = time.perf_counter()
+            turn_id = uuid.uuid4().hex  # the message stored as the API does when it admits it
+            await services.db.save_user_message(session_id, CUSTOMER, message, turn_id, None)
             async for event in orchestrator.stream_turn(
-                session_id=session_id, customer_id=CUSTOMER, text=message
+                session_id=session_id, customer_id=CUSTOMER, text=message, turn_id=turn_id
             ):
                 if isinstance(event, Token):
                     tokens += 1
@@ -312,8 +315,8 @@ async def _measure(ctx: Context, settings: Any, url: Any, turns: int) -> dict[st
             busy = model + searching + embedding
             sql = subtract(clip(recorder.sql, window), busy)
             checkpoint = subtract(clip(recorder.checkpoint, window), busy + sql)
-            agents = list(done.metadata.get("agents") or [])
-            bare = _bare(ctx.embedder, services, search, str(done.metadata.get("query")), agents)
+            agents = list(done.metadata.agents)
+            bare = _bare(ctx.embedder, services, search, str(done.metadata.query), agents)
             if index < len(warmup):
                 continue
             total = end - start

@@ -37,5 +37,6 @@ __all__ = [
     "services",
     "settings",
     "state",
+    "turn_metadata",
     "turns",
 ]

@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from langchain_core.messages import BaseMessageChunk
 
+from orchestrator.turn_metadata import TurnMetadata
+
 ANSWER_TAG = "answer"
 AGENT_TAG = "agent:"
 COMPOSE = "compose"
@@ -93,7 +95,7 @@ class TurnStream:
 
     order: list[str] = field(default_factory=list)
     text: str = ""
-    metadata: dict[str, Any] = field(default_factory=dict)  # from compose's output
+    metadata: TurnMetadata = field(default_factory=TurnMetadata)  # from compose's output
     # Every tool the turn used, in call order, with its result once it came (kept with the
     # stored answer: what the bot did stays in the transcript).
     tools: list[dict[str, Any]] = field(default_factory=list)
@@ -203,7 +205,7 @@ class TurnStream:
 
     def _node_finished(self, node: str, output: Any) -> list[TurnEvent]:
         if node == COMPOSE and isinstance(output, dict):
-            self.metadata = dict(output.get("metadata") or {})
+            self.metadata = TurnMetadata.of_graph(output.get("metadata") or {})
         if node in self.order:
             return self._agent_finished(node)
         return []

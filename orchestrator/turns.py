@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from orchestrator.events import STREAM_MODES, Progress, Token, TurnEvent, TurnSt
 from orchestrator.models import MessageStatus
 from orchestrator.partial_answer import PartialSaver
 from orchestrator.persistence import conversations, users
+from orchestrator.turn_metadata import TurnMetadata
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Completed:
     response: str
-    metadata: dict[str, Any]
+    metadata: TurnMetadata
     message_id: str
 
 
@@ -93,6 +93,8 @@ class Orchestrator:
         # are stored as failed with INTERRUPTED or TIMEOUT, not as cancelled.
         self.interrupted: set[str] = set()
         self.timed_out: set[str] = set()
+        # Stopped by a shutdown to be run again by another instance: nothing stored here.
+        self.handed_over: set[str] = set()
 
     def config(self, session_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": session_id}}
@@ -103,25 +105,16 @@ class Orchestrator:
         session_id: str,
         customer_id: str,
         text: str,
-        turn_id: str | None = None,
-        client_message_id: str | None = None,
-        author_id: str | None = None,
-        message_saved: bool = False,
+        turn_id: str,
     ) -> AsyncIterator[TurnOutcome]:
         """Events of one turn, ending in Completed or Failed; cancellation saves the partial.
 
-        `message_saved`: the caller stored the user's message for this turn already (the API
-        does, before it acknowledges the message)."""
-        turn_id = turn_id or uuid.uuid4().hex
+        The user's message is stored by whoever admitted it, before the turn runs (the API,
+        `Database.save_user_message`); the turn stores its answer."""
         started = time.perf_counter()
         yield Progress("starting", "Working on your question…")
         async with self.services.sessions() as session:
-            if not message_saved:
-                await conversations.save_user_message(
-                    session, session_id, author_id or customer_id, text, turn_id, client_message_id
-                )
             profile = await users.customer_profile(session, customer_id)
-            await session.commit()
 
         stream = TurnStream()
         context = TurnContext(self.services, customer_id, turn_id)
@@ -139,10 +132,11 @@ class Orchestrator:
             for out in stream.finish():
                 yield out
         except asyncio.CancelledError:
-            status, reason = self.stop_reason(turn_id)
-            await asyncio.shield(
-                self._close_turn(session_id, turn_id, stream, started, status, reason)
-            )
+            if turn_id not in self.handed_over:  # else the instance taking it over ends it
+                status, reason = self.stop_reason(turn_id)
+                await asyncio.shield(
+                    self._close_turn(session_id, turn_id, stream, started, status, reason)
+                )
             raise
         except Exception as exc:
             code, message = classify_failure(exc)
@@ -153,11 +147,13 @@ class Orchestrator:
             yield Failed(code, message, stream.text, retry_after_of(exc))
             return
 
-        metadata = dict(stream.metadata)
-        metadata["latency_ms"] = int((time.perf_counter() - started) * 1000)
-        metadata.setdefault("mode", self.services.settings.answer_mode)
-        if stream.tools:
-            metadata["tools"] = stream.tools
+        metadata = stream.metadata.model_copy(
+            update={
+                "latency_ms": int((time.perf_counter() - started) * 1000),
+                "mode": stream.metadata.mode or self.services.settings.answer_mode,
+                "tools": stream.tools,
+            }
+        )
         async with self.services.sessions() as session:
             saved = await conversations.save_answer(
                 session,
@@ -168,7 +164,6 @@ class Orchestrator:
                 metadata=metadata,
             )
             await session.commit()
-        metadata["message_id"] = saved.id
         yield Completed(stream.text, metadata, saved.id)
 
     async def _run_graph(
@@ -208,13 +203,12 @@ class Orchestrator:
         code: str | None = None,
     ) -> None:
         """Save what was delivered and end the checkpointed turn with it."""
-        metadata = {
-            "agents": stream.order,
-            "latency_ms": int((time.perf_counter() - started) * 1000),
-            "mode": self.services.settings.answer_mode,
-        }
-        if stream.tools:  # a booking made before a cancel stays on record
-            metadata["tools"] = stream.tools
+        metadata = TurnMetadata(
+            agents=stream.order,
+            latency_ms=int((time.perf_counter() - started) * 1000),
+            mode=self.services.settings.answer_mode,
+            tools=stream.tools,  # a booking made before a cancel stays on record
+        )
         async with self.services.sessions() as session:
             await conversations.save_answer(
                 session,
@@ -257,7 +251,7 @@ class Orchestrator:
                 turn_id,
                 delivered,
                 status=status,
-                metadata={"mode": self.services.settings.answer_mode},
+                metadata=TurnMetadata(mode=self.services.settings.answer_mode),
                 error_code=code,
             )
             await session.commit()

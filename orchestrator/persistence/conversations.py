@@ -20,6 +20,7 @@ from orchestrator.models import (
 )
 from orchestrator.persistence.errors import Forbidden, NotFound, Refused
 from orchestrator.persistence.users import ensure_user
+from orchestrator.turn_metadata import TurnMetadata
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,7 @@ async def save_answer(
     text: str,
     *,
     status: MessageStatus,
-    metadata: dict[str, Any],
+    metadata: TurnMetadata,
     error_code: str | None = None,
 ) -> Message:
     message = Message(
@@ -214,15 +215,20 @@ async def save_answer(
         content=text,
         status=status,
         error_code=error_code,
-        agents=metadata.get("agents"),
-        confidence=metadata.get("confidence"),
-        sources=(metadata.get("context") or {}).get("sources"),
-        tools=metadata.get("tools") or None,
-        latency_ms=metadata.get("latency_ms"),
-        mode=metadata.get("mode"),
+        agents=metadata.agents,
+        confidence=metadata.confidence,
+        sources=metadata.sources,
+        tools=metadata.tools or None,
+        latency_ms=metadata.latency_ms,
+        mode=metadata.mode,
     )
     session.add(message)
-    await _touch(session, session_id)
+    # The console filters on the last answered route: stored with the answer, in its UPDATE.
+    answered = status is MessageStatus.complete and metadata.agent
+    route = (
+        {"last_route": metadata.agent, "last_confidence": metadata.confidence} if answered else {}
+    )
+    await _touch(session, session_id, **route)
     return message
 
 
@@ -326,7 +332,7 @@ async def close_unfinished(
             turn.turn_id,
             turn.partial,
             status=MessageStatus.failed,
-            metadata={},
+            metadata=TurnMetadata(),
             error_code=error_code,
         )
     await session.execute(
@@ -336,17 +342,6 @@ async def close_unfinished(
         .execution_options(synchronize_session=False)
     )
     return answer
-
-
-async def record_route(
-    session: AsyncSession, session_id: str, route: str | None, confidence: float | None
-) -> None:
-    """Remember the last turn's route and confidence (the console filters on them)."""
-    await session.execute(
-        update(Conversation)
-        .where(Conversation.id == session_id)
-        .values(last_route=route, last_confidence=confidence)
-    )
 
 
 async def owner_conversations(

@@ -123,13 +123,6 @@ class Database:
             await session.commit()
             return answer
 
-    async def record_route(
-        self, session_id: str, route: str | None, confidence: float | None
-    ) -> None:
-        async with self.sessions() as session:
-            await conversations.record_route(session, session_id, route, confidence)
-            await session.commit()
-
     # Handoff and staff actions
 
     async def request_person(self, session_id: str, reason: str) -> bool:

@@ -130,6 +130,9 @@ async def test_takeover_staff_messages_no_bot_and_handback(server: ServerProcess
         await console.close()
 
 
+# A restart costs a server start: on one database (numbering is stored by the persistence
+# layer, whose spec suite runs on both).
+@pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 async def test_events_outside_turns_keep_their_numbers_across_a_restart(
     server: ServerProcess,
 ) -> None:

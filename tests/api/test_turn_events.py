@@ -14,6 +14,7 @@ from api.protocol import (
 from api.turn_events import TurnTranslator, stored_answer
 from orchestrator.events import Progress, Routed, Sources, Token
 from orchestrator.models import Message, MessageStatus
+from orchestrator.turn_metadata import TurnMetadata
 from orchestrator.turns import Completed, Failed
 
 
@@ -25,7 +26,7 @@ def test_every_outcome_becomes_its_event_with_the_turns_ids() -> None:
         Sources("specs", [{"n": 1, "source": "a.md", "title": "A", "heading": "A", "score": 0.5}])
     )
     assert isinstance(sources, SourcesEvent) and sources.sources[0].source == "a.md"
-    answer = translate(Completed("Done [1]", {"agents": ["specs"], "confidence": 0.9}, "m1"))
+    answer = translate(Completed("Done [1]", TurnMetadata(agents=["specs"], confidence=0.9), "m1"))
     assert isinstance(answer, CompleteEvent)
     assert (answer.metadata.agent, answer.metadata.message_id) == ("specs", "m1")
     failed = translate(Failed("TIMEOUT", "too slow", ""))
@@ -77,7 +78,9 @@ def test_an_answer_sent_again_names_the_tools_it_used() -> None:
     complete = stored_answer(answer, "s1")
     assert isinstance(complete, CompleteEvent)
     assert [t.model_dump() for t in complete.metadata.tools] == [use]
-    fresh = TurnTranslator("s1", "t2").translate(Completed("Hi", {"agents": ["general"]}, "m2"))
+    fresh = TurnTranslator("s1", "t2").translate(
+        Completed("Hi", TurnMetadata(agents=["general"]), "m2")
+    )
     assert isinstance(fresh, CompleteEvent) and fresh.metadata.tools == []
 
 
@@ -99,7 +102,7 @@ def test_a_sources_event_keeps_each_passages_pages_and_snippet() -> None:
 
 
 def test_complete_names_the_documents_in_citation_order_and_keeps_the_passages() -> None:
-    metadata = {"agents": ["maintenance"], "context": {"sources": PASSAGES}}
+    metadata = TurnMetadata(agents=["maintenance"], sources=PASSAGES)
     event = TurnTranslator("s1", "t1").translate(
         Completed("Every 10,000 km [1][2].", metadata, "m1")
     )
@@ -115,7 +118,7 @@ def test_a_stored_answer_sent_again_has_the_same_context_as_the_live_one() -> No
                      status="complete", agents=["maintenance"], sources=PASSAGES)  # fmt: skip
     stored = stored_answer(answer, "s1")
     live = TurnTranslator("s1", "t1").translate(
-        Completed(answer.content, {"agents": ["maintenance"], "context": {"sources": PASSAGES}}, "")
+        Completed(answer.content, TurnMetadata(agents=["maintenance"], sources=PASSAGES), "")
     )
     assert isinstance(stored, CompleteEvent) and isinstance(live, CompleteEvent)
     assert stored.metadata.context == live.metadata.context

@@ -367,6 +367,7 @@ async def test_health_ready_metrics_and_docs(server: ServerProcess) -> None:
     assert "/api/v1/chat" in httpx.get(f"{server.base_url}/openapi.json").json()["paths"]
 
 
+@on_one_database  # a server start; PostgreSQL after a kill: tests/api/test_cluster.py (kill)
 async def test_the_conversation_continues_after_the_server_is_killed(server: ServerProcess) -> None:
     session, token = sid(), server.token(user())
     async with await ChatClient.connect(server.ws_url, token) as client:

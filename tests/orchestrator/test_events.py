@@ -8,6 +8,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AIMessageChunk
 
 from orchestrator.events import Progress, Routed, Sources, Token, ToolCall, ToolResult, TurnStream
+from orchestrator.turn_metadata import TurnMetadata
 
 
 def custom(name: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -123,6 +124,7 @@ TURN: list[Step] = [
     ("done", "compose"),
 ]
 METADATA = {"agents": ["troubleshooting", "maintenance"], "mode": "offline"}
+TYPED = TurnMetadata(agents=["troubleshooting", "maintenance"], mode="offline")
 
 
 def as_event(step: Step) -> dict[str, Any]:
@@ -182,7 +184,7 @@ def test_both_feeds_map_one_turn_to_the_same_events() -> None:
         " service",
     ]
     assert by_parts.text == by_events.text == "Stop safely. Then\n\nYour service"
-    assert by_parts.metadata == by_events.metadata == METADATA
+    assert by_parts.metadata == by_events.metadata == TYPED
 
 
 def test_parts_map_progress_sources_and_routes_to_their_events() -> None:
@@ -237,10 +239,10 @@ def test_compose_update_carries_the_turn_metadata() -> None:
     stream = TurnStream()
     stream.feed_part(*part_routes("specs"))
     assert stream.feed_part(*part_done("compose", _compose())) == []
-    assert stream.metadata == METADATA
+    assert stream.metadata == TYPED
     event_stream = TurnStream()
     event_stream.feed({"event": "on_chain_end", "name": "compose", "data": {"output": None}})
-    assert event_stream.metadata == {}
+    assert event_stream.metadata == TurnMetadata()
 
 
 def test_the_stream_keeps_every_tool_call_with_its_result_in_call_order() -> None:

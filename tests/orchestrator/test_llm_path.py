@@ -11,7 +11,6 @@ from sqlalchemy.engine import URL
 
 from orchestrator.events import Token, ToolCall, ToolResult
 from orchestrator.models import Appointment, Message
-from orchestrator.persistence import conversations
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Failed, Orchestrator
 from tests.orchestrator.test_turns import running
@@ -24,6 +23,7 @@ from tests.utils.fake_openai import (
     Reply,
     Stall,
 )
+from tests.utils.turns import asked
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +56,7 @@ def settings(kb_settings: Settings, db_url: URL, llm: FakeOpenAI) -> Settings:
 
 
 async def run_turn(orchestrator: Orchestrator, session_id: str, text: str) -> list[Any]:
-    async with orchestrator.services.sessions() as session:
-        await conversations.ensure_user(session, "cust-llm", "Cust")
-        await conversations.open_conversation(session, session_id, "cust-llm")
-        await session.commit()
-    return [
-        e
-        async for e in orchestrator.stream_turn(
-            session_id=session_id, customer_id="cust-llm", text=text
-        )
-    ]
+    return await asked(orchestrator, session_id, text, "cust-llm")
 
 
 async def stored(orchestrator: Orchestrator, session_id: str) -> list[Message]:
@@ -84,7 +75,7 @@ async def test_the_answer_streams_from_the_model_grounded_in_context(
     assert isinstance(done, Completed)
     assert done.response == "The Ridge Hybrid tows 2,500 kg braked [1]."
     assert len([e for e in events if isinstance(e, Token)]) > 3
-    assert done.metadata["mode"] == "llm"
+    assert done.metadata.mode == "llm"
     request = llm.requests[-1]
     assert request["stream"] is True and request["model"] == "test-model"
     assert "Answer only from the numbered context" in request["messages"][0]["content"]
@@ -100,7 +91,7 @@ async def test_a_local_server_configured_by_its_address_alone_answers(
     async with running(keyless, db_url, embedder) as orchestrator:
         events = await run_turn(orchestrator, "llm-keyless", "How much can the Ridge tow?")
     done = events[-1]
-    assert isinstance(done, Completed) and done.metadata["mode"] == "llm"
+    assert isinstance(done, Completed) and done.metadata.mode == "llm"
     assert done.response == "The Ridge Hybrid tows 2,500 kg braked [1]."
 
 
@@ -272,5 +263,5 @@ async def test_the_model_routes_when_the_router_is_unsure(
         events = await run_turn(orchestrator, "llm-route", "Ridge")
     done = events[-1]
     assert isinstance(done, Completed), done
-    assert done.metadata["agents"] == ["troubleshooting"]
+    assert done.metadata.agents == ["troubleshooting"]
     assert llm.requests[0]["tools"][0]["function"]["name"] == "LLMRoute"

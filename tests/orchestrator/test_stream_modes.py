@@ -47,7 +47,7 @@ def comparable(events: list[Any]) -> dict[str, Any]:
             per_agent.setdefault(agent_of(e), []).append(e)
     tokens = [e.text for e in events if isinstance(e, Token)]
     assert "".join(tokens) == done.response
-    metadata = {k: v for k, v in done.metadata.items() if k not in {"latency_ms", "message_id"}}
+    metadata = done.metadata.model_dump(exclude={"latency_ms"})
     return {
         "per_agent": per_agent,
         "tokens": tokens,
@@ -144,8 +144,8 @@ async def test_llm_tokens_of_a_later_specialist_wait_for_the_earlier_one(
             monkeypatch.setattr(RecordingStream, "left_over", [])
             done, events = await turn(orchestrator, f"llm-two-{mode}", TWO_SPECIALISTS)
             seen[mode] = events
-            assert done.metadata["agents"] == ["troubleshooting", "maintenance"]
-            assert done.metadata["mode"] == "llm"
+            assert done.metadata.agents == ["troubleshooting", "maintenance"]
+            assert done.metadata.mode == "llm"
             # Maintenance finished before troubleshooting said a word: it was all held back,
             # and released as troubleshooting finished, not only when the graph had ended.
             assert done.response == f"{DIAGNOSIS}\n\n{SERVICE}", mode
@@ -175,12 +175,14 @@ async def test_a_cancelled_turn_saves_what_was_streamed(
             await conversations.ensure_user(session, "cust-1", "c")
             await conversations.open_conversation(session, "s-cancel", "cust-1")
             await session.commit()
+        question = "How much can the Ridge tow?"
+        await orchestrator.services.db.save_user_message("s-cancel", "cust-1", question, "t1", None)
         seen: list[Any] = []
         streaming = asyncio.Event()
 
         async def consume() -> None:
             async for e in orchestrator.stream_turn(
-                session_id="s-cancel", customer_id="cust-1", text="How much can the Ridge tow?"
+                session_id="s-cancel", customer_id="cust-1", text=question, turn_id="t1"
             ):
                 seen.append(e)
                 if len([t for t in seen if isinstance(t, Token)]) >= 3:

@@ -21,6 +21,7 @@ from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Failed, Orchestrator
 from tests.utils.embedding import remembering
+from tests.utils.turns import asked
 
 # A Wednesday morning: "next Monday" is 23 November 2026.
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
@@ -51,16 +52,7 @@ def settings(kb_settings: Settings, db_url: URL) -> Settings:
 async def turn(
     orchestrator: Orchestrator, session_id: str, text: str, customer: str = "cust-1"
 ) -> tuple[Completed, list[Any]]:
-    async with orchestrator.services.sessions() as session:
-        await conversations.ensure_user(session, customer, customer)
-        await conversations.open_conversation(session, session_id, customer)
-        await session.commit()
-    events = [
-        e
-        async for e in orchestrator.stream_turn(
-            session_id=session_id, customer_id=customer, text=text
-        )
-    ]
+    events = await asked(orchestrator, session_id, text, customer)
     done = events[-1]
     assert isinstance(done, Completed), done
     return done, events
@@ -80,8 +72,8 @@ async def test_a_specs_question_streams_progress_sources_and_tokens(
     assert sources.sources[0]["source"] == "specs/ridge.md"
     assert "".join(e.text for e in events if isinstance(e, Token)) == done.response
     assert "3,500 kg" in done.response
-    assert done.metadata["agent"] == "specs" and done.metadata["mode"] == "offline"
-    assert done.metadata["context"]["sources"]
+    assert done.metadata.agent == "specs" and done.metadata.mode == "offline"
+    assert done.metadata.sources
 
 
 async def test_a_named_model_gets_only_its_own_figures(
@@ -102,7 +94,7 @@ async def test_troubleshooting_puts_safety_first(
         done, _ = await turn(
             orchestrator, "s-safety", "My Aster shows code P0AA6, what should I do?"
         )
-    assert done.metadata["agent"] == "troubleshooting"
+    assert done.metadata.agent == "troubleshooting"
     first_line = done.response.splitlines()[0].lower()
     assert (
         "stop safely" in first_line or "do not drive" in first_line or "do not charge" in first_line
@@ -124,7 +116,7 @@ async def test_general_messages_say_what_the_assistant_can_do(
 ) -> None:
     async with running(settings, db_url, embedder) as orchestrator:
         done, events = await turn(orchestrator, "s-hello", "Hi there!")
-    assert done.metadata["agent"] == "general"
+    assert done.metadata.agent == "general"
     assert "specifications" in done.response and "troubleshooting" in done.response
     assert not [e for e in events if isinstance(e, Sources)]
 
@@ -135,9 +127,9 @@ async def test_a_follow_up_answers_for_the_same_model(
     async with running(settings, db_url, embedder) as orchestrator:
         await turn(orchestrator, "s-follow", "What's the towing capacity of the Ridge?")
         done, _ = await turn(orchestrator, "s-follow", "And what about its payload?")
-    assert done.metadata["agent"] == "specs"
+    assert done.metadata.agent == "specs"
     assert "960 kg" in done.response
-    assert "Ridge" in done.metadata["query"]
+    assert "Ridge" in done.metadata.query
 
 
 async def test_two_intents_fan_out_and_merge_into_one_answer(
@@ -151,7 +143,7 @@ async def test_two_intents_fan_out_and_merge_into_one_answer(
         )
         async with orchestrator.services.sessions() as session:
             booked = list(await session.scalars(select(Appointment)))
-    assert done.metadata["agents"] == ["troubleshooting", "maintenance"]
+    assert done.metadata.agents == ["troubleshooting", "maintenance"]
     assert {e.agent for e in events if isinstance(e, Sources)} == {"troubleshooting", "maintenance"}
     assert "P0A80" in done.response and "Booked" in done.response
     assert done.response.index("P0A80") < done.response.index("Booked")
@@ -169,7 +161,7 @@ async def test_a_booking_conversation_ends_in_the_appointments_table(
         assert "Friday 20 November" in slots.response
         booked, _ = await turn(orchestrator, "s-book", "Please book an oil change on Friday at 2pm")
         assert "Booked" in booked.response
-        [used] = booked.metadata["tools"]  # what the bot did travels with its answer
+        [used] = booked.metadata.tools  # what the bot did travels with its answer
         assert (used["name"], used["ok"]) == ("book_appointment", True)
         assert used["arguments"]["service_type"] == "oil_change"
         assert used["summary"].startswith("Booked")
@@ -196,7 +188,7 @@ async def test_a_booking_conversation_ends_in_the_appointments_table(
         ["list_my_appointments"],
         ["cancel_appointment"],
     ]
-    assert answers[1].tools == booked.metadata["tools"]
+    assert answers[1].tools == booked.metadata.tools
     assert rows[0].starts_at == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 
 
@@ -236,10 +228,12 @@ async def test_a_failed_turn_is_saved_and_leaves_history_consistent(
             await conversations.ensure_user(session, "cust-1", "c")
             await conversations.open_conversation(session, "s-fail", "cust-1")
             await session.commit()
+        question = "How far does the Aster go?"
+        await orchestrator.services.db.save_user_message("s-fail", "cust-1", question, "t1", None)
         events = [
             e
             async for e in orchestrator.stream_turn(
-                session_id="s-fail", customer_id="cust-1", text="How far does the Aster go?"
+                session_id="s-fail", customer_id="cust-1", text=question, turn_id="t1"
             )
         ]
         assert isinstance(events[-1], Failed) and events[-1].code == "PROCESSING_ERROR"

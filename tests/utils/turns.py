@@ -9,6 +9,8 @@ from typing import Any
 from orchestrator.models import MessageStatus
 from orchestrator.persistence import Database
 from orchestrator.persistence import conversations as repo
+from orchestrator.turn_metadata import TurnMetadata
+from orchestrator.turns import Orchestrator
 
 
 def passage(title: str, score: float, heading: str = "", n: int = 1) -> dict[str, Any]:
@@ -40,7 +42,7 @@ async def stored_turn(
         forward_turn_id=uuid.uuid4().hex,
     )
     turn_id = uuid.uuid4().hex
-    metadata = {"agents": list(agents), "context": {"sources": list(sources)}, "tools": list(tools)}
+    metadata = TurnMetadata(agents=list(agents), sources=list(sources), tools=list(tools))
     async with db.sessions() as session:
         await repo.save_user_message(session, session_id, owner, question, turn_id, None)
         saved = await repo.save_answer(
@@ -48,3 +50,20 @@ async def stored_turn(
         )
         await session.commit()
         return saved.id
+
+
+async def asked(orchestrator: Orchestrator, session_id: str, text: str, customer: str) -> list[Any]:
+    """A turn as the API runs one: the conversation opened, the question stored (as admission
+    does), then answered; the turn's events."""
+    async with orchestrator.services.sessions() as session:
+        await repo.ensure_user(session, customer, customer)
+        await repo.open_conversation(session, session_id, customer)
+        await session.commit()
+    turn_id = uuid.uuid4().hex
+    await orchestrator.services.db.save_user_message(session_id, customer, text, turn_id, None)
+    return [
+        e
+        async for e in orchestrator.stream_turn(
+            session_id=session_id, customer_id=customer, text=text, turn_id=turn_id
+        )
+    ]

@@ -12,6 +12,7 @@ from orchestrator.database import session_factory
 from orchestrator.models import Conversation, MessageStatus
 from orchestrator.persistence import Database, Forbidden, NotFound, Refused
 from orchestrator.persistence import conversations as repo
+from orchestrator.turn_metadata import TurnMetadata
 
 ADA = ("ada", "Ada", "customer")
 BOB = ("bob", "Bob", "customer")
@@ -62,7 +63,7 @@ async def test_a_repeated_message_id_finds_what_it_got_before(db: Database) -> N
     async with db.sessions() as session:
         await repo.save_user_message(session, "s1", "ada", "hello", "t1", "m1")
         await repo.save_answer(
-            session, "s1", "t1", "hi", status=MessageStatus.complete, metadata={}
+            session, "s1", "t1", "hi", status=MessageStatus.complete, metadata=TurnMetadata()
         )
         await session.commit()
     opened = await _open(db, "s1", message_id="m1")
@@ -77,7 +78,7 @@ async def test_messages_title_the_conversation_once_and_mark_it_updated(db: Data
     async with db.sessions() as session:
         await repo.save_user_message(session, "s1", "ada", "first " * 50, "t1", None)
         await repo.save_answer(
-            session, "s1", "t1", "hi", status=MessageStatus.complete, metadata={}
+            session, "s1", "t1", "hi", status=MessageStatus.complete, metadata=TurnMetadata()
         )
         await repo.save_user_message(session, "s1", "ada", "second", "t2", None)
         await session.commit()
@@ -133,7 +134,18 @@ async def test_last_seq_and_route_are_remembered(db: Database) -> None:
     await _open(db, "s1")
     assert await db.last_seq("s1") == 0
     await db.set_last_seq("s1", 7)
-    await db.record_route("s1", "specs", 0.8)
+    async with db.sessions() as session:  # the route is stored with the answer, at once
+        await repo.save_user_message(session, "s1", "ada", "how fast?", "t1", None)
+        answered = TurnMetadata(agent="specs", confidence=0.8)
+        await repo.save_answer(
+            session, "s1", "t1", "fast", status=MessageStatus.complete, metadata=answered
+        )
+        await repo.save_user_message(session, "s1", "ada", "and?", "t2", None)
+        failed = TurnMetadata(agent="maintenance", confidence=0.9)
+        await repo.save_answer(  # a turn that failed is no route answered
+            session, "s1", "t2", "", status=MessageStatus.failed, metadata=failed
+        )
+        await session.commit()
     assert await db.last_seq("s1") == 7
     assert await db.last_seq("new") == 0
     summary = await db.summary("s1")
@@ -207,7 +219,7 @@ async def test_a_turn_answered_before_the_crash_is_not_answered_again(db: Databa
     await db.save_user_message("s1", "ada", "Tyre pressure?", "t1", None)
     async with db.sessions() as session:
         await repo.save_answer(
-            session, "s1", "t1", "2.4 bar", status=MessageStatus.complete, metadata={}
+            session, "s1", "t1", "2.4 bar", status=MessageStatus.complete, metadata=TurnMetadata()
         )
         await session.commit()
     [unfinished] = await db.unfinished_turns()
@@ -223,7 +235,7 @@ async def test_feedback_only_on_your_own_answers(db: Database) -> None:
     async with db.sessions() as session:
         question = await repo.save_user_message(session, "s1", "ada", "q", "t1", None)
         answer = await repo.save_answer(
-            session, "s1", "t1", "a", status=MessageStatus.complete, metadata={}
+            session, "s1", "t1", "a", status=MessageStatus.complete, metadata=TurnMetadata()
         )
         await session.commit()
     assert await db.save_feedback(answer.id, "ada", 1, None) == "s1"

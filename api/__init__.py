@@ -30,6 +30,7 @@ __all__ = [
     "serve",
     "session",
     "shared_state",
+    "stopping",
     "takeover",
     "turn_events",
     "turn_queue",

@@ -10,7 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import handoff, http_errors, ws, ws_staff
+from api import handoff, http_errors, stopping, ws, ws_staff
 from api.asyncapi import APP_TITLE, APP_VERSION
 from api.channels import ChannelRegistry
 from api.deps import AppState
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     metrics=observed,
                     secret=jwt_secret(settings),
                     limiter=limiter,
+                    stopping=stopping.Stopping(settings.shutdown_grace_s),
                 )
                 channels.on_turn_start = lambda channel: handoff.announce(state, channel.session_id)
                 channels.on_turn_end = lambda channel, text, event: handoff.after_turn(
@@ -111,12 +112,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 if not live.outlives_process:  # the only process: what a crash left is its own
                     await channels.close_unfinished()
                 log.info("ready: %s answer mode", settings.answer_mode)
+                # SIGTERM: not ready first, the running turns' grace, then the server stops.
+                restore_sigterm = stopping.install(state.stopping, channels.settle)
                 try:
                     yield
                 finally:
+                    restore_sigterm()
                     if rescuing is not None:
                         rescuing.cancel()
-                await app.state.app.channels.drain(settings.shutdown_grace_s)
+                await channels.drain(state.stopping.left_s())
             finally:
                 await services.aclose()
 

@@ -317,10 +317,7 @@ class ChannelRegistry:
                 session_id=channel.session_id,
                 customer_id=running.customer_id,
                 text=text,
-                turn_id=turn_id,
-                client_message_id=running.client_message_id,
-                author_id=running.author_id,
-                message_saved=True,  # by `api.admission.take`, before the message was taken
+                turn_id=turn_id,  # its message stored by `api.admission.take` before it was taken
             ):
                 event = translator.translate(outcome)
                 if event is None:
@@ -353,6 +350,11 @@ class ChannelRegistry:
                     await self.on_turn_end(channel, text, published)
         except asyncio.CancelledError:
             tokens.flush()
+            if turn_id in self.orchestrator.handed_over:
+                # What it streamed goes out (and is kept for `resume`); no end: the instance
+                # that takes it over runs it again and ends it.
+                await asyncio.shield(outbox.drain())
+                return
             ending: ServerEventBase = (
                 interrupted(channel.session_id, turn_id)
                 if turn_id in self.orchestrator.interrupted  # by a shutdown, not its client
@@ -463,6 +465,9 @@ class ChannelRegistry:
     ) -> None:
         await outbox.close()
         self.orchestrator.timed_out.discard(turn_id)  # its end is stored: forget the reason
+        if turn_id in self.orchestrator.handed_over:
+            await self._hand_over(channel, turn_id, renewing)
+            return
         await self._release(channel.session_id, turn_id, renewing)
         try:
             last_seq = await channel.last_seq()
@@ -475,6 +480,20 @@ class ChannelRegistry:
         ended = None if stopped else turn_id
         if last_seq != saved_seq:  # events after the answer, or no answer at all
             await self.remember_seq(channel, last_seq, ended_turn=ended)
+
+    async def _hand_over(
+        self, channel: SessionChannel, turn_id: str, renewing: asyncio.Task[None]
+    ) -> None:
+        """A shutdown stopped the turn for another instance to run: its record stays, its
+        lease goes now (so a survivor finds it an orphan at its next scan, not when the lease
+        would lapse), and the session's numbering so far is saved."""
+        renewing.cancel()
+        try:
+            await self.leases.release(channel.session_id, turn_id)
+            await self.remember_seq(channel, await channel.last_seq())
+        except Exception:  # the lease lapses by itself; the survivor numbers from Redis
+            log.exception("could not hand turn %s over", turn_id)
+        log.warning("turn %s handed over to another instance", turn_id)
 
     async def _keep_lease(self, session_id: str, turn_id: str) -> None:
         """Renew the session's lease while the turn runs, so other instances answer BUSY."""
@@ -588,14 +607,34 @@ class ChannelRegistry:
             log.warning("closed %d turn(s) a previous process left unfinished", closed)
         return closed
 
-    async def drain(self, grace_s: float) -> None:
-        """Let running turns finish for `grace_s`, then cancel (and so save) the rest."""
-        running = [c.task for c in self.channels.values() if c.busy and c.task is not None]
-        if not running:
+    async def settle(self, timeout_s: float) -> None:
+        """Wait, at most `timeout_s`, until no turn runs here (turns that start meanwhile are
+        waited for too); nothing is cancelled."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                while running := self._running():
+                    await asyncio.wait(running)
+        except TimeoutError:
             return
-        _, pending = await asyncio.wait(running, timeout=grace_s)
+
+    def _running(self) -> list[asyncio.Task[None]]:
+        return [
+            c.task
+            for c in self.channels.values()
+            if c.busy and c.task is not None and not c.task.done()
+        ]
+
+    async def drain(self, grace_s: float) -> None:
+        """Let running turns finish for `grace_s`, then stop the rest: handed over to another
+        instance when the live state is shared, else saved as INTERRUPTED."""
+        await self.settle(grace_s)
+        pending = self._running()
+        # With turns recorded where every instance sees them, another instance runs what is
+        # left again (`rescue_orphans`); alone, they end INTERRUPTED.
+        survivors = self.pubsub.outlives_process and not isinstance(self.turns, NoTakeover)
+        stopped = self.orchestrator.handed_over if survivors else self.orchestrator.interrupted
         for task in pending:
-            self.orchestrator.interrupted.add(task.get_name().removeprefix("turn-"))
+            stopped.add(task.get_name().removeprefix("turn-"))
             task.cancel()
         if pending:
             await asyncio.wait(pending, timeout=10)

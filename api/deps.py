@@ -13,6 +13,7 @@ from api.auth import InvalidToken, Principal, verify
 from api.channels import ChannelRegistry
 from api.metrics import Metrics
 from api.ratelimit import RateLimiter
+from api.stopping import Stopping
 from orchestrator.runtime import Runtime
 from orchestrator.settings import Settings
 from orchestrator.turns import Orchestrator
@@ -27,6 +28,7 @@ class AppState:
     metrics: Metrics
     secret: str
     limiter: RateLimiter
+    stopping: Stopping  # SIGTERM received: not ready, the running turns' grace under way
     # One ingest at a time through this process (another process's is refused at publish).
     ingesting: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -131,12 +131,10 @@ async def customer_wrote(state: AppState, session_id: str, message: Message) -> 
 
 
 async def after_turn(state: AppState, session_id: str, user_text: str, event: object) -> None:
-    """Remember the turn's route, call a person if the turn calls for one, update the console."""
+    """Call a person if the turn calls for one, update the console. (The turn's route is stored
+    with its answer.)"""
     if isinstance(event, CompleteEvent):
         metadata = event.metadata
-        await state.orchestrator.services.db.record_route(
-            session_id, metadata.agent, metadata.confidence
-        )
         reason = handoff_rules.after_turn(
             user_text,
             metadata.agent,

@@ -4,7 +4,9 @@ The production set-up in one command, for trying it and for its tests: PostgreSQ
 conversations (the database is created if missing), Redis for the live state, one Chroma
 server for the knowledge base, N `orchestrator serve` processes sharing all three, and HAProxy
 in front, balancing HTTP and WebSocket connections and checking each instance's `/ready`.
-`haproxy_config` is the pure part; `run` starts, watches and stops the processes.
+An instance that ends is started again while the others serve, and SIGHUP restarts them one
+at a time. `haproxy_config` and `after_exit` are the pure parts; `run` starts, watches and
+stops the processes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +31,11 @@ from orchestrator.settings import Settings
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/orchestrator"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 READY_TIMEOUT_S = 180.0
+STOP_TIMEOUT_S = 40.0
+# An instance that ends sooner than this after it started, MAX_QUICK_EXITS times in a row, is
+# failing, not stopping: the cluster stops rather than restart it for ever.
+MIN_UPTIME_S = 30.0
+MAX_QUICK_EXITS = 3
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,10 @@ def haproxy_config(host: str, port: int, instance_ports: list[int]) -> str:
     timeout server 120s
     timeout tunnel 1h
     option forwardfor
+    # An instance that has just stopped (a rolling restart) refuses the connection until the
+    # checks notice: try another one rather than answer 503.
+    retries 3
+    option redispatch
 
 frontend support
     bind {host}:{port}
@@ -123,24 +135,61 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], what: str, log: Path
     raise StartupError(f"{what} did not become ready in {READY_TIMEOUT_S:.0f} s", f"See {log}")
 
 
+@dataclass
+class Member:
+    """One process of the cluster; an instance has its own `/ready`."""
+
+    name: str
+    args: list[str]
+    process: subprocess.Popen[bytes]
+    log: Path
+    started: float
+    ready_url: str | None = None  # None: infrastructure (Chroma, HAProxy)
+    quick_exits: int = 0  # ended this many times in a row soon after starting
+
+    @property
+    def instance(self) -> bool:
+        return self.ready_url is not None
+
+
+def after_exit(member: Member, now: float) -> str:
+    """What to do when `member` has ended: "restart" an instance (the others keep serving);
+    "stop" the cluster when its infrastructure ended or an instance keeps failing at start."""
+    if not member.instance:
+        return "stop"
+    quick = now - member.started < MIN_UPTIME_S
+    return "stop" if quick and member.quick_exits + 1 >= MAX_QUICK_EXITS else "restart"
+
+
 class Cluster:
-    """The processes of one cluster, stopped in reverse order of their start."""
+    """The processes of one cluster, stopped in reverse order of their start. An instance that
+    ends is started again while the others serve; SIGHUP restarts the instances one at a time
+    (a rolling restart: each drains its turns, see `api.stopping`, before the next goes)."""
 
     def __init__(self, settings: Settings, layout: Layout) -> None:
         self.settings = settings
         self.layout = layout
         self.dir = settings.data_dir / "cluster"
-        self.processes: list[subprocess.Popen[bytes]] = []
+        self.members: list[Member] = []
         self.env = dict(os.environ)
 
-    def _start(self, name: str, args: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
+    @property
+    def processes(self) -> list[subprocess.Popen[bytes]]:
+        return [member.process for member in self.members]
+
+    def _spawn(self, name: str, args: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
         log = self.dir / f"{name}.log"
         with log.open("ab") as handle:
             process = subprocess.Popen(
                 args, env=self.env, stdout=handle, stderr=subprocess.STDOUT, cwd=Path.cwd()
             )
-        self.processes.append(process)
         return process, log
+
+    def _start(self, name: str, args: list[str], ready_url: str | None = None) -> Member:
+        process, log = self._spawn(name, args)
+        member = Member(name, args, process, log, time.monotonic(), ready_url)
+        self.members.append(member)
+        return member
 
     def _run(self, args: list[str]) -> None:
         done = subprocess.run(args, env=self.env, capture_output=True, text=True, check=False)
@@ -167,41 +216,93 @@ class Cluster:
             port = self.layout.chroma_port
             path = str(self.dir / "chroma")
             args = [str(chroma), "run", "--path", path, "--host", host, "--port", str(port)]
-            process, log = self._start("chroma", args)
-            _wait_ready(f"http://{host}:{port}/api/v2/heartbeat", process, "chroma", log)
+            member = self._start("chroma", args)
+            _wait_ready(
+                f"http://{host}:{port}/api/v2/heartbeat", member.process, "chroma", member.log
+            )
             self.env["CHROMA_URL"] = f"http://{host}:{port}"
         cli = [sys.executable, "-m", "orchestrator"]
         self._run([*cli, "db", "upgrade"])
         self._run([*cli, "ingest", "knowledge_base", "--prune"])
         started = []
         for n, port in enumerate(self.layout.instance_ports):
-            name = f"instance-{n + 1}"
             args = [*cli, "serve", "--host", host, "--port", str(port)]
-            started.append((*self._start(name, args), name, port))
-        for process, log, name, port in started:
-            _wait_ready(f"http://{host}:{port}/ready", process, name, log)
+            started.append(self._start(f"instance-{n + 1}", args, f"http://{host}:{port}/ready"))
+        for member in started:
+            self._wait(member)
         config = self.dir / "haproxy.cfg"
         layout = self.layout
         config.write_text(
             haproxy_config(layout.host, layout.port, layout.instance_ports), encoding="utf-8"
         )
-        process, log = self._start("haproxy", [haproxy, "-f", str(config), "-db"])
-        _wait_ready(f"http://{host}:{self.layout.port}/ready", process, "haproxy", log)
+        member = self._start("haproxy", [haproxy, "-f", str(config), "-db"])
+        _wait_ready(
+            f"http://{host}:{self.layout.port}/ready", member.process, "haproxy", member.log
+        )
+
+    def _wait(self, member: Member) -> None:
+        assert member.ready_url is not None
+        _wait_ready(member.ready_url, member.process, member.name, member.log)
+
+    def _restart(self, member: Member) -> None:
+        """Start an instance that ended again, in its place, and wait until it is ready."""
+        now = time.monotonic()
+        member.quick_exits = member.quick_exits + 1 if now - member.started < MIN_UPTIME_S else 0
+        member.process, member.log = self._spawn(member.name, member.args)
+        member.started = now
+        self._wait(member)
+        print(f"{member.name} is serving again", flush=True)
+
+    def roll(self, stopping: Callable[[], bool] = lambda: False) -> None:
+        """Restart the instances one at a time, each once it has drained (SIGTERM)."""
+        print("rolling restart: one instance at a time", flush=True)
+        for member in [m for m in self.members if m.instance]:
+            if stopping():
+                return
+            member.process.terminate()
+            try:
+                member.process.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                member.process.kill()
+                member.process.wait(timeout=10)
+            member.started = time.monotonic() - MIN_UPTIME_S  # asked for: not a failure
+            self._restart(member)
+        print("rolling restart done", flush=True)
 
     def watch(self) -> int:
-        """Until a signal or a process ends: then stop them all; the exit status to use."""
+        """Until a signal, or until a process the cluster cannot do without ends: an instance
+        that ends is started again; SIGHUP rolls the instances. The exit status to use."""
         stopping = False
+        rolls = 0
 
         def stop(signum: int, frame: object) -> None:
             nonlocal stopping
             stopping = True
 
+        def roll(signum: int, frame: object) -> None:
+            nonlocal rolls
+            rolls += 1
+
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGHUP, roll)
         while not stopping:
-            if any(process.poll() is not None for process in self.processes):
-                print(f"a process ended; stopping the cluster (logs in {self.dir})", flush=True)
-                return 1
+            for member in self.members:
+                code = member.process.poll()
+                if code is None:
+                    continue
+                if after_exit(member, time.monotonic()) == "stop":
+                    print(
+                        f"{member.name} ended (exit {code}); stopping the cluster "
+                        f"(logs in {self.dir})",
+                        flush=True,
+                    )
+                    return 1
+                print(f"{member.name} ended (exit {code}); starting it again", flush=True)
+                self._restart(member)
+            if rolls:
+                rolls = 0
+                self.roll(lambda: stopping)
             time.sleep(0.5)
         return 0
 
@@ -211,7 +312,7 @@ class Cluster:
                 process.terminate()
         for process in reversed(self.processes):
             try:
-                process.wait(timeout=40)
+                process.wait(timeout=STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 process.kill()
 
@@ -232,6 +333,10 @@ def run(settings: Settings, instances: int, port: int, pages: dict[str, str]) ->
         for label, path in pages.items():
             print(f"  {label + ':':<11} {base}{path}", flush=True)
         print(f"  Logs:       {cluster.dir}", flush=True)
+        print(
+            f"  Roll:       kill -HUP {os.getpid()}  (restarts the instances one at a time)",
+            flush=True,
+        )
         return cluster.watch()
     finally:
         cluster.stop()

@@ -24,8 +24,8 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready")
 async def ready(state: State) -> JSONResponse:
-    """Readiness: database, checkpoints, vector store, live state (Redis when shared) and
-    model; reports the answer mode in use."""
+    """Readiness: database, checkpoints, vector store, live state (Redis when shared), model,
+    and not stopping (SIGTERM: 503 at once, see `api.stopping`); reports the answer mode."""
     services = state.orchestrator.services
     checks: dict[str, Any] = {}
     try:
@@ -53,8 +53,10 @@ async def ready(state: State) -> JSONResponse:
     except Exception as exc:
         checks["live_state"] = f"error: {type(exc).__name__}"
     checks["embedding_model"] = services.embedder.name
+    # Told to stop: the balancer is to send new connections elsewhere from now on.
+    checks["stopping"] = "draining" if state.stopping.stopping else "no"
     needed = ("database", "checkpointer", "vector_store", "live_state")
-    ok = all(checks[name] == "ok" for name in needed)
+    ok = all(checks[name] == "ok" for name in needed) and not state.stopping.stopping
     body = {
         "status": "ready" if ok else "not ready",
         "mode": state.settings.answer_mode,

@@ -16,6 +16,7 @@ from api.session import TurnPhase
 from api.turn_queue import Ticket, TurnQueue
 from orchestrator.events import Progress
 from orchestrator.models import MessageStatus
+from orchestrator.turn_metadata import TurnMetadata
 from orchestrator.turns import Completed, Orchestrator
 
 
@@ -128,6 +129,7 @@ class _CrashingOrchestrator:
     def __init__(self) -> None:
         self.interrupted: set[str] = set()
         self.timed_out: set[str] = set()
+        self.handed_over: set[str] = set()
         self.services = SimpleNamespace(settings=SETTINGS, db=_Seqs())
         self.ends: list[tuple[str, str, str | None]] = []  # stored: turn, status, code
 
@@ -165,7 +167,7 @@ class _StuckOrchestrator(_CrashingOrchestrator):
             self.stopped = True
             await asyncio.shield(self.unstuck.wait())  # as a save that still hangs
             raise
-        yield Completed("late", {}, "m1")
+        yield Completed("late", TurnMetadata(), "m1")
 
 
 def published(watcher: Subscriber) -> list[object]:

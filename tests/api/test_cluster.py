@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
+import signal
 import threading
 import time
 import uuid
@@ -44,6 +45,7 @@ def instances(
                 REDIS_PREFIX=prefix,
                 RATE_LIMIT_MESSAGES="3",
                 RATE_LIMIT_WINDOW_S="60",
+                SHUTDOWN_GRACE_S="2",
                 **llm_env(fake_llm.base_url),
             )
             for name in ("a", "b")
@@ -270,60 +272,53 @@ def test_an_ingest_through_one_instance_is_answered_by_the_other(
                 server.stop()
 
 
-async def test_a_turn_whose_instance_dies_is_finished_by_another(
-    tmp_path: Path, kb_settings: Settings, fake_llm: FakeOpenAI
+@pytest.mark.parametrize("stop", ["kill", "sigterm"])
+async def test_a_turn_whose_instance_goes_is_finished_by_another(
+    instances: list[ServerProcess], fake_llm: FakeOpenAI, stop: str
 ) -> None:
     """`kill -9` of the instance running a turn: within the lease's 10 s a survivor runs it
-    again; the client that resumes there gets the rest and `complete`; the answer is saved once."""
-    prefix = f"test-{uuid.uuid4().hex[:12]}:"
+    again; the client that resumes there gets the rest and `complete`; the answer is saved once.
+    SIGTERM (a rolling restart) with an answer longer than the grace: the turn streams on
+    through the grace, then is handed to the survivor the same way, never INTERRUPTED.
+    (Last of the module's tests on the shared instances: it stops one.)"""
+    a, b = (server.running() for server in instances)
     user = f"orphan-{uuid.uuid4().hex[:8]}"
-    with fresh_database("postgresql", tmp_path) as url:
-        a, b = (
-            ServerProcess(
-                tmp_path / name,
-                kb_settings.chroma_path,
-                url.render_as_string(False),
-                REDIS_URL=REDIS_URL,
-                REDIS_PREFIX=prefix,
-                **llm_env(fake_llm.base_url),
-            )
-            for name in ("a", "b")
-        )
-        for server in (a, b):
-            server.launch()
-        try:
-            for server in (a, b):
-                server.wait_ready()
-            with slow_answers(fake_llm, tokens_per_s=8):
-                fake_llm.script(Reply(text=LONG_ANSWER), Reply(text=LONG_ANSWER))
-                on_a = await ChatClient.connect(a.ws_url, a.token(user))
-                session_id = await started(on_a, "How often is the oil changed?")
-                before = await on_a.until("token")
-                a.kill()
-                with contextlib.suppress(Exception):
-                    await on_a.close()
-                last_seen = max(e["seq"] for e in before if "seq" in e)
-                on_b = await ChatClient.connect(b.ws_url, b.token(user))
-                async with on_b:
-                    await on_b.send(
-                        {"type": "resume", "session_id": session_id, "after_seq": last_seen}
-                    )
-                    after = await on_b.until("complete", within=60)
-            headers = {"Authorization": f"Bearer {b.token(user)}"}
-            history = httpx.get(
-                f"{b.base_url}/api/v1/sessions/{session_id}/messages", headers=headers, timeout=30
-            )
-        finally:
-            for server in (a, b):
-                server.stop()
+    with slow_answers(fake_llm, tokens_per_s=8):
+        fake_llm.script(Reply(text=LONG_ANSWER), Reply(text=LONG_ANSWER))
+        on_a = await ChatClient.connect(a.ws_url, a.token(user))
+        session_id = await started(on_a, "How often is the oil changed?")
+        before = await on_a.until("token")
+        at_stop = len(before)
+        if stop == "kill":
+            a.kill()
+        else:
+            assert a.process is not None
+            a.process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(Exception):  # until the server closes it (1012)
+                while True:
+                    before.append(await on_a.recv(within=30))
+        with contextlib.suppress(Exception):
+            await on_a.close()
+        last_seen = max(e["seq"] for e in before if "seq" in e)
+        on_b = await ChatClient.connect(b.ws_url, b.token(user))
+        async with on_b:
+            await on_b.send({"type": "resume", "session_id": session_id, "after_seq": last_seen})
+            after = await on_b.until("complete", within=60)
+    headers = {"Authorization": f"Bearer {b.token(user)}"}
+    history = httpx.get(
+        f"{b.base_url}/api/v1/sessions/{session_id}/messages", headers=headers, timeout=30
+    )
     seqs = [e["seq"] for e in after if "seq" in e]
     assert seqs == list(range(last_seen + 1, last_seen + 1 + len(seqs)))
     restarted = [e for e in after if e["type"] == "progress" and e["step"] == "starting"]
     assert restarted, "the survivor announces the turn's new start"
     assert after[-1]["response"].startswith(LONG_ANSWER)
+    assert not [e for e in before + after if e["type"] == "error"], "nothing INTERRUPTED"
+    if stop == "sigterm":  # it streamed on through the grace before it was handed over
+        assert [e for e in before[at_stop:] if e["type"] == "token"], before[at_stop:]
     assert history.status_code == 200, history.text
-    roles = [m["role"] for m in history.json()]
-    assert roles == ["user", "assistant"], roles  # the question and one answer, once each
+    stored = [(m["role"], m["status"]) for m in history.json()]
+    assert stored == [("user", "complete"), ("assistant", "complete")], stored  # once each
 
 
 async def test_the_workers_of_one_instance_share_the_live_state(

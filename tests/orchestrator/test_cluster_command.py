@@ -6,6 +6,7 @@ address (round robin puts them on different instances) and see the same turn."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -15,13 +16,21 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
 from api.auth import issue
-from orchestrator.cluster import Layout, haproxy_config
+from orchestrator.cluster import (
+    MAX_QUICK_EXITS,
+    MIN_UPTIME_S,
+    Layout,
+    Member,
+    after_exit,
+    haproxy_config,
+)
 from tests.conftest import REPO
 from tests.utils.chat_client import ChatClient
 from tests.utils.databases import fresh_database
@@ -36,6 +45,25 @@ def test_the_balancer_checks_every_instance_and_names_the_one_that_answered() ->
     for n, port in ((1, 9001), (2, 9002), (3, 9003)):
         assert f"server i{n} 127.0.0.1:{port} check" in config
     assert "option httpchk GET /ready" in config and "timeout tunnel" in config
+    assert "option redispatch" in config  # a stopped instance's refusal is retried elsewhere
+
+
+def _member(name: str, instance: bool, started: float, quick_exits: int = 0) -> Member:
+    ready = "http://127.0.0.1:9001/ready" if instance else None
+    return Member(name, [], None, Path("log"), started, ready, quick_exits)  # type: ignore[arg-type]
+
+
+def test_an_instance_that_ends_is_started_again_while_the_rest_serve() -> None:
+    assert after_exit(_member("instance-1", True, started=0), now=3600) == "restart"
+    # Even one that ended soon after its start, until it has done so too often in a row.
+    quick = MIN_UPTIME_S / 2
+    assert after_exit(_member("instance-1", True, 0, MAX_QUICK_EXITS - 2), now=quick) == "restart"
+    assert after_exit(_member("instance-1", True, 0, MAX_QUICK_EXITS - 1), now=quick) == "stop"
+
+
+def test_the_cluster_stops_when_its_balancer_or_knowledge_base_ends() -> None:
+    for name in ("haproxy", "chroma"):
+        assert after_exit(_member(name, False, started=0), now=3600) == "stop"
 
 
 def _free_run(length: int) -> int:
@@ -56,8 +84,23 @@ def _free_run(length: int) -> int:
     raise RuntimeError("no run of free ports")
 
 
+@dataclass
+class Running:
+    address: str
+    port: int
+    launcher: subprocess.Popen[bytes]
+    log: Path
+
+    def instance_pids(self) -> set[str]:
+        found = set()
+        for port in (self.port + 1, self.port + 2):
+            pgrep = ["pgrep", "-f", f"serve --host 127.0.0.1 --port {port}$"]
+            found |= set(subprocess.run(pgrep, capture_output=True, text=True).stdout.split())
+        return found
+
+
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[str]:
+def running(tmp_path: Path) -> Iterator[Running]:
     if shutil.which("haproxy") is None:
         pytest.skip("HAProxy is not installed (`make haproxy`)")
     port = _free_run(4)  # balancer, two instances, Chroma
@@ -82,7 +125,7 @@ def cluster(tmp_path: Path) -> Iterator[str]:
                 assert launcher.poll() is None, (tmp_path / "cluster.log").read_text()
                 assert time.monotonic() < deadline, "the cluster did not come up"
                 time.sleep(1)
-            yield f"127.0.0.1:{port}"
+            yield Running(f"127.0.0.1:{port}", port, launcher, tmp_path / "cluster.log")
         finally:
             launcher.send_signal(signal.SIGTERM)
             launcher.wait(timeout=90)
@@ -95,8 +138,9 @@ def cluster(tmp_path: Path) -> Iterator[str]:
 
 @pytest.mark.slow
 async def test_one_address_serves_a_customer_and_a_staff_member_on_different_instances(
-    cluster: str,
+    running: Running,
 ) -> None:
+    cluster = running.address
     answered_by = {
         httpx.get(f"http://{cluster}/ready", timeout=10).headers["x-instance"] for _ in range(4)
     }
@@ -114,3 +158,22 @@ async def test_one_address_serves_a_customer_and_a_staff_member_on_different_ins
     assert events[-1]["type"] == "complete" and events[-1]["response"]
     assert listed[-1]["conversation"]["session_id"] == session_id
     assert watched[-1]["response"] == events[-1]["response"]
+
+    # A rolling restart (SIGHUP): each instance in turn drains and starts again, and through
+    # the balancer nothing is refused meanwhile.
+    before = running.instance_pids()
+    running.launcher.send_signal(signal.SIGHUP)
+    statuses = []
+    deadline = time.monotonic() + 300
+    async with httpx.AsyncClient(base_url=f"http://{cluster}", timeout=10) as http:
+        while "rolling restart done" not in running.log.read_text():
+            assert running.launcher.poll() is None, running.log.read_text()
+            assert time.monotonic() < deadline, "the rolling restart did not end"
+            statuses.append((await http.get("/health")).status_code)
+            await asyncio.sleep(0.2)
+    after = running.instance_pids()
+    assert len(before) == len(after) == 2 and not before & after, (before, after)
+    assert len(statuses) > 10 and set(statuses) == {200}, statuses
+    async with await ChatClient.connect(f"ws://{cluster}/ws/chat", customer_token) as again:
+        rolled = await again.turn("And the tyre pressures?", session_id=session_id)
+    assert rolled[-1]["type"] == "complete", rolled[-1:]

@@ -121,11 +121,22 @@ def _create_database(url: str) -> None:
         ) from None
 
 
+def _tail(log: Path, lines: int = 15) -> str:
+    """The last lines of a member's log, for an error that names it."""
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
 def _wait_ready(url: str, process: subprocess.Popen[bytes], what: str, log: Path) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise StartupError(f"{what} exited while starting", f"See {log}")
+            raise StartupError(
+                f"{what} exited while starting (exit code {process.returncode})",
+                f"See {log}, which ends:\n{_tail(log)}",
+            )
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return

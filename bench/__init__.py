@@ -13,6 +13,7 @@ from bench.common import Scenario
 
 SCENARIO_MODULES = (
     "ingestion",
+    "embedding",
     "retrieval",
     "routing",
     "graph_overhead",

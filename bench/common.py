@@ -29,7 +29,7 @@ class Context:
     """Handed to every scenario: the mode, the embedder (loaded once, never timed), a temp dir."""
 
     quick: bool
-    embedder: Any  # rag.embeddings.SentenceTransformerEmbedder
+    embedder: Any  # rag.embeddings.Embedder (ONNX Runtime by default)
     workdir: Path
     cache: dict[str, Any] = field(default_factory=dict)  # shared set-up, e.g. the sample KB
     # Processes shared between scenarios (bench.stack.shared), stopped at the end of the run.

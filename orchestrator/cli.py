@@ -198,17 +198,16 @@ def eval_routing(
     file: Annotated[Path, typer.Argument(help="JSONL of {message, route}")] = DEFAULT_ROUTING_SET,
 ) -> None:
     """Route a labelled set; print accuracy, precision and recall, and the confusion matrix."""
-    from orchestrator import evaluation
+    from orchestrator import evaluation, knowledge
     from orchestrator.knowledge import knowledge_store
     from orchestrator.services import build_router
     from rag.catalogue import Catalogue
-    from rag.embeddings import load_embedder
 
     if not file.exists():
         raise StartupError(f"no such file: {file}", "Give a JSONL file of {message, route}")
     labelled = evaluation.load_labelled(file)
     settings = _settings()
-    embedder = load_embedder(settings.embedding_model)
+    embedder = knowledge.embedder(settings)
     router = build_router(embedder)
     # Routed as turns are: with the knowledge base's vehicle names made neutral.
     exists = settings.chroma_url or settings.chroma_path.exists()

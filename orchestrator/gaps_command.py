@@ -67,10 +67,10 @@ def build(settings: Settings, hours: int, now: datetime | None = None) -> GapRep
         return knowledge_gaps.build_report(
             [], empty, since=since, until=until, score_below=score_below
         )
-    from rag.embeddings import load_embedder
+    from orchestrator import knowledge
     from rag.retriever import RetrievedChunk, Retriever
 
-    embedder = load_embedder(settings.embedding_model)
+    embedder = knowledge.embedder(settings)
     if not (settings.chroma_url or settings.chroma_path.exists()):
         return knowledge_gaps.report_of(
             turns, encode=embedder.encode, since=since, until=until, score_below=score_below

@@ -14,12 +14,13 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from orchestrator import knowledge
 from orchestrator.errors import StartupError
 from orchestrator.knowledge import domain_classifier, knowledge_store, run_ingest
 from orchestrator.services import build_router
 from orchestrator.settings import Settings
 from rag import ingest as ingestion
-from rag.embeddings import Embedder, load_embedder
+from rag.embeddings import Embedder
 from rag.store import ConcurrentIngest, EmbeddingModelMismatch
 
 
@@ -76,7 +77,7 @@ def run(
         raise StartupError(str(exc).split(";")[0], "Re-ingest with --reset") from None
 
     def embedder() -> Embedder:
-        return load_embedder(settings.embedding_model)
+        return knowledge.embedder(settings, threads=0)  # alone: every core
 
     with Progress(*columns, console=console, transient=True) as bar:
         files = bar.add_task("files", total=None, rate="")

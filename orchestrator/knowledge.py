@@ -12,7 +12,7 @@ from pathlib import Path
 
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
-from rag.embeddings import Embedder, Vectors
+from rag.embeddings import Embedder, Vectors, load_embedder
 from rag.ingest import EMBED_BATCH, DomainClassifier, IngestReport, Progress, ingest
 from rag.store import KnowledgeStore, open_store
 
@@ -20,6 +20,17 @@ from rag.store import KnowledgeStore, open_store
 def knowledge_store(settings: Settings) -> KnowledgeStore:
     """The configured knowledge base: a Chroma server at CHROMA_URL, else the data dir."""
     return open_store(settings.chroma_url, settings.chroma_path, settings.chroma_collection)
+
+
+def embedder(settings: Settings, threads: int | None = None) -> Embedder:
+    """The configured embedding model, loaded once per process; `threads` overrides the
+    service's (an ingest, alone on the machine, takes every core with 0)."""
+    return load_embedder(
+        settings.embedding_model,
+        settings.embedding_backend,
+        settings.models_dir.resolve(),
+        settings.embedding_threads if threads is None else threads,
+    )
 
 
 def domain_classifier(router: Callable[[], SemanticRouter]) -> DomainClassifier:

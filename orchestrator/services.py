@@ -8,12 +8,13 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agents.registry import Registry, default_registry
+from orchestrator import knowledge
 from orchestrator.context import Services
 from orchestrator.knowledge import knowledge_store
 from orchestrator.llm import answer_model, router_model
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
-from rag.embeddings import Embedder, limit_threads, load_embedder
+from rag.embeddings import Embedder, limit_threads
 from rag.retriever import Retriever
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def build_services(
     """Load the models once; the retriever reads the store lazily and follows later ingests."""
     limit_threads(settings.embedding_threads)
     specialists = specialists or default_registry()
-    embedder = embedder or load_embedder(settings.embedding_model)
+    embedder = embedder or knowledge.embedder(settings)
     retriever = Retriever(knowledge_store(settings), embedder)
     router_llm = None
     http_client = None

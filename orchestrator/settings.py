@@ -41,8 +41,13 @@ class Settings(BaseSettings):
     chroma_url: str | None = None
     chroma_collection: str = "knowledge_base"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
-    # torch threads for embedding in the service (0: torch's default); see rag.embeddings.
+    # Where the model runs: ONNX Runtime (the same vectors, a third of torch's CPU, no torch at
+    # start; exported once into model_cache_dir) or torch. See rag.embeddings.load_embedder.
+    embedding_backend: Literal["onnx", "torch"] = "onnx"
+    # Threads for embedding in the service (0: the runtime's default); see rag.embeddings.
     embedding_threads: int = 1
+    # The exported model; unset: <data dir>/models. Several data dirs may share one.
+    model_cache_dir: Path | None = None
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -155,6 +160,10 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "orchestrator.sqlite3"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.model_cache_dir or self.data_dir / "models"
 
     @property
     def chroma_path(self) -> Path:

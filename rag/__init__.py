@@ -1,6 +1,7 @@
 """Retrieval, standing alone: documents (read by format in `readers`, PDF pages by the rules in
-`layout`, all into the one model of `blocks`), chunking, the catalogue, embeddings, the
-versioned store and hybrid search. Imports nothing from `orchestrator`, `agents` or `api`.
+`layout`, all into the one model of `blocks`), chunking, the catalogue, embeddings (on ONNX
+Runtime or torch), the versioned store and hybrid search. Imports nothing from `orchestrator`,
+`agents` or `api`.
 
 Each name below is a module (or package) of this package; import it by name.
 """
@@ -15,6 +16,8 @@ __all__ = [
     "ingest",
     "layout",
     "lexical",
+    "onnx_embedder",
+    "onnx_export",
     "readers",
     "retriever",
     "store",

@@ -1,17 +1,24 @@
-"""Sentence embeddings: one model per process, loaded offline, encoding in batches."""
+"""Sentence embeddings: one model per process, loaded offline, encoding in batches.
+
+The model runs on ONNX Runtime by default (`rag.onnx_embedder`), on torch through
+sentence-transformers when asked or when it has no ONNX form."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import sys
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+
+log = logging.getLogger(__name__)
 
 Vectors = NDArray[np.float32]
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
@@ -83,19 +90,20 @@ class SentenceTransformerEmbedder:
 
 
 def limit_threads(threads: int) -> None:
-    """Cap torch's intra-op threads and the BLAS pool (numpy's) for this process.
+    """Cap the BLAS pool (numpy's), and torch's intra-op threads when torch is loaded.
 
     On a small machine serving many turns, idle worker threads spin while waiting and
     compete with the event loop: one encode of a short query cost 66 ms of CPU with 2 torch
     threads against 18 ms with 1 on the 2-core machine, for about the same wall time, and
     OpenBLAS's spinning threads doubled retrieval's p50 at 10k chunks. 0 leaves the defaults.
+    The ONNX embedder takes its own thread count (`load_embedder`).
     """
     if threads > 0:
-        import torch
         from threadpoolctl import threadpool_limits
 
-        torch.set_num_threads(threads)
         threadpool_limits(limits=threads, user_api="blas")
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(threads)
 
 
 class EncodeBatcher:
@@ -149,7 +157,45 @@ class EncodeBatcher:
                 start += len(texts)
 
 
+Backend = Literal["onnx", "torch"]
+
+
 @lru_cache(maxsize=4)
-def load_embedder(name: str = DEFAULT_EMBEDDING_MODEL) -> SentenceTransformerEmbedder:
-    """The process-wide embedder for `name`, loaded on first use."""
-    return SentenceTransformerEmbedder(name)
+def load_embedder(
+    name: str = DEFAULT_EMBEDDING_MODEL,
+    backend: Backend = "onnx",
+    cache_dir: Path | None = None,
+    threads: int = 1,
+) -> Embedder:
+    """The process-wide embedder for `name`, loaded on first use.
+
+    "onnx" runs the model on ONNX Runtime, exported into `cache_dir` at first use (the same
+    vectors as torch's, so a knowledge base embedded by either serves both); a model it cannot
+    reproduce, or a failed export, falls back to sentence-transformers on torch, with a
+    warning. "torch" is sentence-transformers itself."""
+    if backend == "onnx":
+        embedder = _onnx_embedder(name, cache_dir or Path("data") / "models", threads)
+        if embedder is not None:
+            return embedder
+    if threads > 0:
+        limit_threads(threads)
+    embedder = SentenceTransformerEmbedder(name)
+    if threads > 0:
+        limit_threads(threads)  # torch is loaded now
+    return embedder
+
+
+def _onnx_embedder(name: str, cache_dir: Path, threads: int) -> Embedder | None:
+    from rag.onnx_embedder import OnnxEmbedder, SentenceModel
+    from rag.onnx_export import ExportFailed, exported
+
+    location = Path(_model_location(name))
+    model = SentenceModel.read(location) if location.is_dir() else None
+    if model is None:
+        log.warning("embedding model %s: no ONNX form, using torch", name)
+        return None
+    try:
+        return OnnxEmbedder(name, model, exported(model, cache_dir, name), threads)
+    except (ExportFailed, ImportError, OSError) as exc:
+        log.warning("embedding model %s on ONNX Runtime failed (%s); using torch", name, exc)
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +56,10 @@ async def engine(db_url: URL) -> AsyncIterator[AsyncEngine]:
 
 
 REPO = Path(__file__).resolve().parent.parent
+# The embedding model's ONNX export, shared by every data dir of the run and by the servers
+# the tests start (they inherit the environment): exported once per checkout, not per test.
+MODEL_CACHE = REPO / ".cache" / "models"
+os.environ.setdefault("MODEL_CACHE_DIR", str(MODEL_CACHE))
 KNOWLEDGE_BASE = REPO / "knowledge_base"
 # A second company's knowledge base: another brand, models and folder layout (no domain folders).
 HALDEN = REPO / "tests" / "data" / "corpora" / "halden"
@@ -83,7 +88,7 @@ def embedder():  # type: ignore[no-untyped-def]
     """The real default embedding model, loaded once for the whole run."""
     from rag.embeddings import load_embedder
 
-    return load_embedder()
+    return load_embedder(cache_dir=Path(os.environ["MODEL_CACHE_DIR"]))
 
 
 @pytest.fixture(scope="session")

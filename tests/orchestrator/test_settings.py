@@ -79,10 +79,13 @@ def test_env_example_documents_every_setting_with_its_default(
         for line in example.splitlines()
         if re.match(r"^# [A-Z_]+=", line)
     )
-    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    names = {}
     for name, field in Settings.model_fields.items():
         alias = field.validation_alias
-        env = alias.choices[0] if isinstance(alias, AliasChoices) else name.upper()
+        names[name] = alias.choices[0] if isinstance(alias, AliasChoices) else name.upper()
+        monkeypatch.delenv(names[name], raising=False)  # the defaults, not this run's settings
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    for name, env in names.items():
         assert env in entries, f"{env} is not in .env.example"
         if getattr(defaults, name) is not None:  # unset by default: the line shows an example
             monkeypatch.setenv(env, entries[env])

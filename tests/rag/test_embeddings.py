@@ -9,13 +9,13 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from rag.embeddings import EncodeBatcher, SentenceTransformerEmbedder, Vectors
+from rag.embeddings import Embedder, EncodeBatcher, Vectors
 
 
 class Counting:
     """The real embedder, counting the model calls made through it."""
 
-    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner = inner
         self.name = inner.name
         self.calls: list[int] = []
@@ -42,7 +42,7 @@ QUERIES = [
 
 
 async def test_concurrent_requests_share_calls_and_get_their_own_rows(
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
 ) -> None:
     counting = Counting(embedder)
     batcher = EncodeBatcher(counting)
@@ -54,7 +54,7 @@ async def test_concurrent_requests_share_calls_and_get_their_own_rows(
 
 
 async def test_requests_arriving_during_a_call_go_together_in_the_next(
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
 ) -> None:
     counting = Counting(embedder)
     batcher = EncodeBatcher(counting)
@@ -65,13 +65,13 @@ async def test_requests_arriving_during_a_call_go_together_in_the_next(
     assert counting.calls == [1, 4] and [len(v) for v in later] == [2, 1, 1]
 
 
-async def test_a_lone_request_is_encoded_at_once(embedder: SentenceTransformerEmbedder) -> None:
+async def test_a_lone_request_is_encoded_at_once(embedder: Embedder) -> None:
     counting = Counting(embedder)
     vectors = await EncodeBatcher(counting).encode(QUERIES[0])
     assert vectors.shape == (1, embedder.dimension) and counting.calls == [1]
 
 
-async def test_batches_stay_within_the_limit(embedder: SentenceTransformerEmbedder) -> None:
+async def test_batches_stay_within_the_limit(embedder: Embedder) -> None:
     counting = Counting(embedder)
     batcher = EncodeBatcher(counting, max_texts=2)
     await asyncio.gather(*(batcher.encode(q) for q in QUERIES))
@@ -79,7 +79,7 @@ async def test_batches_stay_within_the_limit(embedder: SentenceTransformerEmbedd
 
 
 async def test_a_failed_batch_fails_each_of_its_callers(
-    embedder: SentenceTransformerEmbedder,
+    embedder: Embedder,
 ) -> None:
     batcher = EncodeBatcher(Counting(embedder))
     with pytest.raises(ValueError, match="nothing to encode"):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.embeddings import SentenceTransformerEmbedder, Vectors
+from rag.embeddings import Embedder, Vectors
 from rag.ingest import ingest
 from rag.store import EmbeddingModelMismatch, KnowledgeStore, open_store
 from tests.conftest import REPO
@@ -20,7 +20,7 @@ from tests.rag import DOMAINS
 class CountingEmbedder:
     """The real model, counting every text it is asked to embed."""
 
-    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner = inner
         self.name = inner.name
         self.texts = 0
@@ -59,7 +59,7 @@ def _ingest(root: Path, store: KnowledgeStore, counter: CountingEmbedder, **opti
 
 
 def test_a_second_ingest_of_the_same_tree_embeds_nothing(
-    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
 ) -> None:
     root = _tree(tmp_path / "kb")
     counter = CountingEmbedder(embedder)
@@ -75,7 +75,7 @@ def test_a_second_ingest_of_the_same_tree_embeds_nothing(
 
 
 def test_a_changed_document_replaces_its_chunks_and_embeds_only_new_ones(
-    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
 ) -> None:
     root = _tree(tmp_path / "kb")
     counter = CountingEmbedder(embedder)
@@ -97,7 +97,7 @@ def test_a_changed_document_replaces_its_chunks_and_embeds_only_new_ones(
 
 
 def test_prune_removes_chunks_of_deleted_files_only_when_asked(
-    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
 ) -> None:
     root = _tree(tmp_path / "kb")
     counter = CountingEmbedder(embedder)
@@ -111,7 +111,7 @@ def test_prune_removes_chunks_of_deleted_files_only_when_asked(
 
 
 def test_dry_run_reports_without_writing(
-    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
 ) -> None:
     counter = CountingEmbedder(embedder)
     report = _ingest(_tree(tmp_path / "kb"), store, counter, dry_run=True)
@@ -121,7 +121,7 @@ def test_dry_run_reports_without_writing(
 
 
 def test_a_different_model_is_refused_with_a_way_out(
-    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
 ) -> None:
     root = _tree(tmp_path / "kb")
     _ingest(root, store, CountingEmbedder(embedder))
@@ -169,7 +169,7 @@ def test_the_command_skips_a_corrupt_file_goes_on_and_exits_non_zero(tmp_path: P
     assert "Traceback" not in refused.stderr
 
 
-def _classifier(embedder: SentenceTransformerEmbedder):  # type: ignore[no-untyped-def]
+def _classifier(embedder: Embedder):  # type: ignore[no-untyped-def]
     from orchestrator.knowledge import domain_classifier
     from orchestrator.services import build_router
 
@@ -177,7 +177,7 @@ def _classifier(embedder: SentenceTransformerEmbedder):  # type: ignore[no-untyp
 
 
 def test_a_document_in_a_plain_folder_gets_its_domain_from_its_content(
-    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
 ) -> None:
     root = tmp_path / "plain"
     root.mkdir()
@@ -204,7 +204,7 @@ def test_a_document_in_a_plain_folder_gets_its_domain_from_its_content(
 
 
 def test_the_domain_flag_overrides_folders_front_matter_and_content(
-    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
 ) -> None:
     root = _tree(tmp_path / "kb")
     counter = CountingEmbedder(embedder)
@@ -219,7 +219,7 @@ def test_the_domain_flag_overrides_folders_front_matter_and_content(
 
 
 def test_a_document_whose_domain_cannot_be_told_is_reported_and_still_searchable(
-    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
 ) -> None:
     from rag.retriever import Retriever
 
@@ -239,7 +239,7 @@ def test_a_document_whose_domain_cannot_be_told_is_reported_and_still_searchable
 
 
 def test_unsupported_files_are_reported_as_skipped(
-    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
 ) -> None:
     root = _tree(tmp_path / "kb")
     (root / "specs" / "brochure.pptx").write_bytes(b"PK\x03\x04")
@@ -248,7 +248,7 @@ def test_unsupported_files_are_reported_as_skipped(
 
 
 def test_a_link_to_nothing_is_reported_as_skipped(
-    tmp_path: Path, store: KnowledgeStore, embedder: SentenceTransformerEmbedder
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
 ) -> None:
     root = _tree(tmp_path / "kb")
     (root / "specs" / "moved.md").symlink_to(tmp_path / "elsewhere" / "moved.md")

@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy import exc as sql
 
 from api.auth import Principal
 from api.channels import SessionChannel
@@ -30,13 +32,15 @@ from orchestrator.persistence import UNAVAILABLE, Forbidden
 
 log = logging.getLogger(__name__)
 
-# How long taking a message may wait on SQL (and Redis) before it is refused with
-# UNAVAILABLE, so that a database that stopped answering cannot hold a connection.
-TAKE_TIMEOUT_S = 15.0
 # What the database or the live state raise when they cannot be reached, and how long a client
 # refused for it should wait before sending the same frame again.
 OUTAGES: tuple[type[BaseException], ...] = (*UNAVAILABLE, RedisError)
 UNAVAILABLE_RETRY_S = 5.0
+# Waits that ran out (ours, the connection pool's, Redis's): an outage, or only a process too
+# busy to finish in time, which a probe of both stores tells apart.
+WAITS: tuple[type[BaseException], ...] = (TimeoutError, sql.TimeoutError, RedisTimeoutError)
+PROBE_TIMEOUT_S = 2.0
+BUSY_RETRY_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,18 @@ async def _free(state: AppState, session_id: str, turn_id: str) -> None:
         log.exception("could not release the lease of session %s", session_id)
 
 
+async def _answering(state: AppState) -> bool:
+    """Whether the database and the live state answer a probe now: then a wait that ran out
+    was the process's own slowness (starved, saturated), not an outage."""
+    try:
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            await state.orchestrator.services.db.ping()
+            await state.channels.pubsub.ping()
+    except Exception:
+        return False
+    return True
+
+
 def _outage(exc: BaseException) -> str:
     """One line for the log: an outage is a state to report, not a traceback per message."""
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -218,7 +234,7 @@ async def take(
     done nothing a resend would repeat.
     """
     try:
-        async with asyncio.timeout(TAKE_TIMEOUT_S):
+        async with asyncio.timeout(state.settings.admission_timeout_s):
             decision = await admit(state, user, frame)
             if isinstance(decision, Refused):
                 return decision
@@ -236,6 +252,15 @@ async def take(
                     await _free(state, channel.session_id, decision.turn_id)
                 raise
     except OUTAGES as exc:
+        if isinstance(exc, WAITS) and await _answering(state):
+            log.warning("a message could not be taken in time: the process is too busy")
+            return Refused(
+                ErrorCode.OVERLOADED,
+                "The service is too busy to take your message right now; "
+                f"send it again in {BUSY_RETRY_S:.0f} s",
+                frame.session_id,
+                retry_after=BUSY_RETRY_S,
+            )
         log.warning("a message could not be taken: %s", _outage(exc))
         return Refused(
             ErrorCode.UNAVAILABLE,

@@ -129,7 +129,8 @@ ERROR_DESCRIPTIONS: Final[dict[ErrorCode, str]] = {
     ErrorCode.MESSAGE_TOO_LARGE: "The message is longer than the server accepts.",
     ErrorCode.RATE_LIMITED: "Too many messages; retry after retry_after seconds.",
     ErrorCode.OVERLOADED: (
-        "The server has more questions waiting than it can start soon; nothing was done. "
+        "The server has more questions waiting than it can start soon, or was too busy to take "
+        "this one in time; nothing was done. "
         "Send the same frame (same message_id) again after retry_after seconds."
     ),
     ErrorCode.UNAVAILABLE: (

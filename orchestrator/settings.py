@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     # `queue_max_wait_s` is refused at once with OVERLOADED and a `retry_after`.
     admission_slots: int = Field(default=0, ge=0)
     queue_max_wait_s: float = Field(default=120.0, gt=0)
+    # How long taking a message (its SQL and live-state work) may last. Past it the message
+    # is refused, nothing stored: OVERLOADED when the database and live state answer (the
+    # process was too busy or starved), UNAVAILABLE when they do not; both with retry_after.
+    admission_timeout_s: float = Field(default=15.0, gt=0)
     # How a turn runs the graph: `astream_events` v2, or `astream` with its stream modes.
     stream_mode: Literal["events", "messages"] = "messages"
     # When LangGraph writes a turn's checkpoint: "exit" writes it once, at the end of the turn

@@ -284,13 +284,18 @@ class RedisLiveState:
         assert self._pubsub is not None
         control = self._channel(CONTROL)
         live = self._channel("")
+        lost = False
         while True:
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
+                if lost:  # what was published while the subscription was away is replayed
+                    await self._catch_up()
+                    lost = False
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis away: redis-py reconnects and resubscribes on the next read
                 log.warning("live state: lost the Redis subscription; retrying", exc_info=True)
+                lost = True
                 await asyncio.sleep(0.5)
                 continue
             if message is None:
@@ -321,6 +326,17 @@ class RedisLiveState:
                 self._floors[topic] = max(self._floors[topic], event.seq)
             for subscriber in list(subscribers):
                 subscriber.deliver(event)
+
+    async def _catch_up(self) -> None:
+        """After the subscription was lost: every kept event a subscriber here has not had,
+        from the stream (`deliver` drops what it had), so an event published before the
+        subscription was back still arrives."""
+        for topic, subscribers in list(self._local.items()):
+            if topic not in self._floors or not subscribers:
+                continue
+            for event in await self.replay(topic, min(s.last_seq for s in subscribers)):
+                for subscriber in list(subscribers):
+                    subscriber.deliver(event)
 
     @staticmethod
     def _safely(handler: Callable[[str], None], data: str) -> None:

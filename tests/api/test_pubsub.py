@@ -184,6 +184,30 @@ async def test_a_batch_is_numbered_and_delivered_in_order(instance: Instances) -
     assert [e.seq for e in await received(watcher, 5)] == [5, 6, 7, 8, 9]
 
 
+async def test_events_published_while_the_subscription_was_away_still_arrive() -> None:
+    """Redis drops an instance's subscription (a restart, a network cut): what others publish
+    before it is back is replayed from the kept stream once it is, so a turn's `complete`
+    is not lost in the gap."""
+    async with redis_prefix() as (client, prefix):
+        here, there = RedisLiveState(client, prefix), RedisLiveState(client, prefix)
+        await here.start()
+        await there.start()
+        try:
+            topic = session_topic("s1")
+            for live in (here, there):
+                await live.keep_numbered(topic, 0)
+            watcher = Subscriber()
+            await there.subscribe(topic, watcher)
+            await here.publish(topic, event())
+            assert [e.seq for e in await received(watcher, 1)] == [1]
+            await client.client_kill_filter(_type="pubsub")  # both instances' subscriptions
+            await here.publish_many(topic, [event(step="agent_routing")] * 2)  # into the gap
+            assert [e.seq for e in await received(watcher, 2)] == [2, 3]
+        finally:
+            await here.close()
+            await there.close()
+
+
 async def test_redis_that_forgot_the_script_is_taught_it_again() -> None:
     """A restarted Redis has no scripts: the first publish loads it and goes on."""
     async with redis_prefix() as (client, prefix):

@@ -23,13 +23,14 @@ from api.protocol import (
     SessionEvent,
     TokenEvent,
 )
-from api.pubsub import LiveState, PubSub, Subscriber, session_topic
+from api.pubsub import Fence, LiveState, PubSub, Subscriber, session_topic
 from api.session.turn import TurnLifecycle
 from api.takeover import MAX_ATTEMPTS, SCAN_EVERY_S, NoTakeover, RunningTurn, TurnRecords
 from api.turn_events import TurnTranslator, stored_answer
 from api.turn_queue import Overloaded, Ticket, TurnQueue, default_slots
 from orchestrator.events import Progress
 from orchestrator.models import MessageStatus
+from orchestrator.persistence import Fenced
 from orchestrator.turns import Completed, Failed, Orchestrator
 
 log = logging.getLogger(__name__)
@@ -127,13 +128,20 @@ class Outbox:
 
     BATCH = 64
 
-    def __init__(self, publish: Callable[[list[ServerEventBase]], Awaitable[object]]) -> None:
+    def __init__(
+        self,
+        publish: Callable[[list[ServerEventBase]], Awaitable[object]],
+        on_fenced: Callable[[], None] = lambda: None,
+    ) -> None:
         self._publish = publish
+        self._on_fenced = on_fenced
+        self.fenced = False  # another instance runs the turn now: nothing more goes out
         self._queue: asyncio.Queue[ServerEventBase] = asyncio.Queue()
         self._task = asyncio.create_task(self._run())
 
     def put(self, event: ServerEventBase) -> None:
-        self._queue.put_nowait(event)
+        if not self.fenced:
+            self._queue.put_nowait(event)
 
     async def drain(self) -> None:
         """Return once everything put so far is published."""
@@ -144,13 +152,22 @@ class Outbox:
         await self.drain()
         self._task.cancel()
 
+    def discard(self) -> None:
+        """Stop at once; what is left is not published."""
+        self.fenced = True
+        self._task.cancel()
+
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
             while len(batch) < self.BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                await self._publish(batch)
+                if not self.fenced:
+                    await self._publish(batch)
+            except Fenced:
+                self.fenced = True
+                self._on_fenced()
             except Exception:  # the turn goes on; the answer is saved whatever the fan-out did
                 log.exception("could not publish %d events", len(batch))
             finally:
@@ -268,13 +285,15 @@ class ChannelRegistry:
         channel.task.add_done_callback(lambda _: channel.turn.finish(turn_id))
         channel.task.add_done_callback(lambda _: setattr(channel, "used", self.clock()))
 
-    async def _send(self, channel: SessionChannel, event: ServerEventBase) -> ServerEventBase:
-        return (await self._send_many(channel, [event]))[0]
+    async def _send(
+        self, channel: SessionChannel, event: ServerEventBase, fence: Fence | None = None
+    ) -> ServerEventBase:
+        return (await self._send_many(channel, [event], fence))[0]
 
     async def _send_many(
-        self, channel: SessionChannel, events: list[ServerEventBase]
+        self, channel: SessionChannel, events: list[ServerEventBase], fence: Fence | None = None
     ) -> list[ServerEventBase]:
-        published = await self.pubsub.publish_many(channel.topic, events)
+        published = await self.pubsub.publish_many(channel.topic, events, fence)
         channel.turn.event()
         for event in published:
             self.on_event(channel.session_id, event)
@@ -285,7 +304,23 @@ class ChannelRegistry:
         assert translator is not None
         settings = self.orchestrator.services.settings
         turn_id, text = running.turn_id, running.text
-        outbox = Outbox(lambda events: self._send_many(channel, events))
+        fence: Fence = (turn_id, running.attempt)
+        me = asyncio.current_task()
+        fenced = False
+
+        def taken_over(stop: bool = True) -> None:
+            """Another instance claimed this run (it stalled past its lease): stop, storing
+            and sending nothing; that instance runs the turn and ends it."""
+            nonlocal fenced
+            if fenced:
+                return
+            fenced = True
+            self.orchestrator.handed_over.add(turn_id)  # the turn stores no end here either
+            log.warning("turn %s (run %d) was taken over elsewhere: stopping", *fence)
+            if stop and me is not None:
+                me.cancel()
+
+        outbox = Outbox(lambda events: self._send_many(channel, events, fence), taken_over)
         tokens = TokenCoalescer(settings.token_coalesce_ms / 1000, outbox.put)
         saved_seq = -1
         renewing = asyncio.create_task(self._keep_lease(channel.session_id, turn_id))
@@ -318,6 +353,7 @@ class ChannelRegistry:
                 customer_id=running.customer_id,
                 text=text,
                 turn_id=turn_id,  # its message stored by `api.admission.take` before it was taken
+                attempt=running.attempt,
             ):
                 event = translator.translate(outcome)
                 if event is None:
@@ -344,11 +380,15 @@ class ChannelRegistry:
                 await self._release(channel.session_id, turn_id, renewing)
                 if not channel.turn.claim_end(turn_id):
                     return  # the watchdog ended it meanwhile
-                published = await self._send(channel, event)
+                published = await self._send(channel, event, fence)
                 channel.turn.finish(turn_id)
                 if self.on_turn_end is not None:
                     await self.on_turn_end(channel, text, published)
+        except Fenced:  # its answer was refused: another run holds the turn
+            taken_over(stop=False)
         except asyncio.CancelledError:
+            if fenced:
+                return
             tokens.flush()
             if turn_id in self.orchestrator.handed_over:
                 # What it streamed goes out (and is kept for `resume`); no end: the instance
@@ -366,7 +406,7 @@ class ChannelRegistry:
             )
             status, code = self.orchestrator.stop_reason(turn_id)
             await asyncio.shield(
-                self._store_end(channel.session_id, turn_id, translator.partial, status, code)
+                self._store_end(channel.session_id, running, translator.partial, status, code)
             )
             await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, ending))
         except Exception:
@@ -380,7 +420,7 @@ class ChannelRegistry:
             await asyncio.shield(
                 self._store_end(
                     channel.session_id,
-                    turn_id,
+                    running,
                     translator.partial,
                     MessageStatus.failed,
                     ErrorCode.PROCESSING_ERROR,
@@ -391,23 +431,34 @@ class ChannelRegistry:
             if watchdog is not None:
                 watchdog.cancel()
             ticket.release()
-            tokens.flush()
             channel.turn.finish(turn_id)
-            await asyncio.shield(self._finished(channel, outbox, turn_id, renewing, saved_seq))
+            if fenced:  # the lease, the record and the numbering are the other run's now
+                renewing.cancel()
+                outbox.discard()
+                self.orchestrator.handed_over.discard(turn_id)
+            else:
+                tokens.flush()
+                await asyncio.shield(self._finished(channel, outbox, turn_id, renewing, saved_seq))
 
     async def _store_end(
         self,
         session_id: str,
-        turn_id: str,
+        running: RunningTurn,
         delivered: str,
         status: MessageStatus,
         code: str | None,
     ) -> None:
-        """The turn's end in SQL if its own handler did not store one, within the grace."""
+        """The turn's end in SQL if its own handler did not store one, within the grace (not
+        when another run of it holds the turn)."""
         grace_s = self.orchestrator.services.settings.turn_end_grace_s
+        turn_id = running.turn_id
         try:
             async with asyncio.timeout(grace_s):
-                await self.orchestrator.close_if_open(session_id, turn_id, delivered, status, code)
+                await self.orchestrator.close_if_open(
+                    session_id, turn_id, delivered, status, code, running.attempt
+                )
+        except Fenced:
+            log.warning("turn %s was taken over elsewhere: its end is stored there", turn_id)
         except Exception:
             log.exception("could not store the end of turn %s", turn_id)
 
@@ -535,8 +586,15 @@ class ChannelRegistry:
             else:  # a newer turn runs here: the record is stale
                 await self.turns.forget(session_id, turn_id)
             return
-        answer = await self.orchestrator.services.db.answer_for_turn(session_id, turn_id)
-        if answer is not None or turn.attempt >= MAX_ATTEMPTS:
+        db = self.orchestrator.services.db
+        # The next run takes the turn's fence first: from then on the run it replaces (if it
+        # only stalled) can store nothing, so an answer found after this is final. False: the
+        # turn is no longer under way in SQL (it ended just before its instance went).
+        taken = turn.attempt < MAX_ATTEMPTS and await db.take_over_turn(
+            session_id, turn_id, turn.attempt + 1
+        )
+        answer = await db.answer_for_turn(session_id, turn_id)
+        if answer is not None or not taken:
             # Answered before its instance died, or it died twice: end the stream, no re-run.
             await self.turns.forget(session_id, turn_id)
             ending: ServerEventBase = (

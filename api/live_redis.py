@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, ClassVar
 from redis.exceptions import NoScriptError, RedisError
 
 from api.protocol import SERVER_EVENT, ServerEventBase
-from api.pubsub import LiveState, Subscriber
+from api.pubsub import Fence, LiveState, Subscriber
+from api.takeover import claim_key
+from orchestrator.persistence import Fenced
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -36,10 +38,15 @@ CONTROL = "control"  # a channel every instance listens on, for requests between
 CONFIRM_TIMEOUT_S = 30.0  # a busy instance's reader may take a while to see the confirmation
 RETRY_AFTER_S = 1.0  # after Redis failed, events go to this instance's watchers only this long
 
-# KEYS: counter, stream. ARGV: channel, event JSON, floor, ttl ms, max length.
+# KEYS: counter, stream[, fence]. ARGV: channel, event JSON, floor, ttl ms, max length.
 # The counter never gives a number at or below the floor: not after Redis lost it (a restart),
-# nor after this instance numbered events itself while Redis was away.
+# nor after this instance numbered events itself while Redis was away. With a fence key (the
+# claim of the publishing run, `api.takeover.claim_key`) that exists, -1: another instance
+# runs the turn now, and nothing is numbered, kept or published.
 _PUBLISH_NUMBERED = """
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then
+  return -1
+end
 local seq = redis.call('INCR', KEYS[1])
 local floor = tonumber(ARGV[3])
 if seq <= floor then
@@ -207,11 +214,11 @@ class RedisLiveState:
         return (await self.publish_many(topic, [event]))[0]
 
     async def publish_many(
-        self, topic: str, events: list[ServerEventBase]
+        self, topic: str, events: list[ServerEventBase], fence: Fence | None = None
     ) -> list[ServerEventBase]:
         if not self._is_down():
             try:
-                return await self._publish(topic, events)
+                return await self._publish(topic, events, fence)
             except (RedisError, OSError) as exc:
                 log.warning("live state: publishing on %s failed (%s)", topic, exc)
                 self._went_down()
@@ -233,8 +240,11 @@ class RedisLiveState:
     def _went_down(self) -> None:
         self._down_until = time.monotonic() + RETRY_AFTER_S
 
-    async def _publish(self, topic: str, events: list[ServerEventBase]) -> list[ServerEventBase]:
-        """Number, keep and PUBLISH `events` in order, in one round trip."""
+    async def _publish(
+        self, topic: str, events: list[ServerEventBase], fence: Fence | None
+    ) -> list[ServerEventBase]:
+        """Number, keep and PUBLISH `events` in order, in one round trip (`Fenced`, after
+        those that went out, when the fence closed)."""
         channel = self._channel(topic)
         if topic not in self._floors:
             async with self.redis.pipeline(transaction=False) as pipe:
@@ -243,21 +253,29 @@ class RedisLiveState:
                 await pipe.execute()
             return events
         try:
-            seqs = await self._numbered_batch(topic, events)
+            seqs = await self._numbered_batch(topic, events, fence)
         except NoScriptError:  # Redis restarted (or flushed its scripts): load it, once more
             await self.redis.script_load(_PUBLISH_NUMBERED)
-            seqs = await self._numbered_batch(topic, events)
-        self._floors[topic] = max(self._floors[topic], *seqs)
+            seqs = await self._numbered_batch(topic, events, fence)
+        sent = [seq for seq in seqs if seq > 0]
+        self._floors[topic] = max([self._floors[topic], *sent])
+        if len(sent) < len(seqs):
+            assert fence is not None
+            raise Fenced(f"turn {fence[0]}: run {fence[1]} was taken over by another instance")
         return [e.model_copy(update={"seq": n}) for e, n in zip(events, seqs, strict=True)]
 
-    async def _numbered_batch(self, topic: str, events: list[ServerEventBase]) -> list[int]:
-        counter, stream = self._keys(topic)
+    async def _numbered_batch(
+        self, topic: str, events: list[ServerEventBase], fence: Fence | None
+    ) -> list[int]:
+        keys: tuple[str, ...] = self._keys(topic)
+        if fence is not None:
+            keys = (*keys, claim_key(self.prefix, *fence))
         ttl_ms = int(self.keep_s * 1000)
         async with self.redis.pipeline(transaction=False) as pipe:
             for event in events:
                 raw = _encode(event)
                 args = (self._channel(topic), raw, self._floors[topic], ttl_ms, KEEP_EVENTS)
-                pipe.evalsha(self._sha, 2, counter, stream, *args)
+                pipe.evalsha(self._sha, len(keys), *keys, *args)
             return [int(seq) for seq in await pipe.execute()]
 
     async def replay(self, topic: str, after_seq: int) -> list[ServerEventBase]:

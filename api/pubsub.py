@@ -17,6 +17,9 @@ from typing import ClassVar, Protocol
 from api.protocol import ServerEventBase
 from api.session.replay import EventLog
 
+# One run of a turn: (turn id, attempt). See `LiveState.publish_many`.
+Fence = tuple[str, int]
+
 STAFF_TOPIC = "staff"
 
 
@@ -113,9 +116,10 @@ class LiveState(Protocol):
         ...
 
     async def publish_many(
-        self, topic: str, events: list[ServerEventBase]
+        self, topic: str, events: list[ServerEventBase], fence: Fence | None = None
     ) -> list[ServerEventBase]:
-        """`publish` each, in order (on Redis in one round trip)."""
+        """`publish` each, in order (on Redis in one round trip). With `fence` (a run of a
+        turn), `Fenced` once another instance has claimed that run: nothing more goes out."""
         ...
 
     async def replay(self, topic: str, after_seq: int) -> list[ServerEventBase]:
@@ -176,8 +180,9 @@ class PubSub:
         return delivered
 
     async def publish_many(
-        self, topic: str, events: list[ServerEventBase]
+        self, topic: str, events: list[ServerEventBase], fence: Fence | None = None
     ) -> list[ServerEventBase]:
+        # One process: no other instance takes a run over, so no fence is ever closed.
         return [await self.publish(topic, event) for event in events]
 
     async def replay(self, topic: str, after_seq: int) -> list[ServerEventBase]:

@@ -5,6 +5,10 @@ them when they end. A turn whose lease lapsed (its instance died: nobody renews 
 record remains is an orphan; every instance looks for orphans every `SCAN_EVERY_S`, one claims
 each, and the registry runs it again under the same turn id, continuing the session's stream.
 In one process there is nobody to take over (`NoTakeover`); on Redis, `RedisTurns`.
+
+A run that only stalled (past its lease) and comes back is fenced: the claim that replaced it
+refuses its events (`api.live_redis`), and the turn's fence in SQL refuses its answer
+(`orchestrator.persistence.conversations.take_over_turn`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,15 @@ if TYPE_CHECKING:
 
 SCAN_EVERY_S = 2.0
 MAX_ATTEMPTS = 2  # the first run and one re-run: a turn that kills instances is not retried
-CLAIM_TTL_S = 60.0
+# A claim is also the fence of the run it replaces: while it exists, that run (stalled, not
+# dead) can publish nothing more in the session (`api.live_redis`). Kept a day, longer than
+# any stall a process comes back from.
+CLAIM_TTL_S = 24 * 3600.0
+
+
+def claim_key(prefix: str, turn_id: str, attempt: int) -> str:
+    """The key by which run `attempt` of a turn was claimed by another instance."""
+    return f"{prefix}claim:{turn_id}:{attempt}"
 
 
 class RunningTurn(BaseModel):
@@ -128,5 +140,5 @@ class RedisTurns:
         return found
 
     async def claim(self, turn: RunningTurn) -> bool:
-        key = f"{self.prefix}claim:{turn.turn_id}:{turn.attempt}"
+        key = claim_key(self.prefix, turn.turn_id, turn.attempt)
         return bool(await self.redis.set(key, "1", nx=True, px=int(CLAIM_TTL_S * 1000)))

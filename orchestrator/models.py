@@ -146,6 +146,10 @@ class Conversation(Base):
     # it had streamed when last saved: what a restart after a crash closes as INTERRUPTED.
     running_turn_id: Mapped[str | None] = mapped_column(String(32))
     partial_answer: Mapped[str | None] = mapped_column(Text)
+    # The fencing token ("<turn id>:<attempt>") of the run that owns the newest turn: set when
+    # the turn starts, replaced when another instance runs it again. An answer is stored only
+    # by the run holding it, so a stalled instance that was taken over stores nothing.
+    turn_fence: Mapped[str | None] = mapped_column(String(48))
     # Set while a staff member has taken the conversation over (status handoff).
     assigned_staff_id: Mapped[str | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")

@@ -22,10 +22,11 @@ class PartialSaver:
     background and one write at a time, so that a crash loses at most that much of what was
     delivered. Turns answered quicker than that write nothing extra."""
 
-    def __init__(self, services: Services, session_id: str, turn_id: str) -> None:
+    def __init__(self, services: Services, session_id: str, turn_id: str, attempt: int = 1) -> None:
         self.services = services
         self.session_id = session_id
         self.turn_id = turn_id
+        self.attempt = attempt  # a run that was taken over saves nothing
         self.every_s = services.settings.partial_save_s
         self._due: float | None = None
         self._writing: asyncio.Task[None] | None = None
@@ -48,7 +49,9 @@ class PartialSaver:
     async def _save(self, text: str) -> None:
         try:
             async with self.services.sessions() as session:
-                await conversations.save_partial(session, self.session_id, self.turn_id, text)
+                await conversations.save_partial(
+                    session, self.session_id, self.turn_id, text, self.attempt
+                )
                 await session.commit()
         except Exception as exc:  # the turn goes on; only a crash would need what this keeps
             log.warning("could not save the partial answer of turn %s: %r", self.turn_id, exc)

@@ -7,6 +7,7 @@ graph's checkpoint ends the turn with an assistant message, so history stays con
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -24,7 +25,7 @@ from orchestrator.errors import IncompleteAnswer, MalformedToolCall
 from orchestrator.events import STREAM_MODES, Progress, Token, TurnEvent, TurnStream
 from orchestrator.models import MessageStatus
 from orchestrator.partial_answer import PartialSaver
-from orchestrator.persistence import conversations, users
+from orchestrator.persistence import Fenced, conversations, users
 from orchestrator.turn_metadata import TurnMetadata
 
 log = logging.getLogger(__name__)
@@ -106,11 +107,15 @@ class Orchestrator:
         customer_id: str,
         text: str,
         turn_id: str,
+        attempt: int = 1,
     ) -> AsyncIterator[TurnOutcome]:
         """Events of one turn, ending in Completed or Failed; cancellation saves the partial.
 
         The user's message is stored by whoever admitted it, before the turn runs (the API,
-        `Database.save_user_message`); the turn stores its answer."""
+        `Database.save_user_message`); the turn stores its answer. `attempt` is this run of
+        the turn (another instance runs it again when its own stalled or died): its answer is
+        stored only while this run holds the turn's fence, else `Fenced` is raised and nothing
+        is stored (see `conversations.take_over_turn`)."""
         started = time.perf_counter()
         yield Progress("starting", "Working on your question…")
         async with self.services.sessions() as session:
@@ -122,7 +127,7 @@ class Orchestrator:
             "messages": [HumanMessage(text, id=turn_id)],
             "customer": profile,
         }
-        partial = PartialSaver(self.services, session_id, turn_id)
+        partial = PartialSaver(self.services, session_id, turn_id, attempt)
         try:
             async with asyncio.timeout(self.services.settings.turn_timeout_s):
                 async for out in self._run_graph(graph_input, session_id, context, stream):
@@ -134,15 +139,20 @@ class Orchestrator:
         except asyncio.CancelledError:
             if turn_id not in self.handed_over:  # else the instance taking it over ends it
                 status, reason = self.stop_reason(turn_id)
-                await asyncio.shield(
-                    self._close_turn(session_id, turn_id, stream, started, status, reason)
-                )
+                with contextlib.suppress(Fenced):  # taken over: the other run ends it
+                    await asyncio.shield(
+                        self._close_turn(
+                            session_id, turn_id, stream, started, status, reason, attempt
+                        )
+                    )
             raise
         except Exception as exc:
             code, message = classify_failure(exc)
             log.warning("turn %s failed with %s: %r", turn_id, code, exc)
             await asyncio.shield(
-                self._close_turn(session_id, turn_id, stream, started, MessageStatus.failed, code)
+                self._close_turn(
+                    session_id, turn_id, stream, started, MessageStatus.failed, code, attempt
+                )
             )
             yield Failed(code, message, stream.text, retry_after_of(exc))
             return
@@ -162,6 +172,7 @@ class Orchestrator:
                 stream.text,
                 status=MessageStatus.complete,
                 metadata=metadata,
+                attempt=attempt,
             )
             await session.commit()
         yield Completed(stream.text, metadata, saved.id)
@@ -201,8 +212,10 @@ class Orchestrator:
         started: float,
         status: MessageStatus,
         code: str | None = None,
+        attempt: int | None = None,
     ) -> None:
-        """Save what was delivered and end the checkpointed turn with it."""
+        """Save what was delivered and end the checkpointed turn with it (`Fenced`: another
+        run holds the turn, nothing is saved)."""
         metadata = TurnMetadata(
             agents=stream.order,
             latency_ms=int((time.perf_counter() - started) * 1000),
@@ -218,6 +231,7 @@ class Orchestrator:
                 status=status,
                 metadata=metadata,
                 error_code=code,
+                attempt=attempt,
             )
             await session.commit()
         await self.end_checkpointed_turn(session_id, turn_id, stream.text, status, code)
@@ -238,10 +252,12 @@ class Orchestrator:
         delivered: str,
         status: MessageStatus,
         code: str | None,
+        attempt: int | None = None,
     ) -> None:
         """Store the end of a turn that was stopped before its own handler could (cancelled
         while queued, or between two of its events), unless an end is stored already: every
-        accepted message ends with one stored answer."""
+        accepted message ends with one stored answer (`Fenced` when run `attempt` was taken
+        over)."""
         async with self.services.sessions() as session:
             if await conversations.answer_for_turn(session, session_id, turn_id) is not None:
                 return
@@ -253,6 +269,7 @@ class Orchestrator:
                 status=status,
                 metadata=TurnMetadata(mode=self.services.settings.answer_mode),
                 error_code=code,
+                attempt=attempt,
             )
             await session.commit()
         await self.end_checkpointed_turn(session_id, turn_id, delivered, status, code)

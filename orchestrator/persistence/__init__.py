@@ -12,11 +12,12 @@
 
 from orchestrator.persistence.conversations import Opened, Prior
 from orchestrator.persistence.database import Database, Person
-from orchestrator.persistence.errors import UNAVAILABLE, Forbidden, NotFound, Refused
+from orchestrator.persistence.errors import UNAVAILABLE, Fenced, Forbidden, NotFound, Refused
 
 __all__ = [
     "UNAVAILABLE",
     "Database",
+    "Fenced",
     "Forbidden",
     "NotFound",
     "Opened",

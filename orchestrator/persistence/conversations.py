@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,7 @@ from orchestrator.models import (
     MessageStatus,
     utcnow,
 )
-from orchestrator.persistence.errors import Forbidden, NotFound, Refused
+from orchestrator.persistence.errors import Fenced, Forbidden, NotFound, Refused
 from orchestrator.persistence.users import ensure_user
 from orchestrator.turn_metadata import TurnMetadata
 
@@ -127,7 +127,11 @@ async def save_user_message(
 
     `starts_turn`: the message starts turn `turn_id` now; the conversation records it as the
     turn under way (see `interrupted_turns`) in the same UPDATE."""
-    running = {"running_turn_id": turn_id, "partial_answer": None} if starts_turn else {}
+    running = (
+        {"running_turn_id": turn_id, "partial_answer": None, "turn_fence": fence_of(turn_id, 1)}
+        if starts_turn
+        else {}
+    )
     again = await session.scalar(
         select(Message).where(
             Message.conversation_id == session_id,
@@ -207,7 +211,10 @@ async def save_answer(
     status: MessageStatus,
     metadata: TurnMetadata,
     error_code: str | None = None,
+    attempt: int | None = None,
 ) -> Message:
+    """Add the turn's answer (committed by the caller). With `attempt`, only if that run of
+    the turn still holds the conversation's fence: else `Fenced`, and nothing is added."""
     message = Message(
         conversation_id=session_id,
         turn_id=turn_id,
@@ -228,19 +235,55 @@ async def save_answer(
     route = (
         {"last_route": metadata.agent, "last_confidence": metadata.confidence} if answered else {}
     )
-    await _touch(session, session_id, **route)
+    fenced = () if attempt is None else (_holds(turn_id, attempt),)
+    if not await _touch(session, session_id, *fenced, **route) and fenced:
+        raise Fenced(f"turn {turn_id}: run {attempt} was taken over by another instance")
     return message
 
 
-async def _touch(session: AsyncSession, session_id: str, **values: Any) -> None:
-    """Mark the conversation updated now (with `values`): one UPDATE, no read of the row first.
-    The objects of this session are left as they are: none is read after it by its callers."""
-    await session.execute(
+def fence_of(turn_id: str, attempt: int) -> str:
+    """The fencing token of one run of a turn."""
+    return f"{turn_id}:{attempt}"
+
+
+def _holds(turn_id: str, attempt: int) -> ColumnElement[bool]:
+    """The conversation's fence is this run's (or unset: rows older than fencing)."""
+    return or_(
+        Conversation.turn_fence.is_(None), Conversation.turn_fence == fence_of(turn_id, attempt)
+    )
+
+
+async def take_over_turn(
+    session: AsyncSession, session_id: str, turn_id: str, attempt: int
+) -> bool:
+    """Give run `attempt` of the turn under way the conversation's fence, from then on the only
+    run that may store its answer; False when `turn_id` is no longer the turn under way."""
+    result = await session.execute(
         update(Conversation)
-        .where(Conversation.id == session_id)
+        .where(Conversation.id == session_id, Conversation.running_turn_id == turn_id)
+        .values(turn_fence=fence_of(turn_id, attempt))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(_rowcount(result))
+
+
+async def _touch(
+    session: AsyncSession, session_id: str, *where: ColumnElement[bool], **values: Any
+) -> bool:
+    """Mark the conversation updated now (with `values`, if `where` holds): one UPDATE, no
+    read of the row first; whether a row was updated. The objects of this session are left as
+    they are: none is read after it by its callers."""
+    result = await session.execute(
+        update(Conversation)
+        .where(Conversation.id == session_id, *where)
         .values(updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
+    return bool(_rowcount(result))
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def last_seq(session: AsyncSession, session_id: str) -> int:
@@ -269,11 +312,18 @@ async def set_last_seq(
     )
 
 
-async def save_partial(session: AsyncSession, session_id: str, turn_id: str, text: str) -> None:
-    """Keep the answer a running turn has streamed so far (a no-op once the turn is over)."""
+async def save_partial(
+    session: AsyncSession, session_id: str, turn_id: str, text: str, attempt: int = 1
+) -> None:
+    """Keep the answer a running turn has streamed so far (a no-op once the turn is over, or
+    once another run of it holds the fence)."""
     await session.execute(
         update(Conversation)
-        .where(Conversation.id == session_id, Conversation.running_turn_id == turn_id)
+        .where(
+            Conversation.id == session_id,
+            Conversation.running_turn_id == turn_id,
+            _holds(turn_id, attempt),
+        )
         .values(partial_answer=text)
         .execution_options(synchronize_session=False)
     )

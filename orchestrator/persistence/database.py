@@ -94,6 +94,14 @@ class Database:
         async with self.sessions() as session:
             return await conversations.save_feedback(session, message_id, user_id, rating, comment)
 
+    async def take_over_turn(self, session_id: str, turn_id: str, attempt: int) -> bool:
+        """Run `attempt` of the turn under way holds its fence from now on (see
+        `conversations.take_over_turn`); False when the turn is no longer under way."""
+        async with self.sessions() as session:
+            taken = await conversations.take_over_turn(session, session_id, turn_id, attempt)
+            await session.commit()
+            return taken
+
     async def answer_for_turn(self, session_id: str, turn_id: str) -> Message | None:
         async with self.sessions() as session:
             return await conversations.answer_for_turn(session, session_id, turn_id)

@@ -13,6 +13,10 @@ class NotFound(LookupError):
     """No such conversation or message."""
 
 
+class Fenced(Exception):
+    """Another run of the turn holds its fence (it was taken over): this run stores nothing."""
+
+
 class Refused(Exception):
     """The change does not fit the record's state (the message says why)."""
 

@@ -137,7 +137,13 @@ class _CrashingOrchestrator:
         return Orchestrator.stop_reason(self, turn_id)  # type: ignore[arg-type]
 
     async def close_if_open(
-        self, session_id: str, turn_id: str, delivered: str, status: str, code: str | None
+        self,
+        session_id: str,
+        turn_id: str,
+        delivered: str,
+        status: str,
+        code: str | None,
+        attempt: int | None = None,
     ) -> None:
         if not any(end[0] == turn_id for end in self.ends):
             self.ends.append((turn_id, str(status), code))

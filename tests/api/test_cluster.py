@@ -272,7 +272,7 @@ def test_an_ingest_through_one_instance_is_answered_by_the_other(
                 server.stop()
 
 
-@pytest.mark.parametrize("stop", ["kill", "sigterm"])
+@pytest.mark.parametrize("stop", ["kill", "sigterm", "stall"])
 async def test_a_turn_whose_instance_goes_is_finished_by_another(
     instances: list[ServerProcess], fake_llm: FakeOpenAI, stop: str
 ) -> None:
@@ -280,6 +280,8 @@ async def test_a_turn_whose_instance_goes_is_finished_by_another(
     again; the client that resumes there gets the rest and `complete`; the answer is saved once.
     SIGTERM (a rolling restart) with an answer longer than the grace: the turn streams on
     through the grace, then is handed to the survivor the same way, never INTERRUPTED.
+    A stall (SIGSTOP past the lease, SIGCONT once the survivor has answered): the stalled
+    instance comes back fenced, and publishes and stores nothing more for that turn.
     (Last of the module's tests on the shared instances: it stops one.)"""
     a, b = (server.running() for server in instances)
     user = f"orphan-{uuid.uuid4().hex[:8]}"
@@ -291,19 +293,32 @@ async def test_a_turn_whose_instance_goes_is_finished_by_another(
         at_stop = len(before)
         if stop == "kill":
             a.kill()
+        elif stop == "stall":
+            assert a.process is not None
+            a.process.send_signal(signal.SIGSTOP)
         else:
             assert a.process is not None
             a.process.send_signal(signal.SIGTERM)
             with contextlib.suppress(Exception):  # until the server closes it (1012)
                 while True:
                     before.append(await on_a.recv(within=30))
-        with contextlib.suppress(Exception):
-            await on_a.close()
+        if stop != "stall":
+            with contextlib.suppress(Exception):
+                await on_a.close()
         last_seen = max(e["seq"] for e in before if "seq" in e)
         on_b = await ChatClient.connect(b.ws_url, b.token(user))
         async with on_b:
             await on_b.send({"type": "resume", "session_id": session_id, "after_seq": last_seen})
             after = await on_b.until("complete", within=60)
+            if stop == "stall":  # back, it finds its run taken over: nothing more goes out
+                assert a.process is not None
+                a.process.send_signal(signal.SIGCONT)
+                with contextlib.suppress(TimeoutError):
+                    late = await on_b.recv(within=8)
+                    raise AssertionError(f"the stalled instance still published: {late}")
+                with contextlib.suppress(Exception):
+                    await on_a.close()
+                assert "was taken over elsewhere" in a.log()
     headers = {"Authorization": f"Bearer {b.token(user)}"}
     history = httpx.get(
         f"{b.base_url}/api/v1/sessions/{session_id}/messages", headers=headers, timeout=30

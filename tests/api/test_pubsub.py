@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import pytest
+from redis.asyncio import Redis
 
 from api.live_redis import RedisLiveState
 from api.protocol import PongEvent, ProgressEvent, ServerEventBase
 from api.pubsub import STAFF_TOPIC, LiveState, PubSub, Subscriber, session_topic
+from api.takeover import RedisTurns, RunningTurn
+from orchestrator.persistence import Fenced
 from tests.utils.live import BACKENDS, redis_prefix
 
 Instances = Callable[[], Awaitable[LiveState]]
@@ -184,28 +189,63 @@ async def test_a_batch_is_numbered_and_delivered_in_order(instance: Instances) -
     assert [e.seq for e in await received(watcher, 5)] == [5, 6, 7, 8, 9]
 
 
-async def test_events_published_while_the_subscription_was_away_still_arrive() -> None:
-    """Redis drops an instance's subscription (a restart, a network cut): what others publish
-    before it is back is replayed from the kept stream once it is, so a turn's `complete`
-    is not lost in the gap."""
+@dataclass
+class TwoInstances:
+    """Two instances' live states on one Redis prefix, a session topic numbered on both and a
+    subscriber on the second."""
+
+    client: Redis
+    prefix: str
+    here: RedisLiveState
+    there: RedisLiveState
+    topic: str
+    watcher: Subscriber
+
+
+@asynccontextmanager
+async def two_instances() -> AsyncIterator[TwoInstances]:
     async with redis_prefix() as (client, prefix):
         here, there = RedisLiveState(client, prefix), RedisLiveState(client, prefix)
         await here.start()
         await there.start()
         try:
-            topic = session_topic("s1")
+            topic, watcher = session_topic("s1"), Subscriber()
             for live in (here, there):
                 await live.keep_numbered(topic, 0)
-            watcher = Subscriber()
             await there.subscribe(topic, watcher)
-            await here.publish(topic, event())
-            assert [e.seq for e in await received(watcher, 1)] == [1]
-            await client.client_kill_filter(_type="pubsub")  # both instances' subscriptions
-            await here.publish_many(topic, [event(step="agent_routing")] * 2)  # into the gap
-            assert [e.seq for e in await received(watcher, 2)] == [2, 3]
+            yield TwoInstances(client, prefix, here, there, topic, watcher)
         finally:
             await here.close()
             await there.close()
+
+
+async def test_a_run_claimed_by_another_instance_publishes_nothing_more() -> None:
+    """Fencing on Redis: once another instance has claimed run 1 of a turn (its instance
+    stalled past its lease), run 1's events are refused in the same script that numbers them;
+    run 2's go out, numbered on."""
+    async with two_instances() as two:
+        here, there, topic = two.here, two.there, two.topic
+        assert [e.seq for e in await here.publish_many(topic, [event()], ("t1", 1))] == [1]
+        assert await RedisTurns(two.client, two.prefix).claim(
+            RunningTurn(session_id="s1", turn_id="t1", customer_id="c", author_id="c", text="?")
+        )
+        with pytest.raises(Fenced):
+            await here.publish_many(topic, [event(step="agent_routing")] * 2, ("t1", 1))
+        assert [e.seq for e in await there.publish_many(topic, [event()], ("t1", 2))] == [2]
+        assert [e.seq for e in await received(two.watcher, 2)] == [1, 2]
+        assert two.watcher.queue.empty() and await here.last_seq(topic) == 2
+
+
+async def test_events_published_while_the_subscription_was_away_still_arrive() -> None:
+    """Redis drops an instance's subscription (a restart, a network cut): what others publish
+    before it is back is replayed from the kept stream once it is, so a turn's `complete`
+    is not lost in the gap."""
+    async with two_instances() as two:
+        await two.here.publish(two.topic, event())
+        assert [e.seq for e in await received(two.watcher, 1)] == [1]
+        await two.client.client_kill_filter(_type="pubsub")  # both instances' subscriptions
+        await two.here.publish_many(two.topic, [event(step="agent_routing")] * 2)  # the gap
+        assert [e.seq for e in await received(two.watcher, 2)] == [2, 3]
 
 
 async def test_redis_that_forgot_the_script_is_taught_it_again() -> None:

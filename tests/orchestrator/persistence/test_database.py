@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orchestrator.database import session_factory
 from orchestrator.models import Conversation, MessageStatus
-from orchestrator.persistence import Database, Forbidden, NotFound, Refused
+from orchestrator.persistence import Database, Fenced, Forbidden, NotFound, Refused
 from orchestrator.persistence import conversations as repo
 from orchestrator.turn_metadata import TurnMetadata
 
@@ -228,6 +228,49 @@ async def test_a_turn_answered_before_the_crash_is_not_answered_again(db: Databa
     assert (answer.status, answer.content) == ("complete", "2.4 bar")
     assert await db.last_seq("s1") == 1000
     assert [m.status for m in await db.messages("s1")] == ["complete", "complete"]
+
+
+async def _answer(db: Database, turn_id: str, text: str, attempt: int) -> None:
+    async with db.sessions() as session:
+        await repo.save_answer(
+            session, "s1", turn_id, text, status=MessageStatus.complete,
+            metadata=TurnMetadata(), attempt=attempt,
+        )  # fmt: skip
+        await session.commit()
+
+
+async def test_a_run_that_was_taken_over_stores_nothing(db: Database) -> None:
+    """Fencing: run 1 of a turn stalled past its lease and another instance runs it again
+    (run 2); whatever run 1 tries to store afterwards is refused, run 2's answer is kept."""
+    await _open(db, "s1")
+    await db.save_user_message("s1", "ada", "Tyre pressure?", "t1", None)
+    assert await db.take_over_turn("s1", "t1", attempt=2)
+    async with db.sessions() as session:  # run 1's partial saves do nothing now
+        await repo.save_partial(session, "s1", "t1", "The pressure", attempt=1)
+        await session.commit()
+    with pytest.raises(Fenced):
+        await _answer(db, "t1", "run 1's late answer", attempt=1)
+    await _answer(db, "t1", "2.4 bar", attempt=2)
+    await db.set_last_seq("s1", 9, ended_turn="t1")  # run 2 ended the turn
+    with pytest.raises(Fenced):  # run 1, later still
+        await _answer(db, "t1", "run 1's late answer", attempt=1)
+    assert [(m.role, m.content) for m in await db.messages("s1")] == [
+        ("user", "Tyre pressure?"),
+        ("assistant", "2.4 bar"),
+    ]
+    [turn] = [c for c in await db.owner_conversations("ada", 10)]
+    assert turn.partial_answer is None
+
+
+async def test_a_turn_no_longer_under_way_is_not_taken_over(db: Database) -> None:
+    await _open(db, "s1")
+    await db.save_user_message("s1", "ada", "first", "t1", None)
+    await _answer(db, "t1", "answered", attempt=1)  # the run that holds it stores
+    await db.set_last_seq("s1", 3, ended_turn="t1")
+    assert not await db.take_over_turn("s1", "t1", attempt=2)
+    await db.save_user_message("s1", "ada", "second", "t2", None)
+    with pytest.raises(Fenced):  # a run of the old turn, after a new one began
+        await _answer(db, "t1", "late", attempt=1)
 
 
 async def test_feedback_only_on_your_own_answers(db: Database) -> None:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy import exc as sql
 
 from api.auth import Principal
 from api.channels import SessionChannel
@@ -28,7 +27,7 @@ from api.protocol import (
 from api.turn_events import stored_answer
 from api.turn_queue import Overloaded, Ticket
 from orchestrator.models import Message, MessageStatus
-from orchestrator.persistence import UNAVAILABLE, Forbidden
+from orchestrator.persistence import TIMED_OUT, UNAVAILABLE, Forbidden
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ OUTAGES: tuple[type[BaseException], ...] = (*UNAVAILABLE, RedisError)
 UNAVAILABLE_RETRY_S = 5.0
 # Waits that ran out (ours, the connection pool's, Redis's): an outage, or only a process too
 # busy to finish in time, which a probe of both stores tells apart.
-WAITS: tuple[type[BaseException], ...] = (TimeoutError, sql.TimeoutError, RedisTimeoutError)
+WAITS: tuple[type[BaseException], ...] = (*TIMED_OUT, RedisTimeoutError)
 PROBE_TIMEOUT_S = 2.0
 BUSY_RETRY_S = 2.0
 

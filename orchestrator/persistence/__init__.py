@@ -12,9 +12,17 @@
 
 from orchestrator.persistence.conversations import Opened, Prior
 from orchestrator.persistence.database import Database, Person
-from orchestrator.persistence.errors import UNAVAILABLE, Fenced, Forbidden, NotFound, Refused
+from orchestrator.persistence.errors import (
+    TIMED_OUT,
+    UNAVAILABLE,
+    Fenced,
+    Forbidden,
+    NotFound,
+    Refused,
+)
 
 __all__ = [
+    "TIMED_OUT",
     "UNAVAILABLE",
     "Database",
     "Fenced",

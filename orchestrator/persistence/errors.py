@@ -30,3 +30,6 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     OSError,
     TimeoutError,
 )
+# Of those, the waits that ran out (a pooled connection, a statement): an outage, or only a
+# process too busy to finish in time; callers tell them apart (`api.admission`).
+TIMED_OUT: tuple[type[BaseException], ...] = (sql.TimeoutError, TimeoutError)

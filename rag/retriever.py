@@ -291,6 +291,20 @@ class Retriever:
             chosen.append(position)
             if len(chosen) == k:
                 break
+        # The closest passage anywhere keeps a place: a domain's bonus may favour its own
+        # passages, not bury the one that matches best (a capacities table filed as specs,
+        # asked about by maintenance).
+        best = int(np.argmax(np.where(mask, similarity, -np.inf)))
+        if (
+            chosen
+            and best not in chosen
+            and similarity[best] >= min_score
+            and not any(
+                float(snapshot.embeddings[best] @ snapshot.embeddings[other]) >= NEAR_DUPLICATE
+                for other in chosen
+            )
+        ):
+            chosen[-1 if len(chosen) == k else len(chosen) :] = [best]
         return [self._result(snapshot, i, float(similarity[i]), i in exact) for i in chosen]
 
     @staticmethod

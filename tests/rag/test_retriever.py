@@ -122,3 +122,61 @@ def test_a_row_of_a_long_table_finds_its_chunk(
     assert "| Brake fluid | 1.02 litres |" in top.text
     again = ingest([tmp_path / "kb"], store, lambda: embedder, embedding_model=embedder.name)
     assert again.chunks_embedded == again.facets_embedded == 0
+
+
+OIL_PASSAGES = {
+    "consumption": "It is normal for your engine to consume some oil. The rate of oil "
+    "consumption depends on the quality and viscosity of the oil and on how you drive.",
+    "checking": "Check the engine oil level with every refuelling, with the car parked on "
+    "level ground and the engine warm, and top up before it reaches the minimum mark.",
+    "interval": "Change the engine oil and the oil filter every 15,000 km or every year, "
+    "whichever comes first; short trips in winter call for more frequent oil changes.",
+    "warning": "If the oil pressure warning light comes on while driving, stop the engine "
+    "at once in a safe place: driving on without oil pressure ruins the engine.",
+    "topping-up": "Top up engine oil only with the engine stopped, a little at a time, "
+    "using the approved grade; never fill above the maximum mark on the dipstick.",
+    "break-in": "During the break-in period oil and fuel consumption may be higher than "
+    "normal, so check the oil level more often for the first 3,000 km.",
+    "change": "At each oil change the workshop drains the old engine oil, fits a new oil "
+    "filter and fills in fresh engine oil of the approved grade.",
+    "filter": "The oil filter is changed with every engine oil change; an oil change "
+    "without a new filter leaves old oil in the filter housing.",
+    "own-oil-change": "If you change the engine oil and filter yourself, dispose of the old "
+    "oil and the used oil filter at a collection point.",
+    "after-change": "After an oil change with a new filter, run the engine for a minute, "
+    "then check the oil level again and top up engine oil if needed.",
+    "grade": "Use only engine oil approved for your engine when topping up or at an oil "
+    "change; the approved grades are listed in the service booklet.",
+    "severe": "Under severe conditions (towing, dusty roads, short trips) have the engine "
+    "oil and the oil filter changed twice as often.",
+}
+FILLING = """# Filling Capacities
+
+| | Base | Sport |
+|---|---|---|
+| Engine oil change quantity with oil filter | 6.9 litres | 9.0 litres |
+| Coolant | 13.2 litres | 18.0 litres |
+| Fuel tank | 85 litres | 100 litres |
+"""
+
+
+def test_the_closest_passage_keeps_a_place_whatever_its_domain(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """A specialist's domains are preferred, and many passages of its own that only mention
+    the subject must not bury another domain's passage that answers it best (a capacities
+    table filed under specs, asked about by maintenance)."""
+    kb = tmp_path / "kb"
+    (kb / "maintenance").mkdir(parents=True)
+    (kb / "specs").mkdir()
+    for name, text in OIL_PASSAGES.items():
+        (kb / "maintenance" / f"{name}.md").write_text(f"# Engine oil {name}\n\n{text}\n")
+    (kb / "specs" / "capacities.md").write_text(FILLING)
+    store = open_store(None, tmp_path / "chroma", "prefer")
+    domains = ("specs", "maintenance")  # from the folders
+    ingest([kb], store, lambda: embedder, embedding_model=embedder.name, domains=domains)
+    question = "How much engine oil goes in at an oil change with the filter?"
+    found = Retriever(store, embedder).search(question, k=3, prefer=["maintenance"])
+    assert len(found) == 3
+    assert [r.source for r in found].count("specs/capacities.md") == 1, found
+    assert sum(r.domain == "maintenance" for r in found) == 2  # still favoured

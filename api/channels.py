@@ -431,13 +431,14 @@ class ChannelRegistry:
             if watchdog is not None:
                 watchdog.cancel()
             ticket.release()
-            channel.turn.finish(turn_id)
             if fenced:  # the lease, the record and the numbering are the other run's now
+                channel.turn.finish(turn_id)
                 renewing.cancel()
                 outbox.discard()
                 self.orchestrator.handed_over.discard(turn_id)
             else:
                 tokens.flush()
+                channel.turn.finish(turn_id)
                 await asyncio.shield(self._finished(channel, outbox, turn_id, renewing, saved_seq))
 
     async def _store_end(

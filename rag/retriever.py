@@ -280,31 +280,31 @@ class Retriever:
         ordered = sorted(fused, key=lambda i: (i in exact, fused[i]), reverse=True)
 
         chosen: list[int] = []
+
+        def repeats(position: int) -> bool:
+            """A near duplicate of a passage already chosen."""
+            vector = snapshot.embeddings[position]
+            return any(
+                float(vector @ snapshot.embeddings[other]) >= NEAR_DUPLICATE for other in chosen
+            )
+
         for position in ordered:
             if position not in exact and similarity[position] < min_score:
                 continue
-            if any(
-                float(snapshot.embeddings[position] @ snapshot.embeddings[other]) >= NEAR_DUPLICATE
-                for other in chosen
-            ):
+            if repeats(position):
                 continue
             chosen.append(position)
             if len(chosen) == k:
                 break
         # The closest passage anywhere keeps a place: a domain's bonus may favour its own
         # passages, not bury the one that matches best (a capacities table filed as specs,
-        # asked about by maintenance).
+        # asked about by maintenance). It takes the last place no exact match holds.
         best = int(np.argmax(np.where(mask, similarity, -np.inf)))
-        if (
-            chosen
-            and best not in chosen
-            and similarity[best] >= min_score
-            and not any(
-                float(snapshot.embeddings[best] @ snapshot.embeddings[other]) >= NEAR_DUPLICATE
-                for other in chosen
-            )
-        ):
-            chosen[-1 if len(chosen) == k else len(chosen) :] = [best]
+        if chosen and best not in chosen and similarity[best] >= min_score and not repeats(best):
+            if len(chosen) < k:
+                chosen.append(best)
+            elif replaceable := [i for i, p in enumerate(chosen) if p not in exact]:
+                chosen[replaceable[-1]] = best
         return [self._result(snapshot, i, float(similarity[i]), i in exact) for i in chosen]
 
     @staticmethod

@@ -177,11 +177,8 @@ def load_embedder(
         embedder = _onnx_embedder(name, cache_dir or Path("data") / "models", threads)
         if embedder is not None:
             return embedder
-    if threads > 0:
-        limit_threads(threads)
     embedder = SentenceTransformerEmbedder(name)
-    if threads > 0:
-        limit_threads(threads)  # torch is loaded now
+    limit_threads(threads)  # BLAS, and torch: loaded now
     return embedder
 
 

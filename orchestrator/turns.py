@@ -94,7 +94,8 @@ class Orchestrator:
         # are stored as failed with INTERRUPTED or TIMEOUT, not as cancelled.
         self.interrupted: set[str] = set()
         self.timed_out: set[str] = set()
-        # Stopped by a shutdown to be run again by another instance: nothing stored here.
+        # Stopped for another instance to run (handed over at shutdown, or fenced after a
+        # takeover): nothing stored here.
         self.handed_over: set[str] = set()
 
     def config(self, session_id: str) -> RunnableConfig:

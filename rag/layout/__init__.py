@@ -6,6 +6,9 @@ of a page in columns; `rows` finds tables set without lines; `grid` finds ruled 
 `tables` reads a table with its headers; `headings` tells headings by their type;
 `hyphenation` joins words broken at a line end. `legends` writes a table's abbreviations out
 where a legend beside it explains them (for every document, PDF, Word or Markdown).
+
+Two more read what a tool made of a PDF, Markdown page by page: `pipe_tables` reads its
+tables as `tables` does a drawn one, `running_text` drops the running lines it kept.
 """
 
 __all__ = [
@@ -16,7 +19,9 @@ __all__ = [
     "headings",
     "hyphenation",
     "legends",
+    "pipe_tables",
     "rows",
     "running",
+    "running_text",
     "tables",
 ]

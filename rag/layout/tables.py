@@ -139,7 +139,7 @@ def read_table(table: Table) -> TableText | str:
         # A row without a label of its own goes on with the one above (a merged label
         # drawn without its merge: "Engine Oil" over its petrol and diesel rows).
         label = texts[0] or label
-        texts[0] = _under(group, label)
+        texts[0] = under(group, label)
         body.append(tuple(texts))
     return TableText(header, tuple(body))
 
@@ -211,7 +211,7 @@ def _group_row(row: list[_LogicalCell], styled: bool) -> bool:
     return spans or (styled and cell.bold) or (not styled and first and len(row) > 2)
 
 
-def _under(group: str, label: str) -> str:
+def under(group: str, label: str) -> str:
     """A row's label read with its group: "Fuel tank – Capacity" (not when it says it)."""
     if not group or not label:
         return label or group

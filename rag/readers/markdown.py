@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from rag.blocks import ParsedDocument, from_markdown, joined_across_pages
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+
+from rag.blocks import TABLE_ROW, Block, ParsedDocument, from_markdown, joined_across_pages
+from rag.layout.pipe_tables import pipe_table_lines, without_echoes
+from rag.layout.running_text import without_running_lines
 from rag.readers.errors import UnreadableDocument
 
 
@@ -15,9 +20,22 @@ def decode(raw: bytes) -> str:
 
 def read_markdown(raw: bytes) -> ParsedDocument:
     text = decode(raw)
-    blocks = tuple(joined_across_pages(from_markdown(text)))
+    blocks = without_running_lines(from_markdown(text))
+    blocks = without_echoes(list(_tables_read(joined_across_pages(blocks))))
     pages = [b.last_page for b in blocks if b.last_page is not None]
-    return ParsedDocument(blocks, pages=max(pages) if pages else None)
+    return ParsedDocument(tuple(blocks), pages=max(pages) if pages else None)
+
+
+def _tables_read(blocks: Iterable[Block]) -> Iterator[Block]:
+    """Pipe tables as a converter left them read for what they mean (`rag.layout.pipe_tables`);
+    one that turns out to be a list of "label: value" pairs becomes that list."""
+    for block in blocks:
+        if block.kind != "table":
+            yield block
+            continue
+        lines = tuple(pipe_table_lines(block.lines))
+        listed = not (lines and TABLE_ROW.match(lines[0]))
+        yield replace(block, kind="list" if listed else "table", lines=lines)
 
 
 def text_to_markdown(text: str) -> str:

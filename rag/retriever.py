@@ -70,6 +70,9 @@ class Snapshot:
         default_factory=lambda: np.zeros((0, 0), np.float32)
     )
     facet_parents: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    # A passage that ends by announcing what follows ("…with a few simple steps:"), and the
+    # passage of the same section that follows it: read together.
+    following: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, dimension: int) -> Snapshot:
@@ -115,6 +118,7 @@ class Snapshot:
             lexical=LexicalIndex(documents),
             facet_embeddings=facet_embeddings,
             facet_parents=facet_parents,
+            following=_following(documents, metadatas),
         )
 
     def about(self, models: Sequence[str]) -> NDArray[np.bool_]:
@@ -305,14 +309,28 @@ class Retriever:
                 chosen.append(best)
             elif replaceable := [i for i, p in enumerate(chosen) if p not in exact]:
                 chosen[replaceable[-1]] = best
-        return [self._result(snapshot, i, float(similarity[i]), i in exact) for i in chosen]
+        carried = {snapshot.following[p] for p in chosen if p in snapshot.following}
+        return [
+            self._result(snapshot, i, float(similarity[i]), i in exact)
+            for i in chosen
+            if i not in carried
+        ]
 
     @staticmethod
     def _result(snapshot: Snapshot, i: int, score: float, exact: bool) -> RetrievedChunk:
         metadata = snapshot.metadatas[i]
+        text = body_of(snapshot.documents[i])
+        page_end = _page(metadata.get("page_end"))
+        if (after := snapshot.following.get(i)) is not None:
+            text = f"{text}\n\n{body_of(snapshot.documents[after])}"
+            after_meta = snapshot.metadatas[after]
+            last = _page(after_meta.get("page_end")) or _page(after_meta.get("page"))
+            first = _page(metadata.get("page"))
+            if last is not None and first is not None and last > (page_end or first):
+                page_end = last
         return RetrievedChunk(
             id=snapshot.ids[i],
-            text=body_of(snapshot.documents[i]),
+            text=text,
             source=str(metadata.get("source", "")),
             title=str(metadata.get("title", "")),
             heading=str(metadata.get("heading", "")),
@@ -321,8 +339,22 @@ class Retriever:
             exact_match=exact,
             models=sorted(snapshot.models[i]),
             page=_page(metadata.get("page")),
-            page_end=_page(metadata.get("page_end")),
+            page_end=page_end,
         )
+
+
+def _following(documents: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> dict[int, int]:
+    """Each passage that ends with a colon, and the next passage of its section."""
+    position = {(m.get("source"), m.get("ordinal")): i for i, m in enumerate(metadatas)}
+    found = {}
+    for i, metadata in enumerate(metadatas):
+        ordinal = metadata.get("ordinal")
+        if not isinstance(ordinal, int) or not body_of(documents[i]).rstrip().endswith(":"):
+            continue
+        after = position.get((metadata.get("source"), ordinal + 1))
+        if after is not None and metadatas[after].get("heading") == metadata.get("heading"):
+            found[i] = after
+    return found
 
 
 def _page(value: Any) -> int | None:

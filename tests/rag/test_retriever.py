@@ -180,3 +180,46 @@ def test_the_closest_passage_keeps_a_place_whatever_its_domain(
     assert len(found) == 3
     assert [r.source for r in found].count("specs/capacities.md") == 1, found
     assert sum(r.domain == "maintenance" for r in found) == 2  # still favoured
+
+
+LEAD_IN = (
+    "# Battery\n\n## After reconnecting the battery\n\n"
+    + "After the battery is reconnected the stability control warning light comes on and a "
+    "message tells you that the system has a fault, although nothing is broken. "
+    * 4
+    + "This is corrected with a few simple steps:\n\n"
+    + "\n".join(
+        f"{n}. {step}"
+        for n, step in enumerate(
+            [
+                "Start the engine and leave it running for a minute or two with the car "
+                "standing still on level ground and the parking brake applied firmly.",
+                "Turn the steering wheel a few times from lock to lock, slowly and without "
+                "moving the car, so that the steering angle sensor learns its centre again.",
+                "Drive a short distance in a straight line at low speed until the warning "
+                "light goes out and the message is no longer shown on the display.",
+                "If the light stays on after that, drive carefully to a workshop and have "
+                "the stability control system checked before any long journey.",
+            ],
+            start=1,
+        )
+    )
+    + "\n"
+)
+
+
+def test_a_passage_announcing_what_follows_comes_with_it(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """The chunker may cut between "…with a few simple steps:" and the steps; a passage that
+    ends announcing what follows is given with the rest of its section, and that rest is not
+    given a second time."""
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "battery.md").write_text(LEAD_IN)
+    store = open_store(None, tmp_path / "chroma", "lead_in")
+    report = ingest([tmp_path / "kb"], store, lambda: embedder, embedding_model=embedder.name)
+    assert report.chunks_total == 2  # the cut this rule is for
+    question = "the stability control light is on after reconnecting the battery, what do I do?"
+    found = Retriever(store, embedder).search(question, k=4)
+    assert len(found) == 1
+    assert "simple steps:" in found[0].text and "1. Start the engine" in found[0].text

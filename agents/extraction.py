@@ -9,6 +9,7 @@ When the question names a vehicle, units about another vehicle are left out.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -927,6 +928,14 @@ def pick(scored: Scored) -> list[Unit]:
     steps = _steps(units, order[0], scored.procedure) if scored.action else []
     if steps and (lead is None or lead == order[0] or units[lead].kind == "item"):
         return steps
+    if scored.action and lead is None:
+        # Asked what to do, and close to the best stands a sentence that announces the steps
+        # ("This fault can be corrected with a few simple steps:"): the steps are the answer.
+        close = itertools.takewhile(lambda i: scores[i] >= best - KEEP_WITHIN, order)
+        announced = (_steps(units, i, True) for i in close if units[i].text.rstrip().endswith(":"))
+        steps = next((found for found in announced if found), [])
+        if steps:
+            return steps
     return [units[i] for i in chosen]
 
 

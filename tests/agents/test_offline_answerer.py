@@ -310,3 +310,22 @@ def test_a_unit_that_names_the_measure_asked_for_comes_before_a_figure_of_its_ki
     assert _answer("How much washer fluid does it hold?", reservoir, embedder)[0].startswith(
         "The maximum filling capacity"
     )
+
+
+PSM_AFTER_BATTERY = """After reconnecting the battery, the stability control light is on and a \
+message on the display reports a fault. This fault can be corrected with a few simple steps:
+
+1. Start the engine.
+2. With the vehicle stationary, turn the steering wheel a few times to the left and right.
+3. Drive a short distance in a straight line until the warning light goes out."""
+
+
+def test_steps_announced_near_the_best_match_are_the_answer_to_what_to_do(embedder: Any) -> None:
+    """The best match only restates the symptom; the sentence beside it announces the steps,
+    and the steps are what was asked."""
+    question = "after reconnecting the battery the stability control light is on, how do I fix it?"
+    answer = _answer(question, PSM_AFTER_BATTERY, embedder)
+    assert answer[:2] == [
+        "Start the engine.",
+        "With the vehicle stationary, turn the steering wheel a few times to the left and right.",
+    ]

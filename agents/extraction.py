@@ -60,9 +60,11 @@ ASKS_FOR: dict[str, re.Pattern[str]] = {
     ),
     "duration": re.compile(
         r"\b(how long(?! (?:is|are) (?:the|it|its|this)\b)|how many (years|months|days|hours|"
-        r"minutes)|warrant\w*|guarantee\w*|valid|last|period)\b",
+        r"minutes))\b",
         re.I,
     ),
+    # A period of a vehicle's life (a warranty, a running-in) is told in time or distance.
+    "period": re.compile(r"\b(warrant\w*|guarantee\w*|valid|last|period)\b", re.I),
     "distance": re.compile(
         r"\b(how far|range|distance|(?:a|one|single|full) (?:charge|tank)|between charges)\b",
         re.I,
@@ -92,10 +94,10 @@ STATES: dict[str, re.Pattern[str]] = {
         r"\b\d+(?:[.,]\d+)?\s*(years?|months?|weeks?|days?|hours?|h|minutes?|min)\b", re.I
     ),
     "interval": re.compile(
-        r"\bevery\b|\b\d[\d,.]*\s*(km|miles|mi|months?|years?)\b(?!\s*/\s*h)|\bannual(ly)?\b",
+        r"\bevery\b|\b\d[\d,.]*\s*(kms?|miles|mi|months?|years?)\b(?!\s*/\s*h)|\bannual(ly)?\b",
         re.I,
     ),
-    "distance": re.compile(r"\b\d[\d,.]*\s*(km|miles|mi)\b(?!\s*/\s*h)", re.I),
+    "distance": re.compile(r"\b\d[\d,.]*\s*(kms?|miles|mi)\b(?!\s*/\s*h)", re.I),
     "clock": re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bclosed\b", re.I),
     "pressure": re.compile(r"\b\d+(?:[.,]\d+)?\s*(bar|psi|kpa)\b", re.I),
     "temperature": re.compile(r"\d\s*°\s*[CF]\b|\bdegrees\b", re.I),
@@ -168,6 +170,8 @@ def answer_kinds_wanted(question: str) -> set[str]:
 
 def answer_kinds_in(text: str) -> set[str]:
     stated = {kind for kind, pattern in STATES.items() if pattern.search(text)}
+    if stated & {"duration", "distance"}:
+        stated.add("period")
     return stated | {kind for kind, (_, states) in MEASURES.items() if states.search(text)}
 
 

@@ -329,3 +329,20 @@ def test_steps_announced_near_the_best_match_are_the_answer_to_what_to_do(embedd
         "Start the engine.",
         "With the vehicle stationary, turn the steering wheel a few times to the left and right.",
     ]
+
+
+RUNNING_IN = """The more you look after the engine when it is new, the better it will run.
+
+Avoid rapid acceleration and prolonged high speed running for the first 1,500 – 1,800 kms.
+
+Do not keep the engine idling for a long time."""
+
+
+def test_a_period_of_the_car_s_life_is_answered_in_time_or_distance(embedder: Any) -> None:
+    answer = _answer("how long is the running-in period for a new car?", RUNNING_IN, embedder)
+    assert any("1,500 – 1,800 kms" in unit for unit in answer)
+
+
+def test_kilometres_written_kms_are_a_distance() -> None:
+    assert "distance" in extraction.answer_kinds_in("for the first 1,500 kms")
+    assert "period" in extraction.answer_kinds_in("2 years or 50,000 km, whichever comes first")

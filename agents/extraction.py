@@ -751,6 +751,10 @@ def score(
     directly = bool(ASKS_DIRECTLY.search(question)) or (
         bool(wanted & {"quantity", *MEASURES}) and not action and bool(ASKS_WHAT.search(question))
     )
+    unasked = [
+        condition is not None and not (_terms(condition) & terms)
+        for condition in _conditions(units)
+    ]
     scores = np.asarray(
         [
             float(similarity[i])
@@ -762,6 +766,7 @@ def score(
             + (MEASURE_NAMED if _names_measure(wanted, u) else 0.0)
             + (ACTION_BONUS if action and _order(u.text) else 0.0)
             - 0.02 * u.rank
+            - (CONDITIONAL if unasked[i] else 0.0)
             - (0.15 if _heading_names_other_variant(u, focus, catalogue) else 0.0)
             - (OTHER_VARIANT if _names_other_variant(u, focus, catalogue) else 0.0)
             for i, u in enumerate(units)
@@ -771,6 +776,37 @@ def score(
     return Scored(
         units, scores, vectors, codes, action=action, procedure=bool(PROCEDURE.search(question))
     )
+
+
+# What holds only under a condition the question does not mention ("If you mainly drive short
+# trips, … every 7,500 km", an item of a list "if you:") comes after what holds as a rule.
+CONDITIONAL = 0.15
+CONDITION = re.compile(r"^(?:if|unless|whenever|in case|under)\b(.{3,}?)[,:]", re.I)
+CONDITIONAL_LIST = re.compile(r"\b(?:if|when|whenever)(?: you| it| the \w+)?:$", re.I)
+
+
+def _conditions(units: Sequence[Unit]) -> list[str | None]:
+    """Each unit's condition, when it holds only under one: its opening "If …," clause, or,
+    for an item of a list announced "…if you:", the item's own words."""
+    announced: set[tuple[int, str, int]] = set()
+    for before, after in itertools.pairwise(units):
+        if (
+            after.kind == "item"
+            and before.kind != "item"
+            and (before.source, before.heading) == (after.source, after.heading)
+            and CONDITIONAL_LIST.search(before.text.rstrip())
+        ):
+            announced.add((after.source, after.heading, after.list_id))
+    found: list[str | None] = []
+    for unit in units:
+        plain = unit.text.replace("**", "")
+        if unit.kind == "item" and (unit.source, unit.heading, unit.list_id) in announced:
+            found.append(plain.split(":", 1)[0])
+        elif match := CONDITION.match(plain):
+            found.append(match.group(1))
+        else:
+            found.append(None)
+    return found
 
 
 # A unit that names the measure asked for and states it in its units ("Acceleration 0-60 mph:

@@ -346,3 +346,51 @@ def test_a_period_of_the_car_s_life_is_answered_in_time_or_distance(embedder: An
 def test_kilometres_written_kms_are_a_distance() -> None:
     assert "distance" in extraction.answer_kinds_in("for the first 1,500 kms")
     assert "period" in extraction.answer_kinds_in("2 years or 50,000 km, whichever comes first")
+
+
+OIL_INTERVAL = """| Model | Engine oil and filter interval |
+|---|---|
+| Sable | Every 10,000 km or 12 months |
+
+If you mainly drive short trips, tow, or drive on track days, change the oil in either Sable \
+variant every 7,500 km or 6 months."""
+
+BRAKE_CARE = """Shorten the brake care and cabin filter intervals if you:
+
+- Drive regularly on salted roads in winter: clean the brake calipers every 6 months.
+- Drive in dusty areas: replace the cabin air filter every 6 months.
+
+The car has one main scheduled service, due every 12 months or 20,000 km."""
+
+
+def test_what_holds_only_under_a_condition_not_asked_about_scores_less(
+    embedder: Any, monkeypatch: Any
+) -> None:
+    """The exception ("If you mainly drive short trips, …") loses CONDITIONAL against what
+    holds as a rule; asked about that condition, it loses nothing."""
+
+    def scores(question: str, body: str) -> list[float]:
+        catalogue = extraction._knowing(None, None)
+        units = extraction.candidates([(1, "Manual", "Oil", body)], None, catalogue, question)
+        scored = extraction.score(question, units, embedder.encode, None, catalogue)
+        return [float(x) for x in scored.scores]
+
+    def penalties(question: str, body: str) -> list[float]:
+        with monkeypatch.context() as patched:
+            patched.setattr(extraction, "CONDITIONAL", 0.0)
+            plain = scores(question, body)
+        return [round(a - b, 6) for a, b in zip(plain, scores(question, body), strict=True)]
+
+    assert penalties("how often does the Sable need an oil change?", OIL_INTERVAL) == [0.0, 0.15]
+    assert penalties("I mainly drive short trips: how often should the oil be changed?",
+                     OIL_INTERVAL) == [0.0, 0.0]  # fmt: skip
+    assert penalties("how often does the car need servicing?", BRAKE_CARE) == [
+        0.0, 0.15, 0.15, 0.0
+    ]  # fmt: skip
+
+
+def test_a_condition_the_question_names_is_no_exception() -> None:
+    (conditional,) = extraction._conditions(
+        [extraction.Unit("If you tow, change the oil every 7,500 km.", 1, 0, 0)]
+    )
+    assert conditional == " you tow"

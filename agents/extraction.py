@@ -132,7 +132,11 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\d\s*(km/h|kmph|mph)\b", re.I),
     ),
     "acceleration": (
-        re.compile(r"\b0\s*(?:-|–|to)\s*(?:60|62|100)\b|\baccelerat\w*", re.I),
+        re.compile(
+            r"\b0\s*(?:-|–|to)\s*(?:60|62|100)\b|\baccelerat\w*|"
+            r"\bhow (?:quick|fast)\w*\b.*\bto\s*(?:60|62|100)\b(?!\s*%)",
+            re.I,
+        ),
         re.compile(r"\d\s*(s|secs?|seconds)\b", re.I),
     ),
     "volume": (
@@ -663,6 +667,19 @@ def _mentions_other_vehicle(unit: Unit, focus: str | None, catalogue: Catalogue)
     return _about(unit.names or unit.text, focus, catalogue) is False
 
 
+# Asked about one vehicle, a sentence that sets it beside another model ("the GT has the
+# highest top speed of the three even though the Aster is much quicker") says less of it
+# than one about it alone.
+COMPARISON = 0.05
+
+
+def _compares(unit: Unit, focus: str | None, catalogue: Catalogue) -> bool:
+    if not focus or unit.kind == "row":
+        return False
+    models = {model for model, _ in catalogue.vehicles_in(unit.text)}
+    return len(models) > 1 and catalogue.model_of(focus) in models
+
+
 def _heading_names_other_variant(unit: Unit, focus: str | None, catalogue: Catalogue) -> bool:
     if not focus or not unit.heading:
         return False
@@ -767,6 +784,7 @@ def score(
             + (ACTION_BONUS if action and _order(u.text) else 0.0)
             - 0.02 * u.rank
             - (CONDITIONAL if unasked[i] else 0.0)
+            - (COMPARISON if _compares(u, focus, catalogue) else 0.0)
             - (0.15 if _heading_names_other_variant(u, focus, catalogue) else 0.0)
             - (OTHER_VARIANT if _names_other_variant(u, focus, catalogue) else 0.0)
             for i, u in enumerate(units)
@@ -852,7 +870,11 @@ def _kind_fit(wanted: set[str], stated: set[str], asks_directly: bool) -> float:
 
 # A question that asks for a kind of fact outright ("how often", "what time"), not one that
 # only mentions a word of it ("it showed last week").
-ASKS_DIRECTLY = re.compile(r"\bhow (?:often|far|long|much|many)\b|\bwhat time\b|\bwhen\b", re.I)
+ASKS_DIRECTLY = re.compile(
+    r"\bhow (?:often|far|long|much|many|quick\w*|fast|big|heavy|wide|tall|high|deep)\b|"
+    r"\bwhat time\b|\bwhen\b",
+    re.I,
+)
 # "What's the boot space?": a figure is asked for as surely as by "how much".
 ASKS_WHAT = re.compile(r"^\W*(?:what|whats|what's|which)\b", re.I)
 # Words that start a sentence without giving an order: determiners, pronouns, prepositions,

@@ -394,3 +394,30 @@ def test_a_condition_the_question_names_is_no_exception() -> None:
         [extraction.Unit("If you tow, change the oil every 7,500 km.", 1, 0, 0)]
     )
     assert conditional == " you tow"
+
+
+def test_how_quick_to_100_asks_for_the_acceleration_time() -> None:
+    assert "acceleration" in extraction.answer_kinds_wanted("How quick is the GT to 100?")
+    assert "acceleration" not in extraction.answer_kinds_wanted("how fast does it charge to 100 %?")
+
+
+def test_how_big_asks_for_a_figure_outright() -> None:
+    """Asked "how big", a sentence with no figure of the kind asked loses against one with."""
+    assert extraction._kind_fit({"quantity"}, set(), asks_directly=True) < 0
+    assert extraction.ASKS_DIRECTLY.search("How big is the fuel tank?")
+
+
+def test_asked_about_one_vehicle_a_comparison_with_another_says_less_of_it() -> None:
+    from rag.catalogue import Catalogue, ModelEntry, VariantEntry
+
+    catalogue = Catalogue(
+        models=[ModelEntry(name="Sable", variants=[VariantEntry(name="Sable 2.0T GT")]),
+                ModelEntry(name="Aster", variants=[VariantEntry(name="Aster Performance")])]
+    )  # fmt: skip
+    compares = extraction.Unit(
+        "The Sable 2.0T GT has the highest top speed even though the Aster Performance is "
+        "quicker.", 1, 0, 0
+    )  # fmt: skip
+    alone = extraction.Unit("The Sable 2.0T GT reaches 100 km/h in 6.4 s.", 1, 0, 1)
+    assert extraction._compares(compares, "Sable 2.0T GT", catalogue)
+    assert not extraction._compares(alone, "Sable 2.0T GT", catalogue)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import yaml
 
@@ -231,7 +231,70 @@ def chunk_blocks(blocks: Sequence[Block], max_chars: int = DEFAULT_MAX_CHARS) ->
         for piece in _pieces(block.kind, list(block.lines), max_chars):
             pieces.append((piece, block.page, block.last_page))
     flush()
-    return chunks
+    return _small_sections_joined(chunks, max_chars)
+
+
+# A section shorter than this is read with the sections after it, as far as they fit.
+SMALL_SECTION = 200
+
+
+def _small_sections_joined(chunks: Sequence[Chunk], max_chars: int) -> list[Chunk]:
+    """A section of a line or two ("Extended Warranty: we recommend our programme", then
+    "Benefits", then "Term: 24 + 12 months") is one chunk with the sections that follow it
+    under the same parent, while each one joined is small and all fit in one chunk: alone, a
+    line or two is too little for a search or an answer to go on. The chunk is filed under
+    the heading of its longest section; the others' headings stay in its text, in bold.
+
+    Only in documents with pages (a PDF, Markdown converted from one): their headings are
+    told from type by the reader, and a bold label over a line or two reads as one; an
+    author's own Markdown sections are kept as written."""
+    paths = [c.heading_path for c in chunks]
+    whole = [
+        (i == 0 or paths[i - 1] != path) and (i + 1 == len(paths) or paths[i + 1] != path)
+        for i, path in enumerate(paths)
+    ]
+    groups: list[list[Chunk]] = []
+    open_to_more = False  # the last group ends with a whole small section
+    for chunk, alone in zip(chunks, whole, strict=True):
+        group = groups[-1] if groups else None
+        if (
+            group is not None
+            and open_to_more
+            and alone
+            and chunk.heading_path
+            and group[-1].heading_path
+            and _under_same_parent(group[-1].heading_path, chunk.heading_path)
+            and _near(group[-1], chunk)
+            and len(_joined([*group, chunk]).text) <= max_chars
+        ):
+            group.append(chunk)
+        else:
+            groups.append([chunk])
+        open_to_more = alone and len(chunk.text) < SMALL_SECTION
+    return [replace(_joined(group), ordinal=i) for i, group in enumerate(groups)]
+
+
+def _joined(group: Sequence[Chunk]) -> Chunk:
+    if len(group) == 1:
+        return group[0]
+    main = max(group, key=lambda c: len(c.text))
+    text = "\n\n".join(
+        c.text if c is main else f"**{c.heading_path[-1]}**\n\n{c.text}" for c in group
+    )
+    pages = [p for c in group for p in (c.page, c.page_end) if p is not None]
+    first, last = (min(pages), max(pages)) if pages else (None, None)
+    return Chunk(text, main.heading_path, group[0].ordinal, first, last if last != first else None)
+
+
+def _under_same_parent(first: tuple[str, ...], then: tuple[str, ...]) -> bool:
+    """`then` is a sibling of `first` or below it, not a section further up."""
+    return len(then) >= len(first) and then[: len(first) - 1] == first[:-1]
+
+
+def _near(first: Chunk, then: Chunk) -> bool:
+    """On the same page or the next."""
+    end = first.page_end or first.page
+    return end is not None and then.page is not None and 0 <= then.page - end <= 1
 
 
 def chunk_markdown(body: str, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:

@@ -190,7 +190,8 @@ FACET_OF = "facet_of"  # metadata of a facet: the id of the chunk it finds
 
 # Bumped whenever what is embedded for a chunk, or how a file is read, changes, so that every
 # document is read and embedded anew (3: layout-aware PDF reading, pages on every chunk;
-# 4: Markdown a PDF converter made read by its tables' meaning, without its running lines).
+# 4: Markdown a PDF converter made read by its tables' meaning, without its running lines;
+# a paged document's small sections joined).
 EMBEDDING_RECIPE = "4"
 
 

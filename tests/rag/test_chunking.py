@@ -89,3 +89,31 @@ def test_malformed_front_matter_stays_in_the_body() -> None:
     front = split_front_matter(text)
     assert front.fields == {}
     assert front.body == text
+
+
+PAGED = (
+    "<!-- page 137 -->\n\n# Manual\n\n## Extended Warranty\n\nWe recommend our extended warranty "
+    "programme.\n\n## Benefits\n\n- Insures you against unforeseen repair bills.\n\n## Term\n\n"
+    + "24 + 12 months or 75,000 km, whichever occurs first; 24 + 24 months or 100,000 km. " * 3
+    + "\n\n<!-- page 140 -->\n\n## Fuses\n\nFuse 12 protects the horn.\n"
+)
+
+
+def test_a_document_s_small_sections_on_its_pages_are_read_together() -> None:
+    """Sections of a line or two found in a paged document (a PDF's bold labels) are one
+    chunk, filed under the longest; the others' headings stay in its text."""
+    chunks = chunk_markdown(PAGED)
+    warranty = next(c for c in chunks if "extended warranty programme" in c.text)
+    assert warranty.heading_path == ("Manual", "Term")
+    assert "**Extended Warranty**" in warranty.text and "**Benefits**" in warranty.text
+    assert "75,000 km" in warranty.text
+    assert (warranty.page, warranty.page_end) == (137, None)
+    fuses = next(c for c in chunks if "Fuse 12" in c.text)  # three pages on: apart
+    assert fuses.heading_path == ("Manual", "Fuses") and "Term" not in fuses.text
+    assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+
+
+def test_an_author_s_own_small_sections_are_kept_as_written() -> None:
+    unpaged = PAGED.replace("<!-- page 137 -->\n\n", "").replace("<!-- page 140 -->\n\n", "")
+    paths = [c.heading_path[-1] for c in chunk_markdown(unpaged)]
+    assert paths == ["Extended Warranty", "Benefits", "Term", "Fuses"]

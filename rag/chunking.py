@@ -352,6 +352,26 @@ def _label(cells: list[str]) -> str:
     return cells[0]
 
 
+FACET_NAME_WORDS = 8
+
+
+def _facet_label(cells: list[str]) -> str:
+    """What a row is about: its label, and the name in its second cell when it has one and
+    more follows (a message under the warning light it belongs to: "Fuel gauge warning light
+    on – Check fuel tank cap"); a row without a label of its own goes by that name."""
+    label = _label(cells) if cells[0] else ""
+    second = cells[1] if len(cells) > 2 else ""
+    named = (
+        second
+        and second != label
+        and not any(c.isdigit() for c in second)
+        and len(second.split()) <= FACET_NAME_WORDS
+    )
+    if not named:
+        return label
+    return f"{label} – {second}" if label else second
+
+
 def facets(text: str, heading: str) -> list[str]:
     """What each row of a chunk's tables (or "label: value" list) is about, as its section
     and label read ("Filling capacities: Brake fluid"): embedded beside the chunk, so a
@@ -365,8 +385,8 @@ def facets(text: str, heading: str) -> list[str]:
             cells = _cells(line)
             if header is None:
                 header = cells
-            elif cells and cells[0]:
-                labels.append(_label(cells))
+            elif cells and (label := _facet_label(cells)):
+                labels.append(label)
             continue
         header = None
         item = KEY_ITEM.match(line)

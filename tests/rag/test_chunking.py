@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.chunking import chunk_markdown, split_front_matter
+from rag.chunking import chunk_markdown, facets, split_front_matter
 
 COMPARISON = """# Model comparison
 
@@ -117,3 +117,20 @@ def test_an_author_s_own_small_sections_are_kept_as_written() -> None:
     unpaged = PAGED.replace("<!-- page 137 -->\n\n", "").replace("<!-- page 140 -->\n\n", "")
     paths = [c.heading_path[-1] for c in chunk_markdown(unpaged)]
     assert paths == ["Extended Warranty", "Benefits", "Term", "Fuses"]
+
+
+def test_a_row_is_found_by_the_name_in_its_second_cell_too() -> None:
+    """A message listed under the warning light it belongs to is found by the message."""
+    table = (
+        "| Light | Message | What to do |\n|---|---|---|\n"
+        "| Fuel gauge light | Mind remaining distance | Refuel at the next opportunity. |\n"
+        "| Fuel gauge light | Check fuel tank cap | Screw the cap on until it locks. |\n"
+        "|  | Sport unavailable | Have the fault corrected. |\n"
+        "| Engine oil | 6.9 litres | Top up with approved oil. |\n"
+    )
+    assert facets(table, "Messages") == [
+        "Messages: Fuel gauge light – Mind remaining distance",
+        "Messages: Fuel gauge light – Check fuel tank cap",
+        "Messages: Sport unavailable",
+        "Messages: Engine oil",  # a figure is no name
+    ]

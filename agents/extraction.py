@@ -66,7 +66,8 @@ ASKS_FOR: dict[str, re.Pattern[str]] = {
     # A period of a vehicle's life (a warranty, a running-in) is told in time or distance.
     "period": re.compile(r"\b(warrant\w*|guarantee\w*|valid|last|period)\b", re.I),
     "distance": re.compile(
-        r"\b(how far|range|distance|(?:a|one|single|full) (?:charge|tank)|between charges)\b",
+        r"\b(how far|range|distance|(?:a|one|single|full) (?:charge|tank)|between charges|"
+        r"how many (?:km|kms|kilomet\w+|miles))\b",
         re.I,
     ),
     "interval": re.compile(r"\b(how often|interval|every|when (should|do|does|is|must))\b", re.I),
@@ -97,7 +98,7 @@ STATES: dict[str, re.Pattern[str]] = {
         r"\bevery\b|\b\d[\d,.]*\s*(kms?|miles|mi|months?|years?)\b(?!\s*/\s*h)|\bannual(ly)?\b",
         re.I,
     ),
-    "distance": re.compile(r"\b\d[\d,.]*\s*(kms?|miles|mi)\b(?!\s*/\s*h)", re.I),
+    "distance": re.compile(r"(?<!/)\b\d[\d,.]*\s*(kms?|miles|mi)\b(?!\s*/\s*h)", re.I),
     "clock": re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bclosed\b", re.I),
     "pressure": re.compile(r"\b\d+(?:[.,]\d+)?\s*(bar|psi|kpa)\b", re.I),
     "temperature": re.compile(r"\d\s*°\s*[CF]\b|\bdegrees\b", re.I),
@@ -164,12 +165,19 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 }
 
 
+# Kinds of figure that say which figure is asked for, where "quantity" says only "a figure".
+SPECIFIC_KINDS = frozenset({"money", "duration", "period", "distance", "pressure", "temperature"})
+
+
 def answer_kinds_wanted(question: str) -> set[str]:
     """The kinds of fact a question asks for; a measure it names ("horsepower", "top speed")
     in place of the general "quantity"."""
     wanted = {kind for kind, pattern in ASKS_FOR.items() if pattern.search(question)}
     measures = {kind for kind, (asks, _) in MEASURES.items() if asks.search(question)}
-    return (wanted - {"quantity"}) | measures if measures else wanted
+    if measures or wanted & SPECIFIC_KINDS:
+        # "How many km…": a distance, not any figure ("4.9 l/100 km" is one too).
+        return (wanted - {"quantity"}) | measures
+    return wanted
 
 
 def answer_kinds_in(text: str) -> set[str]:

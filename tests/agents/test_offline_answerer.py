@@ -421,3 +421,9 @@ def test_asked_about_one_vehicle_a_comparison_with_another_says_less_of_it() -> 
     alone = extraction.Unit("The Sable 2.0T GT reaches 100 km/h in 6.4 s.", 1, 0, 1)
     assert extraction._compares(compares, "Sable 2.0T GT", catalogue)
     assert not extraction._compares(alone, "Sable 2.0T GT", catalogue)
+
+
+def test_how_many_km_asks_for_a_distance_not_any_figure() -> None:
+    assert extraction.answer_kinds_wanted("How many km can it do on battery alone?") == {"distance"}
+    assert "distance" not in extraction.answer_kinds_in("fuel consumption: 4.9 l/100 km")
+    assert "distance" in extraction.answer_kinds_in("electric range, combined: 62 km")

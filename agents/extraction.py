@@ -629,7 +629,9 @@ SUFFIXES = (("ies", "y"), ("ing", ""), ("ers", ""), ("er", ""), ("es", ""), ("ed
 
 
 def _stem(term: str) -> str:
-    """A crude stem, so that charge, charger and charging meet."""
+    """A crude stem, so that charge, charger and charging meet (and fully, full)."""
+    if term.endswith("lly") and len(term) >= 5:
+        return term[:-1]
     for suffix, replacement in SUFFIXES:
         if len(term) > len(suffix) + 3 and term.endswith(suffix):
             return term[: -len(suffix)] + replacement

@@ -427,3 +427,7 @@ def test_how_many_km_asks_for_a_distance_not_any_figure() -> None:
     assert extraction.answer_kinds_wanted("How many km can it do on battery alone?") == {"distance"}
     assert "distance" not in extraction.answer_kinds_in("fuel consumption: 4.9 l/100 km")
     assert "distance" in extraction.answer_kinds_in("electric range, combined: 62 km")
+
+
+def test_fully_loaded_meets_full_load() -> None:
+    assert extraction._terms("fully loaded") == extraction._terms("full load")

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from websockets.sync.client import ClientConnection, connect
 
-from api.protocol import SERVER_EVENT, TURN_ENDING_ERRORS, ErrorCode
+from api.protocol import SERVER_EVENT, TURN_ENDING_ERRORS
 from tests.utils.server import ORIGIN, ServerProcess
 
 EXAMPLES = 250  # sequences per backend (each up to 4 frames, each followed by a ping)
@@ -105,9 +105,8 @@ class Probe:
             raw = self.connection.recv(READ_S)
             event = SERVER_EVENT.validate_json(raw)  # raises if the server broke its schema
             self.seen[event.type] = self.seen.get(event.type, 0) + 1
-            code = getattr(event, "code", None)
+            code = getattr(event, "code", None)  # an ErrorCode: the schema checked it
             if code is not None:
-                assert code in ErrorCode
                 self.codes[str(code)] = self.codes.get(str(code), 0) + 1
             if event.type == "session" and event.turn_id:
                 self.started[event.turn_id] = event.session_id

@@ -809,7 +809,7 @@ def score(
 # What holds only under a condition the question does not mention ("If you mainly drive short
 # trips, … every 7,500 km", an item of a list "if you:") comes after what holds as a rule.
 CONDITIONAL = 0.15
-CONDITION = re.compile(r"^(?:if|unless|whenever|in case|under)\b(.{3,}?)[,:]", re.I)
+CONDITION = re.compile(r"^(?:if|unless|whenever|in case|under)\b(.{3,}?)(?:,(?!\d)|:)", re.I)
 CONDITIONAL_LIST = re.compile(r"\b(?:if|when|whenever)(?: you| it| the \w+)?:$", re.I)
 
 

@@ -431,3 +431,10 @@ def test_how_many_km_asks_for_a_distance_not_any_figure() -> None:
 
 def test_fully_loaded_meets_full_load() -> None:
     assert extraction._terms("fully loaded") == extraction._terms("full load")
+
+
+def test_a_condition_ends_at_its_comma_not_at_a_thousands_separator() -> None:
+    (condition,) = extraction._conditions(
+        [extraction.Unit("Under severe use the filter is replaced every 20,000 km, and…", 1, 0, 0)]
+    )
+    assert condition == " severe use the filter is replaced every 20,000 km"

@@ -16,7 +16,8 @@ TURN_TIMEOUT_S = 120.0
 
 async def _turn(connection: Any, message: str, session_id: str | None) -> tuple[Received, str]:
     """Send one message and read its events to the turn's end; resend after a rate limit."""
-    frame: dict[str, Any] = {"type": "message", "message": message}
+    # Tokens are joined here: the answer so far in every token event would only cost.
+    frame: dict[str, Any] = {"type": "message", "message": message, "partial_response": False}
     if session_id:
         frame["session_id"] = session_id
     while True:

@@ -109,6 +109,7 @@ class Chat:
             "type": "message",
             "message": question,
             "message_id": uuid.uuid4().hex,
+            "partial_response": False,  # tokens are printed as they come: no answer so far
         }
         if self.session_id:
             frame["session_id"] = self.session_id

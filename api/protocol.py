@@ -192,6 +192,11 @@ class AuthFrame(ClientFrameBase):
 
     type: Literal["auth"] = "auth"
     token: str = Field(description="A bearer token (JWT) issued by the account service.")
+    partial_response: bool = Field(
+        default=True,
+        description="false → token events on this connection omit the growing "
+        "partial_response field, unless a message frame asks for it.",
+    )
 
 
 class ChatFrame(ClientFrameBase):
@@ -213,9 +218,10 @@ class ChatFrame(ClientFrameBase):
         default=None,
         description="A client-chosen id making retries idempotent within the session.",
     )
-    partial_response: bool = Field(
-        default=True,
-        description="false → token events omit the growing partial_response field.",
+    partial_response: bool | None = Field(
+        default=None,
+        description="false → token events omit the growing partial_response field; "
+        "omitted → as the auth frame chose (true unless it said false).",
     )
 
 

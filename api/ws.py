@@ -63,6 +63,7 @@ class ChatConnection:
         )
         self.subscriber = Subscriber(queue=asyncio.Queue())
         self.channel: SessionChannel | None = None
+        self.partial_response = True  # the auth frame's choice, for messages that make none
 
     @property
     def user(self) -> Principal | None:
@@ -163,7 +164,8 @@ class ChatConnection:
                 case Close():
                     self.send(action)
                     return False
-                case Authenticated(user=user):
+                case Authenticated(user=user, partial_response=partial):
+                    self.partial_response = self.subscriber.partial_response = partial
                     await self.authenticated(user)
                 case Dispatch(frame=frame):
                     await self.dispatch(frame)
@@ -197,7 +199,8 @@ class ChatConnection:
 
         async def attach(channel: SessionChannel) -> None:
             await self._attach(channel)
-            self.subscriber.partial_response = frame.partial_response
+            chosen = frame.partial_response
+            self.subscriber.partial_response = self.partial_response if chosen is None else chosen
 
         try:
             taken = await take(self.state, user, frame, attach, announce=self.send)

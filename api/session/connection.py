@@ -74,6 +74,7 @@ class Dispatch:
 @dataclass(frozen=True)
 class Authenticated:
     user: Principal
+    partial_response: bool = True  # the connection's choice for its token events
 
 
 Action = Send | Close | Dispatch | Authenticated
@@ -137,7 +138,7 @@ class ConnectionCore:
             return []
         if self.user is None:
             if isinstance(frame, AuthFrame):
-                return self._authenticate(frame.token)
+                return self._authenticate(frame.token, frame.partial_response)
             return self._auth_required()
         if self.user.expires_at < now:
             return self._expired()
@@ -199,7 +200,7 @@ class ConnectionCore:
         return [Send(event)] if farewell else []
 
     # -- decisions ------------------------------------------------------------------------
-    def _authenticate(self, token: str) -> list[Action]:
+    def _authenticate(self, token: str, partial_response: bool = True) -> list[Action]:
         try:
             user = self.verify(token)
         except InvalidToken as exc:
@@ -217,7 +218,10 @@ class ConnectionCore:
         self.user = user
         self.phase = Phase.AUTHENTICATED
         info = UserInfo(id=user.id, name=user.name, role=user.role)
-        return [Send(AuthSuccess(message="Authenticated", user=info)), Authenticated(user)]
+        return [
+            Send(AuthSuccess(message="Authenticated", user=info)),
+            Authenticated(user, partial_response),
+        ]
 
     def _error(self, code: ErrorCode, message: str) -> Send:
         return Send(ErrorEvent(error=message, code=code))

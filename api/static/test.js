@@ -485,7 +485,7 @@ const STORAGE_CONNECTED = "support.test.connected";
     els.input.value = "";
     updateCharCount();
     setProgress("sent");
-    socket.send(text, { partialResponse: false, userBubble }); // this page appends tokens
+    socket.send(text, { userBubble }); // this page appends tokens (the client's default)
     updateControls();
   }
 

@@ -306,7 +306,7 @@ def test_dump_omits_partial_response_when_client_opted_out() -> None:
 def test_chat_frame_defaults() -> None:
     frame = parse_client_frame('{"type": "message", "message": "hi"}')
     assert isinstance(frame, ChatFrame)
-    assert frame.partial_response is True
+    assert frame.partial_response is None  # as the connection's auth frame chose
     assert frame.session_id is None and frame.message_id is None and frame.customer_id is None
 
 

@@ -86,6 +86,23 @@ async def test_a_new_session_gets_an_id_and_partial_response_can_be_left_out(
     assert events[-1]["metadata"]["agent"] == "maintenance"
 
 
+async def test_the_auth_frame_leaves_the_answer_so_far_out_for_the_whole_connection(
+    server: ServerProcess,
+) -> None:
+    async with await ChatClient.connect(
+        server.ws_url, server.token(user()), partial_response=False
+    ) as client:
+        left_out = await client.turn("What is the Ridge's wading depth?")
+        session = left_out[0]["session_id"]
+        asked = await client.turn(
+            "and its towing capacity?", session_id=session, partial_response=True
+        )
+    assert left_out[-1]["type"] == "complete"
+    assert all("partial_response" not in e for e in left_out if e["type"] == "token")
+    partials = [e["partial_response"] for e in asked if e["type"] == "token"]
+    assert partials and partials[-1] == asked[-1]["response"]  # a message may still ask
+
+
 async def test_ping_gets_pong_with_the_same_timestamp(server: ServerProcess) -> None:
     async with await ChatClient.connect(server.ws_url, server.token(user())) as client:
         await client.send({"type": "ping", "timestamp": 1700000000123})

@@ -22,12 +22,19 @@ class ChatClient:
 
     @classmethod
     async def connect(
-        cls, url: str, token: str | None = None, *, origin: str = ORIGIN, query_token: bool = False
+        cls,
+        url: str,
+        token: str | None = None,
+        *,
+        origin: str = ORIGIN,
+        query_token: bool = False,
+        **auth: Any,
     ) -> ChatClient:
+        """Connected and authenticated; `auth`: more fields of the auth frame."""
         target = f"{url}?token={token}" if token and query_token else url
         client = cls(await websockets.connect(target, origin=origin, max_size=2**22))  # type: ignore[arg-type]
         if token and not query_token:
-            await client.send({"type": "auth", "token": token})
+            await client.send({"type": "auth", "token": token, **auth})
         if token:
             reply = await client.recv()
             assert reply["type"] == "auth_success", reply

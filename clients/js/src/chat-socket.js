@@ -60,6 +60,9 @@ export class ChatSocket {
     this.backoffMaxMs = options.backoffMaxMs ?? BACKOFF_MAX_MS;
     this.maxResends = options.maxResends ?? MAX_RESENDS;
     this.connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    // Token events without the growing answer so far (the client joins the tokens), asked
+    // once for the connection in its auth frame; a message may still ask for it.
+    this.partialResponse = options.partialResponse ?? false;
     this.WebSocket = options.WebSocket || globalThis.WebSocket;
     this.token = "";
     this.status = "closed";
@@ -183,7 +186,10 @@ export class ChatSocket {
     }
     this.ws = ws;
     ws.addEventListener("open", () => {
-      if (this.ws === ws) ws.send(JSON.stringify({ type: "auth", token: this.token }));
+      if (this.ws === ws) {
+        const auth = { type: "auth", token: this.token, partial_response: this.partialResponse };
+        ws.send(JSON.stringify(auth));
+      }
     });
     ws.addEventListener("message", (message) => {
       if (this.ws !== ws || typeof message.data !== "string") return;
@@ -263,14 +269,10 @@ export class ChatSocket {
    * Send a chat message; returns its frame, or null when not open or busy. `extra` is kept
    * on `pending` for the caller (say, the element showing the message).
    */
-  send(text, { messageId, partialResponse = false, customerId, ...extra } = {}) {
+  send(text, { messageId, partialResponse, customerId, ...extra } = {}) {
     if (!this.open || this.busy) return null;
-    const frame = {
-      type: "message",
-      message: text,
-      message_id: messageId || newMessageId(),
-      partial_response: partialResponse,
-    };
+    const frame = { type: "message", message: text, message_id: messageId || newMessageId() };
+    if (partialResponse !== undefined) frame.partial_response = partialResponse;
     if (customerId) frame.customer_id = customerId;
     if (this.sessionId) frame.session_id = this.sessionId;
     this.pending = { frame, text, resends: 0, ...extra };

@@ -61,6 +61,11 @@ export interface ChatSocketOptions {
   connectTimeoutMs?: number;
   /** The WebSocket class to use (default: the global one). */
   WebSocket?: typeof WebSocket;
+  /**
+   * Token events with the growing answer so far (default false: the client joins the tokens
+   * itself); asked once, in the auth frame. A message's own `partialResponse` overrides it.
+   */
+  partialResponse?: boolean;
 }
 
 export interface SendOptions {

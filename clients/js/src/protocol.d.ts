@@ -22,6 +22,10 @@ export type ErrorCode = ("AUTH_REQUIRED" | "AUTH_FAILED" | "EMPTY_MESSAGE" | "IN
  */
 export interface AuthFrame {
 /**
+ * false → token events on this connection omit the growing partial_response field, unless a message frame asks for it.
+ */
+partial_response?: boolean
+/**
  * A bearer token (JWT) issued by the account service.
  */
 token: string
@@ -44,9 +48,9 @@ message: string
  */
 message_id?: (string | null)
 /**
- * false → token events omit the growing partial_response field.
+ * false → token events omit the growing partial_response field; omitted → as the auth frame chose (true unless it said false).
  */
-partial_response?: boolean
+partial_response?: (boolean | null)
 /**
  * The session to continue or create; omitted → the server creates one.
  */

@@ -68,6 +68,14 @@ def test_a_good_token_authenticates_and_is_announced() -> None:
     assert connection.phase is Phase.AUTHENTICATED
 
 
+def test_the_auth_frame_chooses_token_events_without_the_answer_so_far() -> None:
+    (_, default) = core().receive(auth(token()), NOW)
+    assert isinstance(default, Authenticated) and default.partial_response is True
+    frame = json.dumps({"type": "auth", "token": token(), "partial_response": False})
+    (_, authenticated) = core().receive(frame, NOW)
+    assert isinstance(authenticated, Authenticated) and authenticated.partial_response is False
+
+
 def test_a_token_in_the_address_authenticates_on_open() -> None:
     connection = core()
     assert isinstance(connection.open(token())[-1], Authenticated)

@@ -362,7 +362,8 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
 
   // ------------------------------------------------------------------ the live connection
 
-  const socket = new ChatSocket({ path: "/ws/staff", follow: false });
+  // Watching a turn that is already under way, the answer so far is what catches it up.
+  const socket = new ChatSocket({ path: "/ws/staff", follow: false, partialResponse: true });
 
   function showStatus(detail) {
     showStatusPill(els.status, detail);

@@ -5,7 +5,7 @@ Converters (pymupdf4llm, marker, docling) keep a drawn table's grid, not its mea
 cell's text repeated in every column it spans ("| **Roof load** | **Roof load** | … |"), the
 lines of a cell joined with `<br>`, emphasis as `**`, and when the first row holds no names,
 placeholders for them (`Col2`, `Col3`) with the real column names in the rows below
-("| | Cayenne | Cayenne S |" over "| | Part load | Full load |"). Read here as a person reads
+("| | Model A | Model B |" over "| | Part load | Full load |"). Read here as a person reads
 it: the rows that name the columns joined into one header, a row of one repeated label the
 group of the rows under it, each cell one line of plain text.
 """
@@ -26,17 +26,22 @@ EMPHASIS = re.compile(r"\*\*|__")
 DIGIT = re.compile(r"\d")
 
 
-def cells(row: str) -> list[str]:
-    """A row's cells as plain text (`<br>` a space, emphasis gone)."""
+def _split(row: str) -> list[str]:
+    """A row's cells as written: one outer pipe off each end (an empty first cell stays)."""
     inner = row.strip()
     inner = inner[1:] if inner.startswith("|") else inner
     inner = inner[:-1] if inner.endswith("|") else inner
-    return [" ".join(EMPHASIS.sub("", LINE_BREAK.sub(" ", c)).split()) for c in inner.split("|")]
+    return inner.split("|")
+
+
+def cells(row: str) -> list[str]:
+    """A row's cells as plain text (`<br>` a space, emphasis gone)."""
+    return [" ".join(EMPHASIS.sub("", LINE_BREAK.sub(" ", c)).split()) for c in _split(row)]
 
 
 def _bold(row: str) -> list[bool]:
-    inner = row.strip().strip("|")
-    return [c.strip().startswith(("**", "__")) for c in inner.split("|")]
+    """Which of the row's cells (as `cells` counts them) are set in bold."""
+    return [c.strip().startswith(("**", "__")) for c in _split(row)]
 
 
 def needs_reading(lines: Sequence[str]) -> bool:

@@ -82,3 +82,11 @@ def test_a_row_a_converter_also_wrote_as_a_loose_line_is_read_once() -> None:
     assert "**Top speed** 180 km/h 200 km/h" not in texts
     assert "Performance" in texts
     assert "Top speed 180 km/h is reached in sixth gear." in texts  # another page's sentence
+
+
+def test_bold_marks_line_up_with_the_cells_an_empty_first_cell_included() -> None:
+    from rag.layout.pipe_tables import _bold, cells
+
+    row = "||**Model A**|Part load|"
+    assert cells(row) == ["", "Model A", "Part load"]
+    assert _bold(row) == [False, True, False]

@@ -678,8 +678,8 @@ def _mentions_other_vehicle(unit: Unit, focus: str | None, catalogue: Catalogue)
 
 
 # Asked about one vehicle, a sentence that sets it beside another model ("the GT has the
-# highest top speed of the three even though the Aster is much quicker") says less of it
-# than one about it alone.
+# highest top speed of the three even though the SUV is much quicker") says less of it than
+# one about it alone.
 COMPARISON = 0.05
 
 

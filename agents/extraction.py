@@ -468,7 +468,7 @@ OPEN_ENDED = re.compile(
 def _continues(previous: str, line: str, indented: bool) -> bool:
     """Whether `line` carries on `previous` (hard-wrapped prose) rather than starting anew.
 
-    Lines that each hold a record ("Brisa 1.0 power: 74 kW", then "Brisa 1.0 torque: …")
+    Lines that each hold a record ("Mira 1.0 power: 74 kW", then "Mira 1.0 torque: …")
     stay apart: a "key: value" line ends where the next capitalised line begins.
     """
     if indented or OPEN_ENDED.search(previous):

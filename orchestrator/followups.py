@@ -1,8 +1,8 @@
 """Follow-up questions made standalone from the conversation, without a language model.
 
 Which words name a vehicle comes from the knowledge base's catalogue. After a question about
-the Fjord, "And what about its payload?" becomes "And what about its payload? (Halden Fjord)",
-which both the router and the retriever read as a question about the Fjord.
+the Nova, "And what about its payload?" becomes "And what about its payload? (Acme Nova)",
+which both the router and the retriever read as a question about the Nova.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def vehicle_named(text: str, catalogue: Catalogue) -> str | None:
 
 
 def qualified(vehicle: str, catalogue: Catalogue) -> str:
-    """ "Halden Fjord" when the catalogue has a brand, else "Fjord"."""
+    """ "Acme Nova" when the catalogue has a brand, else "Nova"."""
     return f"{catalogue.brand} {vehicle}" if catalogue.brand else vehicle
 
 
@@ -63,7 +63,7 @@ ONLY_THE_VEHICLE = re.compile(r"(?:(?:the|a|an|my|our|this|that|your)\s+)?(?:car
 
 
 def size_asked(query: str, catalogue: Catalogue) -> str | None:
-    """The dimension a question asks of the vehicle itself ("How long is the Fjord?": length),
+    """The dimension a question asks of the vehicle itself ("How long is the Nova?": length),
     else None."""
     asked = SIZE_OF.match(query)
     if asked is None or not catalogue.models_in(asked.group(2)):
@@ -158,7 +158,7 @@ def _is_continuation(message: str, catalogue: Catalogue) -> bool:
 
 
 def continues_previous(message: str, catalogue: Catalogue) -> bool:
-    """ "and when it's loaded?", "what about the Talus, unladen?": the same question again,
+    """ "and when it's loaded?", "what about the Terra, unladen?": the same question again,
     for another case or vehicle, so it goes to the specialist that answered the last one.
 
     A continuation opens like one and adds at most a few words of its own (vehicle names not
@@ -197,7 +197,7 @@ def _only_vehicle(message: str, catalogue: Catalogue) -> bool:
 
 
 def _with_topic(message: str, history: Sequence[str], catalogue: Catalogue) -> str:
-    """ "And the Talus?" borrows the topic of the previous question."""
+    """ "And the Terra?" borrows the topic of the previous question."""
     if not _only_vehicle(message, catalogue) or not history:
         return message
     previous = history[-1]

@@ -102,7 +102,7 @@ class SemanticRouter:
         )
 
 
-# The vehicle a follow-up was made standalone with: "…its payload? (Halden Fjord)".
+# The vehicle a follow-up was made standalone with: "…its payload? (Acme Nova)".
 VEHICLE_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
 
 

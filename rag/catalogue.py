@@ -476,7 +476,7 @@ def _is_model(
         return False  # one manual: the model is the one its title names
     mentions = record.after_brand + record.standalone
     # Named things that only ever follow the brand ("<Brand> Roadside Assistance", an app)
-    # are services; models are also talked about on their own ("the Fjord's battery").
+    # are services; models are also talked about on their own ("the Nova's battery").
     return not (brand and mentions and record.standalone < 0.25 * mentions)
 
 
@@ -507,7 +507,7 @@ def _variant_phrases(
                         if word.lower() in stops or word.lower() in STRUCTURE_WORDS:
                             break
                         if NUMBER.match(word) and (tail or index + 1 < len(words)):
-                            break  # a figure after the name ("Brisa PHEV 8.6 s"), not its part
+                            break  # a figure after the name ("Mira PHEV 8.6 s"), not its part
                         if index == len(words) - 1 and re.match(r"[,.]\d", rest):
                             break  # the start of "1,040 litres"
                         tail.append(word.rstrip("."))
@@ -623,9 +623,9 @@ def derive(documents: Sequence[DocumentText]) -> Catalogue:
             for phrase, count in phrases.most_common()
             if phrase.split()[0] == name and count >= 2
         ]
-        # A shorter form ("Fjord Long") that is only ever a short way of writing a longer one
-        # ("Fjord Long Range") is an alias of it, not a variant of its own; one that stands
-        # alone as a table cell or in bold ("Talus 2.2D", beside "Talus 2.2D Trail") is a
+        # A shorter form ("Nova Long") that is only ever a short way of writing a longer one
+        # ("Nova Long Range") is an alias of it, not a variant of its own; one that stands
+        # alone as a table cell or in bold ("Terra 2.2D", beside "Terra 2.2D Trail") is a
         # variant, unless the longer form is far more common (a column headed "Falcon
         # Sport" in a comparison, beside "Falcon Sport AWD" everywhere else).
         shorthand: dict[str, str] = {}

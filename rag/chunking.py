@@ -308,7 +308,7 @@ def _cells(row: str) -> list[str]:
 
 def tables_described(text: str) -> str:
     """`text` with each pipe table replaced by what it is about: its column names and the
-    label of each row ("Fjord Touring, Fjord Long Range: WLTP range; top speed; …").
+    label of each row ("Nova Touring, Nova Long Range: WLTP range; top speed; …").
 
     A table's figures mean little to a sentence-embedding model; its labels say what a reader
     would look in it for, so that is what gets embedded (search by terms still reads the

@@ -34,7 +34,7 @@ class UploadedDocument(BaseModel):
     source: str = Field(
         min_length=1,
         max_length=300,
-        description="Relative path, e.g. `specs/fjord.md`; a top folder named after a domain "
+        description="Relative path, e.g. `specs/nova.md`; a top folder named after a domain "
         "files the document under it.",
     )
     content: str | None = Field(default=None, max_length=MAX_DOCUMENT_BYTES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 
 import bm25s
@@ -73,6 +74,11 @@ DASHES = re.compile(r"[‐‑‒–—−]")
 # not "gear" + "box", which would find the glove box).
 MIN_COMPOUND = 8
 MIN_PART = 4
+# A question quotes a passage when this many of its words (stopwords aside) stand in it in the
+# same order, as a message read off a display does ("the display says check fuel tank cap");
+# the quote tells apart no more than this many passages, else it is only common wording.
+MIN_QUOTED_WORDS = 4
+MAX_QUOTING_PASSAGES = 2
 
 
 def tokenize(text: str) -> list[str]:
@@ -92,10 +98,19 @@ class LexicalIndex:
         self.size = len(documents)
         self._bm25 = bm25s.BM25()
         self._vocabulary: set[str] = set()
+        # Every passage's terms in order, one line each, for quotes: " a b c \n d e \n".
+        self._running = ""
+        self._starts: list[int] = []
         if documents:
             corpus = [tokenize(d) or ["_empty_"] for d in documents]
             self._vocabulary = {t for tokens in corpus for t in tokens}
             self._bm25.index(corpus, show_progress=False)
+            lines = [f" {' '.join(tokens)} " for tokens in corpus]
+            offset = 0
+            for line in lines:
+                self._starts.append(offset)
+                offset += len(line) + 1
+            self._running = "\n".join(lines)
 
     def scores(self, query: str) -> NDArray[np.float32]:
         tokens = [part for t in tokenize(query) for part in self.split(t)]
@@ -113,3 +128,19 @@ class LexicalIndex:
             if head in self._vocabulary and tail in self._vocabulary:
                 return [head, tail]
         return [token]
+
+    def quoted(self, query: str) -> list[int]:
+        """The passages the query quotes: those holding the longest run of its words, in
+        order, of at least MIN_QUOTED_WORDS, when no more than MAX_QUOTING_PASSAGES do."""
+        tokens = tokenize(query)
+        for size in range(len(tokens), MIN_QUOTED_WORDS - 1, -1):
+            found: set[int] = set()
+            for start in range(len(tokens) - size + 1):
+                needle = f" {' '.join(tokens[start : start + size])} "
+                at = self._running.find(needle)
+                while at >= 0 and len(found) <= MAX_QUOTING_PASSAGES:
+                    found.add(bisect_right(self._starts, at) - 1)
+                    at = self._running.find(needle, at + 1)
+            if found:
+                return sorted(found) if len(found) <= MAX_QUOTING_PASSAGES else []
+        return []

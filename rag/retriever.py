@@ -302,13 +302,26 @@ class Retriever:
                 break
         # The closest passage anywhere keeps a place: a domain's bonus may favour its own
         # passages, not bury the one that matches best (a capacities table filed as specs,
-        # asked about by maintenance). It takes the last place no exact match holds.
-        best = int(np.argmax(np.where(mask, similarity, -np.inf)))
-        if chosen and best not in chosen and similarity[best] >= min_score and not repeats(best):
+        # asked about by maintenance). So does a passage the question quotes ("the display
+        # says check fuel tank cap"): a long list of messages is far in meaning from a
+        # question about one of them. Each takes the last place no exact match or other
+        # keeper holds.
+        keepers = [int(np.argmax(np.where(mask, similarity, -np.inf)))]
+        keepers += [i for i in snapshot.lexical.quoted(query) if mask[i]]
+        kept: set[int] = set()
+        for best in keepers:
+            if not chosen or best in chosen:
+                kept.add(best)
+                continue
+            if similarity[best] < min_score or repeats(best):
+                continue
             if len(chosen) < k:
                 chosen.append(best)
-            elif replaceable := [i for i, p in enumerate(chosen) if p not in exact]:
+            elif replaceable := [
+                i for i, p in enumerate(chosen) if p not in exact and p not in kept
+            ]:
                 chosen[replaceable[-1]] = best
+            kept.add(best)
         carried = {snapshot.following[p] for p in chosen if p in snapshot.following}
         return [
             self._result(snapshot, i, float(similarity[i]), i in exact)

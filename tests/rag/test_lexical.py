@@ -16,3 +16,21 @@ def test_a_word_the_documents_write_as_two_finds_them() -> None:
     assert index.split("replace") == ["replace"]
     scores = index.scores("how often are the sparkplugs changed")
     assert scores[0] > 0 and scores[1] == 0
+
+
+def test_a_question_quoting_a_passage_finds_it_and_only_it() -> None:
+    index = LexicalIndex(
+        [
+            "Check fuel tank cap: position the cap correctly and screw it on until it locks.",
+            "The fuel tank holds 75 litres; close the tank cap after refuelling.",
+            "Refill washer fluid: refill the washer fluid reservoir.",
+        ]
+    )
+    assert index.quoted("the display says check fuel tank cap, what should I do?") == [0]
+    assert index.quoted("How big is the fuel tank?") == []  # too few words to be a quote
+
+
+def test_wording_many_passages_share_is_no_quote() -> None:
+    common = "Have the fault corrected at an authorized dealer."
+    index = LexicalIndex([f"{name} fault. {common}" for name in ("Airbag", "Brake", "Lamp")])
+    assert index.quoted("should I have the fault corrected at an authorized dealer?") == []

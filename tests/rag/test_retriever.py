@@ -223,3 +223,56 @@ def test_a_passage_announcing_what_follows_comes_with_it(
     found = Retriever(store, embedder).search(question, k=4)
     assert len(found) == 1
     assert "simple steps:" in found[0].text and "1. Start the engine" in found[0].text
+
+
+MESSAGES = "# Messages on the display\n\n## Overview of messages\n\n" + "\n\n".join(
+    [
+        "Light on instrument panel, warning message, meaning and action required.",
+        "PSM failure Have the fault corrected at an authorized dealer.",
+        "Offroad mode on/off Off-road driving program engaged or switched off.",
+        "Rear differential lock on/off Rear differential lock is engaged or switched off.",
+        "Sport unavailable Have the fault corrected at an authorized dealer.",
+        "Fault Fuel gauge Have the fault corrected at an authorized dealer.",
+        "Check fuel tank cap Position tank cap correctly and screw on until it locks securely.",
+        "Refill washer fluid Refill washer fluid.",
+        "Inflate! Tire Pressure Monitoring detects a pressure loss. Correct the tire pressure.",
+        "Driving light on Driving light or side light on.",
+        "Check front left indicator The reported light is faulty.",
+    ]
+)
+REFUELLING = {
+    "refuelling": "Open the fuel filler flap, unscrew the tank cap and hang it in the holder. "
+    "Insert the pump nozzle fully and refuel; stop once the nozzle switches off.",
+    "tank-cap": "Replace the tank cap immediately after refuelling and close it until you "
+    "hear it click. Close the fuel filler flap.",
+    "fuel-gauge": "The fuel gauge displays the contents of the tank when the ignition is on. "
+    "The display shows the remaining range.",
+    "fuel-reserve": "If less than 15 litres of fuel remain in the tank, the fuel warning light "
+    "comes on and the display asks you to refuel at the next opportunity.",
+    "fuel-quality": "Check that the fuel is of the right grade before you fill the tank; the "
+    "grade is printed on the inside of the filler flap next to the cap.",
+    "emergency-release": "If the filler flap does not open, pull the emergency release in the "
+    "luggage compartment, then unscrew the fuel tank cap as usual.",
+    "venting": "The fuel tank is vented through a carbon canister; the display shows a fault "
+    "when the venting system does not seal, and you should check the cap.",
+    "canister": "Fuel vapour from the tank is stored in the canister and burned when the "
+    "engine runs; check the tank cap seal if you smell fuel.",
+}
+
+
+def test_a_message_the_question_quotes_keeps_a_place(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """A list of dozens of display messages is far in meaning from a question about one of
+    them, and passages about the tank and its cap are near it: the question quotes the
+    message, so the list is found."""
+    kb = tmp_path / "kb" / "troubleshooting"
+    kb.mkdir(parents=True)
+    (kb / "messages.md").write_text(MESSAGES + "\n")
+    for name, text in REFUELLING.items():
+        (kb / f"{name}.md").write_text(f"# Fuel: {name}\n\n{text}\n")
+    store = open_store(None, tmp_path / "chroma", "quoted")
+    ingest([kb.parent], store, lambda: embedder, embedding_model=embedder.name)
+    question = "the display says check fuel tank cap, what should I do?"
+    found = Retriever(store, embedder).search(question, k=3)
+    assert "troubleshooting/messages.md" in [r.source for r in found], found

@@ -24,6 +24,7 @@ from api.protocol import (
     TokenEvent,
 )
 from api.pubsub import Fence, LiveState, PubSub, Subscriber, session_topic
+from api.session.supervisor import Ending, TurnSupervision, shutdown_stop
 from api.session.turn import TurnLifecycle
 from api.takeover import MAX_ATTEMPTS, SCAN_EVERY_S, NoTakeover, RunningTurn, TurnRecords
 from api.turn_events import TurnTranslator, stored_answer
@@ -31,6 +32,7 @@ from api.turn_queue import Overloaded, Ticket, TurnQueue, default_slots
 from orchestrator.events import Progress
 from orchestrator.models import MessageStatus
 from orchestrator.persistence import Fenced
+from orchestrator.turn_stop import Stop
 from orchestrator.turns import Completed, Failed, Orchestrator
 
 log = logging.getLogger(__name__)
@@ -41,11 +43,22 @@ CANCEL = "cancel"  # control message: cancel the session's turn if it runs here
 SEQ_GAP = 100_000
 
 
-def interrupted(session_id: str, turn_id: str) -> ErrorEvent:
-    """The end of a turn whose process stopped while it ran."""
+# What a customer reads when a turn ends early with an error, by its code.
+EARLY_END_MESSAGES = {
+    ErrorCode.INTERRUPTED: "The server restarted while answering; please send your message again",
+    ErrorCode.TIMEOUT: "The answer could not be finished in time; please send your message again",
+    ErrorCode.PROCESSING_ERROR: "Something went wrong while answering; please send your message "
+    "again",
+}
+
+
+def early_end(ending: Ending, session_id: str, turn_id: str, partial: str) -> ServerEventBase:
+    """The terminal event of a turn stopped before its answer."""
+    if ending.code is None:
+        return CancelledEvent(partial_response=partial, session_id=session_id, turn_id=turn_id)
     return ErrorEvent(
-        code=ErrorCode.INTERRUPTED,
-        error="The server restarted while answering; please send your message again",
+        code=ending.code,
+        error=EARLY_END_MESSAGES[ending.code],
         session_id=session_id,
         turn_id=turn_id,
     )
@@ -59,6 +72,7 @@ class SessionChannel:
     pubsub: LiveState
     task: asyncio.Task[None] | None = None
     translator: TurnTranslator | None = None
+    supervision: TurnSupervision | None = None  # of the turn running here
     # Done once the turn's last event is out; its task may still be saving and notifying.
     turn: TurnLifecycle = field(default_factory=TurnLifecycle)
     used: float = 0.0  # when it was last asked for or last ended a turn (monotonic)
@@ -103,9 +117,16 @@ class SessionChannel:
     def cancel(self) -> bool:
         """Stop the turn running here, if any: True when one was."""
         if self.turn.cancel() and self.task is not None:
-            self.task.cancel()
+            self.stop(Stop.CANCELLED)
             return True
         return False
+
+    def stop(self, reason: Stop) -> None:
+        """Stop the turn running here for `reason` (its first reason is the one it keeps)."""
+        if self.supervision is not None:
+            self.supervision.request(reason)
+        if self.task is not None:
+            self.task.cancel()
 
     async def resume(self, after_seq: int, running: str | None = None) -> list[ServerEventBase]:
         """What a client that saw events up to `after_seq` gets: the kept events after it, then
@@ -277,8 +298,9 @@ class ChannelRegistry:
         turn_id = running.turn_id
         channel.turn.start(turn_id, running.client_message_id)
         channel.translator = TurnTranslator(channel.session_id, turn_id)
+        supervision = channel.supervision = TurnSupervision(turn_id)
         channel.task = asyncio.create_task(
-            self._drive(channel, running, ticket), name=f"turn-{turn_id}"
+            self._drive(channel, running, ticket, supervision), name=f"turn-{turn_id}"
         )
         channel.task.add_done_callback(lambda _: ticket.finish())
         # Even a task cancelled before it ran (so before its own `finally`) ends its turn.
@@ -299,23 +321,25 @@ class ChannelRegistry:
             self.on_event(channel.session_id, event)
         return published
 
-    async def _drive(self, channel: SessionChannel, running: RunningTurn, ticket: Ticket) -> None:
+    async def _drive(
+        self,
+        channel: SessionChannel,
+        running: RunningTurn,
+        ticket: Ticket,
+        supervision: TurnSupervision,
+    ) -> None:
         translator = channel.translator
         assert translator is not None
         settings = self.orchestrator.services.settings
         turn_id, text = running.turn_id, running.text
         fence: Fence = (turn_id, running.attempt)
         me = asyncio.current_task()
-        fenced = False
 
         def taken_over(stop: bool = True) -> None:
             """Another instance claimed this run (it stalled past its lease): stop, storing
             and sending nothing; that instance runs the turn and ends it."""
-            nonlocal fenced
-            if fenced:
+            if not supervision.request(Stop.TAKEN_OVER):
                 return
-            fenced = True
-            self.orchestrator.handed_over.add(turn_id)  # the turn stores no end here either
             log.warning("turn %s (run %d) was taken over elsewhere: stopping", *fence)
             if stop and me is not None:
                 me.cancel()
@@ -345,7 +369,7 @@ class ChannelRegistry:
         try:
             await ticket.wait(queued)  # the turn's timeout starts after this
             watchdog = asyncio.create_task(
-                self._watch(channel, outbox, turn_id, renewing, asyncio.current_task()),
+                self._watch(channel, outbox, supervision, renewing, asyncio.current_task()),
                 name=f"watchdog-{turn_id}",
             )
             async for outcome in self.orchestrator.stream_turn(
@@ -354,6 +378,7 @@ class ChannelRegistry:
                 text=text,
                 turn_id=turn_id,  # its message stored by `api.admission.take` before it was taken
                 attempt=running.attempt,
+                stop=lambda: supervision.stop,
             ):
                 event = translator.translate(outcome)
                 if event is None:
@@ -387,59 +412,60 @@ class ChannelRegistry:
         except Fenced:  # its answer was refused: another run holds the turn
             taken_over(stop=False)
         except asyncio.CancelledError:
-            if fenced:
-                return
-            tokens.flush()
-            if turn_id in self.orchestrator.handed_over:
-                # What it streamed goes out (and is kept for `resume`); no end: the instance
-                # that takes it over runs it again and ends it.
-                await asyncio.shield(outbox.drain())
-                return
-            ending: ServerEventBase = (
-                interrupted(channel.session_id, turn_id)
-                if turn_id in self.orchestrator.interrupted  # by a shutdown, not its client
-                else CancelledEvent(
-                    partial_response=translator.partial,
-                    session_id=channel.session_id,
-                    turn_id=turn_id,
-                )
-            )
-            status, code = self.orchestrator.stop_reason(turn_id)
+            supervision.request(Stop.CANCELLED)  # no other reason given: its client's
             await asyncio.shield(
-                self._store_end(channel.session_id, running, translator.partial, status, code)
+                self._stopped(channel, running, supervision, outbox, tokens, renewing)
             )
-            await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, ending))
         except Exception:
             log.exception("turn %s crashed", turn_id)
-            failed = ErrorEvent(
-                code=ErrorCode.PROCESSING_ERROR,
-                error="Something went wrong while answering; please send your message again",
-                session_id=channel.session_id,
-                turn_id=turn_id,
-            )
+            supervision.request(Stop.CRASHED)
             await asyncio.shield(
-                self._store_end(
-                    channel.session_id,
-                    running,
-                    translator.partial,
-                    MessageStatus.failed,
-                    ErrorCode.PROCESSING_ERROR,
-                )
+                self._stopped(channel, running, supervision, outbox, tokens, renewing)
             )
-            await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, failed))
         finally:
             if watchdog is not None:
                 watchdog.cancel()
             ticket.release()
-            if fenced:  # the lease, the record and the numbering are the other run's now
+            if supervision.taken_over:  # its lease, record and numbering are the other run's
                 channel.turn.finish(turn_id)
                 renewing.cancel()
                 outbox.discard()
-                self.orchestrator.handed_over.discard(turn_id)
             else:
                 tokens.flush()
                 channel.turn.finish(turn_id)
-                await asyncio.shield(self._finished(channel, outbox, turn_id, renewing, saved_seq))
+                await asyncio.shield(
+                    self._finished(channel, outbox, supervision, renewing, saved_seq)
+                )
+
+    def _ending(self, supervision: TurnSupervision) -> Ending | None:
+        return supervision.ending(stream_outlives_process=self.pubsub.outlives_process)
+
+    async def _stopped(
+        self,
+        channel: SessionChannel,
+        running: RunningTurn,
+        supervision: TurnSupervision,
+        outbox: Outbox,
+        tokens: TokenCoalescer,
+        renewing: asyncio.Task[None],
+    ) -> None:
+        """End a turn whose work was stopped, as its supervision says."""
+        ending = self._ending(supervision)
+        assert ending is not None
+        if not ending.flush:
+            return
+        tokens.flush()
+        if not ending.terminal:
+            # What it streamed goes out (and is kept for `resume`); no end: the instance that
+            # takes it over runs it again and ends it.
+            await outbox.drain()
+            return
+        translator = channel.translator
+        partial = translator.partial if translator is not None else ""
+        if ending.stored is not None:
+            await self._store_end(channel.session_id, running, partial, *ending.stored)
+        event = early_end(ending, channel.session_id, running.turn_id, partial)
+        await self._end_early(channel, outbox, running.turn_id, renewing, event)
 
     async def _store_end(
         self,
@@ -455,8 +481,8 @@ class ChannelRegistry:
         turn_id = running.turn_id
         try:
             async with asyncio.timeout(grace_s):
-                await self.orchestrator.close_if_open(
-                    session_id, turn_id, delivered, status, code, running.attempt
+                await self.orchestrator.store_end(
+                    session_id, turn_id, delivered, status, code, attempt=running.attempt
                 )
         except Fenced:
             log.warning("turn %s was taken over elsewhere: its end is stored there", turn_id)
@@ -486,24 +512,26 @@ class ChannelRegistry:
         self,
         channel: SessionChannel,
         outbox: Outbox,
-        turn_id: str,
+        supervision: TurnSupervision,
         renewing: asyncio.Task[None],
         task: asyncio.Task[object] | None,
     ) -> None:
         """The turn's last resort: if it has not ended `turn_timeout_s` plus a grace after it
-        started (a database that stopped answering, a bug), end it with TIMEOUT and stop its
-        work; what it still sends after that is not sent."""
+        started (a database that stopped answering, a bug), end it (with TIMEOUT, unless it was
+        stopped for another reason already) and stop its work; what it still sends after that
+        is not sent."""
         settings = self.orchestrator.services.settings
         await asyncio.sleep(settings.turn_timeout_s + settings.turn_end_grace_s)
-        log.error("turn %s has not ended in time: ending it with TIMEOUT", turn_id)
-        self.orchestrator.timed_out.add(turn_id)
-        overdue = ErrorEvent(
-            code=ErrorCode.TIMEOUT,
-            error="The answer could not be finished in time; please send your message again",
-            session_id=channel.session_id,
-            turn_id=turn_id,
-        )
-        await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, overdue))
+        turn_id = supervision.turn_id
+        log.error("turn %s has not ended in time: ending it", turn_id)
+        supervision.request(Stop.TIMED_OUT)
+        ending = self._ending(supervision)
+        assert ending is not None
+        if ending.terminal:
+            translator = channel.translator
+            partial = translator.partial if translator is not None else ""
+            overdue = early_end(ending, channel.session_id, turn_id, partial)
+            await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, overdue))
         if task is not None:
             task.cancel()
 
@@ -511,13 +539,14 @@ class ChannelRegistry:
         self,
         channel: SessionChannel,
         outbox: Outbox,
-        turn_id: str,
+        supervision: TurnSupervision,
         renewing: asyncio.Task[None],
         saved_seq: int,
     ) -> None:
         await outbox.close()
-        self.orchestrator.timed_out.discard(turn_id)  # its end is stored: forget the reason
-        if turn_id in self.orchestrator.handed_over:
+        turn_id = supervision.turn_id
+        ending = self._ending(supervision)
+        if ending is not None and not ending.forgets_record:
             await self._hand_over(channel, turn_id, renewing)
             return
         await self._release(channel.session_id, turn_id, renewing)
@@ -528,8 +557,7 @@ class ChannelRegistry:
             return
         # A turn stopped by a shutdown, whose stream goes with this process, stays under way
         # in SQL: the next start sends its end again in its stream (`close_unfinished`).
-        stopped = turn_id in self.orchestrator.interrupted and not self.pubsub.outlives_process
-        ended = None if stopped else turn_id
+        ended = turn_id if ending is None or ending.closes else None
         if last_seq != saved_seq:  # events after the answer, or no answer at all
             await self.remember_seq(channel, last_seq, ended_turn=ended)
 
@@ -677,23 +705,23 @@ class ChannelRegistry:
             return
 
     def _running(self) -> list[asyncio.Task[None]]:
+        return [c.task for c in self._running_channels() if c.task is not None]
+
+    def _running_channels(self) -> list[SessionChannel]:
         return [
-            c.task
-            for c in self.channels.values()
-            if c.busy and c.task is not None and not c.task.done()
+            c for c in self.channels.values() if c.busy and c.task is not None and not c.task.done()
         ]
 
     async def drain(self, grace_s: float) -> None:
         """Let running turns finish for `grace_s`, then stop the rest: handed over to another
         instance when the live state is shared, else saved as INTERRUPTED."""
         await self.settle(grace_s)
-        pending = self._running()
         # With turns recorded where every instance sees them, another instance runs what is
         # left again (`rescue_orphans`); alone, they end INTERRUPTED.
         survivors = self.pubsub.outlives_process and not isinstance(self.turns, NoTakeover)
-        stopped = self.orchestrator.handed_over if survivors else self.orchestrator.interrupted
-        for task in pending:
-            stopped.add(task.get_name().removeprefix("turn-"))
-            task.cancel()
+        stop = shutdown_stop(shared=survivors)
+        pending = self._running_channels()
+        for channel in pending:
+            channel.stop(stop)
         if pending:
-            await asyncio.wait(pending, timeout=10)
+            await asyncio.wait([c.task for c in pending if c.task is not None], timeout=10)

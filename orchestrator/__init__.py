@@ -38,5 +38,6 @@ __all__ = [
     "settings",
     "state",
     "turn_metadata",
+    "turn_stop",
     "turns",
 ]

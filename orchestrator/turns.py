@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from orchestrator.models import MessageStatus
 from orchestrator.partial_answer import PartialSaver
 from orchestrator.persistence import Fenced, conversations, users
 from orchestrator.turn_metadata import TurnMetadata
+from orchestrator.turn_stop import Stop, stored_as
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,6 @@ class Failed:
 
 
 TurnOutcome = TurnEvent | Completed | Failed
-
-INTERRUPTED = "INTERRUPTED"  # the turn's process stopped (a shutdown, or a crash) mid-answer
 
 
 def classify_failure(exc: BaseException) -> tuple[str, str]:
@@ -90,13 +89,6 @@ class Orchestrator:
     def __init__(self, services: Services, graph: CompiledStateGraph[Any, Any, Any, Any]) -> None:
         self.services = services
         self.graph = graph
-        # Turns stopped by a shutdown, or by the watchdog, rather than by their client: they
-        # are stored as failed with INTERRUPTED or TIMEOUT, not as cancelled.
-        self.interrupted: set[str] = set()
-        self.timed_out: set[str] = set()
-        # Stopped for another instance to run (handed over at shutdown, or fenced after a
-        # takeover): nothing stored here.
-        self.handed_over: set[str] = set()
 
     def config(self, session_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": session_id}}
@@ -109,8 +101,13 @@ class Orchestrator:
         text: str,
         turn_id: str,
         attempt: int = 1,
+        stop: Callable[[], Stop | None] = lambda: None,
     ) -> AsyncIterator[TurnOutcome]:
         """Events of one turn, ending in Completed or Failed; cancellation saves the partial.
+
+        `stop` says why the turn is stopped when it is cancelled (None: by its client); the
+        partial is stored as `orchestrator.turn_stop.stored_as` says, or not at all when the
+        turn is another run's to end.
 
         The user's message is stored by whoever admitted it, before the turn runs (the API,
         `Database.save_user_message`); the turn stores its answer. `attempt` is this run of
@@ -138,12 +135,17 @@ class Orchestrator:
             for out in stream.finish():
                 yield out
         except asyncio.CancelledError:
-            if turn_id not in self.handed_over:  # else the instance taking it over ends it
-                status, reason = self.stop_reason(turn_id)
-                with contextlib.suppress(Fenced):  # taken over: the other run ends it
+            stored = stored_as(stop() or Stop.CANCELLED)
+            if stored is not None:  # else the run that takes it over ends it
+                with contextlib.suppress(Fenced):  # taken over meanwhile: likewise
                     await asyncio.shield(
-                        self._close_turn(
-                            session_id, turn_id, stream, started, status, reason, attempt
+                        self.store_end(
+                            session_id,
+                            turn_id,
+                            stream.text,
+                            *stored,
+                            attempt=attempt,
+                            metadata=self._stopped_metadata(stream, started),
                         )
                     )
             raise
@@ -151,8 +153,14 @@ class Orchestrator:
             code, message = classify_failure(exc)
             log.warning("turn %s failed with %s: %r", turn_id, code, exc)
             await asyncio.shield(
-                self._close_turn(
-                    session_id, turn_id, stream, started, MessageStatus.failed, code, attempt
+                self.store_end(
+                    session_id,
+                    turn_id,
+                    stream.text,
+                    MessageStatus.failed,
+                    code,
+                    attempt=attempt,
+                    metadata=self._stopped_metadata(stream, started),
                 )
             )
             yield Failed(code, message, stream.text, retry_after_of(exc))
@@ -205,60 +213,31 @@ class Orchestrator:
             for out in stream.feed(dict(event)):
                 yield out
 
-    async def _close_turn(
-        self,
-        session_id: str,
-        turn_id: str,
-        stream: TurnStream,
-        started: float,
-        status: MessageStatus,
-        code: str | None = None,
-        attempt: int | None = None,
-    ) -> None:
-        """Save what was delivered and end the checkpointed turn with it (`Fenced`: another
-        run holds the turn, nothing is saved)."""
-        metadata = TurnMetadata(
+    def _stopped_metadata(self, stream: TurnStream, started: float) -> TurnMetadata:
+        return TurnMetadata(
             agents=stream.order,
             latency_ms=int((time.perf_counter() - started) * 1000),
             mode=self.services.settings.answer_mode,
             tools=stream.tools,  # a booking made before a cancel stays on record
         )
-        async with self.services.sessions() as session:
-            await conversations.save_answer(
-                session,
-                session_id,
-                turn_id,
-                stream.text,
-                status=status,
-                metadata=metadata,
-                error_code=code,
-                attempt=attempt,
-            )
-            await session.commit()
-        await self.end_checkpointed_turn(session_id, turn_id, stream.text, status, code)
 
-    def stop_reason(self, turn_id: str) -> tuple[MessageStatus, str | None]:
-        """How a stopped turn is stored: cancelled by its client, or failed when a shutdown
-        (INTERRUPTED) or the watchdog (TIMEOUT) stopped it; either way not an answer."""
-        if turn_id in self.interrupted:
-            return MessageStatus.failed, INTERRUPTED
-        if turn_id in self.timed_out:
-            return MessageStatus.failed, "TIMEOUT"
-        return MessageStatus.cancelled, None
-
-    async def close_if_open(
+    async def store_end(
         self,
         session_id: str,
         turn_id: str,
         delivered: str,
         status: MessageStatus,
         code: str | None,
+        *,
         attempt: int | None = None,
+        metadata: TurnMetadata | None = None,
     ) -> None:
-        """Store the end of a turn that was stopped before its own handler could (cancelled
-        while queued, or between two of its events), unless an end is stored already: every
-        accepted message ends with one stored answer (`Fenced` when run `attempt` was taken
-        over)."""
+        """Store the end of a turn that did not answer (stopped, or failed) with what it
+        delivered, unless an end is stored already, and end its checkpointed turn with it:
+        every accepted message ends with one stored answer. The one place a stopped turn's end
+        is stored, whoever stopped it (the turn itself, or its supervisor when it was stopped
+        before it ran or between two of its events). `Fenced` when run `attempt` was taken
+        over: nothing is stored."""
         async with self.services.sessions() as session:
             if await conversations.answer_for_turn(session, session_id, turn_id) is not None:
                 return
@@ -268,7 +247,7 @@ class Orchestrator:
                 turn_id,
                 delivered,
                 status=status,
-                metadata=TurnMetadata(mode=self.services.settings.answer_mode),
+                metadata=metadata or TurnMetadata(mode=self.services.settings.answer_mode),
                 error_code=code,
                 attempt=attempt,
             )

@@ -15,9 +15,8 @@ from api.ratelimit import SlidingWindow
 from api.session import TurnPhase
 from api.turn_queue import Ticket, TurnQueue
 from orchestrator.events import Progress
-from orchestrator.models import MessageStatus
 from orchestrator.turn_metadata import TurnMetadata
-from orchestrator.turns import Completed, Orchestrator
+from orchestrator.turns import Completed
 
 
 async def channel() -> SessionChannel:
@@ -127,23 +126,17 @@ class _CrashingOrchestrator:
     """A turn whose work raises something no failure classification expected."""
 
     def __init__(self) -> None:
-        self.interrupted: set[str] = set()
-        self.timed_out: set[str] = set()
-        self.handed_over: set[str] = set()
         self.services = SimpleNamespace(settings=SETTINGS, db=_Seqs())
         self.ends: list[tuple[str, str, str | None]] = []  # stored: turn, status, code
 
-    def stop_reason(self, turn_id: str) -> tuple[MessageStatus, str | None]:
-        return Orchestrator.stop_reason(self, turn_id)  # type: ignore[arg-type]
-
-    async def close_if_open(
+    async def store_end(
         self,
         session_id: str,
         turn_id: str,
         delivered: str,
         status: str,
         code: str | None,
-        attempt: int | None = None,
+        **_: object,
     ) -> None:
         if not any(end[0] == turn_id for end in self.ends):
             self.ends.append((turn_id, str(status), code))

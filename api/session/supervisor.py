@@ -1,0 +1,96 @@
+"""A running turn's supervision, without I/O: why it stops, and what its stopping leaves.
+
+`api.channels.ChannelRegistry` is the adapter: it runs the turn in a task beside a watchdog
+and a lease renewal and carries out what this decides. Whoever stops the turn (its client's
+cancel, the watchdog, a shutdown, another instance's takeover, a crash) asks `request`; the
+first reason is the turn's (a takeover overrides any other: that run may store nothing). When
+the turn's work has stopped, `ending` says everything its end does — what SQL stores, the one
+terminal event, whether what it streamed still goes out, what it leaves to another instance —
+so the reason is part of the turn's result, never a set shared by the process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.protocol import ErrorCode
+from orchestrator.models import MessageStatus
+from orchestrator.turn_stop import Stop, stored_as
+
+__all__ = ["Ending", "Stop", "TurnSupervision", "shutdown_stop"]
+
+
+@dataclass(frozen=True)
+class Ending:
+    """What a stopped turn's end does."""
+
+    stop: Stop
+    # Stored in SQL (status, error code) unless an end is stored already; None: another run
+    # of the turn ends it.
+    stored: tuple[MessageStatus, str | None] | None
+    # The terminal event it sends: `cancelled` (code None) or an error with this code; none
+    # when another run of the turn ends it.
+    terminal: bool
+    code: ErrorCode | None
+    # What it streamed before it stopped still goes out (and is kept for `resume`): False only
+    # when another instance has taken the turn's stream over.
+    flush: bool
+    # Its lease goes (False: another run holds the turn now).
+    releases_lease: bool
+    # Its record for takeovers goes (False: a survivor is to run it again, or already does).
+    forgets_record: bool
+    # SQL notes the turn is no longer under way. False when a shutdown stops it and its
+    # stream dies with this process: the next start sends its end again in the stream.
+    closes: bool
+
+
+CODES: dict[Stop, ErrorCode | None] = {
+    Stop.CANCELLED: None,
+    Stop.TIMED_OUT: ErrorCode.TIMEOUT,
+    Stop.INTERRUPTED: ErrorCode.INTERRUPTED,
+    Stop.CRASHED: ErrorCode.PROCESSING_ERROR,
+    Stop.HANDED_OVER: None,
+    Stop.TAKEN_OVER: None,
+}
+
+
+def shutdown_stop(*, shared: bool) -> Stop:
+    """How a shutdown stops the turns still running past its grace: handed to another
+    instance when the live state and the turn records are shared, else interrupted."""
+    return Stop.HANDED_OVER if shared else Stop.INTERRUPTED
+
+
+@dataclass
+class TurnSupervision:
+    turn_id: str
+    stop: Stop | None = None
+
+    def request(self, stop: Stop) -> bool:
+        """Ask the turn to stop for `stop`: True when this is now the turn's reason (so its
+        work must be stopped); False when it already had one."""
+        if self.stop is None or (stop is Stop.TAKEN_OVER and self.stop is not stop):
+            self.stop = stop
+            return True
+        return False
+
+    @property
+    def taken_over(self) -> bool:
+        return self.stop is Stop.TAKEN_OVER
+
+    def ending(self, *, stream_outlives_process: bool) -> Ending | None:
+        """The end of the turn once its work has stopped; None while nobody stopped it (it
+        answered, or failed, on its own)."""
+        if self.stop is None:
+            return None
+        stop = self.stop
+        elsewhere = stop in (Stop.HANDED_OVER, Stop.TAKEN_OVER)
+        return Ending(
+            stop=stop,
+            stored=stored_as(stop),
+            terminal=not elsewhere,
+            code=CODES[stop],
+            flush=stop is not Stop.TAKEN_OVER,
+            releases_lease=stop is not Stop.TAKEN_OVER,
+            forgets_record=not elsewhere,
+            closes=not elsewhere and not (stop is Stop.INTERRUPTED and not stream_outlives_process),
+        )

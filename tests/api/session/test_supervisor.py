@@ -1,0 +1,90 @@
+"""A turn's supervision: one reason to stop, and an end that stores what it sends, never I/O."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from api.protocol import ErrorCode
+from api.session.supervisor import Stop, TurnSupervision, shutdown_stop
+from orchestrator.models import MessageStatus
+
+ELSEWHERE = {Stop.HANDED_OVER, Stop.TAKEN_OVER}  # another run of the turn ends it
+
+
+def test_a_turn_nobody_stopped_has_no_early_end() -> None:
+    assert TurnSupervision("t1").ending(stream_outlives_process=True) is None
+
+
+def test_the_first_reason_is_the_turns() -> None:
+    supervision = TurnSupervision("t1")
+    assert supervision.request(Stop.INTERRUPTED)
+    assert not supervision.request(Stop.CANCELLED)  # its client's cancel came too late
+    assert not supervision.request(Stop.TIMED_OUT)
+    assert supervision.stop is Stop.INTERRUPTED
+
+
+def test_a_takeover_overrides_any_reason_since_this_run_may_store_nothing() -> None:
+    supervision = TurnSupervision("t1")
+    supervision.request(Stop.CANCELLED)
+    assert supervision.request(Stop.TAKEN_OVER)
+    assert not supervision.request(Stop.TAKEN_OVER)
+    ending = supervision.ending(stream_outlives_process=True)
+    assert ending is not None
+    assert ending.stored is None and not ending.terminal and not ending.flush
+    assert not ending.releases_lease and not ending.forgets_record
+
+
+def test_a_turn_handed_over_at_shutdown_streams_what_it_has_and_leaves_its_record() -> None:
+    supervision = TurnSupervision("t1")
+    supervision.request(shutdown_stop(shared=True))
+    ending = supervision.ending(stream_outlives_process=True)
+    assert ending is not None and ending.stop is Stop.HANDED_OVER
+    assert ending.flush and ending.releases_lease  # a survivor finds it at its next scan
+    assert not ending.forgets_record and not ending.terminal and ending.stored is None
+
+
+def test_a_turn_stopped_by_a_shutdown_alone_stays_under_way_if_its_stream_dies_too() -> None:
+    supervision = TurnSupervision("t1")
+    supervision.request(shutdown_stop(shared=False))
+    alone = supervision.ending(stream_outlives_process=False)
+    shared_stream = supervision.ending(stream_outlives_process=True)
+    assert alone is not None and shared_stream is not None
+    assert alone.code is ErrorCode.INTERRUPTED and alone.stored == (
+        MessageStatus.failed,
+        "INTERRUPTED",
+    )
+    assert not alone.closes  # the next start sends its end again, in its stream
+    assert shared_stream.closes
+
+
+@given(st.lists(st.sampled_from(list(Stop)), max_size=6), st.booleans())
+def test_every_stop_ends_the_turn_once_as_its_reason_says(
+    requests: list[Stop], outlives: bool
+) -> None:
+    supervision = TurnSupervision("t1")
+    changes = [supervision.request(stop) for stop in requests]
+    ending = supervision.ending(stream_outlives_process=outlives)
+    if not requests:
+        assert ending is None
+        return
+    # The reason is the first asked, or a takeover asked at any point.
+    expected = Stop.TAKEN_OVER if Stop.TAKEN_OVER in requests else requests[0]
+    assert supervision.stop is expected
+    assert changes[0] and sum(changes) == 1 + (
+        Stop.TAKEN_OVER in requests and requests[0] is not Stop.TAKEN_OVER
+    )
+    assert ending is not None and ending.stop is expected
+    # A turn another run ends sends and stores nothing here; any other sends one terminal
+    # event and stores the same end: cancelled without a code, else failed with its code.
+    assert ending.terminal is (expected not in ELSEWHERE)
+    if not ending.terminal:
+        assert ending.stored is None and not ending.forgets_record and not ending.closes
+        return
+    assert ending.stored is not None and ending.forgets_record and ending.releases_lease
+    status, code = ending.stored
+    if ending.code is None:
+        assert status is MessageStatus.cancelled and code is None
+    else:
+        assert status is MessageStatus.failed and code == ending.code.value
+    assert ending.closes is (outlives or expected is not Stop.INTERRUPTED)

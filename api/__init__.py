@@ -6,7 +6,6 @@ Each name below is a module (or package) of this package; import it by name.
 __all__ = [
     "admission",
     "app",
-    "asyncapi",
     "auth",
     "channels",
     "charts",
@@ -26,7 +25,6 @@ __all__ = [
     "pubsub",
     "ratelimit",
     "routes",
-    "schema",
     "serve",
     "session",
     "shared_state",

@@ -11,13 +11,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import handoff, http_errors, stopping, ws, ws_staff
-from api.asyncapi import APP_TITLE, APP_VERSION
 from api.channels import ChannelRegistry
 from api.deps import AppState
 from api.leases import MemoryLeases, RedisLeases, TurnLeases
 from api.live_redis import open_live_state
 from api.metrics import Metrics
 from api.observe import TurnObserver
+from api.protocol.asyncapi import APP_TITLE, APP_VERSION
 from api.pubsub import LiveState, PubSub
 from api.ratelimit import RateLimiter, RedisSlidingWindow, SlidingWindow
 from api.routes import (

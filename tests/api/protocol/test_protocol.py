@@ -56,11 +56,11 @@ from api.protocol import (
     dump,
     parse_client_frame,
 )
+from api.protocol.schema import SCHEMA_PATH, protocol_schema, render_protocol_schema
 from api.routes.pages import render_page
-from api.schema import SCHEMA_PATH, protocol_schema, render_protocol_schema
 from tests.utils.pages import element_ids
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 GUIDE = REPO / "docs" / "protocol.md"
 STATIC = REPO / "api" / "static"
 
@@ -223,7 +223,7 @@ def _validate(schema: dict[str, Any], frame: dict[str, Any]) -> None:
 
 
 def test_schema_file_is_up_to_date() -> None:
-    hint = "docs/protocol.schema.json is out of date: run `python -m api.schema`"
+    hint = "docs/protocol.schema.json is out of date: run `python -m api.protocol.schema`"
     assert SCHEMA_PATH.exists(), hint
     text = SCHEMA_PATH.read_text(encoding="utf-8")
     assert json.loads(text) == protocol_schema(), hint
@@ -246,7 +246,7 @@ def test_schema_unions_cover_every_model(schema: dict[str, Any]) -> None:
 
 
 def test_schema_main_check_and_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from api.schema import main
+    from api.protocol.schema import main
 
     target = tmp_path / "protocol.schema.json"
     assert main(["--check", "--output", str(target)]) == 1

@@ -1,7 +1,7 @@
 """The JSON Schema (draft 2020-12) of the chat WebSocket protocol, generated from api.protocol.
 
-`python -m api.schema` writes docs/protocol.schema.json; `--check` only compares and exits 1
-when the file is out of date.
+`python -m api.protocol.schema` writes docs/protocol.schema.json; `--check` only compares and
+exits 1 when the file is out of date.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from api.protocol import (
 )
 from orchestrator.settings import Settings
 
-SCHEMA_PATH: Final = Path(__file__).resolve().parent.parent / "docs" / "protocol.schema.json"
+SCHEMA_PATH: Final = Path(__file__).resolve().parents[2] / "docs" / "protocol.schema.json"
 DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 REF_TEMPLATE: Final = "#/$defs/{model}"
 
@@ -64,9 +64,9 @@ def protocol_schema() -> dict[str, Any]:
         "$schema": DIALECT,
         "title": "Support chat WebSocket protocol (/ws/chat)",
         "description": (
-            "Generated from api/protocol.py by `python -m api.schema`; see docs/protocol.md. "
-            "Validate a client frame against #/$defs/ClientMessage and a server event against "
-            "#/$defs/ServerEvent."
+            "Generated from api/protocol/messages.py by `python -m api.protocol.schema`; see "
+            "docs/protocol.md. Validate a client frame against #/$defs/ClientMessage and a "
+            "server event against #/$defs/ServerEvent."
         ),
         "anyOf": [{"$ref": f"#/$defs/{name}"} for name in _UNIONS],
         "x-protocol": protocol_facts(),
@@ -80,7 +80,7 @@ def render_protocol_schema() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m api.schema", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m api.protocol.schema", description=__doc__)
     parser.add_argument("--output", type=Path, default=SCHEMA_PATH, help="where to write")
     parser.add_argument(
         "--check", action="store_true", help="do not write; exit 1 if the file is out of date"
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = output.read_text(encoding="utf-8") if output.exists() else None
         if current != text:
-            print(f"{output} is out of date; run: python -m api.schema", file=sys.stderr)
+            print(f"{output} is out of date; run: python -m api.protocol.schema", file=sys.stderr)
             return 1
         print(f"{output} is up to date")
         return 0

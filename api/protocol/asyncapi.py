@@ -1,7 +1,7 @@
 """The AsyncAPI 3 document of the two WebSocket endpoints, generated from the protocol models.
 
 Served at `/asyncapi.json` beside `/openapi.json`, and written to docs/asyncapi.json by
-`python -m api.schema`. The message schemas are the ones of docs/protocol.schema.json.
+`python -m api.protocol.asyncapi`. The message schemas are the ones of docs/protocol.schema.json.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
-from api.schema import protocol_schema
+from api.protocol.schema import protocol_schema
 
-DOCUMENT_PATH: Final = Path(__file__).resolve().parent.parent / "docs" / "asyncapi.json"
+DOCUMENT_PATH: Final = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.json"
 VERSION: Final = "3.1.0"
 # The app's title and version (api.app passes its own; docs/asyncapi.json uses these).
 APP_TITLE: Final = "Support orchestrator"
@@ -107,9 +107,9 @@ def asyncapi_document(title: str = APP_TITLE, version: str = APP_VERSION) -> dic
             "title": f"{title}: WebSocket API",
             "version": version,
             "description": (
-                "Generated from api/protocol.py (`python -m api.schema`). The rules (auth first, "
-                "seq and resume, idempotent retries, error codes, close codes) are in "
-                "docs/protocol.md."
+                "Generated from api/protocol/messages.py (`python -m api.protocol.schema`). "
+                "The rules (auth first, seq and resume, idempotent retries, error codes, close "
+                "codes) are in docs/protocol.md."
             ),
         },
         "defaultContentType": "application/json",
@@ -138,8 +138,9 @@ def render_asyncapi() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m api.asyncapi` writes docs/asyncapi.json; `--check` exits 1 if it is stale."""
-    parser = argparse.ArgumentParser(prog="python -m api.asyncapi", description=__doc__)
+    """`python -m api.protocol.asyncapi` writes docs/asyncapi.json; `--check` exits 1 if it is
+    stale."""
+    parser = argparse.ArgumentParser(prog="python -m api.protocol.asyncapi", description=__doc__)
     parser.add_argument("--output", type=Path, default=DOCUMENT_PATH, help="where to write")
     parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
     args = parser.parse_args(argv)
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render_asyncapi()
     if args.check:
         if not output.exists() or output.read_text(encoding="utf-8") != text:
-            print(f"{output} is out of date; run: python -m api.asyncapi", file=sys.stderr)
+            print(f"{output} is out of date; run: python -m api.protocol.asyncapi", file=sys.stderr)
             return 1
         return 0
     output.write_text(text, encoding="utf-8")

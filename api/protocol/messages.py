@@ -2,7 +2,7 @@
 
 Client frames (`ClientMessage`) and server events (`ServerEvent`) are discriminated unions on
 their `type` field. `docs/protocol.md` describes the protocol for frontend developers;
-`docs/protocol.schema.json` is generated from these models by `python -m api.schema`.
+`docs/protocol.schema.json` is generated from these models by `python -m api.protocol.schema`.
 
 Client frames ignore unknown keys (deployed frontends may send extra fields such as client
 timestamps); a missing or mistyped known field is an error. Server events forbid unknown keys
@@ -23,54 +23,6 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
-
-__all__ = [
-    "CLIENT_MESSAGE",
-    "CLOSE_AUTH",
-    "CLOSE_CODES",
-    "CLOSE_FORBIDDEN",
-    "CLOSE_NO_RECONNECT",
-    "CLOSE_TOO_SLOW",
-    "ERROR_DESCRIPTIONS",
-    "ID_MAX_LENGTH",
-    "ID_PATTERN",
-    "SERVER_EVENT",
-    "TURN_ENDING_ERRORS",
-    "AuthError",
-    "AuthFrame",
-    "AuthSuccess",
-    "CancelFrame",
-    "CancelledEvent",
-    "ChatFrame",
-    "ClientFrameBase",
-    "ClientMessage",
-    "CompleteContext",
-    "CompleteEvent",
-    "CompleteMetadata",
-    "ErrorCode",
-    "ErrorEvent",
-    "HandoffEvent",
-    "Identifier",
-    "PingFrame",
-    "PongEvent",
-    "ProgressEvent",
-    "ProgressStep",
-    "ProtocolError",
-    "ResumeFrame",
-    "ServerEvent",
-    "ServerEventBase",
-    "SessionEvent",
-    "SourceRef",
-    "SourcesEvent",
-    "StaffMessageEvent",
-    "TokenEvent",
-    "ToolCallEvent",
-    "ToolResultEvent",
-    "UserInfo",
-    "check_message_text",
-    "dump",
-    "parse_client_frame",
-]
 
 ID_PATTERN: Final = r"^[A-Za-z0-9._:-]+$"
 ID_MAX_LENGTH: Final = 128

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.asyncapi import DOCUMENT_PATH, asyncapi_document, main, render_asyncapi
 from api.protocol import CLIENT_MESSAGE, SERVER_EVENT
+from api.protocol.asyncapi import DOCUMENT_PATH, asyncapi_document, main, render_asyncapi
 from tests.conftest import REPO
 from tests.utils.server import ServerProcess
 
@@ -34,7 +34,7 @@ def _validate(path: Path) -> subprocess.CompletedProcess[str]:
 
 def test_the_document_file_is_current(tmp_path: Path) -> None:
     assert DOCUMENT_PATH.read_text(encoding="utf-8") == render_asyncapi(), (
-        "docs/asyncapi.json is out of date: run `python -m api.asyncapi`"
+        "docs/asyncapi.json is out of date: run `python -m api.protocol.asyncapi`"
     )
     stale = tmp_path / "asyncapi.json"
     assert main(["--check", "--output", str(stale)]) == 1

@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from api.coalesce import TokenCoalescer
-from api.leases import RENEW_EVERY_S, MemoryLeases, TurnLeases
+from api.live.leases import RENEW_EVERY_S, MemoryLeases, TurnLeases
+from api.live.pubsub import Fence, LiveState, PubSub, Subscriber, session_topic
+from api.live.takeover import MAX_ATTEMPTS, SCAN_EVERY_S, NoTakeover, RunningTurn, TurnRecords
 from api.protocol import (
     CancelledEvent,
     ErrorCode,
@@ -23,9 +25,7 @@ from api.protocol import (
     SessionEvent,
     TokenEvent,
 )
-from api.pubsub import Fence, LiveState, PubSub, Subscriber, session_topic
 from api.session.turn import TurnLifecycle
-from api.takeover import MAX_ATTEMPTS, SCAN_EVERY_S, NoTakeover, RunningTurn, TurnRecords
 from api.turn_events import TurnTranslator, stored_answer
 from api.turn_queue import Overloaded, Ticket, TurnQueue, default_slots
 from orchestrator.events import Progress
@@ -567,7 +567,8 @@ class ChannelRegistry:
             log.exception("could not release the lease of session %s", session_id)
 
     async def rescue_orphans(self) -> None:
-        """Run again, here, the turns whose instance died (see `api.takeover`); runs for good."""
+        """Run again, here, the turns whose instance died (see `api.live.takeover`); runs for
+        good."""
         while True:
             await asyncio.sleep(SCAN_EVERY_S)
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from api import handoff_rules
 from api.auth import Principal
 from api.deps import AppState
+from api.live.pubsub import STAFF_TOPIC
 from api.protocol import (
     CompleteEvent,
     ConversationEvent,
@@ -18,7 +19,6 @@ from api.protocol import (
     HandoffEvent,
     StaffMessageEvent,
 )
-from api.pubsub import STAFF_TOPIC
 from orchestrator.models import Message
 from orchestrator.persistence import Person, Refused
 from orchestrator.persistence.staff import StaffChange

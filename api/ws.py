@@ -20,6 +20,7 @@ from api.admission import Refused, take
 from api.auth import Principal, verify
 from api.channels import SessionChannel
 from api.deps import AppState
+from api.live.pubsub import Subscriber
 from api.origins import origin_allowed
 from api.protocol import (
     CLOSE_FORBIDDEN,
@@ -33,7 +34,6 @@ from api.protocol import (
     ServerEventBase,
     dump,
 )
-from api.pubsub import Subscriber
 from api.session import Action, Authenticated, Close, ConnectionCore, Dispatch, Endpoint, Send
 from orchestrator.persistence import Forbidden
 from orchestrator.settings import Environment

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from api.admission import Refused, take
 from api.channels import SessionChannel
 from api.deps import CurrentUser, State
+from api.live.pubsub import Subscriber
 from api.protocol import (
     CancelledEvent,
     ChatFrame,
@@ -21,7 +22,6 @@ from api.protocol import (
     Identifier,
     ServerEventBase,
 )
-from api.pubsub import Subscriber
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["chat"])

@@ -1,5 +1,5 @@
-"""The session core without I/O: a connection's protocol state, a session's turn lifecycle and
-its numbered event log. The WebSocket and REST adapters (`api/ws.py`, `api/ws_staff.py`,
+"""The session core without I/O: a connection's protocol state and a session's turn lifecycle.
+The WebSocket and REST adapters (`api/ws.py`, `api/ws_staff.py`,
 `api/routes/chat.py`) feed these plain classes and carry out what they decide."""
 
 from api.session.connection import (
@@ -12,7 +12,6 @@ from api.session.connection import (
     Phase,
     Send,
 )
-from api.session.replay import EventLog
 from api.session.turn import TurnLifecycle, TurnPhase, TurnStateError
 
 __all__ = [
@@ -22,7 +21,6 @@ __all__ = [
     "ConnectionCore",
     "Dispatch",
     "Endpoint",
-    "EventLog",
     "Phase",
     "Send",
     "TurnLifecycle",

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
 from api.channels import ChannelRegistry, SessionChannel
+from api.live.pubsub import PubSub, Subscriber, session_topic
+from api.live.ratelimit import SlidingWindow
 from api.protocol import ProgressEvent, ServerEventBase, SessionEvent, TokenEvent
-from api.pubsub import PubSub, Subscriber, session_topic
-from api.ratelimit import SlidingWindow
 from api.session import TurnPhase
 from api.turn_queue import Ticket, TurnQueue
 from orchestrator.events import Progress

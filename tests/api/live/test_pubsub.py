@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import pytest
 from redis.asyncio import Redis
 
-from api.live_redis import RedisLiveState
+from api.live.live_redis import RedisLiveState
+from api.live.pubsub import STAFF_TOPIC, LiveState, PubSub, Subscriber, session_topic
+from api.live.takeover import RedisTurns, RunningTurn
 from api.protocol import PongEvent, ProgressEvent, ServerEventBase
-from api.pubsub import STAFF_TOPIC, LiveState, PubSub, Subscriber, session_topic
-from api.takeover import RedisTurns, RunningTurn
 from orchestrator.persistence import Fenced
 from tests.utils.live import BACKENDS, redis_prefix
 

@@ -1,6 +1,6 @@
 """Per-user message rate limiting over a sliding window: in this process, or shared on Redis.
 
-Both backends answer the same question the same way (`tests/api/test_ratelimit.py` runs one
+Both backends answer the same question the same way (`tests/api/live/test_ratelimit.py` runs one
 spec over both): record a hit and say None, or say how many seconds to wait. The clock is
 passed in (wall time, so that instances agree).
 """

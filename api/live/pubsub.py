@@ -2,9 +2,10 @@
 
 Every live path goes through one interface, `LiveState`: a session's events to its customer
 and staff watchers (`session:<id>`, numbered and kept for `resume`) and the staff console's
-conversation list (`staff`). `PubSub` is the in-process backend; `api.live_redis.RedisLiveState`
-shares the same protocol across workers and instances, and nothing above it changes.
-`tests/api/test_pubsub.py` runs one spec over both.
+conversation list (`staff`). `PubSub` is the in-process backend;
+`api.live.live_redis.RedisLiveState` shares the same protocol across workers and instances, and
+nothing above it changes.
+`tests/api/live/test_pubsub.py` runs one spec over both.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
+from api.live.replay import EventLog
 from api.protocol import ServerEventBase
-from api.session.replay import EventLog
 
 # One run of a turn: (turn id, attempt). See `LiveState.publish_many`.
 Fence = tuple[str, int]

@@ -7,7 +7,7 @@ each, and the registry runs it again under the same turn id, continuing the sess
 In one process there is nobody to take over (`NoTakeover`); on Redis, `RedisTurns`.
 
 A run that only stalled (past its lease) and comes back is fenced: the claim that replaced it
-refuses its events (`api.live_redis`), and the turn's fence in SQL refuses its answer
+refuses its events (`api.live.live_redis`), and the turn's fence in SQL refuses its answer
 (`orchestrator.persistence.conversations.take_over_turn`).
 """
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 SCAN_EVERY_S = 2.0
 MAX_ATTEMPTS = 2  # the first run and one re-run: a turn that kills instances is not retried
 # A claim is also the fence of the run it replaces: while it exists, that run (stalled, not
-# dead) can publish nothing more in the session (`api.live_redis`). Kept a day, longer than
+# dead) can publish nothing more in the session (`api.live.live_redis`). Kept a day, longer than
 # any stall a process comes back from.
 CLAIM_TTL_S = 24 * 3600.0
 
@@ -99,7 +99,7 @@ return 0
 
 @dataclass
 class RedisTurns:
-    """One hash of running turns by session, beside the leases (`api.leases.RedisLeases`)."""
+    """One hash of running turns by session, beside the leases (`api.live.leases.RedisLeases`)."""
 
     redis: Redis
     prefix: str

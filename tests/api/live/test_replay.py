@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from api.live import EventLog
 from api.protocol import ProgressEvent, ServerEventBase
-from api.session import EventLog
 
 
 def event(turn: str) -> ServerEventBase:

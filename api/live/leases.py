@@ -3,7 +3,7 @@
 The instance that admits a turn takes the session's lease and renews it while the turn runs;
 another instance asked to start a turn in that session sees the holder and answers BUSY. A lease
 that is not renewed (its instance died) lapses after `LEASE_TTL_S`. In this process (`MemoryLeases`)
-or on Redis (`RedisLeases`); `tests/api/test_leases.py` runs one spec over both.
+or on Redis (`RedisLeases`); `tests/api/live/test_leases.py` runs one spec over both.
 """
 
 from __future__ import annotations

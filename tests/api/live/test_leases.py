@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from api.leases import MemoryLeases, RedisLeases, TurnLeases
+from api.live.leases import MemoryLeases, RedisLeases, TurnLeases
 from tests.utils.live import BACKENDS, redis_prefix
 
 T0 = 1_800_000_000.0

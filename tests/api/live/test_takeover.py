@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from api.leases import RedisLeases
-from api.takeover import NoTakeover, RedisTurns, RunningTurn
+from api.live.leases import RedisLeases
+from api.live.takeover import NoTakeover, RedisTurns, RunningTurn
 from tests.utils.live import redis_prefix
 
 T0 = 1_800_000_000.0

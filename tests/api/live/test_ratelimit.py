@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from api.ratelimit import RateLimiter, RedisSlidingWindow, SlidingWindow
+from api.live.ratelimit import RateLimiter, RedisSlidingWindow, SlidingWindow
 from tests.utils.live import BACKENDS, redis_prefix
 
 T0 = 1_800_000_000.0

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from redis.exceptions import NoScriptError, RedisError
 
+from api.live.pubsub import Fence, LiveState, Subscriber
+from api.live.takeover import claim_key
 from api.protocol import SERVER_EVENT, ServerEventBase
-from api.pubsub import Fence, LiveState, Subscriber
-from api.takeover import claim_key
 from orchestrator.persistence import Fenced
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ RETRY_AFTER_S = 1.0  # after Redis failed, events go to this instance's watchers
 # KEYS: counter, stream[, fence]. ARGV: channel, event JSON, floor, ttl ms, max length.
 # The counter never gives a number at or below the floor: not after Redis lost it (a restart),
 # nor after this instance numbered events itself while Redis was away. With a fence key (the
-# claim of the publishing run, `api.takeover.claim_key`) that exists, -1: another instance
+# claim of the publishing run, `api.live.takeover.claim_key`) that exists, -1: another instance
 # runs the turn now, and nothing is numbered, kept or published.
 _PUBLISH_NUMBERED = """
 if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then

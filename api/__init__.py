@@ -4,16 +4,11 @@ Each name below is a module (or package) of this package; import it by name.
 """
 
 __all__ = [
-    "admission",
     "app",
     "auth",
-    "channels",
     "charts",
-    "coalesce",
     "console_metrics",
     "deps",
-    "handoff",
-    "handoff_rules",
     "http_errors",
     "live",
     "main",
@@ -25,8 +20,6 @@ __all__ = [
     "serve",
     "session",
     "stopping",
-    "turn_events",
-    "turn_queue",
     "ws",
     "ws_staff",
     "ws_transport",

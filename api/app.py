@@ -10,8 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import handoff, http_errors, stopping, ws, ws_staff
-from api.channels import ChannelRegistry
+from api import http_errors, stopping, ws, ws_staff
 from api.deps import AppState
 from api.live.leases import MemoryLeases, RedisLeases, TurnLeases
 from api.live.live_redis import open_live_state
@@ -34,7 +33,9 @@ from api.routes import (
     staff,
 )
 from api.routes.pages import CLIENT, STATIC
-from api.turn_queue import TurnQueue, default_slots
+from api.session import handoff
+from api.session.channels import ChannelRegistry
+from api.session.turn_queue import TurnQueue, default_slots
 from orchestrator.graph import build_graph
 from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret

@@ -1,7 +1,26 @@
-"""The session core without I/O: a connection's protocol state and a session's turn lifecycle.
-The WebSocket and REST adapters (`api/ws.py`, `api/ws_staff.py`,
-`api/routes/chat.py`) feed these plain classes and carry out what they decide."""
+"""Sessions and their turns: who may send what, one turn at a time per session, its events.
 
+The core without I/O, fed by the WebSocket and REST adapters (`api/ws.py`, `api/ws_staff.py`,
+`api/routes/chat.py`), which carry out what it decides:
+
+- `connection`: a connection's protocol state (`ConnectionCore`: auth first, expiry, pings,
+  which frames an `Endpoint` takes).
+- `turn`: a session's turn lifecycle (`TurnLifecycle`).
+- `turn_queue`: how many turns run before their first token, and who waits (`TurnQueue`).
+- `turn_events`: a turn's outcomes as protocol events (`TurnTranslator`).
+- `coalesce`: tokens merged into fewer frames (`TokenMerger`, `TokenCoalescer`).
+- `handoff_rules`: when a conversation needs a person.
+
+And what runs a session's turns over the live state (`api.live`) and the database:
+
+- `channels`: live sessions, one running turn each, numbered events, the connections watching
+  (`ChannelRegistry`, `SessionChannel`).
+- `admission`: the one dispatch of a chat message, WebSocket and REST alike (`admission.take`).
+- `handoff`: handoff between the assistant and staff, saved and announced.
+"""
+
+from api.session.channels import ChannelRegistry, SessionChannel
+from api.session.coalesce import TokenCoalescer, TokenMerger
 from api.session.connection import (
     Action,
     Authenticated,
@@ -13,17 +32,30 @@ from api.session.connection import (
     Send,
 )
 from api.session.turn import TurnLifecycle, TurnPhase, TurnStateError
+from api.session.turn_events import TurnTranslator
+from api.session.turn_queue import Overloaded, Ticket, TurnQueue
 
 __all__ = [
     "Action",
     "Authenticated",
+    "ChannelRegistry",
     "Close",
     "ConnectionCore",
     "Dispatch",
     "Endpoint",
+    "Overloaded",
     "Phase",
     "Send",
+    "SessionChannel",
+    "Ticket",
+    "TokenCoalescer",
+    "TokenMerger",
     "TurnLifecycle",
     "TurnPhase",
+    "TurnQueue",
     "TurnStateError",
+    "TurnTranslator",
+    "admission",
+    "handoff",
+    "handoff_rules",
 ]

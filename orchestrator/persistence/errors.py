@@ -31,5 +31,5 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     TimeoutError,
 )
 # Of those, the waits that ran out (a pooled connection, a statement): an outage, or only a
-# process too busy to finish in time; callers tell them apart (`api.admission`).
+# process too busy to finish in time; callers tell them apart (`api.session.admission`).
 TIMED_OUT: tuple[type[BaseException], ...] = (sql.TimeoutError, TimeoutError)

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from api.turn_queue import (
+from api.session.turn_queue import (
     CPU_SAMPLE_TURNS,
     LINE_SAMPLE_TURNS,
     PRIOR_HOLD_S,

@@ -11,7 +11,7 @@ from api.protocol import (
     SourcesEvent,
     TokenEvent,
 )
-from api.turn_events import TurnTranslator, stored_answer
+from api.session.turn_events import TurnTranslator, stored_answer
 from orchestrator.events import Progress, Routed, Sources, Token
 from orchestrator.models import Message, MessageStatus
 from orchestrator.turn_metadata import TurnMetadata

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from api.coalesce import TokenCoalescer, TokenMerger, merge
 from api.protocol import ServerEventBase, TokenEvent
+from api.session.coalesce import TokenCoalescer, TokenMerger, merge
 
 WINDOW = 0.005
 

@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
 
-from api.admission import Admitted, Forwarded, Join, Refused, Replay, admit
 from api.app import create_app
 from api.auth import Principal
 from api.deps import AppState
 from api.protocol import ChatFrame, ErrorCode
+from api.session.admission import Admitted, Forwarded, Join, Refused, Replay, admit
 from orchestrator.settings import Settings
 
 pytestmark = pytest.mark.slow

@@ -7,9 +7,9 @@ the staff console.
 
 from __future__ import annotations
 
-from api import handoff_rules
+from typing import TYPE_CHECKING
+
 from api.auth import Principal
-from api.deps import AppState
 from api.live.pubsub import STAFF_TOPIC
 from api.protocol import (
     CompleteEvent,
@@ -19,9 +19,13 @@ from api.protocol import (
     HandoffEvent,
     StaffMessageEvent,
 )
+from api.session import handoff_rules
 from orchestrator.models import Message
 from orchestrator.persistence import Person, Refused
 from orchestrator.persistence.staff import StaffChange
+
+if TYPE_CHECKING:  # for the annotations only: api.deps imports this package
+    from api.deps import AppState
 
 HandoffRefused = Refused  # the action does not fit the conversation's state
 
@@ -73,6 +77,7 @@ async def request_person(state: AppState, session_id: str, reason: str) -> bool:
 async def _staff_change(
     state: AppState, session_id: str, staff: Principal, action: StaffChange
 ) -> None:
+
     await state.orchestrator.services.db.staff_change(session_id, _person(staff), action)
 
 

@@ -8,14 +8,12 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from api.auth import Principal
-from api.channels import SessionChannel
-from api.deps import AppState
-from api.handoff import customer_wrote
 from api.protocol import (
     ChatFrame,
     ErrorCode,
@@ -24,10 +22,15 @@ from api.protocol import (
     SessionEvent,
     check_message_text,
 )
-from api.turn_events import stored_answer
-from api.turn_queue import Overloaded, Ticket
+from api.session.channels import SessionChannel
+from api.session.handoff import customer_wrote
+from api.session.turn_events import stored_answer
+from api.session.turn_queue import Overloaded, Ticket
 from orchestrator.models import Message, MessageStatus
 from orchestrator.persistence import TIMED_OUT, UNAVAILABLE, Forbidden
+
+if TYPE_CHECKING:  # for the annotations only: api.deps imports this package
+    from api.deps import AppState
 
 log = logging.getLogger(__name__)
 

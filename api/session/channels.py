@@ -12,7 +12,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from api.coalesce import TokenCoalescer
 from api.live.leases import RENEW_EVERY_S, MemoryLeases, TurnLeases
 from api.live.pubsub import Fence, LiveState, PubSub, Subscriber, session_topic
 from api.live.takeover import MAX_ATTEMPTS, SCAN_EVERY_S, NoTakeover, RunningTurn, TurnRecords
@@ -25,9 +24,10 @@ from api.protocol import (
     SessionEvent,
     TokenEvent,
 )
+from api.session.coalesce import TokenCoalescer
 from api.session.turn import TurnLifecycle
-from api.turn_events import TurnTranslator, stored_answer
-from api.turn_queue import Overloaded, Ticket, TurnQueue, default_slots
+from api.session.turn_events import TurnTranslator, stored_answer
+from api.session.turn_queue import Overloaded, Ticket, TurnQueue, default_slots
 from orchestrator.events import Progress
 from orchestrator.models import MessageStatus
 from orchestrator.persistence import Fenced
@@ -352,7 +352,8 @@ class ChannelRegistry:
                 session_id=channel.session_id,
                 customer_id=running.customer_id,
                 text=text,
-                turn_id=turn_id,  # its message stored by `api.admission.take` before it was taken
+                # its message stored by `api.session.admission.take` before it was taken
+                turn_id=turn_id,
                 attempt=running.attempt,
             ):
                 event = translator.translate(outcome)

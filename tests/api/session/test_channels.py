@@ -8,12 +8,12 @@ import tracemalloc
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
-from api.channels import ChannelRegistry, SessionChannel
 from api.live.pubsub import PubSub, Subscriber, session_topic
 from api.live.ratelimit import SlidingWindow
 from api.protocol import ProgressEvent, ServerEventBase, SessionEvent, TokenEvent
 from api.session import TurnPhase
-from api.turn_queue import Ticket, TurnQueue
+from api.session.channels import ChannelRegistry, SessionChannel
+from api.session.turn_queue import Ticket, TurnQueue
 from orchestrator.events import Progress
 from orchestrator.models import MessageStatus
 from orchestrator.turn_metadata import TurnMetadata

@@ -6,8 +6,7 @@ Each name below is a module (or package) of this package; import it by name.
 __all__ = [
     "app",
     "auth",
-    "charts",
-    "console_metrics",
+    "console",
     "deps",
     "http_errors",
     "live",

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
-from api import console_metrics
+from api.console import console_metrics
 from api.deps import StaffUser, State
 from api.protocol import ConversationSummary
 from api.session import handoff

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api import charts
+from api.console import charts
 from orchestrator.persistence.metrics import Window
 
 CHARTS = ("activity", "routes", "latency", "errors", "rates")

@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from api.charts import axis_label, bar_chart, line_chart, nice_scale
-from api.console_metrics import chart, first_shown
+from api.console.charts import axis_label, bar_chart, line_chart, nice_scale
+from api.console.console_metrics import chart, first_shown
 from orchestrator.persistence.metrics import Window
 
 

@@ -39,11 +39,11 @@ def test_the_api_leaves_sql_to_the_persistence_layer() -> None:
     assert _offending("api", ("sqlalchemy",)) == {}
 
 
-# The command line starts the server and mints tokens: it is the one module above the API.
-ENTRY_POINTS = {"orchestrator/cli.py"}
+# The command line starts the server and mints tokens: it is the one package above the API.
+ENTRY_POINTS = "orchestrator/cli/"
 
 
 @pytest.mark.parametrize("package", ["agents", "orchestrator"])
 def test_nothing_below_the_api_imports_it(package: str) -> None:
     offending = _offending(package, ("api",))
-    assert {path: names for path, names in offending.items() if path not in ENTRY_POINTS} == {}
+    assert {p: names for p, names in offending.items() if not p.startswith(ENTRY_POINTS)} == {}

@@ -13,7 +13,7 @@ import uuid
 import httpx
 import pytest
 
-from orchestrator.chat_command import is_turn_end, source_lines, tool_line
+from orchestrator.cli.chat_command import is_turn_end, source_lines, tool_line
 from tests.utils.server import REPO, ServerProcess, SharedServers
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import websockets
 
-from orchestrator.answer_eval import AnswerReport, Conversation, Received, score_turn
+from orchestrator.cli.answer_eval import AnswerReport, Conversation, Received, score_turn
 
 TURN_TIMEOUT_S = 120.0
 

@@ -26,7 +26,7 @@ eval_app = typer.Typer(help="Measure answer quality.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 kb_app = typer.Typer(help="What the knowledge base could not answer.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
-DEFAULT_ROUTING_SET = Path(__file__).resolve().parent.parent / "tests/data/routing_labelled.jsonl"
+DEFAULT_ROUTING_SET = Path(__file__).resolve().parents[2] / "tests/data/routing_labelled.jsonl"
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console()
@@ -79,7 +79,7 @@ def cluster(
 ) -> None:
     """Several PostgreSQL-backed instances with Redis and Chroma behind HAProxy, one address."""
     from api.auth import issue
-    from orchestrator import cluster as local_cluster
+    from orchestrator.cli import cluster as local_cluster
     from orchestrator.secret import jwt_secret
 
     settings = _settings()
@@ -111,7 +111,7 @@ def ingest(
     A running server sees the result at once; the previous version serves until it is ready.
     """
     from agents.registry import default_registry
-    from orchestrator.ingest_command import run
+    from orchestrator.cli.ingest_command import run
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -168,7 +168,7 @@ def chat(
     import asyncio
 
     from api.auth import issue
-    from orchestrator.chat_command import chat as run_chat
+    from orchestrator.cli.chat_command import chat as run_chat
     from orchestrator.secret import jwt_secret
     from orchestrator.settings import Environment
 
@@ -188,7 +188,7 @@ def kb_gaps(
 ) -> None:
     """Questions answered with no answer, low scores, a thumbs-down or a hand-off, grouped by
     topic, with examples and the closest passages (read from this machine's database)."""
-    from orchestrator.gaps_command import run
+    from orchestrator.cli.gaps_command import run
 
     raise typer.Exit(run(_settings(), hours, json_out, out))
 
@@ -198,7 +198,8 @@ def eval_routing(
     file: Annotated[Path, typer.Argument(help="JSONL of {message, route}")] = DEFAULT_ROUTING_SET,
 ) -> None:
     """Route a labelled set; print accuracy, precision and recall, and the confusion matrix."""
-    from orchestrator import evaluation, knowledge
+    from orchestrator import knowledge
+    from orchestrator.cli import evaluation
     from orchestrator.knowledge import knowledge_store
     from orchestrator.services import build_router
     from rag.catalogue import Catalogue
@@ -237,8 +238,8 @@ def eval_answers(
     import asyncio
     import json
 
-    from orchestrator import answer_eval
-    from orchestrator.answer_eval_client import evaluate
+    from orchestrator.cli import answer_eval
+    from orchestrator.cli.answer_eval_client import evaluate
 
     if not file.exists():
         raise StartupError(f"no such file: {file}", "Give a JSONL file of labelled conversations")

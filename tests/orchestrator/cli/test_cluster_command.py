@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from api.auth import issue
-from orchestrator.cluster import (
+from orchestrator.cli.cluster import (
     MAX_QUICK_EXITS,
     MIN_UPTIME_S,
     Layout,

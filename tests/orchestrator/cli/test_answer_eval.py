@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestrator.answer_eval import (
+from orchestrator.cli.answer_eval import (
     AnswerReport,
     Conversation,
     LabelledTurn,

@@ -1,39 +1,29 @@
-"""The FastAPI app: the WebSocket chat and staff protocols, REST routes, pages.
+"""The FastAPI app. Its top level holds the adapters: the app and what routes share (`app`,
+`deps`, `auth`), the WebSocket endpoints (`ws`, `ws_staff`, `ws_transport`), start and stop
+(`main`, `serve`, `stopping`) and the process's metrics (`metrics`, `observe`). Each other job
+is a package: `protocol` (the wire contract), `session` (sessions and their turns), `live` (the
+state instances share), `console` (the console's charts), `routes` (one router per resource).
 
-Each name below is a module (or package) of this package; import it by name.
+Importing `api` loads none of them (uvicorn loads `api.main:app`, the command line `api.serve`
+and `api.auth`): each name below is a module or package of this one; import it by name.
 """
 
 __all__ = [
-    "admission",
     "app",
-    "asyncapi",
     "auth",
-    "channels",
-    "charts",
-    "coalesce",
-    "console_metrics",
+    "console",
     "deps",
-    "handoff",
-    "handoff_rules",
     "http_errors",
-    "leases",
-    "live_redis",
+    "live",
     "main",
     "metrics",
     "observe",
     "origins",
     "protocol",
-    "pubsub",
-    "ratelimit",
     "routes",
-    "schema",
     "serve",
     "session",
-    "shared_state",
     "stopping",
-    "takeover",
-    "turn_events",
-    "turn_queue",
     "ws",
     "ws_staff",
     "ws_transport",

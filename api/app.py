@@ -10,16 +10,17 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import handoff, http_errors, stopping, ws, ws_staff
-from api.asyncapi import APP_TITLE, APP_VERSION
-from api.channels import ChannelRegistry
+from api import http_errors, stopping, ws, ws_staff
 from api.deps import AppState
-from api.leases import MemoryLeases, RedisLeases, TurnLeases
-from api.live_redis import open_live_state
+from api.live.leases import MemoryLeases, RedisLeases, TurnLeases
+from api.live.live_redis import open_live_state
+from api.live.pubsub import LiveState, PubSub
+from api.live.ratelimit import RateLimiter, RedisSlidingWindow, SlidingWindow
+from api.live.shared_state import open_redis
+from api.live.takeover import NoTakeover, RedisTurns, TurnRecords
 from api.metrics import Metrics
 from api.observe import TurnObserver
-from api.pubsub import LiveState, PubSub
-from api.ratelimit import RateLimiter, RedisSlidingWindow, SlidingWindow
+from api.protocol.asyncapi import APP_TITLE, APP_VERSION
 from api.routes import (
     chat,
     docs,
@@ -32,9 +33,9 @@ from api.routes import (
     staff,
 )
 from api.routes.pages import CLIENT, STATIC
-from api.shared_state import open_redis
-from api.takeover import NoTakeover, RedisTurns, TurnRecords
-from api.turn_queue import TurnQueue, default_slots
+from api.session import handoff
+from api.session.channels import ChannelRegistry
+from api.session.turn_queue import TurnQueue, default_slots
 from orchestrator.graph import build_graph
 from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret

@@ -10,9 +10,9 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import InvalidToken, Principal, verify
-from api.channels import ChannelRegistry
+from api.live.ratelimit import RateLimiter
 from api.metrics import Metrics
-from api.ratelimit import RateLimiter
+from api.session.channels import ChannelRegistry
 from api.stopping import Stopping
 from orchestrator.runtime import Runtime
 from orchestrator.settings import Settings

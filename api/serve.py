@@ -10,7 +10,7 @@ import socket
 import uvicorn
 
 from api.auth import issue
-from api.shared_state import open_redis
+from api.live.shared_state import open_redis
 from api.ws_transport import SlowClientsLetGo
 from orchestrator.errors import StartupError
 from orchestrator.runtime import open_runtime

@@ -2,7 +2,7 @@
 
 What the protocol decides (authentication, expiry, which frames, pings, malformed input) is
 `api.session.ConnectionCore`'s; this module moves text in and events out, and carries out the
-frames the core dispatches: a message (`api.admission.take`), a cancel, a resume.
+frames the core dispatches: a message (`api.session.admission.take`), a cancel, a resume.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ import time
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
-from api.admission import Refused, take
 from api.auth import Principal, verify
-from api.channels import SessionChannel
 from api.deps import AppState
+from api.live.pubsub import Subscriber
 from api.origins import origin_allowed
 from api.protocol import (
     CLOSE_FORBIDDEN,
@@ -33,8 +32,9 @@ from api.protocol import (
     ServerEventBase,
     dump,
 )
-from api.pubsub import Subscriber
 from api.session import Action, Authenticated, Close, ConnectionCore, Dispatch, Endpoint, Send
+from api.session.admission import Refused, take
+from api.session.channels import SessionChannel
 from orchestrator.persistence import Forbidden
 from orchestrator.settings import Environment
 

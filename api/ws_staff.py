@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import APIRouter, WebSocket
 
 from api.auth import Principal
+from api.live.pubsub import STAFF_TOPIC
 from api.protocol import ErrorCode, UnwatchFrame, WatchFrame
-from api.pubsub import STAFF_TOPIC
 from api.session import Endpoint
 from api.ws import ChatConnection, serve_connection
 

@@ -15,7 +15,7 @@ And a text frame that is not UTF-8 closes the connection with 1007 as before, lo
 line instead of a traceback per frame.
 
 The application's own bound (too many events queued for one connection) is
-`api.pubsub.Subscriber.limit`.
+`api.live.pubsub.Subscriber.limit`.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ TARGET_P50_MS = 15.0
 
 def run(ctx: Context) -> Result:
     from agents.registry import default_registry
-    from orchestrator import evaluation
+    from orchestrator.cli import evaluation
     from orchestrator.routing import intents, split_clauses
     from orchestrator.services import build_router
 
@@ -180,7 +180,7 @@ def run(ctx: Context) -> Result:
         method=(
             f"Accuracy: the {report.total} messages of `tests/data/routing_labelled.jsonl` "
             "embedded and classified by the product's router (`build_router`), scored with "
-            "`orchestrator.evaluation`; baseline: the label of the single most similar route "
+            "`orchestrator.cli.evaluation`; baseline: the label of the single most similar route "
             f"example. Latency, over {len(timed_messages)} messages, interleaved per message: "
             "`encode([m])` + `SemanticRouter.classify`, then the baseline `encode([m])` alone, "
             "then routing as the classify node does it (split into clauses, one encode call "

@@ -21,7 +21,7 @@ from bench.common import Context, Figure, Result, Scenario, log, ratio
 from bench.concurrency import ANSWER_TOKENS, TOKENS_PER_S, Measured, measure, warm
 from bench.procs import Service, _spawn, product, wait_ready
 from bench.stack import prepared_data_dir, shared
-from orchestrator.cluster import haproxy_config
+from orchestrator.cli.cluster import haproxy_config
 from tests.utils.server import free_port
 
 NAME = "scaleout"
@@ -148,7 +148,7 @@ def run(ctx: Context) -> Result:
             f"simulator answers {ANSWER_TOKENS} tokens at {TOKENS_PER_S:g} tokens/s. Every "
             "variant runs in LLM mode on its own PostgreSQL database with REDIS_URL set (live "
             "state, leases and rate limits on Redis) and otherwise the product's settings; the "
-            "two-instance variant is reached through HAProxy (`orchestrator.cluster`'s "
+            "two-instance variant is reached through HAProxy (`orchestrator.cli.cluster`'s "
             "configuration) and its CPU and RSS are the sum of both instances and the balancer. "
             "The load generator, simulator, PostgreSQL and Redis share the 2 cores."
         ),

@@ -1,27 +1,21 @@
-"""The service's core: settings, SQL models and persistence, routing, the graph, turns, CLI.
+"""The service's core: settings, SQL models and persistence, routing, the graph, turns; and
+the command line (`cli`), apart.
 
 Each name below is a module (or package) of this package; import it by name.
 """
 
 __all__ = [
-    "answer_eval",
-    "answer_eval_client",
-    "chat_command",
     "checkpointer",
     "cli",
-    "cluster",
     "context",
     "data_dir",
     "database",
     "db_url",
     "emit",
     "errors",
-    "evaluation",
     "events",
     "followups",
-    "gaps_command",
     "graph",
-    "ingest_command",
     "knowledge",
     "knowledge_gaps",
     "llm",

@@ -1,5 +1,5 @@
 """What a turn's answer carries beside its text: typed from the graph's compose step to the
-stored message and the `complete` event (`api.turn_events.complete_event`)."""
+stored message and the `complete` event (`api.session.turn_events.complete_event`)."""
 
 from __future__ import annotations
 

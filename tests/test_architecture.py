@@ -3,23 +3,45 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
 
 
-def _imports(package: str) -> dict[str, set[str]]:
-    """The top-level modules each file of the package imports."""
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imported(tree: ast.AST, *, runtime_only: bool) -> set[str]:
+    """The absolute modules a tree imports (`from p import m` counts as `p.m` too); with
+    `runtime_only`, not those under `if TYPE_CHECKING:`."""
+    names: set[str] = set()
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        if runtime_only and isinstance(node, ast.If) and _is_type_checking(node):
+            pending.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        pending.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _imports(package: str, *, runtime_only: bool = False) -> dict[str, set[str]]:
+    """The modules each file of the package (a folder under the repository) imports."""
     found: dict[str, set[str]] = {}
     for path in sorted((REPO / package).rglob("*.py")):
-        names: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import):
-                names.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names.add(node.module)
-        found[str(path.relative_to(REPO))] = names
+        tree = ast.parse(path.read_text(), str(path))
+        found[str(path.relative_to(REPO))] = _imported(tree, runtime_only=runtime_only)
     return found
 
 
@@ -39,11 +61,134 @@ def test_the_api_leaves_sql_to_the_persistence_layer() -> None:
     assert _offending("api", ("sqlalchemy",)) == {}
 
 
-# The command line starts the server and mints tokens: it is the one module above the API.
-ENTRY_POINTS = {"orchestrator/cli.py"}
+# The command line starts the server and mints tokens: it is the one package above the API.
+ENTRY_POINTS = "orchestrator/cli/"
 
 
 @pytest.mark.parametrize("package", ["agents", "orchestrator"])
 def test_nothing_below_the_api_imports_it(package: str) -> None:
     offending = _offending(package, ("api",))
-    assert {path: names for path, names in offending.items() if path not in ENTRY_POINTS} == {}
+    assert {p: names for p, names in offending.items() if not p.startswith(ENTRY_POINTS)} == {}
+
+
+@pytest.mark.parametrize("package", ["agents", "orchestrator", "api"])
+def test_nothing_but_the_entry_point_imports_the_command_line(package: str) -> None:
+    offending = {
+        path: sorted(n for n in names if n.startswith("orchestrator.cli"))
+        for path, names in _imports(package).items()
+        if not path.startswith(ENTRY_POINTS) and path != "orchestrator/__main__.py"
+    }
+    assert {path: names for path, names in offending.items() if names} == {}
+
+
+# api/: the adapters at the top level, each job below them in a package of its own.
+ADAPTERS = {
+    "app",  # the FastAPI application and its lifespan
+    "auth",  # tokens: issued for the command line, verified for every endpoint
+    "deps",  # what route handlers share
+    "http_errors",
+    "main",  # what uvicorn imports
+    "metrics",  # the process's Prometheus metrics
+    "observe",  # turn events counted into those metrics
+    "origins",
+    "serve",  # uvicorn started after the environment is checked
+    "stopping",  # SIGTERM
+    "ws",  # /ws/chat
+    "ws_staff",  # /ws/staff
+    "ws_transport",  # uvicorn's WebSocket protocol
+}
+API_PACKAGES = {
+    "protocol",  # the wire contract: frames, events, their JSON Schema and AsyncAPI documents
+    "session",  # sessions and their turns
+    "live",  # the state instances share, in memory and on Redis
+    "console",  # the staff console's charts
+    "routes",  # one REST router per resource
+}
+
+
+def test_the_top_of_api_holds_only_adapters() -> None:
+    folder = REPO / "api"
+    modules = {p.stem for p in folder.glob("*.py") if p.name != "__init__.py"}
+    packages = {p.parent.name for p in folder.glob("*/__init__.py")}
+    assert modules == ADAPTERS
+    assert packages == API_PACKAGES
+
+
+def _api_imports(package: str, *, runtime_only: bool = False) -> dict[str, set[str]]:
+    """What each file of `api/<package>/` imports from `api` outside that package."""
+    own = f"api.{package}"
+    return {
+        path: {
+            n
+            for n in names
+            if n.split(".")[0] == "api" and n != "api" and n != own and not n.startswith(own + ".")
+        }
+        for path, names in _imports(f"api/{package}", runtime_only=runtime_only).items()
+    }
+
+
+def _outside(package: str, allowed: set[str], *, runtime_only: bool = False) -> dict[str, list]:
+    """The imports from `api` of `api/<package>/` that reach outside `allowed` packages."""
+    return {
+        path: sorted(bad)
+        for path, names in _api_imports(package, runtime_only=runtime_only).items()
+        if (bad := {n for n in names if not any(n == a or n.startswith(a + ".") for a in allowed)})
+    }
+
+
+def test_the_protocol_imports_nothing_else_from_api() -> None:
+    assert _outside("protocol", set()) == {}
+
+
+def test_the_live_state_knows_only_the_protocol() -> None:
+    assert _outside("live", {"api.protocol"}) == {}
+
+
+def test_the_console_charts_know_nothing_else_of_api() -> None:
+    assert _outside("console", set()) == {}
+
+
+def test_the_session_logic_runs_below_the_adapters() -> None:
+    """Sessions use the protocol, the live state and the token's principal (`api.auth`);
+    admission and handoff name the app's state (`api.deps`) in their signatures, for type
+    checking only: at run time `api.deps` imports the session package, not the reverse."""
+    below = {"api.protocol", "api.live", "api.auth"}
+    assert _outside("session", below, runtime_only=True) == {}
+    assert _outside("session", below | {"api.deps"}) == {}
+
+
+def test_tokens_import_nothing_from_api() -> None:
+    """`api.auth` is imported by the command line, the adapters and the session logic alike."""
+    tree = ast.parse((REPO / "api" / "auth.py").read_text())
+    assert {n for n in _imported(tree, runtime_only=False) if n.split(".")[0] == "api"} == set()
+
+
+def _node(module: str) -> str:
+    """The unit an import reaches: a package of `api` (`api.live.pubsub` → `api.live`), or a
+    module of its top level (`api.deps`)."""
+    return ".".join(module.split(".")[:2])
+
+
+def test_no_import_cycle_between_the_packages_of_api() -> None:
+    """At run time, the packages of `api` and the modules of its top level import one another
+    one way only."""
+    edges: dict[str, set[str]] = {}
+    for path, names in _imports("api", runtime_only=True).items():
+        parts = Path(path).with_suffix("").parts
+        source = _node(".".join(p for p in parts if p != "__init__"))
+        for name in names:
+            target = _node(name)
+            if name.split(".")[0] == "api" and "." in name and target != source:
+                edges.setdefault(source, set()).add(target)
+    done: set[str] = set()
+
+    def visit(node: str, trail: tuple[str, ...]) -> None:
+        assert node not in trail, f"import cycle: {' → '.join((*trail, node))}"
+        if node in done:
+            return
+        for target in sorted(edges.get(node, ())):
+            visit(target, (*trail, node))
+        done.add(node)
+
+    for node in sorted(edges):
+        visit(node, ())

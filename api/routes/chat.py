@@ -9,9 +9,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
-from api.admission import Refused, take
-from api.channels import SessionChannel
 from api.deps import CurrentUser, State
+from api.live.pubsub import Subscriber
 from api.protocol import (
     CancelledEvent,
     ChatFrame,
@@ -21,7 +20,8 @@ from api.protocol import (
     Identifier,
     ServerEventBase,
 )
-from api.pubsub import Subscriber
+from api.session.admission import Refused, take
+from api.session.channels import SessionChannel
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["chat"])

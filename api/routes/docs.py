@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from api.asyncapi import asyncapi_document
+from api.protocol.asyncapi import asyncapi_document
 
 SWAGGER_UI = "/static/vendor/swagger-ui"  # swagger-ui-dist 5.35.0, see its README.md
 router = APIRouter(include_in_schema=False)

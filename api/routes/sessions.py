@@ -8,9 +8,9 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
-from api import handoff, handoff_rules
 from api.deps import CurrentUser, State
 from api.protocol import SourceRef, ToolUse
+from api.session import handoff, handoff_rules
 from orchestrator.persistence import Forbidden, NotFound, Refused
 
 router = APIRouter(prefix="/api/v1", tags=["sessions"])

@@ -7,9 +7,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
-from api import console_metrics, handoff
+from api.console import console_metrics
 from api.deps import StaffUser, State
 from api.protocol import ConversationSummary
+from api.session import handoff
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 

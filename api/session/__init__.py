@@ -1,8 +1,28 @@
-"""The session core without I/O: a connection's protocol state, a session's turn lifecycle,
-a running turn's supervision and its numbered event log. The WebSocket and REST adapters
-(`api/ws.py`, `api/ws_staff.py`, `api/routes/chat.py`) and the channel registry
-(`api/channels.py`) feed these plain classes and carry out what they decide."""
+"""Sessions and their turns: who may send what, one turn at a time per session, its events.
 
+The core without I/O, fed by the WebSocket and REST adapters (`api/ws.py`, `api/ws_staff.py`,
+`api/routes/chat.py`), which carry out what it decides:
+
+- `connection`: a connection's protocol state (`ConnectionCore`: auth first, expiry, pings,
+  which frames an `Endpoint` takes).
+- `turn`: a session's turn lifecycle (`TurnLifecycle`).
+- `supervisor`: a running turn's one reason to stop and what its end does (`TurnSupervision`,
+  `Ending`), carried out by `channels`.
+- `turn_queue`: how many turns run before their first token, and who waits (`TurnQueue`).
+- `turn_events`: a turn's outcomes as protocol events (`TurnTranslator`).
+- `coalesce`: tokens merged into fewer frames (`TokenMerger`, `TokenCoalescer`).
+- `handoff_rules`: when a conversation needs a person.
+
+And what runs a session's turns over the live state (`api.live`) and the database:
+
+- `channels`: live sessions, one running turn each, numbered events, the connections watching
+  (`ChannelRegistry`, `SessionChannel`).
+- `admission`: the one dispatch of a chat message, WebSocket and REST alike (`admission.take`).
+- `handoff`: handoff between the assistant and staff, saved and announced.
+"""
+
+from api.session.channels import ChannelRegistry, SessionChannel
+from api.session.coalesce import TokenCoalescer, TokenMerger
 from api.session.connection import (
     Action,
     Authenticated,
@@ -13,25 +33,36 @@ from api.session.connection import (
     Phase,
     Send,
 )
-from api.session.replay import EventLog
 from api.session.supervisor import Ending, Stop, TurnSupervision, shutdown_stop
 from api.session.turn import TurnLifecycle, TurnPhase, TurnStateError
+from api.session.turn_events import TurnTranslator
+from api.session.turn_queue import Overloaded, Ticket, TurnQueue
 
 __all__ = [
     "Action",
     "Authenticated",
+    "ChannelRegistry",
     "Close",
     "ConnectionCore",
     "Dispatch",
     "Ending",
     "Endpoint",
-    "EventLog",
+    "Overloaded",
     "Phase",
     "Send",
+    "SessionChannel",
     "Stop",
+    "Ticket",
+    "TokenCoalescer",
+    "TokenMerger",
     "TurnLifecycle",
     "TurnPhase",
+    "TurnQueue",
     "TurnStateError",
     "TurnSupervision",
+    "TurnTranslator",
+    "admission",
+    "handoff",
+    "handoff_rules",
     "shutdown_stop",
 ]

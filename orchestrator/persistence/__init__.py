@@ -12,7 +12,7 @@
 
 from orchestrator.persistence.conversations import Opened, Prior
 from orchestrator.persistence.database import Database, Person
-from orchestrator.persistence.errors import (
+from orchestrator.persistence.refusals import (
     TIMED_OUT,
     UNAVAILABLE,
     Fenced,

@@ -18,7 +18,7 @@ from orchestrator.models import (
     MessageStatus,
     utcnow,
 )
-from orchestrator.persistence.errors import Fenced, Forbidden, NotFound, Refused
+from orchestrator.persistence.refusals import Fenced, Forbidden, NotFound, Refused
 from orchestrator.persistence.users import ensure_user
 from orchestrator.turn_metadata import TurnMetadata
 

@@ -18,7 +18,7 @@ from orchestrator.models import (
     StaffAction,
     utcnow,
 )
-from orchestrator.persistence.errors import NotFound, Refused
+from orchestrator.persistence.refusals import NotFound, Refused
 from orchestrator.persistence.users import ensure_user
 
 StaffChange = Literal["takeover", "handback", "close"]

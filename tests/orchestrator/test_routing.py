@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from agents.registry import default_registry
-from orchestrator import evaluation
+from orchestrator.cli import evaluation
 from orchestrator.routing import SemanticRouter, intents, split_clauses
 from orchestrator.services import build_router
 from rag.catalogue import Catalogue

@@ -1,7 +1,7 @@
 // Generated from docs/protocol.schema.json by scripts/generate-protocol.mjs: do not edit.
 
 /**
- * Generated from api/protocol.py by `python -m api.schema`; see docs/protocol.md. Validate a client frame against #/$defs/ClientMessage and a server event against #/$defs/ServerEvent.
+ * Generated from api/protocol/messages.py by `python -m api.protocol.schema`; see docs/protocol.md. Validate a client frame against #/$defs/ClientMessage and a server event against #/$defs/ServerEvent.
  */
 export type Protocol = (ClientMessage | ServerEvent)
 /**

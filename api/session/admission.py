@@ -1,0 +1,296 @@
+"""Whether a chat message may start a turn: the rules shared by WebSocket and REST."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from api.auth import Principal
+from api.protocol import (
+    ChatFrame,
+    ErrorCode,
+    ProtocolError,
+    ServerEventBase,
+    SessionEvent,
+    check_message_text,
+)
+from api.session.channels import SessionChannel
+from api.session.handoff import customer_wrote
+from api.session.turn_events import stored_answer
+from api.session.turn_queue import Overloaded, Ticket
+from orchestrator.models import Message, MessageStatus
+from orchestrator.persistence import TIMED_OUT, UNAVAILABLE, Forbidden
+
+if TYPE_CHECKING:  # for the annotations only: api.deps imports this package
+    from api.deps import AppState
+
+log = logging.getLogger(__name__)
+
+# What the database or the live state raise when they cannot be reached, and how long a client
+# refused for it should wait before sending the same frame again.
+OUTAGES: tuple[type[BaseException], ...] = (*UNAVAILABLE, RedisError)
+UNAVAILABLE_RETRY_S = 5.0
+# Waits that ran out (ours, the connection pool's, Redis's): an outage, or only a process too
+# busy to finish in time, which a probe of both stores tells apart.
+WAITS: tuple[type[BaseException], ...] = (*TIMED_OUT, RedisTimeoutError)
+PROBE_TIMEOUT_S = 2.0
+BUSY_RETRY_S = 2.0
+
+
+@dataclass(frozen=True)
+class Refused:
+    code: ErrorCode
+    message: str
+    session_id: str | None = None
+    retry_after: float | None = None
+    turn_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The message id was answered before: send that answer again."""
+
+    channel: SessionChannel
+    answer: ServerEventBase
+
+
+@dataclass(frozen=True)
+class Join:
+    """The message id belongs to the turn running now (here or on another instance): follow it."""
+
+    channel: SessionChannel
+    turn_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    """A person has the conversation: the message is stored and shown to them, not answered."""
+
+    channel: SessionChannel
+    message: Message
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """The message starts a turn: it is stored, and the session's lease is this turn's."""
+
+    channel: SessionChannel
+    created: bool
+    owner_id: str
+    turn_id: str
+    ticket: Ticket  # its place in this process's admission queue
+
+
+async def admit(
+    state: AppState, user: Principal, frame: ChatFrame
+) -> Refused | Replay | Join | Forwarded | Admitted:
+    """Check a message against every rule, in the order a client can act on them."""
+    session_id = frame.session_id
+    try:
+        check_message_text(frame.message, state.settings.max_message_chars)
+    except ProtocolError as exc:
+        return Refused(exc.code, exc.message, session_id)
+    retry_after = await state.limiter.check(user.id, time.time())
+    if retry_after is not None:
+        return Refused(
+            ErrorCode.RATE_LIMITED,
+            f"Too many messages; retry in {retry_after:.1f} s",
+            session_id,
+            retry_after=retry_after,
+        )
+    owner_id = user.id
+    if frame.customer_id and frame.customer_id != user.id:
+        if not user.is_staff:
+            return Refused(ErrorCode.FORBIDDEN, "Only staff may act for a customer", session_id)
+        owner_id = frame.customer_id
+    # Before any work for the message: a refusal under load must be quick to be of use.
+    ticket = state.channels.queue.reserve()
+    if isinstance(ticket, Overloaded):
+        return Refused(
+            ErrorCode.OVERLOADED,
+            f"Too many questions are waiting (about {ticket.expected_wait_s:.0f} s); "
+            f"send it again in {ticket.retry_after:.0f} s",
+            session_id,
+            retry_after=ticket.retry_after,
+        )
+    try:
+        decision = await _decide(state, user, frame, session_id, owner_id, ticket)
+    except BaseException:
+        ticket.finish()
+        raise
+    if not isinstance(decision, Admitted):
+        ticket.finish()
+    return decision
+
+
+async def _decide(
+    state: AppState,
+    user: Principal,
+    frame: ChatFrame,
+    session_id: str | None,
+    owner_id: str,
+    ticket: Ticket,
+) -> Refused | Replay | Join | Forwarded | Admitted:
+    session_id = session_id or uuid.uuid4().hex
+    try:
+        opened = await state.orchestrator.services.db.open_for_message(
+            session_id=session_id,
+            owner_id=owner_id,
+            author=(user.id, user.name, user.role),
+            text=frame.message,
+            client_message_id=frame.message_id,
+            forward_turn_id=uuid.uuid4().hex,
+        )
+    except Forbidden:
+        return Refused(ErrorCode.FORBIDDEN, "That session belongs to someone else", session_id)
+    if opened.forwarded is not None:
+        return Forwarded(await state.channels.channel(session_id), opened.forwarded)
+    prior, created = opened.prior, opened.created
+
+    channel = await state.channels.channel(session_id)
+    if (
+        prior is not None
+        and prior.answer is not None
+        and prior.answer.status in (MessageStatus.complete, MessageStatus.cancelled)
+    ):
+        return Replay(channel, stored_answer(prior.answer, session_id))
+    if channel.turn.joins(frame.message_id):
+        return Join(channel)
+    turn_id = uuid.uuid4().hex
+    running = channel.turn_id if channel.busy else None
+    if running is None:  # not here: perhaps on another instance
+        running = await state.channels.leases.acquire(session_id, turn_id, time.time())
+        if running is not None and await state.channels.runs(session_id, frame.message_id):
+            return Join(channel, running)
+    if running is not None:
+        return Refused(
+            ErrorCode.BUSY,
+            "A turn is already running in this session; wait or cancel",
+            session_id,
+            turn_id=running,
+        )
+    try:  # stored before it is acknowledged: a message that gets `session` is in SQL
+        await state.orchestrator.services.db.save_user_message(
+            session_id, user.id, frame.message, turn_id, frame.message_id
+        )
+    except BaseException:  # nothing half-done: the session is free again
+        await _free(state, session_id, turn_id)
+        raise
+    return Admitted(channel, created, owner_id, turn_id, ticket)
+
+
+async def _free(state: AppState, session_id: str, turn_id: str) -> None:
+    """Release the session's lease taken for a turn that will not run."""
+    try:
+        await asyncio.shield(state.channels.leases.release(session_id, turn_id))
+    except Exception:  # it lapses by itself
+        log.exception("could not release the lease of session %s", session_id)
+
+
+async def _answering(state: AppState) -> bool:
+    """Whether the database and the live state answer a probe now: then a wait that ran out
+    was the process's own slowness (starved, saturated), not an outage."""
+    try:
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            await state.orchestrator.services.db.ping()
+            await state.channels.pubsub.ping()
+    except Exception:
+        return False
+    return True
+
+
+def _outage(exc: BaseException) -> str:
+    """One line for the log: an outage is a state to report, not a traceback per message."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A message acted on, and what else it led to."""
+
+    channel: SessionChannel
+    answer: ServerEventBase | None = None  # the answer a repeated message id already got
+    forwarded: bool = False  # a person has the conversation: no answer will come
+
+
+async def take(
+    state: AppState,
+    user: Principal,
+    frame: ChatFrame,
+    attach: Callable[[SessionChannel], Awaitable[None]],
+    announce: Callable[[SessionEvent], None] = lambda event: None,
+) -> Refused | Taken:
+    """Admit a message and act on the decision, the same way for every transport.
+
+    `attach` subscribes the caller to the session's channel and `announce` hands it the
+    `session` event, both before anything else of the session reaches it. A database or
+    live state that cannot be reached refuses the message with UNAVAILABLE and a wait, having
+    done nothing a resend would repeat.
+    """
+    try:
+        async with asyncio.timeout(state.settings.admission_timeout_s):
+            decision = await admit(state, user, frame)
+            if isinstance(decision, Refused):
+                return decision
+            channel = decision.channel
+            try:
+                await attach(channel)
+                session = SessionEvent(
+                    session_id=channel.session_id,
+                    created=False,
+                    last_seq=await channel.last_seq(),
+                )
+            except BaseException:
+                if isinstance(decision, Admitted):  # nothing half-done: the session is free
+                    decision.ticket.finish()
+                    await _free(state, channel.session_id, decision.turn_id)
+                raise
+    except OUTAGES as exc:
+        if isinstance(exc, WAITS) and await _answering(state):
+            log.warning("a message could not be taken in time: the process is too busy")
+            return Refused(
+                ErrorCode.OVERLOADED,
+                "The service is too busy to take your message right now; "
+                f"send it again in {BUSY_RETRY_S:.0f} s",
+                frame.session_id,
+                retry_after=BUSY_RETRY_S,
+            )
+        log.warning("a message could not be taken: %s", _outage(exc))
+        return Refused(
+            ErrorCode.UNAVAILABLE,
+            "The service cannot reach its database or live state right now; "
+            f"send it again in {UNAVAILABLE_RETRY_S:.0f} s",
+            frame.session_id,
+            retry_after=UNAVAILABLE_RETRY_S,
+        )
+    match decision:
+        case Join(turn_id=elsewhere):
+            announce(session.model_copy(update={"turn_id": elsewhere or channel.turn_id}))
+            return Taken(channel)
+        case Forwarded(message=stored):
+            announce(session)
+            await customer_wrote(state, channel.session_id, stored)
+            return Taken(channel, forwarded=True)
+        case Replay(answer=answer):
+            announce(session)
+            return Taken(channel, answer=answer)
+    assert isinstance(decision, Admitted)
+    announce(session.model_copy(update={"created": decision.created, "turn_id": decision.turn_id}))
+    state.channels.start_turn(
+        channel,
+        customer_id=decision.owner_id,
+        author_id=user.id,
+        text=frame.message,
+        turn_id=decision.turn_id,
+        client_message_id=frame.message_id,
+        ticket=decision.ticket,
+    )
+    return Taken(channel)

@@ -1,0 +1,729 @@
+"""Live sessions: one running turn each, numbered events, and the connections watching.
+
+A turn runs in its own task, so it finishes and is saved when the client disconnects; every
+connection attached to the session receives its events, and `resume` replays what was missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from api.live.leases import RENEW_EVERY_S, MemoryLeases, TurnLeases
+from api.live.pubsub import Fence, LiveState, PubSub, Subscriber, session_topic
+from api.live.takeover import MAX_ATTEMPTS, SCAN_EVERY_S, NoTakeover, RunningTurn, TurnRecords
+from api.protocol import (
+    CancelledEvent,
+    ErrorCode,
+    ErrorEvent,
+    ProgressEvent,
+    ServerEventBase,
+    SessionEvent,
+    TokenEvent,
+)
+from api.session.coalesce import TokenCoalescer
+from api.session.supervisor import Ending, TurnSupervision, shutdown_stop
+from api.session.turn import TurnLifecycle
+from api.session.turn_events import TurnTranslator, stored_answer
+from api.session.turn_queue import Overloaded, Ticket, TurnQueue, default_slots
+from orchestrator.events import Progress
+from orchestrator.models import MessageStatus
+from orchestrator.persistence import Fenced
+from orchestrator.turn_stop import Stop
+from orchestrator.turns import Completed, Failed, Orchestrator
+
+log = logging.getLogger(__name__)
+
+CANCEL = "cancel"  # control message: cancel the session's turn if it runs here
+# How far a session's numbering jumps after a crash: past every seq the dead process may have
+# sent since it last saved one (a turn sends far fewer events).
+SEQ_GAP = 100_000
+
+
+# What a customer reads when a turn ends early with an error, by its code.
+EARLY_END_MESSAGES = {
+    ErrorCode.INTERRUPTED: "The server restarted while answering; please send your message again",
+    ErrorCode.TIMEOUT: "The answer could not be finished in time; please send your message again",
+    ErrorCode.PROCESSING_ERROR: "Something went wrong while answering; please send your message "
+    "again",
+}
+
+
+def early_end(ending: Ending, session_id: str, turn_id: str, partial: str) -> ServerEventBase:
+    """The terminal event of a turn stopped before its answer."""
+    if ending.code is None:
+        return CancelledEvent(partial_response=partial, session_id=session_id, turn_id=turn_id)
+    return ErrorEvent(
+        code=ending.code,
+        error=EARLY_END_MESSAGES[ending.code],
+        session_id=session_id,
+        turn_id=turn_id,
+    )
+
+
+@dataclass(eq=False)
+class SessionChannel:
+    """A session's running turn; its events go out through the pub/sub topic."""
+
+    session_id: str
+    pubsub: LiveState
+    task: asyncio.Task[None] | None = None
+    translator: TurnTranslator | None = None
+    supervision: TurnSupervision | None = None  # of the turn running here
+    # Done once the turn's last event is out; its task may still be saving and notifying.
+    turn: TurnLifecycle = field(default_factory=TurnLifecycle)
+    used: float = 0.0  # when it was last asked for or last ended a turn (monotonic)
+
+    @property
+    def topic(self) -> str:
+        return session_topic(self.session_id)
+
+    @property
+    def busy(self) -> bool:
+        return self.turn.busy
+
+    def idle(self, now: float, after_s: float) -> bool:
+        """No turn of it runs or is still being saved, and nobody asked for it for `after_s`."""
+        working = self.busy or (self.task is not None and not self.task.done())
+        return not working and now - self.used >= after_s
+
+    @property
+    def turn_id(self) -> str | None:
+        return self.turn.turn_id
+
+    @property
+    def client_message_id(self) -> str | None:
+        return self.turn.client_message_id
+
+    async def last_seq(self) -> int:
+        return await self.pubsub.last_seq(self.topic)
+
+    async def subscribe(self, subscriber: Subscriber) -> None:
+        await self.pubsub.subscribe(self.topic, subscriber)
+
+    async def unsubscribe(self, subscriber: Subscriber) -> None:
+        await self.pubsub.unsubscribe(self.topic, subscriber)
+
+    async def publish(self, event: ServerEventBase) -> ServerEventBase:
+        """Number the event, keep it for replay, and hand it to every subscriber."""
+        return await self.pubsub.publish(self.topic, event)
+
+    async def replay(self, after_seq: int) -> list[ServerEventBase]:
+        return await self.pubsub.replay(self.topic, after_seq)
+
+    def cancel(self) -> bool:
+        """Stop the turn running here, if any: True when one was."""
+        if self.turn.cancel() and self.task is not None:
+            self.stop(Stop.CANCELLED)
+            return True
+        return False
+
+    def stop(self, reason: Stop) -> None:
+        """Stop the turn running here for `reason` (its first reason is the one it keeps)."""
+        if self.supervision is not None:
+            self.supervision.request(reason)
+        if self.task is not None:
+            self.task.cancel()
+
+    async def resume(self, after_seq: int, running: str | None = None) -> list[ServerEventBase]:
+        """What a client that saw events up to `after_seq` gets: the kept events after it, then
+        the `session` marker (with the running turn, here or on another instance as `running`
+        says) that ends the replay."""
+        events = await self.replay(after_seq)
+        marker = SessionEvent(
+            session_id=self.session_id,
+            created=False,
+            last_seq=await self.last_seq(),
+            turn_id=self.turn_id if self.busy else running,
+        )
+        return [*events, marker]
+
+
+class Outbox:
+    """A turn's events, published in order by one task: the coalescer's timer and the turn hand
+    them over without waiting, and publishing may wait (on Redis). What piles up while one
+    batch is out goes out together as the next (one Redis round trip)."""
+
+    BATCH = 64
+
+    def __init__(
+        self,
+        publish: Callable[[list[ServerEventBase]], Awaitable[object]],
+        on_fenced: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._publish = publish
+        self._on_fenced = on_fenced
+        self.fenced = False  # another instance runs the turn now: nothing more goes out
+        self._queue: asyncio.Queue[ServerEventBase] = asyncio.Queue()
+        self._task = asyncio.create_task(self._run())
+
+    def put(self, event: ServerEventBase) -> None:
+        if not self.fenced:
+            self._queue.put_nowait(event)
+
+    async def drain(self) -> None:
+        """Return once everything put so far is published."""
+        await self._queue.join()
+
+    async def close(self) -> None:
+        """Publish what is left, then stop."""
+        await self.drain()
+        self._task.cancel()
+
+    def discard(self) -> None:
+        """Stop at once; what is left is not published."""
+        self.fenced = True
+        self._task.cancel()
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self.BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                if not self.fenced:
+                    await self._publish(batch)
+            except Fenced:
+                self.fenced = True
+                self._on_fenced()
+            except Exception:  # the turn goes on; the answer is saved whatever the fan-out did
+                log.exception("could not publish %d events", len(batch))
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+
+@dataclass
+class ChannelRegistry:
+    """The live channels of this process."""
+
+    orchestrator: Orchestrator
+    pubsub: LiveState = field(default_factory=PubSub)
+    on_event: Callable[[str, ServerEventBase], None] = lambda session_id, event: None
+    on_turn_start: Callable[[SessionChannel], Awaitable[None]] | None = None
+    on_turn_end: Callable[[SessionChannel, str, ServerEventBase], Awaitable[None]] | None = None
+    channels: dict[str, SessionChannel] = field(default_factory=dict)
+    leases: TurnLeases = field(default_factory=MemoryLeases)
+    turns: TurnRecords = field(default_factory=NoTakeover)
+    queue: TurnQueue = field(default_factory=lambda: TurnQueue(default_slots(), 120.0))
+    # A channel idle this long, that no connection here follows, is dropped with what the live
+    # state keeps of it here: memory follows the sessions in use, not every session seen.
+    idle_after_s: float = 300.0
+    clock: Callable[[], float] = time.monotonic
+    _swept: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self.pubsub.on_control(self._on_control)
+
+    async def channel(self, session_id: str) -> SessionChannel:
+        now = self.clock()
+        if now - self._swept >= self.idle_after_s / 2:
+            self.sweep(now)
+        channel = self.channels.get(session_id)
+        if channel is None:
+            last_seq = await self.orchestrator.services.db.last_seq(session_id)
+            await self.pubsub.keep_numbered(session_topic(session_id), last_seq)
+            channel = self.channels.setdefault(session_id, SessionChannel(session_id, self.pubsub))
+        channel.used = self.clock()
+        return channel
+
+    def sweep(self, now: float) -> int:
+        """Drop the idle channels nobody here follows; how many were dropped."""
+        self._swept = now
+        idle = [
+            channel
+            for channel in self.channels.values()
+            if channel.idle(now, self.idle_after_s) and self.pubsub.forget(channel.topic)
+        ]
+        for channel in idle:
+            del self.channels[channel.session_id]
+        return len(idle)
+
+    async def running(self, session_id: str) -> str | None:
+        """The turn running in the session, here or on another instance."""
+        channel = self.channels.get(session_id)
+        if channel is not None and channel.busy:
+            return channel.turn_id
+        return await self.leases.holder(session_id, time.time())
+
+    async def runs(self, session_id: str, client_message_id: str | None) -> bool:
+        """Whether the turn recorded as running in the session (on any instance) answers
+        this client message id: a resend of it follows that turn."""
+        if not client_message_id:
+            return False
+        running = await self.turns.running(session_id)
+        return running is not None and running.client_message_id == client_message_id
+
+    async def cancel(self, session_id: str) -> None:
+        """Cancel the session's running turn, wherever it runs."""
+        channel = self.channels.get(session_id)
+        if channel is not None and channel.cancel():
+            return
+        if await self.leases.holder(session_id, time.time()) is not None:
+            await self.pubsub.send_control(f"{CANCEL} {session_id}")
+
+    def _on_control(self, message: str) -> None:
+        verb, _, session_id = message.partition(" ")
+        channel = self.channels.get(session_id)
+        if verb == CANCEL and channel is not None:
+            channel.cancel()
+
+    def start_turn(
+        self,
+        channel: SessionChannel,
+        *,
+        customer_id: str,
+        author_id: str,
+        text: str,
+        turn_id: str,
+        client_message_id: str | None,
+        ticket: Ticket,
+    ) -> None:
+        """Run a turn in the background once `ticket` lets it; its events go to the
+        channel's subscribers."""
+        running = RunningTurn(
+            session_id=channel.session_id,
+            turn_id=turn_id,
+            customer_id=customer_id,
+            author_id=author_id,
+            text=text,
+            client_message_id=client_message_id,
+        )
+        self._start(channel, running, ticket)
+
+    def _start(self, channel: SessionChannel, running: RunningTurn, ticket: Ticket) -> None:
+        turn_id = running.turn_id
+        channel.turn.start(turn_id, running.client_message_id)
+        channel.translator = TurnTranslator(channel.session_id, turn_id)
+        supervision = channel.supervision = TurnSupervision(turn_id)
+        channel.task = asyncio.create_task(
+            self._drive(channel, running, ticket, supervision), name=f"turn-{turn_id}"
+        )
+        channel.task.add_done_callback(lambda _: ticket.finish())
+        # Even a task cancelled before it ran (so before its own `finally`) ends its turn.
+        channel.task.add_done_callback(lambda _: channel.turn.finish(turn_id))
+        channel.task.add_done_callback(lambda _: setattr(channel, "used", self.clock()))
+
+    async def _send(
+        self, channel: SessionChannel, event: ServerEventBase, fence: Fence | None = None
+    ) -> ServerEventBase:
+        return (await self._send_many(channel, [event], fence))[0]
+
+    async def _send_many(
+        self, channel: SessionChannel, events: list[ServerEventBase], fence: Fence | None = None
+    ) -> list[ServerEventBase]:
+        published = await self.pubsub.publish_many(channel.topic, events, fence)
+        channel.turn.event()
+        for event in published:
+            self.on_event(channel.session_id, event)
+        return published
+
+    async def _drive(
+        self,
+        channel: SessionChannel,
+        running: RunningTurn,
+        ticket: Ticket,
+        supervision: TurnSupervision,
+    ) -> None:
+        translator = channel.translator
+        assert translator is not None
+        settings = self.orchestrator.services.settings
+        turn_id, text = running.turn_id, running.text
+        fence: Fence = (turn_id, running.attempt)
+        me = asyncio.current_task()
+
+        def taken_over(stop: bool = True) -> None:
+            """Another instance claimed this run (it stalled past its lease): stop, storing
+            and sending nothing; that instance runs the turn and ends it."""
+            if not supervision.request(Stop.TAKEN_OVER):
+                return
+            log.warning("turn %s (run %d) was taken over elsewhere: stopping", *fence)
+            if stop and me is not None:
+                me.cancel()
+
+        outbox = Outbox(lambda events: self._send_many(channel, events, fence), taken_over)
+        tokens = TokenCoalescer(settings.token_coalesce_ms / 1000, outbox.put)
+        saved_seq = -1
+        renewing = asyncio.create_task(self._keep_lease(channel.session_id, turn_id))
+        try:
+            await self.turns.record(running)
+        except Exception:  # not run again if this instance dies; it still runs here
+            log.exception("could not record turn %s", turn_id)
+
+        def queued(position: int) -> None:
+            outbox.put(
+                ProgressEvent(
+                    step="queued",
+                    message=f"Many customers are asking right now: you are number {position} "
+                    "in line.",
+                    position=position,
+                    session_id=channel.session_id,
+                    turn_id=turn_id,
+                )
+            )
+
+        watchdog: asyncio.Task[None] | None = None
+        try:
+            await ticket.wait(queued)  # the turn's timeout starts after this
+            watchdog = asyncio.create_task(
+                self._watch(channel, outbox, supervision, renewing, asyncio.current_task()),
+                name=f"watchdog-{turn_id}",
+            )
+            async for outcome in self.orchestrator.stream_turn(
+                session_id=channel.session_id,
+                customer_id=running.customer_id,
+                text=text,
+                # its message stored by `api.session.admission.take` before it was taken
+                turn_id=turn_id,
+                attempt=running.attempt,
+                stop=lambda: supervision.stop,
+            ):
+                event = translator.translate(outcome)
+                if event is None:
+                    continue
+                if isinstance(event, TokenEvent):
+                    ticket.release()  # past its first token: the next turn may start
+                    tokens.add(event)
+                    continue
+                tokens.flush()
+                if not isinstance(outcome, Completed | Failed):
+                    outbox.put(event)
+                    if (
+                        self.on_turn_start is not None
+                        and isinstance(outcome, Progress)
+                        and outcome.step == "starting"
+                    ):
+                        await self.on_turn_start(channel)
+                    continue
+                await outbox.drain()
+                # Saved before it is sent: a client that saw it may see a restart next.
+                saved_seq = await channel.last_seq() + 1
+                await self.remember_seq(channel, saved_seq, ended_turn=turn_id)
+                # Free before it is sent: a client that saw it may send the next message.
+                await self._release(channel.session_id, turn_id, renewing)
+                if not channel.turn.claim_end(turn_id):
+                    return  # the watchdog ended it meanwhile
+                published = await self._send(channel, event, fence)
+                channel.turn.finish(turn_id)
+                if self.on_turn_end is not None:
+                    await self.on_turn_end(channel, text, published)
+        except Fenced:  # its answer was refused: another run holds the turn
+            taken_over(stop=False)
+        except asyncio.CancelledError:
+            supervision.request(Stop.CANCELLED)  # no other reason given: its client's
+            await asyncio.shield(
+                self._stopped(channel, running, supervision, outbox, tokens, renewing)
+            )
+        except Exception:
+            log.exception("turn %s crashed", turn_id)
+            supervision.request(Stop.CRASHED)
+            await asyncio.shield(
+                self._stopped(channel, running, supervision, outbox, tokens, renewing)
+            )
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+            ticket.release()
+            if supervision.taken_over:  # its lease, record and numbering are the other run's
+                channel.turn.finish(turn_id)
+                renewing.cancel()
+                outbox.discard()
+            else:
+                tokens.flush()
+                channel.turn.finish(turn_id)
+                await asyncio.shield(
+                    self._finished(channel, outbox, supervision, renewing, saved_seq)
+                )
+
+    def _ending(self, supervision: TurnSupervision) -> Ending | None:
+        return supervision.ending(stream_outlives_process=self.pubsub.outlives_process)
+
+    async def _stopped(
+        self,
+        channel: SessionChannel,
+        running: RunningTurn,
+        supervision: TurnSupervision,
+        outbox: Outbox,
+        tokens: TokenCoalescer,
+        renewing: asyncio.Task[None],
+    ) -> None:
+        """End a turn whose work was stopped, as its supervision says."""
+        ending = self._ending(supervision)
+        assert ending is not None
+        if not ending.flush:
+            return
+        tokens.flush()
+        if not ending.terminal:
+            # What it streamed goes out (and is kept for `resume`); no end: the instance that
+            # takes it over runs it again and ends it.
+            await outbox.drain()
+            return
+        translator = channel.translator
+        partial = translator.partial if translator is not None else ""
+        if ending.stored is not None:
+            await self._store_end(channel.session_id, running, partial, *ending.stored)
+        event = early_end(ending, channel.session_id, running.turn_id, partial)
+        await self._end_early(channel, outbox, running.turn_id, renewing, event)
+
+    async def _store_end(
+        self,
+        session_id: str,
+        running: RunningTurn,
+        delivered: str,
+        status: MessageStatus,
+        code: str | None,
+    ) -> None:
+        """The turn's end in SQL if its own handler did not store one, within the grace (not
+        when another run of it holds the turn)."""
+        grace_s = self.orchestrator.services.settings.turn_end_grace_s
+        turn_id = running.turn_id
+        try:
+            async with asyncio.timeout(grace_s):
+                await self.orchestrator.store_end(
+                    session_id, turn_id, delivered, status, code, attempt=running.attempt
+                )
+        except Fenced:
+            log.warning("turn %s was taken over elsewhere: its end is stored there", turn_id)
+        except Exception:
+            log.exception("could not store the end of turn %s", turn_id)
+
+    async def _end_early(
+        self,
+        channel: SessionChannel,
+        outbox: Outbox,
+        turn_id: str,
+        renewing: asyncio.Task[None],
+        ending: ServerEventBase,
+    ) -> None:
+        """End a turn that will not answer (cancelled, or crashed) with `ending`, once what it
+        sent so far is out and the session is free."""
+        await outbox.drain()
+        await self._release(channel.session_id, turn_id, renewing)
+        if channel.turn.claim_end(turn_id):  # else it has ended already: nothing more goes out
+            try:
+                await self._send(channel, ending)
+            except Exception:
+                log.exception("could not publish the end of turn %s", turn_id)
+        channel.turn.finish(turn_id)
+
+    async def _watch(
+        self,
+        channel: SessionChannel,
+        outbox: Outbox,
+        supervision: TurnSupervision,
+        renewing: asyncio.Task[None],
+        task: asyncio.Task[object] | None,
+    ) -> None:
+        """The turn's last resort: if it has not ended `turn_timeout_s` plus a grace after it
+        started (a database that stopped answering, a bug), end it (with TIMEOUT, unless it was
+        stopped for another reason already) and stop its work; what it still sends after that
+        is not sent."""
+        settings = self.orchestrator.services.settings
+        await asyncio.sleep(settings.turn_timeout_s + settings.turn_end_grace_s)
+        turn_id = supervision.turn_id
+        log.error("turn %s has not ended in time: ending it", turn_id)
+        supervision.request(Stop.TIMED_OUT)
+        ending = self._ending(supervision)
+        assert ending is not None
+        if ending.terminal:
+            translator = channel.translator
+            partial = translator.partial if translator is not None else ""
+            overdue = early_end(ending, channel.session_id, turn_id, partial)
+            await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, overdue))
+        if task is not None:
+            task.cancel()
+
+    async def _finished(
+        self,
+        channel: SessionChannel,
+        outbox: Outbox,
+        supervision: TurnSupervision,
+        renewing: asyncio.Task[None],
+        saved_seq: int,
+    ) -> None:
+        await outbox.close()
+        turn_id = supervision.turn_id
+        ending = self._ending(supervision)
+        if ending is not None and not ending.forgets_record:
+            await self._hand_over(channel, turn_id, renewing)
+            return
+        await self._release(channel.session_id, turn_id, renewing)
+        try:
+            last_seq = await channel.last_seq()
+        except Exception:
+            log.exception("could not read last_seq of session %s", channel.session_id)
+            return
+        # A turn stopped by a shutdown, whose stream goes with this process, stays under way
+        # in SQL: the next start sends its end again in its stream (`close_unfinished`).
+        ended = turn_id if ending is None or ending.closes else None
+        if last_seq != saved_seq:  # events after the answer, or no answer at all
+            await self.remember_seq(channel, last_seq, ended_turn=ended)
+
+    async def _hand_over(
+        self, channel: SessionChannel, turn_id: str, renewing: asyncio.Task[None]
+    ) -> None:
+        """A shutdown stopped the turn for another instance to run: its record stays, its
+        lease goes now (so a survivor finds it an orphan at its next scan, not when the lease
+        would lapse), and the session's numbering so far is saved."""
+        renewing.cancel()
+        try:
+            await self.leases.release(channel.session_id, turn_id)
+            await self.remember_seq(channel, await channel.last_seq())
+        except Exception:  # the lease lapses by itself; the survivor numbers from Redis
+            log.exception("could not hand turn %s over", turn_id)
+        log.warning("turn %s handed over to another instance", turn_id)
+
+    async def _keep_lease(self, session_id: str, turn_id: str) -> None:
+        """Renew the session's lease while the turn runs, so other instances answer BUSY."""
+        while True:
+            await asyncio.sleep(RENEW_EVERY_S)
+            try:
+                if not await self.leases.renew(session_id, turn_id, time.time()):
+                    log.warning("turn %s lost the lease of session %s", turn_id, session_id)
+            except Exception:
+                log.exception("could not renew the lease of session %s", session_id)
+
+    async def _release(self, session_id: str, turn_id: str, renewing: asyncio.Task[None]) -> None:
+        """The turn is over: forgotten first (so nobody takes it over), then the lease freed."""
+        renewing.cancel()
+        try:
+            await self.turns.forget(session_id, turn_id)
+            await self.leases.release(session_id, turn_id)
+        except Exception:  # it lapses by itself
+            log.exception("could not release the lease of session %s", session_id)
+
+    async def rescue_orphans(self) -> None:
+        """Run again, here, the turns whose instance died (see `api.live.takeover`); runs for
+        good."""
+        while True:
+            await asyncio.sleep(SCAN_EVERY_S)
+            try:
+                for turn in await self.turns.orphans():
+                    if await self.turns.claim(turn):
+                        await self._take_over(turn)
+            except Exception:
+                log.exception("could not look for orphaned turns")
+
+    async def _take_over(self, turn: RunningTurn) -> None:
+        session_id, turn_id = turn.session_id, turn.turn_id
+        channel = await self.channel(session_id)
+        if channel.busy:
+            if channel.turn_id == turn_id:
+                # Running here: its renewal was late (a busy moment), not a death. Take it back.
+                await self.leases.acquire(session_id, turn_id, time.time())
+            else:  # a newer turn runs here: the record is stale
+                await self.turns.forget(session_id, turn_id)
+            return
+        db = self.orchestrator.services.db
+        # The next run takes the turn's fence first: from then on the run it replaces (if it
+        # only stalled) can store nothing, so an answer found after this is final. False: the
+        # turn is no longer under way in SQL (it ended just before its instance went).
+        taken = turn.attempt < MAX_ATTEMPTS and await db.take_over_turn(
+            session_id, turn_id, turn.attempt + 1
+        )
+        answer = await db.answer_for_turn(session_id, turn_id)
+        if answer is not None or not taken:
+            # Answered before its instance died, or it died twice: end the stream, no re-run.
+            await self.turns.forget(session_id, turn_id)
+            ending: ServerEventBase = (
+                stored_answer(answer, session_id)
+                if answer is not None
+                else ErrorEvent(
+                    code=ErrorCode.PROCESSING_ERROR,
+                    error="The server answering this went away twice; please send it again",
+                    session_id=session_id,
+                    turn_id=turn_id,
+                )
+            )
+            await self._send(channel, ending)
+            return
+        if await self.leases.acquire(session_id, turn_id, time.time()) is not None:
+            await self.turns.forget(session_id, turn_id)  # a new turn has begun meanwhile
+            return
+        log.warning("turn %s lost its instance; running it again here", turn_id)
+        ticket = self.queue.reserve(force=True)
+        assert not isinstance(ticket, Overloaded)  # forced: it always gets a place
+        self._start(channel, turn.model_copy(update={"attempt": turn.attempt + 1}), ticket)
+
+    async def remember_seq(
+        self, channel: SessionChannel, last_seq: int, ended_turn: str | None = None
+    ) -> None:
+        """Save the session's numbering so far (so it continues after a restart), and with
+        `ended_turn` that this turn is no longer under way."""
+        grace_s = self.orchestrator.services.settings.turn_end_grace_s
+        try:
+            async with asyncio.timeout(grace_s):  # the event goes out even if SQL hangs
+                await self.orchestrator.services.db.set_last_seq(
+                    channel.session_id, last_seq, ended_turn
+                )
+        except Exception:
+            log.exception("could not save last_seq of session %s", channel.session_id)
+
+    async def close_unfinished(self) -> int:
+        """End the turns a previous process left under way (it was killed, or stopped them at
+        shutdown): each one's answer so far is stored as failed, and its end (`INTERRUPTED`, or
+        the answer it saved) is sent in its stream, numbered past anything the dead process may
+        have sent. Only where this process is the only one (live
+        state in-process): with Redis, a survivor runs such turns again (`rescue_orphans`).
+        Runs before the server takes messages. The number of turns closed."""
+        db = self.orchestrator.services.db
+        closed = 0
+        for turn in await db.unfinished_turns():
+            try:
+                answer = await db.close_unfinished(
+                    turn, error_code=ErrorCode.INTERRUPTED, seq_gap=SEQ_GAP
+                )
+                if not turn.answered:
+                    await self.orchestrator.end_checkpointed_turn(
+                        turn.session_id,
+                        turn.turn_id,
+                        turn.partial,
+                        MessageStatus.failed,
+                        ErrorCode.INTERRUPTED,
+                        question=turn.question,
+                    )
+                # Its end again, in its stream: a client that resumes sees how the turn ended.
+                channel = await self.channel(turn.session_id)
+                ended = await self._send(channel, stored_answer(answer, turn.session_id))
+                await self.remember_seq(channel, ended.seq or 0)
+                closed += 1
+            except Exception:
+                log.exception("could not close turn %s left by a crash", turn.turn_id)
+        if closed:
+            log.warning("closed %d turn(s) a previous process left unfinished", closed)
+        return closed
+
+    async def settle(self, timeout_s: float) -> None:
+        """Wait, at most `timeout_s`, until no turn runs here (turns that start meanwhile are
+        waited for too); nothing is cancelled."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                while running := self._running():
+                    await asyncio.wait(running)
+        except TimeoutError:
+            return
+
+    def _running(self) -> list[asyncio.Task[None]]:
+        return [c.task for c in self._running_channels() if c.task is not None]
+
+    def _running_channels(self) -> list[SessionChannel]:
+        return [
+            c for c in self.channels.values() if c.busy and c.task is not None and not c.task.done()
+        ]
+
+    async def drain(self, grace_s: float) -> None:
+        """Let running turns finish for `grace_s`, then stop the rest: handed over to another
+        instance when the live state is shared, else saved as INTERRUPTED."""
+        await self.settle(grace_s)
+        # With turns recorded where every instance sees them, another instance runs what is
+        # left again (`rescue_orphans`); alone, they end INTERRUPTED.
+        survivors = self.pubsub.outlives_process and not isinstance(self.turns, NoTakeover)
+        stop = shutdown_stop(shared=survivors)
+        pending = self._running_channels()
+        for channel in pending:
+            channel.stop(stop)
+        if pending:
+            await asyncio.wait([c.task for c in pending if c.task is not None], timeout=10)

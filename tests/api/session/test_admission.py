@@ -1,0 +1,111 @@
+"""Whether a message may start a turn: the rules every transport shares, in the order a client
+can act on them. Run against the app's own state (real database) without a socket."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import URL
+
+from api.app import create_app
+from api.auth import Principal
+from api.deps import AppState
+from api.protocol import ChatFrame, ErrorCode
+from api.session.admission import Admitted, Forwarded, Join, Refused, Replay, admit
+from orchestrator.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def app(kb_settings: Settings, db_url: URL) -> Iterator[tuple[TestClient, AppState]]:
+    url = db_url.render_as_string(hide_password=False)
+    settings = kb_settings.model_copy(update={"database_url": url, "rate_limit_messages": 5})
+    with TestClient(create_app(settings)) as client:
+        yield client, client.app.state.app  # type: ignore[attr-defined]
+
+
+def ask(app: tuple[TestClient, AppState], user: Principal, **frame: Any) -> Any:
+    client, state = app
+    assert client.portal is not None
+    return client.portal.call(admit, state, user, ChatFrame(type="message", **frame))
+
+
+ADA = Principal(id="ada", role="customer", name="Ada")
+BOB = Principal(id="bob", role="customer", name="Bob")
+STAFF = Principal(id="sam", role="staff", name="Sam")
+
+
+def test_the_text_rules_come_first(app: tuple[TestClient, AppState]) -> None:
+    assert ask(app, ADA, message="  ").code is ErrorCode.EMPTY_MESSAGE
+    too_long = ask(app, ADA, message="x" * 4001)
+    assert isinstance(too_long, Refused) and too_long.code is ErrorCode.MESSAGE_TOO_LARGE
+
+
+def test_a_new_message_is_admitted_and_a_second_one_waits(
+    app: tuple[TestClient, AppState],
+) -> None:
+    first = ask(app, ADA, message="How often should I service my car?", message_id="m1")
+    assert isinstance(first, Admitted) and first.created and first.owner_id == "ada"
+    session, channel = first.channel.session_id, first.channel
+
+    channel.turn.start(first.turn_id, "m1")  # its turn is under way
+    again = ask(app, ADA, message="How often?", message_id="m1", session_id=session)
+    assert isinstance(again, Join)  # the same message id follows its own turn
+    other = ask(app, ADA, message="And the tyres?", message_id="m2", session_id=session)
+    assert isinstance(other, Refused) and other.code is ErrorCode.BUSY
+    assert other.turn_id == first.turn_id
+    channel.turn.finish(first.turn_id)
+
+    client, state = app
+
+    async def answer() -> None:  # the turn, run and awaited on the app's own event loop
+        state.channels.start_turn(
+            channel, customer_id="ada", author_id="ada", text="How often?",
+            turn_id=first.turn_id, client_message_id="m1", ticket=first.ticket,
+        )  # fmt: skip
+        assert channel.task is not None
+        await asyncio.wait_for(channel.task, 60)
+
+    assert client.portal is not None
+    client.portal.call(answer)
+    replayed = ask(app, ADA, message="How often?", message_id="m1", session_id=session)
+    assert isinstance(replayed, Replay)  # answered once: that answer is sent again
+
+
+def test_another_customers_session_is_forbidden(app: tuple[TestClient, AppState]) -> None:
+    first = ask(app, ADA, message="Hello", session_id="ada-session")
+    assert isinstance(first, Admitted)
+    theirs = ask(app, BOB, message="Hello", session_id="ada-session")
+    assert isinstance(theirs, Refused) and theirs.code is ErrorCode.FORBIDDEN
+    acting = ask(app, BOB, message="Hello", customer_id="ada")
+    assert isinstance(acting, Refused) and acting.code is ErrorCode.FORBIDDEN
+    staff = ask(app, STAFF, message="Hello", customer_id="ada")
+    assert isinstance(staff, Admitted) and staff.owner_id == "ada"
+
+
+def test_too_many_messages_are_refused_with_a_retry_time(
+    app: tuple[TestClient, AppState],
+) -> None:
+    results = [ask(app, BOB, message=f"question {i}") for i in range(6)]
+    assert all(isinstance(r, Admitted) for r in results[:5])
+    limited = results[5]
+    assert isinstance(limited, Refused) and limited.code is ErrorCode.RATE_LIMITED
+    assert limited.retry_after is not None and limited.retry_after > 0
+
+
+def test_a_message_to_a_staffed_conversation_is_forwarded(
+    app: tuple[TestClient, AppState],
+) -> None:
+    client, state = app
+    first = ask(app, ADA, message="Hello", session_id="staffed")
+    assert isinstance(first, Admitted)
+    assert client.portal is not None
+    person = (STAFF.id, STAFF.name, STAFF.role)
+    client.portal.call(state.orchestrator.services.db.staff_change, "staffed", person, "takeover")
+    forwarded = ask(app, ADA, message="Can a person help?", session_id="staffed")
+    assert isinstance(forwarded, Forwarded) and forwarded.message.content == "Can a person help?"

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 SCAN_EVERY_S = 2.0
-MAX_ATTEMPTS = 2  # the first run and one re-run: a turn that kills instances is not retried
+# Runs of one turn that may be lost with their instance before it is given up: a turn that
+# kills instances is not retried for ever. A run handed over at a shutdown is not lost.
+MAX_LOST_RUNS = 1
 # A claim is also the fence of the run it replaces: while it exists, that run (stalled, not
 # dead) can publish nothing more in the session (`api.live.live_redis`). Kept a day, longer than
 # any stall a process comes back from.
@@ -45,6 +47,8 @@ class RunningTurn(BaseModel):
     text: str
     client_message_id: str | None = None
     attempt: int = 1
+    lost: int = 0  # earlier runs lost with their instance (not handed over)
+    handed_over: bool = False  # this run was stopped by a shutdown for a survivor to run again
 
 
 class TurnRecords(Protocol):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from api.live.leases import RENEW_EVERY_S, MemoryLeases, TurnLeases
 from api.live.pubsub import Fence, LiveState, PubSub, Subscriber, session_topic
-from api.live.takeover import MAX_ATTEMPTS, SCAN_EVERY_S, NoTakeover, RunningTurn, TurnRecords
+from api.live.takeover import SCAN_EVERY_S, NoTakeover, RunningTurn, TurnRecords
 from api.protocol import (
     CancelledEvent,
     ErrorCode,
@@ -25,7 +25,15 @@ from api.protocol import (
     TokenEvent,
 )
 from api.session.coalesce import TokenCoalescer
-from api.session.supervisor import Ending, TurnSupervision, shutdown_stop
+from api.session.supervisor import (
+    Ending,
+    Rescue,
+    TurnSupervision,
+    after_fence,
+    next_run,
+    rescue_here,
+    shutdown_stop,
+)
 from api.session.turn import TurnLifecycle
 from api.session.turn_events import TurnTranslator, stored_answer
 from api.session.turn_queue import Overloaded, Ticket, TurnQueue, default_slots
@@ -435,7 +443,7 @@ class ChannelRegistry:
                 tokens.flush()
                 channel.turn.finish(turn_id)
                 await asyncio.shield(
-                    self._finished(channel, outbox, supervision, renewing, saved_seq)
+                    self._finished(channel, outbox, running, supervision, renewing, saved_seq)
                 )
 
     def _ending(self, supervision: TurnSupervision) -> Ending | None:
@@ -540,6 +548,7 @@ class ChannelRegistry:
         self,
         channel: SessionChannel,
         outbox: Outbox,
+        running: RunningTurn,
         supervision: TurnSupervision,
         renewing: asyncio.Task[None],
         saved_seq: int,
@@ -548,7 +557,7 @@ class ChannelRegistry:
         turn_id = supervision.turn_id
         ending = self._ending(supervision)
         if ending is not None and not ending.forgets_record:
-            await self._hand_over(channel, turn_id, renewing)
+            await self._hand_over(channel, running, renewing)
             return
         await self._release(channel.session_id, turn_id, renewing)
         try:
@@ -563,13 +572,16 @@ class ChannelRegistry:
             await self.remember_seq(channel, last_seq, ended_turn=ended)
 
     async def _hand_over(
-        self, channel: SessionChannel, turn_id: str, renewing: asyncio.Task[None]
+        self, channel: SessionChannel, running: RunningTurn, renewing: asyncio.Task[None]
     ) -> None:
-        """A shutdown stopped the turn for another instance to run: its record stays, its
-        lease goes now (so a survivor finds it an orphan at its next scan, not when the lease
-        would lapse), and the session's numbering so far is saved."""
+        """A shutdown stopped the turn for another instance to run: its record stays, marked
+        handed over (a run handed on is not a run lost), its lease goes now (so a survivor
+        finds it an orphan at its next scan, not when the lease would lapse), and the
+        session's numbering so far is saved."""
         renewing.cancel()
+        turn_id = running.turn_id
         try:
+            await self.turns.record(running.model_copy(update={"handed_over": True}))
             await self.leases.release(channel.session_id, turn_id)
             await self.remember_seq(channel, await channel.last_seq())
         except Exception:  # the lease lapses by itself; the survivor numbers from Redis
@@ -610,23 +622,22 @@ class ChannelRegistry:
     async def _take_over(self, turn: RunningTurn) -> None:
         session_id, turn_id = turn.session_id, turn.turn_id
         channel = await self.channel(session_id)
-        if channel.busy:
-            if channel.turn_id == turn_id:
-                # Running here: its renewal was late (a busy moment), not a death. Take it back.
-                await self.leases.acquire(session_id, turn_id, time.time())
-            else:  # a newer turn runs here: the record is stale
-                await self.turns.forget(session_id, turn_id)
+        here = rescue_here(channel.turn_id if channel.busy else None, turn_id)
+        if here is Rescue.TAKE_BACK:
+            await self.leases.acquire(session_id, turn_id, time.time())
+            return
+        if here is Rescue.FORGET:
+            await self.turns.forget(session_id, turn_id)
             return
         db = self.orchestrator.services.db
         # The next run takes the turn's fence first: from then on the run it replaces (if it
         # only stalled) can store nothing, so an answer found after this is final. False: the
         # turn is no longer under way in SQL (it ended just before its instance went).
-        taken = turn.attempt < MAX_ATTEMPTS and await db.take_over_turn(
-            session_id, turn_id, turn.attempt + 1
-        )
+        again = next_run(turn)
+        taken = again is not None and await db.take_over_turn(session_id, turn_id, again.attempt)
         answer = await db.answer_for_turn(session_id, turn_id)
-        if answer is not None or not taken:
-            # Answered before its instance died, or it died twice: end the stream, no re-run.
+        decision = after_fence(taken=taken, answered=answer is not None)
+        if decision is not Rescue.RUN_AGAIN:
             await self.turns.forget(session_id, turn_id)
             ending: ServerEventBase = (
                 stored_answer(answer, session_id)
@@ -640,13 +651,14 @@ class ChannelRegistry:
             )
             await self._send(channel, ending)
             return
+        assert again is not None
         if await self.leases.acquire(session_id, turn_id, time.time()) is not None:
             await self.turns.forget(session_id, turn_id)  # a new turn has begun meanwhile
             return
         log.warning("turn %s lost its instance; running it again here", turn_id)
         ticket = self.queue.reserve(force=True)
         assert not isinstance(ticket, Overloaded)  # forced: it always gets a place
-        self._start(channel, turn.model_copy(update={"attempt": turn.attempt + 1}), ticket)
+        self._start(channel, again, ticket)
 
     async def remember_seq(
         self, channel: SessionChannel, last_seq: int, ended_turn: str | None = None

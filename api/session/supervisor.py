@@ -12,12 +12,23 @@ so the reason is part of the turn's result, never a set shared by the process.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
+from api.live.takeover import MAX_LOST_RUNS, RunningTurn
 from api.protocol import ErrorCode
 from orchestrator.models import MessageStatus
 from orchestrator.turn_stop import Stop, stored_as
 
-__all__ = ["Ending", "Stop", "TurnSupervision", "shutdown_stop"]
+__all__ = [
+    "Ending",
+    "Rescue",
+    "Stop",
+    "TurnSupervision",
+    "after_fence",
+    "next_run",
+    "rescue_here",
+    "shutdown_stop",
+]
 
 
 @dataclass(frozen=True)
@@ -94,3 +105,39 @@ class TurnSupervision:
             forgets_record=not elsewhere,
             closes=not elsewhere and not (stop is Stop.INTERRUPTED and not stream_outlives_process),
         )
+
+
+class Rescue(StrEnum):
+    """What a survivor does with a recorded turn whose lease lapsed (`rescue_orphans`)."""
+
+    TAKE_BACK = "take_back"  # it runs here: its renewal was late, not a death; lease it again
+    FORGET = "forget"  # a newer turn runs in the session: the record is stale
+    SEND_ANSWER = "send_answer"  # it answered before its instance went: the answer ends it
+    GIVE_UP = "give_up"  # lost too often, or ended unanswered: PROCESSING_ERROR ends it
+    RUN_AGAIN = "run_again"  # run it here, as the next attempt
+
+
+def rescue_here(running_here: str | None, turn_id: str) -> Rescue | None:
+    """Decided by what runs in the session here (`running_here`), before anything else."""
+    if running_here is None:
+        return None
+    return Rescue.TAKE_BACK if running_here == turn_id else Rescue.FORGET
+
+
+def next_run(turn: RunningTurn) -> RunningTurn | None:
+    """The run that replaces `turn`'s, or None when the turn is given up: each run lost with
+    its instance counts, a run handed over at a shutdown does not (a rolling restart of every
+    instance in turn hands a long answer on as often as it needs)."""
+    lost = turn.lost + (0 if turn.handed_over else 1)
+    if lost > MAX_LOST_RUNS:
+        return None
+    return turn.model_copy(update={"attempt": turn.attempt + 1, "lost": lost, "handed_over": False})
+
+
+def after_fence(*, taken: bool, answered: bool) -> Rescue:
+    """Once the next run has asked for the turn's fence (`taken`: it holds it now; False: the
+    turn may not run again, or is no longer under way in SQL) and looked for a stored answer,
+    which is final from then on."""
+    if answered:
+        return Rescue.SEND_ANSWER
+    return Rescue.RUN_AGAIN if taken else Rescue.GIVE_UP

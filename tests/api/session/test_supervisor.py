@@ -5,8 +5,17 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from api.live.takeover import RunningTurn
 from api.protocol import ErrorCode
-from api.session.supervisor import Stop, TurnSupervision, shutdown_stop
+from api.session.supervisor import (
+    Rescue,
+    Stop,
+    TurnSupervision,
+    after_fence,
+    next_run,
+    rescue_here,
+    shutdown_stop,
+)
 from orchestrator.models import MessageStatus
 
 ELSEWHERE = {Stop.HANDED_OVER, Stop.TAKEN_OVER}  # another run of the turn ends it
@@ -88,3 +97,42 @@ def test_every_stop_ends_the_turn_once_as_its_reason_says(
     else:
         assert status is MessageStatus.failed and code == ending.code.value
     assert ending.closes is (outlives or expected is not Stop.INTERRUPTED)
+
+
+def _recorded(**update: object) -> RunningTurn:
+    turn = RunningTurn(session_id="s1", turn_id="t1", customer_id="c", author_id="c", text="hi")
+    return turn.model_copy(update=update)
+
+
+def test_a_survivor_leaves_a_turn_that_runs_here_or_was_followed_by_a_newer_one() -> None:
+    assert rescue_here("t1", "t1") is Rescue.TAKE_BACK  # a late renewal, not a death
+    assert rescue_here("t2", "t1") is Rescue.FORGET
+    assert rescue_here(None, "t1") is None
+
+
+def test_a_turn_lost_with_its_instance_runs_again_once() -> None:
+    second = next_run(_recorded())
+    assert second is not None and second.attempt == 2 and second.lost == 1
+    assert next_run(second) is None  # lost twice: it is not retried for ever
+
+
+def test_a_turn_handed_over_at_each_shutdown_of_a_rolling_restart_keeps_running() -> None:
+    run = _recorded()
+    for attempt in range(2, 6):  # every instance restarted in turn, mid-answer
+        handed = next_run(run.model_copy(update={"handed_over": True}))
+        assert handed is not None and handed.attempt == attempt and handed.lost == 0
+        assert not handed.handed_over
+        run = handed
+    lost = next_run(run)  # then its instance dies: one more run, as for any turn
+    assert lost is not None and lost.lost == 1
+
+
+@given(st.booleans(), st.booleans())
+def test_a_stored_answer_ends_a_rescued_turn_whatever_the_fence_says(
+    taken: bool, answered: bool
+) -> None:
+    decision = after_fence(taken=taken, answered=answered)
+    if answered:
+        assert decision is Rescue.SEND_ANSWER
+    else:
+        assert decision is (Rescue.RUN_AGAIN if taken else Rescue.GIVE_UP)

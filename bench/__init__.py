@@ -17,6 +17,7 @@ SCENARIO_MODULES = (
     "retrieval",
     "routing",
     "graph_overhead",
+    "stage_cost",
     "websocket_turn",
     "stream_cost",
     "concurrency",

@@ -89,5 +89,7 @@ def answer_model(
             )
         case _:
             from agents.offline_model import ExtractiveChatModel
+            from rag.embeddings import RememberingEmbedder
 
-            return ExtractiveChatModel(embedder=embedder, catalogue=catalogue)
+            # It embeds every sentence of the passages it reads; most it has read before.
+            return ExtractiveChatModel(embedder=RememberingEmbedder(embedder), catalogue=catalogue)

@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -104,6 +105,44 @@ def limit_threads(threads: int) -> None:
         threadpool_limits(limits=threads, user_api="blas")
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(threads)
+
+
+class RememberingEmbedder:
+    """An embedder that keeps the vectors of the last `size` texts it encoded and encodes only
+    the others. The offline answerer embeds every sentence of the passages it reads, turn
+    after turn, and customers ask about the same passages again and again: most of what it
+    embeds it has embedded before. Safe to share between threads."""
+
+    def __init__(self, embedder: Embedder, size: int = 8192) -> None:
+        self.embedder = embedder
+        self.name = embedder.name
+        self.size = size
+        self._vectors: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        return self.embedder.dimension
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        found: dict[str, Vectors] = {}
+        with self._lock:
+            for text in texts:
+                vector = self._vectors.get(text)
+                if vector is not None:
+                    self._vectors.move_to_end(text)
+                    found[text] = vector
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            encoded = self.embedder.encode(missing)
+            with self._lock:
+                for text, vector in zip(missing, encoded, strict=True):
+                    found[text] = self._vectors[text] = vector
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([found[t] for t in texts])
 
 
 class EncodeBatcher:

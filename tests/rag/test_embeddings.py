@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from rag.embeddings import Embedder, EncodeBatcher, Vectors
+from rag.embeddings import Embedder, EncodeBatcher, RememberingEmbedder, Vectors
 
 
 class Counting:
@@ -86,3 +86,18 @@ async def test_a_failed_batch_fails_each_of_its_callers(
         await batcher.encode([])
     # The batcher keeps working afterwards.
     assert (await batcher.encode(QUERIES[2])).shape[0] == 1
+
+
+def test_a_remembering_embedder_encodes_only_what_it_has_not_seen(embedder: Embedder) -> None:
+    counting = Counting(embedder)
+    remembering = RememberingEmbedder(counting, size=3)
+    first = remembering.encode(["brake fluid", "tyre pressure", "brake fluid"])
+    assert counting.calls == [2]  # each text once
+    again = remembering.encode(["tyre pressure", "coolant"])
+    assert counting.calls == [2, 1]  # only the new one
+    assert np.allclose(again[0], first[1], atol=1e-6)
+    assert np.allclose(again[0], embedder.encode(["tyre pressure"])[0], atol=1e-5)
+    remembering.encode(["wipers"])  # a fourth text: the least recently used goes
+    remembering.encode(["brake fluid"])
+    assert counting.calls == [2, 1, 1, 1]
+    assert remembering.encode([]).shape == (0, embedder.dimension)

@@ -655,7 +655,8 @@ class ChannelRegistry:
         if await self.leases.acquire(session_id, turn_id, time.time()) is not None:
             await self.turns.forget(session_id, turn_id)  # a new turn has begun meanwhile
             return
-        log.warning("turn %s lost its instance; running it again here", turn_id)
+        why = "was handed over" if turn.handed_over else "lost its instance"
+        log.warning("turn %s %s; running it again here (run %d)", turn_id, why, again.attempt)
         ticket = self.queue.reserve(force=True)
         assert not isinstance(ticket, Overloaded)  # forced: it always gets a place
         self._start(channel, again, ticket)

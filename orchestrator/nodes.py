@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
@@ -19,6 +20,7 @@ from orchestrator.followups import (
 )
 from orchestrator.routing import (
     GENERAL,
+    REST,
     Intent,
     RouteDecision,
     intents,
@@ -106,6 +108,15 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
         if chosen:
             found = [Intent(r, query, whole.confidence, 0) for r in chosen if r in specialists]
 
+    # An intent made of several clauses is searched with its own text, embedded now.
+    joined = [i for i in found if i.clause == REST]
+    if joined:
+        more = [retrieval_query(i.text, vehicle, catalogue) for i in joined]
+        search_vectors.extend(await services.encoder.encode(more))
+        start = len(searches)
+        searches.extend(more)
+        numbers = {id(i): start + n for n, i in enumerate(joined)}
+        found = [replace(i, clause=numbers[id(i)]) if id(i) in numbers else i for i in found]
     # Diagnosis (and any safety advice) comes before booking or specs in a combined answer.
     found.sort(key=lambda i: not specialists.leads(i.route))
     routes = [Route(agent=i.route, query=i.text, confidence=i.confidence) for i in found]

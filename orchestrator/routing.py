@@ -37,7 +37,11 @@ class Intent:
     route: Route
     text: str
     confidence: float
-    clause: int  # which clause of the message (0 = the whole message)
+    clause: int  # which clause of the message (0 = the whole message; REST: see `intents`)
+
+
+# An intent whose text is several clauses joined: no text embedded before routing.
+REST = -1
 
 
 def _softmax(values: NDArray[np.float64], temperature: float) -> NDArray[np.float64]:
@@ -178,10 +182,16 @@ def intents(
             continue
         found.append(Intent(decision.route, text, decision.confidence, index))
     if found and len(found) > 1:
-        # Each specialist answers the clause that asks for it, not the whole message.
+        # Each other specialist answers the clause that asks for it; the lead one answers the
+        # rest of the message, the clauses that lean on its own ("…shows EN-326. What's wrong
+        # with it, and can I book it in?": the diagnosis keeps the code).
         primary = next(
             (i for i, d in enumerate(clause_decisions, 1) if d.route == found[0].route), 0
         )
         if primary:
-            found[0] = Intent(found[0].route, clauses[primary - 1], found[0].confidence, primary)
+            taken = {i.clause for i in found[1:]}
+            rest = [n for n in range(1, len(clauses) + 1) if n not in taken]
+            text = " ".join(clauses[n - 1] for n in rest)
+            clause = rest[0] if len(rest) == 1 else REST
+            found[0] = Intent(found[0].route, text, found[0].confidence, clause)
     return found or [Intent(GENERAL, " ".join(clauses), whole.confidence, 0)]

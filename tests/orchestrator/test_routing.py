@@ -9,7 +9,7 @@ import pytest
 
 from agents.registry import default_registry
 from orchestrator.cli import evaluation
-from orchestrator.routing import SemanticRouter, intents, split_clauses
+from orchestrator.routing import REST, RouteDecision, SemanticRouter, intents, split_clauses
 from orchestrator.services import build_router
 from rag.catalogue import Catalogue
 from tests.conftest import REPO
@@ -65,6 +65,36 @@ def test_a_message_with_two_intents_fans_out_to_both(router: SemanticRouter, emb
     )
     assert {i.route for i in found} == {"troubleshooting", "maintenance"}
     assert {i.text for i in found} == set(clauses)
+
+
+def test_the_lead_specialist_answers_every_clause_no_other_one_takes() -> None:
+    """A code reported in one clause, "what's wrong with it" in the next: the diagnosis gets
+    both (and the code), the booking its own clause."""
+    clauses = [
+        "My Nova's engine light is flashing",
+        "the app shows EN-326.",
+        "What's wrong with it",
+        "can I get it booked in for a check this week?",
+    ]
+
+    def decided(route: str, confidence: float) -> RouteDecision:
+        return RouteDecision(route, confidence, {})
+
+    found = intents(
+        decided("troubleshooting", 0.98),
+        clauses,
+        [
+            decided("troubleshooting", 0.99),
+            decided("troubleshooting", 0.56),  # too unsure to be an intent of its own
+            decided("general", 0.51),
+            decided("maintenance", 0.97),
+        ],
+        fault_routes=("troubleshooting",),
+    )
+    assert [(i.route, i.text, i.clause) for i in found] == [
+        ("troubleshooting", " ".join(clauses[:3]), REST),
+        ("maintenance", clauses[3], 4),
+    ]
 
 
 def test_a_single_question_stays_whole() -> None:

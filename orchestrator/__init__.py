@@ -9,7 +9,6 @@ __all__ = [
     "cli",
     "context",
     "data_dir",
-    "database",
     "db_url",
     "emit",
     "errors",

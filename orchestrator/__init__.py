@@ -7,7 +7,6 @@ Each name below is a module (or package) of this package; import it by name.
 __all__ = [
     "checkpointer",
     "cli",
-    "context",
     "data_dir",
     "db_url",
     "emit",
@@ -30,6 +29,7 @@ __all__ = [
     "services",
     "settings",
     "state",
+    "turn_context",
     "turn_metadata",
     "turn_stop",
     "turns",

@@ -11,9 +11,9 @@ from langgraph.runtime import Runtime
 from agents.context import AnswerRequest
 from agents.general import prompts
 from agents.specialist import answer, generate
-from orchestrator.context import TurnContext
 from orchestrator.routing import asks_for_person
 from orchestrator.state import SpecialistInput
+from orchestrator.turn_context import TurnContext
 from rag.catalogue import Catalogue
 
 GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|hiya|howdy)\b", re.I)

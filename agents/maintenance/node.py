@@ -23,10 +23,10 @@ from agents.maintenance.tools import make_tools, openai_tools
 from agents.maintenance.when import parse_when
 from agents.offline_model import ExtractiveChatModel
 from agents.specialist import answer, answer_request, generate, progress, retrieve, use_tool
-from orchestrator.context import TurnContext
 from orchestrator.errors import MalformedToolCall
 from orchestrator.events import ANSWER_TAG, agent_tag
 from orchestrator.state import SpecialistInput
+from orchestrator.turn_context import TurnContext
 
 DEFAULT_SERVICE = "annual_service"
 MAX_TOOL_ROUNDS = 3

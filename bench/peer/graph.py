@@ -29,12 +29,12 @@ from typing import Any
 from langgraph.graph.state import CompiledStateGraph
 
 from orchestrator import db_url
-from orchestrator.context import Services, TurnContext
 from orchestrator.data_dir import ensure_writable
 from orchestrator.graph import build_graph
 from orchestrator.persistence import db_engine
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
+from orchestrator.turn_context import Services, TurnContext
 
 log = logging.getLogger("bench.peer")
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents.context import AnswerRequest
 from agents.general import prompts
+from agents.model_message import AnswerRequest
 from agents.specialist import answer, generate
 from orchestrator.routing import asks_for_person
 from orchestrator.state import SpecialistInput

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
 
-from agents import context, extraction
+from agents import extraction, model_message
 from rag.catalogue import Catalogue
 from rag.embeddings import Embedder
 
@@ -23,11 +23,11 @@ TOKEN = re.compile(r"\s*\S+")
 def answer_text(
     messages: list[BaseMessage], embedder: Embedder, catalogue: Catalogue | None = None
 ) -> str:
-    """The extractive answer to the last human message (in the `agents.context` format)."""
+    """The extractive answer to the last human message (in the `agents.model_message` format)."""
     last = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
     if last is None:
         return extraction.NO_ANSWER
-    request = context.parse(str(last.content))
+    request = model_message.parse(str(last.content))
     none_found = extraction.no_answer(request.brand, request.models)
     parts: list[str] = []
     if request.reply:

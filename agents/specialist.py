@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 from langchain_core.messages import BaseMessage
 
-from agents.context import AnswerRequest, build_messages
-from orchestrator.context import TurnContext
+from agents.model_message import AnswerRequest, build_messages
 from orchestrator.emit import emit
 from orchestrator.events import ANSWER_TAG, agent_tag
 from orchestrator.state import SpecialistAnswer, SpecialistInput
+from orchestrator.turn_context import TurnContext
 from rag.retriever import RetrievedChunk
 
 SNIPPET_CHARS = 300

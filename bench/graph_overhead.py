@@ -219,14 +219,14 @@ async def running(
     settings: Any, url: Any, embedder: Any, recorder: Recorder | None = None
 ) -> AsyncIterator[Any]:
     """An orchestrator as the server holds one (as in tests/orchestrator/test_turns.py)."""
-    from orchestrator import database
     from orchestrator.checkpointer import open_checkpointer
     from orchestrator.graph import build_graph
+    from orchestrator.persistence import db_engine
     from orchestrator.services import build_services
     from orchestrator.turns import Orchestrator
 
-    engine = database.create_engine(url)
-    sessions = database.session_factory(engine)
+    engine = db_engine.create_engine(url)
+    sessions = db_engine.session_factory(engine)
     try:
         async with open_checkpointer(url) as saver:
             if recorder is not None:
@@ -391,15 +391,15 @@ def _bare(embedder: Any, services: Any, search: Any, query: str, agents: list[st
 def run(ctx: Context) -> Result:
     from sqlalchemy.engine import make_url
 
-    from orchestrator import database
     from orchestrator.knowledge import knowledge_store
+    from orchestrator.persistence import db_engine
 
     turns = QUICK_TURNS if ctx.quick else FULL_TURNS
     data_dir = ctx.workdir / "graph-data"
     data_dir.mkdir(parents=True, exist_ok=True)
     url = make_url(f"sqlite+aiosqlite:///{data_dir / 'orchestrator.sqlite3'}")
     settings = settings_for(data_dir, database_url=url.render_as_string(hide_password=False))
-    database.upgrade(url)
+    db_engine.upgrade(url)
     sample = sample_chunks(ctx)
     clone_into(knowledge_store(settings), ctx.embedder, sample)
     log(f"{NAME}: sample knowledge base in place ({len(sample.ids)} chunks); {turns} turns")

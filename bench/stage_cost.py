@@ -185,8 +185,8 @@ def _database(ctx: Context, backend: str) -> Any:
 
 def run(ctx: Context) -> Result:
     import agents.offline_model as offline
-    from orchestrator import database
     from orchestrator.knowledge import knowledge_store
+    from orchestrator.persistence import db_engine
 
     rounds = QUICK_ROUNDS if ctx.quick else FULL_ROUNDS
     sample = sample_chunks(ctx)
@@ -196,7 +196,7 @@ def run(ctx: Context) -> Result:
             settings = settings_for(
                 data_dir, database_url=url.render_as_string(hide_password=False)
             )
-            database.upgrade(url)
+            db_engine.upgrade(url)
             clone_into(knowledge_store(settings), ctx.embedder, sample)
             log(f"{NAME}: {backend}, {len(QUESTIONS)} questions × {rounds} round(s)")
             answering: list[float] = []

@@ -1,4 +1,5 @@
-"""Alembic environment: the models' metadata and the URL handed over by orchestrator.database."""
+"""Alembic environment: the models' metadata and the URL handed over by
+orchestrator.persistence.db_engine."""
 
 from __future__ import annotations
 

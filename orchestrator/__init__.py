@@ -7,9 +7,7 @@ Each name below is a module (or package) of this package; import it by name.
 __all__ = [
     "checkpointer",
     "cli",
-    "context",
     "data_dir",
-    "database",
     "db_url",
     "emit",
     "errors",
@@ -31,6 +29,7 @@ __all__ = [
     "services",
     "settings",
     "state",
+    "turn_context",
     "turn_metadata",
     "turn_stop",
     "turns",

@@ -11,9 +11,9 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agents.registry import Node, Registry, default_registry
-from orchestrator.context import TurnContext
 from orchestrator.nodes import classify, compose
 from orchestrator.state import SpecialistInput, TurnState
+from orchestrator.turn_context import TurnContext
 
 
 def citing(node: Node) -> Node:

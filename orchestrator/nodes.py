@@ -9,7 +9,6 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
 from langgraph.types import Command, Send
 
-from orchestrator.context import TurnContext
 from orchestrator.emit import emit
 from orchestrator.followups import (
     ANAPHORA,
@@ -28,6 +27,7 @@ from orchestrator.routing import (
     split_clauses,
 )
 from orchestrator.state import Route, SpecialistInput, TurnState
+from orchestrator.turn_context import TurnContext
 
 HISTORY_TURNS = 6
 FOLLOW_UP_CONFIDENCE = 0.6

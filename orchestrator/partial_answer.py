@@ -8,8 +8,8 @@ import asyncio
 import logging
 import time
 
-from orchestrator.context import Services
 from orchestrator.persistence import conversations
+from orchestrator.turn_context import Services
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,11 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from orchestrator import database, db_url
+from orchestrator import db_url
 from orchestrator.checkpointer import open_checkpointer
 from orchestrator.data_dir import ensure_writable
 from orchestrator.errors import StartupError
+from orchestrator.persistence import db_engine
 from orchestrator.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
@@ -42,9 +43,9 @@ async def _schema_revision(engine: AsyncEngine) -> str | None:
 async def prepare_schema(settings: Settings, url: URL, engine: AsyncEngine) -> None:
     """Development upgrades the schema itself; production refuses to run on an old one."""
     if settings.environment is Environment.development:
-        await asyncio.to_thread(database.upgrade, url)
+        await asyncio.to_thread(db_engine.upgrade, url)
         return
-    head = ScriptDirectory.from_config(database.alembic_config(url)).get_current_head()
+    head = ScriptDirectory.from_config(db_engine.alembic_config(url)).get_current_head()
     current = await _schema_revision(engine)
     if current != head:
         raise StartupError(
@@ -62,10 +63,10 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         # Under a burst, turns queue for a connection for as long as a turn may take, rather
         # than fail after SQLAlchemy's default 30 s (255 of 1,000 burst turns did).
         engine = await stack.enter_async_context(
-            database.open_database(url, pool_timeout_s=settings.turn_timeout_s)
+            db_engine.open_database(url, pool_timeout_s=settings.turn_timeout_s)
         )
-        await database.check_reachable(engine)
-        async with database.startup_lock(engine):
+        await db_engine.check_reachable(engine)
+        async with db_engine.startup_lock(engine):
             await prepare_schema(settings, url, engine)
             checkpointer = await stack.enter_async_context(
                 open_checkpointer(url, pool_timeout_s=settings.turn_timeout_s)
@@ -75,6 +76,6 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             settings=settings,
             url=url,
             engine=engine,
-            sessions=database.session_factory(engine),
+            sessions=db_engine.session_factory(engine),
             checkpointer=checkpointer,
         )

@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agents.registry import Registry, default_registry
 from orchestrator import knowledge
-from orchestrator.context import Services
 from orchestrator.knowledge import knowledge_store
 from orchestrator.llm import answer_model, router_model
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
+from orchestrator.turn_context import Services
 from rag.embeddings import Embedder, limit_threads
 from rag.retriever import Retriever
 

@@ -20,12 +20,12 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
-from orchestrator.context import Services, TurnContext
 from orchestrator.errors import IncompleteAnswer, MalformedToolCall
 from orchestrator.events import STREAM_MODES, Progress, Token, TurnEvent, TurnStream
 from orchestrator.models import MessageStatus
 from orchestrator.partial_answer import PartialSaver
 from orchestrator.persistence import Fenced, conversations, users
+from orchestrator.turn_context import Services, TurnContext
 from orchestrator.turn_metadata import TurnMetadata
 from orchestrator.turn_stop import Stop, stored_as
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orchestrator import database
+from orchestrator.persistence import db_engine
 from tests.utils.databases import BACKENDS, MigratedTemplates, fresh_database
 from tests.utils.server import SharedServers
 
@@ -50,7 +50,7 @@ def db_url(db_backend: str, tmp_path: Path, migrated_templates: MigratedTemplate
 
 @pytest.fixture
 async def engine(db_url: URL) -> AsyncIterator[AsyncEngine]:
-    engine = database.create_engine(db_url)
+    engine = db_engine.create_engine(db_url)
     yield engine
     await engine.dispose()
 

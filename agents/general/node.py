@@ -8,12 +8,12 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents.context import AnswerRequest
 from agents.general import prompts
+from agents.model_message import AnswerRequest
 from agents.specialist import answer, generate
-from orchestrator.context import TurnContext
 from orchestrator.routing import asks_for_person
 from orchestrator.state import SpecialistInput
+from orchestrator.turn_context import TurnContext
 from rag.catalogue import Catalogue
 
 GREETING = re.compile(r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|hiya|howdy)\b", re.I)

@@ -14,19 +14,19 @@ from langchain_core.messages import AIMessageChunk, BaseMessage, ToolMessage
 from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 
-from agents.context import AnswerRequest, build_messages
 from agents.maintenance.actions import Requested, requested_action
 from agents.maintenance.desk import AppointmentDesk
 from agents.maintenance.prompts import SYSTEM
 from agents.maintenance.schedule import service_type_from_text
 from agents.maintenance.tools import make_tools, openai_tools
 from agents.maintenance.when import parse_when
+from agents.model_message import AnswerRequest, build_messages
 from agents.offline_model import ExtractiveChatModel
 from agents.specialist import answer, answer_request, generate, progress, retrieve, use_tool
-from orchestrator.context import TurnContext
 from orchestrator.errors import MalformedToolCall
 from orchestrator.events import ANSWER_TAG, agent_tag
 from orchestrator.state import SpecialistInput
+from orchestrator.turn_context import TurnContext
 
 DEFAULT_SERVICE = "annual_service"
 MAX_TOOL_ROUNDS = 3

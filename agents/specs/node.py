@@ -8,8 +8,8 @@ from langgraph.runtime import Runtime
 
 from agents.specialist import grounded_answer
 from agents.specs.prompts import SYSTEM
-from orchestrator.context import TurnContext
 from orchestrator.state import SpecialistInput
+from orchestrator.turn_context import TurnContext
 
 
 async def specs(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from langgraph.runtime import Runtime
 from agents.specialist import answer, answer_request, cite, generate, own_domains, search
 from agents.troubleshooting import codes
 from agents.troubleshooting.prompts import SYSTEM
-from orchestrator.context import TurnContext
 from orchestrator.state import SpecialistInput
+from orchestrator.turn_context import TurnContext
 
 
 async def troubleshooting(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[str, Any]:

@@ -28,12 +28,13 @@ from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
 
-from orchestrator import database, db_url
-from orchestrator.context import Services, TurnContext
+from orchestrator import db_url
 from orchestrator.data_dir import ensure_writable
 from orchestrator.graph import build_graph
+from orchestrator.persistence import db_engine
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
+from orchestrator.turn_context import Services, TurnContext
 
 log = logging.getLogger("bench.peer")
 
@@ -43,8 +44,8 @@ def _build_services() -> Services:
     settings = Settings(_env_file=None)
     url = db_url.parse(settings.resolved_database_url)
     ensure_writable(settings.data_dir)
-    database.upgrade(url)  # the server loads graphs in a worker thread: blocking is fine here
-    sessions = database.session_factory(database.create_engine(url))
+    db_engine.upgrade(url)  # the server loads graphs in a worker thread: blocking is fine here
+    sessions = db_engine.session_factory(db_engine.create_engine(url))
     services = build_services(settings, sessions)
     log.info(
         "peer graph ready: %s answer mode, data dir %s", settings.answer_mode, settings.data_dir

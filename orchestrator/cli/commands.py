@@ -39,23 +39,25 @@ def _settings() -> Settings:
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Upgrade the database schema (default: to the newest revision)."""
-    from orchestrator import database, db_url
+    from orchestrator import db_url
     from orchestrator.data_dir import ensure_writable
+    from orchestrator.persistence import db_engine
 
     settings = _settings()
     ensure_writable(settings.data_dir)
     url = db_url.parse(settings.resolved_database_url)
-    database.upgrade(url, revision)
+    db_engine.upgrade(url, revision)
     out.print(f"database at {db_url.describe(url)} is at revision {revision}")
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="e.g. -1 or base")]) -> None:
     """Downgrade the database schema to REVISION."""
-    from orchestrator import database, db_url
+    from orchestrator import db_url
+    from orchestrator.persistence import db_engine
 
     url = db_url.parse(_settings().resolved_database_url)
-    database.downgrade(url, revision)
+    db_engine.downgrade(url, revision)
     out.print(f"database at {db_url.describe(url)} downgraded to {revision}")
 
 

@@ -13,11 +13,11 @@ from rich.text import Text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
-from orchestrator import database, db_url, knowledge_gaps
+from orchestrator import db_url, knowledge_gaps
 from orchestrator.errors import StartupError
 from orchestrator.knowledge import knowledge_store
 from orchestrator.knowledge_gaps import GapGroup, GapPassage, GapReport
-from orchestrator.persistence import Database
+from orchestrator.persistence import Database, db_engine
 from orchestrator.persistence.gaps import WeakTurn
 from orchestrator.settings import Settings
 
@@ -42,10 +42,10 @@ def _database_url(settings: Settings) -> URL:
 async def _weak_turns(
     url: URL, since: datetime, until: datetime, score_below: float
 ) -> list[WeakTurn]:
-    async with database.open_database(url) as engine:
-        await database.check_reachable(engine)
+    async with db_engine.open_database(url) as engine:
+        await db_engine.check_reachable(engine)
         try:
-            return await Database(database.session_factory(engine)).weak_turns(
+            return await Database(db_engine.session_factory(engine)).weak_turns(
                 since=since, until=until, score_below=score_below
             )
         except DBAPIError as exc:

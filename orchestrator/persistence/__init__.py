@@ -8,6 +8,8 @@
 - `console`: what the staff console lists and shows.
 - `metrics`: the console's figures over a time window.
 - `gaps`: the questions the knowledge base answered badly, for the knowledge manager.
+- `db_engine`, under them all: the engine and its session factory, the reachability check,
+  Alembic migrations and the start-up lock.
 """
 
 from orchestrator.persistence.conversations import Opened, Prior

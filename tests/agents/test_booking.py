@@ -22,8 +22,8 @@ from agents.maintenance.booking import (
 )
 from agents.maintenance.schedule import BookingRefusal
 from agents.maintenance.when import When
-from orchestrator.database import session_factory
 from orchestrator.models import Appointment, AppointmentStatus, User, Vehicle
+from orchestrator.persistence.db_engine import session_factory
 from orchestrator.settings import Settings
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)  # a Wednesday

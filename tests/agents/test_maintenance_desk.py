@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from agents.maintenance.desk import AppointmentDesk
 from agents.maintenance.tools import make_tools
 from agents.maintenance.when import parse_when
-from orchestrator.database import session_factory
+from orchestrator.persistence.db_engine import session_factory
 from orchestrator.settings import Settings
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)  # a Wednesday

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from agents.maintenance.desk import AppointmentDesk
 from agents.maintenance.tools import make_tools, openai_tools
-from orchestrator.database import session_factory
 from orchestrator.models import Appointment, User
+from orchestrator.persistence.db_engine import session_factory
 from orchestrator.settings import Settings
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)  # a Wednesday

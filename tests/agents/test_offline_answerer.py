@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agents import extraction
-from agents.context import AnswerRequest, build_messages, parse, render
+from agents.model_message import AnswerRequest, build_messages, parse, render
 from agents.offline_model import ExtractiveChatModel, tokens
 from rag.retriever import RetrievedChunk
 

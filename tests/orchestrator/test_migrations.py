@@ -7,9 +7,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import URL
 
-from orchestrator import database
 from orchestrator import db_url as urls
 from orchestrator.models import Base
+from orchestrator.persistence import db_engine
 
 TABLES = {"users", "vehicles", "conversations", "messages", "appointments", "feedback"}
 
@@ -23,11 +23,11 @@ def _tables(url: URL) -> set[str]:
 
 
 def test_upgrade_downgrade_upgrade(empty_db_url: URL) -> None:
-    database.upgrade(empty_db_url)
+    db_engine.upgrade(empty_db_url)
     assert _tables(empty_db_url) >= TABLES
-    database.downgrade(empty_db_url, "base")
+    db_engine.downgrade(empty_db_url, "base")
     assert not TABLES & _tables(empty_db_url)
-    database.upgrade(empty_db_url)
+    db_engine.upgrade(empty_db_url)
     assert _tables(empty_db_url) >= TABLES
 
 

@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import selectinload
 
-from orchestrator.database import session_factory
 from orchestrator.models import (
     Conversation,
     ConversationStatus,
@@ -19,6 +18,7 @@ from orchestrator.models import (
     MessageStatus,
     User,
 )
+from orchestrator.persistence.db_engine import session_factory
 
 
 async def test_conversation_and_messages_round_trip(engine: AsyncEngine) -> None:

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orchestrator.database import session_factory
 from orchestrator.partial_answer import PartialSaver
 from orchestrator.persistence import Database
+from orchestrator.persistence.db_engine import session_factory
 
 EVERY_S = 0.2
 

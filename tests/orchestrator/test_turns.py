@@ -11,12 +11,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
-from orchestrator import database
 from orchestrator.checkpointer import open_checkpointer
 from orchestrator.events import Progress, Routed, Sources, Token
 from orchestrator.graph import build_graph
 from orchestrator.models import Appointment, Message
-from orchestrator.persistence import conversations
+from orchestrator.persistence import conversations, db_engine
 from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Failed, Orchestrator
@@ -30,8 +29,8 @@ NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 @asynccontextmanager
 async def running(settings: Settings, url: URL, embedder: Any) -> AsyncIterator[Orchestrator]:
     """An orchestrator as the server holds one, closed on exit (a 'server restart')."""
-    engine = database.create_engine(url)
-    sessions = database.session_factory(engine)
+    engine = db_engine.create_engine(url)
+    sessions = db_engine.session_factory(engine)
     try:
         async with open_checkpointer(url) as saver:
             services = build_services(settings, sessions, remembering(embedder))

@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import URL, make_url
 
-from orchestrator import database
+from orchestrator.persistence import db_engine
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -64,7 +64,7 @@ class MigratedTemplates:
         template = self._templates.get(backend)
         if template is None:
             template = self._databases.enter_context(fresh_database(backend, self.root / backend))
-            database.upgrade(template)
+            db_engine.upgrade(template)
             self._templates[backend] = template
         return template
 

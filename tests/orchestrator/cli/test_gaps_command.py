@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from orchestrator import database
-from orchestrator.persistence import Database
+from orchestrator.persistence import Database, db_engine
 from orchestrator.settings import Settings
 from tests.utils.turns import passage, stored_turn
 
@@ -44,11 +43,11 @@ def data_dir(tmp_path: Path, kb_settings: Settings) -> Path:
     data = tmp_path / "data"
     shutil.copytree(kb_settings.chroma_path, data / "chroma")
     url = make_url(f"sqlite+aiosqlite:///{data / 'orchestrator.sqlite3'}")
-    database.upgrade(url)
+    db_engine.upgrade(url)
 
     async def seed() -> None:
-        async with database.open_database(url) as engine:
-            db = Database(database.session_factory(engine))
+        async with db_engine.open_database(url) as engine:
+            db = Database(db_engine.session_factory(engine))
             weak = [passage("Ridge specifications", 0.33, "Dimensions")]
             first = await stored_turn(db, "s1", QUESTIONS[0], NOT_FOUND, sources=weak)
             await db.save_feedback(first, "ada", -1, None)
@@ -86,7 +85,7 @@ def test_no_gaps_and_no_database_each_say_so_in_one_line(tmp_path: Path) -> None
     missing = kb_gaps(data)
     assert missing.returncode == 2 and "there is no database at" in missing.stderr
     assert "Traceback" not in missing.stderr
-    database.upgrade(make_url(f"sqlite+aiosqlite:///{data / 'orchestrator.sqlite3'}"))
+    db_engine.upgrade(make_url(f"sqlite+aiosqlite:///{data / 'orchestrator.sqlite3'}"))
     empty = kb_gaps(data, "--hours", "1")
     assert empty.returncode == 0, empty.stderr
     assert empty.stdout.startswith("No knowledge gaps in the last 1 h")

@@ -8,10 +8,10 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orchestrator.database import session_factory
 from orchestrator.models import Conversation, MessageStatus
 from orchestrator.persistence import Database, Fenced, Forbidden, NotFound, Refused
 from orchestrator.persistence import conversations as repo
+from orchestrator.persistence.db_engine import session_factory
 from orchestrator.turn_metadata import TurnMetadata
 
 ADA = ("ada", "Ada", "customer")

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orchestrator.database import session_factory
 from orchestrator.models import Message, MessageStatus, utcnow
 from orchestrator.persistence import Database
+from orchestrator.persistence.db_engine import session_factory
 from orchestrator.persistence.gaps import Passage, answer_reasons, says_it_cannot_answer
 from tests.utils.turns import passage, stored_turn
 

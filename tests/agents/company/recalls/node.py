@@ -7,8 +7,8 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agents.specialist import grounded_answer
-from orchestrator.context import TurnContext
 from orchestrator.state import SpecialistInput
+from orchestrator.turn_context import TurnContext
 
 SYSTEM = "You answer questions about safety recalls from the recall notices given."
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from orchestrator.context import Citations
+from orchestrator.turn_context import Citations
 from rag.retriever import RetrievedChunk
 
 

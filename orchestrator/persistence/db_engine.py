@@ -24,7 +24,7 @@ from orchestrator import db_url
 from orchestrator.errors import StartupError
 
 CONNECT_TIMEOUT_S = 10  # a PostgreSQL host that does not answer fails a connection this soon
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def create_engine(url: URL, pool_timeout_s: float = 30.0) -> AsyncEngine:

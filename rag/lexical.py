@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Sequence
 
 import bm25s
@@ -98,19 +97,14 @@ class LexicalIndex:
         self.size = len(documents)
         self._bm25 = bm25s.BM25()
         self._vocabulary: set[str] = set()
-        # Every passage's terms in order, one line each, for quotes: " a b c \n d e \n".
-        self._running = ""
-        self._starts: list[int] = []
+        # Every passage's terms in order (" a b c "), to check a quote in the passages that
+        # hold all its words.
+        self._lines: list[str] = []
         if documents:
             corpus = [tokenize(d) or ["_empty_"] for d in documents]
             self._vocabulary = {t for tokens in corpus for t in tokens}
             self._bm25.index(corpus, show_progress=False)
-            lines = [f" {' '.join(tokens)} " for tokens in corpus]
-            offset = 0
-            for line in lines:
-                self._starts.append(offset)
-                offset += len(line) + 1
-            self._running = "\n".join(lines)
+            self._lines = [f" {' '.join(tokens)} " for tokens in corpus]
 
     def scores(self, query: str) -> NDArray[np.float32]:
         tokens = [part for t in tokenize(query) for part in self.split(t)]
@@ -129,18 +123,36 @@ class LexicalIndex:
                 return [head, tail]
         return [token]
 
+    def holding(self, token: str) -> NDArray[np.int32]:
+        """The passages a term occurs in, in order (read off the BM25 index's term columns)."""
+        column = self._bm25.vocab_dict.get(token) if self.size else None
+        if column is None:
+            return np.zeros(0, dtype=np.int32)
+        matrix = self._bm25.scores
+        indices = matrix["indices"][matrix["indptr"][column] : matrix["indptr"][column + 1]]
+        return np.asarray(indices, dtype=np.int32)
+
     def quoted(self, query: str) -> list[int]:
         """The passages the query quotes: those holding the longest run of its words, in
-        order, of at least MIN_QUOTED_WORDS, when no more than MAX_QUOTING_PASSAGES do."""
+        order, of at least MIN_QUOTED_WORDS, when no more than MAX_QUOTING_PASSAGES do. Only
+        the passages that hold every word of a run are read, so a search costs the same in a
+        large knowledge base."""
         tokens = tokenize(query)
+        if len(tokens) < MIN_QUOTED_WORDS:
+            return []
+        postings = {token: self.holding(token) for token in tokens}
         for size in range(len(tokens), MIN_QUOTED_WORDS - 1, -1):
             found: set[int] = set()
             for start in range(len(tokens) - size + 1):
-                needle = f" {' '.join(tokens[start : start + size])} "
-                at = self._running.find(needle)
-                while at >= 0 and len(found) <= MAX_QUOTING_PASSAGES:
-                    found.add(bisect_right(self._starts, at) - 1)
-                    at = self._running.find(needle, at + 1)
+                run = tokens[start : start + size]
+                columns = sorted((postings[t] for t in set(run)), key=len)
+                candidates = columns[0]
+                for column in columns[1:]:
+                    if not len(candidates):
+                        break
+                    candidates = np.intersect1d(candidates, column, assume_unique=True)
+                needle = f" {' '.join(run)} "
+                found.update(int(i) for i in candidates if needle in self._lines[i])
             if found:
                 return sorted(found) if len(found) <= MAX_QUOTING_PASSAGES else []
         return []

@@ -137,7 +137,8 @@ class RememberingEmbedder:
             encoded = self.embedder.encode(missing)
             with self._lock:
                 for text, vector in zip(missing, encoded, strict=True):
-                    found[text] = self._vectors[text] = vector
+                    # A copy: a row kept must not keep its whole batch alive.
+                    found[text] = self._vectors[text] = vector.copy()
                 while len(self._vectors) > self.size:
                     self._vectors.popitem(last=False)
         if not texts:

@@ -99,8 +99,9 @@ async def _measure(
                 await session.commit()
 
         async def admit(session_id: str, message: str) -> None:
+            # As the API stores a message sent the first time (a new turn, a new client id).
             await services.db.save_user_message(
-                session_id, CUSTOMER, message, uuid.uuid4().hex, None
+                session_id, CUSTOMER, message, uuid.uuid4().hex, uuid.uuid4().hex, first_send=True
             )
 
         async def route(message: str) -> None:

@@ -179,7 +179,12 @@ async def _decide(
         )
     try:  # stored before it is acknowledged: a message that gets `session` is in SQL
         await state.orchestrator.services.db.save_user_message(
-            session_id, user.id, frame.message, turn_id, frame.message_id
+            session_id,
+            user.id,
+            frame.message,
+            turn_id,
+            frame.message_id,
+            first_send=prior is None,  # a new turn, and `open_for_message` found no prior
         )
     except BaseException:  # nothing half-done: the session is free again
         await _free(state, session_id, turn_id)

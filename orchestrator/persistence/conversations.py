@@ -121,17 +121,24 @@ async def save_user_message(
     client_message_id: str | None,
     *,
     starts_turn: bool = False,
+    first_send: bool = False,
 ) -> Message:
     """Save the message; a retried client message id (after a failure) is moved to this turn,
     and a turn run again (its instance died) keeps the message its first run saved.
 
     `starts_turn`: the message starts turn `turn_id` now; the conversation records it as the
-    turn under way (see `interrupted_turns`) in the same UPDATE."""
+    turn under way (see `interrupted_turns`) in the same UPDATE. `first_send`: the caller
+    knows `turn_id` is new and no message of the session has this client message id (it
+    just looked, `prior_message`): the message is inserted without looking again."""
     running = (
         {"running_turn_id": turn_id, "partial_answer": None, "turn_fence": fence_of(turn_id, 1)}
         if starts_turn
         else {}
     )
+    if first_send:
+        return await _insert_user_message(
+            session, session_id, author_id, text, turn_id, client_message_id, running
+        )
     again = await session.scalar(
         select(Message).where(
             Message.conversation_id == session_id,
@@ -151,6 +158,20 @@ async def save_user_message(
             if running:
                 await _touch(session, session_id, **running)
             return retried
+    return await _insert_user_message(
+        session, session_id, author_id, text, turn_id, client_message_id, running
+    )
+
+
+async def _insert_user_message(
+    session: AsyncSession,
+    session_id: str,
+    author_id: str,
+    text: str,
+    turn_id: str,
+    client_message_id: str | None,
+    running: dict[str, Any],
+) -> Message:
     message = Message(
         conversation_id=session_id,
         turn_id=turn_id,

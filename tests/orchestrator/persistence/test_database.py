@@ -178,6 +178,22 @@ async def test_an_admitted_turn_is_under_way_until_its_last_seq_is_saved(db: Dat
     assert await db.unfinished_turns() == []
 
 
+async def test_a_first_send_is_stored_without_looking_for_an_earlier_one(db: Database) -> None:
+    """The API's common case: a new turn id and a client message id the session has not seen
+    (it just looked): one INSERT and the conversation's UPDATE, the same outcome."""
+    await _open(db, "s1", message_id="m1")
+    stored = await db.save_user_message("s1", "ada", "Tyre pressure?", "t1", "m1", first_send=True)
+    assert (stored.turn_id, stored.client_message_id, stored.content) == (
+        "t1",
+        "m1",
+        "Tyre pressure?",
+    )
+    [unfinished] = await db.unfinished_turns()
+    assert (unfinished.turn_id, unfinished.question) == ("t1", "Tyre pressure?")
+    opened = await _open(db, "s1", message_id="m1")  # the same frame again: found as before
+    assert opened.prior is not None and opened.prior.user_message.turn_id == "t1"
+
+
 async def test_a_partial_answer_is_kept_only_for_the_turn_under_way(db: Database) -> None:
     await _open(db, "s1")
     await db.save_user_message("s1", "ada", "first", "t1", None)

@@ -20,12 +20,21 @@ from urllib.parse import urlparse
 
 import chromadb
 from chromadb.api import ClientAPI
+from chromadb.api.collection_configuration import CreateHNSWConfiguration
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 
 BATCH = 1000
 PAGE = 5000
 VERSION_MARK = "-v"
+
+
+# The retriever reads every vector of a version into memory and searches them exactly (cosine
+# over the matrix, `rag.retriever`); nothing queries Chroma's HNSW graph. Chroma builds one for
+# every collection all the same, which was half the time of writing a version (6,000 chunks:
+# 3.6 s against 1.8 s with this graph), so it is built as cheaply as Chroma allows. Query a
+# collection through Chroma and this must go back to Chroma's defaults.
+GRAPH: CreateHNSWConfiguration = {"space": "cosine", "ef_construction": 10, "max_neighbors": 4}
 
 
 class EmbeddingModelMismatch(Exception):
@@ -205,7 +214,7 @@ class KnowledgeStore:
         pointer = self.pointer()
         collection = self.client.create_collection(
             f"{self.name}{VERSION_MARK}{time.time_ns()}",
-            configuration={"hnsw": {"space": "cosine"}},
+            configuration={"hnsw": GRAPH},
             metadata={"embedding_model": model, "embedding_dimension": dimension},
             embedding_function=None,
         )

@@ -103,6 +103,11 @@ class SessionChannel:
         return self.turn.turn_id
 
     @property
+    def delivered(self) -> str:
+        """The answer its turn has sent so far."""
+        return self.translator.partial if self.translator is not None else ""
+
+    @property
     def client_message_id(self) -> str | None:
         return self.turn.client_message_id
 
@@ -435,7 +440,9 @@ class ChannelRegistry:
             if watchdog is not None:
                 watchdog.cancel()
             ticket.release()
-            if supervision.taken_over:  # its lease, record and numbering are the other run's
+            ending = self._ending(supervision)
+            if ending is not None and not ending.releases_lease:
+                # Taken over: its lease, record and numbering are the other run's.
                 channel.turn.finish(turn_id)
                 renewing.cancel()
                 outbox.discard()
@@ -469,11 +476,9 @@ class ChannelRegistry:
             # takes it over runs it again and ends it.
             await outbox.drain()
             return
-        translator = channel.translator
-        partial = translator.partial if translator is not None else ""
         if ending.stored is not None:
-            await self._store_end(channel.session_id, running, partial, *ending.stored)
-        event = early_end(ending, channel.session_id, running.turn_id, partial)
+            await self._store_end(channel.session_id, running, channel.delivered, *ending.stored)
+        event = early_end(ending, channel.session_id, running.turn_id, channel.delivered)
         await self._end_early(channel, outbox, running.turn_id, renewing, event)
 
     async def _store_end(
@@ -537,9 +542,7 @@ class ChannelRegistry:
         ending = self._ending(supervision)
         assert ending is not None
         if ending.terminal:
-            translator = channel.translator
-            partial = translator.partial if translator is not None else ""
-            overdue = early_end(ending, channel.session_id, turn_id, partial)
+            overdue = early_end(ending, channel.session_id, turn_id, channel.delivered)
             await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, overdue))
         if task is not None:
             task.cancel()

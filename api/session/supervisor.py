@@ -84,10 +84,6 @@ class TurnSupervision:
             return True
         return False
 
-    @property
-    def taken_over(self) -> bool:
-        return self.stop is Stop.TAKEN_OVER
-
     def ending(self, *, stream_outlives_process: bool) -> Ending | None:
         """The end of the turn once its work has stopped; None while nobody stopped it (it
         answered, or failed, on its own)."""

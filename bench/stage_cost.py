@@ -184,6 +184,20 @@ def _database(ctx: Context, backend: str) -> Any:
     return opened()
 
 
+def _floorless(name: str, value: float, label: str, command: str) -> Figure:
+    """A row of the CPU table with no floor of its own to stand beside."""
+    return Figure(
+        name=f"CPU per turn, {name}",
+        value=value,
+        unit="CPU-ms",
+        baseline=None,
+        baseline_label=label,
+        ratio=None,
+        ratio_label="",
+        command=command,
+    )
+
+
 def run(ctx: Context) -> Result:
     import agents.offline_model as offline
     from orchestrator.knowledge import knowledge_store
@@ -242,15 +256,11 @@ def run(ctx: Context) -> Result:
         own = values["turn"] - values["answer"]
         rest = own - stages
         figures.append(
-            Figure(
-                name=f"CPU per turn, the whole offline turn ({db})",
-                value=values["turn"],
-                unit="CPU-ms",
-                baseline=None,
-                baseline_label="— (its answer model and its own work, below)",
-                ratio=None,
-                ratio_label="",
-                command=command,
+            _floorless(
+                f"the whole offline turn ({db})",
+                values["turn"],
+                "— (its answer model and its own work, below)",
+                command,
             )
         )
         figures.append(
@@ -268,28 +278,20 @@ def run(ctx: Context) -> Result:
             )
         )
         figures.append(
-            Figure(
-                name=f"CPU per turn, the offline answer model's extraction ({db})",
-                value=values["answer"],
-                unit="CPU-ms",
-                baseline=None,
-                baseline_label="— (the model's work: in LLM mode it is the model server's)",
-                ratio=None,
-                ratio_label="",
-                command=command,
+            _floorless(
+                f"the offline answer model's extraction ({db})",
+                values["answer"],
+                "— (the model's work: in LLM mode it is the model server's)",
+                command,
             )
         )
         figures.append(
-            Figure(
-                name=f"CPU per turn, the rest: the graph's own work, more searches, the stored "
-                f"answer and checkpoints ({db})",
-                value=rest,
-                unit="CPU-ms",
-                baseline=None,
-                baseline_label="—",
-                ratio=None,
-                ratio_label="",
-                command=command,
+            _floorless(
+                "the rest: the graph's own work, more searches, the stored answer and "
+                f"checkpoints ({db})",
+                rest,
+                "—",
+                command,
             )
         )
     return Result(

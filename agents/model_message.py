@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from rag.glossary import Renaming, parse_terms, terms_line
 from rag.retriever import RetrievedChunk
 
 SOURCE_HEADER = re.compile(r"^\[(\d+)\] (.*?) — (.*?) \((.*?)\)$", re.MULTILINE)
@@ -27,6 +28,8 @@ class AnswerRequest:
     reply: str | None = None  # a fixed reply to give as is (greetings, refusals)
     brand: str | None = None
     models: Sequence[str] = ()  # every model the knowledge base covers
+    # The question's terms the documents never use, each with theirs ("cambelt": "timing belt").
+    terms: Sequence[Renaming] = ()
 
 
 @dataclass
@@ -37,12 +40,13 @@ class ParsedRequest:
     reply: str | None = None
     brand: str | None = None
     models: list[str] = field(default_factory=list)
+    terms: list[Renaming] = field(default_factory=list)
     sources: list[tuple[int, str, str, str]] = field(
         default_factory=list
     )  # n, title, heading, text
 
 
-SECTIONS = ("Question", "Vehicle", "Models", "Reply", "Tool result", "Context")
+SECTIONS = ("Question", "Terms", "Vehicle", "Models", "Reply", "Tool result", "Context")
 SECTION = re.compile(rf"^### ({'|'.join(SECTIONS)})$", re.MULTILINE)
 
 
@@ -51,6 +55,7 @@ def render(request: AnswerRequest) -> str:
     models = ", ".join(request.models)
     parts = [
         ("Question", request.question),
+        ("Terms", terms_line(request.terms)),
         ("Vehicle", request.vehicle),
         ("Models", f"{request.brand}: {models}" if request.brand else models),
         ("Reply", request.reply),
@@ -83,6 +88,7 @@ def parse(text: str) -> ParsedRequest:
         end = markers[i + 1].start() if i + 1 < len(markers) else len(text)
         sections.setdefault(marker.group(1), text[marker.end() : end].strip())
     parsed.question = sections.get("Question", "")
+    parsed.terms = parse_terms(sections.get("Terms", ""))
     parsed.vehicle = sections.get("Vehicle")
     parsed.reply = sections.get("Reply")
     parsed.tool_result = sections.get("Tool result")

@@ -16,6 +16,7 @@ from pydantic import ConfigDict
 from agents import extraction, model_message
 from rag.catalogue import Catalogue
 from rag.embeddings import Embedder
+from rag.glossary import with_terms
 
 TOKEN = re.compile(r"\s*\S+")
 
@@ -36,7 +37,7 @@ def answer_text(
         parts.append(request.tool_result)
     if request.sources and not request.reply:
         units = extraction.select(
-            request.question,
+            with_terms(request.question, request.terms),
             request.sources,
             embedder.encode,
             focus=request.vehicle,

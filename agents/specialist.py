@@ -202,10 +202,13 @@ async def answer_request(
     *,
     tool_result: str | None = None,
 ) -> AnswerRequest:
-    """The question with its numbered passages and what the knowledge base is about."""
-    catalogue = (await context.knowledge()).catalogue
+    """The question with its numbered passages and what the knowledge base is about, and the
+    documents' own words for the question's terms they never use."""
+    knowledge = await context.knowledge()
+    catalogue = knowledge.catalogue
     return AnswerRequest(
         question=inp["query"],
+        terms=knowledge.wording.renamings(inp["query"]),
         sources=chunks,
         numbers=context.citations.number(chunks),
         vehicle=inp.get("vehicle"),

@@ -66,16 +66,20 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     message = _text(messages[-1]) if messages else ""
     earlier = [_text(m) for m in messages[:-1] if isinstance(m, HumanMessage)]
     owned = [str(v.get("model")) for v in state.get("customer", {}).get("vehicles", [])]
-    catalogue = (await context.knowledge()).catalogue
+    knowledge = await context.knowledge()
+    catalogue = knowledge.catalogue
     query = standalone_query(message, earlier[-HISTORY_TURNS:], catalogue, owned)
     clauses = split_clauses(query)
     texts = [query, *clauses] if len(clauses) > 1 else [query]
     vehicle = vehicle_named(query, catalogue)
     # Routing reads the message with the vehicle names made neutral, so it is the same for any
     # company's line-up; retrieval searches with the vehicle named in full. Both are embedded
-    # in one (batched) call, each distinct text once.
+    # in one (batched) call, each distinct text once. Retrieval also searches with the
+    # documents' own word beside a term of the customer's they never use ("cambelt (timing
+    # belt)").
     routing = [catalogue.neutralise(text) for text in texts]
-    searches = [retrieval_query(text, vehicle, catalogue) for text in texts]
+    wording = knowledge.wording
+    searches = [wording.expand(retrieval_query(text, vehicle, catalogue)) for text in texts]
     distinct = list(dict.fromkeys([*routing, *searches]))
     encoded = await services.encoder.encode(distinct)
     vectors = [encoded[distinct.index(text)] for text in routing]
@@ -111,7 +115,7 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     # An intent made of several clauses is searched with its own text, embedded now.
     joined = [i for i in found if i.clause == REST]
     if joined:
-        more = [retrieval_query(i.text, vehicle, catalogue) for i in joined]
+        more = [wording.expand(retrieval_query(i.text, vehicle, catalogue)) for i in joined]
         search_vectors.extend(await services.encoder.encode(more))
         start = len(searches)
         searches.extend(more)

@@ -13,6 +13,7 @@ __all__ = [
     "chunking",
     "documents",
     "embeddings",
+    "glossary",
     "ingest",
     "layout",
     "lexical",

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 
 from rag.catalogue import Catalogue
 from rag.embeddings import Embedder
+from rag.glossary import Wording
 from rag.ingest import FACET_OF, body_of, is_facet
 from rag.lexical import LexicalIndex, identifiers
 from rag.store import KnowledgeStore
@@ -120,6 +122,12 @@ class Snapshot:
             facet_parents=facet_parents,
             following=_following(documents, metadatas),
         )
+
+    @cached_property
+    def wording(self) -> Wording:
+        """Which of the trade's terms for one thing these documents use (on first use: a
+        tenth of a second for a manual of 300 pages)."""
+        return Wording.of(self.documents)
 
     def about(self, models: Sequence[str]) -> NDArray[np.bool_]:
         """Chunks that are about one of `models`, or about no model in particular."""

@@ -1,0 +1,76 @@
+"""The trade's other words: a customer's term the documents never use gets theirs beside it."""
+
+from __future__ import annotations
+
+from rag.glossary import TRADE, Glossary, Renaming, Wording, parse_terms, terms_line, with_terms
+
+SERVICE_PLAN = [
+    "Timing belt: inspect at 60,000 km, replace at 150,000 km.",
+    "A replacement car is free of charge when the work takes 3 hours or longer.",
+    "Check the tyres and the gearbox oil. Automatic transmission fluid: every 120,000 km.",
+]
+
+
+def test_a_term_the_documents_never_use_gets_theirs_beside_it() -> None:
+    wording = Wording.of(SERVICE_PLAN)
+    assert wording.expand("When is the cambelt due on my car?") == (
+        "When is the cambelt (timing belt) due on my car?"
+    )
+    assert wording.renamings("Do I get a loan car?") == [
+        Renaming("loan car", ("replacement car",))
+    ]
+
+
+def test_a_term_the_documents_use_is_left_as_it_is() -> None:
+    wording = Wording.of(SERVICE_PLAN)
+    assert wording.expand("How much gearbox oil does it take?") == (
+        "How much gearbox oil does it take?"
+    )
+
+
+def test_a_term_nobody_in_the_documents_names_otherwise_is_left_too() -> None:
+    assert Wording.of(SERVICE_PLAN).expand("Where is the bonnet release?") == (
+        "Where is the bonnet release?"
+    )
+
+
+def test_the_longest_term_wins_where_terms_overlap() -> None:
+    assert Wording.of(SERVICE_PLAN).expand("When is the auto gearbox fluid changed?") == (
+        "When is the auto gearbox (automatic transmission) fluid changed?"
+    )
+
+
+def test_endings_and_spellings_count_as_the_same_term() -> None:
+    wording = Wording.of(["Check the tyres monthly.", "The wallbox and the jump-start cables."])
+    assert wording.used["tyre"] == 1
+    assert wording.used["jump start"] == 1
+    assert wording.expand("What pressure for the tires?") == "What pressure for the tires (tyre)?"
+    assert wording.expand("my car was remapped") == "my car was remapped"
+
+
+def test_a_word_inside_another_is_not_a_term() -> None:
+    assert TRADE.find("the entire trunkline") == []
+
+
+def test_an_abbreviation_matches_only_as_written() -> None:
+    wording = Wording.of(["Top up the AdBlue tank when the display asks."])
+    assert wording.expand("Where does the DEF go?") == "Where does the DEF (AdBlue) go?"
+    assert wording.expand("the def leppard song") == "the def leppard song"
+
+
+def test_a_glossary_refuses_an_abbreviation_of_several_words() -> None:
+    try:
+        Glossary((("ABS", "ANTI LOCK"),))
+    except ValueError:
+        return
+    raise AssertionError("accepted")
+
+
+def test_the_prompt_states_the_terms_and_reads_them_back() -> None:
+    renamings = [Renaming("cambelt", ("timing belt",)), Renaming("loan car", ("a", "b"))]
+    line = terms_line(renamings)
+    assert line == "cambelt: in these documents, timing belt\nloan car: in these documents, a, b"
+    assert parse_terms(line) == renamings
+    assert with_terms("the cambelt and a loan car", renamings) == (
+        "the cambelt (timing belt) and a loan car (a, b)"
+    )

@@ -1008,7 +1008,34 @@ def pick(scored: Scored) -> list[Unit]:
         steps = next((found for found in announced if found), [])
         if steps:
             return steps
-    return [units[i] for i in chosen]
+    return [units[i] for i in _with_antecedent(units, chosen)]
+
+
+# A sentence that opens on a word pointing back ("It must be reserved when you book") reads,
+# and scores, with the sentence before it: alone at the head of an answer it names nothing.
+POINTS_BACK = re.compile(r"^(?:It|Its|This|These|They|Their|That|Those|Such)\b")
+
+
+def _with_antecedent(units: Sequence[Unit], chosen: list[int]) -> list[int]:
+    """The chosen units, the sentence the lead points back to put before it."""
+    if not chosen:
+        return chosen
+    lead = units[chosen[0]]
+    if lead.kind != "sentence" or not POINTS_BACK.match(lead.text.replace("**", "")):
+        return chosen
+    before = next(
+        (
+            i
+            for i, u in enumerate(units)
+            if (u.source, u.heading, u.kind) == (lead.source, lead.heading, "sentence")
+            and u.position == lead.position - 1
+            and u.text.replace("**", "") in lead.scored_text
+        ),
+        None,
+    )
+    if before is None:
+        return chosen
+    return [before, *(i for i in chosen if i != before)][:MAX_UNITS]
 
 
 MAX_STEPS = 4

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from agents import extraction
 from agents.model_message import AnswerRequest, build_messages, parse, render
 from agents.offline_model import ExtractiveChatModel, tokens
+from rag.glossary import Renaming
 from rag.retriever import RetrievedChunk
 
 TABLE = """| Figure | Aster Performance | Ridge Hybrid | Sable 2.0T GT |
@@ -438,3 +441,30 @@ def test_a_condition_ends_at_its_comma_not_at_a_thousands_separator() -> None:
         [extraction.Unit("Under severe use the filter is replaced every 20,000 km, and…", 1, 0, 0)]
     )
     assert condition == " severe use the filter is replaced every 20,000 km"
+
+
+LOAN = (
+    "A replacement car is free of charge when the booked work takes 3 hours or longer. "
+    "It must be reserved when you book, no later than 5 working days before the appointment."
+)
+
+
+def test_an_answer_does_not_open_on_a_sentence_that_points_back() -> None:
+    units = extraction.split_units(LOAN, 1, 0)
+    scored = extraction.Scored(
+        units,
+        scores=np.asarray([0.60, 0.70]),  # the second sentence matched best
+        vectors=np.eye(3, dtype=np.float32),
+        codes=[],
+    )
+    assert [u.text for u in extraction.pick(scored)] == [
+        "A replacement car is free of charge when the booked work takes 3 hours or longer.",
+        "It must be reserved when you book, no later than 5 working days before the appointment.",
+    ]
+
+
+def test_the_documents_words_for_the_question_s_terms_reach_the_answerer() -> None:
+    request = AnswerRequest(
+        question="Do I get a loan car?", terms=[Renaming("loan car", ("replacement car",))]
+    )
+    assert parse(render(request)).terms == [Renaming("loan car", ("replacement car",))]

@@ -110,7 +110,7 @@ async def _measure(
                 author=AUTHOR,
                 text=message,
                 client_message_id=message_id,
-                forward_turn_id=uuid.uuid4().hex,
+                turn_id=uuid.uuid4().hex,
             )
             await services.db.save_user_message(
                 session_id,

@@ -147,7 +147,7 @@ async def _decide(
             author=(user.id, user.name, user.role),
             text=frame.message,
             client_message_id=frame.message_id,
-            forward_turn_id=uuid.uuid4().hex,
+            turn_id=uuid.uuid4().hex,
         )
     except Forbidden:
         return Refused(ErrorCode.FORBIDDEN, "That session belongs to someone else", session_id)

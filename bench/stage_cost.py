@@ -4,8 +4,9 @@ In one process, turn after turn (no concurrency, so `time.process_time()` around
 that stage's CPU, SQLite's thread included), on SQLite and on PostgreSQL, offline answers, the
 sample knowledge base, many different questions (the graph scenario's conversations):
 
-- admission: the SQL of admitting a message as the API does (`Database.open_for_message`,
-  then `Database.save_user_message`), against one INSERT and its commit on the same engine;
+- admission: the SQL of admitting a message as the API does (`Database.open_for_message`
+  with the session's lease held: one transaction), against one INSERT and its commit on the
+  same engine;
 - routing: embedding the message and classifying it (`SemanticRouter.classify`), against the
   bare encode of the message;
 - retrieval: one specialist's search with the message's vector given, as the specialists call
@@ -101,24 +102,16 @@ async def _measure(
 
         async def admit(session_id: str, message: str) -> None:
             # Every SQL statement the API runs to admit a message sent the first time (a new
-            # turn, a new client id), in its transactions: the conversation opened and the
-            # client id looked for, then the message stored as the turn under way.
-            message_id = uuid.uuid4().hex
-            opened = await services.db.open_for_message(
+            # turn, a new client id), in its one transaction: the conversation opened, the
+            # client id looked for, the message stored as the turn under way.
+            await services.db.open_for_message(
                 session_id=session_id,
                 owner_id=CUSTOMER,
                 author=AUTHOR,
                 text=message,
-                client_message_id=message_id,
+                client_message_id=uuid.uuid4().hex,
                 turn_id=uuid.uuid4().hex,
-            )
-            await services.db.save_user_message(
-                session_id,
-                CUSTOMER,
-                message,
-                uuid.uuid4().hex,
-                message_id,
-                first_send=opened.prior is None,
+                start_turn=True,
             )
 
         async def route(message: str) -> None:
@@ -324,7 +317,7 @@ def run(ctx: Context) -> Result:
             "each stage called once per question, the median per call, per round, then the "
             "median of the rounds; whole turns only in the first round, each question once. "
             "Admission is the API's SQL for a message sent the first time "
-            "(`Database.open_for_message`, then `Database.save_user_message`) against one "
+            "(`Database.open_for_message` storing it as the turn's question) against one "
             "INSERT and commit into a scratch table on the same engine; routing is encode + "
             "`SemanticRouter.classify` against the bare encode; retrieval is "
             "`Retriever.search` with the vector given against a numpy top-4; the whole turn "

@@ -67,12 +67,9 @@ class Database:
         text: str,
         turn_id: str,
         client_message_id: str | None,
-        *,
-        first_send: bool = False,
     ) -> Message:
-        """Store a message admitted for a turn (idempotent per turn), before it is answered;
-        the conversation records the turn as under way. `first_send`: a new turn id and a
-        client message id nothing in the session has (see `conversations.save_user_message`)."""
+        """Store a message for a turn (idempotent per turn), before it is answered; the
+        conversation records the turn as under way."""
         async with self.sessions() as session:
             message = await conversations.save_user_message(
                 session,
@@ -82,7 +79,6 @@ class Database:
                 turn_id,
                 client_message_id,
                 starts_turn=True,
-                first_send=first_send,
             )
             await session.commit()
             return message

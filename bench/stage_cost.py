@@ -4,8 +4,9 @@ In one process, turn after turn (no concurrency, so `time.process_time()` around
 that stage's CPU, SQLite's thread included), on SQLite and on PostgreSQL, offline answers, the
 sample knowledge base, many different questions (the graph scenario's conversations):
 
-- admission: storing the user's message as the API does (`Database.save_user_message`),
-  against one INSERT and its commit on the same engine;
+- admission: the SQL of admitting a message as the API does (`Database.open_for_message`
+  with the session's lease held: one transaction), against one INSERT and its commit on the
+  same engine;
 - routing: embedding the message and classifying it (`SemanticRouter.classify`), against the
   bare encode of the message;
 - retrieval: one specialist's search with the message's vector given, as the specialists call
@@ -42,6 +43,7 @@ QUICK_ROUNDS = 1
 TARGETS = {"admission": 3.0, "routing": 1.5, "retrieval": 10.0}
 # The turn without its answer model, as a multiple of its stages' floors.
 TURN_TARGET = 3.0
+AUTHOR = (CUSTOMER, CUSTOMER, "customer")  # the customer as a token names them
 
 
 async def _cpu_ms(calls: list[Callable[[], Awaitable[Any]]]) -> float:
@@ -84,7 +86,7 @@ async def _measure(
         services = orchestrator.services
         embedder, router, retriever = ctx.embedder, services.router, services.retriever
         async with services.sessions() as session:
-            await conversations.ensure_user(session, CUSTOMER, CUSTOMER)
+            await conversations.ensure_user(session, *AUTHOR)
             await session.execute(text("CREATE TABLE bench_floor (id VARCHAR(64), body TEXT)"))
             await session.commit()
         snapshot = retriever.current()
@@ -99,9 +101,17 @@ async def _measure(
                 await session.commit()
 
         async def admit(session_id: str, message: str) -> None:
-            # As the API stores a message sent the first time (a new turn, a new client id).
-            await services.db.save_user_message(
-                session_id, CUSTOMER, message, uuid.uuid4().hex, uuid.uuid4().hex, first_send=True
+            # Every SQL statement the API runs to admit a message sent the first time (a new
+            # turn, a new client id), in its one transaction: the conversation opened, the
+            # client id looked for, the message stored as the turn under way.
+            await services.db.open_for_message(
+                session_id=session_id,
+                owner_id=CUSTOMER,
+                author=AUTHOR,
+                text=message,
+                client_message_id=uuid.uuid4().hex,
+                turn_id=uuid.uuid4().hex,
+                start_turn=True,
             )
 
         async def route(message: str) -> None:
@@ -224,7 +234,10 @@ def run(ctx: Context) -> Result:
     command = ctx.command(NAME)
     figures: list[Figure] = []
     labels = {
-        "admission": ("admission: the user's message stored", "one INSERT and its commit"),
+        "admission": (
+            "admission: the message's SQL (conversation, client id, message)",
+            "one INSERT and its commit",
+        ),
         "routing": ("routing: the message embedded and classified", "the bare encode"),
         "retrieval": (
             "retrieval: one search, vector given (cosine, BM25, fusion)",
@@ -303,7 +316,8 @@ def run(ctx: Context) -> Result:
             f"sample knowledge base; the {len(QUESTIONS)} questions of `bench/questions.py`, "
             "each stage called once per question, the median per call, per round, then the "
             "median of the rounds; whole turns only in the first round, each question once. "
-            "Admission is `Database.save_user_message` against one "
+            "Admission is the API's SQL for a message sent the first time "
+            "(`Database.open_for_message` storing it as the turn's question) against one "
             "INSERT and commit into a scratch table on the same engine; routing is encode + "
             "`SemanticRouter.classify` against the bare encode; retrieval is "
             "`Retriever.search` with the vector given against a numpy top-4; the whole turn "

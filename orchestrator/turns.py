@@ -110,7 +110,7 @@ class Orchestrator:
         turn is another run's to end.
 
         The user's message is stored by whoever admitted it, before the turn runs (the API,
-        `Database.save_user_message`); the turn stores its answer. `attempt` is this run of
+        `Database.open_for_message`); the turn stores its answer. `attempt` is this run of
         the turn (another instance runs it again when its own stalled or died): its answer is
         stored only while this run holds the turn's fence, else `Fenced` is raised and nothing
         is stored (see `conversations.take_over_turn`)."""

@@ -26,7 +26,7 @@ from api.session.channels import SessionChannel
 from api.session.handoff import customer_wrote
 from api.session.turn_events import stored_answer
 from api.session.turn_queue import Overloaded, Ticket
-from orchestrator.models import Message, MessageStatus
+from orchestrator.models import Message
 from orchestrator.persistence import TIMED_OUT, UNAVAILABLE, Forbidden
 
 if TYPE_CHECKING:  # for the annotations only: api.deps imports this package
@@ -140,56 +140,52 @@ async def _decide(
     ticket: Ticket,
 ) -> Refused | Replay | Join | Forwarded | Admitted:
     session_id = session_id or uuid.uuid4().hex
-    try:
+    channels = state.channels
+    turn_id = uuid.uuid4().hex
+    # The session's lease before SQL, so that one transaction can store the message as the
+    # turn's question: free here and on every instance, the lease is this turn's.
+    here = channels.running_here(session_id)
+    elsewhere = None if here else await channels.leases.acquire(session_id, turn_id, time.time())
+    ours = here is None and elsewhere is None
+    try:  # stored before it is acknowledged: a message that gets `session` is in SQL
         opened = await state.orchestrator.services.db.open_for_message(
             session_id=session_id,
             owner_id=owner_id,
             author=(user.id, user.name, user.role),
             text=frame.message,
             client_message_id=frame.message_id,
-            forward_turn_id=uuid.uuid4().hex,
+            turn_id=turn_id,
+            start_turn=ours,
         )
+        channel = await channels.channel(session_id, opened.last_seq)
     except Forbidden:
+        if ours:
+            await _free(state, session_id, turn_id)
         return Refused(ErrorCode.FORBIDDEN, "That session belongs to someone else", session_id)
+    except BaseException:  # nothing half-done: the session is free again
+        if ours:
+            await _free(state, session_id, turn_id)
+        raise
+    if opened.started is not None:
+        return Admitted(channel, opened.created, owner_id, turn_id, ticket)
+    if ours:  # the message starts no turn: the lease was taken for nothing
+        await _free(state, session_id, turn_id)
     if opened.forwarded is not None:
-        return Forwarded(await state.channels.channel(session_id), opened.forwarded)
-    prior, created = opened.prior, opened.created
-
-    channel = await state.channels.channel(session_id)
-    if (
-        prior is not None
-        and prior.answer is not None
-        and prior.answer.status in (MessageStatus.complete, MessageStatus.cancelled)
-    ):
+        return Forwarded(channel, opened.forwarded)
+    prior = opened.prior
+    if prior is not None and prior.answer is not None and prior.answered:
         return Replay(channel, stored_answer(prior.answer, session_id))
     if channel.turn.joins(frame.message_id):
         return Join(channel)
-    turn_id = uuid.uuid4().hex
-    running = channel.turn_id if channel.busy else None
-    if running is None:  # not here: perhaps on another instance
-        running = await state.channels.leases.acquire(session_id, turn_id, time.time())
-        if running is not None and await state.channels.runs(session_id, frame.message_id):
-            return Join(channel, running)
-    if running is not None:
-        return Refused(
-            ErrorCode.BUSY,
-            "A turn is already running in this session; wait or cancel",
-            session_id,
-            turn_id=running,
-        )
-    try:  # stored before it is acknowledged: a message that gets `session` is in SQL
-        await state.orchestrator.services.db.save_user_message(
-            session_id,
-            user.id,
-            frame.message,
-            turn_id,
-            frame.message_id,
-            first_send=prior is None,  # a new turn, and `open_for_message` found no prior
-        )
-    except BaseException:  # nothing half-done: the session is free again
-        await _free(state, session_id, turn_id)
-        raise
-    return Admitted(channel, created, owner_id, turn_id, ticket)
+    running = channel.turn_id if channel.busy else here or elsewhere
+    if elsewhere is not None and await channels.runs(session_id, frame.message_id):
+        return Join(channel, elsewhere)  # its turn runs on another instance
+    return Refused(
+        ErrorCode.BUSY,
+        "A turn is already running in this session; wait or cancel",
+        session_id,
+        turn_id=running,
+    )
 
 
 async def _free(state: AppState, session_id: str, turn_id: str) -> None:

@@ -231,13 +231,16 @@ class ChannelRegistry:
     def __post_init__(self) -> None:
         self.pubsub.on_control(self._on_control)
 
-    async def channel(self, session_id: str) -> SessionChannel:
+    async def channel(self, session_id: str, last_seq: int | None = None) -> SessionChannel:
+        """The session's channel here, made if new; its numbering goes on from `last_seq` (the
+        conversation's, read from SQL when not given)."""
         now = self.clock()
         if now - self._swept >= self.idle_after_s / 2:
             self.sweep(now)
         channel = self.channels.get(session_id)
         if channel is None:
-            last_seq = await self.orchestrator.services.db.last_seq(session_id)
+            if last_seq is None:
+                last_seq = await self.orchestrator.services.db.last_seq(session_id)
             await self.pubsub.keep_numbered(session_topic(session_id), last_seq)
             channel = self.channels.setdefault(session_id, SessionChannel(session_id, self.pubsub))
         channel.used = self.clock()
@@ -255,12 +258,14 @@ class ChannelRegistry:
             del self.channels[channel.session_id]
         return len(idle)
 
+    def running_here(self, session_id: str) -> str | None:
+        """The turn running in the session in this process, if any."""
+        channel = self.channels.get(session_id)
+        return channel.turn_id if channel is not None and channel.busy else None
+
     async def running(self, session_id: str) -> str | None:
         """The turn running in the session, here or on another instance."""
-        channel = self.channels.get(session_id)
-        if channel is not None and channel.busy:
-            return channel.turn_id
-        return await self.leases.holder(session_id, time.time())
+        return self.running_here(session_id) or await self.leases.holder(session_id, time.time())
 
     async def runs(self, session_id: str, client_message_id: str | None) -> bool:
         """Whether the turn recorded as running in the session (on any instance) answers

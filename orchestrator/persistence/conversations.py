@@ -30,6 +30,14 @@ class Prior:
     user_message: Message
     answer: Message | None
 
+    @property
+    def answered(self) -> bool:
+        """Its answer is stored whole (complete or cancelled): sent again, never asked again."""
+        return self.answer is not None and self.answer.status in (
+            MessageStatus.complete,
+            MessageStatus.cancelled,
+        )
+
 
 @dataclass(frozen=True)
 class Opened:
@@ -38,6 +46,8 @@ class Opened:
     created: bool
     forwarded: Message | None  # saved for the person who has the conversation: no turn
     prior: Prior | None  # what the same client message id got before
+    started: Message | None = None  # saved as the question of the turn it starts
+    last_seq: int = 0  # the session's numbering when it was opened
 
 
 async def open_conversation(
@@ -195,13 +205,17 @@ async def open_for_message(
     author: tuple[str, str, str],
     text: str,
     client_message_id: str | None,
-    forward_turn_id: str,
+    turn_id: str,
+    start_turn: bool = False,
 ) -> Opened:
-    """Everything a chat message needs from SQL before its turn, in one transaction.
+    """Everything a chat message needs from SQL, in one transaction.
 
     Creates the users and the conversation as needed (Forbidden if it is someone else's),
     reopens a closed one, saves the message at once when a person has the conversation
-    (`forwarded`), and otherwise finds what the same client message id got before.
+    (`forwarded`), and otherwise finds what the same client message id got before. With
+    `start_turn` (the caller holds the session's lease for `turn_id`), a message whose id got
+    no whole answer before is saved as the question of turn `turn_id`, the conversation's turn
+    under way (`started`).
     """
     author_id, author_name, author_role = author
     await ensure_user(session, author_id, author_name, author_role)
@@ -210,17 +224,30 @@ async def open_for_message(
     conversation, created = await open_conversation(session, session_id, owner_id)
     if conversation.status == ConversationStatus.closed:
         conversation.status = ConversationStatus.bot  # the customer came back
+    numbered = conversation.last_seq or 0
     if conversation.assigned_staff_id is not None:
         stored = await save_user_message(
-            session, session_id, author_id, text, forward_turn_id, client_message_id
+            session, session_id, author_id, text, turn_id, client_message_id
         )
         await session.commit()
-        return Opened(created, stored, None)
+        return Opened(created, stored, None, last_seq=numbered)
     prior = (
         await prior_message(session, session_id, client_message_id) if client_message_id else None
     )
+    started = None
+    if start_turn and (prior is None or not prior.answered):
+        started = await save_user_message(
+            session,
+            session_id,
+            author_id,
+            text,
+            turn_id,
+            client_message_id,
+            starts_turn=True,
+            first_send=prior is None,  # looked for just now: nothing to look for again
+        )
     await session.commit()
-    return Opened(created, None, prior)
+    return Opened(created, None, prior, started, numbered)
 
 
 async def save_answer(

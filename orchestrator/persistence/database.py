@@ -43,8 +43,11 @@ class Database:
         author: Person,
         text: str,
         client_message_id: str | None,
-        forward_turn_id: str,
+        turn_id: str,
+        start_turn: bool = False,
     ) -> Opened:
+        """Open the conversation for a chat message and, with `start_turn`, store it as the
+        question of turn `turn_id`: one transaction (see `conversations.open_for_message`)."""
         async with self.sessions() as session:
             return await conversations.open_for_message(
                 session,
@@ -53,7 +56,8 @@ class Database:
                 author=author,
                 text=text,
                 client_message_id=client_message_id,
-                forward_turn_id=forward_turn_id,
+                turn_id=turn_id,
+                start_turn=start_turn,
             )
 
     async def save_user_message(
@@ -63,12 +67,9 @@ class Database:
         text: str,
         turn_id: str,
         client_message_id: str | None,
-        *,
-        first_send: bool = False,
     ) -> Message:
-        """Store a message admitted for a turn (idempotent per turn), before it is answered;
-        the conversation records the turn as under way. `first_send`: a new turn id and a
-        client message id nothing in the session has (see `conversations.save_user_message`)."""
+        """Store a message for a turn (idempotent per turn), before it is answered; the
+        conversation records the turn as under way."""
         async with self.sessions() as session:
             message = await conversations.save_user_message(
                 session,
@@ -78,7 +79,6 @@ class Database:
                 turn_id,
                 client_message_id,
                 starts_turn=True,
-                first_send=first_send,
             )
             await session.commit()
             return message

@@ -26,7 +26,7 @@ async def test_the_answer_so_far_is_saved_once_per_interval_after_the_first_toke
     db = Database(session_factory(engine))
     await db.open_for_message(
         session_id="s1", owner_id="ada", author=("ada", "Ada", "customer"), text="q",
-        client_message_id=None, forward_turn_id="f1",
+        client_message_id=None, turn_id="f1",
     )  # fmt: skip
     await db.save_user_message("s1", "ada", "Tyre pressure?", "t1", None)
     settings = SimpleNamespace(partial_save_s=EVERY_S)

@@ -39,7 +39,7 @@ async def stored_turn(
         author=(owner, owner.title(), "customer"),
         text=question,
         client_message_id=None,
-        forward_turn_id=uuid.uuid4().hex,
+        turn_id=uuid.uuid4().hex,
     )
     turn_id = uuid.uuid4().hex
     metadata = TurnMetadata(agents=list(agents), sources=list(sources), tools=list(tools))

@@ -4,11 +4,13 @@ can act on them. Run against the app's own state (real database) without a socke
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlalchemy.engine import URL
 
 from api.app import create_app
@@ -16,7 +18,10 @@ from api.auth import Principal
 from api.deps import AppState
 from api.protocol import ChatFrame, ErrorCode
 from api.session.admission import Admitted, Forwarded, Join, Refused, Replay, admit
+from orchestrator.models import MessageStatus
+from orchestrator.persistence import conversations
 from orchestrator.settings import Settings
+from orchestrator.turn_metadata import TurnMetadata
 
 pytestmark = pytest.mark.slow
 
@@ -109,3 +114,77 @@ def test_a_message_to_a_staffed_conversation_is_forwarded(
     client.portal.call(state.orchestrator.services.db.staff_change, "staffed", person, "takeover")
     forwarded = ask(app, ADA, message="Can a person help?", session_id="staffed")
     assert isinstance(forwarded, Forwarded) and forwarded.message.content == "Can a person help?"
+
+
+def test_a_message_is_admitted_in_one_sql_transaction(app: tuple[TestClient, AppState]) -> None:
+    """Whatever a message leads to, its admission is one transaction on the database; one that
+    is admitted is stored, as its turn's question, by the time `admit` returns."""
+    client, state = app
+    assert client.portal is not None
+    engine, db = state.runtime.engine.sync_engine, state.orchestrator.services.db
+    seen: list[str] = []
+    listeners = {
+        name: lambda *_, name=name: seen.append(name) for name in ("begin", "commit", "rollback")
+    }
+    for name, listener in listeners.items():
+        event.listen(engine, name, listener)
+
+    def admitted(**frame: Any) -> tuple[Any, list[str]]:
+        seen.clear()
+        return ask(app, ADA, **frame), list(seen)
+
+    try:
+        first, sql = admitted(message="Tyre pressure?", message_id="m1")  # a new session
+        assert isinstance(first, Admitted) and sql == ["begin", "commit"]
+        session = first.channel.session_id
+        stored = client.portal.call(db.messages, session)
+        assert [(m.turn_id, m.client_message_id) for m in stored] == [(first.turn_id, "m1")]
+
+        busy, sql = admitted(message="And the oil?", message_id="m2", session_id=session)
+        assert isinstance(busy, Refused) and busy.code is ErrorCode.BUSY
+        assert sql == ["begin", "commit"] and busy.turn_id == first.turn_id
+
+        client.portal.call(state.channels.leases.release, session, first.turn_id)
+        second, sql = admitted(message="And the oil?", message_id="m2", session_id=session)
+        assert isinstance(second, Admitted) and sql == ["begin", "commit"]
+    finally:
+        for name, listener in listeners.items():
+            event.remove(engine, name, listener)
+
+
+def test_a_stored_answer_is_sent_again_while_another_turn_holds_the_session(
+    app: tuple[TestClient, AppState],
+) -> None:
+    """The lease is taken before SQL; a message that starts no turn gives back the lease it
+    took and leaves one it did not take alone."""
+    client, state = app
+    assert client.portal is not None
+    leases, sessions = state.channels.leases, state.orchestrator.services.sessions
+
+    def holder() -> str | None:
+        assert client.portal is not None
+        return client.portal.call(leases.holder, "s-lease", time.time())
+
+    async def answered(turn_id: str) -> None:  # as the turn's end does: stored, then free
+        async with sessions() as session:
+            await conversations.save_answer(
+                session, "s-lease", turn_id, "2.4 bar",
+                status=MessageStatus.complete, metadata=TurnMetadata(),
+            )  # fmt: skip
+            await session.commit()
+        await leases.release("s-lease", turn_id)
+
+    first = ask(app, ADA, message="Tyre pressure?", session_id="s-lease", message_id="m1")
+    assert isinstance(first, Admitted) and holder() == first.turn_id
+    client.portal.call(answered, first.turn_id)
+    second = ask(app, ADA, message="And the oil?", session_id="s-lease", message_id="m2")
+    assert isinstance(second, Admitted) and holder() == second.turn_id
+
+    again = ask(app, ADA, message="Tyre pressure?", session_id="s-lease", message_id="m1")
+    assert isinstance(again, Replay) and holder() == second.turn_id
+    client.portal.call(leases.release, "s-lease", second.turn_id)
+    again = ask(app, ADA, message="Tyre pressure?", session_id="s-lease", message_id="m1")
+    assert isinstance(again, Replay) and holder() is None
+    theirs = ask(app, BOB, message="Hello", session_id="s-lease")
+    assert isinstance(theirs, Refused) and theirs.code is ErrorCode.FORBIDDEN
+    assert holder() is None

@@ -24,14 +24,16 @@ def db(engine: AsyncEngine) -> Database:
     return Database(session_factory(engine))
 
 
-async def _open(db: Database, session_id: str, who=ADA, text="hello", message_id=None):  # type: ignore[no-untyped-def]
+async def _open(  # type: ignore[no-untyped-def]
+    db: Database, session_id: str, who=ADA, text="hello", message_id=None, **turn
+):
     return await db.open_for_message(
         session_id=session_id,
         owner_id=who[0],
         author=who,
         text=text,
         client_message_id=message_id,
-        forward_turn_id=uuid.uuid4().hex,
+        **({"turn_id": uuid.uuid4().hex} | turn),
     )
 
 
@@ -178,20 +180,53 @@ async def test_an_admitted_turn_is_under_way_until_its_last_seq_is_saved(db: Dat
     assert await db.unfinished_turns() == []
 
 
-async def test_a_first_send_is_stored_without_looking_for_an_earlier_one(db: Database) -> None:
-    """The API's common case: a new turn id and a client message id the session has not seen
-    (it just looked): one INSERT and the conversation's UPDATE, the same outcome."""
-    await _open(db, "s1", message_id="m1")
-    stored = await db.save_user_message("s1", "ada", "Tyre pressure?", "t1", "m1", first_send=True)
-    assert (stored.turn_id, stored.client_message_id, stored.content) == (
-        "t1",
-        "m1",
-        "Tyre pressure?",
-    )
+async def test_a_message_opened_with_its_lease_is_stored_as_the_turn_under_way(
+    db: Database,
+) -> None:
+    """Admission's one transaction: the conversation opened and the message stored as the
+    question of the turn whose lease the caller holds."""
+    opened = await _open(db, "s1", message_id="m1", turn_id="t1", start_turn=True)
+    assert opened.created and opened.prior is None and opened.started is not None
+    assert (opened.started.turn_id, opened.started.client_message_id) == ("t1", "m1")
     [unfinished] = await db.unfinished_turns()
-    assert (unfinished.turn_id, unfinished.question) == ("t1", "Tyre pressure?")
-    opened = await _open(db, "s1", message_id="m1")  # the same frame again: found as before
-    assert opened.prior is not None and opened.prior.user_message.turn_id == "t1"
+    assert (unfinished.turn_id, unfinished.question) == ("t1", "hello")
+    again = await _open(db, "s1", message_id="m1", turn_id="t2")  # the same frame, no lease
+    assert again.started is None
+    assert again.prior is not None and again.prior.user_message.turn_id == "t1"
+    assert [t.turn_id for t in await db.unfinished_turns()] == ["t1"]
+
+
+async def test_a_message_id_answered_whole_starts_no_turn_and_one_that_failed_does(
+    db: Database,
+) -> None:
+    await _open(db, "s1", message_id="m1", turn_id="t1", start_turn=True)
+    async with db.sessions() as session:
+        await repo.save_answer(
+            session, "s1", "t1", "Ask again", status=MessageStatus.failed, metadata=TurnMetadata()
+        )
+        await session.commit()
+    await db.set_last_seq("s1", 4, ended_turn="t1")
+    retried = await _open(db, "s1", message_id="m1", turn_id="t2", start_turn=True)
+    assert retried.started is not None and retried.started.turn_id == "t2"  # moved, not copied
+    assert retried.last_seq == 4
+    assert [m.turn_id for m in await db.messages("s1")] == ["t2", "t1"]
+    async with db.sessions() as session:
+        await repo.save_answer(
+            session, "s1", "t2", "2.4 bar", status=MessageStatus.complete, metadata=TurnMetadata()
+        )
+        await session.commit()
+    await db.set_last_seq("s1", 8, ended_turn="t2")
+    replayed = await _open(db, "s1", message_id="m1", turn_id="t3", start_turn=True)
+    assert replayed.started is None and replayed.prior is not None and replayed.prior.answered
+    assert await db.unfinished_turns() == []
+
+
+async def test_a_message_to_a_staffed_conversation_starts_no_turn(db: Database) -> None:
+    await _open(db, "s1")
+    await db.staff_change("s1", SAM, "takeover")
+    opened = await _open(db, "s1", text="A person, please", turn_id="t1", start_turn=True)
+    assert opened.started is None and opened.forwarded is not None
+    assert await db.unfinished_turns() == []
 
 
 async def test_a_partial_answer_is_kept_only_for_the_turn_under_way(db: Database) -> None:

@@ -1,18 +1,83 @@
-"""LangGraph's checkpointer in the product's own database: SQLite or PostgreSQL."""
+"""LangGraph's checkpointer in the product's own database: SQLite or PostgreSQL, fenced.
+
+A run of a turn that stalled past its lease and was taken over by another instance must store
+nothing for it afterwards (its answer is fenced where it is saved). LangGraph writes a run's
+checkpoint when the run ends, even when it is cancelled: coming back, the stalled run would
+write its state over the one the run that took it over left, and the conversation's next turn
+would read a history without the answer the customer got. A run says which it is in its
+config (`fenced_config`); the saver writes its checkpoints only while that run holds the
+turn's fence (`FenceCheck`, read from SQL at each write).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from langgraph.checkpoint.base import BaseCheckpointSaver
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+)
 from sqlalchemy.engine import URL
 
 from orchestrator import db_url
 
+log = logging.getLogger(__name__)
+
 CONNECT_TIMEOUT_S = 10  # a database host that does not answer fails a connection this soon
 RECONNECT_GIVE_UP_S = 10.0
+FENCE = "turn_fence"  # the config key of the run a graph run is: [turn id, attempt]
+# Whether run `attempt` of a turn still holds its conversation's fence: (session, turn, attempt).
+FenceCheck = Callable[[str, str, int], Awaitable[bool]]
+
+
+def fenced_config(session_id: str, turn_id: str, attempt: int) -> RunnableConfig:
+    """The config of one run of a turn: its thread, and which run it is."""
+    return {"configurable": {"thread_id": session_id, FENCE: [turn_id, attempt]}}
+
+
+class Fencing(BaseCheckpointSaver[str]):
+    """Mixed into a saver: a run that no longer holds its turn's fence writes nothing."""
+
+    fence_check: FenceCheck | None = None
+
+    async def _taken_over(self, config: RunnableConfig) -> bool:
+        configurable = config.get("configurable") or {}
+        run = configurable.get(FENCE)
+        if run is None or self.fence_check is None:
+            return False
+        turn_id, attempt = run
+        if await self.fence_check(str(configurable["thread_id"]), turn_id, attempt):
+            return False
+        log.warning("turn %s (run %d) was taken over: its checkpoint is not written", *run)
+        return True
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        if await self._taken_over(config):
+            return config
+        return await super().aput(config, checkpoint, metadata, new_versions)
+
+    async def aput_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        if await self._taken_over(config):
+            return
+        await super().aput_writes(config, writes, task_id, task_path)
 
 
 async def ping(saver: BaseCheckpointSaver[str]) -> None:
@@ -27,21 +92,30 @@ async def ping(saver: BaseCheckpointSaver[str]) -> None:
 
 @asynccontextmanager
 async def open_checkpointer(
-    url: URL, pool_timeout_s: float = 30.0
+    url: URL, pool_timeout_s: float = 30.0, fence_check: FenceCheck | None = None
 ) -> AsyncIterator[BaseCheckpointSaver[str]]:
-    """A set-up async saver on the database at `url`, closed on exit."""
+    """A set-up async saver on the database at `url`, closed on exit; with `fence_check`, a
+    run taken over writes nothing (see `Fencing`)."""
     if db_url.is_sqlite(url):
         import aiosqlite
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+        class FencedSqliteSaver(Fencing, AsyncSqliteSaver):
+            pass
+
         async with aiosqlite.connect(str(url.database), timeout=30) as connection:
             await connection.execute("PRAGMA journal_mode=WAL")
-            sqlite_saver = AsyncSqliteSaver(connection)
+            sqlite_saver = FencedSqliteSaver(connection)
+            sqlite_saver.fence_check = fence_check
             await sqlite_saver.setup()
             yield sqlite_saver
         return
 
     from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+    class FencedPostgresSaver(Fencing, AsyncPostgresSaver):
+        pass
+
     from psycopg import AsyncConnection
     from psycopg.rows import DictRow, dict_row
     from psycopg_pool import AsyncConnectionPool
@@ -69,7 +143,8 @@ async def open_checkpointer(
     )
     await pool.open()
     try:
-        saver = AsyncPostgresSaver(pool)
+        saver = FencedPostgresSaver(pool)
+        saver.fence_check = fence_check
         await saver.setup()
         yield saver
     finally:

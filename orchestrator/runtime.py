@@ -18,7 +18,7 @@ from orchestrator import db_url
 from orchestrator.checkpointer import open_checkpointer
 from orchestrator.data_dir import ensure_writable
 from orchestrator.errors import StartupError
-from orchestrator.persistence import db_engine
+from orchestrator.persistence import Database, db_engine
 from orchestrator.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
@@ -66,16 +66,21 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             db_engine.open_database(url, pool_timeout_s=settings.turn_timeout_s)
         )
         await db_engine.check_reachable(engine)
+        sessions = db_engine.session_factory(engine)
         async with db_engine.startup_lock(engine):
             await prepare_schema(settings, url, engine)
             checkpointer = await stack.enter_async_context(
-                open_checkpointer(url, pool_timeout_s=settings.turn_timeout_s)
+                open_checkpointer(
+                    url,
+                    pool_timeout_s=settings.turn_timeout_s,
+                    fence_check=Database(sessions).holds_fence,
+                )
             )
         log.info("database ready: %s", db_url.describe(url))
         yield Runtime(
             settings=settings,
             url=url,
             engine=engine,
-            sessions=db_engine.session_factory(engine),
+            sessions=sessions,
             checkpointer=checkpointer,
         )

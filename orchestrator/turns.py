@@ -20,6 +20,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
+from orchestrator.checkpointer import fenced_config
 from orchestrator.errors import IncompleteAnswer, MalformedToolCall
 from orchestrator.events import STREAM_MODES, Progress, Token, TurnEvent, TurnStream
 from orchestrator.models import MessageStatus
@@ -128,7 +129,9 @@ class Orchestrator:
         partial = PartialSaver(self.services, session_id, turn_id, attempt)
         try:
             async with asyncio.timeout(self.services.settings.turn_timeout_s):
-                async for out in self._run_graph(graph_input, session_id, context, stream):
+                async for out in self._run_graph(
+                    graph_input, fenced_config(session_id, turn_id, attempt), context, stream
+                ):
                     if isinstance(out, Token):
                         partial.offer(stream.text)
                     yield out
@@ -189,12 +192,12 @@ class Orchestrator:
     async def _run_graph(
         self,
         graph_input: dict[str, Any],
-        session_id: str,
+        config: RunnableConfig,
         context: TurnContext,
         stream: TurnStream,
     ) -> AsyncIterator[TurnEvent]:
-        """Run the graph and map what it streams, by `astream_events` v2 or by stream modes."""
-        config = self.config(session_id)
+        """Run the graph and map what it streams, by `astream_events` v2 or by stream modes.
+        `config` says which run of which turn this is (`checkpointer.fenced_config`)."""
         durability = self.services.settings.checkpoint_durability
         if self.services.settings.stream_mode == "messages":
             async for mode, chunk in self.graph.astream(

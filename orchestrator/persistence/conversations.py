@@ -301,6 +301,15 @@ def _holds(turn_id: str, attempt: int) -> ColumnElement[bool]:
     )
 
 
+async def holds_fence(session: AsyncSession, session_id: str, turn_id: str, attempt: int) -> bool:
+    """Whether run `attempt` of `turn_id` still holds its conversation's fence (no other run
+    took the turn over since; see `take_over_turn`)."""
+    found = await session.scalar(
+        select(Conversation.id).where(Conversation.id == session_id, _holds(turn_id, attempt))
+    )
+    return found is not None
+
+
 async def take_over_turn(
     session: AsyncSession, session_id: str, turn_id: str, attempt: int
 ) -> bool:

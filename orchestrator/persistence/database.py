@@ -112,6 +112,12 @@ class Database:
             await session.commit()
             return taken
 
+    async def holds_fence(self, session_id: str, turn_id: str, attempt: int) -> bool:
+        """Whether run `attempt` of the turn still holds its fence: no other run took it over
+        (the checkpointer's check before it writes)."""
+        async with self.sessions() as session:
+            return await conversations.holds_fence(session, session_id, turn_id, attempt)
+
     async def answer_for_turn(self, session_id: str, turn_id: str) -> Message | None:
         async with self.sessions() as session:
             return await conversations.answer_for_turn(session, session_id, turn_id)

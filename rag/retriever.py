@@ -125,8 +125,8 @@ class Snapshot:
 
     @cached_property
     def wording(self) -> Wording:
-        """Which of the trade's terms for one thing these documents use (on first use: a
-        tenth of a second for a manual of 300 pages)."""
+        """Which of the trade's terms for one thing these documents use (counted on first use;
+        `Retriever` does it as it loads a version)."""
         return Wording.of(self.documents)
 
     def about(self, models: Sequence[str]) -> NDArray[np.bool_]:
@@ -213,6 +213,9 @@ class Retriever:
             version.metadatas,
             matrix,
         )
+        # Counted now, in the thread that loads, rather than by the first question on the
+        # event loop (a tenth of a second for a manual of 300 pages).
+        _ = snapshot.wording
         log.info("knowledge base %s loaded: %d chunks", snapshot.revision, len(snapshot.ids))
         return snapshot
 

@@ -16,9 +16,7 @@ def test_a_term_the_documents_never_use_gets_theirs_beside_it() -> None:
     assert wording.expand("When is the cambelt due on my car?") == (
         "When is the cambelt (timing belt) due on my car?"
     )
-    assert wording.renamings("Do I get a loan car?") == [
-        Renaming("loan car", ("replacement car",))
-    ]
+    assert wording.renamings("Do I get a loan car?") == [Renaming("loan car", ("replacement car",))]
 
 
 def test_a_term_the_documents_use_is_left_as_it_is() -> None:

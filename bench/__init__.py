@@ -23,6 +23,7 @@ SCENARIO_MODULES = (
     "concurrency",
     "scaleout",
     "capacity",
+    "memory",
     "langgraph_server",
 )
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from orchestrator.errors import StartupError
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
 from rag.embeddings import Embedder, Vectors, load_embedder
+from rag.glossary import TRADE, Glossary, read_groups, with_groups
 from rag.ingest import EMBED_BATCH, DomainClassifier, IngestReport, Progress, ingest
 from rag.store import KnowledgeStore, open_store
 
@@ -20,6 +22,20 @@ from rag.store import KnowledgeStore, open_store
 def knowledge_store(settings: Settings) -> KnowledgeStore:
     """The configured knowledge base: a Chroma server at CHROMA_URL, else the data dir."""
     return open_store(settings.chroma_url, settings.chroma_path, settings.chroma_collection)
+
+
+def glossary(settings: Settings) -> Glossary:
+    """The trade's terms, with the company's own from `GLOSSARY_PATH` when it is set."""
+    if settings.glossary_path is None:
+        return TRADE
+    try:
+        groups = read_groups(settings.glossary_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise StartupError(
+            f"cannot read the glossary {settings.glossary_path}: {exc}",
+            "Fix GLOSSARY_PATH or the file (one group a line, terms separated by commas)",
+        ) from exc
+    return with_groups(groups)
 
 
 def embedder(settings: Settings, threads: int | None = None) -> Embedder:

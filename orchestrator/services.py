@@ -37,7 +37,7 @@ def build_services(
     limit_threads(settings.embedding_threads)
     specialists = specialists or default_registry()
     embedder = embedder or knowledge.embedder(settings)
-    retriever = Retriever(knowledge_store(settings), embedder)
+    retriever = Retriever(knowledge_store(settings), embedder, knowledge.glossary(settings))
     router_llm = None
     http_client = None
     if settings.answer_mode == "llm":

@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     router_llm_threshold: float = 0.55
     retrieval_top_k: int = 4
     retrieval_min_score: float = 0.2
+    # The company's own terms for one thing, beside the trade's (`rag.glossary`): a text file,
+    # one group a line, the terms separated by commas ("e-Pedal, one-pedal driving").
+    glossary_path: Path | None = None
     handoff_confidence_threshold: float = 0.35
     # An answer whose best passage scores below this (cosine similarity) is a knowledge gap
     # (`orchestrator kb gaps`, the console's Knowledge gaps panel).

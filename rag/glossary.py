@@ -264,6 +264,27 @@ class Glossary:
 TRADE = Glossary(GROUPS)
 
 
+def read_groups(text: str) -> tuple[tuple[str, ...], ...]:
+    """A company's own groups: one a line, terms separated by commas; blank lines and lines
+    starting with "#" skipped. ValueError names a line with fewer than two terms."""
+    groups = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        terms = tuple(dict.fromkeys(t.strip() for t in line.split(",") if t.strip()))
+        if len(terms) < 2:
+            raise ValueError(f"line {number}: a group needs two terms or more: {line.strip()!r}")
+        groups.append(terms)
+    return tuple(groups)
+
+
+def with_groups(groups: Sequence[tuple[str, ...]], glossary: Glossary = TRADE) -> Glossary:
+    """`glossary` and a company's own groups; a term in both goes with the company's group."""
+    own = {_key(t) for g in groups for t in g}
+    kept = tuple(tuple(t for t in g if _key(t) not in own) for g in glossary.groups)
+    return Glossary(tuple(g for g in kept if len(g) > 1) + tuple(groups))
+
+
 @dataclass(frozen=True)
 class Renaming:
     """A term of the question the documents never use, and theirs for the same thing."""

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from rag.catalogue import Catalogue
 from rag.embeddings import Embedder
-from rag.glossary import Wording
+from rag.glossary import TRADE, Glossary, Wording
 from rag.ingest import FACET_OF, body_of, is_facet
 from rag.lexical import LexicalIndex, identifiers
 from rag.store import KnowledgeStore
@@ -75,6 +75,7 @@ class Snapshot:
     # A passage that ends by announcing what follows ("…with a few simple steps:"), and the
     # passage of the same section that follows it: read together.
     following: dict[int, int] = field(default_factory=dict)
+    glossary: Glossary = TRADE  # the terms `wording` counts
 
     @classmethod
     def empty(cls, dimension: int) -> Snapshot:
@@ -89,6 +90,7 @@ class Snapshot:
         documents: list[str],
         metadatas: list[dict[str, Any]],
         embeddings: NDArray[np.float32],
+        glossary: Glossary = TRADE,
     ) -> Snapshot:
         chunks = [i for i, m in enumerate(metadatas) if not is_facet(m)]
         if len(chunks) < len(ids):
@@ -121,13 +123,14 @@ class Snapshot:
             facet_embeddings=facet_embeddings,
             facet_parents=facet_parents,
             following=_following(documents, metadatas),
+            glossary=glossary,
         )
 
     @cached_property
     def wording(self) -> Wording:
         """Which of the trade's terms for one thing these documents use (counted on first use;
         `Retriever` does it as it loads a version)."""
-        return Wording.of(self.documents)
+        return Wording.of(self.documents, self.glossary)
 
     def about(self, models: Sequence[str]) -> NDArray[np.bool_]:
         """Chunks that are about one of `models`, or about no model in particular."""
@@ -156,9 +159,12 @@ def _fuse(rankings: Sequence[tuple[Sequence[int], float]]) -> dict[int, float]:
 class Retriever:
     """Top-k passages for a query from the live version of the knowledge base."""
 
-    def __init__(self, store: KnowledgeStore, embedder: Embedder) -> None:
+    def __init__(
+        self, store: KnowledgeStore, embedder: Embedder, glossary: Glossary = TRADE
+    ) -> None:
         self.store = store
         self.embedder = embedder
+        self.glossary = glossary
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
@@ -212,6 +218,7 @@ class Retriever:
             version.documents,
             version.metadatas,
             matrix,
+            self.glossary,
         )
         # Counted now, in the thread that loads, rather than by the first question on the
         # event loop (a tenth of a second for a manual of 300 pages).

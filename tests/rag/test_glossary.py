@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from rag.glossary import TRADE, Glossary, Renaming, Wording, parse_terms, terms_line, with_terms
+from rag.glossary import (
+    TRADE,
+    Glossary,
+    Renaming,
+    Wording,
+    parse_terms,
+    read_groups,
+    terms_line,
+    with_groups,
+    with_terms,
+)
 
 SERVICE_PLAN = [
     "Timing belt: inspect at 60,000 km, replace at 150,000 km.",
@@ -72,3 +82,33 @@ def test_the_prompt_states_the_terms_and_reads_them_back() -> None:
     assert with_terms("the cambelt and a loan car", renamings) == (
         "the cambelt (timing belt) and a loan car (a, b)"
     )
+
+
+def test_a_company_adds_its_own_terms_one_group_a_line() -> None:
+    groups = read_groups("# our words\nOne-Pedal, e-Pedal\n\nservice plan, Care Plus, care plan\n")
+    assert groups == (("One-Pedal", "e-Pedal"), ("service plan", "Care Plus", "care plan"))
+    wording = Wording.of(["Switch on e-Pedal in the settings."], with_groups(groups))
+    assert wording.expand("How do I turn on one pedal driving?") == (
+        "How do I turn on one pedal (e-Pedal) driving?"
+    )
+
+
+def test_a_company_term_leaves_the_trade_group_it_was_in() -> None:
+    glossary = with_groups((("regen", "B mode"),))
+    assert glossary.groups[glossary.group_of["regen"]] == ("regen", "B mode")
+    assert glossary.groups[glossary.group_of["recuperation"]] == (
+        "regenerative braking",
+        "recuperation",
+        "energy recovery",
+    )
+    wording = Wording.of(["Select B mode for stronger deceleration."], glossary)
+    assert wording.expand("how strong is the regen?") == "how strong is the regen (B mode)?"
+
+
+def test_a_line_of_one_term_is_refused_with_its_number() -> None:
+    try:
+        read_groups("a, b\njust one\n")
+    except ValueError as exc:
+        assert "line 2" in str(exc)
+        return
+    raise AssertionError("accepted")

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 # Each group: terms for one thing. A term in capitals (an abbreviation) matches only so
-# written; others in any case, with a plural "s"/"es", and with a space or hyphen between
-# words alike.
+# written; others in any case, their last word with any of the endings `ENDING` allows
+# ("tyres", "remapped"), with a space, hyphen or slash between words alike.
 GROUPS: tuple[tuple[str, ...], ...] = (
     ("timing belt", "cambelt", "cam belt"),
     ("timing chain", "cam chain"),

@@ -184,7 +184,10 @@ def run(ctx: Context) -> Result:
     floor = runs.pop("relay")
     figures = [
         Figure(
-            name=f"{series.label}: RSS growth per 1,000 short sessions, {span}",
+            name=(
+                f"{series.label}: RSS growth per 1,000 short sessions, {span} "
+                f"(resume window {IDLE_S:g} s, not the default 300 s)"
+            ),
             value=series.growth_from(start),
             unit="MiB",
             baseline=floor.growth_from(start),

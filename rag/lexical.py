@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import bm25s
 import numpy as np
+import Stemmer
 from numpy.typing import NDArray
 
 TOKEN = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
@@ -85,6 +86,16 @@ def tokenize(text: str) -> list[str]:
     return [t for t in TOKEN.findall(DASHES.sub("-", text.lower())) if t not in STOPWORDS]
 
 
+# Words are matched by their stem (Snowball's English stemmer): "replaced" finds "replace at
+# 150,000 km", "towing" finds "tow". Codes and numbers come through it as they are.
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def terms(text: str) -> list[str]:
+    """The tokens of `text` as the index matches them: stemmed."""
+    return _STEMMER.stemWords(tokenize(text))
+
+
 def identifiers(text: str) -> list[str]:
     """Exact identifiers named in a text, upper-cased (P0A80, CHG-031)."""
     return sorted({match.upper() for match in IDENTIFIER.findall(text)})
@@ -101,13 +112,13 @@ class LexicalIndex:
         # hold all its words.
         self._lines: list[str] = []
         if documents:
-            corpus = [tokenize(d) or ["_empty_"] for d in documents]
+            corpus = [terms(d) or ["_empty_"] for d in documents]
             self._vocabulary = {t for tokens in corpus for t in tokens}
             self._bm25.index(corpus, show_progress=False)
             self._lines = [f" {' '.join(tokens)} " for tokens in corpus]
 
     def scores(self, query: str) -> NDArray[np.float32]:
-        tokens = [part for t in tokenize(query) for part in self.split(t)]
+        tokens = [part for t in terms(query) for part in self.split(t)]
         if not self.size or not tokens:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
@@ -137,7 +148,7 @@ class LexicalIndex:
         order, of at least MIN_QUOTED_WORDS, when no more than MAX_QUOTING_PASSAGES do. Only
         the passages that hold every word of a run are read, so a search costs the same in a
         large knowledge base."""
-        tokens = tokenize(query)
+        tokens = terms(query)
         if len(tokens) < MIN_QUOTED_WORDS:
             return []
         postings = {token: self.holding(token) for token in tokens}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.lexical import LexicalIndex, identifiers, tokenize
+from rag.lexical import LexicalIndex, identifiers, terms, tokenize
 
 
 def test_codes_stay_whole_and_dashes_are_one_kind() -> None:
@@ -12,8 +12,8 @@ def test_codes_stay_whole_and_dashes_are_one_kind() -> None:
 
 def test_a_word_the_documents_write_as_two_finds_them() -> None:
     index = LexicalIndex(["Replace the spark plugs every 60,000 km.", "Timing belt at 120,000 km."])
-    assert index.split("sparkplugs") == ["spark", "plugs"]
-    assert index.split("replace") == ["replace"]
+    assert index.split("sparkplug") == ["spark", "plug"]  # stems
+    assert index.split("replac") == ["replac"]
     scores = index.scores("how often are the sparkplugs changed")
     assert scores[0] > 0 and scores[1] == 0
 
@@ -34,3 +34,12 @@ def test_wording_many_passages_share_is_no_quote() -> None:
     common = "Have the fault corrected at an authorized dealer."
     index = LexicalIndex([f"{name} fault. {common}" for name in ("Airbag", "Brake", "Lamp")])
     assert index.quoted("should I have the fault corrected at an authorized dealer?") == []
+
+
+def test_words_meet_by_their_stem() -> None:
+    index = LexicalIndex(["Drive belt: replace at 120,000 km.", "Towing: 2,000 kg braked."])
+    assert terms("When is the belt replaced?") == ["belt", "replac"]
+    scores = index.scores("when is the drive belt replaced")
+    assert scores[0] > 0 and scores[1] == 0
+    assert index.scores("how much can it tow")[1] > 0
+    assert terms("code CHG-031 at 0–100") == ["code", "chg-031", "0-100"]

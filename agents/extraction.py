@@ -81,6 +81,12 @@ ASKS_FOR: dict[str, re.Pattern[str]] = {
         r"0\s*-\s*100)\b",
         re.I,
     ),
+    # How many of a thing (gears, cylinders, seats): a number, with or without a unit.
+    "count": re.compile(
+        r"\bhow many\b(?!\s+(?:years|months|weeks|days|hours|minutes|kms?|kilomet\w*|miles|"
+        r"litres|liters|quarts|gallons)\b)",
+        re.I,
+    ),
     "grade": re.compile(
         r"\b(which|what) (type|kind|grade|oil|coolant|fluid|viscosity|spec\w*|octane)\b|"
         r"\b(viscosity|grade|octane)\b",
@@ -107,6 +113,7 @@ STATES: dict[str, re.Pattern[str]] = {
         r"kwh/100\s*km|l/100\s*km|mpg|v)\b",
         re.I,
     ),
+    "count": re.compile(r"(?<![\d.,:/])\b\d{1,3}\b(?![.,:/]\d)"),
     "grade": re.compile(
         r"\b\d{1,2}W-?\d{2}\b|\b(type|dot)\s?-?[a-z0-9]+\b|\bACEA\b|\bAPI\b|\bRON\b|"
         r"\boctane\b",
@@ -791,6 +798,7 @@ def score(
             + (1.0 if _names_code(u, codes) else 0.0)
             + _kind_fit(wanted, answer_kinds_in(u.text), directly)
             + (MEASURE_NAMED if _names_measure(wanted, u) else 0.0)
+            + (KEY_NAMED if _key_named(u, terms) else 0.0)
             + (ACTION_BONUS if action and _order(u.text) else 0.0)
             - 0.02 * u.rank
             - (CONDITIONAL if unasked[i] else 0.0)
@@ -861,6 +869,24 @@ def _names_measure(wanted: set[str], unit: Unit) -> bool:
         for kind, (asks, states) in MEASURES.items()
         if kind in wanted & NAMED_MEASURES
     )
+
+
+# A sentence that defines what follows its key ("Flashing orange: the car is waiting for a
+# schedule.") answers a question that names that key in full ("the light … was flashing
+# orange"): the question describes what the key names.
+KEY_NAMED = 0.2
+KEY = re.compile(r"^\W*([A-Za-z][^:\d]{2,40}?)\W*:\s+\S")
+KEY_WORDS = (2, 4)
+
+
+def _key_named(unit: Unit, terms: set[str]) -> bool:
+    if unit.kind == "row" or unit.lead_in:
+        return False
+    key = KEY.match(unit.text.replace("**", ""))
+    if key is None or not KEY_WORDS[0] <= len(key.group(1).split()) <= KEY_WORDS[1]:
+        return False
+    named = _terms(key.group(1))
+    return len(named) >= KEY_WORDS[0] and named <= terms
 
 
 # A unit that states only other kinds of fact than the one asked for (how long a service

@@ -468,3 +468,37 @@ def test_the_documents_words_for_the_question_s_terms_reach_the_answerer() -> No
         question="Do I get a loan car?", terms=[Renaming("loan car", ("replacement car",))]
     )
     assert parse(render(request)).terms == [Renaming("loan car", ("replacement car",))]
+
+
+TRANSMISSION = """The gear pattern is shown on the gear lever knob. Shift gears with the \
+clutch pedal pressed.
+
+| Parameter | Value |
+|---|---|
+| Gearbox – type | Synchromesh |
+| Gearbox – number of gears | 6-Forward, 1-Reverse |"""
+
+
+def test_how_many_is_answered_by_a_number_of_things(embedder: Any) -> None:
+    assert "count" in extraction.answer_kinds_wanted("how many gears does it have")
+    assert "count" not in extraction.answer_kinds_wanted("how many km can it go")
+    assert "count" in extraction.answer_kinds_in("6-Forward, 1-Reverse")
+    answer = _answer("how many gears does the gearbox have", TRANSMISSION, embedder)
+    assert "6-Forward" in answer[0]
+
+
+LIGHT_RING = """Check the light ring around the charging socket. Blue: the car is ready. Pulsing \
+green: charging. Flashing yellow: the car is waiting for its charging timer. Red: a fault has \
+been found.
+
+At home, check whether the wall charger's own app reports a fault or a power limit."""
+
+
+def test_a_key_the_question_names_in_full_is_what_it_describes(embedder: Any) -> None:
+    answer = _answer(
+        "Plugged in at home overnight, nothing happened. The ring around the socket was "
+        "flashing yellow",
+        LIGHT_RING,
+        embedder,
+    )
+    assert "Flashing yellow: the car is waiting for its charging timer." in answer

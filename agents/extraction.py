@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -746,6 +746,7 @@ class Scored:
     codes: list[str]
     action: bool = False  # the question asks what to do
     procedure: bool = False  # … and how, from the start ("how do I", "what first")
+    asked: frozenset[str] = frozenset()  # the question's terms
 
 
 def candidates(
@@ -810,7 +811,13 @@ def score(
         dtype=np.float64,
     )
     return Scored(
-        units, scores, vectors, codes, action=action, procedure=bool(PROCEDURE.search(question))
+        units,
+        scores,
+        vectors,
+        codes,
+        action=action,
+        procedure=bool(PROCEDURE.search(question)),
+        asked=frozenset(terms),
     )
 
 
@@ -1034,7 +1041,26 @@ def pick(scored: Scored) -> list[Unit]:
         steps = next((found for found in announced if found), [])
         if steps:
             return steps
-    return [units[i] for i in _with_antecedent(units, chosen)]
+    picked = [units[i] for i in _with_antecedent(units, chosen)]
+    return [_past_the_description(picked[0], scored.asked), *picked[1:]] if picked else picked
+
+
+# An item that first describes what the customer describes ("All models: a light grinding when
+# you first brake after rain. This is surface rust on the discs…") answers with what it says
+# of it: the sentence pointing back to the description reads as pointing to the question.
+DESCRIBES = 0.4
+
+
+def _past_the_description(unit: Unit, asked: frozenset[str]) -> Unit:
+    if unit.kind != "item" or unit.lead_in:
+        return unit
+    first, *rest = _sentences(unit.text)
+    if not rest or not POINTS_BACK.match(rest[0].replace("**", "")):
+        return unit
+    described = _terms(first.split(":", 1)[-1])
+    if not described or len(described & asked) < DESCRIBES * len(described):
+        return unit
+    return replace(unit, text=" ".join(rest))
 
 
 # A sentence that opens on a word pointing back ("It must be reserved when you book") reads,

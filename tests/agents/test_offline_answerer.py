@@ -502,3 +502,21 @@ def test_a_key_the_question_names_in_full_is_what_it_describes(embedder: Any) ->
         embedder,
     )
     assert "Flashing yellow: the car is waiting for its charging timer." in answer
+
+
+NOISES = """- Sable: a hum from the rear axle at low speed. This is the pedestrian warning sound.
+- All models: a squeak from the brakes on the first stops of a damp morning. This is a film of \
+moisture on the discs and goes after a few stops."""
+
+
+def test_an_item_describing_what_the_customer_describes_answers_with_what_it_says_of_it(
+    embedder: Any,
+) -> None:
+    answer = _answer(
+        "my Ridge squeaks on the first stops on a damp morning, should I worry?", NOISES, embedder
+    )
+    assert answer[0] == "This is a film of moisture on the discs and goes after a few stops."
+    described = _answer("what is the hum from the rear axle at low speed?", NOISES, embedder)
+    assert described[0].startswith("This is the pedestrian")
+    unasked = _answer("which noises are normal?", NOISES, embedder)
+    assert all(not unit.startswith("This is") for unit in unasked)

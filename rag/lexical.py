@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 import bm25s
@@ -79,6 +80,10 @@ MIN_PART = 4
 # the quote tells apart no more than this many passages, else it is only common wording.
 MIN_QUOTED_WORDS = 4
 MAX_QUOTING_PASSAGES = 2
+# A question names a table row when it holds this many of the words of the row's label, and
+# this share of them.
+MIN_ROW_WORDS = 3
+ROW_NAMED_SHARE = 0.8
 
 
 def tokenize(text: str) -> list[str]:
@@ -86,14 +91,16 @@ def tokenize(text: str) -> list[str]:
     return [t for t in TOKEN.findall(DASHES.sub("-", text.lower())) if t not in STOPWORDS]
 
 
-# Words are matched by their stem (Snowball's English stemmer): "replaced" finds "replace at
-# 150,000 km", "towing" finds "tow". Codes and numbers come through it as they are.
+# A word matches as written and by its stem (Snowball's English stemmer): "replaced" finds
+# "replace at 150,000 km", "towing" finds "tow", and the word as written still counts twice.
+# A stem is marked, so that it never meets a word written that way.
 _STEMMER = Stemmer.Stemmer("english")
+STEM = "~"
 
 
-def terms(text: str) -> list[str]:
-    """The tokens of `text` as the index matches them: stemmed."""
-    return _STEMMER.stemWords(tokenize(text))
+def terms(tokens: list[str]) -> list[str]:
+    """What the index matches for these tokens: each as written, and its stem."""
+    return [*tokens, *(STEM + stem for stem in _STEMMER.stemWords(tokens))]
 
 
 def identifiers(text: str) -> list[str]:
@@ -104,24 +111,55 @@ def identifiers(text: str) -> list[str]:
 class LexicalIndex:
     """BM25 scores for every chunk at once, so filters can be applied as a mask."""
 
-    def __init__(self, documents: Sequence[str]) -> None:
+    def __init__(
+        self,
+        documents: Sequence[str],
+        rows: Sequence[str] = (),
+        row_parents: Sequence[int] = (),
+    ) -> None:
+        """`rows`: the labels of the passages' table rows (`row_parents[i]` holds row i)."""
         self.size = len(documents)
+        labels = [set(_STEMMER.stemWords(tokenize(row))) for row in rows]
+        self._row_sizes = [len(label) for label in labels]
+        self._row_parents = list(row_parents)
+        self._rows_with: dict[str, list[int]] = {}  # each stem's rows
+        for row, label in enumerate(labels):
+            for stem in label:
+                self._rows_with.setdefault(stem, []).append(row)
         self._bm25 = bm25s.BM25()
         self._vocabulary: set[str] = set()
         # Every passage's terms in order (" a b c "), to check a quote in the passages that
         # hold all its words.
         self._lines: list[str] = []
         if documents:
-            corpus = [terms(d) or ["_empty_"] for d in documents]
+            corpus = [tokenize(d) or ["_empty_"] for d in documents]
             self._vocabulary = {t for tokens in corpus for t in tokens}
-            self._bm25.index(corpus, show_progress=False)
+            self._bm25.index([terms(tokens) for tokens in corpus], show_progress=False)
             self._lines = [f" {' '.join(tokens)} " for tokens in corpus]
 
     def scores(self, query: str) -> NDArray[np.float32]:
-        tokens = [part for t in terms(query) for part in self.split(t)]
+        tokens = terms([part for t in tokenize(query) for part in self.split(t)])
         if not self.size or not tokens:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+
+    def named_rows(self, query: str) -> list[int]:
+        """The passages holding a table row the query names: at least MIN_ROW_WORDS words of
+        the row's label, and nearly all of them, are the query's ("how much engine oil goes in
+        at an oil change with filter" names "Engine oil change quantity with oil filter"). The
+        row naming the most words wins; none when more than MAX_QUOTING_PASSAGES tie."""
+        counts: Counter[int] = Counter()
+        for stem in set(_STEMMER.stemWords(tokenize(query))):
+            counts.update(self._rows_with.get(stem, ()))
+        best, found = 0, set[int]()
+        for row, named in counts.items():
+            if named < MIN_ROW_WORDS or named < ROW_NAMED_SHARE * self._row_sizes[row]:
+                continue
+            if named > best:
+                best, found = named, set()
+            if named == best:
+                found.add(self._row_parents[row])
+        return sorted(found) if len(found) <= MAX_QUOTING_PASSAGES else []
 
     def split(self, token: str) -> list[str]:
         """A word the documents write as two ("sparkplugs" for spark plugs, "cambelt"), as those
@@ -148,7 +186,7 @@ class LexicalIndex:
         order, of at least MIN_QUOTED_WORDS, when no more than MAX_QUOTING_PASSAGES do. Only
         the passages that hold every word of a run are read, so a search costs the same in a
         large knowledge base."""
-        tokens = terms(query)
+        tokens = tokenize(query)
         if len(tokens) < MIN_QUOTED_WORDS:
             return []
         postings = {token: self.holding(token) for token in tokens}

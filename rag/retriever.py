@@ -97,6 +97,12 @@ class Snapshot:
             position = {ids[i]: n for n, i in enumerate(chunks)}
             facets = [i for i, m in enumerate(metadatas) if is_facet(m) and m[FACET_OF] in position]
             facet_embeddings = embeddings[facets]
+            # What a row is about apart from the vehicles it names ("Ridge Hybrid Tow Pack" is
+            # no row a question about that vehicle names).
+            row_labels = [
+                catalogue.neutralise(_row_label(documents[i], metadatas[i]), replacement=" ")
+                for i in facets
+            ]
             facet_parents = np.asarray(
                 [position[metadatas[i][FACET_OF]] for i in facets], dtype=np.int64
             )
@@ -106,6 +112,7 @@ class Snapshot:
             embeddings = embeddings[chunks]
         else:
             facet_embeddings = np.zeros((0, embeddings.shape[1]), np.float32)
+            row_labels = []
             facet_parents = np.zeros(0, np.int64)
         return cls(
             revision=revision,
@@ -119,7 +126,7 @@ class Snapshot:
             models=[
                 frozenset(filter(None, str(m.get("models") or "").split("|"))) for m in metadatas
             ],
-            lexical=LexicalIndex(documents),
+            lexical=LexicalIndex(documents, row_labels, facet_parents.tolist()),
             facet_embeddings=facet_embeddings,
             facet_parents=facet_parents,
             following=_following(documents, metadatas),
@@ -326,6 +333,7 @@ class Retriever:
         # keeper holds.
         keepers = [int(np.argmax(np.where(mask, similarity, -np.inf)))]
         keepers += [i for i in snapshot.lexical.quoted(query) if mask[i]]
+        keepers += [i for i in snapshot.lexical.named_rows(query) if mask[i]]
         kept: set[int] = set()
         for best in keepers:
             if not chosen or best in chosen:
@@ -372,6 +380,12 @@ class Retriever:
             page=_page(metadata.get("page")),
             page_end=page_end,
         )
+
+
+def _row_label(facet: str, metadata: dict[str, Any]) -> str:
+    """A facet's row label, without the section it is prefixed with."""
+    leaf = str(metadata.get("heading") or "").rsplit(" > ", 1)[-1]
+    return facet[len(leaf) + 2 :] if leaf and facet.startswith(f"{leaf}: ") else facet
 
 
 def _following(documents: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> dict[int, int]:

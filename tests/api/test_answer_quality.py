@@ -26,7 +26,7 @@ SAMPLE_QUESTIONS = REPO / "tests" / "data" / "corpora" / "sample" / "questions.j
 # are deterministic, so a drop below them is a regression, not noise.
 FLOORS = {
     "sample": {"routing": 0.94, "source_cited": 0.95, "fact": 0.9, "fact_in_first_sentence": 0.85},
-    "halden": {"routing": 0.96, "source_cited": 0.92, "fact": 0.85, "fact_in_first_sentence": 0.8},
+    "halden": {"routing": 0.96, "source_cited": 0.92, "fact": 0.88, "fact_in_first_sentence": 0.84},
 }
 
 

@@ -242,6 +242,8 @@ class Unit:
     # its paragraph ("Tow Pack: 240 kPa unladen. When laden, 280 kPa.").
     names: str = field(default="", compare=False)
     kind: str = "sentence"  # "row" of a table, "item" of a list, or "sentence"
+    # A row read in its model's column, asked about one of the model's variants.
+    model_wide: bool = False
     list_id: int = 0  # for an item: which list of its source it is in
     item: int = 0  # for an item: which item of its source it is (its sentences share it)
 
@@ -311,6 +313,7 @@ def _table_units(
     about = [_about(name, focus, catalogue) if i else None for i, name in enumerate(header)]
     vehicle_columns = [i for i, a in enumerate(about) if a is not None]
     columns: Sequence[int] = range(1, len(header))
+    model_wide = False
     if focus and vehicle_columns:
         # Asked about a variant: the column that names it, not one that names only its model;
         # else the columns of its own kinds ("Turbo Tiptronic" for a Turbo).
@@ -324,6 +327,7 @@ def _table_units(
         columns = exact or kinds or [i for i in vehicle_columns if about[i]]
         if not columns:
             return []  # every column is another vehicle's figures
+        model_wide = not (exact or kinds) and catalogue.model_of(focus) != focus
     elif focus:
         # A table with one row per vehicle: keep the asked-about vehicle's rows.
         row_about = [_about(_cells(r)[0], focus, catalogue) for r in rows]
@@ -357,10 +361,17 @@ def _table_units(
                 source,
                 rank,
                 start + offset,
-                label=label.replace("**", ""),
+                # A row that only names a vehicle (a table of one row per version) is about
+                # what its columns say: "Talus 2.2D" read for "Braked trailer".
+                label=(
+                    label.replace("**", "")
+                    if _without_vehicles(label.replace("**", ""), catalogue) or not plain_names
+                    else ", ".join(plain_names)
+                ),
                 heading=heading,
                 match=_without_vehicles(match.replace("**", ""), catalogue),
                 kind="row",
+                model_wide=model_wide,
             )
         )
     return units
@@ -424,14 +435,17 @@ def _qualifier_columns(rows: Sequence[Sequence[str]], width: int) -> list[int]:
 def _named_columns(
     header: Sequence[str], columns: Sequence[int], asked: frozenset[str]
 ) -> list[int]:
-    """The columns whose own words (those their neighbours do not share) the question names."""
+    """The columns whose own words (those their neighbours do not share) the question names
+    most of: "braked towing" names "Braked trailer" before "Unbraked trailer"."""
     if len(columns) < 2 or not asked:
         return []
     words = {i: _terms(header[i]) for i in columns if i < len(header)}
     if len(words) < 2:
         return []
     shared = set.intersection(*words.values())
-    named = [i for i, terms in words.items() if (terms - shared) & asked]
+    counts = {i: len((terms - shared) & asked) for i, terms in words.items()}
+    most = max(counts.values())
+    named = [i for i, count in counts.items() if count and count == most]
     return named if 0 < len(named) < len(words) else []
 
 
@@ -686,7 +700,8 @@ def _mentions_other_vehicle(unit: Unit, focus: str | None, catalogue: Catalogue)
 
 # Asked about one vehicle, a sentence that sets it beside another model ("the GT has the
 # highest top speed of the three even though the SUV is much quicker") says less of it than
-# one about it alone.
+# one about it alone; so does a figure read in a whole model's column, asked about one of its
+# variants ("Maximum braked towing (Talus)" for the Talus 2.2D), to one of that variant.
 COMPARISON = 0.05
 
 
@@ -803,7 +818,7 @@ def score(
             + (ACTION_BONUS if action and _order(u.text) else 0.0)
             - 0.02 * u.rank
             - (CONDITIONAL if unasked[i] else 0.0)
-            - (COMPARISON if _compares(u, focus, catalogue) else 0.0)
+            - (COMPARISON if _compares(u, focus, catalogue) or u.model_wide else 0.0)
             - (0.15 if _heading_names_other_variant(u, focus, catalogue) else 0.0)
             - (OTHER_VARIANT if _names_other_variant(u, focus, catalogue) else 0.0)
             for i, u in enumerate(units)

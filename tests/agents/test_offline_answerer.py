@@ -520,3 +520,36 @@ def test_an_item_describing_what_the_customer_describes_answers_with_what_it_say
     assert described[0].startswith("This is the pedestrian")
     unasked = _answer("which noises are normal?", NOISES, embedder)
     assert all(not unit.startswith("This is") for unit in unasked)
+
+
+def test_a_variants_own_row_comes_before_its_models_column_of_a_comparison(
+    embedder: Any,
+) -> None:
+    """Asked about a variant, the table with a row per version, read in the column the
+    question names best ("braked" before "unbraked"), answers before the model's column of a
+    range-wide comparison."""
+    from rag.catalogue import Catalogue, ModelEntry, VariantEntry
+
+    catalogue = Catalogue(
+        models=[ModelEntry(name="Ridge", variants=[VariantEntry(name="Ridge Hybrid"),
+                                                   VariantEntry(name="Ridge Hybrid Tow Pack")]),
+                ModelEntry(name="Sable")]
+    )  # fmt: skip
+    versions = (
+        "| Version | Braked trailer | Unbraked trailer | Payload |\n|---|---|---|---|\n"
+        "| Ridge Hybrid | 3,000 kg | 750 kg | 960 kg |\n"
+        "| Ridge Hybrid Tow Pack | 3,500 kg | 750 kg | 850 kg |"
+    )
+    comparison = (
+        "| Item | Ridge | Sable |\n|---|---|---|\n"
+        "| Maximum braked towing | 3,500 kg (Hybrid Tow Pack) | 1,600 kg |"
+    )
+    units = extraction.select(
+        "What's the braked towing capacity of the Ridge Hybrid Tow Pack?",
+        [(1, "Ridge", "Towing", versions), (2, "Compare", "Range", comparison)],
+        embedder.encode,
+        focus="Ridge Hybrid Tow Pack",
+        catalogue=catalogue,
+    )
+    assert units[0].text == "Ridge Hybrid Tow Pack (Braked trailer): 3,500 kg"
+    assert units[1].model_wide

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -41,12 +43,14 @@ from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret
 from orchestrator.services import build_services
 from orchestrator.settings import Settings, get_settings
+from orchestrator.turn_context import Services
 from orchestrator.turns import Orchestrator
 
 log = logging.getLogger("orchestrator")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -> FastAPI:
+    """The application; `freeze_heap` (the served process's) once started, see `_freeze_heap`."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -112,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
                 if not live.outlives_process:  # the only process: what a crash left is its own
                     await channels.close_unfinished()
+                if freeze_heap:
+                    await _freeze_heap(services)
                 log.info("ready: %s answer mode", settings.answer_mode)
                 # SIGTERM: not ready first, the running turns' grace, then the server stops.
                 restore_sigterm = stopping.install(state.stopping, channels.settle)
@@ -153,3 +159,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static/client", StaticFiles(directory=CLIENT), name="client")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+async def _freeze_heap(services: Services) -> None:
+    """Leave what start-up built (modules, models, the knowledge base read once) out of the
+    garbage collector's scans from now on (`gc.freeze`).
+
+    Under load every full collection walked the ~700,000 objects start-up leaves behind: three
+    of them, about 0.6 s each with the event loop stopped, during 100 turns at once (measured
+    with `gc.callbacks`). Frozen objects are still freed when nothing refers to them; only
+    reference cycles among them are never collected, and start-up builds those once."""
+    with contextlib.suppress(Exception):  # a store that cannot be read fails the first turn
+        await asyncio.to_thread(services.retriever.current)
+    gc.collect()
+    gc.freeze()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -41,12 +43,14 @@ from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret
 from orchestrator.services import build_services
 from orchestrator.settings import Settings, get_settings
+from orchestrator.turn_context import Services
 from orchestrator.turns import Orchestrator
 
 log = logging.getLogger("orchestrator")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> FastAPI:
+    """The application; `tune_gc` (the served process's): see `_tune_gc`."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -112,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
                 if not live.outlives_process:  # the only process: what a crash left is its own
                     await channels.close_unfinished()
+                if tune_gc:
+                    await _tune_gc(services)
                 log.info("ready: %s answer mode", settings.answer_mode)
                 # SIGTERM: not ready first, the running turns' grace, then the server stops.
                 restore_sigterm = stopping.install(state.stopping, channels.settle)
@@ -153,3 +159,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static/client", StaticFiles(directory=CLIENT), name="client")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+# The collector's first threshold (allocations between young collections; Python's is 700).
+YOUNG_GC_THRESHOLD = 10_000
+
+
+async def _tune_gc(services: Services) -> None:
+    """Fit the garbage collector to a server: what start-up built (modules, models, the
+    knowledge base, read once here) is left out of its scans (`gc.freeze`), and young
+    collections run every 10,000 allocations instead of 700.
+
+    Measured with `gc.callbacks` (thread CPU time) under 100 turns at once: full collections
+    walked the ~690,000 objects start-up leaves, 0.4-0.6 CPU-s each with the event loop
+    stopped, three per load; frozen, 0.1 each. Young collections then still took 0.45-0.6
+    CPU-s per load, about 2,100 of them: at a token's few dozen allocations, 700 is a few
+    tokens of other turns, so most of what a streaming turn holds is scanned, promoted and
+    scanned again. At 10,000: 0.2-0.3 CPU-s for all collections together. Frozen objects are
+    still freed when nothing refers to them; only cycles among them stay."""
+    with contextlib.suppress(Exception):  # a store that cannot be read fails the first turn
+        await asyncio.to_thread(services.retriever.current)
+    gc.collect()
+    gc.freeze()
+    _, *older = gc.get_threshold()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, *older)

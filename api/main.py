@@ -2,4 +2,4 @@
 
 from api.app import create_app
 
-app = create_app()
+app = create_app(tune_gc=True)  # the served process: see `api.app._tune_gc`

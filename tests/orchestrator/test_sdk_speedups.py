@@ -4,8 +4,10 @@ handed to LangChain as the dicts it reads."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
+import openai
 import openai._models as models
 import pydantic
 from langchain_core.messages import AIMessageChunk
@@ -13,7 +15,7 @@ from langchain_openai import ChatOpenAI
 from openai.types.chat import ChatCompletionChunk
 from pydantic import SecretStr
 
-from orchestrator.sdk_speedups import dict_chunk_completions, speed_up_openai_chunks
+from orchestrator.sdk_speedups import dict_chunk_completions, plain_json, speed_up_openai_chunks
 
 CHUNK = {
     "id": "chatcmpl-1",
@@ -109,3 +111,76 @@ async def test_streams_yield_the_chunks_json_and_langchain_reads_it_the_same() -
     assert merged.tool_calls == [
         {"name": "book", "args": {"day": 1}, "id": "call-1", "type": "tool_call"}
     ]
+
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "book",
+            "description": "Book a slot",
+            "parameters": {"type": "object", "properties": {"day": {"type": "integer"}}},
+        },
+    }
+]
+PROMPT = [
+    {"role": "system", "content": "You answer from the passages."},
+    {"role": "user", "content": "Which oil?"},
+    {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "book", "arguments": "{}"}}
+        ],
+    },
+    {"role": "tool", "tool_call_id": "c1", "content": "booked"},
+]
+
+
+async def test_a_streamed_request_goes_out_as_the_sdks_own_create_sends_it() -> None:
+    """Posted as it is, a plain JSON request is the same request, byte for byte, headers and
+    all (the SDK's transform changes nothing in it)."""
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        body = f"data: {json.dumps(CHUNK)}\n\ndata: [DONE]\n\n"
+        return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+    client = openai.AsyncOpenAI(
+        api_key="sk-test",
+        base_url="http://llm.test/v1",
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
+        max_retries=0,
+    )
+    params: dict[str, Any] = {
+        "model": "test-model",
+        "messages": PROMPT,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "temperature": 0.1,
+        "tools": TOOLS,
+        "extra_headers": {"X-Turn": "t1"},
+        "timeout": 12.5,
+    }
+    fast = dict_chunk_completions(client)
+    for completions in (client.chat.completions, fast):
+        stream = await completions.create(**params)
+        async with stream:
+            [chunk async for chunk in stream]
+    sdk, ours = sent
+    volatile = {"x-stainless-retry-count", "x-stainless-read-timeout"}
+    assert ours.url == sdk.url and ours.method == sdk.method
+    assert json.loads(ours.content) == json.loads(sdk.content)
+    assert {k: v for k, v in ours.headers.items() if k not in volatile} == {
+        k: v for k, v in sdk.headers.items() if k not in volatile
+    }
+    assert ours.headers["authorization"] == "Bearer sk-test"
+    assert ours.extensions["timeout"] == sdk.extensions["timeout"]
+
+
+def test_only_json_data_is_posted_as_it_is() -> None:
+    assert plain_json({"messages": PROMPT, "tools": TOOLS, "n": 1, "top_p": 0.5})
+    assert not plain_json({"messages": (m for m in PROMPT)})  # an iterable the SDK lists
+    assert not plain_json({"messages": [{"role": "user", "content": Aliased(theValue=1)}]})
+    assert not plain_json({1: "a key that is not a string"})

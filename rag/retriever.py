@@ -329,8 +329,9 @@ class Retriever:
         # passages, not bury the one that matches best (a capacities table filed as specs,
         # asked about by maintenance). So does a passage the question quotes ("the display
         # says check fuel tank cap"): a long list of messages is far in meaning from a
-        # question about one of them. Each takes the last place no exact match or other
-        # keeper holds.
+        # question about one of them; and a passage holding a table row the question names
+        # ("…engine oil … at an oil change with filter"), which a long table hides from BM25.
+        # Each takes the last place no exact match or other keeper holds.
         keepers = [int(np.argmax(np.where(mask, similarity, -np.inf)))]
         keepers += [i for i in snapshot.lexical.quoted(query) if mask[i]]
         keepers += [i for i in snapshot.lexical.named_rows(query) if mask[i]]

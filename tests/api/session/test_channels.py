@@ -8,6 +8,7 @@ import tracemalloc
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
+from api.live import ratelimit
 from api.live.pubsub import PubSub, Subscriber, session_topic
 from api.live.ratelimit import SlidingWindow
 from api.protocol import ProgressEvent, ServerEventBase, SessionEvent, TokenEvent
@@ -283,19 +284,29 @@ async def test_ten_thousand_short_sessions_leave_memory_where_the_live_ones_put_
 
     async def session(n: int) -> None:
         clock.now += 1
-        assert await limiter.check(f"user-{n}", clock.now) is None
+        assert await limiter.check(users[n], clock.now) is None
         live = await registry.channel(f"s-{n}")
         for e in _answer(live.session_id, "t1", 40):
             await live.publish(e)
 
+    def held() -> int:
+        """What is traced right after a sweep (between sweeps it rises and falls by the
+        sessions of one period), less the rate limiter's users (bounded on their own, below:
+        they rise and are pruned in a saw-tooth as large as what the sessions hold)."""
+        registry.sweep(clock.now)
+        limiter_users = tracemalloc.Filter(False, ratelimit.__file__)
+        snapshot = tracemalloc.take_snapshot().filter_traces([limiter_users])
+        return sum(stat.size for stat in snapshot.statistics("filename"))
+
+    users = [f"user-{n}" for n in range(10_000)]  # made before tracing: the limiter's keys
     tracemalloc.start()
     try:
         for n in range(2_000):
             await session(n)
-        warm, _ = tracemalloc.get_traced_memory()
+        warm = held()
         for n in range(2_000, 10_000):
             await session(n)
-        after, _ = tracemalloc.get_traced_memory()
+        after = held()
     finally:
         tracemalloc.stop()
     live_sessions = 60 + 30  # idle for a minute, swept every half minute

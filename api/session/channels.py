@@ -127,6 +127,12 @@ class SessionChannel:
     async def replay(self, after_seq: int) -> list[ServerEventBase]:
         return await self.pubsub.replay(self.topic, after_seq)
 
+    def ended(self, task: asyncio.Task[None]) -> None:
+        """Its turn's task is done: what only a running turn needs goes with it (the channel
+        may be kept minutes for `resume`, and holds its numbered events for that)."""
+        if self.task is task:  # else a newer turn's task runs already
+            self.task = self.translator = self.supervision = None
+
     def cancel(self) -> bool:
         """Stop the turn running here, if any: True when one was."""
         if self.turn.cancel() and self.task is not None:
@@ -324,6 +330,7 @@ class ChannelRegistry:
         # Even a task cancelled before it ran (so before its own `finally`) ends its turn.
         channel.task.add_done_callback(lambda _: channel.turn.finish(turn_id))
         channel.task.add_done_callback(lambda _: setattr(channel, "used", self.clock()))
+        channel.task.add_done_callback(channel.ended)
 
     async def _send(
         self, channel: SessionChannel, event: ServerEventBase, fence: Fence | None = None

@@ -82,11 +82,13 @@ async def test_a_turn_whose_task_never_ran_is_not_left_busy() -> None:
         live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None,
         ticket=place(registry),
     )  # fmt: skip
-    assert live.busy and live.cancel()
+    task = live.task
+    assert task is not None and live.busy and live.cancel()
     await asyncio.sleep(0)
     await asyncio.sleep(0)
-    assert live.task is not None and live.task.cancelled()
+    assert task.cancelled()
     assert not live.busy
+    assert live.task is None and live.translator is None  # nothing of the ended turn kept
 
 
 async def watched_turn(registry: ChannelRegistry) -> tuple[SessionChannel, Subscriber]:

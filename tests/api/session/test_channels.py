@@ -311,7 +311,7 @@ async def test_ten_thousand_short_sessions_leave_memory_where_the_live_ones_put_
         after = held()
     finally:
         tracemalloc.stop()
-    live_sessions = 60 + 30  # idle for a minute, swept every half minute
+    live_sessions = 60 + 15  # idle for a minute, swept every quarter minute
     assert len(registry.channels) <= live_sessions
     assert len(pubsub._logs) <= live_sessions
     assert len(limiter._hits) <= 2 * 1024

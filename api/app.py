@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                     ),
                     idle_after_s=settings.live_session_idle_s,
                 )
+                observed.live_sessions.set_function(lambda: len(channels.channels))
                 app.state.app = state = AppState(
                     settings=settings,
                     runtime=runtime,
@@ -121,10 +122,13 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                 log.info("ready: %s answer mode", settings.answer_mode)
                 # SIGTERM: not ready first, the running turns' grace, then the server stops.
                 restore_sigterm = stopping.install(state.stopping, channels.settle)
+                # Idle sessions are forgotten on a timer too: an idle server gives memory back.
+                sweeping = asyncio.create_task(channels.sweep_idle(), name="sweep-idle")
                 try:
                     yield
                 finally:
                     restore_sigterm()
+                    sweeping.cancel()
                     if rescuing is not None:
                         rescuing.cancel()
                 await channels.drain(state.stopping.left_s())

@@ -38,6 +38,12 @@ class Metrics:
             ["endpoint"],
             registry=r,
         )
+        self.live_sessions = Gauge(
+            "orchestrator_live_sessions",
+            "Sessions this process holds live state for (in use, or ended within "
+            "LIVE_SESSION_IDLE_S and kept for resume)",
+            registry=r,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -23,6 +23,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import httpx
+
 from bench import load
 from bench.common import Context, Figure, Result, Scenario, log
 from bench.procs import Measurable, relay, simulator
@@ -39,7 +41,7 @@ IDLE_S: Final = 20.0  # LIVE_SESSION_IDLE_S for the servers measured
 CLIENT_WAIT_S: Final = 120.0
 # Flat: one more KiB held per session seen would read as 1 MiB per 1,000, about what the
 # allocator's own settling moves by in a flat run. An ended session kept for `resume`
-# costs ~27 KiB, so a leak of any of it shows far above this.
+# costs ~3 KiB (~28 before issue 27's cuts), so a leak of all of it would read ~3 MiB.
 TARGET_MIB: Final = 1.0
 
 
@@ -54,7 +56,8 @@ class Series:
     failures: list[str] = field(default_factory=list)
     wall_s: float = 0.0
     cpu_s: float = 0.0
-    after_idle_kib: int | None = None  # after the idle window, once a new session swept it
+    after_idle_kib: int | None = None  # after the idle window, nothing arriving meanwhile
+    live_after_idle: int | None = None  # sessions the server still held then (its /metrics)
 
     def rss_at(self, done: int) -> int:
         return next(kib for n, kib in self.readings if n == done)
@@ -82,6 +85,7 @@ class Series:
             "growth_mib_per_1000": round(self.growth_mib_per_1000, 2),
             "second_half_growth_mib_per_1000": round(self.growth_from(self.second_half), 2),
             "rss_after_idle_mib": _mib(self.after_idle_kib),
+            "live_sessions_after_idle": self.live_after_idle,
             "failures": len(self.failures),
             "failures_seen": dict(Counter(self.failures).most_common(3)),
             "sessions_per_s": round(self.sessions / self.wall_s, 1) if self.wall_s else None,
@@ -93,7 +97,12 @@ class Series:
         return (
             f"{self.label}: RSS in MiB after N sessions {points}"
             + (
-                f"; after {IDLE_S:g} s idle and one more session {self.after_idle_kib / 1024:.1f}"
+                f"; after {IDLE_S * 1.5 + 1:g} s idle {self.after_idle_kib / 1024:.1f}"
+                + (
+                    f" ({self.live_after_idle} sessions still held)"
+                    if self.live_after_idle is not None
+                    else ""
+                )
                 if self.after_idle_kib is not None
                 else ""
             )
@@ -108,7 +117,7 @@ def _mib(kib: int | None) -> float | None:
 async def _sessions(service: Measurable, series: Series, prefix: str) -> None:
     """`series.sessions` sessions, `CLIENTS` at a time; RSS read every `EVERY`."""
     url = f"{service.url}/ws/chat"
-    tokens = customer_tokens(series.sessions + 1, prefix=prefix)
+    tokens = customer_tokens(series.sessions, prefix=prefix)
     next_index = done = 0
 
     async def client() -> None:
@@ -128,12 +137,24 @@ async def _sessions(service: Measurable, series: Series, prefix: str) -> None:
     await asyncio.gather(*(client() for _ in range(CLIENTS)))
     series.wall_s = time.perf_counter() - started_at
     series.cpu_s = service.cpu_s() - cpu_before
-    # The window passes with nothing sent; a new session's arrival sweeps what it kept.
+    # The window passes with nothing sent: the server's timer sweeps what it kept.
     await asyncio.sleep(IDLE_S * 1.5 + 1)
-    last = series.sessions
-    await load.visit(url, tokens[last], load.asking(last), timeout_s=CLIENT_WAIT_S)
-    await asyncio.sleep(1)
     series.after_idle_kib = service.rss_kib()
+    series.live_after_idle = _live_sessions(service)
+
+
+def _live_sessions(service: Measurable) -> int | None:
+    """The sessions a server holds live state for, from its /metrics (None: it has none)."""
+    try:
+        metrics = httpx.get(f"{service.url.replace('ws', 'http', 1)}/metrics", timeout=10)
+    except httpx.HTTPError:
+        return None
+    if metrics.status_code != 200:
+        return None
+    for line in metrics.text.splitlines():
+        if line.startswith("orchestrator_live_sessions "):
+            return int(float(line.split()[-1]))
+    return None
 
 
 def _spans(series: Series) -> list[tuple[int, str]]:
@@ -218,8 +239,9 @@ def run(ctx: Context) -> Result:
             f"`LIVE_SESSION_IDLE_S` is {IDLE_S:g} s (default 300 s): an ended session is "
             "kept that long for `resume`, so the window fills during the warm-up and what "
             "grows after it grows with the sessions seen. Once the load ends the server "
-            f"idles {IDLE_S * 1.5 + 1:g} s, then one more session (whose arrival sweeps the "
-            "idle channels) and a last reading. SQLite (no DATABASE_URL), and in a full run "
+            f"idles {IDLE_S * 1.5 + 1:g} s with nothing arriving (its timer sweeps the idle "
+            "sessions) and a last reading, with the sessions it still holds "
+            "(`orchestrator_live_sessions`). SQLite (no DATABASE_URL), and in a full run "
             "PostgreSQL with Redis (REDIS_URL: live state, leases, rate limits)."
         ),
     )

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, ClassVar
 from redis.exceptions import NoScriptError, RedisError
 
 from api.live.pubsub import Fence, LiveState, Subscriber
+from api.live.replay import decode, encode
 from api.live.takeover import claim_key
-from api.protocol import SERVER_EVENT, ServerEventBase
+from api.protocol import ServerEventBase
 from orchestrator.persistence import Fenced
 
 if TYPE_CHECKING:
@@ -59,15 +60,6 @@ redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('PUBLISH', ARGV[1], seq .. ' ' .. ARGV[2])
 return seq
 """
-
-
-def _encode(event: ServerEventBase) -> str:
-    return event.model_dump_json(exclude_none=True, exclude={"seq"})
-
-
-def _decode(seq: int | None, raw: str) -> ServerEventBase:
-    event: ServerEventBase = SERVER_EVENT.validate_json(raw)
-    return event if seq is None else event.model_copy(update={"seq": seq})
 
 
 @asynccontextmanager
@@ -249,7 +241,7 @@ class RedisLiveState:
         if topic not in self._floors:
             async with self.redis.pipeline(transaction=False) as pipe:
                 for event in events:
-                    pipe.publish(channel, f"- {_encode(event)}")
+                    pipe.publish(channel, f"- {encode(event)}")
                 await pipe.execute()
             return events
         try:
@@ -273,7 +265,7 @@ class RedisLiveState:
         ttl_ms = int(self.keep_s * 1000)
         async with self.redis.pipeline(transaction=False) as pipe:
             for event in events:
-                raw = _encode(event)
+                raw = encode(event)
                 args = (self._channel(topic), raw, self._floors[topic], ttl_ms, KEEP_EVENTS)
                 pipe.evalsha(self._sha, len(keys), *keys, *args)
             return [int(seq) for seq in await pipe.execute()]
@@ -283,7 +275,7 @@ class RedisLiveState:
         entries: list[tuple[str, dict[str, str]]] = await self.redis.xrange(  # type: ignore[assignment]
             stream, min=f"{after_seq + 1}-0", max="+"
         )
-        return [_decode(int(entry_id.split("-")[0]), fields["e"]) for entry_id, fields in entries]
+        return [decode(int(entry_id.split("-")[0]), fields["e"]) for entry_id, fields in entries]
 
     async def last_seq(self, topic: str) -> int:
         known = self._floors.get(topic, 0)
@@ -336,7 +328,7 @@ class RedisLiveState:
                 continue
             head, _, raw = data.partition(" ")
             try:
-                event = _decode(None if head == "-" else int(head), raw)
+                event = decode(None if head == "-" else int(head), raw)
             except ValueError:
                 log.exception("live state: an event on %s could not be read", topic)
                 continue

@@ -8,7 +8,6 @@ passed in (wall time, so that instances agree).
 from __future__ import annotations
 
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -34,16 +33,18 @@ class SlidingWindow:
 
     limit: int
     window_s: float
-    _hits: dict[str, deque[float]] = field(default_factory=dict)
+    # Each user's hits in the window, oldest first: at most `limit`, so a list (a deque
+    # takes ten times the memory of a list of one, and most users send one message).
+    _hits: dict[str, list[float]] = field(default_factory=dict)
     _prune_at: int = PRUNE_FROM
 
     async def check(self, key: str, now: float) -> float | None:
         """Record a hit and return None, or return the seconds to wait if over the limit."""
         if len(self._hits) >= self._prune_at:
             self._prune(now)
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - self.window_s:
-            hits.popleft()
+        hits = self._hits.setdefault(key, [])
+        gone = next((i for i, hit in enumerate(hits) if hit > now - self.window_s), len(hits))
+        del hits[:gone]
         if len(hits) >= self.limit:
             return round(hits[0] + self.window_s - now, 3)
         hits.append(now)

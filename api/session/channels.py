@@ -26,7 +26,9 @@ from api.protocol import (
 )
 from api.session.coalesce import TokenCoalescer
 from api.session.supervisor import (
+    ChannelUse,
     Ending,
+    IdleSweep,
     Rescue,
     TurnSupervision,
     after_fence,
@@ -93,10 +95,11 @@ class SessionChannel:
     def busy(self) -> bool:
         return self.turn.busy
 
-    def idle(self, now: float, after_s: float) -> bool:
-        """No turn of it runs or is still being saved, and nobody asked for it for `after_s`."""
+    @property
+    def use(self) -> ChannelUse:
+        """What the idle sweep reads of it."""
         working = self.busy or (self.task is not None and not self.task.done())
-        return not working and now - self.used >= after_s
+        return ChannelUse(working=working, used=self.used)
 
     @property
     def turn_id(self) -> str | None:
@@ -126,6 +129,12 @@ class SessionChannel:
 
     async def replay(self, after_seq: int) -> list[ServerEventBase]:
         return await self.pubsub.replay(self.topic, after_seq)
+
+    def ended(self, task: asyncio.Task[None]) -> None:
+        """Its turn's task is done: what only a running turn needs goes with it (the channel
+        may be kept minutes for `resume`, and holds its numbered events for that)."""
+        if self.task is task:  # else a newer turn's task runs already
+            self.task = self.translator = self.supervision = None
 
     def cancel(self) -> bool:
         """Stop the turn running here, if any: True when one was."""
@@ -226,16 +235,17 @@ class ChannelRegistry:
     # state keeps of it here: memory follows the sessions in use, not every session seen.
     idle_after_s: float = 300.0
     clock: Callable[[], float] = time.monotonic
-    _swept: float = field(default=0.0, repr=False)
+    sweeping: IdleSweep = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.pubsub.on_control(self._on_control)
+        self.sweeping = IdleSweep(self.idle_after_s)
 
     async def channel(self, session_id: str, last_seq: int | None = None) -> SessionChannel:
         """The session's channel here, made if new; its numbering goes on from `last_seq` (the
         conversation's, read from SQL when not given)."""
         now = self.clock()
-        if now - self._swept >= self.idle_after_s / 2:
+        if self.sweeping.due(now):
             self.sweep(now)
         channel = self.channels.get(session_id)
         if channel is None:
@@ -248,15 +258,26 @@ class ChannelRegistry:
 
     def sweep(self, now: float) -> int:
         """Drop the idle channels nobody here follows; how many were dropped."""
-        self._swept = now
+        uses = [(session_id, channel.use) for session_id, channel in self.channels.items()]
         idle = [
-            channel
-            for channel in self.channels.values()
-            if channel.idle(now, self.idle_after_s) and self.pubsub.forget(channel.topic)
+            session_id
+            for session_id in self.sweeping.sweep(now, uses)
+            if self.pubsub.forget(session_topic(session_id))
         ]
-        for channel in idle:
-            del self.channels[channel.session_id]
+        for session_id in idle:
+            del self.channels[session_id]
         return len(idle)
+
+    async def sweep_idle(self) -> None:
+        """Sweep whenever one is due, whether or not a session arrives; runs for good."""
+        while True:
+            await asyncio.sleep(max(0.0, self.sweeping.next_at - self.clock()))
+            now = self.clock()
+            if self.sweeping.due(now):  # else a session's arrival swept meanwhile
+                try:
+                    self.sweep(now)
+                except Exception:
+                    log.exception("could not sweep the idle sessions")
 
     def running_here(self, session_id: str) -> str | None:
         """The turn running in the session in this process, if any."""
@@ -324,6 +345,7 @@ class ChannelRegistry:
         # Even a task cancelled before it ran (so before its own `finally`) ends its turn.
         channel.task.add_done_callback(lambda _: channel.turn.finish(turn_id))
         channel.task.add_done_callback(lambda _: setattr(channel, "used", self.clock()))
+        channel.task.add_done_callback(channel.ended)
 
     async def _send(
         self, channel: SessionChannel, event: ServerEventBase, fence: Fence | None = None

@@ -7,10 +7,14 @@ first reason is the turn's (a takeover overrides any other: that run may store n
 the turn's work has stopped, `ending` says everything its end does — what SQL stores, the one
 terminal event, whether what it streamed still goes out, what it leaves to another instance —
 so the reason is part of the turn's result, never a set shared by the process.
+
+Beside it, the process's periodic decision (`IdleSweep`): which sessions' channels it forgets,
+so that its memory follows the sessions in use, not every session seen.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -20,7 +24,9 @@ from orchestrator.models import MessageStatus
 from orchestrator.turn_stop import Stop, stored_as
 
 __all__ = [
+    "ChannelUse",
     "Ending",
+    "IdleSweep",
     "Rescue",
     "Stop",
     "TurnSupervision",
@@ -137,3 +143,49 @@ def after_fence(*, taken: bool, answered: bool) -> Rescue:
     if answered:
         return Rescue.SEND_ANSWER
     return Rescue.RUN_AGAIN if taken else Rescue.GIVE_UP
+
+
+# Sweeps per resume window: an ended session is kept `idle_after_s`, and gone at most a
+# quarter of that later.
+SWEEPS_PER_WINDOW = 4
+
+
+@dataclass(frozen=True)
+class ChannelUse:
+    """What the sweep reads of a session's channel here."""
+
+    working: bool  # a turn of it runs here, or is still being saved
+    used: float  # when it was last asked for or last ended a turn (monotonic)
+
+
+@dataclass
+class IdleSweep:
+    """When this process forgets the sessions nobody uses, and which: one idle for
+    `idle_after_s` (kept that long for `resume`) goes at the next sweep. Sweeps come every
+    `every_s` on a timer, and on a session's arrival when one is due, so an idle server gives
+    its memory back without a new session arriving."""
+
+    idle_after_s: float
+    swept_at: float = float("-inf")
+
+    @property
+    def every_s(self) -> float:
+        return self.idle_after_s / SWEEPS_PER_WINDOW
+
+    @property
+    def next_at(self) -> float:
+        """When the next sweep is due (the timer sleeps until then)."""
+        return self.swept_at + self.every_s
+
+    def due(self, now: float) -> bool:
+        return now >= self.next_at
+
+    def sweep(self, now: float, channels: Iterable[tuple[str, ChannelUse]]) -> list[str]:
+        """The sessions to forget now (unless a connection here still follows one): those
+        with no turn under way here and unused for `idle_after_s`."""
+        self.swept_at = now
+        return [
+            session_id
+            for session_id, use in channels
+            if not use.working and now - use.used >= self.idle_after_s
+        ]

@@ -378,6 +378,7 @@ async def test_health_ready_metrics_and_docs(server: ServerProcess) -> None:
         "orchestrator_errors_total",
         "orchestrator_turn_latency_seconds_bucket",
         "orchestrator_active_connections",
+        "orchestrator_live_sessions",
     ):
         assert name in metrics
     assert httpx.get(f"{server.base_url}/docs").status_code == 200

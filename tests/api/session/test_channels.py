@@ -8,6 +8,7 @@ import tracemalloc
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
+from api.live import ratelimit
 from api.live.pubsub import PubSub, Subscriber, session_topic
 from api.live.ratelimit import SlidingWindow
 from api.protocol import ProgressEvent, ServerEventBase, SessionEvent, TokenEvent
@@ -81,11 +82,13 @@ async def test_a_turn_whose_task_never_ran_is_not_left_busy() -> None:
         live, customer_id="c", author_id="c", text="hi", turn_id="t1", client_message_id=None,
         ticket=place(registry),
     )  # fmt: skip
-    assert live.busy and live.cancel()
+    task = live.task
+    assert task is not None and live.busy and live.cancel()
     await asyncio.sleep(0)
     await asyncio.sleep(0)
-    assert live.task is not None and live.task.cancelled()
+    assert task.cancelled()
     assert not live.busy
+    assert live.task is None and live.translator is None  # nothing of the ended turn kept
 
 
 async def watched_turn(registry: ChannelRegistry) -> tuple[SessionChannel, Subscriber]:
@@ -283,22 +286,32 @@ async def test_ten_thousand_short_sessions_leave_memory_where_the_live_ones_put_
 
     async def session(n: int) -> None:
         clock.now += 1
-        assert await limiter.check(f"user-{n}", clock.now) is None
+        assert await limiter.check(users[n], clock.now) is None
         live = await registry.channel(f"s-{n}")
         for e in _answer(live.session_id, "t1", 40):
             await live.publish(e)
 
+    def held() -> int:
+        """What is traced right after a sweep (between sweeps it rises and falls by the
+        sessions of one period), less the rate limiter's users (bounded on their own, below:
+        they rise and are pruned in a saw-tooth as large as what the sessions hold)."""
+        registry.sweep(clock.now)
+        limiter_users = tracemalloc.Filter(False, ratelimit.__file__)
+        snapshot = tracemalloc.take_snapshot().filter_traces([limiter_users])
+        return sum(stat.size for stat in snapshot.statistics("filename"))
+
+    users = [f"user-{n}" for n in range(10_000)]  # made before tracing: the limiter's keys
     tracemalloc.start()
     try:
         for n in range(2_000):
             await session(n)
-        warm, _ = tracemalloc.get_traced_memory()
+        warm = held()
         for n in range(2_000, 10_000):
             await session(n)
-        after, _ = tracemalloc.get_traced_memory()
+        after = held()
     finally:
         tracemalloc.stop()
-    live_sessions = 60 + 30  # idle for a minute, swept every half minute
+    live_sessions = 60 + 15  # idle for a minute, swept every quarter minute
     assert len(registry.channels) <= live_sessions
     assert len(pubsub._logs) <= live_sessions
     assert len(limiter._hits) <= 2 * 1024

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from api.live.takeover import RunningTurn
 from api.protocol import ErrorCode
 from api.session.supervisor import (
+    ChannelUse,
+    IdleSweep,
     Rescue,
     Stop,
     TurnSupervision,
@@ -136,3 +138,57 @@ def test_a_stored_answer_ends_a_rescued_turn_whatever_the_fence_says(
         assert decision is Rescue.SEND_ANSWER
     else:
         assert decision is (Rescue.RUN_AGAIN if taken else Rescue.GIVE_UP)
+
+
+def test_a_session_is_forgotten_once_idle_for_the_resume_window_and_not_before() -> None:
+    sweep = IdleSweep(idle_after_s=60)
+    channels = [
+        ("recent", ChannelUse(working=False, used=1000.0)),
+        ("idle", ChannelUse(working=False, used=941.0)),
+        ("running", ChannelUse(working=True, used=0.0)),  # a long turn: never idle
+    ]
+    assert sweep.sweep(1000.5, channels) == []
+    assert sweep.sweep(1001.0, channels) == ["idle"]
+    assert sweep.sweep(1060.0, channels) == ["recent", "idle"]
+
+
+def test_sweeps_come_every_quarter_of_the_window_from_the_last_one() -> None:
+    sweep = IdleSweep(idle_after_s=60)
+    assert sweep.due(0.0)  # the first at once
+    sweep.sweep(100.0, [])
+    assert sweep.every_s == 15 and sweep.next_at == 115
+    assert not sweep.due(114.9) and sweep.due(115.0)
+
+
+# One step of the clock, then whether the session was used at that moment (a message, a resume)
+# and whether a turn of it is under way.
+STEPS = st.lists(st.tuples(st.floats(0, 40), st.booleans(), st.booleans()), max_size=60)
+
+
+@given(STEPS, st.sampled_from([1.0, 20.0, 60.0, 300.0]))
+def test_on_its_timer_an_idle_session_goes_within_a_quarter_window_after_its_window(
+    steps: list[tuple[float, bool, bool]], window: float
+) -> None:
+    """The adapter sweeps whenever `next_at` comes (its timer), with nothing arriving: a
+    session is never forgotten while in use or within its window, one idle past its window is
+    forgotten at the next sweep, and sweeps come `every_s` apart, so none is kept longer than
+    `window + every_s` after its last use."""
+    sweep = IdleSweep(idle_after_s=window)
+    now, used, working, kept = 0.0, 0.0, False, True
+    last_sweep: float | None = None
+    for advance, use, busy in steps:
+        target = now + advance * window / 10
+        while sweep.next_at <= target:  # the timer fires, in order, up to the target time
+            at = max(now, sweep.next_at)
+            assert last_sweep is None or at - last_sweep <= sweep.every_s + 1e-9
+            forgotten = sweep.sweep(at, [("s", ChannelUse(working=working, used=used))])
+            if forgotten:
+                assert not working and at - used >= window
+                kept = False
+            elif kept:
+                assert working or at - used < window
+            now = last_sweep = at
+        now = target
+        if use or busy or working:  # used now, or its turn ended now (a new one made anew)
+            used, kept = now, True
+        working = busy

@@ -893,11 +893,12 @@ def _names_measure(wanted: set[str], unit: Unit) -> bool:
     )
 
 
-# A sentence that defines what follows its key ("Flashing orange: the car is waiting for a
-# schedule.") answers a question that names that key in full ("the light … was flashing
-# orange"): the question describes what the key names.
+# A sentence that says in words what its key means ("Flashing orange: the car is waiting for
+# a schedule.") answers a question that names that key in full ("the light … was flashing
+# orange"): the question describes what the key names. A key followed by a figure ("Towing
+# capacity, braked: 1,100 kg") is a record, scored as a figure is, for its vehicle.
 KEY_NAMED = 0.2
-KEY = re.compile(r"^\W*([A-Za-z][^:\d]{2,40}?)\W*:\s+\S")
+KEY = re.compile(r"^\W*([A-Za-z][^:\d]{2,40}?)\W*:\s+(\S.*)")
 KEY_WORDS = (2, 4)
 
 
@@ -906,6 +907,8 @@ def _key_named(unit: Unit, terms: set[str]) -> bool:
         return False
     key = KEY.match(unit.text.replace("**", ""))
     if key is None or not KEY_WORDS[0] <= len(key.group(1).split()) <= KEY_WORDS[1]:
+        return False
+    if any(c.isdigit() for c in key.group(2)):
         return False
     named = _terms(key.group(1))
     return len(named) >= KEY_WORDS[0] and named <= terms

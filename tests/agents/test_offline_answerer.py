@@ -553,3 +553,11 @@ def test_a_variants_own_row_comes_before_its_models_column_of_a_comparison(
     )
     assert units[0].text == "Ridge Hybrid Tow Pack (Braked trailer): 3,500 kg"
     assert units[1].model_wide
+
+
+def test_a_key_followed_by_a_figure_is_a_record_not_a_description() -> None:
+    asked = extraction._asked_terms("what's the braked towing capacity of the Sable?")
+    record = extraction.Unit("Towing capacity, braked: 1,100 kg", 1, 0, 0, kind="item")
+    description = extraction.Unit("Towing capacity, braked: see the trailer plate", 1, 0, 1)
+    assert not extraction._key_named(record, asked)
+    assert extraction._key_named(description, asked)

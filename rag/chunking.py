@@ -399,6 +399,12 @@ def facets(text: str, heading: str) -> list[str]:
     return [f"{leaf}: {label}" if leaf else label for label in distinct]
 
 
+def facet_label(facet: str, heading: str) -> str:
+    """A facet's row label alone: `facets` without the section it prefixes."""
+    leaf = heading.rsplit(" > ", 1)[-1]
+    return facet[len(leaf) + 2 :] if leaf and facet.startswith(f"{leaf}: ") else facet
+
+
 def first_heading(body: str) -> str | None:
     for line in body.splitlines():
         match = HEADING.match(line)

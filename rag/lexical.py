@@ -98,6 +98,11 @@ _STEMMER = Stemmer.Stemmer("english")
 STEM = "~"
 
 
+def stems(text: str) -> list[str]:
+    """The stems of a text's tokens."""
+    return _STEMMER.stemWords(tokenize(text))
+
+
 def terms(tokens: list[str]) -> list[str]:
     """What the index matches for these tokens: each as written, and its stem."""
     return [*tokens, *(STEM + stem for stem in _STEMMER.stemWords(tokens))]
@@ -119,7 +124,7 @@ class LexicalIndex:
     ) -> None:
         """`rows`: the labels of the passages' table rows (`row_parents[i]` holds row i)."""
         self.size = len(documents)
-        labels = [set(_STEMMER.stemWords(tokenize(row))) for row in rows]
+        labels = [set(stems(row)) for row in rows]
         self._row_sizes = [len(label) for label in labels]
         self._row_parents = list(row_parents)
         self._rows_with: dict[str, list[int]] = {}  # each stem's rows
@@ -149,7 +154,7 @@ class LexicalIndex:
         at an oil change with filter" names "Engine oil change quantity with oil filter"). The
         row naming the most words wins; none when more than MAX_QUOTING_PASSAGES tie."""
         counts: Counter[int] = Counter()
-        for stem in set(_STEMMER.stemWords(tokenize(query))):
+        for stem in set(stems(query)):
             counts.update(self._rows_with.get(stem, ()))
         best, found = 0, set[int]()
         for row, named in counts.items():

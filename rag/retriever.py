@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel
 
 from rag.catalogue import Catalogue
+from rag.chunking import facet_label
 from rag.embeddings import Embedder
 from rag.glossary import TRADE, Glossary, Wording
 from rag.ingest import FACET_OF, body_of, is_facet
@@ -97,10 +98,13 @@ class Snapshot:
             position = {ids[i]: n for n, i in enumerate(chunks)}
             facets = [i for i, m in enumerate(metadatas) if is_facet(m) and m[FACET_OF] in position]
             facet_embeddings = embeddings[facets]
-            # What a row is about apart from the vehicles it names ("Ridge Hybrid Tow Pack" is
-            # no row a question about that vehicle names).
+            # What a row is about apart from the vehicles it names (a row labelled with a
+            # variant's name is no row a question about that variant names).
             row_labels = [
-                catalogue.neutralise(_row_label(documents[i], metadatas[i]), replacement=" ")
+                catalogue.neutralise(
+                    facet_label(documents[i], str(metadatas[i].get("heading") or "")),
+                    replacement=" ",
+                )
                 for i in facets
             ]
             facet_parents = np.asarray(
@@ -381,12 +385,6 @@ class Retriever:
             page=_page(metadata.get("page")),
             page_end=page_end,
         )
-
-
-def _row_label(facet: str, metadata: dict[str, Any]) -> str:
-    """A facet's row label, without the section it is prefixed with."""
-    leaf = str(metadata.get("heading") or "").rsplit(" > ", 1)[-1]
-    return facet[len(leaf) + 2 :] if leaf and facet.startswith(f"{leaf}: ") else facet
 
 
 def _following(documents: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> dict[int, int]:

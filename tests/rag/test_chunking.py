@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.chunking import chunk_markdown, facets, split_front_matter
+from rag.chunking import chunk_markdown, facet_label, facets, split_front_matter
 
 COMPARISON = """# Model comparison
 
@@ -134,3 +134,14 @@ def test_a_row_is_found_by_the_name_in_its_second_cell_too() -> None:
         "Messages: Sport unavailable",
         "Messages: Engine oil",  # a figure is no name
     ]
+
+
+def test_a_facet_gives_back_its_row_label() -> None:
+    table = (
+        "| Item | Quantity |\n|---|---|\n| Engine oil: with filter | 6.9 l |\n| Coolant | 13 l |"
+    )
+    heading = "Manual > Filling capacities"
+    found = facets(table, heading)
+    assert found == ["Filling capacities: Engine oil: with filter", "Filling capacities: Coolant"]
+    assert [facet_label(f, heading) for f in found] == ["Engine oil: with filter", "Coolant"]
+    assert facet_label("Coolant", "") == "Coolant"

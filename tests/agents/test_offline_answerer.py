@@ -9,6 +9,7 @@ import numpy as np
 from agents import extraction
 from agents.model_message import AnswerRequest, build_messages, parse, render
 from agents.offline_model import ExtractiveChatModel, tokens
+from rag.catalogue import Catalogue, ModelEntry, VariantEntry
 from rag.glossary import Renaming
 from rag.retriever import RetrievedChunk
 
@@ -154,6 +155,16 @@ def test_a_fixed_reply_is_given_as_is(embedder: Any) -> None:
     assert reply.content == "Hello!\nHow can I help?"
 
 
+def _catalogue(models: dict[str, list[str]]) -> Catalogue:
+    """A catalogue of these models, each with its variants."""
+    return Catalogue(
+        models=[
+            ModelEntry(name=name, variants=[VariantEntry(name=v) for v in variants])
+            for name, variants in models.items()
+        ]
+    )
+
+
 def _answer(question: str, body: str, embedder: Any) -> list[str]:
     units = extraction.select(question, [(1, "Manual", "Section", body)], embedder.encode)
     return [u.text for u in units]
@@ -232,12 +243,7 @@ def test_abbreviations_are_written_out_so_a_sentence_ends_where_it_ends() -> Non
 
 
 def test_another_variants_figure_yields_to_the_asked_variants(embedder: Any) -> None:
-    from rag.catalogue import Catalogue, ModelEntry, VariantEntry
-
-    catalogue = Catalogue(
-        models=[ModelEntry(name="Talus", variants=[VariantEntry(name="Talus 2.2D"),
-                                                    VariantEntry(name="Talus 2.2D Trail")])]
-    )  # fmt: skip
+    catalogue = _catalogue({"Talus": ["Talus 2.2D", "Talus 2.2D Trail"]})
     body = (
         "Maximum braked towing: 3,500 kg (2.2D).\n\n"
         "The 2.2D Trail tows up to 3,200 kg braked, its raised suspension allowing less."
@@ -267,13 +273,9 @@ def test_a_measure_asked_for_is_answered_in_its_own_units(embedder: Any) -> None
 def test_a_column_of_a_more_specific_variant_answers_for_the_variant(embedder: Any) -> None:
     """Asked about the Turbo, a table whose column is the Turbo with its gearbox is the Turbo's:
     its row is read, not left out as another vehicle's."""
-    from rag.catalogue import Catalogue, ModelEntry, VariantEntry
-
-    catalogue = Catalogue(
-        models=[ModelEntry(name="Cayenne", variants=[
-            VariantEntry(name="Cayenne Turbo"), VariantEntry(name="Cayenne S Tiptronic S"),
-            VariantEntry(name="Cayenne Turbo Tiptronic S")])]
-    )  # fmt: skip
+    catalogue = _catalogue(
+        {"Cayenne": ["Cayenne Turbo", "Cayenne S Tiptronic S", "Cayenne Turbo Tiptronic S"]}
+    )
     engine = "| | Cayenne Turbo |\n|---|---|\n| Maximum permitted engine speed | 6700 rpm |"
     performance = (
         "| | Cayenne S Tiptronic S | Cayenne Turbo Tiptronic S |\n|---|---|---|\n"
@@ -411,12 +413,7 @@ def test_how_big_asks_for_a_figure_outright() -> None:
 
 
 def test_asked_about_one_vehicle_a_comparison_with_another_says_less_of_it() -> None:
-    from rag.catalogue import Catalogue, ModelEntry, VariantEntry
-
-    catalogue = Catalogue(
-        models=[ModelEntry(name="Sable", variants=[VariantEntry(name="Sable 2.0T GT")]),
-                ModelEntry(name="Aster", variants=[VariantEntry(name="Aster Performance")])]
-    )  # fmt: skip
+    catalogue = _catalogue({"Sable": ["Sable 2.0T GT"], "Aster": ["Aster Performance"]})
     compares = extraction.Unit(
         "The Sable 2.0T GT has the highest top speed even though the Aster Performance is "
         "quicker.", 1, 0, 0
@@ -528,13 +525,7 @@ def test_a_variants_own_row_comes_before_its_models_column_of_a_comparison(
     """Asked about a variant, the table with a row per version, read in the column the
     question names best ("braked" before "unbraked"), answers before the model's column of a
     range-wide comparison."""
-    from rag.catalogue import Catalogue, ModelEntry, VariantEntry
-
-    catalogue = Catalogue(
-        models=[ModelEntry(name="Ridge", variants=[VariantEntry(name="Ridge Hybrid"),
-                                                   VariantEntry(name="Ridge Hybrid Tow Pack")]),
-                ModelEntry(name="Sable")]
-    )  # fmt: skip
+    catalogue = _catalogue({"Ridge": ["Ridge Hybrid", "Ridge Hybrid Tow Pack"], "Sable": []})
     versions = (
         "| Version | Braked trailer | Unbraked trailer | Payload |\n|---|---|---|---|\n"
         "| Ridge Hybrid | 3,000 kg | 750 kg | 960 kg |\n"

@@ -37,6 +37,7 @@ from api.routes import (
 from api.routes.pages import CLIENT, STATIC
 from api.session import handoff
 from api.session.channels import ChannelRegistry
+from api.session.coalesce import FrameBudget
 from api.session.turn_queue import TurnQueue, default_slots
 from orchestrator.graph import build_graph
 from orchestrator.runtime import open_runtime
@@ -94,6 +95,9 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                         settings.admission_slots or default_slots(), settings.queue_max_wait_s
                     ),
                     idle_after_s=settings.live_session_idle_s,
+                    frames=FrameBudget(
+                        settings.token_coalesce_ms / 1000, settings.token_frames_per_s
+                    ),
                 )
                 observed.live_sessions.set_function(lambda: len(channels.channels))
                 app.state.app = state = AppState(

@@ -38,14 +38,19 @@ VARIANTS = (
     Variant(
         "events",
         "astream_events v2, no coalescing",
-        {"STREAM_MODE": "events", "TOKEN_COALESCE_MS": "0"},
+        {"STREAM_MODE": "events", "TOKEN_COALESCE_MS": "0", "TOKEN_FRAMES_PER_S": "0"},
     ),
     Variant(
         "messages",
         "stream_mode messages, no coalescing",
-        {"STREAM_MODE": "messages", "TOKEN_COALESCE_MS": "0"},
+        {"STREAM_MODE": "messages", "TOKEN_COALESCE_MS": "0", "TOKEN_FRAMES_PER_S": "0"},
     ),
-    Variant("messages+coalesce", "stream_mode messages, 5 ms coalescing", {}, shipped=True),
+    Variant(
+        "messages+coalesce",
+        "stream_mode messages, coalescing (5 ms; 500 frames/s in all)",
+        {},
+        shipped=True,
+    ),
 )
 
 
@@ -146,7 +151,7 @@ def run(ctx: Context) -> Result:
             "LLM mode on PostgreSQL, so a turn's whole cost counts: saving the message, routing "
             "(an embedding), retrieval, the graph, the checkpoint, the answer's save. The bare "
             "relay (`bench/relay.py`) only relays the same stream. Each streaming variant is "
-            "a fresh server with `STREAM_MODE` / `TOKEN_COALESCE_MS` set."
+            "a fresh server with `STREAM_MODE` / `TOKEN_COALESCE_MS` / `TOKEN_FRAMES_PER_S` set."
         ),
     )
 

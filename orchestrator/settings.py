@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     auth_timeout_s: float = Field(default=10.0, gt=0)
     # Tokens arriving within this many ms of the last token frame are merged into one frame.
     token_coalesce_ms: float = 5.0
+    # Token frames a second this process sends in all (0: no budget): with many turns under
+    # way, each holds its tokens longer (up to 250 ms) so that they go out in fewer, longer
+    # frames, and the turns still waiting for their first token are not kept waiting.
+    token_frames_per_s: float = Field(default=500.0, ge=0)
     shutdown_grace_s: float = 10.0
     # A session idle this long that no connection on this instance follows is forgotten by it
     # (its events kept for `resume` in process go; with Redis they stay there). A client back

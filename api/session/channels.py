@@ -24,7 +24,7 @@ from api.protocol import (
     SessionEvent,
     TokenEvent,
 )
-from api.session.coalesce import TokenCoalescer
+from api.session.coalesce import FrameBudget, TokenCoalescer
 from api.session.supervisor import (
     ChannelUse,
     Ending,
@@ -236,6 +236,8 @@ class ChannelRegistry:
     idle_after_s: float = 300.0
     clock: Callable[[], float] = time.monotonic
     sweeping: IdleSweep = field(init=False, repr=False)
+    # The token frames of every turn here (no coalescing unless configured).
+    frames: FrameBudget = field(default_factory=lambda: FrameBudget(0.0, 0.0))
 
     def __post_init__(self) -> None:
         self.pubsub.on_control(self._on_control)
@@ -370,7 +372,6 @@ class ChannelRegistry:
     ) -> None:
         translator = channel.translator
         assert translator is not None
-        settings = self.orchestrator.services.settings
         turn_id, text = running.turn_id, running.text
         fence: Fence = (turn_id, running.attempt)
         me = asyncio.current_task()
@@ -385,7 +386,6 @@ class ChannelRegistry:
                 me.cancel()
 
         outbox = Outbox(lambda events: self._send_many(channel, events, fence), taken_over)
-        tokens = TokenCoalescer(settings.token_coalesce_ms / 1000, outbox.put)
         saved_seq = -1
         renewing = asyncio.create_task(self._keep_lease(channel.session_id, turn_id))
         try:
@@ -406,6 +406,7 @@ class ChannelRegistry:
             )
 
         watchdog: asyncio.Task[None] | None = None
+        tokens = TokenCoalescer(self.frames.floor_s, outbox.put, self.frames)
         try:
             await ticket.wait(queued)  # the turn's timeout starts after this
             watchdog = asyncio.create_task(
@@ -464,6 +465,7 @@ class ChannelRegistry:
                 self._stopped(channel, running, supervision, outbox, tokens, renewing)
             )
         finally:
+            tokens.close()  # its share of the token frames goes to the streams still running
             if watchdog is not None:
                 watchdog.cancel()
             ticket.release()

@@ -149,7 +149,7 @@ class _CrashingOrchestrator:
         raise RuntimeError("an unexpected bug")
 
 
-SETTINGS = SimpleNamespace(token_coalesce_ms=0, turn_timeout_s=0.2, turn_end_grace_s=0.1)
+SETTINGS = SimpleNamespace(turn_timeout_s=0.2, turn_end_grace_s=0.1)
 
 
 class _StuckOrchestrator(_CrashingOrchestrator):
@@ -208,6 +208,7 @@ async def test_a_turn_that_crashes_still_ends_with_one_error_and_frees_the_sessi
     assert got[-1].code == "PROCESSING_ERROR" and got[-1].turn_id == "t1"  # type: ignore[attr-defined]
     assert registry.orchestrator.ends == [("t1", "failed", "PROCESSING_ERROR")]  # type: ignore[attr-defined]
     assert not live.busy
+    assert registry.frames.streams == 0  # its share of the token frames went with it
     assert await registry.leases.acquire("s1", "t2", time.time()) is None  # the lease went too
 
 
@@ -227,6 +228,7 @@ async def test_a_turn_cancelled_while_it_waits_in_line_ends_once_and_is_stored()
     assert kinds[-1] == "cancelled" and kinds.count("cancelled") == 1
     assert orchestrator.ends == [("t1", "cancelled", None)]
     assert not live.busy
+    assert registry.frames.streams == 0
 
 
 class _Clock:

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import asyncio
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from api.protocol import ServerEventBase, TokenEvent
-from api.session.coalesce import TokenCoalescer, TokenMerger, merge
+from api.session.coalesce import (
+    MAX_WINDOW_S,
+    FrameBudget,
+    TokenCoalescer,
+    TokenMerger,
+    merge,
+    window_s,
+)
 
 WINDOW = 0.005
 
@@ -79,3 +89,52 @@ async def test_a_zero_window_sends_every_token_as_it_comes() -> None:
     for text in ("a", "b", "c"):
         coalescer.add(token(text, ""))
     assert sent == ["a", "b", "c"]
+
+
+def test_one_turn_under_way_keeps_the_configured_window() -> None:
+    assert window_s(1, WINDOW, frames_per_s=500) == WINDOW
+
+
+def test_many_turns_under_way_share_the_process_frame_budget() -> None:
+    assert window_s(100, WINDOW, frames_per_s=500) == 0.2  # 5 frames a second each
+
+
+def test_an_answer_still_moves_four_times_a_second_however_many_stream() -> None:
+    assert window_s(10_000, WINDOW, frames_per_s=500) == MAX_WINDOW_S
+
+
+def test_no_budget_keeps_the_configured_window() -> None:
+    assert window_s(1_000, WINDOW, frames_per_s=0) == WINDOW
+
+
+@given(
+    st.integers(0, 5_000),
+    st.integers(0, 5_000),
+    st.floats(0, 0.1),
+    st.floats(1, 10_000),
+)
+def test_the_window_widens_with_the_turns_and_stays_in_its_bounds(
+    a: int, b: int, floor: float, frames: float
+) -> None:
+    fewer, more = sorted((a, b))
+    assert window_s(fewer, floor, frames) <= window_s(more, floor, frames)
+    assert floor <= window_s(more, floor, frames) <= max(floor, MAX_WINDOW_S)
+
+
+async def test_a_coalescer_holds_tokens_longer_while_others_share_the_budget() -> None:
+    budget = FrameBudget(floor_s=WINDOW, frames_per_s=20)
+    others = [TokenCoalescer(WINDOW, lambda e: None, budget) for _ in range(3)]
+    sent: list[str] = []
+    mine = TokenCoalescer(WINDOW, lambda e: sent.append(e.token), budget)
+    assert budget.streams == 4  # 0.2 s each
+    mine.add(token("a ", ""))
+    mine.add(token("b ", ""))
+    await asyncio.sleep(WINDOW * 6)
+    assert sent == ["a "]  # held well past the configured window
+    for other in others:
+        other.close()
+    mine.close()
+    mine.close()  # closing twice gives back one share
+    assert budget.streams == 0
+    mine.flush()
+    assert sent == ["a ", "b "]

@@ -12,6 +12,11 @@ spending CPU on its tokens after it frees its slot, and most of that work is on 
 loop's one thread); and, once there has been a line, how fast it last moved. Each is measured,
 the first two with a prior until then; the expected wait is the position over that rate. A
 turn's timeout starts when it leaves the queue.
+
+The CPU per turn is a capacity, so it is learnt only while the process is busy (at least
+`BUSY_CORES` of CPU over the sample): a lightly loaded process pays per token what a busy one
+shares (a wake-up of the loop, a write, a read for each), and ten turns at once cost twice
+what each of a hundred at once did, which would turn away half of a crowd the process serves.
 """
 
 from __future__ import annotations
@@ -25,13 +30,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
-__all__ = ["Overloaded", "Ticket", "TurnQueue", "default_slots", "should_report"]
+__all__ = ["Overloaded", "Ticket", "TurnQueue", "busy", "default_slots", "should_report"]
 
 PRIOR_HOLD_S: Final = 0.5  # a slot's hold before any turn measured one
 PRIOR_TURN_CPU_S: Final = 0.1  # the process's CPU time per turn before any was measured
 CPU_SAMPLE_TURNS: Final = 8  # turns ended between two measurements of the CPU per turn
 LINE_SAMPLE_TURNS: Final = 8  # turns let out of the line between two measurements of its pace
 SMOOTHING: Final = 0.2  # weight of the newest measurement in a running mean
+BUSY_CORES: Final = 0.7  # CPU over wall time a sample needs for its CPU per turn to count
 TICK_S: Final = 0.5  # how often the waiting turns' positions are looked at
 REPORT_SHRINK: Final = 0.8  # a position is reported again once it is this fraction of the last
 REPORT_EVERY_S: Final = 5.0  # ... or this long after the last report, if it moved at all
@@ -45,6 +51,12 @@ def default_slots() -> int:
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
     return SLOTS_PER_CORE * max(1, cores)
+
+
+def busy(cpu_s: float, wall_s: float) -> bool:
+    """Whether a process that spent `cpu_s` of CPU in `wall_s` was busy enough for its CPU per
+    turn to tell its capacity."""
+    return cpu_s >= BUSY_CORES * wall_s
 
 
 def should_report(position: int, last: int | None, since_last_s: float) -> bool:
@@ -134,6 +146,7 @@ class TurnQueue:
         self._ended_turns = 0
         self.started = 0  # turns given a slot and not yet ended
         self._cpu_mark: float | None = None
+        self._wall_mark = 0.0  # when the CPU mark was taken
         self._started_at_mark = 0
         self._cpu_measured = False
         self.line_place_s = 0.0  # how long the line took to move one place (0: no line yet)
@@ -154,7 +167,7 @@ class TurnQueue:
         from a dead instance) queues whatever the wait."""
         ticket = Ticket(self)
         if self._cpu_mark is None:  # the first turn: the CPU spent before it was start-up
-            self._cpu_mark = self.cpu_clock()
+            self._cpu_mark, self._wall_mark = self.cpu_clock(), self.clock()
         if self.running < self.slots and not self.waiting:
             self._grant(ticket)
             return ticket
@@ -207,21 +220,25 @@ class TurnQueue:
     def _ended(self, ran: bool) -> None:
         """CPU per turn: the CPU spent since the last measurement over the turns' worth of
         work done since, the turns ended plus half of those started meanwhile and still
-        running (turns overlap; in a steady flow the two counts are the same)."""
+        running (turns overlap; in a steady flow the two counts are the same). A sample taken
+        while the process was not busy is dropped (see the module's text)."""
         self.started -= ran
         self._ended_turns += 1
         if self._ended_turns < CPU_SAMPLE_TURNS or self._cpu_mark is None:
             return
-        now = self.cpu_clock()
+        now, wall = self.cpu_clock(), self.clock()
         worth = self._ended_turns + (self.started - self._started_at_mark) / 2
         if worth <= 0:
             return
-        per_turn = (now - self._cpu_mark) / worth
-        if self._cpu_measured:
-            self.turn_cpu_s += SMOOTHING * (per_turn - self.turn_cpu_s)
-        else:  # the first measurement replaces the prior
-            self.turn_cpu_s, self._cpu_measured = per_turn, True
-        self._cpu_mark, self._ended_turns, self._started_at_mark = now, 0, self.started
+        spent, took = now - self._cpu_mark, wall - self._wall_mark
+        if busy(spent, took):
+            per_turn = spent / worth
+            if self._cpu_measured:
+                self.turn_cpu_s += SMOOTHING * (per_turn - self.turn_cpu_s)
+            else:  # the first measurement replaces the prior
+                self.turn_cpu_s, self._cpu_measured = per_turn, True
+        self._cpu_mark, self._wall_mark = now, wall
+        self._ended_turns, self._started_at_mark = 0, self.started
 
     async def _tick(self) -> None:
         """Tell waiting turns their new positions, a few times a second at most."""

@@ -17,6 +17,7 @@ from api.session.turn_queue import (
     Overloaded,
     Ticket,
     TurnQueue,
+    busy,
     default_slots,
     should_report,
 )
@@ -186,6 +187,30 @@ async def test_a_turn_is_measured_once_however_it_ends() -> None:
         cpu.now += 0.1
         place.finish()
     assert queue.turn_cpu_s == pytest.approx(0.3 + SMOOTHING * (0.1 - 0.3))  # then a mean
+
+
+async def test_a_lightly_loaded_process_does_not_teach_the_cpu_per_turn() -> None:
+    # Ten slow answers at once: a fifth of a core, most of it the per-token wake-ups that a
+    # busy process shares. Its CPU per turn would overstate the cost of a turn in a crowd.
+    clock, cpu = Clock(), Clock()
+    queue = TurnQueue(slots=8, max_wait_s=60, clock=clock, cpu_clock=cpu)
+    for _ in range(CPU_SAMPLE_TURNS * 3):
+        place = ticket(queue)
+        clock.now += 1.0
+        cpu.now += 0.2
+        place.finish()
+    assert queue.turn_cpu_s == PRIOR_TURN_CPU_S
+    for _ in range(CPU_SAMPLE_TURNS):  # then a crowd keeps it busy
+        place = ticket(queue)
+        clock.now += 0.1
+        cpu.now += 0.09
+        place.finish()
+    assert queue.turn_cpu_s == pytest.approx(0.09)
+
+
+def test_busy_is_most_of_a_core() -> None:
+    assert busy(0.9, 1.0) and busy(1.6, 1.0)
+    assert not busy(0.3, 1.0)
 
 
 async def test_turns_still_running_count_for_half_the_work_they_took() -> None:

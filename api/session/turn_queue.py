@@ -91,6 +91,7 @@ class Ticket:
     finished: bool = False
     reported: int | None = None
     reported_at: float = 0.0
+    sample: int = -1  # the queue's CPU sample it was given its slot in
 
     @property
     def waiting(self) -> bool:
@@ -123,7 +124,7 @@ class Ticket:
         self.release()
         if not self.finished:
             self.finished = True
-            self.queue._ended(ran)
+            self.queue._ended(self, ran)
 
 
 class TurnQueue:
@@ -144,10 +145,10 @@ class TurnQueue:
         self.waiting: deque[Ticket] = deque()
         self._ticker: asyncio.Task[None] | None = None
         self._ended_turns = 0
-        self.started = 0  # turns given a slot and not yet ended
+        self._sample = 0  # the CPU sample under way
+        self._fresh = 0  # turns given a slot in this sample and still running
         self._cpu_mark: float | None = None
         self._wall_mark = 0.0  # when the CPU mark was taken
-        self._started_at_mark = 0
         self._cpu_measured = False
         self.line_place_s = 0.0  # how long the line took to move one place (0: no line yet)
         self._line_mark: float | None = None  # when the line's current measurement began
@@ -188,7 +189,8 @@ class TurnQueue:
 
     def _grant(self, ticket: Ticket) -> None:
         self.running += 1
-        self.started += 1
+        self._fresh += 1
+        ticket.sample = self._sample
         ticket.running_since = self.clock()
         ticket.inbox.put_nowait(GRANTED)
 
@@ -217,17 +219,19 @@ class TurnQueue:
             self.line_place_s = per_place
         self._line_mark, self._let_out = now, 0
 
-    def _ended(self, ran: bool) -> None:
+    def _ended(self, ticket: Ticket, ran: bool) -> None:
         """CPU per turn: the CPU spent since the last measurement over the turns' worth of
         work done since, the turns ended plus half of those started meanwhile and still
-        running (turns overlap; in a steady flow the two counts are the same). A sample taken
-        while the process was not busy is dropped (see the module's text)."""
-        self.started -= ran
+        running (turns overlap; in a steady flow the two counts are the same; once no turn
+        starts, as a load ends, the turns ended alone). A sample taken while the process was
+        not busy is dropped (see the module's text)."""
+        if ran and ticket.sample == self._sample:
+            self._fresh -= 1
         self._ended_turns += 1
         if self._ended_turns < CPU_SAMPLE_TURNS or self._cpu_mark is None:
             return
         now, wall = self.cpu_clock(), self.clock()
-        worth = self._ended_turns + (self.started - self._started_at_mark) / 2
+        worth = self._ended_turns + self._fresh / 2
         if worth <= 0:
             return
         spent, took = now - self._cpu_mark, wall - self._wall_mark
@@ -238,7 +242,7 @@ class TurnQueue:
             else:  # the first measurement replaces the prior
                 self.turn_cpu_s, self._cpu_measured = per_turn, True
         self._cpu_mark, self._wall_mark = now, wall
-        self._ended_turns, self._started_at_mark = 0, self.started
+        self._ended_turns, self._sample, self._fresh = 0, self._sample + 1, 0
 
     async def _tick(self) -> None:
         """Tell waiting turns their new positions, a few times a second at most."""

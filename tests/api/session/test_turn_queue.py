@@ -224,6 +224,22 @@ async def test_turns_still_running_count_for_half_the_work_they_took() -> None:
     assert queue.turn_cpu_s == pytest.approx(2.0 / (CPU_SAMPLE_TURNS + 2 / 2))
 
 
+async def test_as_a_load_ends_the_turns_ended_are_the_work_done() -> None:
+    cpu = Clock()
+    queue = TurnQueue(slots=3 * CPU_SAMPLE_TURNS, max_wait_s=60, cpu_clock=cpu)
+    burst = [ticket(queue) for _ in range(3 * CPU_SAMPLE_TURNS)]
+    cpu.now += 0.8
+    for place in burst[:CPU_SAMPLE_TURNS]:
+        place.finish()
+    first = 0.8 / (CPU_SAMPLE_TURNS + 2 * CPU_SAMPLE_TURNS / 2)  # 16 still running: half each
+    assert queue.turn_cpu_s == pytest.approx(first)
+    cpu.now += 0.8  # no turn starts now: the 8 that end are the work, not half of it
+    for place in burst[CPU_SAMPLE_TURNS : 2 * CPU_SAMPLE_TURNS]:
+        place.finish()
+    later = 0.8 / CPU_SAMPLE_TURNS
+    assert queue.turn_cpu_s == pytest.approx(first + SMOOTHING * (later - first))
+
+
 async def test_once_there_was_a_line_its_pace_bounds_the_expected_wait() -> None:
     clock = Clock()
     queue = TurnQueue(slots=1, max_wait_s=60, clock=clock)

@@ -120,11 +120,10 @@ class Ticket:
     def finish(self) -> None:
         """The turn ended: the CPU per turn is measured over the turns ended. Releases the
         slot if that was not done yet."""
-        ran = self.running_since is not None
         self.release()
         if not self.finished:
             self.finished = True
-            self.queue._ended(self, ran)
+            self.queue._ended(self)
 
 
 class TurnQueue:
@@ -219,21 +218,19 @@ class TurnQueue:
             self.line_place_s = per_place
         self._line_mark, self._let_out = now, 0
 
-    def _ended(self, ticket: Ticket, ran: bool) -> None:
+    def _ended(self, ticket: Ticket) -> None:
         """CPU per turn: the CPU spent since the last measurement over the turns' worth of
         work done since, the turns ended plus half of those started meanwhile and still
         running (turns overlap; in a steady flow the two counts are the same; once no turn
         starts, as a load ends, the turns ended alone). A sample taken while the process was
         not busy is dropped (see the module's text)."""
-        if ran and ticket.sample == self._sample:
+        if ticket.running_since is not None and ticket.sample == self._sample:
             self._fresh -= 1
         self._ended_turns += 1
         if self._ended_turns < CPU_SAMPLE_TURNS or self._cpu_mark is None:
             return
         now, wall = self.cpu_clock(), self.clock()
         worth = self._ended_turns + self._fresh / 2
-        if worth <= 0:
-            return
         spent, took = now - self._cpu_mark, wall - self._wall_mark
         if busy(spent, took):
             per_turn = spent / worth

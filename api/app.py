@@ -81,7 +81,11 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                     settings.rate_limit_messages,
                     settings.rate_limit_window_s,
                 )
-            services = await asyncio.to_thread(build_services, settings, runtime.sessions)
+            frames = FrameBudget(settings.token_coalesce_ms / 1000, settings.token_frames_per_s)
+            # A crowd's answers are read from the model as often as their frames go out.
+            services = await asyncio.to_thread(
+                build_services, settings, runtime.sessions, pace=frames.window_s
+            )
             try:
                 orchestrator = Orchestrator(services, build_graph(runtime.checkpointer))
                 observed = Metrics()
@@ -95,9 +99,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                         settings.admission_slots or default_slots(), settings.queue_max_wait_s
                     ),
                     idle_after_s=settings.live_session_idle_s,
-                    frames=FrameBudget(
-                        settings.token_coalesce_ms / 1000, settings.token_frames_per_s
-                    ),
+                    frames=frames,
                 )
                 observed.live_sessions.set_function(lambda: len(channels.channels))
                 app.state.app = state = AppState(

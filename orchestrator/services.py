@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agents.registry import Registry, default_registry
 from orchestrator import knowledge
 from orchestrator.knowledge import knowledge_store
 from orchestrator.llm import answer_model, router_model
+from orchestrator.model_transport import model_http_client, no_pace
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
 from orchestrator.turn_context import Services
@@ -32,8 +33,10 @@ def build_services(
     sessions: async_sessionmaker[AsyncSession],
     embedder: Embedder | None = None,
     specialists: Registry | None = None,
+    pace: Callable[[], float] = no_pace,
 ) -> Services:
-    """Load the models once; the retriever reads the store lazily and follows later ingests."""
+    """Load the models once; the retriever reads the store lazily and follows later ingests.
+    `pace` says how often a streamed answer is read once it has begun (`model_transport`)."""
     limit_threads(settings.embedding_threads)
     specialists = specialists or default_registry()
     embedder = embedder or knowledge.embedder(settings)
@@ -42,13 +45,7 @@ def build_services(
     http_client = None
     if settings.answer_mode == "llm":
         # One client per service instance, bound to the loop that serves it.
-        http_client = httpx.AsyncClient(
-            timeout=settings.llm_timeout_s,
-            limits=httpx.Limits(
-                max_connections=settings.llm_max_connections,
-                max_keepalive_connections=min(100, settings.llm_max_connections),
-            ),
-        )
+        http_client = model_http_client(settings.llm_timeout_s, settings.llm_max_connections, pace)
         router_llm = router_model(settings, http_client)
     services = Services(
         settings=settings,

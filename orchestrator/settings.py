@@ -118,7 +118,8 @@ class Settings(BaseSettings):
     token_coalesce_ms: float = 5.0
     # Token frames a second this process sends in all (0: no budget): with many turns under
     # way, each holds its tokens longer (up to 250 ms) so that they go out in fewer, longer
-    # frames, and the turns still waiting for their first token are not kept waiting.
+    # frames, and the turns still waiting for their first token are not kept waiting. A
+    # streamed answer is read from the model as often (`orchestrator.model_transport`).
     token_frames_per_s: float = Field(default=500.0, ge=0)
     shutdown_grace_s: float = 10.0
     # A session idle this long that no connection on this instance follows is forgotten by it

@@ -1,0 +1,100 @@
+"""The model's HTTP client against a real OpenAI-compatible server on loopback: a streamed
+answer read at a pace arrives whole, in fewer chunks, its first text not held back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from langchain_core.messages import HumanMessage
+
+from orchestrator.llm import chat_openai
+from orchestrator.model_transport import PacedStream, model_http_client
+from orchestrator.settings import Settings
+from tests.utils.fake_openai import CutOff, Fail, FakeOpenAI, Reply
+from tests.utils.server import free_port
+
+ANSWER = " ".join(f"word{i}" for i in range(40))
+REQUEST = {"model": "m", "messages": [{"role": "user", "content": "Hi"}], "stream": True}
+
+
+@pytest.fixture(scope="module")
+def llm() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI(tokens_per_s=200) as server:
+        yield server
+
+
+async def streamed(llm: FakeOpenAI, pace: float) -> list[str]:
+    """The chunks of text LangChain yields for `ANSWER`, read at `pace`."""
+    llm.reset()
+    llm.script(Reply(ANSWER))
+    settings = Settings(answer_mode="llm", openai_base_url=llm.base_url, openai_api_key="sk-t")
+    client = model_http_client(5.0, 10, lambda: pace)
+    model = chat_openai(
+        settings, client, streaming=True, timeout_s=5.0, max_retries=0, temperature=0
+    )
+    try:
+        chunks = [c.content async for c in model.astream([HumanMessage("Hi")])]
+    finally:
+        await client.aclose()
+    return [c for c in chunks if isinstance(c, str) and c]
+
+
+async def test_an_answer_read_every_100_ms_comes_whole_in_a_few_chunks(llm: FakeOpenAI) -> None:
+    unpaced = await streamed(llm, 0.0)
+    paced = await streamed(llm, 0.1)
+    assert "".join(paced) == "".join(unpaced) == ANSWER
+    # 40 words at 200 tokens/s take about 0.2 s: two or three reads once it has begun.
+    assert len(paced) <= 6 < len(unpaced)
+
+
+async def test_the_first_text_is_never_held_back(llm: FakeOpenAI) -> None:
+    unpaced = await streamed(llm, 0.0)
+    paced = await streamed(llm, 0.1)
+    assert paced[0] == unpaced[0] == "word0 "
+
+
+async def test_a_window_too_short_to_pay_leaves_every_token_its_own_chunk(
+    llm: FakeOpenAI,
+) -> None:
+    assert await streamed(llm, 0.005) == [f"word{i} " for i in range(39)] + ["word39"]
+
+
+async def test_an_error_response_is_not_an_event_stream_and_passes_as_it_is(
+    llm: FakeOpenAI,
+) -> None:
+    llm.reset()
+    llm.script(Fail(503))
+    client = model_http_client(5.0, 10, lambda: 0.1)
+    try:
+        response = await client.post(f"{llm.base_url}/chat/completions", json=REQUEST)
+    finally:
+        await client.aclose()
+    assert response.status_code == 503
+    assert not isinstance(response.stream, PacedStream)
+    assert "error" in response.json()
+
+
+async def test_a_refused_connection_is_an_error_to_connect_not_a_timeout() -> None:
+    client = model_http_client(5.0, 10)
+    try:
+        with pytest.raises(httpx.ConnectError):
+            await client.post(f"http://127.0.0.1:{free_port()}/v1/chat/completions", json=REQUEST)
+    finally:
+        await client.aclose()
+
+
+async def test_a_connection_dropped_mid_answer_is_a_read_error(llm: FakeOpenAI) -> None:
+    llm.reset()
+    llm.script(CutOff(ANSWER, after_tokens=5))
+    client = model_http_client(5.0, 10)
+    try:
+        with pytest.raises(httpx.ReadError):
+            async with client.stream(
+                "POST", f"{llm.base_url}/chat/completions", json=REQUEST
+            ) as response:
+                async for _ in response.aiter_bytes():
+                    pass
+    finally:
+        await client.aclose()

@@ -4,7 +4,8 @@ A minimal FastAPI WebSocket endpoint that does what `/ws/chat` does for one answ
 more: accept, acknowledge `auth`, and for each `message` stream the same simulator through the
 same OpenAI SDK, sending each delta as a `token` frame and then a `complete` frame. No graph,
 no routing, no retrieval, no database, no authentication check. It takes the product's
-speed-up of the SDK's per-chunk parsing too, so that it stays the floor.
+speed-up of the SDK's per-chunk parsing too, and reads the model through aiohttp as the
+product does (the SDK's own `DefaultAioHttpClient`), so that it stays the floor.
 
     python -m bench.relay --port 8091 --llm-url http://127.0.0.1:8090/v1
 """
@@ -25,7 +26,13 @@ from orchestrator.sdk_speedups import speed_up_openai_chunks
 def build_app(llm_url: str, model: str = "test-model") -> FastAPI:
     app = FastAPI()
     speed_up_openai_chunks()
-    client = openai.AsyncOpenAI(base_url=llm_url, api_key="sk-bench", max_retries=0, timeout=600)
+    client = openai.AsyncOpenAI(
+        base_url=llm_url,
+        api_key="sk-bench",
+        max_retries=0,
+        timeout=600,
+        http_client=openai.DefaultAioHttpClient(timeout=600),
+    )
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -103,6 +103,7 @@ class Orchestrator:
         turn_id: str,
         attempt: int = 1,
         stop: Callable[[], Stop | None] = lambda: None,
+        profile: dict[str, Any] | None = None,
     ) -> AsyncIterator[TurnOutcome]:
         """Events of one turn, ending in Completed or Failed; cancellation saves the partial.
 
@@ -114,11 +115,13 @@ class Orchestrator:
         `Database.open_for_message`); the turn stores its answer. `attempt` is this run of
         the turn (another instance runs it again when its own stalled or died): its answer is
         stored only while this run holds the turn's fence, else `Fenced` is raised and nothing
-        is stored (see `conversations.take_over_turn`)."""
+        is stored (see `conversations.take_over_turn`). `profile` is the customer's as read
+        when the message was admitted; without it the turn reads it first."""
         started = time.perf_counter()
         yield Progress("starting", "Working on your question…")
-        async with self.services.sessions() as session:
-            profile = await users.customer_profile(session, customer_id)
+        if profile is None:
+            async with self.services.sessions() as session:
+                profile = await users.customer_profile(session, customer_id)
 
         stream = TurnStream()
         context = TurnContext(self.services, customer_id, turn_id)

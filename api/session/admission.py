@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -87,6 +87,7 @@ class Admitted:
     owner_id: str
     turn_id: str
     ticket: Ticket  # its place in this process's admission queue
+    profile: dict[str, Any] | None = None  # the owner's, read as the message was stored
 
 
 async def admit(
@@ -167,7 +168,7 @@ async def _decide(
             await _free(state, session_id, turn_id)
         raise
     if opened.started is not None:
-        return Admitted(channel, opened.created, owner_id, turn_id, ticket)
+        return Admitted(channel, opened.created, owner_id, turn_id, ticket, opened.profile)
     if ours:  # the message starts no turn: the lease was taken for nothing
         await _free(state, session_id, turn_id)
     if opened.forwarded is not None:
@@ -293,5 +294,6 @@ async def take(
         turn_id=decision.turn_id,
         client_message_id=frame.message_id,
         ticket=decision.ticket,
+        profile=decision.profile,
     )
     return Taken(channel)

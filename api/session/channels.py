@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from api.live.leases import RENEW_EVERY_S, MemoryLeases, TurnLeases
 from api.live.pubsub import Fence, LiveState, PubSub, Subscriber, session_topic
@@ -322,9 +323,10 @@ class ChannelRegistry:
         turn_id: str,
         client_message_id: str | None,
         ticket: Ticket,
+        profile: dict[str, Any] | None = None,
     ) -> None:
         """Run a turn in the background once `ticket` lets it; its events go to the
-        channel's subscribers."""
+        channel's subscribers. `profile`: the customer's, if admission read it."""
         running = RunningTurn(
             session_id=channel.session_id,
             turn_id=turn_id,
@@ -333,15 +335,21 @@ class ChannelRegistry:
             text=text,
             client_message_id=client_message_id,
         )
-        self._start(channel, running, ticket)
+        self._start(channel, running, ticket, profile)
 
-    def _start(self, channel: SessionChannel, running: RunningTurn, ticket: Ticket) -> None:
+    def _start(
+        self,
+        channel: SessionChannel,
+        running: RunningTurn,
+        ticket: Ticket,
+        profile: dict[str, Any] | None = None,
+    ) -> None:
         turn_id = running.turn_id
         channel.turn.start(turn_id, running.client_message_id)
         channel.translator = TurnTranslator(channel.session_id, turn_id)
         supervision = channel.supervision = TurnSupervision(turn_id)
         channel.task = asyncio.create_task(
-            self._drive(channel, running, ticket, supervision), name=f"turn-{turn_id}"
+            self._drive(channel, running, ticket, supervision, profile), name=f"turn-{turn_id}"
         )
         channel.task.add_done_callback(lambda _: ticket.finish())
         # Even a task cancelled before it ran (so before its own `finally`) ends its turn.
@@ -369,6 +377,7 @@ class ChannelRegistry:
         running: RunningTurn,
         ticket: Ticket,
         supervision: TurnSupervision,
+        profile: dict[str, Any] | None = None,
     ) -> None:
         translator = channel.translator
         assert translator is not None
@@ -421,6 +430,7 @@ class ChannelRegistry:
                 turn_id=turn_id,
                 attempt=running.attempt,
                 stop=lambda: supervision.stop,
+                profile=profile,
             ):
                 event = translator.translate(outcome)
                 if event is None:

@@ -19,7 +19,7 @@ from orchestrator.models import (
     utcnow,
 )
 from orchestrator.persistence.refusals import Fenced, Forbidden, NotFound, Refused
-from orchestrator.persistence.users import ensure_user
+from orchestrator.persistence.users import customer_profile, ensure_user
 from orchestrator.turn_metadata import TurnMetadata
 
 
@@ -48,6 +48,7 @@ class Opened:
     prior: Prior | None  # what the same client message id got before
     started: Message | None = None  # saved as the question of the turn it starts
     last_seq: int = 0  # the session's numbering when it was opened
+    profile: dict[str, Any] | None = None  # the owner's, as the turn it starts reads it
 
 
 async def open_conversation(
@@ -215,7 +216,8 @@ async def open_for_message(
     (`forwarded`), and otherwise finds what the same client message id got before. With
     `start_turn` (the caller holds the session's lease for `turn_id`), a message whose id got
     no whole answer before is saved as the question of turn `turn_id`, the conversation's turn
-    under way (`started`).
+    under way (`started`), and the owner's profile is read for it (`profile`): a turn of a
+    crowd starts without waiting for the database again behind the other messages.
     """
     author_id, author_name, author_role = author
     await ensure_user(session, author_id, author_name, author_role)
@@ -246,8 +248,9 @@ async def open_for_message(
             starts_turn=True,
             first_send=prior is None,  # looked for just now: nothing to look for again
         )
+    profile = await customer_profile(session, owner_id) if started is not None else None
     await session.commit()
-    return Opened(created, None, prior, started, numbered)
+    return Opened(created, None, prior, started, numbered, profile)
 
 
 async def save_answer(

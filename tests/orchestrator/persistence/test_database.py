@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orchestrator.models import Conversation, MessageStatus
+from orchestrator.models import Conversation, MessageStatus, Vehicle
 from orchestrator.persistence import Database, Fenced, Forbidden, NotFound, Refused
 from orchestrator.persistence import conversations as repo
 from orchestrator.persistence.db_engine import session_factory
@@ -194,6 +194,21 @@ async def test_a_message_opened_with_its_lease_is_stored_as_the_turn_under_way(
     assert again.started is None
     assert again.prior is not None and again.prior.user_message.turn_id == "t1"
     assert [t.turn_id for t in await db.unfinished_turns()] == ["t1"]
+
+
+async def test_a_message_that_starts_a_turn_comes_with_its_owners_profile(db: Database) -> None:
+    """Read in admission's transaction, so that a turn of a crowd need not wait for the
+    database again behind the other messages' admissions."""
+    await _open(db, "s0")
+    async with db.sessions() as session:
+        session.add(Vehicle(id="v1", owner_id="ada", model="Ridge", year=2024, vin="K" * 17))
+        await session.commit()
+    opened = await _open(db, "s1", turn_id="t1", start_turn=True)
+    assert opened.profile == {
+        "id": "ada",
+        "vehicles": [{"model": "Ridge", "variant": None, "year": 2024, "mileage_km": 0}],
+    }
+    assert (await _open(db, "s1", turn_id="t2")).profile is None  # no turn, no profile
 
 
 async def test_a_message_id_answered_whole_starts_no_turn_and_one_that_failed_does(

@@ -81,7 +81,8 @@ class PacedStream(httpx.AsyncByteStream):
 
 
 class PacedTransport(httpx.AsyncBaseTransport):
-    """`inner`, with every server-sent event stream read as `PacedStream` reads it."""
+    """`inner`, with every server-sent event stream read as `PacedStream` reads it (and
+    every other body read as it comes, through the same error mapping)."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, pace: Callable[[], float]) -> None:
         self.inner = inner
@@ -91,16 +92,15 @@ class PacedTransport(httpx.AsyncBaseTransport):
         with connection_errors():
             response = await self.inner.handle_async_request(request)
         headers = response.headers
-        if not headers.get("content-type", "").startswith(EVENT_STREAM) or headers.get(
+        events = headers.get("content-type", "").startswith(EVENT_STREAM) and headers.get(
             "content-encoding", "identity"
-        ) not in ("", "identity"):
-            return response
+        ) in ("", "identity")
         stream = response.stream
         assert isinstance(stream, httpx.AsyncByteStream)
-        return httpx.Response(
+        return httpx.Response(  # any other body is read as it comes, its errors mapped alike
             status_code=response.status_code,
             headers=headers,
-            stream=PacedStream(stream, self.pace),
+            stream=PacedStream(stream, self.pace if events else no_pace),
             request=request,
             extensions=response.extensions,
         )

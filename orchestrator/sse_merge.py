@@ -71,7 +71,7 @@ class DeltaMerger:
     An event not yet complete stays until the read that completes it; a run of text deltas
     never waits for a later read (it goes out, merged, with the read that completed it)."""
 
-    spoke: bool = False  # some answer text has gone through
+    spoke: bool = False  # some answer text has gone through a merging read
     merged: int = 0  # events saved so far
     _tail: bytes = b""
     _raw: bool = False  # the stream uses \r: passed on untouched
@@ -80,18 +80,19 @@ class DeltaMerger:
     _run_raw: bytes = b""
 
     def feed(self, data: bytes, merge: bool = True) -> bytes:
-        """The complete events `data` ends, runs of text deltas merged unless not `merge`."""
-        if self._raw:
-            return data
-        if b"\r" in data:
-            self._raw = True
+        """The complete events `data` ends, runs of text deltas merged; not asked to `merge`,
+        what it holds and `data`, as they came (nothing parsed)."""
+        if self._raw or not merge:
             whole, self._tail = self._tail + data, b""
             return whole
+        if b"\r" in data:
+            self._raw = True
+            return self.feed(data)
         *events, self._tail = (self._tail + data).split(SEPARATOR)
         out: list[bytes] = []
         for event in events:
             chunk = text_delta(event)
-            if merge and chunk is not None and self._run is not None and _joins(self._run, chunk):
+            if chunk is not None and self._run is not None and _joins(self._run, chunk):
                 self._run_text.append(_content(chunk))
                 self.merged += 1
                 continue

@@ -142,14 +142,20 @@ stream_events = st.lists(
 )
 
 
-@given(stream_events, st.lists(st.integers(0, 10_000), max_size=8))
+@given(stream_events, st.lists(st.integers(0, 10_000), max_size=8), st.lists(st.booleans()))
 def test_however_it_is_read_a_client_reads_the_same_stream_in_fewer_events(
-    parts: list[bytes], cuts: list[int]
+    parts: list[bytes], cuts: list[int], merging: list[bool]
 ) -> None:
+    """Whatever the reads, and whether each merges or not (the pace changes mid-answer)."""
     stream = b"".join(parts) + DONE
     points = sorted({c % (len(stream) + 1) for c in cuts})
     reads = [stream[a:b] for a, b in zip([0, *points], [*points, len(stream)], strict=True)]
-    out = merged(*reads)
+    merger = DeltaMerger()
+    out = b"".join(
+        merger.feed(read, merge=merging[i] if i < len(merging) else True)
+        for i, read in enumerate(reads)
+    )
+    out += merger.flush()
     assert answer_text(out) == answer_text(stream)
     assert collapsed(events(out)) == collapsed(events(stream))
     assert len(events(out)) <= len(events(stream))
@@ -173,5 +179,5 @@ def collapsed(stream: list[Any]) -> list[Any]:
 def test_unless_asked_to_merge_every_delta_goes_on_as_it_came() -> None:
     merger = DeltaMerger()
     stream = ROLE + text("a") + text("b") + FINISH
-    assert merger.feed(stream, merge=False) == stream
-    assert merger.spoke and merger.merged == 0
+    assert merger.feed(stream[:30], merge=False) + merger.feed(stream[30:], merge=False) == stream
+    assert merger.merged == 0

@@ -29,6 +29,7 @@ from orchestrator.sse_merge import DeltaMerger
 
 MIN_PACE_S = 0.02  # a shorter window saves nothing worth a timer: the stream is read as it comes
 EVENT_STREAM = "text/event-stream"
+KEEPALIVE_S = 5.0  # an idle connection to the model is kept this long (httpx's default)
 
 
 def no_pace() -> float:
@@ -113,14 +114,19 @@ def model_http_client(
     timeout_s: float, max_connections: int, pace: Callable[[], float] = no_pace
 ) -> httpx.AsyncClient:
     """The client every model request of one service instance goes through (bound to the
-    loop that first uses it)."""
+    loop that first uses it). Like httpx's own, it takes a proxy and CA certificates from the
+    environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE)."""
     from httpx_aiohttp import AiohttpTransport
 
-    limits = httpx.Limits(
-        max_connections=max_connections,
-        max_keepalive_connections=min(100, max_connections),
-    )
+    def session() -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=max_connections,
+            keepalive_timeout=KEEPALIVE_S,
+            ssl=httpx.create_ssl_context(trust_env=True),
+        )
+        return aiohttp.ClientSession(connector=connector, trust_env=True)
+
     return httpx.AsyncClient(
         timeout=timeout_s,
-        transport=PacedTransport(AiohttpTransport(limits=limits), pace),
+        transport=PacedTransport(AiohttpTransport(client=session), pace),
     )

@@ -3,6 +3,7 @@ answer read at a pace arrives whole, in fewer chunks, its first text not held ba
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx
@@ -97,3 +98,35 @@ async def test_a_connection_dropped_mid_answer_is_a_read_error(llm: FakeOpenAI) 
                     pass
     finally:
         await client.aclose()
+
+
+async def test_a_proxy_named_in_the_environment_carries_the_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await reader.readline())
+        while await reader.readline() not in (b"\r\n", b""):
+            pass
+        body = b'{"error": {"message": "from the proxy"}}'
+        writer.write(
+            b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    client = model_http_client(5.0, 10)
+    try:
+        response = await client.post("http://model.invalid/v1/chat/completions", json=REQUEST)
+    finally:
+        await client.aclose()
+        server.close()
+    assert response.status_code == 503
+    assert seen == [b"POST http://model.invalid/v1/chat/completions HTTP/1.1\r\n"]

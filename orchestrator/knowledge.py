@@ -7,16 +7,27 @@ the admin REST endpoint both ingest through `run_ingest`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from orchestrator.errors import StartupError
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
-from rag.embeddings import Embedder, Vectors, load_embedder
+from rag.embeddings import (
+    Embedder,
+    Precision,
+    Vectors,
+    load_embedder,
+    space_model,
+    space_name,
+    space_precision,
+)
 from rag.glossary import TRADE, Glossary, read_groups, with_groups
 from rag.ingest import EMBED_BATCH, DomainClassifier, IngestReport, Progress, ingest
 from rag.store import KnowledgeStore, open_store
+
+log = logging.getLogger(__name__)
 
 
 def knowledge_store(settings: Settings) -> KnowledgeStore:
@@ -38,15 +49,43 @@ def glossary(settings: Settings) -> Glossary:
     return with_groups(groups)
 
 
-def embedder(settings: Settings, threads: int | None = None) -> Embedder:
+def embedder(
+    settings: Settings, threads: int | None = None, precision: Precision | None = None
+) -> Embedder:
     """The configured embedding model, loaded once per process; `threads` overrides the
-    service's (an ingest, alone on the machine, takes every core with 0)."""
+    service's (an ingest, alone on the machine, takes every core with 0), `precision`
+    EMBEDDING_PRECISION (see `precision_of`)."""
     return load_embedder(
         settings.embedding_model,
         settings.embedding_backend,
         settings.models_dir.resolve(),
         settings.embedding_threads if threads is None else threads,
+        precision or settings.embedding_precision,
     )
+
+
+def precision_of(settings: Settings, store: KnowledgeStore) -> Precision:
+    """The precision questions and new documents are embedded at: the knowledge base's own
+    when it holds the configured model's vectors, so that they always match the stored ones;
+    EMBEDDING_PRECISION for a new knowledge base (or one re-ingested with --reset)."""
+    pointer = store.pointer()
+    stored = pointer.embedding_model if pointer else None
+    if stored is None or space_model(stored) != settings.embedding_model:
+        return settings.embedding_precision
+    precision = space_precision(stored)
+    if precision != settings.embedding_precision:
+        log.warning(
+            "the knowledge base holds %s vectors; EMBEDDING_PRECISION=%s applies once it is "
+            "re-ingested with `orchestrator ingest PATH --reset`",
+            precision,
+            settings.embedding_precision,
+        )
+    return precision
+
+
+def ingest_precision(settings: Settings, store: KnowledgeStore, *, reset: bool) -> Precision:
+    """What an ingest embeds at: the knowledge base's own, or EMBEDDING_PRECISION anew."""
+    return settings.embedding_precision if reset else precision_of(settings, store)
 
 
 def domain_classifier(router: Callable[[], SemanticRouter]) -> DomainClassifier:
@@ -89,11 +128,12 @@ def run_ingest(
         from agents.registry import default_registry
 
         domains = default_registry().domains
+    precision = ingest_precision(settings, store, reset=reset)
     return ingest(
         list(paths),
         store,
         embedder,
-        embedding_model=settings.embedding_model,
+        embedding_model=space_name(settings.embedding_model, precision),
         reset=reset,
         prune=prune,
         dry_run=dry_run,

@@ -39,8 +39,10 @@ def build_services(
     `pace` says how often a streamed answer is read once it has begun (`model_transport`)."""
     limit_threads(settings.embedding_threads)
     specialists = specialists or default_registry()
-    embedder = embedder or knowledge.embedder(settings)
-    retriever = Retriever(knowledge_store(settings), embedder, knowledge.glossary(settings))
+    store = knowledge_store(settings)
+    if embedder is None:  # at the knowledge base's precision, so questions match its vectors
+        embedder = knowledge.embedder(settings, precision=knowledge.precision_of(settings, store))
+    retriever = Retriever(store, embedder, knowledge.glossary(settings))
     router_llm = None
     http_client = None
     if settings.answer_mode == "llm":

@@ -1,7 +1,11 @@
 """Sentence embeddings: one model per process, loaded offline, encoding in batches.
 
-The model runs on ONNX Runtime by default (`rag.onnx_embedder`), on torch through
-sentence-transformers when asked or when it has no ONNX form."""
+The model runs on ONNX Runtime by default (`rag.onnx_embedder`), quantised to int8, on torch
+through sentence-transformers when asked or when it has no ONNX form.
+
+An embedder's `name` says which vectors it makes, its *space*: the model's name for float
+vectors (torch's and ONNX Runtime's agree), `<model>@int8` for the quantised model's. A
+knowledge base records the space it was embedded in, and is searched only in that space."""
 
 from __future__ import annotations
 
@@ -23,6 +27,23 @@ log = logging.getLogger(__name__)
 
 Vectors = NDArray[np.float32]
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+Precision = Literal["int8", "float32"]
+INT8_MARK = "@int8"
+
+
+def space_name(model: str, precision: Precision) -> str:
+    """The name of the vectors `model` makes at `precision`."""
+    return f"{model}{INT8_MARK}" if precision == "int8" else model
+
+
+def space_model(space: str) -> str:
+    """The model of a space name."""
+    return space.removesuffix(INT8_MARK)
+
+
+def space_precision(space: str) -> Precision:
+    """The precision of a space name (a name recorded before int8 existed is float32)."""
+    return "int8" if space.endswith(INT8_MARK) else "float32"
 
 
 class Embedder(Protocol):
@@ -152,8 +173,9 @@ class EncodeBatcher:
     While the model encodes one batch, new requests wait and then go together in the next
     (up to `max_texts` texts), so a lone request is never delayed and a burst takes one
     thread hop per batch, not one per turn. On torch a batch also costs far less CPU per text
-    (16 short queries: about 5 ms each instead of 15); on ONNX Runtime, the default, hardly
-    (a query alone 5.0 CPU-ms, in batches of 2 to 32 4.7 each, measured 2026-11-24).
+    (16 short queries: about 5 ms each instead of 15); on ONNX Runtime hardly (a query alone
+    5.0 CPU-ms, in batches of 2 to 32 4.7 each, measured 2026-11-24), and the int8 default
+    runs its texts one at a time anyway (`load_embedder`).
     """
 
     def __init__(self, embedder: Embedder, max_texts: int = 64) -> None:
@@ -208,15 +230,18 @@ def load_embedder(
     backend: Backend = "onnx",
     cache_dir: Path | None = None,
     threads: int = 1,
+    precision: Precision = "int8",
 ) -> Embedder:
-    """The process-wide embedder for `name`, loaded on first use.
+    """The process-wide embedder for `name`, loaded on first use; its `name` is the space of
+    the vectors it actually makes (`space_name`).
 
     "onnx" runs the model on ONNX Runtime, exported into `cache_dir` at first use (the same
-    vectors as torch's, so a knowledge base embedded by either serves both); a model it cannot
-    reproduce, or a failed export, falls back to sentence-transformers on torch, with a
-    warning. "torch" is sentence-transformers itself."""
+    vectors as torch's, so a knowledge base embedded by either serves both) and, at int8,
+    quantised there too; a model it cannot reproduce, or a failed export, falls back to
+    sentence-transformers on torch (float), with a warning. "torch" is sentence-transformers
+    itself, always float."""
     if backend == "onnx":
-        embedder = _onnx_embedder(name, cache_dir or Path("data") / "models", threads)
+        embedder = _onnx_embedder(name, cache_dir or Path("data") / "models", threads, precision)
         if embedder is not None:
             return embedder
     embedder = SentenceTransformerEmbedder(name)
@@ -224,9 +249,11 @@ def load_embedder(
     return embedder
 
 
-def _onnx_embedder(name: str, cache_dir: Path, threads: int) -> Embedder | None:
+def _onnx_embedder(
+    name: str, cache_dir: Path, threads: int, precision: Precision
+) -> Embedder | None:
     from rag.onnx_embedder import OnnxEmbedder, SentenceModel
-    from rag.onnx_export import ExportFailed, exported
+    from rag.onnx_export import ExportFailed, exported, quantized
 
     location = Path(_model_location(name))
     model = SentenceModel.read(location) if location.is_dir() else None
@@ -234,7 +261,22 @@ def _onnx_embedder(name: str, cache_dir: Path, threads: int) -> Embedder | None:
         log.warning("embedding model %s: no ONNX form, using torch", name)
         return None
     try:
-        return OnnxEmbedder(name, model, exported(model, cache_dir, name), threads)
+        onnx_file = exported(model, cache_dir, name)
     except (ExportFailed, ImportError, OSError) as exc:
+        log.warning("embedding model %s on ONNX Runtime failed (%s); using torch", name, exc)
+        return None
+    if precision == "int8":
+        try:
+            int8_file = quantized(model, onnx_file)
+            # One text a run: dynamic quantisation scales a run's activations by the run's
+            # own range, so in a batch a text's vector would depend on its batch-mates (cosine
+            # 0.987 apart). Alone it always gets the same one, and no slower on a CPU (sample
+            # chunks: 14.6 CPU-ms each alone, 42 in batches of 64; questions 2.2 and 2.0).
+            return OnnxEmbedder(space_name(name, "int8"), model, int8_file, threads, batch_size=1)
+        except (ExportFailed, ImportError, OSError) as exc:
+            log.warning("embedding model %s at int8 failed (%s); using float", name, exc)
+    try:
+        return OnnxEmbedder(name, model, onnx_file, threads)
+    except (ImportError, OSError) as exc:
         log.warning("embedding model %s on ONNX Runtime failed (%s); using torch", name, exc)
         return None

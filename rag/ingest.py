@@ -359,6 +359,8 @@ def ingest(
         return report
 
     embedder = embedder_factory()
+    if not reset:  # its vectors may not be the ones asked for (a model that fell back to float)
+        store.check_model(embedder.name, embedder.dimension)
     _embed(pending, to_embed, reusable, embedder, report, progress, batch_size)
     _embed_facets(pending, facets_to_embed, reusable, embedder, report, batch_size)
     for new in pending:

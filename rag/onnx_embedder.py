@@ -1,5 +1,6 @@
 """The embedding model on ONNX Runtime: the vectors sentence-transformers gives (cosine to them
-above 0.99999), for about a third of its CPU per query and none of torch's start-up.
+above 0.99999), for about a third of its CPU per query and none of torch's start-up; or, from
+the int8 form of the same export, vectors near those for less again (`rag.onnx_export`).
 
 Only tokenizers, onnxruntime and numpy are imported here; the model file comes from
 `rag.onnx_export`, which needs torch once, when the file is first made."""

@@ -2,7 +2,12 @@
 
 The file is named by a fingerprint of the weights it came from, so a changed model is exported
 again and never mixed up with an old file. An export is checked before it is kept: its vectors
-must match torch's on a few sentences, or the caller falls back to torch."""
+must match torch's on a few sentences, or the caller falls back to torch.
+
+`quantized` makes the int8 form of an export (dynamic quantisation, per channel): about 2.3
+times less CPU per text on this project's machines, vectors within cosine 0.99 of the float
+ones. Those are other vectors: a knowledge base records which it was embedded with
+(`rag.embeddings.space_name`)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import os
 import re
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +35,9 @@ PROBES = (
     "If the warning lamp stays on after the engine starts, stop in a safe place and have the "
     "system checked by a dealer before driving on; do not add coolant to a hot engine.",
 )
+
+
+MIN_INT8_AGREEMENT = 0.98
 
 
 class ExportFailed(Exception):
@@ -66,6 +75,74 @@ def exported(model: SentenceModel, cache_dir: Path, name: str) -> Path:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
     return target
+
+
+def quantized(model: SentenceModel, float_file: Path) -> Path:
+    """The int8 form of `float_file`, the model's export, beside it, made now if it is not
+    there yet and checked against it before it is kept."""
+    target = float_file.with_name(f"{float_file.stem}-int8.onnx")
+    if target.is_file():
+        return target
+    log.info("quantising the embedding model to int8 (once): %s", target)
+    handle, temporary = tempfile.mkstemp(dir=float_file.parent, suffix=".onnx.part")
+    os.close(handle)
+    try:
+        _quantize(model, float_file, Path(temporary))
+        os.replace(temporary, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    return target
+
+
+def _quantize(model: SentenceModel, float_file: Path, path: Path) -> None:
+    try:
+        import onnxruntime
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:
+        raise ExportFailed(f"cannot quantise without {exc.name}") from exc
+    try:
+        with _root_logger_quiet():  # a line per tensor, and advice to pre-process
+            quantize_dynamic(
+                float_file, path, per_channel=True, weight_type=QuantType.QInt8
+            )  # fmt: skip
+    except Exception as exc:
+        raise ExportFailed(f"ONNX Runtime could not quantise the model: {exc}") from exc
+    # Per channel keeps the vectors close (cosine 0.99 and up on the benchmark's questions;
+    # per tensor fell to 0.95); a model that loses more is not used at int8.
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model.folder / "tokenizer.json"))
+    tokenizer.enable_padding()
+    encodings = tokenizer.encode_batch(list(PROBES))
+    ids = np.array([e.ids for e in encodings], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    vectors = []
+    for file in (float_file, path):
+        session = onnxruntime.InferenceSession(str(file), providers=["CPUExecutionProvider"])
+        names = {i.name for i in session.get_inputs()}
+        inputs = {k: v for k, v in feed.items() if k in names}
+        (hidden,) = session.run(["last_hidden_state"], inputs)
+        vectors.append(pool(hidden, mask, model.pooling))
+    agreement = float(np.min(np.sum(vectors[0] * vectors[1], axis=1)))
+    if agreement < MIN_INT8_AGREEMENT:
+        raise ExportFailed(f"int8 vectors differ from float ones (cosine {agreement:.3f})")
+
+
+@contextlib.contextmanager
+def _root_logger_quiet() -> Iterator[None]:
+    """Messages logged on the root logger itself (not a module's) are dropped for the block."""
+
+    def keep(record: logging.LogRecord) -> bool:
+        return record.name != "root"
+
+    root = logging.getLogger()
+    root.addFilter(keep)
+    try:
+        yield
+    finally:
+        root.removeFilter(keep)
 
 
 def _export(model: SentenceModel, path: Path) -> None:

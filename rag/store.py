@@ -24,6 +24,8 @@ from chromadb.api.collection_configuration import CreateHNSWConfiguration
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 
+from rag.embeddings import space_model, space_precision
+
 BATCH = 1000
 PAGE = 5000
 VERSION_MARK = "-v"
@@ -148,15 +150,22 @@ class KnowledgeStore:
         return pointer.revision if pointer else None
 
     def check_model(self, model: str, dimension: int | None = None) -> None:
-        """Raise EmbeddingModelMismatch unless the knowledge base was built with `model`."""
+        """Raise EmbeddingModelMismatch unless the knowledge base holds the vectors `model`
+        makes (a space name: `rag.embeddings.space_name`)."""
         pointer = self.pointer()
         if pointer is None or pointer.embedding_model is None:
             return
-        stored_dim = pointer.embedding_dimension
-        if pointer.embedding_model != model or (dimension is not None and stored_dim != dimension):
+        stored, stored_dim = pointer.embedding_model, pointer.embedding_dimension
+        if stored != model and space_model(stored) == space_model(model):
+            raise EmbeddingModelMismatch(
+                f"the knowledge base holds {space_precision(stored)} vectors of "
+                f"'{space_model(stored)}' but the embedder makes {space_precision(model)} ones; "
+                "re-ingest with `orchestrator ingest PATH --reset`"
+            )
+        if stored != model or (dimension is not None and stored_dim != dimension):
             raise EmbeddingModelMismatch(
                 f"the knowledge base was embedded with '{pointer.embedding_model}' "
-                f"({stored_dim} dimensions) but EMBEDDING_MODEL is '{model}'"
+                f"({stored_dim} dimensions) but EMBEDDING_MODEL is '{space_model(model)}'"
                 + (f" ({dimension} dimensions)" if dimension else "")
                 + "; re-ingest with `orchestrator ingest PATH --reset`"
             )

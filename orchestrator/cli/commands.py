@@ -210,11 +210,14 @@ def eval_routing(
         raise StartupError(f"no such file: {file}", "Give a JSONL file of {message, route}")
     labelled = evaluation.load_labelled(file)
     settings = _settings()
-    embedder = knowledge.embedder(settings)
-    router = build_router(embedder)
-    # Routed as turns are: with the knowledge base's vehicle names made neutral.
+    # Routed as turns are: with the knowledge base's vehicle names made neutral, its vectors.
     exists = settings.chroma_url or settings.chroma_path.exists()
-    stored = knowledge_store(settings).catalogue() if exists else None
+    store = knowledge_store(settings) if exists else None
+    embedder = knowledge.embedder(
+        settings, precision=knowledge.precision_of(settings, store) if store else None
+    )
+    router = build_router(embedder)
+    stored = store.catalogue() if store else None
     catalogue = Catalogue.model_validate_json(stored) if stored else Catalogue()
     vectors = embedder.encode([catalogue.neutralise(message) for message, _ in labelled])
     predicted = [router.classify(v).route for v in vectors]

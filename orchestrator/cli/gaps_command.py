@@ -70,12 +70,14 @@ def build(settings: Settings, hours: int, now: datetime | None = None) -> GapRep
     from orchestrator import knowledge
     from rag.retriever import RetrievedChunk, Retriever
 
-    embedder = knowledge.embedder(settings)
     if not (settings.chroma_url or settings.chroma_path.exists()):
+        embedder = knowledge.embedder(settings)
         return knowledge_gaps.report_of(
             turns, encode=embedder.encode, since=since, until=until, score_below=score_below
         )
-    retriever = Retriever(knowledge_store(settings), embedder)
+    store = knowledge_store(settings)
+    embedder = knowledge.embedder(settings, precision=knowledge.precision_of(settings, store))
+    retriever = Retriever(store, embedder)
     snapshot = retriever.current()
 
     def search(question: str) -> list[RetrievedChunk]:

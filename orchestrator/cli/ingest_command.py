@@ -20,7 +20,7 @@ from orchestrator.knowledge import domain_classifier, knowledge_store, run_inges
 from orchestrator.services import build_router
 from orchestrator.settings import Settings
 from rag import ingest as ingestion
-from rag.embeddings import Embedder
+from rag.embeddings import Embedder, space_name
 from rag.store import ConcurrentIngest, EmbeddingModelMismatch
 
 
@@ -70,14 +70,15 @@ def run(
         TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
     )
+    precision = knowledge.ingest_precision(settings, store, reset=reset)
     try:
         if not reset:
-            store.check_model(settings.embedding_model)
+            store.check_model(space_name(settings.embedding_model, precision))
     except EmbeddingModelMismatch as exc:
         raise StartupError(str(exc).split(";")[0], "Re-ingest with --reset") from None
 
     def embedder() -> Embedder:
-        return knowledge.embedder(settings, threads=0)  # alone: every core
+        return knowledge.embedder(settings, threads=0, precision=precision)  # alone: every core
 
     with Progress(*columns, console=console, transient=True) as bar:
         files = bar.add_task("files", total=None, rate="")

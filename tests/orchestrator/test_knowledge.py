@@ -1,15 +1,20 @@
-"""The knowledge base as the service configures it: the company's own glossary."""
+"""The knowledge base as the service configures it: the company's own glossary, and the
+vectors it is embedded and searched with."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 
+from orchestrator import knowledge
 from orchestrator.errors import StartupError
-from orchestrator.knowledge import glossary
+from orchestrator.knowledge import glossary, knowledge_store, precision_of, run_ingest
 from orchestrator.settings import Settings
 from rag.glossary import TRADE
+from rag.store import EmbeddingModelMismatch
+from tests.rag import DOMAINS
 
 
 def test_without_a_glossary_file_the_trade_s_terms_are_used(tmp_path: Path) -> None:
@@ -32,3 +37,43 @@ def test_a_glossary_file_that_cannot_be_read_stops_the_start(tmp_path: Path) -> 
     bad = Settings(data_dir=tmp_path, glossary_path=tmp_path / "bad.txt", _env_file=None)  # type: ignore[call-arg]
     with pytest.raises(StartupError, match="line 1"):
         glossary(bad)
+
+
+def _docs(root: Path) -> Path:
+    (root / "specs").mkdir(parents=True)
+    (root / "specs" / "aster.md").write_text("# Aster\n\n## Range\n\nThe Aster goes 430 km.\n")
+    return root
+
+
+def test_a_knowledge_base_keeps_its_vectors_until_it_is_ingested_anew_with_reset(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    docs = _docs(tmp_path / "kb")
+    before = Settings(data_dir=tmp_path, embedding_precision="float32", _env_file=None)  # type: ignore[call-arg]
+    store = knowledge_store(before)
+    run_ingest(before, store, [docs], lambda: knowledge.embedder(before), None, domains=DOMAINS)
+    assert store.pointer().embedding_model == "all-MiniLM-L6-v2"  # type: ignore[union-attr]
+
+    # Upgraded to the default (int8): questions and new documents go on at float, so they
+    # match what is stored, and the service says how to move.
+    now = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    with caplog.at_level(logging.WARNING, logger="orchestrator.knowledge"):
+        assert precision_of(now, store) == "float32"
+    assert "EMBEDDING_PRECISION=int8 applies once it is re-ingested" in caplog.text
+    (docs / "specs" / "ridge.md").write_text("# Ridge\n\nThe Ridge tows 3,500 kg.\n")
+    stays = knowledge.embedder(now, precision=precision_of(now, store))
+    report = run_ingest(now, store, [docs], lambda: stays, None, domains=DOMAINS)
+    assert (report.added, report.unchanged) == (1, 1)
+    assert store.pointer().embedding_model == "all-MiniLM-L6-v2"  # type: ignore[union-attr]
+
+    # An embedder making other vectors (a service started before someone else's --reset)
+    # is refused before anything is written.
+    (docs / "specs" / "sable.md").write_text("# Sable\n\nThe Sable seats five.\n")
+    int8 = knowledge.embedder(now, precision="int8")
+    with pytest.raises(EmbeddingModelMismatch, match=r"holds float32 vectors .* int8 ones"):
+        run_ingest(now, store, [docs], lambda: int8, None, domains=DOMAINS)
+    assert store.count() == 2
+
+    run_ingest(now, store, [docs], lambda: int8, None, reset=True, domains=DOMAINS)
+    assert store.pointer().embedding_model == "all-MiniLM-L6-v2@int8"  # type: ignore[union-attr]
+    assert precision_of(now, store) == "int8" and store.count() == 3

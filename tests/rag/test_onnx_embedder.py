@@ -2,12 +2,14 @@
 
 A knowledge base embedded by one backend is searched with the other's query vectors, so the
 two must agree: checked here against sentence-transformers itself, on short texts, long ones
-(cut at the model's length) and batches that pad."""
+(cut at the model's length) and batches that pad. The default is that export quantised to
+int8: other vectors, near the float ones, which a text gets whatever it is embedded with."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from rag.embeddings import (
     load_embedder,
 )
 from rag.onnx_embedder import OnnxEmbedder, SentenceModel, pool
-from rag.onnx_export import exported
+from rag.onnx_export import exported, fingerprint
 
 BUNDLED = Path(_model_location(DEFAULT_EMBEDDING_MODEL))
 TEXTS = [
@@ -101,3 +103,40 @@ def test_a_model_with_no_onnx_form_falls_back_to_torch_with_a_warning(
         embedder = load_embedder(str(tmp_path / "not-a-model"), "onnx", tmp_path, 0)
     assert loaded == [str(tmp_path / "not-a-model")] and embedder == loaded[0]
     assert "no ONNX form, using torch" in caplog.text
+
+
+def test_the_default_is_the_int8_model_whose_vectors_stay_near_the_float_ones(
+    embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    assert embedder.name == f"{DEFAULT_EMBEDDING_MODEL}@int8"  # what a knowledge base records
+    cache = Path(os.environ["MODEL_CACHE_DIR"])
+    float_model = load_embedder(cache_dir=cache, precision="float32")
+    assert float_model.name == DEFAULT_EMBEDDING_MODEL
+    ours, theirs = embedder.encode(TEXTS), float_model.encode(TEXTS)
+    assert np.min(np.sum(ours * theirs, axis=1)) > 0.98
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, rtol=1e-5)
+
+
+def test_an_int8_text_gets_the_same_vector_alone_and_in_any_batch(
+    embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    together = embedder.encode(TEXTS)
+    reversed_order = embedder.encode(TEXTS[::-1])[::-1]
+    for i, text in enumerate(TEXTS):
+        np.testing.assert_array_equal(embedder.encode([text])[0], together[i])
+        np.testing.assert_array_equal(reversed_order[i], together[i])
+
+
+def test_a_model_that_loses_too_much_at_int8_runs_as_float_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = SentenceModel.read(BUNDLED)
+    assert model is not None
+    float_file = f"{DEFAULT_EMBEDDING_MODEL}-{fingerprint(model)}.onnx"
+    shutil.copy(Path(os.environ["MODEL_CACHE_DIR"]) / float_file, tmp_path / float_file)
+    monkeypatch.setattr("rag.onnx_export.MIN_INT8_AGREEMENT", 1.01)  # no model can pass
+    with caplog.at_level(logging.WARNING, logger="rag.embeddings"):
+        embedder = load_embedder(cache_dir=tmp_path, threads=1, precision="int8")
+    assert embedder.name == DEFAULT_EMBEDDING_MODEL  # float vectors, and named so
+    assert "at int8 failed" in caplog.text and "int8 vectors differ" in caplog.text
+    assert sorted(f.name for f in tmp_path.iterdir()) == [float_file]  # nothing half-made kept

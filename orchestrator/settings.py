@@ -44,10 +44,11 @@ class Settings(BaseSettings):
     # Where the model runs: ONNX Runtime (the same vectors, a third of torch's CPU, no torch at
     # start; exported once into model_cache_dir) or torch. See rag.embeddings.load_embedder.
     embedding_backend: Literal["onnx", "torch"] = "onnx"
-    # The vectors of a new knowledge base: int8 (the ONNX model quantised: ~2.3x less CPU per
-    # text) or float32 (torch is always float32). A knowledge base keeps its own until it is
-    # re-ingested with --reset; see orchestrator.knowledge.precision_of.
-    embedding_precision: Literal["int8", "float32"] = "int8"
+    # The vectors of a new knowledge base: float32, or int8 (the ONNX model quantised: ~2.5x
+    # less CPU per text, a few answers of the evals otherwise; torch is always float32). A
+    # knowledge base keeps its own until it is re-ingested with --reset; see
+    # orchestrator.knowledge.precision_of.
+    embedding_precision: Literal["float32", "int8"] = "float32"
     # Threads for embedding in the service (0: the runtime's default); see rag.embeddings.
     embedding_threads: int = 1
     # The exported model; unset: <data dir>/models. Several data dirs may share one.

@@ -1,7 +1,7 @@
 """Sentence embeddings: one model per process, loaded offline, encoding in batches.
 
-The model runs on ONNX Runtime by default (`rag.onnx_embedder`), quantised to int8, on torch
-through sentence-transformers when asked or when it has no ONNX form.
+The model runs on ONNX Runtime by default (`rag.onnx_embedder`), quantised to int8 when asked,
+on torch through sentence-transformers when asked or when it has no ONNX form.
 
 An embedder's `name` says which vectors it makes, its *space*: the model's name for float
 vectors (torch's and ONNX Runtime's agree), `<model>@int8` for the quantised model's. A
@@ -174,7 +174,7 @@ class EncodeBatcher:
     (up to `max_texts` texts), so a lone request is never delayed and a burst takes one
     thread hop per batch, not one per turn. On torch a batch also costs far less CPU per text
     (16 short queries: about 5 ms each instead of 15); on ONNX Runtime hardly (a query alone
-    5.0 CPU-ms, in batches of 2 to 32 4.7 each, measured 2026-11-24), and the int8 default
+    5.0 CPU-ms, in batches of 2 to 32 4.7 each, measured 2026-11-24), and the int8 model
     runs its texts one at a time anyway (`load_embedder`).
     """
 
@@ -230,7 +230,7 @@ def load_embedder(
     backend: Backend = "onnx",
     cache_dir: Path | None = None,
     threads: int = 1,
-    precision: Precision = "int8",
+    precision: Precision = "float32",
 ) -> Embedder:
     """The process-wide embedder for `name`, loaded on first use; its `name` is the space of
     the vectors it actually makes (`space_name`).

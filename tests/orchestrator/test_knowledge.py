@@ -49,14 +49,14 @@ def test_a_knowledge_base_keeps_its_vectors_until_it_is_ingested_anew_with_reset
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     docs = _docs(tmp_path / "kb")
-    before = Settings(data_dir=tmp_path, embedding_precision="float32", _env_file=None)  # type: ignore[call-arg]
+    before = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
     store = knowledge_store(before)
     run_ingest(before, store, [docs], lambda: knowledge.embedder(before), None, domains=DOMAINS)
     assert store.pointer().embedding_model == "all-MiniLM-L6-v2"  # type: ignore[union-attr]
 
-    # Upgraded to the default (int8): questions and new documents go on at float, so they
-    # match what is stored, and the service says how to move.
-    now = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    # Switched to int8: questions and new documents go on at float, so they match what is
+    # stored, and the service says how to move.
+    now = Settings(data_dir=tmp_path, embedding_precision="int8", _env_file=None)  # type: ignore[call-arg]
     with caplog.at_level(logging.WARNING, logger="orchestrator.knowledge"):
         assert precision_of(now, store) == "float32"
     assert "EMBEDDING_PRECISION=int8 applies once it is re-ingested" in caplog.text

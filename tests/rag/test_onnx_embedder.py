@@ -2,8 +2,8 @@
 
 A knowledge base embedded by one backend is searched with the other's query vectors, so the
 two must agree: checked here against sentence-transformers itself, on short texts, long ones
-(cut at the model's length) and batches that pad. The default is that export quantised to
-int8: other vectors, near the float ones, which a text gets whatever it is embedded with."""
+(cut at the model's length) and batches that pad. That export quantised to int8 (a setting)
+gives other vectors, near the float ones, which a text gets whatever it is embedded with."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import pytest
 
 from rag.embeddings import (
     DEFAULT_EMBEDDING_MODEL,
+    Embedder,
     SentenceTransformerEmbedder,
     _model_location,
     load_embedder,
@@ -105,25 +106,27 @@ def test_a_model_with_no_onnx_form_falls_back_to_torch_with_a_warning(
     assert "no ONNX form, using torch" in caplog.text
 
 
-def test_the_default_is_the_int8_model_whose_vectors_stay_near_the_float_ones(
+@pytest.fixture(scope="module")
+def int8() -> Embedder:
+    return load_embedder(cache_dir=Path(os.environ["MODEL_CACHE_DIR"]), precision="int8")
+
+
+def test_the_int8_model_s_vectors_stay_near_the_float_ones(
+    int8: Embedder,
     embedder,  # type: ignore[no-untyped-def]
 ) -> None:
-    assert embedder.name == f"{DEFAULT_EMBEDDING_MODEL}@int8"  # what a knowledge base records
-    cache = Path(os.environ["MODEL_CACHE_DIR"])
-    float_model = load_embedder(cache_dir=cache, precision="float32")
-    assert float_model.name == DEFAULT_EMBEDDING_MODEL
-    ours, theirs = embedder.encode(TEXTS), float_model.encode(TEXTS)
+    assert embedder.name == DEFAULT_EMBEDDING_MODEL  # float32 by default
+    assert int8.name == f"{DEFAULT_EMBEDDING_MODEL}@int8"  # what a knowledge base records
+    ours, theirs = int8.encode(TEXTS), embedder.encode(TEXTS)
     assert np.min(np.sum(ours * theirs, axis=1)) > 0.98
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, rtol=1e-5)
 
 
-def test_an_int8_text_gets_the_same_vector_alone_and_in_any_batch(
-    embedder,  # type: ignore[no-untyped-def]
-) -> None:
-    together = embedder.encode(TEXTS)
-    reversed_order = embedder.encode(TEXTS[::-1])[::-1]
+def test_an_int8_text_gets_the_same_vector_alone_and_in_any_batch(int8: Embedder) -> None:
+    together = int8.encode(TEXTS)
+    reversed_order = int8.encode(TEXTS[::-1])[::-1]
     for i, text in enumerate(TEXTS):
-        np.testing.assert_array_equal(embedder.encode([text])[0], together[i])
+        np.testing.assert_array_equal(int8.encode([text])[0], together[i])
         np.testing.assert_array_equal(reversed_order[i], together[i])
 
 

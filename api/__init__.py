@@ -1,5 +1,5 @@
 """The FastAPI app. Its top level holds the adapters: the app and what routes share (`app`,
-`deps`, `auth`), the WebSocket endpoints (`ws`, `ws_staff`, `ws_transport`), start and stop
+`deps`, `auth`), the WebSocket endpoints (`ws`, `ws_staff`, `ws_transport`, `ws_compression`), start and stop
 (`main`, `serve`, `stopping`) and the process's metrics (`metrics`, `observe`). Each other job
 is a package: `protocol` (the wire contract), `session` (sessions and their turns), `live` (the
 state instances share), `console` (the console's charts), `routes` (one router per resource).
@@ -25,6 +25,7 @@ __all__ = [
     "session",
     "stopping",
     "ws",
+    "ws_compression",
     "ws_staff",
     "ws_transport",
 ]

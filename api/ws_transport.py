@@ -15,7 +15,8 @@ And a text frame that is not UTF-8 closes the connection with 1007 as before, lo
 line instead of a traceback per frame.
 
 The application's own bound (too many events queued for one connection) is
-`api.live.pubsub.Subscriber.limit`.
+`api.live.pubsub.Subscriber.limit`. Compression is offered as uvicorn offers it, but a small
+message goes out plain (`api.ws_compression`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from api.protocol import CLOSE_TOO_SLOW
+from api.ws_compression import extensions
 from orchestrator.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -38,8 +40,14 @@ log = logging.getLogger(__name__)
 
 class SlowClientsLetGo(WebSocketsSansIOProtocol):
     send_timeout_s: float | None = None  # from the settings, on first use
+    compress_min_bytes: int | None = None  # likewise
 
     _abort_timer: asyncio.TimerHandle | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.config.ws_per_message_deflate:  # offered before the handshake is read
+            self.conn.available_extensions = extensions(self._compress_min_bytes())
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
@@ -135,3 +143,9 @@ class SlowClientsLetGo(WebSocketsSansIOProtocol):
         if cls.send_timeout_s is None:
             cls.send_timeout_s = get_settings().ws_send_timeout_s
         return cls.send_timeout_s
+
+    @classmethod
+    def _compress_min_bytes(cls) -> int:
+        if cls.compress_min_bytes is None:
+            cls.compress_min_bytes = get_settings().ws_compress_min_bytes
+        return cls.compress_min_bytes

@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     # A client that has read nothing for this long while the server waits to send is closed
     # (4008) and its socket aborted.
     ws_send_timeout_s: float = Field(default=30.0, gt=0)
+    # A message shorter than this is sent uncompressed on a connection that negotiated
+    # permessage-deflate (0: compress every one); see api.ws_compression.
+    ws_compress_min_bytes: int = Field(default=512, ge=0)
     # A socket that has not authenticated within this time is closed (AUTH_REQUIRED, 4001).
     auth_timeout_s: float = Field(default=10.0, gt=0)
     # Tokens arriving within this many ms of the last token frame are merged into one frame.

@@ -96,6 +96,7 @@ ADAPTERS = {
     "ws",  # /ws/chat
     "ws_staff",  # /ws/staff
     "ws_transport",  # uvicorn's WebSocket protocol
+    "ws_compression",  # its permessage-deflate: small messages plain
 }
 API_PACKAGES = {
     "protocol",  # the wire contract: frames, events, their JSON Schema and AsyncAPI documents

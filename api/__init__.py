@@ -1,8 +1,9 @@
 """The FastAPI app. Its top level holds the adapters: the app and what routes share (`app`,
-`deps`, `auth`), the WebSocket endpoints (`ws`, `ws_staff`, `ws_transport`, `ws_compression`), start and stop
-(`main`, `serve`, `stopping`) and the process's metrics (`metrics`, `observe`). Each other job
-is a package: `protocol` (the wire contract), `session` (sessions and their turns), `live` (the
-state instances share), `console` (the console's charts), `routes` (one router per resource).
+`deps`, `auth`), the WebSocket endpoints (`ws`, `ws_staff`, `ws_transport`, `ws_compression`),
+start and stop (`main`, `serve`, `stopping`) and the process's metrics (`metrics`, `observe`).
+Each other job is a package: `protocol` (the wire contract), `session` (sessions and their
+turns), `live` (the state instances share), `console` (the console's charts), `routes` (one
+router per resource).
 
 Importing `api` loads none of them (uvicorn loads `api.main:app`, the command line `api.serve`
 and `api.auth`): each name below is a module or package of this one; import it by name.

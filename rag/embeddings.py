@@ -270,8 +270,9 @@ def _onnx_embedder(
             int8_file = quantized(model, onnx_file)
             # One text a run: dynamic quantisation scales a run's activations by the run's
             # own range, so in a batch a text's vector would depend on its batch-mates (cosine
-            # 0.987 apart). Alone it always gets the same one, and no slower on a CPU (sample
-            # chunks: 14.6 CPU-ms each alone, 42 in batches of 64; questions 2.2 and 2.0).
+            # 0.987 apart). Alone it always gets the same one, for about what a run of 4
+            # costs (sample chunks 6.6-6.8 CPU-ms each, 16.7 in runs of 64; questions 2.0-2.2,
+            # 1.9 in runs of 16).
             return OnnxEmbedder(space_name(name, "int8"), model, int8_file, threads, batch_size=1)
         except (ExportFailed, ImportError, OSError) as exc:
             log.warning("embedding model %s at int8 failed (%s); using float", name, exc)

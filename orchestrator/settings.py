@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     # Where the model runs: ONNX Runtime (the same vectors, a third of torch's CPU, no torch at
     # start; exported once into model_cache_dir) or torch. See rag.embeddings.load_embedder.
     embedding_backend: Literal["onnx", "torch"] = "onnx"
-    # The vectors of a new knowledge base: float32, or int8 (the ONNX model quantised: ~2.5x
+    # The vectors of a new knowledge base: float32, or int8 (the ONNX model quantised: ~2.1x
     # less CPU per text, a few answers of the evals otherwise; torch is always float32). A
     # knowledge base keeps its own until it is re-ingested with --reset; see
     # orchestrator.knowledge.precision_of.

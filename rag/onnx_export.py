@@ -4,8 +4,8 @@ The file is named by a fingerprint of the weights it came from, so a changed mod
 again and never mixed up with an old file. An export is checked before it is kept: its vectors
 must match torch's on a few sentences, or the caller falls back to torch.
 
-`quantized` makes the int8 form of an export (dynamic quantisation, per channel): about 2.3
-times less CPU per text on this project's machines, vectors within cosine 0.99 of the float
+`quantized` makes the int8 form of an export (dynamic quantisation, per channel): about 2.1
+times less CPU per text on this project's machines, vectors within cosine 0.978 of the float
 ones. Those are other vectors: a knowledge base records which it was embedded with
 (`rag.embeddings.space_name`)."""
 

@@ -119,16 +119,19 @@ def run_ingest(
     progress: Progress | None = None,
     batch_size: int = EMBED_BATCH,
     domains: Sequence[str] | None = None,
+    precision: Precision | None = None,
 ) -> IngestReport:
     """Ingest `paths` into the live knowledge base, publishing one new version (blocking).
 
     `domains`: the domains documents may belong to; by default every specialist's.
+    `precision`: the vectors `embedder` makes, when the caller has already decided them
+    (`ingest_precision`).
     """
     if domains is None:
         from agents.registry import default_registry
 
         domains = default_registry().domains
-    precision = ingest_precision(settings, store, reset=reset)
+    precision = precision or ingest_precision(settings, store, reset=reset)
     return ingest(
         list(paths),
         store,

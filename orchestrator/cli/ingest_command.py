@@ -112,6 +112,7 @@ def run(
                 dry_run=dry_run,
                 domain=domain,
                 progress=hooks,
+                precision=precision,
             )
         except EmbeddingModelMismatch as exc:
             raise StartupError(str(exc).split(";")[0], "Re-ingest with --reset") from None

@@ -3,13 +3,13 @@ uncompressed on a connection that negotiated compression.
 
 RFC 7692 lets each message choose (section 6: RSV1 marks a compressed one), and neither
 side's compression context sees a message sent plain, so skipping one never disturbs the
-next. Our frames are mostly small (a `progress` step, a `token` frame of a few words, a
-`complete` without the answer when the client opted out of `partial_response`): deflating
-each with a sync flush cost 11.5 % of the event loop's samples while a burst of 100 turns
-waited for their first tokens, to save a few dozen bytes a frame. Large messages (the
-growing `partial_response`, a `complete` carrying the whole answer and its sources, history
-on resume) still compress, and with context takeover a message that repeats the last one
-costs a few bytes.
+next. Our frames are mostly small (a `progress` step of ~190 bytes, a `token` frame of a few
+words, ~140 when the client opted out of `partial_response`): deflating one with a sync flush
+costs 4-5 us on the event loop (0.4-0.8 sent plain) and saves ~130 bytes that fit in the same
+packet either way; at 100 answers under way, 3,000 frames a second, that is ~1.5 % of a core.
+Large messages (the growing `partial_response`, `sources`, `complete`, history on resume)
+still compress, and with context takeover a message that repeats the last one costs a few
+bytes.
 
 The same window and memory settings as uvicorn's own negotiation (12 bits, memLevel 5).
 """

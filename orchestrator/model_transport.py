@@ -115,7 +115,9 @@ def model_http_client(
 ) -> httpx.AsyncClient:
     """The client every model request of one service instance goes through (bound to the
     loop that first uses it). Like httpx's own, it takes a proxy and CA certificates from the
-    environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE)."""
+    environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY, SSL_CERT_FILE), read once here:
+    aiohttp's `trust_env` would read them (and ~/.netrc) again for every request, in two hops
+    to the loop's default executor, queued behind the embeddings of a burst."""
     from httpx_aiohttp import AiohttpTransport
 
     def session() -> aiohttp.ClientSession:
@@ -124,9 +126,22 @@ def model_http_client(
             keepalive_timeout=KEEPALIVE_S,
             ssl=httpx.create_ssl_context(trust_env=True),
         )
-        return aiohttp.ClientSession(connector=connector, trust_env=True)
+        return aiohttp.ClientSession(connector=connector)
 
-    return httpx.AsyncClient(
-        timeout=timeout_s,
-        transport=PacedTransport(AiohttpTransport(client=session), pace),
-    )
+    def transport(proxy: str | None) -> httpx.AsyncBaseTransport:
+        through = httpx.Proxy(proxy) if proxy else None
+        return PacedTransport(AiohttpTransport(client=session, proxy=through), pace)
+
+    # As httpx routes them: a pattern per proxy variable, NO_PROXY's hosts to the direct one.
+    mounts = {
+        pattern: transport(proxy) if proxy else None
+        for pattern, proxy in environment_proxies().items()
+    }
+    return httpx.AsyncClient(timeout=timeout_s, transport=transport(None), mounts=mounts)
+
+
+def environment_proxies() -> dict[str, str | None]:
+    """The proxy of each URL pattern, as httpx reads the environment for its own clients."""
+    from httpx._utils import get_environment_proxies
+
+    return get_environment_proxies()

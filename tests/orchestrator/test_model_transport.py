@@ -4,6 +4,7 @@ answer read at a pace arrives whole, in fewer chunks, its first text not held ba
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Iterator
 
 import httpx
@@ -130,3 +131,33 @@ async def test_a_proxy_named_in_the_environment_carries_the_requests(
         server.close()
     assert response.status_code == 503
     assert seen == [b"POST http://model.invalid/v1/chat/completions HTTP/1.1\r\n"]
+
+
+async def test_a_host_in_no_proxy_is_reached_directly_and_no_request_takes_a_thread(
+    llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The environment is read once, when the client is made: a request hops to no thread
+    (aiohttp's `trust_env` would, twice, behind whatever else the loop's executor runs)."""
+    hops: list[object] = []
+    loop = asyncio.get_running_loop()
+
+    class Counting(concurrent.futures.ThreadPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            hops.append(fn)
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")  # nothing listens
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    client = model_http_client(5.0, 10)
+    executor = Counting(max_workers=1)
+    loop.set_default_executor(executor)
+    llm.reset()
+    llm.script(Reply("direct"))
+    try:
+        response = await client.post(f"{llm.base_url}/chat/completions", json=REQUEST)
+        await response.aread()
+    finally:
+        await client.aclose()
+        executor.shutdown()
+    assert response.status_code == 200 and b"direct" in response.content
+    assert hops == []

@@ -120,17 +120,13 @@ def model_http_client(
     to the loop's default executor, queued behind the embeddings of a burst."""
     from httpx_aiohttp import AiohttpTransport
 
-    def session() -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
-            limit=max_connections,
-            keepalive_timeout=KEEPALIVE_S,
-            ssl=httpx.create_ssl_context(trust_env=True),
-        )
-        return aiohttp.ClientSession(connector=connector)
+    # httpx-aiohttp's own session: this many connections, idle ones kept KEEPALIVE_S, an SSL
+    # context from httpx's (SSL_CERT_FILE honoured), aiohttp's trust_env off.
+    limits = httpx.Limits(max_connections=max_connections, keepalive_expiry=KEEPALIVE_S)
 
     def transport(proxy: str | None) -> httpx.AsyncBaseTransport:
         through = httpx.Proxy(proxy) if proxy else None
-        return PacedTransport(AiohttpTransport(client=session, proxy=through), pace)
+        return PacedTransport(AiohttpTransport(limits=limits, proxy=through), pace)
 
     # As httpx routes them: a pattern per proxy variable, NO_PROXY's hosts to the direct one.
     mounts = {

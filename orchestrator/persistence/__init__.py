@@ -2,6 +2,7 @@
 
 - `conversations`: conversations and messages, idempotent client message ids, answers,
   replay numbering (`last_seq`), feedback.
+- `admissions`: messages that start turns, stored together in one transaction under a crowd.
 - `users`: users and their vehicles.
 - `appointments`: workshop bookings.
 - `staff`: handoff state changes and the staff audit trail.

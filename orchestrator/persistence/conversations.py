@@ -83,9 +83,10 @@ async def readable_conversation(
     return conversation
 
 
-async def _by_client_id(
+async def message_by_client_id(
     session: AsyncSession, session_id: str, client_message_id: str
 ) -> Message | None:
+    """The user message of the session sent with this client message id, if one was."""
     return await session.scalar(
         select(Message).where(
             Message.conversation_id == session_id,
@@ -99,7 +100,7 @@ async def prior_message(
     session: AsyncSession, session_id: str, client_message_id: str
 ) -> Prior | None:
     """What happened the last time this client message id was sent in this session."""
-    user_message = await _by_client_id(session, session_id, client_message_id)
+    user_message = await message_by_client_id(session, session_id, client_message_id)
     if user_message is None:
         return None
     answer = await session.scalar(
@@ -162,7 +163,7 @@ async def save_user_message(
             await _touch(session, session_id, **running)
         return again
     if client_message_id is not None:
-        retried = await _by_client_id(session, session_id, client_message_id)
+        retried = await message_by_client_id(session, session_id, client_message_id)
         if retried is not None:
             retried.turn_id = turn_id
             await session.flush()

@@ -13,8 +13,15 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from orchestrator.models import Conversation, Message
-from orchestrator.persistence import console, conversations, gaps, metrics, staff
+from orchestrator.models import Conversation, Message, utcnow
+from orchestrator.persistence import (
+    admissions,
+    console,
+    conversations,
+    gaps,
+    metrics,
+    staff,
+)
 from orchestrator.persistence.conversations import Opened, UnfinishedTurn
 from orchestrator.persistence.gaps import WeakTurn
 from orchestrator.persistence.staff import StaffChange
@@ -27,6 +34,7 @@ class Database:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
+        self._admissions = admissions.Writer(sessions)
 
     async def ping(self) -> None:
         """Run `SELECT 1`; raises if the database cannot be reached."""
@@ -47,7 +55,33 @@ class Database:
         start_turn: bool = False,
     ) -> Opened:
         """Open the conversation for a chat message and, with `start_turn`, store it as the
-        question of turn `turn_id`: one transaction (see `conversations.open_for_message`)."""
+        question of turn `turn_id`: one transaction (see `conversations.open_for_message`).
+
+        A message that starts a turn in the common case is stored with the others waiting, in
+        one transaction for them all (`admissions`)."""
+        if start_turn:
+            async with self.sessions() as session:
+                found = await admissions.read(session, session_id, owner_id, client_message_id)
+            if found.common:
+                admission = admissions.admission(
+                    found=found,
+                    session_id=session_id,
+                    owner_id=owner_id,
+                    author=author,
+                    text=text,
+                    client_message_id=client_message_id,
+                    turn_id=turn_id,
+                    now=utcnow(),
+                )
+                try:
+                    await self._admissions.write(admission)
+                except admissions.GroupConflict:
+                    pass  # decided again below, with what is stored now
+                else:
+                    stored = admission.stored()
+                    return Opened(
+                        not found.exists, None, None, stored, found.last_seq, found.profile
+                    )
         async with self.sessions() as session:
             return await conversations.open_for_message(
                 session,

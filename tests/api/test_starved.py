@@ -22,6 +22,9 @@ from tests.utils.server import ServerProcess, sqlite_server
 ADMISSION_TIMEOUT_S = 1.0  # the product's default is 15 s; the stall below outlasts this one
 STALL_S = 2.0
 SOCKETS = 24
+# How long after the messages are sent the process is stopped, one value per round: taking
+# 24 messages lasts a few tens of ms, so each round aims at another moment of it.
+STALL_AFTER_S = (0.01, 0.005, 0.02, 0.002, 0.04, 0.0)
 QUESTIONS = [
     "How often should the oil be changed?",
     "What tyre pressure does the Sable need?",
@@ -71,7 +74,7 @@ async def test_a_message_the_stalled_process_could_not_take_in_time_is_overloade
     try:
         # Each round sends a message on every socket and stops the process while it is taking
         # them; a round in which no message was half-taken is tried again.
-        for round_ in range(4):
+        for round_, stall_after_s in enumerate(STALL_AFTER_S):
             frames = [
                 {
                     "type": "message",
@@ -81,7 +84,7 @@ async def test_a_message_the_stalled_process_could_not_take_in_time_is_overloade
                 for n in range(SOCKETS)
             ]
             await asyncio.gather(*(c.send(f) for c, f in zip(clients, frames, strict=True)))
-            await asyncio.sleep(0.05)  # the server is reading and taking them
+            await asyncio.sleep(stall_after_s)  # the server is reading and taking them
             _stall(server)
             for client, frame, end in zip(
                 clients, frames, await asyncio.gather(*map(_end, clients)), strict=True

@@ -11,13 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from orchestrator.models import Conversation, Message, utcnow
 from orchestrator.persistence import (
     admissions,
     console,
     conversations,
+    db_engine,
     gaps,
     metrics,
     staff,
@@ -35,11 +36,19 @@ class Database:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
         self._admissions = admissions.Writer(sessions)
+        self._probe: AsyncEngine | None = None  # for `ping`, made on first use
 
     async def ping(self) -> None:
-        """Run `SELECT 1`; raises if the database cannot be reached."""
-        async with self.sessions() as session:
-            await session.execute(text("SELECT 1"))
+        """Run `SELECT 1` on a connection of its own, outside the pool; raises if the database
+        cannot be reached. A pool that every turn of a crowd is using is busy, not down: the
+        probe does not wait in line behind them to tell which."""
+        if self._probe is None:
+            async with self.sessions() as session:
+                bind = session.bind
+            assert isinstance(bind, AsyncEngine)
+            self._probe = db_engine.create_engine(bind.url, pooled=False)
+        async with self._probe.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     # Conversations and messages
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 
 from orchestrator import db_url
 from orchestrator.errors import StartupError
@@ -27,13 +28,15 @@ CONNECT_TIMEOUT_S = 10  # a PostgreSQL host that does not answer fails a connect
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def create_engine(url: URL, pool_timeout_s: float = 30.0) -> AsyncEngine:
+def create_engine(url: URL, pool_timeout_s: float = 30.0, *, pooled: bool = True) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys and WAL so readers never block the writer.
 
-    `pool_timeout_s` is how long a session waits for a pooled connection before failing.
+    `pool_timeout_s` is how long a session waits for a pooled connection before failing;
+    `pooled=False` opens a connection of its own for each use (a probe's).
     """
+    unpooled: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
     if db_url.is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **unpooled)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -44,13 +47,16 @@ def create_engine(url: URL, pool_timeout_s: float = 30.0) -> AsyncEngine:
             cursor.close()
 
         return engine
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT_S}
+    if not pooled:
+        return create_async_engine(url, connect_args=connect_args, **unpooled)
     return create_async_engine(
         url,
         pool_size=10,
         max_overflow=20,
         pool_pre_ping=True,
         pool_timeout=pool_timeout_s,
-        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+        connect_args=connect_args,
     )
 
 

@@ -6,7 +6,9 @@ import asyncio
 import uuid
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from orchestrator.models import Conversation, MessageStatus, Vehicle
 from orchestrator.persistence import Database, Fenced, Forbidden, NotFound, Refused
@@ -359,3 +361,16 @@ async def test_feedback_only_on_your_own_answers(db: Database) -> None:
 
 async def test_ping_reaches_the_database(db: Database) -> None:
     await db.ping()
+
+
+async def test_a_ping_does_not_wait_behind_a_pool_every_turn_is_using(db_url: URL) -> None:
+    """Whether the database answers, not whether a pooled connection is free: a crowd's
+    admissions keep the pool busy, and a probe that queued behind them read as an outage."""
+    engine = create_async_engine(db_url, pool_size=1, max_overflow=0, pool_timeout=30)
+    try:
+        async with engine.connect() as taken:
+            await taken.execute(text("SELECT 1"))
+            async with asyncio.timeout(5):
+                await Database(session_factory(engine)).ping()
+    finally:
+        await engine.dispose()

@@ -17,7 +17,6 @@ concurrent write got in the way of (`GroupConflict`), takes the one-message path
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, cast
@@ -44,9 +43,9 @@ from orchestrator.persistence.users import customer_profile
 
 __all__ = ["Admission", "Found", "GroupConflict", "Writer", "admission", "read"]
 
-log = logging.getLogger(__name__)
-
-MAX_GROUP: Final = 256  # admissions in one transaction at most (SQLite's bound variables)
+# Admissions in one transaction at most: a group's transaction stays short, so the first
+# messages of a large burst are not kept waiting for the last ones' rows.
+MAX_GROUP: Final = 256
 TITLE_CHARS: Final = 200
 
 
@@ -210,8 +209,10 @@ class Writer:
         try:
             await asyncio.shield(waiter)
         except asyncio.CancelledError:
-            if entry in self._waiting:
-                self._waiting.remove(entry)
+            for i, waiting in enumerate(self._waiting):
+                if waiting is entry:
+                    del self._waiting[i]
+                    break
             else:  # its group is under way: what it ends with is no one's to read
                 waiter.add_done_callback(_ignored)
             raise
@@ -228,7 +229,10 @@ class Writer:
                 for _, waiter in batch:
                     if not waiter.done():
                         waiter.set_exception(exc if isinstance(exc, Exception) else _cut(exc))
-                if not isinstance(exc, Exception):
+                if not isinstance(exc, Exception):  # the writer itself is stopped: all of them
+                    for _, waiter in self._waiting:
+                        waiter.set_exception(_cut(exc))
+                    self._waiting.clear()
                     raise
             else:
                 for _, waiter in batch:

@@ -87,9 +87,13 @@ class Database:
                 except admissions.GroupConflict:
                     pass  # decided again below, with what is stored now
                 else:
-                    stored = admission.stored()
                     return Opened(
-                        not found.exists, None, None, stored, found.last_seq, found.profile
+                        created=not found.exists,
+                        forwarded=None,
+                        prior=None,
+                        started=admission.stored(),
+                        last_seq=found.last_seq,
+                        profile=found.profile,
                     )
         async with self.sessions() as session:
             return await conversations.open_for_message(

@@ -22,8 +22,6 @@ from datetime import datetime
 from typing import Any, Final, cast
 
 from sqlalchemy import Table, bindparam, case, func, insert, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -34,12 +32,11 @@ from orchestrator.models import (
     MessageRole,
     MessageStatus,
     Role,
-    User,
     new_id,
 )
 from orchestrator.persistence.conversations import fence_of, message_by_client_id
 from orchestrator.persistence.refusals import Forbidden
-from orchestrator.persistence.users import customer_profile
+from orchestrator.persistence.users import add_users, customer_profile
 
 __all__ = ["Admission", "Found", "GroupConflict", "Writer", "admission", "read"]
 
@@ -152,14 +149,12 @@ async def read(
 async def store(session: AsyncSession, group: list[Admission]) -> None:
     """Store a group of admissions in the session's transaction (committed by the caller):
     GroupConflict, with nothing stored, if another write came first."""
-    dialect = (await session.connection()).dialect.name
-    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     users = list({row["id"]: row for a in group for row in a.users}.values())
     created = [a.conversation for a in group if a.new_conversation]
     opened = [a.conversation for a in group if not a.new_conversation]
     table = cast(Table, Conversation.__table__)
     try:
-        await session.execute(upsert(User).on_conflict_do_nothing(index_elements=[User.id]), users)
+        await add_users(session, users)
         if created:
             await session.execute(insert(table), created)
         if opened:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -24,16 +25,18 @@ async def ensure_user(
     user = await session.get(User, user_id)
     if user is not None:
         return user
-    dialect = (await session.connection()).dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(User)
-        .values(id=user_id, name=name, role=role)
-        .on_conflict_do_nothing(index_elements=[User.id])
-    )
+    await add_users(session, [{"id": user_id, "name": name, "role": role}])
     user = await session.get(User, user_id)
     assert user is not None
     return user
+
+
+async def add_users(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert these users (id, name, role), leaving any that exist as they are: one INSERT …
+    ON CONFLICT DO NOTHING for them all."""
+    dialect = (await session.connection()).dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(insert(User).on_conflict_do_nothing(index_elements=[User.id]), list(rows))
 
 
 async def customer_profile(session: AsyncSession, customer_id: str) -> dict[str, Any]:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from api import http_errors, stopping, ws, ws_staff
+from api.auth import Principal, verify
+from api.body_guard import BodyGuard, BodyLimits
 from api.deps import AppState
 from api.live.leases import MemoryLeases, RedisLeases, TurnLeases
 from api.live.live_redis import open_live_state
@@ -164,11 +168,27 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
     for router in routers:
         app.include_router(router)
     http_errors.install(app)
+    app.add_middleware(
+        BodyGuard,
+        limits=BodyLimits(
+            settings.max_body_bytes,
+            ((knowledge.INGEST_PATH, settings.max_ingest_body_bytes),),
+        ),
+        verifier=_token_verifier,
+    )
     app.include_router(ws.router)
     app.include_router(ws_staff.router)
     app.mount("/static/client", StaticFiles(directory=CLIENT), name="client")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _token_verifier(scope: Scope) -> Callable[[str], Principal] | None:
+    """Checks a bearer token with the service's secret, once start-up has read it."""
+    state: AppState | None = getattr(scope["app"].state, "app", None)
+    if state is None:
+        return None
+    return functools.partial(verify, state.secret)
 
 
 # The collector's first threshold (allocations between young collections; Python's is 700).

@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import InvalidToken, Principal, verify
+from api.body_guard import principal_of
 from api.live.ratelimit import RateLimiter
 from api.metrics import Metrics
 from api.session.channels import ChannelRegistry
@@ -43,8 +44,14 @@ bearer = HTTPBearer(auto_error=False)
 
 
 def current_user(
-    state: State, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request,
+    state: State,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
+    """The caller: authenticated by `api.body_guard` before its body was read, or here."""
+    checked = principal_of(request.scope.get("state", {}))
+    if checked is not None:
+        return checked
     if credentials is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     llm_max_connections: int = 1000
 
     jwt_secret: SecretStr | None = None
+    # `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>` when this is set; unset,
+    # it is open (as Prometheus scrapes by default): keep the port off the internet then.
+    metrics_token: SecretStr | None = None
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"]
     )
@@ -84,6 +87,12 @@ class Settings(BaseSettings):
             6: (time(9), time(13)),
         }
     )
+
+    # Request bodies (bytes), refused with 413 BODY_TOO_LARGE as they arrive, before they are
+    # read (api.body_guard): every route but ingest (a chat message of MAX_MESSAGE_CHARS fits
+    # with room for JSON escapes), and the knowledge ingest (documents as base64).
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_ingest_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
 
     # Chat limits.
     max_message_chars: int = 4000

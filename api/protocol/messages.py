@@ -90,8 +90,10 @@ ERROR_DESCRIPTIONS: Final[dict[ErrorCode, str]] = {
         "Send the same frame (same message_id) again after retry_after seconds."
     ),
     ErrorCode.BUSY: "A turn is already running in this session; wait for it or cancel it.",
-    ErrorCode.SESSION_NOT_FOUND: "There is no session with this id.",
-    ErrorCode.FORBIDDEN: "The session belongs to another user.",
+    ErrorCode.SESSION_NOT_FOUND: (
+        "There is no session with this id that you may use (someone else's reads the same)."
+    ),
+    ErrorCode.FORBIDDEN: "Only staff may act for a customer (`customer_id`).",
     ErrorCode.LLM_UNAVAILABLE: (
         "The language model could not be reached, or its answer was cut off; the turn ended."
     ),

@@ -21,6 +21,7 @@ from rag.readers import TEXT_FORMATS
 from rag.store import ConcurrentIngest, EmbeddingModelMismatch
 
 router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
+INGEST_PATH = "/api/v1/knowledge/ingest"  # its body cap is MAX_INGEST_BODY_BYTES
 MAX_DOCUMENTS = 200
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 # Small embedding batches, so that turns waiting on the shared model wait at most one batch.
@@ -141,7 +142,7 @@ async def knowledge(_: StaffUser, state: State) -> KnowledgeState:
     )
 
 
-@router.post("/ingest", response_model=IngestResult)
+@router.post(INGEST_PATH.removeprefix(router.prefix), response_model=IngestResult)
 async def ingest(body: IngestRequest, _: AdminUser, state: State) -> IngestResult:
     """Add or replace documents while serving; turns see the new version as soon as it is live."""
     services = state.orchestrator.services

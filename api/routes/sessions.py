@@ -53,8 +53,10 @@ class FeedbackOut(BaseModel):
     comment: str | None
 
 
-def _not_found(what: str) -> HTTPException:
-    return HTTPException(404, {"code": "SESSION_NOT_FOUND", "message": f"No {what}"})
+def _not_found(session_id: str) -> HTTPException:
+    """The answer for a session that does not exist and for one that is someone else's alike
+    (as the socket's `resume` and `message` give it)."""
+    return HTTPException(404, {"code": "SESSION_NOT_FOUND", "message": f"No session {session_id}"})
 
 
 @router.get("/sessions", response_model=list[SessionSummary])
@@ -84,7 +86,7 @@ async def list_messages(session_id: str, user: CurrentUser, state: State) -> lis
     except Forbidden:
         conversation = None
     if conversation is None:
-        raise _not_found("such session")
+        raise _not_found(session_id)
     rows = await db.messages(session_id)
     return [MessageOut.model_validate(m, from_attributes=True) for m in rows]
 

@@ -162,7 +162,9 @@ async def _decide(
     except Forbidden:
         if ours:
             await _free(state, session_id, turn_id)
-        return Refused(ErrorCode.FORBIDDEN, "That session belongs to someone else", session_id)
+        # As for a session that does not exist (REST 404, `resume`): whether an id is someone
+        # else's is nobody else's to learn.
+        return Refused(ErrorCode.SESSION_NOT_FOUND, f"No session {session_id}", session_id)
     except BaseException:  # nothing half-done: the session is free again
         if ours:
             await _free(state, session_id, turn_id)

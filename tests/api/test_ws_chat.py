@@ -291,20 +291,40 @@ async def test_two_customers_are_kept_apart(server: ServerProcess) -> None:
         await client.turn("What is the Aster's range?", session_id=session)
     async with await ChatClient.connect(server.ws_url, bob) as client:
         await client.send({"type": "message", "message": "hi", "session_id": session})
-        assert (await client.recv())["code"] == "FORBIDDEN"
+        refused = await client.recv()
         await client.send({"type": "resume", "session_id": session, "after_seq": 0})
         assert (await client.recv())["code"] == "SESSION_NOT_FOUND"  # as REST's 404 below
+        await client.send({"type": "resume", "session_id": sid(), "after_seq": 0})
+        none = await client.recv()
+        # Someone else's session reads as one that does not exist, in the same words.
+        assert refused["code"] == none["code"] == "SESSION_NOT_FOUND"
+        assert refused["error"] == f"No session {session}"
         await client.send({"type": "message", "message": "hi", "customer_id": "someone-else"})
         assert (await client.recv())["code"] == "FORBIDDEN"
     bob_sessions = httpx.get(
         f"{server.base_url}/api/v1/sessions", headers={"Authorization": f"Bearer {bob}"}
     ).json()
     assert session not in [s["session_id"] for s in bob_sessions]
-    response = httpx.get(
-        f"{server.base_url}/api/v1/sessions/{session}/messages",
+    # Over REST too, someone else's session answers as one nobody has, reading or writing.
+    for other in (session, sid()):
+        bobs = {"Authorization": f"Bearer {bob}"}
+        read = httpx.get(f"{server.base_url}/api/v1/sessions/{other}/messages", headers=bobs)
+        assert read.status_code == 404
+        assert read.json()["detail"] == {
+            "code": "SESSION_NOT_FOUND",
+            "message": f"No session {other}",
+        }
+    written = httpx.post(
+        f"{server.base_url}/api/v1/chat",
+        json={"message": "hi", "session_id": session},
         headers={"Authorization": f"Bearer {bob}"},
+        timeout=30,
     )
-    assert response.status_code == 404
+    assert written.status_code == 404
+    assert written.json()["detail"] == {
+        "code": "SESSION_NOT_FOUND",
+        "message": f"No session {session}",
+    }
 
 
 async def test_staff_may_act_for_a_customer(server: ServerProcess) -> None:

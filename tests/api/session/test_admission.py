@@ -82,11 +82,12 @@ def test_a_new_message_is_admitted_and_a_second_one_waits(
     assert isinstance(replayed, Replay)  # answered once: that answer is sent again
 
 
-def test_another_customers_session_is_forbidden(app: tuple[TestClient, AppState]) -> None:
+def test_another_customers_session_reads_as_none(app: tuple[TestClient, AppState]) -> None:
     first = ask(app, ADA, message="Hello", session_id="ada-session")
     assert isinstance(first, Admitted)
     theirs = ask(app, BOB, message="Hello", session_id="ada-session")
-    assert isinstance(theirs, Refused) and theirs.code is ErrorCode.FORBIDDEN
+    assert isinstance(theirs, Refused) and theirs.code is ErrorCode.SESSION_NOT_FOUND
+    assert theirs.message == "No session ada-session"  # the words of a `resume` of none
     acting = ask(app, BOB, message="Hello", customer_id="ada")
     assert isinstance(acting, Refused) and acting.code is ErrorCode.FORBIDDEN
     staff = ask(app, STAFF, message="Hello", customer_id="ada")
@@ -191,5 +192,5 @@ def test_a_stored_answer_is_sent_again_while_another_turn_holds_the_session(
     again = ask(app, ADA, message="Tyre pressure?", session_id="s-lease", message_id="m1")
     assert isinstance(again, Replay) and holder() is None
     theirs = ask(app, BOB, message="Hello", session_id="s-lease")
-    assert isinstance(theirs, Refused) and theirs.code is ErrorCode.FORBIDDEN
+    assert isinstance(theirs, Refused) and theirs.code is ErrorCode.SESSION_NOT_FOUND
     assert holder() is None

@@ -1,8 +1,9 @@
 """The knowledge base as the service runs it: its store, the domain classifier, an ingest.
 
 `rag` takes plain parameters; this module hands it the configured store and embedding model,
-and the router's own classifier for deciding a document's domain from its content. The CLI and
-the admin REST endpoint both ingest through `run_ingest`.
+the router's own classifier for deciding a document's domain from its content, and the limits
+files are read under. The CLI and the admin REST endpoint both ingest through `run_ingest`,
+which reads the files in a child process (`rag.reader_process`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from rag.embeddings import (
 )
 from rag.glossary import TRADE, Glossary, read_groups, with_groups
 from rag.ingest import EMBED_BATCH, DomainClassifier, IngestReport, Progress, ingest
+from rag.reader_process import ReaderProcess
+from rag.readers.limits import ReadingLimits
 from rag.store import KnowledgeStore, open_store
 
 log = logging.getLogger(__name__)
@@ -88,6 +91,16 @@ def ingest_precision(settings: Settings, store: KnowledgeStore, *, reset: bool) 
     return settings.embedding_precision if reset else precision_of(settings, store)
 
 
+def reading_limits(settings: Settings) -> ReadingLimits:
+    """What one file may make before it is read (INGEST_MAX_*)."""
+    return ReadingLimits(
+        unpacked_mb=settings.ingest_max_unpacked_mb,
+        unpack_ratio=settings.ingest_max_unpack_ratio,
+        pdf_pages=settings.ingest_max_pdf_pages,
+        chars=settings.ingest_max_chars,
+    )
+
+
 def domain_classifier(router: Callable[[], SemanticRouter]) -> DomainClassifier:
     """Each section's domain as the router would route a question about it.
 
@@ -123,7 +136,10 @@ def run_ingest(
 ) -> IngestReport:
     """Ingest `paths` into the live knowledge base, publishing one new version (blocking).
 
-    `domains`: the domains documents may belong to; by default every specialist's.
+    The files are read in one child process for the ingest, under the configured limits and
+    INGEST_READER_MEMORY_MB: the memory reading takes goes back when it ends, and a file that
+    would exhaust it fails alone. `domains`: the domains documents may belong to; by default
+    every specialist's.
     `precision`: the vectors `embedder` makes, when the caller has already decided them
     (`ingest_precision`).
     """
@@ -132,17 +148,20 @@ def run_ingest(
 
         domains = default_registry().domains
     precision = precision or ingest_precision(settings, store, reset=reset)
-    return ingest(
-        list(paths),
-        store,
-        embedder,
-        embedding_model=space_name(settings.embedding_model, precision),
-        reset=reset,
-        prune=prune,
-        dry_run=dry_run,
-        domain=domain,
-        classify=classify,
-        domains=domains,
-        progress=progress,
-        batch_size=batch_size,
-    )
+    limits = reading_limits(settings)
+    with ReaderProcess(settings.ingest_reader_memory_mb, limits) as read:
+        return ingest(
+            list(paths),
+            store,
+            embedder,
+            embedding_model=space_name(settings.embedding_model, precision),
+            reset=reset,
+            prune=prune,
+            dry_run=dry_run,
+            domain=domain,
+            classify=classify,
+            domains=domains,
+            progress=progress,
+            batch_size=batch_size,
+            read=read,
+        )

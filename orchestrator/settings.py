@@ -156,6 +156,15 @@ class Settings(BaseSettings):
     # (`orchestrator kb gaps`, the console's Knowledge gaps panel).
     gap_score_below: float = Field(default=0.4, ge=0, le=1)
 
+    # Ingest: what one file may make before it is read (the limits `rag.readers.limits` gives
+    # its reasons for: unpacked MB and ratio of a zipped file, a PDF's pages, characters of
+    # text), and the MB reading it may take, in a process that ends with the ingest.
+    ingest_max_unpacked_mb: int = Field(default=200, ge=1)
+    ingest_max_unpack_ratio: int = Field(default=200, ge=1)
+    ingest_max_pdf_pages: int = Field(default=5000, ge=1)
+    ingest_max_chars: int = Field(default=20_000_000, ge=1)
+    ingest_reader_memory_mb: int = Field(default=2048, ge=64)
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -1,7 +1,7 @@
-"""Retrieval, standing alone: documents (read by format in `readers`, PDF pages by the rules in
-`layout`, all into the one model of `blocks`), chunking, the catalogue, embeddings (on ONNX
-Runtime or torch), the versioned store and hybrid search. Imports nothing from `orchestrator`,
-`agents` or `api`.
+"""Retrieval, standing alone: documents (read by format in `readers`, under its `limits`, PDF
+pages by the rules in `layout`, all into the one model of `blocks`; for an ingest, in a child
+process: `reader_process`), chunking, the catalogue, embeddings (on ONNX Runtime or torch), the
+versioned store and hybrid search. Imports nothing from `orchestrator`, `agents` or `api`.
 
 Each name below is a module (or package) of this package; import it by name.
 """
@@ -19,6 +19,7 @@ __all__ = [
     "lexical",
     "onnx_embedder",
     "onnx_export",
+    "reader_process",
     "readers",
     "retriever",
     "store",

@@ -16,7 +16,14 @@ from rag.blocks import Block, to_markdown
 from rag.catalogue import Declared, declared_from_front_matter
 from rag.chunking import first_heading, split_front_matter
 from rag.layout.legends import expand_legends
-from rag.readers import READERS, SUFFIXES, TEXT_FORMATS, UnreadableDocument
+from rag.readers import (
+    DEFAULT_LIMITS,
+    READERS,
+    SUFFIXES,
+    TEXT_FORMATS,
+    ReadingLimits,
+    UnreadableDocument,
+)
 
 DomainSource = Literal["front matter", "folder", "content"]
 
@@ -76,12 +83,15 @@ def skipped_files(root: Path, base: Path) -> list[tuple[str, str]]:
     return skipped
 
 
-def load(path: Path, root: Path, domains: Sequence[str] = ()) -> SourceDocument:
+def load(
+    path: Path, root: Path, domains: Sequence[str] = (), limits: ReadingLimits = DEFAULT_LIMITS
+) -> SourceDocument:
     """Read one file; raise UnreadableDocument with a reason if it cannot be used.
 
     `domains`: the domains the knowledge base files documents under (the caller's: retrieval
     knows none of its own). A document's top folder or `domain:` front matter names one of
-    them; otherwise it is `general` until its content decides.
+    them; otherwise it is `general` until its content decides. `limits`: how much the file
+    may make (`rag.readers.limits`).
     """
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
@@ -98,9 +108,9 @@ def load(path: Path, root: Path, domains: Sequence[str] = ()) -> SourceDocument:
             raise UnreadableDocument(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
         front = split_front_matter(text)
         fields = front.fields
-        parsed = READERS[kind](front.body.encode())
+        parsed = READERS[kind](front.body.encode(), limits)
     else:
-        parsed = READERS[kind](raw)
+        parsed = READERS[kind](raw, limits)
     blocks = expand_legends(parsed.blocks)
     body = to_markdown(blocks)
     if not body.strip():

@@ -10,6 +10,7 @@ version and published with it.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 from collections import Counter
@@ -23,15 +24,9 @@ import numpy as np
 
 from rag.catalogue import Catalogue, Declared, DocumentText, derive, vehicle_models
 from rag.chunking import Chunk, chunk_blocks, facets, tables_described
-from rag.documents import (
-    SourceDocument,
-    UnreadableDocument,
-    discover,
-    load,
-    scanned_note,
-    skipped_files,
-)
+from rag.documents import SourceDocument, discover, load, scanned_note, skipped_files
 from rag.embeddings import Embedder, Vectors
+from rag.readers.errors import UnreadableDocument, reason_of
 from rag.store import Draft, KnowledgeStore, StoredVersion
 
 EMBED_BATCH = 256
@@ -44,9 +39,14 @@ MIN_DOMAIN_CONFIDENCE = 0.4
 # Confidence a section needs to be filed apart from its mixed document's main domain.
 MIN_SECTION_CONFIDENCE = 0.5
 
+log = logging.getLogger(__name__)
+
 DomainOrigin = Literal["flag", "front matter", "folder", "content", "undecided"]
 # Per vector: the route the router would pick and its confidence.
 DomainClassifier = Callable[[Vectors], Sequence[tuple[str, float]]]
+# Reads one file (path, the folder its source is relative to, the domains): `load` in this
+# process, or in a child process (`rag.reader_process`).
+DocumentReader = Callable[[Path, Path, Sequence[str]], SourceDocument]
 
 
 @dataclass(frozen=True)
@@ -265,12 +265,14 @@ def ingest(
     domains: Sequence[str] = (),
     progress: Progress | None = None,
     batch_size: int = EMBED_BATCH,
+    read: DocumentReader = load,
 ) -> IngestReport:
     """Bring the knowledge base in line with the files under `paths`; embed only what is new.
 
     The result is published as one new version, or not at all: on any failure the previous
-    knowledge base stays live and untouched. `domains` are the caller's (the service passes
-    its specialists'); with none, every document is `general`.
+    knowledge base stays live and untouched. A file that cannot be read, whatever the reader
+    raised, is reported as failed and the others are ingested. `domains` are the caller's (the
+    service passes its specialists'); with none, every document is `general`.
     """
     started = time.perf_counter()
     progress = progress or Progress()
@@ -298,7 +300,7 @@ def ingest(
         source = path.relative_to(base).as_posix()
         seen.add(source)
         try:
-            document = load(path, base, domains)
+            document = _read(read, path, base, domains)
         except UnreadableDocument as exc:
             report.failed.append((source, str(exc)))
             progress.file_done(source)
@@ -516,14 +518,28 @@ def _decide_domains(
     return [DomainDecision(document.source, top, "content", dict(Counter(new.domains)), mean)]
 
 
-def catalogue_of(paths: Sequence[Path], domains: Sequence[str] = ()) -> Catalogue:
+def _read(read: DocumentReader, path: Path, base: Path, domains: Sequence[str]) -> SourceDocument:
+    """The file's document; `UnreadableDocument` whatever reading it raised (a reader's bug
+    fails its file, not the batch)."""
+    try:
+        return read(path, base, domains)
+    except UnreadableDocument:
+        raise
+    except Exception as exc:
+        log.warning("reading %s failed", path, exc_info=exc)
+        raise UnreadableDocument(reason_of(exc)) from exc
+
+
+def catalogue_of(
+    paths: Sequence[Path], domains: Sequence[str] = (), read: DocumentReader = load
+) -> Catalogue:
     """The catalogue the documents under `paths` define, as an ingest of them alone would."""
     pending = []
     for root in paths:
         base, _ = _base_and_prefix(root, domains)
         for path in discover(root.resolve()):
             try:
-                document = load(path, base, domains)
+                document = _read(read, path, base, domains)
             except UnreadableDocument:
                 continue
             pending.append(_NewDocument(document, chunk_blocks(document.blocks)))

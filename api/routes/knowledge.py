@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import errno
 import shutil
 import tempfile
+import unicodedata
 from pathlib import Path, PurePosixPath
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from api.deps import AdminUser, StaffUser, State
 from orchestrator.knowledge import domain_classifier, run_ingest
@@ -26,6 +29,35 @@ MAX_DOCUMENTS = 200
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 # Small embedding batches, so that turns waiting on the shared model wait at most one batch.
 SERVING_BATCH = 32
+# A name in a source, and a whole source, in UTF-8 bytes: a Linux file system's longest name,
+# and a path that leaves room for the upload folder's below PATH_MAX (4,096).
+MAX_NAME_BYTES = 255
+MAX_SOURCE_BYTES = 1024
+# What a full disk raises: 507 Insufficient Storage; any other file-system error is a 500.
+OUT_OF_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def source_problem(source: str) -> str | None:
+    """Why `source` cannot name a document of the knowledge base, or None when it can."""
+    path = PurePosixPath(source)
+    control = next((c for c in source if unicodedata.category(c) == "Cc"), None)
+    if control is not None:
+        return f"must be printable text; it holds a control character (U+{ord(control):04X})"
+    if path.is_absolute() or ".." in path.parts or "\\" in source:
+        return "must be a relative path inside the knowledge base"
+    if any(part.startswith(".") for part in path.parts) or source.startswith("."):
+        return "must not name a hidden file or folder (starting with '.'): it would not be read"
+    longest = max(path.parts, key=lambda part: len(part.encode()), default="")
+    if len(longest.encode()) > MAX_NAME_BYTES:
+        return (
+            f"holds a name of {len(longest.encode())} bytes; a file or folder name may have "
+            f"at most {MAX_NAME_BYTES}"
+        )
+    if len(source.encode()) > MAX_SOURCE_BYTES:
+        return f"is {len(source.encode())} bytes long; a source may have at most {MAX_SOURCE_BYTES}"
+    if path.suffix.lower() not in SUFFIXES:
+        return f"unsupported file type; use one of {', '.join(sorted(SUFFIXES))}"
+    return None
 
 
 class UploadedDocument(BaseModel):
@@ -44,12 +76,10 @@ class UploadedDocument(BaseModel):
     @field_validator("source")
     @classmethod
     def _relative_path(cls, value: str) -> str:
-        path = PurePosixPath(value)
-        if path.is_absolute() or ".." in path.parts or "\\" in value or value.startswith("."):
-            raise ValueError("must be a relative path inside the knowledge base")
-        if path.suffix.lower() not in SUFFIXES:
-            raise ValueError(f"unsupported file type; use one of {', '.join(sorted(SUFFIXES))}")
-        return path.as_posix()
+        problem = source_problem(value)
+        if problem is not None:
+            raise PydanticCustomError("invalid_source", "{problem}", {"problem": problem})
+        return PurePosixPath(value).as_posix()
 
     @model_validator(mode="after")
     def _one_content(self) -> UploadedDocument:
@@ -79,6 +109,26 @@ class IngestRequest(BaseModel):
         "as `GET /api/v1/knowledge` lists them.",
     )
     dry_run: bool = False
+
+    @model_validator(mode="after")
+    def _sources_apart(self) -> IngestRequest:
+        sources = [PurePosixPath(d.source) for d in self.documents]
+        named = set()
+        for source in sources:
+            if source in named:
+                raise PydanticCustomError(
+                    "invalid_source", "{source} is given twice", {"source": str(source)}
+                )
+            named.add(source)
+        for source in sources:
+            folder = next((p for p in source.parents if p in named), None)
+            if folder is not None:
+                raise PydanticCustomError(
+                    "invalid_source",
+                    "{source} would be inside {folder}, which is a document",
+                    {"source": str(source), "folder": str(folder)},
+                )
+        return self
 
 
 class FileProblem(BaseModel):
@@ -126,6 +176,14 @@ def _problem(status: int, code: str, exc: Exception) -> HTTPException:
     return HTTPException(status, {"code": code, "message": str(exc)})
 
 
+def storage_problem(doing: str, exc: OSError) -> HTTPException:
+    """A file-system error of the upload as its own error, never the database outage that an
+    OSError elsewhere means (`api.http_errors`)."""
+    status = 507 if exc.errno in OUT_OF_SPACE else 500
+    message = f"The server could not {doing}: {exc.strerror or exc}"
+    return HTTPException(status, {"code": "STORAGE_ERROR", "message": message})
+
+
 def _result(report: IngestReport) -> IngestResult:
     return IngestResult.model_validate(report.to_dict())
 
@@ -150,7 +208,10 @@ async def ingest(body: IngestRequest, _: AdminUser, state: State) -> IngestResul
     if body.domain is not None and body.domain not in domains:
         message = f"No domain {body.domain!r}; one of: {', '.join(domains)}"
         raise HTTPException(422, {"code": "INVALID_DOMAIN", "message": message})
-    upload = Path(tempfile.mkdtemp(prefix="upload-", dir=state.settings.data_dir))
+    try:
+        upload = Path(tempfile.mkdtemp(prefix="upload-", dir=state.settings.data_dir))
+    except OSError as exc:
+        raise storage_problem("make a folder for the upload", exc) from None
     try:
         for document in body.documents:
             try:
@@ -160,8 +221,11 @@ async def ingest(body: IngestRequest, _: AdminUser, state: State) -> IngestResul
                     422, {"code": "INVALID_DOCUMENT", "message": str(exc)}
                 ) from None
             target = upload / document.source
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            except OSError as exc:
+                raise storage_problem(f"store {document.source}", exc) from None
         async with state.ingesting:
             try:
                 report = await asyncio.to_thread(
@@ -182,6 +246,10 @@ async def ingest(body: IngestRequest, _: AdminUser, state: State) -> IngestResul
                 raise HTTPException(
                     409, {"code": "EMBEDDING_MISMATCH", "message": str(exc)}
                 ) from None
+            except OSError as exc:
+                if isinstance(exc, ConnectionError):  # a Chroma server away: an outage
+                    raise
+                raise storage_problem("read the upload or write the knowledge base", exc) from None
             if report.revision is not None:
                 await asyncio.to_thread(services.retriever.refresh)
         return _result(report)

@@ -17,6 +17,13 @@ from typing import Any
 
 from rag.blocks import Block, BlockKind, ParsedDocument
 from rag.readers.errors import UnreadableDocument
+from rag.readers.limits import (
+    DEFAULT_LIMITS,
+    ReadingLimits,
+    check_chars,
+    check_unpacking,
+    zip_members,
+)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # a compound file: an encrypted .docx or a Word 97 .doc
@@ -49,13 +56,13 @@ BREAK = None  # a page break among a paragraph's text pieces
 Piece = str | None
 
 
-def read_docx(raw: bytes) -> ParsedDocument:
-    document = _open(raw)
+def read_docx(raw: bytes, limits: ReadingLimits = DEFAULT_LIMITS) -> ParsedDocument:
+    document = _open(raw, limits)
     body = document.element.body
     rendered = next(body.iter(f"{W}lastRenderedPageBreak"), None) is not None
     reader = _BodyReader(
         _StyleSheet(document.styles.element),
-        _Numbering(document.part.numbering_part.element),
+        _Numbering(_numbering(document)),
         rendered,
         _section_ends(body),
     )
@@ -65,28 +72,44 @@ def read_docx(raw: bytes) -> ParsedDocument:
         else:
             reader.table(element)
     blocks = reader.finish()
+    check_chars(sum(len(line) for block in blocks for line in block.lines), limits)
     return ParsedDocument(
         tuple(blocks), title=_core_title(document) or reader.title, pages=reader.pages
     )
 
 
-def _open(raw: bytes) -> Any:
+def _open(raw: bytes, limits: ReadingLimits) -> Any:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
-    from lxml.etree import XMLSyntaxError
+    from lxml.etree import ErrorTypes, XMLSyntaxError
 
     if raw.startswith(OLE_MAGIC):
         raise UnreadableDocument(
             "not a .docx: a password-protected document or an old Word .doc (save it as .docx)"
         )
     try:
+        check_unpacking(zip_members(raw), limits)  # before a byte of it is unpacked
         return docx.Document(io.BytesIO(raw))
     except (PackageNotFoundError, zipfile.BadZipFile) as exc:
         raise UnreadableDocument(f"corrupt .docx: not a zip package ({exc})") from exc
     except XMLSyntaxError as exc:
+        if exc.code == ErrorTypes.ERR_NO_MEMORY:  # libxml2's malloc failed: not the file's fault
+            raise MemoryError(f"parsing its XML: {exc}") from exc
         raise UnreadableDocument(f"corrupt .docx: bad XML ({exc})") from exc
     except (KeyError, ValueError) as exc:
         raise UnreadableDocument(f"corrupt .docx: {exc}") from exc
+
+
+def _numbering(document: Any) -> Any:
+    """The numbering definitions, empty for a file without them (a minimal package: python-docx
+    would make up a part for it, and cannot)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from lxml import etree
+
+    try:
+        return document.part.part_related_by(RELATIONSHIP_TYPE.NUMBERING).element
+    except KeyError:
+        return etree.Element(f"{W}numbering")
 
 
 def _core_title(document: Any) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rag.blocks import ParsedDocument, from_markdown
+from rag.readers.limits import DEFAULT_LIMITS, ReadingLimits, check_chars
 from rag.readers.markdown import decode
 
 
@@ -45,6 +46,8 @@ def html_to_markdown(html: str) -> tuple[str, str | None]:
     return "\n".join(out), title
 
 
-def read_html(raw: bytes) -> ParsedDocument:
-    body, title = html_to_markdown(decode(raw))
+def read_html(raw: bytes, limits: ReadingLimits = DEFAULT_LIMITS) -> ParsedDocument:
+    html = decode(raw)
+    check_chars(len(html), limits)
+    body, title = html_to_markdown(html)
     return ParsedDocument(tuple(from_markdown(body)), title=title)

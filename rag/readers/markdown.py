@@ -9,6 +9,7 @@ from rag.blocks import TABLE_ROW, Block, ParsedDocument, from_markdown, joined_a
 from rag.layout.pipe_tables import pipe_table_lines, without_echoes
 from rag.layout.running_text import without_running_lines
 from rag.readers.errors import UnreadableDocument
+from rag.readers.limits import DEFAULT_LIMITS, ReadingLimits, check_chars
 
 
 def decode(raw: bytes) -> str:
@@ -18,8 +19,9 @@ def decode(raw: bytes) -> str:
         raise UnreadableDocument(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
 
 
-def read_markdown(raw: bytes) -> ParsedDocument:
+def read_markdown(raw: bytes, limits: ReadingLimits = DEFAULT_LIMITS) -> ParsedDocument:
     text = decode(raw)
+    check_chars(len(text), limits)
     blocks = without_running_lines(from_markdown(text))
     blocks = without_echoes(list(_tables_read(joined_across_pages(blocks))))
     pages = [b.last_page for b in blocks if b.last_page is not None]
@@ -51,5 +53,7 @@ def text_to_markdown(text: str) -> str:
     return "\n".join(lines)
 
 
-def read_text(raw: bytes) -> ParsedDocument:
-    return read_markdown(text_to_markdown(decode(raw)).encode())
+def read_text(raw: bytes, limits: ReadingLimits = DEFAULT_LIMITS) -> ParsedDocument:
+    text = decode(raw)
+    check_chars(len(text), limits)
+    return read_markdown(text_to_markdown(text).encode(), limits)

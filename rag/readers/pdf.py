@@ -23,6 +23,7 @@ from rag.layout.document import read_pages
 from rag.layout.geometry import Char, Page, group_lines, words_from_chars
 from rag.layout.grid import Edge, find_tables
 from rag.readers.errors import UnreadableDocument
+from rag.readers.limits import DEFAULT_LIMITS, ReadingLimits, check_chars, check_pages
 
 BOLD_WEIGHT = 600
 # A letter's loose box (ascent to descent) is about this many times its font size.
@@ -34,7 +35,7 @@ THIN = 2.0
 MAX_FORM_DEPTH = 4
 
 
-def read_pdf(raw: bytes) -> ParsedDocument:
+def read_pdf(raw: bytes, limits: ReadingLimits = DEFAULT_LIMITS) -> ParsedDocument:
     try:
         pdf = pdfium.PdfDocument(raw)
     except pdfium.PdfiumError as exc:
@@ -43,7 +44,9 @@ def read_pdf(raw: bytes) -> ParsedDocument:
             raise UnreadableDocument("encrypted PDF: it needs a password") from exc
         raise UnreadableDocument(f"corrupt PDF: {reason}") from exc
     try:
-        pages = [_read_page(pdf, index) for index in range(len(pdf))]
+        check_pages(len(pdf), limits)
+        text = _TextCount(limits)
+        pages = [_read_page(pdf, index, text) for index in range(len(pdf))]
         title = (pdf.get_metadata_dict().get("Title") or "").strip() or None
     except pdfium.PdfiumError as exc:
         raise UnreadableDocument(f"corrupt PDF: {exc}") from exc
@@ -93,7 +96,19 @@ class _Frame:
         return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
 
 
-def _read_page(pdf: pdfium.PdfDocument, index: int) -> Page:
+@dataclass
+class _TextCount:
+    """The characters of the pages read so far, held to the limit before a page's are read."""
+
+    limits: ReadingLimits
+    chars: int = 0
+
+    def add(self, chars: int) -> None:
+        self.chars += max(0, chars)
+        check_chars(self.chars, self.limits)
+
+
+def _read_page(pdf: pdfium.PdfDocument, index: int, text: _TextCount) -> Page:
     page = pdf[index]
     try:
         left, bottom, right, top = page.get_cropbox()
@@ -101,6 +116,7 @@ def _read_page(pdf: pdfium.PdfDocument, index: int) -> Page:
         width, height = frame.size
         textpage = page.get_textpage()
         try:
+            text.add(pdfium_c.FPDFText_CountChars(textpage.raw))
             chars = list(_chars(textpage, frame, width, height))
         finally:
             textpage.close()

@@ -1,5 +1,5 @@
-"""The knowledge base as the service configures it: the company's own glossary, and the
-vectors it is embedded and searched with."""
+"""The knowledge base as the service configures it: the company's own glossary, the vectors it
+is embedded and searched with, and the limits and memory its files are read under."""
 
 from __future__ import annotations
 
@@ -10,11 +10,20 @@ import pytest
 
 from orchestrator import knowledge
 from orchestrator.errors import StartupError
-from orchestrator.knowledge import glossary, knowledge_store, precision_of, run_ingest
+from orchestrator.knowledge import (
+    glossary,
+    knowledge_store,
+    precision_of,
+    reading_limits,
+    run_ingest,
+)
 from orchestrator.settings import Settings
+from rag.embeddings import Embedder
 from rag.glossary import TRADE
+from rag.readers.limits import DEFAULT_LIMITS
 from rag.store import EmbeddingModelMismatch
 from tests.rag import DOMAINS
+from tests.utils.docx_packages import zip_bomb
 
 
 def test_without_a_glossary_file_the_trade_s_terms_are_used(tmp_path: Path) -> None:
@@ -77,3 +86,26 @@ def test_a_knowledge_base_keeps_its_vectors_until_it_is_ingested_anew_with_reset
     run_ingest(now, store, [docs], lambda: int8, None, reset=True, domains=DOMAINS)
     assert store.pointer().embedding_model == "all-MiniLM-L6-v2@int8"  # type: ignore[union-attr]
     assert precision_of(now, store) == "int8" and store.count() == 3
+
+
+def test_the_settings_defaults_are_the_limits_rag_gives_its_reasons_for(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    assert reading_limits(settings) == DEFAULT_LIMITS
+
+
+def test_an_ingest_reads_its_files_apart_under_the_configured_memory(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """The limits let the zip bomb through to the parser; the reader's memory stops it."""
+    docs = _docs(tmp_path / "kb")
+    (docs / "specs" / "brochure.docx").write_bytes(zip_bomb(100))
+    settings = Settings(
+        data_dir=tmp_path,
+        ingest_reader_memory_mb=128,
+        ingest_max_unpack_ratio=1_000_000,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    store = knowledge_store(settings)
+    report = run_ingest(settings, store, [docs], lambda: embedder, None, domains=DOMAINS)
+    assert report.added == 1
+    assert report.failed == [("specs/brochure.docx", "needs more than 128 MB to read")]

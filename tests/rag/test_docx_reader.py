@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,8 @@ from rag.documents import load
 from rag.readers import READERS, SUFFIXES
 from rag.readers.docx import Slot, read_docx, table_lines
 from rag.readers.errors import UnreadableDocument
+from rag.readers.limits import ReadingLimits
+from tests.utils.docx_packages import minimal_package, paragraph, zip_bomb
 from tests.utils.manual_docx import DocxFacts, build
 
 
@@ -378,3 +381,24 @@ def test_a_loaded_word_file_chunks_with_heading_paths_and_pages(
         ("Maintenance", manual.custom_heading[1]),
         manual.schedule_page,
     )
+
+
+def test_a_package_without_a_numbering_part_is_read() -> None:
+    """As some generators write a .docx: its document, content types and one relationship."""
+    raw = minimal_package(paragraph("Press the START button."), paragraph("Wait for READY."))
+    assert "numbering" not in str(zipfile.ZipFile(io.BytesIO(raw)).namelist())
+    parsed = read_docx(raw)
+    assert [b.text for b in parsed.blocks] == ["Press the START button.", "Wait for READY."]
+
+
+def test_a_zip_bomb_is_refused_before_a_byte_of_it_is_unpacked() -> None:
+    bomb = zip_bomb(100)
+    started = time.perf_counter()
+    with pytest.raises(UnreadableDocument, match=r"unpacks to 100 MB .* \(a zip bomb\?\)"):
+        read_docx(bomb)
+    assert time.perf_counter() - started < 0.1  # unpacking it takes seconds
+
+
+def test_a_file_that_holds_more_text_than_the_limit_is_refused(manual: DocxFacts) -> None:
+    with pytest.raises(UnreadableDocument, match="more than 100 characters of text"):
+        read_docx(manual.path.read_bytes(), ReadingLimits(chars=100))

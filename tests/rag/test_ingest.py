@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from rag.documents import SourceDocument, load
 from rag.embeddings import Embedder, Vectors
 from rag.ingest import ingest
 from rag.store import EmbeddingModelMismatch, KnowledgeStore, open_store
 from tests.conftest import REPO
 from tests.rag import DOMAINS
+from tests.utils.docx_packages import minimal_package, paragraph, zip_bomb
 
 
 class CountingEmbedder:
@@ -167,6 +169,59 @@ def test_the_command_skips_a_corrupt_file_goes_on_and_exits_non_zero(tmp_path: P
     assert refused.returncode == 2
     assert "--reset" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.slow
+def test_the_command_ingests_a_batch_but_for_the_file_that_cannot_be_read(tmp_path: Path) -> None:
+    result = _cli(tmp_path, str(_batch(tmp_path / "kb")))
+    assert result.returncode == 1
+    assert "failed specs/brochure.docx: its part word/document.xml unpacks to" in result.stderr
+    assert "added 10, updated 0, unchanged 0, removed 0, failed 1" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def _batch(root: Path) -> Path:
+    """Ten files, one of them a Word file without a numbering part (as some generators write
+    them), and a zip bomb."""
+    (root / "specs").mkdir(parents=True)
+    for n in range(9):
+        (root / "specs" / f"model-{n}.md").write_text(
+            f"# Model {n}\n\n## Range\n\nModel {n} goes {400 + n} km on a charge.\n"
+        )
+    (root / "specs" / "quick-start.docx").write_bytes(
+        minimal_package(paragraph("Quick start"), paragraph("Press the START button."))
+    )
+    (root / "specs" / "brochure.docx").write_bytes(zip_bomb(100))
+    return root
+
+
+def test_a_batch_is_ingested_but_for_the_file_that_cannot_be_read(
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
+) -> None:
+    report = _ingest(_batch(tmp_path / "kb"), store, CountingEmbedder(embedder))
+    assert report.added == 10
+    ((source, reason),) = report.failed
+    assert source == "specs/brochure.docx" and "(a zip bomb?)" in reason
+    assert "added 10, updated 0, unchanged 0, removed 0, failed 1" in report.summary()
+
+
+def test_whatever_a_reader_raises_fails_its_file_and_not_the_batch(
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
+) -> None:
+    root = _tree(tmp_path / "kb")
+
+    def read(path: Path, base: Path, domains: Sequence[str]) -> SourceDocument:
+        if path.name == "codes.md":
+            raise NotImplementedError("a part python-docx cannot make")
+        return load(path, base, domains)
+
+    report = ingest([root], store, lambda: embedder, embedding_model=embedder.name,
+                    domains=DOMAINS, read=read)  # fmt: skip
+    assert report.added == 1
+    assert report.failed == [
+        ("troubleshooting/codes.md", "could not be read (NotImplementedError: a part "
+         "python-docx cannot make)")
+    ]  # fmt: skip
 
 
 def _classifier(embedder: Embedder):  # type: ignore[no-untyped-def]

@@ -3,15 +3,18 @@ that has what real manuals have (`tests/utils/manual_pdf.py`)."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 
 from rag.blocks import Block, ParsedDocument
 from rag.chunking import chunk_blocks
 from rag.documents import load
 from rag.readers.errors import UnreadableDocument
+from rag.readers.limits import ReadingLimits
 from rag.readers.pdf import read_pdf
 from tests.utils.manual_pdf import PdfFacts, build
 
@@ -232,3 +235,26 @@ def test_a_file_that_is_not_a_pdf_is_refused_as_corrupt(tmp_path: Path) -> None:
     path.write_bytes(b"%PDF-1.4 this is not a PDF")
     with pytest.raises(UnreadableDocument, match="corrupt PDF"):
         load(path, tmp_path)
+
+
+def _blank_pdf(pages: int) -> bytes:
+    pdf = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        pdf.new_page(595, 842).close()
+    out = io.BytesIO()
+    pdf.save(out)
+    pdf.close()
+    return out.getvalue()
+
+
+def test_a_pdf_of_more_pages_than_the_limit_is_refused_before_a_page_is_read() -> None:
+    with pytest.raises(UnreadableDocument, match=r"^6 pages, more than the limit of 5$"):
+        read_pdf(_blank_pdf(6), ReadingLimits(pdf_pages=5))
+
+
+def test_a_pdf_of_more_text_than_the_limit_is_refused(
+    manual: tuple[PdfFacts, ParsedDocument],
+) -> None:
+    facts, _ = manual
+    with pytest.raises(UnreadableDocument, match="more than 1,000 characters of text"):
+        read_pdf(facts.path.read_bytes(), ReadingLimits(chars=1000))

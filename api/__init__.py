@@ -1,5 +1,6 @@
 """The FastAPI app. Its top level holds the adapters: the app and what routes share (`app`,
-`deps`, `auth`), the WebSocket endpoints (`ws`, `ws_staff`, `ws_transport`, `ws_compression`),
+`deps`, `auth`, and `body_guard`, which bounds request bodies and authenticates their senders
+before they are read), the WebSocket endpoints (`ws`, `ws_staff`, `ws_transport`, `ws_compression`),
 start and stop (`main`, `serve`, `stopping`) and the process's metrics (`metrics`, `observe`).
 Each other job is a package: `protocol` (the wire contract), `session` (sessions and their
 turns), `live` (the state instances share), `console` (the console's charts), `routes` (one
@@ -12,6 +13,7 @@ and `api.auth`): each name below is a module or package of this one; import it b
 __all__ = [
     "app",
     "auth",
+    "body_guard",
     "console",
     "deps",
     "http_errors",

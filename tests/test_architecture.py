@@ -85,6 +85,7 @@ def test_nothing_but_the_entry_point_imports_the_command_line(package: str) -> N
 ADAPTERS = {
     "app",  # the FastAPI application and its lifespan
     "auth",  # tokens: issued for the command line, verified for every endpoint
+    "body_guard",  # request bodies bounded and callers authenticated before they are read
     "deps",  # what route handlers share
     "http_errors",
     "main",  # what uvicorn imports

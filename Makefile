@@ -93,7 +93,7 @@ clean-data:
 
 # Benchmarks (see docs/benchmarks.md): every figure against a baseline from the same run.
 # The profilers (py-spy, pyinstrument) come with them; `make test` does not need them.
-.PHONY: bench bench-quick peer
+.PHONY: bench bench-quick peer manuals
 $(VENV)/.bench: pyproject.toml $(INSTALLED)
 	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	@touch $@
@@ -116,6 +116,18 @@ $(PEER_VENV)/.installed: pyproject.toml $(PEER_VENV)/.torch $(INSTALLED)
 	@touch $@
 
 peer: $(PEER_VENV)/.installed
+
+# The real manuals `python -m bench --only manuals` measures (bench/manuals/corpus.json), fetched
+# by commit and checksum into data/manuals; the Word ones are made from their PDFs by pdf2docx
+# (GPL-3.0), in a venv of its own: the product never imports it.
+MANUALS_VENV := .venv-manuals
+$(MANUALS_VENV)/.installed:
+	$(PYTHON) -m venv $(MANUALS_VENV)
+	$(MANUALS_VENV)/bin/pip install --quiet pdf2docx==0.5.13
+	@touch $@
+
+manuals: $(INSTALLED) $(MANUALS_VENV)/.installed
+	$(BIN)/python -m bench.fetch_manuals --converter $(MANUALS_VENV)/bin/python $(if $(MIRROR),--mirror $(MIRROR))
 
 bench: $(VENV)/.bench peer
 	$(BIN)/python -m bench

@@ -16,6 +16,7 @@ SCENARIO_MODULES = (
     "embedding",
     "retrieval",
     "routing",
+    "real_manuals",
     "graph_overhead",
     "stage_cost",
     "websocket_turn",

@@ -21,6 +21,13 @@ from pydantic import BaseModel, Field, model_validator
 CITATION = re.compile(r"\s*\[(\d+)\]")
 DASHES = re.compile(r"[‐‑‒–—−]")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*\"'(])|\n+")
+# An answer that says the documents do not hold what was asked (the offline answerer's words,
+# and what a model told to say so usually writes).
+NOT_FOUND = re.compile(
+    r"\b(?:couldn'?t|could not|can'?t|cannot|did not|didn'?t|was unable to|unable to) find\b"
+    r"|\bno information (?:about|on)\b|\bnot (?:stated|given|listed|covered|mentioned) in\b",
+    re.IGNORECASE,
+)
 
 
 class LabelledTurn(BaseModel):
@@ -30,6 +37,11 @@ class LabelledTurn(BaseModel):
     fact: list[str] | None = None
     facts: list[list[str]] | None = None
     page: int | None = Field(default=None, ge=1, description="The page that holds the fact.")
+    answerable: bool = Field(
+        default=True,
+        description="False for a question none of the documents answers: right when the answer "
+        "says it could not find that.",
+    )
 
     @model_validator(mode="after")
     def _one_kind_of_fact(self) -> LabelledTurn:
@@ -140,9 +152,16 @@ class TurnScore:
     paged: bool | None = None
     # Of a turn labelled with its page: a citation names that page.
     right_page: bool | None = None
+    # Of a turn labelled with its page: that page is among the passages handed to the answer
+    # (every `sources` event of the turn, cited or not).
+    page_retrieved: bool | None = None
+    answerable: bool = True
+    abstained: bool = False  # the answer says it could not find what was asked
 
     @property
     def right(self) -> bool:
+        if not self.answerable:
+            return self.abstained
         return self.routed and self.cited and self.fact
 
 
@@ -176,7 +195,19 @@ def score_turn(
             if expected.page is not None
             else None
         ),
+        page_retrieved=(
+            any(expected.page in (_pages(p) or ()) for p in got.sources)
+            if expected.page is not None
+            else None
+        ),
+        answerable=expected.answerable,
+        abstained=says_not_found(answer),
     )
+
+
+def says_not_found(answer: str) -> bool:
+    """Whether the answer says the documents do not hold what was asked."""
+    return NOT_FOUND.search(normalise(answer)) is not None
 
 
 @dataclass
@@ -220,6 +251,16 @@ class AnswerReport:
         long = [turns for turns in by_conversation.values() if len(turns) > 1]
         return sum(all(t.right for t in turns) for turns in long), len(long)
 
+    def abstentions(self) -> tuple[int, int]:
+        """(said "couldn't find", total) over the turns no document answers."""
+        unanswerable = [t for t in self.turns if not t.answerable]
+        return sum(t.abstained for t in unanswerable), len(unanswerable)
+
+    def false_abstentions(self) -> tuple[int, int]:
+        """(said "couldn't find", total) over the turns a document answers."""
+        answerable = [t for t in self.turns if t.answerable and t.has_fact]
+        return sum(t.abstained for t in answerable), len(answerable)
+
     def summary(self) -> dict[str, Any]:
         right, total = self.follow_ups()
         return {
@@ -231,6 +272,9 @@ class AnswerReport:
             "follow_up_conversations_right": [right, total],
             "page_cited": self._share("paged"),
             "right_page": self._share("right_page"),
+            "page_retrieved": self._share("page_retrieved"),
+            "abstained_when_unanswerable": list(self.abstentions()),
+            "abstained_when_answerable": list(self.false_abstentions()),
         }
 
 
@@ -249,6 +293,13 @@ def render(report: AnswerReport) -> str:
         lines.append(f"page cited (PDF, Word)   {summary['page_cited']:.3f}")
     if summary["right_page"] is not None:
         lines.append(f"labelled page cited      {summary['right_page']:.3f}")
+    if summary["page_retrieved"] is not None:
+        lines.append(f"labelled page retrieved  {summary['page_retrieved']:.3f}")
+    said, unanswerable = summary["abstained_when_unanswerable"]
+    if unanswerable:
+        wrongly, answerable = summary["abstained_when_answerable"]
+        lines.append(f"not found, unanswerable  {said}/{unanswerable}")
+        lines.append(f"not found, answerable    {wrongly}/{answerable}")
     lines += [
         "",
         "kind             turns  routed  cited   fact  first",
@@ -265,20 +316,16 @@ def render(report: AnswerReport) -> str:
             f"{kind:16} {len(turns):5}  {rate('routed', turns):>6}  {rate('cited', sourced)}  "
             f"{rate('fact', facts)}  {rate('first', facts)}"
         )
-    misses = [t for t in report.turns if not (t.right and t.first)]
+    misses = [t for t in report.turns if not (t.right and (t.first or not t.answerable))]
     if misses:
         lines += ["", "misses:"]
         for t in misses:
-            what = [
-                name
-                for name, ok in (
-                    ("route", t.routed),
-                    ("source", t.cited),
-                    ("fact", t.fact),
-                    ("first", t.first),
-                )
-                if not ok
-            ]
+            checks = (
+                (("route", t.routed), ("source", t.cited), ("fact", t.fact), ("first", t.first))
+                if t.answerable
+                else (("said not found", t.abstained),)
+            )
+            what = [name for name, ok in checks if not ok]
             lines.append(f"  {t.conversation}#{t.index} [{', '.join(what)}] {t.message}")
             if not t.routed:
                 lines.append(f"      routes {t.got_routes}, expected {t.expected_routes}")

@@ -14,7 +14,7 @@ from orchestrator.cli.answer_eval import AnswerReport, Conversation, Received, s
 TURN_TIMEOUT_S = 120.0
 
 
-async def _turn(connection: Any, message: str, session_id: str | None) -> tuple[Received, str]:
+async def ask_turn(connection: Any, message: str, session_id: str | None) -> tuple[Received, str]:
     """Send one message and read its events to the turn's end; resend after a rate limit."""
     # Tokens are joined here: the answer so far in every token event would only cost.
     frame: dict[str, Any] = {"type": "message", "message": message, "partial_response": False}
@@ -65,7 +65,7 @@ async def _conversation(
         received: list[Received] = []
         session_id: str | None = None
         for turn in conversation.turns:
-            got, session_id = await _turn(connection, turn.message, session_id)
+            got, session_id = await ask_turn(connection, turn.message, session_id)
             received.append(got)
         return received
 

@@ -46,3 +46,28 @@ def test_answers_citing_no_paged_document_are_not_counted() -> None:
 def test_the_first_sentence_ends_at_a_sentence_end_or_a_line() -> None:
     assert first_sentence("Fuel tank: 35 l [1]. Fill it often.") == "Fuel tank: 35 l."
     assert first_sentence("- First item [1]\n- Second") == "First item"
+
+
+def test_the_labelled_page_counts_as_retrieved_when_any_passage_holds_it() -> None:
+    uncited = _score("Tank: 35 l [2]")  # cites the guide; the manual's page was handed over
+    assert (uncited.right_page, uncited.page_retrieved) == (False, True)  # type: ignore[attr-defined]
+    elsewhere = _score("Tank: 35 l [1]", page=7)
+    assert elsewhere.page_retrieved is False  # type: ignore[attr-defined]
+
+
+def _unanswerable(answer: str) -> object:
+    turn = LabelledTurn(message="q", routes=["specs"], fact=[], answerable=False)
+    conversation = Conversation(id="u", kind="unanswerable", turns=[turn])
+    return score_turn(conversation, 0, turn, Received(answer, ["specs"], PASSAGES))
+
+
+def test_a_question_no_document_answers_is_right_when_the_answer_says_so() -> None:
+    said = _unanswerable("I couldn't find that in the manuals. The closest passages: [1]")
+    quoted = _unanswerable("The battery is a 12 V lead-acid type [1].")
+    assert said.right and not quoted.right  # type: ignore[attr-defined]
+    answered = _score("I could not find the tank size [1]")
+    report = AnswerReport(turns=[said, quoted, answered])  # type: ignore[list-item]
+    summary = report.summary()
+    assert summary["abstained_when_unanswerable"] == [1, 2]
+    assert summary["abstained_when_answerable"] == [1, 1]
+    assert report.fact == 0.0  # only the answerable turn has a fact to hold

@@ -11,7 +11,7 @@ its own knowledge base: ingested by `orchestrator ingest` into a data dir of its
   whether the fact was in what the model received (`GET /prompts`), turn by turn.
 The halves are pooled by turn; every manual's own figures are in the details. Rules are
 written against the tuning half only, so only its misses are printed (`bench/results/
-manuals/`); the held-out half is judged by its figures.
+manuals/`, or BENCH_RESULTS); the held-out half is judged by its figures.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import httpx
 from bench.common import REPO, Context, Figure, Result, Scenario, log
 from bench.fetch_manuals import DEFAULT_OUT, corpus
 from bench.procs import Service, _spawn, wait_ready
+from bench.report import RESULTS
 from orchestrator.cli.answer_eval import (
     AnswerReport,
     Conversation,
@@ -196,7 +197,7 @@ def measure(ctx: Context, manual: dict[str, Any], llm_url: str) -> dict[str, Any
     with served(data_dir, llm_url) as url:
         llm_turns = asyncio.run(_context_recall(url, llm_url, conversations))
     if manual["half"] == "tuning":
-        out = REPO / "bench" / "results" / "manuals"
+        out = RESULTS / "manuals"
         out.mkdir(parents=True, exist_ok=True)
         (out / f"{stem}.offline.txt").write_text(render(report) + "\n")
     return {

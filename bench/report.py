@@ -12,7 +12,8 @@ from typing import Any
 
 from bench.common import REPO
 
-RESULTS = REPO / "bench" / "results"
+# BENCH_RESULTS: another folder for this run's results (runs side by side keep apart).
+RESULTS = Path(os.environ.get("BENCH_RESULTS", str(REPO / "bench" / "results")))
 DOCS_MD = REPO / "docs" / "benchmarks.md"
 ANSWER_QUALITY = REPO / "bench" / "answer_quality.md"
 DOCS_JSON = REPO / "docs" / "benchmarks.json"

@@ -362,7 +362,7 @@ def _table_units(
                 rank,
                 start + offset,
                 # A row that only names a vehicle (a table of one row per version) is about
-                # what its columns say: "Talus 2.2D" read for "Braked trailer".
+                # what its columns say: "<model> 2.2D" read for "Braked trailer".
                 label=(
                     label.replace("**", "")
                     if _without_vehicles(label.replace("**", ""), catalogue) or not plain_names
@@ -701,7 +701,7 @@ def _mentions_other_vehicle(unit: Unit, focus: str | None, catalogue: Catalogue)
 # Asked about one vehicle, a sentence that sets it beside another model ("the GT has the
 # highest top speed of the three even though the SUV is much quicker") says less of it than
 # one about it alone; so does a figure read in a whole model's column, asked about one of its
-# variants ("Maximum braked towing (Talus)" for the Talus 2.2D), to one of that variant.
+# variants ("Maximum braked towing (<model>)" for its 2.2D), to one of that variant.
 COMPARISON = 0.05
 
 

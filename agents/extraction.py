@@ -290,6 +290,13 @@ def _about(text: str, focus: str | None, catalogue: Catalogue) -> bool | None:
     return focus_model in {model for model, _ in named} or focus.lower() in text.lower()
 
 
+def without_vehicles(
+    text: str, catalogue: Catalogue | None = None, focus: str | None = None
+) -> str:
+    """The question without the names of the vehicles it is about (what it asks of them)."""
+    return _without_vehicles(text, _knowing(catalogue, focus)) or text
+
+
 def _without_vehicles(text: str, catalogue: Catalogue) -> str:
     stripped = catalogue.neutralise(text, replacement=" ")
     return re.sub(r"\s+", " ", stripped).strip()

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
 
-from agents import extraction, model_message
+from agents import answerability, extraction, model_message
 from rag.catalogue import Catalogue
 from rag.embeddings import Embedder
 from rag.glossary import with_terms
@@ -36,14 +36,15 @@ def answer_text(
     if request.tool_result:
         parts.append(request.tool_result)
     if request.sources and not request.reply:
+        question = with_terms(request.question, request.terms)
         units = extraction.select(
-            with_terms(request.question, request.terms),
-            request.sources,
-            embedder.encode,
-            focus=request.vehicle,
-            catalogue=catalogue,
+            question, request.sources, embedder.encode, focus=request.vehicle, catalogue=catalogue
         )
-        if units or not parts:
+        topic = extraction.without_vehicles(question, catalogue, request.vehicle)
+        finding = answerability.unanswered(topic, units) if units else None
+        if finding is not None:
+            parts.append(answerability.not_found(units))
+        elif units or not parts:
             parts.append(extraction.compose(units, none_found))
     return "\n\n".join(parts) if parts else none_found
 

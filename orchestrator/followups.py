@@ -20,14 +20,42 @@ ANAPHORA = re.compile(
     r"^\s*(and|what about|how about|and what about|same for|also)\b",
     re.IGNORECASE,
 )
+# "ok and 3rd to 4th?", "right, and the rear?": a word of assent may open a continuation.
+ASSENT = r"(?:(?:ok|okay|right|so|cool|thanks|great|and then)\b[\s,.!]*)?"
 CONTINUATION = re.compile(
-    r"^\s*(and|what about|how about|and what about|same for|also|what if)\b", re.IGNORECASE
+    rf"^\s*{ASSENT}(and|what about|how about|and what about|same for|also|what if)\b",
+    re.IGNORECASE,
 )
 # A continuation that changes the condition, not the question: "and when it's loaded?".
 CONDITION = re.compile(
     r"^\s*(?:and|but|what about|how about)?\s*(?:when|if|while|with|without|during)\b", re.I
 )
-CONTENT_WORD = re.compile(r"[a-z0-9]{3,}", re.IGNORECASE)
+CONTENT_WORD = re.compile(r"\d+\.\d+|[a-z0-9]{3,}", re.IGNORECASE)
+# Words of the trade that name one of a pair or a set (a position, a side, a condition, a
+# drive or fuel), whatever a knowledge base's own tables set side by side.
+TRADE_ALTERNATIVES: tuple[tuple[str, ...], ...] = (
+    ("front", "rear"),
+    ("left", "right"),
+    ("upper", "lower"),
+    ("inner", "outer"),
+    ("high", "low"),
+    ("hot", "cold"),
+    ("summer", "winter"),
+    ("automatic", "manual"),
+    ("diesel", "gasoline", "petrol"),
+    ("2wd", "4wd", "awd", "fwd", "rwd"),
+    ("exhaust", "intake"),
+    ("inlet", "outlet"),
+    ("maximum", "minimum"),
+    ("laden", "unladen"),
+    ("loaded", "unloaded"),
+)
+# Words told apart by their numbers alone: a displacement or a size ("1.8", "2.4"), an
+# ordinal ("3rd"), a code of letters and digits ("K7M").
+DECIMAL = re.compile(r"^\d+\.\d+$")
+ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$", re.IGNORECASE)
+CODE = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9]{3,}$", re.IGNORECASE)
+SHAPES = (DECIMAL, ORDINAL, CODE)
 STOP = frozenset(
     """
     and what about how the for its it's that this one same also does did has have with can
@@ -125,20 +153,58 @@ def _with_alternative(message: str, history: Sequence[str], catalogue: Catalogue
     tables set side by side); None when the follow-up names no such word."""
     if not history or not CONTINUATION.match(message):
         return None
-    words = _content_words(message, catalogue)
+    opening = re.match(rf"^\s*{ASSENT}(?=and|what|how|same|also)", message, re.IGNORECASE)
+    words = _content_words(message[opening.end() if opening else 0 :], catalogue)
     if not words or len(words) > MAX_CARRYING_WORDS:
         return None
-    if not all(any(word in group for group in catalogue.alternatives) for word in words):
-        return None  # it names something else as well: a question of its own
     base = next((m for m in reversed(history) if not _is_continuation(m, catalogue)), history[-1])
+    shaped = _by_shape(words, base)
+    if shaped is not None:
+        return shaped
+    groups = [*catalogue.alternatives, *TRADE_ALTERNATIVES]
+    # "and the high beams?" after "…the low beam headlights": "beams" is the question's own.
+    words = [w.lower() for w in words if not _in_text(w, base)] or [w.lower() for w in words]
+    if not all(any(word in group for group in groups) for word in words):
+        return None  # it names something else as well: a question of its own
     for word in words:
         if re.search(rf"\b{re.escape(word)}\b", base, re.IGNORECASE):
             return base
-        old = sibling(word, base, catalogue.alternatives)
+        old = sibling(word, base, groups)
         if old is None:
             return f"{base.rstrip()} ({word})"
         return _replaced(base, old, word)
     return None
+
+
+def _in_text(word: str, text: str) -> bool:
+    """The word, or a form of it ("beam" for "beams"), is in the text."""
+    stem = word.lower().rstrip("s")
+    return re.search(rf"\b{re.escape(stem)}s?\b", text, re.IGNORECASE) is not None
+
+
+def _by_shape(words: Sequence[str], base: str) -> str | None:
+    """ "what about the 1.8?" after "coolant capacity of the 2.4 engine?": the question before,
+    each of the follow-up's numbered words in place of the one of the same shape it names
+    (in order), when every word of the follow-up has one there; else None."""
+    rewritten = base
+    taken: set[str] = set()
+    for word in words:
+        shape = next((s for s in SHAPES if s.match(word)), None)
+        if shape is None:
+            return None
+        old = next(
+            (
+                w
+                for w in CONTENT_WORD.findall(base)
+                if shape.match(w) and w.lower() != word.lower() and w not in taken
+            ),
+            None,
+        )
+        if old is None:
+            return None
+        taken.add(old)
+        rewritten = re.sub(rf"(?<![\w.]){re.escape(old)}(?![\w.]\w)", word, rewritten, count=1)
+    return rewritten if rewritten != base else None
 
 
 def _replaced(text: str, old: str, new: str) -> str:
@@ -183,7 +249,7 @@ def _content_words(message: str, catalogue: Catalogue) -> list[str]:
     return [
         w
         for w in CONTENT_WORD.findall(catalogue.neutralise(message, " "))
-        if w not in STOP and w != brand
+        if w.lower() not in STOP and w.lower() != brand
     ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from orchestrator.followups import (
     continues_previous,
     retrieval_query,
@@ -200,3 +202,64 @@ def test_how_long_is_anything_else_is_not_a_dimension(sample_catalogue: Catalogu
         "how wide is the Ridge incl. mirrors?",
     ):
         assert size_asked(question, sample_catalogue) is None, question
+
+
+NOTHING_KNOWN = Catalogue()
+
+
+@pytest.mark.parametrize(
+    ("asked", "follow_up", "standalone"),
+    [
+        (
+            "Cooling system capacity on the 2.4 litre engine?",
+            "what about the 1.8",
+            "Cooling system capacity on the 1.8 litre engine?",
+        ),
+        (
+            "at what speed should i shift from 1st to 2nd?",
+            "ok and 3rd to 4th?",
+            "at what speed should i shift from 3rd to 4th?",
+        ),
+        (
+            "oil pressure of the D7F engine at 3000 rpm?",
+            "and the F8Q?",
+            "oil pressure of the F8Q engine at 3000 rpm?",
+        ),
+    ],
+)
+def test_a_word_told_apart_by_its_number_takes_the_place_of_its_like(
+    asked: str, follow_up: str, standalone: str
+) -> None:
+    assert standalone_query(follow_up, [asked], NOTHING_KNOWN) == standalone
+
+
+@pytest.mark.parametrize(
+    ("asked", "follow_up", "standalone"),
+    [
+        (
+            "what bulb number are the low beam headlights",
+            "and the high beams?",
+            "what bulb number are the high beam headlights",
+        ),
+        (
+            "How much ATF does the AWD one take?",
+            "And a 2WD one?",
+            "How much ATF does the 2wd one take?",
+        ),
+        (
+            "Front tyre pressure when loaded?",
+            "right, and the rear?",
+            "Rear tyre pressure when loaded?",
+        ),
+    ],
+)
+def test_the_trades_pairs_are_siblings_whatever_the_tables_say(
+    asked: str, follow_up: str, standalone: str
+) -> None:
+    assert standalone_query(follow_up, [asked], NOTHING_KNOWN) == standalone
+
+
+def test_a_follow_up_naming_something_without_a_like_in_the_question_is_left_alone() -> None:
+    assert standalone_query(
+        "what about the transfer case?", ["oil in the rear diff?"], NOTHING_KNOWN
+    ) == ("what about the transfer case?")

@@ -1,0 +1,93 @@
+"""Whether what the extractive answer would quote answers the question at all. Pure.
+
+The offline answerer picks the best of what retrieval handed it; when the documents do not
+state what was asked, the best is still something, and quoting it reads as an answer. A rule
+that finds the chosen units do not answer says why (`Finding`); each is named and tested:
+- `figure_missing`: the question asks for a value of a kind it names (a power, a torque, a
+  pressure, a weight, a length, a distance, an interval…) and none of the chosen units states
+  one of that kind.
+Then the answer says it could not find that, and cites the closest passages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from agents.extraction import MEASURES, Unit, answer_kinds_in, answer_kinds_wanted
+
+NOT_FOUND = "I couldn't find that in the manuals."
+
+# A question that asks for a value, not one that only names what a value measures ("how much
+# oil", "what is the tyre pressure", "how often…", against "the oil pressure light came on").
+ASKS_FOR_VALUE = re.compile(
+    r"\bhow (?:much|many|fast|far|big|heavy|wide|tall|high|often|quick\w*)\b|"
+    r"\b(?:what|whats|what's|which)\b(?:\s+\S+){0,6}?\s+(?:capacit\w*|pressures?|output|"
+    r"horse ?power|hp|torque|weight|size|height|length|width|clearance|interval|speed|range|"
+    r"rating|gap|volume|diameter|dimensions?)\b|"
+    r"\b(?:interval|specs?|specification)\b|\bwhen (?:should|do|does|must|is)\b",
+    re.IGNORECASE,
+)
+# A unit word alone, which a table's heading or a row's label may carry for its bare figures
+# ("Main dimensions (in mm)" over "Ground clearance: 170").
+UNIT_WORD = re.compile(
+    r"\b(?:mm|cm|in|inch(?:es)?|ft|kg|lbs?|kw|hp|ps|nm|n·m|psi|kpa|bar|l|litres?|liters?|qt|"
+    r"km/h|mph|km|miles)\b",
+    re.IGNORECASE,
+)
+NUMBER = re.compile(r"\d")
+ASKED_FIGURES = frozenset({*MEASURES, "pressure", "distance", "interval"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Why the chosen units do not answer: the rule that says so, in words."""
+
+    rule: str
+    why: str
+
+
+def stated(unit: Unit) -> set[str]:
+    """The kinds of figure a unit states, counting a bare number whose unit its heading or
+    label names."""
+    kinds = answer_kinds_in(unit.text)
+    unit_word = UNIT_WORD.search(f"{unit.heading} {unit.label}")
+    if unit_word and NUMBER.search(unit.text):
+        kinds |= answer_kinds_in(f"1 {unit_word.group(0)}")
+    return kinds
+
+
+def figure_missing(question: str, units: Sequence[Unit]) -> Finding | None:
+    """The question asks for a value of a kind it names; no unit states one of that kind."""
+    if not ASKS_FOR_VALUE.search(question):
+        return None
+    wanted = answer_kinds_wanted(question) & ASKED_FIGURES
+    if not wanted or wanted & set().union(*(stated(u) for u in units)):
+        return None
+    return Finding("figure_missing", f"asks for {', '.join(sorted(wanted))}; none is stated")
+
+
+RULES: tuple[Callable[[str, Sequence[Unit]], Finding | None], ...] = (figure_missing,)
+
+
+def unanswered(question: str, units: Sequence[Unit]) -> Finding | None:
+    """The first rule that finds the units do not answer `question` (asked of the question
+    without the vehicle's name), or None when they may."""
+    if not units:
+        return Finding("nothing_chosen", "no unit scored well enough")
+    for rule in RULES:
+        found = rule(question, units)
+        if found is not None:
+            return found
+    return None
+
+
+def not_found(units: Sequence[Unit]) -> str:
+    """The answer when the documents do not answer: it says so, then names the closest
+    passages (cited, so the customer can read them)."""
+    closest = list(dict.fromkeys(u.source for u in units))[:2]
+    if not closest:
+        return NOT_FOUND
+    cited = " and ".join(f"[{n}]" for n in closest)
+    return f"{NOT_FOUND} The closest passages I have are {cited}."

@@ -1,0 +1,76 @@
+"""When the passages do not answer: each rule on its own, then the answer it makes."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.answerability import (
+    NOT_FOUND,
+    RULES,
+    figure_missing,
+    not_found,
+    stated,
+    unanswered,
+)
+from agents.extraction import Unit
+
+
+def unit(text: str, source: int = 1, heading: str = "", label: str = "") -> Unit:
+    return Unit(text=text, source=source, rank=0, position=0, heading=heading, label=label)
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("How much horsepower does the 2.4 L engine make?", "Oil capacity with filter: 4.4 L"),
+        ("what torque should the spark plugs be tightened to?", "Spark plug gap: see the label"),
+        ("How high is the seat?", "Push down on the rear of the seat until it locks."),
+        ("How many miles between oil changes?", "Oil capacity: 0.8 qt. (0.8 L)"),
+    ],
+)
+def test_a_figure_asked_for_that_no_unit_states_is_not_found(question: str, text: str) -> None:
+    found = figure_missing(question, [unit(text)])
+    assert found is not None and found.rule == "figure_missing"
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        ("How much horsepower does it make?", "Maximum output: 74 kW (100 hp) at 5,500 rpm"),
+        ("What's the rear tyre pressure?", "Rear: 2.5 bar (36 psi)"),
+        ("how often are the spark plugs changed?", "Spark plugs: every 60,000 km or 4 years"),
+        # Asked about, not for: the warning light, not a pressure.
+        ("The oil pressure light came on, what now?", "Stop the engine and check the oil level."),
+        ("Which fluid goes in the power steering?", "Use the recommended fluid."),
+    ],
+)
+def test_a_unit_stating_the_figure_or_a_question_not_asking_for_one_answers(
+    question: str, text: str
+) -> None:
+    assert figure_missing(question, [unit(text)]) is None
+
+
+def test_a_bare_figure_counts_when_its_heading_names_the_unit() -> None:
+    row = unit("Ground clearance: 170", heading="Main dimensions (in mm)")
+    assert "length" in stated(row)
+    assert figure_missing("What's the ground clearance?", [row]) is None
+
+
+def test_any_chosen_unit_may_state_the_figure() -> None:
+    units = [unit("Check the level when the engine is cold."), unit("Capacity: 4.2 L", 2)]
+    assert unanswered("How much oil does it take?", units) is None
+
+
+def test_no_unit_at_all_is_not_found() -> None:
+    found = unanswered("anything", [])
+    assert found is not None and found.rule == "nothing_chosen"
+
+
+def test_every_rule_is_named_after_its_function() -> None:
+    assert {rule.__name__ for rule in RULES} == {"figure_missing"}
+
+
+def test_the_answer_says_so_and_cites_the_closest_passages() -> None:
+    text = not_found([unit("a", 2), unit("b", 2), unit("c", 1), unit("d", 3)])
+    assert text == f"{NOT_FOUND} The closest passages I have are [2] and [1]."
+    assert not_found([]) == NOT_FOUND

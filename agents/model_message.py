@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from agents.quoting import CUSTOMER, PASSAGES, fence, quote, unfence, unquote
+from agents.quoting import CUSTOMER, FENCES, PASSAGES, fence, quote, unfence, unquote
+from orchestrator.prompt_echo import PromptEcho
 from rag.glossary import Renaming, parse_terms, terms_line
 from rag.retriever import RetrievedChunk
 
@@ -101,6 +103,15 @@ def build_messages(
     """The specialist's instructions with `DATA_RULES`, the conversation so far, the request."""
     instructions = SystemMessage(f"{system}\n\n{DATA_RULES}")
     return [instructions, *history, HumanMessage(render(request))]
+
+
+@lru_cache(maxsize=64)
+def echo_of(system: str) -> PromptEcho:
+    """What an answer to `build_messages(system, …)` must not repeat: its instructions, the
+    request's headings and its fences."""
+    headings = [f"### {name}\n" for name in SECTIONS]
+    fences = [tag for name in FENCES for tag in (f"<{name}>", f"</{name}>")]
+    return PromptEcho.of(f"{system}\n\n{DATA_RULES}", (*headings, *fences))
 
 
 def parse(text: str) -> ParsedRequest:

@@ -9,9 +9,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import numpy as np
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import BaseMessage, HumanMessage
 
-from agents.model_message import AnswerRequest, build_messages
+from agents import model_reply
+from agents.model_message import AnswerRequest, build_messages, echo_of, render
+from agents.model_reply import Written
 from orchestrator.emit import emit
 from orchestrator.events import ANSWER_TAG, agent_tag
 from orchestrator.state import SpecialistAnswer, SpecialistInput
@@ -158,24 +160,44 @@ async def generate(
     system_prompt: str,
     request: AnswerRequest,
     history: Sequence[BaseMessage] = (),
-) -> str:
-    """Stream the answer model's reply; its tokens are the ones the client sees."""
+) -> Written:
+    """Stream the answer model's reply; its tokens are the ones the client sees. A language
+    model's is screened for an echo of its prompt, and the offline answer stands in where it
+    gives none (`agents.model_reply`)."""
     agent = inp["agent"]
     await progress("generating", "Writing the answer…", agent)
-    model = context.services.answer_model.with_config(tags=[ANSWER_TAG, agent_tag(agent)])
-    parts: list[str] = []
-    async for chunk in model.astream(build_messages(system_prompt, request, history)):
-        if isinstance(chunk.content, str):
-            parts.append(chunk.content)
-    return "".join(parts)
+    messages = build_messages(system_prompt, request, history)
+    services = context.services
+    if not services.llm:
+        model = services.answer_model.with_config(tags=[ANSWER_TAG, agent_tag(agent)])
+        return Written((await model_reply.stream(model, messages)).text)
+    return await model_reply.write(services, messages, agent, echo_of(system_prompt))
+
+
+async def say(
+    inp: SpecialistInput, context: TurnContext, request: AnswerRequest, degraded: str | None = None
+) -> Written:
+    """Stream our own words as the answer, without a language model: the request's fixed
+    reply as it is, or the offline answer to it (`degraded` says why it stands in)."""
+    await progress("generating", "Writing the answer…", inp["agent"])
+    messages = [HumanMessage(render(request))]
+    return await model_reply.in_own_words(context.services, messages, inp["agent"], degraded)
 
 
 def answer(
-    inp: SpecialistInput, context: TurnContext, text: str, chunks: Sequence[RetrievedChunk]
+    inp: SpecialistInput,
+    context: TurnContext,
+    written: Written,
+    chunks: Sequence[RetrievedChunk],
 ) -> dict[str, Any]:
     refs = source_refs(chunks, context.citations.number(chunks))
     result = SpecialistAnswer(
-        agent=inp["agent"], text=text, sources=refs, confidence=inp["confidence"]
+        agent=inp["agent"],
+        text=written.text,
+        sources=refs,
+        confidence=inp["confidence"],
+        truncated=written.truncated,
+        degraded=written.degraded,
     )
     return {"answers": [result], "sources": refs}
 
@@ -191,8 +213,8 @@ async def grounded_answer(
     result)."""
     chunks = await retrieve(inp, context)
     request = await answer_request(inp, context, chunks, tool_result=tool_result)
-    text = await generate(inp, context, system_prompt, request, inp.get("history", []))
-    return answer(inp, context, text, chunks)
+    written = await generate(inp, context, system_prompt, request, inp.get("history", []))
+    return answer(inp, context, written, chunks)
 
 
 async def answer_request(

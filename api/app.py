@@ -43,6 +43,7 @@ from api.session import handoff
 from api.session.channels import ChannelRegistry
 from api.session.coalesce import FrameBudget
 from api.session.turn_queue import TurnQueue, default_slots
+from orchestrator import model_probe
 from orchestrator.graph import build_graph
 from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret
@@ -52,6 +53,17 @@ from orchestrator.turn_context import Services
 from orchestrator.turns import Orchestrator
 
 log = logging.getLogger("orchestrator")
+
+
+async def _watch_model(services: Services) -> asyncio.Task[None] | None:
+    """In LLM mode, whether the model can be reached, found out before the first turn and
+    watched from then on (`orchestrator.model_probe`)."""
+    client, base_url = services.http_client, services.settings.openai_base_url
+    if client is None:
+        return None
+    await model_probe.probe(client, base_url, services.model_health)
+    watch = model_probe.watch(client, base_url, services.model_health)
+    return asyncio.create_task(watch, name="model-probe")
 
 
 def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> FastAPI:
@@ -129,6 +141,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                     await channels.close_unfinished()
                 if tune_gc:
                     await _tune_gc(services)
+                probing = await _watch_model(services)
                 log.info("ready: %s answer mode", settings.answer_mode)
                 # SIGTERM: not ready first, the running turns' grace, then the server stops.
                 restore_sigterm = stopping.install(state.stopping, channels.settle)
@@ -139,8 +152,9 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                 finally:
                     restore_sigterm()
                     sweeping.cancel()
-                    if rescuing is not None:
-                        rescuing.cancel()
+                    for task in (rescuing, probing):
+                        if task is not None:
+                            task.cancel()
                 await channels.drain(state.stopping.left_s())
             finally:
                 await services.aclose()

@@ -22,3 +22,13 @@ class MalformedToolCall(Exception):
 class IncompleteAnswer(Exception):
     """The language model's stream ended before the model finished (no `finish_reason`), or
     was not a stream of answer chunks at all."""
+
+
+class EmptyReply(IncompleteAnswer):
+    """The language model's server answered with no text and no `finish_reason`: what
+    llama.cpp's server sends for a prompt longer than its context window."""
+
+
+class ModelUnreachable(Exception):
+    """The language model's server could not be reached (or is known not to be, for now)
+    before the model said anything: the offline answer may stand in for it."""

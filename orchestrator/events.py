@@ -10,6 +10,11 @@ arrives ("updates"); compose's output carries the turn's metadata.
 Specialists run in parallel, but a client must see one answer, not two interleaved: the
 first specialist in routing order streams live, the others are held back and released in
 order as each one before them finishes, with a blank line between answers.
+
+A language model's answer is screened for an echo of its prompt (`orchestrator.prompt_echo`)
+when its specialist asks for it (a `screen` event): what could begin an echo is held until it
+is clear, and from an echo on the model's tokens are dropped; the specialist's answer goes on
+with the tokens of a run tagged OWN_WORDS_TAG (the offline answer standing in for the model's).
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ from typing import Any, Literal
 
 from langchain_core.messages import BaseMessageChunk
 
+from orchestrator.prompt_echo import EchoScreen, PromptEcho
 from orchestrator.turn_metadata import TurnMetadata
 
 ANSWER_TAG = "answer"
+OWN_WORDS_TAG = "own_words"  # our own text (the offline answerer's): never screened
 AGENT_TAG = "agent:"
 COMPOSE = "compose"
 # What `feed_part` understands: answer tokens, custom events, and each node's update.
@@ -103,6 +110,7 @@ class TurnStream:
     _held: dict[str, list[str]] = field(default_factory=dict)
     _finished: set[str] = field(default_factory=set)
     _spoken: set[str] = field(default_factory=set)
+    _screens: dict[str, EchoScreen] = field(default_factory=dict)
 
     def feed(self, event: dict[str, Any]) -> list[TurnEvent]:
         """Map one `astream_events` (v2) event."""
@@ -137,6 +145,7 @@ class TurnStream:
         """Release whatever is still held back, in routing order."""
         released: list[TurnEvent] = []
         for agent in self.order[self._current :]:
+            released.extend(self._unscreened(agent))
             released.extend(self._speak(agent, piece) for piece in self._held.pop(agent, []))
         self._current = len(self.order)
         return released
@@ -167,6 +176,9 @@ class TurnStream:
             )
             self._record_result(result)
             return [result]
+        if name == "screen" and isinstance(data.get("echo"), PromptEcho):
+            self._screens[str(data.get("agent"))] = EchoScreen(data["echo"])
+            return []
         if name == "routes":
             routes = list(data.get("routes", []))
             self.order = [str(r["agent"]) for r in routes]
@@ -199,16 +211,26 @@ class TurnStream:
             return []
         agent = next((t[len(AGENT_TAG) :] for t in tags if t.startswith(AGENT_TAG)), node or "")
         content = getattr(chunk, "content", "")
-        if isinstance(content, str) and content:
-            return self._token(agent, content)
-        return []
+        if not isinstance(content, str) or not content:
+            return []
+        if OWN_WORDS_TAG in tags:
+            self._screens.pop(agent, None)
+        elif agent in self._screens:
+            content = self._screens[agent].feed(content)
+        return self._token(agent, content) if content else []
 
     def _node_finished(self, node: str, output: Any) -> list[TurnEvent]:
         if node == COMPOSE and isinstance(output, dict):
             self.metadata = TurnMetadata.of_graph(output.get("metadata") or {})
         if node in self.order:
-            return self._agent_finished(node)
+            return [*self._unscreened(node), *self._agent_finished(node)]
         return []
+
+    def _unscreened(self, agent: str) -> list[TurnEvent]:
+        """What the agent's screen still held when its answer ended."""
+        screen = self._screens.pop(agent, None)
+        rest = screen.flush() if screen is not None else ""
+        return self._token(agent, rest) if rest else []
 
     def _token(self, agent: str, content: str) -> list[TurnEvent]:
         if self._current < len(self.order) and agent == self.order[self._current]:

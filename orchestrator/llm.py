@@ -14,6 +14,7 @@ from rag.catalogue import Catalogue
 from rag.embeddings import Embedder
 
 NO_KEY = "not-needed"  # sent to an endpoint configured without OPENAI_API_KEY
+ROUTER_MAX_TOKENS = 128  # the router's call names a route or two, nothing more
 
 
 def chat_openai(
@@ -24,8 +25,9 @@ def chat_openai(
     timeout_s: float,
     max_retries: int,
     temperature: float,
+    max_tokens: int,
 ) -> BaseChatModel:
-    """ChatOpenAI on the configured OpenAI-compatible endpoint."""
+    """ChatOpenAI on the configured OpenAI-compatible endpoint, writing at most `max_tokens`."""
     from langchain_openai import ChatOpenAI
 
     from orchestrator.llm_stream import CompleteStream
@@ -41,6 +43,10 @@ def chat_openai(
         timeout=timeout_s,
         max_retries=max_retries,
         temperature=temperature,
+        # Sent as `max_completion_tokens`, OpenAI's name; a server of its own (llama.cpp's
+        # Python server, Ollama, llamafile) reads only the older `max_tokens`: both go there.
+        max_tokens=max_tokens,
+        extra_body={"max_tokens": max_tokens} if settings.openai_base_url else None,
         http_async_client=http_client,
         # Off: its per-chunk `wait_for` costs a task per token (~7% of a streaming turn's CPU),
         # and the HTTP client's read timeout (`timeout_s`) already ends a stalled stream.
@@ -67,6 +73,7 @@ def router_model(settings: Settings, http_client: httpx.AsyncClient | None) -> B
         timeout_s=min(settings.llm_timeout_s, 10.0),
         max_retries=1,
         temperature=0,
+        max_tokens=min(settings.llm_max_tokens, ROUTER_MAX_TOKENS),
     )
 
 
@@ -86,10 +93,19 @@ def answer_model(
                 timeout_s=settings.llm_timeout_s,
                 max_retries=settings.llm_max_retries,
                 temperature=0.1,
+                max_tokens=settings.llm_max_tokens,
             )
         case _:
-            from agents.offline_model import ExtractiveChatModel
-            from rag.embeddings import RememberingEmbedder
+            return extractive_model(embedder, catalogue)
 
-            # It embeds every sentence of the passages it reads; most it has read before.
-            return ExtractiveChatModel(embedder=RememberingEmbedder(embedder), catalogue=catalogue)
+
+def extractive_model(
+    embedder: Embedder, catalogue: Callable[[], Catalogue] = Catalogue
+) -> BaseChatModel:
+    """The offline answerer: the answer model without a language model, and what speaks our
+    own words (fixed replies) and stands in for a language model that cannot answer."""
+    from agents.offline_model import ExtractiveChatModel
+    from rag.embeddings import RememberingEmbedder
+
+    # It embeds every sentence of the passages it reads; most it has read before.
+    return ExtractiveChatModel(embedder=RememberingEmbedder(embedder), catalogue=catalogue)

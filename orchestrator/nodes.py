@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -17,11 +18,13 @@ from orchestrator.followups import (
     standalone_query,
     vehicle_named,
 )
+from orchestrator.model_health import unreachable
 from orchestrator.routing import (
     GENERAL,
     REST,
     Intent,
     RouteDecision,
+    consistent_routes,
     intents,
     names_a_fault_code,
     split_clauses,
@@ -37,10 +40,14 @@ def _text(message: AnyMessage) -> str:
     return message.content if isinstance(message.content, str) else str(message.content)
 
 
-async def _llm_routes(context: TurnContext, query: str, brand: str | None) -> list[str] | None:
-    """Ask the language model when the router is unsure; None if it cannot say."""
+async def _llm_routes(
+    context: TurnContext, query: str, brand: str | None, scores: dict[str, float]
+) -> list[str] | None:
+    """Ask the language model when the router is unsure; None if it cannot say, or says
+    nothing the semantic router's `scores` bear out (`routing.consistent_routes`)."""
     model = context.services.router_llm
-    if model is None:
+    health = context.services.model_health
+    if model is None or not health.worth_calling(time.monotonic()):
         return None
     company = f"{brand} " if brand else "a vehicle maker's "
     specialists = context.services.specialists
@@ -51,10 +58,13 @@ async def _llm_routes(context: TurnContext, query: str, brand: str | None) -> li
             f"Classify this {company}customer message into the specialists it needs, "
             f"one or more of:\n{specialists.router_prompt()}\n\nMessage: {query}"
         )
-    except Exception:
+    except Exception as exc:
+        if unreachable(exc):
+            health.failed(time.monotonic())
         return None
+    health.reached()
     routes = getattr(result, "routes", None) if isinstance(result, schema) else None
-    return list(dict.fromkeys(routes)) if routes else None
+    return (consistent_routes(routes, scores) or None) if routes else None
 
 
 async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[Any]:
@@ -108,7 +118,7 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     ):
         found = [Intent(previous[0]["agent"], query, whole.confidence, 0)]
     elif whole.confidence < services.settings.router_llm_threshold:
-        chosen = await _llm_routes(context, query, catalogue.brand)
+        chosen = await _llm_routes(context, query, catalogue.brand, whole.scores)
         if chosen:
             found = [Intent(r, query, whole.confidence, 0) for r in chosen if r in specialists]
 
@@ -170,12 +180,17 @@ async def compose(state: TurnState, runtime: Runtime[TurnContext]) -> dict[str, 
     sources: list[dict[str, Any]] = []
     for a in answers:
         sources.extend(s for s in a["sources"] if s not in sources)
+    degraded = [a["degraded"] for a in answers if a.get("degraded")]
+    mode = runtime.context.services.settings.answer_mode
     metadata = {
         "agent": order[0] if order else GENERAL,
         "agents": order,
         "confidence": state.get("confidence", 0.0),
         "context": {"sources": sources},
-        "mode": runtime.context.services.settings.answer_mode,
+        # Offline when no answer came from the language model (it could not give one).
+        "mode": "offline" if answers and len(degraded) == len(answers) else mode,
+        "truncated": True if any(a.get("truncated") for a in answers) else None,
+        "degraded": degraded[0] if degraded else None,
         "query": state.get("query"),
     }
     return {"messages": [AIMessage(response)], "metadata": metadata}

@@ -106,6 +106,34 @@ class SemanticRouter:
         )
 
 
+# A route the language model picks counts when the semantic router scores it this close to
+# its best route (two-part questions measured 0.03-0.17 apart, a greeting's specialists 0.35).
+ROUTE_SCORE_MARGIN = 0.2
+MAX_MODEL_ROUTES = 2
+
+
+def consistent_routes(
+    chosen: Sequence[Route],
+    scores: Mapping[str, float],
+    *,
+    margin: float = ROUTE_SCORE_MARGIN,
+    most: int = MAX_MODEL_ROUTES,
+) -> list[Route]:
+    """The routes a language model chose that the semantic router's `scores` bear out: those
+    scored within `margin` of the best score, best first, `most` of them at most; the general
+    route only on its own (a greeting is no specialist's question). Empty when none is."""
+    if not scores:
+        return []
+    best = max(scores.values())
+    kept = sorted(
+        (r for r in dict.fromkeys(chosen) if r in scores and scores[r] >= best - margin),
+        key=lambda r: -scores[r],
+    )[:most]
+    if GENERAL in kept:
+        return [GENERAL] if kept[0] == GENERAL else [r for r in kept if r != GENERAL]
+    return kept
+
+
 # The vehicle a follow-up was made standalone with: "…its payload? (Acme Nova)".
 VEHICLE_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
 

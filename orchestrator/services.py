@@ -10,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from agents.registry import Registry, default_registry
 from orchestrator import knowledge
 from orchestrator.knowledge import knowledge_store
-from orchestrator.llm import answer_model, router_model
+from orchestrator.llm import answer_model, extractive_model, router_model
+from orchestrator.model_health import ModelHealth
 from orchestrator.model_transport import model_http_client, no_pace
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
 from orchestrator.turn_context import Services
+from rag.catalogue import Catalogue
 from rag.embeddings import Embedder, limit_threads
 from rag.retriever import Retriever
 
@@ -45,20 +47,28 @@ def build_services(
     retriever = Retriever(store, embedder, knowledge.glossary(settings))
     router_llm = None
     http_client = None
+    offline_model = None
+
+    def catalogue() -> Catalogue:  # the knowledge base's, as later ingests leave it
+        return retriever.catalogue
+
     if settings.answer_mode == "llm":
         # One client per service instance, bound to the loop that serves it.
         http_client = model_http_client(settings.llm_timeout_s, settings.llm_max_connections, pace)
         router_llm = router_model(settings, http_client)
+        offline_model = extractive_model(embedder, catalogue)
     services = Services(
         settings=settings,
         embedder=embedder,
         retriever=retriever,
         router=build_router(embedder, specialists),
-        answer_model=answer_model(settings, embedder, http_client, lambda: retriever.catalogue),
+        answer_model=answer_model(settings, embedder, http_client, catalogue),
         sessions=sessions,
         router_llm=router_llm,
         http_client=http_client,
         specialists=specialists,
+        offline_model=offline_model,
+        model_health=ModelHealth(settings.llm_recheck_s),
     )
     log.info("answer mode: %s", settings.answer_mode)
     return services

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout_s: float = 30.0
     llm_max_retries: int = 2
+    # Tokens one model call may write (a model that does not stop is cut here, its answer
+    # marked `truncated`, rather than running until the turn's timeout).
+    llm_max_tokens: int = Field(default=512, ge=1)
+    # While the model cannot be reached (turns are answered offline meanwhile), it is tried
+    # again this often (seconds), by a probe and by the next turn.
+    llm_recheck_s: float = Field(default=5.0, gt=0)
     # Streams open at once to the LLM endpoint; httpx's default of 100 made turn 101 wait.
     llm_max_connections: int = 1000
 

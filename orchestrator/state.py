@@ -20,6 +20,8 @@ class SpecialistAnswer(TypedDict):
     text: str
     sources: list[dict[str, Any]]
     confidence: float
+    truncated: NotRequired[bool]  # the model was stopped at its max_tokens
+    degraded: NotRequired[str | None]  # why the offline answer stands in for the model's
 
 
 class Route(TypedDict):

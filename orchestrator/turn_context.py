@@ -12,6 +12,7 @@ import httpx
 from langchain_core.language_models import BaseChatModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from orchestrator.model_health import ModelHealth
 from orchestrator.persistence import Database
 from orchestrator.routing import SemanticRouter
 from orchestrator.settings import Settings
@@ -42,6 +43,10 @@ class Services:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     http_client: httpx.AsyncClient | None = None
     specialists: Registry = field(default_factory=_default_specialists)
+    # The offline answerer beside a language model: it speaks fixed replies and stands in for
+    # the model when it cannot be reached or repeats its prompt. None: `answer_model` is it.
+    offline_model: BaseChatModel | None = None
+    model_health: ModelHealth = field(default_factory=ModelHealth)
     # Async encoding shared by concurrent turns (one model call per burst).
     encoder: EncodeBatcher = field(init=False)
     # Every read and write outside a turn's own transaction.
@@ -50,6 +55,16 @@ class Services:
     def __post_init__(self) -> None:
         self.encoder = EncodeBatcher(self.embedder)
         self.db = Database(self.sessions)
+
+    @property
+    def llm(self) -> bool:
+        """Whether answers come from a language model (else from the offline answerer)."""
+        return self.settings.answer_mode == "llm"
+
+    @property
+    def own_words(self) -> BaseChatModel:
+        """The model that speaks our own text as an answer, and answers offline."""
+        return self.offline_model if self.llm and self.offline_model else self.answer_model
 
     async def aclose(self) -> None:
         """Close the connections the services hold open."""

@@ -18,6 +18,8 @@ class TurnMetadata(BaseModel):
     sources: list[dict[str, Any]] = Field(default_factory=list)  # the passages cited, [n] order
     tools: list[dict[str, Any]] = Field(default_factory=list)  # what the bot did, in call order
     mode: str | None = None  # offline | llm
+    truncated: bool | None = None  # True: the model was stopped at its max_tokens
+    degraded: str | None = None  # why the offline answer stands in for the model's
     query: str | None = None  # what was searched (the message made standalone)
     latency_ms: int | None = None
 
@@ -31,5 +33,7 @@ class TurnMetadata(BaseModel):
             confidence=output.get("confidence"),
             sources=list(context.get("sources") or []) if isinstance(context, dict) else [],
             mode=output.get("mode"),
+            truncated=output.get("truncated"),
+            degraded=output.get("degraded"),
             query=output.get("query"),
         )

@@ -21,7 +21,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
 from orchestrator.checkpointer import fenced_config
-from orchestrator.errors import IncompleteAnswer, MalformedToolCall
+from orchestrator.errors import EmptyReply, IncompleteAnswer, MalformedToolCall, ModelUnreachable
 from orchestrator.events import STREAM_MODES, Progress, Token, TurnEvent, TurnStream
 from orchestrator.models import MessageStatus
 from orchestrator.partial_answer import PartialSaver
@@ -42,7 +42,7 @@ class Completed:
 
 @dataclass(frozen=True)
 class Failed:
-    code: str  # TIMEOUT | LLM_UNAVAILABLE | PROCESSING_ERROR
+    code: str  # TIMEOUT | LLM_UNAVAILABLE | LLM_EMPTY_REPLY | PROCESSING_ERROR
     message: str
     partial: str
     retry_after: float | None = None  # seconds, when the failure says when to try again
@@ -57,8 +57,16 @@ def classify_failure(exc: BaseException) -> tuple[str, str]:
         return "TIMEOUT", "The answer took too long. Please try again."
     if isinstance(exc, openai.RateLimitError):
         return "LLM_UNAVAILABLE", "The language model is busy (rate limited). Please retry shortly."
-    if isinstance(exc, openai.APIStatusError | openai.APIConnectionError | httpx.TransportError):
+    if isinstance(
+        exc,
+        openai.APIStatusError | openai.APIConnectionError | httpx.TransportError | ModelUnreachable,
+    ):
         return "LLM_UNAVAILABLE", "The language model is unavailable right now. Please retry."
+    if isinstance(exc, EmptyReply):
+        return "LLM_EMPTY_REPLY", (
+            "The language model sent back no answer (the conversation may be longer than it "
+            "can read). Please try again, or start a new conversation."
+        )
     if isinstance(exc, IncompleteAnswer):
         return "LLM_UNAVAILABLE", "The language model's answer was cut off. Please try again."
     if isinstance(exc, MalformedToolCall):

@@ -1,4 +1,5 @@
-"""The general node: a polite reply that says what the assistant can help with."""
+"""The general node: a polite reply that says what the assistant can help with, in our own
+words in either answer mode (a language model would rewrite them)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from langgraph.runtime import Runtime
 
 from agents.general import prompts
 from agents.model_message import AnswerRequest
-from agents.specialist import answer, generate
+from agents.specialist import answer, say
 from orchestrator.routing import asks_for_person
 from orchestrator.state import SpecialistInput
 from orchestrator.turn_context import TurnContext
@@ -46,6 +47,4 @@ async def general(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[s
         brand=catalogue.brand,
         models=catalogue.model_names,
     )
-    system = prompts.system(offers)
-    text = await generate(inp, context, system, request, inp.get("history", []))
-    return answer(inp, context, text, [])
+    return answer(inp, context, await say(inp, context, request), [])

@@ -1,4 +1,4 @@
-"""The general specialist's prompt and fixed replies, naming the company and models the knowledge
+"""The general specialist's fixed replies, naming the company and models the knowledge
 base has and what the registry's specialists help with (`Registry.offers`)."""
 
 from collections.abc import Sequence
@@ -20,13 +20,6 @@ def _offered(offers: Sequence[str]) -> str:
     if len(offers) <= 2:
         return " and ".join(offers)
     return f"{', '.join(offers[:-1])}, and {offers[-1]}"
-
-
-def system(offers: Sequence[str]) -> str:
-    """The language model's instructions for general messages."""
-    return f"""You are a vehicle maker's customer-support assistant; the company and its models are
-named in the request. Be brief and polite. You help with {_offered(offers)}. For anything else,
-say politely that it is outside what you can help with."""
 
 
 def capabilities(brand: str | None, models: Sequence[str], offers: Sequence[str]) -> str:

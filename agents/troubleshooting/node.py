@@ -32,5 +32,5 @@ async def troubleshooting(inp: SpecialistInput, runtime: Runtime[TurnContext]) -
     ordered = ordered[: max(len(chunks), len(exact))]
     await cite(inp, context, ordered)
     request = await answer_request(inp, context, ordered, tool_result=codes.describe(found))
-    text = await generate(inp, context, SYSTEM, request, inp.get("history", []))
-    return answer(inp, context, text, ordered)
+    written = await generate(inp, context, SYSTEM, request, inp.get("history", []))
+    return answer(inp, context, written, ordered)

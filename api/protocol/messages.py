@@ -66,6 +66,7 @@ class ErrorCode(StrEnum):
     SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
     FORBIDDEN = "FORBIDDEN"
     LLM_UNAVAILABLE = "LLM_UNAVAILABLE"
+    LLM_EMPTY_REPLY = "LLM_EMPTY_REPLY"
     TIMEOUT = "TIMEOUT"
     INTERRUPTED = "INTERRUPTED"
     PROCESSING_ERROR = "PROCESSING_ERROR"
@@ -97,6 +98,10 @@ ERROR_DESCRIPTIONS: Final[dict[ErrorCode, str]] = {
     ErrorCode.LLM_UNAVAILABLE: (
         "The language model could not be reached, or its answer was cut off; the turn ended."
     ),
+    ErrorCode.LLM_EMPTY_REPLY: (
+        "The language model's server sent back no answer, twice (a prompt longer than its "
+        "context window, with llama.cpp's server); the turn ended."
+    ),
     ErrorCode.TIMEOUT: "The turn took too long and was stopped.",
     ErrorCode.INTERRUPTED: (
         "The server stopped (a restart, or a crash) while answering; what was streamed is "
@@ -108,6 +113,7 @@ ERROR_DESCRIPTIONS: Final[dict[ErrorCode, str]] = {
 TURN_ENDING_ERRORS: Final = frozenset(
     {
         ErrorCode.LLM_UNAVAILABLE,
+        ErrorCode.LLM_EMPTY_REPLY,
         ErrorCode.TIMEOUT,
         ErrorCode.INTERRUPTED,
         ErrorCode.PROCESSING_ERROR,
@@ -404,7 +410,20 @@ class CompleteMetadata(BaseModel):
         description="The tools the answer used, in call order (also kept with the stored answer).",
     )
     latency_ms: int = Field(ge=0)
-    mode: Literal["offline", "llm"]
+    mode: Literal["offline", "llm"] = Field(
+        description="Who wrote the answer: the language model, or the offline answerer (also "
+        "in LLM mode, while the model cannot give an answer: see `degraded`)."
+    )
+    truncated: bool | None = Field(
+        default=None,
+        description="true: the model was stopped at its token limit (LLM_MAX_TOKENS) and the "
+        "answer is cut short.",
+    )
+    degraded: str | None = Field(
+        default=None,
+        description="Why the offline answer stands in for the language model's: "
+        '"model unreachable", or "answer repeated the prompt".',
+    )
     message_id: str | None = Field(
         default=None,
         description="Server id of the stored answer; use it for feedback.",

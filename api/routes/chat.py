@@ -38,6 +38,7 @@ STATUS = {
     ErrorCode.SESSION_NOT_FOUND: 404,
     ErrorCode.TIMEOUT: 504,
     ErrorCode.LLM_UNAVAILABLE: 503,
+    ErrorCode.LLM_EMPTY_REPLY: 502,
     ErrorCode.PROCESSING_ERROR: 500,
 }
 

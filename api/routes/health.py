@@ -24,8 +24,9 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready")
 async def ready(state: State) -> JSONResponse:
-    """Readiness: database, checkpoints, vector store, live state (Redis when shared), model,
-    and not stopping (SIGTERM: 503 at once, see `api.stopping`); reports the answer mode."""
+    """Readiness: database, checkpoints, vector store, live state (Redis when shared), and not
+    stopping (SIGTERM: 503 at once, see `api.stopping`); reports the answer mode and whether
+    the language model can be reached (`checks.model`), which readiness does not wait for."""
     services = state.orchestrator.services
     checks: dict[str, Any] = {}
     try:
@@ -53,6 +54,8 @@ async def ready(state: State) -> JSONResponse:
     except Exception as exc:
         checks["live_state"] = f"error: {type(exc).__name__}"
     checks["embedding_model"] = services.embedder.name
+    if services.llm:  # while it is unreachable, turns are answered offline: still ready
+        checks["model"] = services.model_health.state
     # Told to stop: the balancer is to send new connections elsewhere from now on.
     checks["stopping"] = "draining" if state.stopping.stopping else "no"
     needed = ("database", "checkpointer", "vector_store", "live_state")

@@ -95,6 +95,8 @@ def complete_event(
             tools=[ToolUse(**t) for t in metadata.tools],
             latency_ms=metadata.latency_ms or 0,
             mode=metadata.mode or "offline",
+            truncated=metadata.truncated,
+            degraded=metadata.degraded,
             message_id=message_id,
         ),
         **ids,

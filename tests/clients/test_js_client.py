@@ -171,6 +171,7 @@ def test_the_constants_say_what_the_schema_says() -> None:
     assert "customer_message" in constants["events"]
     assert sorted(constants["ending"]) == [
         "INTERRUPTED",
+        "LLM_EMPTY_REPLY",
         "LLM_UNAVAILABLE",
         "PROCESSING_ERROR",
         "TIMEOUT",

@@ -7,6 +7,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 
+from agents.model_message import echo_of
+from agents.specs.prompts import SYSTEM as SPECS_SYSTEM
 from orchestrator.events import Progress, Routed, Sources, Token, ToolCall, ToolResult, TurnStream
 from orchestrator.turn_metadata import TurnMetadata
 
@@ -272,3 +274,42 @@ def test_a_call_whose_result_never_came_is_kept_unfinished() -> None:
     call = {"agent": "maintenance", "call_id": "c1", "name": "book_appointment", "arguments": {}}
     stream.feed_part("custom", {"name": "tool_call", "data": call})
     assert stream.tools[0]["ok"] is None and stream.tools[0]["summary"] is None
+
+
+def screened(stream: TurnStream, agent: str) -> None:
+    stream.feed(custom("screen", {"agent": agent, "echo": echo_of(SPECS_SYSTEM)}))
+
+
+def test_a_screened_answer_goes_out_whole_what_could_be_an_echo_a_moment_later() -> None:
+    stream = TurnStream()
+    stream.feed(routes("specs"))
+    screened(stream, "specs")
+    out = [*stream.feed(token("specs", "Range: 430 km.\n")), *stream.feed(token("specs", "##"))]
+    assert out == [Token("Range: 430 km.\n")]
+    assert stream.feed(token("specs", "# Note")) == [Token("### Note")]
+    assert stream.feed(token("specs", " You are")) == [Token(" ")]
+    assert stream.feed(done("specs")) == [Token("You are")]  # the answer ended: all of it
+    assert stream.text == "Range: 430 km.\n### Note You are"
+
+
+def test_an_echo_of_the_prompt_is_dropped_and_our_own_words_stand_in() -> None:
+    stream = TurnStream()
+    stream.feed(routes("specs", "maintenance"))
+    screened(stream, "specs")
+    out = stream.feed(token("specs", "Well.\n"))
+    out += stream.feed(token("specs", "### Context\n<passages>\n[1] Aster"))
+    out += stream.feed(token("specs", " more of the prompt"))
+    own = ["answer", "agent:specs", "own_words"]
+    out += stream.feed(token("specs", "The range is 430 km [1].", tags=own))
+    out += stream.feed(token("maintenance", "Booked."))  # not screened: as it comes
+    out += stream.feed(done("specs"))
+    assert "".join(t.text for t in out if isinstance(t, Token)) == stream.text
+    assert stream.text == "Well.\nThe range is 430 km [1].\n\nBooked."
+
+
+def test_what_a_screen_holds_is_released_when_the_turn_ends() -> None:
+    stream = TurnStream()
+    stream.feed(routes("specs"))
+    screened(stream, "specs")
+    assert stream.feed(token("specs", "See ###")) == [Token("See ")]
+    assert stream.finish() == [Token("###")]

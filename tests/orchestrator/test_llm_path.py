@@ -196,7 +196,7 @@ async def test_a_call_to_a_tool_that_does_not_exist_is_reported_not_ok(
         ),
         (Raw(b"<html><body>502 Bad Gateway</body></html>"), "LLM_UNAVAILABLE"),
         (Raw(b'data: {"choices": [{"delta": \n\n', "text/event-stream"), "LLM_UNAVAILABLE"),
-        (Raw(b"", "text/event-stream"), "LLM_UNAVAILABLE"),
+        ((Raw(b"", "text/event-stream"), Raw(b"", "text/event-stream")), "LLM_EMPTY_REPLY"),
     ],
     ids=[
         "http-500",
@@ -212,7 +212,7 @@ async def test_a_call_to_a_tool_that_does_not_exist_is_reported_not_ok(
 async def test_model_failures_are_typed_and_leave_a_consistent_conversation(
     settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI, scripted: Any, code: str
 ) -> None:
-    llm.script(scripted)
+    llm.script(*(scripted if isinstance(scripted, tuple) else (scripted,)))
     async with running(settings, db_url, embedder) as orchestrator:
         events = await run_turn(orchestrator, "llm-fail", "What is the range of the Aster?")
         history = await orchestrator.history("llm-fail")
@@ -265,3 +265,18 @@ async def test_the_model_routes_when_the_router_is_unsure(
     assert isinstance(done, Completed), done
     assert done.metadata.agents == ["troubleshooting"]
     assert llm.requests[0]["tools"][0]["function"]["name"] == "LLMRoute"
+
+
+async def test_a_greeting_goes_to_no_specialist_whatever_routes_the_model_names(
+    settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
+) -> None:
+    """The model's routes count only where the semantic router's scores bear them out."""
+    forced = settings.model_copy(update={"router_llm_threshold": 1.01})
+    every = ["specs", "maintenance", "troubleshooting", "general"]
+    llm.script(Reply(tool_calls=[{"name": "LLMRoute", "arguments": {"routes": every}}]))
+    async with running(forced, db_url, embedder) as orchestrator:
+        events = await run_turn(orchestrator, "llm-route-hello", "Hello!")
+    done = events[-1]
+    assert isinstance(done, Completed), done
+    assert done.metadata.agents == ["general"]
+    assert len(llm.requests) == 1  # the router's; the greeting is ours

@@ -34,7 +34,13 @@ async def streamed(llm: FakeOpenAI, pace: float) -> list[str]:
     settings = Settings(answer_mode="llm", openai_base_url=llm.base_url, openai_api_key="sk-t")
     client = model_http_client(5.0, 10, lambda: pace)
     model = chat_openai(
-        settings, client, streaming=True, timeout_s=5.0, max_retries=0, temperature=0
+        settings,
+        client,
+        streaming=True,
+        timeout_s=5.0,
+        max_retries=0,
+        temperature=0,
+        max_tokens=settings.llm_max_tokens,
     )
     try:
         chunks = [c.content async for c in model.astream([HumanMessage("Hi")])]

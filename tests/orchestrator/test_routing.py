@@ -9,7 +9,14 @@ import pytest
 
 from agents.registry import default_registry
 from orchestrator.cli import evaluation
-from orchestrator.routing import REST, RouteDecision, SemanticRouter, intents, split_clauses
+from orchestrator.routing import (
+    REST,
+    RouteDecision,
+    SemanticRouter,
+    consistent_routes,
+    intents,
+    split_clauses,
+)
 from orchestrator.services import build_router
 from rag.catalogue import Catalogue
 from tests.conftest import REPO
@@ -103,6 +110,35 @@ def test_a_single_question_stays_whole() -> None:
         "how fast does it charge",
     ]
     assert split_clauses("hi") == ["hi"]
+
+
+# The semantic router's route scores for three messages (measured with the bundled model).
+HELLO = {"specs": 0.1453, "maintenance": 0.1887, "troubleshooting": 0.1522, "general": 0.5436}
+TOW_AND_SERVICE = {"specs": 0.5385, "maintenance": 0.5059, "troubleshooting": 0.19, "general": 0.3}
+CODE_AND_BOOK = {"specs": 0.2889, "maintenance": 0.5654, "troubleshooting": 0.3963, "general": 0.36}
+EVERY_ROUTE = ["specs", "maintenance", "troubleshooting", "general"]  # the prompt's order
+
+
+def test_a_greeting_goes_to_no_specialist_whatever_the_model_says() -> None:
+    assert consistent_routes(EVERY_ROUTE, HELLO) == ["general"]
+    assert consistent_routes(["specs", "maintenance"], HELLO) == []
+
+
+def test_the_model_keeps_at_most_two_routes_the_scores_bear_out_best_first() -> None:
+    assert consistent_routes(EVERY_ROUTE, TOW_AND_SERVICE) == ["specs", "maintenance"]
+    assert consistent_routes(EVERY_ROUTE, CODE_AND_BOOK) == ["maintenance", "troubleshooting"]
+    assert consistent_routes(["troubleshooting"], CODE_AND_BOOK) == ["troubleshooting"]
+
+
+def test_the_general_route_never_joins_a_specialist() -> None:
+    close = {"specs": 0.50, "general": 0.48, "maintenance": 0.20}
+    assert consistent_routes(["general", "specs"], close) == ["specs"]
+    assert consistent_routes(["specs", "general"], {**close, "general": 0.52}) == ["general"]
+
+
+def test_routes_the_router_does_not_know_are_dropped() -> None:
+    assert consistent_routes(["pizza", "specs"], TOW_AND_SERVICE) == ["specs"]
+    assert consistent_routes(["specs"], {}) == []
 
 
 def test_eval_routing_prints_accuracy_and_a_confusion_matrix() -> None:

@@ -15,7 +15,7 @@ export type ServerEvent = (AuthSuccess | AuthError | ProgressEvent | SourcesEven
 /**
  * Why a frame was refused or a turn failed; `docs/protocol.md` says what a client should do.
  */
-export type ErrorCode = ("AUTH_REQUIRED" | "AUTH_FAILED" | "EMPTY_MESSAGE" | "INVALID_MESSAGE" | "MESSAGE_TOO_LARGE" | "RATE_LIMITED" | "OVERLOADED" | "UNAVAILABLE" | "BUSY" | "SESSION_NOT_FOUND" | "FORBIDDEN" | "LLM_UNAVAILABLE" | "TIMEOUT" | "INTERRUPTED" | "PROCESSING_ERROR")
+export type ErrorCode = ("AUTH_REQUIRED" | "AUTH_FAILED" | "EMPTY_MESSAGE" | "INVALID_MESSAGE" | "MESSAGE_TOO_LARGE" | "RATE_LIMITED" | "OVERLOADED" | "UNAVAILABLE" | "BUSY" | "SESSION_NOT_FOUND" | "FORBIDDEN" | "LLM_UNAVAILABLE" | "LLM_EMPTY_REPLY" | "TIMEOUT" | "INTERRUPTED" | "PROCESSING_ERROR")
 
 /**
  * Authenticate the connection; must be the first frame unless `?token=` was used.
@@ -355,16 +355,27 @@ agent: string
 agents: string[]
 confidence: number
 context: CompleteContext
+/**
+ * Why the offline answer stands in for the language model's: "model unreachable", or "answer repeated the prompt".
+ */
+degraded?: (string | null)
 latency_ms: number
 /**
  * Server id of the stored answer; use it for feedback.
  */
 message_id?: (string | null)
+/**
+ * Who wrote the answer: the language model, or the offline answerer (also in LLM mode, while the model cannot give an answer: see `degraded`).
+ */
 mode: ("offline" | "llm")
 /**
  * The tools the answer used, in call order (also kept with the stored answer).
  */
 tools?: ToolUse[]
+/**
+ * true: the model was stopped at its token limit (LLM_MAX_TOKENS) and the answer is cut short.
+ */
+truncated?: (boolean | null)
 }
 /**
  * What the answer was grounded in.
@@ -600,8 +611,8 @@ role: ("user" | "assistant" | "staff" | "system")
 
 export declare const EVENT_TYPES: readonly ["auth_error", "auth_success", "cancelled", "complete", "conversation", "customer_message", "error", "handoff", "pong", "progress", "session", "sources", "staff_message", "token", "tool_call", "tool_result"];
 export declare const FRAME_TYPES: readonly ["auth", "cancel", "message", "ping", "resume", "unwatch", "watch"];
-export declare const ERROR_CODES: readonly ["AUTH_REQUIRED", "AUTH_FAILED", "EMPTY_MESSAGE", "INVALID_MESSAGE", "MESSAGE_TOO_LARGE", "RATE_LIMITED", "OVERLOADED", "UNAVAILABLE", "BUSY", "SESSION_NOT_FOUND", "FORBIDDEN", "LLM_UNAVAILABLE", "TIMEOUT", "INTERRUPTED", "PROCESSING_ERROR"];
-export declare const TURN_ENDING_ERRORS: readonly ["INTERRUPTED", "LLM_UNAVAILABLE", "PROCESSING_ERROR", "TIMEOUT"];
+export declare const ERROR_CODES: readonly ["AUTH_REQUIRED", "AUTH_FAILED", "EMPTY_MESSAGE", "INVALID_MESSAGE", "MESSAGE_TOO_LARGE", "RATE_LIMITED", "OVERLOADED", "UNAVAILABLE", "BUSY", "SESSION_NOT_FOUND", "FORBIDDEN", "LLM_UNAVAILABLE", "LLM_EMPTY_REPLY", "TIMEOUT", "INTERRUPTED", "PROCESSING_ERROR"];
+export declare const TURN_ENDING_ERRORS: readonly ["INTERRUPTED", "LLM_EMPTY_REPLY", "LLM_UNAVAILABLE", "PROCESSING_ERROR", "TIMEOUT"];
 export declare const PROGRESS_STEPS: readonly ["queued", "starting", "agent_routing", "rag_retrieval", "generating"];
 export declare const HANDOFF_STATUSES: readonly ["waiting", "staff_joined", "returned_to_bot"];
 export declare const CONVERSATION_STATUSES: readonly ["bot", "waiting", "with_staff", "closed"];

@@ -3,8 +3,8 @@
 
 export const EVENT_TYPES = Object.freeze(["auth_error","auth_success","cancelled","complete","conversation","customer_message","error","handoff","pong","progress","session","sources","staff_message","token","tool_call","tool_result"]);
 export const FRAME_TYPES = Object.freeze(["auth","cancel","message","ping","resume","unwatch","watch"]);
-export const ERROR_CODES = Object.freeze(["AUTH_REQUIRED","AUTH_FAILED","EMPTY_MESSAGE","INVALID_MESSAGE","MESSAGE_TOO_LARGE","RATE_LIMITED","OVERLOADED","UNAVAILABLE","BUSY","SESSION_NOT_FOUND","FORBIDDEN","LLM_UNAVAILABLE","TIMEOUT","INTERRUPTED","PROCESSING_ERROR"]);
-export const TURN_ENDING_ERRORS = Object.freeze(["INTERRUPTED","LLM_UNAVAILABLE","PROCESSING_ERROR","TIMEOUT"]);
+export const ERROR_CODES = Object.freeze(["AUTH_REQUIRED","AUTH_FAILED","EMPTY_MESSAGE","INVALID_MESSAGE","MESSAGE_TOO_LARGE","RATE_LIMITED","OVERLOADED","UNAVAILABLE","BUSY","SESSION_NOT_FOUND","FORBIDDEN","LLM_UNAVAILABLE","LLM_EMPTY_REPLY","TIMEOUT","INTERRUPTED","PROCESSING_ERROR"]);
+export const TURN_ENDING_ERRORS = Object.freeze(["INTERRUPTED","LLM_EMPTY_REPLY","LLM_UNAVAILABLE","PROCESSING_ERROR","TIMEOUT"]);
 export const PROGRESS_STEPS = Object.freeze(["queued","starting","agent_routing","rag_retrieval","generating"]);
 export const HANDOFF_STATUSES = Object.freeze(["waiting","staff_joined","returned_to_bot"]);
 export const CONVERSATION_STATUSES = Object.freeze(["bot","waiting","with_staff","closed"]);

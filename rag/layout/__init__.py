@@ -8,7 +8,9 @@ of a page in columns; `rows` finds tables set without lines; `grid` finds ruled 
 where a legend beside it explains them (for every document, PDF, Word or Markdown).
 
 Two more read what a tool made of a PDF, Markdown page by page: `pipe_tables` reads its
-tables as `tables` does a drawn one, `running_text` drops the running lines it kept.
+tables as `tables` does a drawn one, `running_text` drops the running lines it kept. For any
+paged document a tool made (Word from a PDF), `page_numbers` drops the printed page numbers
+and gives pages where the file has none, `running_titles` drops running headers' repeats.
 """
 
 __all__ = [
@@ -19,9 +21,11 @@ __all__ = [
     "headings",
     "hyphenation",
     "legends",
+    "page_numbers",
     "pipe_tables",
     "rows",
     "running",
     "running_text",
+    "running_titles",
     "tables",
 ]

@@ -2,8 +2,12 @@
 
 A paragraph's style says what it is: "Title" and "Heading N" (or a custom style with an
 outline level) make headings, "List …" styles and numbering make list items; tables become
-pipe tables, a one-column table (a note box) its text. Pages come from the page breaks Word
-saved: where it last laid out each page when the file has those, else the explicit ones.
+pipe tables with each merged cell read once (`rag.readers.word_tables`), a one-column table (a
+note box) its text. Pages come from the page breaks Word saved: where it last laid out each
+page when the file has those, else the explicit ones and the sections that start a new page;
+a file with none of them takes its pages from its printed page numbers. Printed page numbers,
+running lines ("Continued 21") and the repeats of running headers are not content
+(`rag.layout.page_numbers`, `rag.layout.running_text`, `rag.layout.running_titles`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag.blocks import Block, BlockKind, ParsedDocument
+from rag.layout.page_numbers import paged_by_numbers
+from rag.layout.running_text import without_running_lines
+from rag.layout.running_titles import without_running_titles
 from rag.readers.errors import UnreadableDocument
 from rag.readers.limits import (
     DEFAULT_LIMITS,
@@ -24,6 +31,7 @@ from rag.readers.limits import (
     check_unpacking,
     zip_members,
 )
+from rag.readers.word_tables import Slot, table_parts
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # a compound file: an encrypted .docx or a Word 97 .doc
@@ -31,8 +39,6 @@ HEADING_STYLE = re.compile(r"^heading (\d)$")
 LIST_STYLE = re.compile(r"^list(?: (?:bullet|number))?(?: (\d))?$")
 SKIPPED_STYLE = re.compile(r"^toc(?: \d| heading)$")  # a table of contents repeats headings
 BODY_TEXT_OUTLINE = 9
-# "NOTE", "WARNING", "CAUTION!" opening a note box: written "NOTE: …" as the PDF reader does.
-BOX_LABEL = re.compile(r"^[^\W\d_]{2,}(?: [^\W\d_]{2,}){0,2}[!:]?$")
 # Containers whose children are body content (content controls, custom XML, tracked moves).
 TRANSPARENT = {f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}ins", f"{W}moveTo"}
 # Inside a paragraph: never text of its own (drawings and text boxes hold other paragraphs).
@@ -71,11 +77,10 @@ def read_docx(raw: bytes, limits: ReadingLimits = DEFAULT_LIMITS) -> ParsedDocum
             reader.paragraph(element)
         else:
             reader.table(element)
-    blocks = reader.finish()
+    blocks = without_running_titles(without_running_lines(paged_by_numbers(reader.finish())))
     check_chars(sum(len(line) for block in blocks for line in block.lines), limits)
-    return ParsedDocument(
-        tuple(blocks), title=_core_title(document) or reader.title, pages=reader.pages
-    )
+    pages = reader.pages or max((b.last_page or 0 for b in blocks), default=0) or None
+    return ParsedDocument(tuple(blocks), title=_core_title(document) or reader.title, pages=pages)
 
 
 def _open(raw: bytes, limits: ReadingLimits) -> Any:
@@ -436,8 +441,7 @@ class _BodyReader:
         self._advance(first_leading)
         start = self.page
         self._advance(sum(row_breaks) - first_leading)
-        lines = table_lines(rows, header_rows)
-        if lines:
+        for lines in table_parts(rows, header_rows):
             kind: BlockKind = "table" if lines[0].startswith("|") else "text"
             self._add(kind, tuple(lines), start, self.page)
 
@@ -456,15 +460,6 @@ def _outline(ppr: Any) -> int | None:
     if level < 0:
         return None
     return level + 1 if level < BODY_TEXT_OUTLINE else 0
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One grid column of a table row: the cell covering it (merged cells share an id) and
-    that cell's text."""
-
-    cell: int | None
-    text: str = ""
 
 
 def _grid(tbl: Any, rendered: bool) -> tuple[list[list[Slot]], int, int, list[int]]:
@@ -528,77 +523,3 @@ def _leading(paragraphs: Sequence[_Paragraph]) -> int:
             break
         count += p.inner + p.trailing
     return count
-
-
-def table_lines(rows: Sequence[Sequence[Slot]], marked_header_rows: int = 0) -> list[str]:
-    """A table as a pipe table, or a one-column table (a note box) as its text.
-
-    The header is the rows Word marks as header rows, else the first row and, under a cell
-    merged across columns, a second row that names those columns ("Engine version" over
-    "1.2 Petrol" | "1.5 Diesel" gives "Engine version 1.2 Petrol"). A header cell merged
-    across columns is written once; in the body a merged value applies to every column it
-    covers, and a cell merged downwards to every row it covers.
-    """
-    rows = [r for r in rows if any(s.text for s in r)]
-    if not rows:
-        return []
-    if all(len({s.cell for s in row if s.cell is not None}) <= 1 for row in rows):
-        return _note([line for row in rows for line in _row_text(row).split("\n")])
-    count = marked_header_rows or (2 if len(rows) > 2 and _subdivides(rows[0], rows[1]) else 1)
-    header = _header_names(rows[:count])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in rows[count:]:
-        cells = [_cell(s) for s in row]
-        if len({s.cell for s in row}) == 1:
-            cells = [cells[0]] + [""] * (len(cells) - 1)  # a label across the whole row
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
-
-
-def _cell(slot: Slot) -> str:
-    return " ".join(slot.text.split("\n")).replace("|", "/").strip()
-
-
-def _row_text(row: Sequence[Slot]) -> str:
-    return next((s.text for s in row if s.text), "")
-
-
-def _note(lines: list[str]) -> list[str]:
-    lines = [line for line in lines if line]
-    if len(lines) > 1 and BOX_LABEL.match(lines[0]) and lines[0].upper() == lines[0]:
-        return [f"{lines[0].rstrip('!:')}: {lines[1]}", *lines[2:]]
-    return lines
-
-
-def _subdivides(first: Sequence[Slot], second: Sequence[Slot]) -> bool:
-    """The second row names the columns under the first row's merged cells and nothing
-    else: a two-row header."""
-    spanned = False
-    for column, slot in enumerate(first):
-        merged = sum(1 for s in first if s.cell == slot.cell) > 1
-        below = second[column]
-        if merged and slot.text:
-            cells_below = {second[c].cell for c, s in enumerate(first) if s.cell == slot.cell}
-            if len(cells_below) < 2 or not below.text:
-                return False
-            spanned = True
-        elif below.text and below.cell != slot.cell:
-            return False
-    return spanned
-
-
-def _header_names(rows: Sequence[Sequence[Slot]]) -> list[str]:
-    names: list[str] = []
-    previous: tuple[int | None, ...] | None = None
-    for column in range(len(rows[0])):
-        cells = tuple(row[column].cell for row in rows)
-        parts: list[str] = []
-        seen: list[int | None] = []
-        for row in rows:
-            slot = row[column]
-            if slot.text and slot.cell not in seen:
-                parts.append(_cell(slot))
-            seen.append(slot.cell)
-        names.append("" if cells == previous else " ".join(parts))
-        previous = cells
-    return names

@@ -20,10 +20,17 @@ from rag.blocks import Block, ParsedDocument
 from rag.chunking import chunk_blocks
 from rag.documents import load
 from rag.readers import READERS, SUFFIXES
-from rag.readers.docx import Slot, read_docx, table_lines
+from rag.readers.docx import read_docx
 from rag.readers.errors import UnreadableDocument
 from rag.readers.limits import ReadingLimits
-from tests.utils.docx_packages import minimal_package, paragraph, zip_bomb
+from tests.utils.docx_packages import (
+    CONTINUED,
+    SECTION_END,
+    minimal_package,
+    paragraph,
+    table,
+    zip_bomb,
+)
 from tests.utils.manual_docx import DocxFacts, build
 
 
@@ -209,41 +216,102 @@ def test_table_cells_are_one_line_with_no_pipe_of_their_own(
     assert all(line.count("|") == 4 for line in table.lines)
 
 
-def _slots(*texts: str, first: int) -> list[Slot]:
-    return [Slot(first + n, text) for n, text in enumerate(texts)]
+def test_a_label_merged_across_columns_and_down_is_each_row_s_label_once() -> None:
+    """As a converter writes a specifications table: "Tire size" over two grid columns and
+    down over the front and rear rows."""
+    parsed = read_docx(
+        minimal_package(
+            table(
+                [("Service data", 3), "Value"],
+                [("Tire size", 2), "Front", "80/90-17 44P"],
+                [(CONTINUED, 2), "Rear", "80/90-17 50P"],
+                [("Tire type", 3), "Bias-ply, tube"],
+            )
+        )
+    )
+    assert parsed.blocks[0].lines[2:] == (
+        _row("Tire size", "", "Front", "80/90-17 44P"),
+        _row("Tire size", "", "Rear", "80/90-17 50P"),
+        _row("Tire type", "", "", "Bias-ply, tube"),
+    )
 
 
-def test_a_label_across_the_whole_row_is_written_once() -> None:
-    group = Slot(9, "Capacities")
-    rows = [
-        _slots("Item", "1.2 Petrol", "1.5 Diesel", first=0),
-        [group, group, group],
-        _slots("Fuel tank", "45 litres", "40 litres", first=3),
+def test_a_page_a_converter_set_as_a_table_of_lines_reads_each_line_once() -> None:
+    parsed = read_docx(
+        minimal_package(
+            table(
+                ["Safety", "Practice"],
+                ["Follow these guidelines:", ""],
+                [CONTINUED, "Even if you have ridden"],
+                ["Perform all inspections", CONTINUED],
+                [CONTINUED, "practise in a safe area"],
+            )
+        )
+    )
+    text = parsed.blocks[0].text
+    for line in ("Follow these guidelines:", "Even if you have ridden", "Perform all inspections"):
+        assert text.count(line) == 1
+
+
+def test_a_page_set_as_a_table_of_its_lines_is_read_as_its_columns_of_text() -> None:
+    left = [
+        "Follow these guidelines",
+        "to enhance your safety:",
+        "inspect the vehicle",
+        "before every ride.",
     ]
-    assert table_lines(rows) == [
-        _row("Item", "1.2 Petrol", "1.5 Diesel"),
-        "|---|---|---|",
-        _row("Capacities", "", ""),
-        _row("Fuel tank", "45 litres", "40 litres"),
+    right = [
+        "Even if you have ridden",
+        "other vehicles, practise",
+        "in a safe area to learn",
+        "how this vehicle handles.",
+    ]
+    rows = [[left[0], ""]]
+    for n in range(4):
+        rows += [[CONTINUED, right[n]], [left[n + 1] if n < 3 else "", CONTINUED]]
+    parsed = read_docx(minimal_package(table(*rows)))
+    assert [(b.kind, b.lines) for b in parsed.blocks] == [
+        ("text", tuple(left)),
+        ("text", tuple(right)),
     ]
 
 
-def test_rows_word_marks_as_header_rows_are_the_header() -> None:
-    rows = [
-        _slots("Load", "Front", "Rear", first=0),
-        _slots("", "bar", "bar", first=3),
-        _slots("Normal", "2.3", "2.1", first=6),
+PAGE_TEXT = "Check the oil level with the engine off and cold. Park on level ground first."
+
+
+def _converted(*numbers: str, sections: bool) -> bytes:
+    """Pages as a PDF-to-Word converter ends them: each page's text, then its printed number
+    and, with `sections`, a section that starts the next page."""
+    body = []
+    for n, number in enumerate(numbers):
+        body += [
+            paragraph(f"Page {n}: {PAGE_TEXT}"),
+            paragraph(number),
+        ]
+        if sections and n < len(numbers) - 1:
+            body.append(SECTION_END)
+    return minimal_package(*body)
+
+
+def test_printed_page_numbers_are_not_content() -> None:
+    parsed = read_docx(_converted("3", "4", "5", sections=True))
+    assert [(b.text, b.page) for b in parsed.blocks] == [
+        (f"Page {n}: {PAGE_TEXT}", n + 1) for n in range(3)
     ]
-    assert table_lines(rows, marked_header_rows=2) == [
-        _row("Load", "Front bar", "Rear bar"),
-        "|---|---|---|",
-        _row("Normal", "2.3", "2.1"),
+    assert parsed.pages == 3
+
+
+def test_a_running_line_with_the_page_s_number_is_not_content() -> None:
+    parsed = read_docx(_converted("Continued 21", "Continued 23", "Continued 25", sections=True))
+    assert not any("Continued" in b.text for b in parsed.blocks)
+
+
+def test_a_word_file_without_page_breaks_takes_its_pages_from_its_printed_numbers() -> None:
+    parsed = read_docx(_converted("3", "4", "5", sections=False))
+    assert [(b.text, b.page) for b in parsed.blocks] == [
+        (f"Page {n}: {PAGE_TEXT}", n + 3) for n in range(3)
     ]
-    assert table_lines(rows)[:3] == [
-        _row("Load", "Front", "Rear"),
-        "|---|---|---|",
-        _row("", "bar", "bar"),
-    ]
+    assert parsed.pages == 5
 
 
 def test_a_one_cell_table_is_a_note_in_the_text(manual: DocxFacts, parsed: ParsedDocument) -> None:

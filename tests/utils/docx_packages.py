@@ -1,10 +1,12 @@
 """Word packages as other programs write them, and as an attacker would: a minimal package with
-no numbering part (nor styles), and a zip bomb, a small file whose XML unpacks to many MB."""
+no numbering part (nor styles), the tables and page ends a PDF-to-Word converter writes, and a
+zip bomb, a small file whose XML unpacks to many MB."""
 
 from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -32,6 +34,49 @@ BOMB_PARAGRAPH = "<w:p><w:r><w:t>Check the brake fluid level every month.</w:t><
 def paragraph(text: str, style: str | None = None) -> str:
     properties = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
     return f"<w:p>{properties}<w:r><w:t>{escape(text)}</w:t></w:r></w:p>"
+
+
+# A table cell that goes on from the one above it (merged downwards, `w:vMerge`).
+CONTINUED = "^"
+Cell = str | tuple[str, int]  # its text, or its text and the grid columns it spans
+# A paragraph that ends its section, the next starting on a new page (as converters end pages).
+SECTION_END = '<w:p><w:pPr><w:sectPr><w:type w:val="nextPage"/></w:sectPr></w:pPr></w:p>'
+
+
+def table(*rows: Sequence[Cell]) -> str:
+    """A table of these rows: each cell its text, or (text, columns) for one merged across
+    columns; CONTINUED for one merged down from the row above."""
+    placed = [_placed(row) for row in rows]
+    out = []
+    for r, row in enumerate(placed):
+        following = placed[r + 1] if r + 1 < len(placed) else []
+        below = {c for c, _, text in following if text == CONTINUED}
+        cells = []
+        for column, span, text in row:
+            merge = (
+                '<w:vMerge w:val="restart"/>'
+                if column in below and text != CONTINUED
+                else "<w:vMerge/>"
+                if text == CONTINUED
+                else ""
+            )
+            width = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+            content = paragraph("" if text == CONTINUED else text)
+            cells.append(f"<w:tc><w:tcPr>{width}{merge}</w:tcPr>{content}</w:tc>")
+        out.append(f"<w:tr>{''.join(cells)}</w:tr>")
+    columns = sum(span for _, span, _ in placed[0])
+    grid = "".join('<w:gridCol w:w="2000"/>' for _ in range(columns))
+    return f"<w:tbl><w:tblGrid>{grid}</w:tblGrid>{''.join(out)}</w:tbl>"
+
+
+def _placed(row: Sequence[Cell]) -> list[tuple[int, int, str]]:
+    """(first grid column, columns spanned, text) of each cell of a row."""
+    out, column = [], 0
+    for cell in row:
+        text, span = (cell, 1) if isinstance(cell, str) else cell
+        out.append((column, span, text))
+        column += span
+    return out
 
 
 def minimal_package(*paragraphs: str) -> bytes:

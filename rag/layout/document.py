@@ -1,28 +1,37 @@
 """Pages to blocks: the reading rules applied in order, to a whole document at once.
 
 1. Pages with pictures and no text are noted as scanned.
-2. Running headers, footers and page numbers go (`running`).
+2. Running headers, footers and page numbers go (`running`), from the upright pages and from
+   the text set turned on them (`turns`) apart.
 3. The type scale is measured (`headings`).
-4. Each page is read in column order (`columns`), aligned rows becoming tables (`rows`).
+4. Each page is read in column order (`columns`), aligned rows becoming tables (`rows`); the
+   text set turned on it (a table printed sideways) after it, in the frame where it stands
+   upright.
 5. Lines become headings, list items and paragraphs; a hyphenated word at a line end is
    joined (`hyphenation`); a paragraph cut by a column or page break mid-sentence goes on.
 6. Tables are read with their headers (`tables`); one that continues on the next page
    without its header takes the one it had.
+7. Lines the document's outline names are headings at its depth (`outline`); a table's
+   footnotes go into the cells they qualify (`footnotes`); a maintenance schedule's grid of
+   marks is read out item by item (`schedules`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rag.blocks import Block, BlockKind, ParsedDocument
 from rag.layout.columns import reading_order
+from rag.layout.footnotes import attach_footnotes, note
 from rag.layout.geometry import Line, Page, Table
 from rag.layout.headings import TypeScale, label, type_scale
 from rag.layout.hyphenation import join_lines, vocabulary
+from rag.layout.outline import Entry, with_outline
 from rag.layout.rows import in_rows, with_text_tables
 from rag.layout.running import page_number_line, without_running_lines
+from rag.layout.schedules import read_schedules
 from rag.layout.tables import TableText, continued, markdown_lines, read_table
 
 # A page with no text whose pictures cover this share of it was scanned.
@@ -31,7 +40,10 @@ SCANNED_IMAGE_SHARE = 0.3
 MAX_HEADING_CHARS = 90
 # A gap between lines wider than this share of the font size starts a new paragraph.
 PARAGRAPH_GAP = 0.6
-BULLET = re.compile(r"^([•●○◦▪▫■□◆◇►▶➢➤✓✔\u2022\u2023\u2043\u25aa\ue000-\uf8ff]|[-–—*])\s*")
+# ("*1: Except…", "**", "*:" start footnotes, not items.)
+BULLET = re.compile(
+    r"^([•●○◦▪▫■□◆◇►▶➢➤✓✔\u2022\u2023\u2043\u25aa\ue000-\uf8ff]|[-–—]|\*(?![\d:]|\*+[\s\d:]))\s*"
+)
 NUMBERED = re.compile(r"^(\d{1,2}[.)]|\(\d{1,2}\)|[a-z][.)])\s+")
 SENTENCE_END = re.compile(r"[.!?:;][\"')\]]?$")
 # A table of contents' or an index's line: words, a leader of dots, a page number.
@@ -43,26 +55,37 @@ def scanned_pages(pages: Sequence[Page]) -> list[int]:
     return [
         p.number
         for p in pages
-        if not p.lines and not p.tables and p.image_share >= SCANNED_IMAGE_SHARE
+        if not p.lines and not p.tables and not p.turned and p.image_share >= SCANNED_IMAGE_SHARE
     ]
 
 
-def read_pages(pages: Sequence[Page], title: str | None = None) -> ParsedDocument:
-    """The document a reader sees in `pages`."""
+def _without_running_lines(pages: Sequence[Page]) -> list[Page]:
+    """The pages, and the turned text on them, without running lines: turned text has its
+    own edges (a landscape page set sideways has its header and page number turned too)."""
+    upright = without_running_lines(pages)
+    turned = iter(without_running_lines([t for page in pages for t in page.turned]))
+    return [replace(page, turned=tuple(next(turned) for _ in page.turned)) for page in upright]
+
+
+def read_pages(
+    pages: Sequence[Page], title: str | None = None, outline: Sequence[Entry] = ()
+) -> ParsedDocument:
+    """The document a reader sees in `pages`, headings named by its `outline` too."""
     scanned = scanned_pages(pages)
-    pages = without_running_lines(pages)
-    scale = type_scale(pages)
-    known = vocabulary(line.text for page in pages for line in page.lines)
+    pages = _without_running_lines(pages)
+    frames = [frame for page in pages for frame in (page, *page.turned)]
+    scale = type_scale(frames)
+    known = vocabulary(line.text for frame in frames for line in frame.lines)
     writer = _Writer(scale, known)
-    for page in pages:
-        ordered = reading_order(page)
+    for frame in frames:
+        ordered = reading_order(frame)
         cells = in_rows(ordered)
         for item in with_text_tables(ordered):
             if isinstance(item, Table):
-                writer.table(item, page.number)
+                writer.table(item, frame.number)
             else:
-                writer.line(item, page.number, id(item) in cells)
-    blocks = writer.finish()
+                writer.line(item, frame.number, id(item) in cells)
+    blocks = read_schedules(attach_footnotes(with_outline(writer.finish(), outline)))
     heading = next((b.text for b in blocks if b.kind == "heading"), None)
     return ParsedDocument(tuple(blocks), title or heading, len(pages), tuple(scanned))
 
@@ -111,7 +134,7 @@ class _Writer:
             self.label = text.rstrip(":")
             return
         marker = BULLET.match(text) or NUMBERED.match(text)
-        if self.open and not marker and self._continues(line, page):
+        if self.open and not marker and not note(text) and self._continues(line, page):
             self.open.lines.append(line)
             self.open.last_page = page
             self.last_was_table = False

@@ -33,6 +33,8 @@ class Word(NamedTuple):
     bottom: float
     size: float = 10.0
     bold: bool = False
+    # The quarter turn its letters are set at in the frame of its box (`rag.layout.turns`).
+    turn: int = 0
 
 
 class Line:
@@ -120,6 +122,9 @@ class Page:
     tables: tuple[Table, ...] = ()
     # Pictures cover this share of the page: a page with pictures and no text was scanned.
     image_share: float = 0.0
+    # Text set at a quarter turn (a table printed sideways), each turn's as a page of its own
+    # in the frame where it reads upright (`rag.layout.turns`).
+    turned: tuple[Page, ...] = ()
 
 
 # A gap wider than this share of the font size between two letters ends a word.

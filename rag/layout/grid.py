@@ -8,7 +8,7 @@ covers, and the text in it, are ours.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from pdfplumber.table import (
 )
 
 from rag.layout.geometry import Cell, Line, Table, Word, group_lines
+from rag.layout.turns import upright
 
 SNAP = 3.0  # points: edges this close are one edge
 MIN_EDGE = 3.0  # points: shorter strokes are not table lines
@@ -216,7 +217,7 @@ def _banded(
             span = 1
             while r + span < rows and not _ruled(ys[r + span], xs[c], xs[c + 1], rules):
                 span += 1  # no rule under this cell in its column: it runs on down
-            texts = group_lines(w for k in range(r, r + span) for w in slot_words.get((k, c), []))
+            texts = cell_lines(w for k in range(r, r + span) for w in slot_words.get((k, c), []))
             cells.append(
                 Cell(
                     text="\n".join(line.text for line in texts),
@@ -278,7 +279,7 @@ def _table(
         start, end = bisect_left(ys_sorted, btop), bisect_right(ys_sorted, bbottom)
         held = [i for _, x, i in centres[start:end] if bx0 <= x <= bx1]
         inside.update(held)
-        lines = group_lines(words[i] for i in held)
+        lines = cell_lines(words[i] for i in held)
         row, col = _index(ys, btop), _index(xs, bx0)
         cells.append(
             Cell(
@@ -293,6 +294,15 @@ def _table(
     if not inside:
         return None, inside  # a drawn grid with no text in it: a figure's frame
     return Table(tuple(cells), len(ys) - 1, len(xs) - 1, x0, top, x1, bottom), inside
+
+
+def cell_lines(words: Iterable[Word]) -> list[Line]:
+    """A cell's lines, its words read in the frame where their letters stand upright (a
+    narrow column's name set sideways): upright text first."""
+    by_turn: dict[int, list[Word]] = {}
+    for word in words:
+        by_turn.setdefault(word.turn, []).append(upright(word))
+    return [line for turn in sorted(by_turn) for line in group_lines(by_turn[turn])]
 
 
 def _stops(values: Sequence[float]) -> list[float]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ctypes
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -20,8 +19,11 @@ import pypdfium2.raw as pdfium_c
 
 from rag.blocks import ParsedDocument
 from rag.layout.document import read_pages
-from rag.layout.geometry import Char, Page, group_lines, words_from_chars
-from rag.layout.grid import Edge, find_tables
+from rag.layout.geometry import Char, Page, words_from_chars
+from rag.layout.grid import Edge
+from rag.layout.outline import Entry
+from rag.layout.page import lay_out
+from rag.layout.turns import on_page, quarter_turn, turn_box, turn_char, written_down
 from rag.readers.errors import UnreadableDocument
 from rag.readers.limits import DEFAULT_LIMITS, ReadingLimits, check_chars, check_pages
 
@@ -48,11 +50,42 @@ def read_pdf(raw: bytes, limits: ReadingLimits = DEFAULT_LIMITS) -> ParsedDocume
         text = _TextCount(limits)
         pages = [_read_page(pdf, index, text) for index in range(len(pdf))]
         title = (pdf.get_metadata_dict().get("Title") or "").strip() or None
+        outline = _outline(pdf)
     except pdfium.PdfiumError as exc:
         raise UnreadableDocument(f"corrupt PDF: {exc}") from exc
     finally:
         pdf.close()
-    return read_pages(pages, title)
+    return read_pages(pages, title, outline)
+
+
+# Bookmarks read at most, and how deep: an outline is a book's contents, not an index.
+MAX_BOOKMARKS = 5000
+MAX_DEPTH = 6
+
+
+def _outline(pdf: pdfium.PdfDocument) -> list[Entry]:
+    """The document's bookmarks that lead to one of its pages."""
+    entries: list[Entry] = []
+    for bookmark in pdf.get_toc(max_depth=MAX_DEPTH):
+        if len(entries) >= MAX_BOOKMARKS:
+            break
+        page = _bookmark_page(pdf, bookmark)
+        title = " ".join(bookmark.get_title().split())
+        if page is not None and title:
+            entries.append(Entry(title, page + 1, bookmark.level))
+    return entries
+
+
+def _bookmark_page(pdf: pdfium.PdfDocument, bookmark: pdfium.PdfBookmark) -> int | None:
+    """The page index a bookmark leads to, by its destination or its go-to action."""
+    dest = pdfium_c.FPDFBookmark_GetDest(pdf.raw, bookmark.raw)
+    if not dest:
+        action = pdfium_c.FPDFBookmark_GetAction(bookmark.raw)
+        dest = pdfium_c.FPDFAction_GetDest(pdf.raw, action) if action else None
+    if not dest:
+        return None
+    index = pdfium_c.FPDFDest_GetDestPageIndex(pdf.raw, dest)
+    return index if 0 <= index < len(pdf) else None
 
 
 @dataclass(frozen=True)
@@ -117,24 +150,18 @@ def _read_page(pdf: pdfium.PdfDocument, index: int, text: _TextCount) -> Page:
         textpage = page.get_textpage()
         try:
             text.add(pdfium_c.FPDFText_CountChars(textpage.raw))
-            chars = list(_chars(textpage, frame, width, height))
+            chars = _chars(textpage, frame, width, height)
         finally:
             textpage.close()
         edges, image_area = _drawing(page, frame)
     finally:
         page.close()
-    words = words_from_chars(chars)
-    tables = find_tables(edges, words)
-    in_tables = set().union(*(inside for _, inside in tables)) if tables else set()
-    lines = group_lines(w for i, w in enumerate(words) if i not in in_tables)
-    return Page(
-        number=index + 1,
-        width=width,
-        height=height,
-        lines=tuple(lines),
-        tables=tuple(table for table, _ in tables),
-        image_share=min(1.0, image_area / (width * height)) if width and height else 0.0,
-    )
+    words = words_from_chars(chars[0])
+    for turn, turned in chars.items():
+        if turn:
+            words.extend(on_page(word, turn, width, height) for word in words_from_chars(turned))
+    image_share = min(1.0, image_area / (width * height)) if width and height else 0.0
+    return lay_out(index + 1, width, height, words, edges, image_share)
 
 
 # FPDFText_GetTextObject, typed to give the object's address as a plain int (a dict key).
@@ -153,7 +180,9 @@ PICTOGRAM_FONT = re.compile(rb"dingbat|wingding|webding|sym(?!bol(?:mt|ps)?\b)",
 class _Style:
     size: float
     bold: bool
-    turned: bool  # set at an angle: a side tab, a stamp, a label along a drawing
+    # The quarter turn it is set at as the page is shown (`rag.layout.turns`); None at a
+    # slant (a stamp, a label along a drawing's diagonal), which is not read.
+    turn: int | None
     pictogram: bool = False  # a pictogram font (PICTOGRAM_FONT)
 
 
@@ -164,12 +193,12 @@ def _style(handle: object, i: int, fonts: dict[bytes, bool], rotation: int) -> _
     font = name.value
     if font not in fonts:
         fonts[font] = any(part.encode() in font.lower() for part in BOLD_NAMES)
-    # Upright as the page is shown: the page's /Rotate turns the text set at an angle back.
-    angle = (pdfium_c.FPDFText_GetCharAngle(handle, i) + math.radians(rotation)) % (2 * math.pi)
+    # As the page is shown: the page's /Rotate turns the text set at an angle back upright.
+    angle = pdfium_c.FPDFText_GetCharAngle(handle, i)
     return _Style(
         size=round(pdfium_c.FPDFText_GetFontSize(handle, i), 1),
         bold=pdfium_c.FPDFText_GetFontWeight(handle, i) >= BOLD_WEIGHT or fonts[font],
-        turned=angle > 0.05 and abs(angle - 2 * math.pi) > 0.05,
+        turn=quarter_turn(angle + math.radians(rotation)) if angle >= 0 else None,
         pictogram=bool(PICTOGRAM_FONT.search(font)),
     )
 
@@ -179,13 +208,16 @@ BREAK = Char(" ", 0, 0, 0, 0, 0)  # between words
 
 def _chars(
     textpage: pdfium.PdfTextPage, frame: _Frame, width: float, height: float
-) -> Iterator[Char]:
-    """The page's characters; the style of each text object is read once, for its first.
-    (The loop runs once a character: what it calls is bound to local names.)"""
+) -> dict[int, list[Char]]:
+    """The page's characters by the quarter turn they are set at (0: upright), each turn's in
+    the frame where it reads upright; letters at a slant are left out. The style of each text
+    object is read once, for its first. (The loop runs once a character: what it calls is
+    bound to local names.)"""
     handle = textpage.raw
     count = pdfium_c.FPDFText_CountChars(handle)
+    by_turn: dict[int, list[Char]] = {0: []}
     if count <= 0:
-        return
+        return by_turn
     codes = (ctypes.c_ushort * (count + 1))()
     pdfium_c.FPDFText_GetText(handle, 0, count, codes)
     wide = any(0xD800 <= codes[i] <= 0xDFFF for i in range(count))
@@ -194,6 +226,7 @@ def _chars(
     styles: dict[int | None, _Style] = {}
     unicode_at, generated = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated
     char_box, to_page = pdfium_c.FPDFText_GetLooseCharBox, frame.box
+    upright = current = by_turn[0]
     for i in range(count):
         code = unicode_at(handle, i) if wide else codes[i]
         if code == 0 or code == 0xFFFF:
@@ -202,21 +235,39 @@ def _chars(
         # rule decides on it.
         text = "-" if code == 2 or code == 0xFFFE else chr(code)
         if text.isspace() or generated(handle, i):
-            yield BREAK
+            current.append(BREAK)
             continue
         key = _text_object(handle, i)
-        style = styles.get(key)
+        style = styles.get(key) if key else None
         if style is None:
-            style = styles[key] = _style(handle, i, fonts, frame.rotation)
-        if style.turned or (style.pictogram and text.isascii()) or not char_box(handle, i, box):
+            style = _style(handle, i, fonts, frame.rotation)
+            if key:
+                styles[key] = style
+        turn = style.turn
+        if turn is None or (style.pictogram and text.isascii()) or not char_box(handle, i, box):
             continue
         x0, top, x1, bottom = to_page(box.left, box.bottom, box.right, box.top)
         if x1 < 0 or top > height or x0 > width or bottom < 0:
             continue  # outside the crop box: not shown
+        if turn:
+            x0, top, x1, bottom = turn_box((x0, top, x1, bottom), turn, width, height)
+            current = by_turn.setdefault(turn, [])
+        else:
+            current = upright
         size = style.size
         if size <= 0 or size < 0.5 * (bottom - top):
             size = _size(size, bottom - top)
-        yield Char(text, x0, x1, top, bottom, size, style.bold)
+        current.append(Char(text, x0, x1, top, bottom, size, style.bold))
+    across, vertical = written_down(upright)
+    if vertical:  # letters the text layer holds upright, set one under another
+        by_turn[0] = across
+        for turn, letters in vertical.items():
+            turned = by_turn.setdefault(turn, [])
+            turned.append(BREAK)
+            turned.extend(
+                turn_char(c, turn, width, height) if c.text.strip() else BREAK for c in letters
+            )
+    return by_turn
 
 
 def _size(reported: float, height: float) -> float:

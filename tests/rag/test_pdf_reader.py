@@ -175,6 +175,94 @@ def test_an_unruled_table_with_a_bold_header_is_a_table(
         assert rows[label] == values
 
 
+def test_a_table_printed_sideways_reads_row_by_row_with_its_values(
+    manual: tuple[PdfFacts, ParsedDocument],
+) -> None:
+    facts, document = manual
+    sideways = facts.sideways
+    table = _block(document, "Engine coolant")
+    assert table.kind == "table" and table.page == sideways.pages[0]
+    rows = _table_rows(table)
+    assert rows[sideways.header[0]] == list(sideways.header[1:])
+    for label, *values in sideways.rows[1:]:
+        assert rows[label] == values
+
+
+def test_a_sideways_table_goes_on_over_the_next_page_with_its_header(
+    manual: tuple[PdfFacts, ParsedDocument],
+) -> None:
+    facts, document = manual
+    sideways = facts.sideways
+    continued = _block(document, sideways.continued_rows[0][0])
+    assert continued.kind == "table" and continued.page == sideways.pages[1]
+    rows = _table_rows(continued)
+    assert rows[sideways.header[0]] == list(sideways.header[1:])
+    for label, *values in sideways.continued_rows:
+        assert rows[label] == values
+
+
+def test_a_table_in_vertical_writing_reads_row_by_row_not_letter_by_letter(
+    manual: tuple[PdfFacts, ParsedDocument],
+) -> None:
+    facts, document = manual
+    vertical = facts.vertical_table
+    table = _block(document, vertical.rows[1][0])
+    assert table.kind == "table" and table.page == vertical.page
+    rows = _table_rows(table)
+    for label, *values in vertical.rows:
+        assert rows[label] == values
+
+
+def test_a_footnote_under_a_table_goes_with_the_row_it_marks(
+    manual: tuple[PdfFacts, ParsedDocument],
+) -> None:
+    facts, document = manual
+    mark, note = facts.sideways.footnote
+    marked = facts.sideways.rows[0]
+    rows = _table_rows(_block(document, "Engine coolant"))
+    label = marked[0].replace(mark, "")
+    assert rows[f"{label} ({note})"] == list(marked[1:])
+
+
+def test_a_turned_block_beside_upright_text_reads_as_its_rows(
+    manual: tuple[PdfFacts, ParsedDocument],
+) -> None:
+    facts, document = manual
+    turned = facts.turned_block
+    for paragraph in turned.beside:
+        assert _block(document, paragraph).text == paragraph
+    title = _block(document, turned.title)
+    assert title.kind == "heading" and title.page == turned.page
+    block = _block(document, turned.rows[0][0])
+    assert block.page == turned.page
+    assert list(block.lines) == [f"- {label}: {value}" for label, value in turned.rows]
+
+
+def test_a_maintenance_schedule_grid_reads_as_what_to_do_to_each_item_and_when(
+    manual: tuple[PdfFacts, ParsedDocument],
+) -> None:
+    facts, document = manual
+    schedule = facts.schedule
+    block = _block(document, schedule.readings[0][0])
+    assert block.kind == "list" and block.page == schedule.page
+    lines = {line.split(":")[0].split(" (")[0].removeprefix("- "): line for line in block.lines}
+    for item, phrases in schedule.readings:
+        assert all(phrase in lines[item] for phrase in phrases), lines[item]
+    assert not any(interval in _text(document) for interval in ("| I |", "| R |"))
+
+
+def test_the_outline_names_headings_the_type_does_not(
+    manual: tuple[PdfFacts, ParsedDocument],
+) -> None:
+    facts, document = manual
+    title, page = facts.body_type_title
+    heading = _block(document, title)
+    assert (heading.kind, heading.page, heading.level) == ("heading", page, 3)
+    levels = {b.text: b.level for b in document.blocks if b.kind == "heading"}
+    for entry, _, depth in facts.outline:
+        assert levels[entry] == depth + 2, entry  # under the cover's title
+
+
 def test_a_scanned_page_is_reported_and_its_neighbours_read(
     manual: tuple[PdfFacts, ParsedDocument], tmp_path: Path
 ) -> None:

@@ -18,6 +18,17 @@ manuals have and PDF readers get wrong:
 - an unruled key–value list (values at one x), and an unruled maintenance table whose header
   (bold, no lines) gives the units;
 - one scanned page: a picture over the whole page and no text;
+- a wide table printed sideways (its letters turned by 90°, read bottom to top) over two
+  pages, a footnote "*1" under its first part, an upright heading and running lines above;
+- a block of label–value rows turned the other way (read top to bottom) beside a column of
+  upright text;
+- a ruled table set in vertical writing (a CJK font's vertical mode: each letter upright in
+  the text layer, the rows running down the page, right to left), as some sideways tables
+  are made;
+- a maintenance schedule ruled as a grid: items down the side, intervals across the top as
+  turned column names, "I" and "R" in the cells, a legend and a footnote under it;
+- an outline (bookmarks) of the chapters and sections, and one title set in body type that
+  only the outline names;
 - the document title in the PDF's metadata.
 
 `build` writes it and returns `PdfFacts`: each feature's page (1-based) and the exact strings
@@ -83,6 +94,40 @@ class SpecRow:
 
 
 @dataclass(frozen=True)
+class SidewaysTable:
+    pages: tuple[int, int]  # the page it starts on, the page it goes on to without its header
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]  # as printed, the footnote's mark included
+    continued_rows: tuple[tuple[str, ...], ...]  # those on its second page
+    footnote: tuple[str, str]  # its mark and its text
+
+
+@dataclass(frozen=True)
+class TurnedBlock:
+    page: int
+    title: str
+    rows: tuple[tuple[str, str], ...]  # label, value
+    beside: tuple[str, ...]  # the upright paragraphs beside it
+
+
+@dataclass(frozen=True)
+class VerticalTable:
+    page: int
+    rows: tuple[tuple[str, ...], ...]  # its header first
+
+
+@dataclass(frozen=True)
+class Schedule:
+    page: int
+    intervals: tuple[str, ...]  # the columns' names, set turned
+    rows: tuple[tuple[str, tuple[str, ...]], ...]  # an item and its mark under each interval
+    legend: str
+    footnote: tuple[str, str]
+    # What a reader should say of each item: phrases its line holds.
+    readings: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
 class PdfFacts:
     path: Path
     title: str  # the metadata title, also the cover's title
@@ -120,6 +165,12 @@ class PdfFacts:
     maintenance_header: tuple[str, str, str]
     maintenance_rows: tuple[tuple[str, str, str], ...]
     scanned_page: int
+    sideways: SidewaysTable
+    turned_block: TurnedBlock
+    vertical_table: VerticalTable
+    schedule: Schedule
+    outline: tuple[tuple[str, int, int], ...]  # each bookmark: title, page, depth
+    body_type_title: tuple[str, int]  # a title in body type the outline names, and its page
 
 
 # ---- the text ----------------------------------------------------------------------------
@@ -328,6 +379,70 @@ MAINTENANCE_ROWS = (
     ("Brake fluid", "–", "24"),
     ("Coolant", "–", "60"),
 )
+CAPACITIES_HEADER = ("Fluid", "1.2 Petrol", "1.5 Diesel", "Specification", "Change interval")
+CAPACITIES_WIDTHS = (130.0, 75.0, 75.0, 170.0, 110.0)  # wider than the page: set sideways
+CAPACITIES_ROWS = (
+    ("Engine oil with filter*1", "3.6 litres", "4.4 litres", "SAE 0W-30, ACEA C2", "15,000 km"),
+    ("Engine coolant", "5.2 litres", "6.0 litres", "Corvid Longlife G13", "60 months"),
+    ("Manual gearbox oil", "1.7 litres", "1.9 litres", "SAE 75W-80", "Lifetime fill"),
+    ("Automatic gearbox fluid", "5.5 litres", "6.1 litres", "ATF type D-VI", "90,000 km"),
+)
+CAPACITIES_CONTINUED = (
+    ("Power steering fluid", "1.1 litres", "1.1 litres", "Pentosin CHF 11S", "Lifetime fill"),
+    ("Refrigerant R1234yf", "450 g", "480 g", "With 90 ml PAG oil", "–"),
+    ("Windscreen washer fluid", "4.0 litres", "5.5 litres", "Screen wash concentrate", "–"),
+)
+CAPACITIES_FOOTNOTE = ("*1", "Without changing the filter, 0.3 litres less.")
+CAPACITIES_ROW = 22.0
+BULB_TITLE = "Bulb types"
+BULBS = (
+    ("Dipped beam", "H7, 55 W"),
+    ("Main beam", "H1, 55 W"),
+    ("Front fog light", "H11, 55 W"),
+    ("Direction indicators", "PY21W, 21 W"),
+    ("Number plate light", "W5W, 5 W"),
+    ("Rear fog light", "P21W, 21 W"),
+)
+BULBS_BESIDE = (
+    "Have a Corvid service partner change the bulbs of the headlights: the headlight "
+    "units must be taken out of the body to reach them.",
+    "Switch off the lights and let a bulb cool down before you change it, and hold the new "
+    "bulb by its base only: a fingerprint on the glass shortens its life.",
+)
+BULBS_COLUMN = 250.0  # the upright text's measure; the turned block stands right of it
+VERTICAL_FONT = "HeiseiMin-W3"  # reportlab's own CID font, no file to embed
+VERTICAL_ROWS = (
+    ("Tyre", "Front", "Rear"),
+    ("175/70 R14 84T", "2.4 bar", "2.8 bar"),
+    ("195/50 R16 84V", "2.5 bar", "2.9 bar"),
+    ("Space-saver spare", "4.2 bar", "4.2 bar"),
+)
+VERTICAL_CELLS = (190.0, 90.0, 90.0)  # each cell's length down the page
+VERTICAL_ROW = 22.0
+SCHEDULE_INTERVALS = tuple(f"{n},000 km" for n in range(10, 90, 10))
+SCHEDULE_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Engine oil and oil filter", ("R",) * 8),
+    ("Air cleaner element", ("I", "R") * 4),
+    ("Brake fluid*1", ("", "I", "", "R", "", "I", "", "R")),
+    ("Spark plugs", ("", "", "", "", "", "R", "", "")),
+    ("Drive belt", ("", "I") * 4),
+)
+SCHEDULE_LEGEND = "I = Inspect, R = Replace"
+SCHEDULE_FOOTNOTE = ("*1", "Replace the brake fluid every 2 years at the latest.")
+SCHEDULE_READINGS = (
+    ("Engine oil and oil filter", ("replace every 10,000 km",)),
+    (
+        "Air cleaner element",
+        ("inspect at 10,000 km, 30,000 km, 50,000 km, 70,000 km", "replace every 20,000 km"),
+    ),
+    ("Brake fluid", ("every 2 years at the latest", "replace every 40,000 km")),
+    ("Spark plugs", ("replace at 60,000 km",)),
+    ("Drive belt", ("inspect every 20,000 km",)),
+)
+SCHEDULE_X = (LEFT, LEFT + 170.0)  # the items' column; then one column per interval
+SCHEDULE_COLUMN = 30.0
+SCHEDULE_HEADER = 56.0  # tall enough for the turned names
+WARRANTY_TITLE = "Paint and corrosion"  # in body type: only the outline makes it a heading
 
 
 # ---- the writer --------------------------------------------------------------------------
@@ -347,6 +462,7 @@ class _Writer:
     sections: dict[str, int] = field(default_factory=dict)
     subsections: dict[str, int] = field(default_factory=dict)
     drawn: list[tuple[int, str]] = field(default_factory=list)  # every body string, in order
+    outline: list[tuple[str, int, int]] = field(default_factory=list)  # title, page, depth
 
     def new_page(self, running: bool = True) -> None:
         self.canvas.showPage()
@@ -369,14 +485,22 @@ class _Writer:
         self.chapter = title
         self.new_page()
         self.chapters[title] = self.page
+        self.bookmark(title, 0)
         self.draw(title, BOLD, CHAPTER_SIZE, LEFT)
         self.y -= 32
 
     def section(self, title: str, x: float = LEFT) -> None:
         self.y -= 8
         self.sections[title] = self.page
+        self.bookmark(title, 1)
         self.draw(title, BOLD, SECTION_SIZE, x)
         self.y -= 19
+
+    def bookmark(self, title: str, depth: int) -> None:
+        key = f"b{len(self.outline)}"
+        self.canvas.bookmarkPage(key)
+        self.canvas.addOutlineEntry(title, key, level=depth)
+        self.outline.append((title, self.page, depth))
 
     def subsection(self, title: str, x: float = LEFT) -> None:
         self.y -= 3
@@ -613,6 +737,121 @@ def _maintenance(writer: _Writer) -> None:
     writer.y -= PARAGRAPH_GAP
 
 
+def _sideways_part(
+    writer: _Writer, rows: Sequence[Sequence[str]], header: bool, note: tuple[str, str] | None
+) -> None:
+    """Part of the capacities table, turned a quarter to the left (read bottom to top): its
+    first row at the left of the page, its columns going up the page."""
+    c = writer.canvas
+    c.saveState()
+    c.translate(LEFT + 20, BOTTOM + 40)
+    c.rotate(90)
+    printed = [(CAPACITIES_HEADER, BOLD)] if header else []
+    printed += [(tuple(row), REGULAR) for row in rows]
+    edges = [0.0]
+    for width in CAPACITIES_WIDTHS:
+        edges.append(edges[-1] + width)
+    c.setLineWidth(0.6)
+    for r, (cells, font) in enumerate(printed):
+        top = -r * CAPACITIES_ROW
+        c.setFont(font, BODY_SIZE)
+        for text, x, width in zip(cells, edges, CAPACITIES_WIDTHS, strict=False):
+            if stringWidth(text, font, BODY_SIZE) > width - 8:
+                raise ValueError(f"too wide for its cell: {text!r}")
+            c.drawString(x + 5, top - 15, text)
+        c.line(0, top, edges[-1], top)
+    bottom = -len(printed) * CAPACITIES_ROW
+    c.line(0, bottom, edges[-1], bottom)
+    for x in edges:
+        c.line(x, 0, x, bottom)
+    if note is not None:
+        c.setFont(REGULAR, BODY_SIZE)
+        c.drawString(0, bottom - 18, f"{note[0]}: {note[1]}")
+    c.restoreState()
+
+
+def _turned_block(writer: _Writer) -> None:
+    """The bulbs' rows turned a quarter to the right (read top to bottom), at the right of
+    the page beside the upright text."""
+    c = writer.canvas
+    c.saveState()
+    c.translate(RIGHT - 10, TOP + 10)
+    c.rotate(-90)
+    c.setFont(BOLD, BODY_SIZE)
+    c.drawString(0, 0, BULB_TITLE)
+    c.setFont(REGULAR, BODY_SIZE)
+    for k, (label, value) in enumerate(BULBS, start=1):
+        c.drawString(0, -k * (LEADING + 2), label)
+        c.drawString(150, -k * (LEADING + 2), value)
+    c.restoreState()
+
+
+def _vertical_table(writer: _Writer) -> None:
+    """The full-load pressures as a table in vertical writing: each row a column of the page,
+    the first at the right, its cells one under another."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if VERTICAL_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(VERTICAL_FONT, isVertical=True))
+    c = writer.canvas
+    right, top = RIGHT - 40, writer.y
+    ys = [top]
+    for length in VERTICAL_CELLS:
+        ys.append(ys[-1] - length)
+    c.setFont(VERTICAL_FONT, BODY_SIZE)
+    for r, row in enumerate(VERTICAL_ROWS):
+        x = right - (r + 0.5) * VERTICAL_ROW
+        for text, y in zip(row, ys, strict=False):
+            c.drawString(x, y - 6, text)
+    left = right - len(VERTICAL_ROWS) * VERTICAL_ROW
+    c.setLineWidth(0.6)
+    for r in range(len(VERTICAL_ROWS) + 1):
+        c.line(right - r * VERTICAL_ROW, ys[0], right - r * VERTICAL_ROW, ys[-1])
+    for y in ys:
+        c.line(left, y, right, y)
+
+
+def _schedule(writer: _Writer) -> None:
+    """The inspection schedule as a ruled grid, the intervals' names turned over their
+    narrow columns; its legend and footnote under it."""
+    c = writer.canvas
+    x0, x1 = SCHEDULE_X
+    xs = [x0, x1, *(x1 + SCHEDULE_COLUMN * (i + 1) for i in range(len(SCHEDULE_INTERVALS)))]
+    top = writer.y + BODY_SIZE
+    header_bottom = top - SCHEDULE_HEADER
+    c.setFont(BOLD, BODY_SIZE)
+    c.drawString(x0 + 5, header_bottom + 8, "Item")
+    for name, x in zip(SCHEDULE_INTERVALS, xs[1:], strict=False):
+        if stringWidth(name, BOLD, 9) > SCHEDULE_HEADER - 8:
+            raise ValueError(f"too long for its column: {name!r}")
+        c.saveState()
+        c.translate(x + SCHEDULE_COLUMN / 2 + 3, header_bottom + 5)
+        c.rotate(90)
+        c.setFont(BOLD, 9)
+        c.drawString(0, 0, name)
+        c.restoreState()
+    row_top = header_bottom
+    for item, marks in SCHEDULE_ROWS:
+        c.setFont(REGULAR, BODY_SIZE)
+        c.drawString(x0 + 5, row_top - 13, item)
+        for mark, x in zip(marks, xs[1:], strict=False):
+            c.drawCentredString(x + SCHEDULE_COLUMN / 2, row_top - 13, mark)
+        row_top -= TABLE_ROW
+    c.setLineWidth(0.6)
+    for y in (
+        top,
+        header_bottom,
+        *(header_bottom - TABLE_ROW * (i + 1) for i in range(len(SCHEDULE_ROWS))),
+    ):
+        c.line(xs[0], y, xs[-1], y)
+    for x in xs:
+        c.line(x, top, x, row_top)
+    writer.y = row_top - LEADING - 6
+    writer.lines((SCHEDULE_LEGEND,))
+    writer.lines((f"{SCHEDULE_FOOTNOTE[0]}: {SCHEDULE_FOOTNOTE[1]}",))
+
+
 def _scan() -> ImageReader:
     """A fuse-box diagram as a scanner gives it: a page-sized greyscale picture, slightly
     tilted, its lettering pixels rather than text."""
@@ -718,6 +957,29 @@ def build(path: Path) -> PdfFacts:
     key_values_page = writer.page
     _key_values(writer)
 
+    # Pages 8–9: the capacities, printed sideways over two pages.
+    writer.new_page()
+    writer.section("Fluid capacities")
+    writer.lines(("The table is printed across the page: turn the book to read it.",))
+    sideways_page = writer.page
+    _sideways_part(writer, CAPACITIES_ROWS, header=True, note=CAPACITIES_FOOTNOTE)
+    writer.new_page()
+    _sideways_part(writer, CAPACITIES_CONTINUED, header=False, note=None)
+
+    # Page 10: upright text beside a turned block.
+    writer.new_page()
+    writer.section("Bulbs")
+    turned_page = writer.page
+    for paragraph in BULBS_BESIDE:
+        writer.lines(_wrap(paragraph, BULBS_COLUMN), width=BULBS_COLUMN)
+    _turned_block(writer)
+
+    # Page 11: a table in vertical writing.
+    writer.new_page()
+    writer.section("Tyre pressures at full load")
+    vertical_page = writer.page
+    _vertical_table(writer)
+
     # Page 8, then the scanned fuse-box diagram.
     writer.start_chapter(CHAPTERS[4])
     writer.section("Service schedule")
@@ -730,6 +992,11 @@ def build(path: Path) -> PdfFacts:
     )
     maintenance_page = writer.page
     _maintenance(writer)
+    writer.new_page()
+    writer.section("Inspection schedule")
+    writer.lines(("Have the items inspected or replaced at the distances the grid marks.",))
+    schedule_page = writer.page
+    _schedule(writer)
     writer.new_page(running=False)
     scanned_page = writer.page
     canvas.drawImage(_scan(), 0, 0, width=PAGE_WIDTH, height=PAGE_HEIGHT)
@@ -740,6 +1007,15 @@ def build(path: Path) -> PdfFacts:
         _wrap(
             "Corvid warrants the Vela against defects in materials and workmanship for three "
             "years or 100,000 km, whichever comes first, and the paint for three years.",
+            WIDTH,
+        )
+    )
+    writer.bookmark(WARRANTY_TITLE, 1)
+    writer.lines((WARRANTY_TITLE,))
+    writer.lines(
+        _wrap(
+            "The body is warranted against rust perforation from the inside out for twelve "
+            "years, provided the inspections in the service book are carried out.",
             WIDTH,
         )
     )
@@ -787,4 +1063,23 @@ def build(path: Path) -> PdfFacts:
         maintenance_header=MAINTENANCE_HEADER,
         maintenance_rows=MAINTENANCE_ROWS,
         scanned_page=scanned_page,
+        sideways=SidewaysTable(
+            pages=(sideways_page, sideways_page + 1),
+            header=CAPACITIES_HEADER,
+            rows=CAPACITIES_ROWS,
+            continued_rows=CAPACITIES_CONTINUED,
+            footnote=CAPACITIES_FOOTNOTE,
+        ),
+        turned_block=TurnedBlock(turned_page, BULB_TITLE, BULBS, BULBS_BESIDE),
+        vertical_table=VerticalTable(vertical_page, VERTICAL_ROWS),
+        schedule=Schedule(
+            page=schedule_page,
+            intervals=SCHEDULE_INTERVALS,
+            rows=SCHEDULE_ROWS,
+            legend=SCHEDULE_LEGEND,
+            footnote=SCHEDULE_FOOTNOTE,
+            readings=SCHEDULE_READINGS,
+        ),
+        outline=tuple(writer.outline),
+        body_type_title=(WARRANTY_TITLE, writer.page_of(WARRANTY_TITLE)),
     )

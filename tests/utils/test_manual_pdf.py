@@ -15,7 +15,7 @@ def test_the_manual_builds_with_a_text_layer_on_every_page_but_the_scanned_one(
     facts = build(tmp_path / "vela.pdf")
     pdf = pdfium.PdfDocument(facts.path)
     try:
-        assert len(pdf) == facts.pages == 10
+        assert len(pdf) == facts.pages == 15
         assert pdf.get_metadata_dict()["Title"] == facts.title
         texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
     finally:

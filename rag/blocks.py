@@ -15,7 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-BlockKind = Literal["heading", "text", "list", "table", "code"]
+# "break": where something that is no passage was left out (an index, a contents list), so
+# that what stood before it and what follows are not read as one passage; it has no lines.
+BlockKind = Literal["heading", "text", "list", "table", "code", "break"]
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -74,6 +76,8 @@ def to_markdown(blocks: Iterable[Block]) -> str:
     """The blocks as Markdown, one blank line between them."""
     parts = []
     for block in blocks:
+        if block.kind == "break":
+            continue
         if block.kind == "heading":
             parts.append(f"{'#' * max(1, min(block.level, 6))} {block.text}")
         else:

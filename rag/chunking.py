@@ -200,8 +200,8 @@ def _pack(pieces: list[Piece], max_chars: int) -> list[Piece]:
 
 
 def chunk_blocks(blocks: Sequence[Block], max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:
-    """Chunks of at most about `max_chars` characters that never cross a heading, each with
-    its heading path and its pages."""
+    """Chunks of at most about `max_chars` characters that never cross a heading or a break,
+    each with its heading path and its pages."""
     chunks: list[Chunk] = []
     stack: list[tuple[int, str]] = []
     pieces: list[Piece] = []
@@ -222,6 +222,9 @@ def chunk_blocks(blocks: Sequence[Block], max_chars: int = DEFAULT_MAX_CHARS) ->
         pieces.clear()
 
     for block in blocks:
+        if block.kind == "break":
+            flush()
+            continue
         if block.kind == "heading":
             flush()
             while stack and stack[-1][0] >= block.level:

@@ -15,6 +15,7 @@ from typing import Literal
 from rag.blocks import Block, to_markdown
 from rag.catalogue import Declared, declared_from_front_matter
 from rag.chunking import first_heading, split_front_matter
+from rag.layout.finding_aids import without_finding_aids
 from rag.layout.legends import expand_legends
 from rag.readers import (
     DEFAULT_LIMITS,
@@ -111,13 +112,16 @@ def load(
         parsed = READERS[kind](front.body.encode(), limits)
     else:
         parsed = READERS[kind](raw, limits)
-    blocks = expand_legends(parsed.blocks)
+    # An index or a table of contents says where things are, not what they are: no passage.
+    blocks = expand_legends(without_finding_aids(parsed.blocks))
     body = to_markdown(blocks)
     if not body.strip():
         if parsed.scanned_pages:
             raise UnreadableDocument(
                 f"no text layer: {_pages_list(parsed.scanned_pages)} scanned (run OCR first)"
             )
+        if to_markdown(parsed.blocks).strip():
+            raise UnreadableDocument("only an index or a table of contents: nothing to answer from")
         raise UnreadableDocument("empty document")
     relative = path.relative_to(root) if root.is_dir() else Path(path.name)
     source = relative.as_posix()

@@ -5,7 +5,9 @@ positioned words, lines and tables (`geometry`), applied in order by `document`.
 of a page in columns; `rows` finds tables set without lines; `grid` finds ruled tables;
 `tables` reads a table with its headers; `headings` tells headings by their type;
 `hyphenation` joins words broken at a line end. `legends` writes a table's abbreviations out
-where a legend beside it explains them (for every document, PDF, Word or Markdown).
+where a legend beside it explains them (for every document, PDF, Word or Markdown), and
+`finding_aids` finds a book's index and table of contents, which make no passage (the same),
+by their lines (`index_entries`).
 
 `turns` moves text set at a quarter turn into the frame where it reads upright, and `page`
 puts a page together from its words: a table printed sideways read in its own frame.
@@ -21,11 +23,13 @@ and gives pages where the file has none, `running_titles` drops running headers'
 __all__ = [
     "columns",
     "document",
+    "finding_aids",
     "footnotes",
     "geometry",
     "grid",
     "headings",
     "hyphenation",
+    "index_entries",
     "legends",
     "outline",
     "page",

@@ -3,7 +3,7 @@ headings read as sentences, and a table cut by a page read whole."""
 
 from __future__ import annotations
 
-from rag.blocks import from_markdown, joined_across_pages, to_markdown
+from rag.blocks import Block, from_markdown, joined_across_pages, to_markdown
 from rag.chunking import chunk_blocks
 
 PAGES = "Intro text.\n\n<!-- page 2 -->\n\n# Engine\n\nOil text.\n\n{3}------------\n\nMore.\n"
@@ -58,3 +58,11 @@ def test_two_tables_of_other_columns_stay_two() -> None:
 def test_blocks_round_trip_to_markdown() -> None:
     text = "# Title\n\nText.\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
     assert to_markdown(from_markdown(text)) == text
+
+
+def test_a_break_ends_a_passage_and_writes_nothing() -> None:
+    before, after = Block("text", ("Oil text.",), 2), Block("text", ("Fuel text.",), 3)
+    blocks = [before, Block("break", (), 2), after]
+    assert [c.text for c in chunk_blocks(blocks)] == ["Oil text.", "Fuel text."]
+    assert [c.text for c in chunk_blocks([before, after])] == ["Oil text.\n\nFuel text."]
+    assert to_markdown(blocks) == "Oil text.\n\nFuel text.\n"

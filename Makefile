@@ -30,7 +30,7 @@ install: $(INSTALLED)
 
 run: install
 	$(BIN)/orchestrator db upgrade
-	$(BIN)/orchestrator ingest knowledge_base --prune
+	$(BIN)/orchestrator ingest --prune
 	$(BIN)/orchestrator serve
 
 lint: install

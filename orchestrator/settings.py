@@ -170,10 +170,16 @@ class Settings(BaseSettings):
     ingest_max_pdf_pages: int = Field(default=5000, ge=1)
     ingest_max_chars: int = Field(default=20_000_000, ge=1)
     ingest_reader_memory_mb: int = Field(default=2048, ge=64)
+    # The folders `make run` and `orchestrator cluster` ingest with --prune before serving
+    # (`orchestrator ingest` without a PATH), comma-separated; empty: none. Documents ingested
+    # from anywhere else are never pruned by it.
+    knowledge_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=lambda: [Path("knowledge_base")]
+    )
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "knowledge_dirs", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             stripped = value.strip()
             if stripped.startswith("["):

@@ -4,7 +4,9 @@ Content-addressed: a chunk already embedded (same document, position and text) i
 embedded again, and an ingest that changes nothing writes nothing. Each document's domain comes
 from `--domain`, its front matter, its top folder, or else its content (the router's classifier
 over its sections); the catalogue (brand, models, variants) is derived over the whole new
-version and published with it.
+version and published with it. Every chunk records the file its document was read from, so a
+prune removes only documents read from under the paths it is given, and another file of a name
+already taken does not replace that document.
 """
 
 from __future__ import annotations
@@ -93,6 +95,10 @@ class IngestReport:
     revision: str | None = None
     # Documents read only in part, with what was left out (pages without a text layer).
     partly_read: list[tuple[str, str]] = field(default_factory=list)
+    # What a prune removed: each document's name and the file it had been read from.
+    pruned: list[tuple[str, str]] = field(default_factory=list)
+    # Documents a prune could not place, ingested before their file was recorded: kept.
+    unplaced: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -174,6 +180,7 @@ class _StoredChunk:
 class _NewDocument:
     document: SourceDocument
     chunks: list[Chunk]
+    file: str = ""  # the resolved path it was read from
     ids: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     vectors: Vectors | None = None
@@ -187,6 +194,7 @@ class _NewDocument:
 
 
 FACET_OF = "facet_of"  # metadata of a facet: the id of the chunk it finds
+FILE = "file"  # metadata of every chunk: the resolved path of the file its document was read from
 
 # Bumped whenever what is embedded for a chunk, or how a file is read, changes, so that every
 # document is read and embedded anew (3: layout-aware PDF reading, pages on every chunk;
@@ -239,6 +247,40 @@ def _base_and_prefix(root: Path, domains: Sequence[str]) -> tuple[Path, str]:
     return root, ""
 
 
+def _name_taken(
+    source: str,
+    file: str,
+    content_hash: str,
+    read_now: dict[str, tuple[str, str]],
+    old: list[_StoredChunk],
+    same: bool,
+) -> str | None:
+    """Why the document read from `file` cannot have its name, when another file has it: one
+    read earlier in this ingest, or one still there that the stored document was read from
+    (a file that is gone, or one with the same content, gives its name up)."""
+    if source in read_now:
+        earlier, earlier_hash = read_now[source]
+        return None if earlier_hash == content_hash else _taken(earlier)
+    held = {str(c.metadata.get(FILE) or "") for c in old} - {"", file}
+    holder = next((h for h in sorted(held) if Path(h).is_file()), None)
+    return None if holder is None or same else _taken(holder)
+
+
+def _stored_updates(old: list[_StoredChunk], file: str, domain: str | None) -> dict[str, Any]:
+    """What an unchanged document's stored chunks take: the file it is read from now (or is
+    recorded for the first time), and the domain `--domain` gives."""
+    updates: dict[str, Any] = {}
+    if any(c.metadata.get(FILE) != file for c in old):
+        updates[FILE] = file
+    if domain is not None and any(c.metadata.get("domain") != domain for c in old):
+        updates |= {"domain": domain, "domain_origin": "flag"}
+    return updates
+
+
+def _taken(holder: str) -> str:
+    return f"{holder} has this name already; give one of them another name"
+
+
 def _stored_chunks(version: StoredVersion | None) -> dict[str, list[_StoredChunk]]:
     by_source: dict[str, list[_StoredChunk]] = {}
     if version is None:
@@ -271,8 +313,11 @@ def ingest(
 
     The result is published as one new version, or not at all: on any failure the previous
     knowledge base stays live and untouched. A file that cannot be read, whatever the reader
-    raised, is reported as failed and the others are ingested. `domains` are the caller's (the
-    service passes its specialists'); with none, every document is `general`.
+    raised, is reported as failed and the others are ingested, and so is a file whose name (its
+    path below the folder of `_base_and_prefix`) another file still holds. `prune` removes the
+    documents read from under `paths` whose files are gone; documents from elsewhere stay.
+    `domains` are the caller's (the service passes its specialists'); with none, every
+    document is `general`.
     """
     started = time.perf_counter()
     progress = progress or Progress()
@@ -284,18 +329,18 @@ def ingest(
     current = None if reset else store.read()
     stored = _stored_chunks(current)
 
+    roots = [root.resolve() for root in paths]
     files: list[tuple[Path, Path]] = []
-    prefixes: list[str] = []
-    for root in paths:
-        base, prefix = _base_and_prefix(root, domains)
-        prefixes.append(prefix)
-        files.extend((path, base) for path in discover(root.resolve()))
-        report.skipped.extend(skipped_files(root.resolve(), base))
+    for root in roots:
+        base, _ = _base_and_prefix(root, domains)
+        files.extend((path, base) for path in discover(root))
+        report.skipped.extend(skipped_files(root, base))
     progress.files_total(len(files))
 
     seen: set[str] = set()
+    read_now: dict[str, tuple[str, str]] = {}  # name → the file read for it, its content hash
     pending: list[_NewDocument] = []
-    relabelled: set[str] = set()
+    relabelled: dict[str, dict[str, Any]] = {}  # name → metadata its stored chunks take
     for path, base in files:
         source = path.relative_to(base).as_posix()
         seen.add(source)
@@ -305,31 +350,47 @@ def ingest(
             report.failed.append((source, str(exc)))
             progress.file_done(source)
             continue
-        note = scanned_note(document)
-        if note:
-            report.partly_read.append((source, note))
         old = stored.get(source, [])
-        same = old and all(
+        same = bool(old) and all(
             c.metadata.get("content_hash") == document.content_hash
             and str(c.metadata.get("recipe")) == EMBEDDING_RECIPE
             for c in old
         )
-        if same and (domain is None or all(c.metadata.get("domain") == domain for c in old)):
+        taken = _name_taken(source, str(path), document.content_hash, read_now, old, same)
+        if taken is not None:
+            report.failed.append((source, taken))
+            progress.file_done(source)
+            continue
+        if source in read_now:  # the same document twice in one ingest
             report.unchanged += 1
-        elif same:
-            report.updated += 1
-            relabelled.add(source)
+            progress.file_done(source)
+            continue
+        read_now[source] = (str(path), document.content_hash)
+        note = scanned_note(document)
+        if note:
+            report.partly_read.append((source, note))
+        if same:
+            updates = _stored_updates(old, str(path), domain)
+            report.updated += "domain" in updates
+            report.unchanged += "domain" not in updates
+            if updates:
+                relabelled[source] = updates
         else:
             report.updated += bool(old)
             report.added += not old
-            pending.append(_NewDocument(document, chunk_blocks(document.blocks)))
+            pending.append(_NewDocument(document, chunk_blocks(document.blocks), str(path)))
         progress.file_done(source)
 
-    stale = [
-        source
-        for source in stored
-        if prune and source not in seen and any(source.startswith(p) for p in prefixes)
-    ]
+    if prune:
+        for source, chunks in sorted(stored.items()):
+            if source in seen:
+                continue
+            held = str(chunks[0].metadata.get(FILE) or "")
+            if not held:
+                report.unplaced.append(source)
+            elif any(Path(held).is_relative_to(root) for root in roots):
+                report.pruned.append((source, held))
+    stale = [source for source, _ in report.pruned]
     report.removed = len(stale)
     reusable = {c.id: c for chunks in stored.values() for c in chunks}
     for new in pending:
@@ -367,9 +428,9 @@ def ingest(
     _embed_facets(pending, facets_to_embed, reusable, embedder, report, batch_size)
     for new in pending:
         report.decisions.extend(_decide_domains(new, domain, classify, domains))
-    for source in relabelled:
+    for source, updates in relabelled.items():
         for old_chunk in stored[source]:
-            old_chunk.metadata = {**old_chunk.metadata, "domain": domain, "domain_origin": "flag"}
+            old_chunk.metadata = {**old_chunk.metadata, **updates}
 
     draft = store.begin(embedder.name, embedder.dimension)
     try:
@@ -632,6 +693,7 @@ def _write(
             chunk_metadata.append(
                 {
                     "source": document.source,
+                    FILE: new.file,
                     "title": document.title,
                     "heading": chunk.heading,
                     "domain": new.domains[i],

@@ -234,7 +234,7 @@ class Cluster:
             self.env["CHROMA_URL"] = f"http://{host}:{port}"
         cli = [sys.executable, "-m", "orchestrator"]
         self._run([*cli, "db", "upgrade"])
-        self._run([*cli, "ingest", "knowledge_base", "--prune"])
+        self._run([*cli, "ingest", "--prune"])  # the folders of KNOWLEDGE_DIRS
         started = []
         for n, port in enumerate(self.layout.instance_ports):
             args = [*cli, "serve", "--host", host, "--port", str(port)]

@@ -96,10 +96,17 @@ def cluster(
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest")],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Files or folders to ingest; none: the folders KNOWLEDGE_DIRS lists",
+            show_default=False,
+        ),
+    ] = None,
     reset: Annotated[bool, typer.Option(help="Drop the knowledge base and rebuild it")] = False,
     prune: Annotated[
-        bool, typer.Option(help="Remove chunks of files no longer under PATH")
+        bool,
+        typer.Option(help="Remove documents read from under PATH whose files are gone"),
     ] = False,
     dry_run: Annotated[bool, typer.Option(help="Report what would change; write nothing")] = False,
     if_empty: Annotated[bool, typer.Option(help="Only ingest when the store is empty")] = False,
@@ -115,14 +122,21 @@ def ingest(
     from agents.registry import default_registry
     from orchestrator.cli.ingest_command import run
 
+    settings = _settings()
+    fix = "Check the PATH given" if paths else "Check KNOWLEDGE_DIRS"
+    if not paths:
+        paths = settings.knowledge_dirs
+        if not paths:
+            err.print("KNOWLEDGE_DIRS is empty: no folder to ingest")
+            raise typer.Exit(0)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise StartupError(f"no such file or folder: {', '.join(missing)}", "Check the PATH given")
+        raise StartupError(f"no such file or folder: {', '.join(missing)}", fix)
     domains = default_registry().domains
     if domain is not None and domain not in domains:
         raise StartupError(f"unknown domain {domain!r}", f"Use one of: {', '.join(domains)}")
     code = run(
-        _settings(),
+        settings,
         paths,
         reset=reset,
         prune=prune,

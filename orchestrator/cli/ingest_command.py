@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +24,21 @@ from rag import ingest as ingestion
 from rag.embeddings import Embedder, space_name
 from rag.store import ConcurrentIngest, EmbeddingModelMismatch
 
+UNPLACED_SHOWN = 5  # documents named in the line about those a prune cannot place
+
+
+def _shown(source: str, file: str) -> str:
+    """A removed document as its file, from the working directory where it is below it, with
+    its name too where the file's path does not end in it."""
+    path = Path(file)
+    with contextlib.suppress(ValueError):
+        path = path.relative_to(Path.cwd())
+    return path.as_posix() if file.endswith(f"/{source}") else f"{source} ({path.as_posix()})"
+
+
+def _documents(n: int) -> str:
+    return f"{n} document" if n == 1 else f"{n} documents"
+
 
 def print_report(report: ingestion.IngestReport, console: Console, out: Console) -> None:
     """What an ingest did: failures, skipped files, domain decisions, the catalogue, a summary."""
@@ -32,6 +48,19 @@ def print_report(report: ingestion.IngestReport, console: Console, out: Console)
         console.print(f"[yellow]skipped[/] {source}: {reason}", highlight=False)
     for _source, note in report.partly_read:
         console.print(f"[yellow]unread[/] {note}", highlight=False)
+    removed = "would remove" if report.dry_run else "removed"
+    for source, file in report.pruned:
+        console.print(f"{removed} {_shown(source, file)}", highlight=False)
+    if report.unplaced:
+        names = ", ".join(report.unplaced[:UNPLACED_SHOWN])
+        more = len(report.unplaced) - UNPLACED_SHOWN
+        names += f" and {more} more" if more > 0 else ""
+        console.print(
+            f"[yellow]kept[/] {_documents(len(report.unplaced))} ingested before ingest recorded "
+            f"where each came from, so not pruned: {names}. Ingest their folder again to record "
+            "it, or rebuild with --reset",
+            highlight=False,
+        )
     for decision in report.decisions:
         style = "yellow]warning" if decision.origin == "undecided" else "cyan]domain"
         console.print(f"[{style}[/] {decision.describe()}", highlight=False)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.documents import SourceDocument, load
@@ -110,6 +111,118 @@ def test_prune_removes_chunks_of_deleted_files_only_when_asked(
     report = _ingest(root, store, counter, prune=True)
     assert report.removed == 1
     assert store.count() == 2
+
+
+def _manual(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(f"---\ndomain: specs\n---\n# Owner's manual\n\n{text}\n")
+    return folder / name
+
+
+def _sources(store: KnowledgeStore) -> dict[str, str]:
+    """Each stored document's name, with the file it was read from."""
+    version = store.read()
+    assert version is not None
+    return {str(m["source"]): str(m.get("file", "")) for m in version.metadatas}
+
+
+def test_a_document_ingested_from_another_folder_survives_a_prune_of_the_knowledge_base(
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
+) -> None:
+    from rag.retriever import Retriever
+
+    root = _tree(tmp_path / "kb")
+    counter = CountingEmbedder(embedder)
+    _ingest(root, store, counter)
+    manual = _manual(tmp_path / "elsewhere", "vela.md", "The Vela's tank holds 40 litres.")
+    assert _ingest(manual, store, counter).added == 1  # a file given on its own, as in the issue
+    (root / "troubleshooting" / "codes.md").unlink()
+
+    again = _ingest(root, store, counter, prune=True)
+    assert again.removed == 1 and again.unplaced == []
+    assert again.pruned == [("troubleshooting/codes.md", str(root / "troubleshooting/codes.md"))]
+    assert _sources(store) == {
+        "specs/aster.md": str(root / "specs/aster.md"),
+        "vela.md": str(manual),
+    }
+    found = Retriever(store, embedder).search("How much does the Vela's tank hold?")
+    assert found and found[0].source == "vela.md" and "40 litres" in found[0].text
+    assert _ingest(root, store, counter, prune=True).removed == 0  # a restart, the same again
+
+
+def test_a_prune_keeps_documents_it_cannot_place_and_says_which(
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
+) -> None:
+    """A knowledge base ingested before each chunk recorded its file: what the prune's folder
+    holds is recorded by it, the rest is kept and named."""
+    root = _tree(tmp_path / "kb")
+    counter = CountingEmbedder(embedder)
+    _ingest(root, store, counter)
+    _ingest(_manual(tmp_path / "elsewhere", "vela.md", "The Vela's tank holds 40 litres."),
+            store, counter)  # fmt: skip
+    _forget_files(store)
+    embedded = counter.texts
+
+    report = _ingest(root, store, counter, prune=True)
+    assert (report.unchanged, report.removed, report.unplaced) == (2, 0, ["vela.md"])
+    assert counter.texts == embedded  # recorded without embedding anything again
+    assert _sources(store)["specs/aster.md"] == str(root / "specs/aster.md")
+    assert _sources(store)["vela.md"] == ""
+    (root / "specs" / "aster.md").unlink()
+    report = _ingest(root, store, counter, prune=True)
+    assert [source for source, _ in report.pruned] == ["specs/aster.md"]
+    assert set(_sources(store)) == {"troubleshooting/codes.md", "vela.md"}
+
+
+def _forget_files(store: KnowledgeStore) -> None:
+    """The store as an ingest before this one wrote it: no chunk knows its file."""
+    version = store.read()
+    assert version is not None and version.pointer.embedding_model is not None
+    draft = store.begin(version.pointer.embedding_model, len(version.embeddings[0]))
+    metadatas = [{k: v for k, v in m.items() if k != "file"} for m in version.metadatas]
+    draft.add(version.ids, np.asarray(version.embeddings, dtype=np.float32),
+              version.documents, metadatas)  # fmt: skip
+    store.publish(draft, store.catalogue())
+
+
+def test_two_folders_with_files_of_one_name_do_not_replace_each_other(
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
+) -> None:
+    counter = CountingEmbedder(embedder)
+    fjord = _manual(tmp_path / "manuals" / "fjord", "manual.md", "The Fjord goes 590 km.")
+    talus = _manual(tmp_path / "manuals" / "talus", "manual.md", "The Talus tows 3,500 kg.")
+    _ingest(fjord.parent, store, counter)
+
+    refused = _ingest(talus.parent, store, counter)
+    assert refused.added == refused.updated == 0
+    ((source, reason),) = refused.failed
+    assert source == "manual.md" and str(fjord) in reason and "another name" in reason
+    assert _sources(store) == {"manual.md": str(fjord)}
+    both = ingest([fjord.parent, talus.parent], store, lambda: counter,
+                  embedding_model=counter.name, domains=DOMAINS)  # fmt: skip
+    assert both.unchanged == 1 and both.failed == refused.failed
+
+    # From the folder that holds both, each has a name of its own; the old name goes.
+    report = _ingest(tmp_path / "manuals", store, counter, prune=True)
+    assert (report.added, report.removed, report.failed) == (2, 1, [])
+    assert _sources(store) == {"fjord/manual.md": str(fjord), "talus/manual.md": str(talus)}
+
+
+def test_a_file_of_a_taken_name_replaces_its_document_once_the_other_file_is_gone(
+    tmp_path: Path, store: KnowledgeStore, embedder: Embedder
+) -> None:
+    counter = CountingEmbedder(embedder)
+    old = _manual(tmp_path / "old", "manual.md", "The Fjord goes 590 km.")
+    _ingest(old.parent, store, counter)
+    copy = _manual(tmp_path / "copy", "manual.md", "The Fjord goes 590 km.")
+    assert _ingest(copy.parent, store, counter).unchanged == 1  # the same document, read here
+    assert _sources(store) == {"manual.md": str(copy)}
+
+    copy.unlink()
+    moved = _manual(tmp_path / "new", "manual.md", "The Fjord now goes 610 km.")
+    report = _ingest(moved.parent, store, counter)
+    assert (report.updated, report.failed) == (1, [])
+    assert _sources(store) == {"manual.md": str(moved)}
 
 
 def test_dry_run_reports_without_writing(

@@ -39,9 +39,10 @@ def store(tmp_path: Path) -> KnowledgeStore:
 
 
 def _docs(root: Path, count: int, word: str) -> Path:
+    """`count` documents named after `word` (a name another folder's file holds is refused)."""
     root.mkdir(parents=True, exist_ok=True)
     for i in range(count):
-        (root / f"doc{i}.md").write_text(
+        (root / f"{word}{i}.md").write_text(
             f"---\ndomain: specs\n---\n# Note {i}\n\nThe {word} figure number {i} is {i * 7} kg.\n"
         )
     return root

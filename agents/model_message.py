@@ -97,12 +97,16 @@ def passage(n: int, chunk: RetrievedChunk) -> str:
     return f"[{n}] {title} — {heading} ({source})\n{quote(chunk.text.strip())}"
 
 
+def instructions(system: str) -> str:
+    """A specialist's instructions as its model reads them: with `DATA_RULES`."""
+    return f"{system}\n\n{DATA_RULES}"
+
+
 def build_messages(
     system: str, request: AnswerRequest, history: Sequence[BaseMessage] = ()
 ) -> list[BaseMessage]:
     """The specialist's instructions with `DATA_RULES`, the conversation so far, the request."""
-    instructions = SystemMessage(f"{system}\n\n{DATA_RULES}")
-    return [instructions, *history, HumanMessage(render(request))]
+    return [SystemMessage(instructions(system)), *history, HumanMessage(render(request))]
 
 
 @lru_cache(maxsize=64)
@@ -111,7 +115,7 @@ def echo_of(system: str) -> PromptEcho:
     request's headings and its fences."""
     headings = [f"### {name}\n" for name in SECTIONS]
     fences = [tag for name in FENCES for tag in (f"<{name}>", f"</{name}>")]
-    return PromptEcho.of(f"{system}\n\n{DATA_RULES}", (*headings, *fences))
+    return PromptEcho.of(instructions(system), (*headings, *fences))
 
 
 def parse(text: str) -> ParsedRequest:

@@ -14,7 +14,7 @@ reached the customer, then ends the turn with LLM_EMPTY_REPLY; an answer that st
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import cast
@@ -22,10 +22,13 @@ from typing import cast
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.runnables import Runnable
+from openai import APIStatusError
 
 from orchestrator.emit import emit
-from orchestrator.errors import EmptyReply, ModelUnreachable
+from orchestrator.errors import EmptyReply, IncompleteAnswer, ModelUnreachable
 from orchestrator.events import ANSWER_TAG, OWN_WORDS_TAG, agent_tag
+from orchestrator.model_budget import ModelBudget, estimate_tokens
+from orchestrator.model_gate import ModelGate
 from orchestrator.model_health import ModelHealth, unreachable
 from orchestrator.prompt_echo import EchoScreen, PromptEcho
 from orchestrator.turn_context import Services
@@ -33,6 +36,9 @@ from orchestrator.turn_context import Services
 UNREACHABLE = "model unreachable"
 ECHOED = "answer repeated the prompt"
 EMPTY_REPLY_RETRIES = 1
+MAX_ATTEMPTS = 4  # one, and at most three more while nothing went out
+# What an HTTP 400 says when the prompt is past the model's window (OpenAI, vLLM, llama.cpp).
+LENGTH_WORDS = ("context", "too long", "maximum", "exceed")
 LENGTH = "length"  # the finish_reason of an answer that reached its max_tokens
 
 
@@ -85,31 +91,94 @@ async def stream(
     return out
 
 
+PromptSource = Callable[[int | None], list[BaseMessage]]
+
+
+def _prompt(messages: Sequence[BaseMessage] | PromptSource) -> PromptSource:
+    """A prompt to make for a budget of tokens (None: no limit known); fixed messages are
+    sent as they are."""
+    if callable(messages):
+        return messages
+    fixed = list(messages)
+    return lambda _budget: fixed
+
+
+def _refused_for_length(exc: BaseException) -> bool:
+    """Whether the server refused the request for the prompt's length: llama.cpp's empty reply,
+    or an HTTP 400 that names the context or the length."""
+    if isinstance(exc, EmptyReply):
+        return True
+    status = getattr(exc, "status_code", None)
+    text = str(exc).lower()
+    return status == 400 and any(word in text for word in LENGTH_WORDS)
+
+
 async def ask(
     model: Answering,
-    messages: Sequence[BaseMessage],
+    messages: Sequence[BaseMessage] | PromptSource,
     health: ModelHealth,
     screen: EchoScreen | None = None,
+    budget: ModelBudget | None = None,
+    gate: ModelGate | None = None,
+    agent: str | None = None,
 ) -> Streamed:
-    """`stream`, an empty reply asked for again; the model's state recorded in `health`.
+    """`stream`, through the `gate`, the prompt made for the `budget`; the model's state
+    recorded in `health`. Asked again while nothing of the answer has gone out: a prompt
+    refused for its length (the window learnt smaller, the prompt fitted to it), a stream cut
+    for another request (one request at a time from then on), an empty reply (once).
     `ModelUnreachable` when its server could not be reached."""
-    for attempt in range(EMPTY_REPLY_RETRIES + 1):
+    prompt, gate = _prompt(messages), gate or ModelGate()
+    empty_retries = 0
+    for _attempt in range(MAX_ATTEMPTS):
+        sent = prompt(budget.prompt_tokens() if budget else None)
         streamed = Streamed()
         try:
-            await stream(model, messages, screen, streamed)
-        except EmptyReply:
-            health.reached()
-            if attempt == EMPTY_REPLY_RETRIES:
-                raise
-            continue
+            async with gate.through(_queued(agent)) as this:
+                await stream(model, sent, screen, streamed)
         except Exception as exc:
             if unreachable(exc) and not streamed.chunks:
                 health.failed(time.monotonic())
                 raise ModelUnreachable(str(exc)) from exc
+            if not isinstance(exc, IncompleteAnswer | APIStatusError) or _said(streamed):
+                raise
+            health.reached()
+            if isinstance(exc, IncompleteAnswer) and this.overlapped and gate.one_at_a_time():
+                continue
+            tokens = estimate_tokens(_texts(sent))
+            if budget and _refused_for_length(exc) and budget.refused(tokens):
+                continue
+            if isinstance(exc, EmptyReply) and empty_retries < EMPTY_REPLY_RETRIES:
+                empty_retries += 1
+                continue
             raise
         health.reached()
         return streamed
-    raise AssertionError("not reached: the last attempt returns or raises")
+    raise EmptyReply("the model's server gave no answer however the request was sent")
+
+
+def _said(streamed: Streamed) -> bool:
+    """Whether anything of an answer came: text (the customer may have seen it) or a tool
+    call (a tool may be about to run)."""
+    return bool(streamed.text) or any(c.tool_call_chunks for c in streamed.chunks)
+
+
+def _texts(messages: Sequence[BaseMessage]) -> list[str]:
+    return [m.content if isinstance(m.content, str) else str(m.content) for m in messages]
+
+
+def _queued(agent: str | None) -> Callable[[int], Awaitable[None]]:
+    async def tell(ahead: int) -> None:
+        await emit(
+            "progress",
+            {
+                "step": "queued",
+                "message": "Waiting for the language model: it answers one request at a time.",
+                "agent": agent,
+                "position": ahead,
+            },
+        )
+
+    return tell
 
 
 def answering(model: Answering, agent: str, *tags: str) -> Answering:
@@ -137,18 +206,30 @@ async def in_own_words(
 
 
 async def write(
-    services: Services, messages: Sequence[BaseMessage], agent: str, echo: PromptEcho
+    services: Services,
+    messages: Sequence[BaseMessage] | PromptSource,
+    agent: str,
+    echo: PromptEcho,
 ) -> Written:
-    """The language model's answer; the offline answer where it cannot be reached or repeats
-    its prompt."""
+    """The language model's answer to the prompt (made for the model's window); the offline
+    answer where it cannot be reached or repeats its prompt."""
     health = services.model_health
+    prompt = _prompt(messages)
     if not health.worth_calling(time.monotonic()):
-        return await in_own_words(services, messages, agent, UNREACHABLE)
+        return await in_own_words(services, prompt(None), agent, UNREACHABLE)
     screen = await screened(agent, echo)
     try:
-        streamed = await ask(answering(services.answer_model, agent), messages, health, screen)
+        streamed = await ask(
+            answering(services.answer_model, agent),
+            prompt,
+            health,
+            screen,
+            services.model_budget,
+            services.model_gate,
+            agent,
+        )
     except ModelUnreachable:
-        return await in_own_words(services, messages, agent, UNREACHABLE)
+        return await in_own_words(services, prompt(None), agent, UNREACHABLE)
     if streamed.echoed:
-        return await in_own_words(services, messages, agent, ECHOED)
+        return await in_own_words(services, prompt(None), agent, ECHOED)
     return Written(streamed.text, truncated=streamed.finish_reason == LENGTH)

@@ -14,6 +14,7 @@ from langchain_core.messages import BaseMessage, HumanMessage
 from agents import model_reply
 from agents.model_message import AnswerRequest, build_messages, echo_of, render
 from agents.model_reply import Written
+from agents.prompt_fit import Prompt
 from orchestrator.emit import emit
 from orchestrator.events import ANSWER_TAG, agent_tag
 from orchestrator.state import SpecialistAnswer, SpecialistInput
@@ -166,12 +167,13 @@ async def generate(
     gives none (`agents.model_reply`)."""
     agent = inp["agent"]
     await progress("generating", "Writing the answer…", agent)
-    messages = build_messages(system_prompt, request, history)
     services = context.services
     if not services.llm:
         model = services.answer_model.with_config(tags=[ANSWER_TAG, agent_tag(agent)])
+        messages = build_messages(system_prompt, request, history)
         return Written((await model_reply.stream(model, messages)).text)
-    return await model_reply.write(services, messages, agent, echo_of(system_prompt))
+    prompt = Prompt(system_prompt, request, tuple(history))
+    return await model_reply.write(services, prompt.messages, agent, echo_of(system_prompt))
 
 
 async def say(

@@ -43,7 +43,7 @@ from api.session import handoff
 from api.session.channels import ChannelRegistry
 from api.session.coalesce import FrameBudget
 from api.session.turn_queue import TurnQueue, default_slots
-from orchestrator import model_probe
+from orchestrator import model_abilities, model_probe, model_window
 from orchestrator.graph import build_graph
 from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret
@@ -52,7 +52,9 @@ from orchestrator.settings import Settings, get_settings
 from orchestrator.turn_context import Services
 from orchestrator.turns import Orchestrator
 
-log = logging.getLogger("orchestrator")
+# The start-up line goes out with the server's own lines: uvicorn configures its logger, and
+# nothing configures "orchestrator" in a served process (only its warnings show).
+log = logging.getLogger("uvicorn.error")
 
 
 async def _watch_model(services: Services) -> asyncio.Task[None] | None:
@@ -61,9 +63,42 @@ async def _watch_model(services: Services) -> asyncio.Task[None] | None:
     client, base_url = services.http_client, services.settings.openai_base_url
     if client is None:
         return None
-    await model_probe.probe(client, base_url, services.model_health)
-    watch = model_probe.watch(client, base_url, services.model_health)
+    health, gate = services.model_health, services.model_gate
+    await model_probe.probe(client, base_url, health, gate)
+    settings = services.settings
+    await model_window.learn_window(client, base_url, settings.llm_model, services.model_budget)
+    watch = model_probe.watch(client, base_url, health, gate)
     return asyncio.create_task(watch, name="model-probe")
+
+
+# How long start-up waits for the model to show whether it calls tools; a slower answer is
+# logged when it comes.
+TOOLS_PROBE_WAIT_S = 10.0
+
+
+async def _watch_tools(services: Services) -> asyncio.Task[None] | None:
+    """In LLM mode with LLM_TOOLS=auto, whether the model calls tools, asked before the first
+    turn and again when in doubt (`orchestrator.model_abilities`)."""
+    abilities, health = services.model_abilities, services.model_health
+    if not services.llm or abilities.setting != "auto":
+        return None
+    model = services.answer_model
+    gate = services.model_gate
+    asking = await model_abilities.first_probe(model, abilities, health, TOOLS_PROBE_WAIT_S, gate)
+    watch = model_abilities.watch(model, abilities, health, asking, gate)
+    return asyncio.create_task(watch, name="model-tools")
+
+
+def _ready_line(services: Services) -> str:
+    """The start-up line: the answer mode, and in LLM mode whether the model calls tools."""
+    line = f"ready: {services.settings.answer_mode} answer mode"
+    if services.llm:
+        line += f"; the model calls tools: {services.model_abilities.describe()}"
+        budget, gate = services.model_budget, services.model_gate
+        window = f"{budget.window} tokens ({budget.source})" if budget.window else "unknown"
+        line += f"; context window: {window}"
+        line += f"; requests at once: {gate.limit or 'no limit'}"
+    return line
 
 
 def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> FastAPI:
@@ -142,7 +177,9 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                 if tune_gc:
                     await _tune_gc(services)
                 probing = await _watch_model(services)
-                log.info("ready: %s answer mode", settings.answer_mode)
+                asking = await _watch_tools(services)
+                observed.follow_model_tools(services)
+                log.info("%s", _ready_line(services))
                 # SIGTERM: not ready first, the running turns' grace, then the server stops.
                 restore_sigterm = stopping.install(state.stopping, channels.settle)
                 # Idle sessions are forgotten on a timer too: an idle server gives memory back.
@@ -152,7 +189,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                 finally:
                     restore_sigterm()
                     sweeping.cancel()
-                    for task in (rescuing, probing):
+                    for task in (rescuing, probing, asking):
                         if task is not None:
                             task.cancel()
                 await channels.drain(state.stopping.left_s())

@@ -16,6 +16,7 @@ import time
 
 import httpx
 
+from orchestrator.model_gate import ModelGate
 from orchestrator.model_health import ModelHealth, unreachable
 
 log = logging.getLogger(__name__)
@@ -25,9 +26,18 @@ REACHABLE_PROBE_S = 30.0
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 
 
-async def probe(client: httpx.AsyncClient, base_url: str | None, health: ModelHealth) -> None:
+async def probe(
+    client: httpx.AsyncClient,
+    base_url: str | None,
+    health: ModelHealth,
+    gate: ModelGate | None = None,
+) -> None:
     """Ask once, and record what was found. A server that took the connection but has not
-    answered in time (busy with its answers, perhaps) is there: nothing changes."""
+    answered in time (busy with its answers, perhaps) is there: nothing changes. Not asked
+    while a model request is under way (`gate`): that request tells, and llama-cpp-python's
+    server ends the answer it is streaming when any other request comes, this one included."""
+    if gate is not None and gate.in_flight:
+        return
     url = f"{(base_url or OPENAI_BASE_URL).rstrip('/')}/models"
     was = health.state
     try:
@@ -46,7 +56,12 @@ async def probe(client: httpx.AsyncClient, base_url: str | None, health: ModelHe
         log.info("the language model at %s answers again", url)
 
 
-async def watch(client: httpx.AsyncClient, base_url: str | None, health: ModelHealth) -> None:
+async def watch(
+    client: httpx.AsyncClient,
+    base_url: str | None,
+    health: ModelHealth,
+    gate: ModelGate | None = None,
+) -> None:
     """Probe for as long as the service runs (cancel the task to stop it); turns then leave
     trying an unreachable model again to the probe."""
     health.watched = True
@@ -54,7 +69,7 @@ async def watch(client: httpx.AsyncClient, base_url: str | None, health: ModelHe
     try:
         while True:
             if health.state != "ok" or time.monotonic() - last >= REACHABLE_PROBE_S:
-                await probe(client, base_url, health)
+                await probe(client, base_url, health, gate)
                 last = time.monotonic()
             await asyncio.sleep(health.recheck_s)
     finally:

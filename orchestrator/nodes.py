@@ -36,6 +36,27 @@ HISTORY_TURNS = 6
 FOLLOW_UP_CONFIDENCE = 0.6
 
 
+def answered(messages: list[AnyMessage]) -> list[AnyMessage]:
+    """The conversation a specialist is shown: each exchange whose answer failed, was
+    cancelled or was cut short left out, question and all (sent back, a runaway or broken
+    answer is imitated, and it fills a small model's window)."""
+    kept: list[AnyMessage] = []
+    for message in messages:
+        if isinstance(message, AIMessage) and not whole_answer(message):
+            while kept and not isinstance(kept[-1], AIMessage):
+                kept.pop()
+            continue
+        kept.append(message)
+    return kept
+
+
+def whole_answer(message: AIMessage) -> bool:
+    """Whether an answer in the checkpoint was given whole (`compose` and the turn's end mark
+    the others)."""
+    meta = message.response_metadata
+    return not meta.get("truncated") and meta.get("status", "complete") == "complete"
+
+
 def _text(message: AnyMessage) -> str:
     return message.content if isinstance(message.content, str) else str(message.content)
 
@@ -49,15 +70,18 @@ async def _llm_routes(
     health = context.services.model_health
     if model is None or not health.worth_calling(time.monotonic()):
         return None
+    if context.services.model_abilities.tools == "no":
+        return None  # it answers by a tool call: a model that makes none cannot route
     company = f"{brand} " if brand else "a vehicle maker's "
     specialists = context.services.specialists
     schema = specialists.llm_route_model()
     try:
         structured = model.with_structured_output(schema, method="function_calling")
-        result = await structured.ainvoke(
-            f"Classify this {company}customer message into the specialists it needs, "
-            f"one or more of:\n{specialists.router_prompt()}\n\nMessage: {query}"
-        )
+        async with context.services.model_gate.through():
+            result = await structured.ainvoke(
+                f"Classify this {company}customer message into the specialists it needs, "
+                f"one or more of:\n{specialists.router_prompt()}\n\nMessage: {query}"
+            )
     except Exception as exc:
         if unreachable(exc):
             health.failed(time.monotonic())
@@ -136,7 +160,7 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     routes = [Route(agent=i.route, query=i.text, confidence=i.confidence) for i in found]
     context.citations.expect([r["agent"] for r in routes])
     await emit("routes", {"routes": routes, "query": query})
-    history = [m for m in messages[:-1]][-HISTORY_TURNS * 2 :]
+    history = answered(messages[:-1])[-HISTORY_TURNS * 2 :]
     sends = [
         Send(
             intent.route,
@@ -193,4 +217,5 @@ async def compose(state: TurnState, runtime: Runtime[TurnContext]) -> dict[str, 
         "degraded": degraded[0] if degraded else None,
         "query": state.get("query"),
     }
-    return {"messages": [AIMessage(response)], "metadata": metadata}
+    marks = {"truncated": True} if metadata["truncated"] else {}
+    return {"messages": [AIMessage(response, response_metadata=marks)], "metadata": metadata}

@@ -11,6 +11,9 @@ from agents.registry import Registry, default_registry
 from orchestrator import knowledge
 from orchestrator.knowledge import knowledge_store
 from orchestrator.llm import answer_model, extractive_model, router_model
+from orchestrator.model_abilities import ModelAbilities
+from orchestrator.model_budget import ModelBudget
+from orchestrator.model_gate import ModelGate
 from orchestrator.model_health import ModelHealth
 from orchestrator.model_transport import model_http_client, no_pace
 from orchestrator.routing import SemanticRouter
@@ -69,6 +72,9 @@ def build_services(
         specialists=specialists,
         offline_model=offline_model,
         model_health=ModelHealth(settings.llm_recheck_s),
+        model_abilities=ModelAbilities(settings.llm_tools),
+        model_budget=ModelBudget.of(settings.llm_max_tokens, settings.llm_context_tokens),
+        model_gate=ModelGate(settings.llm_max_concurrent_requests),
     )
     log.info("answer mode: %s", settings.answer_mode)
     return services

@@ -65,8 +65,19 @@ class Settings(BaseSettings):
     # While the model cannot be reached (turns are answered offline meanwhile), it is tried
     # again this often (seconds), by a probe and by the next turn.
     llm_recheck_s: float = Field(default=5.0, gt=0)
+    # The model's context window in tokens; unset: what its server says of itself (llama.cpp's
+    # /props, vLLM's max_model_len, …), else learnt when a prompt is refused for its length.
+    # The history and passages of a prompt are fitted to it (orchestrator.model_budget).
+    llm_context_tokens: int | None = Field(default=None, ge=256)
+    # Model requests under way at once from this process (0: no limit). A server that ends a
+    # stream when another request arrives (llama-cpp-python's) is learnt to need 1.
+    llm_max_concurrent_requests: int = Field(default=0, ge=0)
     # Streams open at once to the LLM endpoint; httpx's default of 100 made turn 101 wait.
     llm_max_connections: int = 1000
+    # Whether the model calls tools (`orchestrator.model_abilities`): `auto` asks it at start-up
+    # and again when a turn's request with tools fails so; `on` / `off` say so without asking.
+    # Where it does not, specialists do the tool work by their rules and the model words it.
+    llm_tools: Literal["auto", "on", "off"] = "auto"
 
     jwt_secret: SecretStr | None = None
     # `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>` when this is set; unset,

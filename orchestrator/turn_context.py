@@ -12,6 +12,9 @@ import httpx
 from langchain_core.language_models import BaseChatModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from orchestrator.model_abilities import ModelAbilities
+from orchestrator.model_budget import ModelBudget
+from orchestrator.model_gate import ModelGate
 from orchestrator.model_health import ModelHealth
 from orchestrator.persistence import Database
 from orchestrator.routing import SemanticRouter
@@ -47,6 +50,11 @@ class Services:
     # the model when it cannot be reached or repeats its prompt. None: `answer_model` is it.
     offline_model: BaseChatModel | None = None
     model_health: ModelHealth = field(default_factory=ModelHealth)
+    # Whether the model calls tools; where it does not, tool work is done by rules.
+    model_abilities: ModelAbilities = field(default_factory=ModelAbilities)
+    # The model's window as far as it is known, and the requests it may take at once.
+    model_budget: ModelBudget = field(default_factory=lambda: ModelBudget(512))
+    model_gate: ModelGate = field(default_factory=ModelGate)
     # Async encoding shared by concurrent turns (one model call per burst).
     encoder: EncodeBatcher = field(init=False)
     # Every read and write outside a turn's own transaction.

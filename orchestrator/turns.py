@@ -280,7 +280,9 @@ class Orchestrator:
         """End the turn in the graph's checkpoint with `answer`, so the next turn's history has
         it; with `question`, the user's message too (a crash may have cut the turn off before
         its input was checkpointed: the same id replaces it if it was)."""
-        messages: list[Any] = [AIMessage(answer, id=f"{turn_id}-answer")]
+        messages: list[Any] = [
+            AIMessage(answer, id=f"{turn_id}-answer", response_metadata={"status": str(status)})
+        ]
         if question is not None:
             messages.insert(0, HumanMessage(question, id=turn_id))
         try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,31 +26,17 @@ from agents.maintenance.booking import (
     list_appointments,
     service_timezone,
 )
-from agents.maintenance.schedule import (
-    SERVICE_TYPES,
-    BookingRefusal,
-    format_day,
-    format_duration,
-    format_time,
-)
+from agents.maintenance.offers import offer_text
+from agents.maintenance.schedule import SERVICE_TYPES, BookingRefusal, format_duration
 from agents.maintenance.when import When
 from orchestrator.settings import Settings
 
-__all__ = ["AppointmentDesk", "format_slots"]
+__all__ = ["AppointmentDesk"]
 
 # Refusals that come with free times nearby.
 SUGGEST_ON = frozenset(
     {BookingRefusal.fully_booked, BookingRefusal.closed, BookingRefusal.customer_overlap}
 )
-
-
-def format_slots(slots: list[datetime], tz: tzinfo) -> str:
-    """'Friday 20 November: 12:00, 12:30; Monday 23 November: 08:00'."""
-    local = [s.astimezone(tz) for s in slots]
-    return "; ".join(
-        f"{format_day(day)}: {', '.join(format_time(s) for s in group)}"
-        for day, group in groupby(local, key=lambda s: s.date())
-    )
 
 
 @dataclass(frozen=True)
@@ -95,8 +80,8 @@ class AppointmentDesk:
                     session, self.settings, when, service_key, at, customer_id=self.customer_id
                 )
                 if found.slots:
-                    nearby = format_slots(found.slots, self.tz)
-                    return f"{result.message} Free start times nearby: {nearby}."
+                    nearby = offer_text(service_key, found.slots, self.tz)
+                    return f"{result.message} Free start times nearby for {nearby}."
             return result.message
 
     async def upcoming(self) -> str:
@@ -140,13 +125,11 @@ class AppointmentDesk:
 
 
 def _describe(found: SlotSearch, service_key: str, tz: tzinfo) -> str:
-    service = SERVICE_TYPES[service_key]
-    label = f"{service.name} ({format_duration(service.duration)})"
     if not found.slots:
+        service = SERVICE_TYPES[service_key]
+        label = f"{service.name} ({format_duration(service.duration)})"
         return f"There are no free times for {label} in the next {SEARCH_DAYS} days."
+    offer = offer_text(service_key, found.slots, tz)
     if found.in_window:
-        return f"Free start times for {label}: {format_slots(found.slots, tz)}."
-    return (
-        f"There are no free times for {label} then. "
-        f"The nearest free start times are: {format_slots(found.slots, tz)}."
-    )
+        return f"Free start times for {offer}."
+    return f"There are no free times then. The nearest free start times for {offer}."

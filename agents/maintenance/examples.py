@@ -69,4 +69,10 @@ EXAMPLES: tuple[str, ...] = (
     "Can I borrow a car while mine is in the workshop?",
     "Which parts are inspected at each scheduled service on the car?",
     "Is the car's hybrid battery warrantied for 8 years?",
+    # Replies to the free times offered (`offers.picked`): short, a time or a place in the list.
+    "09:00 please",
+    "I'll take the 10:30 one",
+    "The first one, please",
+    "ok, 14:00 then",
+    "Yes, Monday at 9 works for me",
 )

@@ -1,37 +1,55 @@
 """The maintenance node: service knowledge plus the appointment tools.
 
-Offline, the action is read from the message by rules and the tool result is streamed as the
-answer. With a language model, the model calls the tools itself; while it cannot be reached,
-the offline mode's rules act and answer instead.
+With a language model that calls tools (`orchestrator.model_abilities`), the model calls them
+itself. Otherwise the rules read the action from the message (`actions`; a reply to the free
+times offered last, from `offers`) and carry it out through the same desk: offline, the tool's
+result is the answer; with a model that cannot call tools, the model words it, and its wording
+is said only if it keeps what the tool said (`wording`). While the model cannot be reached,
+the offline mode's rules act and answer.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
-from langchain_core.messages import BaseMessage, ToolMessage
+import openai
+from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 
 from agents import model_reply
+from agents.maintenance import wording
 from agents.maintenance.actions import Requested, requested_action
 from agents.maintenance.desk import AppointmentDesk
-from agents.maintenance.prompts import SYSTEM
+from agents.maintenance.offers import Pick, offer_in, picked
+from agents.maintenance.prompts import SYSTEM, SYSTEM_WITHOUT_TOOLS, WORDING
 from agents.maintenance.schedule import service_type_from_text
 from agents.maintenance.tools import make_tools, openai_tools
-from agents.maintenance.when import parse_when
-from agents.model_message import AnswerRequest, build_messages, echo_of
+from agents.maintenance.when import When, parse_when
+from agents.model_message import AnswerRequest, echo_of, render
 from agents.model_reply import ECHOED, UNREACHABLE, Written
+from agents.prompt_fit import Prompt
 from agents.specialist import answer, answer_request, generate, progress, retrieve, say, use_tool
-from orchestrator.errors import MalformedToolCall, ModelUnreachable
+from orchestrator import model_abilities
+from orchestrator.errors import IncompleteAnswer, MalformedToolCall, ModelUnreachable
+from orchestrator.prompt_echo import EchoScreen
 from orchestrator.state import SpecialistInput
 from orchestrator.turn_context import TurnContext
 
+log = logging.getLogger(__name__)
+
 DEFAULT_SERVICE = "annual_service"
 MAX_TOOL_ROUNDS = 3
+
+
+class ToolsFailed(Exception):
+    """The model's first request with tools failed as a server that cannot call tools fails,
+    before anything was said or done: the rules act instead."""
 
 
 def desk_for(context: TurnContext) -> AppointmentDesk:
@@ -46,12 +64,18 @@ def desk_for(context: TurnContext) -> AppointmentDesk:
     )
 
 
-async def run_action(requested: Requested, message: str, context: TurnContext, agent: str) -> str:
+async def run_action(
+    requested: Requested,
+    message: str,
+    context: TurnContext,
+    agent: str,
+    offered_service: str | None = None,
+) -> str:
     """Carry out the appointment action the message asks for; a message the customer can read.
 
     The same `AppointmentDesk` as the language model's tools, reported to the stream as the
     same tool calls: only reading the action, the service and the time from the message is the
-    offline mode's own.
+    rules' own. A booking that names no service is for the one last offered, if any.
     """
     desk = desk_for(context)
     if requested.action == "list":
@@ -61,16 +85,10 @@ async def run_action(requested: Requested, message: str, context: TurnContext, a
         return await use_tool(
             agent, "cancel_appointment", {"reference": reference}, lambda: desk.cancel(reference)
         )
-    service = service_type_from_text(message) or DEFAULT_SERVICE
+    service = service_type_from_text(message) or offered_service or DEFAULT_SERVICE
     when = parse_when(message, desk.now(), desk.tz)
     if requested.action == "book" and when is not None and when.exact:
-        exact = when
-        return await use_tool(
-            agent,
-            "book_appointment",
-            {"start_text": exact.start.isoformat(timespec="minutes"), "service_type": service},
-            lambda: desk.book(exact, service),
-        )
+        return await _book(agent, desk, when, service)
     window = when or parse_when("tomorrow", desk.now(), desk.tz)
     assert window is not None
     free = await use_tool(
@@ -82,42 +100,107 @@ async def run_action(requested: Requested, message: str, context: TurnContext, a
     return f"{free}\nTell me which one you'd like and I'll book it."
 
 
+async def _book(agent: str, desk: AppointmentDesk, exact: When, service: str) -> str:
+    return await use_tool(
+        agent,
+        "book_appointment",
+        {"start_text": exact.start.isoformat(timespec="minutes"), "service_type": service},
+        lambda: desk.book(exact, service),
+    )
+
+
+def answers(history: Sequence[AnyMessage]) -> list[str]:
+    """The answers the customer got, the last first."""
+    said = (m.content for m in reversed(history) if isinstance(m, AIMessage))
+    return [text for text in said if isinstance(text, str)]
+
+
+async def act(inp: SpecialistInput, context: TurnContext) -> AnswerRequest | None:
+    """Do what the message asks by the rules: the request for its answer (the tool's result,
+    or our question back), or None when it asks for no appointment action. A reply to the
+    times offered in the last answer books the one it picks; a booking that names no service
+    is for the service offered last."""
+    desk, query, agent = desk_for(context), inp["query"], inp["agent"]
+    requested = requested_action(query)
+    if requested is not None and requested.action != "book":
+        result = await run_action(requested, query, context, agent)
+        return AnswerRequest(question=query, tool_result=result)
+    now, tz = desk.now(), desk.tz
+    offers = [offer_in(text, now, tz) for text in answers(inp.get("history", []))]
+    pick: Pick | None = picked(query, offers[0], now, tz) if offers and offers[0] else None
+    if pick is not None and pick.which_day:
+        return AnswerRequest(question=query, reply=pick.which_day)
+    if pick is not None and pick.start is not None:
+        result = await _book(agent, desk, When(pick.start, pick.start, exact=True), pick.service)
+        return AnswerRequest(question=query, tool_result=result)
+    if requested is None:
+        return None
+    offered = next((offer.service for offer in offers if offer), None)
+    result = await run_action(requested, query, context, agent, offered)
+    return AnswerRequest(question=query, tool_result=result)
+
+
 async def _answer_with_tools(
     inp: SpecialistInput, context: TurnContext, request: AnswerRequest
 ) -> Written:
     """Stream the language model's answer, running the appointment tools it calls on the way.
-    `ModelUnreachable` when it cannot be reached before it has said or done anything."""
+    `ModelUnreachable` when it cannot be reached before it has said or done anything;
+    `ToolsFailed` when its first request fails as one to a model that cannot call tools."""
     services = context.services
     agent = inp["agent"]
     if not services.model_health.worth_calling(time.monotonic()):
         raise ModelUnreachable("the language model was unreachable a moment ago")
     tools = make_tools(desk_for(context))
     by_name = {t.name: t for t in tools}
-    model = model_reply.answering(services.answer_model.bind_tools(openai_tools(tools)), agent)
-    messages: list[BaseMessage] = build_messages(SYSTEM, request, inp.get("history", []))
+    # `tool_choice` said outright: a server that reads no default (llama-cpp-python's) would
+    # otherwise ignore the tools.
+    bound = services.answer_model.bind_tools(openai_tools(tools), tool_choice="auto")
+    model = model_reply.answering(bound, agent)
+    prompt = Prompt(SYSTEM, request, tuple(inp.get("history", [])))
+    messages: list[BaseMessage] = prompt.messages(None)
+
+    def first(budget: int | None) -> list[BaseMessage]:
+        """The first request, fitted to the model's window; later ones add to what it sent."""
+        nonlocal messages
+        messages = prompt.messages(budget)
+        return messages
+
     await progress("generating", "Writing the answer…", agent)
     screen = await model_reply.screened(agent, echo_of(SYSTEM))
     spoken: list[str] = []
     streamed = model_reply.Streamed()
     for step in range(MAX_TOOL_ROUNDS):
         try:
-            streamed = await model_reply.ask(model, messages, services.model_health, screen)
+            streamed = await model_reply.ask(
+                model,
+                first if step == 0 else list(messages),
+                services.model_health,
+                screen,
+                services.model_budget,
+                services.model_gate,
+                agent,
+            )
+            reply = streamed.chunks[0] + streamed.chunks[1:] if streamed.chunks else None
+            if reply is not None and reply.invalid_tool_calls:
+                calls = json.dumps(reply.invalid_tool_calls, default=str)[:200]
+                raise MalformedToolCall(calls)
         except ModelUnreachable as exc:
             if step:  # the customer may have heard it, a tool may have run: no starting over
                 raise exc.__cause__ or exc from None
             raise
+        except Exception as exc:
+            reason = model_abilities.tools_failure(exc)
+            if step or streamed.text or reason is None:
+                raise
+            _tools_failed(context, reason)
+            raise ToolsFailed(reason) from exc
         spoken.append(streamed.text)
         if streamed.echoed:
             written = await model_reply.in_own_words(services, messages, agent, ECHOED)
             return Written("".join(spoken[:-1]) + written.text, degraded=ECHOED)
-        if not streamed.chunks:
-            break
-        # Merged once at the end: chunk by chunk, each sum is a new message that parses the
-        # tool calls so far again (2% of the server's CPU under load, py-spy).
-        reply = streamed.chunks[0] + streamed.chunks[1:]
-        if reply.invalid_tool_calls:
-            raise MalformedToolCall(json.dumps(reply.invalid_tool_calls, default=str)[:200])
-        if not reply.tool_calls:
+        # Merged once, above: chunk by chunk, each sum is a new message that parses the tool
+        # calls so far again (2% of the server's CPU under load, py-spy).
+        if reply is None or not reply.tool_calls:
             break
         messages.append(reply)
         for call in reply.tool_calls:
@@ -133,26 +216,74 @@ async def _answer_with_tools(
     return Written("".join(spoken), truncated=streamed.finish_reason == model_reply.LENGTH)
 
 
+def _tools_failed(context: TurnContext, reason: str) -> None:
+    abilities = context.services.model_abilities
+    log.warning("a request with tools failed (%s): the rules act on this turn", reason)
+    if abilities.failed_in_turn(reason):
+        model_abilities.log_tools(abilities)
+
+
 async def _invoke(tool: BaseTool, args: dict[str, Any]) -> str:
     return str(await tool.ainvoke(args))
 
 
+async def _worded(inp: SpecialistInput, context: TurnContext, request: AnswerRequest) -> Written:
+    """The model's wording of the tool's result, said only if it keeps what the tool said
+    (`wording.keeps`); otherwise the result itself, marked `degraded` with why."""
+    services, agent = context.services, inp["agent"]
+    result = request.tool_result or ""
+    await progress("generating", "Writing the answer…", agent)
+    said = [HumanMessage(render(request))]
+    health = services.model_health
+    if not health.worth_calling(time.monotonic()):
+        return await model_reply.in_own_words(services, said, agent, UNREACHABLE)
+    prompt = Prompt(WORDING, request, tuple(inp.get("history", [])))
+    screen = EchoScreen(echo_of(WORDING))
+    try:  # not tagged as the answer: nothing of it goes out before it is checked
+        streamed = await model_reply.ask(
+            services.answer_model,
+            prompt.messages,
+            health,
+            screen,
+            services.model_budget,
+            services.model_gate,
+            agent,
+        )
+    except ModelUnreachable:
+        return await model_reply.in_own_words(services, said, agent, UNREACHABLE)
+    except (openai.APIError, IncompleteAnswer) as exc:
+        log.warning("the model could not word a tool's result: %r", exc)
+        return await model_reply.in_own_words(services, said, agent, wording.UNWORDED)
+    text = streamed.text.strip()
+    if streamed.echoed or not text or not wording.keeps(text, result):
+        return await model_reply.in_own_words(services, said, agent, wording.CHANGED)
+    worded = [HumanMessage(render(AnswerRequest(question=request.question, reply=text)))]
+    return Written((await model_reply.in_own_words(services, worded, agent)).text)
+
+
 async def maintenance(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     context = runtime.context
+    services = context.services
     chunks = await retrieve(inp, context)
     request = await answer_request(inp, context, chunks)
     degraded = None
-    if context.services.llm:
+    if services.llm and services.model_abilities.offered:
         try:
             return answer(inp, context, await _answer_with_tools(inp, context, request), chunks)
         except ModelUnreachable:
             degraded = UNREACHABLE  # answered as the offline mode answers, tools and all
-    requested = requested_action(inp["query"])
-    if requested is not None:
-        result = await run_action(requested, inp["query"], context, inp["agent"])
-        request = AnswerRequest(question=inp["query"], tool_result=result)
-        chunks = []
-    if degraded:
-        return answer(inp, context, await say(inp, context, request, degraded), chunks)
-    written = await generate(inp, context, SYSTEM, request, inp.get("history", []))
+        except ToolsFailed:
+            pass  # the rules act, the model words
+    acted = await act(inp, context)
+    if acted is not None:
+        request, chunks = acted, []
+    if degraded or (acted is not None and acted.reply):
+        written = await say(inp, context, request, degraded)
+    elif not services.llm:
+        written = await generate(inp, context, SYSTEM, request, inp.get("history", []))
+    elif acted is not None:
+        written = await _worded(inp, context, request)
+    else:
+        history = inp.get("history", [])
+        written = await generate(inp, context, SYSTEM_WITHOUT_TOOLS, request, history)
     return answer(inp, context, written, chunks)

@@ -220,16 +220,33 @@ def _time_of_day(text: str) -> time | tuple[time, time] | None:
     return None
 
 
+def _lowered(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def clock_time(text: str) -> time | None:
+    """The exact time of day `text` names ("09:00", "9am", "at 3": 15:00), if it names one."""
+    found = _time_of_day(_lowered(text))
+    return found if isinstance(found, time) else None
+
+
+def days_named(text: str, now: datetime, tz: ZoneInfo) -> tuple[date, date] | None:
+    """(first day, day after the last) that `text` names, read as `parse_when` reads it."""
+    lowered = _lowered(text)
+    local_now = now.astimezone(tz)
+    today = local_now.date()
+    explicit = _explicit_date(lowered, today, local_now)
+    return (explicit, explicit + timedelta(days=1)) if explicit else _relative_day(lowered, today)
+
+
 def parse_when(text: str, now: datetime, tz: ZoneInfo) -> When | None:
     """The time `text` asks for, in `tz`, relative to the aware `now`; None if it names none."""
     if now.tzinfo is None:
         raise ValueError("parse_when needs a timezone-aware `now`")
-    lowered = " ".join(text.lower().split())
     local_now = now.astimezone(tz)
     today = local_now.date()
-    explicit = _explicit_date(lowered, today, local_now)
-    days = (explicit, explicit + timedelta(days=1)) if explicit else _relative_day(lowered, today)
-    clock = _time_of_day(lowered)
+    days = days_named(text, now, tz)
+    clock = _time_of_day(_lowered(text))
     if days is None and clock is None:
         return None
     if days is None:  # a time alone: today if it is still ahead, else tomorrow

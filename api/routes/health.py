@@ -25,8 +25,9 @@ async def health() -> dict[str, str]:
 @router.get("/ready")
 async def ready(state: State) -> JSONResponse:
     """Readiness: database, checkpoints, vector store, live state (Redis when shared), and not
-    stopping (SIGTERM: 503 at once, see `api.stopping`); reports the answer mode and whether
-    the language model can be reached (`checks.model`), which readiness does not wait for."""
+    stopping (SIGTERM: 503 at once, see `api.stopping`); reports the answer mode, whether the
+    language model can be reached (`checks.model`) and whether it calls tools
+    (`checks.model_tools`), which readiness does not wait for."""
     services = state.orchestrator.services
     checks: dict[str, Any] = {}
     try:
@@ -56,6 +57,16 @@ async def ready(state: State) -> JSONResponse:
     checks["embedding_model"] = services.embedder.name
     if services.llm:  # while it is unreachable, turns are answered offline: still ready
         checks["model"] = services.model_health.state
+        # Where it does not call tools, the specialists' rules do the tool work: still ready.
+        abilities = services.model_abilities
+        checks["model_tools"] = abilities.tools
+        if abilities.reason:
+            checks["model_tools_reason"] = abilities.reason
+        # The window prompts are fitted to, and the requests it is sent at once.
+        budget, gate = services.model_budget, services.model_gate
+        checks["model_window"] = budget.window
+        checks["model_window_from"] = budget.source
+        checks["model_requests_at_once"] = gate.limit
     # Told to stop: the balancer is to send new connections elsewhere from now on.
     checks["stopping"] = "draining" if state.stopping.stopping else "no"
     needed = ("database", "checkpointer", "vector_store", "live_state")

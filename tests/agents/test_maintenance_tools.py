@@ -108,7 +108,8 @@ async def test_refusals_come_with_alternatives(tools: dict[str, BaseTool]) -> No
     )
     assert answer.startswith("Annual service takes 2 h. The service centre is closed then")
     assert answer.endswith(
-        "Free start times nearby: Friday 20 November: 14:00, 14:30, 15:00, 15:30, 16:00."
+        "Free start times nearby for Annual service (2 h): "
+        "Friday 20 November: 14:00, 14:30, 15:00, 15:30, 16:00."
     )
 
 

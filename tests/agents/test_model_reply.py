@@ -3,6 +3,7 @@ answer where the model cannot give one: bounded, retried while nothing went out,
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,13 +11,15 @@ import pytest
 from sqlalchemy.engine import URL
 
 from agents.model_message import DATA_RULES
+from agents.model_reply import MAX_ATTEMPTS
 from agents.specs.prompts import SYSTEM as SPECS_SYSTEM
 from orchestrator.events import Token
+from orchestrator.model_window import learn_window
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Failed
 from tests.orchestrator.test_llm_path import llm_settings, run_turn, stored
 from tests.orchestrator.test_turns import running
-from tests.utils.fake_openai import CutOff, FakeOpenAI, Raw, Reply
+from tests.utils.fake_openai import CutOff, Fail, FakeOpenAI, Raw, Reply
 from tests.utils.server import free_port
 
 QUESTION = "What is the range of the Aster?"
@@ -88,10 +91,10 @@ async def test_an_empty_reply_is_asked_for_once_more_since_nothing_went_out(
     assert len(llm.requests) == 2
 
 
-async def test_a_reply_empty_twice_ends_the_turn_with_its_own_code(
+async def test_a_reply_empty_however_it_is_asked_ends_the_turn_with_its_own_code(
     settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
 ) -> None:
-    llm.script(EMPTY, EMPTY)
+    llm.script(*[EMPTY] * MAX_ATTEMPTS)
     async with running(settings, db_url, embedder) as orchestrator:
         events = await run_turn(orchestrator, "empty-twice", QUESTION)
         rows = await stored(orchestrator, "empty-twice")
@@ -185,3 +188,86 @@ async def test_a_model_back_is_called_again_after_the_recheck(
     assert (done.metadata.mode, done.metadata.degraded) == ("llm", None)
     assert done.response == "The Aster goes 430 km [1]."
     assert health.state == "ok"
+
+
+def prompt_tokens(request: dict[str, Any]) -> int:
+    """The prompt's length as the loopback server counts it."""
+    return sum(len(str(m.get("content") or "").split()) for m in request["messages"])
+
+
+@pytest.fixture
+def small_window(llm: FakeOpenAI) -> Iterator[FakeOpenAI]:
+    llm.context_tokens = 900
+    try:
+        yield llm
+    finally:
+        llm.context_tokens, llm.props = None, None
+
+
+async def test_a_prompt_past_the_window_is_fitted_to_a_window_learnt_and_asked_again(
+    settings: Settings, db_url: URL, embedder: Any, small_window: FakeOpenAI
+) -> None:
+    async with running(settings, db_url, embedder) as orchestrator:
+        events = await run_turn(orchestrator, "window", QUESTION)
+        budget = orchestrator.services.model_budget
+    done = events[-1]
+    assert isinstance(done, Completed), done
+    assert done.response == tokens(events) != ""
+    assert budget.source == "learnt"
+    first, *_, last = small_window.requests
+    assert prompt_tokens(last) < prompt_tokens(first)
+
+
+async def test_a_window_the_server_names_is_kept_to_from_the_first_request(
+    settings: Settings, db_url: URL, embedder: Any, small_window: FakeOpenAI
+) -> None:
+    small_window.props = {"default_generation_settings": {"n_ctx": 900}}
+    async with running(settings, db_url, embedder) as orchestrator:
+        services = orchestrator.services
+        assert services.http_client is not None
+        await learn_window(
+            services.http_client, settings.openai_base_url, "m", services.model_budget
+        )
+        events = await run_turn(orchestrator, "told", QUESTION)
+    assert (services.model_budget.window, services.model_budget.source) == (900, "server")
+    assert isinstance(events[-1], Completed), events[-1]
+    assert len(small_window.requests) == 1
+
+
+async def test_failed_and_cut_off_answers_are_not_sent_back(
+    settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
+) -> None:
+    llm.script(
+        Reply("Service Service Service", finish_reason="length"),
+        Fail(500),
+        Reply("The Aster goes 430 km [1]."),
+        Reply("It tows 750 kg [1]."),
+    )
+    async with running(settings, db_url, embedder) as orchestrator:
+        await run_turn(orchestrator, "history", "How often is the Aster serviced?")
+        await run_turn(orchestrator, "history", "What tyres does the Aster use?")
+        await run_turn(orchestrator, "history", QUESTION)
+        await run_turn(orchestrator, "history", "How much can the Ridge tow?")
+    sent = [m["content"] for m in llm.last_request["messages"][1:-1]]
+    assert sent == ["What is the range of the Aster?", "The Aster goes 430 km [1]."]
+
+
+async def test_a_stream_cut_for_another_request_is_sent_again_one_at_a_time(
+    settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
+) -> None:
+    llm.one_at_a_time, llm.first_token_delay_s = True, 0.3
+    try:
+        async with running(settings, db_url, embedder) as orchestrator:
+            both = await asyncio.gather(
+                run_turn(orchestrator, "one", QUESTION),
+                run_turn(orchestrator, "two", "How much can the Ridge tow?"),
+            )
+            gate = orchestrator.services.model_gate
+    finally:
+        llm.one_at_a_time, llm.first_token_delay_s = False, 0.0
+    for events in both:
+        assert isinstance(events[-1], Completed), events[-1]
+    assert (gate.limit, gate.learnt) == (1, True)
+    assert len(llm.requests) == 3
+    waited = [e for events in both for e in events if getattr(e, "step", None) == "queued"]
+    assert waited, "the turn that waited for the model was shown as queued"

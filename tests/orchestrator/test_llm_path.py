@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
+from agents.model_reply import MAX_ATTEMPTS
 from orchestrator.events import Token, ToolCall, ToolResult
 from orchestrator.models import Appointment, Message
 from orchestrator.settings import Settings
@@ -196,7 +197,7 @@ async def test_a_call_to_a_tool_that_does_not_exist_is_reported_not_ok(
         ),
         (Raw(b"<html><body>502 Bad Gateway</body></html>"), "LLM_UNAVAILABLE"),
         (Raw(b'data: {"choices": [{"delta": \n\n', "text/event-stream"), "LLM_UNAVAILABLE"),
-        ((Raw(b"", "text/event-stream"), Raw(b"", "text/event-stream")), "LLM_EMPTY_REPLY"),
+        ((Raw(b"", "text/event-stream"),) * MAX_ATTEMPTS, "LLM_EMPTY_REPLY"),
     ],
     ids=[
         "http-500",
@@ -240,7 +241,7 @@ async def test_a_rate_limited_model_passes_on_its_retry_after(
     assert failed.retry_after == 7
 
 
-async def test_a_malformed_tool_call_is_a_processing_error(
+async def test_a_tool_call_without_the_arguments_its_tool_needs_is_a_processing_error(
     settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
 ) -> None:
     llm.script(MalformedToolCall("book_appointment", '{"start_text": "Monday'))

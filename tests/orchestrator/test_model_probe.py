@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from orchestrator.model_gate import ModelGate
 from orchestrator.model_health import ModelHealth
 from orchestrator.model_probe import probe
 from orchestrator.model_transport import model_http_client
@@ -40,3 +41,16 @@ async def test_any_http_answer_means_the_server_is_there(client: httpx.AsyncClie
     with FakeOpenAI(require_key="sk-other") as llm:  # its /models answers; the path may not
         await probe(client, f"{llm.url}/no-such-prefix", health)
     assert health.state == "ok"
+
+
+async def test_no_probe_goes_out_while_a_model_request_is_under_way(
+    client: httpx.AsyncClient,
+) -> None:
+    """llama-cpp-python's server ends the answer it streams when any other request comes."""
+    health, gate = ModelHealth(), ModelGate()
+    nowhere = f"http://127.0.0.1:{free_port()}/v1"
+    async with gate.through():
+        await probe(client, nowhere, health, gate)
+        assert health.state == "unknown"
+    await probe(client, nowhere, health, gate)
+    assert health.state == "unreachable"

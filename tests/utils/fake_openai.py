@@ -285,6 +285,14 @@ class FakeOpenAI:
         self.answer_tokens = answer_tokens
         self.require_key = require_key
         self.default: Responder = default or self.echo
+        # A small model's server: a prompt and its max_tokens past `context_tokens` gets an
+        # empty 200 (llama-cpp-python's answer), and `props` is served as llama.cpp's /props.
+        self.context_tokens: int | None = None
+        self.props: dict[str, Any] | None = None
+        # A server of one request at a time (llama-cpp-python's): a new request ends the
+        # stream under way with `[DONE]` and no finish_reason.
+        self.one_at_a_time = False
+        self._streaming: list[asyncio.Event] = []
         self._lock = threading.Lock()
         self._queue: deque[Scripted | Responder | str] = deque()
         self._requests: list[dict[str, Any]] = []
@@ -299,6 +307,7 @@ class FakeOpenAI:
                 Route("/v1/models", self._list_models, methods=["GET"]),
                 Route("/v1/models/{model_id:path}", self._get_model, methods=["GET"]),
                 Route("/simulator", self._configure, methods=["GET", "POST"]),
+                Route("/props", self._props, methods=["GET"]),
             ],
             exception_handlers={HTTPException: self._http_error},
             lifespan=self._lifespan,
@@ -493,6 +502,18 @@ class FakeOpenAI:
                         self.answer_tokens = int(value) if value is not None else None
         return JSONResponse({knob: getattr(self, knob) for knob in knobs})
 
+    async def _props(self, _request: Request) -> Response:
+        if self.props is None:
+            return JSONResponse({"error": "Not Found"}, 404)
+        return JSONResponse(self.props)
+
+    def _past_window(self, body: dict[str, Any]) -> bool:
+        if self.context_tokens is None:
+            return False
+        messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+        prompt = sum(_count_tokens([m.get("content"), m.get("tool_calls")]) for m in messages)
+        return prompt + int(body.get("max_tokens") or 0) > self.context_tokens
+
     async def _list_models(self, _request: Request) -> Response:
         return JSONResponse({"object": "list", "data": [self._model_card(self.model)]})
 
@@ -526,6 +547,11 @@ class FakeOpenAI:
                 return self._fail(Fail(401))
         if not isinstance(body.get("messages"), list):
             return self._fail(Fail(400, _error_body(400, "'messages' is a required property")))
+        if self.one_at_a_time:
+            for running in self._streaming:
+                running.set()
+        if self._past_window(body) and body.get("stream"):
+            return Response(b"", 200, media_type="text/event-stream", headers=self._headers())
         pacer = _Pacer(self)
         response = self._next(body)
         if isinstance(response, Stall):
@@ -550,8 +576,9 @@ class FakeOpenAI:
             )
         completion = _Completion(body, response, self.model)
         if body.get("stream"):
+            cut = asyncio.Event()
             return StreamingResponse(
-                completion.sse(pacer),
+                self._tracked(completion.sse(pacer, cut), cut),
                 media_type="text/event-stream",
                 headers=self._headers({"cache-control": "no-cache"}),
             )
@@ -563,6 +590,17 @@ class FakeOpenAI:
             )
         await pacer.token(completion.token_count)
         return JSONResponse(completion.as_json(), headers=self._headers())
+
+    async def _tracked(
+        self, chunks: AsyncIterator[bytes], cut: asyncio.Event
+    ) -> AsyncIterator[bytes]:
+        """A stream that a later request may cut (`one_at_a_time`)."""
+        self._streaming.append(cut)
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            self._streaming.remove(cut)
 
 
 class _Completion:
@@ -689,10 +727,13 @@ class _Completion:
             for fragment in call["fragments"]:
                 yield 1, {"tool_calls": [{"index": index, "function": {"arguments": fragment}}]}
 
-    async def sse(self, pacer: _Pacer) -> AsyncIterator[bytes]:
+    async def sse(self, pacer: _Pacer, cut: asyncio.Event | None = None) -> AsyncIterator[bytes]:
         first = True
         for cost, delta in self._deltas():
             await pacer.token(cost)
+            if cut is not None and cut.is_set():
+                yield b"data: [DONE]\n\n"
+                return
             if first:
                 yield self._role_chunk()
                 first = False

@@ -131,13 +131,15 @@ class ServerProcess:
 
 def llm_env(llm_base_url: str) -> dict[str, str]:
     """What puts a server in LLM mode against an OpenAI-compatible server at `llm_base_url`,
-    with the router's LLM off and no retries (a test scripts every reply)."""
+    with the router's LLM off, no retries, and the model's tools taken as working, so that no
+    probe asks for them (a test scripts every reply)."""
     return {
         "OPENAI_API_KEY": "sk-test",
         "OPENAI_BASE_URL": llm_base_url,
         "LLM_MODEL": "test-model",
         "LLM_MAX_RETRIES": "0",
         "ROUTER_LLM_THRESHOLD": "0",
+        "LLM_TOOLS": "on",
     }
 
 

@@ -1,0 +1,91 @@
+"""How many tokens the model's prompt may hold. Pure: no I/O.
+
+The window (the model's context size in tokens) comes from `LLM_CONTEXT_TOKENS`, else from
+what the server says of itself (`orchestrator.model_window`), else it is learnt from a failure:
+a prompt refused for its length (an HTTP 400 naming the context, or llama.cpp's empty reply)
+shrinks the window below that prompt's size, and the request is fitted and sent again. While
+nothing is known, nothing is cut: a hosted model's window holds any prompt the product makes.
+
+Tokens are counted by characters (`CHARS_PER_TOKEN`, on the low side for English prose, so
+that an estimate errs towards a prompt too small, not too long): no tokenizer of the serving
+model is at hand, and a budget only needs to be safe, not exact.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+log = logging.getLogger(__name__)
+
+CHARS_PER_TOKEN = 3.0
+MESSAGE_OVERHEAD = 8  # a chat template's role markers and separators, per message
+SHRINK = 0.75  # a refused prompt's size times this is the window learnt from it
+SMALLEST_WINDOW = 256
+SMALLEST_PROMPT = 128  # a window that leaves less beside the answer still gets this much
+
+WindowSource = Literal["setting", "server", "learnt"]
+
+
+def estimate_tokens(texts: Iterable[str]) -> int:
+    """Tokens a prompt of these messages holds, estimated from its characters."""
+    total = 0
+    for text in texts:
+        total += MESSAGE_OVERHEAD + int(len(text) / CHARS_PER_TOKEN + 0.999)
+    return total
+
+
+def chars_for(tokens: int) -> int:
+    """The characters that `tokens` tokens hold, by the same estimate."""
+    return max(0, int(tokens * CHARS_PER_TOKEN))
+
+
+@dataclass
+class ModelBudget:
+    """The model's window as far as it is known, and what a prompt may take of it."""
+
+    max_tokens: int  # what one call may write: the window must hold it beside the prompt
+    window: int | None = None
+    source: WindowSource | None = None
+
+    @classmethod
+    def of(cls, max_tokens: int, window: int | None) -> ModelBudget:
+        """From the settings: a set window is kept whatever the server says."""
+        return cls(max_tokens, window, "setting" if window else None)
+
+    def told(self, window: int | None) -> None:
+        """The server said how large its window is (where no setting does)."""
+        if window and self.source is None:
+            self.window, self.source = window, "server"
+            log.info("the language model's context window: %d tokens (from its server)", window)
+
+    def prompt_tokens(self) -> int | None:
+        """What a prompt may hold: the window less the answer's tokens; None while unknown."""
+        if self.window is None:
+            return None
+        return max(self.window - self.writes(), SMALLEST_PROMPT)
+
+    def writes(self) -> int:
+        """The tokens one call may write (`LLM_MAX_TOKENS`, sent with every call): a server
+        refuses a prompt whose length and these together pass its window."""
+        return self.max_tokens
+
+    def refused(self, prompt_tokens: int) -> bool:
+        """A prompt of about `prompt_tokens` tokens was refused for its length: the window is
+        below it (and the answer's tokens). False when nothing smaller can be learnt, so the
+        caller need not try again."""
+        learnt = int((prompt_tokens + self.writes()) * SHRINK)
+        smaller = ModelBudget(self.max_tokens, learnt).prompt_tokens() or 0
+        if learnt < SMALLEST_WINDOW or smaller >= prompt_tokens:
+            return False  # a prompt that small was not refused for its length
+        if self.window is not None and learnt >= self.window:
+            return False
+        log.warning(
+            "the language model refused a prompt of about %d tokens: its window is taken as %d",
+            prompt_tokens,
+            learnt,
+        )
+        self.window, self.source = learnt, "learnt"
+        return True

@@ -1,0 +1,47 @@
+"""The model's window as far as it is known: set, told by its server, or learnt from a
+prompt it refused; and what a prompt may take of it."""
+
+from __future__ import annotations
+
+from orchestrator.model_budget import ModelBudget, estimate_tokens
+
+
+def test_nothing_is_cut_while_the_window_is_unknown() -> None:
+    assert ModelBudget.of(512, None).prompt_tokens() is None
+
+
+def test_a_prompt_may_take_the_window_less_the_answer() -> None:
+    budget = ModelBudget.of(512, 2048)
+    assert (budget.source, budget.prompt_tokens()) == ("setting", 1536)
+
+
+def test_a_window_too_small_for_the_answer_still_leaves_a_prompt() -> None:
+    assert ModelBudget.of(512, 600).prompt_tokens() == 128
+
+
+def test_what_the_server_says_counts_only_where_no_setting_does() -> None:
+    told = ModelBudget.of(512, None)
+    told.told(4096)
+    assert (told.window, told.source) == (4096, "server")
+    kept = ModelBudget.of(512, 2048)
+    kept.told(4096)
+    assert (kept.window, kept.source) == (2048, "setting")
+
+
+def test_a_refused_prompt_teaches_a_window_below_it() -> None:
+    budget = ModelBudget.of(512, None)
+    assert budget.refused(3000)
+    assert budget.source == "learnt" and budget.window is not None
+    assert budget.window < 3000 + 512
+    learnt = budget.window
+    assert budget.refused(1000) and budget.window < learnt
+
+
+def test_nothing_is_learnt_below_the_smallest_window() -> None:
+    budget = ModelBudget.of(512, None)
+    assert not budget.refused(10) and budget.window is None
+
+
+def test_tokens_are_estimated_on_the_safe_side_of_english() -> None:
+    sentence = "Check the engine oil level every 1,000 km or before a long journey."
+    assert estimate_tokens([sentence]) >= len(sentence.split()) + 8

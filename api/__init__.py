@@ -1,7 +1,8 @@
 """The FastAPI app. Its top level holds the adapters: the app and what routes share (`app`,
 `deps`, `auth`, and `body_guard`, which bounds request bodies and authenticates their senders
 before they are read), the WebSocket endpoints (`ws`, `ws_staff`, `ws_transport`, `ws_compression`),
-start and stop (`main`, `serve`, `stopping`) and the process's metrics (`metrics`, `observe`).
+start and stop (`main`, `serve`, `stopping`), the process's metrics (`metrics`, `observe`) and
+its log's format (`log_format`).
 Each other job is a package: `protocol` (the wire contract), `session` (sessions and their
 turns), `live` (the state instances share), `console` (the console's charts), `routes` (one
 router per resource).
@@ -18,6 +19,7 @@ __all__ = [
     "deps",
     "http_errors",
     "live",
+    "log_format",
     "main",
     "metrics",
     "observe",

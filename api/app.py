@@ -42,6 +42,7 @@ from api.routes.pages import CLIENT, STATIC
 from api.session import handoff
 from api.session.channels import ChannelRegistry
 from api.session.coalesce import FrameBudget
+from api.session.turn_log import TurnLog
 from api.session.turn_queue import TurnQueue, default_slots
 from orchestrator import model_abilities, model_probe, model_window
 from orchestrator.graph import build_graph
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                     orchestrator,
                     pubsub=live,
                     on_event=TurnObserver(observed),
+                    turn_log=TurnLog(settings.answer_mode),
                     leases=leases,
                     turns=turns,
                     queue=TurnQueue(

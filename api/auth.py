@@ -44,6 +44,20 @@ def issue(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+DEMO_TOKEN_TTL_S = 7 * 24 * 3600
+DEMO_USERS: dict[Role, tuple[str, str]] = {
+    "customer": ("demo-customer", "Demo Customer"),
+    "staff": ("demo-staff", "Demo Staff"),
+}
+
+
+def demo_token(secret: str, role: Role = "customer") -> str:
+    """A week's token of the development server's demo user of `role` (the links `make run`
+    prints, and the landing page's)."""
+    user_id, name = DEMO_USERS[role]
+    return issue(secret, user_id, role, DEMO_TOKEN_TTL_S, name)
+
+
 def verify(secret: str, token: str) -> Principal:
     """The principal a token names; InvalidToken with a reason otherwise."""
     try:

@@ -9,16 +9,16 @@ import socket
 
 import uvicorn
 
-from api.auth import issue
+from api.auth import demo_token
 from api.live.shared_state import open_redis
-from api.ws_transport import SlowClientsLetGo
+from api.log_format import log_config
+from api.ws_transport import SlowClientsLetGo, read_limit
 from orchestrator.errors import StartupError
 from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret
 from orchestrator.settings import Environment, Settings
 
 log = logging.getLogger("orchestrator")
-DEMO_TOKEN_TTL_S = 7 * 24 * 3600
 
 
 async def _preflight(settings: Settings) -> None:
@@ -65,12 +65,12 @@ def run(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     asyncio.run(_preflight(settings))
     base = f"http://{host}:{port}"
     print(f"Support orchestrator ({settings.answer_mode} answer mode)")
+    print(f"  Home:       {base}/   Protocol: {base}/protocol")
     print(f"  API docs:   {base}/docs")
     print(f"  Health:     {base}/health   Ready: {base}/ready   Metrics: {base}/metrics")
     if settings.environment is Environment.development:
         secret = jwt_secret(settings)
-        customer = issue(secret, "demo-customer", "customer", DEMO_TOKEN_TTL_S, "Demo Customer")
-        staff = issue(secret, "demo-staff", "staff", DEMO_TOKEN_TTL_S, "Demo Staff")
+        customer, staff = demo_token(secret, "customer"), demo_token(secret, "staff")
         print(f"  Test page:  {base}/ws/test?token={customer}")
         print(f"  Console:    {base}/console?token={staff}")
     uvicorn.run(
@@ -79,8 +79,9 @@ def run(settings: Settings, host: str, port: int, workers: int = 1) -> None:
         port=port,
         workers=workers,
         log_level="info",
+        log_config=log_config(settings.log_format),
         ws=SlowClientsLetGo,
-        ws_max_size=settings.max_frame_bytes,
+        ws_max_size=read_limit(settings.max_frame_bytes),
         ws_ping_interval=settings.ws_ping_interval_s,
         ws_ping_timeout=settings.ws_ping_interval_s,
         # Open connections get the grace period, then running turns are saved as interrupted.

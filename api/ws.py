@@ -60,6 +60,7 @@ class ChatConnection:
             functools.partial(verify, state.secret),
             idle_s=self.settings.ws_idle_timeout_s,
             auth_s=self.settings.auth_timeout_s,
+            max_frame_bytes=self.settings.max_frame_bytes,
         )
         self.subscriber = Subscriber(queue=asyncio.Queue())
         self.channel: SessionChannel | None = None

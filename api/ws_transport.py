@@ -14,6 +14,10 @@ socket stays ESTABLISHED holding megabytes (issue 16 measured 2.8 MB each). Here
 And a text frame that is not UTF-8 closes the connection with 1007 as before, logged as one
 line instead of a traceback per frame.
 
+A frame over `MAX_FRAME_BYTES` is read and refused by the application with
+`MESSAGE_TOO_LARGE`, the connection kept (`api.session.ConnectionCore`); only one over
+`read_limit` (16 times as much) is refused here, unread, by closing with 1009.
+
 The application's own bound (too many events queued for one connection) is
 `api.live.pubsub.Subscriber.limit`. Compression is offered as uvicorn offers it, but a small
 message goes out plain (`api.ws_compression`).
@@ -36,6 +40,13 @@ from api.ws_compression import extensions
 from orchestrator.settings import get_settings
 
 log = logging.getLogger(__name__)
+READ_FACTOR = 16
+
+
+def read_limit(max_frame_bytes: int) -> int:
+    """The largest frame read at all: past `max_frame_bytes` a frame is still read, so that
+    it can be answered with an error and the connection kept, up to this bound on memory."""
+    return max_frame_bytes * READ_FACTOR
 
 
 class SlowClientsLetGo(WebSocketsSansIOProtocol):

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # The service log: `text` for people, `json` (one object a line) for a log shipper; either
+    # way one line for each turn (api.session.turn_log).
+    log_format: Literal["text", "json"] = "text"
 
     # Service centre: opening hours per ISO weekday (1 = Monday); a missing day is closed.
     service_bays: int = 2

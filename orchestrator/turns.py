@@ -46,6 +46,7 @@ class Failed:
     message: str
     partial: str
     retry_after: float | None = None  # seconds, when the failure says when to try again
+    cause: str | None = None  # the exception's class, for the operator's log (never sent)
 
 
 TurnOutcome = TurnEvent | Completed | Failed
@@ -177,7 +178,7 @@ class Orchestrator:
                     metadata=self._stopped_metadata(stream, started),
                 )
             )
-            yield Failed(code, message, stream.text, retry_after_of(exc))
+            yield Failed(code, message, stream.text, retry_after_of(exc), type(exc).__name__)
             return
 
         metadata = stream.metadata.model_copy(

@@ -88,6 +88,7 @@ ADAPTERS = {
     "body_guard",  # request bodies bounded and callers authenticated before they are read
     "deps",  # what route handlers share
     "http_errors",
+    "log_format",  # the service log's format (text or JSON), given to uvicorn
     "main",  # what uvicorn imports
     "metrics",  # the process's Prometheus metrics
     "observe",  # turn events counted into those metrics

@@ -4,7 +4,8 @@
 (discriminated unions on `type`), the error and close codes, and parsing and serialising; its
 names are this package's. `schema` writes docs/protocol.schema.json and `asyncapi`
 docs/asyncapi.json from those models (`python -m api.protocol.schema`,
-`python -m api.protocol.asyncapi`). Nothing here imports the rest of `api`.
+`python -m api.protocol.asyncapi`); `asyncapi_html` makes the latter a page to read
+(`/protocol`). Nothing here imports the rest of `api`.
 """
 
 from api.protocol.messages import (
@@ -117,6 +118,7 @@ __all__ = [
     "UserInfo",
     "WatchFrame",
     "asyncapi",
+    "asyncapi_html",
     "check_message_text",
     "dump",
     "parse_client_frame",

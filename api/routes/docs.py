@@ -28,11 +28,12 @@ async def swagger_ui(request: Request) -> HTMLResponse:
 
 
 @cache
-def _asyncapi(title: str, version: str) -> dict[str, Any]:
+def asyncapi_for(title: str, version: str) -> dict[str, Any]:
+    """The AsyncAPI document of the app titled so (made once)."""
     return asyncapi_document(title, version)
 
 
 @router.get("/asyncapi.json")
 async def asyncapi(request: Request) -> JSONResponse:
     """The WebSocket endpoints (/ws/chat, /ws/staff) as an AsyncAPI 3 document."""
-    return JSONResponse(_asyncapi(request.app.title, request.app.version))
+    return JSONResponse(asyncapi_for(request.app.title, request.app.version))

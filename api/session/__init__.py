@@ -12,6 +12,7 @@ The core without I/O, fed by the WebSocket and REST adapters (`api/ws.py`, `api/
 - `turn_events`: a turn's outcomes as protocol events (`TurnTranslator`).
 - `coalesce`: tokens merged into fewer frames (`TokenMerger`, `TokenCoalescer`).
 - `handoff_rules`: when a conversation needs a person.
+- `turn_log`: the operator's line for each turn that ends (`TurnLog`).
 
 And what runs a session's turns over the live state (`api.live`) and the database:
 

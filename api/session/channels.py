@@ -39,6 +39,7 @@ from api.session.supervisor import (
 )
 from api.session.turn import TurnLifecycle
 from api.session.turn_events import TurnTranslator, stored_answer
+from api.session.turn_log import TurnLog
 from api.session.turn_queue import Overloaded, Ticket, TurnQueue, default_slots
 from orchestrator.events import Progress
 from orchestrator.models import MessageStatus
@@ -114,6 +115,16 @@ class SessionChannel:
     @property
     def client_message_id(self) -> str | None:
         return self.turn.client_message_id
+
+    def end_cause(self, turn_id: str | None) -> str | None:
+        """Why its turn `turn_id` ended without an answer, as known here: the reason it was
+        stopped, or the failure its run named (for the operator's log, never sent)."""
+        supervision, translator = self.supervision, self.translator
+        if supervision is not None and supervision.turn_id == turn_id and supervision.stop:
+            return str(supervision.stop)
+        if translator is not None and translator.turn_id == turn_id:
+            return translator.cause
+        return None
 
     async def last_seq(self) -> int:
         return await self.pubsub.last_seq(self.topic)
@@ -239,6 +250,8 @@ class ChannelRegistry:
     sweeping: IdleSweep = field(init=False, repr=False)
     # The token frames of every turn here (no coalescing unless configured).
     frames: FrameBudget = field(default_factory=lambda: FrameBudget(0.0, 0.0))
+    # One line in the service log for each turn that ends here.
+    turn_log: TurnLog = field(default_factory=TurnLog)
 
     def __post_init__(self) -> None:
         self.pubsub.on_control(self._on_control)
@@ -369,6 +382,7 @@ class ChannelRegistry:
         channel.turn.event()
         for event in published:
             self.on_event(channel.session_id, event)
+            self.turn_log(channel.session_id, event, channel.end_cause)
         return published
 
     async def _drive(

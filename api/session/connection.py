@@ -99,11 +99,13 @@ class ConnectionCore:
         *,
         idle_s: float = 300.0,
         auth_s: float = 10.0,
+        max_frame_bytes: int | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.verify = verify
         self.idle_s = idle_s  # nothing received for this long, and no turn running: closed
         self.auth_s = auth_s  # no `auth` for this long after opening: closed
+        self.max_frame_bytes = max_frame_bytes  # a longer frame is refused, not parsed
         self.phase = Phase.UNAUTHENTICATED
         self.user: Principal | None = None
         self.active_at: float | None = None  # when the client last sent a frame
@@ -124,6 +126,12 @@ class ConnectionCore:
             return self._auth_required()
         if text is None:
             return [self._error(ErrorCode.INVALID_MESSAGE, BINARY)]
+        if self.max_frame_bytes is not None and len(text) * 4 > self.max_frame_bytes:
+            size = len(text.encode("utf-8", "surrogatepass"))
+            if size > self.max_frame_bytes:
+                if self.user is None:
+                    return self._auth_required()
+                return [self._too_large(size)]
         try:
             frame = parse_client_frame(text)
         except ProtocolError as exc:
@@ -225,6 +233,15 @@ class ConnectionCore:
 
     def _error(self, code: ErrorCode, message: str) -> Send:
         return Send(ErrorEvent(error=message, code=code))
+
+    def _too_large(self, size: int) -> Send:
+        """A frame over the limit, answered as a message over the limit is: the connection
+        stays (its text is not parsed)."""
+        return self._error(
+            ErrorCode.MESSAGE_TOO_LARGE,
+            f"The frame has {size} bytes; the limit is {self.max_frame_bytes}. "
+            "Send a shorter message.",
+        )
 
     def _auth_required(self) -> list[Action]:
         return self._close(

@@ -40,6 +40,7 @@ class TurnTranslator:
     session_id: str
     turn_id: str
     partial: str = ""
+    cause: str | None = None  # a failure's, for the operator's log (never sent)
 
     def translate(self, outcome: TurnOutcome) -> ServerEventBase | None:
         ids = {"session_id": self.session_id, "turn_id": self.turn_id}
@@ -61,7 +62,8 @@ class TurnTranslator:
                 return TokenEvent(token=text, partial_response=self.partial, **ids)
             case Completed(response=response, metadata=metadata, message_id=message_id):
                 return complete_event(response, metadata, message_id, **ids)
-            case Failed(code=code, message=message, retry_after=retry_after):
+            case Failed(code=code, message=message, retry_after=retry_after, cause=cause):
+                self.cause = cause
                 return ErrorEvent(
                     error=message, code=ErrorCode(code), retry_after=retry_after, **ids
                 )

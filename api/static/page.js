@@ -53,6 +53,21 @@ export function showStatus(element, { status, delay, attempt }) {
       : "";
 }
 
+/** The longest message the server takes, in characters, as the page was served with it
+ * (`<meta name="max-message-chars">`); `fallback` where the page does not say. */
+export function messageLimit(fallback) {
+  const meta = document.querySelector('meta[name="max-message-chars"]');
+  const limit = Number(meta ? meta.content : NaN);
+  return Number.isInteger(limit) && limit > 0 ? limit : fallback;
+}
+
+/** A text's length as the server counts it: in characters (code points), not UTF-16 units. */
+export function charCount(text) {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
 /** The `?token=` of the address, removed from the address bar and the history. */
 export function takeTokenFromUrl() {
   const params = new URLSearchParams(window.location.search);

@@ -2,12 +2,14 @@
 // The connection (auth, reconnect and resume, resend, keepalive) is the client library's
 // ChatSocket (clients/js); this page only draws. The DOM is built with createElement and
 // textContent only: model, staff and user text is never parsed as HTML.
-import { ChatSocket, CLOSE_CODES, MAX_MESSAGE_CHARS as MAX_CHARS, TURN_ENDING_ERRORS } from "/static/client/index.js";
-import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showStatusPill, takeTokenFromUrl, thumbIcon, toolList, wireComposer } from "/static/page.js";
+import { ChatSocket, CLOSE_CODES, MAX_MESSAGE_CHARS, TURN_ENDING_ERRORS } from "/static/client/index.js";
+import { byIds, charCount, el, errorArea, HANDOFF_LABELS, messageLimit, progressLine, showStatus as showStatusPill, takeTokenFromUrl, thumbIcon, toolList, wireComposer } from "/static/page.js";
 
 const STORAGE_TOKEN = "support.test.token";
 // Set while the page means to be connected: a reload then connects again by itself.
 const STORAGE_CONNECTED = "support.test.connected";
+// The server's limit, as the page states it (the client library's default otherwise).
+const maxChars = () => messageLimit(MAX_MESSAGE_CHARS);
 
 (() => {
   const els = byIds(`token connect disconnect status session-id new-session user ping ping-result
@@ -34,26 +36,55 @@ const STORAGE_CONNECTED = "support.test.connected";
   function showStatus(detail) {
     showStatusPill(els.status, detail);
     updateControls();
+    if (detail.status === "open" && sendOnOpen) {
+      sendOnOpen = false;
+      sendMessage();
+    }
   }
 
   function showSession() {
     els.sessionId.textContent = socket.sessionId || "";
   }
 
+  // Why the input's message cannot be sent now, as { code, message }; null when it can.
+  function whyNotSend() {
+    const text = els.input.value;
+    const length = charCount(text);
+    if (!text.trim()) return { code: "EMPTY_MESSAGE", message: "Write a message first." };
+    if (length > maxChars()) {
+      return {
+        code: "MESSAGE_TOO_LARGE",
+        message: `Messages are limited to ${maxChars()} characters; this one has ${length}.`,
+      };
+    }
+    if (socket.busy) return { code: "BUSY", message: "Wait for the answer, or cancel it." };
+    if (socket.status === "closed") {
+      return { code: "NOT_CONNECTED", message: "Not connected: click Connect first." };
+    }
+    if (!socket.open) {
+      return { code: "CONNECTING", message: "Connecting… the message goes out once connected." };
+    }
+    return null;
+  }
+
   function updateControls() {
     const open = socket.open;
+    const problem = whyNotSend();
     els.connect.disabled = socket.status !== "closed";
     els.disconnect.disabled = socket.status === "closed";
-    els.send.disabled = !open || socket.busy;
+    els.send.disabled = problem !== null;
+    els.send.title = problem ? problem.message : "";
     els.cancel.disabled = !open || !socket.busy;
     els.ping.disabled = !open;
     els.newSession.disabled = socket.busy;
   }
 
   function updateCharCount() {
-    const length = els.input.value.length;
-    els.charCount.textContent = `${length} / ${MAX_CHARS}`;
-    els.charCount.classList.toggle("over", length > MAX_CHARS);
+    const length = charCount(els.input.value);
+    const over = length > maxChars();
+    els.charCount.textContent = `${length} / ${maxChars()}${over ? " · too long" : ""}`;
+    els.charCount.classList.toggle("over", over);
+    updateControls();
   }
 
 
@@ -276,6 +307,7 @@ const STORAGE_CONNECTED = "support.test.connected";
   const GET_A_TOKEN =
     "Get a token with `orchestrator token --user <id>` (`make run` prints a test-page link with one).";
   let authProblem = null; // the server's reason, kept over the 4001 close that follows it
+  let sendOnOpen = false; // Enter was pressed while connecting: send once open
 
   async function connect() {
     const token = els.token.value.trim();
@@ -342,12 +374,21 @@ const STORAGE_CONNECTED = "support.test.connected";
     showError("AUTH_FAILED", `${message}. ${GET_A_TOKEN}`);
   }
 
-  function onClose({ code, reason }) {
+  function onClose({ code, reason, reconnectIn }) {
     clearProgress();
     if (code === 4001 || code === 4003) sessionStorage.removeItem(STORAGE_CONNECTED); // refused
     if (code === 4001) {
       if (!authProblem) onAuthProblem(reason || CLOSE_CODES[code]);
       return; // the server's own reason is on screen
+    }
+    if (code === 1009) { // a frame larger than the server reads at all: it had to close
+      const again = reconnectIn === null ? "" : " Reconnecting…";
+      showError(
+        "MESSAGE_TOO_LARGE",
+        `The message was too large for the server, which closed the connection.${again} ` +
+          `Messages are limited to ${maxChars()} characters.`,
+      );
+      return;
     }
     if (code !== 1000 && CLOSE_CODES[code]) showError(String(code), reason || CLOSE_CODES[code]);
   }
@@ -477,7 +518,12 @@ const STORAGE_CONNECTED = "support.test.connected";
   // ------------------------------------------------------------------ user actions
 
   function sendMessage() {
-    if (!socket.open || socket.busy) return;
+    const problem = whyNotSend();
+    if (problem && problem.code === "CONNECTING") sendOnOpen = true;
+    if (problem) {
+      if (problem.code !== "EMPTY_MESSAGE") showError(problem.code, problem.message);
+      return;
+    }
     const text = els.input.value;
     clearError();
     const userBubble = addUserBubble(text);
@@ -512,9 +558,9 @@ const STORAGE_CONNECTED = "support.test.connected";
     } else {
       els.token.value = sessionStorage.getItem(STORAGE_TOKEN) || "";
     }
-    // A reload of a connected page carries on where it was (a link with a token waits for
-    // Connect, so its token can be looked at first).
-    const reconnect = !urlToken && els.token.value && sessionStorage.getItem(STORAGE_CONNECTED);
+    // A link with a token (as `make run` prints) connects at once, and a reload of a
+    // connected page carries on where it was.
+    const reconnect = els.token.value && (urlToken || sessionStorage.getItem(STORAGE_CONNECTED));
     showSession();
     socket.on("status", showStatus);
     socket.on("session", showSession);

@@ -80,16 +80,15 @@ def cluster(
     port: Annotated[int, typer.Option(help="The balancer's port; instances take the next")] = 8080,
 ) -> None:
     """Several PostgreSQL-backed instances with Redis and Chroma behind HAProxy, one address."""
-    from api.auth import issue
+    from api.auth import demo_token
     from orchestrator.cli import cluster as local_cluster
     from orchestrator.secret import jwt_secret
 
     settings = _settings()
     secret = jwt_secret(settings)  # made once, before the instances that share the data dir
-    week = 7 * 24 * 3600
     pages = {
-        "Test page": f"/ws/test?token={issue(secret, 'demo-customer', 'customer', week)}",
-        "Console": f"/console?token={issue(secret, 'demo-staff', 'staff', week)}",
+        "Test page": f"/ws/test?token={demo_token(secret, 'customer')}",
+        "Console": f"/console?token={demo_token(secret, 'staff')}",
     }
     raise typer.Exit(local_cluster.run(settings, instances, port, pages))
 

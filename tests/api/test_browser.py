@@ -92,12 +92,12 @@ def user() -> str:
 
 
 def open_chat(page: Page, server: ServerProcess, name: str) -> str:
-    """Open the page with a customer token in its URL and connect; returns the token."""
+    """Open the page with a customer token in its URL, as `make run` prints it: it connects
+    by itself. Returns the token."""
     token = server.token(name)
     page.goto(f"{server.base_url}/ws/test?token={token}")
     expect(page.locator("#token")).to_have_value(token)
     assert "token=" not in page.url  # the page takes the token out of the address bar
-    page.locator("#connect").click()
     expect(page.locator("#status")).to_have_text("open", timeout=WAIT_MS)
     expect(page.locator("#user")).to_have_text(f"{name.title()} (customer)")
     return token
@@ -106,6 +106,14 @@ def open_chat(page: Page, server: ServerProcess, name: str) -> str:
 def send(page: Page, text: str) -> None:
     page.locator("#message-input").fill(text)
     page.locator("#send").click()
+
+
+def expect_ready_for_the_next_message(page: Page, timeout: float = 5000) -> None:
+    """Nothing under way: Send waits only for a message (it stays off for an empty one)."""
+    page.locator("#message-input").fill("?")
+    expect(page.locator("#send")).to_be_enabled(timeout=timeout)
+    page.locator("#message-input").fill("")
+    expect(page.locator("#send")).to_be_disabled()
 
 
 def last_assistant(page: Page) -> Locator:
@@ -133,7 +141,7 @@ def test_a_question_streams_an_answer_with_sources_and_takes_feedback(
     bubble = last_assistant(page)
     expect(bubble).to_have_class(re.compile(r"\bcomplete\b"), timeout=WAIT_MS)
     expect(page.locator("#progress")).to_be_hidden()
-    expect(page.locator("#send")).to_be_enabled()
+    expect_ready_for_the_next_message(page)
     expect(page.locator("#error")).to_be_hidden()
 
     recorded = page.evaluate("window.__recorded")
@@ -188,8 +196,9 @@ def test_a_question_streams_an_answer_with_sources_and_takes_feedback(
 def test_a_refused_message_shows_the_error_code_and_gives_the_text_back(
     server: ServerProcess, page: Page
 ) -> None:
+    """What the page cannot tell is empty (a zero-width space), the server refuses."""
     open_chat(page, server, user())
-    send(page, "   ")
+    send(page, "\u200b")
 
     error = page.locator("#error")
     expect(error).to_be_visible()
@@ -197,7 +206,7 @@ def test_a_refused_message_shows_the_error_code_and_gives_the_text_back(
     expect(error.locator(".error-code")).to_have_text("EMPTY_MESSAGE")
     expect(error.locator(".error-message")).not_to_be_empty()
     expect(page.locator(".message.user")).to_have_class(re.compile(r"\brefused\b"))
-    expect(page.locator("#message-input")).to_have_value("   ")
+    expect(page.locator("#message-input")).to_have_value("\u200b")
     expect(page.locator("#progress")).to_be_hidden()
     expect(page.locator("#send")).to_be_enabled()
     expect(page.locator(".message.assistant")).to_have_count(0)
@@ -205,6 +214,60 @@ def test_a_refused_message_shows_the_error_code_and_gives_the_text_back(
     error.click()  # dismisses it
     expect(error).to_be_hidden()
     expect(page.locator("#status")).to_have_text("open")
+
+
+def test_the_printed_link_opens_a_ready_page_and_send_keeps_to_the_servers_limit(
+    server: ServerProcess, page: Page
+) -> None:
+    open_chat(page, server, user())  # no click: the link connects
+    limit = page.locator('meta[name="max-message-chars"]').get_attribute("content")
+    assert limit == "4000"  # the server's MAX_MESSAGE_CHARS, as it served the page
+    box, send_button, error = (page.locator(s) for s in ("#message-input", "#send", "#error"))
+    expect(send_button).to_be_disabled()  # nothing to send
+    box.fill("  \n ")
+    expect(send_button).to_be_disabled()
+    box.fill("x" * 4000)
+    expect(send_button).to_be_enabled()
+    box.fill("x" * 70_000)
+    expect(send_button).to_be_disabled()
+    expect(page.locator("#char-count")).to_have_text("70000 / 4000 · too long")
+    box.press("Enter")  # says why, in words, and sends nothing
+    expect(error).to_have_attribute("data-code", "MESSAGE_TOO_LARGE")
+    expect(error.locator(".error-message")).to_contain_text("limited to 4000 characters")
+    expect(page.locator(".message.user")).to_have_count(0)
+
+    # A page out of step with the server (an older one, another client) sends what the server
+    # refuses: a frame over 64 KiB is answered MESSAGE_TOO_LARGE on an open connection, and
+    # one over what the server reads at all closes it, said in words, and the page reconnects.
+    page.evaluate(
+        """() => document.querySelector('meta[name="max-message-chars"]')
+                   .setAttribute("content", "2000000")"""
+    )
+    send(page, "x" * 70_000)
+    expect(error).to_have_attribute("data-code", "MESSAGE_TOO_LARGE", timeout=WAIT_MS)
+    expect(error.locator(".error-message")).to_contain_text("the limit is 65536")
+    expect(box).to_have_value("x" * 70_000)  # given back
+    expect(page.locator("#status")).to_have_text("open")
+    page.locator("#error").click()
+
+    page.evaluate(RECORDER_OF_STATUS)
+    send(page, "x" * 1_100_000)
+    expect(error).to_have_attribute("data-code", "MESSAGE_TOO_LARGE", timeout=WAIT_MS)
+    expect(error.locator(".error-message")).to_contain_text("closed the connection")
+    expect(error.locator(".error-message")).to_contain_text("Reconnecting")
+    expect(page.locator("#status")).to_have_text("open", timeout=WAIT_MS)
+    assert "reconnecting" in page.evaluate("window.__statuses")
+    expect(box).to_have_value("x" * 1_100_000)
+    send(page, QUESTION)  # the connection is usable again
+    expect(last_assistant(page)).to_have_class(re.compile(r"\bcomplete\b"), timeout=WAIT_MS)
+
+
+RECORDER_OF_STATUS = """() => {
+  window.__statuses = [];
+  const status = document.getElementById("status");
+  new MutationObserver(() => window.__statuses.push(status.dataset.state))
+    .observe(status, { attributes: true });
+}"""
 
 
 def test_a_message_to_staff_is_taken_and_their_reply_shown(
@@ -222,7 +285,7 @@ def test_a_message_to_staff_is_taken_and_their_reply_shown(
 
     send(page, "Can a person look at my booking instead?")
     expect(page.locator(".message.user").last).not_to_have_class(re.compile(r"\bsending\b"))
-    expect(page.locator("#send")).to_be_enabled(timeout=WAIT_MS)
+    expect_ready_for_the_next_message(page, timeout=WAIT_MS)
     expect(page.locator("#progress")).to_be_hidden()
     expect(page.locator(".message.assistant")).to_have_count(1)
     reply = {"message": "Hello, I can help with that."}

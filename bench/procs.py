@@ -168,6 +168,28 @@ def wait_ready(service: Service, probe: str, timeout_s: float) -> None:
 
 
 @contextmanager
+def started(
+    name: str,
+    argv: list[str],
+    log_path: Path,
+    url: str,
+    probe: str,
+    timeout_s: float,
+    env: Mapping[str, str] | None = None,
+    unset: tuple[str, ...] = (),
+) -> Iterator[Service]:
+    """A process started from `argv` (logging to `log_path`), yielded once `probe` answers
+    200 within `timeout_s`, stopped on the way out: every service a benchmark starts."""
+    process = _spawn(name, argv, log_path, env, unset)
+    service = Service(name, process, url, log_path)
+    try:
+        wait_ready(service, probe, timeout_s)
+        yield service
+    finally:
+        service.stop()
+
+
+@contextmanager
 def simulator(
     workdir: Path,
     *,
@@ -190,14 +212,10 @@ def simulator(
     ]
     if tokens_per_s:
         argv += ["--tokens-per-s", str(tokens_per_s)]
+    url = f"http://127.0.0.1:{port}/v1"
     log_path = workdir / f"simulator-{port}.log"
-    service = Service("LLM simulator", _spawn("simulator", argv, log_path), "", log_path)
-    service.url = f"http://127.0.0.1:{port}/v1"
-    try:
-        wait_ready(service, f"{service.url}/models", 30)
+    with started("LLM simulator", argv, log_path, url, f"{url}/models", 30) as service:
         yield service
-    finally:
-        service.stop()
 
 
 @contextmanager
@@ -226,14 +244,17 @@ def product(
     }
     argv = [sys.executable, "-m", "orchestrator", "serve", "--port", str(port)]
     argv += ["--workers", str(workers)]
-    log_path = data_dir / f"server-{port}.log"
-    process = _spawn("server", argv, log_path, settings_env, unset=("DATABASE_URL",))
-    service = Service(f"server ({workers} worker(s))", process, f"ws://127.0.0.1:{port}", log_path)
-    try:
-        wait_ready(service, f"http://127.0.0.1:{port}/ready", 180)
+    with started(
+        f"server ({workers} worker(s))",
+        argv,
+        data_dir / f"server-{port}.log",
+        f"ws://127.0.0.1:{port}",
+        f"http://127.0.0.1:{port}/ready",
+        180,
+        settings_env,
+        unset=("DATABASE_URL",),
+    ) as service:
         yield service
-    finally:
-        service.stop()
 
 
 @contextmanager
@@ -242,14 +263,9 @@ def relay(workdir: Path, llm_url: str) -> Iterator[Service]:
     port = free_port()
     argv = [sys.executable, "-m", "bench.relay", "--port", str(port), "--llm-url", llm_url]
     log_path = workdir / f"relay-{port}.log"
-    service = Service(
-        "bare relay", _spawn("relay", argv, log_path), f"ws://127.0.0.1:{port}", log_path
-    )
-    try:
-        wait_ready(service, f"http://127.0.0.1:{port}/health", 60)
+    url, health = f"ws://127.0.0.1:{port}", f"http://127.0.0.1:{port}/health"
+    with started("bare relay", argv, log_path, url, health, 60) as service:
         yield service
-    finally:
-        service.stop()
 
 
 def describe(service: Service) -> str:

@@ -31,7 +31,7 @@ import httpx
 
 from bench.common import REPO, Context, Figure, Result, Scenario, log
 from bench.fetch_manuals import DEFAULT_OUT, corpus
-from bench.procs import Service, _spawn, wait_ready
+from bench.procs import started
 from bench.report import RESULTS
 from orchestrator.cli.answer_eval import (
     AnswerReport,
@@ -71,14 +71,9 @@ def _free_port() -> int:
 @contextmanager
 def echo_llm(workdir: Path) -> Iterator[str]:
     port = _free_port()
-    log_path = workdir / "echo-llm.log"
-    process = _spawn("echo", [sys.executable, str(ECHO_LLM), str(port)], log_path)
-    service = Service("echo model", process, f"http://127.0.0.1:{port}", log_path)
-    try:
-        wait_ready(service, f"{service.url}/v1/models", 30)
-        yield service.url
-    finally:
-        service.stop()
+    url, argv = f"http://127.0.0.1:{port}", [sys.executable, str(ECHO_LLM), str(port)]
+    with started("echo model", argv, workdir / "echo-llm.log", url, f"{url}/v1/models", 30):
+        yield url
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -119,14 +114,10 @@ def served(data_dir: Path, llm_url: str | None) -> Iterator[str]:
         env |= {"OPENAI_BASE_URL": f"{llm_url}/v1", "OPENAI_API_KEY": "x", "LLM_MODEL": "echo"}
     unset = ("DATABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "REDIS_URL", "CHROMA_URL")
     argv = [sys.executable, "-m", "orchestrator", "serve", "--port", str(port)]
+    url, ready = f"ws://127.0.0.1:{port}/ws/chat", f"http://127.0.0.1:{port}/ready"
     log_path = data_dir / f"server-{port}.log"
-    process = _spawn("server", argv, log_path, env, unset=unset)
-    service = Service("server", process, f"ws://127.0.0.1:{port}/ws/chat", log_path)
-    try:
-        wait_ready(service, f"http://127.0.0.1:{port}/ready", 180)
-        yield service.url
-    finally:
-        service.stop()
+    with started("server", argv, log_path, url, ready, 180, env, unset):
+        yield url
 
 
 def _token(user: str) -> str:

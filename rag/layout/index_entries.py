@@ -60,6 +60,10 @@ MAX_LEADED_TERM_WORDS = 20
 MAX_BARE_TERM_WORDS = 10
 # The highest page number a manual's finding aid plausibly points to.
 MAX_PAGE = 1500
+# A longer line is no entry, nor three run together: prose, or a table flattened. Not matched
+# at all, since the patterns' lazy terms cost time that grows with the square of a line's length
+# (a 170 kB line of prose kept an ingest busy for minutes).
+MAX_LINE_CHARS = 600
 
 # marked: "P. 12", as only a page reference reads; bracketed: "(page 12)" or several pages
 # ("17, 18"), as a step, a figure's callout ("Fuse box (P.77)" on a picture of where the parts
@@ -83,6 +87,8 @@ class Entry:
 def entry(line: str) -> Entry | None:
     """The line as an index or contents entry, or None when it is not one."""
     text = plain(line)
+    if len(text) > MAX_LINE_CHARS:
+        return None
     leaded = list(LEADED_PAGES.finditer(text))
     if leaded:
         terms = [text[: leaded[0].start()]]

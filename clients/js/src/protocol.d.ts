@@ -356,7 +356,7 @@ agents: string[]
 confidence: number
 context: CompleteContext
 /**
- * Why the offline answer stands in for the language model's: "model unreachable", or "answer repeated the prompt".
+ * Why the offline answer stands in for the language model's: "model unreachable", "answer repeated the prompt", or, with a model that does not call tools, "answer changed the tool's result" or "model could not word the tool's result" (the tool's result is then the answer).
  */
 degraded?: (string | null)
 latency_ms: number

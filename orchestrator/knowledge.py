@@ -98,6 +98,7 @@ def reading_limits(settings: Settings) -> ReadingLimits:
         unpack_ratio=settings.ingest_max_unpack_ratio,
         pdf_pages=settings.ingest_max_pdf_pages,
         chars=settings.ingest_max_chars,
+        ocr_pages=settings.ingest_max_ocr_pages,
     )
 
 

@@ -183,6 +183,8 @@ class Settings(BaseSettings):
     ingest_max_unpack_ratio: int = Field(default=200, ge=1)
     ingest_max_pdf_pages: int = Field(default=5000, ge=1)
     ingest_max_chars: int = Field(default=20_000_000, ge=1)
+    # Scanned pages of one file read by OCR (a few seconds each); 0: none are.
+    ingest_max_ocr_pages: int = Field(default=500, ge=0)
     ingest_reader_memory_mb: int = Field(default=2048, ge=64)
     # The folders `make run` and `orchestrator cluster` ingest with --prune before serving
     # (`orchestrator ingest` without a PATH), comma-separated; empty: none. Documents ingested

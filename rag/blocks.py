@@ -66,6 +66,8 @@ class ParsedDocument:
     pages: int | None = None  # how many pages the file has, when it has pages
     # Pages with pictures and no text: scanned, unread without OCR.
     scanned_pages: tuple[int, ...] = ()
+    # Scanned pages whose text was read by OCR (`rag.readers.ocr`).
+    ocr_pages: tuple[int, ...] = ()
 
     @property
     def markdown(self) -> str:

@@ -24,6 +24,7 @@ from rag.readers import (
     TEXT_FORMATS,
     ReadingLimits,
     UnreadableDocument,
+    ocr,
 )
 
 DomainSource = Literal["front matter", "folder", "content"]
@@ -51,6 +52,7 @@ class SourceDocument:
     blocks: tuple[Block, ...] = ()  # what chunking reads, each block with its page
     pages: int | None = None  # the file's page count, for a format with pages
     scanned_pages: tuple[int, ...] = ()  # pages with pictures and no text, left unread
+    ocr_pages: tuple[int, ...] = ()  # scanned pages whose text OCR read
 
 
 def discover(root: Path) -> list[Path]:
@@ -118,7 +120,8 @@ def load(
     if not body.strip():
         if parsed.scanned_pages:
             raise UnreadableDocument(
-                f"no text layer: {_pages_list(parsed.scanned_pages)} scanned (run OCR first)"
+                f"no text layer: {_pages_list(parsed.scanned_pages)} scanned, and "
+                f"{_unread_scans(limits)}"
             )
         if to_markdown(parsed.blocks).strip():
             raise UnreadableDocument("only an index or a table of contents: nothing to answer from")
@@ -138,6 +141,7 @@ def load(
         blocks=blocks,
         pages=parsed.pages,
         scanned_pages=parsed.scanned_pages,
+        ocr_pages=parsed.ocr_pages,
     )
 
 
@@ -172,11 +176,30 @@ def _pages_list(pages: Sequence[int]) -> str:
     return ("page " if len(pages) == 1 else "pages ") + ", ".join(runs)
 
 
+def _unread_scans(limits: ReadingLimits) -> str:
+    if not limits.ocr_pages:
+        return "OCR is off (INGEST_MAX_OCR_PAGES=0)"
+    if not ocr.available():
+        return "the OCR engine (rapidocr) is not installed"
+    return f"OCR found no text in them or stopped at INGEST_MAX_OCR_PAGES={limits.ocr_pages}"
+
+
 def scanned_note(document: SourceDocument) -> str | None:
-    """What the ingest report says of a document's scanned pages, if it has any."""
+    """What the ingest report says of a document's scanned pages left unread, if any."""
     if not document.scanned_pages:
         return None
     return (
         f"{document.source}: {_pages_list(document.scanned_pages)} of {document.pages} "
-        "have no text layer (scanned); their content is not searchable until OCR'd"
+        "have no text layer (scanned) and no text OCR could read; their content is not "
+        "searchable"
+    )
+
+
+def ocr_note(document: SourceDocument) -> str | None:
+    """What the ingest report says of a document's pages read by OCR, if any."""
+    if not document.ocr_pages:
+        return None
+    return (
+        f"{document.source}: {_pages_list(document.ocr_pages)} of {document.pages} read by "
+        "OCR (scanned); check their figures against the page"
     )

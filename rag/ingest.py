@@ -26,7 +26,7 @@ import numpy as np
 
 from rag.catalogue import Catalogue, Declared, DocumentText, derive, vehicle_models
 from rag.chunking import Chunk, chunk_blocks, facets, tables_described
-from rag.documents import SourceDocument, discover, load, scanned_note, skipped_files
+from rag.documents import SourceDocument, discover, load, ocr_note, scanned_note, skipped_files
 from rag.embeddings import Embedder, Vectors
 from rag.readers.errors import UnreadableDocument, reason_of
 from rag.store import Draft, KnowledgeStore, StoredVersion
@@ -95,6 +95,7 @@ class IngestReport:
     revision: str | None = None
     # Documents read only in part, with what was left out (pages without a text layer).
     partly_read: list[tuple[str, str]] = field(default_factory=list)
+    read_by_ocr: list[tuple[str, str]] = field(default_factory=list)
     # What a prune removed: each document's name and the file it had been read from.
     pruned: list[tuple[str, str]] = field(default_factory=list)
     # Documents a prune could not place, ingested before their file was recorded: kept.
@@ -150,6 +151,7 @@ class IngestReport:
                 for d in self.decisions
             ],
             "partly_read": [{"source": s, "note": n} for s, n in self.partly_read],
+            "read_by_ocr": [{"source": s, "note": n} for s, n in self.read_by_ocr],
             "catalogue": self.catalogue.model_dump() if self.catalogue else None,
             "revision": self.revision,
         }
@@ -369,6 +371,9 @@ def ingest(
         note = scanned_note(document)
         if note:
             report.partly_read.append((source, note))
+        note = ocr_note(document)
+        if note:
+            report.read_by_ocr.append((source, note))
         if same:
             updates = _stored_updates(old, str(path), domain)
             report.updated += "domain" in updates

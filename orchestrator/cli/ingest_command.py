@@ -48,6 +48,8 @@ def print_report(report: ingestion.IngestReport, console: Console, out: Console)
         console.print(f"[yellow]skipped[/] {source}: {reason}", highlight=False)
     for _source, note in report.partly_read:
         console.print(f"[yellow]unread[/] {note}", highlight=False)
+    for _source, note in report.read_by_ocr:
+        console.print(f"[cyan]OCR[/] {note}", highlight=False)
     removed = "would remove" if report.dry_run else "removed"
     for source, file in report.pruned:
         console.print(f"{removed} {_shown(source, file)}", highlight=False)

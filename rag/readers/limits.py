@@ -41,6 +41,9 @@ class ReadingLimits:
     # Characters of text a file may hold (about 5,000 dense pages), so that what one file
     # makes stays within what the ingest can chunk and embed.
     chars: int = 20_000_000
+    # Scanned pages a file may have read by OCR, at one to four seconds a page on one core;
+    # past it (and at 0) they are listed as scanned, unread.
+    ocr_pages: int = 500
 
 
 DEFAULT_LIMITS = ReadingLimits()

@@ -12,18 +12,19 @@ from __future__ import annotations
 import ctypes
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from rag.blocks import ParsedDocument
-from rag.layout.document import read_pages
+from rag.layout.document import SCANNED_IMAGE_SHARE, read_pages
 from rag.layout.geometry import Char, Page, words_from_chars
 from rag.layout.grid import Edge
 from rag.layout.outline import Entry
 from rag.layout.page import lay_out
 from rag.layout.turns import on_page, quarter_turn, turn_box, turn_char, written_down
+from rag.readers import ocr
 from rag.readers.errors import UnreadableDocument
 from rag.readers.limits import DEFAULT_LIMITS, ReadingLimits, check_chars, check_pages
 
@@ -48,14 +49,16 @@ def read_pdf(raw: bytes, limits: ReadingLimits = DEFAULT_LIMITS) -> ParsedDocume
     try:
         check_pages(len(pdf), limits)
         text = _TextCount(limits)
-        pages = [_read_page(pdf, index, text) for index in range(len(pdf))]
+        scans = _Scans(limits.ocr_pages if ocr.available() else 0)
+        pages = [_read_page(pdf, index, text, scans) for index in range(len(pdf))]
         title = (pdf.get_metadata_dict().get("Title") or "").strip() or None
         outline = _outline(pdf)
     except pdfium.PdfiumError as exc:
         raise UnreadableDocument(f"corrupt PDF: {exc}") from exc
     finally:
         pdf.close()
-    return read_pages(pages, title, outline)
+    parsed = read_pages(pages, title, outline)
+    return replace(parsed, ocr_pages=tuple(scans.read)) if scans.read else parsed
 
 
 # Bookmarks read at most, and how deep: an outline is a book's contents, not an index.
@@ -141,7 +144,23 @@ class _TextCount:
         check_chars(self.chars, self.limits)
 
 
-def _read_page(pdf: pdfium.PdfDocument, index: int, text: _TextCount) -> Page:
+# Pixels a point a scanned page is rendered at for OCR (144 dpi): letters of body type come
+# out about 20 pixels high, which the recogniser reads; more costs time and reads no better.
+OCR_SCALE = 2.0
+
+
+@dataclass
+class _Scans:
+    """The scanned pages read by OCR so far, held to the limit; past it they stay unread."""
+
+    limit: int
+    read: list[int] = field(default_factory=list)
+
+    def wanted(self, chars: int, image_share: float) -> bool:
+        return not chars and image_share >= SCANNED_IMAGE_SHARE and len(self.read) < self.limit
+
+
+def _read_page(pdf: pdfium.PdfDocument, index: int, text: _TextCount, scans: _Scans) -> Page:
     page = pdf[index]
     try:
         left, bottom, right, top = page.get_cropbox()
@@ -149,18 +168,25 @@ def _read_page(pdf: pdfium.PdfDocument, index: int, text: _TextCount) -> Page:
         width, height = frame.size
         textpage = page.get_textpage()
         try:
-            text.add(pdfium_c.FPDFText_CountChars(textpage.raw))
+            count = pdfium_c.FPDFText_CountChars(textpage.raw)
+            text.add(count)
             chars = _chars(textpage, frame, width, height)
         finally:
             textpage.close()
         edges, image_area = _drawing(page, frame)
+        image_share = min(1.0, image_area / (width * height)) if width and height else 0.0
+        if scans.wanted(count, image_share):
+            words = ocr.read_picture(page.render(scale=OCR_SCALE).to_pil(), OCR_SCALE)
+            text.add(sum(len(word.text) + 1 for word in words))
+            if words:
+                scans.read.append(index + 1)
+            return lay_out(index + 1, width, height, words, edges, image_share)
     finally:
         page.close()
     words = words_from_chars(chars[0])
     for turn, turned in chars.items():
         if turn:
             words.extend(on_page(word, turn, width, height) for word in words_from_chars(turned))
-    image_share = min(1.0, image_area / (width * height)) if width and height else 0.0
     return lay_out(index + 1, width, height, words, edges, image_share)
 
 

@@ -83,7 +83,7 @@ async def test_a_cli_ingest_while_serving_is_answered_at_once_and_no_turn_fails(
     assert ingest.returncode == 0, err
     assert "catalogue:" in err and "Fjord (" in err
     assert "from its content" in err  # plain folders: domains decided from the content
-    assert f"unread vela-owners-manual.pdf: page {manual.scanned_page} of" in err
+    assert f"OCR vela-owners-manual.pdf: page {manual.scanned_page} of" in err
     assert overlapping and all(e["response"] for e in overlapping)
 
     deadline = time.monotonic() + 3.0  # every process checks for a new version twice a second

@@ -16,7 +16,7 @@ from rag.documents import load
 from rag.readers.errors import UnreadableDocument
 from rag.readers.limits import ReadingLimits
 from rag.readers.pdf import read_pdf
-from tests.utils.manual_pdf import PdfFacts, build
+from tests.utils.manual_pdf import SCANNED_LINES, PdfFacts, build
 
 
 @pytest.fixture(scope="module")
@@ -263,15 +263,27 @@ def test_the_outline_names_headings_the_type_does_not(
         assert levels[entry] == depth + 2, entry  # under the cover's title
 
 
-def test_a_scanned_page_is_reported_and_its_neighbours_read(
+def test_a_scanned_page_is_read_by_ocr_and_its_neighbours_read(
     manual: tuple[PdfFacts, ParsedDocument], tmp_path: Path
 ) -> None:
     facts, document = manual
-    assert document.scanned_pages == (facts.scanned_page,)
+    assert document.ocr_pages == (facts.scanned_page,) and document.scanned_pages == ()
     assert document.pages == facts.pages
     assert document.title == facts.title
+    read = " ".join(b.text for b in document.blocks if b.page == facts.scanned_page)
+    for line in SCANNED_LINES:
+        assert line in read, read
     loaded = load(facts.path, facts.path.parent)
-    assert loaded.scanned_pages == (facts.scanned_page,) and loaded.pages == facts.pages
+    assert loaded.ocr_pages == (facts.scanned_page,) and loaded.pages == facts.pages
+    assert "Heated rear window" in loaded.body
+
+
+def test_with_ocr_off_a_scanned_page_is_listed_unread(
+    manual: tuple[PdfFacts, ParsedDocument],
+) -> None:
+    facts, _ = manual
+    document = read_pdf(facts.path.read_bytes(), ReadingLimits(ocr_pages=0))
+    assert document.scanned_pages == (facts.scanned_page,) and document.ocr_pages == ()
 
 
 def test_a_pdf_of_scanned_pages_only_is_refused_with_the_pages_named(tmp_path: Path) -> None:
@@ -286,7 +298,7 @@ def test_a_pdf_of_scanned_pages_only_is_refused_with_the_pages_named(tmp_path: P
         canvas.drawImage(picture, 0, 0, 595, 842)
         canvas.showPage()
     canvas.save()
-    with pytest.raises(UnreadableDocument, match=r"pages 1–3 scanned"):
+    with pytest.raises(UnreadableDocument, match=r"pages 1–3 scanned, and OCR found no text"):
         load(path, tmp_path)
 
 

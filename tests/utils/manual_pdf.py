@@ -17,7 +17,7 @@ manuals have and PDF readers get wrong:
   going on over the next page without its header;
 - an unruled key–value list (values at one x), and an unruled maintenance table whose header
   (bold, no lines) gives the units;
-- one scanned page: a picture over the whole page and no text;
+- one scanned page: a picture of a fuse list over the whole page and no text layer;
 - a wide table printed sideways (its letters turned by 90°, read bottom to top) over two
   pages, a footnote "*1" under its first part, an upright heading and running lines above;
 - a block of label–value rows turned the other way (read top to bottom) beside a column of
@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -164,7 +164,7 @@ class PdfFacts:
     maintenance_page: int
     maintenance_header: tuple[str, str, str]
     maintenance_rows: tuple[tuple[str, str, str], ...]
-    scanned_page: int
+    scanned_page: int  # a picture of text (SCANNED_LINES), no text layer
     sideways: SidewaysTable
     turned_block: TurnedBlock
     vertical_table: VerticalTable
@@ -852,18 +852,28 @@ def _schedule(writer: _Writer) -> None:
     writer.lines((f"{SCHEDULE_FOOTNOTE[0]}: {SCHEDULE_FOOTNOTE[1]}",))
 
 
+# What the scanned page shows, as pixels: a fuse list a scanner gave.
+SCANNED_LINES = (
+    "FUSE BOX - ENGINE COMPARTMENT",
+    "F12 15 A Horn",
+    "F13 20 A Heated rear window",
+    "F14 10 A Reversing lamps",
+)
+
+
 def _scan() -> ImageReader:
-    """A fuse-box diagram as a scanner gives it: a page-sized greyscale picture, slightly
-    tilted, its lettering pixels rather than text."""
+    """A fuse list as a scanner gives it: a page-sized greyscale picture, slightly tilted, its
+    lettering pixels rather than text."""
     width, height = 1240, 1754  # A4 at 150 dpi
     image = Image.new("L", (width, height), 246)
     draw = ImageDraw.Draw(image)
-    draw.text((150, 140), "FUSE BOX - ENGINE COMPARTMENT", fill=20)
-    for row in range(6):
+    font = ImageFont.load_default(size=30)
+    for row, line in enumerate(SCANNED_LINES):
+        draw.text((150, 140 + row * 70), line, fill=20, font=font)
+    for row in range(2):
         for col in range(8):
-            x, y = 150 + col * 115, 260 + row * 150
+            x, y = 150 + col * 115, 600 + row * 150
             draw.rectangle((x, y, x + 90, y + 110), outline=30, width=4)
-            draw.text((x + 30, y + 45), f"F{row * 8 + col + 1}", fill=30)
     image = image.rotate(0.7, fillcolor=246)
     out = io.BytesIO()
     image.save(out, format="PNG")

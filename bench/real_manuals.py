@@ -12,6 +12,11 @@ its own knowledge base: ingested by `orchestrator ingest` into a data dir of its
 The halves are pooled by turn; every manual's own figures are in the details. Rules are
 written against the tuning half only, so only its misses are printed (`bench/results/
 manuals/`, or BENCH_RESULTS); the held-out half is judged by its figures.
+
+For a change to answering alone, two settings make a run minutes instead of an hour:
+MANUALS_DATA=DIR keeps each manual's ingested data dir there and ingests only a manual it
+does not hold yet (empty it when reading, chunking or embedding changes), and MANUALS_LLM=0
+leaves out the LLM pass.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -174,19 +179,28 @@ def _rate(values: Sequence[bool]) -> float | None:
     return round(sum(values) / len(values), 3) if values else None
 
 
-def measure(ctx: Context, manual: dict[str, Any], llm_url: str) -> dict[str, Any]:
+def measure(ctx: Context, manual: dict[str, Any], llm_url: str | None) -> dict[str, Any]:
     stem = manual["name"].rsplit(".", 1)[0]
     conversations = load_conversations(QUESTIONS / manual["questions"])
     if ctx.quick:
         conversations = conversations[:8]
-    data_dir = ctx.workdir / "manuals" / stem
-    data_dir.mkdir(parents=True, exist_ok=True)
-    ingest_s, summary = ingest(data_dir, manuals_dir() / stem)
-    log(f"{manual['name']}: ingested in {ingest_s:.0f} s ({summary})")
+    kept = os.environ.get("MANUALS_DATA")
+    data_dir = (Path(kept) if kept else ctx.workdir / "manuals") / stem
+    done = data_dir / "ingested"
+    if kept and done.exists():
+        ingest_s, summary = json.loads(done.read_text())
+        log(f"{manual['name']}: ingested before, in {ingest_s:.0f} s ({summary})")
+    else:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        ingest_s, summary = ingest(data_dir, manuals_dir() / stem)
+        done.write_text(json.dumps([ingest_s, summary]))
+        log(f"{manual['name']}: ingested in {ingest_s:.0f} s ({summary})")
     with served(data_dir, None) as url:
         report = offline(url, conversations)
-    with served(data_dir, llm_url) as url:
-        llm_turns = asyncio.run(_context_recall(url, llm_url, conversations))
+    llm_turns: list[dict[str, Any]] = []
+    if llm_url is not None:
+        with served(data_dir, llm_url) as url:
+            llm_turns = asyncio.run(_context_recall(url, llm_url, conversations))
     if manual["half"] == "tuning":
         out = RESULTS / "manuals"
         out.mkdir(parents=True, exist_ok=True)
@@ -254,7 +268,9 @@ def run(ctx: Context) -> Result:
     if not chosen:
         raise RuntimeError(f"no manuals under {folder}: fetch them with `make manuals`")
     measured = []
-    with echo_llm(ctx.workdir) as llm_url:
+    with ExitStack() as stack:
+        llm = os.environ.get("MANUALS_LLM", "1") != "0"
+        llm_url = stack.enter_context(echo_llm(ctx.workdir)) if llm else None
         for manual in chosen:
             measured.append(measure(ctx, manual, llm_url))
     halves = {h: _figures([m for m in measured if m["half"] == h]) for h in HALVES}

@@ -2,7 +2,7 @@
 
 Every change is saved (conversation status, a system message in the transcript, a staff
 action), then announced: a `handoff` event to the session and a `conversation` event to
-the staff console.
+the staff console. Handing back answers what the customer wrote meanwhile (`waiting`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from api.protocol import (
     StaffMessageEvent,
 )
 from api.session import handoff_rules
+from api.session.waiting import answer_waiting
 from orchestrator.models import Message
 from orchestrator.persistence import Person, Refused
 from orchestrator.persistence.staff import StaffChange
@@ -107,6 +108,7 @@ async def hand_back(state: AppState, session_id: str, staff: Principal) -> None:
         ),
     )
     await announce(state, session_id)
+    await answer_waiting(state, session_id)
 
 
 async def close(state: AppState, session_id: str, staff: Principal) -> None:

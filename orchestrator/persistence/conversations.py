@@ -254,6 +254,74 @@ async def open_for_message(
     return Opened(created, None, prior, started, numbered, profile)
 
 
+# How far back the customer's unanswered messages are looked for.
+MAX_WAITING = 20
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The customer's messages nobody answered (written while a person had the conversation),
+    started as one turn: the last message's, which holds the question of them all."""
+
+    owner_id: str
+    author_id: str
+    text: str  # the messages, oldest first, one a line
+    turn_id: str
+    client_message_id: str | None
+    profile: dict[str, Any] | None
+
+
+async def unanswered(session: AsyncSession, session_id: str) -> list[Message]:
+    """The customer's messages since the last answer, by the assistant or a person, oldest
+    first; system notices (a hand-back) are passed over."""
+    recent = (
+        await session.scalars(
+            select(Message)
+            .where(Message.conversation_id == session_id)
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(MAX_WAITING)
+        )
+    ).all()
+    waiting: list[Message] = []
+    for message in recent:
+        if message.role in (MessageRole.assistant, MessageRole.staff):
+            break
+        if message.role == MessageRole.user and message.turn_id is not None:
+            waiting.append(message)
+    return waiting[::-1]
+
+
+async def start_waiting_turn(session: AsyncSession, session_id: str) -> Waiting | None:
+    """The unanswered messages of a conversation the assistant has, started as the turn of
+    the last one (the caller holds the session's lease for that turn id); None if there are
+    none, or a person has the conversation."""
+    conversation = await session.get(Conversation, session_id)
+    if conversation is None or conversation.assigned_staff_id is not None:
+        return None
+    waiting = await unanswered(session, session_id)
+    if not waiting:
+        return None
+    last = waiting[-1]
+    assert last.turn_id is not None
+    started = Waiting(
+        owner_id=conversation.owner_id,
+        author_id=last.author_id or conversation.owner_id,
+        text="\n".join(m.content for m in waiting),
+        turn_id=last.turn_id,
+        client_message_id=last.client_message_id,
+        profile=await customer_profile(session, conversation.owner_id),
+    )
+    await _touch(
+        session,
+        session_id,
+        running_turn_id=last.turn_id,
+        partial_answer=None,
+        turn_fence=fence_of(last.turn_id, 1),
+    )
+    await session.commit()
+    return started
+
+
 async def save_answer(
     session: AsyncSession,
     session_id: str,

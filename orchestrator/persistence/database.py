@@ -200,6 +200,16 @@ class Database:
         async with self.sessions() as session:
             return await staff.request_person(session, session_id, reason)
 
+    async def unanswered(self, session_id: str) -> list[Message]:
+        """The customer's messages since the last answer (see `conversations.unanswered`)."""
+        async with self.sessions() as session:
+            return await conversations.unanswered(session, session_id)
+
+    async def start_waiting_turn(self, session_id: str) -> conversations.Waiting | None:
+        """The unanswered messages started as one turn (`conversations.start_waiting_turn`)."""
+        async with self.sessions() as session:
+            return await conversations.start_waiting_turn(session, session_id)
+
     async def staff_change(self, session_id: str, person: Person, action: StaffChange) -> None:
         async with self.sessions() as session:
             await staff.change(session, session_id, person, action)

@@ -117,12 +117,19 @@ async def test_takeover_staff_messages_no_bot_and_handback(server: ServerProcess
             back = await api.post(f"/conversations/{session}/handback")
             assert back.json()["status"] == "bot"
             assert (await next_of(customer, "handoff"))["status"] == "returned_to_bot"
+            # What the customer wrote meanwhile is answered, without writing again.
+            waited = await next_of(customer, "complete")
+            assert waited["response"] and waited["session_id"] == session
             answered = await customer.turn("What does P0300 mean?", session_id=session)
             assert answered[-1]["type"] == "complete"
 
             detail = (await api.get(f"/conversations/{session}")).json()
         roles = [m["role"] for m in detail["messages"]]
         assert "staff" in roles and roles.count("system") >= 2
+        said = [m for m in detail["messages"] if m["role"] != "system"]
+        friday = next(i for i, m in enumerate(said) if m["content"] == "Can I bring it Friday?")
+        assert said[friday + 1]["role"] == "assistant", said  # answered after the hand-back
+        assert said[friday + 1]["content"] == waited["response"]
         assert [a["action"] for a in detail["actions"]] == ["takeover", "message", "handback"]
         assert all(a["staff"]["id"] == "agent-7" for a in detail["actions"])
     finally:

@@ -102,6 +102,39 @@ async def test_a_message_to_a_staffed_conversation_is_saved_and_forwarded(db: Da
     assert [m.content for m in await db.messages("s1")][-1] == "are you there?"
 
 
+async def test_what_the_customer_wrote_to_a_person_is_started_as_one_turn_at_hand_back(
+    db: Database,
+) -> None:
+    await _open(db, "s1")
+    await db.staff_change("s1", SAM, "takeover")
+    await db.staff_write("s1", SAM, "Hi, how can I help?")
+    await _open(db, "s1", text="my brakes squeal", message_id="m1")
+    last = await _open(db, "s1", text="when braking hard", message_id="m2")
+    assert last.forwarded is not None
+    assert await db.start_waiting_turn("s1") is None  # a person still has it
+
+    await db.staff_change("s1", SAM, "handback")
+    assert [m.content for m in await db.unanswered("s1")] == [
+        "my brakes squeal",
+        "when braking hard",
+    ]
+    started = await db.start_waiting_turn("s1")
+    assert started is not None
+    assert started.text == "my brakes squeal\nwhen braking hard"
+    assert (started.turn_id, started.client_message_id) == (last.forwarded.turn_id, "m2")
+    assert started.owner_id == started.author_id == "ada"
+    assert [t.turn_id for t in await db.unfinished_turns()] == [started.turn_id]
+
+
+async def test_nothing_waits_once_the_person_answered(db: Database) -> None:
+    await _open(db, "s1")
+    await db.staff_change("s1", SAM, "takeover")
+    await _open(db, "s1", text="are you there?")
+    await db.staff_write("s1", SAM, "Yes, booked for Friday.")
+    await db.staff_change("s1", SAM, "handback")
+    assert await db.unanswered("s1") == [] and await db.start_waiting_turn("s1") is None
+
+
 async def test_staff_changes_follow_the_conversation_state(db: Database) -> None:
     await _open(db, "s1")
     with pytest.raises(Refused):

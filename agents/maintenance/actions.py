@@ -6,11 +6,17 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Action = Literal["book", "cancel", "list", "slots"]
+Action = Literal["book", "cancel", "list", "slots", "move"]
 
 CANCEL = re.compile(
     r"\b(cancel|call off|scrap)\b.*\b(appointment|booking|service|it)\b|"
     r"^\s*cancel\b",
+    re.I,
+)
+MOVE = re.compile(
+    r"\b(?:move|reschedule|rebook|shift|push back|bring forward)\b.*"
+    r"\b(?:appointment|booking|service|it)\b|\bchange (?:my|the) (?:appointment|booking)\b|"
+    r"^\s*(?:please\s+)?(?:reschedule|rebook)\b",
     re.I,
 )
 LIST = re.compile(
@@ -71,6 +77,9 @@ def requested_action(message: str) -> Requested | None:
     if CANCEL.search(message):
         match = REFERENCE.search(message)
         return Requested("cancel", match.group(0).upper() if match else None)
+    if MOVE.search(message):
+        match = REFERENCE.search(message)
+        return Requested("move", match.group(0).upper() if match else None)
     if LIST.search(message):
         return Requested("list")
     if BOOK.search(message):

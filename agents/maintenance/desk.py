@@ -1,4 +1,4 @@
-"""One customer's appointment actions: find free times, book, list, cancel.
+"""One customer's appointment actions: find free times, book, list, cancel, move.
 
 The one place these are carried out, whoever asks: the offline rules (`node.run_action`, the
 action read from the message) and the language model's tools (`tools.make_tools`) both call an
@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agents.maintenance.booking import (
     SEARCH_DAYS,
+    AppointmentView,
+    Booked,
     Refused,
     SlotSearch,
     book,
@@ -26,7 +28,7 @@ from agents.maintenance.booking import (
     list_appointments,
     service_timezone,
 )
-from agents.maintenance.offers import offer_text
+from agents.maintenance.offers import moving_text, offer_text
 from agents.maintenance.schedule import SERVICE_TYPES, BookingRefusal, format_duration
 from agents.maintenance.when import When
 from orchestrator.settings import Settings
@@ -98,14 +100,10 @@ class AppointmentDesk:
         async with self.sessions() as session:
             if reference is None:
                 views = await list_appointments(session, self.customer_id, self.now())
-                if not views:
-                    return "You have no upcoming appointments to cancel."
-                if len(views) > 1:
-                    listing = "\n".join(f"- {v.describe(self.tz)}" for v in views)
-                    return (
-                        f"Which appointment should I cancel? Please give its reference.\n{listing}"
-                    )
-                reference = views[0].id
+                chosen = _one_of(views, None, self.tz)
+                if isinstance(chosen, str):
+                    return chosen
+                reference = chosen.id
             result = await cancel(
                 session,
                 self.settings,
@@ -114,6 +112,40 @@ class AppointmentDesk:
                 now=self.now(),
             )
         return result.message
+
+    async def move(self, reference: str | None, when: When | None) -> str:
+        """Move an upcoming appointment (by reference; without one, the customer's only one)
+        to an exact time: the new one booked first, then the old one cancelled, so a refused
+        time leaves it as it was. A day without a time gets that day's free times, offered for
+        the move (`offers.moving_in` reads it back from the answer)."""
+        at = self.now()
+        async with self.sessions() as session:
+            views = await list_appointments(session, self.customer_id, at)
+        chosen = _one_of(views, reference, self.tz)
+        if isinstance(chosen, str):
+            return chosen.replace("cancel", "move")
+        if when is None:
+            return (
+                f"When would you like to move {chosen.describe(self.tz)}? Tell me a day, "
+                "or a day and time."
+            )
+        if not when.exact:
+            free = await self.free_times(when, chosen.service_type)
+            return f"{free}\n{moving_text(chosen.reference)}"
+        async with self.sessions() as session:
+            result = await book(
+                session,
+                self.settings,
+                customer_id=self.customer_id,
+                service_type=chosen.service_type,
+                start=when.start,
+                now=at,
+                notes=chosen.notes,
+            )
+        if not isinstance(result, Booked):
+            return f"{result.message} Your appointment {chosen.reference} is unchanged."
+        cancelled = await self.cancel(chosen.id)
+        return f"Moved. {result.message} {cancelled}"
 
     async def _search(
         self, session: AsyncSession, when: When, service_key: str, at: datetime
@@ -133,3 +165,20 @@ def _describe(found: SlotSearch, service_key: str, tz: tzinfo) -> str:
     if found.in_window:
         return f"Free start times for {offer}."
     return f"There are no free times then. The nearest free start times for {offer}."
+
+
+def _one_of(
+    views: list[AppointmentView], reference: str | None, tz: tzinfo
+) -> AppointmentView | str:
+    """The appointment a reference names (or the only one), else what to ask the customer."""
+    if reference is not None:
+        named = [v for v in views if reference.upper() in (v.reference.upper(), v.id.upper())]
+        if named:
+            return named[0]
+        return f"I can't find an upcoming appointment with reference {reference.upper()}."
+    if not views:
+        return "You have no upcoming appointments to cancel."
+    if len(views) > 1:
+        listing = "\n".join(f"- {v.describe(tz)}" for v in views)
+        return f"Which appointment should I cancel? Please give its reference.\n{listing}"
+    return views[0]

@@ -26,7 +26,7 @@ from agents import model_reply
 from agents.maintenance import wording
 from agents.maintenance.actions import Requested, requested_action
 from agents.maintenance.desk import AppointmentDesk
-from agents.maintenance.offers import Pick, offer_in, picked
+from agents.maintenance.offers import Pick, moving_in, offer_in, picked
 from agents.maintenance.prompts import SYSTEM, SYSTEM_WITHOUT_TOOLS, WORDING
 from agents.maintenance.schedule import service_type_from_text
 from agents.maintenance.tools import make_tools, openai_tools
@@ -85,6 +85,10 @@ async def run_action(
         return await use_tool(
             agent, "cancel_appointment", {"reference": reference}, lambda: desk.cancel(reference)
         )
+    if requested.action == "move":
+        return await _move(
+            agent, desk, requested.reference, parse_when(message, desk.now(), desk.tz)
+        )
     service = service_type_from_text(message) or offered_service or DEFAULT_SERVICE
     when = parse_when(message, desk.now(), desk.tz)
     if requested.action == "book" and when is not None and when.exact:
@@ -106,6 +110,20 @@ async def _book(agent: str, desk: AppointmentDesk, exact: When, service: str) ->
         "book_appointment",
         {"start_text": exact.start.isoformat(timespec="minutes"), "service_type": service},
         lambda: desk.book(exact, service),
+    )
+
+
+async def _move(agent: str, desk: AppointmentDesk, reference: str | None, when: When | None) -> str:
+    start_text = (
+        when.start.isoformat(timespec="minutes")
+        if when is not None and when.exact
+        else (when.start.date().isoformat() if when is not None else None)
+    )
+    return await use_tool(
+        agent,
+        "move_appointment",
+        {"reference": reference, "start_text": start_text},
+        lambda: desk.move(reference, when),
     )
 
 
@@ -131,7 +149,12 @@ async def act(inp: SpecialistInput, context: TurnContext) -> AnswerRequest | Non
     if pick is not None and pick.which_day:
         return AnswerRequest(question=query, reply=pick.which_day)
     if pick is not None and pick.start is not None:
-        result = await _book(agent, desk, When(pick.start, pick.start, exact=True), pick.service)
+        exact = When(pick.start, pick.start, exact=True)
+        moves = moving_in(answers(inp.get("history", []))[0])
+        if moves is not None:
+            result = await _move(agent, desk, moves, exact)
+        else:
+            result = await _book(agent, desk, exact, pick.service)
         return AnswerRequest(question=query, tool_result=result)
     if requested is None:
         return None

@@ -40,6 +40,18 @@ LAST = ("last", "latest")
 PICK_BY_PLACE = re.compile(
     rf"\b(?:the )?(?P<place>{'|'.join([*ORDINALS, *LAST])})(?: one| slot| time| option)?\b", re.I
 )
+# "Yes" to the one time offered books it.
+ASSENT = re.compile(
+    r"^\W*(?:yes|yeah|yep|yup|ok|okay|sure|great|perfect|fine|please do|go ahead|book it|"
+    r"that works|that's fine|that is fine|sounds good)\b(?:[\s,.!]*(?:please|thanks|thank you|"
+    r"book it|do it|that works|go ahead|that one))*\W*$",
+    re.I,
+)
+# How an offer of times for moving an appointment names it (`moving_text`).
+MOVING = re.compile(
+    r"\bmov\w* (?:your |the )?(?:appointment|booking) (?:reference )?(?P<reference>[A-F0-9]{6})\b",
+    re.I,
+)
 # A message that picks a time says little else: longer ones, questions about the centre's hours
 # or the rules, and requests of another kind are read as what they are.
 MAX_PICK_WORDS = 10
@@ -67,6 +79,7 @@ class Pick:
     service: str
     start: datetime | None = None
     which_day: str | None = None
+    moves: str | None = None  # the reference of the appointment the offer was to move
 
 
 def offer_text(service_key: str, times: list[datetime], tz: tzinfo) -> str:
@@ -78,6 +91,17 @@ def offer_text(service_key: str, times: list[datetime], tz: tzinfo) -> str:
         for day, group in groupby(local, key=lambda t: t.date())
     )
     return f"{service.name} ({format_duration(service.duration)}): {days}"
+
+
+def moving_text(reference: str) -> str:
+    """What follows times offered for a move: "I'll move your appointment A1B2C3 to it"."""
+    return f"Tell me which one you'd like and I'll move your appointment {reference} to it."
+
+
+def moving_in(answer: str) -> str | None:
+    """The reference of the appointment `answer` offered times to move, if it did."""
+    found = MOVING.search(answer)
+    return found["reference"].upper() if found else None
 
 
 def offer_in(answer: str, now: datetime, tz: ZoneInfo) -> Offer | None:
@@ -114,6 +138,8 @@ def picked(message: str, offer: Offer, now: datetime, tz: ZoneInfo) -> Pick | No
         t for t in offer.times if days is None or days[0] <= t.astimezone(tz).date() < days[1]
     ]
     if clock is None:
+        if ASSENT.match(message) and len(candidates) == 1:
+            return Pick(offer.service, candidates[0])
         place = PICK_BY_PLACE.search(message)
         if place is None or not candidates:
             return None

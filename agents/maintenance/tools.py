@@ -1,4 +1,5 @@
-"""LangChain tools the maintenance specialist's LLM calls to find, book, list and cancel slots."""
+"""LangChain tools the maintenance specialist's LLM calls to find, book, list, cancel and move
+appointments."""
 
 from __future__ import annotations
 
@@ -57,6 +58,18 @@ class CancelAppointmentArgs(BaseModel):
     )
 
 
+class MoveAppointmentArgs(BaseModel):
+    reference: str | None = Field(
+        default=None,
+        description="The booking reference of the appointment to move; leave it out when the "
+        "customer has only one upcoming appointment.",
+    )
+    start_text: str = Field(
+        description="Where to move it: an exact day and time ('Thursday at 10:00') books it; "
+        "a day alone ('Thursday') lists that day's free times for it."
+    )
+
+
 _SPECS: dict[tuple[str, str, object], dict[str, Any]] = {}
 
 
@@ -82,7 +95,7 @@ def _no_date(text: str) -> str:
 
 
 def make_tools(desk: AppointmentDesk) -> list[BaseTool]:
-    """The four appointment tools over one customer's desk; their results are customer messages."""
+    """The five appointment tools over one customer's desk; their results are customer messages."""
     settings, now, tz = desk.settings, desk.now, desk.tz
 
     async def available_slots(date_text: str, service_type: str) -> str:
@@ -104,6 +117,10 @@ def make_tools(desk: AppointmentDesk) -> list[BaseTool]:
 
     async def cancel_appointment(reference: str) -> str:
         return await desk.cancel(reference)
+
+    async def move_appointment(start_text: str, reference: str | None = None) -> str:
+        when = parse_when(start_text, now(), tz)
+        return _no_date(start_text) if when is None else await desk.move(reference, when)
 
     return [
         StructuredTool.from_function(
@@ -132,5 +149,13 @@ def make_tools(desk: AppointmentDesk) -> list[BaseTool]:
             f"Free up to {settings.free_cancellation_hours} hours before; "
             "later a late-cancellation fee may apply.",
             args_schema=CancelAppointmentArgs,
+        ),
+        StructuredTool.from_function(
+            coroutine=move_appointment,
+            name="move_appointment",
+            description="Move one of the customer's appointments to another time: the new time "
+            "is booked first, then the old one cancelled. Only call this with an exact time "
+            "after the customer has confirmed it.",
+            args_schema=MoveAppointmentArgs,
         ),
     ]

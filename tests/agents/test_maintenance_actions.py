@@ -18,6 +18,11 @@ from agents.maintenance.actions import requested_action
         ("Which bookings have I made?", "list"),
         ("Book an oil change tomorrow at 10:00", "book"),
         ("Please cancel my appointment", "cancel"),
+        ("cancel it", "cancel"),
+        ("move it to Thursday", "move"),
+        ("Can you reschedule my booking to Friday at 10?", "move"),
+        ("Please change my appointment to next week", "move"),
+        ("Can you change the wiper blades on it?", None),
         # Questions about the rules or the service are answered, not acted on.
         ("Is the brake check free of charge?", None),
         ("Can I cancel without paying?", None),
@@ -28,3 +33,8 @@ from agents.maintenance.actions import requested_action
 def test_the_action_a_message_asks_for(message: str, action: str | None) -> None:
     requested = requested_action(message)
     assert (requested.action if requested else None) == action
+
+
+def test_a_move_keeps_the_reference_it_names() -> None:
+    requested = requested_action("Please move booking 3c1376 to Thursday at 9")
+    assert requested is not None and (requested.action, requested.reference) == ("move", "3C1376")

@@ -51,3 +51,33 @@ async def test_cancel_without_a_reference_takes_the_only_appointment_or_asks(
     assert (await counter.cancel(reference)).startswith("Cancelled:")
     assert (await counter.cancel(None)).startswith("Cancelled:")
     assert await counter.upcoming() == "You have no upcoming appointments."
+
+
+async def test_a_move_books_the_new_time_before_it_cancels_the_old(engine: AsyncEngine) -> None:
+    counter = desk(engine)
+    monday = parse_when("next Monday at 9am", NOW, counter.tz)
+    assert monday is not None and (await counter.book(monday, "oil_change")).startswith("Booked:")
+    [old] = (await counter.upcoming()).split("\n- ")[1:]
+    reference = old.split(":")[0]
+
+    tuesday = parse_when("next Tuesday", NOW, counter.tz)
+    offered = await counter.move(None, tuesday)
+    assert "Oil change (1 h): Tuesday 24 November: 08:00" in offered
+    assert f"I'll move your appointment {reference} to it" in offered
+    assert await counter.upcoming() == f"Your upcoming appointments:\n- {old}"  # not yet
+
+    sunday = parse_when("Sunday at 10am", NOW, counter.tz)  # closed: nothing changes
+    refused = await counter.move(reference, sunday)
+    assert refused.endswith(f"Your appointment {reference} is unchanged.")
+    at_ten = parse_when("next Tuesday at 10am", NOW, counter.tz)
+    moved = await counter.move(reference, at_ten)
+    assert moved.startswith("Moved. Booked: Oil change on Tuesday 24 November at 10:00")
+    assert (
+        f"Cancelled: Oil change on Monday 23 November at 09:00–10:00 (reference {reference})"
+        in moved
+    )
+    listed = await counter.upcoming()
+    assert "Tuesday 24 November at 10:00" in listed and reference not in listed
+    assert await counter.move("ZZZ999", at_ten) == (
+        "I can't find an upcoming appointment with reference ZZZ999."
+    )

@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from agents.maintenance.offers import Offer, Pick, offer_in, offer_text, picked
+from agents.maintenance.offers import (
+    Offer,
+    Pick,
+    moving_in,
+    moving_text,
+    offer_in,
+    offer_text,
+    picked,
+)
 from agents.maintenance.wording import keeps
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)  # a Wednesday
@@ -67,6 +75,21 @@ def test_a_reply_picks_an_offered_time(message: str, start: datetime | None) -> 
 )
 def test_other_messages_pick_nothing(message: str) -> None:
     assert picked(message, OFFER, NOW, TZ) is None
+
+
+@pytest.mark.parametrize("message", ["yes", "Yes please", "ok, book it", "sounds good!", "sure"])
+def test_yes_to_the_one_time_offered_books_it(message: str) -> None:
+    one = Offer("oil_change", (at(23, 9),))
+    assert picked(message, one, NOW, TZ) == Pick("oil_change", at(23, 9))
+    assert picked(message, OFFER, NOW, TZ) is None  # five offered: which one?
+    assert picked(f"{message}, but is it open on Sunday?", one, NOW, TZ) is None
+
+
+def test_times_offered_for_a_move_name_the_appointment_they_move() -> None:
+    answer = f"Free start times for {offer_text('oil_change', [at(24, 9)], TZ)}.\n"
+    assert moving_in(answer + moving_text("3C1376")) == "3C1376"
+    assert moving_in("Happy to move booking 3C1376 to one of these.") == "3C1376"
+    assert moving_in(answer + "Tell me which one you'd like and I'll book it.") is None
 
 
 def test_a_time_offered_on_two_days_asks_which_day() -> None:

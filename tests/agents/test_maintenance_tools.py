@@ -47,6 +47,7 @@ def test_tool_names_and_arguments(tools: dict[str, BaseTool]) -> None:
         "book_appointment",
         "list_my_appointments",
         "cancel_appointment",
+        "move_appointment",
     }
     assert set(tools["available_slots"].args) == {"date_text", "service_type"}
     assert set(tools["book_appointment"].args) == {"start_text", "service_type", "notes"}

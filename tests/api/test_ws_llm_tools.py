@@ -81,6 +81,25 @@ async def test_a_customer_books_the_time_they_pick_from_those_offered(
         assert f"Reference {reference}." in booked["response"]
         listed = (await client.turn("What appointments do I have?", session_id=session))[-1]
         assert f"{reference}: General service on" in listed["response"]
+
+        # Moved as people say it: a day, then a time picked from those offered for the move.
+        offered = (await client.turn("Can you move it to Tuesday?", session_id=session))[-1]
+        assert offered["type"] == "complete", offered
+        assert offered["metadata"]["tools"][0]["name"] == "move_appointment"
+        assert f"appointment {reference}" in offered["response"]
+        moved = (await client.turn("the last one", session_id=session))[-1]
+        [used] = moved["metadata"]["tools"]
+        assert (used["name"], used["ok"]) == ("move_appointment", True)
+        assert used["summary"].startswith("Moved. Booked: General service on Tuesday")
+        assert f"(reference {reference})" in moved["response"]  # the old one, cancelled
+        new = used["summary"].split("Reference ")[1][:6]
+        cancelled = (await client.turn("cancel it", session_id=session))[-1]
+        assert (
+            "Cancelled: General service on Tuesday" in cancelled["metadata"]["tools"][0]["summary"]
+        )
+        assert new in cancelled["response"]
+        listed = (await client.turn("What appointments do I have?", session_id=session))[-1]
+        assert "You have no upcoming appointments." in listed["response"]
     assert len([r for r in llm.requests if r.get("tools")]) == 1  # the probe's alone
 
 

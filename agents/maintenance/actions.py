@@ -13,9 +13,12 @@ CANCEL = re.compile(
     r"^\s*cancel\b",
     re.I,
 )
+# "move it to Thursday", "reschedule my booking": the verb on the appointment itself ("move
+# the seat forward" is not one).
 MOVE = re.compile(
-    r"\b(?:move|reschedule|rebook|shift|push back|bring forward)\b.*"
-    r"\b(?:appointment|booking|service|it)\b|\bchange (?:my|the) (?:appointment|booking)\b|"
+    r"\b(?:move|reschedule|rebook|push back|bring forward)\s+(?:it|my (?:\w+ )?"
+    r"(?:appointment|booking|service)|the (?:appointment|booking)|(?:appointment|booking) "
+    r"[A-F0-9]{6})\b|\bchange (?:my|the) (?:appointment|booking)\b|"
     r"^\s*(?:please\s+)?(?:reschedule|rebook)\b",
     re.I,
 )

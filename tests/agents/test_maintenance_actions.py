@@ -23,6 +23,9 @@ from agents.maintenance.actions import requested_action
         ("Can you reschedule my booking to Friday at 10?", "move"),
         ("Please change my appointment to next week", "move"),
         ("Can you change the wiper blades on it?", None),
+        ("Can I move the seat forward while driving it?", None),
+        ("When should I shift gears on it?", None),
+        ("How often should I change it?", None),
         # Questions about the rules or the service are answered, not acted on.
         ("Is the brake check free of charge?", None),
         ("Can I cancel without paying?", None),

@@ -7,6 +7,10 @@ from typing import Any
 import numpy as np
 
 from agents import extraction
+from agents.extraction import rules, vehicles, vocabulary, wording
+from agents.extraction.conditions import conditions
+from agents.extraction.question import read_question
+from agents.extraction.rules import Candidate
 from agents.model_message import AnswerRequest, build_messages, parse, render
 from agents.offline_model import ExtractiveChatModel, tokens
 from rag.catalogue import Catalogue, ModelEntry, VariantEntry
@@ -65,9 +69,9 @@ ENGINES = """| Parameter | Diesel | Petrol |
 
 
 def test_the_column_the_question_names_is_the_one_read() -> None:
-    asked = frozenset(extraction._asked_terms("how much power does the petrol engine make?"))
+    asked = frozenset(vocabulary.asked_terms("how much power does the petrol engine make?"))
     units = extraction.split_units(ENGINES, 1, 0, asked=asked)
-    assert [extraction._shown(u) for u in units] == [
+    assert [wording.shown(u) for u in units] == [
         "Maximum Engine output (Petrol): 85 PS @ 6000 rpm",
         "Fuel tank – Capacity (Petrol): 35 liters",
         "Battery (Petrol): 12V, 44Ah",
@@ -85,7 +89,7 @@ def test_a_column_of_short_words_is_read_with_the_row_label() -> None:
         "| Tyre size | Version | Front | Rear |\n|---|---|---|---|\n"
         "| 175/65 R14 | Petrol | 33 psi | 30 psi |\n| 175/65 R14 | Diesel | 36 psi | 30 psi |"
     )
-    asked = frozenset(extraction._asked_terms("front pressure for the diesel"))
+    asked = frozenset(vocabulary.asked_terms("front pressure for the diesel"))
     units = extraction.split_units(table, 1, 0, asked=asked)
     assert [u.text for u in units] == [
         "175/65 R14, Petrol (Front): 33 psi",
@@ -219,10 +223,10 @@ def test_advice_with_quoted_words_is_still_safety_advice() -> None:
 def test_orders_are_told_from_descriptions() -> None:
     for text in ("Drive gently; the message clears.", "Stop the vehicle.", "Do not open it.",
                  "Always switch off the engine.", "Press and hold the knob."):  # fmt: skip
-        assert extraction._order(text), text
+        assert rules.gives_order(text), text
     for text in ("The coupling has disengaged.", "Tyre pressure must be checked.",
                  "Warning lights come on.", "If it is hot, wait."):  # fmt: skip
-        assert not extraction._order(text), text
+        assert not rules.gives_order(text), text
 
 
 SCHEDULE = """| Sr. No. | Operation | Interval | 12 | 24 |
@@ -239,7 +243,7 @@ def test_a_row_named_by_its_number_is_read_by_its_first_words() -> None:
 
 def test_abbreviations_are_written_out_so_a_sentence_ends_where_it_ends() -> None:
     unit = extraction.Unit("No. of gears: approx. 5 (max. 6)", 1, 0, 0)
-    assert extraction._shown(unit) == "Number of gears: approx 5 (maximum 6)"
+    assert wording.shown(unit) == "Number of gears: approx 5 (maximum 6)"
 
 
 def test_another_variants_figure_yields_to_the_asked_variants(embedder: Any) -> None:
@@ -368,23 +372,15 @@ BRAKE_CARE = """Shorten the brake care and cabin filter intervals if you:
 The car has one main scheduled service, due every 12 months or 20,000 km."""
 
 
-def test_what_holds_only_under_a_condition_not_asked_about_scores_less(
-    embedder: Any, monkeypatch: Any
-) -> None:
-    """The exception ("If you mainly drive short trips, …") loses CONDITIONAL against what
-    holds as a rule; asked about that condition, it loses nothing."""
-
-    def scores(question: str, body: str) -> list[float]:
-        catalogue = extraction._knowing(None, None)
-        units = extraction.candidates([(1, "Manual", "Oil", body)], None, catalogue, question)
-        scored = extraction.score(question, units, embedder.encode, None, catalogue)
-        return [float(x) for x in scored.scores]
+def test_what_holds_only_under_a_condition_not_asked_about_scores_less(embedder: Any) -> None:
+    """The exception ("If you mainly drive short trips, …") loses `unasked_condition`'s 0.15
+    against what holds as a rule; asked about that condition, it loses nothing."""
 
     def penalties(question: str, body: str) -> list[float]:
-        with monkeypatch.context() as patched:
-            patched.setattr(extraction, "CONDITIONAL", 0.0)
-            plain = scores(question, body)
-        return [round(a - b, 6) for a, b in zip(plain, scores(question, body), strict=True)]
+        catalogue = vehicles.knowing(None, None)
+        units = extraction.candidates([(1, "Manual", "Oil", body)], None, catalogue, question)
+        scored = extraction.score(question, units, embedder.encode, None, catalogue)
+        return [round(-scored.fired(i).get("unasked_condition", 0.0), 6) for i in range(len(units))]
 
     assert penalties("how often does the Sable need an oil change?", OIL_INTERVAL) == [0.0, 0.15]
     assert penalties("I mainly drive short trips: how often should the oil be changed?",
@@ -395,7 +391,7 @@ def test_what_holds_only_under_a_condition_not_asked_about_scores_less(
 
 
 def test_a_condition_the_question_names_is_no_exception() -> None:
-    (conditional,) = extraction._conditions(
+    (conditional,) = conditions(
         [extraction.Unit("If you tow, change the oil every 7,500 km.", 1, 0, 0)]
     )
     assert conditional == " you tow"
@@ -408,8 +404,10 @@ def test_how_quick_to_100_asks_for_the_acceleration_time() -> None:
 
 def test_how_big_asks_for_a_figure_outright() -> None:
     """Asked "how big", a sentence with no figure of the kind asked loses against one with."""
-    assert extraction._kind_fit({"quantity"}, set(), asks_directly=True) < 0
-    assert extraction.ASKS_DIRECTLY.search("How big is the fuel tank?")
+    asked = read_question("How big is the fuel tank?")
+    no_figure = Candidate(extraction.Unit("The fuel tank sits under the rear seats.", 1, 0, 0))
+    assert asked.directly
+    assert rules.fired(rules.contributions(asked, no_figure))["kind_missing"] < 0
 
 
 def test_asked_about_one_vehicle_a_comparison_with_another_says_less_of_it() -> None:
@@ -419,8 +417,8 @@ def test_asked_about_one_vehicle_a_comparison_with_another_says_less_of_it() -> 
         "quicker.", 1, 0, 0
     )  # fmt: skip
     alone = extraction.Unit("The Sable 2.0T GT reaches 100 km/h in 6.4 s.", 1, 0, 1)
-    assert extraction._compares(compares, "Sable 2.0T GT", catalogue)
-    assert not extraction._compares(alone, "Sable 2.0T GT", catalogue)
+    assert vehicles.compares(compares, "Sable 2.0T GT", catalogue)
+    assert not vehicles.compares(alone, "Sable 2.0T GT", catalogue)
 
 
 def test_how_many_km_asks_for_a_distance_not_any_figure() -> None:
@@ -430,11 +428,11 @@ def test_how_many_km_asks_for_a_distance_not_any_figure() -> None:
 
 
 def test_fully_loaded_meets_full_load() -> None:
-    assert extraction._terms("fully loaded") == extraction._terms("full load")
+    assert vocabulary.terms("fully loaded") == vocabulary.terms("full load")
 
 
 def test_a_condition_ends_at_its_comma_not_at_a_thousands_separator() -> None:
-    (condition,) = extraction._conditions(
+    (condition,) = conditions(
         [extraction.Unit("Under severe use the filter is replaced every 20,000 km, and…", 1, 0, 0)]
     )
     assert condition == " severe use the filter is replaced every 20,000 km"
@@ -547,8 +545,8 @@ def test_a_variants_own_row_comes_before_its_models_column_of_a_comparison(
 
 
 def test_a_key_followed_by_a_figure_is_a_record_not_a_description() -> None:
-    asked = extraction._asked_terms("what's the braked towing capacity of the Sable?")
+    asked = read_question("what's the braked towing capacity of the Sable?")
     record = extraction.Unit("Towing capacity, braked: 1,100 kg", 1, 0, 0, kind="item")
     description = extraction.Unit("Towing capacity, braked: see the trailer plate", 1, 0, 1)
-    assert not extraction._key_named(record, asked)
-    assert extraction._key_named(description, asked)
+    assert not rules.key_named(asked, Candidate(record))
+    assert rules.key_named(asked, Candidate(description))

@@ -1,0 +1,43 @@
+"""Extractive answering: the sentences, list items and table rows that answer a question.
+
+Pure logic over text and vectors; the offline chat model in `agents.offline_model` wraps it.
+An answer leads with the single best-supported unit, then adds at most a few that say
+something more; every unit is whole (a sentence, however the source wrapped its lines; a list
+item; a table row with its column names) and cites the number its passage has in the turn.
+When the question names a vehicle, units about another vehicle are left out.
+
+A passage is split into units (`passages`, `blocks`, `tables`); each candidate unit is scored
+by the rules of `rules.RULES`, each a named function with its weight, on the question as
+`question` reads it with the one `vocabulary`; `picking` chooses what answers and `wording`
+says it. `explain` tells which rules fired for each unit of an answer.
+"""
+
+from agents.extraction.passages import candidates, split_units
+from agents.extraction.picking import pick
+from agents.extraction.rules import RULES, Rule
+from agents.extraction.scoring import Scored, score
+from agents.extraction.selecting import explain, select
+from agents.extraction.unit import Unit
+from agents.extraction.vehicles import without_vehicles
+from agents.extraction.vocabulary import MEASURES, answer_kinds_in, answer_kinds_wanted
+from agents.extraction.wording import NO_ANSWER, compose, no_answer
+
+__all__ = [
+    "MEASURES",
+    "NO_ANSWER",
+    "RULES",
+    "Rule",
+    "Scored",
+    "Unit",
+    "answer_kinds_in",
+    "answer_kinds_wanted",
+    "candidates",
+    "compose",
+    "explain",
+    "no_answer",
+    "pick",
+    "score",
+    "select",
+    "split_units",
+    "without_vehicles",
+]

@@ -1,0 +1,151 @@
+"""A passage split into its answerable units (whole sentences, list items, labelled table
+rows), and the candidates of a question: every distinct unit of its passages that is not
+about another vehicle."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agents.extraction.blocks import ENDED, blocks, sentences
+from agents.extraction.tables import table_units
+from agents.extraction.unit import Unit, leaf
+from agents.extraction.vehicles import knowing, mentions_other_vehicle, vehicles_removed
+from agents.extraction.vocabulary import asked_terms
+from rag.catalogue import Catalogue
+
+# List items of fewer sentences than this are one unit.
+WHOLE_ITEM_SENTENCES = 3
+
+KEY_PREFIX = re.compile(r"^([A-Z][^:.!?]{1,38}):\s")
+
+
+def _lead_in(text: str, kind: str) -> str:
+    """What a block is about, as it says first: its bold lead-in, or a list item's "Key:"."""
+    match = re.match(r"\*\*(.+?)\*\*", text)
+    if match:
+        return match.group(1).rstrip(":").strip()
+    key = KEY_PREFIX.match(text) if kind == "item" else None
+    return key.group(1).strip() if key else ""
+
+
+def split_units(
+    body: str,
+    source: int,
+    rank: int,
+    focus: str | None = None,
+    catalogue: Catalogue | None = None,
+    heading: str = "",
+    asked: frozenset[str] = frozenset(),
+) -> list[Unit]:
+    """A source's answerable pieces: whole sentences, list items and labelled table rows.
+    `asked`: the question's terms, which name the table columns to read."""
+    catalogue = knowing(catalogue, focus)
+    units: list[Unit] = []
+    lists = items = 0
+    previous_kind = ""
+    for kind, lines in blocks(body):
+        if kind == "table":
+            units.extend(
+                table_units(lines, source, rank, len(units), focus, catalogue, heading, asked)
+            )
+            previous_kind = kind
+            continue
+        if kind == "item":
+            items += 1
+            if previous_kind != "item":
+                lists += 1  # items in a row are one list (the steps of one procedure)
+        previous_kind = kind
+        text = " ".join(lines)
+        label = _lead_in(text, kind)
+        pieces = sentences(text)
+        if kind == "item" and len(pieces) < WHOLE_ITEM_SENTENCES:
+            pieces = [text]  # a short item reads best whole ("Noise: cause. What to do.")
+        previous = naming = ""
+        for piece in pieces:
+            if catalogue.vehicles_in(piece):
+                naming = piece
+            if kind == "paragraph" and _caption(piece):
+                continue
+            if len(piece.split()) >= 3 or _record(piece):
+                # A sentence that follows a lead-in ("**CH-230 – Charging power limited.** If
+                # the battery is below 10 °C…", "Engine oil: … Capacity is 6.8 litres.") is
+                # read, and shown, with that lead-in.
+                context = (
+                    label
+                    if label and label.replace("**", "") not in piece.replace("**", "")
+                    else ""
+                )
+                units.append(
+                    Unit(
+                        piece,
+                        source,
+                        rank,
+                        len(units),
+                        label=context or label,
+                        heading=heading,
+                        # Read with the sentence before it: "This is surface rust" answers the
+                        # grinding noise the sentence before describes.
+                        match=vehicles_removed(
+                            f"{leaf(heading)}: {context} {previous} {piece}".replace("**", ""),
+                            catalogue,
+                        ),
+                        lead_in=context,
+                        names=naming,
+                        kind="item" if kind == "item" else "sentence",
+                        list_id=lists if kind == "item" else 0,
+                        item=items if kind == "item" else 0,
+                    )
+                )
+            previous = piece
+    return units
+
+
+CAPTION_WORDS = 6
+RECORD = re.compile(r"^[^:]{2,40}:\s*\S*\d")
+
+
+def _record(text: str) -> bool:
+    """A short "key: value" line with a figure ("Sat: 09:00–13:00."): an answer, however short."""
+    return bool(RECORD.match(text.replace("**", "")))
+
+
+def _caption(text: str) -> bool:
+    """A picture's caption or a label standing alone ("Tyre pressure sticker location"): a
+    few words, no figure, no sentence; nothing an answer can say."""
+    plain = text.replace("**", "").strip()
+    return (
+        len(plain.split()) <= CAPTION_WORDS
+        and not any(c.isdigit() for c in plain)
+        and not ENDED.search(plain)
+    )
+
+
+def candidates(
+    sources: Sequence[tuple[int, str, str, str]],
+    focus: str | None,
+    catalogue: Catalogue,
+    question: str = "",
+) -> list[Unit]:
+    """Every distinct unit of the sources, leaving out those about another vehicle."""
+    asked = (
+        frozenset(asked_terms(vehicles_removed(question, catalogue))) if question else frozenset()
+    )
+    units = [
+        unit
+        for rank, (n, _title, heading, body) in enumerate(sources)
+        for unit in split_units(body, n, rank, focus, catalogue, heading, asked)
+    ]
+    return distinct([u for u in units if not mentions_other_vehicle(u, focus, catalogue)])
+
+
+def distinct(units: list[Unit]) -> list[Unit]:
+    """Each wording once, wherever it appears."""
+    seen: set[str] = set()
+    kept = []
+    for unit in units:
+        key = re.sub(r"[^a-z0-9]+", " ", unit.text.lower()).strip()
+        if key not in seen:
+            seen.add(key)
+            kept.append(unit)
+    return kept

@@ -1,0 +1,221 @@
+"""The rules that score how well a unit answers a question, each a named pure function of the
+question (`Question`) and the unit (`Candidate`) with its weight in one table, `RULES`. A rule
+returns 1 or 0 (it fired or not), or a share, a rank, a similarity. A unit's score is the sum of
+weight × value over the table; `fired` says which rules gave it what."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
+
+from agents.extraction.question import Question
+from agents.extraction.unit import Unit, leaf
+from agents.extraction.vehicles import compares, heading_names_other_variant, names_other_variant
+from agents.extraction.vocabulary import (
+    ADVERB_LEADS,
+    FUNCTION_WORDS,
+    MEASURES,
+    ORDER_FOLLOWERS,
+    UNIT_WORDS,
+    answer_kinds_in,
+    share,
+    terms,
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A unit as the rules read it, with what is known of it only beside the other units."""
+
+    unit: Unit
+    similarity: float = 0.0  # its embedding's cosine with the question's
+    condition: str | None = None  # what it holds only under (`conditions.conditions`)
+
+    @cached_property
+    def stated(self) -> set[str]:
+        """The kinds of fact the unit states (read once, for the rules that ask)."""
+        return answer_kinds_in(self.unit.text)
+
+
+def similar_meaning(question: Question, candidate: Candidate) -> float:
+    """How close in meaning the unit is to the question (its embedding's cosine)."""
+    return candidate.similarity
+
+
+def shared_terms(question: Question, candidate: Candidate) -> float:
+    """The share of the question's terms the unit has (read with its lead-in and heading)."""
+    return share(question.terms, candidate.unit.scored_text)
+
+
+def label_named(question: Question, candidate: Candidate) -> float:
+    """The question names a term of the unit's label (a row's first cell, a lead-in)."""
+    return float(bool(question.terms & terms(candidate.unit.label)))
+
+
+def heading_shared(question: Question, candidate: Candidate) -> float:
+    """The share of the question's terms its section's heading has."""
+    return share(question.terms, candidate.unit.heading)
+
+
+def names_code(unit: Unit, codes: Sequence[str]) -> bool:
+    """The unit, its lead-in or its section heading names one of the codes."""
+    context = f"{unit.text} {unit.label} {leaf(unit.heading)}".upper()
+    return any(code in context for code in codes)
+
+
+def code_named(question: Question, candidate: Candidate) -> float:
+    """The unit names a code the question names (a fault code, a part number)."""
+    return float(names_code(candidate.unit, question.codes))
+
+
+def kind_stated(question: Question, candidate: Candidate) -> float:
+    """The unit states the kind of fact asked for ("how much" → an amount of money)."""
+    return float(bool(question.wanted) and bool(question.wanted & candidate.stated))
+
+
+def kind_missing(question: Question, candidate: Candidate) -> float:
+    """Asked outright for a kind of fact ("how long is it?"), the unit states only other kinds
+    (how long a service takes, asked how often it is due), or none at all."""
+    wanted = question.wanted
+    return float(bool(wanted) and not (wanted & candidate.stated) and question.directly)
+
+
+# Not for weights: a table of them names weight in most rows (gross, kerb, payload, towing),
+# so naming it says nothing of which one is asked.
+NAMED_MEASURES = frozenset(MEASURES) - {"weight"}
+
+
+def measure_named(question: Question, candidate: Candidate) -> float:
+    """The unit names the measure asked for and states it in its units ("Acceleration 0-60
+    mph: 5.6 seconds", "the maximum filling capacity is 4.5 litres"), where one that only
+    states a figure of that kind ("the remaining quantity is 0.5 litres") does not. Its words,
+    not its figures' units, name the measure ("4 gallons" names no capacity)."""
+    unit = candidate.unit
+    named = UNIT_WORDS.sub(" ", unit.label or unit.text)
+    return float(
+        any(
+            states.search(unit.text) and asks.search(named)
+            for kind, (asks, states) in MEASURES.items()
+            if kind in question.wanted & NAMED_MEASURES
+        )
+    )
+
+
+KEY = re.compile(r"^\W*([A-Za-z][^:\d]{2,40}?)\W*:\s+(\S.*)")
+KEY_WORDS = (2, 4)
+
+
+def key_named(question: Question, candidate: Candidate) -> float:
+    """A sentence that says in words what its key means ("Flashing orange: the car is waiting
+    for a schedule.") answers a question that names that key in full ("the light … was
+    flashing orange"): the question describes what the key names. A key followed by a figure
+    ("Towing capacity, braked: 1,100 kg") is a record, scored as a figure is, for its vehicle."""
+    unit = candidate.unit
+    if unit.kind == "row" or unit.lead_in:
+        return 0.0
+    key = KEY.match(unit.text.replace("**", ""))
+    if key is None or not KEY_WORDS[0] <= len(key.group(1).split()) <= KEY_WORDS[1]:
+        return 0.0
+    if any(c.isdigit() for c in key.group(2)):
+        return 0.0
+    named = terms(key.group(1))
+    return float(len(named) >= KEY_WORDS[0] and named <= question.terms)
+
+
+def gives_order(text: str) -> bool:
+    """The sentence tells the reader what to do: it opens with a verb ("Drive gently",
+    "Stop the vehicle", "Do not open the cap", "Always switch off the engine")."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z']+", text.replace("**", ""))[:4]]
+    while words and words[0] in ADVERB_LEADS:
+        words = words[1:]
+    if len(words) < 2 or (words[0] in FUNCTION_WORDS and words[0] != "do"):
+        return False
+    return words[1] in ORDER_FOLLOWERS or words[1].endswith("ly")
+
+
+def order_asked(question: Question, candidate: Candidate) -> float:
+    """Asked what to do, the unit tells the reader what to do."""
+    return float(question.action and gives_order(candidate.unit.text))
+
+
+def passage_rank(question: Question, candidate: Candidate) -> float:
+    """The retrieval rank of the unit's passage (0 for the best)."""
+    return float(candidate.unit.rank)
+
+
+def unasked_condition(question: Question, candidate: Candidate) -> float:
+    """What holds only under a condition the question does not mention ("If you mainly drive
+    short trips, … every 7,500 km", an item of a list "if you:") comes after what holds as a
+    rule."""
+    condition = candidate.condition
+    return float(condition is not None and not (terms(condition) & question.terms))
+
+
+def comparison(question: Question, candidate: Candidate) -> float:
+    """Asked about one vehicle, a sentence that sets it beside another model ("the GT has the
+    highest top speed of the three even though the SUV is much quicker") says less of it than
+    one about it alone; so does a figure read in a whole model's column, asked about one of its
+    variants ("Maximum braked towing (<model>)" for its 2.2D), to one of that variant."""
+    unit = candidate.unit
+    return float(compares(unit, question.focus, question.catalogue) or unit.model_wide)
+
+
+def other_variant_heading(question: Question, candidate: Candidate) -> float:
+    """Asked about a variant, the unit's section is another variant's of the same model."""
+    return float(heading_names_other_variant(candidate.unit, question.focus, question.catalogue))
+
+
+def other_variant_named(question: Question, candidate: Candidate) -> float:
+    """Asked about a variant, the unit gives another variant's figure."""
+    return float(names_other_variant(candidate.unit, question.focus, question.catalogue))
+
+
+class Rule(NamedTuple):
+    """A row of the table: the rule's name, its weight, and the function that reads it."""
+
+    name: str
+    weight: float
+    reads: Callable[[Question, Candidate], float]
+
+
+# Every weight of the score. A float sum depends on the order of its terms: they are added in
+# this order, so that units that score alike keep the order they have always had.
+RULES: tuple[Rule, ...] = (
+    Rule("similar_meaning", 1.0, similar_meaning),
+    Rule("shared_terms", 0.3, shared_terms),
+    Rule("label_named", 0.1, label_named),
+    Rule("heading_shared", 0.05, heading_shared),
+    Rule("code_named", 1.0, code_named),
+    Rule("kind_stated", 0.08, kind_stated),
+    Rule("kind_missing", -0.06, kind_missing),
+    Rule("measure_named", 0.1, measure_named),
+    Rule("key_named", 0.2, key_named),
+    Rule("order_asked", 0.06, order_asked),
+    Rule("passage_rank", -0.02, passage_rank),
+    Rule("unasked_condition", -0.15, unasked_condition),
+    Rule("comparison", -0.05, comparison),
+    Rule("other_variant_heading", -0.15, other_variant_heading),
+    Rule("other_variant_named", -0.12, other_variant_named),
+)
+
+
+def contributions(question: Question, candidate: Candidate) -> tuple[float, ...]:
+    """What each rule adds to the unit's score (weight × value), in the table's order."""
+    return tuple(rule.weight * rule.reads(question, candidate) for rule in RULES)
+
+
+def total(added: Sequence[float]) -> float:
+    """The score: the contributions added one by one, left to right (not `sum`, which from
+    Python 3.12 compensates, and so may round otherwise)."""
+    result = 0.0
+    for value in added:
+        result += value
+    return result
+
+
+def fired(added: Sequence[float]) -> dict[str, float]:
+    """{rule name: what it added} for each rule that added something."""
+    return {rule.name: value for rule, value in zip(RULES, added, strict=True) if value}

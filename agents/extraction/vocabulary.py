@@ -1,0 +1,239 @@
+"""The answerer's one vocabulary: the terms a text is about, crudely stemmed; the words a
+question asks with; the kinds of fact a question asks for and a text states; the words of
+English that never carry an order. The same for any maker's documents."""
+
+from __future__ import annotations
+
+import re
+
+from rag.lexical import tokenize
+
+# Question words that say what kind of answer is wanted, not what it is about.
+ASKING = frozenset(
+    """
+    what whats how much many does do tell me about know need please car vehicle cars my our
+    there any get got could would should can which when where who why you is are was
+    """.split()  # noqa: SIM905
+)
+
+SUFFIXES = (("ies", "y"), ("ing", ""), ("ers", ""), ("er", ""), ("es", ""), ("ed", ""),
+            ("s", ""), ("e", ""))  # fmt: skip
+
+
+def stem(term: str) -> str:
+    """A crude stem, so that charge, charger and charging meet (and fully, full)."""
+    if term.endswith("lly") and len(term) >= 5:
+        return term[:-1]
+    for suffix, replacement in SUFFIXES:
+        if len(term) > len(suffix) + 3 and term.endswith(suffix):
+            return term[: -len(suffix)] + replacement
+    return term
+
+
+def terms(text: str) -> set[str]:
+    """The stems of what `text` is about (its words, less those that only ask)."""
+    return {stem(t) for t in tokenize(text) if t not in ASKING}
+
+
+# Words customers use for what documents call otherwise (stems): "how much can it tow?" is
+# answered by the braked-trailer limit, a loan car by the courtesy-vehicle rules.
+SAID_OTHERWISE: dict[str, tuple[str, ...]] = {
+    "tow": ("towing", "brak", "trail"),
+    "towing": ("tow", "brak", "trail"),
+    "loan": ("courtesy",),
+    "rust": ("corrosion",),
+}
+
+
+def asked_terms(text: str) -> set[str]:
+    """A question's terms and the documents' words for them."""
+    found = terms(text)
+    return found.union(*(SAID_OTHERWISE.get(t, ()) for t in found))
+
+
+def share(asked: set[str] | frozenset[str], text: str) -> float:
+    """The share of the asked terms the text has; a short form the text writes for a long
+    asked word counts ("Sat" for Saturday, "approx" for approximately)."""
+    if not asked:
+        return 0.0
+    have = terms(text)
+    short = {t for t in have if 3 <= len(t) <= 4 and t.isalpha()}
+    found = sum(
+        1 for t in asked if t in have or (len(t) >= 6 and any(t.startswith(s) for s in short))
+    )
+    return found / len(asked)
+
+
+# What kind of fact a question asks for, and the units that state one.
+ASKS_FOR: dict[str, re.Pattern[str]] = {
+    "money": re.compile(
+        r"\b(cost|costs|price|prices|fee|fees|pay|paying|free|expensive|cheap|"
+        r"charge[ds]? (?:me|you|for))\b|"
+        r"\bhow much (?:is|are|will|would|do|does)\b(?! (?:it|the \w+) (?:hold|take|weigh|tow))|"
+        r"\bwhat happens if\b",
+        re.I,
+    ),
+    "duration": re.compile(
+        r"\b(how long(?! (?:is|are) (?:the|it|its|this)\b)|how many (years|months|days|hours|"
+        r"minutes))\b",
+        re.I,
+    ),
+    # A period of a vehicle's life (a warranty, a running-in) is told in time or distance.
+    "period": re.compile(r"\b(warrant\w*|guarantee\w*|valid|last|period)\b", re.I),
+    "distance": re.compile(
+        r"\b(how far|range|distance|(?:a|one|single|full) (?:charge|tank)|between charges|"
+        r"how many (?:km|kms|kilomet\w+|miles))\b",
+        re.I,
+    ),
+    "interval": re.compile(r"\b(how often|interval|every|when (should|do|does|is|must))\b", re.I),
+    "clock": re.compile(r"\b(open|opening|close|closing|hours|what time)\b", re.I),
+    "pressure": re.compile(r"\b(pressure|pressures|psi|inflate)\b", re.I),
+    "temperature": re.compile(r"\b(temperature|cold|hot|warm|freez\w*|degrees?|frost\w*)\b", re.I),
+    "quantity": re.compile(
+        r"\b(how (much|many|fast|big|heavy|wide|tall|quick)|how long (?:is|are)|capacity|power|"
+        r"torque|weight|weigh|payload|tow\w*|speed|size|volume|litres|liters|kw|hp|space|room|"
+        r"boot|trunk|fit|max|maximum|peak|"
+        r"0\s*-\s*100)\b",
+        re.I,
+    ),
+    # How many of a thing (gears, cylinders, seats): a number, with or without a unit.
+    "count": re.compile(
+        r"\bhow many\b(?!\s+(?:years|months|weeks|days|hours|minutes|kms?|kilomet\w*|miles|"
+        r"litres|liters|quarts|gallons)\b)",
+        re.I,
+    ),
+    "grade": re.compile(
+        r"\b(which|what) (type|kind|grade|oil|coolant|fluid|viscosity|spec\w*|octane)\b|"
+        r"\b(viscosity|grade|octane)\b",
+        re.I,
+    ),
+}
+STATES: dict[str, re.Pattern[str]] = {
+    "money": re.compile(
+        r"[€$£]\s?\d|\d\s?(eur|euros?|usd|gbp)\b|\bfree of charge\b|\bno (fee|charge)\b", re.I
+    ),
+    "duration": re.compile(
+        r"\b\d+(?:[.,]\d+)?\s*(years?|months?|weeks?|days?|hours?|h|minutes?|min)\b", re.I
+    ),
+    "interval": re.compile(
+        r"\bevery\b|\b\d[\d,.]*\s*(kms?|miles|mi|months?|years?)\b(?!\s*/\s*h)|\bannual(ly)?\b",
+        re.I,
+    ),
+    "distance": re.compile(r"(?<!/)\b\d[\d,.]*\s*(kms?|miles|mi)\b(?!\s*/\s*h)", re.I),
+    "clock": re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bclosed\b", re.I),
+    "pressure": re.compile(r"\b\d+(?:[.,]\d+)?\s*(bar|psi|kpa)\b", re.I),
+    "temperature": re.compile(r"\d\s*°\s*[CF]\b|\bdegrees\b", re.I),
+    "quantity": re.compile(
+        r"\d[\d,.]*\s*(kw|kwh|hp|ps|nm|km/h|mph|km|kg|t|l|litres?|liters?|mm|m|s|cc|%|wh/km|"
+        r"kwh/100\s*km|l/100\s*km|mpg|v)\b",
+        re.I,
+    ),
+    "count": re.compile(r"(?<![\d.,:/])\b\d{1,3}\b(?![.,:/]\d)"),
+    "grade": re.compile(
+        r"\b\d{1,2}W-?\d{2}\b|\b(type|dot)\s?-?[a-z0-9]+\b|\bACEA\b|\bAPI\b|\bRON\b|"
+        r"\boctane\b",
+        re.I,
+    ),
+}
+
+
+# A quantity asked for by what it measures: its own units answer it. (What vehicles are
+# measured in, the same for any maker's documents.)
+MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "power": (
+        re.compile(
+            r"\b(horse ?power|power|output|bhp|hp|kw)\b|\b(?:how fast|speed)\b.*\bcharg", re.I
+        ),
+        re.compile(r"\d\s*(hp|bhp|ps|kw)\b", re.I),
+    ),
+    "torque": (
+        re.compile(r"\btorque\b", re.I),
+        re.compile(r"\d\s*(nm|lb-?ft|ft-?lbs?|ftlb)", re.I),
+    ),
+    "speed": (
+        re.compile(r"\b(top speed|max(?:imum)? speed|how fast|fastest)\b(?!.*\bcharg)", re.I),
+        re.compile(r"\d\s*(km/h|kmph|mph)\b", re.I),
+    ),
+    "acceleration": (
+        re.compile(
+            r"\b0\s*(?:-|–|to)\s*(?:60|62|100)\b|\baccelerat\w*|"
+            r"\bhow (?:quick|fast)\w*\b.*\bto\s*(?:60|62|100)\b(?!\s*%)",
+            re.I,
+        ),
+        re.compile(r"\d\s*(s|secs?|seconds)\b", re.I),
+    ),
+    "volume": (
+        re.compile(
+            r"\bhow much\b(?:\s+\w+){0,2}\s+"
+            r"(?:oil|fuel|coolant|fluid|water|petrol|diesel|adblue)\b|"
+            r"\b(capacity|capacities|litres?|liters?|quarts?|gallons?|fuel tank|hold|holds|"
+            r"(?:boot|trunk|luggage|cargo) (?:space|volume|capacity))\b",
+            re.I,
+        ),
+        re.compile(r"\d\s*(l|litres?|liters?|quarts?|qts?|gallons?|gal)\b", re.I),
+    ),
+    "weight": (
+        re.compile(r"\b(weigh\w*|payload|kerb|curb|how heavy|towing capacity|tow)\b", re.I),
+        re.compile(r"\d\s*(kg|lbs?|tonnes?|t)\b", re.I),
+    ),
+    "length": (
+        re.compile(
+            r"\bhow (?:long|wide|tall|high|deep) (?:is|are)\b|\b(length|width|height|wheelbase|"
+            r"wheel base|clearance|wading|dimensions?)\b",
+            re.I,
+        ),
+        re.compile(r"\d\s*(mm|cm|m|in|inches|ft)\b", re.I),
+    ),
+}
+
+
+# Kinds of figure that say which figure is asked for, where "quantity" says only "a figure".
+SPECIFIC_KINDS = frozenset({"money", "duration", "period", "distance", "pressure", "temperature"})
+
+
+def answer_kinds_wanted(question: str) -> set[str]:
+    """The kinds of fact a question asks for; a measure it names ("horsepower", "top speed")
+    in place of the general "quantity"."""
+    wanted = {kind for kind, pattern in ASKS_FOR.items() if pattern.search(question)}
+    measures = {kind for kind, (asks, _) in MEASURES.items() if asks.search(question)}
+    if measures or wanted & SPECIFIC_KINDS:
+        # "How many km…": a distance, not any figure ("4.9 l/100 km" is one too).
+        return (wanted - {"quantity"}) | measures
+    return wanted
+
+
+def answer_kinds_in(text: str) -> set[str]:
+    """The kinds of fact a text states."""
+    stated = {kind for kind, pattern in STATES.items() if pattern.search(text)}
+    if stated & {"duration", "distance"}:
+        stated.add("period")
+    return stated | {kind for kind, (_, states) in MEASURES.items() if states.search(text)}
+
+
+# The words of a measure's units, which name no measure ("4 gallons" names no capacity).
+UNIT_WORDS = re.compile(
+    r"\b(?:b?hp|ps|kw|nm|lb-?ft|litres?|liters?|quarts?|qts?|gallons?|gal|mph|km/h|kg|lbs?|"
+    r"tonnes?|mm|cm|in|inches|ft)\b",
+    re.I,
+)
+
+# Words that start a sentence without giving an order: determiners, pronouns, prepositions,
+# conjunctions, auxiliaries (a closed class of English, the same for any document).
+FUNCTION_WORDS = frozenset(
+    """
+    a an the this that these those it its they their them there here he she we you your our
+    i my his her if when while as at by for from in into of on onto to with without under
+    over after before during and or but so because although though since until unless than
+    then is are was were be been being has have had do does did can could will would shall
+    should may might must not no yes all each every any some most many more much such what
+    which who whom whose why how where also only just even still
+    """.split()  # noqa: SIM905
+)
+ADVERB_LEADS = frozenset("always never only first then now immediately carefully".split())  # noqa: SIM905
+# Words that may follow an order's verb: its object's article, a particle, a manner.
+ORDER_FOLLOWERS = frozenset(
+    """
+    the a an your it its them this that these those all any off on out up down in and to
+    for with at away back not whether if
+    """.split()  # noqa: SIM905
+)

@@ -1,0 +1,75 @@
+"""How an answer reads: the lead unit on its own line, what adds to it as a list, each cited
+as [n], abbreviations written out; what it says when nothing answers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agents.extraction.unit import Unit
+
+# Abbreviations written out in an answer: a full stop inside a sentence reads as its end.
+ABBREVIATED = (
+    (re.compile(r"\bMax\.\s*"), "Maximum "),
+    (re.compile(r"\bmax\.\s*"), "maximum "),
+    (re.compile(r"\bMin\.\s*"), "Minimum "),
+    (re.compile(r"\bmin\.\s*(?=[a-z])"), "minimum "),
+    (re.compile(r"\bNo\.\s+(?=of\b)", re.I), "Number "),
+    (re.compile(r"\b[Aa]pprox\.\s*"), "approx "),
+    (re.compile(r"\b[Ii]ncl\.\s*"), "incl "),
+    (re.compile(r"\be\.g\.\s*"), "for example "),
+    (re.compile(r"\bi\.e\.\s*"), "that is "),
+)
+
+
+def _expanded(text: str) -> str:
+    for pattern, replacement in ABBREVIATED:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def no_answer(brand: str | None = None, models: Sequence[str] = ()) -> str:
+    """What the answer says when the knowledge base holds nothing that answers."""
+    where = f"the {brand} knowledge base" if brand else "the knowledge base"
+    names = list(models)
+    named = (
+        f" (for example {', '.join(names[:-1])} or {names[-1]})"
+        if len(names) > 1
+        else f" ({names[0]})"
+        if names
+        else ""
+    )
+    return (
+        f"I couldn't find an answer to that in {where}. "
+        f"Try rephrasing, name your model{named}, or ask to speak to a person."
+    )
+
+
+NO_ANSWER = no_answer()
+
+
+def compose(units: Sequence[Unit], none_found: str = NO_ANSWER) -> str:
+    """The answer: the lead unit on its own line, then what adds to it as a list; cited as [n]."""
+    if not units:
+        return none_found
+    lead, *rest = units
+    text = f"{shown(lead)} [{lead.source}]"
+    if rest:
+        text += "\n\n" + "\n".join(f"- {shown(u)} [{u.source}]" for u in rest)
+    return text
+
+
+def shown(unit: Unit) -> str:
+    """The unit as the answer shows it: with its lead-in, if it has one, before a colon;
+    abbreviations written out."""
+    if unit.lead_in:
+        lead = _sentence(unit.lead_in).rstrip(".:")
+        return _expanded(f"{lead}: {unit.text.replace('**', '').strip()}")
+    return _expanded(_sentence(unit.text))
+
+
+def _sentence(text: str) -> str:
+    text = text.replace("**", "").strip()
+    if text and text[0].islower():
+        text = text[0].upper() + text[1:]
+    return text

@@ -255,18 +255,25 @@ async def test_failed_and_cut_off_answers_are_not_sent_back(
 async def test_a_stream_cut_for_another_request_is_sent_again_one_at_a_time(
     settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
 ) -> None:
-    # Each answer takes a second or so once begun: the cut one is sent again while the other
-    # still streams, whatever the machine's load, and waits its turn.
-    llm.one_at_a_time, llm.first_token_delay_s, llm.tokens_per_s = True, 0.3, 8.0
+    # The second turn asks once the first one's request is under way, and each answer streams
+    # for about three seconds: the second request arrives while the first streams even on a
+    # loaded machine (with short answers a busy CI machine sometimes sent it after the first
+    # had ended, and nothing was cut). The cut one is sent again and waits its turn.
+    llm.one_at_a_time, llm.first_token_delay_s, llm.tokens_per_s = True, 0.3, 10.0
+    llm.answer_tokens = 30
     try:
         async with running(settings, db_url, embedder) as orchestrator:
+            first = asyncio.create_task(run_turn(orchestrator, "one", QUESTION))
+            # The model's server runs in another thread: its requests are polled.
+            while not llm.requests and not first.done():  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
             both = await asyncio.gather(
-                run_turn(orchestrator, "one", QUESTION),
-                run_turn(orchestrator, "two", "How much can the Ridge tow?"),
+                first, run_turn(orchestrator, "two", "How much can the Ridge tow?")
             )
             gate = orchestrator.services.model_gate
     finally:
         llm.one_at_a_time, llm.first_token_delay_s, llm.tokens_per_s = False, 0.0, None
+        llm.answer_tokens = None
     for events in both:
         assert isinstance(events[-1], Completed), events[-1]
     assert (gate.limit, gate.learnt) == (1, True)

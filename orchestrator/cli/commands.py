@@ -114,7 +114,7 @@ def ingest(
         typer.Option(help="File every document under this domain, whatever its folder or content"),
     ] = None,
 ) -> None:
-    """Ingest Markdown, text, HTML and PDF documents into the knowledge base.
+    """Ingest Markdown, text, HTML, PDF and Word (.docx) documents into the knowledge base.
 
     A running server sees the result at once; the previous version serves until it is ready.
     """

@@ -98,6 +98,11 @@ _STEMMER = Stemmer.Stemmer("english")
 STEM = "~"
 
 
+def stem_word(word: str) -> str:
+    """One word's stem (a lower-case token)."""
+    return str(_STEMMER.stemWord(word))
+
+
 def stems(text: str) -> list[str]:
     """The stems of a text's tokens."""
     return _STEMMER.stemWords(tokenize(text))

@@ -1,4 +1,5 @@
-"""The answerer's one vocabulary: the terms a text is about, crudely stemmed; the words a
+"""The answerer's one vocabulary: the terms a text is about, stemmed as retrieval stems them
+(Snowball's English stemmer, `rag.lexical`); the words a
 question asks with; the kinds of fact a question asks for and a text states; the words of
 English that never carry an order. The same for any maker's documents."""
 
@@ -6,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from rag.lexical import tokenize
+from rag.lexical import stem_word, tokenize
 
 # Question words that say what kind of answer is wanted, not what it is about.
 ASKING = frozenset(
@@ -16,18 +17,13 @@ ASKING = frozenset(
     """.split()  # noqa: SIM905
 )
 
-SUFFIXES = (("ies", "y"), ("ing", ""), ("ers", ""), ("er", ""), ("es", ""), ("ed", ""),
-            ("s", ""), ("e", ""))  # fmt: skip
-
-
 def stem(term: str) -> str:
-    """A crude stem, so that charge, charger and charging meet (and fully, full)."""
+    """A term's stem, as retrieval has it: charge and charging meet, as do capacity and
+    capacities, brake and braked; and an adverb of an adjective in -ll meets it (fully, full),
+    which Snowball leaves apart."""
     if term.endswith("lly") and len(term) >= 5:
-        return term[:-1]
-    for suffix, replacement in SUFFIXES:
-        if len(term) > len(suffix) + 3 and term.endswith(suffix):
-            return term[: -len(suffix)] + replacement
-    return term
+        term = term[:-1]
+    return stem_word(term)
 
 
 def terms(text: str) -> set[str]:
@@ -35,13 +31,17 @@ def terms(text: str) -> set[str]:
     return {stem(t) for t in tokenize(text) if t not in ASKING}
 
 
-# Words customers use for what documents call otherwise (stems): "how much can it tow?" is
-# answered by the braked-trailer limit, a loan car by the courtesy-vehicle rules.
-SAID_OTHERWISE: dict[str, tuple[str, ...]] = {
-    "tow": ("towing", "brak", "trail"),
-    "towing": ("tow", "brak", "trail"),
+# Words customers use for what documents call otherwise: "how much can it tow?" is answered by
+# the braked-trailer limit, a loan car by the courtesy-vehicle rules. Stemmed once, here.
+_SAID_OTHERWISE: dict[str, tuple[str, ...]] = {
+    "tow": ("towing", "brake", "trailer"),
+    "towing": ("tow", "brake", "trailer"),
     "loan": ("courtesy",),
     "rust": ("corrosion",),
+}
+SAID_OTHERWISE: dict[str, tuple[str, ...]] = {
+    stem(word): tuple(stem(other) for other in others)
+    for word, others in _SAID_OTHERWISE.items()
 }
 
 

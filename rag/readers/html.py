@@ -1,4 +1,8 @@
-"""HTML: headings, paragraphs, list items, preformatted text and tables, in document order."""
+"""HTML: headings, paragraphs, list items, preformatted text and tables, in document order.
+
+Whitespace is read as a browser reads it: any run of spaces and line breaks outside `<pre>` is
+one space. (An HTML page exported from a PDF breaks a cell's text over source lines, "Cruise\n
+        Control Fault"; kept, the breaks split the table row and the name.)"""
 
 from __future__ import annotations
 
@@ -17,19 +21,22 @@ def html_to_markdown(html: str) -> tuple[str, str | None]:
     root = soup.body or soup
     out: list[str] = []
 
+    def text(element: Tag) -> str:
+        return " ".join(element.get_text(" ").split())
+
     def cell_text(cell: Tag) -> str:
-        return cell.get_text(" ", strip=True).replace("|", "/")
+        return text(cell).replace("|", "/")
 
     for element in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "table", "pre"]):
         if element.find_parent(["table", "li", "pre"]) is not None:
             continue
         name = element.name
         if name and name.startswith("h") and len(name) == 2:
-            out.append(f"\n{'#' * int(name[1])} {element.get_text(' ', strip=True)}\n")
+            out.append(f"\n{'#' * int(name[1])} {text(element)}\n")
         elif name == "p":
-            out.append(element.get_text(" ", strip=True) + "\n")
+            out.append(text(element) + "\n")
         elif name == "li":
-            out.append(f"- {element.get_text(' ', strip=True)}")
+            out.append(f"- {text(element)}")
         elif name == "pre":
             out.append(element.get_text() + "\n")
         elif name == "table":

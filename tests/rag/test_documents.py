@@ -8,6 +8,7 @@ import pytest
 
 from rag.chunking import chunk_markdown
 from rag.documents import UnreadableDocument, discover, load
+from rag.readers.html import read_html
 from tests.rag import DOMAINS
 
 
@@ -84,6 +85,23 @@ def test_html_headings_lists_and_tables_become_markdown(tmp_path: Path) -> None:
     (pairing,) = [c for c in chunks if c.heading_path == ("Infotainment", "Pairing")]
     assert "- Step one" in pairing.text
     assert "| Code | Meaning |\n|---|---|\n| INF-101 | No signal |" in pairing.text
+
+
+def test_html_text_broken_over_source_lines_is_read_as_a_browser_shows_it() -> None:
+    """A page exported from a PDF breaks a cell's words over source lines; kept, the breaks
+    split the table's row and the warning's name ("Control Fault" for "Cruise Control
+    Fault")."""
+    parsed = read_html(
+        b"<table><tr><td><p>Warning\n        Message</p></td><td><p>Procedure</p></td></tr>"
+        b"<tr><td><p><br/></p><p>Cruise\n        Control Fault</p></td>"
+        b"<td><p>Indicates\n   that it failed.</p><p>\n  Consult a repairer.</p></td></tr></table>"
+        b"<p>Drive\n   carefully.</p><pre>keep\n  this</pre>"
+    )
+    assert parsed.markdown.startswith(
+        "| Warning Message | Procedure |\n|---|---|\n"
+        "| Cruise Control Fault | Indicates that it failed. Consult a repairer. |"
+    )
+    assert "Drive carefully." in parsed.markdown and "keep\n  this" in parsed.markdown
 
 
 def test_plain_text_uppercase_lines_are_headings(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from agents.extraction.blocks import sentences
-from agents.extraction.rules import names_code
+from agents.extraction.rules import gives_order, names_code
 from agents.extraction.scoring import Scored
 from agents.extraction.steps import steps_from
 from agents.extraction.unit import Unit
@@ -96,7 +96,29 @@ def pick(scored: Scored) -> list[Unit]:
         if steps:
             return steps
     picked = [units[i] for i in _with_antecedent(units, chosen)]
-    return [_past_the_description(picked[0], scored.asked), *picked[1:]] if picked else picked
+    if not picked:
+        return picked
+    lead = _past_the_description(picked[0], scored.asked)
+    return [_instruction_first(lead) if scored.action else lead, *picked[1:]]
+
+
+def _instruction_first(unit: Unit) -> Unit:
+    """Asked what to do, a row or item that first describes ("Indicates that the system has
+    detected a fault.") and then instructs ("Please consult a dealer as soon as possible.")
+    says the instruction first, then the description."""
+    if unit.kind not in ("row", "item"):
+        return unit
+    head, colon, value = unit.text.partition(": ") if unit.kind == "row" else ("", "", unit.text)
+    if unit.kind == "row" and not colon:
+        return unit
+    said = sentences(value)
+    if len(said) < 2 or gives_order(said[0]):
+        return unit
+    orders = [s for s in said if gives_order(s)]
+    if not orders:
+        return unit
+    value = " ".join([*orders, *(s for s in said if s not in orders)])
+    return replace(unit, text=f"{head}{colon}{value}")
 
 
 # An item that first describes what the customer describes ("All models: a light grinding when

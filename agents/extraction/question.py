@@ -24,7 +24,10 @@ ASKS_WHAT = re.compile(r"^\W*(?:what|whats|what's|which)\b", re.I)
 ACTION = re.compile(
     r"\bhow (?:do|can|should|would|to|must) (?:i|you|we)\b|\bhow to\b|"
     r"\bwhat (?:should|do|must|can) (?:i|you|we) do\b|\bwhat to do\b|\bwhat now\b|"
-    r"\bsteps?\b|\bprocedure\b",
+    r"\bsteps?\b|\bprocedure\b|"
+    # how urgent it is: answered by what to do and when
+    r"\bhow urgent(?:ly)?\b|\bcan (?:it|this|that) wait\b|\b(?:right|straight) away\b|"
+    r"\bkeep driving\b|\bsafe to (?:drive|continue)\b",
     re.I,
 )
 PROCEDURE = re.compile(

@@ -125,14 +125,27 @@ def key_named(question: Question, candidate: Candidate) -> float:
     return float(len(named) >= KEY_WORDS[0] and named <= question.terms)
 
 
+# What may stand before an order's verb: "Please consult …", "As soon as conditions permit,
+# safely stop …", "If the light stays on, contact …".
+BEFORE_ORDER = re.compile(
+    r"^\W*(?:please\s+|(?:as soon as|if|when|whenever|once|after|before|while)\b[^,.;]{1,60},\s*)+",
+    re.I,
+)
+
+
 def gives_order(text: str) -> bool:
     """The sentence tells the reader what to do: it opens with a verb ("Drive gently",
-    "Stop the vehicle", "Do not open the cap", "Always switch off the engine")."""
-    words = [w.lower() for w in re.findall(r"[A-Za-z']+", text.replace("**", ""))[:4]]
+    "Stop the vehicle", "Do not open the cap", "Always switch off the engine"), perhaps after
+    "please" or a clause saying when ("As soon as conditions permit, safely stop …")."""
+    plain = text.replace("**", "")
+    plain = BEFORE_ORDER.sub("", plain) or plain
+    words = [w.lower() for w in re.findall(r"[A-Za-z']+", plain)[:4]]
     while words and words[0] in ADVERB_LEADS:
         words = words[1:]
     if len(words) < 2 or (words[0] in FUNCTION_WORDS and words[0] != "do"):
         return False
+    if words[0].endswith("s") and not words[0].endswith("ss"):
+        return False  # "Indicates that …", "Means the …": a verb in the third person
     return words[1] in ORDER_FOLLOWERS or words[1].endswith("ly")
 
 

@@ -17,6 +17,7 @@ ASKING = frozenset(
     """.split()  # noqa: SIM905
 )
 
+
 def stem(term: str) -> str:
     """A term's stem, as retrieval has it: charge and charging meet, as do capacity and
     capacities, brake and braked; and an adverb of an adjective in -ll meets it (fully, full),
@@ -40,8 +41,7 @@ _SAID_OTHERWISE: dict[str, tuple[str, ...]] = {
     "rust": ("corrosion",),
 }
 SAID_OTHERWISE: dict[str, tuple[str, ...]] = {
-    stem(word): tuple(stem(other) for other in others)
-    for word, others in _SAID_OTHERWISE.items()
+    stem(word): tuple(stem(other) for other in others) for word, others in _SAID_OTHERWISE.items()
 }
 
 
@@ -229,7 +229,11 @@ FUNCTION_WORDS = frozenset(
     which who whom whose why how where also only just even still
     """.split()  # noqa: SIM905
 )
-ADVERB_LEADS = frozenset("always never only first then now immediately carefully".split())  # noqa: SIM905
+ADVERB_LEADS = frozenset(
+    """
+    always never only first then now immediately carefully safely gently slowly
+    """.split()  # noqa: SIM905
+)
 # Words that may follow an order's verb: its object's article, a particle, a manner.
 ORDER_FOLLOWERS = frozenset(
     """

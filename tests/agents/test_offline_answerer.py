@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 
 from agents import extraction
 from agents.extraction import rules, vehicles, vocabulary, wording
@@ -222,11 +223,47 @@ def test_advice_with_quoted_words_is_still_safety_advice() -> None:
 
 def test_orders_are_told_from_descriptions() -> None:
     for text in ("Drive gently; the message clears.", "Stop the vehicle.", "Do not open it.",
-                 "Always switch off the engine.", "Press and hold the knob."):  # fmt: skip
+                 "Always switch off the engine.", "Press and hold the knob.",
+                 "Please consult a dealer as soon as possible.",
+                 "As soon as conditions permit, safely stop the vehicle."):  # fmt: skip
         assert rules.gives_order(text), text
     for text in ("The coupling has disengaged.", "Tyre pressure must be checked.",
-                 "Warning lights come on.", "If it is hot, wait."):  # fmt: skip
+                 "Warning lights come on.", "If it is hot, wait.",
+                 "Indicates that the system has detected a fault."):  # fmt: skip
         assert not rules.gives_order(text), text
+
+
+WARNINGS = (
+    "| Warning message | Procedure |\n|---|---|\n"
+    "| Cruise Control Fault | Indicates that the cruise control system has detected a fault. "
+    "Please consult a dealer as soon as possible. |\n"
+    "| Airbag Fault | Indicates that the airbag system has detected a fault. As soon as "
+    "conditions permit, safely stop the vehicle and contact a dealer immediately. |"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("The dash says Cruise Control Fault. What should I do?", "Cruise Control Fault"),
+        ("How urgent is an Airbag Fault?", "Airbag Fault"),
+    ],
+)
+def test_asked_what_to_do_a_row_says_its_instruction_before_its_description(
+    question: str, first: str, embedder: Any
+) -> None:
+    units = extraction.select(question, [(1, "Manual", "Warnings", WARNINGS)], embedder.encode)
+    lead = units[0].text
+    assert lead.startswith(first) and lead.index("dealer") < lead.index("Indicates"), lead
+
+
+def test_asked_what_it_means_a_row_keeps_its_order(embedder: Any) -> None:
+    units = extraction.select(
+        "What does Cruise Control Fault mean?",
+        [(1, "Manual", "Warnings", WARNINGS)],
+        embedder.encode,
+    )
+    assert "(Procedure): Indicates that the cruise control" in units[0].text
 
 
 SCHEDULE = """| Sr. No. | Operation | Interval | 12 | 24 |

@@ -98,8 +98,8 @@ def pick(scored: Scored) -> list[Unit]:
     picked = [units[i] for i in _with_antecedent(units, chosen)]
     if not picked:
         return picked
-    lead = _past_the_description(picked[0], scored.asked)
-    return [_instruction_first(lead) if scored.action else lead, *picked[1:]]
+    first = _past_the_description(picked[0], scored.asked)
+    return [_instruction_first(first) if scored.action else first, *picked[1:]]
 
 
 def _instruction_first(unit: Unit) -> Unit:

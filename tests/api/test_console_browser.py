@@ -406,10 +406,15 @@ def test_a_conversation_live_from_question_to_takeover_and_back(
         assert screenshot.stat().st_size > 10_000
         print(f"screenshot: {screenshot}")
 
-        # (5) Handed back, the bot answers again.
+        # (5) Handed back, the bot answers what the customer wrote meanwhile, then again.
         page.locator("#handback").click()
         back = customer.until("handoff")[-1]
         assert back["status"] == "returned_to_bot", back
+        waited = customer.until("complete")[-1]
+        assert waited["response"], waited
+        expect(messages(page, "assistant").last.locator(".msg-content")).to_have_attribute(
+            "data-text", waited["response"], timeout=WAIT_MS
+        )
         expect(page.locator("#conv-status")).to_have_text("bot")
         expect(row.locator(".status-badge")).to_have_text("bot")
         expect(page.locator("#staff-input")).to_be_disabled()
@@ -421,7 +426,7 @@ def test_a_conversation_live_from_question_to_takeover_and_back(
         expect(messages(page, "assistant").last.locator(".msg-content")).to_have_attribute(
             "data-text", third["response"], timeout=WAIT_MS
         )
-        expect(messages(page, "assistant")).to_have_count(3)
+        expect(messages(page, "assistant")).to_have_count(4)
         assert page.evaluate("window.__sameDocument") is True
 
 

@@ -125,6 +125,7 @@ async def test_the_model_books_through_the_appointment_tools(
         "book_appointment",
         "list_my_appointments",
         "cancel_appointment",
+        "move_appointment",
     ]
     tool_message = llm.requests[1]["messages"][-1]
     assert tool_message["role"] == "tool" and tool_message["content"].startswith("Booked")

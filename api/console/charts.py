@@ -112,7 +112,7 @@ def line_chart(
     body = _axis(maximum, unit, tick)
     every = max(1, len(labels) // 6)
     for i, label in enumerate(labels):
-        if i % every == 0:
+        if i % every == 0 or i == len(labels) - 1:  # the last: now
             body.append(
                 f'<text x="{LEFT + step * i:.1f}" y="{HEIGHT - BOTTOM + 14}" '
                 f'text-anchor="middle" fill="#6b7280">{escape(label)}</text>'

@@ -37,7 +37,7 @@ def chart(name: str, data: dict[str, Any]) -> str:
     match name:
         case "activity":
             return charts.line_chart(
-                "Conversations and turns",
+                "Conversations and turns (UTC)",
                 labels,
                 {
                     "conversations": series["conversations"][start:],
@@ -48,7 +48,7 @@ def chart(name: str, data: dict[str, Any]) -> str:
             return charts.bar_chart("Route distribution (turns)", data["routes"])
         case "latency":
             return charts.line_chart(
-                "Latency p50 / p95",
+                "Latency p50 / p95 (UTC)",
                 labels,
                 {"p50": series["p50"][start:], "p95": series["p95"][start:]},
                 " ms",

@@ -41,7 +41,9 @@ class Window:
         return min(int((moment - self.since) / self.bucket), self.buckets - 1)
 
     def labels(self) -> list[str]:
-        return [(self.since + self.bucket * i).strftime("%H:%M") for i in range(self.buckets)]
+        """Each bucket by the time it ends (UTC), so that the last is now: a chart's time axis
+        ends where the activity it shows does, not a bucket earlier."""
+        return [(self.since + self.bucket * (i + 1)).strftime("%H:%M") for i in range(self.buckets)]
 
 
 async def collect(session: AsyncSession, hours: int = 24, buckets: int = 24) -> dict[str, Any]:

@@ -96,5 +96,15 @@ def test_the_error_chart_shows_the_tiles_figure_first_and_adds_up_to_it() -> Non
 
 
 def test_the_activity_chart_starts_one_bucket_before_its_data() -> None:
-    svg = chart("activity", _metrics())
-    assert "02:00" in svg and "00:00" not in svg and "01:00" not in svg
+    svg = chart("activity", _metrics())  # data in the bucket to 04:00: from the one to 03:00
+    assert ">03:00<" in svg and ">02:00<" not in svg and ">01:00<" not in svg
+
+
+def test_the_time_charts_end_now_in_utc() -> None:
+    """Each bucket is named by its end, the last one shown: a chart of the last four hours to
+    04:00 reads up to 04:00, not 03:00 (the console's charts ended an hour before the
+    conversations they showed)."""
+    metrics = _metrics()
+    assert metrics["window"].labels() == ["01:00", "02:00", "03:00", "04:00"]
+    svg = chart("activity", metrics)
+    assert ">04:00</text>" in svg and "(UTC)" in svg

@@ -9,6 +9,7 @@ pure part: a recognised line's box split into word boxes in proportion to their 
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -78,11 +79,12 @@ def words_of_lines(lines: Sequence[TextLine], scale: float) -> list[Word]:
 
 
 def _models_dir() -> Path | None:
-    try:
-        import rapidocr
-    except ImportError:
+    """Where the engine's bundled models are, found without importing it (OpenCV and all):
+    a PDF with no scanned page never loads it."""
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or spec.origin is None:
         return None
-    models = Path(rapidocr.__file__).parent / "models"
+    models = Path(spec.origin).parent / "models"
     return models if all((models / name).is_file() for name in MODELS.values()) else None
 
 

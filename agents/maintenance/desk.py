@@ -100,7 +100,7 @@ class AppointmentDesk:
         async with self.sessions() as session:
             if reference is None:
                 views = await list_appointments(session, self.customer_id, self.now())
-                chosen = _one_of(views, None, self.tz)
+                chosen = _one_of(views, None, self.tz, "cancel")
                 if isinstance(chosen, str):
                     return chosen
                 reference = chosen.id
@@ -121,9 +121,9 @@ class AppointmentDesk:
         at = self.now()
         async with self.sessions() as session:
             views = await list_appointments(session, self.customer_id, at)
-        chosen = _one_of(views, reference, self.tz)
+        chosen = _one_of(views, reference, self.tz, "move")
         if isinstance(chosen, str):
-            return chosen.replace("cancel", "move")
+            return chosen
         if when is None:
             return (
                 f"When would you like to move {chosen.describe(self.tz)}? Tell me a day, "
@@ -168,17 +168,18 @@ def _describe(found: SlotSearch, service_key: str, tz: tzinfo) -> str:
 
 
 def _one_of(
-    views: list[AppointmentView], reference: str | None, tz: tzinfo
+    views: list[AppointmentView], reference: str | None, tz: tzinfo, verb: str
 ) -> AppointmentView | str:
-    """The appointment a reference names (or the only one), else what to ask the customer."""
+    """The appointment a reference names (or the only one), else what to ask the customer
+    before they can `verb` one."""
     if reference is not None:
         named = [v for v in views if reference.upper() in (v.reference.upper(), v.id.upper())]
         if named:
             return named[0]
         return f"I can't find an upcoming appointment with reference {reference.upper()}."
     if not views:
-        return "You have no upcoming appointments to cancel."
+        return f"You have no upcoming appointments to {verb}."
     if len(views) > 1:
         listing = "\n".join(f"- {v.describe(tz)}" for v in views)
-        return f"Which appointment should I cancel? Please give its reference.\n{listing}"
+        return f"Which appointment should I {verb}? Please give its reference.\n{listing}"
     return views[0]

@@ -34,7 +34,7 @@ from orchestrator.models import (
     Role,
     new_id,
 )
-from orchestrator.persistence.conversations import fence_of, message_by_client_id
+from orchestrator.persistence.conversations import message_by_client_id, under_way
 from orchestrator.persistence.refusals import Forbidden
 from orchestrator.persistence.users import add_users, customer_profile
 
@@ -93,12 +93,7 @@ def admission(
     users = [{"id": author_id, "name": author_name, "role": author_role}]
     if owner_id != author_id:
         users.append({"id": owner_id, "name": owner_id, "role": Role.customer})
-    running: dict[str, Any] = {
-        "running_turn_id": turn_id,
-        "partial_answer": None,
-        "turn_fence": fence_of(turn_id, 1),
-        "updated_at": now,
-    }
+    running: dict[str, Any] = {**under_way(turn_id), "updated_at": now}
     if found.exists:
         conversation = {"b_id": session_id, "b_title": text[:TITLE_CHARS], **running}
     else:

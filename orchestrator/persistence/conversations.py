@@ -139,14 +139,10 @@ async def save_user_message(
     and a turn run again (its instance died) keeps the message its first run saved.
 
     `starts_turn`: the message starts turn `turn_id` now; the conversation records it as the
-    turn under way (see `interrupted_turns`) in the same UPDATE. `first_send`: the caller
+    turn under way (see `unfinished_turns`) in the same UPDATE. `first_send`: the caller
     knows `turn_id` is new and no message of the session has this client message id (it
     just looked, `prior_message`): the message is inserted without looking again."""
-    running = (
-        {"running_turn_id": turn_id, "partial_answer": None, "turn_fence": fence_of(turn_id, 1)}
-        if starts_turn
-        else {}
-    )
+    running = under_way(turn_id) if starts_turn else {}
     if first_send:
         return await _insert_user_message(
             session, session_id, author_id, text, turn_id, client_message_id, running
@@ -311,13 +307,7 @@ async def start_waiting_turn(session: AsyncSession, session_id: str) -> Waiting 
         client_message_id=last.client_message_id,
         profile=await customer_profile(session, conversation.owner_id),
     )
-    await _touch(
-        session,
-        session_id,
-        running_turn_id=last.turn_id,
-        partial_answer=None,
-        turn_fence=fence_of(last.turn_id, 1),
-    )
+    await _touch(session, session_id, **under_way(last.turn_id))
     await session.commit()
     return started
 
@@ -364,6 +354,12 @@ async def save_answer(
 def fence_of(turn_id: str, attempt: int) -> str:
     """The fencing token of one run of a turn."""
     return f"{turn_id}:{attempt}"
+
+
+def under_way(turn_id: str) -> dict[str, Any]:
+    """The conversation's columns that record turn `turn_id` as under way, in its first run
+    (see `unfinished_turns`)."""
+    return {"running_turn_id": turn_id, "partial_answer": None, "turn_fence": fence_of(turn_id, 1)}
 
 
 def _holds(turn_id: str, attempt: int) -> ColumnElement[bool]:

@@ -11,17 +11,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import httpx
-
 from bench.common import REPO, log
-from tests.utils.server import free_port
+from tests.utils.server import free_port, wait_until_up
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -153,18 +150,8 @@ def _spawn(
 
 
 def wait_ready(service: Service, probe: str, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if service.process.poll() is not None:
-            raise RuntimeError(f"{service.name} exited: {service.tail()}")
-        try:
-            if httpx.get(probe, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    service.stop()
-    raise RuntimeError(f"{service.name} did not become ready: {service.tail()}")
+    """Return once `probe` answers 200 (the tests' own wait, `tests.utils.server`)."""
+    wait_until_up(service.process, probe, timeout_s, service.name, service.log_path, service.stop)
 
 
 @contextmanager

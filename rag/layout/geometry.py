@@ -12,6 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+# A letter's loose box (ascent to descent) is about this many times its font size.
+LOOSE_BOX = 1.15
+
 
 class Char(NamedTuple):
     """One character as the PDF places it (a space may be one the text layer generated)."""

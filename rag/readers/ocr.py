@@ -15,16 +15,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from rag.layout.geometry import Word
+from rag.layout.geometry import LOOSE_BOX, Word
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
 # A line recognised with less confidence than this is left out: a smudge read as letters.
 MIN_SCORE = 0.6
-# A letter's loose box (ascent to descent) is about this many times its font size, as the
-# PDF reader takes it.
-LOOSE_BOX = 1.15
 MODELS = {
     "Det.model_path": "PP-OCRv6_det_small.onnx",
     "Rec.model_path": "PP-OCRv6_rec_small.onnx",

@@ -19,7 +19,7 @@ import pypdfium2.raw as pdfium_c
 
 from rag.blocks import ParsedDocument
 from rag.layout.document import SCANNED_IMAGE_SHARE, read_pages
-from rag.layout.geometry import Char, Page, words_from_chars
+from rag.layout.geometry import LOOSE_BOX, Char, Page, words_from_chars
 from rag.layout.grid import Edge
 from rag.layout.outline import Entry
 from rag.layout.page import lay_out
@@ -29,8 +29,6 @@ from rag.readers.errors import UnreadableDocument
 from rag.readers.limits import DEFAULT_LIMITS, ReadingLimits, check_chars, check_pages
 
 BOLD_WEIGHT = 600
-# A letter's loose box (ascent to descent) is about this many times its font size.
-LOOSE_BOX = 1.15
 BOLD_NAMES = ("bold", "black", "heavy", "semibold", "demi")
 # A stroke or rectangle thinner than this is a line; wider, a box (its four sides are edges).
 THIN = 2.0

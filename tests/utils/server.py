@@ -43,7 +43,7 @@ def wait_until_up(
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{name} exited: {log_path.read_text()[-3000:]}")
+            raise RuntimeError(f"{name} exited: {log_path.read_text(errors='replace')[-3000:]}")
         try:
             if httpx.get(probe, timeout=2).status_code == 200:
                 return
@@ -51,7 +51,9 @@ def wait_until_up(
             pass
         time.sleep(0.3)
     stop()
-    raise RuntimeError(f"{name} did not become ready: {log_path.read_text()[-3000:]}")
+    raise RuntimeError(
+        f"{name} did not become ready: {log_path.read_text(errors='replace')[-3000:]}"
+    )
 
 
 class ServerProcess:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -159,14 +160,22 @@ def test_fields_are_none_for_events_that_end_no_turn() -> None:
     assert turn_fields("s1", _complete())["outcome"] == "complete"  # type: ignore[index]
 
 
-async def test_a_turn_that_crashes_is_logged_once_with_why_it_was_stopped(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    registry = ChannelRegistry(orchestrator=_CrashingOrchestrator())  # type: ignore[arg-type]
-    live, _ = await watched_turn(registry)
+async def _logged_turn(
+    orchestrator: object, caplog: pytest.LogCaptureFixture
+) -> tuple[logging.LogRecord, Any]:
+    """A watched turn run to its end by `orchestrator`: its one turn line, and the watcher."""
+    registry = ChannelRegistry(orchestrator=orchestrator)  # type: ignore[arg-type]
+    live, watcher = await watched_turn(registry)
     assert live.task is not None
     await live.task
     [line] = _turn_lines(caplog)
+    return line, watcher
+
+
+async def test_a_turn_that_crashes_is_logged_once_with_why_it_was_stopped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    line, _ = await _logged_turn(_CrashingOrchestrator(), caplog)
     assert line.fields["code"] == "PROCESSING_ERROR" and line.fields["cause"] == "crashed"  # type: ignore[attr-defined]
 
 
@@ -181,11 +190,7 @@ class _FailingOrchestrator(_CrashingOrchestrator):
 async def test_a_failed_turn_is_logged_with_the_failure_its_run_named(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    registry = ChannelRegistry(orchestrator=_FailingOrchestrator())  # type: ignore[arg-type]
-    live, watcher = await watched_turn(registry)
-    assert live.task is not None
-    await live.task
-    [line] = _turn_lines(caplog)
+    line, watcher = await _logged_turn(_FailingOrchestrator(), caplog)
     assert line.fields["cause"] == "APIConnectionError"  # type: ignore[attr-defined]
     sent = [watcher.queue.get_nowait() for _ in range(watcher.queue.qsize())]
     assert sent and all(isinstance(e, ServerEventBase) for e in sent)

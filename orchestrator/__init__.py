@@ -12,6 +12,7 @@ __all__ = [
     "emit",
     "errors",
     "events",
+    "followup_slots",
     "followups",
     "graph",
     "knowledge",

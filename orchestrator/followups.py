@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from orchestrator.followup_slots import slot_filled
 from orchestrator.routing import ACTS
 from rag.alternatives import sibling
 from rag.catalogue import Catalogue
@@ -64,6 +65,8 @@ STOP = frozenset(
 )
 # A follow-up with more content words than this asks something of its own.
 MAX_CARRYING_WORDS = 3
+# A word this long or longer may stand for a longer word that starts with it ("diff").
+MIN_SHORT_FORM = 4
 MY_VEHICLE = re.compile(r"\bmy (car|vehicle|truck|van|suv|ev|pickup|bike)\b", re.IGNORECASE)
 
 
@@ -119,7 +122,9 @@ def standalone_query(
     """
     if catalogue.models_in(message):
         return _with_topic(message, history, catalogue)
-    rewritten = _with_alternative(message, history, catalogue)
+    rewritten = _with_alternative(message, history, catalogue) or _with_slot(
+        message, history, catalogue
+    )
     if rewritten is not None:
         return standalone_query(rewritten, history, catalogue, owned)
     if len(owned) == 1 and MY_VEHICLE.search(message):
@@ -157,13 +162,38 @@ def _with_alternative(message: str, history: Sequence[str], catalogue: Catalogue
     words = _content_words(message[opening.end() if opening else 0 :], catalogue)
     if not words or len(words) > MAX_CARRYING_WORDS:
         return None
-    base = next((m for m in reversed(history) if not _is_continuation(m, catalogue)), history[-1])
+    return _sibling_named(words, _last_whole(history, catalogue), catalogue)
+
+
+def _last_whole(history: Sequence[str], catalogue: Catalogue) -> str:
+    """The last question asked in full (not itself a continuation)."""
+    return next((m for m in reversed(history) if not _is_continuation(m, catalogue)), history[-1])
+
+
+def _with_slot(message: str, history: Sequence[str], catalogue: Catalogue) -> str | None:
+    """ "and for the parking lights?" after "bulb number for the front turn signals?": the
+    question before, asked of what the follow-up names (`followup_slots`); None when it fills
+    no slot, or names a variant or a condition of the vehicle asked about (read below)."""
+    if not history or not CONTINUATION.match(message):
+        return None
+    referent = next((m for text in reversed(history) for m in catalogue.models_in(text)[:1]), None)
+    if referent is not None and (
+        catalogue.variant_by_word(message, referent) or CONDITION.match(message)
+    ):
+        return None  # the vehicle's own follow-ups, read below
+    return slot_filled(message, _last_whole(history, catalogue))
+
+
+def _sibling_named(words: Sequence[str], base: str, catalogue: Catalogue) -> str | None:
+    """The question before with the follow-up's word of the same shape or of the same group
+    of siblings in place of its like; None when the follow-up names no such word."""
     shaped = _by_shape(words, base)
     if shaped is not None:
         return shaped
     groups = [*catalogue.alternatives, *TRADE_ALTERNATIVES]
     # "and the high beams?" after "…the low beam headlights": "beams" is the question's own.
-    words = [w.lower() for w in words if not _in_text(w, base)] or [w.lower() for w in words]
+    words = [_singular(w.lower(), groups) for w in words]
+    words = [w for w in words if not _in_text(w, base)] or words
     if not all(any(word in group for group in groups) for word in words):
         return None  # it names something else as well: a question of its own
     for word in words:
@@ -177,9 +207,18 @@ def _with_alternative(message: str, history: Sequence[str], catalogue: Catalogue
 
 
 def _in_text(word: str, text: str) -> bool:
-    """The word, or a form of it ("beam" for "beams"), is in the text."""
+    """The word, a form of it ("beam" for "beams") or a word it is short for ("diff" for
+    "differential"), is in the text."""
     stem = word.lower().rstrip("s")
-    return re.search(rf"\b{re.escape(stem)}s?\b", text, re.IGNORECASE) is not None
+    short = r"\w*" if len(stem) >= MIN_SHORT_FORM else "s?"
+    return re.search(rf"\b{re.escape(stem)}{short}\b", text, re.IGNORECASE) is not None
+
+
+def _singular(word: str, groups: Sequence[Sequence[str]]) -> str:
+    """ "rears" as the group's "rear"."""
+    if word.endswith("s") and any(word[:-1] in group for group in groups):
+        return word[:-1]
+    return word
 
 
 def _by_shape(words: Sequence[str], base: str) -> str | None:

@@ -259,7 +259,65 @@ def test_the_trades_pairs_are_siblings_whatever_the_tables_say(
     assert standalone_query(follow_up, [asked], NOTHING_KNOWN) == standalone
 
 
-def test_a_follow_up_naming_something_without_a_like_in_the_question_is_left_alone() -> None:
+def test_a_follow_up_naming_another_part_asks_the_question_of_it() -> None:
     assert standalone_query(
         "what about the transfer case?", ["oil in the rear diff?"], NOTHING_KNOWN
-    ) == ("what about the transfer case?")
+    ) == ("oil in the transfer case?")
+
+
+@pytest.mark.parametrize(
+    ("asked", "follow_up", "standalone"),
+    [
+        (
+            "How much gear oil does the front differential hold?",
+            "what about the rear diff?",
+            "How much gear oil does the rear differential hold?",
+        ),
+        (
+            "What cold tire pressure should the front tires be at?",
+            "and the rears?",
+            "What cold tire pressure should the rear tires be at?",
+        ),
+        (
+            "bulb number for the front turn signals?",
+            "and for the parking lights?",
+            "bulb number for the parking lights?",
+        ),
+        (
+            "Torque for the tail cap cover bolts on the muffler?",
+            "and the spark arrester mounting bolts?",
+            "Torque for the spark arrester mounting bolts on the muffler?",
+        ),
+        (
+            "the check engine light is blinking code 21 - what part is faulty?",
+            "what about code 42?",
+            "the check engine light is blinking code 42 - what part is faulty?",
+        ),
+        (
+            "How much oil does the engine take with a new filter?",
+            "and if I don't change the filter?",
+            "How much oil does the engine take if I don't change the filter?",
+        ),
+        (
+            "How much oil does it take for an oil change?",
+            "what about after an engine rebuild?",
+            "How much oil does it take for an oil change after an engine rebuild?",
+        ),
+    ],
+)
+def test_a_short_follow_up_fills_the_slot_of_the_question_before(
+    asked: str, follow_up: str, standalone: str
+) -> None:
+    assert standalone_query(follow_up, [asked], NOTHING_KNOWN) == standalone
+
+
+@pytest.mark.parametrize(
+    ("asked", "follow_up"),
+    [
+        ("What does the battery warning light mean?", "ok and what does the ABS light mean?"),
+        ("How much power does it make?", "and its towing capacity?"),
+        ("How much oil does it take?", "and where is the dipstick?"),
+    ],
+)
+def test_a_follow_up_asking_its_own_question_fills_no_slot(asked: str, follow_up: str) -> None:
+    assert standalone_query(follow_up, [asked], NOTHING_KNOWN) == follow_up

@@ -18,7 +18,7 @@ from agents.prompt_fit import Prompt
 from orchestrator.emit import emit
 from orchestrator.events import ANSWER_TAG, agent_tag
 from orchestrator.state import SpecialistAnswer, SpecialistInput
-from orchestrator.turn_context import TurnContext
+from orchestrator.turn_context import Services, TurnContext
 from rag.retriever import RetrievedChunk
 
 SNIPPET_CHARS = 300
@@ -123,6 +123,12 @@ async def retrieve(inp: SpecialistInput, context: TurnContext) -> list[Retrieved
     return chunks
 
 
+def passages_for(services: Services) -> int:
+    """How many passages the answer reads: a language model more than the offline answerer."""
+    settings = services.settings
+    return settings.llm_retrieval_top_k if services.llm else settings.retrieval_top_k
+
+
 async def search(inp: SpecialistInput, context: TurnContext) -> list[RetrievedChunk]:
     """The passages for a specialist: its own domains preferred, the question's models only."""
     services = context.services
@@ -135,7 +141,7 @@ async def search(inp: SpecialistInput, context: TurnContext) -> list[RetrievedCh
     chunks = await asyncio.to_thread(
         services.retriever.search,
         query,
-        k=services.settings.retrieval_top_k,
+        k=passages_for(services),
         prefer=list(own_domains(inp, context)),
         models=inp.get("models", []),
         min_score=services.settings.retrieval_min_score,

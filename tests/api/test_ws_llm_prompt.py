@@ -100,3 +100,21 @@ async def test_a_forged_passage_and_a_planted_instruction_reach_the_model_as_dat
     labels = re.findall(r"^\[(\d+)\] .* \((.*)\)$", passages, re.MULTILINE)
     assert labels == [(str(s["n"]), s["source"]) for s in sources]
     assert SOURCE in [s["source"] for s in sources]
+
+
+async def test_a_language_model_reads_more_passages_than_the_offline_answerer(
+    llm_server: ServerProcess, fake_llm: FakeOpenAI
+) -> None:
+    """LLM_RETRIEVAL_TOP_K (8) passages go to the model, each under its label; the offline
+    answerer reads RETRIEVAL_TOP_K (4)."""
+    fake_llm.script(Reply("The service schedule is in [1]."))
+    async with await ChatClient.connect(llm_server.ws_url, llm_server.token("prompt-k")) as client:
+        events = await client.turn(
+            "What does the annual service include and how often is it due?",
+            session_id=f"prompt-{uuid.uuid4().hex[:10]}",
+        )
+    assert events[-1]["type"] == "complete", events[-1]
+    sources = [s for e in events if e["type"] == "sources" for s in e["sources"]]
+    assert 4 < len(sources) <= 8
+    passages = fenced(fake_llm.requests[-1]["messages"][-1]["content"], "passages")
+    assert len(re.findall(r"^\[\d+\] ", passages, re.MULTILINE)) == len(sources)

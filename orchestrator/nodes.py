@@ -121,7 +121,11 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     specialists = services.specialists
     whole = services.router.classify(vectors[0])
     fault_route = specialists.fault_route
-    if fault_route and specialists.defers_codes(whole.route) and names_a_fault_code(query):
+    if (
+        fault_route
+        and specialists.defers_codes(whole.route)
+        and names_a_fault_code(query, catalogue.designations)
+    ):
         whole = RouteDecision(fault_route, whole.confidence, whole.scores)
     decisions = [services.router.classify(v) for v in vectors[1:]] or [whole]
     found = intents(

@@ -161,9 +161,10 @@ LEANS_BACK = re.compile(r"\b(it|its|it's|that|this|them|they|there)\b", re.IGNOR
 ACTS = re.compile(r"\b(book|booked|booking|schedule|appointment|reserve|cancel|reschedule)\b", re.I)
 
 
-def names_a_fault_code(message: str) -> bool:
-    """A message that quotes a code ("got TR-515 while towing") is about a fault."""
-    return bool(identifiers(message))
+def names_a_fault_code(message: str, designations: Collection[str] = ()) -> bool:
+    """A message that quotes a code ("got TR-515 while towing") is about a fault; a code the
+    documents are named by ("the FJ62") is none."""
+    return any(code not in designations for code in identifiers(message))
 
 
 HUMAN = re.compile(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from rag.alternatives import alternatives
+from rag.lexical import identifiers
 
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-]*[A-Za-z0-9+]|[A-Za-z0-9]")
 TABLE_ROW = re.compile(r"^\s*\|")
@@ -82,6 +83,11 @@ class Catalogue(BaseModel):
         default_factory=list,
         description="Words the documents' tables set side by side (diesel, petrol).",
     )
+    designations: list[str] = Field(
+        default_factory=list,
+        description="Identifiers that name what the documents are about (a model's own code, "
+        "in most passages), not a fault or a part: no question naming one quotes a code.",
+    )
     _matcher_cache: _Matcher | None = PrivateAttr(default=None)
 
     @property
@@ -97,6 +103,11 @@ class Catalogue(BaseModel):
         if len(names) <= 1:
             return "".join(names)
         return f"{', '.join(names[:-1])} and {names[-1]}"
+
+    def codes_in(self, text: str) -> list[str]:
+        """The codes `text` quotes (`rag.lexical.identifiers`), the documents' designations
+        left out."""
+        return [code for code in identifiers(text) if code not in self.designations]
 
     def models_in(self, text: str) -> list[str]:
         """Model names mentioned in `text` (by name, alias or variant), in order of mention."""

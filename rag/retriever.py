@@ -118,12 +118,13 @@ class Snapshot:
             facet_embeddings = np.zeros((0, embeddings.shape[1]), np.float32)
             row_labels = []
             facet_parents = np.zeros(0, np.int64)
+        upper = [d.upper() for d in documents]
         return cls(
             revision=revision,
-            catalogue=catalogue,
+            catalogue=catalogue.model_copy(update={"designations": designations(upper, metadatas)}),
             ids=ids,
             documents=documents,
-            upper_documents=[d.upper() for d in documents],
+            upper_documents=upper,
             metadatas=metadatas,
             embeddings=embeddings,
             domains=np.asarray([m.get("domain", "") for m in metadatas], dtype=np.str_),
@@ -297,7 +298,7 @@ class Retriever:
             int(i) for i in np.argsort(-lexical_scores)[:pool] if lexical_scores[i] > 0
         ]
 
-        codes = identifiers(query)
+        codes = snapshot.catalogue.codes_in(query)
         exact = (
             {
                 i
@@ -385,6 +386,17 @@ class Retriever:
             page=_page(metadata.get("page")),
             page_end=page_end,
         )
+
+
+def designations(upper_documents: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> list[str]:
+    """Identifiers of the documents' titles that stand in more than half the passages (a
+    passage carries its title): they name what the documents are about ("1989 FJ62 Owner's
+    Manual"), and a question naming one quotes no code. A code a document is about, in a
+    collection of others, stands in few passages."""
+    titles = {str(m.get("title") or "") for m in metadatas}
+    named = {code for title in titles for code in identifiers(title)}
+    half = len(upper_documents) / 2
+    return sorted(c for c in named if sum(c in d for d in upper_documents) > half)
 
 
 def _following(documents: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> dict[int, int]:

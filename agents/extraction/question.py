@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from agents.extraction.vehicles import vehicles_removed
 from agents.extraction.vocabulary import MEASURES, answer_kinds_wanted, asked_terms
 from rag.catalogue import Catalogue
-from rag.lexical import identifiers
 
 # A question that asks for a kind of fact outright ("how often", "what time"), not one that
 # only mentions a word of it ("it showed last week").
@@ -67,7 +66,7 @@ def read_question(
         text=asked,
         terms=frozenset(asked_terms(asked) - {(catalogue.brand or "").lower()}),
         wanted=frozenset(wanted),
-        codes=tuple(identifiers(question)),
+        codes=tuple(catalogue.codes_in(question)),
         action=action,
         procedure=bool(PROCEDURE.search(question)),
         directly=directly,

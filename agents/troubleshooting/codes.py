@@ -37,7 +37,8 @@ def lookup(
     """
     found: dict[str, list[RetrievedChunk]] = {}
     vectors = vectors or {}
-    for code in identifiers(text):
+    catalogue = (snapshot or retriever.current()).catalogue
+    for code in catalogue.codes_in(text):
         hits = retriever.search(
             code,
             k=3,

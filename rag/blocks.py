@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 # "break": where something that is no passage was left out (an index, a contents list), so
@@ -47,6 +47,10 @@ class Block:
     page: int | None = None  # the page it starts on, 1-based; None when the format has none
     page_end: int | None = None  # the page it ends on, when that is another
     level: int = 0  # a heading's level, 1 for the top
+    # The type size (points) most of its letters are set in, and whether they are bold, where
+    # the format says so paragraph by paragraph (Word): headings are told by them.
+    size: float | None = field(default=None, compare=False)
+    bold: bool = field(default=False, compare=False)
 
     @property
     def text(self) -> str:

@@ -28,13 +28,16 @@ class TypeScale:
 
     def level(self, line: Line) -> int | None:
         """The line's heading level, or None when it is not a heading."""
-        text = line.text.strip()
+        return self.level_of(line.text.strip(), line.size, line.bold)
+
+    def level_of(self, text: str, size: float, bold: bool) -> int | None:
+        """The heading level of a line of `text` set in `size` (bold or not), or None."""
         if not _heading_like(text):
             return None
-        if line.size >= self.body * LARGER:
-            nearest = min(range(len(self.levels)), key=lambda i: abs(self.levels[i] - line.size))
+        if size >= self.body * LARGER:
+            nearest = min(range(len(self.levels)), key=lambda i: abs(self.levels[i] - size))
             return nearest + 1 if self.levels else 1
-        if line.bold and abs(line.size - self.body) < 0.15 * self.body and not label(line):
+        if bold and abs(size - self.body) < 0.15 * self.body and not LABEL.match(text):
             return min(len(self.levels) + 1, MAX_LEVELS)
         return None
 
@@ -56,18 +59,21 @@ def _heading_like(text: str) -> bool:
 
 def type_scale(pages: Sequence[Page]) -> TypeScale:
     """The document's body size and its heading sizes."""
+    return scale_of([(line.text, line.size) for page in pages for line in page.lines])
+
+
+def scale_of(lines: Sequence[tuple[str, float]]) -> TypeScale:
+    """The body size and heading sizes of lines of text, each with its type size."""
     letters: Counter[float] = Counter()
-    for page in pages:
-        for line in page.lines:
-            letters[round(line.size * 2) / 2] += len(line.text)
+    for text, size in lines:
+        letters[round(size * 2) / 2] += len(text)
     if not letters:
         return TypeScale(10.0, ())
     body = letters.most_common(1)[0][0]
     larger: Counter[float] = Counter()
-    for page in pages:
-        for line in page.lines:
-            size = round(line.size * 2) / 2
-            if size >= body * LARGER and _heading_like(line.text.strip()):
-                larger[size] += 1
+    for text, size in lines:
+        rounded = round(size * 2) / 2
+        if rounded >= body * LARGER and _heading_like(text.strip()):
+            larger[rounded] += 1
     levels = tuple(sorted(larger, reverse=True)[: MAX_LEVELS - 1])
     return TypeScale(body, levels)

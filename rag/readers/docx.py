@@ -16,7 +16,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rag.blocks import Block, BlockKind, ParsedDocument
@@ -31,6 +31,7 @@ from rag.readers.limits import (
     check_unpacking,
     zip_members,
 )
+from rag.readers.word_headings import headings_by_type
 from rag.readers.word_tables import Slot, table_parts
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -77,7 +78,9 @@ def read_docx(raw: bytes, limits: ReadingLimits = DEFAULT_LIMITS) -> ParsedDocum
             reader.paragraph(element)
         else:
             reader.table(element)
-    blocks = without_running_titles(without_running_lines(paged_by_numbers(reader.finish())))
+    blocks = headings_by_type(
+        without_running_titles(without_running_lines(paged_by_numbers(reader.finish())))
+    )
     check_chars(sum(len(line) for block in blocks for line in block.lines), limits)
     pages = reader.pages or max((b.last_page or 0 for b in blocks), default=0) or None
     return ParsedDocument(tuple(blocks), title=_core_title(document) or reader.title, pages=pages)
@@ -377,11 +380,17 @@ class _BodyReader:
         start, end = self.page, self.page + read.inner
         self._advance(read.inner)
         if lines and not style.skipped:
-            self._place(ppr, style, lines, start, end)
+            self._place(ppr, style, lines, start, end, _type_of(p))
         self._advance(read.trailing)
 
     def _place(
-        self, ppr: Any, style: _ParagraphStyle, lines: list[str], start: int, end: int
+        self,
+        ppr: Any,
+        style: _ParagraphStyle,
+        lines: list[str],
+        start: int,
+        end: int,
+        typed: tuple[float | None, bool] = (None, False),
     ) -> None:
         own = _outline(ppr)
         heading = style.heading if own is None else own or None
@@ -401,6 +410,8 @@ class _BodyReader:
             return
         self._end_list()
         self._add("text", tuple(lines), start, end)
+        size, bold = typed
+        self.blocks[-1] = replace(self.blocks[-1], size=size, bold=bold)
 
     def _list_item(self, ppr: Any, style: _ParagraphStyle, text: str) -> str | None:
         num = ppr.find(f"{W}numPr") if ppr is not None else None
@@ -448,8 +459,26 @@ class _BodyReader:
     def finish(self) -> list[Block]:
         self._end_list()
         if not self.breaks:
-            return [Block(b.kind, b.lines, None, None, b.level) for b in self.blocks]
+            return [replace(b, page=None, page_end=None) for b in self.blocks]
         return self.blocks
+
+
+def _type_of(p: Any) -> tuple[float | None, bool]:
+    """The size (points) most of a paragraph's letters are set in by its runs' own formatting,
+    and whether most are bold; (None, False) when its runs set no size."""
+    sizes: dict[float, int] = {}
+    bold = letters = 0
+    for run in p.iter(f"{W}r"):
+        count = sum(len(t.text or "") for t in run.iter(f"{W}t"))
+        half_points = _val(run.find(f"{W}rPr"), f"{W}sz")
+        if not count or not half_points or not half_points.isdigit():
+            continue
+        sizes[int(half_points) / 2] = sizes.get(int(half_points) / 2, 0) + count
+        letters += count
+        bold += count if _on(run.find(f"{W}rPr/{W}b")) else 0
+    if not sizes:
+        return None, False
+    return max(sizes, key=lambda s: sizes[s]), bold >= 0.8 * letters
 
 
 def _outline(ppr: Any) -> int | None:

@@ -124,6 +124,30 @@ def test_a_short_bold_line_followed_by_text_stays_text(
     assert (bold.kind, bold.lines) == ("text", (manual.bold_line,))
 
 
+def _sized(text: str, half_points: int, bold: bool = False) -> str:
+    weight = "<w:b/>" if bold else ""
+    return (
+        f'<w:r><w:rPr>{weight}<w:sz w:val="{half_points}"/></w:rPr>'
+        f'<w:t xml:space="preserve">{text}</w:t></w:r>'
+    )
+
+
+def test_a_file_without_heading_styles_takes_its_headings_from_their_type() -> None:
+    body = "Check the level with the dipstick when the engine is cold and the car is level."
+    raw = _word(
+        _sized("Maintenance", 38),
+        _sized(body, 18),
+        _sized("Engine Oil", 18, bold=True),
+        _sized(body, 18),
+        _sized("WARNING", 18, bold=True),
+        _sized(body, 18),
+        _sized("If it comes on while riding:", 18, bold=True),
+        _sized(body, 18),
+    )
+    headings = [(b.level, b.text) for b in read_docx(raw).blocks if b.kind == "heading"]
+    assert headings == [(1, "Maintenance"), (2, "Engine Oil")]
+
+
 def test_bulleted_items_form_one_list_with_nested_items_indented(
     manual: DocxFacts, parsed: ParsedDocument
 ) -> None:

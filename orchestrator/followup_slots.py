@@ -22,9 +22,11 @@ import re
 from collections.abc import Callable, Sequence
 
 WORD = re.compile(r"[\w'’/.-]*\w|[^\w\s]")
+# "ok and 3rd to 4th?", "right, and the rear?": a word of assent may open a continuation.
+ASSENT = r"(?:(?:ok|okay|right|so|cool|thanks|great|and then)\b[\s,.!]*)?"
 # What opens a follow-up and carries no meaning of its own ("ok and what about …").
 OPENER = re.compile(
-    r"^\s*(?:(?:ok|okay|right|so|cool|thanks|great|and then)\b[\s,.!]*)?"
+    rf"^\s*{ASSENT}"
     r"(?:and\s+what\s+about|what\s+about|how\s+about|and\s+for(?=\s)|and|same\s+for|also|"
     r"what\s+if|but)\b[\s,]*",
     re.IGNORECASE,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from orchestrator.followup_slots import slot_filled
+from orchestrator.followup_slots import ASSENT, slot_filled
 from orchestrator.routing import ACTS
 from rag.alternatives import sibling
 from rag.catalogue import Catalogue
@@ -21,8 +21,6 @@ ANAPHORA = re.compile(
     r"^\s*(and|what about|how about|and what about|same for|also)\b",
     re.IGNORECASE,
 )
-# "ok and 3rd to 4th?", "right, and the rear?": a word of assent may open a continuation.
-ASSENT = r"(?:(?:ok|okay|right|so|cool|thanks|great|and then)\b[\s,.!]*)?"
 CONTINUATION = re.compile(
     rf"^\s*{ASSENT}(and|what about|how about|and what about|same for|also|what if)\b",
     re.IGNORECASE,

@@ -14,7 +14,7 @@ from orchestrator.followup_slots import ASSENT, slot_filled
 from orchestrator.routing import ACTS
 from rag.alternatives import sibling
 from rag.catalogue import Catalogue
-from rag.lexical import identifiers
+from rag.codes import identifiers
 
 ANAPHORA = re.compile(
     r"\b(it|its|it's|that one|this one|that car|this car|the same|they|their|them)\b|"

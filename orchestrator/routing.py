@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rag.lexical import identifiers
+from rag.codes import identifiers
 
 Route = str  # a specialist's name in the registry (`agents.registry`)
 GENERAL: Route = "general"  # the fallback route every registry has

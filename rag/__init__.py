@@ -11,6 +11,7 @@ __all__ = [
     "blocks",
     "catalogue",
     "chunking",
+    "codes",
     "documents",
     "embeddings",
     "glossary",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from rag.alternatives import alternatives
-from rag.lexical import identifiers
+from rag.codes import identifiers
 
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-]*[A-Za-z0-9+]|[A-Za-z0-9]")
 TABLE_ROW = re.compile(r"^\s*\|")

@@ -12,11 +12,6 @@ import Stemmer
 from numpy.typing import NDArray
 
 TOKEN = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
-# Codes a document means exactly: OBD trouble codes (P0A80, U0100) and maker codes, letters then
-# at least two digits (CHG-031, E214, HV07, W-3301), bulletin numbers (TSB-24-017).
-IDENTIFIER = re.compile(
-    r"\b(?:[PBCU][0-9][0-9A-F]{3}|[A-Z]{1,5}-?\d{2,4}(?:-\d{2,4})?[A-Z]?)\b", re.IGNORECASE
-)
 STOPWORDS = frozenset(
     [
         "a",
@@ -111,11 +106,6 @@ def stems(text: str) -> list[str]:
 def terms(tokens: list[str]) -> list[str]:
     """What the index matches for these tokens: each as written, and its stem."""
     return [*tokens, *(STEM + stem for stem in _STEMMER.stemWords(tokens))]
-
-
-def identifiers(text: str) -> list[str]:
-    """Exact identifiers named in a text, upper-cased (P0A80, CHG-031)."""
-    return sorted({match.upper() for match in IDENTIFIER.findall(text)})
 
 
 class LexicalIndex:

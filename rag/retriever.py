@@ -21,10 +21,11 @@ from pydantic import BaseModel
 
 from rag.catalogue import Catalogue
 from rag.chunking import facet_label
+from rag.codes import identifiers
 from rag.embeddings import Embedder
 from rag.glossary import TRADE, Glossary, Wording
 from rag.ingest import FACET_OF, body_of, is_facet
-from rag.lexical import LexicalIndex, identifiers
+from rag.lexical import LexicalIndex
 from rag.store import KnowledgeStore
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from rag.codes import identifiers
 from rag.embeddings import EncodeBatcher
-from rag.lexical import identifiers
 from rag.retriever import RetrievedChunk, Retriever, Snapshot
 
 

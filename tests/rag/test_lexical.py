@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rag.lexical import LexicalIndex, identifiers, terms, tokenize
+from rag.codes import identifiers
+from rag.lexical import LexicalIndex, terms, tokenize
 
 
 def test_codes_stay_whole_and_dashes_are_one_kind() -> None:

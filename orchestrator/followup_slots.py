@@ -99,7 +99,8 @@ def _phrase(follow_up: str) -> list[str] | None:
     rest = re.sub(r"^(?:it's|it is|its)\s+", "", rest, flags=re.IGNORECASE)
     words = WORD.findall(rest)
     if words and words[0].lower() in CONDITION_LEADS and len(words) <= MAX_CONDITION_WORDS:
-        return words
+        # "and when should I change it?" asks when; "and when it's towing?" is a condition.
+        return None if len(words) > 1 and ASKING.fullmatch(words[1]) else words
     if not words or len(words) > MAX_PHRASE_WORDS:
         return None
     if ASKING.search(rest) or ATTRIBUTE.search(rest):

@@ -78,6 +78,7 @@ def test_first_thing_is_the_first_phrase_after_a_preposition() -> None:
         "and its towing capacity?",
         "what about the tyre pressure?",
         "and where is the dipstick?",
+        "and when should I change it?",
         "the rear one",  # no opener: not a follow-up of this kind
     ],
 )

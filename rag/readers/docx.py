@@ -1,13 +1,15 @@
 """Word (.docx), read with python-docx: the body's paragraphs and tables in document order.
 
 A paragraph's style says what it is: "Title" and "Heading N" (or a custom style with an
-outline level) make headings, "List …" styles and numbering make list items; tables become
-pipe tables with each merged cell read once (`rag.readers.word_tables`), a one-column table (a
-note box) its text. Pages come from the page breaks Word saved: where it last laid out each
-page when the file has those, else the explicit ones and the sections that start a new page;
-a file with none of them takes its pages from its printed page numbers. Printed page numbers,
-running lines ("Continued 21") and the repeats of running headers are not content
-(`rag.layout.page_numbers`, `rag.layout.running_text`, `rag.layout.running_titles`).
+outline level) make headings (a file whose styles mark none, as a converter's, takes them
+from their type: `rag.readers.word_headings`), "List …" styles and numbering make list items;
+tables become pipe tables with each merged cell read once (`rag.readers.word_tables`), a
+one-column table (a note box) its text. Pages come from the page breaks Word saved: where it
+last laid out each page when the file has those, else the explicit ones and the sections that
+start a new page; a file with none of them takes its pages from its printed page numbers.
+Printed page numbers, running lines ("Continued 21") and the repeats of running headers are
+not content (`rag.layout.page_numbers`, `rag.layout.running_text`,
+`rag.layout.running_titles`).
 """
 
 from __future__ import annotations

@@ -127,7 +127,7 @@ def standalone_query(
         return standalone_query(rewritten, history, catalogue, owned)
     if len(owned) == 1 and MY_VEHICLE.search(message):
         return f"{message.rstrip()} ({qualified(owned[0], catalogue)})"
-    referent = next((m for text in reversed(history) for m in catalogue.models_in(text)[:1]), None)
+    referent = _referent(history, catalogue)
     anaphoric = bool(ANAPHORA.search(message) or MY_VEHICLE.search(message))
     # "is it still ok to drive it?" after "what does P0A7F mean?" asks about that code.
     codes = _codes_carried(message, history) if anaphoric else []
@@ -163,6 +163,11 @@ def _with_alternative(message: str, history: Sequence[str], catalogue: Catalogue
     return _sibling_named(words, _last_whole(history, catalogue), catalogue)
 
 
+def _referent(history: Sequence[str], catalogue: Catalogue) -> str | None:
+    """The model the latest earlier question that names one names first."""
+    return next((m for text in reversed(history) for m in catalogue.models_in(text)[:1]), None)
+
+
 def _last_whole(history: Sequence[str], catalogue: Catalogue) -> str:
     """The last question asked in full (not itself a continuation)."""
     return next((m for m in reversed(history) if not _is_continuation(m, catalogue)), history[-1])
@@ -174,7 +179,7 @@ def _with_slot(message: str, history: Sequence[str], catalogue: Catalogue) -> st
     no slot, or names a variant or a condition of the vehicle asked about (read below)."""
     if not history or not CONTINUATION.match(message):
         return None
-    referent = next((m for text in reversed(history) for m in catalogue.models_in(text)[:1]), None)
+    referent = _referent(history, catalogue)
     if referent is not None and (
         catalogue.variant_by_word(message, referent) or CONDITION.match(message)
     ):

@@ -124,7 +124,7 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     if (
         fault_route
         and specialists.defers_codes(whole.route)
-        and names_a_fault_code(query, catalogue.designations)
+        and names_a_fault_code(query, catalogue)
     ):
         whole = RouteDecision(fault_route, whole.confidence, whole.scores)
     decisions = [services.router.classify(v) for v in vectors[1:]] or [whole]

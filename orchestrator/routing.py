@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rag.codes import identifiers
+from rag.catalogue import Catalogue
 
 Route = str  # a specialist's name in the registry (`agents.registry`)
 GENERAL: Route = "general"  # the fallback route every registry has
@@ -161,10 +161,10 @@ LEANS_BACK = re.compile(r"\b(it|its|it's|that|this|them|they|there)\b", re.IGNOR
 ACTS = re.compile(r"\b(book|booked|booking|schedule|appointment|reserve|cancel|reschedule)\b", re.I)
 
 
-def names_a_fault_code(message: str, designations: Collection[str] = ()) -> bool:
+def names_a_fault_code(message: str, catalogue: Catalogue | None = None) -> bool:
     """A message that quotes a code ("got TR-515 while towing") is about a fault; a code the
-    documents are named by ("the FJ62") is none."""
-    return any(code not in designations for code in identifiers(message))
+    documents are named by ("the FJ62", `Catalogue.designations`) is none."""
+    return bool((catalogue or Catalogue()).codes_in(message))
 
 
 HUMAN = re.compile(

@@ -411,9 +411,7 @@ class _BodyReader:
             self._list_pages = (self._list_pages[0], end)
             return
         self._end_list()
-        self._add("text", tuple(lines), start, end)
-        size, bold = typed
-        self.blocks[-1] = replace(self.blocks[-1], size=size, bold=bold)
+        self._add("text", tuple(lines), start, end, typed=typed)
 
     def _list_item(self, ppr: Any, style: _ParagraphStyle, text: str) -> str | None:
         num = ppr.find(f"{W}numPr") if ppr is not None else None
@@ -444,9 +442,17 @@ class _BodyReader:
         self._list_counts.clear()
 
     def _add(
-        self, kind: BlockKind, lines: tuple[str, ...], start: int, end: int, level: int = 0
+        self,
+        kind: BlockKind,
+        lines: tuple[str, ...],
+        start: int,
+        end: int,
+        level: int = 0,
+        typed: tuple[float | None, bool] = (None, False),
     ) -> None:
-        self.blocks.append(Block(kind, lines, start, end if end != start else None, level))
+        size, bold = typed
+        page_end = end if end != start else None
+        self.blocks.append(Block(kind, lines, start, page_end, level, size=size, bold=bold))
 
     def table(self, tbl: Any) -> None:
         self._end_list()

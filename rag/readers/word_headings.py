@@ -33,8 +33,7 @@ def headings_by_type(blocks: Sequence[Block]) -> list[Block]:
     """The blocks, each one-line paragraph the type scale reads as a heading made one."""
     if any(b.kind == "heading" for b in blocks):
         return list(blocks)
-    typed = [b for b in blocks if b.kind == "text" and b.size is not None]
-    scale = scale_of([(b.text, b.size) for b in typed if b.size is not None])
+    scale = scale_of([(b.text, b.size) for b in blocks if b.kind == "text" and b.size is not None])
     out = []
     for block in blocks:
         level = (

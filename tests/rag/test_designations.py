@@ -35,5 +35,5 @@ def test_a_question_naming_the_designation_quotes_no_code() -> None:
     catalogue = Catalogue(designations=["FJ62"])
     assert catalogue.codes_in("How big is the gas tank on the FJ62?") == []
     assert catalogue.codes_in("FJ62 shows code P0171") == ["P0171"]
-    assert not names_a_fault_code("How long is the FJ62 overall?", catalogue.designations)
+    assert not names_a_fault_code("How long is the FJ62 overall?", catalogue)
     assert names_a_fault_code("How long is the FJ62 overall?")

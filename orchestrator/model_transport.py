@@ -24,6 +24,7 @@ from contextlib import contextmanager
 
 import aiohttp
 import httpx
+import openai
 
 from orchestrator.sse_merge import DeltaMerger
 
@@ -50,6 +51,25 @@ def connection_errors() -> Iterator[None]:
         if isinstance(cause, aiohttp.ClientConnectorError):
             raise httpx.ConnectError(str(exc)) from cause
         raise httpx.ReadError(str(exc)) from cause
+
+
+class Refused(httpx.ConnectError, openai.APIConnectionError):  # type: ignore[misc]
+    """The model's server refused the connection (or none could be made): an
+    `httpx.ConnectError` to whoever reads HTTP, and an error of the OpenAI SDK's own to the SDK,
+    which raises those as they are instead of trying again. A server that refuses is down:
+    asking again after 0.5 s and 1 s (the SDK's backoff) only kept the turn from the offline
+    answer that stands in for it; `ModelHealth` decides when to try it again."""
+
+    def __init__(self, message: str, request: httpx.Request) -> None:
+        # Each parent's __init__ hands on to the next in the MRO with its own arguments, so
+        # neither is called: Exception's takes the message, and the attributes both read are set.
+        Exception.__init__(self, message)
+        self.request = request  # httpx's property, which the SDK's error sets as well
+        self.message = message
+        self.body: object | None = None
+        self.code: str | None = None
+        self.param: str | None = None
+        self.type: str | None = None
 
 
 class PacedStream(httpx.AsyncByteStream):
@@ -90,8 +110,11 @@ class PacedTransport(httpx.AsyncBaseTransport):
         self.pace = pace
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        with connection_errors():
-            response = await self.inner.handle_async_request(request)
+        try:
+            with connection_errors():
+                response = await self.inner.handle_async_request(request)
+        except httpx.ConnectError as exc:
+            raise Refused(str(exc) or "connection refused", request) from exc
         headers = response.headers
         events = headers.get("content-type", "").startswith(EVENT_STREAM) and headers.get(
             "content-encoding", "identity"

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 from collections.abc import Iterator
 
 import httpx
+import openai
 import pytest
 from langchain_core.messages import HumanMessage
 
 from orchestrator.llm import chat_openai
+from orchestrator.model_health import unreachable
 from orchestrator.model_transport import model_http_client
 from orchestrator.settings import Settings
 from tests.utils.fake_openai import CutOff, Fail, FakeOpenAI, Reply
@@ -90,6 +93,37 @@ async def test_a_refused_connection_is_an_error_to_connect_not_a_timeout() -> No
             await client.post(f"http://127.0.0.1:{free_port()}/v1/chat/completions", json=REQUEST)
     finally:
         await client.aclose()
+
+
+async def test_a_refused_connection_is_not_asked_again_the_offline_answer_stands_in_at_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The SDK would try twice more, after 0.5 s and 1 s: a turn kept from its offline answer
+    for nothing (`ModelHealth` decides when to try the server again)."""
+    settings = Settings(
+        answer_mode="llm",
+        openai_base_url=f"http://127.0.0.1:{free_port()}/v1",
+        openai_api_key="sk-t",
+    )
+    client = model_http_client(5.0, 10)
+    model = chat_openai(
+        settings,
+        client,
+        streaming=True,
+        timeout_s=5.0,
+        max_retries=2,
+        temperature=0,
+        max_tokens=settings.llm_max_tokens,
+    )
+    caplog.set_level(logging.DEBUG, logger="openai")
+    try:
+        with pytest.raises(openai.APIConnectionError) as raised:
+            async for _ in model.astream([HumanMessage("Hi")]):
+                pass
+    finally:
+        await client.aclose()
+    assert unreachable(raised.value)
+    assert not [r for r in caplog.records if "Retrying request" in r.getMessage()]
 
 
 async def test_a_connection_dropped_mid_answer_is_a_read_error(llm: FakeOpenAI) -> None:

@@ -17,6 +17,7 @@ from rag.catalogue import Declared, declared_from_front_matter
 from rag.chunking import first_heading, split_front_matter
 from rag.layout.finding_aids import without_finding_aids
 from rag.layout.legends import expand_legends
+from rag.layout.schedules import read_schedules
 from rag.readers import (
     DEFAULT_LIMITS,
     READERS,
@@ -114,8 +115,9 @@ def load(
         parsed = READERS[kind](front.body.encode(), limits)
     else:
         parsed = READERS[kind](raw, limits)
-    # An index or a table of contents says where things are, not what they are: no passage.
-    blocks = expand_legends(without_finding_aids(parsed.blocks))
+    # A schedule's grid of marks says when each item is due, once read row by row; an index
+    # or a table of contents says where things are, not what they are: no passage.
+    blocks = expand_legends(without_finding_aids(read_schedules(parsed.blocks)))
     body = to_markdown(blocks)
     if not body.strip():
         if parsed.scanned_pages:

@@ -31,7 +31,6 @@ from rag.layout.hyphenation import join_lines, vocabulary
 from rag.layout.outline import Entry, with_outline
 from rag.layout.rows import in_rows, with_text_tables
 from rag.layout.running import page_number_line, without_running_lines
-from rag.layout.schedules import read_schedules
 from rag.layout.tables import TableText, continued, markdown_lines, read_table
 
 # A page with no text whose pictures cover this share of it was scanned.
@@ -85,7 +84,7 @@ def read_pages(
                 writer.table(item, frame.number)
             else:
                 writer.line(item, frame.number, id(item) in cells)
-    blocks = read_schedules(attach_footnotes(with_outline(writer.finish(), outline)))
+    blocks = attach_footnotes(with_outline(writer.finish(), outline))
     heading = next((b.text for b in blocks if b.kind == "heading"), None)
     return ParsedDocument(tuple(blocks), title or heading, len(pages), tuple(scanned))
 

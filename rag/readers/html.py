@@ -7,6 +7,7 @@ one space. (An HTML page exported from a PDF breaks a cell's text over source li
 from __future__ import annotations
 
 from rag.blocks import ParsedDocument, from_markdown
+from rag.readers import html_tables
 from rag.readers.limits import DEFAULT_LIMITS, ReadingLimits, check_chars
 from rag.readers.markdown import decode
 
@@ -24,9 +25,6 @@ def html_to_markdown(html: str) -> tuple[str, str | None]:
     def text(element: Tag) -> str:
         return " ".join(element.get_text(" ").split())
 
-    def cell_text(cell: Tag) -> str:
-        return text(cell).replace("|", "/")
-
     for element in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "table", "pre"]):
         if element.find_parent(["table", "li", "pre"]) is not None:
             continue
@@ -40,16 +38,9 @@ def html_to_markdown(html: str) -> tuple[str, str | None]:
         elif name == "pre":
             out.append(element.get_text() + "\n")
         elif name == "table":
-            rows = [
-                [cell_text(c) for c in row.find_all(["th", "td"])] for row in element.find_all("tr")
-            ]
-            rows = [r for r in rows if r]
-            if rows:
-                out.append("")
-                out.append("| " + " | ".join(rows[0]) + " |")
-                out.append("|" + "---|" * len(rows[0]))
-                out.extend("| " + " | ".join(r) + " |" for r in rows[1:])
-                out.append("")
+            lines = html_tables.pipe_table(element)
+            if lines:
+                out.extend(["", *lines, ""])
     return "\n".join(out), title
 
 

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from rag.blocks import TABLE_ROW, Block, ParsedDocument, from_markdown, joined_across_pages
-from rag.layout.pipe_tables import pipe_table_lines, without_echoes
+from rag.layout.pipe_tables import LINE_BREAK, pipe_table_lines, without_echoes
 from rag.layout.running_text import without_running_lines
 from rag.readers.errors import UnreadableDocument
+from rag.readers.html_tables import tables_as_pipes
 from rag.readers.limits import DEFAULT_LIMITS, ReadingLimits, check_chars
 
 
@@ -22,10 +23,20 @@ def decode(raw: bytes) -> str:
 def read_markdown(raw: bytes, limits: ReadingLimits = DEFAULT_LIMITS) -> ParsedDocument:
     text = decode(raw)
     check_chars(len(text), limits)
-    blocks = without_running_lines(from_markdown(text))
+    blocks = without_running_lines(from_markdown(_line_breaks_read(tables_as_pipes(text))))
     blocks = without_echoes(list(_tables_read(joined_across_pages(blocks))))
     pages = [b.last_page for b in blocks if b.last_page is not None]
     return ParsedDocument(tuple(blocks), pages=max(pages) if pages else None)
+
+
+def _line_breaks_read(text: str) -> str:
+    """A `<br>` a converter wrote in a line of prose read as the space it shows as (a table row
+    keeps its own, `rag.layout.pipe_tables` reads them cell by cell)."""
+    if "<br" not in text.lower():
+        return text
+    return "\n".join(
+        line if TABLE_ROW.match(line) else LINE_BREAK.sub(" ", line) for line in text.split("\n")
+    )
 
 
 def _tables_read(blocks: Iterable[Block]) -> Iterator[Block]:

@@ -104,6 +104,29 @@ def test_html_text_broken_over_source_lines_is_read_as_a_browser_shows_it() -> N
     assert "Drive carefully." in parsed.markdown and "keep\n  this" in parsed.markdown
 
 
+def test_markdown_reads_the_html_tables_and_line_breaks_a_converter_left_in_it(
+    tmp_path: Path,
+) -> None:
+    """Converters write a table with merged cells as HTML inside the Markdown, and a line break
+    as `<br>`: read as the table and the text they show as, not as tags."""
+    path = tmp_path / "specs.md"
+    path.write_text(
+        "# Specifications\n\nTyres and oil.<br>Checked cold.\n\n"
+        "<table><tr><th>Item</th><th>Value</th></tr>\n"
+        "<tr><td>Engine oil</td><td>4.5 L<br>with filter</td></tr>\n"
+        '<tr><td rowspan="2">Tyre pressure</td><td>Front: 230 kPa</td></tr>\n'
+        "<tr><td>Rear: 210 kPa</td></tr></table>\n\nAfter the table.\n"
+    )
+    body = load(path, tmp_path).body
+    assert "<" not in body
+    assert "Tyres and oil. Checked cold." in body
+    assert (
+        "| Item | Value |\n|---|---|\n| Engine oil | 4.5 L with filter |\n"
+        "| Tyre pressure | Front: 230 kPa |\n| Tyre pressure | Rear: 210 kPa |"
+    ) in body
+    assert "After the table." in body
+
+
 def test_plain_text_uppercase_lines_are_headings(tmp_path: Path) -> None:
     path = tmp_path / "maintenance" / "fluids.txt"
     path.parent.mkdir()

@@ -7,8 +7,11 @@ shrinks the window below that prompt's size, and the request is fitted and sent 
 nothing is known, nothing is cut: a hosted model's window holds any prompt the product makes.
 
 Tokens are counted by characters (`CHARS_PER_TOKEN`, on the low side for English prose, so
-that an estimate errs towards a prompt too small, not too long): no tokenizer of the serving
-model is at hand, and a budget only needs to be safe, not exact.
+that an estimate errs towards a prompt too small, not too long), and a budget only needs to be
+safe, not exact. A small model's tokenizer may take fewer characters a token than that on what
+a prompt holds (tables, figures, part numbers: SmolLM2's takes 2.56, and prompts fitted to a
+2,048-token window less the answer's 512 reached 1,900-2,040 of its tokens): where the server counts tokens (`orchestrator.model_window`), the
+budget is scaled by what it counted.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ class ModelBudget:
     max_tokens: int  # what one call may write: the window must hold it beside the prompt
     window: int | None = None
     source: WindowSource | None = None
+    # The characters a token of the server's tokenizer holds, where the server counted them.
+    chars_per_token: float | None = None
 
     @classmethod
     def of(cls, max_tokens: int, window: int | None) -> ModelBudget:
@@ -61,11 +66,30 @@ class ModelBudget:
             self.window, self.source = window, "server"
             log.info("the language model's context window: %d tokens (from its server)", window)
 
+    def counted(self, chars_per_token: float | None) -> None:
+        """The server's tokenizer was found to take this many characters a token."""
+        if chars_per_token:
+            self.chars_per_token = chars_per_token
+            log.info(
+                "the language model's tokenizer: %.2f characters a token (estimated as %.1f)",
+                chars_per_token,
+                CHARS_PER_TOKEN,
+            )
+
+    def scale(self) -> float:
+        """The estimate's tokens a token of the model's holds: below 1 where its tokenizer
+        takes fewer characters a token than the estimate does; never above (the estimate
+        stays on the safe side)."""
+        if not self.chars_per_token:
+            return 1.0
+        return min(1.0, self.chars_per_token / CHARS_PER_TOKEN)
+
     def prompt_tokens(self) -> int | None:
-        """What a prompt may hold: the window less the answer's tokens; None while unknown."""
+        """What a prompt may hold, in the estimate's tokens (`estimate_tokens`): the window
+        less the answer's tokens; None while unknown."""
         if self.window is None:
             return None
-        return max(self.window - self.writes(), SMALLEST_PROMPT)
+        return max(int((self.window - self.writes()) * self.scale()), SMALLEST_PROMPT)
 
     def writes(self) -> int:
         """The tokens one call may write (`LLM_MAX_TOKENS`, sent with every call): a server
@@ -76,8 +100,9 @@ class ModelBudget:
         """A prompt of about `prompt_tokens` tokens was refused for its length: the window is
         below it (and the answer's tokens). False when nothing smaller can be learnt, so the
         caller need not try again."""
-        learnt = int((prompt_tokens + self.writes()) * SHRINK)
-        smaller = ModelBudget(self.max_tokens, learnt).prompt_tokens() or 0
+        learnt = int((prompt_tokens / self.scale() + self.writes()) * SHRINK)
+        smaller = ModelBudget(self.max_tokens, learnt, None, self.chars_per_token).prompt_tokens()
+        smaller = smaller or 0
         if learnt < SMALLEST_WINDOW or smaller >= prompt_tokens:
             return False  # a prompt that small was not refused for its length
         if self.window is not None and learnt >= self.window:

@@ -66,6 +66,7 @@ async def ready(state: State) -> JSONResponse:
         budget, gate = services.model_budget, services.model_gate
         checks["model_window"] = budget.window
         checks["model_window_from"] = budget.source
+        checks["model_chars_per_token"] = budget.chars_per_token  # where its server counts
         checks["model_requests_at_once"] = gate.limit
     # Told to stop: the balancer is to send new connections elsewhere from now on.
     checks["stopping"] = "draining" if state.stopping.stopping else "no"

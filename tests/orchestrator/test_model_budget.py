@@ -45,3 +45,24 @@ def test_nothing_is_learnt_below_the_smallest_window() -> None:
 def test_tokens_are_estimated_on_the_safe_side_of_english() -> None:
     sentence = "Check the engine oil level every 1,000 km or before a long journey."
     assert estimate_tokens([sentence]) >= len(sentence.split()) + 8
+
+
+def test_a_tokenizer_that_takes_fewer_characters_a_token_leaves_the_prompt_fewer() -> None:
+    budget = ModelBudget.of(512, 2048)
+    budget.counted(2.56)  # SmolLM2's, on a sample of a prompt's prose, tables and figures
+    assert budget.prompt_tokens() == int(1536 * 2.56 / 3.0)
+
+
+def test_a_tokenizer_that_takes_more_never_lets_the_estimate_past_the_window() -> None:
+    budget = ModelBudget.of(512, 2048)
+    budget.counted(4.5)
+    assert budget.prompt_tokens() == 1536
+
+
+def test_a_refused_prompt_is_read_in_the_model_tokens() -> None:
+    plain, counted = ModelBudget.of(512, None), ModelBudget.of(512, None)
+    counted.counted(1.5)
+    assert plain.refused(3000) and counted.refused(3000)
+    assert counted.window is not None and plain.window is not None
+    assert counted.window > plain.window  # 3,000 estimated tokens are 6,000 of the model's
+    assert counted.prompt_tokens() == int((counted.window - 512) * 0.5)

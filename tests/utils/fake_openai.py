@@ -289,6 +289,9 @@ class FakeOpenAI:
         # empty 200 (llama-cpp-python's answer), and `props` is served as llama.cpp's /props.
         self.context_tokens: int | None = None
         self.props: dict[str, Any] | None = None
+        # Counting tokens at this many characters each: llama.cpp's `POST /tokenize` and
+        # llama-cpp-python's `POST /extras/tokenize/count` answer (None: 404, as OpenAI's).
+        self.count_chars_per_token: float | None = None
         # A server of one request at a time (llama-cpp-python's): a new request ends the
         # stream under way with `[DONE]` and no finish_reason.
         self.one_at_a_time = False
@@ -308,6 +311,8 @@ class FakeOpenAI:
                 Route("/v1/models/{model_id:path}", self._get_model, methods=["GET"]),
                 Route("/simulator", self._configure, methods=["GET", "POST"]),
                 Route("/props", self._props, methods=["GET"]),
+                Route("/tokenize", self._tokenize, methods=["POST"]),
+                Route("/extras/tokenize/count", self._tokenize, methods=["POST"]),
             ],
             exception_handlers={HTTPException: self._http_error},
             lifespan=self._lifespan,
@@ -506,6 +511,17 @@ class FakeOpenAI:
         if self.props is None:
             return JSONResponse({"error": "Not Found"}, 404)
         return JSONResponse(self.props)
+
+    async def _tokenize(self, request: Request) -> Response:
+        per_token = self.count_chars_per_token
+        body = await request.json()
+        text = body.get("content") or body.get("input") if isinstance(body, dict) else None
+        if per_token is None or not isinstance(text, str):
+            return JSONResponse({"error": "Not Found"}, 404)
+        count = int(len(text) / per_token + 0.999)
+        if request.url.path == "/tokenize":
+            return JSONResponse({"tokens": list(range(count))})
+        return JSONResponse({"count": count})
 
     def _past_window(self, body: dict[str, Any]) -> bool:
         if self.context_tokens is None:

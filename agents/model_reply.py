@@ -152,8 +152,16 @@ async def ask(
                 continue
             raise
         health.reached()
+        if budget and streamed.finish_reason == LENGTH:
+            budget.stopped_short(estimate_tokens(_texts(sent)), _tokens_written(streamed))
         return streamed
     raise EmptyReply("the model's server gave no answer however the request was sent")
+
+
+def _tokens_written(streamed: Streamed) -> int:
+    """The tokens of the answer, at least: its chunks of text (one a token as a server streams
+    them; fewer where reads were merged, `orchestrator.model_transport`)."""
+    return sum(1 for c in streamed.chunks if isinstance(c.content, str) and c.content)
 
 
 def _said(streamed: Streamed) -> bool:

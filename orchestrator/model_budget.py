@@ -3,15 +3,18 @@
 The window (the model's context size in tokens) comes from `LLM_CONTEXT_TOKENS`, else from
 what the server says of itself (`orchestrator.model_window`), else it is learnt from a failure:
 a prompt refused for its length (an HTTP 400 naming the context, or llama.cpp's empty reply)
-shrinks the window below that prompt's size, and the request is fitted and sent again. While
-nothing is known, nothing is cut: a hosted model's window holds any prompt the product makes.
+shrinks the window below that prompt's size, and the request is fitted and sent again; an
+answer stopped for its length well short of `max_tokens` (llama-cpp-python serves any prompt
+shorter than its window and ends the answer where the window ends) shows the window is the
+prompt and what was written, and the next prompts are fitted to it. While nothing is known,
+nothing is cut: a hosted model's window holds any prompt the product makes.
 
 Tokens are counted by characters (`CHARS_PER_TOKEN`, on the low side for English prose, so
 that an estimate errs towards a prompt too small, not too long), and a budget only needs to be
 safe, not exact. A small model's tokenizer may take fewer characters a token than that on what
 a prompt holds (tables, figures, part numbers: SmolLM2's takes 2.56, and prompts fitted to a
-2,048-token window less the answer's 512 reached 1,900-2,040 of its tokens): where the server counts tokens (`orchestrator.model_window`), the
-budget is scaled by what it counted.
+2,048-token window less the answer's 512 reached 1,900-2,040 of its tokens): where the
+server counts tokens (`orchestrator.model_window`), the budget is scaled by what it counted.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ MESSAGE_OVERHEAD = 8  # a chat template's role markers and separators, per messa
 SHRINK = 0.75  # a refused prompt's size times this is the window learnt from it
 SMALLEST_WINDOW = 256
 SMALLEST_PROMPT = 128  # a window that leaves less beside the answer still gets this much
+# An answer stopped for its length with fewer of its tokens than this share of `max_tokens`
+# was stopped by the window.
+SHORT_OF_MAX = 0.9
 
 WindowSource = Literal["setting", "server", "learnt"]
 
@@ -95,6 +101,24 @@ class ModelBudget:
         """The tokens one call may write (`LLM_MAX_TOKENS`, sent with every call): a server
         refuses a prompt whose length and these together pass its window."""
         return self.max_tokens
+
+    def stopped_short(self, prompt_tokens: int, written: int) -> bool:
+        """An answer to a prompt of about `prompt_tokens` (the estimate's) stopped for its
+        length after `written` tokens, short of `max_tokens`: where no window is known, the
+        window is taken as the prompt and those tokens (in the model's tokens). False when
+        nothing is learnt."""
+        if self.source is not None or written >= self.writes() * SHORT_OF_MAX:
+            return False
+        learnt = int(prompt_tokens / self.scale()) + written
+        if learnt < SMALLEST_WINDOW:
+            return False
+        log.warning(
+            "the language model's window ended an answer after %d tokens: taken as %d tokens",
+            written,
+            learnt,
+        )
+        self.window, self.source = learnt, "learnt"
+        return True
 
     def refused(self, prompt_tokens: int) -> bool:
         """A prompt of about `prompt_tokens` tokens was refused for its length: the window is

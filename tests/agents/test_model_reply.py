@@ -14,6 +14,7 @@ from agents.model_message import DATA_RULES
 from agents.model_reply import MAX_ATTEMPTS
 from agents.specs.prompts import SYSTEM as SPECS_SYSTEM
 from orchestrator.events import Token
+from orchestrator.model_budget import estimate_tokens
 from orchestrator.model_window import learn_window
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Failed
@@ -195,13 +196,18 @@ def prompt_tokens(request: dict[str, Any]) -> int:
     return sum(len(str(m.get("content") or "").split()) for m in request["messages"])
 
 
+def estimated(request: dict[str, Any]) -> int:
+    """The prompt's length as the product estimates it."""
+    return estimate_tokens(str(m.get("content") or "") for m in request["messages"])
+
+
 @pytest.fixture
 def small_window(llm: FakeOpenAI) -> Iterator[FakeOpenAI]:
     llm.context_tokens = 900
     try:
         yield llm
     finally:
-        llm.context_tokens, llm.props = None, None
+        llm.context_tokens, llm.props, llm.window_ends_answers = None, None, False
 
 
 async def test_a_prompt_past_the_window_is_fitted_to_a_window_learnt_and_asked_again(
@@ -232,6 +238,28 @@ async def test_a_window_the_server_names_is_kept_to_from_the_first_request(
     assert (services.model_budget.window, services.model_budget.source) == (900, "server")
     assert isinstance(events[-1], Completed), events[-1]
     assert len(small_window.requests) == 1
+
+
+async def test_an_answer_the_window_ended_teaches_the_window_and_the_next_prompt_fits(
+    settings: Settings, db_url: URL, embedder: Any, small_window: FakeOpenAI
+) -> None:
+    """llama-cpp-python serves any prompt shorter than its window and ends the answer where
+    the window ends, far short of max_tokens: nothing was refused, yet the window is known."""
+    small_window.window_ends_answers = True
+    small_window.context_tokens = 1300  # the first prompt is served: nothing is refused
+    small_window.script(Reply(" ".join(["word"] * 600)), Reply("The Ridge tows 3,500 kg [1]."))
+    async with running(settings, db_url, embedder) as orchestrator:
+        first = await run_turn(orchestrator, "ended", QUESTION)
+        budget = orchestrator.services.model_budget
+        assert (budget.source, budget.window is not None) == ("learnt", True)
+        second = await run_turn(orchestrator, "ended", "How much can the Ridge tow?")
+    cut, done = first[-1], second[-1]
+    assert isinstance(cut, Completed) and cut.metadata.truncated, cut
+    assert isinstance(done, Completed) and not done.metadata.truncated, done
+    asked, fitted = small_window.requests[-2:]
+    allowed = budget.prompt_tokens()
+    assert allowed is not None
+    assert estimated(fitted) <= allowed < estimated(asked)
 
 
 async def test_failed_and_cut_off_answers_are_not_sent_back(

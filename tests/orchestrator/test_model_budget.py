@@ -66,3 +66,16 @@ def test_a_refused_prompt_is_read_in_the_model_tokens() -> None:
     assert counted.window is not None and plain.window is not None
     assert counted.window > plain.window  # 3,000 estimated tokens are 6,000 of the model's
     assert counted.prompt_tokens() == int((counted.window - 512) * 0.5)
+
+
+def test_an_answer_the_window_ended_short_of_max_tokens_teaches_the_window() -> None:
+    budget = ModelBudget.of(512, None)
+    budget.counted(2.4)
+    assert budget.stopped_short(1600, 120)
+    assert (budget.window, budget.source) == (int(1600 / 0.8) + 120, "learnt")
+
+
+def test_an_answer_at_its_max_tokens_or_a_known_window_teaches_nothing() -> None:
+    unknown, known = ModelBudget.of(512, None), ModelBudget.of(512, 4096)
+    assert not unknown.stopped_short(1600, 500) and unknown.window is None
+    assert not known.stopped_short(1600, 120) and known.window == 4096

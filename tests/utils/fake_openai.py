@@ -289,6 +289,9 @@ class FakeOpenAI:
         # empty 200 (llama-cpp-python's answer), and `props` is served as llama.cpp's /props.
         self.context_tokens: int | None = None
         self.props: dict[str, Any] | None = None
+        # llama-cpp-python's other way: a prompt shorter than the window is served whatever
+        # its max_tokens, and the window ends the answer (`finish_reason` "length").
+        self.window_ends_answers = False
         # Counting tokens at this many characters each: llama.cpp's `POST /tokenize` and
         # llama-cpp-python's `POST /extras/tokenize/count` answer (None: 404, as OpenAI's).
         self.count_chars_per_token: float | None = None
@@ -528,6 +531,8 @@ class FakeOpenAI:
             return False
         messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
         prompt = sum(_count_tokens([m.get("content"), m.get("tool_calls")]) for m in messages)
+        if self.window_ends_answers:
+            return prompt >= self.context_tokens
         return prompt + int(body.get("max_tokens") or 0) > self.context_tokens
 
     async def _list_models(self, _request: Request) -> Response:
@@ -591,6 +596,8 @@ class FakeOpenAI:
                 tool_calls=[{"name": response.name, "arguments": response.raw_arguments}]
             )
         completion = _Completion(body, response, self.model)
+        if self.window_ends_answers and self.context_tokens is not None:
+            completion.end_at(self.context_tokens - completion.prompt_tokens)
         if body.get("stream"):
             cut = asyncio.Event()
             return StreamingResponse(
@@ -650,6 +657,13 @@ class _Completion:
         self.token_count = max(
             1, len(self.tokens) + sum(1 + len(c["fragments"]) for c in self.tool_calls)
         )
+
+    def end_at(self, room: int) -> None:
+        """The answer ended where the window leaves no more room, if it does."""
+        if room < len(self.tokens):
+            self.tokens = self.tokens[: max(1, room)]
+            self.finish_reason = "length"
+            self.token_count = max(1, len(self.tokens))
 
     @staticmethod
     def _normalise(call: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ nothing is cut: a hosted model's window holds any prompt the product makes.
 Tokens are counted by characters (`CHARS_PER_TOKEN`, on the low side for English prose, so
 that an estimate errs towards a prompt too small, not too long), and a budget only needs to be
 safe, not exact. A small model's tokenizer may take fewer characters a token than that on what
-a prompt holds (tables, figures, part numbers: SmolLM2's takes 2.56, and prompts fitted to a
+a prompt holds (tables, figures, part numbers: SmolLM2's takes 2.54, and prompts fitted to a
 2,048-token window less the answer's 512 reached 1,900-2,040 of its tokens): where the
 server counts tokens (`orchestrator.model_window`), the budget is scaled by what it counted.
 """

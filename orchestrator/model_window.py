@@ -36,7 +36,7 @@ SAMPLE = (
     "| Engine oil (with filter) | 4.5 L (4.8 US qt) | every 15,000 km / 12 months |\n"
     "| Coolant, LLC 50% | 6.2 L | first at 160,000 km, then every 80,000 km |\n"
     "- Tyre pressure, front: 230 kPa (2.3 bar, 33 psi); rear: 210 kPa (2.1 bar, 30 psi)\n"
-    "- Wheel nut torque: 103 N·m (76 lbf·ft). Part no. 90915-YZZD1, fault code P0A80.\n"
+    "- Wheel nut torque: 103 N·m (76 lbf·ft). Part no. 15601-XK2-004, fault code P0301.\n"
     "If the warning light stays on, stop safely and contact an authorised workshop."
 )
 # A count outside these is no tokenizer's (an error page's length, a count of words).

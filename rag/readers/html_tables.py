@@ -37,10 +37,9 @@ class Cell:
 
 @dataclass(frozen=True)
 class Placed:
-    """A cell where the grid puts it: the cell, and whether this is its first row and column."""
+    """A cell where the grid puts it: the cell, and whether this is its first column."""
 
     cell: Cell
-    first_row: bool
     first_column: bool
 
 
@@ -69,7 +68,7 @@ def laid_out(rows: Sequence[Sequence[Cell]]) -> list[list[Placed | None]]:
                 column += 1
             for dr in range(min(c.rows, len(rows) - r)):
                 for dc in range(c.columns):
-                    grid[r + dr][column + dc] = Placed(c, dr == 0, dc == 0)
+                    grid[r + dr][column + dc] = Placed(c, dc == 0)
             column += c.columns
     width = max((max(slots) + 1 for slots in grid if slots), default=0)
     return [[slots.get(i) for i in range(width)] for slots in grid]

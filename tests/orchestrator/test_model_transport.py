@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import httpx
 import openai
 import pytest
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
 from orchestrator.llm import chat_openai
@@ -30,21 +31,26 @@ def llm() -> Iterator[FakeOpenAI]:
         yield server
 
 
-async def streamed(llm: FakeOpenAI, pace: float) -> list[str]:
-    """The chunks of text LangChain yields for `ANSWER`, read at `pace`."""
-    llm.reset()
-    llm.script(Reply(ANSWER))
-    settings = Settings(answer_mode="llm", openai_base_url=llm.base_url, openai_api_key="sk-t")
-    client = model_http_client(5.0, 10, lambda: pace)
-    model = chat_openai(
+def streaming_model(base_url: str, client: httpx.AsyncClient, max_retries: int) -> BaseChatModel:
+    """The answer model as the product makes it, on `base_url` through `client`."""
+    settings = Settings(answer_mode="llm", openai_base_url=base_url, openai_api_key="sk-t")
+    return chat_openai(
         settings,
         client,
         streaming=True,
         timeout_s=5.0,
-        max_retries=0,
+        max_retries=max_retries,
         temperature=0,
         max_tokens=settings.llm_max_tokens,
     )
+
+
+async def streamed(llm: FakeOpenAI, pace: float) -> list[str]:
+    """The chunks of text LangChain yields for `ANSWER`, read at `pace`."""
+    llm.reset()
+    llm.script(Reply(ANSWER))
+    client = model_http_client(5.0, 10, lambda: pace)
+    model = streaming_model(llm.base_url, client, max_retries=0)
     try:
         chunks = [c.content async for c in model.astream([HumanMessage("Hi")])]
     finally:
@@ -100,21 +106,8 @@ async def test_a_refused_connection_is_not_asked_again_the_offline_answer_stands
 ) -> None:
     """The SDK would try twice more, after 0.5 s and 1 s: a turn kept from its offline answer
     for nothing (`ModelHealth` decides when to try the server again)."""
-    settings = Settings(
-        answer_mode="llm",
-        openai_base_url=f"http://127.0.0.1:{free_port()}/v1",
-        openai_api_key="sk-t",
-    )
     client = model_http_client(5.0, 10)
-    model = chat_openai(
-        settings,
-        client,
-        streaming=True,
-        timeout_s=5.0,
-        max_retries=2,
-        temperature=0,
-        max_tokens=settings.llm_max_tokens,
-    )
+    model = streaming_model(f"http://127.0.0.1:{free_port()}/v1", client, max_retries=2)
     caplog.set_level(logging.DEBUG, logger="openai")
     try:
         with pytest.raises(openai.APIConnectionError) as raised:

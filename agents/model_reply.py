@@ -8,7 +8,8 @@ cannot give an answer, the offline answerer gives one in our own words, marked `
 - its answer repeats its prompt: the rest of it is dropped, the offline answer follows.
 An empty reply (no text, no reason for stopping) is asked for once more, since nothing of it
 reached the customer, then ends the turn with LLM_EMPTY_REPLY; an answer that stopped at its
-`max_tokens` is kept, marked `truncated`.
+`max_tokens` is kept, marked `truncated`, and so is one stopped when it fell into a loop,
+writing the same text over and over (`orchestrator.runaway`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from orchestrator.model_budget import ModelBudget, estimate_tokens
 from orchestrator.model_gate import ModelGate
 from orchestrator.model_health import ModelHealth, unreachable
 from orchestrator.prompt_echo import EchoScreen, PromptEcho
+from orchestrator.runaway import LoopWatch
 from orchestrator.turn_context import Services
 
 UNREACHABLE = "model unreachable"
@@ -55,12 +57,19 @@ class Written:
 @dataclass
 class Streamed:
     """What one streamed model call gave: its chunks, its text, why it stopped, and whether
-    it was cut off at an echo of its prompt."""
+    it was cut off at an echo of its prompt or in a loop."""
 
     chunks: list[AIMessageChunk] = field(default_factory=list)
     text: str = ""
     finish_reason: str | None = None
     echoed: bool = False
+    looped: bool = False
+
+    @property
+    def cut_short(self) -> bool:
+        """Whether the answer was stopped before the model ended it: at its `max_tokens`, or
+        in a loop."""
+        return self.finish_reason == LENGTH or self.looped
 
 
 Answering = Runnable[LanguageModelInput, BaseMessage]
@@ -72,9 +81,11 @@ async def stream(
     screen: EchoScreen | None = None,
     out: Streamed | None = None,
 ) -> Streamed:
-    """The model's streamed answer, read until it ends or `screen` finds an echo in it (the
-    request is then closed); gathered in `out`, which keeps what came if it fails."""
+    """The model's streamed answer, read until it ends, `screen` finds an echo in it or it
+    falls into a loop (the request is then closed); gathered in `out`, which keeps what came
+    if it fails."""
     out = Streamed() if out is None else out
+    watch = LoopWatch()
     async with aclosing(cast(AsyncGenerator[BaseMessage], model.astream(list(messages)))) as chunks:
         async for chunk in chunks:
             if not isinstance(chunk, AIMessageChunk):
@@ -88,6 +99,9 @@ async def stream(
                     if screen.echoed:
                         out.echoed = True
                         break
+                if watch.feed(chunk.content):
+                    out.looped = True
+                    break
     return out
 
 
@@ -240,4 +254,4 @@ async def write(
         return await in_own_words(services, prompt(None), agent, UNREACHABLE)
     if streamed.echoed:
         return await in_own_words(services, prompt(None), agent, ECHOED)
-    return Written(streamed.text, truncated=streamed.finish_reason == LENGTH)
+    return Written(streamed.text, truncated=streamed.cut_short)

@@ -223,7 +223,7 @@ async def _answer_with_tools(
             return Written("".join(spoken[:-1]) + written.text, degraded=ECHOED)
         # Merged once, above: chunk by chunk, each sum is a new message that parses the tool
         # calls so far again (2% of the server's CPU under load, py-spy).
-        if reply is None or not reply.tool_calls:
+        if reply is None or not reply.tool_calls or streamed.looped:
             break
         messages.append(reply)
         for call in reply.tool_calls:
@@ -236,7 +236,7 @@ async def _answer_with_tools(
                 call_id=call["id"] or None,
             )
             messages.append(ToolMessage(result, tool_call_id=call["id"] or call["name"]))
-    return Written("".join(spoken), truncated=streamed.finish_reason == model_reply.LENGTH)
+    return Written("".join(spoken), truncated=streamed.cut_short)
 
 
 def _tools_failed(context: TurnContext, reason: str) -> None:

@@ -69,6 +69,20 @@ async def test_an_answer_stopped_at_its_max_tokens_completes_marked_truncated(
     assert done.metadata.truncated is True and done.metadata.mode == "llm"
 
 
+async def test_an_answer_fallen_into_a_loop_is_stopped_and_completes_marked_truncated(
+    settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
+) -> None:
+    start = "The Aster goes 430 km on one charge. "
+    llm.script(Reply(start + "Service " * 400))
+    async with running(settings, db_url, embedder) as orchestrator:
+        events = await run_turn(orchestrator, "looped", QUESTION)
+    done = events[-1]
+    assert isinstance(done, Completed), done
+    assert done.response.startswith(start) and done.response == tokens(events)
+    assert done.response.count("Service") < 20  # stopped, not written to the end
+    assert done.metadata.truncated is True and done.metadata.mode == "llm"
+
+
 async def test_an_answer_that_stopped_of_itself_is_not_marked(
     settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
 ) -> None:
@@ -247,7 +261,8 @@ async def test_an_answer_the_window_ended_teaches_the_window_and_the_next_prompt
     the window ends, far short of max_tokens: nothing was refused, yet the window is known."""
     small_window.window_ends_answers = True
     small_window.context_tokens = 1300  # the first prompt is served: nothing is refused
-    small_window.script(Reply(" ".join(["word"] * 600)), Reply("The Ridge tows 3,500 kg [1]."))
+    words = " ".join(f"word{n}" for n in range(600))  # no loop: the window ends it
+    small_window.script(Reply(words), Reply("The Ridge tows 3,500 kg [1]."))
     async with running(settings, db_url, embedder) as orchestrator:
         first = await run_turn(orchestrator, "ended", QUESTION)
         budget = orchestrator.services.model_budget

@@ -32,6 +32,7 @@ __all__ = [
     "persistence",
     "prompt_echo",
     "routing",
+    "runaway",
     "runtime",
     "sdk_speedups",
     "secret",

@@ -106,8 +106,12 @@ class Catalogue(BaseModel):
 
     def codes_in(self, text: str) -> list[str]:
         """The codes `text` quotes (`rag.lexical.identifiers`), the documents' designations
-        left out."""
-        return [code for code in identifiers(text) if code not in self.designations]
+        left out, as said in full or shortened ("CT125" for "CT125A")."""
+        return [
+            code
+            for code in identifiers(text)
+            if not any(named.startswith(code) for named in self.designations)
+        ]
 
     def models_in(self, text: str) -> list[str]:
         """Model names mentioned in `text` (by name, alias or variant), in order of mention."""

@@ -160,6 +160,20 @@ def _top(scores: NDArray[np.float32], n: int) -> list[int]:
     return [int(i) for i in top[np.argsort(-scores[top])]]
 
 
+def _holding_codes(
+    snapshot: Snapshot, codes: Sequence[str], mask: NDArray[np.bool_], most: int
+) -> set[int]:
+    """The passages that quote one of `codes` ("P0420", "K7M"), each code counted only where
+    `most` passages or fewer hold it: a code that most passages hold (the model's designation
+    in every heading, "CT125" in "CT125A") names the document, not a passage."""
+    found: set[int] = set()
+    for code in codes:
+        holding = {i for i, text in enumerate(snapshot.upper_documents) if mask[i] and code in text}
+        if len(holding) <= most:
+            found |= holding
+    return found
+
+
 def _fuse(rankings: Sequence[tuple[Sequence[int], float]]) -> dict[int, float]:
     """Weighted reciprocal-rank fusion of several rankings of snapshot positions."""
     fused: dict[int, float] = {}
@@ -299,18 +313,9 @@ class Retriever:
             int(i) for i in np.argsort(-lexical_scores)[:pool] if lexical_scores[i] > 0
         ]
 
-        codes = snapshot.catalogue.codes_in(query)
-        exact = (
-            {
-                i
-                for i, text in enumerate(snapshot.upper_documents)
-                if mask[i] and any(code in text for code in codes)
-            }
-            if codes
-            else set()
-        )
+        exact = _holding_codes(snapshot, snapshot.catalogue.codes_in(query), mask, pool)
         fused = _fuse(
-            [(vector_ranking, 1.0), (lexical_ranking, 2.0 if codes else 1.0), (sorted(exact), 2.0)]
+            [(vector_ranking, 1.0), (lexical_ranking, 2.0 if exact else 1.0), (sorted(exact), 2.0)]
         )
         ordered = sorted(fused, key=lambda i: (i in exact, fused[i]), reverse=True)
 

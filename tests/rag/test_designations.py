@@ -37,3 +37,9 @@ def test_a_question_naming_the_designation_quotes_no_code() -> None:
     assert catalogue.codes_in("FJ62 shows code P0171") == ["P0171"]
     assert not names_a_fault_code("How long is the FJ62 overall?", catalogue)
     assert names_a_fault_code("How long is the FJ62 overall?")
+
+
+def test_a_designation_shortened_as_customers_say_it_quotes_no_code() -> None:
+    catalogue = Catalogue(designations=["CT125A"])
+    assert catalogue.codes_in("What should the rear tire pressure be on the CT125?") == []
+    assert catalogue.codes_in("My CT125 shows code P0171") == ["P0171"]

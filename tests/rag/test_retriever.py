@@ -75,6 +75,22 @@ def test_near_duplicate_chunks_are_returned_once(
     assert sum("08:00" in r.text for r in results) == 1
 
 
+def test_a_code_most_passages_hold_names_the_documents_and_finds_nothing_first(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    root = tmp_path / "kb" / "specs"
+    root.mkdir(parents=True)
+    topics = ["horn", "wipers", "mirrors", "seats", "radio", "clock", "lamps", "locks", "keys"]
+    for n in range(25):  # more than a search's pool of 20
+        topic = topics[n % len(topics)]
+        (root / f"part-{n}.md").write_text(f"# Part {n}\n\nThe ZX900 {topic}, item {n}.\n")
+    (root / "tyres.md").write_text("# Tyres\n\nRear tyre pressure: 2.9 bar. Front: 2.5 bar.\n")
+    store = open_store(None, tmp_path / "data" / "chroma", "knowledge_base")
+    ingest([root.parent], store, lambda: embedder, embedding_model=embedder.name)
+    (top, *_) = Retriever(store, embedder).search("rear tyre pressure on the ZX900?", k=3)
+    assert top.source == "specs/tyres.md" and not top.exact_match
+
+
 def test_hit_at_3_on_the_question_set_is_at_least_0_9(retriever: Retriever) -> None:
     lines = (REPO / "tests" / "data" / "retrieval_questions.jsonl").read_text().splitlines()
     questions = [json.loads(line) for line in lines if line.strip()]

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from agents.extraction import MEASURES, Unit, answer_kinds_in, answer_kinds_wanted
+from agents.extraction import MEASURES, Unit, answer_kinds_wanted, kinds_stated
 
 NOT_FOUND = "I couldn't find that in the manuals."
 
@@ -29,14 +29,6 @@ ASKS_FOR_VALUE = re.compile(
     r"\b(?:interval|specs?|specification)\b|\bwhen (?:should|do|does|must|is)\b",
     re.IGNORECASE,
 )
-# A unit word alone, which a table's heading or a row's label may carry for its bare figures
-# ("Main dimensions (in mm)" over "Ground clearance: 170").
-UNIT_WORD = re.compile(
-    r"\b(?:mm|cm|in|inch(?:es)?|ft|kg|lbs?|kw|hp|ps|nm|n·m|psi|kpa|bar|l|litres?|liters?|qt|"
-    r"km/h|mph|km|miles)\b",
-    re.IGNORECASE,
-)
-NUMBER = re.compile(r"\d")
 ASKED_FIGURES = frozenset({*MEASURES, "pressure", "distance", "interval"})
 
 
@@ -49,13 +41,9 @@ class Finding:
 
 
 def stated(unit: Unit) -> set[str]:
-    """The kinds of figure a unit states, counting a bare number whose unit its heading or
-    label names."""
-    kinds = answer_kinds_in(unit.text)
-    unit_word = UNIT_WORD.search(f"{unit.heading} {unit.label}")
-    if unit_word and NUMBER.search(unit.text):
-        kinds |= answer_kinds_in(f"1 {unit_word.group(0)}")
-    return kinds
+    """The kinds of figure a unit states, counting a bare number whose unit its heading, its
+    label or the labels of its record name."""
+    return kinds_stated(unit.text, f"{unit.heading} {unit.label}")
 
 
 def figure_missing(question: str, units: Sequence[Unit]) -> Finding | None:

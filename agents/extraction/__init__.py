@@ -19,7 +19,12 @@ from agents.extraction.scoring import Scored, score
 from agents.extraction.selecting import explain, select
 from agents.extraction.unit import Unit
 from agents.extraction.vehicles import without_vehicles
-from agents.extraction.vocabulary import MEASURES, answer_kinds_in, answer_kinds_wanted
+from agents.extraction.vocabulary import (
+    MEASURES,
+    answer_kinds_in,
+    answer_kinds_wanted,
+    kinds_stated,
+)
 from agents.extraction.wording import NO_ANSWER, compose, no_answer
 
 __all__ = [
@@ -34,6 +39,7 @@ __all__ = [
     "candidates",
     "compose",
     "explain",
+    "kinds_stated",
     "no_answer",
     "pick",
     "score",

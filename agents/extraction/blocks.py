@@ -57,20 +57,30 @@ def continues(previous: str, line: str, indented: bool) -> bool:
 
 
 def blocks(body: str) -> list[tuple[str, list[str]]]:
-    """("table" | "item" | "paragraph", lines): wrapped lines stay with their block."""
+    """("table" | "item" | "paragraph", lines): wrapped lines stay with their block. An item
+    nested under one that announces it ("- Oil capacity, qt.:" over "  - Front: 3.2") is read
+    with the items above it, as a table's cell is with its header: "Oil capacity, qt.: Front:
+    3.2"."""
     found: list[tuple[str, list[str]]] = []
+    above: list[tuple[int, str]] = []  # the items announcing the nested ones: (indent, text)
     for line in body.splitlines():
         stripped = line.strip()
         if not stripped or HEADING.match(line):
             found.append(("break", []))
             continue
         if TABLE_ROW.match(line):
+            above.clear()
             if found and found[-1][0] == "table":
                 found[-1][1].append(line)
             else:
                 found.append(("table", [line]))
         elif LIST_MARK.match(line):
-            found.append(("item", [LIST_MARK.sub("", line).strip()]))
+            indent, text = len(line) - len(line.lstrip()), LIST_MARK.sub("", line).strip()
+            while above and above[-1][0] >= indent:
+                above.pop()
+            found.append(("item", [" ".join([*(lead for _, lead in above), text])]))
+            if text.endswith(":"):
+                above.append((indent, text))
         elif (
             found
             and found[-1][0] in ("item", "paragraph")

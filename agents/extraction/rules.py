@@ -20,7 +20,7 @@ from agents.extraction.vocabulary import (
     MEASURES,
     ORDER_FOLLOWERS,
     UNIT_WORDS,
-    answer_kinds_in,
+    kinds_stated,
     share,
     terms,
 )
@@ -36,8 +36,9 @@ class Candidate:
 
     @cached_property
     def stated(self) -> set[str]:
-        """The kinds of fact the unit states (read once, for the rules that ask)."""
-        return answer_kinds_in(self.unit.text)
+        """The kinds of fact the unit states, a bare figure's unit read from its labels (read
+        once, for the rules that ask)."""
+        return kinds_stated(self.unit.text, f"{self.unit.heading} {self.unit.label}")
 
 
 def similar_meaning(question: Question, candidate: Candidate) -> float:

@@ -210,6 +210,26 @@ def answer_kinds_in(text: str) -> set[str]:
     return stated | {kind for kind, (_, states) in MEASURES.items() if states.search(text)}
 
 
+# A unit word alone, which a table's heading or a row's label may carry for its bare figures
+# ("Main dimensions (in mm)" over "Ground clearance: 170").
+LABEL_UNIT = re.compile(
+    r"\b(?:mm|cm|in|inch(?:es)?|ft|kg|lbs?|kw|hp|ps|nm|n·m|psi|kpa|bar|l|litres?|liters?|qt|"
+    r"km/h|mph|km|miles)\b",
+    re.IGNORECASE,
+)
+DIGIT = re.compile(r"\d")
+
+
+def kinds_stated(text: str, labels: str = "") -> set[str]:
+    """The kinds of fact a text states, counting a bare number whose unit its `labels` (its
+    heading, its label) or the labels of its record name ("Oil capacity, qt.: Front: 3.2")."""
+    kinds = answer_kinds_in(text)
+    unit_word = LABEL_UNIT.search(f"{labels} {text.rpartition(': ')[0]}")
+    if unit_word and DIGIT.search(text):
+        kinds |= answer_kinds_in(f"1 {unit_word.group(0)}")
+    return kinds
+
+
 # The words of a measure's units, which name no measure ("4 gallons" names no capacity).
 UNIT_WORDS = re.compile(
     r"\b(?:b?hp|ps|kw|nm|lb-?ft|litres?|liters?|quarts?|qts?|gallons?|gal|mph|km/h|kg|lbs?|"

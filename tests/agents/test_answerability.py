@@ -56,6 +56,12 @@ def test_a_bare_figure_counts_when_its_heading_names_the_unit() -> None:
     assert figure_missing("What's the ground clearance?", [row]) is None
 
 
+def test_a_bare_figure_counts_when_the_labels_of_its_record_name_the_unit() -> None:
+    asked = "How much gear oil does the front differential hold?"
+    assert unanswered(asked, [unit("Oil capacity, qt. (liter): Front: 3.2 (3.0)")]) is None
+    assert unanswered(asked, [unit("Oil type: Hypoid gear oil API GL-5")]) is not None
+
+
 def test_any_chosen_unit_may_state_the_figure() -> None:
     units = [unit("Check the level when the engine is cold."), unit("Capacity: 4.2 L", 2)]
     assert unanswered("How much oil does it take?", units) is None

@@ -54,6 +54,21 @@ def test_a_table_row_answers_with_its_column_names() -> None:
     )
 
 
+NESTED = """- Oil capacity, qt. (liter):
+  - Dry fill: 8.5 (8.0)
+  - Drain and refill:
+    - with filter: 8.2 (7.8)
+    - without filter: 7.4 (7.0)
+- Oil grade (API): SF"""
+
+
+def test_a_nested_list_item_is_read_with_the_items_that_announce_it() -> None:
+    units = [u.text for u in extraction.split_units(NESTED, 1, 0)]
+    assert "Oil capacity, qt. (liter): Drain and refill: without filter: 7.4 (7.0)" in units
+    assert "Oil capacity, qt. (liter): Dry fill: 8.5 (8.0)" in units
+    assert units[-1] == "Oil grade (API): SF"
+
+
 def test_a_named_model_keeps_only_its_column() -> None:
     units = extraction.split_units(TABLE, 1, 0, focus="Ridge")
     assert [u.text for u in units] == [

@@ -259,3 +259,32 @@ class StaffAction(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     staff: Mapped[User] = relationship()
+
+
+class StaffNote(Base):
+    """A note staff leave on a conversation for each other; the customer never sees it."""
+
+    __tablename__ = "staff_notes"
+    __table_args__ = (
+        Index("ix_staff_notes_conversation_id_created_at", "conversation_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()
+
+
+class CannedReply(Base):
+    """A reply staff keep to put into a message: a title to find it by, and its text."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(80), unique=True)
+    content: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -532,6 +532,10 @@ class ConversationSummary(BaseModel):
     session_id: str
     customer: PersonRef
     status: Literal["bot", "waiting", "with_staff", "closed"]
+    waiting_since: str | None = Field(
+        default=None,
+        description="While the status is `waiting`: when it began waiting for a person (UTC)",
+    )
     assigned_staff: PersonRef | None = None
     last_message: LastMessage | None = None
     route: str | None = None

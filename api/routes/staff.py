@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
@@ -11,12 +12,38 @@ from api.console import console_metrics
 from api.deps import StaffUser, State
 from api.protocol import ConversationSummary
 from api.session import handoff
+from orchestrator.persistence import NotFound, Refused
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
 
 class StaffMessageIn(BaseModel):
     message: str = Field(min_length=1, max_length=4000)
+
+
+class NoteIn(BaseModel):
+    note: str = Field(min_length=1, max_length=4000, description="Seen by staff only")
+
+
+class CannedReplyIn(BaseModel):
+    title: str = Field(min_length=1, max_length=80)
+    content: str = Field(min_length=1, max_length=4000)
+
+
+class Note(BaseModel):
+    id: str
+    content: str
+    author: dict[str, str]
+    created_at: str
+
+
+class CannedReply(BaseModel):
+    id: str
+    title: str
+    content: str
+    created_by: str | None
+    created_at: str
 
 
 def _missing(session_id: str) -> HTTPException:
@@ -25,22 +52,26 @@ def _missing(session_id: str) -> HTTPException:
 
 @router.get("/conversations", response_model=list[ConversationSummary])
 async def conversations(
-    _: StaffUser,
+    staff: StaffUser,
     state: State,
     status: Literal["bot", "waiting", "with_staff", "closed"] | None = None,
     route: str | None = Query(default=None, max_length=64, description="a specialist's name"),
     q: str | None = Query(default=None, max_length=200),
+    assigned: Literal["mine", "unassigned"] | None = Query(
+        default=None, description="mine: the asking staff member's; unassigned: nobody's"
+    ),
     limit: int = Query(default=100, ge=1, le=500),
 ) -> list[ConversationSummary]:
-    """Conversations, newest first, filtered by status and route, searched by text."""
+    """Conversations, newest first, filtered by status, route and assignee, searched by text."""
     specialists = state.orchestrator.services.specialists
     if route is not None and route not in specialists:
         names = ", ".join(specialists.names)
         raise HTTPException(
             422, {"code": "INVALID_ROUTE", "message": f"No route {route!r}; one of: {names}"}
         )
+    assigned_to = {"mine": staff.id, "unassigned": "", None: None}[assigned]
     found = await state.orchestrator.services.db.conversation_list(
-        status=status, route=route, text=q, limit=limit
+        status=status, route=route, text=q, limit=limit, assigned_to=assigned_to
     )
     return [ConversationSummary.model_validate(summary) for summary in found]
 
@@ -105,6 +136,58 @@ async def write(
         "content": message.content,
         "author": {"id": staff.id, "name": staff.name},
     }
+
+
+@router.get("/conversations/{session_id}/notes", response_model=list[Note])
+async def notes(session_id: str, _: StaffUser, state: State) -> list[dict[str, Any]]:
+    """The conversation's staff notes, oldest first (the customer never sees them)."""
+    db = state.orchestrator.services.db
+    if await db.summary(session_id) is None:
+        raise _missing(session_id)
+    return await db.notes(session_id)
+
+
+@router.post("/conversations/{session_id}/notes", response_model=Note, status_code=201)
+async def add_note(session_id: str, body: NoteIn, staff: StaffUser, state: State) -> dict[str, Any]:
+    """Leave a note on the conversation for other staff; recorded in its staff actions."""
+    try:
+        note = await state.orchestrator.services.db.add_note(
+            session_id, (staff.id, staff.name, staff.role), body.note
+        )
+    except NotFound:
+        raise _missing(session_id) from None
+    await handoff.announce(state, session_id)  # consoles watching it read it again
+    return note
+
+
+@router.get("/canned-replies", response_model=list[CannedReply])
+async def canned_replies(_: StaffUser, state: State) -> list[dict[str, Any]]:
+    """The replies staff keep to put into a message, by title."""
+    return await state.orchestrator.services.db.canned_replies()
+
+
+@router.post("/canned-replies", response_model=CannedReply, status_code=201)
+async def add_canned_reply(body: CannedReplyIn, staff: StaffUser, state: State) -> dict[str, Any]:
+    """Keep a reply under a title (409 CONFLICT when the title is taken)."""
+    try:
+        return await state.orchestrator.services.db.add_canned_reply(
+            (staff.id, staff.name, staff.role), body.title.strip(), body.content
+        )
+    except Refused as exc:
+        raise HTTPException(409, {"code": "CONFLICT", "message": str(exc)}) from None
+
+
+@router.delete("/canned-replies/{reply_id}", status_code=204)
+async def remove_canned_reply(reply_id: str, staff: StaffUser, state: State) -> Response:
+    """Remove a canned reply."""
+    try:
+        await state.orchestrator.services.db.remove_canned_reply(reply_id)
+    except NotFound:
+        raise HTTPException(
+            404, {"code": "NOT_FOUND", "message": f"No canned reply {reply_id}"}
+        ) from None
+    log.info("canned reply %s removed by %s", reply_id, staff.id)
+    return Response(status_code=204)
 
 
 @router.get("/metrics")

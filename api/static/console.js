@@ -43,6 +43,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     handback: "handed back to the bot",
     close: "closed the conversation",
     message: "wrote to the customer",
+    note: "left a note",
   };
   const STATS = [
     ["conversations", "Conversations", "count"],
@@ -60,11 +61,13 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
 
   const els = byIds(`tabs tab-conversations tab-metrics tab-gaps staff-name status=staff-status
     sign-out error sign-in-panel sign-in-form token-input workspace inbox search filter-status
-    filter-route list-count refresh-list list=conversations empty-view conversation conv-customer
+    filter-route filter-assigned waiting-alert list-count refresh-list list=conversations
+    empty-view conversation conv-customer
     conv-status conv-meta takeover handback close=close-conversation transcript
     progress=live-progress composer=staff-composer input=staff-input send=staff-send composer-hint
-    actions metrics metrics-updated refresh-metrics tiles=stat-tiles gaps gaps-updated gaps-hours
-    refresh-gaps gaps-summary gaps-empty gap-groups`);
+    actions notes note-form note-input add-note canned canned-form canned-name canned-text
+    save-canned metrics metrics-updated refresh-metrics tiles=stat-tiles gaps gaps-updated
+    gaps-hours refresh-gaps gaps-summary gaps-empty gap-groups`);
   els.charts = Array.from(document.querySelectorAll("img[data-chart]"));
 
   const { show: showError, clear: clearError } = errorArea(els.error);
@@ -79,12 +82,14 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     conversations: new Map(), // session_id → summary (the rows shown)
     rows: new Map(), // session_id → row button
     touched: new Map(), // session_id → when a live update last changed it (performance.now())
-    filters: { status: "", route: "", q: "" },
+    filters: { status: "", route: "", assigned: "", q: "" },
+    waitingSeen: new Set(), // the conversations known to be waiting for a person
     listRequest: 0,
     searchTimer: null,
     // the open conversation
     openId: null,
-    detail: null, // { conversation, messages, actions }
+    detail: null, // { conversation, messages, actions, notes }
+    cannedReplies: [],
     detailRequest: 0,
     detailTimer: null,
     lastSeq: 0,
@@ -159,6 +164,20 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     for (const node of document.querySelectorAll("time[data-relative]")) {
       node.textContent = relativeTime(node.dataset.relative);
     }
+    for (const node of document.querySelectorAll("[data-waiting-since]")) {
+      node.textContent = `waiting ${waitedText(node.dataset.waitingSince)}`;
+    }
+    renderWaitingAlert(false);
+  }
+
+  // How long since `iso`, as a wait: "under a minute", "4 min", "1 h 5 min".
+  function waitedText(iso) {
+    const t = parseTime(iso);
+    if (Number.isNaN(t)) return "";
+    const minutes = Math.floor(Math.max(0, Date.now() - t) / 60000);
+    if (minutes < 1) return "under a minute";
+    if (minutes < 60) return `${minutes} min`;
+    return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
   }
 
   function percent(value) {
@@ -253,6 +272,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       }
       throw new ApiError(response.status, code, message);
     }
+    if (response.status === 204) return null;
     return blob ? response.blob() : response.json();
   }
 
@@ -563,6 +583,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     els.staffName.title = user.role ? `Signed in as ${user.id} (${user.role})` : "";
     // Anything that changed while we were not listening: the list, and the open conversation.
     loadList({ quiet: true });
+    loadCanned();
     if (state.openId) {
       watch(state.openId);
       if (reconnected) scheduleDetailRefresh();
@@ -585,6 +606,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     state.filters = {
       status: els.filterStatus.value,
       route: els.filterRoute.value,
+      assigned: els.filterAssigned.value,
       q: els.search.value.trim(),
     };
   }
@@ -596,6 +618,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     const params = new URLSearchParams({ limit: String(LIST_LIMIT) });
     if (state.filters.status) params.set("status", state.filters.status);
     if (state.filters.route) params.set("route", state.filters.route);
+    if (state.filters.assigned) params.set("assigned", state.filters.assigned);
     if (state.filters.q) params.set("q", state.filters.q);
     if (!quiet) els.list.setAttribute("aria-busy", "true");
     try {
@@ -624,9 +647,11 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
   }
 
   function matchesFilters(summary, known) {
-    const { status, route, q } = state.filters;
+    const { status, route, assigned, q } = state.filters;
     if (status && summary.status !== status) return false;
     if (route && summary.route !== route) return false;
+    if (assigned === "mine" && !isMine(summary)) return false;
+    if (assigned === "unassigned" && summary.assigned_staff) return false;
     if (q && !known) {
       // The server searches more than we can see; here, what the row shows.
       const customer = summary.customer || {};
@@ -694,6 +719,12 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
 
     const bottom = el("span", "row-bottom");
     bottom.append(el("span", "route", routeText(summary) || "no route yet"));
+    if (summary.status === "waiting" && summary.waiting_since) {
+      const waited = el("span", "wait-time", `waiting ${waitedText(summary.waiting_since)}`);
+      waited.dataset.waitingSince = summary.waiting_since;
+      waited.dataset.testid = "wait-time";
+      bottom.append(waited);
+    }
     if (summary.assigned_staff && summary.assigned_staff.name) {
       bottom.append(el("span", "assignee", summary.assigned_staff.name));
     }
@@ -740,6 +771,36 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     let text = count === 1 ? "1 conversation" : `${count} conversations`;
     if (waiting) text += ` · ${waiting} waiting`;
     els.listCount.textContent = text;
+    renderWaitingAlert(true);
+  }
+
+  // The alert above the list: how many conversations wait for a person and the longest wait;
+  // it pulses, and the tab's title counts them, when one starts waiting.
+  function renderWaitingAlert(mayBeNew) {
+    const waiting = Array.from(state.conversations.values()).filter(
+      (c) => c.status === "waiting",
+    );
+    const ids = new Set(waiting.map((c) => c.session_id));
+    const fresh = mayBeNew && waiting.some((c) => !state.waitingSeen.has(c.session_id));
+    state.waitingSeen = ids;
+    const base = document.title.replace(/^\(\d+\) /, "");
+    document.title = waiting.length ? `(${waiting.length}) ${base}` : base;
+    if (!waiting.length) {
+      els.waitingAlert.hidden = true;
+      els.waitingAlert.textContent = "";
+      return;
+    }
+    const oldest = waiting
+      .map((c) => c.waiting_since || c.updated_at)
+      .sort((a, b) => (parseTime(a) || 0) - (parseTime(b) || 0))[0];
+    const who = waiting.length === 1 ? "1 conversation waits" : `${waiting.length} conversations wait`;
+    els.waitingAlert.textContent = `${who} for a person · longest ${waitedText(oldest)}`;
+    els.waitingAlert.hidden = false;
+    if (fresh) {
+      els.waitingAlert.classList.remove("new");
+      void els.waitingAlert.offsetWidth; // restart the pulse
+      els.waitingAlert.classList.add("new");
+    }
   }
 
   // ------------------------------------------------------------------ the open conversation
@@ -794,6 +855,8 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     hideProgress();
     els.transcript.replaceChildren();
     els.actions.replaceChildren();
+    els.notes.replaceChildren();
+    els.noteInput.value = "";
     els.input.value = "";
   }
 
@@ -827,6 +890,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
         conversation: detail.conversation || state.conversations.get(sessionId) || null,
         messages: Array.isArray(detail.messages) ? detail.messages : [],
         actions: Array.isArray(detail.actions) ? detail.actions : [],
+        notes: Array.isArray(detail.notes) ? detail.notes : [],
       };
       if (state.detail.conversation) {
         const known = state.conversations.get(sessionId);
@@ -843,6 +907,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       }
       renderTranscript(request);
       renderActions();
+      renderNotes();
       updateConversationControls();
       els.conversation.dataset.loaded = "true";
     } catch (error) {
@@ -1209,6 +1274,125 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     els.actions.replaceChildren(...items);
   }
 
+  // --- notes (staff only) and canned replies
+
+  function renderNotes() {
+    const notes = state.detail ? state.detail.notes : [];
+    els.notes.replaceChildren(
+      ...notes.map((note) => {
+        const item = el("li", "note");
+        item.dataset.testid = "note";
+        const who = (note.author && (note.author.name || note.author.id)) || "Someone";
+        const meta = el("div", "note-meta", `${who} · `);
+        meta.append(timeNode(note.created_at));
+        item.append(el("div", "note-text", note.content || ""), meta);
+        return item;
+      }),
+    );
+  }
+
+  async function addNote() {
+    const sessionId = state.openId;
+    const text = els.noteInput.value.trim();
+    if (!sessionId || !text || els.addNote.disabled) return;
+    els.addNote.disabled = true;
+    try {
+      const note = await api(`${API}/conversations/${encodeURIComponent(sessionId)}/notes`, {
+        method: "POST",
+        body: { note: text },
+      });
+      if (sessionId !== state.openId) return;
+      clearError();
+      if (els.noteInput.value.trim() === text) els.noteInput.value = "";
+      if (state.detail && note && !state.detail.notes.some((n) => n.id === note.id)) {
+        state.detail.notes.push(note);
+        renderNotes();
+      }
+      scheduleDetailRefresh();
+    } catch (error) {
+      apiFailed(error, "Adding the note");
+    } finally {
+      els.addNote.disabled = false;
+    }
+  }
+
+  async function loadCanned() {
+    try {
+      const replies = await api(`${API}/canned-replies`);
+      state.cannedReplies = Array.isArray(replies) ? replies : [];
+      renderCanned();
+    } catch (error) {
+      apiFailed(error, "Loading the canned replies", { reading: true });
+    }
+  }
+
+  function renderCanned() {
+    els.canned.replaceChildren(
+      ...state.cannedReplies.map((reply) => {
+        const item = el("li", "canned-item");
+        item.dataset.testid = "canned-reply";
+        const label = el("span", "canned-label", reply.title || "");
+        label.title = reply.content || "";
+        const insert = el("button", "small", "Insert");
+        insert.type = "button";
+        insert.dataset.testid = "insert-canned";
+        insert.setAttribute("aria-label", `Insert the reply ${reply.title}`);
+        insert.addEventListener("click", () => insertCanned(reply));
+        const remove = el("button", "small link", "Remove");
+        remove.type = "button";
+        remove.dataset.testid = "remove-canned";
+        remove.setAttribute("aria-label", `Remove the reply ${reply.title}`);
+        remove.addEventListener("click", () => removeCanned(reply));
+        item.append(label, insert, remove);
+        return item;
+      }),
+    );
+  }
+
+  // Into the message box at the cursor, for the agent to edit and send.
+  function insertCanned(reply) {
+    if (els.input.disabled) {
+      els.composerHint.textContent = "Take over the conversation to use a canned reply.";
+      return;
+    }
+    const box = els.input;
+    const at = box.selectionStart ?? box.value.length;
+    const end = box.selectionEnd ?? at;
+    box.value = `${box.value.slice(0, at)}${reply.content || ""}${box.value.slice(end)}`;
+    const caret = at + (reply.content || "").length;
+    box.focus();
+    box.setSelectionRange(caret, caret);
+    box.dispatchEvent(new Event("input"));
+  }
+
+  async function saveCanned() {
+    const title = els.cannedName.value.trim();
+    const content = els.cannedText.value.trim();
+    if (!title || !content || els.saveCanned.disabled) return;
+    els.saveCanned.disabled = true;
+    try {
+      await api(`${API}/canned-replies`, { method: "POST", body: { title, content } });
+      clearError();
+      els.cannedName.value = "";
+      els.cannedText.value = "";
+      await loadCanned();
+    } catch (error) {
+      apiFailed(error, "Keeping the reply");
+    } finally {
+      els.saveCanned.disabled = false;
+    }
+  }
+
+  async function removeCanned(reply) {
+    try {
+      await api(`${API}/canned-replies/${encodeURIComponent(reply.id)}`, { method: "DELETE" });
+      clearError();
+    } catch (error) {
+      apiFailed(error, "Removing the reply");
+    }
+    await loadCanned();
+  }
+
   async function conversationAction(kind, what) {
     const sessionId = state.openId;
     if (!sessionId || state.actionBusy) return;
@@ -1541,6 +1725,11 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     };
     els.filterStatus.addEventListener("change", filtersChanged);
     els.filterRoute.addEventListener("change", filtersChanged);
+    els.filterAssigned.addEventListener("change", filtersChanged);
+    els.waitingAlert.addEventListener("click", () => {
+      els.filterStatus.value = "waiting";
+      filtersChanged();
+    });
     els.search.addEventListener("input", () => {
       if (state.searchTimer) window.clearTimeout(state.searchTimer);
       state.searchTimer = window.setTimeout(filtersChanged, SEARCH_DEBOUNCE_MS);
@@ -1563,6 +1752,14 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     els.close.addEventListener("click", onCloseClicked);
     wireComposer(els.composer, els.input, sendStaffMessage);
     els.input.addEventListener("input", updateConversationControls);
+    els.noteForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      addNote();
+    });
+    els.cannedForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      saveCanned();
+    });
 
     els.refreshMetrics.addEventListener("click", () => loadMetrics());
     els.refreshGaps.addEventListener("click", () => loadGaps());

@@ -6,6 +6,8 @@
 - `users`: users and their vehicles.
 - `appointments`: workshop bookings.
 - `staff`: handoff state changes and the staff audit trail.
+- `notes`: staff notes on a conversation, which the customer never sees.
+- `canned_replies`: the replies staff keep to put into a message.
 - `console`: what the staff console lists and shows.
 - `metrics`: the console's figures over a time window.
 - `gaps`: the questions the knowledge base answered badly, for the knowledge manager.

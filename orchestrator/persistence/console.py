@@ -15,9 +15,12 @@ from orchestrator.models import (
     ConversationStatus,
     Feedback,
     Message,
+    MessageRole,
     StaffAction,
     User,
 )
+from orchestrator.persistence import notes
+from orchestrator.persistence.staff import WAITING_FOR_PERSON
 
 
 def console_status(conversation: Conversation) -> str:
@@ -47,10 +50,14 @@ async def summarize(session: AsyncSession, conversation: Conversation) -> dict[s
     )
     customer = await _person(session, conversation.owner_id)
     assert customer is not None
+    status = console_status(conversation)
     return {
         "session_id": conversation.id,
         "customer": customer,
-        "status": console_status(conversation),
+        "status": status,
+        "waiting_since": await _waiting_since(session, conversation.id)
+        if status == "waiting"
+        else None,
         "assigned_staff": await _person(session, conversation.assigned_staff_id),
         "last_message": {
             "role": str(last.role),
@@ -65,8 +72,29 @@ async def summarize(session: AsyncSession, conversation: Conversation) -> dict[s
     }
 
 
-def _filtered(status: str | None, route: str | None, text: str | None) -> Select[Any]:
+async def _waiting_since(session: AsyncSession, session_id: str) -> str | None:
+    """When the conversation began waiting for a person: its latest notice that says so."""
+    since = await session.scalar(
+        select(Message.created_at)
+        .where(
+            Message.conversation_id == session_id,
+            Message.role == MessageRole.system,
+            Message.content.startswith(WAITING_FOR_PERSON),
+        )
+        .order_by(Message.created_at.desc())
+        .limit(1)
+    )
+    return _iso(since) if since is not None else None
+
+
+def _filtered(
+    status: str | None, route: str | None, text: str | None, assigned_to: str | None
+) -> Select[Any]:
     query = select(Conversation)
+    if assigned_to == "":
+        query = query.where(Conversation.assigned_staff_id.is_(None))
+    elif assigned_to is not None:
+        query = query.where(Conversation.assigned_staff_id == assigned_to)
     if status == "waiting":
         query = query.where(
             Conversation.status == ConversationStatus.handoff,
@@ -97,10 +125,19 @@ def _filtered(status: str | None, route: str | None, text: str | None) -> Select
 
 
 async def list_conversations(
-    session: AsyncSession, *, status: str | None, route: str | None, text: str | None, limit: int
+    session: AsyncSession,
+    *,
+    status: str | None,
+    route: str | None,
+    text: str | None,
+    limit: int,
+    assigned_to: str | None = None,
 ) -> list[dict[str, Any]]:
+    """Summaries, newest first; `assigned_to` a staff id for theirs, "" for nobody's."""
     rows = await session.scalars(
-        _filtered(status, route, text).order_by(Conversation.updated_at.desc()).limit(limit)
+        _filtered(status, route, text, assigned_to)
+        .order_by(Conversation.updated_at.desc())
+        .limit(limit)
     )
     return [await summarize(session, c) for c in rows]
 
@@ -153,4 +190,5 @@ async def transcript(session: AsyncSession, conversation: Conversation) -> dict[
             }
             for a in actions
         ],
+        "notes": await notes.of(session, conversation.id),
     }

@@ -16,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from orchestrator.models import Conversation, Message, utcnow
 from orchestrator.persistence import (
     admissions,
+    canned_replies,
     console,
     conversations,
     db_engine,
     gaps,
     metrics,
+    notes,
     staff,
 )
 from orchestrator.persistence.conversations import Opened, UnfinishedTurn
@@ -218,6 +220,28 @@ class Database:
         async with self.sessions() as session:
             return await staff.write(session, session_id, person, text)
 
+    async def add_note(self, session_id: str, person: Person, text: str) -> dict[str, Any]:
+        """A staff note on the conversation (NotFound without one), audited."""
+        async with self.sessions() as session:
+            return await notes.add(session, session_id, person, text)
+
+    async def notes(self, session_id: str) -> list[dict[str, Any]]:
+        async with self.sessions() as session:
+            return await notes.of(session, session_id)
+
+    async def canned_replies(self) -> list[dict[str, Any]]:
+        async with self.sessions() as session:
+            return await canned_replies.all_of(session)
+
+    async def add_canned_reply(self, person: Person, title: str, content: str) -> dict[str, Any]:
+        """Keep a reply under a title (Refused when the title is taken)."""
+        async with self.sessions() as session:
+            return await canned_replies.add(session, person, title, content)
+
+    async def remove_canned_reply(self, reply_id: str) -> None:
+        async with self.sessions() as session:
+            await canned_replies.remove(session, reply_id)
+
     # What the staff console reads
 
     async def summary(self, session_id: str) -> dict[str, Any] | None:
@@ -226,11 +250,18 @@ class Database:
             return None if conversation is None else await console.summarize(session, conversation)
 
     async def conversation_list(
-        self, *, status: str | None, route: str | None, text: str | None, limit: int
+        self,
+        *,
+        status: str | None,
+        route: str | None,
+        text: str | None,
+        limit: int,
+        assigned_to: str | None = None,
     ) -> list[dict[str, Any]]:
+        """Summaries, newest first; `assigned_to` a staff id for theirs, "" for nobody's."""
         async with self.sessions() as session:
             return await console.list_conversations(
-                session, status=status, route=route, text=text, limit=limit
+                session, status=status, route=route, text=text, limit=limit, assigned_to=assigned_to
             )
 
     async def transcript(self, session_id: str) -> dict[str, Any] | None:

@@ -655,3 +655,77 @@ def test_a_passage_with_pages_shows_them_and_its_text_on_hover(
     expect(page.locator("#staff-status")).to_have_attribute("data-state", "open", timeout=WAIT_MS)
     open_conversation(page, customer.session_id)
     shows_the_pages()
+
+
+def test_a_waiting_conversation_is_alerted_noted_answered_with_a_canned_reply_and_kept_mine(
+    server: ServerProcess, browser: Browser, page: Page
+) -> None:
+    """The everyday tools: the alert for a conversation waiting for a person and how long it
+    has waited; a note that a colleague's console shows and the customer never hears; a canned
+    reply kept, put into the message box, edited and sent; the list of one's own."""
+    staff_name = open_console(page, server)
+    colleague_context = browser.new_context(viewport={"width": 1400, "height": 900})
+    colleague = colleague_context.new_page()
+    try:
+        open_console(colleague, server)
+        with customer_on(server) as customer:
+            # (1) Asking for a person: the alert and the row say so, with the time waited.
+            customer.ask("I want to talk to a person please")
+            assert customer.until("handoff")[-1]["status"] == "waiting"
+            row = row_of(page, customer.session_id)
+            expect(row).to_be_visible(timeout=WAIT_MS)
+            expect(row.get_by_test_id("wait-time")).to_have_text("waiting under a minute")
+            alert = page.locator("#waiting-alert")
+            expect(alert).to_be_visible()
+            expect(alert).to_contain_text("for a person · longest")
+            assert re.match(r"^\(\d+\) ", page.title()), page.title()
+
+            # (2) A note: kept, audited, shown to a colleague watching, never to the customer.
+            open_conversation(page, customer.session_id)
+            open_conversation(colleague, customer.session_id)
+            note = f"Prefers a call back after 17:00 {XSS}"
+            page.locator("#note-input").fill(note)
+            page.locator("#add-note").click()
+            expect(page.get_by_test_id("note")).to_have_count(1)
+            expect(page.get_by_test_id("note").locator(".note-text")).to_have_text(note)
+            expect(page.get_by_test_id("note")).to_contain_text(staff_name)
+            expect(page.locator("#note-input")).to_have_value("")
+            expect(page.locator("#actions")).to_contain_text("left a note")
+            expect(colleague.get_by_test_id("note").locator(".note-text")).to_have_text(
+                note, timeout=WAIT_MS
+            )
+            assert not [e for e in customer.quiet(1.0) if "Prefers" in json.dumps(e)]
+
+            # (3) A canned reply: kept, put into the message box, edited, sent.
+            title = unique("Opening hours")
+            canned = "We are open Monday to Friday, 08:00 to 18:00."
+            page.locator("details.side-form summary").click()
+            page.locator("#canned-name").fill(title)
+            page.locator("#canned-text").fill(canned)
+            page.locator("#save-canned").click()
+            kept = page.get_by_test_id("canned-reply").filter(has_text=title)
+            expect(kept).to_have_count(1)
+            page.locator("#takeover").click()
+            assert customer.until("handoff")[-1]["status"] == "staff_joined"
+            expect(page.locator("#staff-input")).to_be_enabled()
+            page.locator("#staff-input").fill("Hello! ")
+            kept.get_by_test_id("insert-canned").click()
+            expect(page.locator("#staff-input")).to_have_value(f"Hello! {canned}")
+            page.locator("#staff-input").press("End")
+            page.locator("#staff-input").type(" See you soon.")
+            page.locator("#staff-send").click()
+            written = customer.until("staff_message")[-1]
+            assert written["message"] == f"Hello! {canned} See you soon."
+
+            # (4) Mine: the conversation taken over is in my list, not in my colleague's.
+            page.locator("#filter-assigned").select_option("mine")
+            expect(row).to_be_visible(timeout=WAIT_MS)
+            expect(page.locator(".conversation-row")).to_have_count(
+                page.locator(".conversation-row .assignee").count()
+            )
+            colleague.locator("#filter-assigned").select_option("mine")
+            expect(row_of(colleague, customer.session_id)).to_have_count(0, timeout=WAIT_MS)
+            kept.get_by_test_id("remove-canned").click()
+            expect(page.get_by_test_id("canned-reply").filter(has_text=title)).to_have_count(0)
+    finally:
+        colleague_context.close()

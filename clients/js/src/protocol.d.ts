@@ -598,6 +598,10 @@ route?: (string | null)
 session_id: string
 status: ("bot" | "waiting" | "with_staff" | "closed")
 updated_at: string
+/**
+ * While the status is `waiting`: when it began waiting for a person (UTC)
+ */
+waiting_since?: (string | null)
 }
 export interface PersonRef {
 id: string

@@ -1,0 +1,102 @@
+"""The console's everyday tools over a real server: notes for staff only, canned replies, the
+list by assignee, and how long a conversation has waited for a person."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+
+from tests.api.test_staff import next_of, sid, staff_api
+from tests.utils.chat_client import ChatClient
+from tests.utils.server import ServerProcess
+
+
+async def test_a_note_is_kept_for_staff_audited_and_never_shown_to_the_customer(
+    server: ServerProcess,
+) -> None:
+    session, customer = sid(), f"cust-{uuid.uuid4().hex[:6]}"
+    token = server.token(customer)
+    async with await ChatClient.connect(server.ws_url, token) as client:
+        await client.turn("How much can the Ridge tow?", session_id=session)
+    async with staff_api(server, "agent-notes") as api:
+        written = await api.post(f"/conversations/{session}/notes", json={"note": "VIP: call back"})
+        assert written.status_code == 201, written.text
+        assert written.json()["author"] == {"id": "agent-notes", "name": "Agent-Notes"}
+        listed = (await api.get(f"/conversations/{session}/notes")).json()
+        assert [n["content"] for n in listed] == ["VIP: call back"]
+        detail = (await api.get(f"/conversations/{session}")).json()
+        assert [n["content"] for n in detail["notes"]] == ["VIP: call back"]
+        audited = [(a["action"], a["detail"]) for a in detail["actions"]]
+        assert ("note", "VIP: call back") in audited
+        missing = await api.post("/conversations/nope/notes", json={"note": "x"})
+        assert missing.status_code == 404
+        assert missing.json()["detail"]["code"] == "SESSION_NOT_FOUND"
+        empty = await api.post(f"/conversations/{session}/notes", json={"note": ""})
+        assert empty.status_code == 422
+    async with httpx.AsyncClient(
+        base_url=f"{server.base_url}/api/v1", headers={"Authorization": f"Bearer {token}"}
+    ) as http:
+        seen = (await http.get(f"/sessions/{session}/messages")).json()
+        assert "VIP" not in str(seen)
+        refused = await http.get(f"/staff/conversations/{session}/notes")
+        assert refused.status_code == 403
+
+
+async def test_canned_replies_are_kept_by_title_listed_and_removed(server: ServerProcess) -> None:
+    title = f"Opening hours {uuid.uuid4().hex[:6]}"
+    text = "We are open Monday to Friday, 08:00-18:00."
+    async with staff_api(server, "agent-canned") as api:
+        kept = await api.post("/canned-replies", json={"title": title, "content": text})
+        assert kept.status_code == 201, kept.text
+        reply = kept.json()
+        assert (reply["title"], reply["content"], reply["created_by"]) == (
+            title,
+            text,
+            "agent-canned",
+        )
+        again = await api.post("/canned-replies", json={"title": title, "content": "other"})
+        assert again.status_code == 409 and again.json()["detail"]["code"] == "CONFLICT"
+        assert reply in (await api.get("/canned-replies")).json()
+    async with staff_api(server, "agent-other") as other:  # every staff member sees them all
+        assert reply in (await other.get("/canned-replies")).json()
+        assert (await other.delete(f"/canned-replies/{reply['id']}")).status_code == 204
+        assert reply not in (await other.get("/canned-replies")).json()
+        gone = await other.delete(f"/canned-replies/{reply['id']}")
+        assert gone.status_code == 404 and gone.json()["detail"]["code"] == "NOT_FOUND"
+    headers = {"Authorization": f"Bearer {server.token('cust-canned')}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        assert (await http.get("/api/v1/staff/canned-replies")).status_code == 403
+
+
+async def test_the_list_by_assignee_and_the_time_a_conversation_has_waited(
+    server: ServerProcess,
+) -> None:
+    mine, waiting = sid(), sid()
+    staff_url = server.ws_url.replace("/ws/chat", "/ws/staff")
+    async with await ChatClient.connect(server.ws_url, server.token("cust-assign")) as customer:
+        console = await ChatClient.connect(staff_url, server.token("agent-mine", "staff"))
+        async with console:
+            await customer.turn("How much can the Ridge tow?", session_id=mine)
+            asked = datetime.now(UTC)
+            await customer.turn("I want to talk to a person", session_id=waiting)
+            await next_of(customer, "handoff")
+    async with staff_api(server, "agent-mine") as api:
+        assert (await api.post(f"/conversations/{mine}/takeover")).status_code == 200
+        by_me = [c["session_id"] for c in (await api.get("/conversations?assigned=mine")).json()]
+        nobodys = (await api.get("/conversations", params={"assigned": "unassigned"})).json()
+        assert mine in by_me and waiting not in by_me
+        assert waiting in [c["session_id"] for c in nobodys]
+        assert mine not in [c["session_id"] for c in nobodys]
+        summary = next(c for c in nobodys if c["session_id"] == waiting)
+        assert summary["status"] == "waiting"
+        since = datetime.fromisoformat(summary["waiting_since"].replace("Z", "+00:00"))
+        assert abs((since - asked).total_seconds()) < 30
+        taken = next(c for c in (await api.get("/conversations?assigned=mine")).json())
+        assert taken["waiting_since"] is None
+        bad = await api.get("/conversations", params={"assigned": "everyone"})
+        assert bad.status_code == 422
+    async with staff_api(server, "agent-other") as other:
+        theirs = [c["session_id"] for c in (await other.get("/conversations?assigned=mine")).json()]
+        assert mine not in theirs

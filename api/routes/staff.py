@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
+from agents.maintenance.booking import reference
 from api.console import console_metrics
+from api.console.customer_panel import CustomerPanel, panel_of
 from api.deps import StaffUser, State
 from api.protocol import ConversationSummary
 from api.session import handoff
@@ -158,6 +161,18 @@ async def add_note(session_id: str, body: NoteIn, staff: StaffUser, state: State
         raise _missing(session_id) from None
     await handoff.announce(state, session_id)  # consoles watching it read it again
     return note
+
+
+@router.get("/customers/{customer_id}", response_model=CustomerPanel)
+async def customer(customer_id: str, _: StaffUser, state: State) -> CustomerPanel:
+    """One customer's panel: the vehicles they named and registered, their bookings (with the
+    reference they were given) and their conversations, newest first."""
+    services = state.orchestrator.services
+    found = await services.db.customer_panel(customer_id)
+    if found is None:
+        raise HTTPException(404, {"code": "NOT_FOUND", "message": f"No customer {customer_id}"})
+    snapshot = await asyncio.to_thread(services.retriever.current)
+    return panel_of(found, snapshot.catalogue, reference)
 
 
 @router.get("/canned-replies", response_model=list[CannedReply])

@@ -65,7 +65,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     empty-view conversation conv-customer
     conv-status conv-meta takeover handback close=close-conversation transcript
     progress=live-progress composer=staff-composer input=staff-input send=staff-send composer-hint
-    actions notes note-form note-input add-note canned canned-form canned-name canned-text
+    actions customer-panel notes note-form note-input add-note canned canned-form canned-name canned-text
     save-canned metrics metrics-updated refresh-metrics tiles=stat-tiles gaps gaps-updated
     gaps-hours refresh-gaps gaps-summary gaps-empty gap-groups`);
   els.charts = Array.from(document.querySelectorAll("img[data-chart]"));
@@ -856,6 +856,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     els.transcript.replaceChildren();
     els.actions.replaceChildren();
     els.notes.replaceChildren();
+    els.customerPanel.replaceChildren();
     els.noteInput.value = "";
     els.input.value = "";
   }
@@ -908,6 +909,8 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       renderTranscript(request);
       renderActions();
       renderNotes();
+      const customer = state.detail.conversation && state.detail.conversation.customer;
+      if (customer && customer.id) loadCustomer(sessionId, customer.id);
       updateConversationControls();
       els.conversation.dataset.loaded = "true";
     } catch (error) {
@@ -1272,6 +1275,66 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       return item;
     });
     els.actions.replaceChildren(...items);
+  }
+
+  // --- the customer panel
+
+  async function loadCustomer(sessionId, customerId) {
+    try {
+      const panel = await api(`${API}/customers/${encodeURIComponent(customerId)}`);
+      if (sessionId === state.openId) renderCustomer(panel);
+    } catch (error) {
+      if (sessionId === state.openId) apiFailed(error, "Loading the customer", { reading: true });
+    }
+  }
+
+  function panelList(title, testid, items, none) {
+    const section = el("div", "panel-section");
+    section.dataset.testid = testid;
+    section.append(el("div", "panel-label", title));
+    if (!items.length) {
+      section.append(el("div", "muted", none));
+      return section;
+    }
+    const list = el("ul", "panel-list");
+    list.append(...items);
+    section.append(list);
+    return section;
+  }
+
+  function renderCustomer(panel) {
+    if (!panel || !panel.customer) return;
+    const named = (panel.named_vehicles || []).map((v) =>
+      el("li", "panel-item", `${v.vehicle} (${v.mentions === 1 ? "once" : `${v.mentions} times`})`),
+    );
+    const registered = (panel.registered_vehicles || []).map((v) =>
+      el("li", "panel-item", [v.year, v.model, v.variant].filter(Boolean).join(" ")),
+    );
+    const bookings = (panel.appointments || []).map((a) => {
+      const item = el("li", "panel-item");
+      item.dataset.status = a.status || "";
+      item.append(el("code", "booking-ref", a.reference), ` ${a.service_type.replace(/_/g, " ")} · `);
+      item.append(clockNode(a.starts_at));
+      if (a.status !== "booked") item.append(el("span", "muted", ` (${a.status})`));
+      return item;
+    });
+    const conversations = (panel.conversations || []).map((c) => {
+      const item = el("li", "panel-item");
+      const open = el("button", "link small", c.title || c.session_id);
+      open.type = "button";
+      open.dataset.sessionId = c.session_id;
+      open.disabled = c.session_id === state.openId;
+      open.addEventListener("click", () => openConversation(c.session_id));
+      item.append(open, " ", statusBadge(c.status), " ", timeNode(c.updated_at));
+      return item;
+    });
+    els.customerPanel.replaceChildren(
+      el("div", "panel-name", panel.customer.name || panel.customer.id),
+      panelList("Vehicles named", "named-vehicles", named, "None named yet."),
+      panelList("Registered vehicles", "registered-vehicles", registered, "None registered."),
+      panelList("Bookings", "bookings", bookings, "No bookings."),
+      panelList("Conversations", "customer-conversations", conversations, "None."),
+    );
   }
 
   // --- notes (staff only) and canned replies

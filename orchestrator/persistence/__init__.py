@@ -9,6 +9,7 @@
 - `notes`: staff notes on a conversation, which the customer never sees.
 - `canned_replies`: the replies staff keep to put into a message.
 - `console`: what the staff console lists and shows.
+- `customers`: the console's panel of one customer.
 - `metrics`: the console's figures over a time window.
 - `gaps`: the questions the knowledge base answered badly, for the knowledge manager.
 - `db_engine`, under them all: the engine and its session factory, the reachability check,

@@ -19,6 +19,7 @@ from orchestrator.persistence import (
     canned_replies,
     console,
     conversations,
+    customers,
     db_engine,
     gaps,
     metrics,
@@ -241,6 +242,11 @@ class Database:
     async def remove_canned_reply(self, reply_id: str) -> None:
         async with self.sessions() as session:
             await canned_replies.remove(session, reply_id)
+
+    async def customer_panel(self, customer_id: str) -> dict[str, Any] | None:
+        """The console's panel of one customer (see `customers.panel`)."""
+        async with self.sessions() as session:
+            return await customers.panel(session, customer_id)
 
     # What the staff console reads
 

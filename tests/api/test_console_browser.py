@@ -729,3 +729,34 @@ def test_a_waiting_conversation_is_alerted_noted_answered_with_a_canned_reply_an
             expect(page.get_by_test_id("canned-reply").filter(has_text=title)).to_have_count(0)
     finally:
         colleague_context.close()
+
+
+def test_the_customer_panel_shows_their_vehicles_bookings_and_other_conversations(
+    server: ServerProcess, page: Page
+) -> None:
+    open_console(page, server)
+    user = unique("customer")
+    with customer_on(server, user) as earlier:
+        earlier.ask("How much can the Ridge tow?")
+        first = earlier.session_id
+    with customer_on(server, user) as customer:
+        booked = customer.ask("Please book an oil change on Friday at 2pm")["response"]
+        assert "Booked" in booked, booked
+        open_conversation(page, customer.session_id)
+        panel = page.locator("#customer-panel")
+        expect(panel.get_by_test_id("named-vehicles")).to_contain_text("Ridge (once)")
+        booking = panel.get_by_test_id("bookings").locator(".booking-ref")
+        expect(booking).to_have_count(1)
+        assert booking.inner_text() in booked  # the reference the customer was given
+        expect(panel.get_by_test_id("bookings")).to_contain_text("oil change")
+        others = panel.get_by_test_id("customer-conversations").locator("button")
+        expect(others).to_have_count(2)
+        current = others.and_(page.locator(f'[data-session-id="{customer.session_id}"]'))
+        expect(current).to_be_disabled()
+        others.and_(page.locator(f'[data-session-id="{first}"]')).click()
+        expect(page.locator("#conversation")).to_have_attribute(
+            "data-watching", first, timeout=WAIT_MS
+        )
+        expect(messages(page, "user").first.locator(".msg-content")).to_have_text(
+            "How much can the Ridge tow?"
+        )

@@ -100,3 +100,34 @@ async def test_the_list_by_assignee_and_the_time_a_conversation_has_waited(
     async with staff_api(server, "agent-other") as other:
         theirs = [c["session_id"] for c in (await other.get("/conversations?assigned=mine")).json()]
         assert mine not in theirs
+
+
+async def test_a_customers_panel_names_their_vehicles_bookings_and_conversations(
+    server: ServerProcess,
+) -> None:
+    customer, first, second = f"cust-{uuid.uuid4().hex[:6]}", sid(), sid()
+    async with await ChatClient.connect(server.ws_url, server.token(customer)) as client:
+        await client.turn("How much can the Ridge tow?", session_id=first)
+        await client.turn("And the Ridge's payload?", session_id=first)
+        booked = await client.turn("Please book an oil change on Friday at 2pm", session_id=second)
+        await client.turn("What tyre pressure for the Aster?", session_id=second)
+    answer = booked[-1]["response"]
+    assert "Booked" in answer, answer
+    async with staff_api(server, "agent-panel") as api:
+        found = await api.get(f"/customers/{customer}")
+        assert found.status_code == 200, found.text
+        panel = found.json()
+        assert panel["customer"]["id"] == customer
+        assert panel["named_vehicles"] == [
+            {"vehicle": "Ridge", "mentions": 2},
+            {"vehicle": "Aster", "mentions": 1},
+        ]
+        [booking] = panel["appointments"]
+        assert booking["status"] == "booked" and booking["service_type"] == "oil_change"
+        assert booking["reference"] in answer  # the reference the customer was given
+        assert [c["session_id"] for c in panel["conversations"]] == [second, first]
+        missing = await api.get("/customers/nobody-at-all")
+        assert missing.status_code == 404 and missing.json()["detail"]["code"] == "NOT_FOUND"
+    headers = {"Authorization": f"Bearer {server.token(customer)}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
+        assert (await http.get(f"/api/v1/staff/customers/{customer}")).status_code == 403

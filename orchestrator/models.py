@@ -288,3 +288,21 @@ class CannedReply(Base):
     content: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Rating(Base):
+    """How satisfied the customer was with a conversation, asked when it is closed: 1 to 5."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_valid"),
+        Index("ix_ratings_created_at", "created_at"),
+    )
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

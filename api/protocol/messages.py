@@ -497,8 +497,13 @@ class HandoffEvent(ServerEventBase):
     """The session moves between the assistant and human staff."""
 
     type: Literal["handoff"] = "handoff"
-    status: Literal["waiting", "staff_joined", "returned_to_bot"]
+    status: Literal["waiting", "staff_joined", "returned_to_bot", "closed"]
     message: str
+    rating_asked: bool | None = Field(
+        default=None,
+        description="On `closed`: rate the conversation from 1 to 5 with "
+        "POST /api/v1/sessions/{session_id}/rating",
+    )
 
 
 class CustomerMessageEvent(ServerEventBase):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, State
@@ -89,6 +89,24 @@ async def list_messages(session_id: str, user: CurrentUser, state: State) -> lis
         raise _not_found(session_id)
     rows = await db.messages(session_id)
     return [MessageOut.model_validate(m, from_attributes=True) for m in rows]
+
+
+class RatingIn(BaseModel):
+    score: int = Field(ge=1, le=5, description="1 (very unhappy) to 5 (very happy)")
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+@router.post("/sessions/{session_id}/rating", status_code=204)
+async def rate(session_id: str, body: RatingIn, user: CurrentUser, state: State) -> Response:
+    """How satisfied you were with one of your conversations once it is closed (asked in its
+    `handoff` event `closed`); sending again replaces it. 409 CONFLICT while it is open."""
+    try:
+        await state.orchestrator.services.db.rate(session_id, user.id, body.score, body.comment)
+    except NotFound:
+        raise _not_found(session_id) from None
+    except Refused as exc:
+        raise HTTPException(409, {"code": "CONFLICT", "message": str(exc)}) from None
+    return Response(status_code=204)
 
 
 @router.post("/messages/{message_id}/feedback", response_model=FeedbackOut)

@@ -111,8 +111,15 @@ async def hand_back(state: AppState, session_id: str, staff: Principal) -> None:
     await answer_waiting(state, session_id)
 
 
+CLOSED = "This conversation is closed. How did we do? Rate it from 1 to 5."
+
+
 async def close(state: AppState, session_id: str, staff: Principal) -> None:
+    """Close the conversation; the customer is told and asked how satisfied they were."""
     await _staff_change(state, session_id, staff, "close")
+    await _to_session(
+        state, session_id, HandoffEvent(status="closed", message=CLOSED, rating_asked=True)
+    )
     await announce(state, session_id)
 
 

@@ -55,6 +55,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     ["error_rate", "Error rate", "rate"],
     ["feedback_positive_rate", "Positive feedback", "rate"],
     ["handoff_rate", "Handoff rate", "rate"],
+    ["csat", "Satisfaction (1-5)", "score"],
   ];
   // Errors that end a running turn; other errors refuse a frame.
   const TURN_ENDING = new Set(TURN_ENDING_ERRORS);
@@ -209,6 +210,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
   function formatStat(value, kind) {
     if (value === null || value === undefined || Number.isNaN(value)) return "—";
     if (kind === "ms") return formatMs(value);
+    if (kind === "score") return typeof value === "number" ? `${value.toFixed(1)} / 5` : "—";
     if (kind === "rate") {
       if (typeof value !== "number") return String(value);
       const pct = value * 100;
@@ -1554,8 +1556,14 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       const value = totals ? totals[key] : null;
       if (key === "waiting" && typeof value === "number" && value > 0) tile.classList.add("alert");
       const unrated = key === "feedback_positive_rate" && totals && !totals.feedback_count;
-      const valueNode = el("span", "stat-value", unrated ? "no feedback yet" : formatStat(value, kind));
-      const labelNode = el("span", "stat-label", label);
+      const unscored = key === "csat" && totals && !totals.csat_count;
+      const shown = unrated ? "no feedback yet" : unscored ? "no ratings yet" : formatStat(value, kind);
+      const valueNode = el("span", "stat-value", shown);
+      const labelNode = el(
+        "span",
+        "stat-label",
+        key === "csat" && totals && totals.csat_count ? `${label}, ${totals.csat_count} rated` : label,
+      );
       tile.append(valueNode, labelNode);
       tile.setAttribute("aria-label", `${label}: ${valueNode.textContent}`);
       tile.setAttribute("role", "group");

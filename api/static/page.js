@@ -14,6 +14,7 @@ export const HANDOFF_LABELS = Object.freeze({
   waiting: "Waiting for staff",
   staff_joined: "Staff joined",
   returned_to_bot: "Back to the assistant",
+  closed: "Conversation closed",
 });
 
 /** A new element with a class and text (as text, never HTML). */

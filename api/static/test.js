@@ -270,6 +270,46 @@ const maxChars = () => messageLimit(MAX_MESSAGE_CHARS);
     box.append(up, down, commentRow, status);
   }
 
+  // Satisfaction with a closed conversation: five buttons, 1 (very unhappy) to 5.
+  function ratingBox(sessionId) {
+    const box = el("div", "rating");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Rate this conversation from 1 to 5");
+    const status = el("span", "rating-status");
+    status.setAttribute("aria-live", "polite");
+    const buttons = [1, 2, 3, 4, 5].map((score) => {
+      const button = el("button", "rating-score", String(score));
+      button.type = "button";
+      button.dataset.score = String(score);
+      button.setAttribute("aria-label", `${score} of 5`);
+      button.addEventListener("click", async () => {
+        if (await postRating(sessionId, score)) {
+          for (const other of buttons) other.setAttribute("aria-pressed", String(other === button));
+          status.textContent = `Thanks: you rated this conversation ${score} of 5.`;
+        }
+      });
+      return button;
+    });
+    box.append(...buttons, status);
+    return box;
+  }
+
+  async function postRating(sessionId, score) {
+    const token = state.token || els.token.value.trim();
+    try {
+      const response = await fetch(`/api/v1/sessions/${encodeURIComponent(sessionId)}/rating`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ score }),
+      });
+      if (response.ok) return true;
+      showError(`HTTP ${response.status}`, `Rating: ${response.statusText}`);
+    } catch (error) {
+      showError("NETWORK", `Rating: ${error}`);
+    }
+    return false;
+  }
+
   async function postFeedback(messageId, rating, comment) {
     const body = { rating };
     if (comment) body.comment = comment;
@@ -462,6 +502,7 @@ const maxChars = () => messageLimit(MAX_MESSAGE_CHARS);
         el("div", "handoff-status", HANDOFF_LABELS[ev.status] || ev.status),
         el("div", "content", ev.message),
       );
+      if (ev.rating_asked) bubble.append(ratingBox(ev.session_id || socket.sessionId));
       scrollToEnd();
     },
   };

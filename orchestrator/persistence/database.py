@@ -24,6 +24,7 @@ from orchestrator.persistence import (
     gaps,
     metrics,
     notes,
+    ratings,
     staff,
 )
 from orchestrator.persistence.conversations import Opened, UnfinishedTurn
@@ -242,6 +243,11 @@ class Database:
     async def remove_canned_reply(self, reply_id: str) -> None:
         async with self.sessions() as session:
             await canned_replies.remove(session, reply_id)
+
+    async def rate(self, session_id: str, user_id: str, score: int, comment: str | None) -> None:
+        """The customer's satisfaction with their closed conversation (see `ratings.rate`)."""
+        async with self.sessions() as session:
+            await ratings.rate(session, session_id, user_id, score, comment)
 
     async def customer_panel(self, customer_id: str) -> dict[str, Any] | None:
         """The console's panel of one customer (see `customers.panel`)."""

@@ -18,6 +18,7 @@ from orchestrator.models import (
     Message,
     MessageRole,
     MessageStatus,
+    Rating,
     utcnow,
 )
 from orchestrator.persistence.staff import WAITING_FOR_PERSON
@@ -63,6 +64,9 @@ async def collect(session: AsyncSession, hours: int = 24, buckets: int = 24) -> 
     )
     ratings = list(
         await session.scalars(select(Feedback.rating).where(Feedback.created_at >= window.since))
+    )
+    satisfaction = list(
+        await session.scalars(select(Rating.score).where(Rating.created_at >= window.since))
     )
     handoffs = await session.scalar(
         select(func.count())
@@ -124,6 +128,9 @@ async def collect(session: AsyncSession, hours: int = 24, buckets: int = 24) -> 
             "error_rate": round(sum(errors.values()) / total, 4) if total else 0.0,
             "feedback_positive_rate": round(positive / len(ratings), 4) if ratings else 0.0,
             "feedback_count": len(ratings),
+            # Satisfaction asked at close, 1 to 5: the mean, and how many answered.
+            "csat": round(sum(satisfaction) / len(satisfaction), 2) if satisfaction else None,
+            "csat_count": len(satisfaction),
             "handoff_rate": round((handoffs or 0) / new_conversations, 4)
             if new_conversations
             else 0.0,

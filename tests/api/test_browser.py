@@ -270,7 +270,7 @@ RECORDER_OF_STATUS = """() => {
 }"""
 
 
-def test_a_message_to_staff_is_taken_and_their_reply_shown(
+def test_a_message_to_staff_is_taken_their_reply_shown_and_the_closed_conversation_rated(
     server: ServerProcess, page: Page
 ) -> None:
     """While a person has the conversation, a message goes to them: the page does not wait for
@@ -291,6 +291,20 @@ def test_a_message_to_staff_is_taken_and_their_reply_shown(
     reply = {"message": "Hello, I can help with that."}
     assert httpx.post(f"{url}/messages", headers=staff, json=reply, timeout=10).is_success
     expect(page.locator(".message.staff .content")).to_have_text(reply["message"])
+
+    # Closed, the customer is asked how it went, and answers from 1 to 5.
+    assert httpx.post(f"{url}/close", headers=staff, timeout=10).status_code == 200
+    closed = page.locator('.message.handoff[data-status="closed"]')
+    expect(closed).to_contain_text("How did we do?", timeout=WAIT_MS)
+    closed.get_by_role("button", name="4 of 5").click()
+    expect(closed.locator(".rating-status")).to_have_text(
+        "Thanks: you rated this conversation 4 of 5."
+    )
+    expect(closed.get_by_role("button", name="4 of 5")).to_have_attribute("aria-pressed", "true")
+    totals = httpx.get(f"{server.base_url}/api/v1/staff/metrics", headers=staff, timeout=10).json()[
+        "totals"
+    ]
+    assert totals["csat_count"] >= 1 and 1 <= totals["csat"] <= 5
 
 
 def test_user_text_is_shown_as_text_never_as_html(server: ServerProcess, page: Page) -> None:

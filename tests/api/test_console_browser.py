@@ -57,6 +57,7 @@ STATS = (
     "error_rate",
     "feedback_positive_rate",
     "handoff_rate",
+    "csat",
 )
 BOT_EVENTS = {"progress", "sources", "token", "complete"}
 LOCAL = ("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:")  # the test servers' pages
@@ -485,7 +486,7 @@ def test_metrics_show_the_charts_and_the_totals(server: ServerProcess, page: Pag
         )
     for stat in STATS:
         value = page.locator(f'.stat-tile[data-stat="{stat}"] .stat-value')
-        expect(value).to_have_text(re.compile(r"\d|—|^no feedback yet$"))
+        expect(value).to_have_text(re.compile(r"\d|—|^no feedback yet$|^no ratings yet$"))
     expect(page.locator('.stat-tile[data-stat="conversations"] .stat-value')).to_have_text(
         re.compile(r"^[1-9][\d,]*$")
     )

@@ -131,3 +131,35 @@ async def test_a_customers_panel_names_their_vehicles_bookings_and_conversations
     headers = {"Authorization": f"Bearer {server.token(customer)}"}
     async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
         assert (await http.get(f"/api/v1/staff/customers/{customer}")).status_code == 403
+
+
+async def test_a_closed_conversation_is_rated_by_its_customer_and_counted_in_the_metrics(
+    server: ServerProcess,
+) -> None:
+    session, customer = sid(), f"cust-{uuid.uuid4().hex[:6]}"
+    token = server.token(customer)
+    headers = {"Authorization": f"Bearer {token}"}
+    rating = f"/api/v1/sessions/{session}/rating"
+    async with (
+        await ChatClient.connect(server.ws_url, token) as client,
+        httpx.AsyncClient(base_url=server.base_url, headers=headers) as http,
+        staff_api(server, "agent-csat") as api,
+    ):
+        await client.turn("How much can the Ridge tow?", session_id=session)
+        early = await http.post(rating, json={"score": 5})
+        assert early.status_code == 409 and early.json()["detail"]["code"] == "CONFLICT"
+        before = (await api.get("/metrics")).json()["totals"]
+        assert (await api.post(f"/conversations/{session}/close")).status_code == 200
+        closed = await next_of(client, "handoff")
+        assert (closed["status"], closed["rating_asked"]) == ("closed", True)
+        assert "How did we do?" in closed["message"]
+        assert (await http.post(rating, json={"score": 2})).status_code == 204
+        assert (await http.post(rating, json={"score": 4, "comment": "Quick"})).status_code == 204
+        after = (await api.get("/metrics")).json()["totals"]
+        assert after["csat_count"] == before["csat_count"] + 1  # rated again: replaced
+        bad = await http.post(rating, json={"score": 6})
+        assert bad.status_code == 422
+    other = {"Authorization": f"Bearer {server.token('cust-someone-else')}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=other) as http:
+        theirs = await http.post(rating, json={"score": 1})
+        assert theirs.status_code == 404

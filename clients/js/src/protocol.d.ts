@@ -530,6 +530,10 @@ type: "staff_message"
 export interface HandoffEvent {
 message: string
 /**
+ * On `closed`: rate the conversation from 1 to 5 with POST /api/v1/sessions/{session_id}/rating
+ */
+rating_asked?: (boolean | null)
+/**
  * Per-session event number, increasing by one; see resume.
  */
 seq?: (number | null)
@@ -537,7 +541,7 @@ seq?: (number | null)
  * The session the event belongs to.
  */
 session_id?: (string | null)
-status: ("waiting" | "staff_joined" | "returned_to_bot")
+status: ("waiting" | "staff_joined" | "returned_to_bot" | "closed")
 /**
  * The turn the event belongs to.
  */
@@ -618,7 +622,7 @@ export declare const FRAME_TYPES: readonly ["auth", "cancel", "message", "ping",
 export declare const ERROR_CODES: readonly ["AUTH_REQUIRED", "AUTH_FAILED", "EMPTY_MESSAGE", "INVALID_MESSAGE", "MESSAGE_TOO_LARGE", "RATE_LIMITED", "OVERLOADED", "UNAVAILABLE", "BUSY", "SESSION_NOT_FOUND", "FORBIDDEN", "LLM_UNAVAILABLE", "LLM_EMPTY_REPLY", "TIMEOUT", "INTERRUPTED", "PROCESSING_ERROR"];
 export declare const TURN_ENDING_ERRORS: readonly ["INTERRUPTED", "LLM_EMPTY_REPLY", "LLM_UNAVAILABLE", "PROCESSING_ERROR", "TIMEOUT"];
 export declare const PROGRESS_STEPS: readonly ["queued", "starting", "agent_routing", "rag_retrieval", "generating"];
-export declare const HANDOFF_STATUSES: readonly ["waiting", "staff_joined", "returned_to_bot"];
+export declare const HANDOFF_STATUSES: readonly ["waiting", "staff_joined", "returned_to_bot", "closed"];
 export declare const CONVERSATION_STATUSES: readonly ["bot", "waiting", "with_staff", "closed"];
 export declare const ROLES: readonly ["customer", "staff", "admin"];
 export declare const CLOSE_CODES: { readonly "1000": "Closed normally (client disconnect, or the idle timeout)."; readonly "1009": "The frame was too large."; readonly "4001": "Authentication required or failed, or the token expired."; readonly "4003": "Forbidden: the page's origin is not allowed, or the token's role is not."; readonly "4008": "The client did not read its events: too many waiting, or none could be sent for too long. Reconnect and resume." };

@@ -8,6 +8,7 @@ __all__ = [
     "checkpointer",
     "cli",
     "data_dir",
+    "drafts",
     "db_url",
     "emit",
     "errors",

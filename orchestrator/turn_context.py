@@ -125,6 +125,8 @@ class TurnContext:
     customer_id: str
     turn_id: str
     citations: Citations = field(default_factory=Citations)
+    # A reply drafted for staff (`orchestrator.drafts`): read what a turn reads, change nothing.
+    drafting: bool = False
     _knowledge: Snapshot | None = field(default=None, repr=False)
 
     async def knowledge(self) -> Snapshot:

@@ -20,9 +20,11 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 
+from orchestrator import drafts
 from orchestrator.checkpointer import fenced_config
 from orchestrator.errors import EmptyReply, IncompleteAnswer, MalformedToolCall, ModelUnreachable
 from orchestrator.events import STREAM_MODES, Progress, Token, TurnEvent, TurnStream
+from orchestrator.graph import build_graph
 from orchestrator.models import MessageStatus
 from orchestrator.partial_answer import PartialSaver
 from orchestrator.persistence import Fenced, conversations, users
@@ -99,6 +101,32 @@ class Orchestrator:
     def __init__(self, services: Services, graph: CompiledStateGraph[Any, Any, Any, Any]) -> None:
         self.services = services
         self.graph = graph
+        self._drafting: CompiledStateGraph[Any, Any, Any, Any] | None = None
+
+    async def draft(self, session_id: str, customer_id: str) -> drafts.Draft | None:
+        """A reply drafted for staff to the customer's messages that wait for an answer (None
+        when none waits): the same graph without its checkpointer, nothing stored or done
+        (`orchestrator.drafts`)."""
+        said = [
+            drafts.Said(str(m.role), m.content, str(m.status))
+            for m in await self.services.db.messages(session_id)
+        ]
+        found = drafts.question_and_history(said)
+        if found is None:
+            return None
+        question, history = found
+        async with self.services.sessions() as session:
+            profile = await users.customer_profile(session, customer_id)
+        if self._drafting is None:
+            self._drafting = build_graph(None, self.services.specialists)
+        return await drafts.draft(
+            self.services,
+            self._drafting,
+            customer_id=customer_id,
+            question=question,
+            history=history,
+            profile=profile,
+        )
 
     def config(self, session_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": session_id}}

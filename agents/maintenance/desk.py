@@ -44,13 +44,15 @@ SUGGEST_ON = frozenset(
 @dataclass(frozen=True)
 class AppointmentDesk:
     """The appointment actions for one customer. With `customer_name`, booking first adds the
-    customer to `users` when missing."""
+    customer to `users` when missing. `drafting` (a reply drafted for staff): free times and
+    bookings are read, and booking, cancelling and moving say what would be done, not do it."""
 
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings
     customer_id: str
     now: Callable[[], datetime]
     customer_name: str | None = None
+    drafting: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -60,7 +62,13 @@ class AppointmentDesk:
         async with self.sessions() as session:
             return await self._search(session, when, service_key, self.now())
 
+    def _not_done(self, what: str) -> str:
+        return f"(Draft: nothing was done. Take the conversation over to {what}.)"
+
     async def book(self, when: When, service_key: str, notes: str | None = None) -> str:
+        if self.drafting and when.exact:
+            start = when.start.isoformat(timespec="minutes")
+            return self._not_done(f"book {service_key.replace('_', ' ')} at {start}")
         at = self.now()
         async with self.sessions() as session:
             if not when.exact:
@@ -97,6 +105,8 @@ class AppointmentDesk:
 
     async def cancel(self, reference: str | None) -> str:
         """Cancel by reference; without one, the customer's only upcoming appointment."""
+        if self.drafting:
+            return self._not_done(f"cancel {reference or 'the appointment'}")
         async with self.sessions() as session:
             if reference is None:
                 views = await list_appointments(session, self.customer_id, self.now())
@@ -132,6 +142,9 @@ class AppointmentDesk:
         if not when.exact:
             free = await self.free_times(when, chosen.service_type)
             return f"{free}\n{moving_text(chosen.reference)}"
+        if self.drafting:
+            start = when.start.isoformat(timespec="minutes")
+            return self._not_done(f"move {chosen.reference} to {start}")
         async with self.sessions() as session:
             result = await book(
                 session,

@@ -53,7 +53,8 @@ class ToolsFailed(Exception):
 
 
 def desk_for(context: TurnContext) -> AppointmentDesk:
-    """The turn's customer's appointment desk (added to `users` on first booking)."""
+    """The turn's customer's appointment desk (added to `users` on first booking); one that
+    changes nothing for a reply drafted for staff."""
     services = context.services
     return AppointmentDesk(
         services.sessions,
@@ -61,6 +62,7 @@ def desk_for(context: TurnContext) -> AppointmentDesk:
         context.customer_id,
         services.clock,
         customer_name=context.customer_id,
+        drafting=context.drafting,
     )
 
 

@@ -16,6 +16,7 @@ from api.deps import StaffUser, State
 from api.protocol import ConversationSummary
 from api.session import handoff
 from orchestrator.persistence import NotFound, Refused
+from orchestrator.turns import classify_failure
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
@@ -161,6 +162,43 @@ async def add_note(session_id: str, body: NoteIn, staff: StaffUser, state: State
         raise _missing(session_id) from None
     await handoff.announce(state, session_id)  # consoles watching it read it again
     return note
+
+
+class DraftOut(BaseModel):
+    """A reply the assistant would give now, for the agent to edit and send."""
+
+    text: str
+    sources: list[dict[str, Any]] = Field(description="The passages it cites, in [n] order")
+    agents: list[str]
+    tools: list[dict[str, Any]] = Field(description="What it looked up; nothing is done")
+    mode: str | None
+
+
+@router.post("/conversations/{session_id}/draft", response_model=DraftOut)
+async def draft(session_id: str, _: StaffUser, state: State) -> DraftOut:
+    """Draft a reply to the customer's messages that wait for an answer, by the assistant's
+    own path (routing, retrieval, the answer mode), with its citations; nothing is stored,
+    sent or booked. 409 CONFLICT when nothing of the customer's waits for an answer."""
+    found = await handoff.summary(state, session_id)
+    if found is None:
+        raise _missing(session_id)
+    try:
+        drafted = await state.orchestrator.draft(session_id, found.customer.id)
+    except Exception as exc:
+        code, message = classify_failure(exc)
+        log.warning("draft for %s failed with %s: %r", session_id, code, exc)
+        raise HTTPException(503, {"code": code, "message": message}) from None
+    if drafted is None:
+        raise HTTPException(
+            409, {"code": "CONFLICT", "message": "No message of the customer waits for an answer"}
+        )
+    return DraftOut(
+        text=drafted.text,
+        sources=drafted.sources,
+        agents=drafted.agents,
+        tools=drafted.tools,
+        mode=drafted.mode,
+    )
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerPanel)

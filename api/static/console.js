@@ -66,6 +66,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     empty-view conversation conv-customer
     conv-status conv-meta takeover handback close=close-conversation transcript
     progress=live-progress composer=staff-composer input=staff-input send=staff-send composer-hint
+    suggest=suggest-reply draft-sources
     actions customer-panel notes note-form note-input add-note canned canned-form canned-name canned-text
     save-canned metrics metrics-updated refresh-metrics tiles=stat-tiles gaps gaps-updated
     gaps-hours refresh-gaps gaps-summary gaps-empty gap-groups`);
@@ -101,6 +102,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     live: [], // messages seen live and not yet in the stored transcript
     actionBusy: false,
     sending: false,
+    drafting: false,
     confirmClose: null,
     // metrics
     metricsLoadedAt: 0,
@@ -859,6 +861,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     els.actions.replaceChildren();
     els.notes.replaceChildren();
     els.customerPanel.replaceChildren();
+    renderDraftSources([]);
     els.noteInput.value = "";
     els.input.value = "";
   }
@@ -977,6 +980,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     const mine = status === "with_staff" && isMine(summary);
     els.input.disabled = !mine;
     els.send.disabled = !mine || state.sending;
+    els.suggest.disabled = !mine || state.drafting;
     let hint = "";
     if (!summary) hint = "";
     else if (status === "closed") hint = "This conversation is closed.";
@@ -1279,6 +1283,58 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     els.actions.replaceChildren(...items);
   }
 
+  // --- a suggested reply: drafted by the assistant's own path, edited and sent by the agent
+
+  async function suggestReply() {
+    const sessionId = state.openId;
+    if (!sessionId || els.suggest.disabled) return;
+    state.drafting = true;
+    updateConversationControls();
+    els.suggest.textContent = "Drafting…";
+    try {
+      const draft = await api(`${API}/conversations/${encodeURIComponent(sessionId)}/draft`, {
+        method: "POST",
+      });
+      if (sessionId !== state.openId || !draft) return;
+      clearError();
+      els.input.value = draft.text || "";
+      els.input.focus();
+      els.input.dispatchEvent(new Event("input"));
+      renderDraftSources(draft.sources || []);
+    } catch (error) {
+      apiFailed(error, "Suggesting a reply");
+    } finally {
+      state.drafting = false;
+      els.suggest.textContent = "Suggest a reply";
+      updateConversationControls();
+    }
+  }
+
+  function renderDraftSources(sources) {
+    if (!sources.length) {
+      els.draftSources.hidden = true;
+      els.draftSources.replaceChildren();
+      return;
+    }
+    const list = el("ol", "draft-source-list");
+    list.append(
+      ...sources.map((source, i) => {
+        const item = el("li", "draft-source");
+        item.dataset.testid = "draft-source";
+        const n = source.n || i + 1;
+        const page = source.page ? `, p. ${source.page}` : "";
+        item.append(
+          el("span", "source-n", `[${n}] `),
+          document.createTextNode(`${source.title || source.source || ""}${page}`),
+        );
+        if (source.heading) item.title = source.heading;
+        return item;
+      }),
+    );
+    els.draftSources.replaceChildren(el("div", "panel-label", "The draft cites"), list);
+    els.draftSources.hidden = false;
+  }
+
   // --- the customer panel
 
   async function loadCustomer(sessionId, customerId) {
@@ -1529,7 +1585,10 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       );
       if (sessionId !== state.openId) return;
       clearError();
-      if (els.input.value.trim() === text) els.input.value = "";
+      if (els.input.value.trim() === text) {
+        els.input.value = "";
+        renderDraftSources([]);
+      }
       if (message && typeof message === "object") {
         const echo = state.live.find(
           (m) => !m.id && m.role === "staff" && m.content === message.content,
@@ -1822,6 +1881,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     );
     els.close.addEventListener("click", onCloseClicked);
     wireComposer(els.composer, els.input, sendStaffMessage);
+    els.suggest.addEventListener("click", suggestReply);
     els.input.addEventListener("input", updateConversationControls);
     els.noteForm.addEventListener("submit", (event) => {
       event.preventDefault();

@@ -761,3 +761,30 @@ def test_the_customer_panel_shows_their_vehicles_bookings_and_other_conversation
         expect(messages(page, "user").first.locator(".msg-content")).to_have_text(
             "How much can the Ridge tow?"
         )
+
+
+def test_a_suggested_reply_is_drafted_with_its_sources_edited_and_sent(
+    server: ServerProcess, page: Page
+) -> None:
+    open_console(page, server)
+    with customer_on(server) as customer:
+        customer.ask("How much can the Ridge tow?")
+        open_conversation(page, customer.session_id)
+        page.locator("#takeover").click()
+        assert customer.until("handoff")[-1]["status"] == "staff_joined"
+        customer.say(QUESTION)  # a person has it: the bot does not answer
+        expect(messages(page, "user").last.locator(".msg-content")).to_have_text(
+            QUESTION, timeout=WAIT_MS
+        )
+        page.locator("#suggest-reply").click()
+        box = page.locator("#staff-input")
+        expect(box).to_have_value(re.compile("P0A80"), timeout=WAIT_MS)
+        expect(page.get_by_test_id("draft-source").first).to_be_visible()
+        expect(messages(page, "assistant")).to_have_count(1)  # drafted, not sent
+        box.press("End")
+        box.type(" Shall I book it in?")
+        drafted = box.input_value()
+        page.locator("#staff-send").click()
+        written = customer.until("staff_message")[-1]
+        assert written["message"] == drafted.strip() and "P0A80" in written["message"]
+        expect(page.locator("#draft-sources")).to_be_hidden()

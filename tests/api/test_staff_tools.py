@@ -163,3 +163,49 @@ async def test_a_closed_conversation_is_rated_by_its_customer_and_counted_in_the
     async with httpx.AsyncClient(base_url=server.base_url, headers=other) as http:
         theirs = await http.post(rating, json={"score": 1})
         assert theirs.status_code == 404
+
+
+async def test_a_drafted_reply_answers_what_waits_with_citations_and_stores_or_books_nothing(
+    server: ServerProcess,
+) -> None:
+    session, customer = sid(), f"cust-{uuid.uuid4().hex[:6]}"
+    token = server.token(customer)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        await ChatClient.connect(server.ws_url, token) as client,
+        httpx.AsyncClient(base_url=f"{server.base_url}/api/v1", headers=headers) as http,
+        staff_api(server, "agent-draft") as api,
+    ):
+        await client.turn("How much can the Ridge tow?", session_id=session)
+        nothing = await api.post(f"/conversations/{session}/draft")  # the bot answered it all
+        assert nothing.status_code == 409 and nothing.json()["detail"]["code"] == "CONFLICT"
+        assert (await api.post(f"/conversations/{session}/takeover")).status_code == 200
+        await next_of(client, "handoff")
+        await client.send(
+            {"type": "message", "message": "What does code P0A80 mean?", "session_id": session}
+        )
+        await next_of(client, "session")
+        stored = len((await http.get(f"/sessions/{session}/messages")).json())
+
+        drafted = await api.post(f"/conversations/{session}/draft")
+        assert drafted.status_code == 200, drafted.text
+        reply = drafted.json()
+        assert "P0A80" in reply["text"] and reply["sources"], reply
+        assert "troubleshooting" in reply["agents"] and reply["mode"] == "offline"
+        assert "[1]" in reply["text"]  # cited as an answer is
+
+        await client.send(
+            {
+                "type": "message",
+                "message": "Please book an oil change on Friday at 2pm",
+                "session_id": session,
+            }
+        )
+        await next_of(client, "session")
+        booking = (await api.post(f"/conversations/{session}/draft")).json()
+        assert "nothing was done" in booking["text"], booking
+        panel = (await api.get(f"/customers/{customer}")).json()
+        assert panel["appointments"] == []  # drafted, not booked
+        after = (await http.get(f"/sessions/{session}/messages")).json()
+        assert len(after) == stored + 1  # the customer's second message; no draft stored
+        assert not [m for m in after if m["role"] == "assistant" and "P0A80" in m["content"]]

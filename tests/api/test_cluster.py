@@ -145,6 +145,34 @@ async def test_a_customer_on_one_instance_is_watched_live_by_staff_on_the_other(
     assert watched[-1]["type"] == seen_by_customer[-1]["type"] == "complete"
 
 
+async def test_a_note_written_on_one_instance_reaches_a_console_on_the_other(
+    instances: list[ServerProcess], fake_llm: FakeOpenAI
+) -> None:
+    a, b = instances
+    fake_llm.script(Reply(text="Every 15,000 km."))
+    customer = await ChatClient.connect(a.ws_url, a.token(f"noted-{uuid.uuid4().hex[:8]}"))
+    async with customer:
+        session_id = await started(customer, "How often is the oil changed?")
+        await customer.until("complete", within=60)
+    staff = await ChatClient.connect(staff_url(b), b.token("staff-b", "staff"))
+    async with staff:
+        written = httpx.post(
+            f"{a.base_url}/api/v1/staff/conversations/{session_id}/notes",
+            json={"note": "Called them back"},
+            headers={"Authorization": f"Bearer {a.token('staff-a', 'staff')}"},
+            timeout=30,
+        )
+        assert written.status_code == 201, written.text
+        while True:  # the console on B is told the conversation changed, and reads it again
+            event = await staff.recv(within=20)
+            changed = event.get("conversation") or {}
+            if changed.get("session_id") == session_id:
+                break
+    headers = {"Authorization": f"Bearer {b.token('staff-b', 'staff')}"}
+    read = httpx.get(f"{b.base_url}/api/v1/staff/conversations/{session_id}", headers=headers)
+    assert [n["content"] for n in read.json()["notes"]] == ["Called them back"]
+
+
 async def test_a_cancel_sent_to_the_other_instance_stops_the_turn(
     instances: list[ServerProcess], fake_llm: FakeOpenAI
 ) -> None:

@@ -5,12 +5,20 @@ vehicle names made neutral, so "a roof rack for" one model and for another are o
 question with the most neighbours above `GROUP_SIMILARITY` and those neighbours form a group,
 then the next among the rest, until none is left. Deterministic: ties go to the first
 question given (the rows come newest first).
+
+Two readings come first. A question the customer asked again at once in other words (its
+embedding within `REPHRASE_SIMILARITY` of the next question's, the same vehicles named) counts
+as `rephrased`: the answer did not serve. And a weak turn whose message was a reply in the
+dialogue ("09:00 please", "the second one", "yes") is a failure of the dialogue, not a gap in
+the knowledge: such turns are listed apart (`dialogue_failures`), not grouped.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
@@ -27,6 +35,26 @@ EXAMPLES = 3
 PASSAGES = 3
 # Questions per embedding call: a turn waiting for the shared model waits for one batch at most.
 ENCODE_BATCH = 64
+# A question asked again in other words is a paraphrase, as grouping reads one ("How far does
+# it go on a charge?" then "What is its range?": 0.64); a follow-up on another point of the
+# topic ("What tyre pressure for the front?" then "and the rear?"), 0.30.
+REPHRASE_SIMILARITY = GROUP_SIMILARITY
+DIALOGUE_FAILURES = 20  # the newest a report lists
+WORD = re.compile(r"[a-z0-9']+")
+NAME_PART = re.compile(r"[a-z0-9]+")
+# The words of a reply in a dialogue (choosing, agreeing, naming a time or a day), none of
+# which asks the knowledge base anything.
+DIALOGUE_WORDS = frozenset(
+    """
+    yes yeah yep yup ok okay sure please pls thanks thank you fine great good perfect works work
+    sounds that this one ones the a an first second third fourth fifth last earlier later
+    other either option number no nope not at on for me i i'll ill id i'd we let's lets do go
+    with take book it please it's its and or then in morning afternoon evening noon midday am
+    pm today tomorrow next week monday tuesday wednesday thursday friday saturday sunday mon
+    tue tues wed thu thur thurs fri sat sun o'clock oclock half past quarter to is be would like
+    """.split()  # noqa: SIM905
+)
+NUMBERISH = re.compile(r"^\d{1,2}(?:[:.]\d{2})?(?:am|pm|h|st|nd|rd|th)?$")
 
 
 class GapPassage(BaseModel):
@@ -71,6 +99,57 @@ class GapReport(BaseModel):
     score_below: float
     questions: int
     groups: list[GapGroup]
+    dialogue_failures: list[GapQuestion] = Field(
+        default_factory=list,
+        description='Replies in the dialogue that went wrong ("09:00 please" not understood), '
+        "newest first: failures of the conversation, not gaps in the knowledge",
+    )
+
+
+def is_dialogue_reply(message: str) -> bool:
+    """Whether a message only answers the dialogue (agrees, chooses, names a time or a day)."""
+    words = WORD.findall(message.casefold().replace("’", "'"))
+    return bool(words) and all(w in DIALOGUE_WORDS or NUMBERISH.match(w) for w in words)
+
+
+def _named(text: str, neutralise: Callable[[str], str]) -> frozenset[str]:
+    """The words of `text` that name a vehicle (what `neutralise` replaces; "Aster's" names
+    the Aster)."""
+    return frozenset(NAME_PART.findall(text.casefold())) - frozenset(
+        NAME_PART.findall(neutralise(text).casefold())
+    )
+
+
+def with_rephrases(
+    turns: Sequence[WeakTurn],
+    encode: Callable[[Sequence[str]], Vectors],
+    neutralise: Callable[[str], str] = str,
+    threshold: float = REPHRASE_SIMILARITY,
+) -> list[WeakTurn]:
+    """`turns` with `rephrased` added where the next question says the same in other words
+    (about the same vehicles), and without those that have no reason left."""
+    pairs = [
+        i
+        for i, t in enumerate(turns)
+        if t.rephrased_as and _named(t.question, neutralise) == _named(t.rephrased_as, neutralise)
+    ]
+    similar: set[int] = set()
+    if pairs:
+        asked = _unit(encode([neutralise(turns[i].question) for i in pairs]))
+        again = _unit(encode([neutralise(turns[i].rephrased_as or "") for i in pairs]))
+        scores = (asked * again).sum(axis=1)
+        similar = {i for i, score in zip(pairs, scores, strict=True) if score >= threshold}
+    kept = []
+    for i, turn in enumerate(turns):
+        reasons = turn.reasons + (("rephrased",) if i in similar else ())
+        if reasons:
+            kept.append(replace(turn, reasons=tuple(r for r in REASONS if r in reasons)))
+    return kept
+
+
+def _unit(vectors: Vectors) -> Vectors:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.asarray(vectors / np.where(norms == 0, 1, norms), dtype=np.float32)
 
 
 Vectors = NDArray[np.float32]
@@ -121,6 +200,16 @@ def _same_question(text: str) -> str:
     return " ".join(text.casefold().split()).rstrip("?!. ")
 
 
+def _question(turn: WeakTurn) -> GapQuestion:
+    return GapQuestion(
+        question=turn.question,
+        conversation_id=turn.conversation_id,
+        asked_at=turn.asked_at,
+        reasons=list(turn.reasons),
+        best_score=turn.best_score,
+    )
+
+
 def _group(turns: Sequence[WeakTurn]) -> GapGroup:
     """One group from its questions, most central first."""
     examples: list[GapQuestion] = []
@@ -130,15 +219,7 @@ def _group(turns: Sequence[WeakTurn]) -> GapGroup:
         if key in seen or len(examples) == EXAMPLES:
             continue
         seen.add(key)
-        examples.append(
-            GapQuestion(
-                question=turn.question,
-                conversation_id=turn.conversation_id,
-                asked_at=turn.asked_at,
-                reasons=list(turn.reasons),
-                best_score=turn.best_score,
-            )
-        )
+        examples.append(_question(turn))
     reasons = Counter(reason for turn in turns for reason in turn.reasons)
     scores = [t.best_score for t in turns if t.best_score is not None]
     return GapGroup(
@@ -201,8 +282,15 @@ def report_of(
 ) -> GapReport:
     """The report of `turns`: each question embedded as the router embeds it (`neutralise`),
     grouped, and each group searched again when `search` is given (blocking)."""
-    texts = [neutralise(turn.question) for turn in turns]
-    batches = [encode(texts[i : i + ENCODE_BATCH]) for i in range(0, len(texts), ENCODE_BATCH)]
-    vectors = np.vstack(batches) if batches else np.zeros((0, 1), dtype=np.float32)
-    report = build_report(turns, vectors, since=since, until=until, score_below=score_below)
+
+    def batched(texts: Sequence[str]) -> Vectors:
+        batches = [encode(texts[i : i + ENCODE_BATCH]) for i in range(0, len(texts), ENCODE_BATCH)]
+        return np.vstack(batches) if batches else np.zeros((0, 1), dtype=np.float32)
+
+    weak = with_rephrases(turns, batched, neutralise)
+    dialogue = [t for t in weak if is_dialogue_reply(t.question)]
+    knowledge = [t for t in weak if not is_dialogue_reply(t.question)]
+    vectors = batched([neutralise(turn.question) for turn in knowledge])
+    report = build_report(knowledge, vectors, since=since, until=until, score_below=score_below)
+    report.dialogue_failures = [_question(t) for t in dialogue[:DIALOGUE_FAILURES]]
     return report if search is None else with_retrieved_now(report, search)

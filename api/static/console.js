@@ -37,6 +37,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     low_score: "low score",
     thumbs_down: "thumbs down",
     handoff: "hand-off",
+    rephrased: "asked again",
   };
   const ACTION_LABELS = {
     takeover: "took over",
@@ -69,7 +70,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     suggest=suggest-reply draft-sources
     actions customer-panel notes note-form note-input add-note canned canned-form canned-name canned-text
     save-canned metrics metrics-updated refresh-metrics tiles=stat-tiles gaps gaps-updated
-    gaps-hours refresh-gaps gaps-summary gaps-empty gap-groups`);
+    gaps-hours refresh-gaps gaps-summary gaps-empty gap-groups dialogue-failures`);
   els.charts = Array.from(document.querySelectorAll("img[data-chart]"));
 
   const { show: showError, clear: clearError } = errorArea(els.error);
@@ -1798,6 +1799,16 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
         `last ${windowText(hours)} (low score: best passage below ${report.score_below}).`
       : "";
     els.gapGroups.replaceChildren(...groups.map((g) => gapGroupNode(g, opened.has(g.label))));
+    const failures = (report && report.dialogue_failures) || [];
+    els.dialogueFailures.hidden = failures.length === 0;
+    els.dialogueFailures.replaceChildren(
+      gapSection(
+        "Replies in the dialogue that went wrong (not gaps in the knowledge)",
+        failures,
+        exampleNode,
+        "",
+      ),
+    );
   }
 
   async function loadGaps() {

@@ -26,6 +26,7 @@ REASON_LABELS = {
     "low_score": "low score",
     "thumbs_down": "thumbs down",
     "handoff": "hand-off",
+    "rephrased": "asked again",
 }
 
 
@@ -114,7 +115,19 @@ def _reasons(group: GapGroup) -> str:
 
 
 def render(report: GapReport, out: Console, hours: int) -> None:
-    """The report as a table: one row per group, biggest first."""
+    """The report as a table: one row per group, biggest first; then the dialogue's failures."""
+    _render_groups(report, out, hours)
+    if report.dialogue_failures:
+        out.print(
+            f"Replies in the dialogue that went wrong ({len(report.dialogue_failures)}, newest "
+            "first): failures of the conversation, not gaps in the knowledge",
+            highlight=False,
+        )
+        for failure in report.dialogue_failures:
+            out.print(f"  {failure.question}  ({failure.conversation_id})", highlight=False)
+
+
+def _render_groups(report: GapReport, out: Console, hours: int) -> None:
     if not report.groups:
         out.print(
             f"No knowledge gaps in the last {hours} h: no answer said it found nothing, scored "

@@ -5,7 +5,10 @@ A question counts when its answer says it found nothing (`no_answer`: the offlin
 specialist's answer with neither sources nor tools), when every passage it got scored below
 the threshold (`low_score`), when the customer rated the answer down (`thumbs_down`), or when
 the conversation went to a person after it (`handoff`). A hand-off is charged to the last
-question before it that a specialist answered: asking for a person is not itself a gap.
+question before it that a specialist answered: asking for a person is not itself a gap. A
+question the customer asked again at once, in other words (`rephrased`), is read here with the
+question that followed it (`rephrased_as`); whether it says the same is the report's to judge
+(`orchestrator.knowledge_gaps`), with the questions' embeddings.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from orchestrator.models import Feedback, Message, MessageRole, MessageStatus, S
 from orchestrator.persistence.staff import WAITING_FOR_PERSON
 from orchestrator.routing import GENERAL
 
-GapReason = Literal["no_answer", "low_score", "thumbs_down", "handoff"]
-REASONS: tuple[GapReason, ...] = ("no_answer", "low_score", "thumbs_down", "handoff")
+GapReason = Literal["no_answer", "low_score", "thumbs_down", "handoff", "rephrased"]
+REASONS: tuple[GapReason, ...] = ("no_answer", "low_score", "thumbs_down", "handoff", "rephrased")
+# A question asked again within this many seconds of the one before may be a rephrase of it.
+REPHRASE_S = 120
 # The newest weak questions a report reads; older ones in the window are left out.
 MAX_TURNS = 2000
 
@@ -72,6 +77,7 @@ class WeakTurn:
     reasons: tuple[GapReason, ...]
     best_score: float | None
     passages: tuple[Passage, ...]
+    rephrased_as: str | None = None  # the customer's next question, asked at once after it
 
 
 def passages_of(sources: Sequence[dict[str, Any]] | None) -> tuple[Passage, ...]:
@@ -135,6 +141,17 @@ class _Turn:
     agents: tuple[str, ...]
     passages: tuple[Passage, ...]
     reasons: set[GapReason]
+    next_question: str | None = None
+
+
+def _pair_next_questions(turns: Sequence[_Turn]) -> None:
+    """Give each question the next one of its conversation asked within `REPHRASE_S`."""
+    last: dict[str, _Turn] = {}
+    for turn in turns:  # in the order asked
+        earlier = last.get(turn.conversation_id)
+        if earlier is not None and (turn.asked_at - earlier.asked_at).total_seconds() <= REPHRASE_S:
+            earlier.next_question = turn.question
+        last[turn.conversation_id] = turn
 
 
 async def _answered_questions(
@@ -222,10 +239,13 @@ async def weak_turns(
     score_below: float,
     limit: int = MAX_TURNS,
 ) -> list[WeakTurn]:
-    """The questions asked in [since, until) whose answers count as gaps, newest first."""
+    """The questions asked in [since, until) whose answers count as gaps, newest first, and
+    those followed at once by another question (`rephrased_as`; no reason of their own yet:
+    `knowledge_gaps.with_rephrases` judges them)."""
     turns = await _answered_questions(session, since, until, score_below)
     _charge_handoffs(turns, await _handoffs(session, since))
-    weak = [turn for turn in reversed(turns) if turn.reasons][:limit]
+    _pair_next_questions(turns)
+    weak = [turn for turn in reversed(turns) if turn.reasons or turn.next_question][:limit]
     return [
         WeakTurn(
             conversation_id=turn.conversation_id,
@@ -236,6 +256,7 @@ async def weak_turns(
             reasons=tuple(reason for reason in REASONS if reason in turn.reasons),
             best_score=max((p.score for p in turn.passages if p.score is not None), default=None),
             passages=turn.passages,
+            rephrased_as=turn.next_question,
         )
         for turn in weak
     ]

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request, Response, expect
 from websockets.sync.client import ClientConnection, connect
@@ -504,6 +505,15 @@ def test_knowledge_gaps_group_the_questions_the_knowledge_base_could_not_answer(
         for question in GAP_QUESTIONS:
             customer.ask(question)
         customer.ask(QUESTION)  # answered from the documents: no gap
+    with customer_on(server) as chooser:  # a reply in the dialogue, rated down
+        chose = chooser.ask("09:00 please")
+        rated = httpx.post(
+            f"{server.base_url}/api/v1/messages/{chose['metadata']['message_id']}/feedback",
+            json={"rating": "down"},
+            headers={"Authorization": f"Bearer {server.token(chooser.user)}"},
+            timeout=10,
+        )
+        assert rated.status_code == 200, rated.text
     open_console(page, server)
 
     page.locator("#tab-gaps").click()
@@ -524,6 +534,12 @@ def test_knowledge_gaps_group_the_questions_the_knowledge_base_could_not_answer(
     # server handed a conversation that asked it over to a person: that one may be listed).
     answered = page.locator('[data-testid="gap-group"]', has_text="P0A80").locator(".gap-reason")
     expect(answered.filter(has_text=re.compile("no answer|low score"))).to_have_count(0)
+
+    # The dialogue's failure is listed apart, not as a gap in the knowledge.
+    failures = page.locator("#dialogue-failures")
+    expect(failures).to_be_visible()
+    expect(failures.locator(".gap-example", has_text="09:00 please")).to_contain_text("thumbs down")
+    expect(page.locator('[data-testid="gap-group"]', has_text="09:00 please")).to_have_count(0)
 
     group.locator("summary").click()  # open: its questions and the passages that came closest
     examples = group.locator(".gap-example")

@@ -53,7 +53,13 @@ def test_staff_get_the_gaps_by_topic_and_others_are_refused(
     assert report["questions"] == 2 and report["score_below"] == 0.4
     [group] = report["groups"]
     assert group["count"] == 2 and group["conversations"] == 2
-    assert group["reasons"] == {"no_answer": 1, "low_score": 2, "thumbs_down": 0, "handoff": 0}
+    assert group["reasons"] == {
+        "no_answer": 1,
+        "low_score": 2,
+        "thumbs_down": 0,
+        "handoff": 0,
+        "rephrased": 0,
+    }
     assert {e["question"] for e in group["examples"]} == {
         "Is there a roof rack for the Ridge?",
         "Can I fit a roof rack on the Aster?",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -12,7 +13,9 @@ from orchestrator.knowledge_gaps import (
     ENCODE_BATCH,
     build_report,
     group_by_topic,
+    is_dialogue_reply,
     report_of,
+    with_rephrases,
     with_retrieved_now,
 )
 from orchestrator.persistence.gaps import GapReason, Passage, WeakTurn
@@ -140,7 +143,13 @@ def test_a_group_counts_its_questions_reasons_and_conversations() -> None:
     roof_group, financing = found.groups
     assert roof_group.count == 4 and roof_group.conversations == 2
     assert roof_group.label == "Roof rack for the Ridge?"
-    assert roof_group.reasons == {"no_answer": 2, "low_score": 2, "thumbs_down": 1, "handoff": 1}
+    assert roof_group.reasons == {
+        "no_answer": 2,
+        "low_score": 2,
+        "thumbs_down": 1,
+        "handoff": 1,
+        "rephrased": 0,
+    }
     # The same question asked twice is one example; three at most.
     assert [e.question for e in roof_group.examples] == [
         "Roof rack for the Ridge?",
@@ -211,3 +220,54 @@ def test_questions_are_embedded_in_small_batches_as_the_router_sees_them() -> No
 def test_a_report_needs_one_vector_per_question() -> None:
     with pytest.raises(ValueError, match="2 questions but 1 vectors"):
         report([turn("a"), turn("b")], np.ones((1, 2), dtype=np.float32))
+
+
+@pytest.mark.parametrize(
+    "message", ["09:00 please", "the second one", "yes", "Monday at 9", "ok, book it", "thanks"]
+)
+def test_a_reply_in_the_dialogue_is_told_from_a_question(message: str) -> None:
+    assert is_dialogue_reply(message)
+
+
+@pytest.mark.parametrize(
+    "message", ["What does P0420 mean?", "and the rear?", "Can I get a sunroof?", "9am service?"]
+)
+def test_a_question_is_no_reply_in_the_dialogue(message: str) -> None:
+    assert not is_dialogue_reply(message)
+
+
+def test_a_question_asked_again_at_once_in_other_words_counts_as_rephrased(embedder) -> None:  # type: ignore[no-untyped-def]
+    def asked(question: str, then: str, *reasons: GapReason) -> WeakTurn:
+        return replace(turn(question), reasons=reasons, rephrased_as=then)
+
+    turns = [
+        asked("How far does the Aster go on a charge?", "What is the Aster's range?"),
+        asked("What tyre pressure for the front?", "and the rear?"),  # a follow-up
+        asked("How far does the Aster go?", "How far does the Ridge go?"),  # another vehicle
+        asked("Can I tow with it?", "What does P0420 mean?", "no_answer"),
+    ]
+    neutral = {"Aster": "car", "Ridge": "car"}
+
+    def neutralise(text: str) -> str:
+        for name, word in neutral.items():
+            text = text.replace(name, word)
+        return text
+
+    judged = with_rephrases(turns, embedder.encode, neutralise)
+    assert [(t.question, t.reasons) for t in judged] == [
+        ("How far does the Aster go on a charge?", ("rephrased",)),
+        ("Can I tow with it?", ("no_answer",)),
+    ]
+
+
+def test_a_report_keeps_the_dialogue_s_failures_apart_from_the_knowledge_s_gaps() -> None:
+    turns = [turn("09:00 please"), turn("Is there a sunroof?")]
+    found = report_of(
+        turns,
+        encode=lambda texts: np.ones((len(texts), 2), dtype=np.float32),
+        since=turns[0].asked_at,
+        until=turns[0].asked_at,
+        score_below=0.4,
+    )
+    assert [g.label for g in found.groups] == ["Is there a sunroof?"]
+    assert [q.question for q in found.dialogue_failures] == ["09:00 please"]

@@ -67,7 +67,13 @@ def test_json_is_the_report_the_console_shows(data_dir: Path) -> None:
     [group] = report["groups"]
     assert group["count"] == 2 and group["conversations"] == 2
     assert sorted(e["question"] for e in group["examples"]) == sorted(QUESTIONS)
-    assert group["reasons"] == {"no_answer": 1, "low_score": 2, "thumbs_down": 1, "handoff": 0}
+    assert group["reasons"] == {
+        "no_answer": 1,
+        "low_score": 2,
+        "thumbs_down": 1,
+        "handoff": 0,
+        "rephrased": 0,
+    }
     assert group["passages"][0]["heading"] == "Dimensions"
     assert group["retrieved_now"], "searched again in the knowledge base of the data dir"
 

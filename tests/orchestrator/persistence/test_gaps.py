@@ -29,7 +29,7 @@ def db(engine: AsyncEngine) -> Database:
 async def weak(db: Database, hours: int = 1) -> dict[str, tuple[str, ...]]:
     now = utcnow()
     found = await db.weak_turns(since=now - timedelta(hours=hours), until=now, score_below=0.4)
-    return {turn.question: turn.reasons for turn in found}
+    return {turn.question: turn.reasons for turn in found if turn.reasons}
 
 
 async def test_each_kind_of_weak_answer_is_found_and_good_ones_are_not(db: Database) -> None:
@@ -140,3 +140,24 @@ def test_a_failed_turn_is_no_gap_unless_rated_down() -> None:
     }
     assert answer_reasons(NOT_FOUND, rated_down=False, **failed) == set()  # type: ignore[arg-type]
     assert answer_reasons("", rated_down=True, **failed) == {"thumbs_down"}  # type: ignore[arg-type]
+
+
+async def test_a_question_asked_again_at_once_comes_with_the_one_that_followed(
+    db: Database,
+) -> None:
+    await stored_turn(db, "again", "How far does the Aster go?", "It has wheels [1].", sources=GOOD)
+    await stored_turn(db, "again", "What is the Aster's range?", "430 km [1].", sources=GOOD)
+    await stored_turn(db, "later", "How far does the Aster go?", "430 km [1].", sources=GOOD)
+    async with db.sessions() as session:  # a day later, the next question is no rephrase
+        await session.execute(
+            update(Message)
+            .where(Message.conversation_id == "later")
+            .values(created_at=utcnow() - timedelta(minutes=30))
+        )
+        await session.commit()
+    await stored_turn(db, "later", "What is the Aster's range?", "430 km [1].", sources=GOOD)
+    now = utcnow()
+    found = await db.weak_turns(since=now - timedelta(hours=1), until=now, score_below=0.4)
+    followed = {(t.conversation_id, t.question): t.rephrased_as for t in found}
+    assert followed == {("again", "How far does the Aster go?"): "What is the Aster's range?"}
+    assert all(not t.reasons for t in found)  # a candidate only: the report judges it

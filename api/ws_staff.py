@@ -6,6 +6,8 @@ admin tokens only, and the frames `watch` and `unwatch`.
 
 from __future__ import annotations
 
+import contextlib
+
 from fastapi import APIRouter, WebSocket
 
 from api.auth import Principal
@@ -13,6 +15,7 @@ from api.live.pubsub import STAFF_TOPIC
 from api.protocol import ErrorCode, UnwatchFrame, WatchFrame
 from api.session import Endpoint
 from api.ws import ChatConnection, serve_connection
+from orchestrator.persistence import UNAVAILABLE
 
 router = APIRouter()
 
@@ -29,6 +32,10 @@ class StaffConnection(ChatConnection):
     endpoint = STAFF
 
     async def authenticated(self, user: Principal) -> None:
+        # Known from now on, so that a colleague can hand them a conversation (the list goes on
+        # without it while the database is away).
+        with contextlib.suppress(*UNAVAILABLE):
+            await self.state.orchestrator.services.db.ensure_user((user.id, user.name, user.role))
         await self.state.channels.pubsub.subscribe(STAFF_TOPIC, self.subscriber)
 
     async def dispatch(self, frame: object) -> None:

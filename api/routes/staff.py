@@ -111,6 +111,31 @@ async def take_over(session_id: str, staff: StaffUser, state: State) -> Conversa
     return await _act(state, session_id, handoff.take_over(state, session_id, staff))
 
 
+class AssignIn(BaseModel):
+    staff_id: str = Field(min_length=1, max_length=64, description="A staff member's or admin's id")
+
+
+class StaffMember(BaseModel):
+    id: str
+    name: str
+
+
+@router.get("/members", response_model=list[StaffMember])
+async def members(_: StaffUser, state: State) -> list[StaffMember]:
+    """The staff members and admins known (who have signed in or acted), by name."""
+    found = await state.orchestrator.services.db.staff_members()
+    return [StaffMember(id=i, name=n) for i, n in found]
+
+
+@router.post("/conversations/{session_id}/assign", response_model=ConversationSummary)
+async def assign(
+    session_id: str, body: AssignIn, staff: StaffUser, state: State
+) -> ConversationSummary:
+    """Hand the conversation to a colleague (or to yourself): they have it as if they had
+    taken it over. 409 CONFLICT when it is closed or the id is no staff member's."""
+    return await _act(state, session_id, handoff.assign(state, session_id, staff, body.staff_id))
+
+
 @router.post("/conversations/{session_id}/handback", response_model=ConversationSummary)
 async def hand_back(session_id: str, staff: StaffUser, state: State) -> ConversationSummary:
     """Hand the conversation back to the assistant."""

@@ -45,6 +45,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     close: "closed the conversation",
     message: "wrote to the customer",
     note: "left a note",
+    assign: "assigned the conversation to",
   };
   const STATS = [
     ["conversations", "Conversations", "count"],
@@ -65,7 +66,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     sign-out error sign-in-panel sign-in-form token-input workspace inbox search filter-status
     filter-route filter-assigned waiting-alert list-count refresh-list list=conversations
     empty-view conversation conv-customer
-    conv-status conv-meta takeover handback close=close-conversation transcript
+    conv-status conv-meta takeover handback close=close-conversation assign-to transcript
     progress=live-progress composer=staff-composer input=staff-input send=staff-send composer-hint
     suggest=suggest-reply draft-sources
     actions customer-panel notes note-form note-input add-note canned canned-form canned-name canned-text
@@ -589,6 +590,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     // Anything that changed while we were not listening: the list, and the open conversation.
     loadList({ quiet: true });
     loadCanned();
+    loadMembers();
     if (state.openId) {
       watch(state.openId);
       if (reconnected) scheduleDetailRefresh();
@@ -842,6 +844,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     }
     updateConversationControls();
     loadDetail();
+    loadMembers(); // colleagues who signed in since
     watch(sessionId);
   }
 
@@ -978,6 +981,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     els.takeover.disabled = busy || !(status === "bot" || status === "waiting");
     els.handback.disabled = busy || status !== "with_staff";
     els.close.disabled = busy || !status || status === "closed";
+    els.assignTo.disabled = busy || !status || status === "closed";
     const mine = status === "with_staff" && isMine(summary);
     els.input.disabled = !mine;
     els.send.disabled = !mine || state.sending;
@@ -1282,6 +1286,51 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       return item;
     });
     els.actions.replaceChildren(...items);
+  }
+
+  // --- assigning to a colleague
+
+  async function loadMembers() {
+    try {
+      const members = await api(`${API}/members`);
+      const options = (Array.isArray(members) ? members : []).map((m) => {
+        const option = el("option", "", m.id === (state.me && state.me.id) ? `${m.name} (me)` : m.name);
+        option.value = m.id;
+        return option;
+      });
+      const first = el("option", "", "Assign to…");
+      first.value = "";
+      els.assignTo.replaceChildren(first, ...options);
+    } catch (error) {
+      apiFailed(error, "Loading the staff members", { reading: true });
+    }
+  }
+
+  async function assignTo(staffId) {
+    const sessionId = state.openId;
+    els.assignTo.value = "";
+    if (!sessionId || !staffId || state.actionBusy) return;
+    state.actionBusy = true;
+    updateConversationControls();
+    try {
+      const summary = await api(`${API}/conversations/${encodeURIComponent(sessionId)}/assign`, {
+        method: "POST",
+        body: { staff_id: staffId },
+      });
+      if (sessionId !== state.openId) return;
+      clearError();
+      if (summary && summary.session_id) {
+        if (state.detail) state.detail.conversation = summary;
+        upsertConversation(summary);
+        renderConversationHeader(summary);
+      }
+      scheduleDetailRefresh(0);
+    } catch (error) {
+      apiFailed(error, "Assigning the conversation");
+    } finally {
+      state.actionBusy = false;
+      updateConversationControls();
+    }
   }
 
   // --- a suggested reply: drafted by the assistant's own path, edited and sent by the agent
@@ -1891,6 +1940,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       conversationAction("handback", "Handing the conversation back"),
     );
     els.close.addEventListener("click", onCloseClicked);
+    els.assignTo.addEventListener("change", () => assignTo(els.assignTo.value));
     wireComposer(els.composer, els.input, sendStaffMessage);
     els.suggest.addEventListener("click", suggestReply);
     els.input.addEventListener("input", updateConversationControls);

@@ -26,6 +26,7 @@ from orchestrator.persistence import (
     notes,
     ratings,
     staff,
+    users,
 )
 from orchestrator.persistence.conversations import Opened, UnfinishedTurn
 from orchestrator.persistence.gaps import WeakTurn
@@ -217,6 +218,21 @@ class Database:
     async def staff_change(self, session_id: str, person: Person, action: StaffChange) -> None:
         async with self.sessions() as session:
             await staff.change(session, session_id, person, action)
+
+    async def assign(self, session_id: str, person: Person, assignee_id: str) -> None:
+        """Hand the conversation to a colleague (see `staff.assign`)."""
+        async with self.sessions() as session:
+            await staff.assign(session, session_id, person, assignee_id)
+
+    async def ensure_user(self, person: Person) -> None:
+        """Record a user who signs in, as they are first seen (a staff member, say)."""
+        async with self.sessions() as session:
+            await users.ensure_user(session, *person)
+            await session.commit()
+
+    async def staff_members(self) -> list[tuple[str, str]]:
+        async with self.sessions() as session:
+            return await staff.members(session)
 
     async def staff_write(self, session_id: str, person: Person, text: str) -> Message:
         async with self.sessions() as session:

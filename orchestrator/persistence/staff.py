@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.models import (
@@ -15,7 +16,9 @@ from orchestrator.models import (
     ConversationStatus,
     Message,
     MessageRole,
+    Role,
     StaffAction,
+    User,
     utcnow,
 )
 from orchestrator.persistence.refusals import NotFound, Refused
@@ -76,6 +79,43 @@ async def change(
     session.add(StaffAction(conversation_id=session_id, staff_id=staff_id, action=action))
     await session.commit()
     return conversation
+
+
+async def assign(
+    session: AsyncSession, session_id: str, staff: tuple[str, str, str], assignee_id: str
+) -> Conversation:
+    """A staff member hands the conversation to a colleague (or takes it themselves): the
+    colleague has it as if they had taken it over. NotFound or Refused (saying why)."""
+    staff_id, staff_name, staff_role = staff
+    conversation = await session.get(Conversation, session_id)
+    if conversation is None:
+        raise NotFound(session_id)
+    if conversation.status == ConversationStatus.closed:
+        raise Refused("The conversation is closed")
+    assignee = await session.get(User, assignee_id)
+    if assignee is None or assignee.role not in (Role.staff, Role.admin):
+        raise Refused(f"{assignee_id} is no staff member")
+    await ensure_user(session, staff_id, staff_name, staff_role)
+    conversation.status = ConversationStatus.handoff
+    conversation.assigned_staff_id = assignee_id
+    _notice(session, conversation, f"{staff_name} assigned the conversation to {assignee.name}.")
+    session.add(
+        StaffAction(
+            conversation_id=session_id, staff_id=staff_id, action="assign", detail=assignee.name
+        )
+    )
+    await session.commit()
+    return conversation
+
+
+async def members(session: AsyncSession) -> list[tuple[str, str]]:
+    """(id, name) of every staff member and admin known, by name."""
+    rows = await session.execute(
+        select(User.id, User.name)
+        .where(User.role.in_([Role.staff, Role.admin]))
+        .order_by(User.name, User.id)
+    )
+    return [(str(i), str(n)) for i, n in rows]
 
 
 async def write(

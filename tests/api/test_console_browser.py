@@ -804,3 +804,29 @@ def test_a_suggested_reply_is_drafted_with_its_sources_edited_and_sent(
         written = customer.until("staff_message")[-1]
         assert written["message"] == drafted.strip() and "P0A80" in written["message"]
         expect(page.locator("#draft-sources")).to_be_hidden()
+
+
+def test_a_conversation_is_handed_to_a_colleague_from_the_console(
+    server: ServerProcess, browser: Browser, page: Page
+) -> None:
+    colleague_context = browser.new_context(viewport={"width": 1400, "height": 900})
+    colleague = colleague_context.new_page()
+    try:
+        colleague_id = unique("colleague")
+        colleague_name = open_console(colleague, server, colleague_id)  # signed in: known
+        open_console(page, server)
+        with customer_on(server) as customer:
+            customer.ask("How much can the Ridge tow?")
+            open_conversation(page, customer.session_id)
+            page.locator("#assign-to").select_option(colleague_id)
+            joined = customer.until("handoff")[-1]
+            assert joined["status"] == "staff_joined" and colleague_name in joined["message"]
+            expect(page.locator("#conv-status")).to_have_text("with staff")
+            expect(page.locator("#conv-meta")).to_contain_text(f"With {colleague_name}")
+            expect(page.locator("#actions")).to_contain_text("assigned the conversation to")
+            colleague.locator("#filter-assigned").select_option("mine")
+            expect(row_of(colleague, customer.session_id)).to_be_visible(timeout=WAIT_MS)
+            open_conversation(colleague, customer.session_id)
+            expect(colleague.locator("#staff-input")).to_be_enabled()  # theirs to answer
+    finally:
+        colleague_context.close()

@@ -209,3 +209,37 @@ async def test_a_drafted_reply_answers_what_waits_with_citations_and_stores_or_b
         after = (await http.get(f"/sessions/{session}/messages")).json()
         assert len(after) == stored + 1  # the customer's second message; no draft stored
         assert not [m for m in after if m["role"] == "assistant" and "P0A80" in m["content"]]
+
+
+async def test_a_conversation_handed_to_a_colleague_is_theirs_and_audited(
+    server: ServerProcess,
+) -> None:
+    session = sid()
+    staff_url = server.ws_url.replace("/ws/chat", "/ws/staff")
+    colleague = f"agent-{uuid.uuid4().hex[:6]}"
+    async with (
+        await ChatClient.connect(server.ws_url, server.token("cust-assigned")) as customer,
+        await ChatClient.connect(staff_url, server.token(colleague, "staff")),  # signs in
+        staff_api(server, "agent-lead") as lead,
+        staff_api(server, colleague) as theirs,
+    ):
+        await customer.turn("How much can the Ridge tow?", session_id=session)
+        known = (await lead.get("/members")).json()
+        assert {"id": colleague, "name": colleague.title()} in known
+        handed = await lead.post(f"/conversations/{session}/assign", json={"staff_id": colleague})
+        assert handed.status_code == 200, handed.text
+        summary = handed.json()
+        assert summary["status"] == "with_staff"
+        assert summary["assigned_staff"] == {"id": colleague, "name": colleague.title()}
+        joined = await next_of(customer, "handoff")
+        assert joined["status"] == "staff_joined" and colleague.title() in joined["message"]
+        mine = [c["session_id"] for c in (await theirs.get("/conversations?assigned=mine")).json()]
+        assert session in mine
+        written = await theirs.post(f"/conversations/{session}/messages", json={"message": "Hi!"})
+        assert written.status_code == 200  # theirs to write in
+        detail = (await lead.get(f"/conversations/{session}")).json()
+        assert ("assign", colleague.title()) in [
+            (a["action"], a["detail"]) for a in detail["actions"]
+        ]
+        nobody = await lead.post(f"/conversations/{session}/assign", json={"staff_id": "cust-x"})
+        assert nobody.status_code == 409 and nobody.json()["detail"]["code"] == "CONFLICT"

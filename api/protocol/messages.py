@@ -416,8 +416,9 @@ class CompleteMetadata(BaseModel):
     )
     truncated: bool | None = Field(
         default=None,
-        description="true: the model was stopped at its token limit (LLM_MAX_TOKENS) and the "
-        "answer is cut short.",
+        description="true: the model was stopped before it ended its answer, at its token "
+        "limit (LLM_MAX_TOKENS) or in a loop (the same text over and over): the answer is cut "
+        "short.",
     )
     degraded: str | None = Field(
         default=None,

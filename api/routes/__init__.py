@@ -10,6 +10,7 @@ __all__ = [
     "knowledge",
     "knowledge_gaps",
     "metrics",
+    "openai_compat",
     "pages",
     "sessions",
     "staff",

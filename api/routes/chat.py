@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentUser, State
+from api.auth import Principal
+from api.deps import AppState, CurrentUser, State
 from api.live.pubsub import Subscriber
 from api.protocol import (
     CancelledEvent,
@@ -65,10 +69,45 @@ def _fail(code: ErrorCode, message: str, retry_after: float | None = None) -> HT
     return HTTPException(STATUS.get(code, 400), {"code": code.value, "message": message}, headers)
 
 
-@router.post("/chat", response_model=ChatResponse)
-async def chat(body: ChatRequest, user: CurrentUser, state: State) -> ChatResponse:
-    """Send a message and get the whole answer (not streamed)."""
-    frame = ChatFrame(type="message", **body.model_dump())
+class Rejected(Exception):
+    """The message was not taken (or its turn ended in an error): the code to answer with."""
+
+    def __init__(self, code: ErrorCode, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.retry_after = code, message, retry_after
+
+
+@dataclass
+class Admitted:
+    """A message taken as a turn: its session, and what comes of it on `subscriber`.
+    `forwarded`: a person has the conversation, no answer will come; `answer`: the one a
+    repeated message id already got."""
+
+    session_id: str
+    subscriber: Subscriber
+    forwarded: bool = False
+    answer: ServerEventBase | None = None
+
+    async def events(self, state: AppState) -> AsyncIterator[ServerEventBase]:
+        """The turn's events up to its end (`complete`, `cancelled` or `error`), within the
+        longest the line and the turn may take."""
+        if self.answer is not None:
+            yield self.answer
+            return
+        settings = state.settings  # the line may be slower than expected: twice its bound
+        async with asyncio.timeout(2 * settings.queue_max_wait_s + settings.turn_timeout_s + 10):
+            while True:
+                event = await self.subscriber.queue.get()
+                if isinstance(event, ServerEventBase):
+                    yield event
+                if isinstance(event, CompleteEvent | CancelledEvent | ErrorEvent):
+                    return
+
+
+@asynccontextmanager
+async def admitted(state: AppState, user: Principal, frame: ChatFrame) -> AsyncIterator[Admitted]:
+    """The message taken as a turn by the same admission as the WebSocket's (limits, the line,
+    the session's lease), followed until the block ends; `Rejected` when it is refused."""
     subscriber = Subscriber(partial_response=False)
     attached: list[SessionChannel] = []
 
@@ -82,45 +121,45 @@ async def chat(body: ChatRequest, user: CurrentUser, state: State) -> ChatRespon
         except Exception:  # the database or Redis is away: a clear code, not a bare 500
             log.exception("could not admit a message")
             state.metrics.errors.labels(ErrorCode.PROCESSING_ERROR.value).inc()
-            raise _fail(
+            raise Rejected(
                 ErrorCode.PROCESSING_ERROR,
                 "Your message could not be taken right now; please send it again",
                 retry_after=1,
             ) from None
         if isinstance(taken, Refused):
             state.metrics.errors.labels(taken.code.value).inc()
-            raise _fail(taken.code, taken.message, taken.retry_after)
-        channel = taken.channel
-        if taken.forwarded:
-            return ChatResponse(
-                response="", session_id=channel.session_id, metadata={}, status="forwarded_to_staff"
-            )
-        if taken.answer is not None:
-            event = taken.answer
-        else:
-            settings = state.settings  # the line may be slower than expected: twice its bound
-            waiting_s = 2 * settings.queue_max_wait_s + settings.turn_timeout_s + 10
-            async with asyncio.timeout(waiting_s):
-                event = await _final_event(subscriber)
+            raise Rejected(taken.code, taken.message, taken.retry_after)
+        yield Admitted(taken.channel.session_id, subscriber, taken.forwarded, taken.answer)
     finally:
         for joined in attached:
             await joined.unsubscribe(subscriber)
+
+
+@router.post("/chat", response_model=ChatResponse)
+async def chat(body: ChatRequest, user: CurrentUser, state: State) -> ChatResponse:
+    """Send a message and get the whole answer (not streamed)."""
+    frame = ChatFrame(type="message", **body.model_dump())
+    try:
+        async with admitted(state, user, frame) as turn:
+            if turn.forwarded:
+                return ChatResponse(
+                    response="",
+                    session_id=turn.session_id,
+                    metadata={},
+                    status="forwarded_to_staff",
+                )
+            event = [e async for e in turn.events(state)][-1]
+    except Rejected as exc:
+        raise _fail(exc.code, exc.message, exc.retry_after) from None
     match event:
         case CompleteEvent(response=response, metadata=metadata):
             return ChatResponse(
-                response=response, session_id=channel.session_id, metadata=metadata.model_dump()
+                response=response, session_id=turn.session_id, metadata=metadata.model_dump()
             )
         case CancelledEvent(partial_response=partial):
             return ChatResponse(
-                response=partial, session_id=channel.session_id, metadata={}, status="cancelled"
+                response=partial, session_id=turn.session_id, metadata={}, status="cancelled"
             )
         case ErrorEvent(code=code, error=message):
             raise _fail(code, message)
     raise _fail(ErrorCode.PROCESSING_ERROR, "The turn ended without an answer")
-
-
-async def _final_event(subscriber: Subscriber) -> ServerEventBase:
-    while True:
-        event = await subscriber.queue.get()
-        if isinstance(event, CompleteEvent | CancelledEvent | ErrorEvent):
-            return event

@@ -373,7 +373,7 @@ mode: ("offline" | "llm")
  */
 tools?: ToolUse[]
 /**
- * true: the model was stopped at its token limit (LLM_MAX_TOKENS) and the answer is cut short.
+ * true: the model was stopped before it ended its answer, at its token limit (LLM_MAX_TOKENS) or in a loop (the same text over and over): the answer is cut short.
  */
 truncated?: (boolean | null)
 }

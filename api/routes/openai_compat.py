@@ -1,0 +1,235 @@
+"""`POST /v1/chat/completions` and `GET /v1/models`: the orchestrator as an OpenAI-compatible
+model, so that any OpenAI client (a dealer's system, a staff copilot, Open WebUI) can ask it.
+
+A request is one customer turn through the same admission and graph as `/ws/chat` (routing,
+specialists, tools, SQL, limits, the line): its last `user` message is the message; the earlier
+ones are already the session's history, which the server keeps. The caller's JWT is the API
+key. The session comes from the `X-Session-Id` header, else the request's `user` field, else a
+new one; the response names it in its own `X-Session-Id` header, so the next call continues it.
+
+Citations come twice: as Markdown footnotes after the answer (`[1]: Title, p. 12`), and as the
+passages themselves (page, snippet) in the extension field `x_orchestrator` of the response, or
+of the last chunk when streamed (with the session id, the route and the tools used).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from api.deps import CurrentUser, State
+from api.protocol import (
+    CancelledEvent,
+    ChatFrame,
+    CompleteEvent,
+    ErrorCode,
+    ErrorEvent,
+    SourceRef,
+    TokenEvent,
+)
+from api.routes.chat import STATUS, Rejected, admitted
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+
+MODEL = "support-orchestrator"
+SESSION_HEADER = "X-Session-Id"
+EXTENSION = "x_orchestrator"
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+
+class CompletionRequest(BaseModel):
+    """The fields of OpenAI's Chat Completions request this endpoint reads; others are taken
+    and ignored (`temperature`, `max_tokens`, … are the server's own settings)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str = MODEL
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    user: str | None = Field(default=None, description="A session id, when no header names one")
+
+
+def _text(message: ChatMessage) -> str:
+    """A message's text: a string, or its text parts joined."""
+    if isinstance(message.content, str):
+        return message.content
+    parts = message.content or []
+    return "".join(str(p.get("text", "")) for p in parts if p.get("type") == "text")
+
+
+def question_of(request: CompletionRequest) -> str | None:
+    """The last `user` message's text; None when there is none."""
+    asked = [m for m in request.messages if m.role == "user"]
+    return _text(asked[-1]) if asked else None
+
+
+def footnotes(passages: list[SourceRef]) -> str:
+    """The passages as Markdown footnotes, `[n]: Title, section, p. 12`, one a line."""
+    lines = []
+    for p in passages:
+        where = ", ".join(part for part in (p.title, p.heading.split(" > ")[-1]) if part)
+        page = f", p. {p.page}" if p.page else ""
+        lines.append(f"[{p.n}]: {where}{page} ({p.source})")
+    return "\n\n" + "\n".join(lines) if lines else ""
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Any:
+    """An error as OpenAI's API shapes it."""
+    body = {"error": {"message": message, "type": "invalid_request_error", "code": code}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _extension(session_id: str, event: CompleteEvent) -> dict[str, Any]:
+    meta = event.metadata
+    return {
+        "session_id": session_id,
+        "agent": meta.agent,
+        "agents": meta.agents,
+        "passages": [p.model_dump(exclude_none=True) for p in meta.context.passages],
+        "tools": [t.model_dump() for t in meta.tools],
+        "message_id": meta.message_id,
+    }
+
+
+def _chunk(completion_id: str, delta: dict[str, Any], finish: str | None = None) -> str:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
+    body = {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": MODEL,
+        "choices": [choice],
+    }
+    return f"data: {json.dumps(body)}\n\n"
+
+
+@router.get("/models")
+async def models(_: CurrentUser) -> dict[str, Any]:
+    """The one model this server is: the orchestrator."""
+    return {
+        "object": "list",
+        "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "orchestrator"}],
+    }
+
+
+@router.post("/chat/completions", response_model=None)
+async def completions(
+    body: dict[str, Any],
+    user: CurrentUser,
+    state: State,
+    session_header: str | None = Header(default=None, alias=SESSION_HEADER),
+) -> Any:
+    """The answer to the last `user` message, as a chat completion (streamed as server-sent
+    events with `stream: true`)."""
+    try:
+        request = CompletionRequest.model_validate(body)
+    except ValidationError as exc:
+        return _error(422, "invalid_request", str(exc.errors()[0]["msg"]))
+    question = question_of(request)
+    if not question or not question.strip():
+        return _error(422, ErrorCode.EMPTY_MESSAGE.value, "No user message to answer")
+    session_id = session_header or request.user or uuid.uuid4().hex
+    try:
+        frame = ChatFrame(type="message", message=question, session_id=session_id)
+    except ValidationError as exc:
+        return _error(422, ErrorCode.INVALID_MESSAGE.value, str(exc.errors()[0]["msg"]))
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    headers = {SESSION_HEADER: session_id}
+    if request.stream:
+        return StreamingResponse(
+            _streamed(state, user, frame, completion_id),
+            media_type="text/event-stream",
+            headers={**headers, "Cache-Control": "no-store"},
+        )
+    try:
+        async with admitted(state, user, frame) as turn:
+            if turn.forwarded:
+                return _error(409, "forwarded_to_staff", "A person has this conversation")
+            events = [e async for e in turn.events(state)]
+    except Rejected as exc:
+        retry = {"Retry-After": str(max(1, round(exc.retry_after)))} if exc.retry_after else {}
+        return _error(STATUS.get(exc.code, 400), exc.code.value, exc.message, retry)
+    end = events[-1]
+    if isinstance(end, ErrorEvent):
+        return _error(STATUS.get(end.code, 500), end.code.value, end.error)
+    text, extension, finish = _ended(session_id, end)
+    return JSONResponse(
+        {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": MODEL,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": finish,
+                    "logprobs": None,
+                }
+            ],
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            EXTENSION: extension,
+        },
+        headers=headers,
+    )
+
+
+def _ended(session_id: str, end: object) -> tuple[str, dict[str, Any], str]:
+    """The whole answer with its footnotes, the extension, and the finish reason."""
+    if isinstance(end, CompleteEvent):
+        notes = footnotes(end.metadata.context.passages)
+        return end.response + notes, _extension(session_id, end), "stop"
+    partial = end.partial_response if isinstance(end, CancelledEvent) else ""
+    return partial, {"session_id": session_id, "cancelled": True}, "stop"
+
+
+async def _streamed(
+    state: Any, user: Any, frame: ChatFrame, completion_id: str
+) -> AsyncIterator[str]:
+    """The turn as chunks: the role, each token, the footnotes, then the finish with the
+    extension; an error as an `error` event, as OpenAI's API streams one."""
+    session_id = frame.session_id or ""
+    try:
+        async with admitted(state, user, frame) as turn:
+            if turn.forwarded:
+                yield _stream_error("forwarded_to_staff", "A person has this conversation")
+                return
+            yield _chunk(completion_id, {"role": "assistant", "content": ""})
+            async for event in turn.events(state):
+                if isinstance(event, TokenEvent):
+                    yield _chunk(completion_id, {"content": event.token})
+                elif isinstance(event, ErrorEvent):
+                    yield _stream_error(event.code.value, event.error)
+                    return
+                elif isinstance(event, CompleteEvent):
+                    notes = footnotes(event.metadata.context.passages)
+                    if notes:
+                        yield _chunk(completion_id, {"content": notes})
+                    last = _chunk(completion_id, {}, "stop")
+                    body = json.loads(last.removeprefix("data: "))
+                    body[EXTENSION] = _extension(session_id, event)
+                    yield f"data: {json.dumps(body)}\n\n"
+                elif isinstance(event, CancelledEvent):
+                    yield _chunk(completion_id, {}, "stop")
+    except Rejected as exc:
+        yield _stream_error(exc.code.value, exc.message)
+        return
+    yield "data: [DONE]\n\n"
+
+
+def _stream_error(code: str, message: str) -> str:
+    body = {"error": {"message": message, "type": "server_error", "code": code}}
+    return f"data: {json.dumps(body)}\n\n"

@@ -113,8 +113,8 @@ def is_dialogue_reply(message: str) -> bool:
 
 
 def _named(text: str, neutralise: Callable[[str], str]) -> frozenset[str]:
-    """The words of `text` that name a vehicle (what `neutralise` replaces; "Aster's" names
-    the Aster)."""
+    """The words of `text` that name a vehicle (what `neutralise` replaces; a possessive names
+    the vehicle as its name alone does)."""
     return frozenset(NAME_PART.findall(text.casefold())) - frozenset(
         NAME_PART.findall(neutralise(text).casefold())
     )

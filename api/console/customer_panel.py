@@ -1,7 +1,8 @@
 """The console's panel of one customer, made from what the database holds. Pure: no I/O.
 
 The vehicles a customer named are read from what they wrote with the knowledge base's
-catalogue ("my Ridge Tow Pack"), most named first; bookings carry the reference customers see.
+catalogue (a model or a variant, by name), most named first; bookings carry the reference
+customers see.
 """
 
 from __future__ import annotations

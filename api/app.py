@@ -45,7 +45,7 @@ from api.session.channels import ChannelRegistry
 from api.session.coalesce import FrameBudget
 from api.session.turn_log import TurnLog
 from api.session.turn_queue import TurnQueue, default_slots
-from orchestrator import model_abilities, model_probe, model_window
+from orchestrator import model_abilities, model_probe, model_window, retention
 from orchestrator.graph import build_graph
 from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret
@@ -187,12 +187,25 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                 restore_sigterm = stopping.install(state.stopping, channels.settle)
                 # Idle sessions are forgotten on a timer too: an idle server gives memory back.
                 sweeping = asyncio.create_task(channels.sweep_idle(), name="sweep-idle")
+                retaining = (  # conversations idle past the retention go, checkpoints and all
+                    asyncio.create_task(
+                        retention.keep_sweeping(
+                            services.db,
+                            runtime.checkpointer,
+                            settings.retention_days,
+                            settings.retention_sweep_s,
+                        ),
+                        name="retention",
+                    )
+                    if settings.retention_days
+                    else None
+                )
                 try:
                     yield
                 finally:
                     restore_sigterm()
                     sweeping.cancel()
-                    for task in (rescuing, probing, asking):
+                    for task in (rescuing, probing, asking, retaining):
                         if task is not None:
                             task.cancel()
                 await channels.drain(state.stopping.left_s())

@@ -32,6 +32,7 @@ __all__ = [
     "partial_answer",
     "persistence",
     "prompt_echo",
+    "retention",
     "routing",
     "runaway",
     "runtime",

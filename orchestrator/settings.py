@@ -163,6 +163,11 @@ class Settings(BaseSettings):
     # (its events kept for `resume` in process go; with Redis they stay there). A client back
     # later resumes from the numbering saved in SQL and reads the transcript over REST.
     live_session_idle_s: float = Field(default=300.0, gt=0)
+    # Conversations idle longer than this are removed, messages, notes and checkpoints with them,
+    # by a sweep every `retention_sweep_s` (unset: kept for good). A customer's bookings and
+    # vehicles are theirs, not a conversation's, and stay.
+    retention_days: float | None = Field(default=None, gt=0)
+    retention_sweep_s: float = Field(default=3600.0, gt=0)
 
     # Routing and retrieval.
     router_llm_threshold: float = 0.55

@@ -9,6 +9,7 @@
 - `notes`: staff notes on a conversation, which the customer never sees.
 - `canned_replies`: the replies staff keep to put into a message.
 - `ratings`: the customer's satisfaction with a closed conversation.
+- `retention`: the conversations past the retention, and their removal.
 - `console`: what the staff console lists and shows.
 - `customers`: the console's panel of one customer.
 - `metrics`: the console's figures over a time window.

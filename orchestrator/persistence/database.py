@@ -25,6 +25,7 @@ from orchestrator.persistence import (
     metrics,
     notes,
     ratings,
+    retention,
     staff,
     users,
 )
@@ -264,6 +265,16 @@ class Database:
         """The customer's satisfaction with their closed conversation (see `ratings.rate`)."""
         async with self.sessions() as session:
             await ratings.rate(session, session_id, user_id, score, comment)
+
+    async def idle_conversations(self, before: datetime) -> list[str]:
+        """Conversations idle since before `before` (see `retention`)."""
+        async with self.sessions() as session:
+            return await retention.idle_since(session, before)
+
+    async def remove_conversations(self, session_ids: list[str], before: datetime) -> int:
+        """Remove these conversations, still idle since before `before`; how many went."""
+        async with self.sessions() as session:
+            return await retention.remove(session, session_ids, before)
 
     async def customer_panel(self, customer_id: str) -> dict[str, Any] | None:
         """The console's panel of one customer (see `customers.panel`)."""

@@ -1,0 +1,43 @@
+"""Conversations past the retention: found, and removed with everything that hangs on them.
+
+A conversation goes with its messages, their feedback, its staff actions, notes and rating (the
+foreign keys cascade). A turn under way touches its conversation as it goes, so none is under
+way in a conversation idle for days; one that changed while the sweep ran is kept (the delete
+asks again). The customer's appointments and vehicles are not a conversation's and stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orchestrator.models import Conversation
+
+BATCH = 500  # conversations a sweep removes at a time
+
+
+async def idle_since(session: AsyncSession, before: datetime, limit: int = BATCH) -> list[str]:
+    """Ids of conversations last changed before `before`, oldest first."""
+    rows = await session.scalars(
+        select(Conversation.id)
+        .where(Conversation.updated_at < before)
+        .order_by(Conversation.updated_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def remove(session: AsyncSession, session_ids: Sequence[str], before: datetime) -> int:
+    """Remove these conversations if they are still idle since before `before`; how many."""
+    if not session_ids:
+        return 0
+    gone = await session.execute(
+        delete(Conversation).where(
+            Conversation.id.in_(list(session_ids)), Conversation.updated_at < before
+        )
+    )
+    await session.commit()
+    return int(getattr(gone, "rowcount", 0) or 0)

@@ -59,6 +59,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def iso(value: datetime) -> str:
+    """A stored time as the API writes it: ISO 8601, UTC as `Z`."""
+    return value.isoformat().replace("+00:00", "Z")
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 

@@ -11,13 +11,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.models import CannedReply, new_id, utcnow
+from orchestrator.models import CannedReply, iso, new_id, utcnow
 from orchestrator.persistence.refusals import NotFound, Refused
 from orchestrator.persistence.users import ensure_user
-
-
-def _iso(value: Any) -> str:
-    return str(value.isoformat()).replace("+00:00", "Z")
 
 
 def shown(reply: CannedReply) -> dict[str, Any]:
@@ -26,7 +22,7 @@ def shown(reply: CannedReply) -> dict[str, Any]:
         "title": reply.title,
         "content": reply.content,
         "created_by": reply.created_by,
-        "created_at": _iso(reply.created_at),
+        "created_at": iso(reply.created_at),
     }
 
 

@@ -18,6 +18,7 @@ from orchestrator.models import (
     MessageRole,
     StaffAction,
     User,
+    iso,
 )
 from orchestrator.persistence import notes
 from orchestrator.persistence.staff import WAITING_FOR_PERSON
@@ -28,10 +29,6 @@ def console_status(conversation: Conversation) -> str:
     if conversation.status == ConversationStatus.handoff:
         return "with_staff" if conversation.assigned_staff_id else "waiting"
     return str(conversation.status)
-
-
-def _iso(value: Any) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 async def _person(session: AsyncSession, user_id: str | None) -> dict[str, str] | None:
@@ -62,13 +59,13 @@ async def summarize(session: AsyncSession, conversation: Conversation) -> dict[s
         "last_message": {
             "role": str(last.role),
             "content": last.content[:500],
-            "created_at": _iso(last.created_at),
+            "created_at": iso(last.created_at),
         }
         if last
         else None,
         "route": conversation.last_route,
         "confidence": conversation.last_confidence,
-        "updated_at": _iso(conversation.updated_at),
+        "updated_at": iso(conversation.updated_at),
     }
 
 
@@ -84,7 +81,7 @@ async def _waiting_since(session: AsyncSession, session_id: str) -> str | None:
         .order_by(Message.created_at.desc())
         .limit(1)
     )
-    return _iso(since) if since is not None else None
+    return iso(since) if since is not None else None
 
 
 def _filtered(
@@ -175,7 +172,7 @@ async def transcript(session: AsyncSession, conversation: Conversation) -> dict[
                 "tools": m.tools,
                 "latency_ms": m.latency_ms,
                 "error_code": m.error_code,
-                "created_at": _iso(m.created_at),
+                "created_at": iso(m.created_at),
                 "author": await _person(session, m.author_id),
                 "feedback": feedback.get(m.id),
             }
@@ -186,7 +183,7 @@ async def transcript(session: AsyncSession, conversation: Conversation) -> dict[
                 "staff": await _person(session, a.staff_id),
                 "action": a.action,
                 "detail": a.detail,
-                "created_at": _iso(a.created_at),
+                "created_at": iso(a.created_at),
             }
             for a in actions
         ],

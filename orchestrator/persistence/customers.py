@@ -9,15 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.models import Appointment, Conversation, Message, MessageRole, User, Vehicle
+from orchestrator.models import Appointment, Conversation, Message, MessageRole, User, Vehicle, iso
 from orchestrator.persistence.console import console_status
 
 CONVERSATIONS = 20  # the newest a panel lists
 MESSAGES = 200  # the newest messages of theirs read for the vehicles they named
-
-
-def _iso(value: Any) -> str:
-    return str(value.isoformat()).replace("+00:00", "Z")
 
 
 async def panel(session: AsyncSession, customer_id: str) -> dict[str, Any] | None:
@@ -57,7 +53,7 @@ async def panel(session: AsyncSession, customer_id: str) -> dict[str, Any] | Non
             {
                 "id": a.id,
                 "service_type": a.service_type,
-                "starts_at": _iso(a.starts_at),
+                "starts_at": iso(a.starts_at),
                 "status": str(a.status),
             }
             for a in appointments
@@ -67,7 +63,7 @@ async def panel(session: AsyncSession, customer_id: str) -> dict[str, Any] | Non
                 "session_id": c.id,
                 "title": c.title,
                 "status": console_status(c),
-                "updated_at": _iso(c.updated_at),
+                "updated_at": iso(c.updated_at),
             }
             for c in conversations
         ],

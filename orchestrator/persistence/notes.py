@@ -11,15 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.models import Conversation, StaffAction, StaffNote, User, new_id, utcnow
+from orchestrator.models import Conversation, StaffAction, StaffNote, User, iso, new_id, utcnow
 from orchestrator.persistence.refusals import NotFound
 from orchestrator.persistence.users import ensure_user
 
 AUDIT_DETAIL = 200  # characters of a note the audit trail keeps
-
-
-def _iso(value: Any) -> str:
-    return str(value.isoformat()).replace("+00:00", "Z")
 
 
 def shown(note: StaffNote, author: User | None) -> dict[str, Any]:
@@ -28,7 +24,7 @@ def shown(note: StaffNote, author: User | None) -> dict[str, Any]:
         "id": note.id,
         "content": note.content,
         "author": {"id": note.author_id, "name": author.name if author else note.author_id},
-        "created_at": _iso(note.created_at),
+        "created_at": iso(note.created_at),
     }
 
 

@@ -93,6 +93,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     // the open conversation
     openId: null,
     detail: null, // { conversation, messages, actions, notes }
+    panelStale: true, // the customer panel is read again: on opening, after an answer
     cannedReplies: [],
     detailRequest: 0,
     detailTimer: null,
@@ -865,6 +866,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     els.actions.replaceChildren();
     els.notes.replaceChildren();
     els.customerPanel.replaceChildren();
+    state.panelStale = true;
     renderDraftSources([]);
     els.noteInput.value = "";
     els.input.value = "";
@@ -919,7 +921,10 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       renderActions();
       renderNotes();
       const customer = state.detail.conversation && state.detail.conversation.customer;
-      if (customer && customer.id) loadCustomer(sessionId, customer.id);
+      if (state.panelStale && customer && customer.id) {
+        state.panelStale = false;
+        loadCustomer(sessionId, customer.id);
+      }
       updateConversationControls();
       els.conversation.dataset.loaded = "true";
     } catch (error) {
@@ -1227,6 +1232,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
       status: "complete",
     });
     renderTranscript();
+    state.panelStale = true; // the answer may have booked
     scheduleDetailRefresh();
   }
 
@@ -1306,31 +1312,9 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     }
   }
 
-  async function assignTo(staffId) {
-    const sessionId = state.openId;
+  function assignTo(staffId) {
     els.assignTo.value = "";
-    if (!sessionId || !staffId || state.actionBusy) return;
-    state.actionBusy = true;
-    updateConversationControls();
-    try {
-      const summary = await api(`${API}/conversations/${encodeURIComponent(sessionId)}/assign`, {
-        method: "POST",
-        body: { staff_id: staffId },
-      });
-      if (sessionId !== state.openId) return;
-      clearError();
-      if (summary && summary.session_id) {
-        if (state.detail) state.detail.conversation = summary;
-        upsertConversation(summary);
-        renderConversationHeader(summary);
-      }
-      scheduleDetailRefresh(0);
-    } catch (error) {
-      apiFailed(error, "Assigning the conversation");
-    } finally {
-      state.actionBusy = false;
-      updateConversationControls();
-    }
+    if (staffId) conversationAction("assign", "Assigning the conversation", { staff_id: staffId });
   }
 
   // --- a suggested reply: drafted by the assistant's own path, edited and sent by the agent
@@ -1564,7 +1548,8 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     await loadCanned();
   }
 
-  async function conversationAction(kind, what) {
+  // `body`: the action's JSON body, if it takes one (an assignment's `staff_id`).
+  async function conversationAction(kind, what, body) {
     const sessionId = state.openId;
     if (!sessionId || state.actionBusy) return;
     state.actionBusy = true;
@@ -1572,7 +1557,7 @@ import { byIds, el, errorArea, HANDOFF_LABELS, progressLine, showStatus as showS
     try {
       const summary = await api(
         `${API}/conversations/${encodeURIComponent(sessionId)}/${kind}`,
-        { method: "POST" },
+        { method: "POST", body },
       );
       if (sessionId !== state.openId) return;
       clearError();

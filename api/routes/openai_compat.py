@@ -104,15 +104,22 @@ def _extension(session_id: str, event: CompleteEvent) -> dict[str, Any]:
     }
 
 
-def _chunk(completion_id: str, delta: dict[str, Any], finish: str | None = None) -> str:
+def _chunk(
+    completion_id: str,
+    delta: dict[str, Any],
+    finish: str | None = None,
+    extension: dict[str, Any] | None = None,
+) -> str:
     choice = {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
-    body = {
+    body: dict[str, Any] = {
         "id": completion_id,
         "object": "chat.completion.chunk",
         "created": int(time.time()),
         "model": MODEL,
         "choices": [choice],
     }
+    if extension is not None:
+        body[EXTENSION] = extension
     return f"data: {json.dumps(body)}\n\n"
 
 
@@ -218,10 +225,7 @@ async def _streamed(
                     notes = footnotes(event.metadata.context.passages)
                     if notes:
                         yield _chunk(completion_id, {"content": notes})
-                    last = _chunk(completion_id, {}, "stop")
-                    body = json.loads(last.removeprefix("data: "))
-                    body[EXTENSION] = _extension(session_id, event)
-                    yield f"data: {json.dumps(body)}\n\n"
+                    yield _chunk(completion_id, {}, "stop", _extension(session_id, event))
                 elif isinstance(event, CancelledEvent):
                     yield _chunk(completion_id, {}, "stop")
     except Rejected as exc:

@@ -84,27 +84,23 @@ async def _staff_change(
 
 async def take_over(state: AppState, session_id: str, staff: Principal) -> None:
     await _staff_change(state, session_id, staff, "takeover")
-    if (channel := state.channels.channels.get(session_id)) is not None:
-        channel.cancel()  # a person has it now: stop any answer in progress
-    await _to_session(
-        state,
-        session_id,
-        HandoffEvent(
-            status="staff_joined",
-            message=f"{staff.name} from our support team has joined the conversation.",
-        ),
-    )
-    await announce(state, session_id)
+    await _person_joined(state, session_id, staff.name)
 
 
 async def assign(state: AppState, session_id: str, staff: Principal, assignee_id: str) -> None:
     """Hand the conversation to a colleague: they have it as if they had taken it over (the
     assistant stops; the customer is told who joined)."""
     await state.orchestrator.services.db.assign(session_id, _person(staff), assignee_id)
-    if (channel := state.channels.channels.get(session_id)) is not None:
-        channel.cancel()
     found = await summary(state, session_id)
     name = found.assigned_staff.name if found and found.assigned_staff else assignee_id
+    await _person_joined(state, session_id, name)
+
+
+async def _person_joined(state: AppState, session_id: str, name: str) -> None:
+    """A person has the conversation now: any answer in progress stops, the customer is told
+    who joined, the consoles see it."""
+    if (channel := state.channels.channels.get(session_id)) is not None:
+        channel.cancel()
     await _to_session(
         state,
         session_id,

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -147,9 +148,11 @@ def with_rephrases(
     return kept
 
 
-def _unit(vectors: Vectors) -> Vectors:
+def _unit(vectors: NDArray[Any]) -> NDArray[Any]:
+    """Each row scaled to length 1 (a row of zeros left as it is)."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.asarray(vectors / np.where(norms == 0, 1, norms), dtype=np.float32)
+    unit: NDArray[Any] = vectors / np.where(norms == 0, 1, norms)
+    return unit
 
 
 Vectors = NDArray[np.float32]
@@ -160,8 +163,7 @@ def group_by_topic(vectors: Vectors, threshold: float = GROUP_SIMILARITY) -> lis
     count = len(vectors)
     if count == 0:
         return []
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    unit = vectors / np.where(norms == 0, 1, norms)
+    unit = _unit(vectors)
     similarity = unit @ unit.T
     near = similarity >= threshold
     np.fill_diagonal(near, True)

@@ -103,6 +103,15 @@ class Admitted:
                 if isinstance(event, CompleteEvent | CancelledEvent | ErrorEvent):
                     return
 
+    async def end(self, state: AppState) -> ServerEventBase:
+        """The turn's last event (`complete`, `cancelled` or `error`), what came before it read
+        and let go."""
+        last: ServerEventBase | None = None
+        async for event in self.events(state):
+            last = event
+        assert last is not None  # events() ends with one
+        return last
+
 
 @asynccontextmanager
 async def admitted(state: AppState, user: Principal, frame: ChatFrame) -> AsyncIterator[Admitted]:
@@ -148,7 +157,7 @@ async def chat(body: ChatRequest, user: CurrentUser, state: State) -> ChatRespon
                     metadata={},
                     status="forwarded_to_staff",
                 )
-            event = [e async for e in turn.events(state)][-1]
+            event = await turn.end(state)
     except Rejected as exc:
         raise _fail(exc.code, exc.message, exc.retry_after) from None
     match event:

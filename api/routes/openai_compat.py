@@ -165,11 +165,10 @@ async def completions(
         async with admitted(state, user, frame) as turn:
             if turn.forwarded:
                 return _error(409, "forwarded_to_staff", "A person has this conversation")
-            events = [e async for e in turn.events(state)]
+            end = await turn.end(state)
     except Rejected as exc:
         retry = {"Retry-After": str(max(1, round(exc.retry_after)))} if exc.retry_after else {}
         return _error(STATUS.get(exc.code, 400), exc.code.value, exc.message, retry)
-    end = events[-1]
     if isinstance(end, ErrorEvent):
         return _error(STATUS.get(end.code, 500), end.code.value, end.error)
     text, extension, finish = _ended(session_id, end)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     DateTime,
     Float,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -139,6 +141,7 @@ class Conversation(Base):
         _one_of("status", ConversationStatus),
         Index("ix_conversations_owner_id_updated_at", "owner_id", "updated_at"),
         Index("ix_conversations_status_updated_at", "status", "updated_at"),
+        Index("ix_conversations_queued", "queued"),
     )
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -161,6 +164,9 @@ class Conversation(Base):
     )
     last_route: Mapped[str | None] = mapped_column(String(32))
     last_confidence: Mapped[float | None] = mapped_column(Float)
+    # How many of its messages wait for the turn under way to end (`Message.queued`): read with
+    # the row, so a message sees the line without another query.
+    queued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -198,6 +204,10 @@ class Message(Base):
     mode: Mapped[str | None] = mapped_column(String(16))
     client_message_id: Mapped[str | None] = mapped_column(String(128))
     author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A user message sent while a turn was under way, waiting in line for its own turn (its
+    # `turn_id`); its `created_at` becomes the time that turn starts, so the transcript reads
+    # question, answer, question, answer.
+    queued: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")

@@ -136,6 +136,16 @@ class Settings(BaseSettings):
     # is refused, nothing stored: OVERLOADED when the database and live state answer (the
     # process was too busy or starved), UNAVAILABLE when they do not; both with retry_after.
     admission_timeout_s: float = Field(default=15.0, gt=0)
+    # A message sent while its session's turn is under way (double-texting), unless the message
+    # names its own `multitask_strategy`: `enqueue` stores it in the session's line, answered by
+    # a turn of its own once the turns before it end; `interrupt` stops the turn under way
+    # (`cancelled`, keeping what it streamed) and lines the message up; `reject` refuses it
+    # BUSY. A line holds `max_queued_messages` at most; past it, BUSY with a `retry_after`.
+    multitask_strategy: Literal["enqueue", "interrupt", "reject"] = "enqueue"
+    max_queued_messages: int = Field(default=5, ge=1)
+    # How often each instance looks for lines no turn's end will move (their instance died
+    # between two turns): one indexed query.
+    line_sweep_s: float = Field(default=5.0, gt=0)
     # How a turn runs the graph: `astream_events` v2, or `astream` with its stream modes.
     stream_mode: Literal["events", "messages"] = "messages"
     # When LangGraph writes a turn's checkpoint: "exit" writes it once, at the end of the turn

@@ -34,7 +34,8 @@ from orchestrator.models import (
     Role,
     new_id,
 )
-from orchestrator.persistence.conversations import message_by_client_id, under_way
+from orchestrator.persistence.conversation_rows import under_way
+from orchestrator.persistence.conversations import message_by_client_id
 from orchestrator.persistence.refusals import Forbidden
 from orchestrator.persistence.users import add_users, customer_profile
 
@@ -130,6 +131,8 @@ async def read(
         raise Forbidden(session_id)
     if conversation is not None and conversation.assigned_staff_id is not None:
         return Found(exists=True, common=False)  # a person has it: no turn
+    if conversation is not None and conversation.queued:
+        return Found(exists=True, common=False)  # messages wait in line: it joins them
     if (
         conversation is not None
         and client_message_id is not None

@@ -16,8 +16,15 @@ from orchestrator.models import (
     Message,
     MessageRole,
     MessageStatus,
-    utcnow,
 )
+from orchestrator.persistence.conversation_rows import (
+    Waiting,
+    fence_of,
+    rowcount,
+    touch,
+    under_way,
+)
+from orchestrator.persistence.line import InLine, clear, enqueue, place
 from orchestrator.persistence.refusals import Fenced, Forbidden, NotFound, Refused
 from orchestrator.persistence.users import customer_profile, ensure_user
 from orchestrator.turn_metadata import TurnMetadata
@@ -49,6 +56,8 @@ class Opened:
     started: Message | None = None  # saved as the question of the turn it starts
     last_seq: int = 0  # the session's numbering when it was opened
     profile: dict[str, Any] | None = None  # the owner's, as the turn it starts reads it
+    queued: InLine | None = None  # stored in the conversation's line, answered in its turn
+    line_full: bool = False  # the line was at its bound: nothing stored
 
 
 async def open_conversation(
@@ -156,7 +165,7 @@ async def save_user_message(
     )
     if again is not None:
         if running:
-            await _touch(session, session_id, **running)
+            await touch(session, session_id, **running)
         return again
     if client_message_id is not None:
         retried = await message_by_client_id(session, session_id, client_message_id)
@@ -164,7 +173,7 @@ async def save_user_message(
             retried.turn_id = turn_id
             await session.flush()
             if running:
-                await _touch(session, session_id, **running)
+                await touch(session, session_id, **running)
             return retried
     return await _insert_user_message(
         session, session_id, author_id, text, turn_id, client_message_id, running
@@ -189,9 +198,7 @@ async def _insert_user_message(
         author_id=author_id,
     )
     session.add(message)
-    await _touch(
-        session, session_id, title=func.coalesce(Conversation.title, text[:200]), **running
-    )
+    await touch(session, session_id, title=func.coalesce(Conversation.title, text[:200]), **running)
     return message
 
 
@@ -205,6 +212,7 @@ async def open_for_message(
     client_message_id: str | None,
     turn_id: str,
     start_turn: bool = False,
+    line: int | None = None,
 ) -> Opened:
     """Everything a chat message needs from SQL, in one transaction.
 
@@ -215,6 +223,10 @@ async def open_for_message(
     no whole answer before is saved as the question of turn `turn_id`, the conversation's turn
     under way (`started`), and the owner's profile is read for it (`profile`): a turn of a
     crowd starts without waiting for the database again behind the other messages.
+
+    With `line` (the line's bound), a message that starts no turn (one is under way, or others
+    wait already: it does not pass them) is stored at the end of the conversation's line
+    (`queued`, or `line_full`); a message id already in line is found there again.
     """
     author_id, author_name, author_role = author
     await ensure_user(session, author_id, author_name, author_role)
@@ -233,8 +245,39 @@ async def open_for_message(
     prior = (
         await prior_message(session, session_id, client_message_id) if client_message_id else None
     )
+    if prior is not None and prior.user_message.queued:
+        await session.commit()
+        found = InLine(
+            prior.user_message.turn_id or turn_id, await place(session, prior.user_message)
+        )
+        return Opened(created, None, prior, last_seq=numbered, queued=found)
+    unanswered_before = prior is None or not prior.answered
+    if (
+        not start_turn
+        and prior is not None
+        and unanswered_before
+        and prior.user_message.turn_id == conversation.running_turn_id
+    ):  # sent again while its own turn is under way: the caller follows that turn
+        await session.commit()
+        return Opened(created, None, prior, last_seq=numbered)
+    start_turn = start_turn and not conversation.queued  # the line goes first
+    if line is not None and not start_turn and unanswered_before:
+        queued = await enqueue(
+            session,
+            session_id,
+            author_id=author_id,
+            text=text,
+            turn_id=turn_id,
+            client_message_id=client_message_id,
+            bound=line,
+            retried=prior.user_message if prior is not None else None,
+        )
+        await session.commit()
+        return Opened(
+            created, None, prior, last_seq=numbered, queued=queued, line_full=queued is None
+        )
     started = None
-    if start_turn and (prior is None or not prior.answered):
+    if start_turn and unanswered_before:
         started = await save_user_message(
             session,
             session_id,
@@ -252,19 +295,6 @@ async def open_for_message(
 
 # How far back the customer's unanswered messages are looked for.
 MAX_WAITING = 20
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """The customer's messages nobody answered (written while a person had the conversation),
-    started as one turn: the last message's, which holds the question of them all."""
-
-    owner_id: str
-    author_id: str
-    text: str  # the messages, oldest first, one a line
-    turn_id: str
-    client_message_id: str | None
-    profile: dict[str, Any] | None
 
 
 async def unanswered(session: AsyncSession, session_id: str) -> list[Message]:
@@ -307,7 +337,8 @@ async def start_waiting_turn(session: AsyncSession, session_id: str) -> Waiting 
         client_message_id=last.client_message_id,
         profile=await customer_profile(session, conversation.owner_id),
     )
-    await _touch(session, session_id, **under_way(last.turn_id))
+    await clear(session, session_id)  # a line left by a person's takeover is in this turn
+    await touch(session, session_id, **under_way(last.turn_id))
     await session.commit()
     return started
 
@@ -346,20 +377,9 @@ async def save_answer(
         {"last_route": metadata.agent, "last_confidence": metadata.confidence} if answered else {}
     )
     fenced = () if attempt is None else (_holds(turn_id, attempt),)
-    if not await _touch(session, session_id, *fenced, **route) and fenced:
+    if not await touch(session, session_id, *fenced, **route) and fenced:
         raise Fenced(f"turn {turn_id}: run {attempt} was taken over by another instance")
     return message
-
-
-def fence_of(turn_id: str, attempt: int) -> str:
-    """The fencing token of one run of a turn."""
-    return f"{turn_id}:{attempt}"
-
-
-def under_way(turn_id: str) -> dict[str, Any]:
-    """The conversation's columns that record turn `turn_id` as under way, in its first run
-    (see `unfinished_turns`)."""
-    return {"running_turn_id": turn_id, "partial_answer": None, "turn_fence": fence_of(turn_id, 1)}
 
 
 def _holds(turn_id: str, attempt: int) -> ColumnElement[bool]:
@@ -389,26 +409,7 @@ async def take_over_turn(
         .values(turn_fence=fence_of(turn_id, attempt))
         .execution_options(synchronize_session=False)
     )
-    return bool(_rowcount(result))
-
-
-async def _touch(
-    session: AsyncSession, session_id: str, *where: ColumnElement[bool], **values: Any
-) -> bool:
-    """Mark the conversation updated now (with `values`, if `where` holds): one UPDATE, no
-    read of the row first; whether a row was updated. The objects of this session are left as
-    they are: none is read after it by its callers."""
-    result = await session.execute(
-        update(Conversation)
-        .where(Conversation.id == session_id, *where)
-        .values(updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(_rowcount(result))
-
-
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
+    return bool(rowcount(result))
 
 
 async def last_seq(session: AsyncSession, session_id: str) -> int:

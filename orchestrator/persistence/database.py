@@ -22,6 +22,7 @@ from orchestrator.persistence import (
     customers,
     db_engine,
     gaps,
+    line,
     metrics,
     notes,
     ratings,
@@ -29,6 +30,7 @@ from orchestrator.persistence import (
     staff,
     users,
 )
+from orchestrator.persistence.conversation_rows import Waiting
 from orchestrator.persistence.conversations import Opened, UnfinishedTurn
 from orchestrator.persistence.gaps import WeakTurn
 from orchestrator.persistence.staff import StaffChange
@@ -68,9 +70,12 @@ class Database:
         client_message_id: str | None,
         turn_id: str,
         start_turn: bool = False,
+        line: int | None = None,
     ) -> Opened:
         """Open the conversation for a chat message and, with `start_turn`, store it as the
-        question of turn `turn_id`: one transaction (see `conversations.open_for_message`).
+        question of turn `turn_id`, or with `line` at the end of the conversation's line (of
+        that bound) when it starts no turn: one transaction (see
+        `conversations.open_for_message`).
 
         A message that starts a turn in the common case is stored with the others waiting, in
         one transaction for them all (`admissions`)."""
@@ -111,7 +116,23 @@ class Database:
                 client_message_id=client_message_id,
                 turn_id=turn_id,
                 start_turn=start_turn,
+                line=line,
             )
+
+    async def next_in_line(self, session_id: str) -> str | None:
+        """The turn id of the conversation's message first in line, if any (`line.first`)."""
+        async with self.sessions() as session:
+            return await line.first(session, session_id)
+
+    async def start_in_line(self, session_id: str, turn_id: str) -> Waiting | line.NotStarted:
+        """That message out of the line as the question of its turn (`line.start`)."""
+        async with self.sessions() as session:
+            return await line.start(session, session_id, turn_id)
+
+    async def lines(self) -> list[str]:
+        """Conversations with messages in line (`line.lines`)."""
+        async with self.sessions() as session:
+            return await line.lines(session)
 
     async def save_user_message(
         self,
@@ -211,7 +232,7 @@ class Database:
         async with self.sessions() as session:
             return await conversations.unanswered(session, session_id)
 
-    async def start_waiting_turn(self, session_id: str) -> conversations.Waiting | None:
+    async def start_waiting_turn(self, session_id: str) -> Waiting | None:
         """The unanswered messages started as one turn (`conversations.start_waiting_turn`)."""
         async with self.sessions() as session:
             return await conversations.start_waiting_turn(session, session_id)

@@ -40,7 +40,7 @@ from api.routes import (
     staff,
 )
 from api.routes.pages import CLIENT, STATIC
-from api.session import handoff
+from api.session import handoff, line
 from api.session.channels import ChannelRegistry
 from api.session.coalesce import FrameBudget
 from api.session.turn_log import TurnLog
@@ -170,6 +170,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                 channels.on_turn_end = lambda channel, text, event: handoff.after_turn(
                     state, channel.session_id, text, event
                 )
+                channels.on_free = lambda session_id: line.start_next(channels, session_id)
                 rescuing = (  # a turn whose instance died is run again by a survivor
                     asyncio.create_task(channels.rescue_orphans(), name="rescue-orphans")
                     if settings.redis_url
@@ -187,6 +188,10 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                 restore_sigterm = stopping.install(state.stopping, channels.settle)
                 # Idle sessions are forgotten on a timer too: an idle server gives memory back.
                 sweeping = asyncio.create_task(channels.sweep_idle(), name="sweep-idle")
+                # Lines no turn's end will move (their instance died between two turns).
+                moving = asyncio.create_task(
+                    line.keep_moving(channels, settings.line_sweep_s), name="move-lines"
+                )
                 retaining = (  # conversations idle past the retention go, checkpoints and all
                     asyncio.create_task(
                         retention.keep_sweeping(
@@ -205,7 +210,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                 finally:
                     restore_sigterm()
                     sweeping.cancel()
-                    for task in (rescuing, probing, asking, retaining):
+                    for task in (rescuing, probing, asking, retaining, moving):
                         if task is not None:
                             task.cancel()
                 await channels.drain(state.stopping.left_s())

@@ -90,7 +90,10 @@ ERROR_DESCRIPTIONS: Final[dict[ErrorCode, str]] = {
         "The server cannot reach its database or its live state right now; no turn started. "
         "Send the same frame (same message_id) again after retry_after seconds."
     ),
-    ErrorCode.BUSY: "A turn is already running in this session; wait for it or cancel it.",
+    ErrorCode.BUSY: (
+        "A turn is already running in this session and the message asked not to wait "
+        "(multitask_strategy reject), or the session's line is full; wait for retry_after."
+    ),
     ErrorCode.SESSION_NOT_FOUND: (
         "There is no session with this id that you may use (someone else's reads the same)."
     ),
@@ -159,8 +162,12 @@ class AuthFrame(ClientFrameBase):
     )
 
 
+MultitaskStrategy: TypeAlias = Literal["enqueue", "interrupt", "reject"]
+
+
 class ChatFrame(ClientFrameBase):
-    """Send a customer message; starts a turn."""
+    """Send a customer message; starts a turn, or waits in the session's line for one while
+    another turn is under way (see `multitask_strategy`)."""
 
     type: Literal["message"] = "message"
     message: str = Field(
@@ -182,6 +189,14 @@ class ChatFrame(ClientFrameBase):
         default=None,
         description="false → token events omit the growing partial_response field; "
         "omitted → as the auth frame chose (true unless it said false).",
+    )
+    multitask_strategy: MultitaskStrategy | None = Field(
+        default=None,
+        description="What to do when a turn is already under way in the session: `enqueue` "
+        "→ stored and acknowledged `queued`, answered by a turn of its own after the turns "
+        "before it, in order; `interrupt` → the turn under way ends `cancelled` (keeping what "
+        "it streamed), then this message is answered (after any already in line); `reject` → "
+        "refused BUSY. Omitted → the server's default (enqueue unless configured).",
     )
 
 
@@ -486,6 +501,24 @@ class SessionEvent(ServerEventBase):
     )
 
 
+class QueuedEvent(ServerEventBase):
+    """A message sent while a turn was under way is stored in the session's line: its turn
+    (`turn_id`) starts once the turns before it end, and its events follow as any turn's.
+    Sent to the connection that sent it, after `session`; it takes no seq of its own."""
+
+    type: Literal["queued"] = "queued"
+    session_id: str = Field(description="The session the message waits in.")
+    turn_id: str = Field(description="The turn that will answer it.")
+    message_id: str | None = Field(
+        default=None, description="The message frame's message_id, when it had one."
+    )
+    position: int = Field(ge=1, description="Its place in the line (1: answered next).")
+    interrupting: bool = Field(
+        default=False,
+        description="true: the message asked to interrupt; the turn under way is being cancelled.",
+    )
+
+
 class StaffMessageEvent(ServerEventBase):
     """A human staff member wrote in the session."""
 
@@ -569,6 +602,7 @@ ServerEvent: TypeAlias = Annotated[
     | ErrorEvent
     | PongEvent
     | SessionEvent
+    | QueuedEvent
     | StaffMessageEvent
     | HandoffEvent
     | CustomerMessageEvent

@@ -22,6 +22,7 @@ from api.protocol import (
     ErrorCode,
     ErrorEvent,
     Identifier,
+    MultitaskStrategy,
     ServerEventBase,
 )
 from api.session.admission import Refused, take
@@ -52,6 +53,12 @@ class ChatRequest(BaseModel):
     session_id: Identifier | None = None
     customer_id: Identifier | None = None
     message_id: Identifier | None = None
+    multitask_strategy: MultitaskStrategy | None = Field(
+        default=None,
+        description="While a turn is under way in the session: enqueue (the answer comes "
+        "once the turns before it end), interrupt (the turn under way is cancelled), or reject "
+        "(409 BUSY). Omitted: the server's default (enqueue).",
+    )
 
 
 class ChatResponse(BaseModel):
@@ -85,21 +92,29 @@ class Admitted:
 
     session_id: str
     subscriber: Subscriber
+    turn_id: str | None = None
     forwarded: bool = False
     answer: ServerEventBase | None = None
+    position: int | None = None  # its place in the session's line, when it waits in one
 
     async def events(self, state: AppState) -> AsyncIterator[ServerEventBase]:
         """The turn's events up to its end (`complete`, `cancelled` or `error`), within the
-        longest the line and the turn may take."""
+        longest the line and the turn may take (and the turns before it in the session's line);
+        the session's other turns' events are passed over."""
         if self.answer is not None:
             yield self.answer
             return
         settings = state.settings  # the line may be slower than expected: twice its bound
-        async with asyncio.timeout(2 * settings.queue_max_wait_s + settings.turn_timeout_s + 10):
+        turns = 1 + (self.position or 0)
+        longest = 2 * settings.queue_max_wait_s + turns * (settings.turn_timeout_s + 10)
+        async with asyncio.timeout(longest):
             while True:
                 event = await self.subscriber.queue.get()
-                if isinstance(event, ServerEventBase):
-                    yield event
+                if not isinstance(event, ServerEventBase):
+                    continue
+                if self.turn_id is not None and event.turn_id != self.turn_id:
+                    continue
+                yield event
                 if isinstance(event, CompleteEvent | CancelledEvent | ErrorEvent):
                     return
 
@@ -138,7 +153,14 @@ async def admitted(state: AppState, user: Principal, frame: ChatFrame) -> AsyncI
         if isinstance(taken, Refused):
             state.metrics.errors.labels(taken.code.value).inc()
             raise Rejected(taken.code, taken.message, taken.retry_after)
-        yield Admitted(taken.channel.session_id, subscriber, taken.forwarded, taken.answer)
+        yield Admitted(
+            taken.channel.session_id,
+            subscriber,
+            taken.turn_id,
+            taken.forwarded,
+            taken.answer,
+            taken.position,
+        )
     finally:
         for joined in attached:
             await joined.unsubscribe(subscriber)

@@ -31,6 +31,7 @@ from api.protocol import (
     CompleteEvent,
     ErrorCode,
     ErrorEvent,
+    MultitaskStrategy,
     SourceRef,
     TokenEvent,
 )
@@ -60,6 +61,12 @@ class CompletionRequest(BaseModel):
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
     user: str | None = Field(default=None, description="A session id, when no header names one")
+    multitask_strategy: MultitaskStrategy | None = Field(
+        default=None,
+        description="Extension (pass it in `extra_body`): what a request does while another "
+        "turn of the session is under way, as the WebSocket's message frame (enqueue unless "
+        "configured).",
+    )
 
 
 def _text(message: ChatMessage) -> str:
@@ -150,7 +157,12 @@ async def completions(
         return _error(422, ErrorCode.EMPTY_MESSAGE.value, "No user message to answer")
     session_id = session_header or request.user or uuid.uuid4().hex
     try:
-        frame = ChatFrame(type="message", message=question, session_id=session_id)
+        frame = ChatFrame(
+            type="message",
+            message=question,
+            session_id=session_id,
+            multitask_strategy=request.multitask_strategy,
+        )
     except ValidationError as exc:
         return _error(422, ErrorCode.INVALID_MESSAGE.value, str(exc.errors()[0]["msg"]))
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"

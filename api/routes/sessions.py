@@ -39,6 +39,11 @@ class MessageOut(BaseModel):
     tools: list[ToolUse] | None = Field(description="The tools an answer used (assistant only).")
     latency_ms: int | None
     error_code: str | None
+    queued: bool = Field(
+        default=False,
+        description="A user message waiting in the session's line for its turn (sent while "
+        "another was answered); its `created_at` becomes the time that turn starts.",
+    )
     created_at: datetime
 
 

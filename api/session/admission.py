@@ -18,10 +18,13 @@ from api.protocol import (
     ChatFrame,
     ErrorCode,
     ProtocolError,
+    QueuedEvent,
     ServerEventBase,
     SessionEvent,
     check_message_text,
 )
+from api.session import line
+from api.session.admission_verdict import Verdict, verdict
 from api.session.channels import SessionChannel
 from api.session.handoff import customer_wrote
 from api.session.turn_events import stored_answer
@@ -43,6 +46,7 @@ UNAVAILABLE_RETRY_S = 5.0
 WAITS: tuple[type[BaseException], ...] = (*TIMED_OUT, RedisTimeoutError)
 PROBE_TIMEOUT_S = 2.0
 BUSY_RETRY_S = 2.0
+LINE_RETRY_S = 10.0  # a full line: about the time a turn or two takes to answer
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,17 @@ class Forwarded:
 
 
 @dataclass(frozen=True)
+class Queued:
+    """A turn is under way: the message is stored in the session's line, answered in its own
+    turn `turn_id` after the turns before it (`interrupting`: the turn under way is stopped)."""
+
+    channel: SessionChannel
+    turn_id: str
+    position: int
+    interrupting: bool = False
+
+
+@dataclass(frozen=True)
 class Admitted:
     """The message starts a turn: it is stored, and the session's lease is this turn's."""
 
@@ -92,7 +107,7 @@ class Admitted:
 
 async def admit(
     state: AppState, user: Principal, frame: ChatFrame
-) -> Refused | Replay | Join | Forwarded | Admitted:
+) -> Refused | Replay | Join | Forwarded | Queued | Admitted:
     """Check a message against every rule, in the order a client can act on them."""
     session_id = frame.session_id
     try:
@@ -139,9 +154,10 @@ async def _decide(
     session_id: str | None,
     owner_id: str,
     ticket: Ticket,
-) -> Refused | Replay | Join | Forwarded | Admitted:
+) -> Refused | Replay | Join | Forwarded | Queued | Admitted:
     session_id = session_id or uuid.uuid4().hex
-    channels = state.channels
+    channels, settings = state.channels, state.settings
+    strategy = frame.multitask_strategy or settings.multitask_strategy
     turn_id = uuid.uuid4().hex
     # The session's lease before SQL, so that one transaction can store the message as the
     # turn's question: free here and on every instance, the lease is this turn's.
@@ -157,6 +173,7 @@ async def _decide(
             client_message_id=frame.message_id,
             turn_id=turn_id,
             start_turn=ours,
+            line=None if strategy == "reject" else settings.max_queued_messages,
         )
         channel = await channels.channel(session_id, opened.last_seq)
     except Forbidden:
@@ -169,20 +186,40 @@ async def _decide(
         if ours:
             await _free(state, session_id, turn_id)
         raise
-    if opened.started is not None:
+    found = verdict(
+        opened,
+        joins_here=channel.turn.joins(frame.message_id),
+        runs_elsewhere=elsewhere is not None,
+    )
+    if found is Verdict.START:
         return Admitted(channel, opened.created, owner_id, turn_id, ticket, opened.profile)
     if ours:  # the message starts no turn: the lease was taken for nothing
         await _free(state, session_id, turn_id)
-    if opened.forwarded is not None:
-        return Forwarded(channel, opened.forwarded)
-    prior = opened.prior
-    if prior is not None and prior.answer is not None and prior.answered:
-        return Replay(channel, stored_answer(prior.answer, session_id))
-    if channel.turn.joins(frame.message_id):
-        return Join(channel)
     running = channel.turn_id if channel.busy else here or elsewhere
-    if elsewhere is not None and await channels.runs(session_id, frame.message_id):
-        return Join(channel, elsewhere)  # its turn runs on another instance
+    match found:
+        case Verdict.FORWARD:
+            assert opened.forwarded is not None
+            return Forwarded(channel, opened.forwarded)
+        case Verdict.QUEUE:
+            assert opened.queued is not None
+            interrupting = strategy == "interrupt" and running is not None
+            return Queued(channel, opened.queued.turn_id, opened.queued.position, interrupting)
+        case Verdict.LINE_FULL:
+            return Refused(
+                ErrorCode.BUSY,
+                f"{settings.max_queued_messages} messages already wait in this session; "
+                f"send it again in {LINE_RETRY_S:.0f} s",
+                session_id,
+                retry_after=LINE_RETRY_S,
+                turn_id=running,
+            )
+        case Verdict.REPLAY:
+            assert opened.prior is not None and opened.prior.answer is not None
+            return Replay(channel, stored_answer(opened.prior.answer, session_id))
+        case Verdict.JOIN:
+            return Join(channel)
+        case Verdict.ASK_ELSEWHERE if await channels.runs(session_id, frame.message_id):
+            return Join(channel, elsewhere)  # its turn runs on another instance
     return Refused(
         ErrorCode.BUSY,
         "A turn is already running in this session; wait or cancel",
@@ -221,8 +258,10 @@ class Taken:
     """A message acted on, and what else it led to."""
 
     channel: SessionChannel
+    turn_id: str | None = None  # the turn that answers it (None: forwarded to a person)
     answer: ServerEventBase | None = None  # the answer a repeated message id already got
     forwarded: bool = False  # a person has the conversation: no answer will come
+    position: int | None = None  # its place in the session's line, when it waits in one
 
 
 async def take(
@@ -230,12 +269,13 @@ async def take(
     user: Principal,
     frame: ChatFrame,
     attach: Callable[[SessionChannel], Awaitable[None]],
-    announce: Callable[[SessionEvent], None] = lambda event: None,
+    announce: Callable[[ServerEventBase], None] = lambda event: None,
 ) -> Refused | Taken:
     """Admit a message and act on the decision, the same way for every transport.
 
     `attach` subscribes the caller to the session's channel and `announce` hands it the
-    `session` event, both before anything else of the session reaches it. A database or
+    `session` event (and `queued`, for a message that waits in line), both before anything
+    else of the session reaches it. A database or
     live state that cannot be reached refuses the message with UNAVAILABLE and a wait, having
     done nothing a resend would repeat.
     """
@@ -277,15 +317,29 @@ async def take(
         )
     match decision:
         case Join(turn_id=elsewhere):
-            announce(session.model_copy(update={"turn_id": elsewhere or channel.turn_id}))
-            return Taken(channel)
+            joined = elsewhere or channel.turn_id
+            announce(session.model_copy(update={"turn_id": joined}))
+            return Taken(channel, turn_id=joined)
         case Forwarded(message=stored):
             announce(session)
             await customer_wrote(state, channel.session_id, stored)
             return Taken(channel, forwarded=True)
         case Replay(answer=answer):
             announce(session)
-            return Taken(channel, answer=answer)
+            return Taken(channel, turn_id=answer.turn_id, answer=answer)
+        case Queued(turn_id=queued, position=position, interrupting=interrupting):
+            announce(session)
+            announce(
+                QueuedEvent(
+                    session_id=channel.session_id,
+                    turn_id=queued,
+                    message_id=frame.message_id,
+                    position=position,
+                    interrupting=interrupting,
+                )
+            )
+            await _move_line(state, channel.session_id, interrupting)
+            return Taken(channel, turn_id=queued, position=position)
     assert isinstance(decision, Admitted)
     announce(session.model_copy(update={"created": decision.created, "turn_id": decision.turn_id}))
     state.channels.start_turn(
@@ -298,4 +352,17 @@ async def take(
         ticket=decision.ticket,
         profile=decision.profile,
     )
-    return Taken(channel)
+    return Taken(channel, turn_id=decision.turn_id)
+
+
+async def _move_line(state: AppState, session_id: str, interrupting: bool) -> None:
+    """After a message joined the session's line: stop the turn under way if it asked to
+    interrupt, and start the line if that turn has ended meanwhile (its end may have looked
+    at the line before the message was in it). Trouble here is logged, not the message's: it
+    is stored, and the sweep of lines starts it."""
+    try:
+        if interrupting:
+            await state.channels.cancel(session_id)
+        await line.start_next(state.channels, session_id)
+    except Exception:
+        log.exception("could not move the line of session %s", session_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,6 +239,9 @@ class ChannelRegistry:
     on_event: Callable[[str, ServerEventBase], None] = lambda session_id, event: None
     on_turn_start: Callable[[SessionChannel], Awaitable[None]] | None = None
     on_turn_end: Callable[[SessionChannel, str, ServerEventBase], Awaitable[None]] | None = None
+    # The session is free again after a turn that ended here: the next message in its line
+    # starts (`api.session.line.start_next`).
+    on_free: Callable[[str], Coroutine[Any, Any, object]] | None = None
     channels: dict[str, SessionChannel] = field(default_factory=dict)
     leases: TurnLeases = field(default_factory=MemoryLeases)
     turns: TurnRecords = field(default_factory=NoTakeover)
@@ -254,6 +257,7 @@ class ChannelRegistry:
     turn_log: TurnLog = field(default_factory=TurnLog)
 
     def __post_init__(self) -> None:
+        self._moving: set[asyncio.Task[object]] = set()
         self.pubsub.on_control(self._on_control)
         self.sweeping = IdleSweep(self.idle_after_s)
 
@@ -620,12 +624,28 @@ class ChannelRegistry:
             last_seq = await channel.last_seq()
         except Exception:
             log.exception("could not read last_seq of session %s", channel.session_id)
+        else:
+            # A turn stopped by a shutdown, whose stream goes with this process, stays under
+            # way in SQL: the next start sends its end again in its stream (`close_unfinished`).
+            ended = turn_id if ending is None or ending.closes else None
+            if last_seq != saved_seq:  # events after the answer, or no answer at all
+                await self.remember_seq(channel, last_seq, ended_turn=ended)
+        if ending is None or ending.closes:  # not at shutdown: another instance moves the line
+            self._free(channel.session_id)
+
+    def _free(self, session_id: str) -> None:
+        """The session is free: its line moves on, in a task of its own (the turn that ended
+        is done)."""
+        if self.on_free is None:
             return
-        # A turn stopped by a shutdown, whose stream goes with this process, stays under way
-        # in SQL: the next start sends its end again in its stream (`close_unfinished`).
-        ended = turn_id if ending is None or ending.closes else None
-        if last_seq != saved_seq:  # events after the answer, or no answer at all
-            await self.remember_seq(channel, last_seq, ended_turn=ended)
+        moving = asyncio.create_task(self.on_free(session_id), name=f"line-{session_id}")
+        self._moving.add(moving)
+        moving.add_done_callback(self._moved)
+
+    def _moved(self, task: asyncio.Task[object]) -> None:
+        self._moving.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("could not move the line", exc_info=task.exception())
 
     async def _hand_over(
         self, channel: SessionChannel, running: RunningTurn, renewing: asyncio.Task[None]

@@ -13,7 +13,7 @@ const maxChars = () => messageLimit(MAX_MESSAGE_CHARS);
 
 (() => {
   const els = byIds(`token connect disconnect status session-id new-session user ping ping-result
-    error messages progress composer input=message-input char-count send cancel`);
+    error messages progress composer input=message-input char-count strategy send cancel`);
 
   // The session id and last seq live in sessionStorage, so a reload resumes the session.
   const socket = new ChatSocket({ storage: sessionStorage, storageKey: "support.test" });
@@ -57,7 +57,7 @@ const maxChars = () => messageLimit(MAX_MESSAGE_CHARS);
         message: `Messages are limited to ${maxChars()} characters; this one has ${length}.`,
       };
     }
-    if (socket.busy) return { code: "BUSY", message: "Wait for the answer, or cancel it." };
+    if (socket.pending) return { code: "SENDING", message: "Sending the message before…" };
     if (socket.status === "closed") {
       return { code: "NOT_CONNECTED", message: "Not connected: click Connect first." };
     }
@@ -572,7 +572,9 @@ const maxChars = () => messageLimit(MAX_MESSAGE_CHARS);
     els.input.value = "";
     updateCharCount();
     setProgress("sent");
-    socket.send(text, { userBubble }); // this page appends tokens (the client's default)
+    // While an answer streams the message waits in line, or interrupts it (the page's choice).
+    const strategy = socket.busy ? els.strategy.value : undefined;
+    socket.send(text, { userBubble, strategy }); // this page appends tokens (the client's default)
     updateControls();
   }
 
@@ -607,7 +609,18 @@ const maxChars = () => messageLimit(MAX_MESSAGE_CHARS);
     socket.on("session", showSession);
     socket.on("close", onClose);
     socket.on("refused", onRefused);
-    socket.on("claimed", ({ pending }) => pending.userBubble.classList.remove("sending"));
+    socket.on("claimed", ({ pending }) => {
+      pending.userBubble.classList.remove("sending", "lined");
+      pending.userBubble.querySelector(".note.lined")?.remove();
+    });
+    // Sent while an answer streamed: it waits in the session's line for a turn of its own.
+    socket.on("lined", ({ pending, position }) => {
+      pending.userBubble.classList.remove("sending");
+      pending.userBubble.classList.add("lined");
+      const note = el("div", "note lined", position === 1 ? "Answered next" : `In line: ${position}`);
+      pending.userBubble.append(note);
+      updateControls();
+    });
     socket.on("gap", ({ from, to }) => addNotice(`Missed events ${from}–${to} of this session.`));
     socket.on("bad_frame", () => showError("BAD_FRAME", "The server sent a frame that is not JSON."));
     for (const [type, handler] of Object.entries(handlers)) {

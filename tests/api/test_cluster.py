@@ -102,7 +102,11 @@ def test_a_session_runs_one_turn_whichever_instance_is_asked(
         while not fake_llm.requests and deadline:  # the turn on A has reached the model
             threading.Event().wait(0.25)
             deadline -= 1
-        body = {"message": "And the tyres?", "session_id": session}
+        body = {
+            "message": "And the tyres?",
+            "session_id": session,
+            "multitask_strategy": "reject",
+        }
         refused = httpx.post(f"{b.base_url}/api/v1/chat", json=body, headers=headers, timeout=60)
     finally:
         running.join(timeout=60)
@@ -117,6 +121,44 @@ def test_a_session_runs_one_turn_whichever_instance_is_asked(
         timeout=60,
     )
     assert after.status_code == 200, after.text  # the lease went with the answer
+
+
+async def test_messages_sent_to_the_other_instance_while_an_answer_streams_wait_in_line(
+    instances: list[ServerProcess], fake_llm: FakeOpenAI
+) -> None:
+    """A turn streams on A; two messages of the same session arrive at B, the second asking
+    to interrupt: B lines them up, A's turn ends cancelled when the second arrives, and each
+    is answered in its own turn, in order, followed from B. (Three messages a minute is this
+    cluster's rate limit.)"""
+    a, b = instances
+    user = f"line-{uuid.uuid4().hex[:8]}"
+    with slow_answers(fake_llm, tokens_per_s=10):
+        fake_llm.script(Reply(text=LONG_ANSWER), *(Reply(text=f"Answer {n}.") for n in (2, 3)))
+        on_a = await ChatClient.connect(a.ws_url, a.token(user))
+        on_b = await ChatClient.connect(b.ws_url, b.token(user))
+        async with on_a, on_b:
+            session_id = await started(on_a, "How often is the oil changed?")
+            await on_a.until("token")
+            for n, strategy in ((2, "enqueue"), (3, "interrupt")):
+                await on_b.send(
+                    {
+                        "type": "message",
+                        "message": f"Question {n}",
+                        "session_id": session_id,
+                        "multitask_strategy": strategy,
+                    }
+                )
+            seen: list[dict[str, object]] = []
+            while sum(e["type"] == "complete" for e in seen) < 2:
+                seen.append(await on_b.recv(within=30))
+            first = await on_a.until("complete", "cancelled", within=30)
+    queued = [e for e in seen if e["type"] == "queued"]
+    assert [(e["position"], e["interrupting"]) for e in queued] == [(1, False), (2, True)]
+    assert first[-1]["type"] == "cancelled" and first[-1]["partial_response"]
+    answers = [e for e in seen if e["type"] == "complete"]
+    assert [e["turn_id"] for e in answers] == [e["turn_id"] for e in queued]
+    assert [e["response"] for e in answers] == ["Answer 2.", "Answer 3."]
+    assert not [e for e in seen if e["type"] == "error"]
 
 
 def staff_url(server: ServerProcess) -> str:

@@ -183,13 +183,23 @@ async def test_a_client_that_is_not_a_browser_may_leave_origin_out(server: Serve
         assert json.loads(await connection.recv())["type"] == "auth_success"
 
 
-async def test_a_second_message_while_one_streams_is_busy(server: ServerProcess) -> None:
+async def test_a_second_message_that_asks_not_to_wait_while_one_streams_is_busy(
+    server: ServerProcess,
+) -> None:
+    """(Waiting in line, the default, and interrupting: tests/api/test_double_texting.py.)"""
     session = sid()
     async with await ChatClient.connect(server.ws_url, server.token(user())) as client:
         await client.send(
             {"type": "message", "message": "What does P0A80 mean?", "session_id": session}
         )
-        await client.send({"type": "message", "message": "And P0300?", "session_id": session})
+        await client.send(
+            {
+                "type": "message",
+                "message": "And P0300?",
+                "session_id": session,
+                "multitask_strategy": "reject",
+            }
+        )
         events = await client.until("complete")
     busy = [e for e in events if e["type"] == "error"]
     assert [e["code"] for e in busy] == ["BUSY"]

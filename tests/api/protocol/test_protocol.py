@@ -120,6 +120,7 @@ SERVER_EVENTS: list[BaseModel] = [
     AuthError(message="The token has expired."),
     SessionEvent(session_id=SESSION, created=True, last_seq=0),
     SessionEvent(session_id=SESSION, created=False, last_seq=9, turn_id=TURN),
+    protocol.QueuedEvent(session_id=SESSION, turn_id=TURN, message_id="m-2", position=2),
     ProgressEvent(session_id=SESSION, turn_id=TURN, seq=1, step="starting", message="Starting"),
     ProgressEvent(
         session_id=SESSION, turn_id=TURN, seq=3, step="rag_retrieval", message="…", agent="specs"

@@ -17,7 +17,7 @@ from api.app import create_app
 from api.auth import Principal
 from api.deps import AppState
 from api.protocol import ChatFrame, ErrorCode
-from api.session.admission import Admitted, Forwarded, Join, Refused, Replay, admit
+from api.session.admission import Admitted, Forwarded, Join, Queued, Refused, Replay, admit
 from orchestrator.models import MessageStatus
 from orchestrator.persistence import conversations
 from orchestrator.settings import Settings
@@ -29,7 +29,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def app(kb_settings: Settings, db_url: URL) -> Iterator[tuple[TestClient, AppState]]:
     url = db_url.render_as_string(hide_password=False)
-    settings = kb_settings.model_copy(update={"database_url": url, "rate_limit_messages": 5})
+    settings = kb_settings.model_copy(
+        update={"database_url": url, "rate_limit_messages": 8, "line_sweep_s": 3600.0}
+    )
     with TestClient(create_app(settings)) as client:
         yield client, client.app.state.app  # type: ignore[attr-defined]
 
@@ -61,9 +63,17 @@ def test_a_new_message_is_admitted_and_a_second_one_waits(
     channel.turn.start(first.turn_id, "m1")  # its turn is under way
     again = ask(app, ADA, message="How often?", message_id="m1", session_id=session)
     assert isinstance(again, Join)  # the same message id follows its own turn
-    other = ask(app, ADA, message="And the tyres?", message_id="m2", session_id=session)
+    other = ask(
+        app, ADA, message="And the tyres?", message_id="m2", session_id=session,
+        multitask_strategy="reject",
+    )  # fmt: skip
     assert isinstance(other, Refused) and other.code is ErrorCode.BUSY
     assert other.turn_id == first.turn_id
+    waits = ask(app, ADA, message="And the tyres?", message_id="m3", session_id=session)
+    assert isinstance(waits, Queued) and waits.position == 1  # the default: in line
+    assert waits.turn_id != first.turn_id and not waits.interrupting
+    again = ask(app, ADA, message="And the tyres?", message_id="m3", session_id=session)
+    assert isinstance(again, Queued) and again.turn_id == waits.turn_id  # found in line again
     channel.turn.finish(first.turn_id)
 
     client, state = app
@@ -97,9 +107,9 @@ def test_another_customers_session_reads_as_none(app: tuple[TestClient, AppState
 def test_too_many_messages_are_refused_with_a_retry_time(
     app: tuple[TestClient, AppState],
 ) -> None:
-    results = [ask(app, BOB, message=f"question {i}") for i in range(6)]
-    assert all(isinstance(r, Admitted) for r in results[:5])
-    limited = results[5]
+    results = [ask(app, BOB, message=f"question {i}") for i in range(9)]
+    assert all(isinstance(r, Admitted) for r in results[:8])
+    limited = results[8]
     assert isinstance(limited, Refused) and limited.code is ErrorCode.RATE_LIMITED
     assert limited.retry_after is not None and limited.retry_after > 0
 
@@ -146,7 +156,10 @@ def test_a_message_is_admitted_with_one_sql_write(app: tuple[TestClient, AppStat
         stored = client.portal.call(db.messages, session)
         assert [(m.turn_id, m.client_message_id) for m in stored] == [(first.turn_id, "m1")]
 
-        busy, sql = admitted(message="And the oil?", message_id="m2", session_id=session)
+        busy, sql = admitted(
+            message="And the oil?", message_id="m2", session_id=session,
+            multitask_strategy="reject",
+        )  # fmt: skip
         assert isinstance(busy, Refused) and busy.code is ErrorCode.BUSY
         assert sql == ["begin", "commit"] and busy.turn_id == first.turn_id
 

@@ -1,8 +1,10 @@
 """`orchestrator chat`: a terminal client for `/ws/chat`.
 
 In a terminal it is interactive: a prompt, the answer streamed as it is written, a progress
-line, the sources after it, and `/new`, `/cancel`, `/quit`. With stdin not a terminal it reads
-one question per line and prints each answer, so it can be scripted:
+line, the sources after it, and `/new`, `/cancel`, `/quit`. A line typed while an answer is
+being written is sent at once: it waits in the conversation's line and is answered next
+(`/interrupt TEXT` stops the answer under way instead). With stdin not a terminal it reads one
+question per line and prints each answer, so it can be scripted:
 
     printf 'How often should I rotate the tyres?\\nAnd the brake fluid?\\n' | orchestrator chat
 
@@ -26,7 +28,11 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from orchestrator.errors import StartupError
 
 TERMINAL = ("complete", "cancelled")
-HELP = "Type a question. /new starts a new conversation, /cancel stops an answer, /quit leaves."
+HELP = (
+    "Type a question (also while an answer is written: it is answered next). /new starts a new "
+    "conversation, /cancel stops an answer, /interrupt TEXT stops it and asks TEXT, /quit leaves."
+)
+INTERRUPT = "/interrupt "
 
 
 def page_label(source: dict[str, Any]) -> str:
@@ -95,6 +101,7 @@ class Chat:
     _progress_shown: bool = field(default=False, repr=False)
     _printed: bool = field(default=False, repr=False)  # tokens of this answer are out
     _calls: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)  # by call_id
+    _later: str | None = field(default=None, repr=False)  # a question typed, sent next
 
     async def send(self, frame: dict[str, Any]) -> None:
         await self.connection.send(json.dumps(frame))
@@ -104,28 +111,42 @@ class Chat:
         return event
 
     async def ask(self, question: str, lines: Lines | None) -> None:
-        """Send a question and show its answer; with `lines`, `/cancel` may stop it."""
+        """Send a question and show its answer; with `lines`, `/cancel` may stop it, and a
+        question typed meanwhile is sent at once and answered after it (shown here too)."""
+        await self._message(question)
+        answers = 1  # the answers still to come: this one, and those asked meanwhile
+        while answers:
+            event = await self._next_event(lines)
+            if isinstance(event, str):  # asked while an answer is written
+                strategy = "interrupt" if event.startswith(INTERRUPT) else "enqueue"
+                await self._message(event.removeprefix(INTERRUPT).strip(), strategy)
+                answers += 1
+            elif event is not None and self.show(event):
+                answers -= 1
+
+    async def _message(self, question: str, strategy: str | None = None) -> None:
         frame: dict[str, Any] = {
             "type": "message",
             "message": question,
             "message_id": uuid.uuid4().hex,
             "partial_response": False,  # tokens are printed as they come: no answer so far
         }
-        if self.session_id:
-            frame["session_id"] = self.session_id
-        self._printed = False
+        if strategy is not None:
+            frame["multitask_strategy"] = strategy
+        # Named here, not by the server's reply: a question typed before that reply arrives
+        # goes to the same conversation.
+        self.session_id = self.session_id or uuid.uuid4().hex
+        frame["session_id"] = self.session_id
         await self.send(frame)
-        while True:
-            event = await self._next_event(lines)
-            if event is None:
-                continue
-            if self.show(event):
-                return
 
-    async def _next_event(self, lines: Lines | None) -> dict[str, Any] | None:
-        """The next event; while waiting, a `/cancel` typed meanwhile is sent (None then)."""
+    async def _next_event(self, lines: Lines | None) -> dict[str, Any] | str | None:
+        """The next event; while waiting, a line typed meanwhile: a question to send (its
+        text), or `/cancel` (sent; None then)."""
         if lines is None:
             return await self.recv()
+        if self._later is not None:
+            later, self._later = self._later, None
+            return later
         receiving = asyncio.ensure_future(self.recv())
         typing = asyncio.ensure_future(lines.queue.get())
         done, _ = await asyncio.wait({receiving, typing}, return_when=asyncio.FIRST_COMPLETED)
@@ -133,8 +154,14 @@ class Chat:
             typed = typing.result()
             if typed is None or typed.strip() in ("/cancel", "/quit"):
                 await self.send({"type": "cancel", "session_id": self.session_id})
-            elif typed.strip():
-                self.note("an answer is being written: wait for it, or type /cancel")
+            elif typed.strip().startswith("/") and not typed.startswith(INTERRUPT):
+                self.note("while an answer is written: a question, /cancel or /interrupt TEXT")
+            elif typed.removeprefix(INTERRUPT).strip():
+                if receiving.done():  # an event came too: it goes first, the question next
+                    self._later = typed.strip()
+                    return receiving.result()
+                receiving.cancel()
+                return typed.strip()
             if typed is not None and typed.strip() == "/quit":
                 lines.queue.put_nowait("/quit")  # handled once the turn has ended
         else:
@@ -158,11 +185,15 @@ class Chat:
             self.out.write(event.get("token", ""))
             self.out.flush()
             self._printed = True
+        elif kind == "queued":
+            place = event.get("position", "?")
+            self.note(f"asked: answered after the answer being written ({place} in line)")
         elif kind == "complete":
             self._progress("")
             response = event.get("response", "")
             if not self._printed:  # a stored answer sent again: no tokens came
                 self.out.write(response)
+            self._printed = False  # the next answer's tokens are its own
             self.out.write("\n")
             passages = event.get("metadata", {}).get("context", {}).get("passages", [])
             if passages:
@@ -171,10 +202,12 @@ class Chat:
             self.out.flush()
         elif kind == "cancelled":
             self._progress("")
+            self._printed = False
             self.out.write("\n")
             self.note("cancelled")
         elif kind == "error":
             self._progress("")
+            self._printed = False
             code = event.get("code", "ERROR")
             retry = f" (retry in {event['retry_after']:.0f} s)" if event.get("retry_after") else ""
             self.note(f"error {code}: {event.get('error', '')}{retry}")

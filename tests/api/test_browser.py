@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Response, expect
 
 from tests.utils import paged_document
-from tests.utils.fake_openai import FakeOpenAI, Reply
+from tests.utils.fake_openai import FakeOpenAI, Reply, slow_answers
 from tests.utils.server import ServerProcess, SharedServers
 
 pytestmark = pytest.mark.browser
@@ -455,3 +455,26 @@ def test_a_passage_with_pages_shows_them_and_its_text_on_hover(
     expect(page.locator("#status")).to_have_text("open", timeout=WAIT_MS)
     expect(page.locator(".message.assistant")).to_have_count(1)
     shows_the_pages()
+
+
+def test_a_message_sent_while_an_answer_streams_waits_in_line_and_is_answered_after_it(
+    llm_server: ServerProcess, fake_llm: FakeOpenAI, page: Page
+) -> None:
+    long = " ".join(f"first{i}" for i in range(50))
+    with slow_answers(fake_llm, tokens_per_s=20):
+        fake_llm.script(Reply(long), Reply("The tyre pressures are on the door pillar."))
+        open_chat(page, llm_server, user())
+        send(page, "Tell me about the Ridge")
+        expect(last_assistant(page)).to_have_class(re.compile(r"\bstreaming\b"), timeout=WAIT_MS)
+        send(page, "And the tyre pressures?")  # Send stays on while the answer streams
+        lined = page.locator(".message.user").last
+        expect(lined).to_have_class(re.compile(r"\blined\b"), timeout=WAIT_MS)
+        expect(lined.locator(".note")).to_have_text("Answered next")
+        answers = page.locator(".message.assistant")
+        expect(answers).to_have_count(2, timeout=WAIT_MS)
+        expect(answers.last).to_have_class(re.compile(r"\bcomplete\b"), timeout=WAIT_MS)
+    expect(answers.first.locator(".content")).to_have_attribute("data-text", long)
+    expect(answers.last.locator(".content")).to_have_attribute(
+        "data-text", "The tyre pressures are on the door pillar."
+    )
+    expect(lined).not_to_have_class(re.compile(r"\blined\b"))  # its turn came

@@ -90,7 +90,7 @@ def llm_server(
 
 
 def test_the_clients_own_tests_pass_against_a_real_server(llm_server: ServerProcess) -> None:
-    tokens = ",".join(llm_server.token(f"js-{n}") for n in range(2))
+    tokens = ",".join(llm_server.token(f"js-{n}") for n in range(3))
     result = subprocess.run(
         [str(NODE), "--experimental-websocket", "--test", "test/"],
         capture_output=True,
@@ -101,7 +101,7 @@ def test_the_clients_own_tests_pass_against_a_real_server(llm_server: ServerProc
         check=False,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "# pass 2" in result.stdout and "# skipped 1" in result.stdout, result.stdout
+    assert "# pass 3" in result.stdout and "# skipped 1" in result.stdout, result.stdout
 
 
 def installed_package(where: Path) -> Path:

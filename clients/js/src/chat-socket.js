@@ -42,7 +42,10 @@ export function sameOriginUrl(path, location = globalThis.location) {
  * - `status`: `{status}`, one of connecting, open, reconnecting, closed;
  * - `close`: `{code, reason, reconnectIn}` (`reconnectIn` null when it will not reconnect);
  * - `gap`: `{from, to}`, events of the session this client never received;
- * - `claimed`: the pending message's turn has started (or its answer arrived);
+ * - `claimed`: `{pending}`, a message's turn has started (or its answer arrived);
+ * - `lined`: `{pending, position, turnId}`, a message sent while a turn ran waits in the
+ *   session's line: its own turn `turnId` comes after the turns before it (the server's
+ *   `queued` event, with the message it is about);
  * - `refused`: `{pending, code}`, the pending message was not taken (its text can be restored);
  * - `retrying`: `{pending, code}`, the server stopped mid-answer (`INTERRUPTED`): the message is
  *   sent again under its `message_id` (at most `maxResends` times), a new answer follows;
@@ -74,8 +77,11 @@ export class ChatSocket {
     this.resuming = false;
     this.reconnectTimer = null;
     this.keepaliveTimer = null;
-    // The message sent whose turn has not started: { frame, text, resends, ...extra }.
+    // The message sent and not yet taken (no `session` or `queued` reply for it yet, or its
+    // turn has not started): { frame, text, resends, turnId, ...extra }.
     this.pending = null;
+    // Messages waiting in the session's line, by the turn that will answer them.
+    this.lined = new Map();
     // The turn running in the followed session (its first event arrived), or null.
     this.turnId = null;
     // The message whose turn runs (claimed, not answered yet): sent again if the server
@@ -106,7 +112,13 @@ export class ChatSocket {
 
   /** A message is waiting for its turn, or a turn is running. */
   get busy() {
-    return this.pending !== null || this.turnId !== null;
+    return this.pending !== null || this.turnId !== null || this.lined.size > 0;
+  }
+
+  /** Whether `send` may send now: open, and the message before was taken (a message sent
+   * while an answer streams waits in the session's line, or interrupts it). */
+  get canSend() {
+    return this.open && this.pending === null;
   }
 
   _load(name) {
@@ -266,14 +278,17 @@ export class ChatSocket {
   // ------------------------------------------------------------------ actions
 
   /**
-   * Send a chat message; returns its frame, or null when not open or busy. `extra` is kept
-   * on `pending` for the caller (say, the element showing the message).
+   * Send a chat message; returns its frame, or null when it cannot be sent now (`canSend`).
+   * While a turn runs the message waits in the session's line (`lined`), or with
+   * `strategy: "interrupt"` stops that turn first. `extra` is kept on `pending` for the
+   * caller (say, the element showing the message).
    */
-  send(text, { messageId, partialResponse, customerId, ...extra } = {}) {
-    if (!this.open || this.busy) return null;
+  send(text, { messageId, partialResponse, customerId, strategy, ...extra } = {}) {
+    if (!this.canSend) return null;
     const frame = { type: "message", message: text, message_id: messageId || newMessageId() };
     if (partialResponse !== undefined) frame.partial_response = partialResponse;
     if (customerId) frame.customer_id = customerId;
+    if (strategy) frame.multitask_strategy = strategy;
     if (this.sessionId) frame.session_id = this.sessionId;
     this.pending = { frame, text, resends: 0, ...extra };
     this.sendFrame(frame);
@@ -322,9 +337,20 @@ export class ChatSocket {
     this.emit("refused", { pending, code });
   }
 
-  _claim() {
-    if (!this.pending || this.resuming) return;
+  // An event of turn `turnId` arrived: the message that turn answers has been taken.
+  _claim(turnId) {
+    const lined = turnId ? this.lined.get(turnId) : undefined;
+    if (lined) {
+      this.lined.delete(turnId);
+      this.answering = lined;
+      this.emit("claimed", { pending: lined });
+      return;
+    }
     const pending = this.pending;
+    if (!pending || this.resuming) return;
+    // Not by the events of a turn that was running before the message was sent.
+    const its = pending.turnId ? pending.turnId === turnId : !turnId || turnId !== this.turnId;
+    if (!its) return;
     this.pending = null;
     this.answering = pending;
     this.emit("claimed", { pending });
@@ -393,10 +419,22 @@ export class ChatSocket {
           if (ev.last_seq > this.lastSeq) this.emit("gap", { from: this.lastSeq + 1, to: ev.last_seq });
           this.setLastSeq(ev.last_seq);
         }
-        if (ev.turn_id && !this.pending && this.turnId === null) this.turnId = ev.turn_id;
+        if (ev.turn_id && this.pending && !this.resuming) this.pending.turnId = ev.turn_id;
+        else if (ev.turn_id && !this.pending && this.turnId === null) this.turnId = ev.turn_id;
         if (this.resuming) {
           this.resuming = false;
           if (this.pending) this._resend();
+        }
+        break;
+      case "queued":
+        // The message is stored in the session's line; its turn comes later.
+        if (!this.follow || !this.pending) break;
+        {
+          const pending = this.pending;
+          pending.turnId = ev.turn_id;
+          this.lined.set(ev.turn_id, pending);
+          this.pending = null; // the next message may go
+          this.emit("lined", { pending, position: ev.position, turnId: ev.turn_id });
         }
         break;
       case "progress":
@@ -405,19 +443,19 @@ export class ChatSocket {
       case "tool_result":
       case "token":
         if (!this.follow) break;
-        this._claim();
+        this._claim(ev.turn_id);
         this.turnId = ev.turn_id || this.turnId;
         break;
       case "complete":
       case "cancelled":
         if (!this.follow) break;
-        this._claim();
-        this.turnId = null;
+        this._claim(ev.turn_id);
+        if (!ev.turn_id || ev.turn_id === this.turnId) this.turnId = null;
         this.answering = null;
         break;
       case "customer_message":
         // A person has the conversation: the message was stored and shown to them.
-        if (this.follow) this._claim();
+        if (this.follow) this._claim(null);
         break;
       case "error":
         if (this.follow) this._failed(ev);
@@ -429,8 +467,18 @@ export class ChatSocket {
 
   _failed(ev) {
     if (TURN_ENDING_ERRORS.includes(ev.code)) {
-      if (this.pending && !(ev.turn_id && ev.turn_id === this.turnId)) this._refuse(ev.code);
-      this.turnId = null;
+      const lined = ev.turn_id ? this.lined.get(ev.turn_id) : undefined;
+      if (lined) {
+        // The turn that was to answer a lined message failed: it is refused like a pending one.
+        this.lined.delete(ev.turn_id);
+        this.emit("refused", { pending: lined, code: ev.code });
+        return;
+      }
+      const mine = this.pending && (this.pending.turnId ? this.pending.turnId === ev.turn_id : true);
+      if (mine && !(ev.turn_id && ev.turn_id === this.turnId && !this.pending.turnId)) {
+        this._refuse(ev.code);
+      }
+      if (!ev.turn_id || ev.turn_id === this.turnId) this.turnId = null;
       if (ev.code === "INTERRUPTED" && !this.pending && this._retryInterrupted()) return;
       this.answering = null;
       return;

@@ -25,6 +25,8 @@ export interface Pending {
   frame: Extract<ClientMessage, { type: "message" }>;
   text: string;
   resends: number;
+  /** The turn that answers it, once the server named it (`session` or `queued`). */
+  turnId?: string;
   [extra: string]: unknown;
 }
 
@@ -35,6 +37,8 @@ export interface ClientNotifications {
   gap: { from: number; to: number };
   claimed: { pending: Pending | null };
   refused: { pending: Pending; code: string };
+  /** Sent while a turn ran, the message waits in the session's line for its turn `turnId`. */
+  lined: { pending: Pending; position: number; turnId: string };
   /** The server stopped mid-answer (INTERRUPTED): the message is sent again; a new answer follows. */
   retrying: { pending: Pending; code: "INTERRUPTED" };
   session: { sessionId: string | null; lastSeq: number };
@@ -73,6 +77,9 @@ export interface SendOptions {
   partialResponse?: boolean;
   /** Staff only: the customer the message is sent for. */
   customerId?: string;
+  /** While a turn runs: wait in line (`enqueue`, the server's default), stop it (`interrupt`),
+   * or be refused BUSY (`reject`). */
+  strategy?: "enqueue" | "interrupt" | "reject";
   [extra: string]: unknown;
 }
 
@@ -89,8 +96,12 @@ export declare class ChatSocket {
   answering: Pending | null;
   user: { id: string; name: string; role: string } | null;
   readonly open: boolean;
+  /** Messages waiting in the session's line, by the turn that will answer each. */
+  lined: Map<string, Pending>;
   /** A message is waiting for its turn, or a turn is running. */
   readonly busy: boolean;
+  /** `send` may send now: open, and the message before was taken (also while a turn runs). */
+  readonly canSend: boolean;
 
   /** Listen; returns a function that stops listening. */
   on<K extends keyof ListenerMap>(type: K, handler: (event: ListenerMap[K]) => void): () => void;
@@ -103,7 +114,7 @@ export declare class ChatSocket {
   newSession(): boolean;
   /** Send any protocol frame; false when the connection is not open. */
   sendFrame(frame: ClientMessage): boolean;
-  /** Send a chat message: its frame, or null when not open or busy. */
+  /** Send a chat message: its frame, or null when it cannot go now (see `canSend`). */
   send(text: string, options?: SendOptions): Extract<ClientMessage, { type: "message" }> | null;
   /** Stop the running turn (the server answers `cancelled`). */
   cancel(): boolean;

@@ -11,7 +11,7 @@ export type ClientMessage = (AuthFrame | ChatFrame | CancelFrame | PingFrame | R
 /**
  * An event the server sends to a client.
  */
-export type ServerEvent = (AuthSuccess | AuthError | ProgressEvent | SourcesEvent | ToolCallEvent | ToolResultEvent | TokenEvent | CompleteEvent | CancelledEvent | ErrorEvent | PongEvent | SessionEvent | StaffMessageEvent | HandoffEvent | CustomerMessageEvent | ConversationEvent)
+export type ServerEvent = (AuthSuccess | AuthError | ProgressEvent | SourcesEvent | ToolCallEvent | ToolResultEvent | TokenEvent | CompleteEvent | CancelledEvent | ErrorEvent | PongEvent | SessionEvent | QueuedEvent | StaffMessageEvent | HandoffEvent | CustomerMessageEvent | ConversationEvent)
 /**
  * Why a frame was refused or a turn failed; `docs/protocol.md` says what a client should do.
  */
@@ -32,7 +32,8 @@ token: string
 type: "auth"
 }
 /**
- * Send a customer message; starts a turn.
+ * Send a customer message; starts a turn, or waits in the session's line for one while
+ * another turn is under way (see `multitask_strategy`).
  */
 export interface ChatFrame {
 /**
@@ -47,6 +48,10 @@ message: string
  * A client-chosen id making retries idempotent within the session.
  */
 message_id?: (string | null)
+/**
+ * What to do when a turn is already under way in the session: `enqueue` → stored and acknowledged `queued`, answered by a turn of its own after the turns before it, in order; `interrupt` → the turn under way ends `cancelled` (keeping what it streamed), then this message is answered (after any already in line); `reject` → refused BUSY. Omitted → the server's default (enqueue unless configured).
+ */
+multitask_strategy?: (("enqueue" | "interrupt" | "reject") | null)
 /**
  * false → token events omit the growing partial_response field; omitted → as the auth frame chose (true unless it said false).
  */
@@ -505,6 +510,38 @@ turn_id?: (string | null)
 type: "session"
 }
 /**
+ * A message sent while a turn was under way is stored in the session's line: its turn
+ * (`turn_id`) starts once the turns before it end, and its events follow as any turn's.
+ * Sent to the connection that sent it, after `session`; it takes no seq of its own.
+ */
+export interface QueuedEvent {
+/**
+ * true: the message asked to interrupt; the turn under way is being cancelled.
+ */
+interrupting?: boolean
+/**
+ * The message frame's message_id, when it had one.
+ */
+message_id?: (string | null)
+/**
+ * Its place in the line (1: answered next).
+ */
+position: number
+/**
+ * Per-session event number, increasing by one; see resume.
+ */
+seq?: (number | null)
+/**
+ * The session the message waits in.
+ */
+session_id: string
+/**
+ * The turn that will answer it.
+ */
+turn_id: string
+type: "queued"
+}
+/**
  * A human staff member wrote in the session.
  */
 export interface StaffMessageEvent {
@@ -617,7 +654,7 @@ created_at: string
 role: ("user" | "assistant" | "staff" | "system")
 }
 
-export declare const EVENT_TYPES: readonly ["auth_error", "auth_success", "cancelled", "complete", "conversation", "customer_message", "error", "handoff", "pong", "progress", "session", "sources", "staff_message", "token", "tool_call", "tool_result"];
+export declare const EVENT_TYPES: readonly ["auth_error", "auth_success", "cancelled", "complete", "conversation", "customer_message", "error", "handoff", "pong", "progress", "queued", "session", "sources", "staff_message", "token", "tool_call", "tool_result"];
 export declare const FRAME_TYPES: readonly ["auth", "cancel", "message", "ping", "resume", "unwatch", "watch"];
 export declare const ERROR_CODES: readonly ["AUTH_REQUIRED", "AUTH_FAILED", "EMPTY_MESSAGE", "INVALID_MESSAGE", "MESSAGE_TOO_LARGE", "RATE_LIMITED", "OVERLOADED", "UNAVAILABLE", "BUSY", "SESSION_NOT_FOUND", "FORBIDDEN", "LLM_UNAVAILABLE", "LLM_EMPTY_REPLY", "TIMEOUT", "INTERRUPTED", "PROCESSING_ERROR"];
 export declare const TURN_ENDING_ERRORS: readonly ["INTERRUPTED", "LLM_EMPTY_REPLY", "LLM_UNAVAILABLE", "PROCESSING_ERROR", "TIMEOUT"];

@@ -1,7 +1,7 @@
 // Generated from docs/protocol.schema.json by scripts/generate-protocol.mjs: do not edit.
 // Limits are the server's defaults; a deployment may configure others.
 
-export const EVENT_TYPES = Object.freeze(["auth_error","auth_success","cancelled","complete","conversation","customer_message","error","handoff","pong","progress","session","sources","staff_message","token","tool_call","tool_result"]);
+export const EVENT_TYPES = Object.freeze(["auth_error","auth_success","cancelled","complete","conversation","customer_message","error","handoff","pong","progress","queued","session","sources","staff_message","token","tool_call","tool_result"]);
 export const FRAME_TYPES = Object.freeze(["auth","cancel","message","ping","resume","unwatch","watch"]);
 export const ERROR_CODES = Object.freeze(["AUTH_REQUIRED","AUTH_FAILED","EMPTY_MESSAGE","INVALID_MESSAGE","MESSAGE_TOO_LARGE","RATE_LIMITED","OVERLOADED","UNAVAILABLE","BUSY","SESSION_NOT_FOUND","FORBIDDEN","LLM_UNAVAILABLE","LLM_EMPTY_REPLY","TIMEOUT","INTERRUPTED","PROCESSING_ERROR"]);
 export const TURN_ENDING_ERRORS = Object.freeze(["INTERRUPTED","LLM_EMPTY_REPLY","LLM_UNAVAILABLE","PROCESSING_ERROR","TIMEOUT"]);

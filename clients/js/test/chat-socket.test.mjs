@@ -89,6 +89,51 @@ describe("against a running server", { skip: !URL_ && "set CHAT_WS_URL and CHAT_
     }
   });
 
+  test("messages sent while an answer streams wait in line and are answered in order", async () => {
+    const chat = new ChatSocket({ url: URL_ });
+    try {
+      const lined = [];
+      const claimed = [];
+      const answers = await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("not all answered")), 60000);
+        const completes = [];
+        chat.on("refused", ({ code }) => reject(new Error(`refused: ${code}`)));
+        chat.on("lined", ({ pending, position, turnId }) => {
+          lined.push({ text: pending.text, position, turnId });
+          // The next message may go as soon as this one is taken.
+          if (lined.length === 1) assert.ok(chat.send("And the spare wheel?", { strategy: "enqueue" }));
+        });
+        chat.on("claimed", ({ pending }) => claimed.push(pending.text));
+        chat.on("token", () => {
+          if (chat.canSend && lined.length === 0 && completes.length === 0 && chat.pending === null) {
+            assert.ok(chat.send("And the tyre pressures?"));
+          }
+        });
+        chat.on("complete", (event) => {
+          completes.push(event);
+          if (completes.length === 3) {
+            clearTimeout(timer);
+            resolve(completes);
+          }
+        });
+        chat.on("auth_success", () => chat.send(QUESTION));
+        chat.connect(TOKENS[2]);
+      });
+      assert.deepEqual(
+        lined.map(({ text, position }) => [text, position]),
+        [["And the tyre pressures?", 1], ["And the spare wheel?", 2]],
+      );
+      assert.deepEqual(
+        answers.map((a) => a.turn_id).slice(1),
+        lined.map((l) => l.turnId),
+      );
+      assert.deepEqual(claimed, [QUESTION, "And the tyre pressures?", "And the spare wheel?"]);
+      assert.equal(chat.busy, false);
+    } finally {
+      chat.disconnect();
+    }
+  });
+
   test("a socket dropped mid-answer reconnects, resumes and misses nothing", async () => {
     const cutter = await proxy(URL_);
     const chat = new ChatSocket({ url: cutter.url, backoffBaseMs: 50 });

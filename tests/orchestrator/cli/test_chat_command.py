@@ -174,6 +174,25 @@ def test_in_a_terminal_it_prompts_streams_and_lists_sources(server: ServerProces
     assert code == 0
 
 
+def test_in_a_terminal_a_question_typed_while_an_answer_is_written_is_answered_next(
+    server: ServerProcess,
+) -> None:
+    terminal = Terminal(_command(server, f"chat-{uuid.uuid4().hex[:6]}"))
+    try:
+        seen = terminal.read_until("you> ")
+        terminal.type("How often should the Aster have its tyres rotated?")
+        terminal.type("And what does code P0A80 mean?")  # typed before the answer is done
+        lined = terminal.read_until("(1 in line)", seen)
+        answered = terminal.read_until("you> ", lined)
+        terminal.type("/quit")
+    finally:
+        code = terminal.close()
+    shown = terminal.screen[seen:answered]
+    assert shown.count("Sources:") == 2, shown  # both answered, one after the other
+    assert shown.index("rotat") < shown.rindex("P0A80"), shown
+    assert code == 0
+
+
 def test_the_chat_command_is_on_the_command_line() -> None:
     help_text = subprocess.run(
         [sys.executable, "-m", "orchestrator", "chat", "--help"],

@@ -16,10 +16,10 @@ from rich.progress import (
 )
 
 from agents.registry import default_registry
+from agents.wiring import build_router
 from orchestrator import knowledge
 from orchestrator.errors import StartupError
 from orchestrator.knowledge import domain_classifier, knowledge_store, run_ingest
-from orchestrator.services import build_router
 from orchestrator.settings import Settings
 from rag import ingest as ingestion
 from rag.embeddings import Embedder, space_name

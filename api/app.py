@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from agents.wiring import build_orchestrator, build_services
 from api import http_errors, stopping, ws, ws_staff
 from api.auth import Principal, verify
 from api.body_guard import BodyGuard, BodyLimits
@@ -46,13 +47,10 @@ from api.session.coalesce import FrameBudget
 from api.session.turn_log import TurnLog
 from api.session.turn_queue import TurnQueue, default_slots
 from orchestrator import model_abilities, model_probe, model_window, retention
-from orchestrator.graph import build_graph
 from orchestrator.runtime import open_runtime
 from orchestrator.secret import jwt_secret
-from orchestrator.services import build_services
 from orchestrator.settings import Settings, get_settings
 from orchestrator.turn_context import Services
-from orchestrator.turns import Orchestrator
 
 # The start-up line goes out with the server's own lines: uvicorn configures its logger, and
 # nothing configures "orchestrator" in a served process (only its warnings show).
@@ -140,7 +138,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                 build_services, settings, runtime.sessions, pace=frames.window_s
             )
             try:
-                orchestrator = Orchestrator(services, build_graph(runtime.checkpointer))
+                orchestrator = build_orchestrator(services, runtime.checkpointer)
                 observed = Metrics()
                 channels = ChannelRegistry(
                     orchestrator,

@@ -219,11 +219,9 @@ async def running(
     settings: Any, url: Any, embedder: Any, recorder: Recorder | None = None
 ) -> AsyncIterator[Any]:
     """An orchestrator as the server holds one (as in tests/orchestrator/test_turns.py)."""
+    from agents.wiring import build_orchestrator, build_services
     from orchestrator.checkpointer import open_checkpointer
-    from orchestrator.graph import build_graph
     from orchestrator.persistence import db_engine
-    from orchestrator.services import build_services
-    from orchestrator.turns import Orchestrator
 
     engine = db_engine.create_engine(url)
     sessions = db_engine.session_factory(engine)
@@ -235,7 +233,7 @@ async def running(
             services = build_services(settings, sessions, embedder)
             services.clock = lambda: NOW
             try:
-                yield Orchestrator(services, build_graph(saver))
+                yield build_orchestrator(services, saver)
             finally:
                 await services.aclose()
     finally:

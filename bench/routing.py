@@ -29,9 +29,9 @@ TARGET_P50_MS = 15.0
 
 def run(ctx: Context) -> Result:
     from agents.registry import default_registry
+    from agents.wiring import build_router
     from orchestrator.cli import evaluation
     from orchestrator.routing import intents, split_clauses
-    from orchestrator.services import build_router
 
     embedder = ctx.embedder
     rounds = 1 if ctx.quick else 3

@@ -38,7 +38,6 @@ __all__ = [
     "runtime",
     "sdk_speedups",
     "secret",
-    "services",
     "settings",
     "sse_merge",
     "state",

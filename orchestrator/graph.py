@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
-from agents.registry import Node, Registry, default_registry
 from orchestrator.nodes import classify, compose
 from orchestrator.state import SpecialistInput, TurnState
 from orchestrator.turn_context import TurnContext
+
+if TYPE_CHECKING:  # the specialists sit above the graph: they are handed in (`agents.wiring`)
+    from agents.registry import Node, Registry
 
 
 def citing(node: Node) -> Node:
@@ -31,11 +33,10 @@ def citing(node: Node) -> Node:
 
 
 def build_graph(
-    checkpointer: BaseCheckpointSaver[Any] | None = None,
-    specialists: Registry | None = None,
+    checkpointer: BaseCheckpointSaver[Any] | None,
+    specialists: Registry,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """One node per specialist of the registry (the product's own by default)."""
-    specialists = specialists or default_registry()
+    """One node per specialist of the registry (the service's, `Services.specialists`)."""
     builder = StateGraph(TurnState, context_schema=TurnContext)
     builder.add_node("classify", classify, destinations=specialists.names)
     for specialist in specialists:

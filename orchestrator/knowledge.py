@@ -126,28 +126,24 @@ def run_ingest(
     embedder: Callable[[], Embedder],
     classify: DomainClassifier,
     *,
+    domains: Sequence[str],
     reset: bool = False,
     prune: bool = False,
     dry_run: bool = False,
     domain: str | None = None,
     progress: Progress | None = None,
     batch_size: int = EMBED_BATCH,
-    domains: Sequence[str] | None = None,
     precision: Precision | None = None,
 ) -> IngestReport:
     """Ingest `paths` into the live knowledge base, publishing one new version (blocking).
 
     The files are read in one child process for the ingest, under the configured limits and
     INGEST_READER_MEMORY_MB: the memory reading takes goes back when it ends, and a file that
-    would exhaust it fails alone. `domains`: the domains documents may belong to; by default
-    every specialist's.
+    would exhaust it fails alone. `domains`: the domains documents may belong to (every
+    specialist's, `Registry.domains`).
     `precision`: the vectors `embedder` makes, when the caller has already decided them
     (`ingest_precision`).
     """
-    if domains is None:
-        from agents.registry import default_registry
-
-        domains = default_registry().domains
     precision = precision or ingest_precision(settings, store, reset=reset)
     limits = reading_limits(settings)
     with ReaderProcess(settings.ingest_reader_memory_mb, limits) as read:

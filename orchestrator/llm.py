@@ -1,8 +1,11 @@
-"""The answer model: ChatOpenAI for any OpenAI-compatible endpoint, or the offline answerer."""
+"""ChatOpenAI for any OpenAI-compatible endpoint: the answer and router models in LLM mode.
+
+Which answer model a service gets, this one or the offline answerer, is chosen where the service
+is put together (`agents.wiring.answer_model`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -10,8 +13,6 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
 from orchestrator.settings import Settings
-from rag.catalogue import Catalogue
-from rag.embeddings import Embedder
 
 NO_KEY = "not-needed"  # sent to an endpoint configured without OPENAI_API_KEY
 ROUTER_MAX_TOKENS = 128  # the router's call names a route or two, nothing more
@@ -75,37 +76,3 @@ def router_model(settings: Settings, http_client: httpx.AsyncClient | None) -> B
         temperature=0,
         max_tokens=min(settings.llm_max_tokens, ROUTER_MAX_TOKENS),
     )
-
-
-def answer_model(
-    settings: Settings,
-    embedder: Embedder,
-    http_client: httpx.AsyncClient | None = None,
-    catalogue: Callable[[], Catalogue] = Catalogue,
-) -> BaseChatModel:
-    """The chat model that writes answers, chosen by the answer mode."""
-    match settings.answer_mode:
-        case "llm":
-            return chat_openai(
-                settings,
-                http_client,
-                streaming=True,
-                timeout_s=settings.llm_timeout_s,
-                max_retries=settings.llm_max_retries,
-                temperature=0.1,
-                max_tokens=settings.llm_max_tokens,
-            )
-        case _:
-            return extractive_model(embedder, catalogue)
-
-
-def extractive_model(
-    embedder: Embedder, catalogue: Callable[[], Catalogue] = Catalogue
-) -> BaseChatModel:
-    """The offline answerer: the answer model without a language model, and what speaks our
-    own words (fixed replies) and stands in for a language model that cannot answer."""
-    from agents.offline_model import ExtractiveChatModel
-    from rag.embeddings import RememberingEmbedder
-
-    # It embeds every sentence of the passages it reads; most it has read before.
-    return ExtractiveChatModel(embedder=RememberingEmbedder(embedder), catalogue=catalogue)

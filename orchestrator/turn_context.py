@@ -22,14 +22,8 @@ from orchestrator.settings import Settings
 from rag.embeddings import Embedder, EncodeBatcher
 from rag.retriever import RetrievedChunk, Retriever, Snapshot
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the specialists import this module; their registry is handed in
     from agents.registry import Registry
-
-
-def _default_specialists() -> Registry:
-    from agents.registry import default_registry  # the specialists import this module
-
-    return default_registry()
 
 
 @dataclass
@@ -42,10 +36,10 @@ class Services:
     router: SemanticRouter
     answer_model: BaseChatModel
     sessions: async_sessionmaker[AsyncSession]
+    specialists: Registry  # the service's (`agents.wiring.build_services`)
     router_llm: BaseChatModel | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     http_client: httpx.AsyncClient | None = None
-    specialists: Registry = field(default_factory=_default_specialists)
     # The offline answerer beside a language model: it speaks fixed replies and stands in for
     # the model when it cannot be reached or repeats its prompt. None: `answer_model` is it.
     offline_model: BaseChatModel | None = None

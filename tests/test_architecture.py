@@ -61,14 +61,22 @@ def test_the_api_leaves_sql_to_the_persistence_layer() -> None:
     assert _offending("api", ("sqlalchemy",)) == {}
 
 
-# The command line starts the server and mints tokens: it is the one package above the API.
+# The command line starts the server, builds the service and mints tokens: it is the one
+# package above the API, and with `python -m orchestrator` (its `__main__`) the entry point
+# above every package. It lives in `orchestrator/` for the `orchestrator` command's sake, but
+# it is no part of the orchestrator's core: the checks below leave its imports out.
 ENTRY_POINTS = "orchestrator/cli/"
+MAIN = "orchestrator/__main__.py"
+
+
+def _entry_point(path: str) -> bool:
+    return path.startswith(ENTRY_POINTS) or path == MAIN
 
 
 @pytest.mark.parametrize("package", ["agents", "orchestrator"])
 def test_nothing_below_the_api_imports_it(package: str) -> None:
     offending = _offending(package, ("api",))
-    assert {p: names for p, names in offending.items() if not p.startswith(ENTRY_POINTS)} == {}
+    assert {p: names for p, names in offending.items() if not _entry_point(p)} == {}
 
 
 @pytest.mark.parametrize("package", ["agents", "orchestrator", "api"])
@@ -76,7 +84,7 @@ def test_nothing_but_the_entry_point_imports_the_command_line(package: str) -> N
     offending = {
         path: sorted(n for n in names if n.startswith("orchestrator.cli"))
         for path, names in _imports(package).items()
-        if not path.startswith(ENTRY_POINTS) and path != "orchestrator/__main__.py"
+        if not _entry_point(path)
     }
     assert {path: names for path, names in offending.items() if names} == {}
 
@@ -183,6 +191,11 @@ def test_no_import_cycle_between_the_packages_of_api() -> None:
             target = _node(name)
             if name.split(".")[0] == "api" and "." in name and target != source:
                 edges.setdefault(source, set()).add(target)
+    _assert_acyclic(edges)
+
+
+def _assert_acyclic(edges: dict[str, set[str]]) -> None:
+    """Fails naming the first import cycle found in `edges` (importer → what it imports)."""
     done: set[str] = set()
 
     def visit(node: str, trail: tuple[str, ...]) -> None:
@@ -195,3 +208,57 @@ def test_no_import_cycle_between_the_packages_of_api() -> None:
 
     for node in sorted(edges):
         visit(node, ())
+
+
+# The packages, lowest first: each imports only those before it. `rag` stands alone; the
+# orchestrator's core (state, events, turn context, routing, settings, persistence, the graph's
+# wiring, turns) is handed the specialists; `agents` holds the specialists and, in
+# `agents/wiring.py`, the composition root that puts them and the core together into the
+# service; `api` serves that service. The entry point (above) sits over all four.
+LAYERS = ("rag", "orchestrator", "agents", "api")
+
+
+def _package_imports() -> dict[str, set[str]]:
+    """Which of the other packages each package's files import at run time (imports under
+    `if TYPE_CHECKING:` aside, imports inside functions counted), the entry point left out."""
+    edges: dict[str, set[str]] = {package: set() for package in LAYERS}
+    for package in LAYERS:
+        for path, names in _imports(package, runtime_only=True).items():
+            if not _entry_point(path):
+                edges[package] |= {n.split(".")[0] for n in names} & set(LAYERS) - {package}
+    return edges
+
+
+def test_no_import_cycle_between_the_packages() -> None:
+    _assert_acyclic(_package_imports())
+
+
+def test_each_package_imports_only_those_below_it() -> None:
+    above = {
+        package: sorted(set(imported) - set(LAYERS[: LAYERS.index(package)]))
+        for package, imported in _package_imports().items()
+    }
+    assert {package: names for package, names in above.items() if names} == {}
+
+
+def test_the_orchestrators_core_is_handed_the_specialists() -> None:
+    """Outside the entry point, nothing of `orchestrator/` imports `agents` at run time: the
+    graph and the services get the registry from the composition root (`agents.wiring`)."""
+    offending = {
+        path: sorted(n for n in names if n.split(".")[0] == "agents")
+        for path, names in _imports("orchestrator", runtime_only=True).items()
+        if not _entry_point(path)
+    }
+    assert {path: names for path, names in offending.items() if names} == {}
+
+
+def test_no_specialist_imports_the_composition_root() -> None:
+    """`agents.wiring` imports the specialists' registry and the orchestrator's core; only
+    what serves the product (the API, the entry point) imports it."""
+    offending = {
+        path: sorted(n for n in names if n.startswith("agents.wiring"))
+        for package in ("agents", "orchestrator")
+        for path, names in _imports(package).items()
+        if path != "agents/wiring.py" and not _entry_point(path)
+    }
+    assert {path: names for path, names in offending.items() if names} == {}

@@ -1,9 +1,10 @@
 """The product's graph, as `langgraph dev` loads it (see `langgraph.json` beside this file).
 
-The graph is `orchestrator.graph.build_graph()` unchanged: same nodes, same wiring, no
-checkpointer (the LangGraph server supplies its own). Only its runtime-context schema is
-swapped for `PeerTurnContext`, a subclass of `TurnContext` whose `services` default to the
-`Services` this module builds once at import, as the product's app does in its lifespan.
+The graph is `orchestrator.graph.build_graph` over the services' specialists, unchanged: same
+nodes, same wiring, no checkpointer (the LangGraph server supplies its own). Only its
+runtime-context schema is swapped for `PeerTurnContext`, a subclass of `TurnContext` whose
+`services` default to the `Services` this module builds once at import, as the product's app
+does in its lifespan.
 
 Why: the LangGraph server hands a run's `context` (JSON from the request) to
 `graph.astream(..., context=...)`, and LangGraph turns a dict into the context schema with
@@ -28,11 +29,11 @@ from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
 
+from agents.wiring import build_services
 from orchestrator import db_url
 from orchestrator.data_dir import ensure_writable
 from orchestrator.graph import build_graph
 from orchestrator.persistence import db_engine
-from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.turn_context import Services, TurnContext
 
@@ -73,6 +74,6 @@ class PeerTurnContext(TurnContext):
     turn_id: str = field(default_factory=_turn_id)
 
 
-graph: CompiledStateGraph[Any, Any, Any, Any] = build_graph().copy(
+graph: CompiledStateGraph[Any, Any, Any, Any] = build_graph(None, SERVICES.specialists).copy(
     update={"context_schema": PeerTurnContext}
 )

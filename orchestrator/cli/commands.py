@@ -213,10 +213,10 @@ def eval_routing(
     file: Annotated[Path, typer.Argument(help="JSONL of {message, route}")] = DEFAULT_ROUTING_SET,
 ) -> None:
     """Route a labelled set; print accuracy, precision and recall, and the confusion matrix."""
+    from agents.wiring import build_router
     from orchestrator import knowledge
     from orchestrator.cli import evaluation
     from orchestrator.knowledge import knowledge_store
-    from orchestrator.services import build_router
     from rag.catalogue import Catalogue
 
     if not file.exists():

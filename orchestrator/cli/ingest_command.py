@@ -15,10 +15,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from agents.registry import default_registry
+from agents.wiring import build_router
 from orchestrator import knowledge
 from orchestrator.errors import StartupError
 from orchestrator.knowledge import domain_classifier, knowledge_store, run_ingest
-from orchestrator.services import build_router
 from orchestrator.settings import Settings
 from rag import ingest as ingestion
 from rag.embeddings import Embedder, space_name
@@ -138,6 +139,7 @@ def run(
                 paths,
                 embedder,
                 domain_classifier(lambda: build_router(embedder())),
+                domains=default_registry().domains,
                 reset=reset,
                 prune=prune,
                 dry_run=dry_run,

@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 
 import agents
 from agents.registry import GENERAL, Registry, default_registry
+from agents.wiring import build_router
 from api.app import create_app
 from api.auth import issue
 from api.deps import AppState
-from orchestrator.services import build_router
 from orchestrator.settings import Settings
 from tests.conftest import KNOWLEDGE_BASE
 

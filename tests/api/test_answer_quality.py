@@ -34,8 +34,8 @@ FLOORS = {
 def halden_settings(tmp_path_factory: pytest.TempPathFactory, embedder) -> Settings:  # type: ignore[no-untyped-def]
     """The second corpus, ingested as `orchestrator ingest` does: domains from content."""
     from agents.registry import default_registry
+    from agents.wiring import build_router
     from orchestrator.knowledge import domain_classifier, knowledge_store
-    from orchestrator.services import build_router
     from rag.ingest import ingest
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("halden-kb"), _env_file=None)  # type: ignore[call-arg]

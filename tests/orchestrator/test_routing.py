@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from agents.registry import default_registry
+from agents.wiring import build_router
 from orchestrator.cli import evaluation
 from orchestrator.routing import (
     REST,
@@ -17,7 +18,6 @@ from orchestrator.routing import (
     intents,
     split_clauses,
 )
-from orchestrator.services import build_router
 from rag.catalogue import Catalogue
 from tests.conftest import REPO
 

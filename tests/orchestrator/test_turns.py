@@ -11,12 +11,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
+from agents.wiring import build_orchestrator, build_services
 from orchestrator.checkpointer import open_checkpointer
 from orchestrator.events import Progress, Routed, Sources, Token
-from orchestrator.graph import build_graph
 from orchestrator.models import Appointment, Message
 from orchestrator.persistence import conversations, db_engine
-from orchestrator.services import build_services
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Failed, Orchestrator
 from tests.utils.embedding import remembering
@@ -36,7 +35,7 @@ async def running(settings: Settings, url: URL, embedder: Any) -> AsyncIterator[
             services = build_services(settings, sessions, remembering(embedder))
             services.clock = lambda: NOW
             try:
-                yield Orchestrator(services, build_graph(saver))
+                yield build_orchestrator(services, saver)
             finally:
                 await services.aclose()
     finally:

@@ -338,8 +338,8 @@ def test_whatever_a_reader_raises_fails_its_file_and_not_the_batch(
 
 
 def _classifier(embedder: Embedder):  # type: ignore[no-untyped-def]
+    from agents.wiring import build_router
     from orchestrator.knowledge import domain_classifier
-    from orchestrator.services import build_router
 
     return domain_classifier(lambda: build_router(embedder))
 

@@ -5,7 +5,7 @@ start and stop (`main`, `serve`, `stopping`), the process's metrics (`metrics`, 
 its log's format (`log_format`).
 Each other job is a package: `protocol` (the wire contract), `session` (sessions and their
 turns), `live` (the state instances share), `console` (the console's charts), `routes` (one
-router per resource).
+router per resource), `mcp` (the MCP server at `/mcp`).
 
 Importing `api` loads none of them (uvicorn loads `api.main:app`, the command line `api.serve`
 and `api.auth`): each name below is a module or package of this one; import it by name.
@@ -21,6 +21,7 @@ __all__ = [
     "live",
     "log_format",
     "main",
+    "mcp",
     "metrics",
     "observe",
     "origins",

@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Route
 from starlette.types import Scope
 
 from agents.wiring import build_orchestrator, build_services
@@ -25,6 +26,9 @@ from api.live.pubsub import LiveState, PubSub
 from api.live.ratelimit import RateLimiter, RedisSlidingWindow, SlidingWindow
 from api.live.shared_state import open_redis
 from api.live.takeover import NoTakeover, RedisTurns, TurnRecords
+from api.mcp import tools as mcp_tools
+from api.mcp.endpoint import PATH as MCP_PATH
+from api.mcp.endpoint import McpEndpoint
 from api.metrics import Metrics
 from api.observe import TurnObserver
 from api.protocol.asyncapi import APP_TITLE, APP_VERSION
@@ -104,6 +108,7 @@ def _ready_line(services: Services) -> str:
 def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> FastAPI:
     """The application; `tune_gc` (the served process's): see `_tune_gc`."""
     settings = settings or get_settings()
+    mcp = McpEndpoint(mcp_tools.build_server())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -204,7 +209,8 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                     else None
                 )
                 try:
-                    yield
+                    async with mcp.running():
+                        yield
                 finally:
                     restore_sigterm()
                     sweeping.cancel()
@@ -249,6 +255,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
     )
     app.include_router(ws.router)
     app.include_router(ws_staff.router)
+    app.router.routes.append(Route(MCP_PATH, mcp, include_in_schema=False))
     app.mount("/static/client", StaticFiles(directory=CLIENT), name="client")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -1,8 +1,8 @@
 """Request bodies bounded before anyone reads them, and their senders authenticated first.
 
 An ASGI middleware in front of every HTTP route. Before the route sees a byte of the body:
-- a request to the authenticated API (`/api/`) without a valid bearer token is answered 401
-  from its headers alone, its body never read;
+- a request to the authenticated API (`/api/`, and the MCP endpoint `/mcp`) without a valid
+  bearer token is answered 401 from its headers alone, its body never read;
 - a declared `Content-Length` over the route's cap is answered 413 `BODY_TOO_LARGE` at once;
 - a body that arrives without a length (chunked) or with more bytes than it declared is
   counted as it arrives and refused 413 the moment it passes the cap.
@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.auth import InvalidToken, Principal
 
 # The part of the API that needs a bearer token on every route: decided before the body.
-AUTHENTICATED_PREFIXES = ("/api/",)
+AUTHENTICATED_PREFIXES = ("/api/", "/mcp")
 PRINCIPAL_KEY = "principal"  # where an authenticated caller is left in the scope's state
 
 
@@ -37,9 +37,14 @@ class BodyLimits:
 
     def for_path(self, path: str) -> int:
         for prefix, limit in self.routes:
-            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+            if under(path, prefix):
                 return limit
         return self.default_bytes
+
+
+def under(path: str, prefix: str) -> bool:
+    """Whether `path` is `prefix` or below it (`/mcp`, `/mcp/x`; not `/mcpx`)."""
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
 def declared_length(headers: Sequence[tuple[bytes, bytes]]) -> int | None:
@@ -68,7 +73,7 @@ def bearer_token(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
 
 
 def needs_token(path: str) -> bool:
-    return path.startswith(AUTHENTICATED_PREFIXES)
+    return any(under(path, prefix) for prefix in AUTHENTICATED_PREFIXES)
 
 
 @dataclass(frozen=True)

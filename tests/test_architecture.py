@@ -113,6 +113,7 @@ API_PACKAGES = {
     "session",  # sessions and their turns
     "live",  # the state instances share, in memory and on Redis
     "console",  # the staff console's charts
+    "mcp",  # the MCP server at /mcp: its tools, their results, its transport
     "routes",  # one REST router per resource
 }
 

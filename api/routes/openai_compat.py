@@ -83,14 +83,16 @@ def question_of(request: CompletionRequest) -> str | None:
     return _text(asked[-1]) if asked else None
 
 
+def footnote(passage: SourceRef) -> str:
+    """A passage as a Markdown footnote: `[n]: Title, section, p. 12 (source)`."""
+    where = ", ".join(part for part in (passage.title, passage.heading.split(" > ")[-1]) if part)
+    page = f", p. {passage.page}" if passage.page else ""
+    return f"[{passage.n}]: {where}{page} ({passage.source})"
+
+
 def footnotes(passages: list[SourceRef]) -> str:
-    """The passages as Markdown footnotes, `[n]: Title, section, p. 12`, one a line."""
-    lines = []
-    for p in passages:
-        where = ", ".join(part for part in (p.title, p.heading.split(" > ")[-1]) if part)
-        page = f", p. {p.page}" if p.page else ""
-        lines.append(f"[{p.n}]: {where}{page} ({p.source})")
-    return "\n\n" + "\n".join(lines) if lines else ""
+    """The passages as Markdown footnotes, one a line, after a blank line."""
+    return "\n\n" + "\n".join(map(footnote, passages)) if passages else ""
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Any:

@@ -78,6 +78,13 @@ def test_a_declared_length_over_the_cap_is_refused_once_the_caller_is_known() ->
     assert check_request("/api/v1/knowledge/ingest", ingest, LIMITS, accept) == ADA
 
 
+def test_the_mcp_endpoint_needs_a_token_as_the_api_does() -> None:
+    assert check_request("/mcp", [], LIMITS, accept) is AUTH_REQUIRED
+    assert check_request("/mcp/", [], LIMITS, accept) is AUTH_REQUIRED
+    assert check_request("/mcp", headers(authorization="Bearer good"), LIMITS, accept) == ADA
+    assert check_request("/mcpx", [], LIMITS, accept) is None  # a prefix of a word is not
+
+
 def test_routes_outside_the_api_need_no_token_but_keep_the_cap() -> None:
     assert check_request("/health", [], LIMITS, accept) is None
     refused = check_request("/ws/test", headers(content_length="5000"), LIMITS, accept)

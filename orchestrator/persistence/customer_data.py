@@ -350,16 +350,17 @@ async def export(
 
 async def _lock(session: AsyncSession, customer_id: str) -> None:
     """Hold the customer still until the transaction ends: no conversation of theirs can be
-    created meanwhile (and left behind without its checkpoints). PostgreSQL: a row lock that
-    the foreign key check of a new conversation waits for; SQLite: the database's write lock,
-    taken by a write (FOR UPDATE is not SQLite's, and left out there)."""
-    await session.execute(select(User.id).where(User.id == customer_id).with_for_update())
+    created meanwhile (and left behind without its checkpoints). SQLite: the database's write
+    lock, taken by a write first, before anything is read; PostgreSQL: the row lock that a new
+    conversation's foreign key check waits for (FOR UPDATE; SQLite has none, and leaves it
+    out)."""
     await session.execute(
         update(User)
         .where(User.id == customer_id)
         .values(name=User.name)
         .execution_options(synchronize_session=False)
     )
+    await session.execute(select(User.id).where(User.id == customer_id).with_for_update())
 
 
 async def _deleted(session: AsyncSession, statement: Delete) -> int:
@@ -370,8 +371,8 @@ async def _deleted(session: AsyncSession, statement: Delete) -> int:
 async def erase(session: AsyncSession, customer_id: str, by: tuple[str, str, str]) -> Erasure:
     """Remove every row of the customer (see the module's doc), in one transaction, and record
     the erasure: rows per table, never their content (NotFound, Refused: see `_customer`)."""
-    await _customer(session, customer_id)
     await _lock(session, customer_id)
+    await _customer(session, customer_id)
     session_ids = list(await session.scalars(_conversations(customer_id)))
     theirs, messages = _conversations(customer_id), _messages(customer_id)
     counts = {

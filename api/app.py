@@ -34,6 +34,7 @@ from api.observe import TurnObserver
 from api.protocol.asyncapi import APP_TITLE, APP_VERSION
 from api.routes import (
     chat,
+    customers,
     docs,
     health,
     knowledge,
@@ -237,6 +238,7 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
         openai_compat.router,
         sessions.router,
         staff.router,
+        customers.router,
         knowledge.router,
         knowledge_gaps.router,
         pages.router,

@@ -1,4 +1,5 @@
-"""SQL tables: users, their vehicles, conversations, messages, appointments and feedback."""
+"""SQL tables: users, their vehicles, conversations, messages, appointments and feedback, and
+the record of customers' data exported and erased."""
 
 from __future__ import annotations
 
@@ -55,6 +56,11 @@ class AppointmentStatus(StrEnum):
     booked = "booked"
     cancelled = "cancelled"
     completed = "completed"
+
+
+class DataRequestKind(StrEnum):
+    export = "export"
+    erasure = "erasure"
 
 
 def utcnow() -> datetime:
@@ -320,4 +326,25 @@ class Rating(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DataRequest(Base):
+    """A customer's data exported or erased: who did it, when, and how many rows of each table,
+    never what they held. No foreign key: the record outlives the customer it names (it is what
+    shows that an erasure was done) and the person who did it."""
+
+    __tablename__ = "data_requests"
+    __table_args__ = (
+        _one_of("kind", DataRequestKind),
+        Index("ix_data_requests_customer_id_created_at", "customer_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    by_id: Mapped[str] = mapped_column(String(64))
+    by_name: Mapped[str] = mapped_column(String(200))
+    by_role: Mapped[str] = mapped_column(String(16))
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

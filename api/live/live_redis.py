@@ -157,6 +157,12 @@ class RedisLiveState:
         self._floors.pop(topic, None)
         return True
 
+    async def erase(self, topic: str) -> None:
+        """The kept events and the counter go from Redis; another instance's floor for the
+        topic (a number) stays until it forgets the topic."""
+        self._floors.pop(topic, None)
+        await self.redis.delete(*self._keys(topic))
+
     async def unsubscribe(self, topic: str, subscriber: Subscriber) -> None:
         local = self._local.get(topic)
         if local is None or subscriber not in local:

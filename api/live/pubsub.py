@@ -112,6 +112,12 @@ class LiveState(Protocol):
         it. `keep_numbered` takes it up again from the numbering saved in SQL."""
         ...
 
+    async def erase(self, topic: str) -> None:
+        """Drop what is kept of the topic for every instance, its events and numbering (a
+        session erased with its customer's data), whoever follows it; `keep_numbered` takes
+        it up afresh. Those who follow it stay subscribed."""
+        ...
+
     async def publish(self, topic: str, event: ServerEventBase) -> ServerEventBase:
         """Deliver to every subscriber, numbered first if the topic is kept; the event as sent."""
         ...
@@ -172,6 +178,9 @@ class PubSub:
             return False
         self._logs.pop(topic, None)
         return True
+
+    async def erase(self, topic: str) -> None:
+        self._logs.pop(topic, None)
 
     async def publish(self, topic: str, event: ServerEventBase) -> ServerEventBase:
         log = self._logs.get(topic)

@@ -21,6 +21,10 @@ class RateLimiter(Protocol):
 
     async def check(self, key: str, now: float) -> float | None: ...
 
+    async def forget(self, key: str) -> None:
+        """Drop the user's hits (their data erased): they count afresh."""
+        ...
+
 
 # The in-process limiter forgets idle users once it knows this many (then twice as many as
 # are left): its memory follows the users sending, not every user seen.
@@ -49,6 +53,9 @@ class SlidingWindow:
             return round(hits[0] + self.window_s - now, 3)
         hits.append(now)
         return None
+
+    async def forget(self, key: str) -> None:
+        self._hits.pop(key, None)
 
     def _prune(self, now: float) -> None:
         """Forget the users with no hit in the window (each time the users known double)."""
@@ -80,14 +87,20 @@ class RedisSlidingWindow:
     limit: int
     window_s: float
 
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}ratelimit:{key}"
+
     async def check(self, key: str, now: float) -> float | None:
         wait = await self.redis.eval(
             _CHECK,
             1,
-            f"{self.prefix}ratelimit:{key}",
+            self._key(key),
             repr(now),
             repr(self.window_s),
             self.limit,
             uuid.uuid4().hex,
         )
         return None if wait is None else round(float(wait), 3)
+
+    async def forget(self, key: str) -> None:
+        await self.redis.delete(self._key(key))

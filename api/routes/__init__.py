@@ -5,6 +5,7 @@ Each name below is a module (or package) of this package; import it by name.
 
 __all__ = [
     "chat",
+    "customers",
     "docs",
     "health",
     "knowledge",

@@ -20,6 +20,7 @@ And what runs a session's turns over the live state (`api.live`) and the databas
   (`ChannelRegistry`, `SessionChannel`).
 - `admission`: the one dispatch of a chat message, WebSocket and REST alike (`admission.take`).
 - `handoff`: handoff between the assistant and staff, saved and announced.
+- `erasure`: a customer's data erased: their turns stopped, their rows and live state gone.
 """
 
 from api.session.channels import ChannelRegistry, SessionChannel
@@ -63,6 +64,7 @@ __all__ = [
     "TurnSupervision",
     "TurnTranslator",
     "admission",
+    "erasure",
     "handoff",
     "handoff_rules",
     "shutdown_stop",

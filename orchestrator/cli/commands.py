@@ -26,6 +26,11 @@ eval_app = typer.Typer(help="Measure answer quality.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 kb_app = typer.Typer(help="What the knowledge base could not answer.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+customer_app = typer.Typer(
+    help="One customer's data, for their GDPR or CCPA request: export it, erase it.",
+    no_args_is_help=True,
+)
+app.add_typer(customer_app, name="customer")
 DEFAULT_ROUTING_SET = Path(__file__).resolve().parents[2] / "tests/data/routing_labelled.jsonl"
 
 err = Console(stderr=True, soft_wrap=True)
@@ -206,6 +211,38 @@ def kb_gaps(
     from orchestrator.cli.gaps_command import run
 
     raise typer.Exit(run(_settings(), hours, json_out, out))
+
+
+@customer_app.command("export")
+def customer_export(
+    customer_id: Annotated[str, typer.Argument(help="The customer's user id")],
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the JSON here (default: print it)")
+    ] = None,
+) -> None:
+    """Everything stored about one customer, as JSON, read from this machine's database (the
+    export is recorded as the command line's)."""
+    from orchestrator.cli.customer_command import export
+
+    raise typer.Exit(export(_settings(), customer_id, out_file, err))
+
+
+@customer_app.command("erase")
+def customer_erase(
+    customer_id: Annotated[str, typer.Argument(help="The customer's user id")],
+    yes: Annotated[bool, typer.Option("--yes", help="Erase: it cannot be undone")] = False,
+) -> None:
+    """Remove every row of one customer, graph checkpoints included, and with REDIS_URL what
+    the live state keeps of their sessions; prints the rows removed per table (recorded
+    without content). While a server runs, erase through its API: it stops their turns."""
+    from orchestrator.cli.customer_command import erase
+
+    if not yes:
+        raise StartupError(
+            f"erasing {customer_id} removes all of their data for good",
+            f"Run `orchestrator customer erase {customer_id} --yes`",
+        )
+    raise typer.Exit(erase(_settings(), customer_id, out, err))
 
 
 @eval_app.command("routing")

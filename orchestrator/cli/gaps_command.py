@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 from rich.console import Console
@@ -14,6 +13,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from orchestrator import db_url, knowledge_gaps
+from orchestrator.cli.local_database import database_url
 from orchestrator.errors import StartupError
 from orchestrator.knowledge import knowledge_store
 from orchestrator.knowledge_gaps import GapGroup, GapPassage, GapReport
@@ -28,16 +28,6 @@ REASON_LABELS = {
     "handoff": "hand-off",
     "rephrased": "asked again",
 }
-
-
-def _database_url(settings: Settings) -> URL:
-    url = db_url.parse(settings.resolved_database_url)
-    if db_url.is_sqlite(url) and url.database and not Path(url.database).exists():
-        raise StartupError(
-            f"there is no database at {url.database}",
-            "Run it where the server runs, or set DATABASE_URL (and ORCHESTRATOR_DATA_DIR)",
-        )
-    return url
 
 
 async def _weak_turns(
@@ -62,7 +52,7 @@ def build(settings: Settings, hours: int, now: datetime | None = None) -> GapRep
     until = now or datetime.now(UTC)
     since = until - timedelta(hours=hours)
     score_below = settings.gap_score_below
-    turns = asyncio.run(_weak_turns(_database_url(settings), since, until, score_below))
+    turns = asyncio.run(_weak_turns(database_url(settings), since, until, score_below))
     if not turns:  # nothing to embed: no model to load
         empty = np.zeros((0, 1), dtype=np.float32)
         return knowledge_gaps.build_report(

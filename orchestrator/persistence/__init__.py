@@ -12,6 +12,8 @@
 - `retention`: the conversations past the retention, and their removal.
 - `console`: what the staff console lists and shows.
 - `customers`: the console's panel of one customer.
+- `customer_data`: one customer's data exported or erased (GDPR and CCPA requests), audited;
+  `customer_record` types what it returns.
 - `metrics`: the console's figures over a time window.
 - `gaps`: the questions the knowledge base answered badly, for the knowledge manager.
 - `db_engine`, under them all: the engine and its session factory, the reachability check,

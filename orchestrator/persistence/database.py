@@ -19,6 +19,7 @@ from orchestrator.persistence import (
     canned_replies,
     console,
     conversations,
+    customer_data,
     customers,
     db_engine,
     gaps,
@@ -32,6 +33,7 @@ from orchestrator.persistence import (
 )
 from orchestrator.persistence.conversation_rows import Waiting
 from orchestrator.persistence.conversations import Opened, UnfinishedTurn
+from orchestrator.persistence.customer_record import CustomerExport, Erasure
 from orchestrator.persistence.gaps import WeakTurn
 from orchestrator.persistence.staff import StaffChange
 
@@ -301,6 +303,27 @@ class Database:
         """The console's panel of one customer (see `customers.panel`)."""
         async with self.sessions() as session:
             return await customers.panel(session, customer_id)
+
+    # One customer's data (GDPR and CCPA requests)
+
+    async def customer_sessions(self, customer_id: str) -> list[str]:
+        """The customer's session ids (NotFound; Refused for staff: see `customer_data`)."""
+        async with self.sessions() as session:
+            return await customer_data.sessions_of(session, customer_id)
+
+    async def export_customer(
+        self, customer_id: str, by: Person, *, gap_score_below: float
+    ) -> CustomerExport:
+        """Everything stored about the customer; the export is recorded (`customer_data`)."""
+        async with self.sessions() as session:
+            return await customer_data.export(
+                session, customer_id, by, gap_score_below=gap_score_below
+            )
+
+    async def erase_customer(self, customer_id: str, by: Person) -> Erasure:
+        """Remove every row of the customer, checkpoints included; recorded without content."""
+        async with self.sessions() as session:
+            return await customer_data.erase(session, customer_id, by)
 
     # What the staff console reads
 

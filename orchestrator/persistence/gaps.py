@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, exists, select, union_all
+from sqlalchemy import Select, and_, exists, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -155,10 +155,15 @@ def _pair_next_questions(turns: Sequence[_Turn]) -> None:
 
 
 async def _answered_questions(
-    session: AsyncSession, since: datetime, until: datetime, score_below: float
+    session: AsyncSession,
+    since: datetime,
+    until: datetime,
+    score_below: float,
+    conversations: Select[str] | None,
 ) -> list[_Turn]:
     question, answer = aliased(Message), aliased(Message)
     rated_down = exists().where(Feedback.message_id == answer.id, Feedback.rating < 0)
+    within = () if conversations is None else (question.conversation_id.in_(conversations),)
     rows = await session.execute(
         select(
             question.conversation_id,
@@ -184,6 +189,7 @@ async def _answered_questions(
             question.role == MessageRole.user,
             question.created_at >= since,
             question.created_at < until,
+            *within,
         )
         .order_by(question.created_at, question.id)
     )
@@ -204,7 +210,9 @@ async def _answered_questions(
     return turns
 
 
-async def _handoffs(session: AsyncSession, since: datetime) -> list[tuple[str, datetime]]:
+async def _handoffs(
+    session: AsyncSession, since: datetime, conversations: Select[str] | None
+) -> list[tuple[str, datetime]]:
     """When conversations went to a person: asked for one, or taken over by staff."""
     waiting = select(Message.conversation_id, Message.created_at).where(
         Message.role == MessageRole.system,
@@ -214,6 +222,9 @@ async def _handoffs(session: AsyncSession, since: datetime) -> list[tuple[str, d
     taken = select(StaffAction.conversation_id, StaffAction.created_at).where(
         StaffAction.action == "takeover", StaffAction.created_at >= since
     )
+    if conversations is not None:
+        waiting = waiting.where(Message.conversation_id.in_(conversations))
+        taken = taken.where(StaffAction.conversation_id.in_(conversations))
     rows = await session.execute(union_all(waiting, taken))
     return [(conversation_id, at) for conversation_id, at in rows if at is not None]
 
@@ -238,12 +249,14 @@ async def weak_turns(
     until: datetime,
     score_below: float,
     limit: int = MAX_TURNS,
+    conversations: Select[str] | None = None,
 ) -> list[WeakTurn]:
     """The questions asked in [since, until) whose answers count as gaps, newest first, and
     those followed at once by another question (`rephrased_as`; no reason of their own yet:
-    `knowledge_gaps.with_rephrases` judges them)."""
-    turns = await _answered_questions(session, since, until, score_below)
-    _charge_handoffs(turns, await _handoffs(session, since))
+    `knowledge_gaps.with_rephrases` judges them). With `conversations` (a query of their
+    ids), only theirs."""
+    turns = await _answered_questions(session, since, until, score_below, conversations)
+    _charge_handoffs(turns, await _handoffs(session, since, conversations))
     _pair_next_questions(turns)
     weak = [turn for turn in reversed(turns) if turn.reasons or turn.next_question][:limit]
     return [

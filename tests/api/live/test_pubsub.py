@@ -276,3 +276,25 @@ async def test_a_topic_followed_here_is_kept_and_an_idle_one_numbered_on_from_sq
     assert live.forget(topic)
     await live.keep_numbered(topic, 3)  # taken up again with the seq saved in SQL
     assert (await live.publish(topic, event())).seq == 4
+
+
+async def test_an_erased_topic_keeps_nothing_anywhere_and_is_numbered_afresh(
+    instance: Instances,
+) -> None:
+    here, there = await instance(), await instance()
+    topic, other = session_topic("s1"), session_topic("s2")
+    for kept in (topic, other):
+        await here.keep_numbered(kept, 0)
+        for _ in range(3):
+            await here.publish(kept, event())
+    follower = Subscriber()
+    await there.subscribe(topic, follower)
+
+    await here.erase(topic)  # followed or not
+
+    assert await there.replay(topic, 0) == [] and await there.last_seq(topic) == 0
+    assert [e.seq for e in await there.replay(other, 0)] == [1, 2, 3]
+    await here.publish(topic, event(step="generating"))  # still followed, no longer kept
+    assert [e.seq for e in await received(follower, 1)] == [None]
+    await here.keep_numbered(topic, 0)
+    assert (await here.publish(topic, event())).seq == 1

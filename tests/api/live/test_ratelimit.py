@@ -45,3 +45,12 @@ async def test_the_redis_limit_is_shared_by_every_instance() -> None:
         assert await one.check("ada", T0) is None
         assert await other.check("ada", T0 + 1) is None
         assert await one.check("ada", T0 + 2) == 58.0
+
+
+async def test_a_forgotten_user_counts_afresh_and_no_one_else_does(make) -> None:  # type: ignore[no-untyped-def]
+    limiter: RateLimiter = make(1, 60.0)
+    for user in ("ada", "bob"):
+        assert await limiter.check(user, T0) is None
+    await limiter.forget("ada")
+    assert await limiter.check("ada", T0 + 1) is None
+    assert await limiter.check("bob", T0 + 1) == 59.0

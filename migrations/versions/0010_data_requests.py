@@ -3,9 +3,9 @@
 An erasure removes every row of the customer, their conversations with them, so the audit
 record cannot hang on a conversation as a staff action does: it has a table of its own.
 
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-11-27
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-26
 """
 
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,6 +14,7 @@ of the last chunk when streamed (with the session id, the route and the tools us
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -23,6 +24,7 @@ from typing import Any
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.background import BackgroundTask
 
 from api.deps import CurrentUser, State
 from api.protocol import (
@@ -35,7 +37,7 @@ from api.protocol import (
     SourceRef,
     TokenEvent,
 )
-from api.routes.chat import STATUS, Rejected, admitted
+from api.routes.chat import STATUS, Admitted, Rejected, admitted
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
@@ -170,10 +172,21 @@ async def completions(
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     headers = {SESSION_HEADER: session_id}
     if request.stream:
+        # Admitted before the response starts: a refusal is its HTTP status (429, 503, 409,
+        # 404), as OpenAI's API answers one, not an error inside a 200 stream.
+        following = contextlib.AsyncExitStack()
+        try:
+            turn = await following.enter_async_context(admitted(state, user, frame))
+        except Rejected as exc:
+            return _refused(exc)
+        if turn.forwarded:
+            await following.aclose()
+            return _error(409, "forwarded_to_staff", "A person has this conversation")
         return StreamingResponse(
-            _streamed(state, user, frame, completion_id),
+            _streamed(state, turn, following, completion_id, session_id),
             media_type="text/event-stream",
             headers={**headers, "Cache-Control": "no-store"},
+            background=BackgroundTask(following.aclose),  # a stream never read lets go too
         )
     try:
         async with admitted(state, user, frame) as turn:
@@ -181,8 +194,7 @@ async def completions(
                 return _error(409, "forwarded_to_staff", "A person has this conversation")
             end = await turn.end(state)
     except Rejected as exc:
-        retry = {"Retry-After": str(max(1, round(exc.retry_after)))} if exc.retry_after else {}
-        return _error(STATUS.get(exc.code, 400), exc.code.value, exc.message, retry)
+        return _refused(exc)
     if isinstance(end, ErrorEvent):
         return _error(STATUS.get(end.code, 500), end.code.value, end.error)
     text, extension, finish = _ended(session_id, end)
@@ -216,34 +228,36 @@ def _ended(session_id: str, end: object) -> tuple[str, dict[str, Any], str]:
     return partial, {"session_id": session_id, "cancelled": True}, "stop"
 
 
+def _refused(exc: Rejected) -> JSONResponse:
+    retry = {"Retry-After": str(max(1, round(exc.retry_after)))} if exc.retry_after else {}
+    return _error(STATUS.get(exc.code, 400), exc.code.value, exc.message, retry)
+
+
 async def _streamed(
-    state: Any, user: Any, frame: ChatFrame, completion_id: str
+    state: Any,
+    turn: Admitted,
+    following: contextlib.AsyncExitStack,
+    completion_id: str,
+    session_id: str,
 ) -> AsyncIterator[str]:
-    """The turn as chunks: the role, each token, the footnotes, then the finish with the
-    extension; an error as an `error` event, as OpenAI's API streams one."""
-    session_id = frame.session_id or ""
-    try:
-        async with admitted(state, user, frame) as turn:
-            if turn.forwarded:
-                yield _stream_error("forwarded_to_staff", "A person has this conversation")
+    """The admitted turn as chunks: the role, each token, the footnotes, then the finish with
+    the extension; a turn that ends in an error as an `error` event, as OpenAI's API streams
+    one. `following` lets the turn's events go once the stream ends."""
+    async with following:
+        yield _chunk(completion_id, {"role": "assistant", "content": ""})
+        async for event in turn.events(state):
+            if isinstance(event, TokenEvent):
+                yield _chunk(completion_id, {"content": event.token})
+            elif isinstance(event, ErrorEvent):
+                yield _stream_error(event.code.value, event.error)
                 return
-            yield _chunk(completion_id, {"role": "assistant", "content": ""})
-            async for event in turn.events(state):
-                if isinstance(event, TokenEvent):
-                    yield _chunk(completion_id, {"content": event.token})
-                elif isinstance(event, ErrorEvent):
-                    yield _stream_error(event.code.value, event.error)
-                    return
-                elif isinstance(event, CompleteEvent):
-                    notes = footnotes(event.metadata.context.passages)
-                    if notes:
-                        yield _chunk(completion_id, {"content": notes})
-                    yield _chunk(completion_id, {}, "stop", _extension(session_id, event))
-                elif isinstance(event, CancelledEvent):
-                    yield _chunk(completion_id, {}, "stop")
-    except Rejected as exc:
-        yield _stream_error(exc.code.value, exc.message)
-        return
+            elif isinstance(event, CompleteEvent):
+                notes = footnotes(event.metadata.context.passages)
+                if notes:
+                    yield _chunk(completion_id, {"content": notes})
+                yield _chunk(completion_id, {}, "stop", _extension(session_id, event))
+            elif isinstance(event, CancelledEvent):
+                yield _chunk(completion_id, {}, "stop")
     yield "data: [DONE]\n\n"
 
 

@@ -86,3 +86,25 @@ async def test_without_a_session_a_new_one_is_named_and_errors_read_as_openai_s(
     ) as stranger:
         with pytest.raises(openai.AuthenticationError):
             await stranger.models.list()
+
+
+async def test_a_streamed_request_refused_at_admission_gets_its_http_status_not_a_stream(
+    server: ServerProcess,
+) -> None:
+    """Refused before any chunk (here: someone else's session), a streamed request is answered
+    as a plain one would be, as OpenAI's API does: the client raises, no 200 stream begins."""
+    owner, stranger = f"oa-{uuid.uuid4().hex[:6]}", f"oa-{uuid.uuid4().hex[:6]}"
+    async with client(server, owner) as oa:
+        raw = await oa.chat.completions.with_raw_response.create(
+            model=MODEL, messages=[{"role": "user", "content": "How much can the Ridge tow?"}]
+        )
+        session = raw.headers[SESSION_HEADER]
+    async with client(server, stranger) as other:
+        with pytest.raises(openai.NotFoundError) as refused:
+            await other.chat.completions.create(
+                model=MODEL,
+                messages=[{"role": "user", "content": "And the Aster?"}],
+                stream=True,
+                extra_headers={SESSION_HEADER: session},
+            )
+    assert refused.value.body["code"] == "SESSION_NOT_FOUND"  # type: ignore[index]

@@ -163,6 +163,38 @@ async def test_one_address_serves_a_customer_and_a_staff_member_on_different_ins
     assert listed[-1]["conversation"]["session_id"] == session_id
     assert watched[-1]["response"] == events[-1]["response"]
 
+    # Double-texting through the balancer: three more messages while the first is answered,
+    # each on a connection of its own (the balancer spreads them over both instances): four
+    # answers in order, none BUSY.
+    asked = [
+        "What does code P0A80 mean?",
+        "And the tyre pressures?",
+        "How often is the brake fluid changed?",
+        "Which oil does the Aster take?",
+    ]
+    sockets = [await ChatClient.connect(f"ws://{cluster}/ws/chat", customer_token) for _ in asked]
+    try:
+        for connection, text in zip(sockets, asked, strict=True):
+            await connection.send({"type": "message", "message": text, "session_id": session_id})
+        turns, lined = [], 0
+        for connection in sockets:  # `session` names the turn it starts, else `queued` follows
+            reply = await connection.recv()
+            assert reply["type"] == "session", reply
+            while not reply.get("turn_id") or reply["type"] not in ("session", "queued"):
+                reply = await connection.recv()  # (the events of a turn already running)
+                assert reply["type"] != "error", reply  # none BUSY
+            lined += reply["type"] == "queued"
+            turns.append(reply["turn_id"])
+        seen: list[dict[str, object]] = []
+        while sum(e["type"] == "complete" for e in seen) < len(asked):
+            seen.append(await sockets[0].recv(within=60))
+    finally:
+        for connection in sockets:
+            await connection.close()
+    assert not [e for e in seen if e["type"] == "error"], seen
+    assert [e["turn_id"] for e in seen if e["type"] == "complete"] == turns
+    assert lined >= 1  # (how many waited depends on how fast the first was answered)
+
     # A rolling restart (SIGHUP): each instance in turn drains and starts again, and through
     # the balancer nothing is refused meanwhile.
     before = running.instance_pids()

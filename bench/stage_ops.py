@@ -630,7 +630,7 @@ def _plain(name: str, value: float, unit: str, command: str) -> Figure:
         value=value,
         unit=unit,
         baseline=None,
-        baseline_label="—",
+        baseline_label="no baseline",
         ratio=None,
         ratio_label="",
         command=command,

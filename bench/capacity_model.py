@@ -45,9 +45,10 @@ class Costs:
     idle_connection_kib: Cost
     chunk_kib: Cost  # a chunk's share of the in-memory snapshot (vectors, text, index)
     sql_statements_per_turn: Cost
-    pg_transactions_per_turn: Cost
+    pg_transactions_per_turn: Cost  # as PostgreSQL counts them, read-only ones included
+    pg_commits_per_turn: Cost  # the writing ones: what a commit's flush to disk costs
     pg_connections_per_process: Cost  # the pool's most: pool_size + max_overflow
-    pg_tps_per_core: Cost  # what one PostgreSQL core commits, small transactions
+    pg_tps_per_core: Cost  # writing transactions one PostgreSQL core commits
     redis_commands_per_turn: Cost  # apart from its token frames
     redis_commands_per_frame: Cost  # each token frame is kept for resume and fanned out
     redis_commands_per_idle_connection_s: Cost
@@ -180,8 +181,8 @@ def size(load: Load, costs: Costs, deployment: Deployment | None = None) -> Sizi
     demands = (
         Demand(
             "PostgreSQL",
-            pg_tps,
-            "transactions/s",
+            load.messages_per_s * costs.pg_commits_per_turn.value,
+            "writing transactions/s",
             layout.pg_cores * costs.pg_tps_per_core.value,
         ),
         Demand("Redis", redis_ops, "commands/s", layout.redis_shards * costs.redis_ops_per_s.value),
@@ -460,6 +461,7 @@ def costs_from_report(report: dict[str, Any]) -> Costs:
         pg_transactions_per_turn=measured(
             visit["pg_transactions_per_visit"], "pg_stat_database transactions per visit"
         ),
+        pg_commits_per_turn=measured(visit["sql_commits_per_visit"], "SQL commits per visit"),
         redis_commands_per_turn=measured(
             visit["redis_commands_per_visit"] - per_frame * visit["token_frames_per_visit"],
             "Redis commands per visit, less its frames'",
@@ -517,6 +519,7 @@ DEFAULT_COSTS = Costs(
     chunk_kib=Cost(4.0, "estimate: a 384-float vector (1.5 KiB), its text and BM25 postings"),
     sql_statements_per_turn=Cost(12.0, ESTIMATE),
     pg_transactions_per_turn=Cost(6.0, "docs/benchmarks.md, WebSocket profile: ~6 per turn"),
+    pg_commits_per_turn=Cost(3.0, ESTIMATE),
     pg_connections_per_process=Cost(30.0, f"{CODE}: db_engine pool_size 10 + max_overflow 20"),
     pg_tps_per_core=Cost(3000.0, "assumption: small commits per PostgreSQL core"),
     redis_commands_per_turn=Cost(30.0, ESTIMATE),
@@ -538,3 +541,73 @@ def sources(costs: Costs) -> Iterable[tuple[str, Cost]]:
     """(name, cost) for every constant, in declaration order: the table the docs print."""
     for name in costs.__dataclass_fields__:
         yield name, getattr(costs, name)
+
+
+# --------------------------------------------------------------------------- the guide's tables
+
+
+def customers_load(customers: int, share_per_minute: float = 0.05, **kwargs: Any) -> Load:
+    """`customers` connected at once, `share_per_minute` of them sending a message in a minute."""
+    return Load(customers, customers * share_per_minute / 60, **kwargs)
+
+
+def sizing_table(costs: Costs, loads: Sequence[Load], layout: Deployment) -> list[str]:
+    """The operator's table (Markdown): per load, what it takes and what fills first."""
+    rows = [
+        "| customers | messages/s | CPU-ms a turn | busy cores | processes | instances "
+        "(cores each) | GiB an instance | PostgreSQL tx/s (connections) | Redis commands/s "
+        "(memory) | Chroma reads/s | fullest shared service |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for load in loads:
+        s = size(load, costs, layout)
+        full = s.first_to_saturate
+        rows.append(
+            f"| {load.connections:,} | {load.messages_per_s:,.1f} | {s.cpu_ms_per_turn:.0f} | "
+            f"{s.cores:.1f} | {s.processes} | {s.instances} ({layout.cores_per_instance}) | "
+            f"{s.memory_gib_per_instance:.1f} | {s.pg_transactions_per_s:,.0f} "
+            f"({s.pg_connections}{', PgBouncer' if s.pgbouncer else ''}) | "
+            f"{s.redis_ops_per_s:,.0f} ({s.redis_memory_mib:,.0f} MiB) | "
+            f"{s.chroma_reads_per_s:.0f} | {full.resource} {full.fill:.0%} |"
+        )
+    return rows
+
+
+def crowd_table(costs: Costs, load: Load, cores: float, crowds: Sequence[Crowd]) -> list[str]:
+    """First token under crowds at one process (Markdown), by simulation."""
+    rows = [
+        "| crowd at one process | completed | refused | first token p50 | p95 |",
+        "|---|---|---|---|---|",
+    ]
+    for crowd in crowds:
+        out = first_tokens(crowd, costs, load, cores=cores)
+        how = "at once" if crowd.over_s <= 0 else f"over {crowd.over_s:g} s"
+        rows.append(
+            f"| {crowd.count:,} {how} | {out.completed:,} | {out.refused:,} | "
+            f"{out.quantile(50):.2f} s | {out.quantile(95):.2f} s |"
+        )
+    return rows
+
+
+def main() -> None:
+    """Print the guide's tables from `docs/benchmarks.json`'s constants."""
+    costs = load_costs()
+    print("| constant | value | source |\n|---|---|---|")
+    for name, cost in sources(costs):
+        print(f"| `{name}` | {cost.value:,.4g} | {cost.source} |")
+    print()
+    layout = Deployment()
+    loads = [customers_load(n) for n in (1_000, 10_000, 100_000)]
+    print("\n".join(sizing_table(costs, loads, layout)))
+    print()
+    here = Load(100, 1.0)
+    cores = costs.process_cores.value
+    crowds = [Crowd(100), Crowd(1_000), Crowd(500, 60.0, poisson=True)]
+    print("\n".join(crowd_table(costs, here, cores, crowds)))
+    print()
+    rate = capacity_by_simulation(costs, here, cores=cores)
+    print(f"one process ({cores:g} cores): sustained {rate:g}/s by simulation")
+
+
+if __name__ == "__main__":
+    main()

@@ -103,6 +103,7 @@ def test_the_report_s_stage_ops_figures_become_the_constants_and_say_so() -> Non
         "redis_memory_bytes_per_session": 30 * 1024,
         "sql_statements_per_visit": 8.0,
         "pg_transactions_per_visit": 12.0,
+        "sql_commits_per_visit": 3.0,
         "idle_redis_commands_per_connection_s": 0.03,
     }
     longer = visit | {
@@ -136,6 +137,7 @@ def test_the_report_s_stage_ops_figures_become_the_constants_and_say_so() -> Non
     assert costs.redis_kib_per_frame.value == pytest.approx(1.0)
     assert costs.retrieval_cpu_ms_per_10k_chunks.value == pytest.approx(2.0)
     assert costs.pg_tps_per_core.value == 900.0
+    assert costs.pg_commits_per_turn.value == 3.0
     assert costs.turn_cpu_ms.source.startswith(STAGE_OPS)
 
 

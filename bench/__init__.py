@@ -19,6 +19,7 @@ SCENARIO_MODULES = (
     "real_manuals",
     "graph_overhead",
     "stage_cost",
+    "stage_ops",
     "websocket_turn",
     "stream_cost",
     "concurrency",

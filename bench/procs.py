@@ -213,10 +213,12 @@ def product(
     *,
     workers: int = 1,
     env: Mapping[str, str] | None = None,
+    launcher: str = "orchestrator",
 ) -> Iterator[Service]:
     """`orchestrator serve` in LLM mode against the simulator, with the product's defaults:
     only what a deployment must set is set (data dir, secret, origin, model endpoint), and
-    the database when `database_url` is given (None: the embedded SQLite in the data dir)."""
+    the database when `database_url` is given (None: the embedded SQLite in the data dir).
+    `launcher`: the module run with `serve` (`bench.counted_serve` counts its SQL)."""
     from tests.utils.server import JWT_SECRET, ORIGIN
 
     port = free_port()
@@ -229,7 +231,7 @@ def product(
         **({"DATABASE_URL": database_url} if database_url else {}),
         **(env or {}),
     }
-    argv = [sys.executable, "-m", "orchestrator", "serve", "--port", str(port)]
+    argv = [sys.executable, "-m", launcher, "serve", "--port", str(port)]
     argv += ["--workers", str(workers)]
     with started(
         f"server ({workers} worker(s))",

@@ -1,0 +1,182 @@
+"""The capacity model's rules: what a load asks for, and the first token under a crowd."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bench.capacity_model import (
+    DEFAULT_COSTS,
+    STAGE_OPS,
+    Cost,
+    Costs,
+    Crowd,
+    Deployment,
+    Load,
+    capacity_by_simulation,
+    costs_from_report,
+    cpu_ms_per_turn,
+    first_tokens,
+    frames_per_turn,
+    size,
+    sources,
+)
+
+COSTS = DEFAULT_COSTS
+
+
+def with_costs(**values: float) -> Costs:
+    return replace(COSTS, **{k: Cost(v, "test") for k, v in values.items()})
+
+
+def test_a_turn_costs_more_cpu_with_a_longer_answer_and_a_larger_knowledge_base() -> None:
+    base = cpu_ms_per_turn(Load(10, 1.0), COSTS)
+    assert cpu_ms_per_turn(Load(10, 1.0, answer_tokens=400), COSTS) > base
+    assert cpu_ms_per_turn(Load(10, 1.0, kb_chunks=50_000), COSTS) > base
+    assert cpu_ms_per_turn(Load(10, 1.0, kb_chunks=500), COSTS) == base
+
+
+def test_more_messages_never_need_fewer_processes_or_transactions() -> None:
+    sizings = [size(Load(1_000, rate), COSTS) for rate in (1, 10, 100, 1_000)]
+    processes = [s.processes for s in sizings]
+    assert processes == sorted(processes)
+    assert processes[-1] > processes[0]
+    tps = [s.pg_transactions_per_s for s in sizings]
+    assert tps == sorted(tps)
+
+
+def test_processes_are_the_busy_cores_over_what_one_process_uses_at_the_target_fill() -> None:
+    costs = with_costs(turn_cpu_ms=100.0, token_cpu_us=0.0, process_cores=1.0)
+    sizing = size(Load(100, 30.0, answer_tokens=0), costs, Deployment(utilisation=0.5))
+    assert sizing.cores == pytest.approx(3.0)
+    assert sizing.processes == 6
+
+
+def test_an_instance_runs_as_many_processes_as_its_cores_hold() -> None:
+    costs = with_costs(turn_cpu_ms=100.0, token_cpu_us=0.0, process_cores=1.0)
+    sizing = size(
+        Load(100, 30.0, answer_tokens=0), costs, Deployment(cores_per_instance=4, utilisation=0.5)
+    )
+    assert sizing.instances == 2  # 6 processes, 4 to an instance
+
+
+def test_pgbouncer_is_called_for_once_the_pools_pass_postgresql_connections() -> None:
+    small = size(Load(100, 1.0), COSTS, Deployment(pg_max_connections=100))
+    assert not small.pgbouncer
+    large = size(Load(100_000, 500.0), COSTS, Deployment(pg_max_connections=100))
+    assert large.pg_connections > 100
+    assert large.pgbouncer
+
+
+def test_an_answer_is_sent_in_the_frame_budget_shared_by_the_answers_streaming() -> None:
+    load = Load(100, 1.0, answer_tokens=200, tokens_per_s=30.0)
+    assert frames_per_turn(load, COSTS, 1.0) == 200  # alone: a frame a token
+    assert frames_per_turn(load, COSTS, 10.0) == pytest.approx(500 / 10)
+    # never fewer than one per 250 ms of the answer
+    assert frames_per_turn(load, COSTS, 10_000.0) == pytest.approx(200 / 30 * 4)
+
+
+def test_redis_commands_follow_the_frames_an_answer_is_sent_in() -> None:
+    costs = with_costs(redis_commands_per_turn=10.0, redis_commands_per_frame=5.0)
+    costs = replace(costs, redis_commands_per_idle_connection_s=Cost(0.0, "test"))
+    sizing = size(Load(10, 1.0, answer_tokens=20), costs)
+    assert sizing.redis_ops_per_s == pytest.approx(1.0 * (10 + 20 * 5))
+
+
+def test_the_first_to_saturate_is_the_fullest_shared_service() -> None:
+    costs = with_costs(redis_ops_per_s=1.0)
+    assert size(Load(1_000, 10.0), costs).first_to_saturate.resource == "Redis"
+    costs = with_costs(pg_tps_per_core=0.001)
+    assert size(Load(1_000, 10.0), costs).first_to_saturate.resource == "PostgreSQL"
+
+
+def test_every_constant_names_where_it_came_from() -> None:
+    for name, cost in sources(COSTS):
+        assert cost.source, name
+
+
+def test_the_report_s_stage_ops_figures_become_the_constants_and_say_so() -> None:
+    visit = {
+        "token_frames_per_visit": 20.0,
+        "redis_commands_per_visit": 150.0,
+        "redis_memory_bytes_per_session": 30 * 1024,
+        "sql_statements_per_visit": 8.0,
+        "pg_transactions_per_visit": 12.0,
+        "sql_commits_per_visit": 3.0,
+        "idle_redis_commands_per_connection_s": 0.03,
+    }
+    longer = visit | {
+        "token_frames_per_visit": 120.0,
+        "redis_commands_per_visit": 850.0,
+        "redis_memory_bytes_per_session": 130 * 1024,
+    }
+    report = {
+        "scenarios": [
+            {
+                "name": "stage-ops",
+                "status": "measured",
+                "details": {
+                    "cpu_line": {"ours": {"per_turn_ms": 30.0, "per_token_ms": 0.3}},
+                    "visits": {"ours": {"20": visit, "200": longer}},
+                    "retrieval_by_size": {
+                        "1000": {"search_cpu_ms": 0.4},
+                        "11000": {"search_cpu_ms": 2.4},
+                    },
+                    "chroma_revision_read_ms": {"server_ms": 0.8},
+                    "service_ceilings": {"pg_tps_per_core": 900.0, "redis_ops_per_s": 40_000.0},
+                },
+            }
+        ]
+    }
+    costs = costs_from_report(report)
+    assert costs.turn_cpu_ms.value == 30.0
+    assert costs.token_cpu_us.value == pytest.approx(300.0)
+    assert costs.redis_commands_per_frame.value == pytest.approx(7.0)
+    assert costs.redis_commands_per_turn.value == pytest.approx(850 - 7 * 120)
+    assert costs.redis_kib_per_frame.value == pytest.approx(1.0)
+    assert costs.retrieval_cpu_ms_per_10k_chunks.value == pytest.approx(2.0)
+    assert costs.pg_tps_per_core.value == 900.0
+    assert costs.pg_commits_per_turn.value == 3.0
+    assert costs.turn_cpu_ms.source.startswith(STAGE_OPS)
+
+
+def test_a_report_without_stage_ops_gives_the_defaults() -> None:
+    assert costs_from_report({"scenarios": []}) == DEFAULT_COSTS
+
+
+LOAD = Load(1_000, 1.0, answer_tokens=200)
+LIGHT = with_costs(turn_cpu_ms=20.0, token_cpu_us=100.0, pre_token_share=1.0)
+
+
+def test_a_turn_alone_has_its_first_token_after_its_own_work_and_the_model_s() -> None:
+    out = first_tokens(Crowd(1), LIGHT, LOAD, cores=1.0, llm_first_token_s=0.3, spread=0.0)
+    assert out.completed == 1
+    assert out.first_token_s[0] == pytest.approx(0.02 + 0.3)
+
+
+def test_a_crowd_at_once_waits_for_the_turns_ahead_of_it() -> None:
+    out = first_tokens(Crowd(100), LIGHT, LOAD, cores=1.0, spread=0.0)
+    assert out.completed == 100
+    assert out.quantile(50) < out.quantile(95) <= out.quantile(100)
+    # 100 turns of 20 CPU-ms on one core, their tokens' CPU on top: at least 2 s for the last
+    assert out.quantile(100) >= 2.0
+
+
+def test_the_same_seed_gives_the_same_crowd() -> None:
+    crowd = Crowd(200, over_s=10.0, poisson=True)
+    first = first_tokens(crowd, LIGHT, LOAD, cores=1.0, seed=3)
+    assert first == first_tokens(crowd, LIGHT, LOAD, cores=1.0, seed=3)
+
+
+def test_a_crowd_past_the_queue_s_bound_is_refused_rather_than_left_waiting() -> None:
+    slow = with_costs(turn_cpu_ms=500.0, queue_max_wait_s=10.0, pre_token_share=1.0)
+    out = first_tokens(Crowd(200), slow, LOAD, cores=1.0, spread=0.0)
+    assert out.refused > 0
+    assert out.completed + out.refused == 200
+
+
+def test_more_cores_sustain_a_higher_rate_of_arrivals() -> None:
+    one = capacity_by_simulation(LIGHT, LOAD, cores=1.0, step_s=5.0)
+    two = capacity_by_simulation(LIGHT, LOAD, cores=2.0, step_s=5.0)
+    assert 0 < one < two

@@ -39,7 +39,8 @@ CONTROL = "control"  # a channel every instance listens on, for requests between
 CONFIRM_TIMEOUT_S = 30.0  # a busy instance's reader may take a while to see the confirmation
 RETRY_AFTER_S = 1.0  # after Redis failed, events go to this instance's watchers only this long
 
-# KEYS: counter, stream[, fence]. ARGV: channel, event JSON, floor, ttl ms, max length.
+# KEYS: counter, stream[, fence]. ARGV: channel, floor, ttl ms, max length, then the events'
+# JSON, in order: numbered together (one INCRBY), each kept and published; the first seq back.
 # The counter never gives a number at or below the floor: not after Redis lost it (a restart),
 # nor after this instance numbered events itself while Redis was away. With a fence key (the
 # claim of the publishing run, `api.live.takeover.claim_key`) that exists, -1: another instance
@@ -48,17 +49,21 @@ _PUBLISH_NUMBERED = """
 if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then
   return -1
 end
-local seq = redis.call('INCR', KEYS[1])
-local floor = tonumber(ARGV[3])
-if seq <= floor then
-  seq = floor + 1
-  redis.call('SET', KEYS[1], seq)
+local n = #ARGV - 4
+local floor = tonumber(ARGV[2])
+local first = redis.call('INCRBY', KEYS[1], n) - n + 1
+if first <= floor then
+  first = floor + 1
+  redis.call('SET', KEYS[1], first + n - 1)
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], seq .. '-1', 'e', ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-redis.call('PUBLISH', ARGV[1], seq .. ' ' .. ARGV[2])
-return seq
+for i = 1, n do
+  local seq = first + i - 1
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], seq .. '-1', 'e', ARGV[4 + i])
+  redis.call('PUBLISH', ARGV[1], seq .. ' ' .. ARGV[4 + i])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return first
 """
 
 
@@ -269,12 +274,15 @@ class RedisLiveState:
         if fence is not None:
             keys = (*keys, claim_key(self.prefix, *fence))
         ttl_ms = int(self.keep_s * 1000)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for event in events:
-                raw = encode(event)
-                args = (self._channel(topic), raw, self._floors[topic], ttl_ms, KEEP_EVENTS)
-                pipe.evalsha(self._sha, len(keys), *keys, *args)
-            return [int(seq) for seq in await pipe.execute()]
+        # One script for the whole batch: numbered, kept and published in order, the fence
+        # looked at once (a run taken over sends none of it), the keys' expiry set once.
+        args = (self._channel(topic), self._floors[topic], ttl_ms, KEEP_EVENTS)
+        first = int(
+            await self.redis.evalsha(
+                self._sha, len(keys), *keys, *args, *(encode(event) for event in events)
+            )
+        )
+        return [-1] * len(events) if first < 0 else list(range(first, first + len(events)))
 
     async def replay(self, topic: str, after_seq: int) -> list[ServerEventBase]:
         _, stream = self._keys(topic)

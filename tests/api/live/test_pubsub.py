@@ -236,6 +236,25 @@ async def test_a_run_claimed_by_another_instance_publishes_nothing_more() -> Non
         assert two.watcher.queue.empty() and await here.last_seq(topic) == 2
 
 
+async def test_a_batch_is_numbered_kept_and_published_by_one_script_call() -> None:
+    """Redis is the first shared service a crowd fills (docs/capacity.md): a turn's batch of
+    events costs one call, not one per event."""
+    async with two_instances() as two:
+        calls: list[object] = []
+        call = two.client.evalsha
+
+        async def counted(*args: object) -> object:
+            calls.append(args[0])
+            return await call(*args)  # type: ignore[arg-type]
+
+        two.client.evalsha = counted  # type: ignore[method-assign]
+        sent = await two.here.publish_many(two.topic, [event(step="generating")] * 5, ("t1", 1))
+        assert len(calls) == 1
+        assert [e.seq for e in sent] == [1, 2, 3, 4, 5]
+        assert [e.seq for e in await received(two.watcher, 5)] == [1, 2, 3, 4, 5]
+        assert [e.seq for e in await two.there.replay(two.topic, 2)] == [3, 4, 5]
+
+
 async def test_events_published_while_the_subscription_was_away_still_arrive() -> None:
     """Redis drops an instance's subscription (a restart, a network cut): what others publish
     before it is back is replayed from the kept stream once it is, so a turn's `complete`

@@ -24,7 +24,7 @@ from redis.exceptions import NoScriptError, RedisError
 from api.live.pubsub import Fence, LiveState, Subscriber
 from api.live.replay import decode, encode
 from api.live.takeover import claim_key
-from api.protocol import ServerEventBase
+from api.protocol import ServerEventBase, TokenEvent
 from orchestrator.persistence import Fenced
 
 if TYPE_CHECKING:
@@ -39,8 +39,9 @@ CONTROL = "control"  # a channel every instance listens on, for requests between
 CONFIRM_TIMEOUT_S = 30.0  # a busy instance's reader may take a while to see the confirmation
 RETRY_AFTER_S = 1.0  # after Redis failed, events go to this instance's watchers only this long
 
-# KEYS: counter, stream[, fence]. ARGV: channel, floor, ttl ms, max length, then the events'
-# JSON, in order: numbered together (one INCRBY), each kept and published; the first seq back.
+# KEYS: counter, stream[, fence]. ARGV: channel, floor, ttl ms (0: leave the expiry), max
+# length, then the events' JSON, in order: numbered together (one INCRBY), each kept and
+# published; the first seq back.
 # The counter never gives a number at or below the floor: not after Redis lost it (a restart),
 # nor after this instance numbered events itself while Redis was away. With a fence key (the
 # claim of the publishing run, `api.live.takeover.claim_key`) that exists, -1: another instance
@@ -61,8 +62,10 @@ for i = 1, n do
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], seq .. '-1', 'e', ARGV[4 + i])
   redis.call('PUBLISH', ARGV[1], seq .. ' ' .. ARGV[4 + i])
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
+if ARGV[3] ~= '0' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+end
 return first
 """
 
@@ -273,9 +276,12 @@ class RedisLiveState:
         keys: tuple[str, ...] = self._keys(topic)
         if fence is not None:
             keys = (*keys, claim_key(self.prefix, *fence))
-        ttl_ms = int(self.keep_s * 1000)
         # One script for the whole batch: numbered, kept and published in order, the fence
-        # looked at once (a run taken over sends none of it), the keys' expiry set once.
+        # looked at once (a run taken over sends none of it). The keys' expiry is pushed back
+        # by a batch with any event but tokens: a turn starts and ends with one, and a turn's
+        # tokens, most of its events, then cost two commands each besides the batch's three.
+        tokens_only = all(isinstance(event, TokenEvent) for event in events)
+        ttl_ms = 0 if tokens_only else int(self.keep_s * 1000)
         args = (self._channel(topic), self._floors[topic], ttl_ms, KEEP_EVENTS)
         first = int(
             await self.redis.evalsha(

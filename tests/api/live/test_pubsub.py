@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from api.live.live_redis import RedisLiveState
 from api.live.pubsub import STAFF_TOPIC, LiveState, PubSub, Subscriber, session_topic
 from api.live.takeover import RedisTurns, RunningTurn
-from api.protocol import PongEvent, ProgressEvent, ServerEventBase
+from api.protocol import PongEvent, ProgressEvent, ServerEventBase, TokenEvent
 from orchestrator.persistence import Fenced
 from tests.utils.live import BACKENDS, redis_prefix
 
@@ -253,6 +253,12 @@ async def test_a_batch_is_numbered_kept_and_published_by_one_script_call() -> No
         assert [e.seq for e in sent] == [1, 2, 3, 4, 5]
         assert [e.seq for e in await received(two.watcher, 5)] == [1, 2, 3, 4, 5]
         assert [e.seq for e in await two.there.replay(two.topic, 2)] == [3, 4, 5]
+        counter, stream = two.here._keys(two.topic)
+        kept_ms = [await two.client.pttl(key) for key in (counter, stream)]
+        assert all(0 < ttl <= two.here.keep_s * 1000 for ttl in kept_ms)
+        await two.client.persist(counter)  # a batch of tokens alone leaves the expiry be
+        await two.here.publish_many(two.topic, [TokenEvent(token="a")] * 3, ("t1", 1))
+        assert await two.client.pttl(counter) == -1
 
 
 async def test_events_published_while_the_subscription_was_away_still_arrive() -> None:

@@ -196,13 +196,14 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                 moving = asyncio.create_task(
                     line.keep_moving(channels, settings.line_sweep_s), name="move-lines"
                 )
-                retaining = (  # conversations idle past the retention go, checkpoints and all
+                retaining = (  # conversations idle past the retention go, or are reduced
                     asyncio.create_task(
                         retention.keep_sweeping(
                             services.db,
                             runtime.checkpointer,
                             settings.retention_days,
                             settings.retention_sweep_s,
+                            settings.retention_strategy,
                         ),
                         name="retention",
                     )

@@ -1,5 +1,8 @@
 """LangGraph's checkpointer in the product's own database: SQLite or PostgreSQL, fenced.
 
+Both savers reduce a thread to its latest checkpoint (`keep_latest`, for the retention):
+PostgreSQL's with LangGraph's own `aprune`, SQLite's, which has none, with `SqlitePruning`.
+
 A run of a turn that stalled past its lease and was taken over by another instance must store
 nothing for it afterwards (its answer is fenced where it is saved). LangGraph writes a run's
 checkpoint when the run ends, even when it is cancelled: coming back, the stalled run would
@@ -14,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import (
@@ -80,6 +83,74 @@ class Fencing(BaseCheckpointSaver[str]):
         await super().aput_writes(config, writes, task_id, task_path)
 
 
+class Prunable(Protocol):
+    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None: ...
+
+
+async def keep_latest(saver: Prunable, thread_id: str) -> bool:
+    """Reduce a thread to the latest checkpoint of each namespace, with its pending writes;
+    False when another transaction changed the thread meanwhile (on PostgreSQL, another
+    instance reducing it too): nothing is lost, and reducing it again later is safe."""
+    try:
+        await saver.aprune([thread_id], strategy="keep_latest")
+    except Exception as error:
+        from psycopg import errors  # only PostgreSQL's saver conflicts; imported when it did
+
+        if not isinstance(error, errors.SerializationFailure | errors.DeadlockDetected):
+            raise
+        log.info("checkpoints of %s changed while being reduced: reduced later", thread_id)
+        return False
+    return True
+
+
+# Per namespace, every checkpoint older than the thread's newest (checkpoint ids grow with
+# time), and the writes of those: a run may save a step's writes before the step's checkpoint,
+# so writes go by the checkpoints removed, not by the ones kept.
+SQLITE_OLDER = """
+checkpoint_id < (
+    SELECT MAX(newest.checkpoint_id) FROM checkpoints AS newest
+    WHERE newest.thread_id = {table}.thread_id AND newest.checkpoint_ns = {table}.checkpoint_ns
+)"""
+SQLITE_KEEP_LATEST = (
+    "DELETE FROM writes WHERE thread_id = ? AND" + SQLITE_OLDER.format(table="writes"),
+    "DELETE FROM checkpoints WHERE thread_id = ? AND" + SQLITE_OLDER.format(table="checkpoints"),
+    # A kept checkpoint whose parent went has none, as PostgreSQL's `aprune` leaves it.
+    """UPDATE checkpoints SET parent_checkpoint_id = NULL
+    WHERE thread_id = ? AND parent_checkpoint_id NOT IN (
+        SELECT kept.checkpoint_id FROM checkpoints AS kept
+        WHERE kept.thread_id = checkpoints.thread_id
+        AND kept.checkpoint_ns = checkpoints.checkpoint_ns
+    )""",
+)
+
+
+class SqlitePruning(BaseCheckpointSaver[str]):
+    """LangGraph's `aprune` for its SQLite saver, which has none. A checkpoint there holds its
+    channel values whole, so the latest one needs none of the older ones (no `DeltaChannel`
+    in the product's graph). Each thread is reduced in one transaction."""
+
+    conn: Any  # the saver's aiosqlite connection, and the lock it takes around it
+    lock: Any
+
+    async def aprune(self, thread_ids: Sequence[str], *, strategy: str = "keep_latest") -> None:
+        if isinstance(thread_ids, str):
+            raise TypeError("thread_ids must be a sequence of thread ids, not a str")
+        if strategy not in ("keep_latest", "delete"):
+            raise ValueError(f"Unknown prune strategy: {strategy!r}")
+        for thread_id in thread_ids:
+            if strategy == "delete":
+                await self.adelete_thread(str(thread_id))
+                continue
+            async with self.lock:
+                try:
+                    for sql in SQLITE_KEEP_LATEST:
+                        await self.conn.execute(sql, (str(thread_id),))
+                except BaseException:
+                    await self.conn.rollback()
+                    raise
+                await self.conn.commit()
+
+
 async def ping(saver: BaseCheckpointSaver[str]) -> None:
     """Raise unless the checkpointer can reach its database now (for readiness)."""
     conn: Any = getattr(saver, "conn", None)
@@ -100,7 +171,7 @@ async def open_checkpointer(
         import aiosqlite
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-        class FencedSqliteSaver(Fencing, AsyncSqliteSaver):
+        class FencedSqliteSaver(Fencing, SqlitePruning, AsyncSqliteSaver):
             pass
 
         async with aiosqlite.connect(str(url.database), timeout=30) as connection:

@@ -148,6 +148,7 @@ class Conversation(Base):
         Index("ix_conversations_owner_id_updated_at", "owner_id", "updated_at"),
         Index("ix_conversations_status_updated_at", "status", "updated_at"),
         Index("ix_conversations_queued", "queued"),
+        Index("ix_conversations_reduced_at_updated_at", "reduced_at", "updated_at"),
     )
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -175,6 +176,10 @@ class Conversation(Base):
     queued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When the retention (strategy keep_latest) reduced its graph checkpoints to the latest.
+    # Any change clears it, as it sets `updated_at`: a conversation that went on is reduced
+    # again once it is idle again, and one that did not is passed by.
+    reduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, onupdate=lambda: None)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     assigned_staff: Mapped[User | None] = relationship(foreign_keys=[assigned_staff_id])

@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from rag.embeddings import DEFAULT_EMBEDDING_MODEL
 
+# What the retention does to a conversation idle past it (`orchestrator.retention`).
+RetentionStrategy = Literal["delete", "keep_latest"]
+
 PLACEHOLDER_SECRETS = frozenset({"changethis", "changeme", "secret", "jwt-secret", "dev"})
 MIN_SECRET_LENGTH = 32
 
@@ -175,8 +178,11 @@ class Settings(BaseSettings):
     live_session_idle_s: float = Field(default=300.0, gt=0)
     # Conversations idle longer than this are removed, messages, notes and checkpoints with them,
     # by a sweep every `retention_sweep_s` (unset: kept for good). A customer's bookings and
-    # vehicles are theirs, not a conversation's, and stay.
+    # vehicles are theirs, not a conversation's, and stay. With `retention_strategy`
+    # "keep_latest" they are kept, transcript and all, and only their graph checkpoints go but
+    # the latest, which a new turn continues from.
     retention_days: float | None = Field(default=None, gt=0)
+    retention_strategy: RetentionStrategy = "delete"
     retention_sweep_s: float = Field(default=3600.0, gt=0)
 
     # Routing and retrieval.

@@ -9,7 +9,7 @@
 - `notes`: staff notes on a conversation, which the customer never sees.
 - `canned_replies`: the replies staff keep to put into a message.
 - `ratings`: the customer's satisfaction with a closed conversation.
-- `retention`: the conversations past the retention, and their removal.
+- `retention`: the conversations past the retention, and their removal or reduction.
 - `console`: what the staff console lists and shows.
 - `customers`: the console's panel of one customer.
 - `customer_data`: one customer's data exported or erased (GDPR and CCPA requests), audited;

@@ -289,15 +289,22 @@ class Database:
         async with self.sessions() as session:
             await ratings.rate(session, session_id, user_id, score, comment)
 
-    async def idle_conversations(self, before: datetime) -> list[str]:
-        """Conversations idle since before `before` (see `retention`)."""
+    async def idle_conversations(self, before: datetime, *, unreduced: bool = False) -> list[str]:
+        """Conversations idle since before `before`; with `unreduced`, only those not reduced
+        since they last changed (see `retention`)."""
         async with self.sessions() as session:
-            return await retention.idle_since(session, before)
+            return await retention.idle_since(session, before, unreduced=unreduced)
 
     async def remove_conversations(self, session_ids: list[str], before: datetime) -> int:
         """Remove these conversations, still idle since before `before`; how many went."""
         async with self.sessions() as session:
             return await retention.remove(session, session_ids, before)
+
+    async def mark_reduced(self, session_ids: list[str], before: datetime, at: datetime) -> int:
+        """Record these conversations, still idle since before `before`, as reduced to their
+        latest checkpoint `at`; how many were."""
+        async with self.sessions() as session:
+            return await retention.mark_reduced(session, session_ids, before, at)
 
     async def customer_panel(self, customer_id: str) -> dict[str, Any] | None:
         """The console's panel of one customer (see `customers.panel`)."""

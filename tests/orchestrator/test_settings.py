@@ -43,6 +43,22 @@ def test_an_api_key_or_an_endpoint_alone_switches_to_the_llm_mode() -> None:
     assert local.answer_mode == "llm"
 
 
+def test_the_retention_removes_conversations_unless_told_to_keep_their_latest_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings(_env_file=None).retention_strategy == "delete"  # type: ignore[call-arg]
+    monkeypatch.setenv("RETENTION_STRATEGY", "keep_latest")
+    assert Settings(_env_file=None).retention_strategy == "keep_latest"  # type: ignore[call-arg]
+
+
+def test_an_unknown_retention_strategy_is_refused_with_the_ones_there_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RETENTION_STRATEGY", "archive")
+    with pytest.raises(ValidationError, match=r"(?s)retention_strategy.*'delete' or 'keep_latest'"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+
+
 def test_development_generates_one_private_secret_and_keeps_it(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
     first = jwt_secret(settings)

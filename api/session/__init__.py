@@ -23,7 +23,8 @@ And what runs a session's turns over the live state (`api.live`) and the databas
 - `erasure`: a customer's data erased: their turns stopped, their rows and live state gone.
 """
 
-from api.session.channels import ChannelRegistry, SessionChannel
+from api.session.channel import SessionChannel
+from api.session.channels import ChannelRegistry
 from api.session.coalesce import TokenCoalescer, TokenMerger
 from api.session.connection import (
     Action,

@@ -15,31 +15,19 @@ from typing import Any
 
 from api.live.leases import MemoryLeases, TurnLeases
 from api.live.pubsub import Fence, LiveState, PubSub, session_topic
-from api.live.takeover import SCAN_EVERY_S, NoTakeover, RunningTurn, TurnRecords
-from api.protocol import ErrorCode, ErrorEvent, ServerEventBase
+from api.live.takeover import NoTakeover, RunningTurn, TurnRecords
+from api.protocol import ServerEventBase
 from api.session.channel import SessionChannel
 from api.session.coalesce import FrameBudget
-from api.session.supervisor import (
-    IdleSweep,
-    Rescue,
-    after_fence,
-    next_run,
-    rescue_here,
-    shutdown_stop,
-)
-from api.session.turn_events import stored_answer
+from api.session.supervisor import IdleSweep, shutdown_stop
 from api.session.turn_log import TurnLog
-from api.session.turn_queue import Overloaded, Ticket, TurnQueue, default_slots
+from api.session.turn_queue import Ticket, TurnQueue, default_slots
 from api.session.turn_run import TurnRun
-from orchestrator.models import MessageStatus
 from orchestrator.turns import Orchestrator
 
 log = logging.getLogger(__name__)
 
 CANCEL = "cancel"  # control message: cancel the session's turn if it runs here
-# How far a session's numbering jumps after a crash: past every seq the dead process may have
-# sent since it last saved one (a turn sends far fewer events).
-SEQ_GAP = 100_000
 
 
 @dataclass
@@ -218,60 +206,6 @@ class ChannelRegistry:
         if not task.cancelled() and task.exception() is not None:
             log.error("could not move the line", exc_info=task.exception())
 
-    async def rescue_orphans(self) -> None:
-        """Run again, here, the turns whose instance died (see `api.live.takeover`); runs for
-        good."""
-        while True:
-            await asyncio.sleep(SCAN_EVERY_S)
-            try:
-                for turn in await self.turns.orphans():
-                    if await self.turns.claim(turn):
-                        await self._take_over(turn)
-            except Exception:
-                log.exception("could not look for orphaned turns")
-
-    async def _take_over(self, turn: RunningTurn) -> None:
-        session_id, turn_id = turn.session_id, turn.turn_id
-        channel = await self.channel(session_id)
-        here = rescue_here(channel.turn_id if channel.busy else None, turn_id)
-        if here is Rescue.TAKE_BACK:
-            await self.leases.acquire(session_id, turn_id, time.time())
-            return
-        if here is Rescue.FORGET:
-            await self.turns.forget(session_id, turn_id)
-            return
-        db = self.orchestrator.services.db
-        # The next run takes the turn's fence first: from then on the run it replaces (if it
-        # only stalled) can store nothing, so an answer found after this is final. False: the
-        # turn is no longer under way in SQL (it ended just before its instance went).
-        again = next_run(turn)
-        taken = again is not None and await db.take_over_turn(session_id, turn_id, again.attempt)
-        answer = await db.answer_for_turn(session_id, turn_id)
-        decision = after_fence(taken=taken, answered=answer is not None)
-        if decision is not Rescue.RUN_AGAIN:
-            await self.turns.forget(session_id, turn_id)
-            ending: ServerEventBase = (
-                stored_answer(answer, session_id)
-                if answer is not None
-                else ErrorEvent(
-                    code=ErrorCode.PROCESSING_ERROR,
-                    error="The server answering this went away twice; please send it again",
-                    session_id=session_id,
-                    turn_id=turn_id,
-                )
-            )
-            await self.send(channel, ending)
-            return
-        assert again is not None
-        if await self.leases.acquire(session_id, turn_id, time.time()) is not None:
-            await self.turns.forget(session_id, turn_id)  # a new turn has begun meanwhile
-            return
-        why = "was handed over" if turn.handed_over else "lost its instance"
-        log.warning("turn %s %s; running it again here (run %d)", turn_id, why, again.attempt)
-        ticket = self.queue.reserve(force=True)
-        assert not isinstance(ticket, Overloaded)  # forced: it always gets a place
-        self.start_run(channel, again, ticket)
-
     async def remember_seq(
         self, channel: SessionChannel, last_seq: int, ended_turn: str | None = None
     ) -> None:
@@ -285,40 +219,6 @@ class ChannelRegistry:
                 )
         except Exception:
             log.exception("could not save last_seq of session %s", channel.session_id)
-
-    async def close_unfinished(self) -> int:
-        """End the turns a previous process left under way (it was killed, or stopped them at
-        shutdown): each one's answer so far is stored as failed, and its end (`INTERRUPTED`, or
-        the answer it saved) is sent in its stream, numbered past anything the dead process may
-        have sent. Only where this process is the only one (live
-        state in-process): with Redis, a survivor runs such turns again (`rescue_orphans`).
-        Runs before the server takes messages. The number of turns closed."""
-        db = self.orchestrator.services.db
-        closed = 0
-        for turn in await db.unfinished_turns():
-            try:
-                answer = await db.close_unfinished(
-                    turn, error_code=ErrorCode.INTERRUPTED, seq_gap=SEQ_GAP
-                )
-                if not turn.answered:
-                    await self.orchestrator.end_checkpointed_turn(
-                        turn.session_id,
-                        turn.turn_id,
-                        turn.partial,
-                        MessageStatus.failed,
-                        ErrorCode.INTERRUPTED,
-                        question=turn.question,
-                    )
-                # Its end again, in its stream: a client that resumes sees how the turn ended.
-                channel = await self.channel(turn.session_id)
-                ended = await self.send(channel, stored_answer(answer, turn.session_id))
-                await self.remember_seq(channel, ended.seq or 0)
-                closed += 1
-            except Exception:
-                log.exception("could not close turn %s left by a crash", turn.turn_id)
-        if closed:
-            log.warning("closed %d turn(s) a previous process left unfinished", closed)
-        return closed
 
     async def settle(self, timeout_s: float) -> None:
         """Wait, at most `timeout_s`, until no turn runs here (turns that start meanwhile are
@@ -343,7 +243,7 @@ class ChannelRegistry:
         instance when the live state is shared, else saved as INTERRUPTED."""
         await self.settle(grace_s)
         # With turns recorded where every instance sees them, another instance runs what is
-        # left again (`rescue_orphans`); alone, they end INTERRUPTED.
+        # left again (`recovery.rescue_orphans`); alone, they end INTERRUPTED.
         survivors = self.pubsub.outlives_process and not isinstance(self.turns, NoTakeover)
         stop = shutdown_stop(shared=survivors)
         pending = self._running_channels()

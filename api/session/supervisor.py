@@ -110,7 +110,8 @@ class TurnSupervision:
 
 
 class Rescue(StrEnum):
-    """What a survivor does with a recorded turn whose lease lapsed (`rescue_orphans`)."""
+    """What a survivor does with a recorded turn whose lease lapsed
+    (`api.session.recovery.rescue_orphans`)."""
 
     TAKE_BACK = "take_back"  # it runs here: its renewal was late, not a death; lease it again
     FORGET = "forget"  # a newer turn runs in the session: the record is stale

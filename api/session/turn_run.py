@@ -313,7 +313,8 @@ class TurnRun:
             log.exception("could not read last_seq of session %s", channel.session_id)
         else:
             # A turn stopped by a shutdown, whose stream goes with this process, stays under
-            # way in SQL: the next start sends its end again in its stream (`close_unfinished`).
+            # way in SQL: the next start sends its end again in its stream
+            # (`recovery.close_unfinished`).
             ended = turn_id if ending is None or ending.closes else None
             if last_seq != saved_seq:  # events after the answer, or no answer at all
                 await self.host.remember_seq(channel, last_seq, ended_turn=ended)

@@ -1,7 +1,10 @@
-"""Live sessions: one running turn each, numbered events, and the connections watching.
+"""This process's live sessions: their channels, one running turn each, forgotten when idle.
 
-A turn runs in its own task, so it finishes and is saved when the client disconnects; every
-connection attached to the session receives its events, and `resume` replays what was missed.
+The registry finds a session's channel, cancels its turn wherever it runs, says which turn runs
+where, and starts a turn: its run (`api.session.turn_run.TurnRun`) goes on in a task of its
+own, so it finishes and is saved when the client disconnects; every connection attached to the
+session receives its events, and `resume` replays what was missed. The turns another process
+left are recovered in `api.session.recovery`.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ from api.routes import (
     staff,
 )
 from api.routes.pages import CLIENT, STATIC
-from api.session import handoff, line
+from api.session import handoff, line, recovery
 from api.session.channels import ChannelRegistry
 from api.session.coalesce import FrameBudget
 from api.session.turn_log import TurnLog
@@ -176,12 +176,12 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                 )
                 channels.on_free = lambda session_id: line.start_next(channels, session_id)
                 rescuing = (  # a turn whose instance died is run again by a survivor
-                    asyncio.create_task(channels.rescue_orphans(), name="rescue-orphans")
+                    asyncio.create_task(recovery.rescue_orphans(channels), name="rescue-orphans")
                     if settings.redis_url
                     else None
                 )
                 if not live.outlives_process:  # the only process: what a crash left is its own
-                    await channels.close_unfinished()
+                    await recovery.close_unfinished(channels)
                 if tune_gc:
                     await _tune_gc(services)
                 probing = await _watch_model(services)

@@ -34,7 +34,7 @@ from api.protocol import (
 )
 from api.session import Action, Authenticated, Close, ConnectionCore, Dispatch, Endpoint, Send
 from api.session.admission import Refused, take
-from api.session.channels import SessionChannel
+from api.session.channel import SessionChannel
 from orchestrator.persistence import Forbidden
 from orchestrator.settings import Environment
 

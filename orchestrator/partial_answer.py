@@ -1,6 +1,5 @@
 """A streaming answer kept in SQL as it grows, so that a crash loses little of what was
-delivered (the start-up sweep, `api.session.channels.ChannelRegistry.close_unfinished`, stores
-it)."""
+delivered (the start-up sweep, `api.session.recovery.close_unfinished`, stores it)."""
 
 from __future__ import annotations
 

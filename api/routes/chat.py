@@ -26,7 +26,7 @@ from api.protocol import (
     ServerEventBase,
 )
 from api.session.admission import Refused, take
-from api.session.channels import SessionChannel
+from api.session.channel import SessionChannel
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["chat"])

@@ -7,7 +7,7 @@ The core without I/O, fed by the WebSocket and REST adapters (`api/ws.py`, `api/
   which frames an `Endpoint` takes).
 - `turn`: a session's turn lifecycle (`TurnLifecycle`).
 - `supervisor`: a running turn's one reason to stop and what its end does (`TurnSupervision`,
-  `Ending`), carried out by `channels`.
+  `Ending`), carried out by `turn_run`.
 - `turn_queue`: how many turns run before their first token, and who waits (`TurnQueue`).
 - `turn_events`: a turn's outcomes as protocol events (`TurnTranslator`).
 - `coalesce`: tokens merged into fewer frames (`TokenMerger`, `TokenCoalescer`).
@@ -16,14 +16,21 @@ The core without I/O, fed by the WebSocket and REST adapters (`api/ws.py`, `api/
 
 And what runs a session's turns over the live state (`api.live`) and the database:
 
-- `channels`: live sessions, one running turn each, numbered events, the connections watching
-  (`ChannelRegistry`, `SessionChannel`).
+- `channel`: a session's channel, its numbered events, the connections watching and its
+  running turn (`SessionChannel`).
+- `channels`: the process's live sessions, a turn's start, a cancel wherever the turn runs
+  (`ChannelRegistry`).
+- `turn_run`: one run of a turn in its task: outbox (`outbox`: its events published in order,
+  in batches), token coalescer, lease renewal, watchdog, fence, and each way it ends
+  (`TurnRun`).
+- `recovery`: the turns other processes left, run again by a survivor or closed at start-up.
 - `admission`: the one dispatch of a chat message, WebSocket and REST alike (`admission.take`).
 - `handoff`: handoff between the assistant and staff, saved and announced.
 - `erasure`: a customer's data erased: their turns stopped, their rows and live state gone.
 """
 
-from api.session.channels import ChannelRegistry, SessionChannel
+from api.session.channel import SessionChannel
+from api.session.channels import ChannelRegistry
 from api.session.coalesce import TokenCoalescer, TokenMerger
 from api.session.connection import (
     Action,

@@ -25,7 +25,7 @@ from api.protocol import (
 )
 from api.session import line
 from api.session.admission_verdict import Verdict, verdict
-from api.session.channels import SessionChannel
+from api.session.channel import SessionChannel
 from api.session.handoff import customer_wrote
 from api.session.turn_events import stored_answer
 from api.session.turn_queue import Overloaded, Ticket

@@ -1,7 +1,10 @@
-"""Live sessions: one running turn each, numbered events, and the connections watching.
+"""This process's live sessions: their channels, one running turn each, forgotten when idle.
 
-A turn runs in its own task, so it finishes and is saved when the client disconnects; every
-connection attached to the session receives its events, and `resume` replays what was missed.
+The registry finds a session's channel, cancels its turn wherever it runs, says which turn runs
+where, and starts a turn: its run (`api.session.turn_run.TurnRun`) goes on in a task of its
+own, so it finishes and is saved when the client disconnects; every connection attached to the
+session receives its events, and `resume` replays what was missed. The turns another process
+left are recovered in `api.session.recovery`.
 """
 
 from __future__ import annotations
@@ -13,221 +16,21 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.live.leases import RENEW_EVERY_S, MemoryLeases, TurnLeases
-from api.live.pubsub import Fence, LiveState, PubSub, Subscriber, session_topic
-from api.live.takeover import SCAN_EVERY_S, NoTakeover, RunningTurn, TurnRecords
-from api.protocol import (
-    CancelledEvent,
-    ErrorCode,
-    ErrorEvent,
-    ProgressEvent,
-    ServerEventBase,
-    SessionEvent,
-    TokenEvent,
-)
-from api.session.coalesce import FrameBudget, TokenCoalescer
-from api.session.supervisor import (
-    ChannelUse,
-    Ending,
-    IdleSweep,
-    Rescue,
-    TurnSupervision,
-    after_fence,
-    next_run,
-    rescue_here,
-    shutdown_stop,
-)
-from api.session.turn import TurnLifecycle
-from api.session.turn_events import TurnTranslator, stored_answer
+from api.live.leases import MemoryLeases, TurnLeases
+from api.live.pubsub import Fence, LiveState, PubSub, session_topic
+from api.live.takeover import NoTakeover, RunningTurn, TurnRecords
+from api.protocol import ServerEventBase
+from api.session.channel import SessionChannel
+from api.session.coalesce import FrameBudget
+from api.session.supervisor import IdleSweep, shutdown_stop
 from api.session.turn_log import TurnLog
-from api.session.turn_queue import Overloaded, Ticket, TurnQueue, default_slots
-from orchestrator.events import Progress
-from orchestrator.models import MessageStatus
-from orchestrator.persistence import Fenced
-from orchestrator.turn_stop import Stop
-from orchestrator.turns import Completed, Failed, Orchestrator
+from api.session.turn_queue import Ticket, TurnQueue, default_slots
+from api.session.turn_run import TurnRun
+from orchestrator.turns import Orchestrator
 
 log = logging.getLogger(__name__)
 
 CANCEL = "cancel"  # control message: cancel the session's turn if it runs here
-# How far a session's numbering jumps after a crash: past every seq the dead process may have
-# sent since it last saved one (a turn sends far fewer events).
-SEQ_GAP = 100_000
-
-
-# What a customer reads when a turn ends early with an error, by its code.
-EARLY_END_MESSAGES = {
-    ErrorCode.INTERRUPTED: "The server restarted while answering; please send your message again",
-    ErrorCode.TIMEOUT: "The answer could not be finished in time; please send your message again",
-    ErrorCode.PROCESSING_ERROR: "Something went wrong while answering; please send your message "
-    "again",
-}
-
-
-def early_end(ending: Ending, session_id: str, turn_id: str, partial: str) -> ServerEventBase:
-    """The terminal event of a turn stopped before its answer."""
-    if ending.code is None:
-        return CancelledEvent(partial_response=partial, session_id=session_id, turn_id=turn_id)
-    return ErrorEvent(
-        code=ending.code,
-        error=EARLY_END_MESSAGES[ending.code],
-        session_id=session_id,
-        turn_id=turn_id,
-    )
-
-
-@dataclass(eq=False)
-class SessionChannel:
-    """A session's running turn; its events go out through the pub/sub topic."""
-
-    session_id: str
-    pubsub: LiveState
-    task: asyncio.Task[None] | None = None
-    translator: TurnTranslator | None = None
-    supervision: TurnSupervision | None = None  # of the turn running here
-    # Done once the turn's last event is out; its task may still be saving and notifying.
-    turn: TurnLifecycle = field(default_factory=TurnLifecycle)
-    used: float = 0.0  # when it was last asked for or last ended a turn (monotonic)
-
-    @property
-    def topic(self) -> str:
-        return session_topic(self.session_id)
-
-    @property
-    def busy(self) -> bool:
-        return self.turn.busy
-
-    @property
-    def use(self) -> ChannelUse:
-        """What the idle sweep reads of it."""
-        working = self.busy or (self.task is not None and not self.task.done())
-        return ChannelUse(working=working, used=self.used)
-
-    @property
-    def turn_id(self) -> str | None:
-        return self.turn.turn_id
-
-    @property
-    def delivered(self) -> str:
-        """The answer its turn has sent so far."""
-        return self.translator.partial if self.translator is not None else ""
-
-    @property
-    def client_message_id(self) -> str | None:
-        return self.turn.client_message_id
-
-    def end_cause(self, turn_id: str | None) -> str | None:
-        """Why its turn `turn_id` ended without an answer, as known here: the reason it was
-        stopped, or the failure its run named (for the operator's log, never sent)."""
-        supervision, translator = self.supervision, self.translator
-        if supervision is not None and supervision.turn_id == turn_id and supervision.stop:
-            return str(supervision.stop)
-        if translator is not None and translator.turn_id == turn_id:
-            return translator.cause
-        return None
-
-    async def last_seq(self) -> int:
-        return await self.pubsub.last_seq(self.topic)
-
-    async def subscribe(self, subscriber: Subscriber) -> None:
-        await self.pubsub.subscribe(self.topic, subscriber)
-
-    async def unsubscribe(self, subscriber: Subscriber) -> None:
-        await self.pubsub.unsubscribe(self.topic, subscriber)
-
-    async def publish(self, event: ServerEventBase) -> ServerEventBase:
-        """Number the event, keep it for replay, and hand it to every subscriber."""
-        return await self.pubsub.publish(self.topic, event)
-
-    async def replay(self, after_seq: int) -> list[ServerEventBase]:
-        return await self.pubsub.replay(self.topic, after_seq)
-
-    def ended(self, task: asyncio.Task[None]) -> None:
-        """Its turn's task is done: what only a running turn needs goes with it (the channel
-        may be kept minutes for `resume`, and holds its numbered events for that)."""
-        if self.task is task:  # else a newer turn's task runs already
-            self.task = self.translator = self.supervision = None
-
-    def cancel(self) -> bool:
-        """Stop the turn running here, if any: True when one was."""
-        if self.turn.cancel() and self.task is not None:
-            self.stop(Stop.CANCELLED)
-            return True
-        return False
-
-    def stop(self, reason: Stop) -> None:
-        """Stop the turn running here for `reason` (its first reason is the one it keeps)."""
-        if self.supervision is not None:
-            self.supervision.request(reason)
-        if self.task is not None:
-            self.task.cancel()
-
-    async def resume(self, after_seq: int, running: str | None = None) -> list[ServerEventBase]:
-        """What a client that saw events up to `after_seq` gets: the kept events after it, then
-        the `session` marker (with the running turn, here or on another instance as `running`
-        says) that ends the replay."""
-        events = await self.replay(after_seq)
-        marker = SessionEvent(
-            session_id=self.session_id,
-            created=False,
-            last_seq=await self.last_seq(),
-            turn_id=self.turn_id if self.busy else running,
-        )
-        return [*events, marker]
-
-
-class Outbox:
-    """A turn's events, published in order by one task: the coalescer's timer and the turn hand
-    them over without waiting, and publishing may wait (on Redis). What piles up while one
-    batch is out goes out together as the next (one Redis round trip)."""
-
-    BATCH = 64
-
-    def __init__(
-        self,
-        publish: Callable[[list[ServerEventBase]], Awaitable[object]],
-        on_fenced: Callable[[], None] = lambda: None,
-    ) -> None:
-        self._publish = publish
-        self._on_fenced = on_fenced
-        self.fenced = False  # another instance runs the turn now: nothing more goes out
-        self._queue: asyncio.Queue[ServerEventBase] = asyncio.Queue()
-        self._task = asyncio.create_task(self._run())
-
-    def put(self, event: ServerEventBase) -> None:
-        if not self.fenced:
-            self._queue.put_nowait(event)
-
-    async def drain(self) -> None:
-        """Return once everything put so far is published."""
-        await self._queue.join()
-
-    async def close(self) -> None:
-        """Publish what is left, then stop."""
-        await self.drain()
-        self._task.cancel()
-
-    def discard(self) -> None:
-        """Stop at once; what is left is not published."""
-        self.fenced = True
-        self._task.cancel()
-
-    async def _run(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < self.BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            try:
-                if not self.fenced:
-                    await self._publish(batch)
-            except Fenced:
-                self.fenced = True
-                self._on_fenced()
-            except Exception:  # the turn goes on; the answer is saved whatever the fan-out did
-                log.exception("could not publish %d events", len(batch))
-            finally:
-                for _ in batch:
-                    self._queue.task_done()
 
 
 @dataclass
@@ -352,36 +155,39 @@ class ChannelRegistry:
             text=text,
             client_message_id=client_message_id,
         )
-        self._start(channel, running, ticket, profile)
+        self.start_run(channel, running, ticket, profile)
 
-    def _start(
+    def start_run(
         self,
         channel: SessionChannel,
         running: RunningTurn,
         ticket: Ticket,
         profile: dict[str, Any] | None = None,
     ) -> None:
+        """Run `running` (a new turn, or the next run of one taken over) in the channel, in
+        a task of its own (`TurnRun`)."""
         turn_id = running.turn_id
         channel.turn.start(turn_id, running.client_message_id)
-        channel.translator = TurnTranslator(channel.session_id, turn_id)
-        supervision = channel.supervision = TurnSupervision(turn_id)
-        channel.task = asyncio.create_task(
-            self._drive(channel, running, ticket, supervision, profile), name=f"turn-{turn_id}"
-        )
+        run = TurnRun(self, channel, running, ticket, profile)
+        channel.translator, channel.supervision = run.translator, run.supervision
+        channel.task = asyncio.create_task(run.drive(), name=f"turn-{turn_id}")
         channel.task.add_done_callback(lambda _: ticket.finish())
         # Even a task cancelled before it ran (so before its own `finally`) ends its turn.
         channel.task.add_done_callback(lambda _: channel.turn.finish(turn_id))
         channel.task.add_done_callback(lambda _: setattr(channel, "used", self.clock()))
         channel.task.add_done_callback(channel.ended)
 
-    async def _send(
+    async def send(
         self, channel: SessionChannel, event: ServerEventBase, fence: Fence | None = None
     ) -> ServerEventBase:
-        return (await self._send_many(channel, [event], fence))[0]
+        """Publish `event` in the channel (see `send_many`)."""
+        return (await self.send_many(channel, [event], fence))[0]
 
-    async def _send_many(
+    async def send_many(
         self, channel: SessionChannel, events: list[ServerEventBase], fence: Fence | None = None
     ) -> list[ServerEventBase]:
+        """Publish a turn's events in the channel (refused once `fence` is another run's),
+        counted and logged for the operator; the events as numbered."""
         published = await self.pubsub.publish_many(channel.topic, events, fence)
         channel.turn.event()
         for event in published:
@@ -389,251 +195,7 @@ class ChannelRegistry:
             self.turn_log(channel.session_id, event, channel.end_cause)
         return published
 
-    async def _drive(
-        self,
-        channel: SessionChannel,
-        running: RunningTurn,
-        ticket: Ticket,
-        supervision: TurnSupervision,
-        profile: dict[str, Any] | None = None,
-    ) -> None:
-        translator = channel.translator
-        assert translator is not None
-        turn_id, text = running.turn_id, running.text
-        fence: Fence = (turn_id, running.attempt)
-        me = asyncio.current_task()
-
-        def taken_over(stop: bool = True) -> None:
-            """Another instance claimed this run (it stalled past its lease): stop, storing
-            and sending nothing; that instance runs the turn and ends it."""
-            if not supervision.request(Stop.TAKEN_OVER):
-                return
-            log.warning("turn %s (run %d) was taken over elsewhere: stopping", *fence)
-            if stop and me is not None:
-                me.cancel()
-
-        outbox = Outbox(lambda events: self._send_many(channel, events, fence), taken_over)
-        saved_seq = -1
-        renewing = asyncio.create_task(self._keep_lease(channel.session_id, turn_id))
-        try:
-            await self.turns.record(running)
-        except Exception:  # not run again if this instance dies; it still runs here
-            log.exception("could not record turn %s", turn_id)
-
-        def queued(position: int) -> None:
-            outbox.put(
-                ProgressEvent(
-                    step="queued",
-                    message=f"Many customers are asking right now: you are number {position} "
-                    "in line.",
-                    position=position,
-                    session_id=channel.session_id,
-                    turn_id=turn_id,
-                )
-            )
-
-        watchdog: asyncio.Task[None] | None = None
-        tokens = TokenCoalescer(self.frames.floor_s, outbox.put, self.frames)
-        try:
-            await ticket.wait(queued)  # the turn's timeout starts after this
-            watchdog = asyncio.create_task(
-                self._watch(channel, outbox, supervision, renewing, asyncio.current_task()),
-                name=f"watchdog-{turn_id}",
-            )
-            async for outcome in self.orchestrator.stream_turn(
-                session_id=channel.session_id,
-                customer_id=running.customer_id,
-                text=text,
-                # its message stored by `api.session.admission.take` before it was taken
-                turn_id=turn_id,
-                attempt=running.attempt,
-                stop=lambda: supervision.stop,
-                profile=profile,
-            ):
-                event = translator.translate(outcome)
-                if event is None:
-                    continue
-                if isinstance(event, TokenEvent):
-                    ticket.release()  # past its first token: the next turn may start
-                    tokens.add(event)
-                    continue
-                tokens.flush()
-                if not isinstance(outcome, Completed | Failed):
-                    outbox.put(event)
-                    if (
-                        self.on_turn_start is not None
-                        and isinstance(outcome, Progress)
-                        and outcome.step == "starting"
-                    ):
-                        await self.on_turn_start(channel)
-                    continue
-                await outbox.drain()
-                # Saved before it is sent: a client that saw it may see a restart next.
-                saved_seq = await channel.last_seq() + 1
-                await self.remember_seq(channel, saved_seq, ended_turn=turn_id)
-                # Free before it is sent: a client that saw it may send the next message.
-                await self._release(channel.session_id, turn_id, renewing)
-                if not channel.turn.claim_end(turn_id):
-                    return  # the watchdog ended it meanwhile
-                published = await self._send(channel, event, fence)
-                channel.turn.finish(turn_id)
-                if self.on_turn_end is not None:
-                    await self.on_turn_end(channel, text, published)
-        except Fenced:  # its answer was refused: another run holds the turn
-            taken_over(stop=False)
-        except asyncio.CancelledError:
-            supervision.request(Stop.CANCELLED)  # no other reason given: its client's
-            await asyncio.shield(
-                self._stopped(channel, running, supervision, outbox, tokens, renewing)
-            )
-        except Exception:
-            log.exception("turn %s crashed", turn_id)
-            supervision.request(Stop.CRASHED)
-            await asyncio.shield(
-                self._stopped(channel, running, supervision, outbox, tokens, renewing)
-            )
-        finally:
-            tokens.close()  # its share of the token frames goes to the streams still running
-            if watchdog is not None:
-                watchdog.cancel()
-            ticket.release()
-            ending = self._ending(supervision)
-            if ending is not None and not ending.releases_lease:
-                # Taken over: its lease, record and numbering are the other run's.
-                channel.turn.finish(turn_id)
-                renewing.cancel()
-                outbox.discard()
-            else:
-                tokens.flush()
-                channel.turn.finish(turn_id)
-                await asyncio.shield(
-                    self._finished(channel, outbox, running, supervision, renewing, saved_seq)
-                )
-
-    def _ending(self, supervision: TurnSupervision) -> Ending | None:
-        return supervision.ending(stream_outlives_process=self.pubsub.outlives_process)
-
-    async def _stopped(
-        self,
-        channel: SessionChannel,
-        running: RunningTurn,
-        supervision: TurnSupervision,
-        outbox: Outbox,
-        tokens: TokenCoalescer,
-        renewing: asyncio.Task[None],
-    ) -> None:
-        """End a turn whose work was stopped, as its supervision says."""
-        ending = self._ending(supervision)
-        assert ending is not None
-        if not ending.flush:
-            return
-        tokens.flush()
-        if not ending.terminal:
-            # What it streamed goes out (and is kept for `resume`); no end: the instance that
-            # takes it over runs it again and ends it.
-            await outbox.drain()
-            return
-        if ending.stored is not None:
-            await self._store_end(channel.session_id, running, channel.delivered, *ending.stored)
-        event = early_end(ending, channel.session_id, running.turn_id, channel.delivered)
-        await self._end_early(channel, outbox, running.turn_id, renewing, event)
-
-    async def _store_end(
-        self,
-        session_id: str,
-        running: RunningTurn,
-        delivered: str,
-        status: MessageStatus,
-        code: str | None,
-    ) -> None:
-        """The turn's end in SQL if its own handler did not store one, within the grace (not
-        when another run of it holds the turn)."""
-        grace_s = self.orchestrator.services.settings.turn_end_grace_s
-        turn_id = running.turn_id
-        try:
-            async with asyncio.timeout(grace_s):
-                await self.orchestrator.store_end(
-                    session_id, turn_id, delivered, status, code, attempt=running.attempt
-                )
-        except Fenced:
-            log.warning("turn %s was taken over elsewhere: its end is stored there", turn_id)
-        except Exception:
-            log.exception("could not store the end of turn %s", turn_id)
-
-    async def _end_early(
-        self,
-        channel: SessionChannel,
-        outbox: Outbox,
-        turn_id: str,
-        renewing: asyncio.Task[None],
-        ending: ServerEventBase,
-    ) -> None:
-        """End a turn that will not answer (cancelled, or crashed) with `ending`, once what it
-        sent so far is out and the session is free."""
-        await outbox.drain()
-        await self._release(channel.session_id, turn_id, renewing)
-        if channel.turn.claim_end(turn_id):  # else it has ended already: nothing more goes out
-            try:
-                await self._send(channel, ending)
-            except Exception:
-                log.exception("could not publish the end of turn %s", turn_id)
-        channel.turn.finish(turn_id)
-
-    async def _watch(
-        self,
-        channel: SessionChannel,
-        outbox: Outbox,
-        supervision: TurnSupervision,
-        renewing: asyncio.Task[None],
-        task: asyncio.Task[object] | None,
-    ) -> None:
-        """The turn's last resort: if it has not ended `turn_timeout_s` plus a grace after it
-        started (a database that stopped answering, a bug), end it (with TIMEOUT, unless it was
-        stopped for another reason already) and stop its work; what it still sends after that
-        is not sent."""
-        settings = self.orchestrator.services.settings
-        await asyncio.sleep(settings.turn_timeout_s + settings.turn_end_grace_s)
-        turn_id = supervision.turn_id
-        log.error("turn %s has not ended in time: ending it", turn_id)
-        supervision.request(Stop.TIMED_OUT)
-        ending = self._ending(supervision)
-        assert ending is not None
-        if ending.terminal:
-            overdue = early_end(ending, channel.session_id, turn_id, channel.delivered)
-            await asyncio.shield(self._end_early(channel, outbox, turn_id, renewing, overdue))
-        if task is not None:
-            task.cancel()
-
-    async def _finished(
-        self,
-        channel: SessionChannel,
-        outbox: Outbox,
-        running: RunningTurn,
-        supervision: TurnSupervision,
-        renewing: asyncio.Task[None],
-        saved_seq: int,
-    ) -> None:
-        await outbox.close()
-        turn_id = supervision.turn_id
-        ending = self._ending(supervision)
-        if ending is not None and not ending.forgets_record:
-            await self._hand_over(channel, running, renewing)
-            return
-        await self._release(channel.session_id, turn_id, renewing)
-        try:
-            last_seq = await channel.last_seq()
-        except Exception:
-            log.exception("could not read last_seq of session %s", channel.session_id)
-        else:
-            # A turn stopped by a shutdown, whose stream goes with this process, stays under
-            # way in SQL: the next start sends its end again in its stream (`close_unfinished`).
-            ended = turn_id if ending is None or ending.closes else None
-            if last_seq != saved_seq:  # events after the answer, or no answer at all
-                await self.remember_seq(channel, last_seq, ended_turn=ended)
-        if ending is None or ending.closes:  # not at shutdown: another instance moves the line
-            self._free(channel.session_id)
-
-    def _free(self, session_id: str) -> None:
+    def free(self, session_id: str) -> None:
         """The session is free: its line moves on, in a task of its own (the turn that ended
         is done)."""
         if self.on_free is None:
@@ -646,96 +208,6 @@ class ChannelRegistry:
         self._moving.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("could not move the line", exc_info=task.exception())
-
-    async def _hand_over(
-        self, channel: SessionChannel, running: RunningTurn, renewing: asyncio.Task[None]
-    ) -> None:
-        """A shutdown stopped the turn for another instance to run: its record stays, marked
-        handed over (a run handed on is not a run lost), its lease goes now (so a survivor
-        finds it an orphan at its next scan, not when the lease would lapse), and the
-        session's numbering so far is saved."""
-        renewing.cancel()
-        turn_id = running.turn_id
-        try:
-            await self.turns.record(running.model_copy(update={"handed_over": True}))
-            await self.leases.release(channel.session_id, turn_id)
-            await self.remember_seq(channel, await channel.last_seq())
-        except Exception:  # the lease lapses by itself; the survivor numbers from Redis
-            log.exception("could not hand turn %s over", turn_id)
-        log.warning("turn %s handed over to another instance", turn_id)
-
-    async def _keep_lease(self, session_id: str, turn_id: str) -> None:
-        """Renew the session's lease while the turn runs, so other instances answer BUSY."""
-        while True:
-            await asyncio.sleep(RENEW_EVERY_S)
-            try:
-                if not await self.leases.renew(session_id, turn_id, time.time()):
-                    log.warning("turn %s lost the lease of session %s", turn_id, session_id)
-            except Exception:
-                log.exception("could not renew the lease of session %s", session_id)
-
-    async def _release(self, session_id: str, turn_id: str, renewing: asyncio.Task[None]) -> None:
-        """The turn is over: forgotten first (so nobody takes it over), then the lease freed."""
-        renewing.cancel()
-        try:
-            await self.turns.forget(session_id, turn_id)
-            await self.leases.release(session_id, turn_id)
-        except Exception:  # it lapses by itself
-            log.exception("could not release the lease of session %s", session_id)
-
-    async def rescue_orphans(self) -> None:
-        """Run again, here, the turns whose instance died (see `api.live.takeover`); runs for
-        good."""
-        while True:
-            await asyncio.sleep(SCAN_EVERY_S)
-            try:
-                for turn in await self.turns.orphans():
-                    if await self.turns.claim(turn):
-                        await self._take_over(turn)
-            except Exception:
-                log.exception("could not look for orphaned turns")
-
-    async def _take_over(self, turn: RunningTurn) -> None:
-        session_id, turn_id = turn.session_id, turn.turn_id
-        channel = await self.channel(session_id)
-        here = rescue_here(channel.turn_id if channel.busy else None, turn_id)
-        if here is Rescue.TAKE_BACK:
-            await self.leases.acquire(session_id, turn_id, time.time())
-            return
-        if here is Rescue.FORGET:
-            await self.turns.forget(session_id, turn_id)
-            return
-        db = self.orchestrator.services.db
-        # The next run takes the turn's fence first: from then on the run it replaces (if it
-        # only stalled) can store nothing, so an answer found after this is final. False: the
-        # turn is no longer under way in SQL (it ended just before its instance went).
-        again = next_run(turn)
-        taken = again is not None and await db.take_over_turn(session_id, turn_id, again.attempt)
-        answer = await db.answer_for_turn(session_id, turn_id)
-        decision = after_fence(taken=taken, answered=answer is not None)
-        if decision is not Rescue.RUN_AGAIN:
-            await self.turns.forget(session_id, turn_id)
-            ending: ServerEventBase = (
-                stored_answer(answer, session_id)
-                if answer is not None
-                else ErrorEvent(
-                    code=ErrorCode.PROCESSING_ERROR,
-                    error="The server answering this went away twice; please send it again",
-                    session_id=session_id,
-                    turn_id=turn_id,
-                )
-            )
-            await self._send(channel, ending)
-            return
-        assert again is not None
-        if await self.leases.acquire(session_id, turn_id, time.time()) is not None:
-            await self.turns.forget(session_id, turn_id)  # a new turn has begun meanwhile
-            return
-        why = "was handed over" if turn.handed_over else "lost its instance"
-        log.warning("turn %s %s; running it again here (run %d)", turn_id, why, again.attempt)
-        ticket = self.queue.reserve(force=True)
-        assert not isinstance(ticket, Overloaded)  # forced: it always gets a place
-        self._start(channel, again, ticket)
 
     async def remember_seq(
         self, channel: SessionChannel, last_seq: int, ended_turn: str | None = None
@@ -750,40 +222,6 @@ class ChannelRegistry:
                 )
         except Exception:
             log.exception("could not save last_seq of session %s", channel.session_id)
-
-    async def close_unfinished(self) -> int:
-        """End the turns a previous process left under way (it was killed, or stopped them at
-        shutdown): each one's answer so far is stored as failed, and its end (`INTERRUPTED`, or
-        the answer it saved) is sent in its stream, numbered past anything the dead process may
-        have sent. Only where this process is the only one (live
-        state in-process): with Redis, a survivor runs such turns again (`rescue_orphans`).
-        Runs before the server takes messages. The number of turns closed."""
-        db = self.orchestrator.services.db
-        closed = 0
-        for turn in await db.unfinished_turns():
-            try:
-                answer = await db.close_unfinished(
-                    turn, error_code=ErrorCode.INTERRUPTED, seq_gap=SEQ_GAP
-                )
-                if not turn.answered:
-                    await self.orchestrator.end_checkpointed_turn(
-                        turn.session_id,
-                        turn.turn_id,
-                        turn.partial,
-                        MessageStatus.failed,
-                        ErrorCode.INTERRUPTED,
-                        question=turn.question,
-                    )
-                # Its end again, in its stream: a client that resumes sees how the turn ended.
-                channel = await self.channel(turn.session_id)
-                ended = await self._send(channel, stored_answer(answer, turn.session_id))
-                await self.remember_seq(channel, ended.seq or 0)
-                closed += 1
-            except Exception:
-                log.exception("could not close turn %s left by a crash", turn.turn_id)
-        if closed:
-            log.warning("closed %d turn(s) a previous process left unfinished", closed)
-        return closed
 
     async def settle(self, timeout_s: float) -> None:
         """Wait, at most `timeout_s`, until no turn runs here (turns that start meanwhile are
@@ -808,7 +246,7 @@ class ChannelRegistry:
         instance when the live state is shared, else saved as INTERRUPTED."""
         await self.settle(grace_s)
         # With turns recorded where every instance sees them, another instance runs what is
-        # left again (`rescue_orphans`); alone, they end INTERRUPTED.
+        # left again (`recovery.rescue_orphans`); alone, they end INTERRUPTED.
         survivors = self.pubsub.outlives_process and not isinstance(self.turns, NoTakeover)
         stop = shutdown_stop(shared=survivors)
         pending = self._running_channels()

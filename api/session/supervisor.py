@@ -1,7 +1,7 @@
 """A running turn's supervision, without I/O: why it stops, and what its stopping leaves.
 
-`api.session.channels.ChannelRegistry` is the adapter: it runs the turn in a task beside a watchdog
-and a lease renewal and carries out what this decides. Whoever stops the turn (its client's
+`api.session.turn_run.TurnRun` is the adapter: it runs the turn in a task beside a watchdog and
+a lease renewal and carries out what this decides. Whoever stops the turn (its client's
 cancel, the watchdog, a shutdown, another instance's takeover, a crash) asks `request`; the
 first reason is the turn's (a takeover overrides any other: that run may store nothing). When
 the turn's work has stopped, `ending` says everything its end does — what SQL stores, the one
@@ -110,7 +110,8 @@ class TurnSupervision:
 
 
 class Rescue(StrEnum):
-    """What a survivor does with a recorded turn whose lease lapsed (`rescue_orphans`)."""
+    """What a survivor does with a recorded turn whose lease lapsed
+    (`api.session.recovery.rescue_orphans`)."""
 
     TAKE_BACK = "take_back"  # it runs here: its renewal was late, not a death; lease it again
     FORGET = "forget"  # a newer turn runs in the session: the record is stale

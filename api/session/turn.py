@@ -1,6 +1,6 @@
 """A session's turn lifecycle, without I/O: idle → queued → running → (cancelling →) done.
 
-`SessionChannel` (api/session/channels.py) owns one and asks it every question about the turn: may a
+`SessionChannel` (api/session/channel.py) owns one and asks it every question about the turn: may a
 message start one, does a repeated message id join the running one, is a cancel due, is the
 session busy. The task that runs the turn is the adapter's business.
 """

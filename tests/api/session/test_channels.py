@@ -13,7 +13,8 @@ from api.live.pubsub import PubSub, Subscriber, session_topic
 from api.live.ratelimit import SlidingWindow
 from api.protocol import ProgressEvent, ServerEventBase, SessionEvent, TokenEvent
 from api.session import TurnPhase
-from api.session.channels import ChannelRegistry, SessionChannel
+from api.session.channel import SessionChannel
+from api.session.channels import ChannelRegistry
 from api.session.turn_queue import Ticket, TurnQueue
 from orchestrator.events import Progress
 from orchestrator.turn_metadata import TurnMetadata

@@ -92,6 +92,8 @@ async def keep_sweeping(
             count = await sweep(db, checkpoints, days, utcnow(), strategy)
         except UNAVAILABLE:
             log.warning("retention: the database is away; sweeping again later")
+        except Exception:  # the checkpointer's own driver errors too: the timer goes on
+            log.exception("retention: the sweep failed; sweeping again later")
         else:
             if count:
                 log.info("retention: %d conversation(s) idle over %g days %s", count, days, done)

@@ -5,7 +5,7 @@ stay, reduced to their latest checkpoint, and go on."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -186,3 +186,31 @@ async def test_a_reduced_conversation_goes_on_and_is_reduced_again_once_idle_aga
         assert await sweep(db, checkpoints, 30, later, "keep_latest") == 1
         assert (await checkpoint_rows(orchestrator, "old"))["checkpoints"] == 1
         assert await count(orchestrator, Message, "old") == 6
+
+
+async def test_a_sweep_that_fails_is_logged_and_the_timer_goes_on() -> None:
+    """An error of the checkpointer's own driver (not one of the outages the database layer
+    names) must not end retention for the life of the process."""
+    swept: list[datetime] = []
+
+    class Flaky:
+        async def idle_conversations(self, before: datetime) -> list[str]:
+            swept.append(before)
+            if len(swept) == 1:
+                raise RuntimeError("the driver's own error")
+            return []
+
+        async def remove_conversations(self, session_ids: list[str], before: datetime) -> int:
+            return 0
+
+    class NoThreads:
+        async def adelete_thread(self, thread_id: str) -> None:
+            return None
+
+    sweeping = asyncio.create_task(keep_sweeping(Flaky(), NoThreads(), 1, every_s=0.01))  # type: ignore[arg-type]
+    try:
+        async with asyncio.timeout(5):
+            while len(swept) < 2:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+    finally:
+        sweeping.cancel()

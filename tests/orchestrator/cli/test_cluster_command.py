@@ -164,8 +164,8 @@ async def test_one_address_serves_a_customer_and_a_staff_member_on_different_ins
     assert watched[-1]["response"] == events[-1]["response"]
 
     # Double-texting through the balancer: three more messages while the first is answered,
-    # each on a connection of its own (the balancer spreads them over both instances): four
-    # answers in order, none BUSY.
+    # each on a connection of its own (the balancer spreads them over both instances), each
+    # sent once the one before was taken: four answers in the order sent, none BUSY.
     asked = [
         "What does code P0A80 mean?",
         "And the tyre pressures?",
@@ -174,12 +174,11 @@ async def test_one_address_serves_a_customer_and_a_staff_member_on_different_ins
     ]
     sockets = [await ChatClient.connect(f"ws://{cluster}/ws/chat", customer_token) for _ in asked]
     try:
+        turns, lined = [], 0
         for connection, text in zip(sockets, asked, strict=True):
             await connection.send({"type": "message", "message": text, "session_id": session_id})
-        turns, lined = [], 0
-        for connection in sockets:  # `session` names the turn it starts, else `queued` follows
-            reply = await connection.recv()
-            assert reply["type"] == "session", reply
+            reply = await connection.recv()  # `session`: it names the turn it starts, or
+            assert reply["type"] == "session", reply  # `queued` follows with the turn to come
             while not reply.get("turn_id") or reply["type"] not in ("session", "queued"):
                 reply = await connection.recv()  # (the events of a turn already running)
                 assert reply["type"] != "error", reply  # none BUSY

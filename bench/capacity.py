@@ -134,6 +134,9 @@ class Step:
             "cores": {who: round(self.cores(who), 2) for who in self.cpu},
             "cpu_ms_per_arrival": {who: round(self.cpu_ms_per_arrival(who), 1) for who in self.cpu},
             "generator_share": _round(generator_share(self)),
+            "late_questions": sorted(
+                {s.question for s in self.sessions if (s.wait or math.inf) > WAIT_LIMIT_S}
+            ),
             "token_frames_per_arrival": round(
                 sum(s.frames for s in self.sessions) / len(self.sessions), 1
             )

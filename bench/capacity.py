@@ -46,6 +46,7 @@ DRAIN_S: Final = 60.0  # after the last arrival, how long the sessions still run
 CHECK_EVERY_S: Final = 0.25
 STOPPED: Final = "still running when the ramp stopped"
 GENERATOR: Final = "load generator"
+MIN_TELLING: Final = 10  # arrivals a step needs for its CPU per arrival to be reported
 ONE_PROCESS_TARGET: Final = 0.5  # one process ÷ relay
 TWO_PROCESS_TARGET: Final = 1.5  # two processes ÷ one
 
@@ -143,6 +144,12 @@ class Step:
             if self.sessions
             else None,
         }
+
+
+def telling_step(ramp: Ramp) -> Step:
+    """The last step with enough arrivals for its CPU per arrival to mean something (a step
+    stopped after one or two arrivals reads a few clock ticks)."""
+    return next((s for s in reversed(ramp.steps) if len(s.sessions) >= MIN_TELLING), ramp.steps[-1])
 
 
 def generator_share(step: Step) -> float:
@@ -421,7 +428,7 @@ def figures(ramps: dict[str, Ramp], command: str) -> list[Figure]:
             )
         )
     for r in ramps.values():
-        last = r.steps[-1]
+        last = telling_step(r)
         share = generator_share(last)
         out.append(
             Figure(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bench.capacity import GENERATOR, Step, generator_share
+from bench.capacity import GENERATOR, Ramp, Step, generator_share, telling_step
 from bench.load import Session
 
 
@@ -31,3 +31,9 @@ def test_a_server_that_spent_nothing_has_no_share() -> None:
 
 def test_a_step_nobody_arrived_in_costs_nothing_per_arrival() -> None:
     assert step_with({"server": 1.0}, arrivals=0).cpu_ms_per_arrival("server") == 0.0
+
+
+def test_the_telling_step_skips_a_last_step_stopped_after_one_arrival() -> None:
+    full, stub = step_with({"server": 1.0}, arrivals=40), step_with({"server": 0.1}, arrivals=1)
+    assert telling_step(Ramp("one process", [full, stub])) is full
+    assert telling_step(Ramp("one process", [stub])) is stub

@@ -2,14 +2,15 @@
 
 Open loop, as customers arrive: at scheduled times, whatever the server is doing, a new
 customer connects, authenticates and asks one question (`bench.questions`, in turn); the
-simulator answers 200 tokens at 30 tokens/s. The rate is stepped up (1, 2, 3, 4, 5, 6, 8, 10,
-12, ... arrivals/s, each step 20 s, straight after the one before) until a step fails: the p95 of
+simulator answers 200 tokens at 30 tokens/s. The rate is stepped up (2, 4, 8, 12, 16, 20, ...
+arrivals/s, each step 10 s, straight after the one before) until a step fails: the p95 of
 a customer's wait (from beginning to connect to the first token, so connecting, any queue
 and the model's first token count) exceeds 2 s, or any session ends in an error (OVERLOADED
 and TIMEOUT included). A step is known to fail as soon as more than 5% of its arrivals are
 late, and arrivals stop there. The highest sustained rate is that of the last step that
 passed. The load generator, the simulator and the server share the 2 cores: their CPU is
-read from /proc per step.
+read from /proc per step, and per arrival, so a run shows whether the product or the load
+generator was the limit (`generator_share`).
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ from bench.scaleout import instances
 from bench.stack import customer_tokens, served, shared
 
 NAME = "capacity"
-# Fine where one process fails (a few per second on 2 cores), coarser above it.
-FULL_RATES: Final = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 16.0, 20.0, 24.0, 32.0, 48.0)
+# Fine where the product and the relay fail on 2 cores (16-48/s), coarse below; the top
+# steps are there so that the relay can go past the product.
+FULL_RATES: Final = (2.0, 4.0, 8.0, 12.0, 16.0, 20.0, 24.0, 28.0, 32.0, 40.0, 48.0, 64.0, 96.0)
 QUICK_RATES: Final = (8.0, 16.0)
-FULL_STEP_S: Final = 20.0
+FULL_STEP_S: Final = 10.0
 QUICK_STEP_S: Final = 4.0
 WAIT_LIMIT_S: Final = 2.0
 QUANTILE: Final = 95.0
@@ -43,6 +45,8 @@ CLIENT_WAIT_S: Final = 300.0  # past the server's own bounds: what ends a turn i
 DRAIN_S: Final = 60.0  # after the last arrival, how long the sessions still running may take
 CHECK_EVERY_S: Final = 0.25
 STOPPED: Final = "still running when the ramp stopped"
+GENERATOR: Final = "load generator"
+MIN_TELLING: Final = 10  # arrivals a step needs for its CPU per arrival to be reported
 ONE_PROCESS_TARGET: Final = 0.5  # one process ÷ relay
 TWO_PROCESS_TARGET: Final = 1.5  # two processes ÷ one
 
@@ -106,6 +110,11 @@ class Step:
     def cores(self, who: str) -> float:
         return self.cpu.get(who, 0.0) / self.arrivals_s if self.arrivals_s else 0.0
 
+    def cpu_ms_per_arrival(self, who: str) -> float:
+        """CPU-ms `who` spent over the step's arrivals, per arrival (answers still streaming
+        from the step before count too: at a steady rate they even out)."""
+        return ms(self.cpu.get(who, 0.0)) / len(self.sessions) if self.sessions else 0.0
+
     def as_json(self) -> dict[str, Any]:
         return {
             "rate_per_s": self.rate,
@@ -124,7 +133,30 @@ class Step:
             ),
             "arrival_lag_max_ms": round(ms(max(self.lags)), 1) if self.lags else None,
             "cores": {who: round(self.cores(who), 2) for who in self.cpu},
+            "cpu_ms_per_arrival": {who: round(self.cpu_ms_per_arrival(who), 1) for who in self.cpu},
+            "generator_share": _round(generator_share(self)),
+            "late_questions": sorted(
+                {s.question for s in self.sessions if (s.wait or math.inf) > WAIT_LIMIT_S}
+            ),
+            "token_frames_per_arrival": round(
+                sum(s.frames for s in self.sessions) / len(self.sessions), 1
+            )
+            if self.sessions
+            else None,
         }
+
+
+def telling_step(ramp: Ramp) -> Step:
+    """The last step with enough arrivals for its CPU per arrival to mean something (a step
+    stopped after one or two arrivals reads a few clock ticks)."""
+    return next((s for s in reversed(ramp.steps) if len(s.sessions) >= MIN_TELLING), ramp.steps[-1])
+
+
+def generator_share(step: Step) -> float:
+    """The load generator's CPU ÷ the server's over one step: below 1, the server worked
+    harder than what drove it (NaN: the server spent nothing)."""
+    server = step.cpu.get("server", 0.0)
+    return step.cpu.get(GENERATOR, 0.0) / server if server > 0 else math.nan
 
 
 def nearest_rank(values: list[float], q: float) -> float:
@@ -196,7 +228,7 @@ async def ramp(
     readers: dict[str, Callable[[], float]] = {
         "server": server.cpu_s,
         "simulator": simulator.cpu_s,
-        "load generator": lambda: own_cpu_seconds(me),
+        GENERATOR: lambda: own_cpu_seconds(me),
     }
     running: set[asyncio.Task[load.Session]] = set()
     steps: list[Step] = []
@@ -328,8 +360,10 @@ def _cpu_notes(ramps: dict[str, Ramp]) -> list[str]:
     for r in ramps.values():
         last = r.steps[-1]
         cores = ", ".join(f"{who} {last.cores(who):.2f}" for who in last.cpu)
+        per = ", ".join(f"{who} {last.cpu_ms_per_arrival(who):.1f}" for who in last.cpu)
         notes.append(
-            f"Capacity, {r.label}: CPU in cores during its last step ({last.rate:g}/s): {cores}."
+            f"Capacity, {r.label}: CPU in cores during its last step ({last.rate:g}/s): {cores}; "
+            f"CPU-ms an arrival: {per}."
         )
     return notes
 
@@ -393,8 +427,25 @@ def figures(ramps: dict[str, Ramp], command: str) -> list[Figure]:
                 met=best.wait_ms() <= ms(WAIT_LIMIT_S),
             )
         )
+    for r in ramps.values():
+        last = telling_step(r)
+        share = generator_share(last)
+        out.append(
+            Figure(
+                name=f"Capacity, {r.label}: load generator CPU at its last step ({last.rate:g}/s)",
+                value=last.cpu_ms_per_arrival(GENERATOR),
+                unit="CPU-ms an arrival",
+                baseline=last.cpu_ms_per_arrival("server"),
+                baseline_label="the server's",
+                ratio=None if math.isnan(share) else share,
+                ratio_label="generator ÷ server",
+                command=command,
+                target="< 1×",
+                met=share < 1,
+            )
+        )
     busiest = max((s for r in ramps.values() for s in r.steps), key=lambda s: s.rate)
-    for who in ("load generator", "simulator"):
+    for who in (GENERATOR, "simulator"):
         out.append(
             Figure(
                 name=f"Capacity: {who} CPU at the busiest step ({busiest.rate:g}/s)",

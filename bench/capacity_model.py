@@ -220,6 +220,18 @@ def sustained_rate(costs: Costs, load: Load, cores: float) -> float:
     return cores * 1000 / cpu_ms_per_turn(load, costs)
 
 
+def shared_machine_rate(
+    costs: Costs, load: Load, *, processes: int, machine_cores: float, others_ms: float
+) -> float:
+    """Turns a second `processes` served processes keep up with on a machine of
+    `machine_cores` whose other programs (load generator, simulator, PostgreSQL, Redis) spend
+    `others_ms` CPU-ms per turn: the lower of the processes' own ceiling and the machine's."""
+    turn_ms = cpu_ms_per_turn(load, costs)
+    own = processes * costs.process_cores.value * 1000 / turn_ms
+    machine = machine_cores * 1000 / (turn_ms + others_ms)
+    return min(own, machine)
+
+
 # --------------------------------------------------------------------------- the queue
 
 

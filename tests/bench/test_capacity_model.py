@@ -19,6 +19,7 @@ from bench.capacity_model import (
     cpu_ms_per_turn,
     first_tokens,
     frames_per_turn,
+    shared_machine_rate,
     size,
     sources,
 )
@@ -180,3 +181,15 @@ def test_more_cores_sustain_a_higher_rate_of_arrivals() -> None:
     one = capacity_by_simulation(LIGHT, LOAD, cores=1.0, step_s=5.0)
     two = capacity_by_simulation(LIGHT, LOAD, cores=2.0, step_s=5.0)
     assert 0 < one < two
+
+
+def test_one_process_on_a_large_machine_is_bounded_by_its_own_loop() -> None:
+    costs = with_costs(turn_cpu_ms=50.0, token_cpu_us=0.0, process_cores=1.0)
+    rate = shared_machine_rate(costs, Load(1, 1.0), processes=1, machine_cores=16, others_ms=10)
+    assert rate == pytest.approx(20.0)
+
+
+def test_two_processes_on_two_shared_cores_are_bounded_by_the_machine() -> None:
+    costs = with_costs(turn_cpu_ms=50.0, token_cpu_us=0.0, process_cores=1.0)
+    rate = shared_machine_rate(costs, Load(1, 1.0), processes=2, machine_cores=2, others_ms=30)
+    assert rate == pytest.approx(2 * 1000 / 80)

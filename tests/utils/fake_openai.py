@@ -368,7 +368,12 @@ class FakeOpenAI:
             self._requests.clear()
 
     def echo(self, request: dict[str, Any]) -> Reply:
-        """The default responder: `answer_tokens` words, or an echo of the last user turn."""
+        """The default responder: `answer_tokens` words, or an echo of the last user turn. A
+        request that forces one function (a classification, such as the LLM router's) gets a
+        short call of it with no arguments, as a model's few tokens, not a paced answer."""
+        forced = _forced_function(request)
+        if self.answer_tokens is not None and forced is not None:
+            return Reply(tool_calls=[{"name": forced, "arguments": {}}])
         if self.answer_tokens is not None:
             return Reply(" ".join(f"word{i}" for i in range(self.answer_tokens)))
         for message in reversed(request.get("messages") or []):
@@ -824,6 +829,16 @@ def slow_answers(fake_llm: FakeOpenAI, tokens_per_s: float) -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------- standalone
+
+
+def _forced_function(request: dict[str, Any]) -> str | None:
+    """The function a request's `tool_choice` names outright, if any."""
+    choice = request.get("tool_choice")
+    if isinstance(choice, dict):
+        function = choice.get("function")
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            return str(function["name"])
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:

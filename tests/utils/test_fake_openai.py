@@ -426,3 +426,12 @@ async def test_the_pacing_can_be_changed_while_it_runs(llm: FakeOpenAI) -> None:
         assert "You said" in str(aggregate(await collect(chat(llm), "hello")).content)
         refused = await client.post("/simulator", json={"temperature": 1})
         assert refused.status_code == 400
+
+
+def test_a_forced_function_with_answer_tokens_set_gets_a_short_call_not_a_paced_answer() -> None:
+    from tests.utils.fake_openai import _forced_function
+
+    request = {"tool_choice": {"type": "function", "function": {"name": "Routes"}}}
+    assert _forced_function(request) == "Routes"
+    assert _forced_function({"tool_choice": "auto"}) is None
+    assert _forced_function({}) is None

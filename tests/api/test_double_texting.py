@@ -32,6 +32,14 @@ async def messages_of(server: ServerProcess, token: str, session: str) -> list[d
     return list(response.json())
 
 
+async def answer_streams(client: ChatClient, session: str) -> list[dict[str, Any]]:
+    """Ask the first question, and return once its answer streams (its events so far)."""
+    await client.send(
+        {"type": "message", "message": "Tell me about the Ridge", "session_id": session}
+    )
+    return await client.until("token")
+
+
 async def until_ended(client: ChatClient, turns: int) -> list[dict[str, Any]]:
     """Every event until `turns` turns have ended."""
     events: list[dict[str, Any]] = []
@@ -49,10 +57,7 @@ async def test_three_messages_sent_while_an_answer_streams_are_answered_after_it
     with slow_answers(fake_llm, tokens_per_s=30):
         fake_llm.script(Reply(LONG), *(Reply(f"Answer {n}.") for n in (2, 3, 4)))
         async with await ChatClient.connect(llm_server.ws_url, token) as client:
-            await client.send(
-                {"type": "message", "message": "Tell me about the Ridge", "session_id": session}
-            )
-            first = await client.until("token")
+            first = await answer_streams(client, session)
             for n, text in enumerate(later, start=2):
                 await client.send(
                     {
@@ -96,10 +101,7 @@ async def test_interrupt_ends_the_answer_under_way_cancelled_and_answers_the_new
     with slow_answers(fake_llm, tokens_per_s=20):
         fake_llm.script(Reply(LONG), Reply("Just the Aster, then."))
         async with await ChatClient.connect(llm_server.ws_url, token) as client:
-            await client.send(
-                {"type": "message", "message": "Tell me about the Ridge", "session_id": session}
-            )
-            await client.until("token")
+            await answer_streams(client, session)
             await client.send(
                 {
                     "type": "message",
@@ -137,10 +139,7 @@ async def test_reject_and_a_full_line_are_refused_busy_and_nothing_is_stored(
     with slow_answers(fake_llm, tokens_per_s=20):
         fake_llm.script(Reply(LONG))
         async with await ChatClient.connect(llm_server.ws_url, token) as client:
-            await client.send(
-                {"type": "message", "message": "Tell me about the Ridge", "session_id": session}
-            )
-            await client.until("token")
+            await answer_streams(client, session)
             frames: list[dict[str, Any]] = [
                 {"message": "Not now", "multitask_strategy": "reject"},
                 *({"message": f"Question {n}"} for n in range(1, 7)),
@@ -169,10 +168,7 @@ async def test_a_rest_message_sent_while_an_answer_streams_gets_its_own_answer(
     with slow_answers(fake_llm, tokens_per_s=30):
         fake_llm.script(Reply(LONG), Reply("The Aster, yes."))
         async with await ChatClient.connect(llm_server.ws_url, token) as client:
-            await client.send(
-                {"type": "message", "message": "Tell me about the Ridge", "session_id": session}
-            )
-            await client.until("token")
+            await answer_streams(client, session)
             async with httpx.AsyncClient(base_url=llm_server.base_url, timeout=60) as http:
                 response = await http.post(
                     "/api/v1/chat",
@@ -192,10 +188,7 @@ async def test_a_message_in_line_is_still_answered_after_the_server_is_killed(
     with slow_answers(fake_llm, tokens_per_s=10):
         fake_llm.script(Reply(LONG))
         async with await ChatClient.connect(llm_server.ws_url, token) as client:
-            await client.send(
-                {"type": "message", "message": "Tell me about the Ridge", "session_id": session}
-            )
-            await client.until("token")
+            await answer_streams(client, session)
             await client.send({"type": "message", "message": "Still there?", "session_id": session})
             queued = await client.until("queued")
             await asyncio.to_thread(llm_server.kill)

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import TYPE_CHECKING, Final
 
-from api.session.turn_queue import Overloaded
-from orchestrator.persistence.line import NotStarted
+from api.session.stored_turn import start_stored
 
 if TYPE_CHECKING:  # for the annotations only: the registry calls this module
     from api.session.channels import ChannelRegistry
@@ -36,33 +34,9 @@ async def start_next(channels: ChannelRegistry, session_id: str) -> str | None:
     turn_id = await db.next_in_line(session_id)
     if turn_id is None:
         return None
-    if await channels.leases.acquire(session_id, turn_id, time.time()) is not None:
-        return None  # a turn is under way: its end starts the next
-    try:
-        started = await db.start_in_line(session_id, turn_id)
-        if started is NotStarted.ELSEWHERE:  # another starter runs it, under the same lease
-            return None
-        if isinstance(started, NotStarted):  # gone, or a person has the conversation
-            await channels.leases.release(session_id, turn_id)
-            return None
-        channel = await channels.channel(session_id)
-    except BaseException:
-        await channels.leases.release(session_id, turn_id)
-        raise
-    # Accepted already when it was stored: it waits in the admission queue whatever the wait.
-    ticket = channels.queue.reserve(force=True)
-    assert not isinstance(ticket, Overloaded)
-    channels.start_turn(
-        channel,
-        customer_id=started.owner_id,
-        author_id=started.author_id,
-        text=started.text,
-        turn_id=turn_id,
-        client_message_id=started.client_message_id,
-        ticket=ticket,
-        profile=started.profile,
+    return await start_stored(
+        channels, session_id, turn_id, lambda: db.start_in_line(session_id, turn_id)
     )
-    return turn_id
 
 
 async def keep_moving(channels: ChannelRegistry, every_s: float = SWEEP_EVERY_S) -> None:

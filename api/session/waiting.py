@@ -11,10 +11,12 @@ answered as usual.
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING
 
+from api.session.stored_turn import start_stored
 from api.session.turn_queue import Overloaded
+from orchestrator.persistence.conversation_rows import Waiting
+from orchestrator.persistence.line import NotStarted
 
 if TYPE_CHECKING:  # for the annotations only: api.deps imports this package
     from api.deps import AppState
@@ -36,28 +38,9 @@ async def answer_waiting(state: AppState, session_id: str) -> str | None:
     if isinstance(ticket, Overloaded):
         log.warning("session %s: the messages that waited are not answered: overloaded", session_id)
         return None
-    if await channels.leases.acquire(session_id, turn_id, time.time()) is not None:
-        ticket.finish()  # a turn runs in the session on another instance
-        return None
-    try:
+
+    async def take() -> Waiting | NotStarted:
         started = await db.start_waiting_turn(session_id)
-        if started is None or started.turn_id != turn_id:
-            await channels.leases.release(session_id, turn_id)
-            ticket.finish()
-            return None
-        channel = await channels.channel(session_id)
-    except BaseException:
-        await channels.leases.release(session_id, turn_id)
-        ticket.finish()
-        raise
-    channels.start_turn(
-        channel,
-        customer_id=started.owner_id,
-        author_id=started.author_id,
-        text=started.text,
-        turn_id=started.turn_id,
-        client_message_id=started.client_message_id,
-        ticket=ticket,
-        profile=started.profile,
-    )
-    return started.turn_id
+        return NotStarted.NOTHING if started is None or started.turn_id != turn_id else started
+
+    return await start_stored(channels, session_id, turn_id, take, ticket)

@@ -203,6 +203,9 @@ class ChatConnection:
             chosen = frame.partial_response
             self.subscriber.partial_response = self.partial_response if chosen is None else chosen
 
+        # The session's live events wait until `session` (and `queued`) are out: attached to
+        # a session whose turn is streaming, a message's first reply is still `session`.
+        self.subscriber.hold()
         try:
             taken = await take(self.state, user, frame, attach, announce=self.send)
         except Exception:  # e.g. the database is unreachable: the connection stays usable
@@ -213,6 +216,8 @@ class ChatConnection:
                 session_id=frame.session_id,
             )
             return
+        finally:
+            self.subscriber.catch_up([])
         if isinstance(taken, Refused):
             self.error(
                 taken.code,

@@ -30,6 +30,7 @@ from api.protocol import (
     ErrorEvent,
     ResumeFrame,
     ServerEventBase,
+    SessionEvent,
     dump,
 )
 from api.session import Action, Authenticated, Close, ConnectionCore, Dispatch, Endpoint, Send
@@ -205,9 +206,17 @@ class ChatConnection:
 
         # The session's live events wait until `session` (and `queued`) are out: attached to
         # a session whose turn is streaming, a message's first reply is still `session`.
+        def announce(event: ServerEventBase) -> None:
+            if isinstance(event, SessionEvent) and event.last_seq is not None:
+                # Events held back follow `session`: its last_seq must not cover them.
+                event = event.model_copy(
+                    update={"last_seq": self.subscriber.before_held(event.last_seq)}
+                )
+            self.send(event)
+
         self.subscriber.hold()
         try:
-            taken = await take(self.state, user, frame, attach, announce=self.send)
+            taken = await take(self.state, user, frame, attach, announce=announce)
         except Exception:  # e.g. the database is unreachable: the connection stays usable
             log.exception("could not admit a message")
             self.error(

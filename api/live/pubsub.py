@@ -74,6 +74,13 @@ class Subscriber:
         """Keep live events back until `catch_up`."""
         self._held = []
 
+    def before_held(self, last_seq: int) -> int:
+        """`last_seq` to announce while holding: below the first numbered event held back,
+        which reaches the receiver after the announcement (and a receiver drops what is
+        numbered at or below the seq it was told)."""
+        held = [event.seq for event in self._held or () if event.seq is not None]
+        return min([last_seq, *(seq - 1 for seq in held)])
+
     def catch_up(self, replayed: list[ServerEventBase]) -> None:
         """Deliver the replay, then what arrived live meanwhile, each numbered event once."""
         held, self._held = self._held or [], None

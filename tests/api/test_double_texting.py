@@ -49,6 +49,20 @@ async def until_ended(client: ChatClient, turns: int) -> list[dict[str, Any]]:
     return events
 
 
+def hidden_by_session(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Numbered events a client would drop: at or below the `last_seq` of a `session` event
+    that came before them (a client takes that as "seen up to here")."""
+    seen, hidden = 0, []
+    for event in events:
+        if event["type"] == "session" and event.get("last_seq") is not None:
+            seen = max(seen, event["last_seq"])
+        elif event.get("seq") is not None:
+            if event["seq"] <= seen:
+                hidden.append(event)
+            seen = max(seen, event["seq"])
+    return hidden
+
+
 async def test_three_messages_sent_while_an_answer_streams_are_answered_after_it_in_order(
     llm_server: ServerProcess, fake_llm: FakeOpenAI
 ) -> None:
@@ -71,6 +85,9 @@ async def test_three_messages_sent_while_an_answer_streams_are_answered_after_it
         requests = fake_llm.requests
 
     assert not [e for e in events if e["type"] == "error"]  # none BUSY
+    # Each message's `session` event tells the seq seen so far; the first answer's tokens held
+    # back while it was taken come after it, numbered above it.
+    assert not hidden_by_session(first + events)
     queued = [e for e in events if e["type"] == "queued"]
     assert [(e["position"], e["message_id"]) for e in queued] == [(1, "m2"), (2, "m3"), (3, "m4")]
     answers = [e for e in events if e["type"] == "complete"]

@@ -178,6 +178,15 @@ def test_a_subscriber_gets_each_numbered_event_once_and_the_held_ones_after_the_
     assert seqs == [2, 3, 4]
 
 
+def test_what_is_announced_while_holding_is_numbered_below_the_held_events() -> None:
+    subscriber = Subscriber()
+    subscriber.hold()
+    assert subscriber.before_held(7) == 7  # nothing held yet
+    subscriber.deliver(event().model_copy(update={"seq": 6}))
+    subscriber.deliver(event().model_copy(update={"seq": 7}))
+    assert subscriber.before_held(7) == 5  # 6 and 7 reach the receiver after it
+
+
 async def test_a_batch_is_numbered_and_delivered_in_order(instance: Instances) -> None:
     here, there = await instance(), await instance()
     topic = session_topic("s1")

@@ -29,11 +29,11 @@ LIST = re.compile(
     re.I,
 )
 # "Schedule" books only as a verb ("schedule a service", "can I schedule"): "per the
-# schedule", "the maintenance schedule" ask what the schedule says.
+# schedule", "the maintenance schedule for ..." ask what the schedule says.
 BOOK = re.compile(
     r"\b(book|reserve|make an appointment|set up an appointment|bring (it|my \w+) in|"
     r"get (it|my \w+) (in|serviced))\b|"
-    r"\bschedule (?:a|an|my|me|it|one|in|for|the (?:service|appointment|visit))\b|"
+    r"\bschedule (?:a|an|my|me|it|one|the (?:service|appointment|visit))\b|"
     r"(?:^\s*|\b(?:can|could|would|will|please|to|i'd|i|we|you)\s+)schedule\b",
     re.I,
 )

@@ -21,6 +21,8 @@ from agents.maintenance.actions import requested_action
         ("Schedule my annual service next week", "book"),
         ("How often should the chain be lubed per the schedule?", None),
         ("What does the maintenance schedule say about brake fluid?", None),
+        ("What's the maintenance schedule for the hybrid?", None),
+        ("Is the service schedule in the handbook?", None),
         ("Please cancel my appointment", "cancel"),
         ("cancel it", "cancel"),
         ("move it to Thursday", "move"),

@@ -33,6 +33,7 @@ from orchestrator.model_gate import ModelGate
 from orchestrator.model_health import ModelHealth, unreachable
 from orchestrator.prompt_echo import EchoScreen, PromptEcho
 from orchestrator.runaway import LoopWatch
+from orchestrator.screen import Screen
 from orchestrator.turn_context import Services
 
 UNREACHABLE = "model unreachable"
@@ -63,6 +64,7 @@ class Streamed:
     text: str = ""
     finish_reason: str | None = None
     echoed: bool = False
+    screened: bool = False  # stopped by its screen: nothing more of it could go out
     looped: bool = False
 
     @property
@@ -78,7 +80,7 @@ Answering = Runnable[LanguageModelInput, BaseMessage]
 async def stream(
     model: Answering,
     messages: Sequence[BaseMessage],
-    screen: EchoScreen | None = None,
+    screen: Screen | None = None,
     out: Streamed | None = None,
 ) -> Streamed:
     """The model's streamed answer, read until it ends, `screen` finds an echo in it or it
@@ -96,8 +98,9 @@ async def stream(
                 out.text += chunk.content
                 if screen is not None:
                     screen.feed(chunk.content)
-                    if screen.echoed:
-                        out.echoed = True
+                    if screen.stopped:
+                        out.echoed = screen.echoed
+                        out.screened = True
                         break
                 if watch.feed(chunk.content):
                     out.looped = True
@@ -131,7 +134,7 @@ async def ask(
     model: Answering,
     messages: Sequence[BaseMessage] | PromptSource,
     health: ModelHealth,
-    screen: EchoScreen | None = None,
+    screen: Screen | None = None,
     budget: ModelBudget | None = None,
     gate: ModelGate | None = None,
     agent: str | None = None,

@@ -26,6 +26,7 @@ from typing import Any, Literal
 from langchain_core.messages import BaseMessageChunk
 
 from orchestrator.prompt_echo import EchoScreen, PromptEcho
+from orchestrator.screen import Screen
 from orchestrator.turn_metadata import TurnMetadata
 
 ANSWER_TAG = "answer"
@@ -110,7 +111,7 @@ class TurnStream:
     _held: dict[str, list[str]] = field(default_factory=dict)
     _finished: set[str] = field(default_factory=set)
     _spoken: set[str] = field(default_factory=set)
-    _screens: dict[str, EchoScreen] = field(default_factory=dict)
+    _screens: dict[str, Screen] = field(default_factory=dict)
 
     def feed(self, event: dict[str, Any]) -> list[TurnEvent]:
         """Map one `astream_events` (v2) event."""
@@ -178,6 +179,9 @@ class TurnStream:
             return [result]
         if name == "screen" and isinstance(data.get("echo"), PromptEcho):
             self._screens[str(data.get("agent"))] = EchoScreen(data["echo"])
+            return []
+        if name == "screen" and callable(data.get("make")):  # a specialist's own screen
+            self._screens[str(data.get("agent"))] = data["make"]()
             return []
         if name == "routes":
             routes = list(data.get("routes", []))

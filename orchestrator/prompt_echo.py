@@ -128,6 +128,10 @@ class EchoScreen:
     sent: int = 0
     echoed: bool = False
 
+    @property
+    def stopped(self) -> bool:
+        return self.echoed
+
     def feed(self, piece: str) -> str:
         if self.echoed:
             return ""

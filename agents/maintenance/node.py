@@ -36,10 +36,12 @@ from agents.model_reply import ECHOED, UNREACHABLE, Written
 from agents.prompt_fit import Prompt
 from agents.specialist import answer, answer_request, generate, progress, retrieve, say, use_tool
 from orchestrator import model_abilities
+from orchestrator.emit import emit
 from orchestrator.errors import IncompleteAnswer, MalformedToolCall, ModelUnreachable
 from orchestrator.prompt_echo import EchoScreen
+from orchestrator.screen import Chain
 from orchestrator.state import SpecialistInput
-from orchestrator.turn_context import TurnContext
+from orchestrator.turn_context import Services, TurnContext
 
 log = logging.getLogger(__name__)
 
@@ -253,20 +255,23 @@ async def _invoke(tool: BaseTool, args: dict[str, Any]) -> str:
 
 
 async def _worded(inp: SpecialistInput, context: TurnContext, request: AnswerRequest) -> Written:
-    """The model's wording of the tool's result, said only if it keeps what the tool said
-    (`wording.keeps`); otherwise the result itself, marked `degraded` with why."""
+    """The model's wording of the tool's result, streamed a sentence at a time while it keeps
+    to what the tool said (`wording.WordingScreen`). Where it strays, fails or leaves out a
+    fact, the result itself follows what went out, marked `degraded` with why."""
     services, agent = context.services, inp["agent"]
     result = request.tool_result or ""
     await progress("generating", "Writing the answer…", agent)
-    said = [HumanMessage(render(request))]
     health = services.model_health
     if not health.worth_calling(time.monotonic()):
+        said = [HumanMessage(render(request))]
         return await model_reply.in_own_words(services, said, agent, UNREACHABLE)
     prompt = Prompt(WORDING, request, tuple(inp.get("history", [])))
-    screen = EchoScreen(echo_of(WORDING))
-    try:  # not tagged as the answer: nothing of it goes out before it is checked
-        streamed = await model_reply.ask(
-            services.answer_model,
+    make = functools.partial(_wording_screen, result)
+    await emit("screen", {"agent": agent, "make": make})
+    screen = make()  # the turn's stream reads the answer through one made alike
+    try:
+        await model_reply.ask(
+            model_reply.answering(services.answer_model, agent),
             prompt.messages,
             health,
             screen,
@@ -274,16 +279,31 @@ async def _worded(inp: SpecialistInput, context: TurnContext, request: AnswerReq
             services.model_gate,
             agent,
         )
-    except ModelUnreachable:
-        return await model_reply.in_own_words(services, said, agent, UNREACHABLE)
+    except ModelUnreachable:  # before anything came
+        return await _result_after(services, screen.said, request, agent, UNREACHABLE)
     except (openai.APIError, IncompleteAnswer) as exc:
         log.warning("the model could not word a tool's result: %r", exc)
-        return await model_reply.in_own_words(services, said, agent, wording.UNWORDED)
-    text = streamed.text.strip()
-    if streamed.echoed or not text or not wording.keeps(text, result):
-        return await model_reply.in_own_words(services, said, agent, wording.CHANGED)
-    worded = [HumanMessage(render(AnswerRequest(question=request.question, reply=text)))]
-    return Written((await model_reply.in_own_words(services, worded, agent)).text)
+        return await _result_after(services, screen.said, request, agent, wording.UNWORDED)
+    before = screen.said
+    if not screen.stopped:
+        worded = before + screen.flush()  # as the turn's stream flushes it when this ends
+        if worded.strip() and wording.keeps(worded, result):
+            return Written(worded)
+    return await _result_after(services, before, request, agent, wording.CHANGED)
+
+
+def _wording_screen(result: str) -> Chain:
+    return Chain((EchoScreen(echo_of(WORDING)), wording.WordingScreen(result)))
+
+
+async def _result_after(
+    services: Services, said: str, request: AnswerRequest, agent: str, why: str
+) -> Written:
+    """The tool's result, in full, after what of the wording went out (whole sentences that
+    kept to it)."""
+    reply = AnswerRequest(question=request.question, tool_result=request.tool_result)
+    written = await model_reply.in_own_words(services, [HumanMessage(render(reply))], agent, why)
+    return Written(said + written.text, degraded=why)
 
 
 async def maintenance(inp: SpecialistInput, runtime: Runtime[TurnContext]) -> dict[str, Any]:

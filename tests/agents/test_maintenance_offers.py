@@ -17,7 +17,7 @@ from agents.maintenance.offers import (
     offer_text,
     picked,
 )
-from agents.maintenance.wording import keeps
+from agents.maintenance.wording import LONG_RUN, WordingScreen, keeps
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)  # a Wednesday
 TZ = ZoneInfo("UTC")
@@ -129,3 +129,40 @@ def test_a_wording_is_said_only_if_it_keeps_what_the_tool_said(
     wording: str, result: str, kept: bool
 ) -> None:
     assert keeps(wording, result) is kept
+
+
+def screened(pieces: list[str], result: str) -> tuple[list[str], str, bool]:
+    """What a `WordingScreen` lets through after each piece, its flush, and whether it stopped."""
+    screen = WordingScreen(result)
+    out = [screen.feed(piece) for piece in pieces]
+    return out, screen.flush(), screen.changed
+
+
+def test_a_wording_goes_out_a_sentence_at_a_time_as_it_streams() -> None:
+    pieces = ["You can", " come on Monday", " 23 November.", " Pick 08:00", " or 09:00", "."]
+    out, rest, changed = screened(pieces, SLOTS)
+    assert out == ["", "", "", "You can come on Monday 23 November. ", "", ""]
+    assert (rest, changed) == ("Pick 08:00 or 09:00.", False)
+
+
+def test_a_wording_stops_at_the_sentence_that_strays_from_the_tool() -> None:
+    pieces = ["Monday 23 November works.\n", "You're booked at 08:00.", " Thanks!"]
+    out, rest, changed = screened(pieces, SLOTS)
+    assert out == ["Monday 23 November works.\n", "", ""]  # "booked": no booking was made
+    assert (rest, changed) == ("", True)
+
+
+def test_the_end_of_a_wording_is_held_until_it_is_known_to_keep_to_the_tool() -> None:
+    out, rest, changed = screened(["Monday 23 November at 10:00"], SLOTS)
+    assert (out, rest, changed) == ([""], "", True)  # 10:00 was never offered
+
+
+def test_a_sentence_that_runs_on_goes_out_word_by_word_behind_what_was_checked() -> None:
+    words = [f"word{i} " for i in range(LONG_RUN)]
+    out, _, _ = screened([*words, "on ", "Monday ", "23 ", "November "], SLOTS)
+    said = "".join(out)
+    last = f"word{LONG_RUN - 1} "
+    assert said.startswith("word0 word1 ") and said.endswith(f"{last}on ")
+    assert "Monday" not in said  # held: it could begin a day not offered
+    out, _, changed = screened([*words, "on ", "Monday ", "30 ", "November "], SLOTS)
+    assert "".join(out).endswith(f"{last}on ") and changed  # stopped before the wrong day

@@ -4,6 +4,7 @@ exactly, never a booking that was not made. Real OpenAI-compatible servers on lo
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -13,16 +14,28 @@ from sqlalchemy import select
 from sqlalchemy.engine import URL
 
 from agents.maintenance.prompts import SYSTEM_WITHOUT_TOOLS, WORDING
-from agents.maintenance.wording import CHANGED
-from orchestrator.events import ToolCall
+from agents.maintenance.wording import CHANGED, UNWORDED
+from orchestrator.events import Token, ToolCall
 from orchestrator.models import Appointment
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Orchestrator
 from tests.orchestrator.test_llm_path import llm_settings
 from tests.orchestrator.test_turns import running
-from tests.utils.fake_openai import FakeOpenAI, MalformedToolCall, Responder
-from tests.utils.tool_servers import empty_when_streaming_tools, ignores_tools, refuses_tools
-from tests.utils.turns import asked
+from tests.utils.fake_openai import (
+    CutOff,
+    FakeOpenAI,
+    MalformedToolCall,
+    Responder,
+    Scripted,
+    tokenize,
+)
+from tests.utils.tool_servers import (
+    empty_when_streaming_tools,
+    ignores_tools,
+    refuses_tools,
+    wording,
+)
+from tests.utils.turns import asked, opened
 
 MONDAY_OFFER = "General service (2 h): Monday 23 November: 08:00, 08:30, 09:00, 09:30, 10:00"
 
@@ -112,6 +125,37 @@ async def test_a_wording_that_claims_a_booking_is_not_said(
     assert appointment.starts_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
     assert picked.response.startswith("Booked: General service on Monday 23 November at 08:00")
     assert not any("tools" in request for request in llm.requests)
+
+
+async def test_the_wording_streams_a_sentence_at_a_time_and_the_result_follows_if_it_breaks_off(
+    kb_settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
+) -> None:
+    def breaks_off(request: dict[str, Any]) -> Scripted:
+        """Words the result, says its first sentence, then hangs and drops the connection."""
+        if WORDING not in request["messages"][0]["content"]:
+            return wording(request)
+        text = f"Here is what I found. Free times on {MONDAY_OFFER}."
+        return CutOff(text, after_tokens=len(tokenize("Here is what I found. Free")), hang_s=5)
+
+    settings = llm_settings(kb_settings, db_url, serving(llm, breaks_off))
+    settings = settings.model_copy(update={"llm_tools": "off"})
+    async with running(settings, db_url, embedder) as orchestrator:
+        events, at = [], []
+        async for event in orchestrator.stream_turn(
+            **await opened(
+                orchestrator, "t-5", "Free times for a general service Monday?", "cust-tools"
+            )
+        ):
+            events.append(event)
+            at.append(time.monotonic())
+    done, tokens = events[-1], [i for i, e in enumerate(events) if isinstance(e, Token)]
+    assert isinstance(done, Completed)
+    slots = f"Free start times for {MONDAY_OFFER}.\nTell me which one you'd like and I'll book it."
+    assert done.response == f"Here is what I found. {slots}"
+    assert done.metadata.degraded == UNWORDED
+    # The first sentence went out as the model wrote it, before it hung (until the 1 s timeout).
+    assert "".join(events[i].text for i in tokens).startswith("Here is what I found. ")
+    assert at[-1] - at[tokens[0]] >= 0.8
 
 
 async def test_a_malformed_tool_call_is_answered_by_the_rules(

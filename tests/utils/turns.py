@@ -52,18 +52,21 @@ async def stored_turn(
         return saved.id
 
 
-async def asked(orchestrator: Orchestrator, session_id: str, text: str, customer: str) -> list[Any]:
-    """A turn as the API runs one: the conversation opened, the question stored (as admission
-    does), then answered; the turn's events."""
+async def opened(
+    orchestrator: Orchestrator, session_id: str, text: str, customer: str
+) -> dict[str, str]:
+    """What a turn needs, as the API has it: the conversation opened, the question stored (as
+    admission does); `stream_turn`'s arguments."""
     async with orchestrator.services.sessions() as session:
         await repo.ensure_user(session, customer, customer)
         await repo.open_conversation(session, session_id, customer)
         await session.commit()
     turn_id = uuid.uuid4().hex
     await orchestrator.services.db.save_user_message(session_id, customer, text, turn_id, None)
-    return [
-        e
-        async for e in orchestrator.stream_turn(
-            session_id=session_id, customer_id=customer, text=text, turn_id=turn_id
-        )
-    ]
+    return {"session_id": session_id, "customer_id": customer, "text": text, "turn_id": turn_id}
+
+
+async def asked(orchestrator: Orchestrator, session_id: str, text: str, customer: str) -> list[Any]:
+    """A turn as the API runs one (`opened`, then answered); the turn's events."""
+    turn = await opened(orchestrator, session_id, text, customer)
+    return [e async for e in orchestrator.stream_turn(**turn)]

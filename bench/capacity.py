@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from bench import load
+from bench import capacity_model, load
 from bench.common import Context, Figure, Result, Scenario, log, ms, percentile, ratio
 from bench.concurrency import ANSWER_TOKENS, TOKENS_PER_S, warm
 from bench.procs import Measurable, Service, own_cpu_seconds
@@ -333,7 +333,7 @@ def run(ctx: Context) -> Result:
     return Result(
         figures=figures(ramps, command),
         notes=[f"Capacity, {r.describe()}" for r in ramps.values()] + _cpu_notes(ramps),
-        details={key: r.as_json() for key, r in ramps.items()},
+        details={key: r.as_json() for key, r in ramps.items()} | {"model": _model_details(ramps)},
         method=(
             "Open loop: at scheduled times, independent of answers, a new customer connects, "
             "authenticates and asks one question (the next of the "
@@ -355,6 +355,12 @@ def run(ctx: Context) -> Result:
     )
 
 
+def _model_details(ramps: dict[str, Ramp]) -> dict[str, Any]:
+    costs = capacity_model.load_costs()
+    checks = {key: model_check(key, r, costs) for key, r in ramps.items()}
+    return {key: c.as_json() for key, c in checks.items() if c is not None}
+
+
 def _cpu_notes(ramps: dict[str, Ramp]) -> list[str]:
     notes = []
     for r in ramps.values():
@@ -368,9 +374,106 @@ def _cpu_notes(ramps: dict[str, Ramp]) -> list[str]:
     return notes
 
 
+PROCESSES: Final = {"sqlite": 1, "postgresql": 1, "workers": 2, "instances": 2}
+MODEL_ERROR: Final = 0.25  # the model's target: within 25 % of the measured rate
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """The capacity model's rate for one variant beside the ramp's: the last step passed and
+    the first failed, measured (`measured`, `failed_at`) and by the model's simulation of the
+    same ramp (`predicted`, `predicted_fail`), each process with the cores the variant's
+    processes got at the failing step (on a shared machine, what the generator, the
+    simulator, PostgreSQL and Redis left them); `ceiling` is where those cores are all busy,
+    without the wait's rule."""
+
+    measured: float
+    failed_at: float
+    predicted: float
+    predicted_fail: float | None
+    ceiling: float
+    cores: float
+    cpu_ms: float  # the model's CPU a turn at the failing step's rate
+    measured_cpu_ms: float  # the server's, measured there
+
+    @property
+    def error(self) -> float:
+        """The model's rate ÷ the measured one, less 1 (both the ramp's last step passed)."""
+        return self.predicted / self.measured - 1 if self.measured else math.inf
+
+    @property
+    def met(self) -> bool:
+        return abs(self.error) <= MODEL_ERROR
+
+    def as_json(self) -> dict[str, float]:
+        return {
+            "measured_per_s": self.measured,
+            "failed_at_per_s": self.failed_at,
+            "model_per_s": round(self.predicted, 2),
+            "model_failed_at_per_s": self.predicted_fail or math.nan,
+            "model_ceiling_per_s": round(self.ceiling, 2),
+            "server_cores": round(self.cores, 2),
+            "model_cpu_ms_per_turn": round(self.cpu_ms, 1),
+            "measured_cpu_ms_per_arrival": round(self.measured_cpu_ms, 1),
+            "error": round(self.error, 3),
+        }
+
+
+def model_check(key: str, ramp: Ramp, costs: capacity_model.Costs) -> ModelCheck | None:
+    """The model's rate for a variant, fed with the stage-ops constants (`costs`) and the
+    cores the run's server got at its failing step; the load spread evenly over its processes."""
+    failed = next((s for s in ramp.steps if not s.passed), None)
+    processes = PROCESSES.get(key)
+    if failed is None or processes is None:
+        return None
+    told = telling_step(ramp)
+    load_ = capacity_model.Load(1, 1.0, answer_tokens=ANSWER_TOKENS, tokens_per_s=TOKENS_PER_S)
+    each = told.cores("server") / processes
+    passed, fails = capacity_model.ramp_by_simulation(
+        costs,
+        load_,
+        cores=each,
+        rates=[rate / processes for rate in FULL_RATES],
+        step_s=FULL_STEP_S,
+        limit_s=WAIT_LIMIT_S,
+        quantile=QUANTILE,
+    )
+    return ModelCheck(
+        measured=ramp.sustained,
+        failed_at=failed.rate,
+        predicted=passed * processes,
+        predicted_fail=None if fails is None else fails * processes,
+        ceiling=capacity_model.sustained_rate(costs, load_, each * processes, processes),
+        cores=told.cores("server"),
+        cpu_ms=capacity_model.cpu_ms_at(load_, costs, told.rate / processes),
+        measured_cpu_ms=told.cpu_ms_per_arrival("server"),
+    )
+
+
 def figures(ramps: dict[str, Ramp], command: str) -> list[Figure]:
     relay = ramps["relay"]
     out: list[Figure] = []
+    costs = capacity_model.load_costs()
+    for key, r in ramps.items():
+        check = model_check(key, r, costs)
+        if check is None:
+            continue
+        out.append(
+            Figure(
+                name=f"Capacity, {r.label}: the model's rate (stage-ops constants, "
+                f"{check.cores:.2f} server cores as measured; the ramp passes "
+                f"{check.measured:g}/s, fails {check.failed_at:g}/s)",
+                value=check.predicted,
+                unit="msgs/s",
+                baseline=check.measured,
+                baseline_label="measured (last step passed)",
+                ratio=check.error,
+                ratio_label="error against the nearest rate measured",
+                command=command,
+                target=f"within {MODEL_ERROR:.0%}",
+                met=check.met,
+            )
+        )
     for key in ("sqlite", "postgresql"):
         if key not in ramps:
             continue

@@ -16,7 +16,7 @@ import heapq
 import json
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -36,8 +36,8 @@ class Cost:
 class Costs:
     """What a visit, a token, a connection and a chunk cost; what a service can take."""
 
-    turn_cpu_ms: Cost  # a new customer's visit, apart from its streamed tokens
-    token_cpu_us: Cost  # one streamed token (30 tokens/s, frames merged under load)
+    turn_cpu_ms: Cost  # a new customer's visit, apart from its token frames
+    frame_cpu_ms: Cost  # one token frame sent (tokens merged into frames under load)
     pre_token_share: Cost  # of the turn's CPU, the part before its first token
     retrieval_cpu_ms_per_10k_chunks: Cost  # what a search adds per 10,000 chunks
     process_cores: Cost  # the most CPU one served process uses (one event loop)
@@ -129,14 +129,21 @@ class Sizing:
         return max(self.demands, key=lambda d: d.fill)
 
 
-def cpu_ms_per_turn(load: Load, costs: Costs) -> float:
-    """The server's CPU for one visit: the turn, its tokens, a search over the KB's size."""
+def cpu_ms_per_turn(load: Load, costs: Costs, frames: float | None = None) -> float:
+    """The server's CPU for one visit: the turn, the `frames` its answer is sent in (None: a
+    frame a token, as an answer streamed alone), a search over the KB's size."""
     extra_chunks = max(0, load.kb_chunks - 1_000)
+    sent_in = float(load.answer_tokens) if frames is None else frames
     return (
         costs.turn_cpu_ms.value
-        + load.answer_tokens * costs.token_cpu_us.value / 1000
+        + sent_in * costs.frame_cpu_ms.value
         + extra_chunks / 10_000 * costs.retrieval_cpu_ms_per_10k_chunks.value
     )
+
+
+def cpu_ms_at(load: Load, costs: Costs, messages_per_s_per_process: float) -> float:
+    """`cpu_ms_per_turn` with the frames an answer is sent in at this rate a process."""
+    return cpu_ms_per_turn(load, costs, frames_per_turn(load, costs, messages_per_s_per_process))
 
 
 def frames_per_turn(load: Load, costs: Costs, messages_per_s_per_process: float) -> float:
@@ -152,10 +159,17 @@ def frames_per_turn(load: Load, costs: Costs, messages_per_s_per_process: float)
 def size(load: Load, costs: Costs, deployment: Deployment | None = None) -> Sizing:
     """Instances, cores and the shared services' load for `load` on `deployment`."""
     layout = deployment or Deployment()
-    per_turn = cpu_ms_per_turn(load, costs)
-    cores = load.messages_per_s * per_turn / 1000
     usable = costs.process_cores.value * layout.utilisation
-    processes = max(1, math.ceil(cores / usable))
+    # More processes share the load: fewer answers a process, each sent in more frames, so
+    # more CPU a turn; the count is settled when it asks for no more processes.
+    processes = 1
+    for _ in range(50):
+        per_turn = cpu_ms_at(load, costs, load.messages_per_s / processes)
+        cores = load.messages_per_s * per_turn / 1000
+        needed = max(1, math.ceil(cores / usable))
+        if needed <= processes:
+            break
+        processes = needed
     per_instance = max(1, math.floor(layout.cores_per_instance / costs.process_cores.value))
     instances = max(1, math.ceil(processes / per_instance))
     processes = max(processes, instances)
@@ -214,21 +228,43 @@ def size(load: Load, costs: Costs, deployment: Deployment | None = None) -> Sizi
     )
 
 
-def sustained_rate(costs: Costs, load: Load, cores: float) -> float:
-    """Turns a second `cores` of CPU keep up with at this answer length and KB size (every
-    core busy): the model's capacity of a server, before any queue forms."""
-    return cores * 1000 / cpu_ms_per_turn(load, costs)
+def _highest_rate(busy_cores: Callable[[float], float], cores: float) -> float:
+    """The highest rate whose `busy_cores(rate)` (never falling as the rate rises) fits in
+    `cores`, by bisection."""
+    low, high = 0.0, 1.0
+    while busy_cores(high) <= cores and high < 1e7:
+        low, high = high, high * 2
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if busy_cores(middle) <= cores else (low, middle)
+    return low
+
+
+def sustained_rate(costs: Costs, load: Load, cores: float, processes: int = 1) -> float:
+    """Turns a second `processes` keep up with on `cores` of CPU at this answer length and KB
+    size (every core busy): the model's capacity, before any queue forms."""
+    return _highest_rate(lambda rate: rate * cpu_ms_at(load, costs, rate / processes) / 1000, cores)
 
 
 def shared_machine_rate(
-    costs: Costs, load: Load, *, processes: int, machine_cores: float, others_ms: float
+    costs: Costs,
+    load: Load,
+    *,
+    processes: int,
+    machine_cores: float,
+    others_ms: float,
+    process_cores: float | None = None,
 ) -> float:
     """Turns a second `processes` served processes keep up with on a machine of
     `machine_cores` whose other programs (load generator, simulator, PostgreSQL, Redis) spend
-    `others_ms` CPU-ms per turn: the lower of the processes' own ceiling and the machine's."""
-    turn_ms = cpu_ms_per_turn(load, costs)
-    own = processes * costs.process_cores.value * 1000 / turn_ms
-    machine = machine_cores * 1000 / (turn_ms + others_ms)
+    `others_ms` CPU-ms per turn: the lower of the processes' own ceiling (`process_cores`
+    each, by default the constant) and the machine's."""
+    each = costs.process_cores.value if process_cores is None else process_cores
+    own = sustained_rate(costs, load, processes * each, processes)
+    machine = _highest_rate(
+        lambda rate: rate * (cpu_ms_at(load, costs, rate / processes) + others_ms) / 1000,
+        machine_cores,
+    )
     return min(own, machine)
 
 
@@ -266,6 +302,8 @@ class QueueOutcome:
     first_token_s: tuple[float, ...]
     refused: int
     busy_s: float  # when the last answer ended
+    # Each arrival's (time, wait for its first token), in arrival order (inf: refused).
+    arrivals: tuple[tuple[float, float], ...] = ()
 
     def quantile(self, q: float) -> float:
         """Nearest rank over the served (NaN: none served)."""
@@ -294,10 +332,12 @@ class _Process:
 
     cores: float
     slots: int
-    token_cpu_s: float  # per token
+    frame_cpu_s: float  # per token frame
+    frames_per_s: float  # the process's budget of frames, shared by the answers streaming
     tokens_per_s: float
     answer_s: float
     llm_first_token_s: float
+    after_cpu: float = 0.0  # cores an answer's own work after its first token takes meanwhile
     running: list[_Turn] = field(default_factory=list)
     line: list[_Turn] = field(default_factory=list)
     streams: list[float] = field(default_factory=list)  # heap of when each answer ends
@@ -306,7 +346,8 @@ class _Process:
         """Cores the answers being streamed take now."""
         while self.streams and self.streams[0] <= now:
             heapq.heappop(self.streams)
-        return len(self.streams) * self.tokens_per_s * self.token_cpu_s
+        frames = min(self.frames_per_s, len(self.streams) * self.tokens_per_s)
+        return frames * self.frame_cpu_s + len(self.streams) * self.after_cpu
 
     def rate(self, now: float) -> float:
         """CPU-seconds a second each slot holder gets."""
@@ -326,28 +367,33 @@ def first_tokens(
     llm_first_token_s: float = 0.0,
     seed: int = 0,
     spread: float = 0.3,
+    times: Sequence[float] | None = None,
 ) -> QueueOutcome:
     """Simulate one process taking `crowd`: each turn's CPU before its first token is drawn
     around the measured mean (lognormal, `spread`), shared among the turns holding a slot,
     with the answers already streaming taking their tokens' CPU first; a message expected to
-    wait past the queue's bound (the product's rule: place × CPU per turn) is refused."""
+    wait past the queue's bound (the product's rule: place × CPU per turn) is refused.
+    `times`: the arrivals' own times, in place of the crowd's (its count still sets the
+    rate a turn's frames are reckoned at)."""
     rng = random.Random(seed)
-    per_turn_s = cpu_ms_per_turn(load, costs) / 1000
-    tokens_s = load.answer_tokens * costs.token_cpu_us.value / 1e6
-    turn_s = per_turn_s - tokens_s
+    turn_s = cpu_ms_per_turn(load, costs, frames=0.0) / 1000  # the frames: streaming load
+    per_turn_s = cpu_ms_at(load, costs, crowd.count / max(crowd.over_s, 1.0)) / 1000
     pre_s = turn_s * costs.pre_token_share.value
     after_s = turn_s - pre_s
     process = _Process(
         cores=cores,
         slots=slots or int(costs.slots_per_core.value * max(1, round(cores))),
-        token_cpu_s=costs.token_cpu_us.value / 1e6,
+        frame_cpu_s=costs.frame_cpu_ms.value / 1000,
+        frames_per_s=costs.token_frames_per_s.value,
         tokens_per_s=load.tokens_per_s,
         answer_s=load.answer_tokens / load.tokens_per_s,
         llm_first_token_s=llm_first_token_s,
+        after_cpu=after_s / max(load.answer_tokens / load.tokens_per_s, 1e-9),
     )
     sigma = math.sqrt(math.log(1 + spread**2))
-    arrivals = sorted(crowd.times(rng))
+    arrivals = sorted(crowd.times(rng) if times is None else times)
     served: list[_Turn] = []
+    everyone: list[_Turn | float] = []  # each arrival's turn, or its time if refused
     refused = 0
     now, i = 0.0, 0
     place_s = per_turn_s / min(cores, costs.process_cores.value)
@@ -372,15 +418,18 @@ def first_tokens(
                 process.running.append(turn)
             elif (len(process.line) + 1) * place_s > costs.queue_max_wait_s.value:
                 refused += 1
+                everyone.append(now)
+                continue
             else:
                 process.line.append(turn)
+            everyone.append(turn)
             continue
         done = [t for t in process.running if t.work_s <= 1e-12]
         for turn in done:
             process.running.remove(turn)
             turn.first_token = now + process.llm_first_token_s
             ends = turn.first_token + process.answer_s
-            # the turn's end-of-answer CPU is folded into its streaming load
+            # its work after the first token is spread over its answer (`after_cpu`)
             heapq.heappush(process.streams, ends)
             served.append(turn)
             while process.line and len(process.running) < process.slots:
@@ -388,7 +437,13 @@ def first_tokens(
         process.streaming_load(now)
     waits = tuple(t.first_token - t.arrived for t in served if t.first_token is not None)
     last = max((t.first_token or 0.0) + process.answer_s for t in served) if served else 0.0
-    return QueueOutcome(waits, refused, last)
+    by_arrival = tuple(
+        (t, math.inf)
+        if isinstance(t, float)
+        else (t.arrived, math.inf if t.first_token is None else t.first_token - t.arrived)
+        for t in everyone
+    )
+    return QueueOutcome(waits, refused, last, by_arrival)
 
 
 def capacity_by_simulation(
@@ -401,17 +456,59 @@ def capacity_by_simulation(
     step_s: float = 20.0,
     rates: Sequence[float] = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64, 96),
     seed: int = 0,
+    poisson: bool = True,
 ) -> float:
-    """The highest of `rates` at which Poisson arrivals for `step_s` keep the first token's
-    quantile within `limit_s` and refuse none: the capacity scenario's rule, simulated."""
+    """The highest of `rates` at which arrivals for `step_s` (Poisson, or evenly spaced)
+    keep the first token's quantile within `limit_s` and refuse none: the capacity
+    scenario's rule, simulated for one process."""
     best = 0.0
     for rate in rates:
-        crowd = Crowd(round(rate * step_s), step_s, poisson=True)
+        crowd = Crowd(round(rate * step_s), step_s, poisson=poisson)
         out = first_tokens(crowd, costs, load, cores=cores, seed=seed)
         if out.refused or out.quantile(quantile) > limit_s:
             break
         best = float(rate)
     return best
+
+
+def ramp_by_simulation(
+    costs: Costs,
+    load: Load,
+    *,
+    cores: float,
+    rates: Sequence[float],
+    step_s: float,
+    limit_s: float = 2.0,
+    quantile: float = 95.0,
+    seed: int = 0,
+) -> tuple[float, float | None]:
+    """The capacity scenario's ramp at one process, simulated: arrivals evenly spaced at each
+    of `rates` for `step_s`, the steps back to back (answers of one step still stream into
+    the next); (the last rate passed, the first failed or None). A step fails when its
+    arrivals' wait quantile passes `limit_s` or one is refused."""
+    times: list[float] = []
+    bounds: list[tuple[float, float, float]] = []
+    start = 0.0
+    for rate in rates:
+        planned = round(rate * step_s)
+        times += [start + i / rate for i in range(planned)]
+        bounds.append((rate, start, start + planned / rate))
+        start += planned / rate
+    crowd = Crowd(len(times), start)
+    out = first_tokens(crowd, costs, load, cores=cores, seed=seed, times=times)
+    passed = 0.0
+    for rate, begin, end in bounds:
+        waits = sorted(w for t, w in out.arrivals if begin <= t < end)
+        rank = waits[max(0, math.ceil(quantile / 100 * len(waits)) - 1)] if waits else 0.0
+        if rank > limit_s:
+            return passed, rate
+        passed = rate
+    return passed, None
+
+
+def fine_rates(top: float, step: float = 0.25) -> list[float]:
+    """Rates from `step` to `top` every `step`: a grid fine enough to read a capacity off."""
+    return [step * i for i in range(1, int(top / step) + 1)]
 
 
 # --------------------------------------------------------------------------- the constants
@@ -446,10 +543,10 @@ def costs_from_report(report: dict[str, Any]) -> Costs:
     ops = _scenario(report, "stage-ops")
     if not ops:
         return DEFAULT_COSTS
-    line = ops["cpu_line"]["ours"]
     short, longest = (ops["visits"]["ours"][k] for k in sorted(ops["visits"]["ours"], key=int))
     visit = longest
     frames = longest["token_frames_per_visit"] - short["token_frames_per_visit"]
+    frame_ms = (longest["cpu_ms_per_visit"] - short["cpu_ms_per_visit"]) / frames
     per_frame = (longest["redis_commands_per_visit"] - short["redis_commands_per_visit"]) / frames
     kib_per_frame = (
         (longest["redis_memory_bytes_per_session"] - short["redis_memory_bytes_per_session"])
@@ -464,8 +561,11 @@ def costs_from_report(report: dict[str, Any]) -> Costs:
 
     return replace(
         d,
-        turn_cpu_ms=measured(line["per_turn_ms"], "server CPU per visit apart from its tokens"),
-        token_cpu_us=measured(line["per_token_ms"] * 1000, "server CPU per streamed token"),
+        turn_cpu_ms=measured(
+            longest["cpu_ms_per_visit"] - frame_ms * longest["token_frames_per_visit"],
+            "server CPU per visit apart from its token frames",
+        ),
+        frame_cpu_ms=measured(frame_ms, "server CPU per token frame (two answer lengths)"),
         retrieval_cpu_ms_per_10k_chunks=measured(
             _slope_per_10k(ops["retrieval_by_size"]), "retrieval CPU by KB size, slope"
         ),
@@ -518,7 +618,7 @@ ESTIMATE = "estimate until `stage-ops` is in the report"
 
 DEFAULT_COSTS = Costs(
     turn_cpu_ms=Cost(25.0, f"{STAGE_COST}, LLM-mode note: ~21 CPU-ms before, ~4 after"),
-    token_cpu_us=Cost(325.0, "docs/benchmarks.md, concurrency A/B: ~90 µs over the relay's 235"),
+    frame_cpu_ms=Cost(0.85, f"{STAGE_OPS} of 2026-11-26: (71.4 - 45.4) CPU-ms / (37.0 - 6.6)"),
     pre_token_share=Cost(0.84, f"{STAGE_COST}, LLM-mode note: 21 of 25 CPU-ms before"),
     retrieval_cpu_ms_per_10k_chunks=Cost(
         0.6, "`python -m bench --only retrieval`: search p50 21.7 → 24.9 ms, 1k → 50k chunks"

@@ -16,12 +16,15 @@ from bench.capacity_model import (
     Load,
     capacity_by_simulation,
     costs_from_report,
+    cpu_ms_at,
     cpu_ms_per_turn,
     first_tokens,
     frames_per_turn,
+    ramp_by_simulation,
     shared_machine_rate,
     size,
     sources,
+    sustained_rate,
 )
 
 COSTS = DEFAULT_COSTS
@@ -48,14 +51,14 @@ def test_more_messages_never_need_fewer_processes_or_transactions() -> None:
 
 
 def test_processes_are_the_busy_cores_over_what_one_process_uses_at_the_target_fill() -> None:
-    costs = with_costs(turn_cpu_ms=100.0, token_cpu_us=0.0, process_cores=1.0)
+    costs = with_costs(turn_cpu_ms=100.0, frame_cpu_ms=0.0, process_cores=1.0)
     sizing = size(Load(100, 30.0, answer_tokens=0), costs, Deployment(utilisation=0.5))
     assert sizing.cores == pytest.approx(3.0)
     assert sizing.processes == 6
 
 
 def test_an_instance_runs_as_many_processes_as_its_cores_hold() -> None:
-    costs = with_costs(turn_cpu_ms=100.0, token_cpu_us=0.0, process_cores=1.0)
+    costs = with_costs(turn_cpu_ms=100.0, frame_cpu_ms=0.0, process_cores=1.0)
     sizing = size(
         Load(100, 30.0, answer_tokens=0), costs, Deployment(cores_per_instance=4, utilisation=0.5)
     )
@@ -76,6 +79,23 @@ def test_an_answer_is_sent_in_the_frame_budget_shared_by_the_answers_streaming()
     assert frames_per_turn(load, COSTS, 10.0) == pytest.approx(500 / 10)
     # never fewer than one per 250 ms of the answer
     assert frames_per_turn(load, COSTS, 10_000.0) == pytest.approx(200 / 30 * 4)
+
+
+def test_a_busier_process_sends_each_answer_in_fewer_frames_and_spends_less_on_it() -> None:
+    load = Load(100, 1.0, answer_tokens=200)
+    assert cpu_ms_per_turn(load, COSTS) == cpu_ms_per_turn(load, COSTS, frames=200)
+    alone, busy = cpu_ms_at(load, COSTS, 1.0), cpu_ms_at(load, COSTS, 10.0)
+    assert busy == pytest.approx(cpu_ms_per_turn(load, COSTS, frames=500 / 10))
+    assert busy < alone
+
+
+def test_a_process_s_rate_is_where_its_turns_fill_its_cores() -> None:
+    costs = with_costs(turn_cpu_ms=40.0, frame_cpu_ms=1.0, process_cores=1.0)
+    load = Load(100, 1.0, answer_tokens=200)
+    rate = sustained_rate(costs, load, cores=1.0)
+    # at that rate the frames are shared (500/s): rate × (40 + 500 / rate) = 1,000 CPU-ms/s
+    assert rate == pytest.approx((1000 - 500) / 40, rel=1e-3)
+    assert rate * cpu_ms_at(load, costs, rate) == pytest.approx(1000, rel=1e-3)
 
 
 def test_redis_commands_follow_the_frames_an_answer_is_sent_in() -> None:
@@ -99,6 +119,7 @@ def test_every_constant_names_where_it_came_from() -> None:
 
 def test_the_report_s_stage_ops_figures_become_the_constants_and_say_so() -> None:
     visit = {
+        "cpu_ms_per_visit": 40.0,
         "token_frames_per_visit": 20.0,
         "redis_commands_per_visit": 150.0,
         "redis_memory_bytes_per_session": 30 * 1024,
@@ -108,6 +129,7 @@ def test_the_report_s_stage_ops_figures_become_the_constants_and_say_so() -> Non
         "idle_redis_commands_per_connection_s": 0.03,
     }
     longer = visit | {
+        "cpu_ms_per_visit": 90.0,
         "token_frames_per_visit": 120.0,
         "redis_commands_per_visit": 850.0,
         "redis_memory_bytes_per_session": 130 * 1024,
@@ -131,8 +153,8 @@ def test_the_report_s_stage_ops_figures_become_the_constants_and_say_so() -> Non
         ]
     }
     costs = costs_from_report(report)
-    assert costs.turn_cpu_ms.value == 30.0
-    assert costs.token_cpu_us.value == pytest.approx(300.0)
+    assert costs.frame_cpu_ms.value == pytest.approx(0.5)  # 50 CPU-ms more for 100 frames
+    assert costs.turn_cpu_ms.value == pytest.approx(90 - 0.5 * 120)
     assert costs.redis_commands_per_frame.value == pytest.approx(7.0)
     assert costs.redis_commands_per_turn.value == pytest.approx(850 - 7 * 120)
     assert costs.redis_kib_per_frame.value == pytest.approx(1.0)
@@ -147,7 +169,7 @@ def test_a_report_without_stage_ops_gives_the_defaults() -> None:
 
 
 LOAD = Load(1_000, 1.0, answer_tokens=200)
-LIGHT = with_costs(turn_cpu_ms=20.0, token_cpu_us=100.0, pre_token_share=1.0)
+LIGHT = with_costs(turn_cpu_ms=20.0, frame_cpu_ms=0.1, pre_token_share=1.0)
 
 
 def test_a_turn_alone_has_its_first_token_after_its_own_work_and_the_model_s() -> None:
@@ -184,12 +206,22 @@ def test_more_cores_sustain_a_higher_rate_of_arrivals() -> None:
 
 
 def test_one_process_on_a_large_machine_is_bounded_by_its_own_loop() -> None:
-    costs = with_costs(turn_cpu_ms=50.0, token_cpu_us=0.0, process_cores=1.0)
+    costs = with_costs(turn_cpu_ms=50.0, frame_cpu_ms=0.0, process_cores=1.0)
     rate = shared_machine_rate(costs, Load(1, 1.0), processes=1, machine_cores=16, others_ms=10)
     assert rate == pytest.approx(20.0)
 
 
 def test_two_processes_on_two_shared_cores_are_bounded_by_the_machine() -> None:
-    costs = with_costs(turn_cpu_ms=50.0, token_cpu_us=0.0, process_cores=1.0)
+    costs = with_costs(turn_cpu_ms=50.0, frame_cpu_ms=0.0, process_cores=1.0)
     rate = shared_machine_rate(costs, Load(1, 1.0), processes=2, machine_cores=2, others_ms=30)
     assert rate == pytest.approx(2 * 1000 / 80)
+
+
+def test_a_simulated_ramp_passes_the_steps_the_cores_keep_up_with_and_fails_past_them() -> None:
+    ceiling = sustained_rate(LIGHT, LOAD, cores=1.0)
+    passed, failed = ramp_by_simulation(
+        LIGHT, LOAD, cores=1.0, rates=(8, 16, 32, 64, 128), step_s=10.0
+    )
+    assert failed is not None
+    assert passed <= ceiling < failed
+    assert (passed, failed) == (32, 64)

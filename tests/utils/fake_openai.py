@@ -368,14 +368,15 @@ class FakeOpenAI:
             self._requests.clear()
 
     def echo(self, request: dict[str, Any]) -> Reply:
-        """The default responder: `answer_tokens` words, or an echo of the last user turn. A
-        request that forces one function (a classification, such as the LLM router's) gets a
-        short call of it with no arguments, as a model's few tokens, not a paced answer."""
+        """The default responder: `answer_tokens` words in sentences of `SENTENCE_WORDS` (as a
+        model writes), or an echo of the last user turn. A request that forces one function
+        (a classification, such as the LLM router's) gets a short call of it with no
+        arguments, as a model's few tokens, not a paced answer."""
         forced = _forced_function(request)
         if self.answer_tokens is not None and forced is not None:
             return Reply(tool_calls=[{"name": forced, "arguments": {}}])
         if self.answer_tokens is not None:
-            return Reply(" ".join(f"word{i}" for i in range(self.answer_tokens)))
+            return Reply(" ".join(_word(i) for i in range(self.answer_tokens)))
         for message in reversed(request.get("messages") or []):
             if isinstance(message, dict) and message.get("role") == "user":
                 said = " ".join(_text_of(message.get("content")).split())
@@ -807,6 +808,15 @@ class _Completion:
         body = json.dumps(self.as_json()).encode()
         yield body[: len(body) // 2]
         raise _Abort("scripted cut-off")
+
+
+SENTENCE_WORDS = 15
+
+
+def _word(i: int) -> str:
+    """The `i`th word of a default answer: `word<i>`, a full stop after every
+    `SENTENCE_WORDS`th."""
+    return f"word{i}." if i % SENTENCE_WORDS == SENTENCE_WORDS - 1 else f"word{i}"
 
 
 def _sse(payload: dict[str, Any]) -> bytes:

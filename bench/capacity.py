@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from bench import capacity_model, load
+from bench import capacity_model, load, stage_ops
 from bench.common import Context, Figure, Result, Scenario, log, ms, percentile, ratio
 from bench.concurrency import ANSWER_TOKENS, TOKENS_PER_S, warm
 from bench.procs import Measurable, Service, own_cpu_seconds
@@ -330,8 +330,9 @@ def run(ctx: Context) -> Result:
         with start() as server:
             ramps[key] = measure(label, server, stack.simulator, ctx, f"cap-{key}")
     rates, step_s = (QUICK_RATES, QUICK_STEP_S) if ctx.quick else (FULL_RATES, FULL_STEP_S)
+    costs = model_costs(ctx)
     return Result(
-        figures=figures(ramps, command),
+        figures=figures(ramps, command, costs),
         notes=[f"Capacity, {r.describe()}" for r in ramps.values()] + _cpu_notes(ramps),
         details={key: r.as_json() for key, r in ramps.items()} | {"model": _model_details(ramps)},
         method=(
@@ -355,8 +356,7 @@ def run(ctx: Context) -> Result:
     )
 
 
-def _model_details(ramps: dict[str, Ramp]) -> dict[str, Any]:
-    costs = capacity_model.load_costs()
+def _model_details(ramps: dict[str, Ramp], costs: capacity_model.Costs) -> dict[str, Any]:
     checks = {key: model_check(key, r, costs) for key, r in ramps.items()}
     return {key: c.as_json() for key, c in checks.items() if c is not None}
 
@@ -450,10 +450,18 @@ def model_check(key: str, ramp: Ramp, costs: capacity_model.Costs) -> ModelCheck
     )
 
 
-def figures(ramps: dict[str, Ramp], command: str) -> list[Figure]:
+def model_costs(ctx: Context) -> capacity_model.Costs:
+    """The model's constants: this run's stage-ops, if it ran first, else the committed report's."""
+    details = ctx.cache.get(stage_ops.CACHE_KEY)
+    if details is None:
+        return capacity_model.load_costs()
+    scenario = {"name": stage_ops.NAME, "status": "measured", "details": details}
+    return capacity_model.costs_from_report({"scenarios": [scenario]})
+
+
+def figures(ramps: dict[str, Ramp], command: str, costs: capacity_model.Costs) -> list[Figure]:
     relay = ramps["relay"]
     out: list[Figure] = []
-    costs = capacity_model.load_costs()
     for key, r in ramps.items():
         check = model_check(key, r, costs)
         if check is None:

@@ -270,6 +270,11 @@ def render(run: dict[str, Any]) -> str:
             lines.append(
                 f"Took {scenario['elapsed_s']:.0f} s (1-min load average after it: {load[0]}); "
                 "more detail in the JSON report."
+                + (
+                    f" Measured {scenario['measured_at']} by `{scenario['measured_by']}`."
+                    if scenario.get("measured_at")
+                    else ""
+                )
             )
         lines.append("")
     lines += [
@@ -311,16 +316,35 @@ def render(run: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def merged(published: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
+    """`published` (the report in docs/) with a partial run's measured scenarios in place of
+    its own, each marked with the run that measured it; the rest stay as published. A run of
+    every scenario replaces it whole."""
+    if not run.get("only") or not published.get("scenarios"):
+        return run
+    fresh = {s["name"]: s for s in run["scenarios"] if s["status"] == "measured"}
+    when = run["machine"].get("date")
+    stamped = {
+        name: s | {"measured_by": run["command"], "measured_at": when} for name, s in fresh.items()
+    }
+    scenarios = [stamped.pop(s["name"], s) for s in published["scenarios"]]
+    scenarios += [s for s in run["scenarios"] if s["name"] in stamped]  # new to the report
+    updates = [*published.get("updates", []), {"command": run["command"], "date": when}]
+    return published | {"scenarios": scenarios, "updates": updates}
+
+
 def write(run: dict[str, Any], *, docs: bool) -> list[Path]:
-    """Write the run's JSON and Markdown; to docs/ as well when `docs`."""
+    """Write the run's JSON and Markdown; to docs/ as well when `docs` (a partial run's
+    scenarios merged into the published report, `merged`)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     text = json.dumps(run, indent=2, ensure_ascii=False) + "\n"
-    markdown = render(run)
     written = [RESULTS / "latest.json", RESULTS / "latest.md"]
     written[0].write_text(text, encoding="utf-8")
-    written[1].write_text(markdown, encoding="utf-8")
+    written[1].write_text(render(run), encoding="utf-8")
     if docs:
-        DOCS_JSON.write_text(text, encoding="utf-8")
-        DOCS_MD.write_text(markdown, encoding="utf-8")
+        published = json.loads(DOCS_JSON.read_text(encoding="utf-8")) if DOCS_JSON.exists() else {}
+        report = merged(published, run)
+        DOCS_JSON.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        DOCS_MD.write_text(render(report), encoding="utf-8")
         written += [DOCS_JSON, DOCS_MD]
     return written

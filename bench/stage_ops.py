@@ -425,6 +425,9 @@ def counted_server(ctx: Context, llm_url: str, redis_url: str) -> Iterator[Probe
                 client.close()
 
 
+CACHE_KEY = "stage-ops details"
+
+
 def run(ctx: Context) -> Result:
     command = ctx.command(NAME)
     sessions = QUICK_SESSIONS if ctx.quick else FULL_SESSIONS
@@ -471,6 +474,7 @@ def run(ctx: Context) -> Result:
         "chroma_revision_read_ms": polls,
         "service_ceilings": ceilings,
     }
+    ctx.cache[CACHE_KEY] = details  # the capacity scenario's model reads them in the same run
     return Result(
         figures=_figures(measured, details, command),
         details=details,

@@ -334,7 +334,8 @@ def run(ctx: Context) -> Result:
     return Result(
         figures=figures(ramps, command, costs),
         notes=[f"Capacity, {r.describe()}" for r in ramps.values()] + _cpu_notes(ramps),
-        details={key: r.as_json() for key, r in ramps.items()} | {"model": _model_details(ramps, costs)},
+        details={key: r.as_json() for key, r in ramps.items()}
+        | {"model": _model_details(ramps, costs)},
         method=(
             "Open loop: at scheduled times, independent of answers, a new customer connects, "
             "authenticates and asks one question (the next of the "

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from orchestrator.settings import Settings
+
 Resource = Literal["instance CPU", "PostgreSQL", "Redis", "Chroma"]
 
 
@@ -55,6 +57,7 @@ class Costs:
     redis_kib_per_live_session: Cost  # apart from its frames
     redis_kib_per_frame: Cost
     token_frames_per_s: Cost  # one process's budget of token frames
+    token_coalesce_ms: Cost  # an answer's tokens this close together go out in one frame
     redis_ops_per_s: Cost  # one Redis shard (one thread), commands a second
     chroma_reads_per_process_s: Cost  # the live-revision read, while a process serves turns
     chroma_read_ms: Cost  # one such read through a Chroma server
@@ -148,12 +151,15 @@ def cpu_ms_at(load: Load, costs: Costs, messages_per_s_per_process: float) -> fl
 
 def frames_per_turn(load: Load, costs: Costs, messages_per_s_per_process: float) -> float:
     """Token frames one answer is sent in: the process's frame budget shared by the answers
-    it streams at once, at most one a token, at least one per 250 ms (the longest wait)."""
+    it streams at once, at most one a token and one per coalescing window, at least one per
+    250 ms (the longest wait)."""
     answer_s = load.answer_tokens / load.tokens_per_s
+    window_s = costs.token_coalesce_ms.value / 1000
+    most = min(float(load.answer_tokens), answer_s / window_s if window_s > 0 else math.inf)
     if messages_per_s_per_process <= 0:
-        return float(load.answer_tokens)
+        return most
     shared = costs.token_frames_per_s.value / messages_per_s_per_process
-    return min(float(load.answer_tokens), max(answer_s * 4, shared))
+    return min(most, max(answer_s * 4, shared))
 
 
 def size(load: Load, costs: Costs, deployment: Deployment | None = None) -> Sizing:
@@ -616,6 +622,12 @@ STAGE_COST = "`python -m bench --only stage-cost`"
 CONCURRENCY = "`python -m bench --only concurrency`"
 ESTIMATE = "estimate until `stage-ops` is in the report"
 
+
+def _default(setting: str) -> float:
+    """A setting's shipped default."""
+    return float(Settings.model_fields[setting].default)
+
+
 DEFAULT_COSTS = Costs(
     turn_cpu_ms=Cost(25.0, f"{STAGE_COST}, LLM-mode note: ~21 CPU-ms before, ~4 after"),
     frame_cpu_ms=Cost(0.85, f"{STAGE_OPS} of 2026-11-26: (71.4 - 45.4) CPU-ms / (37.0 - 6.6)"),
@@ -639,7 +651,8 @@ DEFAULT_COSTS = Costs(
     redis_commands_per_idle_connection_s=Cost(0.03, ESTIMATE),
     redis_kib_per_live_session=Cost(10.0, ESTIMATE),
     redis_kib_per_frame=Cost(1.0, ESTIMATE),
-    token_frames_per_s=Cost(500.0, f"{CODE}: TOKEN_FRAMES_PER_S default"),
+    token_frames_per_s=Cost(_default("token_frames_per_s"), f"{CODE}: TOKEN_FRAMES_PER_S default"),
+    token_coalesce_ms=Cost(_default("token_coalesce_ms"), f"{CODE}: TOKEN_COALESCE_MS default"),
     redis_ops_per_s=Cost(80_000.0, "assumption: one Redis thread, small commands"),
     chroma_reads_per_process_s=Cost(2.0, f"{CODE}: rag.retriever.REFRESH_EVERY_S = 0.5 s"),
     chroma_read_ms=Cost(1.0, ESTIMATE),

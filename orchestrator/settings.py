@@ -164,8 +164,11 @@ class Settings(BaseSettings):
     ws_compress_min_bytes: int = Field(default=512, ge=0)
     # A socket that has not authenticated within this time is closed (AUTH_REQUIRED, 4001).
     auth_timeout_s: float = Field(default=10.0, gt=0)
-    # Tokens arriving within this many ms of the last token frame are merged into one frame.
-    token_coalesce_ms: float = 5.0
+    # Tokens arriving within this many ms of the last token frame are merged into one frame:
+    # an answer moves ten times a second, its first token at once. Each frame costs the
+    # process about a CPU-ms (numbered, kept for resume, sent): one a token made an answer
+    # of 200 tokens streamed alone cost 294-319 CPU-ms, one per 100 ms 186-191 (docs/capacity.md).
+    token_coalesce_ms: float = 100.0
     # Token frames a second this process sends in all (0: no budget): with many turns under
     # way, each holds its tokens longer (up to 250 ms) so that they go out in fewer, longer
     # frames, and the turns still waiting for their first token are not kept waiting. A

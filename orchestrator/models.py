@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+TITLE_LENGTH = 200  # characters of a conversation's title
+
 
 class Role(StrEnum):
     customer = "customer"
@@ -154,7 +156,8 @@ class Conversation(Base):
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.bot)
-    title: Mapped[str | None] = mapped_column(String(200))
+    # The first message's start, until staff give it another (`conversation_rows.titled`).
+    title: Mapped[str | None] = mapped_column(String(TITLE_LENGTH))
     # The newest event number sent in this session, so numbering continues after a restart.
     last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The turn under way, from its admission until its last event's seq is saved, and the answer

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.models import Conversation, utcnow
+from orchestrator.models import TITLE_LENGTH, Conversation, utcnow
 
 __all__ = ["Waiting", "fence_of", "rowcount", "touch", "under_way"]
 
@@ -52,6 +52,11 @@ async def touch(
         .execution_options(synchronize_session=False)
     )
     return bool(rowcount(result))
+
+
+def titled(text: str) -> ColumnElement[Any]:
+    """The conversation's title once `text` is written in it: its own, or the text's start."""
+    return func.coalesce(Conversation.title, text[:TITLE_LENGTH])
 
 
 def rowcount(result: Any) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy import ColumnElement, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,7 @@ from orchestrator.persistence.conversation_rows import (
     Waiting,
     fence_of,
     rowcount,
+    titled,
     touch,
     under_way,
 )
@@ -198,7 +199,7 @@ async def _insert_user_message(
         author_id=author_id,
     )
     session.add(message)
-    await touch(session, session_id, title=func.coalesce(Conversation.title, text[:200]), **running)
+    await touch(session, session_id, title=titled(text), **running)
     return message
 
 

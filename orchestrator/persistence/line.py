@@ -19,7 +19,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.models import Conversation, Message, MessageRole, utcnow
-from orchestrator.persistence.conversation_rows import Waiting, rowcount, touch, under_way
+from orchestrator.persistence.conversation_rows import Waiting, rowcount, titled, touch, under_way
 from orchestrator.persistence.users import customer_profile
 
 __all__ = ["InLine", "NotStarted", "clear", "enqueue", "first", "lines", "place", "start"]
@@ -79,7 +79,7 @@ async def enqueue(
         session_id,
         Conversation.queued < bound,
         queued=Conversation.queued + 1,
-        title=func.coalesce(Conversation.title, text[:200]),
+        title=titled(text),
     ):
         return None
     if retried is not None:

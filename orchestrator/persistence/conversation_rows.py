@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.models import TITLE_LENGTH, Conversation, utcnow
+from orchestrator.models import TITLE_LENGTH, Conversation, Message, MessageRole, utcnow
 
 __all__ = ["Waiting", "fence_of", "rowcount", "touch", "under_way"]
 
@@ -52,6 +52,28 @@ async def touch(
         .execution_options(synchronize_session=False)
     )
     return bool(rowcount(result))
+
+
+def customer_message(
+    session_id: str,
+    author_id: str,
+    text: str,
+    turn_id: str,
+    client_message_id: str | None,
+    *,
+    queued: bool = False,
+) -> Message:
+    """A message written in the conversation by its customer (or staff writing as one), to
+    be answered by `turn_id`; `queued` while it waits in the line."""
+    return Message(
+        conversation_id=session_id,
+        turn_id=turn_id,
+        role=MessageRole.user,
+        content=text,
+        client_message_id=client_message_id,
+        author_id=author_id,
+        queued=queued,
+    )
 
 
 def titled(text: str) -> ColumnElement[Any]:

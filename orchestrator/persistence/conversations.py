@@ -19,6 +19,7 @@ from orchestrator.models import (
 )
 from orchestrator.persistence.conversation_rows import (
     Waiting,
+    customer_message,
     fence_of,
     rowcount,
     titled,
@@ -190,14 +191,7 @@ async def _insert_user_message(
     client_message_id: str | None,
     running: dict[str, Any],
 ) -> Message:
-    message = Message(
-        conversation_id=session_id,
-        turn_id=turn_id,
-        role=MessageRole.user,
-        content=text,
-        client_message_id=client_message_id,
-        author_id=author_id,
-    )
+    message = customer_message(session_id, author_id, text, turn_id, client_message_id)
     session.add(message)
     await touch(session, session_id, title=titled(text), **running)
     return message

@@ -19,7 +19,14 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.models import Conversation, Message, MessageRole, utcnow
-from orchestrator.persistence.conversation_rows import Waiting, rowcount, titled, touch, under_way
+from orchestrator.persistence.conversation_rows import (
+    Waiting,
+    customer_message,
+    rowcount,
+    titled,
+    touch,
+    under_way,
+)
 from orchestrator.persistence.users import customer_profile
 
 __all__ = ["InLine", "NotStarted", "clear", "enqueue", "first", "lines", "place", "start"]
@@ -86,14 +93,8 @@ async def enqueue(
         retried.turn_id, retried.queued, retried.created_at = turn_id, True, utcnow()
         message = retried
     else:
-        message = Message(
-            conversation_id=session_id,
-            turn_id=turn_id,
-            role=MessageRole.user,
-            content=text,
-            client_message_id=client_message_id,
-            author_id=author_id,
-            queued=True,
+        message = customer_message(
+            session_id, author_id, text, turn_id, client_message_id, queued=True
         )
         session.add(message)
     await session.flush()

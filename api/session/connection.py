@@ -198,8 +198,12 @@ class ConnectionCore:
 
     def outgoing(self, event: ServerEventBase, now: float) -> list[Action]:
         """An event for the client: sent, unless its token has expired meanwhile (then the
-        connection is closed instead, and the event never leaves)."""
+        connection is closed instead, and the event never leaves). One of a turn restarts the
+        idle clock: waiting for an answer is not idle, wherever the turn runs (a message
+        waiting in line may be answered by another instance)."""
         if self.user is None or self.user.expires_at >= now:
+            if getattr(event, "turn_id", None) is not None and self.phase is not Phase.CLOSED:
+                self.active_at = now
             return [Send(event)]
         if self.phase is not Phase.CLOSED:
             return self._expired()

@@ -21,6 +21,7 @@ from api.protocol import (
     ErrorEvent,
     PongEvent,
     ResumeFrame,
+    TokenEvent,
     UnwatchFrame,
     WatchFrame,
 )
@@ -225,6 +226,15 @@ def test_idle_closes_unless_a_turn_is_running() -> None:
     assert connection.wait_s(NOW + 300) == pytest.approx(300, abs=0.02)
     assert connection.timed_out(NOW + 600, busy=False) == [Close(1000, "idle timeout")]
     assert connection.timed_out(NOW + 900, busy=False) == []
+
+
+def test_an_answer_streaming_from_elsewhere_keeps_the_connection_from_idling() -> None:
+    connection = core()
+    connection.receive(auth(token()), NOW)
+    # A message waited in line and its turn runs on another instance: nothing runs here.
+    connection.outgoing(TokenEvent(token="Hi", session_id="s", turn_id="t"), NOW + 250)
+    assert connection.timed_out(NOW + 400, busy=False) == []
+    assert connection.timed_out(NOW + 550, busy=False) == [Close(1000, "idle timeout")]
 
 
 FRAMES = [

@@ -321,7 +321,7 @@ def test_model_text_is_shown_as_text_never_as_html(
     llm_server: ServerProcess, fake_llm: FakeOpenAI, page: Page
 ) -> None:
     answer = f"Code P0A80 <b>means</b> {XSS.replace('1', '2')} replace the battery."
-    fake_llm.tokens_per_s = 200  # slow enough to watch it stream
+    fake_llm.tokens_per_s = 20  # slow enough to watch it stream in 100 ms frames
     try:
         fake_llm.script(Reply(answer))
         open_chat(page, llm_server, user())

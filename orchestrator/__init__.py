@@ -36,6 +36,7 @@ __all__ = [
     "routing",
     "runaway",
     "runtime",
+    "screen",
     "sdk_speedups",
     "secret",
     "settings",

@@ -75,7 +75,11 @@ def test_pgbouncer_is_called_for_once_the_pools_pass_postgresql_connections() ->
 
 def test_an_answer_is_sent_in_the_frame_budget_shared_by_the_answers_streaming() -> None:
     load = Load(100, 1.0, answer_tokens=200, tokens_per_s=30.0)
-    assert frames_per_turn(load, COSTS, 1.0) == 200  # alone: a frame a token
+    # alone: a frame per coalescing window, or a frame a token without one
+    assert frames_per_turn(load, with_costs(token_coalesce_ms=100.0), 1.0) == pytest.approx(
+        200 / 30 / 0.1
+    )
+    assert frames_per_turn(load, with_costs(token_coalesce_ms=0.0), 1.0) == 200
     assert frames_per_turn(load, COSTS, 10.0) == pytest.approx(500 / 10)
     # never fewer than one per 250 ms of the answer
     assert frames_per_turn(load, COSTS, 10_000.0) == pytest.approx(200 / 30 * 4)
@@ -99,7 +103,9 @@ def test_a_process_s_rate_is_where_its_turns_fill_its_cores() -> None:
 
 
 def test_redis_commands_follow_the_frames_an_answer_is_sent_in() -> None:
-    costs = with_costs(redis_commands_per_turn=10.0, redis_commands_per_frame=5.0)
+    costs = with_costs(
+        redis_commands_per_turn=10.0, redis_commands_per_frame=5.0, token_coalesce_ms=0.0
+    )
     costs = replace(costs, redis_commands_per_idle_connection_s=Cost(0.0, "test"))
     sizing = size(Load(10, 1.0, answer_tokens=20), costs)
     assert sizing.redis_ops_per_s == pytest.approx(1.0 * (10 + 20 * 5))

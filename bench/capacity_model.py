@@ -462,14 +462,13 @@ def capacity_by_simulation(
     step_s: float = 20.0,
     rates: Sequence[float] = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64, 96),
     seed: int = 0,
-    poisson: bool = True,
 ) -> float:
-    """The highest of `rates` at which arrivals for `step_s` (Poisson, or evenly spaced)
-    keep the first token's quantile within `limit_s` and refuse none: the capacity
-    scenario's rule, simulated for one process."""
+    """The highest of `rates` at which Poisson arrivals for `step_s` keep the first token's
+    quantile within `limit_s` and refuse none: the capacity scenario's rule, simulated for
+    one process."""
     best = 0.0
     for rate in rates:
-        crowd = Crowd(round(rate * step_s), step_s, poisson=poisson)
+        crowd = Crowd(round(rate * step_s), step_s, poisson=True)
         out = first_tokens(crowd, costs, load, cores=cores, seed=seed)
         if out.refused or out.quantile(quantile) > limit_s:
             break
@@ -510,11 +509,6 @@ def ramp_by_simulation(
             return passed, rate
         passed = rate
     return passed, None
-
-
-def fine_rates(top: float, step: float = 0.25) -> list[float]:
-    """Rates from `step` to `top` every `step`: a grid fine enough to read a capacity off."""
-    return [step * i for i in range(1, int(top / step) + 1)]
 
 
 # --------------------------------------------------------------------------- the constants

@@ -106,7 +106,7 @@ async def test_a_language_model_reads_more_passages_than_the_offline_answerer(
     llm_server: ServerProcess, fake_llm: FakeOpenAI
 ) -> None:
     """LLM_RETRIEVAL_TOP_K (8) passages go to the model, each under its label; the offline
-    answerer reads RETRIEVAL_TOP_K (4)."""
+    answerer reads RETRIEVAL_TOP_K (6)."""
     fake_llm.script(Reply("The service schedule is in [1]."))
     async with await ChatClient.connect(llm_server.ws_url, llm_server.token("prompt-k")) as client:
         events = await client.turn(

@@ -178,8 +178,8 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "length": (
         re.compile(
-            r"\bhow (?:long|wide|tall|high|deep) (?:is|are)\b|\b(length|width|height|wheelbase|"
-            r"wheel base|clearance|wading|dimensions?)\b",
+            r"\bhow (?:long|wide|tall|high|deep) (?:is|are)\b|\bhow (?:deep|wide|tall)\b|"
+            r"\b(length|width|height|depth|wheelbase|wheel base|clearance|wading|dimensions?)\b",
             re.I,
         ),
         re.compile(r"\d\s*(mm|cm|m|in|inches|ft)\b", re.I),

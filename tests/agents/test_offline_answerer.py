@@ -473,6 +473,13 @@ def test_asked_about_one_vehicle_a_comparison_with_another_says_less_of_it() -> 
     assert not vehicles.compares(alone, "Sable 2.0T GT", catalogue)
 
 
+def test_how_deep_wide_or_tall_asks_for_a_length_however_the_question_goes_on() -> None:
+    assert "length" in extraction.answer_kinds_wanted("how deep a river can it drive through")
+    assert "length" in extraction.answer_kinds_wanted("At what tread depth do the marks show?")
+    assert "length" in extraction.answer_kinds_wanted("how wide a gap does it fit through?")
+    assert "length" not in extraction.answer_kinds_wanted("how long does the service take?")
+
+
 def test_how_many_km_asks_for_a_distance_not_any_figure() -> None:
     assert extraction.answer_kinds_wanted("How many km can it do on battery alone?") == {"distance"}
     assert "distance" not in extraction.answer_kinds_in("fuel consumption: 4.9 l/100 km")

@@ -277,6 +277,12 @@ def continues_previous(message: str, catalogue: Catalogue) -> bool:
     return len(_content_words(message, catalogue)) <= MAX_CARRYING_WORDS
 
 
+def opens_as_continuation(message: str) -> bool:
+    """ "ok and what does the other message mean?": it opens as a follow-up does, whatever
+    follows."""
+    return bool(CONTINUATION.match(message))
+
+
 def _codes_carried(message: str, history: Sequence[str]) -> list[str]:
     """The codes the previous question quoted, when this short one quotes none."""
     content = [w for w in CONTENT_WORD.findall(message.lower()) if w not in STOP]

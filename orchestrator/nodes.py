@@ -14,6 +14,7 @@ from orchestrator.emit import emit
 from orchestrator.followups import (
     ANAPHORA,
     continues_previous,
+    opens_as_continuation,
     retrieval_query,
     standalone_query,
     vehicle_named,
@@ -142,6 +143,8 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
         and (
             continues_previous(message, catalogue)
             or (whole.confidence < FOLLOW_UP_CONFIDENCE and ANAPHORA.search(message))
+            # Like no example of any route, but said as a follow-up: still the same subject.
+            or (whole.out_of_scope and opens_as_continuation(message))
         )
     ):
         found = [Intent(previous[0]["agent"], query, whole.confidence, 0)]

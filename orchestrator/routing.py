@@ -28,6 +28,9 @@ class RouteDecision:
     route: Route
     confidence: float
     scores: dict[str, float]
+    # No example resembles the message well (`OUT_OF_SCOPE_SIMILARITY`): routed to GENERAL for
+    # that, not for resembling its examples.
+    out_of_scope: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,12 +100,16 @@ class SemanticRouter:
         probabilities = _softmax(scores, self.temperature)
         best = int(np.argmax(probabilities))
         route, confidence = self.routes[best], float(probabilities[best])
-        if float(similarities.max()) < OUT_OF_SCOPE_SIMILARITY and GENERAL in self.routes:
+        out_of_scope = (
+            float(similarities.max()) < OUT_OF_SCOPE_SIMILARITY and GENERAL in self.routes
+        )
+        if out_of_scope:
             route, confidence = GENERAL, max(confidence, 0.5)
         return RouteDecision(
             route=route,
             confidence=round(confidence, 4),
             scores={r: round(float(s), 4) for r, s in zip(self.routes, scores, strict=True)},
+            out_of_scope=out_of_scope,
         )
 
 

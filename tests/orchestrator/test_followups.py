@@ -6,6 +6,7 @@ import pytest
 
 from orchestrator.followups import (
     continues_previous,
+    opens_as_continuation,
     retrieval_query,
     size_asked,
     standalone_query,
@@ -131,6 +132,12 @@ def test_a_short_continuation_asks_the_same_specialist_again(
     )
     assert not continues_previous("and what does P0420 mean?", sample_catalogue)
     assert not continues_previous("and can I book it in?", sample_catalogue)
+
+
+def test_a_message_opens_as_a_continuation_whatever_follows() -> None:
+    assert opens_as_continuation("ok and what does the Lane Departure Fault message mean then?")
+    assert opens_as_continuation("what about the rear brakes?")
+    assert not opens_as_continuation("what does the Lane Departure Fault message mean?")
 
 
 def test_a_new_condition_keeps_the_previous_question(sample_catalogue: Catalogue) -> None:

@@ -59,6 +59,19 @@ def test_confidence_is_high_when_right_and_lower_when_unsure(
     assert router.classify(unsure).confidence < router.classify(sure).confidence
 
 
+def test_a_message_like_no_example_is_out_of_scope_and_said_to_be(
+    router: SemanticRouter, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    unlike, like = embedder.encode(
+        ["ok and what does TPMS Fault mean then?", "What's the weather like?"]
+    )
+    assert router.classify(unlike).route == "general"
+    assert router.classify(unlike).out_of_scope
+    # The general route's own examples (small talk, the weather) are not out of scope.
+    assert router.classify(like).route == "general"
+    assert not router.classify(like).out_of_scope
+
+
 def test_a_message_with_two_intents_fans_out_to_both(router: SemanticRouter, embedder) -> None:  # type: ignore[no-untyped-def]
     message = "my Ridge shows P0A80 and I'd like to book a service"
     clauses = split_clauses(message)

@@ -130,6 +130,16 @@ async def test_a_follow_up_answers_for_the_same_model(
     assert "Ridge" in done.metadata.query
 
 
+async def test_a_follow_up_like_no_example_stays_with_the_specialist_not_out_of_scope(
+    settings: Settings, db_url: URL, embedder: Any
+) -> None:
+    async with running(settings, db_url, embedder) as orchestrator:
+        await turn(orchestrator, "s-scope", "What does warning code P0300 mean?")
+        done, _ = await turn(orchestrator, "s-scope", "ok and what does TPMS Fault mean then?")
+    assert done.metadata.agent == "troubleshooting"
+    assert "outside what I can help with" not in done.response
+
+
 async def test_two_intents_fan_out_and_merge_into_one_answer(
     settings: Settings, db_url: URL, embedder: Any
 ) -> None:

@@ -617,8 +617,8 @@ CONCURRENCY = "`python -m bench --only concurrency`"
 ESTIMATE = "estimate until `stage-ops` is in the report"
 
 
-def _default(setting: str) -> float:
-    """A setting's shipped default."""
+def shipped_default(setting: str) -> float:
+    """A setting's shipped default (`orchestrator.settings.Settings`)."""
     return float(Settings.model_fields[setting].default)
 
 
@@ -645,8 +645,12 @@ DEFAULT_COSTS = Costs(
     redis_commands_per_idle_connection_s=Cost(0.03, ESTIMATE),
     redis_kib_per_live_session=Cost(10.0, ESTIMATE),
     redis_kib_per_frame=Cost(1.0, ESTIMATE),
-    token_frames_per_s=Cost(_default("token_frames_per_s"), f"{CODE}: TOKEN_FRAMES_PER_S default"),
-    token_coalesce_ms=Cost(_default("token_coalesce_ms"), f"{CODE}: TOKEN_COALESCE_MS default"),
+    token_frames_per_s=Cost(
+        shipped_default("token_frames_per_s"), f"{CODE}: TOKEN_FRAMES_PER_S default"
+    ),
+    token_coalesce_ms=Cost(
+        shipped_default("token_coalesce_ms"), f"{CODE}: TOKEN_COALESCE_MS default"
+    ),
     redis_ops_per_s=Cost(80_000.0, "assumption: one Redis thread, small commands"),
     chroma_reads_per_process_s=Cost(2.0, f"{CODE}: rag.retriever.REFRESH_EVERY_S = 0.5 s"),
     chroma_read_ms=Cost(1.0, ESTIMATE),

@@ -14,10 +14,10 @@ import asyncio
 from dataclasses import dataclass
 
 from bench import load
+from bench.capacity_model import shipped_default
 from bench.common import Context, Figure, Result, Scenario, log, ratio
 from bench.procs import Service
 from bench.stack import customer_tokens, served, shared
-from orchestrator.settings import Settings
 
 NAME = "stream-cost"
 ANSWER_TOKENS = 200
@@ -35,13 +35,10 @@ class Variant:
     shipped: bool = False  # the product's default settings
 
 
-_DEFAULTS = Settings.model_fields
-
-
 def _shipped_label() -> str:
     """The shipped variant, named by the settings' defaults (not a copy of them)."""
-    window = _DEFAULTS["token_coalesce_ms"].default
-    frames = _DEFAULTS["token_frames_per_s"].default
+    window = shipped_default("token_coalesce_ms")
+    frames = shipped_default("token_frames_per_s")
     return f"stream_mode messages, coalescing ({window:g} ms; {frames:g} frames/s in all)"
 
 

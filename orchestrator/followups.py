@@ -272,7 +272,7 @@ def continues_previous(message: str, catalogue: Catalogue) -> bool:
     A continuation opens like one and adds at most a few words of its own (vehicle names not
     counted); quoting a code or asking to act starts something new.
     """
-    if not CONTINUATION.match(message) or identifiers(message) or ACTS.search(message):
+    if not opens_as_continuation(message) or identifiers(message) or ACTS.search(message):
         return False
     return len(_content_words(message, catalogue)) <= MAX_CARRYING_WORDS
 

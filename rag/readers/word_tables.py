@@ -3,7 +3,9 @@
 Word merges cells across columns (`gridSpan`) and downwards (`vMerge`); the reader gives the
 grid as slots, every slot naming the cell that covers it. Read here, each rule a function:
 - the header is the rows Word marks as header rows, else the first row and, under a cell merged
-  across columns, a second row naming those columns (`header_rows`, `header_names`);
+  across columns, a second row naming those columns (`header_rows`, `header_names`); a first
+  row that gives a measure ("Spark plug gap | 0.8 - 0.9 mm") over a column of figures is the
+  table's first record, not column names, and the table has no header (`a_record`);
 - a value merged across columns that have names of their own is the value of each of them
   ("Gearbox | 6-speed | 6-speed" under "1.2 Petrol | 1.5 Diesel"); any other cell merged across
   columns (a row's label, a title, a value under one name) is written once (`repeats_across`);
@@ -28,7 +30,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.layout.tables import under
+from rag.layout.tables import TableText, markdown_lines, under
 
 # A table is a page's lines of text when at least this many of its cells stagger, and they
 # are at least this share of its cells with text merged downwards.
@@ -41,6 +43,15 @@ MIN_LABELS = 3
 DIGIT = re.compile(r"\d")
 # A sub-label beside a row's label ("Front", "Rear", "Without trailer") is this short.
 SUB_LABEL_WORDS = 3
+# A figure with its unit of measure ("0.8 - 0.9 mm", "1.0 US qt", "125 cm3", "1,400 rpm"): what
+# a record gives, and a column's name does not (a variant's name, "1.5 Diesel", is no measure).
+MEASURE = re.compile(
+    r"\d(?:[\d,.]*\d)?\s*(?:US |Imp\.? )?"
+    r"(?:mm|cm3?|cc|m|in|ft|kg|lbs?|lbf|L|l|ml|qt|gal|kPa|MPa|psi|bar|N·?m|Nm|kgf|rpm|V|Ah|A|W|"
+    r"kW|hp|PS|km/h|mph|°[CF])(?![\w/])"
+)
+# Rows below a first row of measures that make it a record: this many give measures too.
+MIN_RECORDS = 1
 # "NOTE", "WARNING", "CAUTION!" opening a note box: written "NOTE: …" as the PDF reader does.
 BOX_LABEL = re.compile(r"^[^\W\d_]{2,}(?: [^\W\d_]{2,}){0,2}[!:]?$")
 
@@ -148,10 +159,27 @@ def subdivides(first: Sequence[Slot], second: Sequence[Slot]) -> bool:
 
 def header_rows(rows: Grid, marked: int = 0) -> int:
     """How many leading rows name the columns: those Word marks, else one, or two when the
-    second names the columns under the first's merged cells."""
+    second names the columns under the first's merged cells; none when the first row is a
+    record (`a_record`)."""
     if marked:
         return marked
+    if a_record(rows):
+        return 0
     return 2 if len(rows) > 2 and subdivides(rows[0], rows[1]) else 1
+
+
+def a_record(rows: Grid) -> bool:
+    """The first row gives a measure beside its label, and so do rows below it: "Spark plug
+    gap | 0.8 - 0.9 mm" over "Idle speed | 1,400 rpm" is the table's first record. A
+    schedule's header of intervals ("1,000 km | 6,000 km") stands over marks, not measures,
+    and stays the header."""
+    return len(rows) > 1 and _measures(rows[0]) and sum(map(_measures, rows[1:])) >= MIN_RECORDS
+
+
+def _measures(row: Sequence[Slot]) -> bool:
+    """A cell after the row's first gives a figure with its unit."""
+    label = row[0].cell if row else None
+    return any(s.cell != label and MEASURE.search(s.text) for s in row[1:] if s.cell is not None)
 
 
 def header_names(rows: Grid) -> list[str]:
@@ -307,6 +335,9 @@ def table_lines(rows: Grid, marked_header_rows: int = 0) -> list[str]:
     if all(len({s.cell for s in row if s.cell is not None}) <= 1 for row in rows):
         return _note([line for row in rows for line in _row_text(row).split("\n")])
     count = header_rows(rows, marked_header_rows if marked_header_rows < len(rows) else 0)
+    if not count:  # records with no column names, read as the PDF reader reads them
+        body = body_rows(rows, 0, [""] * len(rows[0]))
+        return markdown_lines(TableText((), tuple(tuple(cells) for cells in body)))
     names = header_names(rows[:count])
     names, body = one_label(names, body_rows(rows, count, names))
     lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]

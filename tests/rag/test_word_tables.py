@@ -155,6 +155,36 @@ def test_rows_word_marks_as_header_rows_are_the_header() -> None:
     ]
 
 
+def test_a_first_row_giving_a_measure_over_rows_of_measures_is_a_record_not_the_header() -> None:
+    rows = [
+        _slots("Spark plug gap", "0.8 - 0.9 mm", first=0),
+        _slots("Idle speed", "1,400 ± 100 rpm", first=2),
+        _slots("Engine oil capacity", "1.0 US qt (0.9 L)", first=4),
+    ]
+    assert table_lines(rows) == [
+        "- Spark plug gap: 0.8 - 0.9 mm",
+        "- Idle speed: 1,400 ± 100 rpm",
+        "- Engine oil capacity: 1.0 US qt (0.9 L)",
+    ]
+
+
+def test_a_header_of_intervals_over_marks_stays_the_header() -> None:
+    rows = [
+        _slots("Item", "1,000 km", "6,000 km", first=0),
+        _slots("Engine oil", "R", "R", first=3),
+        _slots("Drive chain", "I", "L", first=6),
+    ]
+    assert table_lines(rows)[0] == _row("Item", "1,000 km", "6,000 km")
+
+
+def test_a_header_naming_variants_by_figures_without_units_stays_the_header() -> None:
+    rows = [
+        _slots("Specification", "1.2 Petrol", "1.5 Diesel", first=0),
+        _slots("Power", "63 kW", "81 kW", first=3),
+    ]
+    assert table_lines(rows)[0] == _row("Specification", "1.2 Petrol", "1.5 Diesel")
+
+
 def test_cells_beside_each_other_stagger_when_their_rows_overlap_without_nesting() -> None:
     placed = {
         1: Span(top=0, bottom=1, left=0, right=0),
@@ -225,8 +255,12 @@ def test_two_tables_a_converter_joined_side_by_side_are_read_as_two() -> None:
         _row("Overall width", "805 mm"),
         _row("Wheelbase", "1,255 mm"),
     ]
-    assert _row("Displacement", "125 cm3") in second
-    assert _row("Tank capacity", "5.3 L") in second
+    assert second == [  # records, no header
+        "- Displacement: 125 cm3",
+        "- Fuel: Unleaded",
+        "- Tank capacity: 5.3 L",
+        "- Battery: 12 V-3.5 Ah",
+    ]
 
 
 def test_a_column_of_words_after_figures_with_none_after_it_is_the_same_table() -> None:

@@ -21,6 +21,11 @@ from pydantic import BaseModel, Field, model_validator
 CITATION = re.compile(r"\s*\[(\d+)\]")
 DASHES = re.compile(r"[‐‑‒–—−]")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*\"'(])|\n+")
+# A full stop that ends a short abbreviation before a bracket or a figure ends no sentence:
+# "Oil capacity, qt. (Imp. qt., liter): 7.4", "Bore, in. (mm): 3.70", "No. 4651".
+ABBREVIATED = re.compile(
+    r"\b(?:in|ft|lbs?|qt|oz|gal|cu|yd|imp|no|nos|approx|max|min|ca|e\.g|i\.e)\.$", re.IGNORECASE
+)
 # An answer that says the documents do not hold what was asked (the offline answerer's words,
 # and what a model told to say so usually writes).
 NOT_FOUND = re.compile(
@@ -101,7 +106,11 @@ def first_sentence(answer: str) -> str:
     """The answer's first sentence (or first line, for a list or a table row)."""
     text = without_citations(answer).strip()
     text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", text)
-    return SENTENCE_END.split(text, maxsplit=1)[0]
+    for end in SENTENCE_END.finditer(text):
+        before, after = text[: end.start()], text[end.end() : end.end() + 1]
+        if "\n" in end.group() or not (ABBREVIATED.search(before) and after in "(0123456789"):
+            return before
+    return text
 
 
 def cited_passages(answer: str, sources: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

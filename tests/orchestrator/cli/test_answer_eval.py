@@ -48,6 +48,14 @@ def test_the_first_sentence_ends_at_a_sentence_end_or_a_line() -> None:
     assert first_sentence("- First item [1]\n- Second") == "First item"
 
 
+def test_a_short_abbreviation_before_a_bracket_or_a_figure_ends_no_sentence() -> None:
+    assert first_sentence("Oil capacity, qt. (Imp. qt., liter): Rear: 2.6 [1]. Then.") == (
+        "Oil capacity, qt. (Imp. qt., liter): Rear: 2.6."
+    )
+    assert first_sentence("Use bulb No. 4651 [2]. It is sealed.") == "Use bulb No. 4651."
+    assert first_sentence("It is 5 in. The next one.") == "It is 5 in."
+
+
 def test_the_labelled_page_counts_as_retrieved_when_any_passage_holds_it() -> None:
     uncited = _score("Tank: 35 l [2]")  # cites the guide; the manual's page was handed over
     assert (uncited.right_page, uncited.page_retrieved) == (False, True)  # type: ignore[attr-defined]

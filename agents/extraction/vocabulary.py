@@ -121,11 +121,13 @@ STATES: dict[str, re.Pattern[str]] = {
     ),
     "distance": re.compile(r"(?<!/)\b\d[\d,.]*\s*(kms?|miles|mi)\b(?!\s*/\s*h)", re.I),
     "clock": re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bclosed\b", re.I),
-    "pressure": re.compile(r"\b\d+(?:[.,]\d+)?\s*(bar|psi|kpa)\b", re.I),
+    "pressure": re.compile(
+        r"\b\d+(?:[.,]\d+)?\s*(?:m?bar|psi|kpa|mpa|kgf?/cm(?:2|²)?)(?![\w/])", re.I
+    ),
     "temperature": re.compile(r"\d\s*°\s*[CF]\b|\bdegrees\b", re.I),
     "quantity": re.compile(
         r"\d[\d,.]*\s*(kw|kwh|hp|ps|nm|km/h|mph|km|kg|t|l|litres?|liters?|mm|m|s|cc|%|wh/km|"
-        r"kwh/100\s*km|l/100\s*km|mpg|v)\b",
+        r"kwh/100\s*km|l/100\s*km|mpg|v|ah|rpm|cm3|cm³|ml)\b",
         re.I,
     ),
     "count": re.compile(r"(?<![\d.,:/])\b\d{1,3}\b(?![.,:/]\d)"),
@@ -148,7 +150,12 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "torque": (
         re.compile(r"\btorque\b", re.I),
-        re.compile(r"\d\s*(nm|lb-?ft|ft-?lbs?|ftlb)", re.I),
+        # "25 Nm", "9.0 N·m", "2.5 daN.m", "6.6 lbf·ft", "18 ft-lbs", "0.9 kgf·m", "7 m·kg"
+        re.compile(
+            r"\d\s*(?:(?:da)?n\s?[·.\-]?\s?m\b|lbf?s?\s?[·.\-]?\s?(?:ft|in)\b|"
+            r"(?:ft|in)\s?[·.\-]?\s?lbf?s?\b|ftlb|kgf?\s?[·.\-]?\s?c?m\b|m\s?[·.\-]\s?kg\b)",
+            re.I,
+        ),
     ),
     "speed": (
         re.compile(r"\b(top speed|max(?:imum)? speed|how fast|fastest)\b(?!.*\bcharg)", re.I),
@@ -170,7 +177,11 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"(?:boot|trunk|luggage|cargo) (?:space|volume|capacity))\b",
             re.I,
         ),
-        re.compile(r"\d\s*(l|litres?|liters?|quarts?|qts?|gallons?|gal)\b", re.I),
+        re.compile(
+            r"\d\s*(?:l|litres?|liters?|quarts?|qts?|gallons?|gal|ml|cm3|cm³|cc|pints?|"
+            r"(?:us|imp\.?) (?:qt|gal|pt))(?!\w)",
+            re.I,
+        ),
     ),
     "weight": (
         re.compile(r"\b(weigh\w*|payload|kerb|curb|how heavy|towing capacity|tow)\b", re.I),

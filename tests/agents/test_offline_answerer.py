@@ -480,6 +480,16 @@ def test_how_deep_wide_or_tall_asks_for_a_length_however_the_question_goes_on() 
     assert "length" not in extraction.answer_kinds_wanted("how long does the service take?")
 
 
+def test_a_measure_is_known_in_the_units_manuals_write_it_in() -> None:
+    for torque in ("9.0 N·m", "2.5 daN.m", "6.6 lbf·ft", "18 ft-lbs", "0.9 kgf·m", "25 Nm"):
+        assert "torque" in extraction.answer_kinds_in(torque), torque
+    for pressure in ("2.2 kgf/cm2", "1.75 kg/cm²", "350 mbar", "2.1 bar", "32 psi"):
+        assert "pressure" in extraction.answer_kinds_in(pressure), pressure
+    for volume in ("125 cm3", "120 ml", "1.0 US qt", "3 pints", "0.9 L"):
+        assert "volume" in extraction.answer_kinds_in(volume), volume
+    assert "torque" not in extraction.answer_kinds_in("use a 10 mm socket")
+
+
 def test_how_many_km_asks_for_a_distance_not_any_figure() -> None:
     assert extraction.answer_kinds_wanted("How many km can it do on battery alone?") == {"distance"}
     assert "distance" not in extraction.answer_kinds_in("fuel consumption: 4.9 l/100 km")

@@ -221,7 +221,7 @@ def _figures(measured: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The pooled figures of some manuals' turns."""
     turns = [t for m in measured for t in m["offline"].turns]
     if not turns:
-        return dict.fromkeys(("turns", *LABELS), None)
+        return dict.fromkeys(("turns", "routing", *LABELS), None)
     pooled = AnswerReport(turns=turns)
     llm = [t for m in measured for t in m["llm_turns"]]
     right, total = pooled.follow_ups()
@@ -229,6 +229,7 @@ def _figures(measured: Sequence[dict[str, Any]]) -> dict[str, Any]:
     wrongly, answerable = pooled.false_abstentions()
     return {
         "turns": len(turns),
+        "routing": round(pooled.routing, 3),
         "fact": round(pooled.fact, 3),
         "first": round(pooled.fact_first, 3),
         "follow_ups": round(right / total, 3) if total else None,
@@ -310,7 +311,8 @@ def run(ctx: Context) -> Result:
             )
         )
     notes = [
-        f"{p['half']:8} {p['name']}: {p['turns']} turns, fact {p['fact']}, first {p['first']}, "
+        f"{p['half']:8} {p['name']}: {p['turns']} turns, routing {p['routing']}, "
+        f"fact {p['fact']}, first {p['first']}, "
         f"follow-ups {p['follow_ups_right'][0]}/{p['follow_ups_right'][1]}, couldn't-find "
         f"{p['abstained_right'][0]}/{p['abstained_right'][1]}, page {p['page_retrieved']}, "
         f"LLM context {p['llm_context']}, ingest {p['ingest_s']} s"

@@ -7,6 +7,8 @@ covers, and the text in it, are ours.
 
 from __future__ import annotations
 
+import re
+
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -93,18 +95,28 @@ def find_tables(edges: Sequence[Edge], words: Sequence[Word]) -> list[tuple[Tabl
 
 
 # A cell of more words than this is a paragraph in a frame; so is a table whose words are
-# mostly in cells of more than half as many.
+# mostly in cells of more than half as many. A cell whose words hold figures this often
+# (variants and their capacities, listed) is a table's value, however long, not prose.
 PROSE_CELL_WORDS = 80
 PROSE_SHARE = 0.5
+FIGURES_SHARE = 0.25
+DIGIT = re.compile(r"\d")
 
 
 def _layout(table: Table) -> bool:
     """Boxes drawn around columns of prose (or a page's panels) rather than a table."""
-    counts = [len(c.text.split()) for c in table.cells if c.text.strip()]
+    counts = [len(c.text.split()) for c in table.cells if c.text.strip() and not _figures(c.text)]
     if len(table.cells) < 2 or not counts:
         return False
     long = sum(n for n in counts if n > PROSE_CELL_WORDS // 2)
-    return max(counts) > PROSE_CELL_WORDS or long > PROSE_SHARE * sum(counts)
+    every = sum(len(c.text.split()) for c in table.cells)
+    return max(counts) > PROSE_CELL_WORDS or long > PROSE_SHARE * every
+
+
+def _figures(text: str) -> bool:
+    """Most of a cell's words are not prose: at least FIGURES_SHARE of them hold a figure."""
+    words = text.split()
+    return sum(1 for w in words if DIGIT.search(w)) >= FIGURES_SHARE * len(words)
 
 
 def _inside(

@@ -38,3 +38,15 @@ def test_frames_around_paragraphs_are_not_a_table() -> None:
     words = [word(w, 60 + (i % 10) * 12, 104 + (i // 10) * 12) for i, w in enumerate(prose.split())]
     words.append(word("other", 210, 104))
     assert find_tables(edges, words) == []
+
+
+def test_a_long_cell_of_figures_beside_its_label_is_a_table_not_a_frame_of_prose() -> None:
+    edges = [_rule(y) for y in (100, 300)] + [Edge(x, 100, x, 300) for x in (50, 200, 350)]
+    value = " ".join(f"{n}.{n} L engine {n}.0 qt. ({n}.5 L)" for n in range(1, 10))  # 54 words
+    words = [word("Capacity", 60, 104)]
+    words += [word(w, 210 + (i % 6) * 20, 104 + (i // 6) * 12) for i, w in enumerate(value.split())]
+    ((table, inside),) = find_tables(edges, words)
+    assert len(inside) == len(words)
+    read = read_table(table)
+    assert isinstance(read, TableText)
+    assert read.rows[0][0] == "Capacity"

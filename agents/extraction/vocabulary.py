@@ -152,8 +152,8 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\btorque\b", re.I),
         # "25 Nm", "9.0 N·m", "2.5 daN.m", "6.6 lbf·ft", "18 ft-lbs", "0.9 kgf·m", "7 m·kg"
         re.compile(
-            r"\d\s*(?:(?:da)?n\s?[·.\-]?\s?m\b|lbf?s?\s?[·.\-]?\s?(?:ft|in)\b|"
-            r"(?:ft|in)\s?[·.\-]?\s?lbf?s?\b|ftlb|kgf?\s?[·.\-]?\s?c?m\b|m\s?[·.\-]\s?kg\b)",
+            r"\d\s*(?:(?:da)?n\s?[·•.\-]?\s?m\b|lbf?s?\s?[·•.\-]?\s?(?:ft|in)\b|"
+            r"(?:ft|in)\s?[·•.\-]?\s?lbf?s?\b|ftlb|kgf?\s?[·•.\-]?\s?c?m\b|m\s?[·•.\-]\s?kg\b)",
             re.I,
         ),
     ),

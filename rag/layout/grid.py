@@ -7,8 +7,8 @@ covers, and the text in it, are ours.
 
 from __future__ import annotations
 
+import math
 import re
-
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -280,32 +280,98 @@ def _table(
     ys = _stops([b[1] for b in boxes] + [b[3] for b in boxes])
     x0, top, x1, bottom = xs[0], ys[0], xs[-1], ys[-1]
     inside: set[int] = set()
-    cells: list[Cell] = []
     centres = sorted(
         ((w.top + w.bottom) / 2, (w.x0 + w.x1) / 2, i)
         for i, w in enumerate(words)
         if top - SNAP <= (w.top + w.bottom) / 2 <= bottom + SNAP
     )
     ys_sorted = [c[0] for c in centres]
+    placed: list[tuple[int, int, int, int, list[Line]]] = []  # row, col, rows, cols, lines
     for bx0, btop, bx1, bbottom in sorted(boxes, key=lambda b: (b[1], b[0])):
         start, end = bisect_left(ys_sorted, btop), bisect_right(ys_sorted, bbottom)
         held = [i for _, x, i in centres[start:end] if bx0 <= x <= bx1]
         inside.update(held)
-        lines = cell_lines(words[i] for i in held)
         row, col = _index(ys, btop), _index(xs, bx0)
+        rows, cols = max(1, _index(ys, bbottom) - row), max(1, _index(xs, bx1) - col)
+        placed.append((row, col, rows, cols, cell_lines(words[i] for i in held)))
+    if not inside:
+        return None, inside  # a drawn grid with no text in it: a figure's frame
+    cells = _cells(placed, len(ys) - 1)
+    n_rows = max(c.row + c.rows for c in cells)
+    return Table(tuple(cells), n_rows, len(xs) - 1, x0, top, x1, bottom), inside
+
+
+def _cells(placed: Sequence[tuple[int, int, int, int, list[Line]]], n_rows: int) -> list[Cell]:
+    """The table's cells; a ruled row of a label and a value that holds sub-rows
+    (`sub_rows`) as a row for each, the rows below moved down."""
+    by_row: dict[int, list[tuple[int, int, int, int, list[Line]]]] = {}
+    for box in placed:
+        by_row.setdefault(box[0], []).append(box)
+    split: dict[int, list[tuple[str, str]]] = {}
+    for row, boxes in by_row.items():
+        if len(boxes) == 2 and all(b[2] == 1 for b in boxes):
+            label, value = sorted(boxes, key=lambda b: b[1])
+            if label[1] == 0 and (found := sub_rows(label[4], value[4])):
+                split[row] = found
+    start = [0] * (n_rows + 1)
+    for row in range(n_rows):
+        start[row + 1] = start[row] + (len(split[row]) if row in split else 1)
+    cells: list[Cell] = []
+    for row, col, rows, cols, lines in placed:
+        if row in split:
+            for n, texts in enumerate(split[row]):
+                cells.append(Cell(text=texts[col > 0], row=start[row] + n, col=col, cols=cols))
+            continue
         cells.append(
             Cell(
                 text="\n".join(line.text for line in lines),
-                row=row,
+                row=start[row],
                 col=col,
-                rows=max(1, _index(ys, bbottom) - row),
-                cols=max(1, _index(xs, bx1) - col),
+                rows=start[min(row + rows, n_rows)] - start[row],
+                cols=cols,
                 bold=bool(lines) and all(line.bold for line in lines),
             )
         )
-    if not inside:
-        return None, inside  # a drawn grid with no text in it: a figure's frame
-    return Table(tuple(cells), len(ys) - 1, len(xs) - 1, x0, top, x1, bottom), inside
+    return cells
+
+
+# A sub-row's label is this short ("With filter", "Intake", "Rear").
+SUB_LABEL_WORDS = 4
+
+
+def sub_rows(label: Sequence[Line], value: Sequence[Line]) -> list[tuple[str, str]] | None:
+    """A label cell that names its row first, then sub-labels level with the value's lines
+    ("Oil capacity" over "With filter", "Without filter"), as (label, value) sub-rows:
+    "Oil capacity With filter" and the value lines from its level to the next sub-label's.
+    None when the cell's first line is level with a value line (a label wrapped beside a
+    value wrapped), when value lines start above the first sub-label, or when fewer than
+    two sub-labels are found."""
+    if not label or not value:
+        return None
+
+    def level(line: Line) -> bool:
+        return any(abs(line.top - v.top) <= line.height / 2 for v in value)
+
+    anchors = [
+        i
+        for i, line in enumerate(label)
+        if level(line) and len(line.text.split()) <= SUB_LABEL_WORDS
+    ]
+    if len(anchors) < 2 or anchors[0] == 0 or level(label[0]):
+        return None
+    first = label[anchors[0]]
+    if any(v.top < first.top - first.height / 2 for v in value):
+        return None
+    head = " ".join(line.text for line in label[: anchors[0]])
+    rows: list[tuple[str, str]] = []
+    for n, at in enumerate(anchors):
+        end = anchors[n + 1] if n + 1 < len(anchors) else len(label)
+        top = label[at].top - label[at].height / 2
+        below = label[end].top - label[end].height / 2 if end < len(label) else math.inf
+        name = " ".join(line.text for line in label[at:end])
+        texts = [v.text for v in value if top <= v.top < below]
+        rows.append((f"{head} {name}", " ".join(texts)))
+    return rows
 
 
 def cell_lines(words: Iterable[Word]) -> list[Line]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rag.layout.grid import Edge, find_tables
+from rag.layout.grid import Edge, find_tables, sub_rows
 from rag.layout.tables import TableText, read_table
-from tests.rag.layout.words import word
+from tests.rag.layout.words import line, word
 
 
 def _rule(top: float, x0: float = 50, x1: float = 350) -> Edge:
@@ -50,3 +50,37 @@ def test_a_long_cell_of_figures_beside_its_label_is_a_table_not_a_frame_of_prose
     read = read_table(table)
     assert isinstance(read, TableText)
     assert read.rows[0][0] == "Capacity"
+
+
+def test_sub_labels_level_with_the_value_s_lines_make_a_row_each() -> None:
+    label = [line("Oil capacity", 40, 100), line("(drain and refill)", 40, 112),
+             line("With filter", 50, 124), line("Without filter", 50, 148)]  # fmt: skip
+    value = [line("1.8 L engine", 170, 124), line("4.4 qt. (4.2 L)", 170, 136),
+             line("1.8 L engine", 170, 148), line("4.1 qt. (3.9 L)", 170, 160)]  # fmt: skip
+    assert sub_rows(label, value) == [
+        ("Oil capacity (drain and refill) With filter", "1.8 L engine 4.4 qt. (4.2 L)"),
+        ("Oil capacity (drain and refill) Without filter", "1.8 L engine 4.1 qt. (3.9 L)"),
+    ]
+
+
+def test_a_label_wrapped_beside_a_wrapped_value_is_one_row() -> None:
+    label = [line("Recommended", 40, 100), line("engine oil", 40, 112)]
+    value = [line("API SJ or higher,", 170, 100), line("SAE 10W-30", 170, 112)]
+    assert sub_rows(label, value) is None
+
+
+def test_a_ruled_row_with_sub_labels_is_read_as_a_row_for_each() -> None:
+    edges = [_rule(y, 30) for y in (100, 170, 190)] + [Edge(x, 100, x, 190) for x in (30, 160, 350)]
+    words = [word("Capacity", 40, 104), word("With", 50, 128), word("filter", 80, 128),
+             word("Without", 50, 152), word("filter", 95, 152),
+             word("4.4", 170, 128), word("qt.", 190, 128),
+             word("4.1", 170, 152), word("qt.", 190, 152),
+             word("Tank", 40, 174), word("50", 170, 174), word("L", 185, 174)]  # fmt: skip
+    ((table, _),) = find_tables(edges, words)
+    read = read_table(table)
+    assert isinstance(read, TableText)
+    assert read.rows == (
+        ("Capacity With filter", "4.4 qt."),
+        ("Capacity Without filter", "4.1 qt."),
+        ("Tank", "50 L"),
+    )

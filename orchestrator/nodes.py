@@ -25,6 +25,7 @@ from orchestrator.routing import (
     REST,
     Intent,
     RouteDecision,
+    asked_at,
     consistent_routes,
     intents,
     names_a_fault_code,
@@ -162,8 +163,9 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
         searches.extend(more)
         numbers = {id(i): start + n for n, i in enumerate(joined)}
         found = [replace(i, clause=numbers[id(i)]) if id(i) in numbers else i for i in found]
-    # Diagnosis (and any safety advice) comes before booking or specs in a combined answer.
-    found.sort(key=lambda i: not specialists.leads(i.route))
+    # Diagnosis (and any safety advice) comes before booking or specs in a combined answer;
+    # the other parts in the order the customer asked them.
+    found.sort(key=lambda i: (not specialists.leads(i.route), asked_at(i, clauses)))
     routes = [Route(agent=i.route, query=i.text, confidence=i.confidence) for i in found]
     context.citations.expect([r["agent"] for r in routes])
     await emit("routes", {"routes": routes, "query": query})

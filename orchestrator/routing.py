@@ -197,6 +197,14 @@ def stands_alone(clause: str, route: str, fault_routes: Collection[str] = ()) ->
     return bool(ASKS.search(clause)) and not LEANS_BACK.search(clause)
 
 
+def asked_at(intent: Intent, clauses: Sequence[str]) -> int:
+    """Where in the message the intent's part is asked: the number of the clause its text
+    opens with (0 for the whole message)."""
+    if len(clauses) < 2:
+        return 0
+    return next((n for n, c in enumerate(clauses) if intent.text.startswith(c)), 0)
+
+
 def intents(
     whole: RouteDecision,
     clauses: Sequence[str],

@@ -14,6 +14,7 @@ from orchestrator.routing import (
     REST,
     RouteDecision,
     SemanticRouter,
+    asked_at,
     consistent_routes,
     intents,
     split_clauses,
@@ -85,6 +86,22 @@ def test_a_message_with_two_intents_fans_out_to_both(router: SemanticRouter, emb
     )
     assert {i.route for i in found} == {"troubleshooting", "maintenance"}
     assert {i.text for i in found} == set(clauses)
+
+
+def test_the_parts_of_a_two_part_question_are_in_the_order_asked() -> None:
+    """The whole message's route is found first; its answer still follows the part asked
+    before it."""
+    clauses = ["How many litres does the tank hold,", "and how often should I rotate the tyres?"]
+    found = intents(
+        RouteDecision("maintenance", 0.9, {}),
+        clauses,
+        [RouteDecision("specs", 0.95, {}), RouteDecision("maintenance", 0.97, {})],
+    )
+    assert [i.route for i in found] == ["maintenance", "specs"]
+    assert [i.route for i in sorted(found, key=lambda i: asked_at(i, clauses))] == [
+        "specs",
+        "maintenance",
+    ]
 
 
 def test_the_lead_specialist_answers_every_clause_no_other_one_takes() -> None:

@@ -14,6 +14,8 @@ grid as slots, every slot naming the cell that covers it. Read here, each rule a
   them, its neighbours over others, and such a cell is written once, in its first row
   (`staggered`);
 - a row where no cell starts (all of it merged down from the row above, or empty) goes;
+- a header cell a converter ran down into the body ("Regular Replace" over the column) is
+  the column's name, not each row's value; only a label in the first column carries on;
 - a table laid out in lines, most of its cells merged downwards staggered, is no table: it is a
   page's text set in columns, read a column at a time (`laid_out_in_lines`, `column_texts`);
 - two tables a converter joined side by side (labels and figures, then labels and figures
@@ -225,6 +227,9 @@ def body_rows(rows: Grid, first: int, names: Sequence[str]) -> list[list[str]]:
                 texts.append("")
                 continue
             span = placed[slot.cell]
+            if span.top < first and span.left > 0:
+                texts.append("")  # a column's name run down into the body names no value
+                continue
             top = max(span.top, first)
             down = r == top or slot.cell not in lines_of_text
             across = c == span.left or repeats_across(span, names, width)

@@ -316,3 +316,18 @@ def test_a_column_filled_on_every_row_is_a_column_not_a_sub_label() -> None:
         ["Turn signal", "LED", "Stand bolt", "40 Nm"],
     ]
     assert one_label(names, body) == (names, body)
+
+
+def test_a_column_s_name_run_down_into_the_body_is_no_row_s_value() -> None:
+    """A converter stretched the header's cell down the table: it names the column once."""
+    replace = Slot(2, "Regular replace")
+    group = Slot(3, "Emission items")
+    rows = [
+        [group, Slot(0, "Item"), Slot(1, "Interval"), replace],
+        [group, Slot(4, "Engine oil"), Slot(5, "6,000 km"), replace],
+        [group, Slot(6, "Air cleaner"), Slot(7, "12,000 km"), replace],
+    ]
+    assert table_lines(rows)[2:] == [
+        _row("Emission items", "Engine oil", "6,000 km", ""),
+        _row("Emission items", "Air cleaner", "12,000 km", ""),
+    ]

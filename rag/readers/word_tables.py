@@ -4,8 +4,8 @@ Word merges cells across columns (`gridSpan`) and downwards (`vMerge`); the read
 grid as slots, every slot naming the cell that covers it. Read here, each rule a function:
 - the header is the rows Word marks as header rows, else the first row and, under a cell merged
   across columns, a second row naming those columns (`header_rows`, `header_names`); a first
-  row that gives a measure ("Spark plug gap | 0.8 - 0.9 mm") over a column of figures is the
-  table's first record, not column names, and the table has no header (`a_record`);
+  row that gives a measure ("Spark plug gap | 0.8 - 0.9 mm") over rows that give measures too
+  is the table's first record, not column names, and the table has no header (`a_record`);
 - a value merged across columns that have names of their own is the value of each of them
   ("Gearbox | 6-speed | 6-speed" under "1.2 Petrol | 1.5 Diesel"); any other cell merged across
   columns (a row's label, a title, a value under one name) is written once (`repeats_across`);

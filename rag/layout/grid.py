@@ -12,7 +12,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pdfplumber.table import (
     cells_to_tables,
@@ -286,14 +286,14 @@ def _table(
         if top - SNAP <= (w.top + w.bottom) / 2 <= bottom + SNAP
     )
     ys_sorted = [c[0] for c in centres]
-    placed: list[tuple[int, int, int, int, list[Line]]] = []  # row, col, rows, cols, lines
+    placed: list[_Placed] = []
     for bx0, btop, bx1, bbottom in sorted(boxes, key=lambda b: (b[1], b[0])):
         start, end = bisect_left(ys_sorted, btop), bisect_right(ys_sorted, bbottom)
         held = [i for _, x, i in centres[start:end] if bx0 <= x <= bx1]
         inside.update(held)
         row, col = _index(ys, btop), _index(xs, bx0)
         rows, cols = max(1, _index(ys, bbottom) - row), max(1, _index(xs, bx1) - col)
-        placed.append((row, col, rows, cols, cell_lines(words[i] for i in held)))
+        placed.append(_Placed(row, col, rows, cols, cell_lines(words[i] for i in held)))
     if not inside:
         return None, inside  # a drawn grid with no text in it: a figure's frame
     cells = _cells(placed, len(ys) - 1)
@@ -301,17 +301,27 @@ def _table(
     return Table(tuple(cells), n_rows, len(xs) - 1, x0, top, x1, bottom), inside
 
 
-def _cells(placed: Sequence[tuple[int, int, int, int, list[Line]]], n_rows: int) -> list[Cell]:
+class _Placed(NamedTuple):
+    """A box of the table on its grid: first row and column, how many it spans, its lines."""
+
+    row: int
+    col: int
+    rows: int
+    cols: int
+    lines: list[Line]
+
+
+def _cells(placed: Sequence[_Placed], n_rows: int) -> list[Cell]:
     """The table's cells; a ruled row of a label and a value that holds sub-rows
     (`sub_rows`) as a row for each, the rows below moved down."""
-    by_row: dict[int, list[tuple[int, int, int, int, list[Line]]]] = {}
+    by_row: dict[int, list[_Placed]] = {}
     for box in placed:
-        by_row.setdefault(box[0], []).append(box)
+        by_row.setdefault(box.row, []).append(box)
     split: dict[int, list[tuple[str, str]]] = {}
     for row, boxes in by_row.items():
-        if len(boxes) == 2 and all(b[2] == 1 for b in boxes):
-            label, value = sorted(boxes, key=lambda b: b[1])
-            if label[1] == 0 and (found := sub_rows(label[4], value[4])):
+        if len(boxes) == 2 and all(b.rows == 1 for b in boxes):
+            label, value = sorted(boxes, key=lambda b: b.col)
+            if label.col == 0 and (found := sub_rows(label.lines, value.lines)):
                 split[row] = found
     start = [0] * (n_rows + 1)
     for row in range(n_rows):
@@ -357,7 +367,7 @@ def sub_rows(label: Sequence[Line], value: Sequence[Line]) -> list[tuple[str, st
         for i, line in enumerate(label)
         if level(line) and len(line.text.split()) <= SUB_LABEL_WORDS
     ]
-    if len(anchors) < 2 or anchors[0] == 0 or level(label[0]):
+    if len(anchors) < 2 or level(label[0]):
         return None
     first = label[anchors[0]]
     if any(v.top < first.top - first.height / 2 for v in value):

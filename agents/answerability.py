@@ -6,7 +6,9 @@ that finds the chosen units do not answer says why (`Finding`); each is named an
 - `figure_missing`: the question asks for a value of a kind it names (a power, a torque, a
   pressure, a weight, a length, a distance, an interval…) and none of the chosen units states
   one of that kind.
-Then the answer says it could not find that, and cites the closest passages.
+Then the best of the units that do state one answers instead (`Finding.wanted` says which
+kinds; the offline answerer picks again among them); where none does, the answer says it could
+not find that, and cites the closest passages.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from agents.extraction import MEASURES, Unit, answer_kinds_wanted, kinds_stated
+from agents.extraction import MEASURES, Unit, answer_kinds_wanted, figures_stated
 
 NOT_FOUND = "I couldn't find that in the manuals."
 
@@ -38,12 +40,14 @@ class Finding:
 
     rule: str
     why: str
+    # The kinds of figure asked for and not stated: a unit stating one of them may answer.
+    wanted: frozenset[str] = frozenset()
 
 
 def stated(unit: Unit) -> set[str]:
     """The kinds of figure a unit states, counting a bare number whose unit its heading, its
     label or the labels of its record name."""
-    return kinds_stated(unit.text, f"{unit.heading} {unit.label}")
+    return figures_stated(unit)
 
 
 def figure_missing(question: str, units: Sequence[Unit]) -> Finding | None:
@@ -53,7 +57,9 @@ def figure_missing(question: str, units: Sequence[Unit]) -> Finding | None:
     wanted = answer_kinds_wanted(question) & ASKED_FIGURES
     if not wanted or wanted & set().union(*(stated(u) for u in units)):
         return None
-    return Finding("figure_missing", f"asks for {', '.join(sorted(wanted))}; none is stated")
+    return Finding(
+        "figure_missing", f"asks for {', '.join(sorted(wanted))}; none is stated", frozenset(wanted)
+    )
 
 
 RULES: tuple[Callable[[str, Sequence[Unit]], Finding | None], ...] = (figure_missing,)

@@ -13,10 +13,10 @@ says it. `explain` tells which rules fired for each unit of an answer.
 """
 
 from agents.extraction.passages import candidates, split_units
-from agents.extraction.picking import pick
-from agents.extraction.rules import RULES, Rule
+from agents.extraction.picking import pick, pick_stating
+from agents.extraction.rules import RULES, Rule, figures_stated
 from agents.extraction.scoring import Scored, score
-from agents.extraction.selecting import explain, select
+from agents.extraction.selecting import explain, scored_units, select
 from agents.extraction.unit import Unit
 from agents.extraction.vehicles import without_vehicles
 from agents.extraction.vocabulary import (
@@ -39,10 +39,13 @@ __all__ = [
     "candidates",
     "compose",
     "explain",
+    "figures_stated",
     "kinds_stated",
     "no_answer",
     "pick",
+    "pick_stating",
     "score",
+    "scored_units",
     "select",
     "split_units",
     "without_vehicles",

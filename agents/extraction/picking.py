@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from agents.extraction.blocks import sentences
-from agents.extraction.rules import gives_order, names_code
+from agents.extraction.rules import figures_stated, gives_order, names_code
 from agents.extraction.scoring import Scored
 from agents.extraction.steps import steps_from
 from agents.extraction.unit import Unit
@@ -100,6 +100,16 @@ def pick(scored: Scored) -> list[Unit]:
         return picked
     first = _past_the_description(picked[0], scored.asked)
     return [_instruction_first(first) if scored.action else first, *picked[1:]]
+
+
+def pick_stating(scored: Scored, kinds: frozenset[str]) -> list[Unit]:
+    """What answers of the units that state a figure of one of `kinds`, as `pick` chooses:
+    for when the best units state none of the kind asked for, but a unit further down does
+    (a capacity row that scores below a sentence about the same fluid)."""
+    states = np.asarray([bool(kinds & figures_stated(u)) for u in scored.units])
+    if not states.any():
+        return []
+    return pick(replace(scored, scores=np.where(states, scored.scores, -np.inf)))
 
 
 def _instruction_first(unit: Unit) -> Unit:

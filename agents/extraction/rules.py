@@ -36,9 +36,14 @@ class Candidate:
 
     @cached_property
     def stated(self) -> set[str]:
-        """The kinds of fact the unit states, a bare figure's unit read from its labels (read
-        once, for the rules that ask)."""
-        return kinds_stated(self.unit.text, f"{self.unit.heading} {self.unit.label}")
+        """The kinds of fact the unit states (read once, for the rules that ask)."""
+        return figures_stated(self.unit)
+
+
+def figures_stated(unit: Unit) -> set[str]:
+    """The kinds of figure a unit states, a bare number's unit read from its heading, its
+    label or the labels of its record."""
+    return kinds_stated(unit.text, f"{unit.heading} {unit.label}")
 
 
 def similar_meaning(question: Question, candidate: Candidate) -> float:

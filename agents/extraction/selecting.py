@@ -27,7 +27,7 @@ def select(
 ) -> list[Unit]:
     """The units that answer `question`: the best first (safety advice before it), then what
     adds to it."""
-    scored = _scored(question, sources, encode, focus, catalogue)
+    scored = scored_units(question, sources, encode, focus, catalogue)
     return pick(scored) if scored is not None else []
 
 
@@ -40,17 +40,19 @@ def explain(
 ) -> list[tuple[Unit, dict[str, float]]]:
     """What `select` answers with, each unit with the rules that fired for it ({rule name:
     what it added to the unit's score})."""
-    scored = _scored(question, sources, encode, focus, catalogue)
+    scored = scored_units(question, sources, encode, focus, catalogue)
     return [(unit, scored.fired_for(unit)) for unit in pick(scored)] if scored is not None else []
 
 
-def _scored(
+def scored_units(
     question: str,
     sources: Sources,
     encode: Encode,
-    focus: str | None,
-    catalogue: Catalogue | None,
+    focus: str | None = None,
+    catalogue: Catalogue | None = None,
 ) -> Scored | None:
+    """Every candidate unit of the passages, scored for `question` (None: the passages hold
+    none), for `pick` to choose from, once or again."""
     catalogue = knowing(catalogue, focus)
     units = candidates(sources, focus, catalogue, question)
     if not units:

@@ -80,3 +80,8 @@ def test_the_answer_says_so_and_cites_the_closest_passages() -> None:
     text = not_found([unit("a", 2), unit("b", 2), unit("c", 1), unit("d", 3)])
     assert text == f"{NOT_FOUND} The closest passages I have are [2] and [1]."
     assert not_found([]) == NOT_FOUND
+
+
+def test_a_missing_figure_says_which_kinds_were_asked_for() -> None:
+    found = figure_missing("What torque are the wheel nuts tightened to?", [unit("Tighten them.")])
+    assert found is not None and found.wanted == {"torque"}

@@ -50,11 +50,17 @@ def stated(unit: Unit) -> set[str]:
     return figures_stated(unit)
 
 
+def figures_asked(question: str) -> frozenset[str]:
+    """The kinds of figure the question asks for a value of ("what torque…" → torque); none
+    for one that only names what a figure measures ("the oil pressure light came on")."""
+    if not ASKS_FOR_VALUE.search(question):
+        return frozenset()
+    return frozenset(answer_kinds_wanted(question) & ASKED_FIGURES)
+
+
 def figure_missing(question: str, units: Sequence[Unit]) -> Finding | None:
     """The question asks for a value of a kind it names; no unit states one of that kind."""
-    if not ASKS_FOR_VALUE.search(question):
-        return None
-    wanted = answer_kinds_wanted(question) & ASKED_FIGURES
+    wanted = figures_asked(question)
     if not wanted or wanted & set().union(*(stated(u) for u in units)):
         return None
     return Finding(

@@ -48,6 +48,9 @@ def answer_text(
             stating = extraction.pick_stating(scored, finding.wanted)
             if stating:
                 units, finding = stating, None
+        if finding is None:
+            # Asked for a figure, the answer leads with one.
+            units = extraction.stating_first(units, answerability.figures_asked(topic))
         if finding is not None:
             parts.append(answerability.not_found(units))
         elif units or not parts:

@@ -13,7 +13,7 @@ says it. `explain` tells which rules fired for each unit of an answer.
 """
 
 from agents.extraction.passages import candidates, split_units
-from agents.extraction.picking import pick, pick_stating
+from agents.extraction.picking import pick, pick_stating, stating_first
 from agents.extraction.rules import RULES, Rule, figures_stated
 from agents.extraction.scoring import Scored, score
 from agents.extraction.selecting import explain, scored_units, select
@@ -48,5 +48,6 @@ __all__ = [
     "scored_units",
     "select",
     "split_units",
+    "stating_first",
     "without_vehicles",
 ]

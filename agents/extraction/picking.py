@@ -112,6 +112,18 @@ def pick_stating(scored: Scored, kinds: frozenset[str]) -> list[Unit]:
     return pick(replace(scored, scores=np.where(states, scored.scores, -np.inf)))
 
 
+def stating_first(units: Sequence[Unit], kinds: frozenset[str]) -> list[Unit]:
+    """The units with the first that states a figure of one of `kinds` leading, when the
+    lead states no figure at all and is no safety advice: asked how much oil, the capacity
+    row before the step about the filter. A lead stating a figure of another kind stays: it
+    may answer the other part of the question ("what fluid, and when is it replaced?")."""
+    units = list(units)
+    if not units or not kinds or units[0].safety or figures_stated(units[0]):
+        return units
+    lead = next((u for u in units if kinds & figures_stated(u)), None)
+    return units if lead is None else [lead, *(u for u in units if u is not lead)]
+
+
 def _instruction_first(unit: Unit) -> Unit:
     """Asked what to do, a row or item that first describes ("Indicates that the system has
     detected a fault.") and then instructs ("Please consult a dealer as soon as possible.")

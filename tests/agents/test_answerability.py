@@ -8,6 +8,7 @@ from agents.answerability import (
     NOT_FOUND,
     RULES,
     figure_missing,
+    figures_asked,
     not_found,
     stated,
     unanswered,
@@ -85,3 +86,8 @@ def test_the_answer_says_so_and_cites_the_closest_passages() -> None:
 def test_a_missing_figure_says_which_kinds_were_asked_for() -> None:
     found = figure_missing("What torque are the wheel nuts tightened to?", [unit("Tighten them.")])
     assert found is not None and found.wanted == {"torque"}
+
+
+def test_the_figures_asked_for_are_those_a_value_is_asked_of() -> None:
+    assert figures_asked("What torque are the wheel nuts tightened to?") == {"torque"}
+    assert figures_asked("The oil pressure light came on, what now?") == frozenset()

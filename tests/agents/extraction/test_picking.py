@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.extraction import Scored, Unit, pick, pick_stating
+from agents.extraction import Scored, Unit, pick, pick_stating, stating_first
+
+
+def unit(text: str, source: int) -> Unit:
+    return Unit(text=text, source=source, rank=0, position=0)
 
 
 def scored(*rows: tuple[str, float]) -> Scored:
@@ -34,3 +38,30 @@ def test_no_unit_stating_the_kind_picks_nothing() -> None:
 def test_a_unit_stating_it_too_weakly_picks_nothing() -> None:
     found = scored(("Have the engine oil changed by a dealer.", 0.97), ("Oil capacity: 3.4 L", 0.2))
     assert pick_stating(found, frozenset({"volume"})) == []
+
+
+def test_asked_for_a_figure_the_first_unit_stating_one_leads() -> None:
+    step = unit("Wipe the mounting surface so the new filter seats well.", 1)
+    capacity = unit("Oil capacity with filter: 4.2 L", 2)
+    other = unit("Torque: 25 N·m", 3)
+    assert stating_first([step, other, capacity], frozenset({"volume"})) == [
+        capacity, step, other,
+    ]  # fmt: skip
+    assert stating_first([capacity, step], frozenset({"volume"})) == [capacity, step]
+    assert stating_first([step, other], frozenset({"volume"})) == [step, other]
+    assert stating_first([step, capacity], frozenset()) == [step, capacity]
+
+
+def test_a_lead_stating_another_figure_keeps_its_place() -> None:
+    # "What fluid goes in the gearbox, and when is it replaced?": the fluid's row answers
+    # the first part.
+    fluid = unit("Gearbox fluid: DCT-6, 2.3 litres", 1)
+    interval = unit("Gearbox fluid: every 60,000 km", 2)
+    assert stating_first([fluid, interval], frozenset({"interval"})) == [fluid, interval]
+
+
+def test_safety_advice_keeps_the_lead() -> None:
+    warning = unit("Do not open the cap while the engine is hot.", 1)
+    capacity = unit("Coolant capacity: 6.1 L", 2)
+    assert warning.safety
+    assert stating_first([warning, capacity], frozenset({"volume"})) == [warning, capacity]

@@ -194,7 +194,7 @@ class Settings(BaseSettings):
     # more before it answers (the prompt is fitted to a small window by dropping the
     # lowest-ranked); measured on real manuals (docs/benchmarks.md).
     retrieval_top_k: int = Field(default=6, ge=1)
-    llm_retrieval_top_k: int = Field(default=8, ge=1)
+    llm_retrieval_top_k: int = Field(default=10, ge=1)
     retrieval_min_score: float = 0.2
     # The company's own terms for one thing, beside the trade's (`rag.glossary`): a text file,
     # one group a line, the terms separated by commas ("e-Pedal, one-pedal driving").

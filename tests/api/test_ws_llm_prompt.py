@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from agents.model_message import SECTIONS
+from orchestrator.settings import Settings
 from tests.utils.chat_client import ChatClient
 from tests.utils.fake_openai import FakeOpenAI, Reply
 from tests.utils.server import ServerProcess
@@ -105,7 +106,7 @@ async def test_a_forged_passage_and_a_planted_instruction_reach_the_model_as_dat
 async def test_a_language_model_reads_more_passages_than_the_offline_answerer(
     llm_server: ServerProcess, fake_llm: FakeOpenAI
 ) -> None:
-    """LLM_RETRIEVAL_TOP_K (8) passages go to the model, each under its label; the offline
+    """LLM_RETRIEVAL_TOP_K (10) passages go to the model, each under its label; the offline
     answerer reads RETRIEVAL_TOP_K (6)."""
     fake_llm.script(Reply("The service schedule is in [1]."))
     async with await ChatClient.connect(llm_server.ws_url, llm_server.token("prompt-k")) as client:
@@ -115,6 +116,6 @@ async def test_a_language_model_reads_more_passages_than_the_offline_answerer(
         )
     assert events[-1]["type"] == "complete", events[-1]
     sources = [s for e in events if e["type"] == "sources" for s in e["sources"]]
-    assert 4 < len(sources) <= 8
+    assert 6 < len(sources) <= Settings.model_fields["llm_retrieval_top_k"].default
     passages = fenced(fake_llm.requests[-1]["messages"][-1]["content"], "passages")
     assert len(re.findall(r"^\[\d+\] ", passages, re.MULTILINE)) == len(sources)

@@ -64,6 +64,9 @@ class Costs:
     slots_per_core: Cost
     queue_max_wait_s: Cost
     live_session_idle_s: Cost
+    # one token streamed, however it is framed (a report without stage-ops' third load: all
+    # of the stream's CPU is charged to its frames)
+    token_cpu_ms: Cost = Cost(0.0, "none: the stream's CPU charged to its frames")
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ def cpu_ms_per_turn(load: Load, costs: Costs, frames: float | None = None) -> fl
     sent_in = float(load.answer_tokens) if frames is None else frames
     return (
         costs.turn_cpu_ms.value
+        + load.answer_tokens * costs.token_cpu_ms.value
         + sent_in * costs.frame_cpu_ms.value
         + extra_chunks / 10_000 * costs.retrieval_cpu_ms_per_10k_chunks.value
     )
@@ -382,10 +386,11 @@ def first_tokens(
     `times`: the arrivals' own times, in place of the crowd's (its count still sets the
     rate a turn's frames are reckoned at)."""
     rng = random.Random(seed)
-    turn_s = cpu_ms_per_turn(load, costs, frames=0.0) / 1000  # the frames: streaming load
+    tokens_s = load.answer_tokens * costs.token_cpu_ms.value / 1000  # spread over the answer
+    turn_s = cpu_ms_per_turn(load, costs, frames=0.0) / 1000 - tokens_s  # frames: streaming load
     per_turn_s = cpu_ms_at(load, costs, crowd.count / max(crowd.over_s, 1.0)) / 1000
     pre_s = turn_s * costs.pre_token_share.value
-    after_s = turn_s - pre_s
+    after_s = turn_s - pre_s + tokens_s
     process = _Process(
         cores=cores,
         slots=slots or int(costs.slots_per_core.value * max(1, round(cores))),
@@ -559,13 +564,25 @@ def costs_from_report(report: dict[str, Any]) -> Costs:
     def measured(value: float, what: str) -> Cost:
         return Cost(value, f"{STAGE_OPS}: {what}")
 
+    split = ops.get("cpu_split")
+    stream = (
+        {
+            "turn_cpu_ms": measured(split["per_turn_ms"], "server CPU per visit, less its stream"),
+            "token_cpu_ms": measured(split["per_token_ms"], "server CPU per token (three loads)"),
+            "frame_cpu_ms": measured(split["per_frame_ms"], "server CPU per frame (three loads)"),
+        }
+        if split
+        else {
+            "turn_cpu_ms": measured(
+                longest["cpu_ms_per_visit"] - frame_ms * longest["token_frames_per_visit"],
+                "server CPU per visit apart from its token frames",
+            ),
+            "frame_cpu_ms": measured(frame_ms, "server CPU per token frame (two answer lengths)"),
+        }
+    )
     return replace(
         d,
-        turn_cpu_ms=measured(
-            longest["cpu_ms_per_visit"] - frame_ms * longest["token_frames_per_visit"],
-            "server CPU per visit apart from its token frames",
-        ),
-        frame_cpu_ms=measured(frame_ms, "server CPU per token frame (two answer lengths)"),
+        **stream,
         retrieval_cpu_ms_per_10k_chunks=measured(
             _slope_per_10k(ops["retrieval_by_size"]), "retrieval CPU by KB size, slope"
         ),

@@ -236,6 +236,34 @@ class Line:
         return cls(a - slope * short.answer_tokens, slope)
 
 
+@dataclass
+class StreamSplit:
+    """CPU of a visit as a part per turn, per token and per token frame: three loads, two with
+    the same tokens in different numbers of frames. A part the noise makes negative is 0."""
+
+    per_turn_ms: float
+    per_token_ms: float
+    per_frame_ms: float
+
+    @classmethod
+    def through(cls, short: Visits, long: Visits, fewer: Visits) -> StreamSplit:
+        def point(v: Visits) -> tuple[float, float, float]:
+            n = v.sessions
+            return v.load.cpu_s / n * 1000, v.tokens / n, v.frames / n
+
+        (c1, t1, f1), (c2, t2, f2), (c3, _, f3) = point(short), point(long), point(fewer)
+        frame = max(0.0, (c2 - c3) / (f2 - f3)) if f2 != f3 else 0.0
+        token = max(0.0, (c2 - c1 - frame * (f2 - f1)) / (t2 - t1)) if t2 != t1 else 0.0
+        return cls(max(0.0, c2 - token * t2 - frame * f2), token, frame)
+
+    def as_json(self) -> dict[str, float]:
+        return {
+            "per_turn_ms": round(self.per_turn_ms, 2),
+            "per_token_ms": round(self.per_token_ms, 4),
+            "per_frame_ms": round(self.per_frame_ms, 4),
+        }
+
+
 # --------------------------------------------------------------------------- retrieval
 
 
@@ -402,18 +430,26 @@ def service_ceilings(ctx: Context, redis_url: str) -> dict[str, float]:
 
 
 @contextmanager
-def counted_server(ctx: Context, llm_url: str, redis_url: str) -> Iterator[Probes]:
-    """Our server on PostgreSQL and this scenario's Redis, its SQL counted."""
+def counted_server(
+    ctx: Context,
+    llm_url: str,
+    redis_url: str,
+    name: str = "stage-ops",
+    settings: dict[str, str] | None = None,
+) -> Iterator[Probes]:
+    """Our server on PostgreSQL and this scenario's Redis, its SQL counted; `settings`: any
+    setting other than its default."""
     import redis
 
     from tests.utils.databases import fresh_database
 
-    data_dir = prepared_data_dir(ctx, "stage-ops")
+    data_dir = prepared_data_dir(ctx, name)
     count_file = data_dir / "sql-count"
     env = {
         "REDIS_URL": redis_url,
-        "REDIS_PREFIX": "stage-ops:",
+        "REDIS_PREFIX": f"{name}:",
         "BENCH_SQL_COUNT_FILE": str(count_file),
+        **(settings or {}),
     }
     with fresh_database("postgresql", data_dir) as url:
         database = url.render_as_string(False)
@@ -426,6 +462,11 @@ def counted_server(ctx: Context, llm_url: str, redis_url: str) -> Iterator[Probe
 
 
 CACHE_KEY = "stage-ops details"
+# The third load: the long answers again, on a server that merges a token into its frame for
+# this long (the default is 100 ms), so the same tokens go out in fewer frames. With the two
+# lengths it parts the stream's CPU into a part per token and a part per frame.
+COARSE_COALESCE_MS: Final = 400
+COARSE: Final = "ours, fewer frames"
 
 
 def run(ctx: Context) -> Result:
@@ -448,6 +489,17 @@ def run(ctx: Context) -> Result:
             log(f"{NAME}: {tokens} tokens: relay cpu {relay.as_json()['cpu_ms_per_visit']}")
         ceilings = service_ceilings(ctx, redis_url)
         log(f"{NAME}: service ceilings {ceilings}")
+    coarse = {"TOKEN_COALESCE_MS": str(COARSE_COALESCE_MS)}
+    with (
+        private_redis(ctx.workdir) as redis_url,
+        counted_server(ctx, stack.simulator.url, redis_url, "stage-ops-frames", coarse) as probes,
+    ):
+        long = ANSWERS[-1]
+        stack.pace(TOKENS_PER_S, long)
+        warm(probes.server)
+        fewer = visits(probes, sessions, long, "ops-frames")
+        measured[COARSE] = {long: fewer}
+        log(f"{NAME}: {long} tokens, {COARSE_COALESCE_MS} ms frames: ours {fewer.as_json()}")
     sizes = QUICK_SIZES if ctx.quick else FULL_SIZES
     store = embedded_store(ctx)
     by_size = retrieval_by_size(ctx, store, sizes)
@@ -456,6 +508,7 @@ def run(ctx: Context) -> Result:
     short, long = ANSWERS
     ours_line = Line.through(measured["ours"][short], measured["ours"][long])
     relay_line = Line.through(measured["relay"][short], measured["relay"][long])
+    split = StreamSplit.through(measured["ours"][short], measured["ours"][long], fewer)
     details = {
         "sessions": sessions,
         "tokens_per_s": TOKENS_PER_S,
@@ -470,6 +523,7 @@ def run(ctx: Context) -> Result:
                 "per_token_ms": relay_line.per_token_ms,
             },
         },
+        "cpu_split": split.as_json(),
         "retrieval_by_size": by_size,
         "chroma_revision_read_ms": polls,
         "service_ceilings": ceilings,
@@ -484,7 +538,12 @@ def run(ctx: Context) -> Result:
             f"streamed token (the relay: {relay_line.per_turn_ms:.1f} and "
             f"{relay_line.per_token_ms * 1000:.0f} µs), from loads of {sessions} at once with "
             f"{short}- and {long}-token answers; these and the counts per visit are "
-            "`bench.capacity_model`'s constants (docs/capacity.md)."
+            "`bench.capacity_model`'s constants (docs/capacity.md).",
+            f"Stage ops: the same visit parted by a third load of {long}-token answers in "
+            f"fewer frames: {split.per_turn_ms:.1f} CPU-ms a turn, "
+            f"{split.per_token_ms * 1000:.0f} µs a token, {split.per_frame_ms * 1000:.0f} µs "
+            f"a frame ({fewer.frames / fewer.sessions:.1f} frames a visit against "
+            f"{measured['ours'][long].frames / sessions:.1f}).",
         ],
         method=(
             f"A served process (LLM mode, PostgreSQL, Redis live state on a Redis server of "
@@ -497,7 +556,11 @@ def run(ctx: Context) -> Result:
             "by name (`INFO commandstats`) and `used_memory`. Once every session is connected "
             f"and before any asks, {IDLE_S:g} s of the same counts give the cost of an idle "
             "connection; they are taken out of the load's. The CPU per visit at the two "
-            "lengths gives a cost per turn and per token (a straight line). Then, in the "
+            "lengths gives a cost per turn and per token (a straight line). A third load, the "
+            f"long answers on a server merging tokens into a frame for {COARSE_COALESCE_MS} ms "
+            "(TOKEN_COALESCE_MS; 100 by default), sends the same tokens in fewer frames: with "
+            "the other two it parts the stream's CPU into a part per token and a part per "
+            "frame (`cpu_split`, what the capacity model charges). Then, in the "
             "benchmark's process: `Retriever.search` (vector given) over "
             f"{', '.join(f'{s:,}' for s in sizes)} chunks made from the sample's, against a "
             "numpy top-4; a Chroma query (20 results) of a collection of each size; and the "

@@ -170,6 +170,46 @@ def test_the_report_s_stage_ops_figures_become_the_constants_and_say_so() -> Non
     assert costs.turn_cpu_ms.source.startswith(STAGE_OPS)
 
 
+STAGE_VISIT = {
+    "cpu_ms_per_visit": 60.0,
+    "redis_commands_per_visit": 150.0,
+    "redis_memory_bytes_per_session": 30 * 1024,
+    "sql_statements_per_visit": 8.0,
+    "pg_transactions_per_visit": 12.0,
+    "sql_commits_per_visit": 3.0,
+    "idle_redis_commands_per_connection_s": 0.03,
+}
+
+
+def test_a_third_load_s_split_charges_the_stream_per_token_and_per_frame() -> None:
+    report = {
+        "scenarios": [
+            {
+                "name": "stage-ops",
+                "status": "measured",
+                "details": {
+                    "cpu_split": {"per_turn_ms": 50.0, "per_token_ms": 0.15, "per_frame_ms": 0.05},
+                    "visits": {
+                        "ours": {
+                            "20": STAGE_VISIT | {"token_frames_per_visit": 7.0},
+                            "200": STAGE_VISIT | {"token_frames_per_visit": 37.0},
+                        }
+                    },
+                    "retrieval_by_size": {"1000": {"search_cpu_ms": 0.4}},
+                    "chroma_revision_read_ms": {"server_ms": 0.8},
+                },
+            }
+        ]
+    }
+    costs = costs_from_report(report)
+    assert (costs.turn_cpu_ms.value, costs.token_cpu_ms.value) == (50.0, 0.15)
+    assert costs.frame_cpu_ms.value == 0.05
+    # 200 tokens cost the same however they are framed; each frame adds its own part.
+    load = Load(1, 1.0, answer_tokens=200)
+    assert cpu_ms_per_turn(load, costs, frames=67) == pytest.approx(50 + 30 + 3.35)
+    assert cpu_ms_per_turn(load, costs, frames=17) == pytest.approx(50 + 30 + 0.85)
+
+
 def test_a_report_without_stage_ops_gives_the_defaults() -> None:
     assert costs_from_report({"scenarios": []}) == DEFAULT_COSTS
 

@@ -17,7 +17,16 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from agents.extraction import MEASURES, Unit, answer_kinds_wanted, figures_stated
+from agents.extraction import (
+    MEASURES,
+    Scored,
+    Unit,
+    answer_kinds_wanted,
+    figures_stated,
+    pick,
+    pick_stating,
+    stating_first,
+)
 
 NOT_FOUND = "I couldn't find that in the manuals."
 
@@ -81,6 +90,21 @@ def unanswered(question: str, units: Sequence[Unit]) -> Finding | None:
         if found is not None:
             return found
     return None
+
+
+def choose(question: str, scored: Scored | None) -> tuple[list[Unit], Finding | None]:
+    """What answers `question` (asked without the vehicle's name) of its scored units, or why
+    nothing does: the units `pick` chooses; where they state no figure of the kind asked, the
+    best of those that do (none: the finding); asked for a figure, one stating it leads."""
+    units = pick(scored) if scored is not None else []
+    finding = unanswered(question, units) if units else None
+    if finding is not None and finding.wanted and scored is not None:
+        stating = pick_stating(scored, finding.wanted)
+        if stating:
+            units, finding = stating, None
+    if finding is None:
+        units = stating_first(units, figures_asked(question))
+    return units, finding
 
 
 def not_found(units: Sequence[Unit]) -> str:

@@ -40,17 +40,8 @@ def answer_text(
         scored = extraction.scored_units(
             question, request.sources, embedder.encode, focus=request.vehicle, catalogue=catalogue
         )
-        units = extraction.pick(scored) if scored is not None else []
         topic = extraction.without_vehicles(question, catalogue, request.vehicle)
-        finding = answerability.unanswered(topic, units) if units else None
-        if finding is not None and finding.wanted and scored is not None:
-            # The best units state no figure of the kind asked; one further down may.
-            stating = extraction.pick_stating(scored, finding.wanted)
-            if stating:
-                units, finding = stating, None
-        if finding is None:
-            # Asked for a figure, the answer leads with one.
-            units = extraction.stating_first(units, answerability.figures_asked(topic))
+        units, finding = answerability.choose(topic, scored)
         if finding is not None:
             parts.append(answerability.not_found(units))
         elif units or not parts:

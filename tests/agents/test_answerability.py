@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from agents.answerability import (
     NOT_FOUND,
     RULES,
+    choose,
     figure_missing,
     figures_asked,
     not_found,
     stated,
     unanswered,
 )
-from agents.extraction import Unit
+from agents.extraction import Scored, Unit
 
 
 def unit(text: str, source: int = 1, heading: str = "", label: str = "") -> Unit:
@@ -91,3 +93,30 @@ def test_a_missing_figure_says_which_kinds_were_asked_for() -> None:
 def test_the_figures_asked_for_are_those_a_value_is_asked_of() -> None:
     assert figures_asked("What torque are the wheel nuts tightened to?") == {"torque"}
     assert figures_asked("The oil pressure light came on, what now?") == frozenset()
+
+
+def scored(*rows: tuple[str, float]) -> Scored:
+    """Units scored as given, none repeating another (orthogonal vectors)."""
+    units = [unit(text, n + 1) for n, (text, _) in enumerate(rows)]
+    vectors = np.eye(len(rows) + 1, dtype=np.float32)
+    return Scored(units, np.asarray([s for _, s in rows]), vectors, [])
+
+
+def test_choose_answers_with_a_figure_further_down_rather_than_not_found() -> None:
+    found = scored(
+        ("Have the engine oil changed by a dealer.", 0.97),
+        ("Oil and filter: every 15,000 km or 12 months", 0.72),
+    )
+    units, finding = choose("How often is the engine oil changed?", found)
+    assert finding is None
+    assert [u.text for u in units] == ["Oil and filter: every 15,000 km or 12 months"]
+
+
+def test_choose_finds_nothing_stated_when_no_unit_states_the_figure() -> None:
+    units, finding = choose("What torque for the wheel nuts?", scored(("Tighten them.", 0.9)))
+    assert finding is not None and finding.rule == "figure_missing"
+    assert [u.text for u in units] == ["Tighten them."]
+
+
+def test_choose_with_nothing_scored_answers_nothing() -> None:
+    assert choose("anything", None) == ([], None)

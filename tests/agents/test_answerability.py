@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from agents.answerability import (
@@ -15,7 +14,8 @@ from agents.answerability import (
     stated,
     unanswered,
 )
-from agents.extraction import Scored, Unit
+from agents.extraction import Unit
+from tests.utils.scored_units import scored
 
 
 def unit(text: str, source: int = 1, heading: str = "", label: str = "") -> Unit:
@@ -93,13 +93,6 @@ def test_a_missing_figure_says_which_kinds_were_asked_for() -> None:
 def test_the_figures_asked_for_are_those_a_value_is_asked_of() -> None:
     assert figures_asked("What torque are the wheel nuts tightened to?") == {"torque"}
     assert figures_asked("The oil pressure light came on, what now?") == frozenset()
-
-
-def scored(*rows: tuple[str, float]) -> Scored:
-    """Units scored as given, none repeating another (orthogonal vectors)."""
-    units = [unit(text, n + 1) for n, (text, _) in enumerate(rows)]
-    vectors = np.eye(len(rows) + 1, dtype=np.float32)
-    return Scored(units, np.asarray([s for _, s in rows]), vectors, [])
 
 
 def test_choose_answers_with_a_figure_further_down_rather_than_not_found() -> None:

@@ -24,10 +24,10 @@ TABLE = """| Figure | Aster Performance | Ridge Hybrid | Sable 2.0T GT |
 | Torque | 660 Nm | 500 Nm | 350 Nm |"""
 
 
-def chunk(text: str, n: int = 1) -> RetrievedChunk:
+def chunk(text: str, n: int = 1, heading: str = "Performance") -> RetrievedChunk:
     return RetrievedChunk(
         id=f"c{n}", text=text, source="specs/model-comparison.md", title="Kestrel Model Comparison",
-        heading="Performance", domain="specs", score=0.8,
+        heading=heading, domain="specs", score=0.8,
     )  # fmt: skip
 
 
@@ -621,25 +621,18 @@ def test_a_key_followed_by_a_figure_is_a_record_not_a_description() -> None:
     assert rules.key_named(asked, Candidate(description))
 
 
-def manual_chunk(n: int, heading: str, text: str) -> RetrievedChunk:
-    return RetrievedChunk(
-        id=f"c{n}", text=text, source="manual.md", title="Owner's Manual", heading=heading,
-        domain="maintenance", score=0.8,
-    )  # fmt: skip
-
-
 def test_a_figure_further_down_answers_before_couldnt_find(embedder: Any) -> None:
     # The best unit is about changing the oil and gives no interval; the schedule's row,
     # scoring well below it, does: it answers, not "I couldn't find that".
     model = ExtractiveChatModel(embedder=embedder)
     sources = [
-        manual_chunk(
-            1,
-            "Engine oil",
+        chunk(
             "The engine oil must be changed more often when the vehicle is driven on short "
             "trips or in dusty conditions; have the engine oil changed by a dealer.",
+            1,
+            heading="Engine oil",
         ),
-        manual_chunk(2, "Service schedule", "Oil and filter: every 15,000 km or 12 months"),
+        chunk("Oil and filter: every 15,000 km or 12 months", 2, heading="Service schedule"),
     ]
     question = "How often does the engine oil have to be changed?"
     answer = model.invoke(build_messages("s", AnswerRequest(question=question, sources=sources)))

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from agents.extraction import Scored, Unit, pick, pick_stating, stating_first
+from agents.extraction import Unit, pick, pick_stating, stating_first
+from tests.utils.scored_units import scored
 
 
 def unit(text: str, source: int) -> Unit:
     return Unit(text=text, source=source, rank=0, position=0)
-
-
-def scored(*rows: tuple[str, float]) -> Scored:
-    units = [Unit(text=t, source=n + 1, rank=n, position=0) for n, (t, _) in enumerate(rows)]
-    # Orthogonal vectors (the question's first): no unit repeats another.
-    vectors = np.eye(len(rows) + 1, dtype=np.float32)
-    return Scored(units, np.asarray([s for _, s in rows]), vectors, [])
 
 
 def test_the_best_of_the_units_stating_the_kind_asked_for_answers() -> None:

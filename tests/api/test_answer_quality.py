@@ -9,6 +9,7 @@ measured against them are in docs/benchmarks.md.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -69,6 +70,10 @@ def _evaluate(server: ServerProcess, questions: Path, out: Path) -> dict:  # typ
     assert result.returncode == 0, result.stderr
     scores: dict = json.loads(out.read_text())  # type: ignore[type-arg]
     scores["report"] = result.stdout
+    kept = os.environ.get("QUALITY_REPORTS")  # a folder to keep each corpus's figures in
+    if kept:
+        Path(kept).mkdir(parents=True, exist_ok=True)
+        (Path(kept) / f"{questions.parent.name}-{questions.stem}.txt").write_text(result.stdout)
     return scores
 
 

@@ -1,0 +1,160 @@
+"""What the offline answerer chose from, turn by turn, on real manuals: the data its picking
+weights are fitted on (`bench.fit_picking`).
+
+Each manual of the chosen half is served as `bench --only manuals` serves it (its ingested
+data dir, default settings) but in LLM mode against `echo_llm.py` with the offline answerer's
+number of passages (`LLM_RETRIEVAL_TOP_K` = `RETRIEVAL_TOP_K`), so the model receives exactly
+the request the offline answerer reads. Every request of every labelled turn is read back
+from `GET /prompts`, its units scored in process as `agents.offline_model` scores them, and
+each unit written with what every rule of `agents.extraction.rules.RULES` read of it (the
+value before its weight) and whether it holds the labelled fact.
+
+    MANUALS_DATA=DIR python -m bench.pick_data --half tuning --out pick-tuning.jsonl
+
+MANUALS_DATA is the folder `bench --only manuals` ingested into (each manual ingested there
+first). Only the tuning half's data is for fitting; the held-out half's is for counting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.fetch_manuals import corpus
+from bench.real_manuals import QUESTIONS, _token, echo_llm, served
+from orchestrator.cli.answer_eval import Conversation, load_conversations, normalise
+from orchestrator.cli.answer_eval_client import ask_turn
+
+REQUEST = "### Question\n"
+
+
+def requests(prompt: str) -> str:
+    """The specialist's request of a flattened prompt: from its last question on."""
+    at = prompt.rfind(REQUEST)
+    return prompt[at:] if at >= 0 else ""
+
+
+async def _asked(url: str, llm_url: str, conversations: Sequence[Conversation]) -> list[dict]:
+    import websockets
+
+    from tests.utils.server import ORIGIN
+
+    rows: list[dict[str, Any]] = []
+    async with httpx.AsyncClient(timeout=30) as http:
+        for conversation in conversations:
+            async with websockets.connect(url, origin=ORIGIN, max_size=2**24) as connection:  # type: ignore[arg-type]
+                await connection.send(json.dumps({"type": "auth", "token": _token("pick")}))
+                await connection.recv()
+                session_id: str | None = None
+                for index, turn in enumerate(conversation.turns):
+                    before = (await http.get(f"{llm_url}/prompts?since=0")).json()["count"]
+                    _, session_id = await ask_turn(connection, turn.message, session_id)
+                    sent = (await http.get(f"{llm_url}/prompts?since={before}")).json()
+                    for prompt in sent["prompts"]:
+                        request = requests(prompt)
+                        if request:
+                            rows.append(
+                                {
+                                    "conversation": conversation.id,
+                                    "index": index,
+                                    "facts": turn.fact_groups,
+                                    "request": request,
+                                }
+                            )
+    return rows
+
+
+def holds(text: str, groups: Sequence[Sequence[str]]) -> bool:
+    """The text states one of the labelled facts (any form of any group)."""
+    plain = normalise(text)
+    return any(normalise(form) in plain for group in groups for form in group)
+
+
+def scored_rows(rows: Sequence[dict[str, Any]], data_dir: Path) -> list[dict[str, Any]]:
+    """Each request's units scored as the offline answerer scores them, rule by rule."""
+    from agents import extraction, model_message
+    from agents.extraction.rules import RULES
+    from bench.real_manuals import _env
+    from orchestrator import knowledge
+    from orchestrator.settings import Settings
+    from rag.glossary import with_terms
+    from rag.retriever import Retriever
+
+    os.environ.update(_env(data_dir))
+    settings = Settings()
+    store = knowledge.knowledge_store(settings)
+    embedder = knowledge.embedder(settings, precision=knowledge.precision_of(settings, store))
+    catalogue = Retriever(store, embedder, knowledge.glossary(settings)).catalogue
+    out = []
+    for row in rows:
+        request = model_message.parse(row["request"])
+        if not request.sources or request.reply:
+            continue
+        question = with_terms(request.question, request.terms)
+        scored = extraction.scored_units(
+            question, request.sources, embedder.encode, focus=request.vehicle, catalogue=catalogue
+        )
+        if scored is None:
+            continue
+        units = [
+            {
+                "text": unit.text,
+                "rank": unit.rank,
+                "holds": holds(unit.text, row["facts"]),
+                "values": [
+                    value / rule.weight
+                    for rule, value in zip(RULES, scored.contributions[i], strict=True)
+                ],
+            }
+            for i, unit in enumerate(scored.units)
+        ]
+        out.append(
+            {
+                "conversation": row["conversation"],
+                "index": row["index"],
+                "question": request.question,
+                "has_fact": bool(row["facts"]),
+                "units": units,
+            }
+        )
+    return out
+
+
+def manual_rows(manual: dict[str, Any], data_root: Path) -> list[dict[str, Any]]:
+    stem = manual["name"].rsplit(".", 1)[0]
+    data_dir = data_root / stem
+    if not (data_dir / "ingested").exists():
+        raise SystemExit(f"{data_dir}: not ingested; run `bench --only manuals` with MANUALS_DATA")
+    conversations = load_conversations(QUESTIONS / manual["questions"])
+    workdir = data_dir / "pick-data"
+    workdir.mkdir(exist_ok=True)
+    with echo_llm(workdir) as llm_url, served(data_dir, llm_url) as url:
+        rows = asyncio.run(_asked(url, llm_url, conversations))
+    return [{"manual": manual["name"], **r} for r in scored_rows(rows, data_dir)]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--half", choices=("tuning", "held-out"), default="tuning")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    data_root = Path(os.environ["MANUALS_DATA"])
+    os.environ["LLM_RETRIEVAL_TOP_K"] = os.environ.get("RETRIEVAL_TOP_K", "6")
+    with args.out.open("w") as out:
+        for manual in corpus():
+            if manual["half"] != args.half:
+                continue
+            for row in manual_rows(manual, data_root):
+                out.write(json.dumps(row) + "\n")
+            print(f"{manual['name']}: done", flush=True)
+
+
+if __name__ == "__main__":
+    main()

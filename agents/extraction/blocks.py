@@ -39,13 +39,29 @@ def sentences(text: str) -> list[str]:
     return [p.strip() for p in pieces if p.strip()]
 
 
+# A figure on its own line ("1/16 - 1/4 in (2 - 6 mm)"): it opens with a number.
+BARE_VALUE = re.compile(r"^[(±~<>≤≥]?\s*\d")
+BARE_VALUE_WORDS = 8
+
+
+def announced_value(previous: str, line: str) -> bool:
+    """`line` is the figure the words of `previous` announce ("Freeplay at the throttle grip
+    flange:" over "1/16 - 1/4 in (2 - 6 mm)"): one record, as if written on one line."""
+    return (
+        previous.endswith(":")
+        and bool(BARE_VALUE.match(line))
+        and len(line.split()) <= BARE_VALUE_WORDS
+    )
+
+
 def continues(previous: str, line: str, indented: bool) -> bool:
-    """Whether `line` carries on `previous` (hard-wrapped prose) rather than starting anew.
+    """Whether `line` carries on `previous` (hard-wrapped prose, or the figure its words
+    announce) rather than starting anew.
 
     Lines that each hold a record ("Mira 1.0 power: 74 kW", then "Mira 1.0 torque: …")
     stay apart: a "key: value" line ends where the next capitalised line begins.
     """
-    if indented or OPEN_ENDED.search(previous):
+    if indented or OPEN_ENDED.search(previous) or announced_value(previous, line):
         return True
     if ENDED.search(previous):
         return False

@@ -69,6 +69,21 @@ def test_a_nested_list_item_is_read_with_the_items_that_announce_it() -> None:
     assert units[-1] == "Oil grade (API): SF"
 
 
+ANNOUNCED = """With the engine off, check that the throttle rotates smoothly.
+
+Freeplay at the throttle grip flange:
+1/16 - 1/4 in (2 - 6 mm)
+
+Check the throttle cable for damage:
+Replace it if it is frayed."""
+
+
+def test_a_figure_on_the_line_after_the_words_announcing_it_is_read_with_them() -> None:
+    units = [u.text for u in extraction.split_units(ANNOUNCED, 1, 0)]
+    assert "Freeplay at the throttle grip flange: 1/16 - 1/4 in (2 - 6 mm)" in units
+    assert "Replace it if it is frayed." in units  # a sentence is not a figure announced
+
+
 def test_a_named_model_keeps_only_its_column() -> None:
     units = extraction.split_units(TABLE, 1, 0, focus="Ridge")
     assert [u.text for u in units] == [

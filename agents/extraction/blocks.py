@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from agents.extraction.vocabulary import LABEL_UNIT
 from rag.chunking import TABLE_ROW
 
 SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(*])")
@@ -72,16 +73,43 @@ def continues(previous: str, line: str, indented: bool) -> bool:
     return len(previous) >= WRAPPED_LINE
 
 
+TITLE_WORDS = 8
+
+
+def titles_list(line: str) -> bool:
+    """A line of a few words that ends no sentence and names units ("Tire pressure, psi
+    (kg/cm2, kPa)"): over a list, the title its items' figures are read under."""
+    return (
+        len(line.split()) <= TITLE_WORDS
+        and not re.search(r"[.!?;,]$", line)
+        and bool(LABEL_UNIT.search(line))
+    )
+
+
+def figure_item(text: str) -> bool:
+    """A list item that is a short line with a bare figure, its unit unsaid ("Front 26 (1.8,
+    180)")."""
+    return (
+        len(text.split()) <= BARE_VALUE_WORDS
+        and any(c.isdigit() for c in text)
+        and not LABEL_UNIT.search(text)
+    )
+
+
 def blocks(body: str) -> list[tuple[str, list[str]]]:
     """("table" | "item" | "paragraph", lines): wrapped lines stay with their block. An item
     nested under one that announces it ("- Oil capacity, qt.:" over "  - Front: 3.2") is read
     with the items above it, as a table's cell is with its header: "Oil capacity, qt.: Front:
-    3.2"."""
+    3.2"; so is a short item with a figure under a line that titles its list ("Tire pressure,
+    psi (kPa)" over "- Front 26 (180)": "Tire pressure, psi (kPa): Front 26 (180)")."""
     found: list[tuple[str, list[str]]] = []
     above: list[tuple[int, str]] = []  # the items announcing the nested ones: (indent, text)
+    title = ""  # the line over the list being read, when it titles it
     for line in body.splitlines():
         stripped = line.strip()
         if not stripped or HEADING.match(line):
+            if HEADING.match(line) or (found and found[-1][0] == "item"):
+                title = ""  # a new section, or the end of the list
             found.append(("break", []))
             continue
         if TABLE_ROW.match(line):
@@ -94,7 +122,11 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
             indent, text = len(line) - len(line.lstrip()), LIST_MARK.sub("", line).strip()
             while above and above[-1][0] >= indent:
                 above.pop()
-            found.append(("item", [" ".join([*(lead for _, lead in above), text])]))
+            last = next((b for b in reversed(found) if b[0] != "break"), None)
+            if last is not None and last[0] == "paragraph":
+                title = last[1][0] if len(last[1]) == 1 and titles_list(last[1][0]) else ""
+            titled = [f"{title.rstrip(':')}:"] if title and not above and figure_item(text) else []
+            found.append(("item", [" ".join([*titled, *(lead for _, lead in above), text])]))
             if text.endswith(":"):
                 above.append((indent, text))
         elif (
@@ -105,4 +137,5 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
             found[-1][1].append(stripped)  # a wrapped line continues its item or paragraph
         else:
             found.append(("paragraph", [stripped]))
+            title = ""
     return [(kind, lines) for kind, lines in found if kind != "break"]

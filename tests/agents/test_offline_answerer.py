@@ -84,6 +84,28 @@ def test_a_figure_on_the_line_after_the_words_announcing_it_is_read_with_them() 
     assert "Replace it if it is frayed." in units  # a sentence is not a figure announced
 
 
+TITLED = """Adjust tire pressure to the cold tire pressure indicated below:
+
+Tire pressure, psi (kPa)
+
+- Front 26 (180)
+- Rear 41 (280)
+
+Steps to take before towing
+
+- Check the hitch 2 times.
+- Inflate the trailer tires to 35 psi."""
+
+
+def test_a_short_list_of_bare_figures_is_read_under_the_line_that_titles_it() -> None:
+    units = [u.text for u in extraction.split_units(TITLED, 1, 0)]
+    assert "Tire pressure, psi (kPa): Front 26 (180)" in units
+    assert "Tire pressure, psi (kPa): Rear 41 (280)" in units
+    # A title naming no unit, or an item stating its own, leaves the items as they are.
+    assert "Check the hitch 2 times." in units
+    assert "Inflate the trailer tires to 35 psi." in units
+
+
 def test_a_named_model_keeps_only_its_column() -> None:
     units = extraction.split_units(TABLE, 1, 0, focus="Ridge")
     assert [u.text for u in units] == [

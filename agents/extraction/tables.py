@@ -59,10 +59,17 @@ def table_units(
     columns = [i for i in columns if i not in qualifiers]
     columns = _named_columns(header, columns, asked) or columns
     units = []
+    above = ""  # the label of the last row that has one, for the rows under it
     for offset, row in enumerate(rows):
         cells = _cells(row)
         if len(cells) < 2 or _legend(cells):
             continue
+        # A first cell left empty under a row that names its thing (a cell merged down the
+        # rows, read once) names the same thing: "engine oil" over "| | After draining 0.7 L |".
+        if cells[0]:
+            above = cells[0]
+        elif above:
+            cells = [above, *cells[1:]]
         label, first_value = _row_label(cells, header)
         chosen = [
             i
@@ -159,6 +166,8 @@ def _row_text(
         shown = f"{shown}, {', '.join(qualified)}"
     if len(set(values)) == 1:
         name = names[0] if len(values) == 1 and names[0] else ""
+        if not shown:  # nothing names the row: its figure, with its column's name
+            return f"{name}: {values[0]}" if name else values[0]
         return f"{shown} ({name}): {values[0]}" if name else f"{shown}: {values[0]}"
     parts = [f"{v} ({n})" if n else v for n, v in zip(names, values, strict=True)]
-    return f"{shown}: {', '.join(parts)}"
+    return f"{shown}: {', '.join(parts)}" if shown else ", ".join(parts)

@@ -159,6 +159,25 @@ def test_a_figure_legend_set_as_a_table_is_no_answer() -> None:
     assert extraction.split_units(legend, 1, 0) == []
 
 
+MERGED_DOWN = """|  |  |  |
+|---|---|---|
+|  | Recommended: SAE 10W-30 |  |
+| Engine oil |  |  |
+|  | After draining: 0.7 L |  |
+|  | After disassembly: 0.9 L |  |
+| Brake fluid | DOT 4 |  |"""
+
+
+def test_a_row_with_its_first_cell_empty_is_named_by_the_row_above_that_has_one() -> None:
+    units = [u.text for u in extraction.split_units(MERGED_DOWN, 1, 0)]
+    assert units == [
+        "Recommended: SAE 10W-30",  # nothing above names it: the figure alone
+        "Engine oil: After draining: 0.7 L",
+        "Engine oil: After disassembly: 0.9 L",
+        "Brake fluid: DOT 4",
+    ]
+
+
 def test_a_caption_standing_alone_is_no_answer() -> None:
     units = extraction.split_units("Tyre pressure sticker location\n\nCheck it cold.", 1, 0)
     assert [u.text for u in units] == ["Check it cold."]

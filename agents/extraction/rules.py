@@ -192,6 +192,53 @@ def other_variant_named(question: Question, candidate: Candidate) -> float:
     return float(names_other_variant(candidate.unit, question.focus, question.catalogue))
 
 
+# "with a new filter" against "without filter": the condition a figure holds under, said by
+# the word before what it is about (a few words may come between: "with a new filter").
+WITH = re.compile(r"\b(with|without)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
+
+
+def _with_terms(text: str) -> dict[str, set[str]]:
+    """{"with": the terms said to be there, "without": those said not to be}."""
+    found: dict[str, set[str]] = {"with": set(), "without": set()}
+    for said in WITH.finditer(text.replace("**", "")):
+        found[said.group(1).lower()] |= terms(said.group(2))
+    return found
+
+
+def opposite_condition(question: Question, candidate: Candidate) -> float:
+    """The unit holds without what the question asks with, or with what it asks without:
+    asked "how much oil with a new filter?", "without filter: 7.4" is the other figure."""
+    asked = _with_terms(question.text)
+    said = _with_terms(candidate.unit.text)
+    return float(bool(asked["with"] & said["without"] or asked["without"] & said["with"]))
+
+
+# The dimension a question asks for ("how long is it?": its length) and the words that name
+# each in a document.
+DIMENSION_ASKED = {
+    "length": re.compile(r"\bhow long (?:is|are)\b|\blength\b|\bbumper to bumper\b", re.I),
+    "width": re.compile(r"\bhow wide\b|\bwidth\b", re.I),
+    "height": re.compile(r"\bhow (?:tall|high) (?:is|are)\b|\bheight\b", re.I),
+}
+DIMENSION_NAMED = {
+    "length": re.compile(r"\blength\b", re.I),
+    "width": re.compile(r"\bwidth\b", re.I),
+    "height": re.compile(r"\bheight\b", re.I),
+}
+
+
+def other_dimension(question: Question, candidate: Candidate) -> float:
+    """Asked for one dimension (how long: the length), the unit names another and not it
+    ("Overall height: 61.0 in." asked how long the vehicle is)."""
+    asked = {d for d, pattern in DIMENSION_ASKED.items() if pattern.search(question.text)}
+    if len(asked) != 1:
+        return 0.0
+    unit = candidate.unit
+    named = unit.label or unit.text.partition(": ")[0]
+    said = {d for d, pattern in DIMENSION_NAMED.items() if pattern.search(named)}
+    return float(bool(said) and not (said & asked))
+
+
 class Rule(NamedTuple):
     """A row of the table: the rule's name, its weight, and the function that reads it."""
 
@@ -218,6 +265,8 @@ RULES: tuple[Rule, ...] = (
     Rule("comparison", -0.05, comparison),
     Rule("other_variant_heading", -0.15, other_variant_heading),
     Rule("other_variant_named", -0.12, other_variant_named),
+    Rule("opposite_condition", -0.1, opposite_condition),
+    Rule("other_dimension", -0.1, other_dimension),
 )
 
 

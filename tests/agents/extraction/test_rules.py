@@ -138,6 +138,27 @@ def test_asked_about_a_variant_another_variant_s_figure_fires() -> None:
     assert not rules.other_variant_named(asked, unit("The 2.2D Trail tows up to 3,200 kg."))
 
 
+def test_a_figure_without_what_the_question_asks_with_fires() -> None:
+    asked = read_question("How much oil does it take with a new filter?")
+    assert rules.opposite_condition(asked, unit("Drain and refill: without filter: 7.4"))
+    assert not rules.opposite_condition(asked, unit("Drain and refill: with filter: 8.2"))
+    assert rules.opposite_condition(
+        read_question("How much oil without the filter?"), unit("With filter: 8.2")
+    )
+    assert not rules.opposite_condition(
+        read_question("How much oil does it take?"), unit("Without filter: 7.4")
+    )
+
+
+def test_asked_for_one_dimension_a_unit_naming_another_fires() -> None:
+    asked = read_question("How long is the car, bumper to bumper?")
+    height = unit("Overall height: 1,550 mm", label="Overall height")
+    assert rules.other_dimension(asked, height)
+    assert not rules.other_dimension(asked, unit("Overall length: 4,365 mm"))
+    assert not rules.other_dimension(asked, unit("Wheelbase: 2,600 mm"))  # names none
+    assert not rules.other_dimension(read_question("What are its dimensions?"), height)
+
+
 def test_every_rule_has_one_row_named_for_its_function() -> None:
     assert [rule.name for rule in RULES] == [rule.reads.__name__ for rule in RULES]
     assert len({rule.name for rule in RULES}) == len(RULES)
@@ -146,7 +167,8 @@ def test_every_rule_has_one_row_named_for_its_function() -> None:
 def test_penalties_weigh_against_a_unit() -> None:
     weights = {rule.name: rule.weight for rule in RULES}
     penalties = {"kind_missing", "passage_rank", "unasked_condition", "comparison",
-                 "other_variant_heading", "other_variant_named"}  # fmt: skip
+                 "other_variant_heading", "other_variant_named", "opposite_condition",
+                 "other_dimension"}  # fmt: skip
     assert {name for name, weight in weights.items() if weight < 0} == penalties
 
 

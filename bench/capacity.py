@@ -434,6 +434,7 @@ def model_check(key: str, ramp: Ramp, costs: capacity_model.Costs) -> ModelCheck
     told = telling_step(ramp)
     load_ = capacity_model.Load(1, 1.0, answer_tokens=ANSWER_TOKENS, tokens_per_s=TOKENS_PER_S)
     each = told.cores("server") / processes
+    costs = costs.clustered(processes)
     passed, fails = capacity_model.ramp_by_simulation(
         costs,
         load_,

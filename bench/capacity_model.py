@@ -67,6 +67,22 @@ class Costs:
     # one token streamed, however it is framed (a report without stage-ops' third load: all
     # of the stream's CPU is charged to its frames)
     token_cpu_ms: Cost = Cost(0.0, "none: the stream's CPU charged to its frames")
+    # What a visit costs more when the processes serving it share live state over Redis (two
+    # instances behind HAProxy) than when one process serves it alone (a report without
+    # stage-ops' pair load: nothing more)
+    cluster_turn_cpu_ms: Cost = Cost(0.0, "none: no pair load in the report")
+
+    def clustered(self, processes: int) -> Costs:
+        """The costs of a visit served by one of `processes` processes: with more than one,
+        the turn costs what sharing live state adds (`cluster_turn_cpu_ms`)."""
+        if processes <= 1 or not self.cluster_turn_cpu_ms.value:
+            return self
+        turn = self.turn_cpu_ms.value + self.cluster_turn_cpu_ms.value
+        return replace(  # folded into the turn once: clustering these again adds nothing
+            self,
+            turn_cpu_ms=Cost(turn, f"{self.turn_cpu_ms.source}, clustered"),
+            cluster_turn_cpu_ms=Cost(0.0, self.cluster_turn_cpu_ms.source),
+        )
 
 
 @dataclass(frozen=True)
@@ -174,7 +190,7 @@ def size(load: Load, costs: Costs, deployment: Deployment | None = None) -> Sizi
     # more CPU a turn; the count is settled when it asks for no more processes.
     processes = 1
     for _ in range(50):
-        per_turn = cpu_ms_at(load, costs, load.messages_per_s / processes)
+        per_turn = cpu_ms_at(load, costs.clustered(processes), load.messages_per_s / processes)
         cores = load.messages_per_s * per_turn / 1000
         needed = max(1, math.ceil(cores / usable))
         if needed <= processes:
@@ -253,6 +269,7 @@ def _highest_rate(busy_cores: Callable[[float], float], cores: float) -> float:
 def sustained_rate(costs: Costs, load: Load, cores: float, processes: int = 1) -> float:
     """Turns a second `processes` keep up with on `cores` of CPU at this answer length and KB
     size (every core busy): the model's capacity, before any queue forms."""
+    costs = costs.clustered(processes)
     return _highest_rate(lambda rate: rate * cpu_ms_at(load, costs, rate / processes) / 1000, cores)
 
 
@@ -271,6 +288,7 @@ def shared_machine_rate(
     each, by default the constant) and the machine's."""
     each = costs.process_cores.value if process_cores is None else process_cores
     own = sustained_rate(costs, load, processes * each, processes)
+    costs = costs.clustered(processes)
     machine = _highest_rate(
         lambda rate: rate * (cpu_ms_at(load, costs, rate / processes) + others_ms) / 1000,
         machine_cores,
@@ -542,6 +560,11 @@ def _slope_per_10k(by_size: dict[str, dict[str, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / var * 10_000
 
 
+# stage-ops' load on two instances sharing live state, and its answers' length
+PAIR = "two instances"
+ANSWER_TOKENS_LONG = 200
+
+
 def costs_from_report(report: dict[str, Any]) -> Costs:
     """The model's constants from a benchmark report (`docs/benchmarks.json`'s shape): the
     stage-ops scenario's, else the defaults (`DEFAULT_COSTS`) with their own sources."""
@@ -580,9 +603,21 @@ def costs_from_report(report: dict[str, Any]) -> Costs:
             "frame_cpu_ms": measured(frame_ms, "server CPU per token frame (two answer lengths)"),
         }
     )
+    pair = ops["visits"].get(PAIR, {}).get(str(ANSWER_TOKENS_LONG))
+    clustered = (
+        {
+            "cluster_turn_cpu_ms": measured(
+                max(0.0, pair["cpu_ms_per_visit"] - longest["cpu_ms_per_visit"]),
+                "server CPU per visit, two instances behind HAProxy less one process",
+            )
+        }
+        if pair
+        else {}
+    )
     return replace(
         d,
         **stream,
+        **clustered,
         retrieval_cpu_ms_per_10k_chunks=measured(
             _slope_per_10k(ops["retrieval_by_size"]), "retrieval CPU by KB size, slope"
         ),

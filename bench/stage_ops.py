@@ -13,7 +13,11 @@ answers (30 tokens/s), and the bare relay the same loads. Around each load:
 - Redis commands by name (`INFO commandstats`) and memory (`used_memory`), on a Redis server
   started for this scenario so that nothing else's commands are counted;
 - while every session is connected and none has asked yet, the same counts per idle connection
-  per second.
+  per second;
+- the long answers in fewer frames (a server merging tokens for longer), which parts the
+  stream's CPU into a part per token and a part per frame; and the long answers once more on
+  two instances behind HAProxy sharing live state over Redis, which says what a visit costs
+  more when it is clustered.
 
 Then, in this process, the retrieval's CPU as the knowledge base grows (a search over 1k, 10k
 and 50k chunks, vector given, built from the sample's chunks), and Chroma's: a query of a
@@ -43,8 +47,9 @@ from bench.common import Context, Figure, Result, Scenario, log, median, ratio
 from bench.concurrency import TOKENS_PER_S, warm
 from bench.counted_serve import read as read_sql_count
 from bench.kb import sample_chunks
-from bench.procs import Service, product
+from bench.procs import Measurable, product
 from bench.questions import QUESTIONS
+from bench.scaleout import instances
 from bench.stack import customer_tokens, prepared_data_dir, shared
 from tests.utils.server import free_port
 
@@ -96,7 +101,7 @@ class Reading:
 class Probes:
     """Where a server's counters are read: /proc, its SQL count file, PostgreSQL, Redis."""
 
-    server: Service
+    server: Measurable
     count_file: Path | None = None
     database: str | None = None
     redis: Any = None  # redis.Redis on this scenario's own server
@@ -467,6 +472,7 @@ CACHE_KEY = "stage-ops details"
 # lengths it parts the stream's CPU into a part per token and a part per frame.
 COARSE_COALESCE_MS: Final = 400
 COARSE: Final = "ours, fewer frames"
+PAIR: Final = "two instances"  # `capacity_model.PAIR`
 
 
 def run(ctx: Context) -> Result:
@@ -500,6 +506,15 @@ def run(ctx: Context) -> Result:
         fewer = visits(probes, sessions, long, "ops-frames")
         measured[COARSE] = {long: fewer}
         log(f"{NAME}: {long} tokens, {COARSE_COALESCE_MS} ms frames: ours {fewer.as_json()}")
+    if not ctx.quick:
+        # The long answers once more, on two instances sharing live state over Redis behind
+        # HAProxy: what a visit costs more when it is clustered (CPU of both and HAProxy).
+        with instances(ctx, "stage-ops-pair", stack.simulator.url, 2) as pair:
+            stack.pace(TOKENS_PER_S, long)
+            warm(pair)
+            two = visits(Probes(pair), sessions, long, "ops-pair")
+            measured[PAIR] = {long: two}
+            log(f"{NAME}: {long} tokens, {PAIR}: cpu {two.as_json()['cpu_ms_per_visit']}")
     sizes = QUICK_SIZES if ctx.quick else FULL_SIZES
     store = embedded_store(ctx)
     by_size = retrieval_by_size(ctx, store, sizes)
@@ -560,7 +575,10 @@ def run(ctx: Context) -> Result:
             f"long answers on a server merging tokens into a frame for {COARSE_COALESCE_MS} ms "
             "(TOKEN_COALESCE_MS; 100 by default), sends the same tokens in fewer frames: with "
             "the other two it parts the stream's CPU into a part per token and a part per "
-            "frame (`cpu_split`, what the capacity model charges). Then, in the "
+            "frame (`cpu_split`, what the capacity model charges). A fourth load, the long "
+            "answers on two instances behind HAProxy on Redis (CPU of both and of HAProxy), "
+            "less the one process's, is what a clustered visit costs more "
+            "(`cluster_turn_cpu_ms`). Then, in the "
             "benchmark's process: `Retriever.search` (vector given) over "
             f"{', '.join(f'{s:,}' for s in sizes)} chunks made from the sample's, against a "
             "numpy top-4; a Chroma query (20 results) of a collection of each size; and the "

@@ -202,6 +202,39 @@ def test_a_third_load_s_split_charges_the_stream_per_token_and_per_frame() -> No
     assert cpu_ms_per_turn(load, costs, frames=17) == pytest.approx(50 + 30 + 0.85)
 
 
+def test_a_pair_load_charges_a_clustered_visit_what_two_instances_cost_more() -> None:
+    visits = {
+        "ours": {
+            "20": STAGE_VISIT | {"token_frames_per_visit": 7.0},
+            "200": STAGE_VISIT | {"token_frames_per_visit": 37.0},
+        },
+        "two instances": {"200": STAGE_VISIT | {"cpu_ms_per_visit": 85.0}},
+    }
+    details = {
+        "cpu_split": {"per_turn_ms": 50.0, "per_token_ms": 0.15, "per_frame_ms": 0.05},
+        "visits": visits,
+        "retrieval_by_size": {"1000": {"search_cpu_ms": 0.4}},
+        "chroma_revision_read_ms": {"server_ms": 0.8},
+    }
+    report = {"scenarios": [{"name": "stage-ops", "status": "measured", "details": details}]}
+    costs = costs_from_report(report)
+    assert costs.cluster_turn_cpu_ms.value == pytest.approx(85.0 - 60.0)
+    assert costs.clustered(1) is costs  # one process shares nothing
+    two = costs.clustered(2)
+    assert two.turn_cpu_ms.value == pytest.approx(50.0 + 25.0)
+    assert two.clustered(2).turn_cpu_ms.value == two.turn_cpu_ms.value  # charged once
+    load = Load(1, 1.0, answer_tokens=200)
+    assert sustained_rate(costs, load, 2.0, processes=2) < sustained_rate(costs, load, 2.0, 1)
+
+
+def test_a_clustered_visit_costs_the_sizing_more_processes() -> None:
+    load = Load(connections=50_000, messages_per_s=400.0)
+    plain = size(load, COSTS)
+    clustered = size(load, with_costs(cluster_turn_cpu_ms=40.0))
+    assert clustered.processes > plain.processes
+    assert size(Load(10, 0.1), with_costs(cluster_turn_cpu_ms=40.0)).processes == 1
+
+
 def test_a_report_without_stage_ops_gives_the_defaults() -> None:
     assert costs_from_report({"scenarios": []}) == DEFAULT_COSTS
 

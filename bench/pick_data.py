@@ -25,12 +25,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from bench.fetch_manuals import corpus
-from bench.real_manuals import QUESTIONS, _token, echo_llm, served
+from bench.real_manuals import QUESTIONS, echo_llm, prompted_turns, served
 from orchestrator.cli.answer_eval import Conversation, load_conversations, normalise
-from orchestrator.cli.answer_eval_client import ask_turn
 
 REQUEST = "### Question\n"
 
@@ -42,32 +39,21 @@ def requests(prompt: str) -> str:
 
 
 async def _asked(url: str, llm_url: str, conversations: Sequence[Conversation]) -> list[dict]:
-    import websockets
-
-    from tests.utils.server import ORIGIN
-
+    """Every request the model received for every labelled turn, with the turn's facts."""
     rows: list[dict[str, Any]] = []
-    async with httpx.AsyncClient(timeout=30) as http:
-        for conversation in conversations:
-            async with websockets.connect(url, origin=ORIGIN, max_size=2**24) as connection:  # type: ignore[arg-type]
-                await connection.send(json.dumps({"type": "auth", "token": _token("pick")}))
-                await connection.recv()
-                session_id: str | None = None
-                for index, turn in enumerate(conversation.turns):
-                    before = (await http.get(f"{llm_url}/prompts?since=0")).json()["count"]
-                    _, session_id = await ask_turn(connection, turn.message, session_id)
-                    sent = (await http.get(f"{llm_url}/prompts?since={before}")).json()
-                    for prompt in sent["prompts"]:
-                        request = requests(prompt)
-                        if request:
-                            rows.append(
-                                {
-                                    "conversation": conversation.id,
-                                    "index": index,
-                                    "facts": turn.fact_groups,
-                                    "request": request,
-                                }
-                            )
+    async for conversation, index, _, prompts in prompted_turns(
+        url, llm_url, conversations, "pick"
+    ):
+        facts = conversation.turns[index].fact_groups
+        for request in filter(None, map(requests, prompts)):
+            rows.append(
+                {
+                    "conversation": conversation.id,
+                    "index": index,
+                    "facts": facts,
+                    "request": request,
+                }
+            )
     return rows
 
 

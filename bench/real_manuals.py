@@ -27,7 +27,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from bench.report import RESULTS
 from orchestrator.cli.answer_eval import (
     AnswerReport,
     Conversation,
+    Received,
     load_conversations,
     normalise,
     render,
@@ -138,40 +139,50 @@ def offline(url: str, conversations: Sequence[Conversation]) -> AnswerReport:
     return asyncio.run(evaluate(url, ORIGIN, _token, conversations, concurrency=2))
 
 
-async def _context_recall(
-    url: str, llm_url: str, conversations: Sequence[Conversation]
-) -> list[dict[str, Any]]:
-    """Turn by turn, whether each fact group was in what the model received for that turn."""
+async def prompted_turns(
+    url: str, llm_url: str, conversations: Sequence[Conversation], user: str
+) -> AsyncIterator[tuple[Conversation, int, Received, list[str]]]:
+    """Each labelled turn asked over `/ws/chat` in its conversation, with what the model
+    received for it (`GET /prompts` of `echo_llm.py`): (conversation, index, answer, prompts)."""
     import websockets
 
     from tests.utils.server import ORIGIN
 
-    turns: list[dict[str, Any]] = []
     async with httpx.AsyncClient(timeout=30) as http:
         for conversation in conversations:
             async with websockets.connect(url, origin=ORIGIN, max_size=2**24) as connection:  # type: ignore[arg-type]
-                await connection.send(json.dumps({"type": "auth", "token": _token("llm")}))
+                await connection.send(json.dumps({"type": "auth", "token": _token(user)}))
                 await connection.recv()
                 session_id: str | None = None
                 for index, turn in enumerate(conversation.turns):
                     before = (await http.get(f"{llm_url}/prompts?since=0")).json()["count"]
                     got, session_id = await ask_turn(connection, turn.message, session_id)
                     sent = (await http.get(f"{llm_url}/prompts?since={before}")).json()
-                    context = normalise("\n".join(sent["prompts"]))
-                    groups = turn.fact_groups
-                    scored = score_turn(conversation, index, turn, got)
-                    turns.append(
-                        {
-                            "conversation": conversation.id,
-                            "index": index,
-                            "has_fact": bool(groups),
-                            "in_context": all(
-                                any(normalise(a) in context for a in group) for group in groups
-                            ),
-                            "page_retrieved": scored.page_retrieved,
-                            "error": got.error,
-                        }
-                    )
+                    yield conversation, index, got, list(sent["prompts"])
+
+
+async def _context_recall(
+    url: str, llm_url: str, conversations: Sequence[Conversation]
+) -> list[dict[str, Any]]:
+    """Turn by turn, whether each fact group was in what the model received for that turn."""
+    turns: list[dict[str, Any]] = []
+    async for conversation, index, got, prompts in prompted_turns(
+        url, llm_url, conversations, "llm"
+    ):
+        turn = conversation.turns[index]
+        context = normalise("\n".join(prompts))
+        groups = turn.fact_groups
+        scored = score_turn(conversation, index, turn, got)
+        turns.append(
+            {
+                "conversation": conversation.id,
+                "index": index,
+                "has_fact": bool(groups),
+                "in_context": all(any(normalise(a) in context for a in group) for group in groups),
+                "page_retrieved": scored.page_retrieved,
+                "error": got.error,
+            }
+        )
     return turns
 
 

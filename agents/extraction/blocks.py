@@ -114,6 +114,7 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
             continue
         if TABLE_ROW.match(line):
             above.clear()
+            title = ""  # a list after a table is not the list the title was over
             if found and found[-1][0] == "table":
                 found[-1][1].append(line)
             else:

@@ -104,6 +104,12 @@ def test_a_short_list_of_bare_figures_is_read_under_the_line_that_titles_it() ->
     # A title naming no unit, or an item stating its own, leaves the items as they are.
     assert "Check the hitch 2 times." in units
     assert "Inflate the trailer tires to 35 psi." in units
+    # Nor does a title reach past a table to the list after it.
+    table = "| a | b |\n|---|---|\n| x | 1 |"
+    after = f"Tire pressure, psi (kPa)\n- Front 26 (180)\n{table}\n- Rear 41 (280)"
+    units = [u.text for u in extraction.split_units(after, 1, 0)]
+    assert "Tire pressure, psi (kPa): Front 26 (180)" in units
+    assert "Rear 41 (280)" in units
 
 
 def test_a_named_model_keeps_only_its_column() -> None:

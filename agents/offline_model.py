@@ -36,10 +36,7 @@ def answer_text(
     if request.tool_result:
         parts.append(request.tool_result)
     if request.sources and not request.reply:
-        question = with_terms(request.question, request.terms)
-        scored = extraction.scored_units(
-            question, request.sources, embedder.encode, focus=request.vehicle, catalogue=catalogue
-        )
+        question, scored = scored_request(request, embedder, catalogue)
         topic = extraction.without_vehicles(question, catalogue, request.vehicle)
         units, finding = answerability.choose(topic, scored)
         if finding is not None:
@@ -47,6 +44,18 @@ def answer_text(
         elif units or not parts:
             parts.append(extraction.compose(units, none_found))
     return "\n\n".join(parts) if parts else none_found
+
+
+def scored_request(
+    request: model_message.ParsedRequest, embedder: Embedder, catalogue: Catalogue | None = None
+) -> tuple[str, extraction.Scored | None]:
+    """The question as the offline answerer reads it (with the documents' words for the
+    customer's terms) and every unit of the request's passages scored for it."""
+    question = with_terms(request.question, request.terms)
+    scored = extraction.scored_units(
+        question, request.sources, embedder.encode, focus=request.vehicle, catalogue=catalogue
+    )
+    return question, scored
 
 
 def tokens(text: str) -> list[str]:

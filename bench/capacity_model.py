@@ -560,9 +560,8 @@ def _slope_per_10k(by_size: dict[str, dict[str, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / var * 10_000
 
 
-# stage-ops' load on two instances sharing live state, and its answers' length
+# stage-ops' load of its long answers on two instances sharing live state
 PAIR = "two instances"
-ANSWER_TOKENS_LONG = 200
 
 
 def costs_from_report(report: dict[str, Any]) -> Costs:
@@ -571,7 +570,8 @@ def costs_from_report(report: dict[str, Any]) -> Costs:
     ops = _scenario(report, "stage-ops")
     if not ops:
         return DEFAULT_COSTS
-    short, longest = (ops["visits"]["ours"][k] for k in sorted(ops["visits"]["ours"], key=int))
+    lengths = sorted(ops["visits"]["ours"], key=int)
+    short, longest = (ops["visits"]["ours"][k] for k in lengths)
     visit = longest
     frames = longest["token_frames_per_visit"] - short["token_frames_per_visit"]
     frame_ms = (longest["cpu_ms_per_visit"] - short["cpu_ms_per_visit"]) / frames
@@ -603,7 +603,7 @@ def costs_from_report(report: dict[str, Any]) -> Costs:
             "frame_cpu_ms": measured(frame_ms, "server CPU per token frame (two answer lengths)"),
         }
     )
-    pair = ops["visits"].get(PAIR, {}).get(str(ANSWER_TOKENS_LONG))
+    pair = ops["visits"].get(PAIR, {}).get(lengths[-1])
     clustered = (
         {
             "cluster_turn_cpu_ms": measured(

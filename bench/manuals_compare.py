@@ -50,22 +50,24 @@ def _moved(before: Any, after: Any) -> bool:
     return before is not None and after is not None and _shown(before) != _shown(after)
 
 
+def _cells(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], bool]:
+    """Each figure `before → after`, and whether any moved."""
+    cells = [f"{_shown(old.get(k))} → {_shown(new.get(k))}" for k, _ in FIGURES]
+    return cells, any(_moved(old.get(k), new.get(k)) for k, _ in FIGURES)
+
+
 def rows(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str, list[str], bool]]:
     """(half, name, cells, moved) for every manual in both runs, then the two halves."""
     earlier = {m["name"]: m for m in before["manuals"]}
-    out = []
-    for manual in after["manuals"]:
-        old = earlier.get(manual["name"])
-        if old is None:
-            continue
-        cells = [f"{_shown(old.get(k))} → {_shown(manual.get(k))}" for k, _ in FIGURES]
-        moved = any(_moved(old.get(k), manual.get(k)) for k, _ in FIGURES)
-        out.append((manual["half"], f"`{manual['name']}`", cells, moved))
-    for half, figures in after["halves"].items():
-        old = before["halves"].get(half, {})
-        cells = [f"{_shown(old.get(k))} → {_shown(figures.get(k))}" for k, _ in FIGURES]
-        moved = any(_moved(old.get(k), figures.get(k)) for k, _ in FIGURES)
-        out.append((half, "**all**", cells, moved))
+    out = [
+        (manual["half"], f"`{manual['name']}`", *_cells(earlier[manual["name"]], manual))
+        for manual in after["manuals"]
+        if manual["name"] in earlier
+    ]
+    out += [
+        (half, "**all**", *_cells(before["halves"].get(half, {}), figures))
+        for half, figures in after["halves"].items()
+    ]
     return out
 
 

@@ -5,7 +5,7 @@ Each manual of the chosen half is served as `bench --only manuals` serves it (it
 data dir, default settings) but in LLM mode against `echo_llm.py` with the offline answerer's
 number of passages (`LLM_RETRIEVAL_TOP_K` = `RETRIEVAL_TOP_K`), so the model receives exactly
 the request the offline answerer reads. Every request of every labelled turn is read back
-from `GET /prompts`, its units scored in process as `agents.offline_model` scores them, and
+from `GET /prompts`, its units scored in process by `agents.offline_model.scored_request`, and
 each unit written with what every rule of `agents.extraction.rules.RULES` read of it (the
 value before its weight) and whether it holds the labelled fact.
 
@@ -65,12 +65,12 @@ def holds(text: str, groups: Sequence[Sequence[str]]) -> bool:
 
 def scored_rows(rows: Sequence[dict[str, Any]], data_dir: Path) -> list[dict[str, Any]]:
     """Each request's units scored as the offline answerer scores them, rule by rule."""
-    from agents import extraction, model_message
+    from agents import model_message
     from agents.extraction.rules import RULES
+    from agents.offline_model import scored_request
     from bench.real_manuals import _env
     from orchestrator import knowledge
     from orchestrator.settings import Settings
-    from rag.glossary import with_terms
     from rag.retriever import Retriever
 
     os.environ.update(_env(data_dir))
@@ -83,10 +83,7 @@ def scored_rows(rows: Sequence[dict[str, Any]], data_dir: Path) -> list[dict[str
         request = model_message.parse(row["request"])
         if not request.sources or request.reply:
             continue
-        question = with_terms(request.question, request.terms)
-        scored = extraction.scored_units(
-            question, request.sources, embedder.encode, focus=request.vehicle, catalogue=catalogue
-        )
+        _, scored = scored_request(request, embedder, catalogue)
         if scored is None:
             continue
         units = [

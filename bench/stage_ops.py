@@ -43,6 +43,7 @@ from typing import Any, Final
 import numpy as np
 
 from bench import load
+from bench.capacity_model import PAIR
 from bench.common import Context, Figure, Result, Scenario, log, median, ratio
 from bench.concurrency import TOKENS_PER_S, warm
 from bench.counted_serve import read as read_sql_count
@@ -472,7 +473,6 @@ CACHE_KEY = "stage-ops details"
 # lengths it parts the stream's CPU into a part per token and a part per frame.
 COARSE_COALESCE_MS: Final = 400
 COARSE: Final = "ours, fewer frames"
-PAIR: Final = "two instances"  # `capacity_model.PAIR`
 
 
 def run(ctx: Context) -> Result:

@@ -8,7 +8,7 @@ by how far ahead the best unit holding the fact is. Then it counts the other dat
 picked right with today's weights and with the fitted ones (counts only: the held-out half's
 misses are not read).
 
-    python -m bench.fit_picking pick-tuning.jsonl --judge pick-held-out.jsonl
+    python -m bench.fit_picking pick-tuning.jsonl pick-in-repo.jsonl --judge pick-held-out.jsonl
 """
 
 from __future__ import annotations
@@ -82,17 +82,23 @@ def fit(turns: Turns, start: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("fit_on", type=Path)
+    parser.add_argument("fit_on", type=Path, nargs="+", help="data to fit on, one or more files")
     parser.add_argument("--judge", type=Path, help="data to count on (the held-out half)")
     args = parser.parse_args(argv)
     today = np.asarray([rule.weight for rule in RULES], dtype=np.float64)
-    turns = Turns(load(args.fit_on))
+    turns = Turns([row for path in args.fit_on for row in load(path)])
     fitted = fit(turns, today)
     print(
-        f"fitted on {args.fit_on}: {turns.total} requests with a fact, "
+        f"fitted on {len(args.fit_on)} files: {turns.total} requests with a fact, "
         f"{turns.answerable} with it among the units"
     )
     print(f"  best unit holds it: today {turns.right(today)[0]}, fitted {turns.right(fitted)[0]}")
+    for path in args.fit_on:
+        each = Turns(load(path))
+        print(
+            f"    {path}: today {each.right(today)[0]}, fitted {each.right(fitted)[0]} "
+            f"of {each.answerable}"
+        )
     for rule, old, new in zip(RULES, today, fitted, strict=True):
         mark = "" if old == new else "  <-"
         print(f"  {rule.name:24} {old:+.3f} -> {new:+.4f}{mark}")

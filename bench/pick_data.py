@@ -10,9 +10,12 @@ each unit written with what every rule of `agents.extraction.rules.RULES` read o
 value before its weight) and whether it holds the labelled fact.
 
     MANUALS_DATA=DIR python -m bench.pick_data --half tuning --out pick-tuning.jsonl
+    MANUALS_DATA=DIR python -m bench.pick_data --half in-repo --out pick-in-repo.jsonl
 
 MANUALS_DATA is the folder `bench --only manuals` ingested into (each manual ingested there
-first). Only the tuning half's data is for fitting; the held-out half's is for counting.
+first). `in-repo` is the repository's two labelled corpora (the sample knowledge base and the
+second brand's documents), ingested there on first use. The tuning half's data and the in-repo
+data are for fitting; the held-out half's is for counting.
 """
 
 from __future__ import annotations
@@ -25,11 +28,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.common import REPO
 from bench.fetch_manuals import corpus
-from bench.real_manuals import QUESTIONS, echo_llm, prompted_turns, served
+from bench.real_manuals import QUESTIONS, echo_llm, ingest, prompted_turns, served
 from orchestrator.cli.answer_eval import Conversation, load_conversations, normalise
 
 REQUEST = "### Question\n"
+CORPORA = REPO / "tests" / "data" / "corpora"
+# The repository's labelled corpora: name -> (documents, questions).
+IN_REPO = {
+    "sample": (REPO / "knowledge_base", CORPORA / "sample" / "questions.jsonl"),
+    "halden": (CORPORA / "halden" / "docs", CORPORA / "halden" / "questions.jsonl"),
+}
 
 
 def requests(prompt: str) -> str:
@@ -110,33 +120,53 @@ def scored_rows(rows: Sequence[dict[str, Any]], data_dir: Path) -> list[dict[str
     return out
 
 
-def manual_rows(manual: dict[str, Any], data_root: Path) -> list[dict[str, Any]]:
-    stem = manual["name"].rsplit(".", 1)[0]
-    data_dir = data_root / stem
-    if not (data_dir / "ingested").exists():
-        raise SystemExit(f"{data_dir}: not ingested; run `bench --only manuals` with MANUALS_DATA")
-    conversations = load_conversations(QUESTIONS / manual["questions"])
+def corpus_rows(
+    name: str, questions: Path, data_dir: Path, documents: Path | None = None
+) -> list[dict[str, Any]]:
+    """Every scored request of one corpus, served from its data dir (ingested from
+    `documents` first when given and not done yet)."""
+    done = data_dir / "ingested"
+    if not done.exists():
+        if documents is None:
+            raise SystemExit(
+                f"{data_dir}: not ingested; run `bench --only manuals` with MANUALS_DATA"
+            )
+        data_dir.mkdir(parents=True, exist_ok=True)
+        done.write_text(json.dumps(ingest(data_dir, documents)))
+    conversations = load_conversations(questions)
     workdir = data_dir / "pick-data"
     workdir.mkdir(exist_ok=True)
     with echo_llm(workdir) as llm_url, served(data_dir, llm_url) as url:
         rows = asyncio.run(_asked(url, llm_url, conversations))
-    return [{"manual": manual["name"], **r} for r in scored_rows(rows, data_dir)]
+    return [{"manual": name, **r} for r in scored_rows(rows, data_dir)]
+
+
+def sources(half: str, data_root: Path) -> list[tuple[str, Path, Path, Path | None]]:
+    """(name, questions, data dir, documents to ingest or None) of each corpus of `half`."""
+    if half == "in-repo":
+        return [
+            (name, questions, data_root / f"in-repo-{name}", documents)
+            for name, (documents, questions) in IN_REPO.items()
+        ]
+    return [
+        (m["name"], QUESTIONS / m["questions"], data_root / m["name"].rsplit(".", 1)[0], None)
+        for m in corpus()
+        if m["half"] == half
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--half", choices=("tuning", "held-out"), default="tuning")
+    parser.add_argument("--half", choices=("tuning", "held-out", "in-repo"), default="tuning")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     data_root = Path(os.environ["MANUALS_DATA"])
     os.environ["LLM_RETRIEVAL_TOP_K"] = os.environ.get("RETRIEVAL_TOP_K", "6")
     with args.out.open("w") as out:
-        for manual in corpus():
-            if manual["half"] != args.half:
-                continue
-            for row in manual_rows(manual, data_root):
+        for name, questions, data_dir, documents in sources(args.half, data_root):
+            for row in corpus_rows(name, questions, data_dir, documents):
                 out.write(json.dumps(row) + "\n")
-            print(f"{manual['name']}: done", flush=True)
+            print(f"{name}: done", flush=True)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from agents.extraction.rules import RULES
-from bench import fit_picking, manuals_compare
+from bench import fit_picking, manuals_compare, pick_data
 
 
 def _run(path: Path, fact: float, follow_ups: list[int]) -> Path:
@@ -68,3 +68,21 @@ def test_requests_without_the_fact_among_their_units_are_left_out_of_the_count()
     ]
     turns = fit_picking.Turns(rows)
     assert (turns.total, turns.answerable) == (2, 1)
+
+
+def test_the_in_repo_corpora_are_fitted_on_with_their_documents_ingested_on_first_use(
+    tmp_path: Path,
+) -> None:
+    found = pick_data.sources("in-repo", tmp_path)
+    assert [name for name, *_ in found] == ["sample", "halden"]
+    for _, questions, data_dir, documents in found:
+        assert questions.is_file() and documents is not None and documents.is_dir()
+        assert data_dir.parent == tmp_path
+
+
+def test_a_half_of_the_real_manuals_is_read_from_the_folders_the_bench_ingested(
+    tmp_path: Path,
+) -> None:
+    found = pick_data.sources("tuning", tmp_path)
+    assert found and all(documents is None for *_, documents in found)
+    assert all(questions.is_file() for _, questions, *_ in found)

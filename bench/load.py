@@ -184,8 +184,10 @@ async def _session(
     ready: Callable[[], None],
     timeout_s: float,
     skim: bool = False,
+    delay_s: float = 0.0,
 ) -> Session:
-    """Fill in `session` as its events arrive (so a caller may watch it live)."""
+    """Fill in `session` as its events arrive (so a caller may watch it live); it asks
+    `delay_s` after the start."""
     began = session.arrived_at = time.perf_counter()
     try:
         async with websockets.connect(
@@ -206,6 +208,8 @@ async def _session(
             session.connect = time.perf_counter() - began
             ready()
             await start.wait()
+            if delay_s:
+                await asyncio.sleep(delay_s)
             session.sent_at = time.perf_counter()
             frame = {"type": "message", "message": session.question, "partial_response": False}
             await ws.send(json.dumps(frame))
@@ -243,8 +247,10 @@ async def run(
     timeout_s: float = 300.0,
     connect_concurrency: int = 50,
     when_idle: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+    spread_s: float = 0.0,
 ) -> Load:
-    """Connect len(tokens) sessions, then send every question at once; wait for all answers.
+    """Connect len(tokens) sessions, then send every question at once (or one every
+    `spread_s / len(tokens)`: a steady rate); wait for all answers.
 
     Session i asks `question(first + i)`. `when_idle` runs once every session is connected
     and authenticated and none has sent anything yet (the scenario reads the server's RSS
@@ -272,7 +278,10 @@ async def run(
                     ready()
 
             session = Session(index, question=question(first + index))
-            task = asyncio.create_task(_session(session, url, token, start, mark, timeout_s))
+            delay = spread_s * index / count
+            task = asyncio.create_task(
+                _session(session, url, token, start, mark, timeout_s, delay_s=delay)
+            )
             done = asyncio.create_task(connected.wait())
             await asyncio.wait({task, done}, return_when=asyncio.FIRST_COMPLETED)
             done.cancel()

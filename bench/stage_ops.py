@@ -43,7 +43,7 @@ from typing import Any, Final
 import numpy as np
 
 from bench import load
-from bench.capacity_model import PAIR
+from bench.capacity_model import ONE_PACED, PACED_S, PAIR, PAIR_PACED
 from bench.common import Context, Figure, Result, Scenario, log, median, ratio
 from bench.concurrency import TOKENS_PER_S, warm
 from bench.counted_serve import read as read_sql_count
@@ -205,7 +205,11 @@ class Visits:
         }
 
 
-def visits(probes: Probes, sessions: int, answer_tokens: int, prefix: str) -> Visits:
+def visits(
+    probes: Probes, sessions: int, answer_tokens: int, prefix: str, spread_s: float = 0.0
+) -> Visits:
+    """`sessions` visits at once (or spread over `spread_s`): what the server spent on them,
+    less what it spent while they were idle."""
     url = f"{probes.server.url}/ws/chat"
     tokens = customer_tokens(sessions, prefix=f"{prefix}-{answer_tokens}-{uuid.uuid4().hex[:6]}")
     marks: dict[str, Reading] = {}
@@ -218,7 +222,7 @@ def visits(probes: Probes, sessions: int, answer_tokens: int, prefix: str) -> Vi
         return {}
 
     before = probes.read()
-    result = asyncio.run(load.run(url, tokens, when_idle=when_idle))
+    result = asyncio.run(load.run(url, tokens, when_idle=when_idle, spread_s=spread_s))
     time.sleep(SETTLE_S)
     after = probes.read()
     idle = marks["idle_end"].minus(marks["idle_start"])
@@ -493,6 +497,11 @@ def run(ctx: Context) -> Result:
             measured["relay"][tokens], measured["ours"][tokens] = relay, ours
             log(f"{NAME}: {tokens} tokens: ours {ours.as_json()}")
             log(f"{NAME}: {tokens} tokens: relay cpu {relay.as_json()['cpu_ms_per_visit']}")
+        if not ctx.quick:
+            # The long answers at a steady rate, beside the pair's at the same rate below.
+            paced = visits(probes, sessions, ANSWERS[-1], "ops-paced", spread_s=PACED_S)
+            measured[ONE_PACED] = {ANSWERS[-1]: paced}
+            log(f"{NAME}: {ANSWERS[-1]} tokens, {ONE_PACED}: cpu {paced.as_json()}")
         ceilings = service_ceilings(ctx, redis_url)
         log(f"{NAME}: service ceilings {ceilings}")
     coarse = {"TOKEN_COALESCE_MS": str(COARSE_COALESCE_MS)}
@@ -515,6 +524,9 @@ def run(ctx: Context) -> Result:
             two = visits(Probes(pair), sessions, long, "ops-pair")
             measured[PAIR] = {long: two}
             log(f"{NAME}: {long} tokens, {PAIR}: cpu {two.as_json()['cpu_ms_per_visit']}")
+            steady = visits(Probes(pair), sessions, long, "ops-pair-paced", spread_s=PACED_S)
+            measured[PAIR_PACED] = {long: steady}
+            log(f"{NAME}: {long} tokens, {PAIR_PACED}: cpu {steady.as_json()['cpu_ms_per_visit']}")
     sizes = QUICK_SIZES if ctx.quick else FULL_SIZES
     store = embedded_store(ctx)
     by_size = retrieval_by_size(ctx, store, sizes)
@@ -577,7 +589,9 @@ def run(ctx: Context) -> Result:
             "the other two it parts the stream's CPU into a part per token and a part per "
             "frame (`cpu_split`, what the capacity model charges). A fourth load, the long "
             "answers on two instances behind HAProxy on Redis (CPU of both and of HAProxy), "
-            "less the one process's, is what a clustered visit costs more "
+            "less the one process's, is what a clustered visit costs more in a burst; the "
+            f"long answers once more on each, arriving over {PACED_S:.0f} s (a steady rate), "
+            "give what it costs more at a rate a ramp sustains, what the model charges "
             "(`cluster_turn_cpu_ms`). Then, in the "
             "benchmark's process: `Retriever.search` (vector given) over "
             f"{', '.join(f'{s:,}' for s in sizes)} chunks made from the sample's, against a "

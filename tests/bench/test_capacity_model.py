@@ -227,6 +227,29 @@ def test_a_pair_load_charges_a_clustered_visit_what_two_instances_cost_more() ->
     assert sustained_rate(costs, load, 2.0, processes=2) < sustained_rate(costs, load, 2.0, 1)
 
 
+def test_a_clustered_visit_is_charged_at_a_steady_rate_where_both_were_paced() -> None:
+    visits = {
+        "ours": {
+            "20": STAGE_VISIT | {"token_frames_per_visit": 7.0},
+            "200": STAGE_VISIT | {"token_frames_per_visit": 37.0},
+        },
+        "two instances": {"200": STAGE_VISIT | {"cpu_ms_per_visit": 85.0}},
+        "one process, paced": {"200": STAGE_VISIT | {"cpu_ms_per_visit": 50.0}},
+        "two instances, paced": {"200": STAGE_VISIT | {"cpu_ms_per_visit": 66.0}},
+    }
+    details = {
+        "cpu_split": {"per_turn_ms": 50.0, "per_token_ms": 0.15, "per_frame_ms": 0.05},
+        "visits": visits,
+        "retrieval_by_size": {"1000": {"search_cpu_ms": 0.4}},
+        "chroma_revision_read_ms": {"server_ms": 0.8},
+    }
+    report = {"scenarios": [{"name": "stage-ops", "status": "measured", "details": details}]}
+    costs = costs_from_report(report)
+    # the burst's 85 - 60 is left for the steady rate's 66 - 50
+    assert costs.cluster_turn_cpu_ms.value == pytest.approx(16.0)
+    assert "at 10/s" in costs.cluster_turn_cpu_ms.source
+
+
 def test_a_clustered_visit_costs_the_sizing_more_processes() -> None:
     load = Load(connections=50_000, messages_per_s=400.0)
     plain = size(load, COSTS)

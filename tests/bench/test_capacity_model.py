@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -202,13 +203,16 @@ def test_a_third_load_s_split_charges_the_stream_per_token_and_per_frame() -> No
     assert cpu_ms_per_turn(load, costs, frames=17) == pytest.approx(50 + 30 + 0.85)
 
 
-def test_a_pair_load_charges_a_clustered_visit_what_two_instances_cost_more() -> None:
+def _pair_report(**more: dict[str, float]) -> dict[str, Any]:
+    """A stage-ops report whose long visit costs 60 CPU-ms on one process and 85 on the pair,
+    with `more` visits beside."""
     visits = {
         "ours": {
             "20": STAGE_VISIT | {"token_frames_per_visit": 7.0},
             "200": STAGE_VISIT | {"token_frames_per_visit": 37.0},
         },
         "two instances": {"200": STAGE_VISIT | {"cpu_ms_per_visit": 85.0}},
+        **{name: {"200": STAGE_VISIT | visit} for name, visit in more.items()},
     }
     details = {
         "cpu_split": {"per_turn_ms": 50.0, "per_token_ms": 0.15, "per_frame_ms": 0.05},
@@ -216,8 +220,11 @@ def test_a_pair_load_charges_a_clustered_visit_what_two_instances_cost_more() ->
         "retrieval_by_size": {"1000": {"search_cpu_ms": 0.4}},
         "chroma_revision_read_ms": {"server_ms": 0.8},
     }
-    report = {"scenarios": [{"name": "stage-ops", "status": "measured", "details": details}]}
-    costs = costs_from_report(report)
+    return {"scenarios": [{"name": "stage-ops", "status": "measured", "details": details}]}
+
+
+def test_a_pair_load_charges_a_clustered_visit_what_two_instances_cost_more() -> None:
+    costs = costs_from_report(_pair_report())
     assert costs.cluster_turn_cpu_ms.value == pytest.approx(85.0 - 60.0)
     assert costs.clustered(1) is costs  # one process shares nothing
     two = costs.clustered(2)
@@ -228,26 +235,17 @@ def test_a_pair_load_charges_a_clustered_visit_what_two_instances_cost_more() ->
 
 
 def test_a_clustered_visit_is_charged_at_a_steady_rate_where_both_were_paced() -> None:
-    visits = {
-        "ours": {
-            "20": STAGE_VISIT | {"token_frames_per_visit": 7.0},
-            "200": STAGE_VISIT | {"token_frames_per_visit": 37.0},
-        },
-        "two instances": {"200": STAGE_VISIT | {"cpu_ms_per_visit": 85.0}},
-        "one process, paced": {"200": STAGE_VISIT | {"cpu_ms_per_visit": 50.0}},
-        "two instances, paced": {"200": STAGE_VISIT | {"cpu_ms_per_visit": 66.0}},
+    paced = {
+        "one process, paced": {"cpu_ms_per_visit": 50.0},
+        "two instances, paced": {"cpu_ms_per_visit": 66.0},
     }
-    details = {
-        "cpu_split": {"per_turn_ms": 50.0, "per_token_ms": 0.15, "per_frame_ms": 0.05},
-        "visits": visits,
-        "retrieval_by_size": {"1000": {"search_cpu_ms": 0.4}},
-        "chroma_revision_read_ms": {"server_ms": 0.8},
-    }
-    report = {"scenarios": [{"name": "stage-ops", "status": "measured", "details": details}]}
-    costs = costs_from_report(report)
+    costs = costs_from_report(_pair_report(**paced))
     # the burst's 85 - 60 is left for the steady rate's 66 - 50
     assert costs.cluster_turn_cpu_ms.value == pytest.approx(16.0)
     assert "at 10/s" in costs.cluster_turn_cpu_ms.source
+    # one of the two paced alone: the burst's
+    alone = _pair_report(**{"two instances, paced": {"cpu_ms_per_visit": 66.0}})
+    assert costs_from_report(alone).cluster_turn_cpu_ms.value == pytest.approx(25.0)
 
 
 def test_a_clustered_visit_costs_the_sizing_more_processes() -> None:

@@ -30,7 +30,7 @@ from typing import Any
 
 from bench.common import REPO
 from bench.fetch_manuals import corpus
-from bench.real_manuals import QUESTIONS, echo_llm, ingest, prompted_turns, served
+from bench.real_manuals import QUESTIONS, echo_llm, ingested_once, prompted_turns, served
 from orchestrator.cli.answer_eval import Conversation, load_conversations, normalise
 
 REQUEST = "### Question\n"
@@ -125,14 +125,10 @@ def corpus_rows(
 ) -> list[dict[str, Any]]:
     """Every scored request of one corpus, served from its data dir (ingested from
     `documents` first when given and not done yet)."""
-    done = data_dir / "ingested"
-    if not done.exists():
-        if documents is None:
-            raise SystemExit(
-                f"{data_dir}: not ingested; run `bench --only manuals` with MANUALS_DATA"
-            )
-        data_dir.mkdir(parents=True, exist_ok=True)
-        done.write_text(json.dumps(ingest(data_dir, documents)))
+    if documents is not None:
+        ingested_once(data_dir, documents)
+    elif not (data_dir / "ingested").exists():
+        raise SystemExit(f"{data_dir}: not ingested; run `bench --only manuals` with MANUALS_DATA")
     conversations = load_conversations(questions)
     workdir = data_dir / "pick-data"
     workdir.mkdir(exist_ok=True)

@@ -110,6 +110,19 @@ def ingest(data_dir: Path, folder: Path) -> tuple[float, str]:
     return time.perf_counter() - started, summary.strip()
 
 
+def ingested_once(data_dir: Path, folder: Path) -> tuple[float, str, bool]:
+    """`folder` ingested into `data_dir` unless it was before (its `ingested` file says so):
+    seconds the ingest took, its summary line, whether it was before."""
+    done = data_dir / "ingested"
+    if done.exists():
+        ingest_s, summary = json.loads(done.read_text())
+        return ingest_s, summary, True
+    data_dir.mkdir(parents=True, exist_ok=True)
+    ingest_s, summary = ingest(data_dir, folder)
+    done.write_text(json.dumps([ingest_s, summary]))
+    return ingest_s, summary, False
+
+
 @contextmanager
 def served(data_dir: Path, llm_url: str | None) -> Iterator[str]:
     """`orchestrator serve` on the manual's data dir, defaults otherwise: offline without a
@@ -197,15 +210,9 @@ def measure(ctx: Context, manual: dict[str, Any], llm_url: str | None) -> dict[s
         conversations = conversations[:8]
     kept = os.environ.get("MANUALS_DATA")
     data_dir = (Path(kept) if kept else ctx.workdir / "manuals") / stem
-    done = data_dir / "ingested"
-    if kept and done.exists():
-        ingest_s, summary = json.loads(done.read_text())
-        log(f"{manual['name']}: ingested before, in {ingest_s:.0f} s ({summary})")
-    else:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        ingest_s, summary = ingest(data_dir, manuals_dir() / stem)
-        done.write_text(json.dumps([ingest_s, summary]))
-        log(f"{manual['name']}: ingested in {ingest_s:.0f} s ({summary})")
+    ingest_s, summary, before = ingested_once(data_dir, manuals_dir() / stem)
+    done = "ingested before" if before else "ingested"
+    log(f"{manual['name']}: {done} in {ingest_s:.0f} s ({summary})")
     with served(data_dir, None) as url:
         report = offline(url, conversations)
     llm_turns: list[dict[str, Any]] = []

@@ -6,7 +6,8 @@ corpus.json` names each one's repository, commit, paths and sha256. Each is writ
 folder of its own under `--out` (an ingest of that folder is that manual's knowledge base):
 - as it is (PDF, Markdown, HTML);
 - `join`: several Markdown pages of a repository joined in the listed order, each after a
-  comment naming its path;
+  comment naming its path; HTML pages (a name ending `.html`) as one document, each page's
+  `<body>` after such a comment (a reader takes one document's body, not several);
 - `pdf2docx`: a PDF turned into Word by pdf2docx (0.5.13, GPL-3.0: run in a venv of its own,
   `make manuals`), one page of the PDF a page of the Word file, as tools give customers
   Word manuals.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -63,12 +65,31 @@ def read(repository: str, commit: str, path: str, mirror: Path | None) -> bytes:
         return data
 
 
+BODY = re.compile(rb"<body[^>]*>(.*)</body\s*>", re.IGNORECASE | re.DOTALL)
+
+
 def joined(parts: list[tuple[str, bytes]]) -> bytes:
     """Markdown pages as one document, each after a comment naming where it came from."""
     return b"".join(
         b"<!-- source: " + path.encode() + b" -->\n\n" + data.strip() + b"\n\n"
         for path, data in parts
     )
+
+
+def joined_html(parts: list[tuple[str, bytes]]) -> bytes:
+    """HTML pages as one document: each page's body (the whole page where it has none) in
+    one `<body>`, after a comment naming where it came from. The pages must be UTF-8 (ASCII
+    with entities, as exported manuals are): the result says it is."""
+    bodies = b"".join(
+        b"<!-- source: "
+        + path.encode()
+        + b" -->\n"
+        + ((found.group(1) if (found := BODY.search(data)) else data).strip())
+        + b"\n"
+        for path, data in parts
+    )
+    head = b'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n'
+    return head + bodies + b"</body></html>\n"
 
 
 def fetch(manual: dict[str, Any], out: Path, mirror: Path | None, converter: str) -> Path:
@@ -87,6 +108,8 @@ def fetch(manual: dict[str, Any], out: Path, mirror: Path | None, converter: str
     match manual.get("derive"):
         case None:
             target.write_bytes(parts[0][1])
+        case "join" if target.suffix.lower() in (".html", ".htm"):
+            target.write_bytes(joined_html(parts))
         case "join":
             target.write_bytes(joined(parts))
         case "pdf2docx":

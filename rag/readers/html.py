@@ -1,4 +1,5 @@
-"""HTML: headings, paragraphs, list items, preformatted text and tables, in document order.
+"""HTML: headings, paragraphs, list items, preformatted text and tables, in document order;
+a table that lays the page out is read as the page's flow (`rag.readers.html_layout`).
 
 Whitespace is read as a browser reads it: any run of spaces and line breaks outside `<pre>` is
 one space. (An HTML page exported from a PDF breaks a cell's text over source lines, "Cruise\n
@@ -7,7 +8,7 @@ one space. (An HTML page exported from a PDF breaks a cell's text over source li
 from __future__ import annotations
 
 from rag.blocks import ParsedDocument, from_markdown
-from rag.readers import html_tables
+from rag.readers import html_layout, html_tables
 from rag.readers.limits import DEFAULT_LIMITS, ReadingLimits, check_chars
 from rag.readers.markdown import decode
 
@@ -25,8 +26,24 @@ def html_to_markdown(html: str) -> tuple[str, str | None]:
     def text(element: Tag) -> str:
         return " ".join(element.get_text(" ").split())
 
-    for element in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "table", "pre"]):
-        if element.find_parent(["table", "li", "pre"]) is not None:
+    def written_with_another(element: Tag) -> bool:
+        """Inside a heading, a list item, preformatted text or a table of data: written
+        with it."""
+        if element.find_parent(["li", "pre", *html_layout.HEADINGS]) is not None:
+            return True
+        return any(not layout(table) for table in element.find_parents("table"))
+
+    verdicts: dict[int, bool] = {}
+
+    def layout(table: Tag) -> bool:
+        key = id(table)
+        if key not in verdicts:
+            verdicts[key] = html_layout.is_layout(table)
+        return verdicts[key]
+
+    blocks = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "table", "pre", "td", "th"]
+    for element in root.find_all(blocks):
+        if written_with_another(element):
             continue
         name = element.name
         if name and name.startswith("h") and len(name) == 2:
@@ -38,9 +55,11 @@ def html_to_markdown(html: str) -> tuple[str, str | None]:
         elif name == "pre":
             out.append(element.get_text() + "\n")
         elif name == "table":
-            lines = html_tables.pipe_table(element)
+            lines = [] if layout(element) else html_tables.pipe_table(element)
             if lines:
                 out.extend(["", *lines, ""])
+        else:  # a cell of a table that lays the page out
+            out.extend(line + "\n" for line in html_layout.loose_lines(element))
     return "\n".join(out), title
 
 

@@ -124,10 +124,10 @@ def read_table(table: Table) -> TableText | str:
     cells = [[r[i] for i in keep] for r in rows]
     if len(keep) == 1:
         return _note([r[0].text for r in cells])
-    styled = any(c.bold for r in cells for c in r) and not all(
-        c.bold for r in cells for c in r if c.text
-    )
+    styled = _styled([c for r in cells for c in r if c.text])
     header_rows = _header_rows(cells, styled)
+    if header_rows == len(cells):
+        header_rows = 0  # column names over no rows: records, all alike
     header = _header_names(cells[:header_rows])
     body: list[tuple[str, ...]] = []
     group = label = ""
@@ -142,6 +142,17 @@ def read_table(table: Table) -> TableText | str:
         texts[0] = under(group, label)
         body.append(tuple(texts))
     return TableText(header, tuple(body))
+
+
+# Bold marks out a table's header, labels or groups where at least this share of its cells
+# with text is not bold; a table set bold all through but for a stray cell is not styled.
+PLAIN_SHARE = 0.25
+
+
+def _styled(cells: Sequence[_LogicalCell]) -> bool:
+    """Whether bold type marks some of the table's cells (with text) out from the rest."""
+    plain = sum(1 for c in cells if not c.bold)
+    return plain < len(cells) and plain >= PLAIN_SHARE * len(cells)
 
 
 def _note(lines: Sequence[str]) -> str:

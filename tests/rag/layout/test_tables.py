@@ -60,6 +60,28 @@ def test_a_row_of_figures_is_a_record_not_a_header() -> None:
     assert markdown_lines(read) == ["- Overall length: 4,120 mm", "- Width: 1,765 mm"]
 
 
+def test_a_table_set_bold_all_through_is_records_not_a_header_of_every_row() -> None:
+    rows = [["Oil pressure", "395 kPa"], ["Fuel pressure", "375 kPa"], ["Gravity", "1.22"]]
+    bold = [
+        Cell(text, r, c, bold=(r, c) != (2, 1))  # one stray cell in another weight
+        for r, row in enumerate(rows)
+        for c, text in enumerate(row)
+    ]
+    read = read_table(Table(tuple(bold), 3, 2))
+    assert isinstance(read, TableText) and read.header == ()
+    assert read.rows == tuple(tuple(row) for row in rows)
+
+
+def test_bold_labels_beside_plain_values_still_mark_a_bold_header() -> None:
+    cells = [
+        Cell("Item", 0, 0, bold=True), Cell("Petrol", 0, 1, bold=True),
+        Cell("Oil", 1, 0, bold=True), Cell("4.5 l", 1, 1),
+        Cell("Coolant", 2, 0, bold=True), Cell("6 l", 2, 1),
+    ]  # fmt: skip
+    read = read_table(Table(tuple(cells), 3, 2))
+    assert isinstance(read, TableText) and read.header == ("Item", "Petrol")
+
+
 def test_a_box_of_one_column_is_a_note() -> None:
     read = read_table(Table.of_rows([["NOTE"], ["Check the pres-"], ["sure when cold."]]))
     assert read == "NOTE: Check the pressure when cold."

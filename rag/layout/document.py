@@ -31,7 +31,13 @@ from rag.layout.hyphenation import join_lines, vocabulary
 from rag.layout.outline import Entry, with_outline
 from rag.layout.rows import in_rows, with_text_tables
 from rag.layout.running import page_number_line, without_running_lines
-from rag.layout.tables import TableText, continued, markdown_lines, read_table
+from rag.layout.tables import (
+    TableText,
+    carried_over,
+    continued,
+    markdown_lines,
+    read_table,
+)
 
 # A page with no text whose pictures cover this share of it was scanned.
 SCANNED_IMAGE_SHARE = 0.3
@@ -112,6 +118,7 @@ class _Writer:
     heading_page: int = 0
     label: str = ""
     last_table: TableText | None = None
+    last_table_block: int | None = None  # where the last table's block is in `blocks`
     last_was_table: bool = False
 
     def line(self, line: Line, page: int, in_row: bool = False) -> None:
@@ -154,10 +161,30 @@ class _Writer:
         if not read.rows:
             return
         if self.last_was_table or not self.blocks or self._table_starts_page(page):
+            read = self._carry_over(read, page)
+            if not read.rows:
+                return
             read = continued(read, self.last_table)
         self.last_table = read
         self._emit("table", markdown_lines(read), page)
+        self.last_table_block = len(self.blocks) - 1
         self.last_was_table = True
+
+    def _carry_over(self, read: TableText, page: int) -> TableText:
+        """`read` without the end of the last table's last row that it opens with, if it
+        does: joined onto that row, whose block now ends on this page."""
+        at, previous = self.last_table_block, self.last_table
+        if previous is None or at is None or at >= len(self.blocks):
+            return read
+        carried = carried_over(read, previous)
+        if carried is None:
+            return read
+        self.last_table, read = carried
+        block = self.blocks[at]
+        self.blocks[at] = replace(
+            block, lines=tuple(markdown_lines(self.last_table)), page_end=_end(block.page, page)
+        )
+        return read
 
     def _table_starts_page(self, page: int) -> bool:
         """No text was read on this page before the table (it may continue one)."""

@@ -242,6 +242,24 @@ def continued(table: TableText, previous: TableText | None) -> TableText:
     return TableText(previous.header, table.rows)
 
 
+def carried_over(table: TableText, previous: TableText) -> tuple[TableText, TableText] | None:
+    """A page break inside a table's last row: the next page's table opens with a line whose
+    label is empty and whose other cells go on in lower case ("… verify that the" | "voltage
+    reading increases."). That line is the end of `previous`'s last row: (`previous` with it
+    joined on, `table` without it); None when `table` opens otherwise."""
+    if not previous.rows or table.width != previous.width:
+        return None
+    first = table.header or (table.rows[0] if table.rows else ())
+    if not first or first[0] or not any(first[1:]):
+        return None
+    if not all(not text or text[:1].islower() for text in first[1:]):
+        return None
+    last = previous.rows[-1]
+    joined = tuple(f"{a} {b}".strip() for a, b in zip(last, first, strict=True))
+    rest = table.rows if table.header else table.rows[1:]
+    return TableText(previous.header, (*previous.rows[:-1], joined)), TableText((), rest)
+
+
 def markdown_lines(table: TableText) -> list[str]:
     """A pipe table with its header; a headerless table of two columns as "label: value"
     items, one per row."""

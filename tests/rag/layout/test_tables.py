@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.layout.geometry import Cell, Table
-from rag.layout.tables import TableText, continued, markdown_lines, read_table
+from rag.layout.tables import TableText, carried_over, continued, markdown_lines, read_table
 
 
 def test_a_merged_header_over_two_rows_names_both_columns() -> None:
@@ -93,3 +93,19 @@ def test_a_headerless_continuation_takes_the_header_of_the_table_before() -> Non
     assert continued(after, before).header == before.header
     narrower = TableText((), (("Top speed", "150 km/h"),))
     assert continued(narrower, before).header == ()
+
+
+def test_a_row_broken_by_the_page_ends_on_the_next_page_with_the_row_it_began() -> None:
+    before = TableText(("Item", "Value"), (("Idle", "700 rpm"), ("Voltage", "verify that the")))
+    after = TableText(("", "voltage reading increases."), (("Brush length", "5.0 mm"),))
+    joined = carried_over(after, before)
+    assert joined is not None
+    assert joined[0].rows[-1] == ("Voltage", "verify that the voltage reading increases.")
+    assert joined[1] == TableText((), (("Brush length", "5.0 mm"),))
+
+
+def test_a_table_opening_with_a_label_or_a_capital_carries_nothing_over() -> None:
+    before = TableText((), (("Idle", "700 rpm"),))
+    assert carried_over(TableText((), (("Gap", "1.1 mm"),)), before) is None
+    assert carried_over(TableText((), (("", "Standard: 1.1 mm"),)), before) is None
+    assert carried_over(TableText((), (("", "x", "y"),)), before) is None  # other width

@@ -176,11 +176,13 @@ class _Writer:
         at, previous = self.last_table_block, self.last_table
         if previous is None or at is None or at >= len(self.blocks):
             return read
+        block = self.blocks[at]
+        if page <= (block.page_end or block.page or 0):
+            return read  # no page break between them: two tables, side by side or one under
         carried = carried_over(read, previous)
         if carried is None:
             return read
         self.last_table, read = carried
-        block = self.blocks[at]
         self.blocks[at] = replace(
             block, lines=tuple(markdown_lines(self.last_table)), page_end=_end(block.page, page)
         )

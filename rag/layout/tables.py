@@ -246,7 +246,8 @@ def carried_over(table: TableText, previous: TableText) -> tuple[TableText, Tabl
     """A page break inside a table's last row: the next page's table opens with a line whose
     label is empty and whose other cells go on in lower case ("… verify that the" | "voltage
     reading increases."). That line is the end of `previous`'s last row: (`previous` with it
-    joined on, `table` without it); None when `table` opens otherwise."""
+    joined on, `table` without it); None when `table` opens otherwise (a line naming its
+    columns by a unit each, "mm" | "in", is a header). The caller knows a page came between."""
     if not previous.rows or table.width != previous.width:
         return None
     first = table.header or (table.rows[0] if table.rows else ())
@@ -254,6 +255,8 @@ def carried_over(table: TableText, previous: TableText) -> tuple[TableText, Tabl
         return None
     if not all(not text or text[:1].islower() for text in first[1:]):
         return None
+    if len(" ".join(first[1:]).split()) < 2:
+        return None  # a unit over a column ("mm"), not words going on
     last = previous.rows[-1]
     joined = tuple(f"{a} {b}".strip() for a, b in zip(last, first, strict=True))
     rest = table.rows if table.header else table.rows[1:]

@@ -109,3 +109,4 @@ def test_a_table_opening_with_a_label_or_a_capital_carries_nothing_over() -> Non
     assert carried_over(TableText((), (("Gap", "1.1 mm"),)), before) is None
     assert carried_over(TableText((), (("", "Standard: 1.1 mm"),)), before) is None
     assert carried_over(TableText((), (("", "x", "y"),)), before) is None  # other width
+    assert carried_over(TableText(("", "mm"), (("Gap", "1.1"),)), before) is None  # a unit

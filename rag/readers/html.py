@@ -41,12 +41,11 @@ def html_to_markdown(html: str) -> tuple[str, str | None]:
             verdicts[key] = html_layout.is_layout(table)
         return verdicts[key]
 
-    blocks = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "table", "pre", "td", "th"]
-    for element in root.find_all(blocks):
+    for element in root.find_all([*html_layout.WRITTEN, "td", "th"]):
         if written_with_another(element):
             continue
         name = element.name
-        if name and name.startswith("h") and len(name) == 2:
+        if name in html_layout.HEADINGS:
             out.append(f"\n{'#' * int(name[1])} {text(element)}\n")
         elif name == "p":
             out.append(text(element) + "\n")

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rag.readers.html_tables import own_rows
+
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Elements the HTML reader writes out as blocks of their own: a cell's text outside them is
 # the cell's loose text.
@@ -32,17 +34,13 @@ def _text(element: Any) -> str:
     return " ".join(element.get_text(" ").split())
 
 
-def _own_rows(table: Any) -> list[Any]:
-    return [row for row in table.find_all("tr") if row.find_parent("table") is table]
-
-
 def is_layout(table: Any) -> bool:
     """Whether `table` (a bs4 `<table>`) lays the page out rather than holding data."""
     if str(table.get("role", "")).lower() in ("presentation", "none"):
         return True
     if table.find(["table", *HEADINGS]) is not None:
         return True
-    rows = _own_rows(table)
+    rows = own_rows(table)
     if len(rows) <= 1:
         return True
     return all(

@@ -116,6 +116,11 @@ def table_rows(rows: Sequence[Sequence[Cell]], in_head: int = 0) -> list[list[st
     return [column_names(grid[:top]), *(body_row(row) for row in grid[top:])]
 
 
+def own_rows(table: Any) -> list[Any]:
+    """A `<table>`'s rows, not those of a table inside it."""
+    return [row for row in table.find_all("tr") if row.find_parent("table") is table]
+
+
 def _cell_text(cell: Any) -> str:
     return " ".join(cell.get_text(" ").split()).replace("|", "/")
 
@@ -123,7 +128,7 @@ def _cell_text(cell: Any) -> str:
 def pipe_table(table: Any) -> list[str]:
     """A `<table>` element as a pipe table's lines, its merged cells laid out,
     the first row naming the columns. Rows of a table inside it are that table's."""
-    own = [row for row in table.find_all("tr") if row.find_parent("table") is table]
+    own = own_rows(table)
     cells = [
         [
             cell(_cell_text(c), c.get("rowspan"), c.get("colspan"), c.name == "th")

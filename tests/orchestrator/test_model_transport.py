@@ -45,10 +45,10 @@ def streaming_model(base_url: str, client: httpx.AsyncClient, max_retries: int) 
     )
 
 
-async def streamed(llm: FakeOpenAI, pace: float) -> list[str]:
-    """The chunks of text LangChain yields for `ANSWER`, read at `pace`."""
+async def streamed(llm: FakeOpenAI, pace: float, answer: str = ANSWER) -> list[str]:
+    """The chunks of text LangChain yields for `answer`, read at `pace`."""
     llm.reset()
-    llm.script(Reply(ANSWER))
+    llm.script(Reply(answer))
     client = model_http_client(5.0, 10, lambda: pace)
     model = streaming_model(llm.base_url, client, max_retries=0)
     try:
@@ -67,9 +67,15 @@ async def test_an_answer_read_every_100_ms_comes_whole_in_a_few_chunks(llm: Fake
 
 
 async def test_the_first_text_is_never_held_back(llm: FakeOpenAI) -> None:
-    unpaced = await streamed(llm, 0.0)
-    paced = await streamed(llm, 0.1)
-    assert paced[0] == unpaced[0] == "word0 "
+    # Tokens half a second apart, read every 2 s: the first goes through as it comes, alone
+    # (only a stall of the whole machine of 0.5 s could join it to the next), and the pace
+    # holds only the reads after it.
+    llm.tokens_per_s = 2
+    try:
+        paced = await streamed(llm, 2.0, answer="word0 word1 word2")
+    finally:
+        llm.tokens_per_s = 200
+    assert paced == ["word0 ", "word1 word2"]
 
 
 async def test_a_window_too_short_to_pay_leaves_every_token_its_own_chunk(

@@ -134,6 +134,8 @@ def running(tmp_path: Path) -> Iterator[Running]:
             launcher.send_signal(signal.SIGTERM)
             launcher.wait(timeout=90)
             log.close()
+            # Shown with a failure's report (captured output of the teardown).
+            print((tmp_path / "cluster.log").read_text(errors="replace")[-20000:])
         leftovers = subprocess.run(
             ["pgrep", "-f", f"--port {port + 1}"], capture_output=True, text=True, check=False
         )

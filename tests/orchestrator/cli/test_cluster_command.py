@@ -135,7 +135,11 @@ def running(tmp_path: Path) -> Iterator[Running]:
             launcher.wait(timeout=90)
             log.close()
             # Shown with a failure's report (captured output of the teardown).
-            print((tmp_path / "cluster.log").read_text(errors="replace")[-20000:])
+            for path in [
+                tmp_path / "cluster.log",
+                *sorted((tmp_path / "data/cluster").glob("*.log")),
+            ]:
+                print(f"--- {path.name}", path.read_text(errors="replace")[-8000:], sep="\n")
         leftovers = subprocess.run(
             ["pgrep", "-f", f"--port {port + 1}"], capture_output=True, text=True, check=False
         )

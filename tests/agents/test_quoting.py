@@ -102,3 +102,17 @@ def test_quoted_text_cannot_close_its_fence(text: str) -> None:
 def test_a_block_without_its_fence_is_read_as_it_is() -> None:
     block = "[1] Title — Heading (a.md)\nText"
     assert unfence(PASSAGES, block) == block
+
+
+def every_pass(text: str, patterns: list[re.Pattern[str]], replacement: str) -> str:
+    for pattern in patterns:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+@given(marked_text)
+def test_text_without_a_markers_trigger_is_quoted_as_if_searched(text: str) -> None:
+    escaping = [m.escaping() for m in MARKERS]
+    assert quote(text) == every_pass(text, escaping, r"\g<before>\\\g<run>")
+    escaped = [m.escaped() for m in reversed(MARKERS)]
+    assert unquote(text) == every_pass(text, escaped, r"\g<before>\g<run>")

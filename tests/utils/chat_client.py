@@ -32,7 +32,16 @@ class ChatClient:
     ) -> ChatClient:
         """Connected and authenticated; `auth`: more fields of the auth frame."""
         target = f"{url}?token={token}" if token and query_token else url
-        client = cls(await websockets.connect(target, origin=origin, max_size=2**22))  # type: ignore[arg-type]
+        # Frames are buffered however many arrive unread (websockets stops reading the socket
+        # past 16 by default): a test's idle connection still reads the server's closing frame
+        # behind them, instead of closing only on its 10-s timeout.
+        connection = await websockets.connect(
+            target,
+            origin=origin,  # type: ignore[arg-type]
+            max_size=2**22,
+            max_queue=None,
+        )
+        client = cls(connection)
         if token and not query_token:
             await client.send({"type": "auth", "token": token, **auth})
         if token:

@@ -97,11 +97,12 @@ def figure_item(text: str) -> bool:
 
 
 def blocks(body: str) -> list[tuple[str, list[str]]]:
-    """("table" | "item" | "paragraph", lines): wrapped lines stay with their block. An item
-    nested under one that announces it ("- Oil capacity, qt.:" over "  - Front: 3.2") is read
-    with the items above it, as a table's cell is with its header: "Oil capacity, qt.: Front:
-    3.2"; so is a short item with a figure under a line that titles its list ("Tire pressure,
-    psi (kPa)" over "- Front 26 (180)": "Tire pressure, psi (kPa): Front 26 (180)")."""
+    """("table" | "item" | "paragraph" | "heading", lines): wrapped lines stay with their
+    block. An item nested under one that announces it ("- Oil capacity, qt.:" over
+    "  - Front: 3.2") is read with the items above it, as a table's cell is with its header:
+    "Oil capacity, qt.: Front: 3.2"; so is a short item with a figure under a line that titles
+    its list ("Tire pressure, psi (kPa)" over "- Front 26 (180)": "Tire pressure, psi (kPa):
+    Front 26 (180)")."""
     found: list[tuple[str, list[str]]] = []
     above: list[tuple[int, str]] = []  # the items announcing the nested ones: (indent, text)
     title = ""  # the line over the list being read, when it titles it
@@ -110,7 +111,7 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
         if not stripped or HEADING.match(line):
             if HEADING.match(line) or (found and found[-1][0] == "item"):
                 title = ""  # a new section, or the end of the list
-            found.append(("break", []))
+            found.append(("heading", [stripped]) if stripped else ("break", []))
             continue
         if TABLE_ROW.match(line):
             above.clear()
@@ -123,7 +124,7 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
             indent, text = len(line) - len(line.lstrip()), LIST_MARK.sub("", line).strip()
             while above and above[-1][0] >= indent:
                 above.pop()
-            last = next((b for b in reversed(found) if b[0] != "break"), None)
+            last = next((b for b in reversed(found) if b[0] not in ("break", "heading")), None)
             if last is not None and last[0] == "paragraph":
                 title = last[1][0] if len(last[1]) == 1 and titles_list(last[1][0]) else ""
             titled = [f"{title.rstrip(':')}:"] if title and not above and figure_item(text) else []

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agents.extraction.blocks import ENDED, blocks, sentences
+from agents.extraction.blocks import ENDED, KEY_VALUE, blocks, sentences
 from agents.extraction.tables import table_units
 from agents.extraction.unit import Unit, leaf
 from agents.extraction.vehicles import knowing, mentions_other_vehicle, vehicles_removed
-from agents.extraction.vocabulary import asked_terms
+from agents.extraction.vocabulary import asked_terms, terms
 from rag.catalogue import Catalogue
 
 # List items of fewer sentences than this are one unit.
@@ -44,8 +44,13 @@ def split_units(
     units: list[Unit] = []
     lists = items = 0
     previous_kind = ""
+    step = ""  # the last sentence of the text before, which the records after it may qualify
     for kind, lines in blocks(body):
+        if kind == "heading":
+            step = ""
+            continue
         if kind == "table":
+            step = ""
             units.extend(
                 table_units(lines, source, rank, len(units), focus, catalogue, heading, asked)
             )
@@ -62,6 +67,8 @@ def split_units(
         if kind == "item" and len(pieces) < WHOLE_ITEM_SENTENCES:
             pieces = [text]  # a short item reads best whole ("Noise: cause. What to do.")
         previous = naming = ""
+        if len(pieces) == 1 and _record(pieces[0]) and _qualifies(step, pieces[0]):
+            previous = step  # "Tighten the drain plug to the specified torque." over its figure
         for piece in pieces:
             if catalogue.vehicles_in(piece):
                 naming = piece
@@ -98,7 +105,18 @@ def split_units(
                     )
                 )
             previous = piece
+        if pieces and not (len(pieces) == 1 and KEY_VALUE.match(pieces[0].replace("**", ""))):
+            step = pieces[-1]  # (a line of "key: value" is a figure of the step, not one)
     return units
+
+
+def _qualifies(step: str, record: str) -> bool:
+    """Whether `record` ("Tightening torque: 39 ± 5 N·m") is the figure `step` refers to
+    ("… then tighten it to the specified torque."): a procedure's step names its part and
+    the record after it, on a line of its own, names only the kind of figure. So the record's
+    label shares a word with the step."""
+    label = record.replace("**", "").split(":", 1)[0]
+    return bool(step) and bool(terms(label) & terms(step))
 
 
 CAPTION_WORDS = 6

@@ -84,6 +84,33 @@ def test_a_figure_on_the_line_after_the_words_announcing_it_is_read_with_them() 
     assert "Replace it if it is frayed." in units  # a sentence is not a figure announced
 
 
+STEPS = """1. Replace the gasket and tighten the water drain plug to the specified torque.
+
+Tightening torque: 31 ± 2 N·m
+
+2. Apply sealant to the cylinder block drain plug, then tighten it to the standard torque.
+
+Specified sealant: Part No. 4171 or equivalent
+
+Tightening torque: 39 ± 5 N·m
+
+Capacity: 4.9 L
+
+### Oil filter
+
+Tightening torque: 14 ± 2 N·m"""
+
+
+def test_a_figure_under_a_step_is_read_with_the_step_it_completes() -> None:
+    units = {u.text: u.scored_text for u in extraction.split_units(STEPS, 1, 0)}
+    assert "water drain plug" in units["Tightening torque: 31 ± 2 N·m"]
+    # Past another figure of the same step, and only figures the step names.
+    assert "cylinder block drain plug" in units["Tightening torque: 39 ± 5 N·m"]
+    assert "drain plug" not in units["Capacity: 4.9 L"]
+    # A heading starts anew: the figure under it is its own.
+    assert "drain plug" not in units["Tightening torque: 14 ± 2 N·m"]
+
+
 TITLED = """Adjust tire pressure to the cold tire pressure indicated below:
 
 Tire pressure, psi (kPa)

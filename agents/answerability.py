@@ -6,6 +6,11 @@ that finds the chosen units do not answer says why (`Finding`); each is named an
 - `figure_missing`: the question asks for a value of a kind it names (a power, a torque, a
   pressure, a weight, a length, a distance, an interval…) and none of the chosen units states
   one of that kind.
+- `subject_missing`: the question asks for a value of something ("the valve clearance", "the
+  curb weight"), no chosen unit, with its heading and labels, names any word of that
+  something, and each that gives that kind of figure gives it of another thing: a ground
+  clearance does not answer a valve clearance. (Where one names that figure of no other
+  thing, it may answer: a "Maximum weight capacity" for the weight "incl. rider and gear".)
 Then the best of the units that do state one answers instead (`Finding.wanted` says which
 kinds; the offline answerer picks again among them); where none does, the answer says it could
 not find that, and cites the closest passages.
@@ -27,6 +32,7 @@ from agents.extraction import (
     pick_stating,
     stating_first,
 )
+from agents.extraction.vocabulary import FIGURE_NAMES, FUNCTION_WORDS, stem, subject_terms, terms
 
 NOT_FOUND = "I couldn't find that in the manuals."
 
@@ -77,7 +83,50 @@ def figure_missing(question: str, units: Sequence[Unit]) -> Finding | None:
     )
 
 
-RULES: tuple[Callable[[str, Sequence[Unit]], Finding | None], ...] = (figure_missing,)
+def subject_missing(question: str, units: Sequence[Unit]) -> Finding | None:
+    """The question asks for a value of something; no unit names a word of it, and each that
+    names the kind of figure asked names it of another thing."""
+    if not ASKS_FOR_VALUE.search(question):
+        return None
+    subject = subject_terms(question)
+    if not subject:
+        return None
+    for unit in units:
+        if subject & terms(f"{unit.heading} {unit.label} {unit.scored_text}"):
+            return None
+    asked = terms(question)
+    figures = [f for u in units if (f := figure_of(u.text, asked)) is not None]
+    if not figures or not all(figures):
+        return None
+    return Finding(
+        "subject_missing", f"asks about {', '.join(sorted(subject))}; the figure is of {figures[0]}"
+    )
+
+
+WORD = re.compile(r"[a-z]+")
+
+
+def figure_of(text: str, asked: set[str]) -> str | None:
+    """What `text` ("Minimum ground clearance: 6.5 in") gives the kind of figure the question
+    asks of: the word before the figure's name in its label, where the question does not have
+    it ("ground clearance"); "" when the label names that figure of nothing else ("Maximum
+    weight capacity"); None when it names no figure the question asks."""
+    words = WORD.findall(text.split(":", 1)[0].lower())
+    found = None
+    for i, word in enumerate(words):
+        if stem(word) not in asked or stem(word) not in FIGURE_NAMES:
+            continue
+        before = [w for w in words[:i] if stem(w) not in FIGURE_NAMES and w not in FUNCTION_WORDS]
+        if not before or stem(before[-1]) in asked:
+            return ""
+        found = f"{before[-1]} {word}"
+    return found
+
+
+RULES: tuple[Callable[[str, Sequence[Unit]], Finding | None], ...] = (
+    figure_missing,
+    subject_missing,
+)
 
 
 def unanswered(question: str, units: Sequence[Unit]) -> Finding | None:

@@ -64,6 +64,34 @@ def share(asked: set[str] | frozenset[str], text: str) -> float:
     return found / len(asked)
 
 
+# Words that name a kind of figure, or only ask for one, not what it is of ("the turning
+# circle's diameter", "the recommended torque"): what a question asks a figure *of* is its
+# other words. Stemmed once, here.
+_FIGURE_NAMES = """
+    torque weight mass pressure capacity volume quantity amount size length width height depth
+    diameter radius thickness clearance gap distance range speed power output temperature
+    interval time limit spec specs specification specifications value values rating grade
+    type kind number figure setting dimension dimensions consumption economy level voltage
+    current resistance tension maximum minimum max min standard recommended recommend
+    correct right proper normal allowed allowable permissible required need needs use run
+    take takes hold holds put go get much many high heavy long wide tall deep far fast big
+    often top peak horse horsepower hp bhp kw ps incl including total overall combined
+    rated nominal net make makes produce produces develop develops deliver delivers have has
+"""
+FIGURE_NAMES = frozenset(stem(word) for word in _FIGURE_NAMES.split())
+
+
+def subject_terms(question: str) -> set[str]:
+    """What a question asks a figure of: its terms less the words naming or asking for a
+    kind of figure, and less numbers ("the intake valve clearance, cold" → intake, valve,
+    cold)."""
+    return {
+        t
+        for t in terms(question)
+        if t not in FIGURE_NAMES and len(t) >= 3 and not any(c.isdigit() for c in t)
+    }
+
+
 # What kind of fact a question asks for, and the units that state one.
 ASKS_FOR: dict[str, re.Pattern[str]] = {
     "money": re.compile(

@@ -12,6 +12,7 @@ from agents.answerability import (
     figures_asked,
     not_found,
     stated,
+    subject_missing,
     unanswered,
 )
 from agents.extraction import Unit
@@ -66,8 +67,42 @@ def test_a_bare_figure_counts_when_the_labels_of_its_record_name_the_unit() -> N
 
 
 def test_any_chosen_unit_may_state_the_figure() -> None:
-    units = [unit("Check the level when the engine is cold."), unit("Capacity: 4.2 L", 2)]
+    units = [unit("Check the level when the engine is cold."), unit("Capacity: 4.2 L", 2, "Oil")]
     assert unanswered("How much oil does it take?", units) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "heading"),
+    [
+        ("What's the valve clearance spec?", "Minimum ground clearance: 6.5 in", ""),
+        ("whats the turning circle diameter", "Rim diameter: Nominal diameter of the bead", ""),
+        ("What's the curb weight?", "Trailer weight rating: 1500 lb. (680 kg)", "Towing"),
+    ],
+)  # fmt: skip
+def test_a_figure_of_something_no_unit_names_is_not_found(
+    question: str, text: str, heading: str
+) -> None:
+    found = subject_missing(question, [unit(text, heading=heading)])
+    assert found is not None and found.rule == "subject_missing"
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "heading", "label"),
+    [
+        # Named in the unit's heading or label, or in any of its words.
+        ("How much oil does it take with a filter change?", "With filter: 4.4 L", "Engine oil", ""),
+        ("What's the top speed?", "Maximum speed: 180 km/h", "", ""),
+        ("Torque for the sump drain plug?", "Tightening torque: 39 N·m", "Drain plug", ""),
+        ("What is the front tyre pressure?", "2.3 bar", "", "Front"),
+        # Naming none, but the figure of no other thing.
+        ("Max weight capacity incl. rider and gear?", "Maximum weight capacity: 265 lb", "", ""),
+        ("How much torque does the make?", "Combined torque: 350 Nm", "", ""),
+    ],
+)  # fmt: skip
+def test_a_unit_naming_a_word_of_what_is_asked_about_may_answer(
+    question: str, text: str, heading: str, label: str
+) -> None:
+    assert subject_missing(question, [unit(text, heading=heading, label=label)]) is None
 
 
 def test_no_unit_at_all_is_not_found() -> None:
@@ -76,7 +111,7 @@ def test_no_unit_at_all_is_not_found() -> None:
 
 
 def test_every_rule_is_named_after_its_function() -> None:
-    assert {rule.__name__ for rule in RULES} == {"figure_missing"}
+    assert {rule.__name__ for rule in RULES} == {"figure_missing", "subject_missing"}
 
 
 def test_the_answer_says_so_and_cites_the_closest_passages() -> None:

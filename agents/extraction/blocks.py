@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from agents.extraction.vocabulary import LABEL_UNIT
+from agents.extraction.vocabulary import DIGIT, LABEL_UNIT
 from rag.chunking import TABLE_ROW
 
 SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(*])")
@@ -106,13 +106,25 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
     found: list[tuple[str, list[str]]] = []
     above: list[tuple[int, str]] = []  # the items announcing the nested ones: (indent, text)
     title = ""  # the line over the list being read, when it titles it
+    announcing = ""  # the line over the records being read, when it announces them
     for line in body.splitlines():
         stripped = line.strip()
         if not stripped or HEADING.match(line):
             if HEADING.match(line) or (found and found[-1][0] == "item"):
                 title = ""  # a new section, or the end of the list
+            if stripped:
+                announcing = ""
             found.append(("heading", [stripped]) if stripped else ("break", []))
             continue
+        if announcing and announced_record(stripped):
+            # "Standard value (cold engine):" over "Intake valve: 0.10 mm": one record, read
+            # as "Standard value (cold engine): Intake valve: 0.10 mm", as a nested item is.
+            last = max((i for i, b in enumerate(found) if b[0] != "break"), default=-1)
+            if last >= 0 and found[last] == ("paragraph", [announcing]):
+                del found[last]  # the line alone says nothing
+            found.append(("paragraph", [f"{announcing} {stripped}"]))
+            continue
+        announcing = ""
         if TABLE_ROW.match(line):
             above.clear()
             title = ""  # a list after a table is not the list the title was over
@@ -140,4 +152,20 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
         else:
             found.append(("paragraph", [stripped]))
             title = ""
+            if announces(stripped):
+                announcing = stripped
     return [(kind, lines) for kind, lines in found if kind != "break"]
+
+
+ANNOUNCING_WORDS = 8
+
+
+def announces(line: str) -> bool:
+    """A short line that ends with a colon and states no figure ("Standard value (cold
+    engine):"): the records on the lines after it are its."""
+    return line.endswith(":") and not DIGIT.search(line) and len(line.split()) <= ANNOUNCING_WORDS
+
+
+def announced_record(line: str) -> bool:
+    """A "key: figure" line, which a line announcing records may be over."""
+    return bool(KEY_VALUE.match(line)) and bool(DIGIT.search(line)) and not line.endswith(":")

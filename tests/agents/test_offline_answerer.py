@@ -111,6 +111,27 @@ def test_a_figure_under_a_step_is_read_with_the_step_it_completes() -> None:
     assert "drain plug" not in units["Tightening torque: 14 ± 2 N·m"]
 
 
+ANNOUNCING = """If the clearance is not as specified, adjust it.
+
+Standard value (cold engine):
+
+Intake valve: 0.10 mm
+
+Exhaust valve: 0.15 mm
+
+Tighten the lock nut.
+
+Exhaust valve: 0.20 mm"""
+
+
+def test_records_under_a_line_announcing_them_are_read_with_it() -> None:
+    units = [u.text for u in extraction.split_units(ANNOUNCING, 1, 0)]
+    assert "Standard value (cold engine): Intake valve: 0.10 mm" in units
+    assert "Standard value (cold engine): Exhaust valve: 0.15 mm" in units
+    assert "Standard value (cold engine):" not in units  # alone, it says nothing
+    assert "Exhaust valve: 0.20 mm" in units  # past other text, a record is its own
+
+
 TITLED = """Adjust tire pressure to the cold tire pressure indicated below:
 
 Tire pressure, psi (kPa)

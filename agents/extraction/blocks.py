@@ -119,9 +119,9 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
         if announcing and announced_record(stripped):
             # "Standard value (cold engine):" over "Intake valve: 0.10 mm": one record, read
             # as "Standard value (cold engine): Intake valve: 0.10 mm", as a nested item is.
-            last = max((i for i, b in enumerate(found) if b[0] != "break"), default=-1)
-            if last >= 0 and found[last] == ("paragraph", [announcing]):
-                del found[last]  # the line alone says nothing
+            at = max((i for i, b in enumerate(found) if b[0] != "break"), default=-1)
+            if at >= 0 and found[at] == ("paragraph", [announcing]):
+                del found[at]  # the line alone says nothing
             found.append(("paragraph", [f"{announcing} {stripped}"]))
             continue
         announcing = ""

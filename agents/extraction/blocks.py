@@ -119,7 +119,7 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
         if announcing and announced_record(stripped):
             # "Standard value (cold engine):" over "Intake valve: 0.10 mm": one record, read
             # as "Standard value (cold engine): Intake valve: 0.10 mm", as a nested item is.
-            at = max((i for i, b in enumerate(found) if b[0] != "break"), default=-1)
+            at = next((i for i in reversed(range(len(found))) if found[i][0] != "break"), -1)
             if at >= 0 and found[at] == ("paragraph", [announcing]):
                 del found[at]  # the line alone says nothing
             found.append(("paragraph", [f"{announcing} {stripped}"]))

@@ -31,8 +31,16 @@ def _commit(*_: object) -> None:
 
 def _write(path: Path) -> None:
     while True:
-        path.write_text(f"{counts['statements']} {counts['commits']}\n", encoding="utf-8")
+        write(path, counts["statements"], counts["commits"])
         time.sleep(WRITE_EVERY_S)
+
+
+def write(path: Path, statements: int, commits: int) -> None:
+    """The count, written whole: beside the file, then moved over it (a reader that opened it
+    while it was rewritten in place read it empty, and a stage-ops run failed so)."""
+    partial = path.with_name(f"{path.name}.part")
+    partial.write_text(f"{statements} {commits}\n", encoding="utf-8")
+    os.replace(partial, path)
 
 
 def read(path: Path) -> tuple[int, int]:

@@ -8,9 +8,11 @@ a customer's wait (from beginning to connect to the first token, so connecting, 
 and the model's first token count) exceeds 2 s, or any session ends in an error (OVERLOADED
 and TIMEOUT included). A step is known to fail as soon as more than 5% of its arrivals are
 late, and arrivals stop there. The highest sustained rate is that of the last step that
-passed. The load generator, the simulator and the server share the 2 cores: their CPU is
-read from /proc per step, and per arrival, so a run shows whether the product or the load
-generator was the limit (`generator_share`).
+passed. A full run takes each variant's ramp twice and keeps the better (`better`): on this
+shared machine a slow minute lowered one variant's ramp by a step or two against the next's.
+The load generator, the simulator and the server share the 2 cores: their CPU is read from
+/proc per step, and per arrival, so a run shows whether the product or the load generator was
+the limit (`generator_share`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ QUANTILE: Final = 95.0
 CLIENT_WAIT_S: Final = 300.0  # past the server's own bounds: what ends a turn is the server
 DRAIN_S: Final = 60.0  # after the last arrival, how long the sessions still running may take
 CHECK_EVERY_S: Final = 0.25
+# Each variant's ramp is taken this many times in a full run, and the better kept (`better`).
+RAMPS: Final = 2
+SETTLE_S: Final = 2.0  # between a variant's ramps, once the first's sessions have ended
 STOPPED: Final = "still running when the ramp stopped"
 GENERATOR: Final = "load generator"
 MIN_TELLING: Final = 10  # arrivals a step needs for its CPU per arrival to be reported
@@ -180,6 +185,8 @@ class Ramp:
 
     label: str
     steps: list[Step]
+    # What each of the variant's ramps sustained, in the order taken (this one among them).
+    tries: list[float] = field(default_factory=list)
 
     @property
     def sustained(self) -> float:
@@ -211,14 +218,23 @@ class Ramp:
             f"{len(s.sessions)} arrived)"
             for s in self.steps
         )
+        tries = (
+            f" (the better of {len(self.tries)} ramps: "
+            + ", ".join(f"{t:g}/s" for t in self.tries)
+            + ")"
+            if len(self.tries) > 1
+            else ""
+        )
         return (
-            f"{self.label}: sustained {self.sustained:g}/s; stopped {self.why_stopped()}. {steps}"
+            f"{self.label}: sustained {self.sustained:g}/s{tries}; "
+            f"stopped {self.why_stopped()}. {steps}"
         )
 
     def as_json(self) -> dict[str, Any]:
         return {
             "sustained_per_s": self.sustained,
             "stopped": self.why_stopped(),
+            "tries_sustained_per_s": self.tries,
             "steps": [s.as_json() for s in self.steps],
         }
 
@@ -284,12 +300,28 @@ async def ramp(
 
 
 def measure(label: str, server: Measurable, simulator: Service, ctx: Context, prefix: str) -> Ramp:
+    """The variant's ramp, taken `RAMPS` times (once in quick mode): the better is kept."""
     warm(server)
     rates, step_s = (QUICK_RATES, QUICK_STEP_S) if ctx.quick else (FULL_RATES, FULL_STEP_S)
-    steps = asyncio.run(ramp(server, simulator, rates, step_s, prefix))
-    result = Ramp(label, steps)
+    taken: list[Ramp] = []
+    for n in range(1 if ctx.quick else RAMPS):
+        if n:
+            time.sleep(SETTLE_S)
+        steps = asyncio.run(ramp(server, simulator, rates, step_s, f"{prefix}-{n}"))
+        taken.append(Ramp(label, steps))
+        log(f"{NAME}: ramp {n + 1}: {taken[-1].describe()}")
+    result = better(taken)
     log(f"{NAME}: {result.describe()}")
     return result
+
+
+def better(taken: list[Ramp]) -> Ramp:
+    """Of a variant's ramps, the one that sustained the highest rate (the earlier of equals),
+    with what each sustained. A slow minute on this shared machine only ever lowers a ramp
+    (another tenant's work takes the cores; nothing lends the server more), so the better of
+    two is the server's, the worse the minute's."""
+    best = max(taken, key=lambda r: r.sustained)  # max keeps the first of equals
+    return Ramp(best.label, best.steps, [r.sustained for r in taken])
 
 
 Variant = tuple[str, str, Callable[[], AbstractContextManager[Measurable]]]
@@ -351,7 +383,9 @@ def run(ctx: Context) -> Result:
             f"authenticating, any queue, the model's first token) exceeds {WAIT_LIMIT_S:g} s, "
             "or when any session ends in an error (OVERLOADED and TIMEOUT included); arrivals "
             "stop as soon as a step is certain to fail (more than 5% of its arrivals late). The "
-            "highest sustained rate is the last step passed. Our server runs with the "
+            "highest sustained rate is the last step passed; each variant's ramp is taken "
+            f"{RAMPS} times (once in quick mode), the better kept, what each sustained "
+            "listed. Our server runs with the "
             "product's defaults; the two-process variants are set up as in the scale-out "
             "scenario (PostgreSQL, Redis with a key prefix of their own, HAProxy for two "
             "instances) and compared with one process on PostgreSQL. The load generator, the "

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import math
 
-from bench.capacity import GENERATOR, Ramp, Step, generator_share, telling_step
-from bench.load import Session
+from bench.capacity import GENERATOR, Ramp, Step, better, generator_share, telling_step
+from bench.load import COMPLETED, Session
 
 
 def step_with(cpu: dict[str, float], arrivals: int = 10) -> Step:
     step = Step(rate=10.0, planned=arrivals, started_at=0.0, arrivals_s=1.0, cpu=cpu)
     step.sessions = [Session(i) for i in range(arrivals)]
     return step
+
+
+def step(rate: float, passed: bool) -> Step:
+    """A step of 10 arrivals that passed (a first token 0.1 s after each connected) or was
+    stopped early."""
+    taken = Step(rate=rate, planned=10, started_at=0.0, stopped_early=not passed)
+    taken.sessions = [
+        Session(i, connect=0.01, first_token=0.1, outcome=COMPLETED) for i in range(10)
+    ]
+    return taken
 
 
 def test_cpu_per_arrival_is_the_step_cpu_over_its_arrivals() -> None:
@@ -37,3 +47,21 @@ def test_the_telling_step_skips_a_last_step_stopped_after_one_arrival() -> None:
     full, stub = step_with({"server": 1.0}, arrivals=40), step_with({"server": 0.1}, arrivals=1)
     assert telling_step(Ramp("one process", [full, stub])) is full
     assert telling_step(Ramp("one process", [stub])) is stub
+
+
+def test_of_a_variants_ramps_the_better_is_kept_with_what_each_sustained() -> None:
+    def ramp(*rates: float) -> Ramp:
+        steps = [step(rate, passed=True) for rate in rates[:-1]] + [step(rates[-1], passed=False)]
+        return Ramp("two instances", steps)
+
+    slow, fast = ramp(2, 4, 8, 10, 12), ramp(2, 4, 8, 10, 12, 14, 16)
+    kept = better([slow, fast])
+    assert kept.steps is fast.steps
+    assert (kept.sustained, kept.tries) == (14, [10, 14])
+    assert "the better of 2 ramps: 10/s, 14/s" in kept.describe()
+
+
+def test_of_ramps_sustaining_the_same_rate_the_first_is_kept() -> None:
+    first = Ramp("one process", [step(2, passed=True), step(4, passed=False)])
+    second = Ramp("one process", [step(2, passed=True), step(4, passed=False)])
+    assert better([first, second]).steps is first.steps

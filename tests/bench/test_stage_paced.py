@@ -3,7 +3,7 @@ on the pair, not one round that a slow minute fell on."""
 
 from __future__ import annotations
 
-from bench.stage_ops import Reading, Visits, paced_median
+from bench.stage_ops import Reading, Visits, median_visits, paced_median
 
 
 def paced(cpu_ms: float) -> Visits:
@@ -39,3 +39,9 @@ def test_every_round_is_reported_in_the_order_it_was_taken() -> None:
         {"one_cpu_ms_per_visit": 100.0, "pair_cpu_ms_per_visit": 160.0},
         {"one_cpu_ms_per_visit": 90.0, "pair_cpu_ms_per_visit": 120.0},
     ]
+
+
+def test_of_a_bursts_rounds_the_load_of_median_cpu_is_kept() -> None:
+    loads = [paced(91.3), paced(113.9), paced(95.0)]
+    assert median_visits(loads) is loads[2]
+    assert median_visits(loads[:2]) is loads[0]  # the lower of the middle two

@@ -236,6 +236,8 @@ def visits(
     return Visits(sessions, answer_tokens, len(result.ok), result.tokens, frames, whole, idle)
 
 
+# The paced loads on one instance and on the pair, taken in turn this many times
+# (`clustered_rounds`); the round of the median difference is charged.
 PACED_ROUNDS: Final = 3
 # The bursts the CPU line is drawn through (each length, ours and the relay's), taken in turn
 # this many times in a full run; the median load of each is kept (`median_visits`).

@@ -9,9 +9,11 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parent.parent
 KNOWLEDGE_BASE = REPO / "knowledge_base"
@@ -113,6 +115,12 @@ def p95(values: Sequence[float]) -> float:
 
 def median(values: Iterable[float]) -> float:
     return float(statistics.median(list(values)))
+
+
+def median_of(items: Sequence[T], key: Callable[[T], float]) -> T:
+    """The item whose `key` is the median (of an even count, the lower of the middle two): a
+    measurement kept whole, not a value averaged from two."""
+    return sorted(items, key=key)[(len(items) - 1) // 2]
 
 
 def ms(seconds: float) -> float:

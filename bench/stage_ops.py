@@ -45,7 +45,7 @@ import numpy as np
 
 from bench import load
 from bench.capacity_model import ONE_PACED, PACED_S, PAIR, PAIR_PACED
-from bench.common import Context, Figure, Result, Scenario, log, median, ratio
+from bench.common import Context, Figure, Result, Scenario, log, median, median_of, ratio
 from bench.concurrency import TOKENS_PER_S, warm
 from bench.counted_serve import read as read_sql_count
 from bench.kb import sample_chunks
@@ -248,8 +248,7 @@ def median_visits(loads: list[Visits]) -> Visits:
     """The load of median CPU a visit (the lower of the middle two): one slow minute on this
     shared machine moved one burst's CPU a visit by a quarter, and the line drawn through two
     lengths twice that."""
-    ordered = sorted(loads, key=lambda v: v.cpu_ms_per_visit)
-    return ordered[(len(ordered) - 1) // 2]
+    return median_of(loads, key=lambda v: v.cpu_ms_per_visit)
 
 
 @dataclass
@@ -281,8 +280,7 @@ def clustered_rounds(single: Probes, pair: Probes, sessions: int, tokens: int) -
 
 def paced_median(taken: list[tuple[Visits, Visits]]) -> Paced:
     """The round whose pair-less-one difference is the median (the lower of the middle two)."""
-    ordered = sorted(taken, key=lambda r: r[1].cpu_ms_per_visit - r[0].cpu_ms_per_visit)
-    one, two = ordered[(len(ordered) - 1) // 2]
+    one, two = median_of(taken, key=lambda r: r[1].cpu_ms_per_visit - r[0].cpu_ms_per_visit)
     rounds = [
         {
             "one_cpu_ms_per_visit": round(a.cpu_ms_per_visit, 1),

@@ -298,12 +298,13 @@ async def test_failed_and_cut_off_answers_are_not_sent_back(
 async def test_a_stream_cut_for_another_request_is_sent_again_one_at_a_time(
     settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
 ) -> None:
-    # The second turn asks once the first one's request is under way, and each answer streams
-    # for about three seconds: the second request arrives while the first streams even on a
-    # loaded machine (with short answers a busy CI machine sometimes sent it after the first
-    # had ended, and nothing was cut). The cut one is sent again and waits its turn.
-    llm.one_at_a_time, llm.first_token_delay_s, llm.tokens_per_s = True, 0.3, 10.0
-    llm.answer_tokens = 30
+    # Each answer's first token waits until the second request has arrived: the second
+    # request cuts the first stream before anything of it went out, however loaded the
+    # machine (waiting on wall time, a busy CI machine sometimes sent it after the first had
+    # said something, which cannot be sent again). The cut one is sent again and waits its
+    # turn: the second answer streams for about three seconds.
+    llm.one_at_a_time, llm.first_token_after_requests = True, 2
+    llm.tokens_per_s, llm.answer_tokens = 10.0, 30
     try:
         async with running(settings, db_url, embedder) as orchestrator:
             first = asyncio.create_task(run_turn(orchestrator, "one", QUESTION))
@@ -315,8 +316,8 @@ async def test_a_stream_cut_for_another_request_is_sent_again_one_at_a_time(
             )
             gate = orchestrator.services.model_gate
     finally:
-        llm.one_at_a_time, llm.first_token_delay_s, llm.tokens_per_s = False, 0.0, None
-        llm.answer_tokens = None
+        llm.one_at_a_time, llm.first_token_after_requests = False, None
+        llm.tokens_per_s, llm.answer_tokens = None, None
     for events in both:
         assert isinstance(events[-1], Completed), events[-1]
     assert (gate.limit, gate.learnt) == (1, True)

@@ -48,7 +48,8 @@ async def test_a_server_of_one_request_at_a_time_is_learnt_and_turns_wait_their_
     tmp_path: Path, kb_settings: Settings
 ) -> None:
     with FakeOpenAI(default=lambda _request: Reply("It goes 430 km [1].")) as llm:
-        llm.one_at_a_time, llm.first_token_delay_s = True, 0.3
+        # Each first token waits for both requests: the second cuts the first, unsaid.
+        llm.one_at_a_time, llm.first_token_after_requests = True, 2
         server = llm_mode_server(tmp_path, kb_settings.chroma_path, llm.base_url)
         server.start()
         try:

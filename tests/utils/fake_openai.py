@@ -138,6 +138,7 @@ class MalformedToolCall:
 Scripted: TypeAlias = Reply | Fail | Stall | CutOff | MalformedToolCall | Raw
 Responder: TypeAlias = Callable[[dict[str, Any]], Scripted]
 
+HOLD_LIMIT_S = 30.0  # the longest `first_token_after_requests` holds a first token
 _TOKEN = re.compile(r"\S+\s*")
 _FRAGMENT = re.compile(r"\w+\W*|\W+")
 
@@ -250,6 +251,8 @@ class _Pacer:
 
     async def token(self, n: int = 1) -> None:
         """Wait until `n` more tokens are due (raises `_Abort` when the server stops)."""
+        if self._count == 0:
+            await self._owner._hold_first_token()
         self._count += n
         offset = self._first
         if self._rate:
@@ -298,6 +301,10 @@ class FakeOpenAI:
         # A server of one request at a time (llama-cpp-python's): a new request ends the
         # stream under way with `[DONE]` and no finish_reason.
         self.one_at_a_time = False
+        # The first token of every answer waits until the server has received this many
+        # requests (at most HOLD_LIMIT_S): a test that needs requests to overlap waits on
+        # that event, not on wall time.
+        self.first_token_after_requests: int | None = None
         self._streaming: list[asyncio.Event] = []
         self._lock = threading.Lock()
         self._queue: deque[Scripted | Responder | str] = deque()
@@ -459,6 +466,17 @@ class FakeOpenAI:
         self._loop = asyncio.get_running_loop()
         self._closing = asyncio.Event()
         yield
+
+    async def _hold_first_token(self) -> None:
+        """Wait, before an answer's first token, for `first_token_after_requests`."""
+        deadline = time.monotonic() + HOLD_LIMIT_S
+        while time.monotonic() < deadline:
+            wanted = self.first_token_after_requests
+            with self._lock:
+                if wanted is None or len(self._requests) >= wanted:
+                    return
+            if await self._sleep(0.01):
+                raise _Abort("server stopping")
 
     async def _sleep(self, seconds: float) -> bool:
         """Sleep; True when cut short because the server is stopping."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
@@ -326,6 +327,16 @@ async def test_first_token_delay_and_rate_are_honoured(llm: FakeOpenAI) -> None:
     assert arrivals[-1] - arrivals[0] >= 0.8 * 9 / 50
     assert total >= 0.8 * expected_total
     assert total < expected_total + 10  # only catches a pacing that never ends
+
+
+async def test_a_first_token_can_wait_for_other_requests(llm: FakeOpenAI) -> None:
+    llm.first_token_after_requests, llm.answer_tokens = 2, 3
+    model = chat(llm)
+    first = asyncio.create_task(collect(model, "One"))
+    await asyncio.sleep(0.5)
+    assert not first.done(), "its first token waits for the second request"
+    second = await collect(model, "Two")
+    assert aggregate(await first).content == aggregate(second).content == "word0 word1 word2"
 
 
 def test_default_responder_echoes_and_is_configurable(llm: FakeOpenAI) -> None:

@@ -56,6 +56,10 @@ SETTLE_S: Final = 2.0  # between a variant's ramps, once the first's sessions ha
 STOPPED: Final = "still running when the ramp stopped"
 GENERATOR: Final = "load generator"
 MIN_TELLING: Final = 10  # arrivals a step needs for its CPU per arrival to be reported
+# A step whose server used under this share of the cores it used at the telling step was not
+# yet CPU-bound: its CPU per arrival is what a turn costs. At a saturated step it is only
+# cores ÷ rate (arrivals still queued count, their work not yet done).
+UNSATURATED: Final = 0.9
 ONE_PROCESS_TARGET: Final = 0.5  # one process ÷ relay
 TWO_PROCESS_TARGET: Final = 1.5  # two processes ÷ one
 
@@ -159,6 +163,20 @@ def telling_step(ramp: Ramp) -> Step:
     """The last step with enough arrivals for its CPU per arrival to mean something (a step
     stopped after one or two arrivals reads a few clock ticks)."""
     return next((s for s in reversed(ramp.steps) if len(s.sessions) >= MIN_TELLING), ramp.steps[-1])
+
+
+def unsaturated_step(ramp: Ramp) -> Step | None:
+    """The last step passed, with enough arrivals, whose server used under `UNSATURATED` of
+    the cores it used at the telling step: where CPU per arrival is a turn's cost."""
+    limit = UNSATURATED * telling_step(ramp).cores("server")
+    return next(
+        (
+            s
+            for s in reversed(ramp.steps)
+            if s.passed and len(s.sessions) >= MIN_TELLING and s.cores("server") < limit
+        ),
+        None,
+    )
 
 
 def generator_share(step: Step) -> float:
@@ -432,8 +450,11 @@ class ModelCheck:
     predicted_fail: float | None
     ceiling: float
     cores: float
-    cpu_ms: float  # the model's CPU a turn at the failing step's rate
-    measured_cpu_ms: float  # the server's, measured there
+    # The model's CPU a turn and the server's measured CPU per arrival, at the last step
+    # the server was not yet CPU-bound (`unsaturated_step`; NaN: none was)
+    cpu_ms: float
+    measured_cpu_ms: float
+    compared_at: float  # that step's rate
 
     @property
     def error(self) -> float:
@@ -452,6 +473,7 @@ class ModelCheck:
             "model_failed_at_per_s": self.predicted_fail or math.nan,
             "model_ceiling_per_s": round(self.ceiling, 2),
             "server_cores": round(self.cores, 2),
+            "cpu_compared_at_per_s": self.compared_at,
             "model_cpu_ms_per_turn": round(self.cpu_ms, 1),
             "measured_cpu_ms_per_arrival": round(self.measured_cpu_ms, 1),
             "error": round(self.error, 3),
@@ -465,7 +487,7 @@ def model_check(key: str, ramp: Ramp, costs: capacity_model.Costs) -> ModelCheck
     processes = PROCESSES.get(key)
     if failed is None or processes is None:
         return None
-    told = telling_step(ramp)
+    told, calm = telling_step(ramp), unsaturated_step(ramp)
     load_ = capacity_model.Load(1, 1.0, answer_tokens=ANSWER_TOKENS, tokens_per_s=TOKENS_PER_S)
     each = told.cores("server") / processes
     costs = costs.clustered(processes)
@@ -485,8 +507,9 @@ def model_check(key: str, ramp: Ramp, costs: capacity_model.Costs) -> ModelCheck
         predicted_fail=None if fails is None else fails * processes,
         ceiling=capacity_model.sustained_rate(costs, load_, each * processes, processes),
         cores=told.cores("server"),
-        cpu_ms=capacity_model.cpu_ms_at(load_, costs, told.rate / processes),
-        measured_cpu_ms=told.cpu_ms_per_arrival("server"),
+        cpu_ms=capacity_model.cpu_ms_at(load_, costs, calm.rate / processes) if calm else math.nan,
+        measured_cpu_ms=calm.cpu_ms_per_arrival("server") if calm else math.nan,
+        compared_at=calm.rate if calm else math.nan,
     )
 
 

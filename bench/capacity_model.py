@@ -569,21 +569,28 @@ ONE_PACED = "one process, paced"
 PAIR_PACED = "two instances, paced"
 
 
-def _clustered(visits: dict[str, Any], longest: str, one: dict[str, Any]) -> dict[str, Cost]:
+def _clustered(
+    visits: dict[str, Any], longest: str, one: dict[str, Any], frame_ms: float
+) -> dict[str, Cost]:
     """What a visit costs more on two instances than on one process: at a steady rate where
-    both were measured so, else in the burst of 100 at once."""
+    both were measured so, else in the burst of 100 at once; less the frames the pair sent
+    more (each of its processes streams fewer answers at once, so merges fewer tokens into a
+    frame), which the model already charges by the rate a process serves (`frames_per_turn`)."""
     one_paced = visits.get(ONE_PACED, {}).get(longest)
     pair_paced = visits.get(PAIR_PACED, {}).get(longest)
     pair = visits.get(PAIR, {}).get(longest)
     if one_paced and pair_paced:
-        more = pair_paced["cpu_ms_per_visit"] - one_paced["cpu_ms_per_visit"]
+        alone, shared = one_paced, pair_paced
         rate = one_paced.get("sessions", 100) / PACED_S
         what = f"server CPU per visit at {rate:.0f}/s, two instances less one process"
     elif pair:
-        more = pair["cpu_ms_per_visit"] - one["cpu_ms_per_visit"]
+        alone, shared = one, pair
         what = "server CPU per visit, two instances behind HAProxy less one process"
     else:
         return {}
+    frames = shared["token_frames_per_visit"] - alone["token_frames_per_visit"]
+    more = shared["cpu_ms_per_visit"] - alone["cpu_ms_per_visit"] - frame_ms * frames
+    what += ", less the frames it sent more"
     return {"cluster_turn_cpu_ms": Cost(max(0.0, more), f"{STAGE_OPS}: {what}")}
 
 
@@ -629,7 +636,7 @@ def costs_from_report(report: dict[str, Any]) -> Costs:
     return replace(
         d,
         **stream,
-        **_clustered(ops["visits"], lengths[-1], longest),
+        **_clustered(ops["visits"], lengths[-1], longest, stream["frame_cpu_ms"].value),
         retrieval_cpu_ms_per_10k_chunks=measured(
             _slope_per_10k(ops["retrieval_by_size"]), "retrieval CPU by KB size, slope"
         ),

@@ -203,6 +203,9 @@ def test_a_third_load_s_split_charges_the_stream_per_token_and_per_frame() -> No
     assert cpu_ms_per_turn(load, costs, frames=17) == pytest.approx(50 + 30 + 0.85)
 
 
+LONG_VISIT = STAGE_VISIT | {"token_frames_per_visit": 37.0}
+
+
 def _pair_report(**more: dict[str, float]) -> dict[str, Any]:
     """A stage-ops report whose long visit costs 60 CPU-ms on one process and 85 on the pair,
     with `more` visits beside."""
@@ -211,8 +214,8 @@ def _pair_report(**more: dict[str, float]) -> dict[str, Any]:
             "20": STAGE_VISIT | {"token_frames_per_visit": 7.0},
             "200": STAGE_VISIT | {"token_frames_per_visit": 37.0},
         },
-        "two instances": {"200": STAGE_VISIT | {"cpu_ms_per_visit": 85.0}},
-        **{name: {"200": STAGE_VISIT | visit} for name, visit in more.items()},
+        "two instances": {"200": LONG_VISIT | {"cpu_ms_per_visit": 85.0}},
+        **{name: {"200": LONG_VISIT | visit} for name, visit in more.items()},
     }
     details = {
         "cpu_split": {"per_turn_ms": 50.0, "per_token_ms": 0.15, "per_frame_ms": 0.05},
@@ -246,6 +249,19 @@ def test_a_clustered_visit_is_charged_at_a_steady_rate_where_both_were_paced() -
     # one of the two paced alone: the burst's
     alone = _pair_report(**{"two instances, paced": {"cpu_ms_per_visit": 66.0}})
     assert costs_from_report(alone).cluster_turn_cpu_ms.value == pytest.approx(25.0)
+
+
+def test_the_frames_a_pair_sends_more_are_not_charged_to_its_visit_twice() -> None:
+    # Each of the pair's processes streams half the answers at once, so merges fewer tokens
+    # into a frame: 57 frames a visit against 37. The model charges frames by a process's
+    # rate already; the clustered charge is what is left.
+    paced = {
+        "one process, paced": {"cpu_ms_per_visit": 50.0},
+        "two instances, paced": {"cpu_ms_per_visit": 66.0, "token_frames_per_visit": 57.0},
+    }
+    costs = costs_from_report(_pair_report(**paced))
+    assert costs.cluster_turn_cpu_ms.value == pytest.approx(16.0 - 20 * 0.05)
+    assert "less the frames it sent more" in costs.cluster_turn_cpu_ms.source
 
 
 def test_a_clustered_visit_costs_the_sizing_more_processes() -> None:

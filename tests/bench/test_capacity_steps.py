@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import math
 
-from bench.capacity import GENERATOR, Ramp, Step, better, generator_share, telling_step
+from bench.capacity import (
+    GENERATOR,
+    Ramp,
+    Step,
+    better,
+    generator_share,
+    telling_step,
+    unsaturated_step,
+)
 from bench.load import COMPLETED, Session
 
 
@@ -47,6 +55,20 @@ def test_the_telling_step_skips_a_last_step_stopped_after_one_arrival() -> None:
     full, stub = step_with({"server": 1.0}, arrivals=40), step_with({"server": 0.1}, arrivals=1)
     assert telling_step(Ramp("one process", [full, stub])) is full
     assert telling_step(Ramp("one process", [stub])) is stub
+
+
+def test_a_turns_cost_is_read_where_the_server_was_not_yet_cpu_bound() -> None:
+    def at(rate: float, cores: float, passed: bool = True) -> Step:
+        taken = step(rate, passed)
+        taken.arrivals_s, taken.cpu = 1.0, {"server": cores}
+        return taken
+
+    # 8/s used 0.87 cores; 10/s and 12/s the 1.06 that were all there was (their CPU per
+    # arrival is cores ÷ rate, not a turn's cost); 14/s failed there too.
+    calm = at(8, 0.87)
+    ramp = Ramp("one process", [at(4, 0.45), calm, at(10, 1.06), at(12, 1.06), at(14, 1.07, False)])
+    assert unsaturated_step(ramp) is calm
+    assert unsaturated_step(Ramp("one process", [at(4, 1.0), at(6, 1.0, False)])) is None
 
 
 def test_of_a_variants_ramps_the_better_is_kept_with_what_each_sustained() -> None:

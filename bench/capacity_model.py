@@ -169,6 +169,13 @@ def cpu_ms_at(load: Load, costs: Costs, messages_per_s_per_process: float) -> fl
     return cpu_ms_per_turn(load, costs, frames_per_turn(load, costs, messages_per_s_per_process))
 
 
+def _stream_frames_per_s(load: Load, costs: Costs) -> float:
+    """The most frames a second one answer is sent in: a frame a token, and no more than one
+    per coalescing window (`frames_per_turn`'s most, over the answer's time)."""
+    window_s = costs.token_coalesce_ms.value / 1000
+    return min(load.tokens_per_s, 1 / window_s) if window_s > 0 else load.tokens_per_s
+
+
 def frames_per_turn(load: Load, costs: Costs, messages_per_s_per_process: float) -> float:
     """Token frames one answer is sent in: the process's frame budget shared by the answers
     it streams at once, at most one a token and one per coalescing window, at least one per
@@ -362,7 +369,7 @@ class _Process:
     slots: int
     frame_cpu_s: float  # per token frame
     frames_per_s: float  # the process's budget of frames, shared by the answers streaming
-    tokens_per_s: float
+    tokens_per_s: float  # an answer's frames a second, at most: a token each, one a window
     answer_s: float
     llm_first_token_s: float
     after_cpu: float = 0.0  # cores an answer's own work after its first token takes meanwhile
@@ -414,7 +421,7 @@ def first_tokens(
         slots=slots or int(costs.slots_per_core.value * max(1, round(cores))),
         frame_cpu_s=costs.frame_cpu_ms.value / 1000,
         frames_per_s=costs.token_frames_per_s.value,
-        tokens_per_s=load.tokens_per_s,
+        tokens_per_s=_stream_frames_per_s(load, costs),
         answer_s=load.answer_tokens / load.tokens_per_s,
         llm_first_token_s=llm_first_token_s,
         after_cpu=after_s / max(load.answer_tokens / load.tokens_per_s, 1e-9),

@@ -307,6 +307,19 @@ def test_a_crowd_past_the_queue_s_bound_is_refused_rather_than_left_waiting() ->
     assert out.completed + out.refused == 200
 
 
+def test_a_streaming_answer_takes_a_frame_a_window_not_a_frame_a_token() -> None:
+    # Ten answers streaming, 30 tokens a second each, frames of 10 CPU-ms: a frame a token
+    # would be 3 cores; the product sends one frame per 100 ms window, 1 core. A turn arriving
+    # behind them on 1.5 cores gets its 20 CPU-ms from the half core left.
+    frames = with_costs(turn_cpu_ms=20.0, frame_cpu_ms=10.0, pre_token_share=1.0)
+    times = [0.0] * 10 + [1.0]
+    out = first_tokens(Crowd(11, 1.0), frames, LOAD, cores=1.5, spread=0.0, times=times)
+    assert out.arrivals[-1][1] < 0.1  # 0.04 s; with a frame a token, starved to 5 % of a core
+    token_by_token = replace(frames, token_coalesce_ms=Cost(0.0, "test"))
+    slow = first_tokens(Crowd(11, 1.0), token_by_token, LOAD, cores=1.5, spread=0.0, times=times)
+    assert slow.arrivals[-1][1] > 0.2
+
+
 def test_more_cores_sustain_a_higher_rate_of_arrivals() -> None:
     one = capacity_by_simulation(LIGHT, LOAD, cores=1.0, step_s=5.0)
     two = capacity_by_simulation(LIGHT, LOAD, cores=2.0, step_s=5.0)

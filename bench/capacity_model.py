@@ -369,7 +369,7 @@ class _Process:
     slots: int
     frame_cpu_s: float  # per token frame
     frames_per_s: float  # the process's budget of frames, shared by the answers streaming
-    tokens_per_s: float  # an answer's frames a second, at most: a token each, one a window
+    stream_frames_per_s: float  # an answer's frames a second, at most: a token each, one a window
     answer_s: float
     llm_first_token_s: float
     after_cpu: float = 0.0  # cores an answer's own work after its first token takes meanwhile
@@ -381,7 +381,7 @@ class _Process:
         """Cores the answers being streamed take now."""
         while self.streams and self.streams[0] <= now:
             heapq.heappop(self.streams)
-        frames = min(self.frames_per_s, len(self.streams) * self.tokens_per_s)
+        frames = min(self.frames_per_s, len(self.streams) * self.stream_frames_per_s)
         return frames * self.frame_cpu_s + len(self.streams) * self.after_cpu
 
     def rate(self, now: float) -> float:
@@ -421,7 +421,7 @@ def first_tokens(
         slots=slots or int(costs.slots_per_core.value * max(1, round(cores))),
         frame_cpu_s=costs.frame_cpu_ms.value / 1000,
         frames_per_s=costs.token_frames_per_s.value,
-        tokens_per_s=_stream_frames_per_s(load, costs),
+        stream_frames_per_s=_stream_frames_per_s(load, costs),
         answer_s=load.answer_tokens / load.tokens_per_s,
         llm_first_token_s=llm_first_token_s,
         after_cpu=after_s / max(load.answer_tokens / load.tokens_per_s, 1e-9),

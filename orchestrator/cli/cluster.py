@@ -75,9 +75,13 @@ def haproxy_config(host: str, port: int, instance_ports: list[int]) -> str:
     timeout tunnel 1h
     option forwardfor
     # An instance that has just stopped (a rolling restart) refuses the connection until the
-    # checks notice: try another one rather than answer 503.
+    # checks notice: try another one rather than answer 503. One stopping closes the
+    # connections it kept open, and a request sent on one meanwhile gets no response at
+    # all: a GET (or HEAD) is sent again to another instance; anything else is not, since
+    # the instance may have acted on it before it closed.
     retries 3
     option redispatch
+    retry-on conn-failure empty-response
 
 frontend support
     bind {host}:{port}
@@ -86,6 +90,7 @@ frontend support
 backend instances
     balance roundrobin
     option httpchk GET /ready
+    http-request disable-l7-retry unless METH_GET
     http-response set-header X-Instance %[srv_name]
 {servers}
 """

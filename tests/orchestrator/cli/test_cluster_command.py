@@ -15,10 +15,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -37,7 +39,7 @@ from tests.conftest import REPO
 from tests.utils.chat_client import ChatClient
 from tests.utils.databases import fresh_database
 from tests.utils.live import REDIS_URL
-from tests.utils.server import JWT_SECRET, ORIGIN
+from tests.utils.server import JWT_SECRET, ORIGIN, free_port
 
 
 def test_the_balancer_checks_every_instance_and_names_the_one_that_answered() -> None:
@@ -48,6 +50,76 @@ def test_the_balancer_checks_every_instance_and_names_the_one_that_answered() ->
         assert f"server i{n} 127.0.0.1:{port} check" in config
     assert "option httpchk GET /ready" in config and "timeout tunnel" in config
     assert "option redispatch" in config  # a stopped instance's refusal is retried elsewhere
+
+
+def test_a_read_that_a_stopping_instance_closed_unanswered_is_sent_to_another() -> None:
+    config = haproxy_config("127.0.0.1", 9000, [9001, 9002])
+    assert "retry-on conn-failure empty-response" in config
+    assert "disable-l7-retry unless METH_GET" in config  # a POST may have been acted on
+    if shutil.which("haproxy") is None:
+        pytest.skip("HAProxy is not installed (`make haproxy`)")
+    checked = subprocess.run(
+        ["haproxy", "-c", "-f", "/dev/stdin"], input=config, capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+class _Instance(BaseHTTPRequestHandler):
+    """Ready; answers every request, unless `mute`: then it closes the connection unanswered
+    (as an instance stopping does to the connections it kept open)."""
+
+    mute = False
+
+    def _answer(self) -> None:
+        if self.path == "/ready" or not self.mute:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+        else:
+            self.close_connection = True
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _Mute(_Instance):
+    mute = True
+
+
+def test_through_the_balancer_a_get_left_unanswered_is_answered_by_another_instance(
+    tmp_path: Path,
+) -> None:
+    if shutil.which("haproxy") is None:
+        pytest.skip("HAProxy is not installed (`make haproxy`)")
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), kind) for kind in (_Mute, _Instance)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = free_port()
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(haproxy_config("127.0.0.1", port, [s.server_port for s in servers]))
+    balancer = subprocess.Popen(["haproxy", "-f", str(config), "-db"], stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
+                    break
+            assert time.monotonic() < deadline, "HAProxy did not come up"
+            time.sleep(0.1)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            gets = [http.get("/health") for _ in range(4)]
+            posts = [http.post("/message", content=b"{}") for _ in range(4)]
+        assert [(r.status_code, r.headers["x-instance"]) for r in gets] == [(200, "i2")] * 4
+        # A POST the mute instance took is not sent again: it may have been acted on.
+        assert 502 in [r.status_code for r in posts]
+    finally:
+        balancer.terminate()
+        balancer.wait(timeout=10)
+        for server in servers:
+            server.shutdown()
 
 
 def _member(name: str, instance: bool, started: float, quick_exits: int = 0) -> Member:

@@ -171,7 +171,7 @@ def cpu_ms_at(load: Load, costs: Costs, messages_per_s_per_process: float) -> fl
 
 def _stream_frames_per_s(load: Load, costs: Costs) -> float:
     """The most frames a second one answer is sent in: a frame a token, and no more than one
-    per coalescing window (`frames_per_turn`'s most, over the answer's time)."""
+    per coalescing window (what `frames_per_turn` and the queue's streaming answers take)."""
     window_s = costs.token_coalesce_ms.value / 1000
     return min(load.tokens_per_s, 1 / window_s) if window_s > 0 else load.tokens_per_s
 
@@ -181,8 +181,7 @@ def frames_per_turn(load: Load, costs: Costs, messages_per_s_per_process: float)
     it streams at once, at most one a token and one per coalescing window, at least one per
     250 ms (the longest wait)."""
     answer_s = load.answer_tokens / load.tokens_per_s
-    window_s = costs.token_coalesce_ms.value / 1000
-    most = min(float(load.answer_tokens), answer_s / window_s if window_s > 0 else math.inf)
+    most = min(float(load.answer_tokens), answer_s * _stream_frames_per_s(load, costs))
     if messages_per_s_per_process <= 0:
         return most
     shared = costs.token_frames_per_s.value / messages_per_s_per_process

@@ -568,8 +568,9 @@ def _slope_per_10k(by_size: dict[str, dict[str, float]]) -> float:
 
 # stage-ops' load of its long answers on two instances sharing live state
 PAIR = "two instances"
-# … and its long answers at a steady rate (arrivals spread over PACED_S), on one process and
-# on the pair: what a clustered visit costs more at a rate a ramp sustains, not in a burst.
+# … and its long answers at a steady rate (arrivals spread over PACED_S), on one process
+# without Redis (as it runs alone) and on the pair: what a clustered visit costs more at a
+# rate a ramp sustains, not in a burst, Redis included.
 PACED_S = 10.0
 ONE_PACED = "one process, paced"
 PAIR_PACED = "two instances, paced"
@@ -578,8 +579,9 @@ PAIR_PACED = "two instances, paced"
 def _clustered(
     visits: dict[str, Any], longest: str, one: dict[str, Any], frame_ms: float
 ) -> dict[str, Cost]:
-    """What a visit costs more on two instances than on one process: at a steady rate where
-    both were measured so, else in the burst of 100 at once; less the frames the pair sent
+    """What a visit costs more on two instances sharing live state over Redis than on one
+    process: at a steady rate where both were measured so (the one process without Redis, as
+    it runs alone), else in the burst of 100 at once; less the frames the pair sent
     more (each of its processes streams fewer answers at once, so merges fewer tokens into a
     frame), which the model already charges by the rate a process serves (`frames_per_turn`)."""
     one_paced = visits.get(ONE_PACED, {}).get(longest)

@@ -263,7 +263,8 @@ class Paced:
 
 def clustered_rounds(single: Probes, pair: Probes, sessions: int, tokens: int) -> Paced:
     """What a clustered visit costs more, measured where it is steady: one instance and two
-    behind HAProxy, started alike (the same launcher, database and Redis) and up side by side,
+    behind HAProxy sharing live state over Redis, started alike (the same launcher and
+    database; the one instance without Redis, as a process serving alone runs) and up side by side,
     their paced loads taken in turn `PACED_ROUNDS` times, so that a slow minute on this shared
     machine falls on both sides of a difference rather than on one."""
     taken: list[tuple[Visits, Visits]] = []
@@ -581,10 +582,12 @@ def run(ctx: Context) -> Result:
     rounds: list[dict[str, float]] = []
     if not ctx.quick:
         # The long answers once more, on two instances sharing live state over Redis behind
-        # HAProxy: what a visit costs more when it is clustered (CPU of both and HAProxy).
+        # HAProxy: what a visit costs more when it is clustered (CPU of both and HAProxy) than
+        # on one process as it runs alone, without Redis (the embedded default, and the
+        # capacity scenario's one-process variants): Redis is part of what clustering costs.
         with (
             instances(ctx, "stage-ops-pair", stack.simulator.url, 2) as pair,
-            instances(ctx, "stage-ops-one", stack.simulator.url, 1) as single,
+            instances(ctx, "stage-ops-one", stack.simulator.url, 1, redis=False) as single,
         ):
             stack.pace(TOKENS_PER_S, long)
             warm(pair)

@@ -71,16 +71,24 @@ class Costs:
     # instances behind HAProxy) than when one process serves it alone (a report without
     # stage-ops' pair load: nothing more)
     cluster_turn_cpu_ms: Cost = Cost(0.0, "none: no pair load in the report")
+    # Of `cluster_turn_cpu_ms`, what the load balancer in front of the pair spent a visit:
+    # processes that share one address without one (`--workers N`) are not charged it
+    balancer_turn_cpu_ms: Cost = Cost(0.0, "none: the balancer's CPU not measured apart")
 
-    def clustered(self, processes: int) -> Costs:
+    def clustered(self, processes: int, *, balanced: bool = True) -> Costs:
         """The costs of a visit served by one of `processes` processes: with more than one,
-        the turn costs what sharing live state adds (`cluster_turn_cpu_ms`)."""
+        the turn costs what sharing live state adds (`cluster_turn_cpu_ms`), less the load
+        balancer's part when they sit behind none (`balanced` false: `--workers N`)."""
         if processes <= 1 or not self.cluster_turn_cpu_ms.value:
             return self
-        turn = self.turn_cpu_ms.value + self.cluster_turn_cpu_ms.value
+        more = self.cluster_turn_cpu_ms.value
+        if not balanced:
+            more = max(0.0, more - self.balancer_turn_cpu_ms.value)
+        turn = self.turn_cpu_ms.value + more
+        how = "clustered" if balanced else "clustered, no balancer"
         return replace(  # folded into the turn once: clustering these again adds nothing
             self,
-            turn_cpu_ms=Cost(turn, f"{self.turn_cpu_ms.source}, clustered"),
+            turn_cpu_ms=Cost(turn, f"{self.turn_cpu_ms.source}, {how}"),
             cluster_turn_cpu_ms=Cost(0.0, self.cluster_turn_cpu_ms.source),
         )
 
@@ -599,7 +607,13 @@ def _clustered(
     frames = shared["token_frames_per_visit"] - alone["token_frames_per_visit"]
     more = shared["cpu_ms_per_visit"] - alone["cpu_ms_per_visit"] - frame_ms * frames
     what += ", less the frames it sent more"
-    return {"cluster_turn_cpu_ms": Cost(max(0.0, more), f"{STAGE_OPS}: {what}")}
+    found = {"cluster_turn_cpu_ms": Cost(max(0.0, more), f"{STAGE_OPS}: {what}")}
+    balancer = shared.get("balancer_cpu_ms_per_visit")
+    if balancer:
+        found["balancer_turn_cpu_ms"] = Cost(
+            balancer, f"{STAGE_OPS}: HAProxy's CPU per visit in the same pair load"
+        )
+    return found
 
 
 def costs_from_report(report: dict[str, Any]) -> Costs:

@@ -36,6 +36,7 @@ class Group:
     name: str
     url: str
     members: list[Service]
+    balancer: Service | None = None  # one of `members`, when the group sits behind one
 
     def cpu_s(self) -> float:
         return sum(member.cpu_s() for member in self.members)
@@ -84,7 +85,9 @@ def instances(
         balancer = Service("HAProxy", process, f"ws://127.0.0.1:{port}", log_path)
         stack.callback(balancer.stop)
         wait_ready(balancer, f"http://127.0.0.1:{port}/ready", 60)
-        yield Group(f"{count} instances behind HAProxy", balancer.url, [*servers, balancer])
+        yield Group(
+            f"{count} instances behind HAProxy", balancer.url, [*servers, balancer], balancer
+        )
 
 
 def run(ctx: Context) -> Result:

@@ -78,6 +78,7 @@ class Reading:
     pg_xacts: int = 0
     redis_calls: dict[str, int] = field(default_factory=dict)
     redis_memory: int = 0
+    balancer_cpu_s: float = 0.0  # the part of `cpu_s` the load balancer spent, if any
 
     def minus(self, other: Reading) -> Reading:
         calls = {
@@ -92,6 +93,7 @@ class Reading:
             self.pg_xacts - other.pg_xacts,
             calls,
             self.redis_memory - other.redis_memory,
+            self.balancer_cpu_s - other.balancer_cpu_s,
         )
 
     @property
@@ -110,6 +112,9 @@ class Probes:
 
     def read(self) -> Reading:
         reading = Reading(self.server.cpu_s())
+        balancer = getattr(self.server, "balancer", None)  # a group behind HAProxy
+        if balancer is not None:
+            reading.balancer_cpu_s = balancer.cpu_s()
         if self.count_file is not None:
             reading.statements, reading.commits = read_sql_count(self.count_file)
         if self.database is not None:
@@ -198,6 +203,7 @@ class Visits:
             "tokens": self.tokens,
             "token_frames_per_visit": round(self.frames / n, 2),
             "cpu_ms_per_visit": round(self.cpu_ms_per_visit, 2),
+            "balancer_cpu_ms_per_visit": round(self.load.balancer_cpu_s / n * 1000, 2),
             "sql_statements_per_visit": round(self.load.statements / n, 2),
             "sql_commits_per_visit": round(self.load.commits / n, 2),
             "pg_transactions_per_visit": round(self.load.pg_xacts / n, 2),

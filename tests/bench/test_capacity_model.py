@@ -346,3 +346,22 @@ def test_a_simulated_ramp_passes_the_steps_the_cores_keep_up_with_and_fails_past
     assert failed is not None
     assert passed <= ceiling < failed
     assert (passed, failed) == (32, 64)
+
+
+def test_processes_sharing_one_socket_are_not_charged_the_balancers_part() -> None:
+    paced = {
+        "one process, paced": {"cpu_ms_per_visit": 50.0},
+        "two instances, paced": {"cpu_ms_per_visit": 66.0, "balancer_cpu_ms_per_visit": 6.0},
+    }
+    costs = costs_from_report(_pair_report(**paced))
+    assert costs.balancer_turn_cpu_ms.value == 6.0
+    behind_haproxy = costs.clustered(2)
+    workers = costs.clustered(2, balanced=False)
+    assert behind_haproxy.turn_cpu_ms.value == pytest.approx(50.0 + 16.0)
+    assert workers.turn_cpu_ms.value == pytest.approx(50.0 + 16.0 - 6.0)
+    assert "no balancer" in workers.turn_cpu_ms.source
+    # a report without the balancer measured apart charges both alike
+    alike = costs_from_report(
+        _pair_report(**{k: {"cpu_ms_per_visit": v["cpu_ms_per_visit"]} for k, v in paced.items()})
+    )
+    assert alike.clustered(2, balanced=False).turn_cpu_ms.value == pytest.approx(66.0)

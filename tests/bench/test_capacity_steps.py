@@ -87,3 +87,25 @@ def test_of_ramps_sustaining_the_same_rate_the_first_is_kept() -> None:
     first = Ramp("one process", [step(2, passed=True), step(4, passed=False)])
     second = Ramp("one process", [step(2, passed=True), step(4, passed=False)])
     assert better([first, second]).steps is first.steps
+
+
+def test_the_model_charges_two_workers_without_the_balancer_two_instances_with_it() -> None:
+    from dataclasses import replace
+
+    from bench.capacity import model_check
+    from bench.capacity_model import DEFAULT_COSTS, Cost
+
+    def at(rate: float, cores: float, passed: bool = True) -> Step:
+        taken = step(rate, passed)
+        taken.arrivals_s, taken.cpu = 1.0, {"server": cores}
+        return taken
+
+    ramp = Ramp("two processes", [at(4, 0.5), at(8, 1.0), at(10, 1.45, False)])
+    costs = replace(
+        DEFAULT_COSTS,
+        cluster_turn_cpu_ms=Cost(36.0, "test"),
+        balancer_turn_cpu_ms=Cost(8.0, "test"),
+    )
+    workers, instances = model_check("workers", ramp, costs), model_check("instances", ramp, costs)
+    assert workers is not None and instances is not None
+    assert instances.cpu_ms - workers.cpu_ms == 8.0

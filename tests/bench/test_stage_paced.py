@@ -45,3 +45,13 @@ def test_of_a_bursts_rounds_the_load_of_median_cpu_is_kept() -> None:
     loads = [paced(91.3), paced(113.9), paced(95.0)]
     assert median_visits(loads) is loads[2]
     assert median_visits(loads[:2]) is loads[0]  # the lower of the middle two
+
+
+def test_the_balancers_part_of_a_load_is_read_apart_and_reported_a_visit() -> None:
+    before = Reading(10.0, balancer_cpu_s=1.0)
+    after = Reading(14.0, balancer_cpu_s=1.5)
+    load = after.minus(before)
+    assert (load.cpu_s, load.balancer_cpu_s) == (4.0, 0.5)
+    visits = Visits(100, 200, 100, 20_000, 5_700, load, Reading(0.0))
+    assert visits.as_json()["balancer_cpu_ms_per_visit"] == 5.0
+    assert visits.as_json()["cpu_ms_per_visit"] == 40.0  # the balancer's part included

@@ -202,15 +202,17 @@ def size(load: Load, costs: Costs, deployment: Deployment | None = None) -> Sizi
     usable = costs.process_cores.value * layout.utilisation
     # More processes share the load: fewer answers a process, each sent in more frames, so
     # more CPU a turn; the count is settled when it asks for no more processes.
+    per_instance = max(1, math.floor(layout.cores_per_instance / costs.process_cores.value))
     processes = 1
     for _ in range(50):
-        per_turn = cpu_ms_at(load, costs.clustered(processes), load.messages_per_s / processes)
+        # the processes of one instance share its socket (`--workers N`): no balancer yet
+        shared = costs.clustered(processes, balanced=processes > per_instance)
+        per_turn = cpu_ms_at(load, shared, load.messages_per_s / processes)
         cores = load.messages_per_s * per_turn / 1000
         needed = max(1, math.ceil(cores / usable))
         if needed <= processes:
             break
         processes = needed
-    per_instance = max(1, math.floor(layout.cores_per_instance / costs.process_cores.value))
     instances = max(1, math.ceil(processes / per_instance))
     processes = max(processes, instances)
     per_process_connections = load.connections / processes
@@ -589,7 +591,8 @@ def _clustered(
 ) -> dict[str, Cost]:
     """What a visit costs more on two instances sharing live state over Redis than on one
     process: at a steady rate where both were measured so (the one process without Redis, as
-    it runs alone), else in the burst of 100 at once; less the frames the pair sent
+    it runs alone), else in the burst of 100 at once (whose one process ran on Redis: Redis
+    is then left out of the charge); less the frames the pair sent
     more (each of its processes streams fewer answers at once, so merges fewer tokens into a
     frame), which the model already charges by the rate a process serves (`frames_per_turn`)."""
     one_paced = visits.get(ONE_PACED, {}).get(longest)

@@ -203,7 +203,11 @@ class Visits:
             "tokens": self.tokens,
             "token_frames_per_visit": round(self.frames / n, 2),
             "cpu_ms_per_visit": round(self.cpu_ms_per_visit, 2),
-            "balancer_cpu_ms_per_visit": round(self.load.balancer_cpu_s / n * 1000, 2),
+            **(
+                {"balancer_cpu_ms_per_visit": round(self.load.balancer_cpu_s / n * 1000, 2)}
+                if self.load.balancer_cpu_s
+                else {}
+            ),
             "sql_statements_per_visit": round(self.load.statements / n, 2),
             "sql_commits_per_visit": round(self.load.commits / n, 2),
             "pg_transactions_per_visit": round(self.load.pg_xacts / n, 2),
@@ -671,10 +675,11 @@ def run(ctx: Context) -> Result:
             "answers on two instances behind HAProxy on Redis (CPU of both and of HAProxy), "
             "less the one process's, is what a clustered visit costs more in a burst; the "
             f"long answers once more, arriving over {PACED_S:.0f} s (a steady rate), on one "
-            "instance and on the pair, both started alike and up side by side, taken in turn "
-            f"{PACED_ROUNDS} times (`clustered_rounds`), give what it costs more at a rate a "
-            "ramp sustains: the round of the median difference is what the model charges "
-            "(`cluster_turn_cpu_ms`). Then, in the "
+            "instance without Redis (as one process serving alone runs) and on the pair, up "
+            f"side by side, taken in turn {PACED_ROUNDS} times (`clustered_rounds`), give what "
+            "it costs more at a rate a ramp sustains, Redis included: the round of the median "
+            "difference is what the model charges (`cluster_turn_cpu_ms`; HAProxy's part of it, "
+            "read apart, is not charged to `--workers N`). Then, in the "
             "benchmark's process: `Retriever.search` (vector given) over "
             f"{', '.join(f'{s:,}' for s in sizes)} chunks made from the sample's, against a "
             "numpy top-4; a Chroma query (20 results) of a collection of each size; and the "

@@ -365,3 +365,16 @@ def test_processes_sharing_one_socket_are_not_charged_the_balancers_part() -> No
         _pair_report(**{k: {"cpu_ms_per_visit": v["cpu_ms_per_visit"]} for k, v in paced.items()})
     )
     assert alike.clustered(2, balanced=False).turn_cpu_ms.value == pytest.approx(66.0)
+
+
+def test_the_balancer_is_charged_only_once_the_processes_need_another_instance() -> None:
+    # a balancer's 10 of a 40 CPU-ms clustered charge
+    costs = with_costs(cluster_turn_cpu_ms=40.0, balancer_turn_cpu_ms=10.0)
+    without = with_costs(cluster_turn_cpu_ms=30.0)
+    few, many, big = Load(5_000, 20.0), Load(50_000, 400.0), Deployment(cores_per_instance=16)
+    on_one = size(few, costs, big)
+    assert on_one.processes > 1 and on_one.instances == 1  # `--workers N`: one socket
+    assert on_one.cpu_ms_per_turn == pytest.approx(size(few, without, big).cpu_ms_per_turn)
+    on_many = size(many, costs)
+    assert on_many.instances > 1
+    assert on_many.cpu_ms_per_turn > size(many, without).cpu_ms_per_turn

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+
+import pytest
 
 from bench.capacity import (
     GENERATOR,
@@ -10,9 +13,11 @@ from bench.capacity import (
     Step,
     better,
     generator_share,
+    model_check,
     telling_step,
     unsaturated_step,
 )
+from bench.capacity_model import DEFAULT_COSTS, Cost
 from bench.load import COMPLETED, Session
 
 
@@ -90,11 +95,6 @@ def test_of_ramps_sustaining_the_same_rate_the_first_is_kept() -> None:
 
 
 def test_the_model_charges_two_workers_without_the_balancer_two_instances_with_it() -> None:
-    from dataclasses import replace
-
-    from bench.capacity import model_check
-    from bench.capacity_model import DEFAULT_COSTS, Cost
-
     def at(rate: float, cores: float, passed: bool = True) -> Step:
         taken = step(rate, passed)
         taken.arrivals_s, taken.cpu = 1.0, {"server": cores}
@@ -108,4 +108,4 @@ def test_the_model_charges_two_workers_without_the_balancer_two_instances_with_i
     )
     workers, instances = model_check("workers", ramp, costs), model_check("instances", ramp, costs)
     assert workers is not None and instances is not None
-    assert instances.cpu_ms - workers.cpu_ms == 8.0
+    assert instances.cpu_ms - workers.cpu_ms == pytest.approx(8.0)

@@ -39,7 +39,7 @@ from tests.conftest import REPO
 from tests.utils.chat_client import ChatClient
 from tests.utils.databases import fresh_database
 from tests.utils.live import REDIS_URL
-from tests.utils.server import JWT_SECRET, ORIGIN, free_port
+from tests.utils.server import JWT_SECRET, ORIGIN, free_port, wait_until_up
 
 
 def test_the_balancer_checks_every_instance_and_names_the_one_that_answered() -> None:
@@ -100,15 +100,12 @@ def test_through_the_balancer_a_get_left_unanswered_is_answered_by_another_insta
     port = free_port()
     config = tmp_path / "haproxy.cfg"
     config.write_text(haproxy_config("127.0.0.1", port, [s.server_port for s in servers]))
-    balancer = subprocess.Popen(["haproxy", "-f", str(config), "-db"], stderr=subprocess.DEVNULL)
+    log = tmp_path / "haproxy.log"
+    with log.open("wb") as out:
+        balancer = subprocess.Popen(["haproxy", "-f", str(config), "-db"], stderr=out)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "HAProxy did not come up"
-            time.sleep(0.1)
+        ready = f"http://127.0.0.1:{port}/ready"
+        wait_until_up(balancer, ready, 20, "HAProxy", log, balancer.terminate)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
             gets = [http.get("/health") for _ in range(4)]
             posts = [http.post("/message", content=b"{}") for _ in range(4)]

@@ -13,7 +13,8 @@ from rag.catalogue import Catalogue
 # A question that asks for a kind of fact outright ("how often", "what time"), not one that
 # only mentions a word of it ("it showed last week").
 ASKS_DIRECTLY = re.compile(
-    r"\bhow (?:often|far|long|much|many|quick\w*|fast|big|heavy|wide|tall|high|deep)\b|"
+    r"\bhow (?:often|far|long|much|many|quick\w*|fast|big|heavy|wide|tall|high|deep|thin|"
+    r"thick)\b|"
     r"\bwhat time\b|\bwhen\b",
     re.I,
 )

@@ -213,6 +213,32 @@ def opposite_condition(question: Question, candidate: Candidate) -> float:
     return float(bool(asked["with"] & said["without"] or asked["without"] & said["with"]))
 
 
+# A sentence that points at a value given elsewhere ("tighten the drain plug to the specified
+# torque", "set the gap to the correct clearance", "use the plugs recommended below") names
+# what was asked without stating it.
+REFERRED_VALUE = re.compile(
+    r"\b(?:specified|correct|proper|prescribed|recommended|required|appropriate|standard)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:torque|pressures?|clearance|gap|quantity|amount|level|capacity|"
+    r"values?|grade|viscosity|oil|fluid|interval|tension|thickness|size|type|number|wattage)\b|"
+    r"\b(?:to|within|at|of) (?:the )?(?:specifications?|spec|specified value|standard value)\b|"
+    r"\b(?:specified|recommended|listed|shown|given|indicated) (?:below|above|earlier|later|"
+    r"in (?:the )?(?:table|chart|specifications?|section|chapter))\b|"
+    r"\bsee (?:the )?(?:table|chart|specifications?)\b",
+    re.I,
+)
+
+
+def value_referred(question: Question, candidate: Candidate) -> float:
+    """Asked outright for a figure, the unit points at one given elsewhere ("to the specified
+    torque") and states none of the kind asked for: it names the answer without giving it."""
+    return float(
+        bool(question.wanted)
+        and question.directly
+        and not (question.wanted & candidate.stated)
+        and REFERRED_VALUE.search(candidate.unit.text) is not None
+    )
+
+
 # The dimension a question asks for ("how long is it?": its length) and the words that name
 # each in a document.
 DIMENSION_ASKED = {
@@ -267,6 +293,7 @@ RULES: tuple[Rule, ...] = (
     Rule("other_variant_named", -0.12, other_variant_named),
     Rule("opposite_condition", -0.1, opposite_condition),
     Rule("other_dimension", -0.1, other_dimension),
+    Rule("value_referred", -0.1, value_referred),
 )
 
 

@@ -131,7 +131,9 @@ ASKS_FOR: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "grade": re.compile(
-        r"\b(which|what) (type|kind|grade|oil|coolant|fluid|viscosity|spec\w*|octane)\b|"
+        r"\b(which|what) (?:[\w-]+ )?(type|kind|grade|oil|coolant|fluid|viscosity|spec\w*|"
+        r"octane)\b(?!\s+(?:capacit\w*|quantity|amount|level|pressure|temperature|change|"
+        r"interval|leak\w*|light|warning))|"
         r"\b(viscosity|grade|octane)\b",
         re.I,
     ),

@@ -590,6 +590,13 @@ def test_how_deep_wide_or_tall_asks_for_a_length_however_the_question_goes_on() 
     assert "length" not in extraction.answer_kinds_wanted("how long does the service take?")
 
 
+def test_which_oil_or_fluid_asks_for_a_grade_with_a_word_between_but_not_for_its_amount() -> None:
+    assert "grade" in extraction.answer_kinds_wanted("What gear oil goes in the transfer case?")
+    assert "grade" in extraction.answer_kinds_wanted("what brake fluid do i top it up with?")
+    assert "grade" not in extraction.answer_kinds_wanted("What engine oil capacity does it have?")
+    assert "grade" not in extraction.answer_kinds_wanted("what oil pressure light is that?")
+
+
 def test_a_measure_is_known_in_the_units_manuals_write_it_in() -> None:
     for torque in ("9.0 N·m", "2.5 daN.m", "6.6 lbf·ft", "18 ft-lbs", "0.9 kgf·m", "25 Nm"):
         assert "torque" in extraction.answer_kinds_in(torque), torque

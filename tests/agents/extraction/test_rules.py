@@ -76,6 +76,8 @@ def test_asked_outright_a_unit_stating_only_other_kinds_of_fact_fires_the_penalt
     asked = read_question("How often does it need a standard service?")
     assert rules.kind_missing(asked, unit("A standard service takes about 2 hours."))
     assert not rules.kind_missing(asked, unit("It is due every 15,000 km or 12 months."))
+    thin = read_question("How thin can the brake pads get?")
+    assert thin.directly
     mentioned = read_question("the service light came on last week")
     assert not rules.kind_missing(mentioned, unit("A standard service takes about 2 hours."))
 
@@ -159,6 +161,17 @@ def test_asked_for_one_dimension_a_unit_naming_another_fires() -> None:
     assert not rules.other_dimension(read_question("What are its dimensions?"), height)
 
 
+def test_asked_outright_for_a_figure_a_unit_pointing_at_one_given_elsewhere_fires() -> None:
+    asked = read_question("What torque should the drain plug be tightened to?")
+    assert rules.value_referred(asked, unit("Tighten the drain plug to the specified torque."))
+    assert rules.value_referred(asked, unit("Use the torque recommended below."))
+    stated = unit("Tighten the drain plug to the specified torque: 39 N·m.")
+    assert not rules.value_referred(asked, stated)
+    assert not rules.value_referred(asked, unit("Fit a new washer to the drain plug."))
+    how = read_question("How do I change the engine oil?")
+    assert not rules.value_referred(how, unit("Refill with the specified quantity of oil."))
+
+
 def test_every_rule_has_one_row_named_for_its_function() -> None:
     assert [rule.name for rule in RULES] == [rule.reads.__name__ for rule in RULES]
     assert len({rule.name for rule in RULES}) == len(RULES)
@@ -168,7 +181,7 @@ def test_penalties_weigh_against_a_unit() -> None:
     weights = {rule.name: rule.weight for rule in RULES}
     penalties = {"kind_missing", "passage_rank", "unasked_condition", "comparison",
                  "other_variant_heading", "other_variant_named", "opposite_condition",
-                 "other_dimension"}  # fmt: skip
+                 "other_dimension", "value_referred"}  # fmt: skip
     assert {name for name, weight in weights.items() if weight < 0} == penalties
 
 

@@ -255,7 +255,10 @@ def answer_kinds_in(text: str) -> set[str]:
 # ("Main dimensions (in mm)" over "Ground clearance: 170").
 LABEL_UNIT = re.compile(
     r"\b(?:mm|cm|in|inch(?:es)?|ft|kg|lbs?|kw|hp|ps|nm|n·m|psi|kpa|bar|l|litres?|liters?|qt|"
-    r"km/h|mph|km|miles)\b",
+    r"km/h|mph|km|miles|"
+    # every spelling of a torque, a pressure or a volume that `MEASURES` reads after a figure
+    r"(?:da)?n\s?[·•.\-]\s?m|dan\s?m|kgf?\s?[·•.\-]\s?m|lbf?\s?[·•.\-]\s?ft|ft\s?[·•.\-]\s?lbf?s?|"
+    r"mbar|mpa|kgf?/cm(?:2|²)?|cm3|cm³|cc|ml|gal(?:lons?)?|quarts?|pints?)(?![\w·•])",
     re.IGNORECASE,
 )
 DIGIT = re.compile(r"\d")

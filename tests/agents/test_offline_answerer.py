@@ -590,6 +590,19 @@ def test_how_deep_wide_or_tall_asks_for_a_length_however_the_question_goes_on() 
     assert "length" not in extraction.answer_kinds_wanted("how long does the service take?")
 
 
+def test_a_bare_figure_takes_its_kind_from_any_unit_its_label_or_heading_names() -> None:
+    for heading, kind in (
+        ("Tightening torques (daN.m)", "torque"),
+        ("Tightening torque (lbf·ft)", "torque"),
+        ("Torque, kgf·m", "torque"),
+        ("Tyre pressure (kgf/cm2)", "pressure"),
+        ("Capacity (cm3)", "volume"),
+        ("Main dimensions (in mm)", "length"),
+    ):
+        assert kind in vocabulary.kinds_stated("Drain plug: 2.5", heading), heading
+    assert "length" not in vocabulary.kinds_stated("Drain plug: 2.5", "Tightening torque (lbf·ft)")
+
+
 def test_which_oil_or_fluid_asks_for_a_grade_with_a_word_between_but_not_for_its_amount() -> None:
     assert "grade" in extraction.answer_kinds_wanted("What gear oil goes in the transfer case?")
     assert "grade" in extraction.answer_kinds_wanted("what brake fluid do i top it up with?")

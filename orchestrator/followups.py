@@ -132,7 +132,10 @@ def standalone_query(
     # "is it still ok to drive it?" after "what does P0A7F mean?" asks about that code.
     codes = _codes_carried(message, history) if anaphoric else []
     if referent is None:
-        return f"{message.rstrip()} ({' '.join(codes)})" if codes else message
+        # "and when is it fully open?" after a question naming no vehicle still asks it again.
+        topic = _condition_topic(message, history, catalogue)
+        carried = [*topic, *codes]
+        return f"{message.rstrip()} ({' '.join(carried)})" if carried else message
     named = catalogue.variant_by_word(message, referent)
     if named and history and _only_vehicle(_without_words(message, named), catalogue):
         # "and the Performance?": the previous question, about that variant.
@@ -142,12 +145,17 @@ def standalone_query(
             (v for text in reversed(history) if (v := catalogue.variant_in(text))), None
         )
         name = variant if variant and catalogue.model_of(variant) == referent else referent
-        topic = []
-        if history and CONDITION.match(message) and continues_previous(message, catalogue):
-            # "and when it's loaded up?" asks the previous question under another condition.
-            topic = _content_words(history[-1], catalogue)
+        topic = _condition_topic(message, history, catalogue)
         return f"{message.rstrip()} ({' '.join([*topic, qualified(name, catalogue), *codes])})"
     return message
+
+
+def _condition_topic(message: str, history: Sequence[str], catalogue: Catalogue) -> list[str]:
+    """ "and when it's loaded up?" asks the previous question under another condition: that
+    question's words; none for any other message."""
+    if history and CONDITION.match(message) and continues_previous(message, catalogue):
+        return _content_words(history[-1], catalogue)
+    return []
 
 
 def _with_alternative(message: str, history: Sequence[str], catalogue: Catalogue) -> str | None:

@@ -84,6 +84,13 @@ def test_without_a_catalogue_nothing_is_rewritten() -> None:
     assert retrieval_query("and its payload?", None, empty) == "and its payload?"
 
 
+def test_without_a_catalogue_a_new_condition_still_keeps_the_previous_question() -> None:
+    history = ["At what temperature does the thermostat start to open?"]
+    assert standalone_query("and when is it fully open?", history, Catalogue()) == (
+        "and when is it fully open? (temperature thermostat start open)"
+    )
+
+
 def test_a_short_follow_up_keeps_the_code_asked_about(sample_catalogue: Catalogue) -> None:
     history = ["what does P0A7F mean on a Ridge"]
     assert standalone_query("is it still ok to drive it?", history, sample_catalogue) == (

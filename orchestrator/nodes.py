@@ -14,7 +14,6 @@ from orchestrator.emit import emit
 from orchestrator.followups import (
     ANAPHORA,
     continues_previous,
-    opens_as_continuation,
     retrieval_query,
     standalone_query,
     vehicle_named,
@@ -144,8 +143,10 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
         and (
             continues_previous(message, catalogue)
             or (whole.confidence < FOLLOW_UP_CONFIDENCE and ANAPHORA.search(message))
-            # Like no example of any route, but said as a follow-up: still the same subject.
-            or (whole.out_of_scope and opens_as_continuation(message))
+            # Like no example of any route (not even small talk's) in a conversation about a
+            # specialist's subject: still that subject ("what's the lowest reading that's still
+            # acceptable?" after the compression figures).
+            or whole.out_of_scope
         )
     ):
         found = [Intent(previous[0]["agent"], query, whole.confidence, 0)]

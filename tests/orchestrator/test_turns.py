@@ -140,6 +140,17 @@ async def test_a_follow_up_like_no_example_stays_with_the_specialist_not_out_of_
     assert "outside what I can help with" not in done.response
 
 
+async def test_a_message_like_no_example_mid_conversation_stays_with_the_specialist(
+    settings: Settings, db_url: URL, embedder: Any
+) -> None:
+    async with running(settings, db_url, embedder) as orchestrator:
+        alone, _ = await turn(orchestrator, "s-unlike-1", "what's the lowest reading still okay?")
+        await turn(orchestrator, "s-unlike-2", "What does warning code P0300 mean?")
+        done, _ = await turn(orchestrator, "s-unlike-2", "what's the lowest reading still okay?")
+    assert alone.metadata.agent == "general"  # like no example, said first: out of scope
+    assert done.metadata.agent == "troubleshooting"
+
+
 async def test_two_intents_fan_out_and_merge_into_one_answer(
     settings: Settings, db_url: URL, embedder: Any
 ) -> None:

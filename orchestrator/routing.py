@@ -145,6 +145,9 @@ def consistent_routes(
 VEHICLE_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
 
 
+MIN_CLAUSE_WORDS = 3
+
+
 def split_clauses(message: str) -> list[str]:
     """The separately-askable parts of a message ("my car shows P0A80 and I'd like to book").
 
@@ -152,7 +155,18 @@ def split_clauses(message: str) -> list[str]:
     """
     text = VEHICLE_SUFFIX.sub("", message) or message
     parts = [p.strip(" ,;") for p in CLAUSE_SPLIT.split(text) if p and p.strip(" ,;")]
-    clauses = [p for p in parts if len(p.split()) >= 3]
+    # A part of a word or two ("what now?", "thanks") is no clause of its own, but is still
+    # said: it goes with the clause before it (the first clause, when it comes first).
+    clauses: list[str] = []
+    opening = ""
+    for part in parts:
+        if len(part.split()) >= MIN_CLAUSE_WORDS:
+            clauses.append(f"{opening} {part}".strip())
+            opening = ""
+        elif clauses:
+            clauses[-1] = f"{clauses[-1]} {part}"
+        else:
+            opening = f"{opening} {part}".strip()
     return clauses if len(clauses) > 1 else [message]
 
 

@@ -142,6 +142,18 @@ def test_a_single_question_stays_whole() -> None:
     assert split_clauses("hi") == ["hi"]
 
 
+def test_a_part_of_a_word_or_two_stays_with_the_clause_before_it() -> None:
+    message = "cruise control won't engage and the screen says Cruise Control Fault. what now?"
+    assert split_clauses(message) == [
+        "cruise control won't engage",
+        "the screen says Cruise Control Fault. what now?",
+    ]
+    assert split_clauses("Hi there. My car shows P0300. Can I book a service?") == [
+        "Hi there. My car shows P0300.",
+        "Can I book a service?",
+    ]
+
+
 # The semantic router's route scores for three messages (measured with the bundled model).
 HELLO = {"specs": 0.1453, "maintenance": 0.1887, "troubleshooting": 0.1522, "general": 0.5436}
 TOW_AND_SERVICE = {"specs": 0.5385, "maintenance": 0.5059, "troubleshooting": 0.19, "general": 0.3}

@@ -141,6 +141,20 @@ def unanswered(question: str, units: Sequence[Unit]) -> Finding | None:
     return None
 
 
+# A second question in the same message ("when does it stop, what's the default limit?").
+SECOND_QUESTION = re.compile(
+    r"(?:[,;?]|\band\b)\s*(?:and\s+)?(?:what|whats|what's|when|how|which|where|why|is|are|"
+    r"can|do|does|should)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_more(question: str, figures: frozenset[str]) -> bool:
+    """The question asks for something besides a figure of `figures`: another kind of fact,
+    or a second question."""
+    return bool(answer_kinds_wanted(question) - figures) or bool(SECOND_QUESTION.search(question))
+
+
 def choose(question: str, scored: Scored | None) -> tuple[list[Unit], Finding | None]:
     """What answers `question` (asked without the vehicle's name) of its scored units, or why
     nothing does: the units `pick` chooses; where they state no figure of the kind asked, the
@@ -152,7 +166,8 @@ def choose(question: str, scored: Scored | None) -> tuple[list[Unit], Finding | 
         if stating:
             units, finding = stating, None
     if finding is None:
-        units = stating_first(units, figures_asked(question))
+        asked = figures_asked(question)
+        units = stating_first(units, asked, other_parts=asks_more(question, asked))
     return units, finding
 
 

@@ -112,13 +112,19 @@ def pick_stating(scored: Scored, kinds: frozenset[str]) -> list[Unit]:
     return pick(replace(scored, scores=np.where(states, scored.scores, -np.inf)))
 
 
-def stating_first(units: Sequence[Unit], kinds: frozenset[str]) -> list[Unit]:
+def stating_first(
+    units: Sequence[Unit], kinds: frozenset[str], other_parts: bool = True
+) -> list[Unit]:
     """The units with the first that states a figure of one of `kinds` leading, when the
-    lead states no figure at all and is no safety advice: asked how much oil, the capacity
-    row before the step about the filter. A lead stating a figure of another kind stays: it
-    may answer the other part of the question ("what fluid, and when is it replaced?")."""
+    lead states none of them and is no safety advice: asked how much oil, the capacity row
+    before the step about the filter, or before the gearbox's number of gears. Where the
+    question asks for something else as well (`other_parts`), a lead stating a figure of
+    another kind stays: it may answer that part ("what fluid, and when is it replaced?")."""
     units = list(units)
-    if not units or not kinds or units[0].safety or figures_stated(units[0]):
+    if not units or not kinds or units[0].safety:
+        return units
+    stated = figures_stated(units[0])
+    if stated & kinds or (other_parts and stated):
         return units
     lead = next((u for u in units if kinds & figures_stated(u)), None)
     return units if lead is None else [lead, *(u for u in units if u is not lead)]

@@ -7,6 +7,7 @@ import pytest
 from agents.answerability import (
     NOT_FOUND,
     RULES,
+    asks_more,
     choose,
     figure_missing,
     figures_asked,
@@ -148,3 +149,13 @@ def test_choose_finds_nothing_stated_when_no_unit_states_the_figure() -> None:
 
 def test_choose_with_nothing_scored_answers_nothing() -> None:
     assert choose("anything", None) == ([], None)
+
+
+def test_a_question_asks_more_than_its_figure_with_another_kind_or_a_second_question() -> None:
+    for question in (
+        "How much oil does it take and what grade?",
+        "when does it stop charging, what's the default battery limit?",
+    ):
+        assert asks_more(question, figures_asked(question)), question
+    for question in ("How much gearbox oil goes in the transaxle?", "What is the tyre pressure?"):
+        assert not asks_more(question, figures_asked(question)), question

@@ -52,6 +52,14 @@ def test_a_lead_stating_another_figure_keeps_its_place() -> None:
     assert stating_first([fluid, interval], frozenset({"interval"})) == [fluid, interval]
 
 
+def test_asked_for_one_figure_alone_a_lead_stating_only_another_gives_way() -> None:
+    # "How much oil goes in the gearbox?": the number of gears is no answer.
+    gears = unit("Gearbox: Number of gears, 5", 1)
+    oil = unit("Gearbox oil: 75W-90, 1.8 litres", 2)
+    assert stating_first([gears, oil], frozenset({"volume"}), other_parts=False) == [oil, gears]
+    assert stating_first([gears, oil], frozenset({"volume"})) == [gears, oil]
+
+
 def test_safety_advice_keeps_the_lead() -> None:
     warning = unit("Do not open the cap while the engine is hot.", 1)
     capacity = unit("Coolant capacity: 6.1 L", 2)

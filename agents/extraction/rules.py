@@ -245,11 +245,13 @@ DIMENSION_ASKED = {
     "length": re.compile(r"\bhow long (?:is|are)\b|\blength\b|\bbumper to bumper\b", re.I),
     "width": re.compile(r"\bhow wide\b|\bwidth\b", re.I),
     "height": re.compile(r"\bhow (?:tall|high) (?:is|are)\b|\bheight\b", re.I),
+    "wheelbase": re.compile(r"\bwheel ?base\b", re.I),
 }
 DIMENSION_NAMED = {
     "length": re.compile(r"\blength\b", re.I),
     "width": re.compile(r"\bwidth\b", re.I),
     "height": re.compile(r"\bheight\b", re.I),
+    "wheelbase": re.compile(r"\bwheel ?base\b", re.I),
 }
 
 

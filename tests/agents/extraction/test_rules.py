@@ -157,7 +157,9 @@ def test_asked_for_one_dimension_a_unit_naming_another_fires() -> None:
     height = unit("Overall height: 1,550 mm", label="Overall height")
     assert rules.other_dimension(asked, height)
     assert not rules.other_dimension(asked, unit("Overall length: 4,365 mm"))
-    assert not rules.other_dimension(asked, unit("Wheelbase: 2,600 mm"))  # names none
+    assert rules.other_dimension(asked, unit("Wheelbase: 2,600 mm"))  # not the car's length
+    assert not rules.other_dimension(read_question("How long is the wheelbase?"), height)
+    assert not rules.other_dimension(asked, unit("Turning circle: 10.4 m"))  # names none
     assert not rules.other_dimension(read_question("What are its dimensions?"), height)
 
 

@@ -219,7 +219,8 @@ def opposite_condition(question: Question, candidate: Candidate) -> float:
 REFERRED_VALUE = re.compile(
     r"\b(?:specified|correct|proper|prescribed|recommended|required|appropriate|standard)\s+"
     r"(?:[\w-]+\s+){0,2}?(?:torque|pressures?|clearance|gap|quantity|amount|level|capacity|"
-    r"values?|grade|viscosity|oil|fluid|interval|tension|thickness|size|type|number|wattage)\b|"
+    r"values?|grade|viscosity|oil|fluid|interval|tension|thickness|size|type|number|wattage)"
+    r"\b(?!\s*:)|"  # not a label ("Standard value: 0.15 mm" gives it)
     r"\b(?:to|within|at|of) (?:the )?(?:specifications?|spec|specified value|standard value)\b|"
     r"\b(?:specified|recommended|listed|shown|given|indicated) (?:below|above|earlier|later|"
     r"in (?:the )?(?:table|chart|specifications?|section|chapter))\b|"

@@ -170,6 +170,7 @@ def test_asked_outright_for_a_figure_a_unit_pointing_at_one_given_elsewhere_fire
     stated = unit("Tighten the drain plug to the specified torque: 39 N·m.")
     assert not rules.value_referred(asked, stated)
     assert not rules.value_referred(asked, unit("Fit a new washer to the drain plug."))
+    assert not rules.value_referred(asked, unit("Standard value: 0.15 mm"))  # gives one
     how = read_question("How do I change the engine oil?")
     assert not rules.value_referred(how, unit("Refill with the specified quantity of oil."))
 

@@ -76,7 +76,7 @@ def test_another_companys_follow_ups_name_its_own_models(halden_catalogue: Catal
     assert halden_catalogue.models_in("aster ridge sable") == []
 
 
-def test_without_a_catalogue_nothing_is_rewritten() -> None:
+def test_without_a_catalogue_a_new_attribute_is_not_rewritten() -> None:
     empty = Catalogue()
     assert standalone_query("and its payload?", ["How much can the Ridge tow?"], empty) == (
         "and its payload?"

@@ -231,13 +231,11 @@ REFERRED_VALUE = re.compile(
 
 def value_referred(question: Question, candidate: Candidate) -> float:
     """Asked outright for a figure, the unit points at one given elsewhere ("to the specified
-    torque") and states none of the kind asked for: it names the answer without giving it."""
-    return float(
-        bool(question.wanted)
-        and question.directly
-        and not (question.wanted & candidate.stated)
-        and REFERRED_VALUE.search(candidate.unit.text) is not None
-    )
+    torque") and states none of the kind asked for (`kind_missing`): it names the answer
+    without giving it."""
+    if REFERRED_VALUE.search(candidate.unit.text) is None:
+        return 0.0
+    return kind_missing(question, candidate)
 
 
 # The dimension a question asks for ("how long is it?": its length) and the words that name

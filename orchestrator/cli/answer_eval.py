@@ -33,6 +33,12 @@ NOT_FOUND = re.compile(
     r"|\bno information (?:about|on)\b|\bnot (?:stated|given|listed|covered|mentioned) in\b",
     re.IGNORECASE,
 )
+# An answer that turns the question away as outside what the assistant covers (the general
+# route's words, and what a model told to keep to its subject usually writes).
+TURNED_AWAY = re.compile(
+    r"\boutside (?:of )?what I can help with\b|\bI can(?:'?t|not) help with that\b",
+    re.IGNORECASE,
+)
 
 
 class LabelledTurn(BaseModel):
@@ -166,6 +172,7 @@ class TurnScore:
     page_retrieved: bool | None = None
     answerable: bool = True
     abstained: bool = False  # the answer says it could not find what was asked
+    turned_away: bool = False  # the answer says the question is outside what it covers
 
     @property
     def right(self) -> bool:
@@ -211,6 +218,7 @@ def score_turn(
         ),
         answerable=expected.answerable,
         abstained=says_not_found(answer),
+        turned_away=TURNED_AWAY.search(normalise(answer)) is not None,
     )
 
 
@@ -266,9 +274,10 @@ class AnswerReport:
         return sum(t.abstained for t in unanswerable), len(unanswerable)
 
     def false_abstentions(self) -> tuple[int, int]:
-        """(said "couldn't find", total) over the turns a document answers."""
+        """(refused, total) over the turns a document answers: said "couldn't find" or turned
+        the question away as outside what the assistant covers."""
         answerable = [t for t in self.turns if t.answerable and t.has_fact]
-        return sum(t.abstained for t in answerable), len(answerable)
+        return sum(t.abstained or t.turned_away for t in answerable), len(answerable)
 
     def summary(self) -> dict[str, Any]:
         right, total = self.follow_ups()

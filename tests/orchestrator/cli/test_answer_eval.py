@@ -79,3 +79,12 @@ def test_a_question_no_document_answers_is_right_when_the_answer_says_so() -> No
     assert summary["abstained_when_unanswerable"] == [1, 2]
     assert summary["abstained_when_answerable"] == [1, 1]
     assert report.fact == 0.0  # only the answerable turn has a fact to hold
+
+
+def test_an_answerable_question_turned_away_as_outside_the_subject_counts_as_refused() -> None:
+    turned_away = _score("Sorry, that's outside what I can help with. I can answer [1]")
+    answered = _score("Tank: 35 l [1]")
+    report = AnswerReport(turns=[turned_away, answered])  # type: ignore[list-item]
+    assert report.summary()["abstained_when_answerable"] == [1, 2]
+    unanswerable = _unanswerable("Sorry, that's outside what I can help with.")
+    assert not unanswerable.right  # type: ignore[attr-defined]  # it did not say "couldn't find"

@@ -158,6 +158,16 @@ def _condition_topic(message: str, history: Sequence[str], catalogue: Catalogue)
     return []
 
 
+def with_topic_before(message: str, history: Sequence[str], catalogue: Catalogue) -> str:
+    """A message like no example of any route, asked in a conversation about a specialist's
+    subject, asks about that subject: the last question asked in full's words carried with
+    it ("what's the lowest reading that's still acceptable? (compression healthy engine)")."""
+    if not history:
+        return message
+    words = _content_words(_last_whole(history, catalogue), catalogue)
+    return f"{message.rstrip()} ({' '.join(words)})" if words else message
+
+
 def _with_alternative(message: str, history: Sequence[str], catalogue: Catalogue) -> str | None:
     """ "and the diesel one?" after "how much power does the petrol make?": the question before,
     with the word the follow-up names in place of its sibling (words the knowledge base's

@@ -17,6 +17,7 @@ from orchestrator.followups import (
     retrieval_query,
     standalone_query,
     vehicle_named,
+    with_topic_before,
 )
 from orchestrator.model_health import unreachable
 from orchestrator.routing import (
@@ -149,7 +150,12 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
             or whole.out_of_scope
         )
     ):
-        found = [Intent(previous[0]["agent"], query, whole.confidence, 0)]
+        if whole.out_of_scope and query == message:
+            # … and about its subject: searched with the question before's words, embedded
+            # below as an intent of its own text.
+            query = with_topic_before(message, earlier[-HISTORY_TURNS:], catalogue)
+        clause = 0 if query == texts[0] else REST
+        found = [Intent(previous[0]["agent"], query, whole.confidence, clause)]
     elif whole.confidence < services.settings.router_llm_threshold:
         chosen = await _llm_routes(context, query, catalogue.brand, whole.scores)
         if chosen:

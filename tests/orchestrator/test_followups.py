@@ -11,6 +11,7 @@ from orchestrator.followups import (
     size_asked,
     standalone_query,
     vehicle_named,
+    with_topic_before,
 )
 from rag.catalogue import Catalogue
 
@@ -89,6 +90,15 @@ def test_without_a_catalogue_a_new_condition_still_keeps_the_previous_question()
     assert standalone_query("and when is it fully open?", history, Catalogue()) == (
         "and when is it fully open? (temperature thermostat start open)"
     )
+
+
+def test_a_message_on_the_subject_before_carries_the_last_whole_questions_words() -> None:
+    history = ["What compression should a healthy 2.5 engine show?", "and in psi?"]
+    message = "what's the lowest reading that's still acceptable?"
+    assert with_topic_before(message, history, Catalogue()) == (
+        f"{message} (compression should healthy 2.5 engine show)"
+    )
+    assert with_topic_before(message, [], Catalogue()) == message
 
 
 def test_a_short_follow_up_keeps_the_code_asked_about(sample_catalogue: Catalogue) -> None:

@@ -149,6 +149,7 @@ async def test_a_message_like_no_example_mid_conversation_stays_with_the_special
         done, _ = await turn(orchestrator, "s-unlike-2", "what's the lowest reading still okay?")
     assert alone.metadata.agent == "general"  # like no example, said first: out of scope
     assert done.metadata.agent == "troubleshooting"
+    assert "P0300" in done.metadata.query  # … and about the question before's subject
 
 
 async def test_two_intents_fan_out_and_merge_into_one_answer(

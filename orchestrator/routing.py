@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -111,6 +111,18 @@ class SemanticRouter:
             scores={r: round(float(s), 4) for r, s in zip(self.routes, scores, strict=True)},
             out_of_scope=out_of_scope,
         )
+
+    def within_scope(self, decision: RouteDecision) -> RouteDecision:
+        """`decision` for a message known to be about the knowledge base's subject: the
+        specialist's route it resembles most, the general route left out."""
+        specialists = [r for r in self.routes if r != GENERAL]
+        if not specialists:
+            return decision
+        scores = np.asarray([decision.scores[r] for r in self.routes], dtype=np.float64)
+        probabilities = _softmax(scores, self.temperature)
+        best = max(specialists, key=lambda r: decision.scores[r])
+        confidence = float(probabilities[self.routes.index(best)])
+        return replace(decision, route=best, confidence=round(confidence, 4), out_of_scope=False)
 
 
 # A route the language model picks counts when the semantic router scores it this close to

@@ -145,6 +145,14 @@ class Snapshot:
         `Retriever` does it as it loads a version)."""
         return Wording.of(self.documents, self.glossary)
 
+    def closest(self, vector: NDArray[np.float32]) -> float:
+        """How close the passage (or table row) nearest in meaning to `vector` is: cosine, 0
+        for an empty knowledge base."""
+        best = float((self.embeddings @ vector).max()) if len(self.ids) else 0.0
+        if len(self.facet_parents):
+            best = max(best, float((self.facet_embeddings @ vector).max()))
+        return best
+
     def about(self, models: Sequence[str]) -> NDArray[np.bool_]:
         """Chunks that are about one of `models`, or about no model in particular."""
         wanted = set(models)

@@ -73,6 +73,18 @@ def test_a_message_like_no_example_is_out_of_scope_and_said_to_be(
     assert not router.classify(like).out_of_scope
 
 
+def test_a_message_known_to_be_on_subject_goes_to_the_specialist_it_resembles_most(
+    router: SemanticRouter, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    (unlike,) = embedder.encode(["ok and what does TPMS Fault mean then?"])
+    decision = router.classify(unlike)
+    within = router.within_scope(decision)
+    specialists = {r: s for r, s in decision.scores.items() if r != "general"}
+    assert within.route == max(specialists, key=specialists.__getitem__) == "troubleshooting"
+    assert not within.out_of_scope and 0 < within.confidence < 1
+    assert within.scores == decision.scores
+
+
 def test_a_message_with_two_intents_fans_out_to_both(router: SemanticRouter, embedder) -> None:  # type: ignore[no-untyped-def]
     message = "my Ridge shows P0A80 and I'd like to book a service"
     clauses = split_clauses(message)

@@ -5,19 +5,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
+from agents.registry import default_registry
 from agents.wiring import build_orchestrator, build_services
 from orchestrator.checkpointer import open_checkpointer
 from orchestrator.events import Progress, Routed, Sources, Token
+from orchestrator.knowledge import knowledge_store
 from orchestrator.models import Appointment, Message
 from orchestrator.persistence import conversations, db_engine
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Failed, Orchestrator
+from rag.ingest import ingest
 from tests.utils.embedding import remembering
 from tests.utils.turns import asked
 
@@ -150,6 +154,26 @@ async def test_a_message_like_no_example_mid_conversation_stays_with_the_special
     assert alone.metadata.agent == "general"  # like no example, said first: out of scope
     assert done.metadata.agent == "troubleshooting"
     assert "P0300" in done.metadata.query  # … and about the question before's subject
+
+
+async def test_a_message_like_no_example_that_a_passage_answers_closely_is_on_the_subject(
+    settings: Settings, db_url: URL, embedder: Any, tmp_path: Path
+) -> None:
+    docs = tmp_path / "kb" / "maintenance"
+    docs.mkdir(parents=True)
+    (docs / "plugs.md").write_text(
+        "# Spark plugs\n\nA brand-new NGK ILTR5A13G plug is gapped to 1.25-1.35 mm.\n"
+    )
+    own = settings.model_copy(update={"data_dir": tmp_path / "data"})
+    store, domains = knowledge_store(own), default_registry().domains
+    ingest([docs.parent], store, lambda: embedder, embedding_model=embedder.name, domains=domains)
+    asked = "What gap should a brand-new NGK ILTR5A13G plug have?"
+    async with running(own, db_url, embedder) as orchestrator:
+        done, _ = await turn(orchestrator, "s-close", asked)
+        off, _ = await turn(orchestrator, "s-off", "How do I get red wine out of a carpet?")
+    assert done.metadata.agent != "general"  # like no routing example, but a passage's subject
+    assert "1.25-1.35 mm" in done.response
+    assert off.metadata.agent == "general"  # like no example, and no passage near it
 
 
 async def test_two_intents_fan_out_and_merge_into_one_answer(

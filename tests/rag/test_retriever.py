@@ -292,3 +292,15 @@ def test_a_message_the_question_quotes_keeps_a_place(
     question = "the display says check fuel tank cap, what should I do?"
     found = Retriever(store, embedder).search(question, k=3)
     assert "troubleshooting/messages.md" in [r.source for r in found], found
+
+
+def test_closest_says_how_near_the_nearest_passage_is(
+    retriever: Retriever, embedder: SentenceTransformerEmbedder
+) -> None:
+    on_subject, off_subject = embedder.encode(
+        ["How much can the Ridge Tow Pack tow?", "recipe for banana bread with walnuts"]
+    )
+    snapshot = retriever.current()
+    (top, *_) = retriever.search("How much can the Ridge Tow Pack tow?", k=1)
+    assert snapshot.closest(on_subject) == pytest.approx(top.score, abs=1e-4)
+    assert snapshot.closest(off_subject) < 0.3 < snapshot.closest(on_subject)

@@ -113,7 +113,14 @@ ASKS_FOR: dict[str, re.Pattern[str]] = {
         r"how many (?:km|kms|kilomet\w+|miles))\b",
         re.I,
     ),
-    "interval": re.compile(r"\b(how often|interval|every|when (should|do|does|is|must))\b", re.I),
+    # "when should…", "when is it due?"; not "when is it fully open?", "when does the fan
+    # come on?" (a condition: a temperature, a speed), unless servicing is what it asks after.
+    "interval": re.compile(
+        r"\b(how often|interval|every|when (should|must)|when (?:do|does|is|are)\b[^?.!,;]{0,40}?"
+        r"\b(?:due|need\w*|replac\w*|chang\w*|servic\w*|inspect\w*|check\w*|renew\w*|"
+        r"rotat\w*|flush\w*|done|required))\b",
+        re.I,
+    ),
     "clock": re.compile(r"\b(open|opening|close|closing|hours|what time)\b", re.I),
     "pressure": re.compile(r"\b(pressure|pressures|psi|inflate)\b", re.I),
     "temperature": re.compile(r"\b(temperature|cold|hot|warm|freez\w*|degrees?|frost\w*)\b", re.I),

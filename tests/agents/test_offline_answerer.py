@@ -564,6 +564,22 @@ def test_how_quick_to_100_asks_for_the_acceleration_time() -> None:
     assert "acceleration" not in extraction.answer_kinds_wanted("how fast does it charge to 100 %?")
 
 
+@pytest.mark.parametrize(
+    ("question", "interval"),
+    [
+        ("when should I change the oil?", True),
+        ("When is the cambelt due?", True),
+        ("when does the timing belt need doing", True),
+        ("what fluid goes in, and when is it replaced?", True),
+        ("and when is it fully open?", False),  # a condition: a temperature
+        ("When does the radiator fan come on?", False),
+        ("when does it stop charging?", False),
+    ],
+)
+def test_when_asks_for_an_interval_only_of_servicing(question: str, interval: bool) -> None:
+    assert ("interval" in extraction.answer_kinds_wanted(question)) is interval
+
+
 def test_how_big_asks_for_a_figure_outright() -> None:
     """Asked "how big", a sentence with no figure of the kind asked loses against one with."""
     asked = read_question("How big is the fuel tank?")

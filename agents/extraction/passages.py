@@ -110,13 +110,22 @@ def split_units(
     return units
 
 
+# A label that names no figure, only that one is given: "Standard value: 700 ± 100 r/min"
+# under "Check the idle speed." gives the figure the step checks.
+GIVEN_VALUE = re.compile(
+    r"^\s*(?:(?:standard|specified|nominal|reference|service|repair|permissible|allowable)\s+)?"
+    r"(?:values?|limits?|specifications?|specs?)\s*$",
+    re.IGNORECASE,
+)
+
+
 def _qualifies(step: str, record: str) -> bool:
     """Whether `record` ("Tightening torque: 39 ± 5 N·m") is the figure `step` refers to
     ("… then tighten it to the specified torque."): a procedure's step names its part and
     the record after it, on a line of its own, names only the kind of figure. So the record's
-    label shares a word with the step."""
+    label shares a word with the step, or names no figure at all ("Standard value")."""
     label = record.replace("**", "").split(":", 1)[0]
-    return bool(step) and bool(terms(label) & terms(step))
+    return bool(step) and (bool(terms(label) & terms(step)) or bool(GIVEN_VALUE.match(label)))
 
 
 CAPTION_WORDS = 6

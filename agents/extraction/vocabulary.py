@@ -164,7 +164,7 @@ STATES: dict[str, re.Pattern[str]] = {
     "temperature": re.compile(r"\d\s*°\s*[CF]\b|\bdegrees\b", re.I),
     "quantity": re.compile(
         r"\d[\d,.]*\s*(kw|kwh|hp|ps|nm|km/h|mph|km|kg|t|l|litres?|liters?|mm|m|s|cc|%|wh/km|"
-        r"kwh/100\s*km|l/100\s*km|mpg|v|ah|rpm|cm3|cm³|ml)\b",
+        r"kwh/100\s*km|l/100\s*km|mpg|v|ah|rpm|(?:r|rev|tr)/min|min-1|cm3|cm³|ml)\b",
         re.I,
     ),
     "count": re.compile(r"(?<![\d.,:/])\b\d{1,3}\b(?![.,:/]\d)"),

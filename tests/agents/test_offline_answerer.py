@@ -111,6 +111,22 @@ def test_a_figure_under_a_step_is_read_with_the_step_it_completes() -> None:
     assert "drain plug" not in units["Tightening torque: 14 ± 2 N·m"]
 
 
+CHECKED = """4. Start the engine and let it run at idle.
+
+5. Check the idle speed.
+
+Standard value: 700 ± 100 r/min
+
+Limit: 650 r/min"""
+
+
+def test_a_figure_labelled_only_as_a_given_value_is_read_with_the_step_before_it() -> None:
+    units = {u.text: u.scored_text for u in extraction.split_units(CHECKED, 1, 0)}
+    assert "idle speed" in units["Standard value: 700 ± 100 r/min"]
+    assert "idle speed" in units["Limit: 650 r/min"]
+    assert "quantity" in extraction.answer_kinds_in("Standard value: 700 ± 100 r/min")
+
+
 ANNOUNCING = """If the clearance is not as specified, adjust it.
 
 Standard value (cold engine):

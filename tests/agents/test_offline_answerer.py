@@ -650,6 +650,10 @@ def test_a_measure_is_known_in_the_units_manuals_write_it_in() -> None:
     for volume in ("125 cm3", "120 ml", "1.0 US qt", "3 pints", "0.9 L"):
         assert "volume" in extraction.answer_kinds_in(volume), volume
     assert "torque" not in extraction.answer_kinds_in("use a 10 mm socket")
+    for temperature in ("88 °C", "88°C", "190 °F"):
+        assert "temperature" in extraction.answer_kinds_in(temperature), temperature
+    for engine_speed in ("800 rpm", "700 ± 100 r/min", "750 tr/min", "850 min-1"):
+        assert "quantity" in extraction.answer_kinds_in(engine_speed), engine_speed
 
 
 def test_how_many_km_asks_for_a_distance_not_any_figure() -> None:

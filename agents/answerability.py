@@ -32,6 +32,7 @@ from agents.extraction import (
     pick_stating,
     stating_first,
 )
+from agents.extraction.question import ACTION, ASKS_DIRECTLY
 from agents.extraction.vocabulary import FIGURE_NAMES, FUNCTION_WORDS, stem, subject_terms, terms
 
 NOT_FOUND = "I couldn't find that in the manuals."
@@ -166,9 +167,30 @@ def choose(question: str, scored: Scored | None) -> tuple[list[Unit], Finding | 
         if stating:
             units, finding = stating, None
     if finding is None:
-        asked = figures_asked(question)
+        asked = lead_kinds(question)
         units = stating_first(units, asked, other_parts=asks_more(question, asked))
     return units, finding
+
+
+# Kinds of fact a lead stating one answers before a lead stating none, besides the figures a
+# refusal reads (`figures_asked`): "how long is the running-in?" (a time or a distance), "at
+# what temperature…". Asked outright only. (Not a grade: a maker's own fluid names one
+# ("DCT-6") where no grade is read.)
+LEAD_KINDS = frozenset({"temperature", "duration", "period"})
+AT_WHAT = re.compile(r"\b(?:what|which)\b", re.IGNORECASE)
+
+
+def lead_kinds(question: str) -> frozenset[str]:
+    """The kinds of fact the answer's lead should state, where it can."""
+    asked = figures_asked(question)
+    outright = (
+        ASKS_FOR_VALUE.search(question)
+        or ASKS_DIRECTLY.search(question)
+        or AT_WHAT.search(question)
+    )
+    if not outright or ACTION.search(question):
+        return asked
+    return asked | (frozenset(answer_kinds_wanted(question)) & LEAD_KINDS)
 
 
 def not_found(units: Sequence[Unit]) -> str:

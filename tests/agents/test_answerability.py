@@ -11,6 +11,7 @@ from agents.answerability import (
     choose,
     figure_missing,
     figures_asked,
+    lead_kinds,
     not_found,
     stated,
     subject_missing,
@@ -159,3 +160,18 @@ def test_a_question_asks_more_than_its_figure_with_another_kind_or_a_second_ques
         assert asks_more(question, figures_asked(question)), question
     for question in ("How much gearbox oil goes in the transaxle?", "What is the tyre pressure?"):
         assert not asks_more(question, figures_asked(question)), question
+
+
+def test_asked_outright_for_a_time_or_a_temperature_a_unit_stating_one_leads() -> None:
+    found = scored(
+        ("The more you look after the engine when it is new, the better it runs.", 0.9),
+        ("Avoid full throttle for the first 1,500 km.", 0.88),
+    )
+    units, finding = choose("How long is the running-in period?", found)
+    assert finding is None
+    assert units[0].text == "Avoid full throttle for the first 1,500 km."
+    assert lead_kinds("At what temperature does the thermostat open?") == {"temperature"}
+    assert lead_kinds("Which oil viscosity is recommended?") == frozenset()  # names unread
+    # Not for what to do, nor for a question that only mentions a kind.
+    assert lead_kinds("What should I do when it is cold?") == frozenset()
+    assert lead_kinds("The oil temperature light came on") == frozenset()

@@ -652,6 +652,8 @@ def test_a_measure_is_known_in_the_units_manuals_write_it_in() -> None:
     assert "torque" not in extraction.answer_kinds_in("use a 10 mm socket")
     for temperature in ("88 °C", "88°C", "190 °F"):
         assert "temperature" in extraction.answer_kinds_in(temperature), temperature
+    for grade in ("0W-20", "DOT 4", "SAE 90", "API GL-5", "GL-4 or higher", "ATF", "JASO MA"):
+        assert "grade" in extraction.answer_kinds_in(grade), grade
     for engine_speed in ("800 rpm", "700 ± 100 r/min", "750 tr/min", "850 min-1"):
         assert "quantity" in extraction.answer_kinds_in(engine_speed), engine_speed
 

@@ -16,13 +16,15 @@ from rag.alternatives import sibling
 from rag.catalogue import Catalogue
 from rag.codes import identifiers
 
+# "same for the diesel", "same question for the diesel", "ditto for the rear".
+SAME = r"same(?: (?:question|thing|again))?(?: for| about| with| on)?|ditto"
 ANAPHORA = re.compile(
     r"\b(it|its|it's|that one|this one|that car|this car|the same|they|their|them)\b|"
-    r"^\s*(and|what about|how about|and what about|same for|also)\b",
+    rf"^\s*(and|what about|how about|and what about|{SAME}|also)\b",
     re.IGNORECASE,
 )
 CONTINUATION = re.compile(
-    rf"^\s*{ASSENT}(and|what about|how about|and what about|same for|also|what if)\b",
+    rf"^\s*{ASSENT}(and|what about|how about|and what about|{SAME}|also|what if)\b",
     re.IGNORECASE,
 )
 # A continuation that changes the condition, not the question: "and when it's loaded?".
@@ -59,6 +61,7 @@ STOP = frozenset(
     """
     and what about how the for its it's that this one same also does did has have with can
     which whats what's version versions variant variants model models ones trim trims type
+    question thing again ditto please pls
     """.split()  # noqa: SIM905
 )
 # A follow-up with more content words than this asks something of its own.

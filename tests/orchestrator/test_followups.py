@@ -184,6 +184,18 @@ def test_a_follow_up_naming_a_sibling_asks_the_question_again_in_its_place() -> 
     )
 
 
+@pytest.mark.parametrize(
+    "follow_up",
+    ["same for the diesel", "same question for the diesel", "ditto for the diesel please"],
+)
+def test_the_same_question_for_a_sibling_is_asked_again_in_its_place(follow_up: str) -> None:
+    asked = "How often should the coolant be changed on a petrol engine?"
+    assert standalone_query(follow_up, [asked], ALTERNATIVES) == (
+        "How often should the coolant be changed on a diesel engine?"
+    )
+    assert continues_previous(follow_up, ALTERNATIVES)
+
+
 def test_a_chain_of_follow_ups_goes_back_to_the_last_whole_question() -> None:
     history = ["how much power does the petrol engine make?", "and the diesel one?"]
     assert standalone_query("and the petrol?", history, ALTERNATIVES) == history[0]

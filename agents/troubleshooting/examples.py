@@ -61,4 +61,8 @@ EXAMPLES: tuple[str, ...] = (
     "The car suddenly feels down on power and shows a warning",
     "The boot won't close properly",
     "A warning message popped up on the dash and won't go away",
+    # A message the display shows, asked what it means or whether to drive on.
+    "What does the system fault message on the display mean?",
+    "The dash says a system fault was detected, do I need to see a dealer straight away?",
+    "What does it mean when the display says the sensor is not calibrated?",
 )

@@ -139,7 +139,7 @@ async def test_a_follow_up_like_no_example_stays_with_the_specialist_not_out_of_
 ) -> None:
     async with running(settings, db_url, embedder) as orchestrator:
         await turn(orchestrator, "s-scope", "What does warning code P0300 mean?")
-        done, _ = await turn(orchestrator, "s-scope", "ok and what does TPMS Fault mean then?")
+        done, _ = await turn(orchestrator, "s-scope", "and what about Zorbex then?")
     assert done.metadata.agent == "troubleshooting"
     assert "outside what I can help with" not in done.response
 

@@ -184,7 +184,7 @@ def test_penalties_weigh_against_a_unit() -> None:
     weights = {rule.name: rule.weight for rule in RULES}
     penalties = {"kind_missing", "passage_rank", "unasked_condition", "comparison",
                  "other_variant_heading", "other_variant_named", "opposite_condition",
-                 "other_dimension", "value_referred"}  # fmt: skip
+                 "other_dimension", "value_referred", "opposite_named"}  # fmt: skip
     assert {name for name, weight in weights.items() if weight < 0} == penalties
 
 
@@ -232,3 +232,16 @@ def test_the_rules_that_fired_say_why_another_variant_s_figure_lost(embedder: An
     assert fired[other]["other_variant_named"] == -0.12
     assert "other_variant_named" not in fired[own]
     assert extraction.pick(scored)[0].text == own
+
+
+def test_a_unit_naming_the_other_side_of_what_is_asked_fires() -> None:
+    asked = read_question("and a short wheelbase one with the rear heater?")
+    assert rules.opposite_named(asked, unit("<Long wheelbase (vehicles with rear heater)> 10.5 L"))
+    assert not rules.opposite_named(asked, unit("<Short wheelbase> 9.0 L"))
+    assert not rules.opposite_named(asked, unit("Coolant: 9.0 L"))  # names no side
+    exhaust = read_question("What's the exhaust valve clearance, cold?")
+    assert rules.opposite_named(exhaust, unit("Intake valve: 0.10 mm", label="Standard value"))
+    assert not rules.opposite_named(exhaust, unit("Intake: 0.10 mm, exhaust: 0.15 mm"))
+    # A question naming both sides, or asking "how long", names no one side.
+    assert not rules.opposite_named(read_question("front and rear pressures?"), unit("Rear: 2.4"))
+    assert not rules.opposite_named(read_question("How long does it last?"), unit("Short trips"))

@@ -52,6 +52,18 @@ class Question:
     catalogue: Catalogue = field(default_factory=Catalogue)
 
 
+# A code told by its number alone ("code 42", "error 5", "fault code no. 12"): a blink or a
+# display code, which no identifier's letters mark.
+NUMBERED_CODE = re.compile(
+    r"\b(?:code|error|fault)s?\s*(?:no\.?\s*|number\s*|#\s*)?(\d{1,4})\b(?![.,]\d)", re.IGNORECASE
+)
+
+
+def numbered_codes(question: str) -> list[str]:
+    """The codes the question names by their number alone."""
+    return NUMBERED_CODE.findall(question)
+
+
 def read_question(
     question: str, focus: str | None = None, catalogue: Catalogue | None = None
 ) -> Question:
@@ -67,7 +79,7 @@ def read_question(
         text=asked,
         terms=frozenset(asked_terms(asked) - {(catalogue.brand or "").lower()}),
         wanted=frozenset(wanted),
-        codes=tuple(catalogue.codes_in(question)),
+        codes=tuple(dict.fromkeys([*catalogue.codes_in(question), *numbered_codes(question)])),
         action=action,
         procedure=bool(PROCEDURE.search(question)),
         directly=directly,

@@ -71,7 +71,12 @@ def heading_shared(question: Question, candidate: Candidate) -> float:
 def names_code(unit: Unit, codes: Sequence[str]) -> bool:
     """The unit, its lead-in or its section heading names one of the codes."""
     context = f"{unit.text} {unit.label} {leaf(unit.heading)}".upper()
-    return any(code in context for code in codes)
+    return any(
+        re.search(rf"(?<![\w.,]){code}(?![\w.,]\d|\w)", context)
+        if code.isdigit()
+        else code in context
+        for code in codes
+    )
 
 
 def code_named(question: Question, candidate: Candidate) -> float:

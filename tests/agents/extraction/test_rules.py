@@ -66,6 +66,17 @@ def test_a_code_the_question_names_fires_in_the_text_label_or_section() -> None:
     assert not rules.code_named(asked, unit("P0300: misfire detected."))
 
 
+def test_a_code_named_by_its_number_alone_is_named_by_that_number_standing_alone() -> None:
+    asked = read_question("the light is blinking out code 42, what part is faulty?")
+    assert asked.codes == ("42",)
+    assert rules.code_named(asked, unit("42 (Faulty portion): Vehicle speed sensor signal"))
+    assert not rules.code_named(asked, unit("Idle speed: 1420 rpm"))
+    assert not rules.code_named(asked, unit("Gap: 0.42 mm"))
+    assert read_question("error no. 5 on the display").codes == ("5",)
+    assert read_question("What does code 3.5 mean?").codes == ()
+    assert read_question("How much is 42 litres of fuel?").codes == ()
+
+
 def test_a_unit_stating_the_kind_of_fact_asked_for_fires() -> None:
     asked = read_question("How often does it need a standard service?")
     assert rules.kind_stated(asked, unit("It is due every 15,000 km or 12 months."))

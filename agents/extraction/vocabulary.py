@@ -240,11 +240,17 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 SPECIFIC_KINDS = frozenset({"money", "duration", "period", "distance", "pressure", "temperature"})
 
 
+# The documents' words for a customer's, set beside them in brackets (`rag.glossary.with_terms`:
+# "how much gearbox (transmission) oil"): the question's own words are read without them too.
+GLOSS = re.compile(r"\s*\([^()]*\)")
+
+
 def answer_kinds_wanted(question: str) -> set[str]:
     """The kinds of fact a question asks for; a measure it names ("horsepower", "top speed")
     in place of the general "quantity"."""
-    wanted = {kind for kind, pattern in ASKS_FOR.items() if pattern.search(question)}
-    measures = {kind for kind, (asks, _) in MEASURES.items() if asks.search(question)}
+    readings = {question, GLOSS.sub("", question)}
+    wanted = {k for k, pattern in ASKS_FOR.items() if any(map(pattern.search, readings))}
+    measures = {k for k, (asks, _) in MEASURES.items() if any(map(asks.search, readings))}
     if measures or wanted & SPECIFIC_KINDS:
         # "How many km…": a distance, not any figure ("4.9 l/100 km" is one too).
         return (wanted - {"quantity"}) | measures

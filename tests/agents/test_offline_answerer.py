@@ -622,6 +622,13 @@ def test_how_deep_wide_or_tall_asks_for_a_length_however_the_question_goes_on() 
     assert "length" not in extraction.answer_kinds_wanted("how long does the service take?")
 
 
+def test_the_documents_words_set_beside_the_customer_s_do_not_hide_what_is_asked() -> None:
+    # `rag.glossary.with_terms` writes the documents' word in brackets after the customer's.
+    asked = "How much gearbox (transmission) oil goes in the transaxle?"
+    assert extraction.answer_kinds_wanted(asked) == {"volume"}
+    assert "interval" in extraction.answer_kinds_wanted("when is the cambelt (timing belt) due?")
+
+
 def test_a_bare_figure_takes_its_kind_from_any_unit_its_label_or_heading_names() -> None:
     for heading, kind in (
         ("Tightening torques (daN.m)", "torque"),

@@ -57,4 +57,7 @@ EXAMPLES: tuple[str, ...] = (
     "What is the braked towing limit for the car?",
     "What's the wading depth of the car?",
     "I'm deciding between the two engines, how do they differ?",
+    # Which part fits: a bulb's type or number is a specification of the car.
+    "What bulb does the headlight take?",
+    "Which bulb number do the brake lights use?",
 )

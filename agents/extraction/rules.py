@@ -68,11 +68,18 @@ def heading_shared(question: Question, candidate: Candidate) -> float:
     return share(question.terms, candidate.unit.heading)
 
 
+# Where a number names a code: at the start of a text, or after the word for one.
+NUMBER_NAMED = r"(?:^\W*|\b(?:code|error|fault)s?\s*(?:no\.?\s*|number\s*|#\s*)?)"
+
+
 def names_code(unit: Unit, codes: Sequence[str]) -> bool:
-    """The unit, its lead-in or its section heading names one of the codes."""
-    context = f"{unit.text} {unit.label} {leaf(unit.heading)}".upper()
+    """The unit, its lead-in or its section heading names one of the codes; a code that is a
+    number only where it stands as one: opening a row or a line ("42 (Faulty portion): …") or
+    after "code", "error" or "fault" ("Diagnostic code 42"), not as a figure ("42 mm")."""
+    parts = (unit.text, unit.label, leaf(unit.heading))
+    context = " ".join(parts).upper()
     return any(
-        re.search(rf"(?<![\w.,]){code}(?![\w.,]\d|\w)", context)
+        any(re.search(rf"{NUMBER_NAMED}{code}(?![\w.,]\d|\w)", part, re.I) for part in parts)
         if code.isdigit()
         else code in context
         for code in codes

@@ -72,6 +72,8 @@ def test_a_code_named_by_its_number_alone_is_named_by_that_number_standing_alone
     assert rules.code_named(asked, unit("42 (Faulty portion): Vehicle speed sensor signal"))
     assert not rules.code_named(asked, unit("Idle speed: 1420 rpm"))
     assert not rules.code_named(asked, unit("Gap: 0.42 mm"))
+    assert not rules.code_named(asked, unit("Bolt length: 42 mm"))  # a figure, not a code
+    assert rules.code_named(asked, unit("Error no. 42: replace the sensor."))
     assert read_question("error no. 5 on the display").codes == ("5",)
     assert read_question("What does code 3.5 mean?").codes == ()
     assert read_question("How much is 42 litres of fuel?").codes == ()

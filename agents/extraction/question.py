@@ -54,9 +54,8 @@ class Question:
 
 # A code told by its number alone ("code 42", "error 5", "fault code no. 12"): a blink or a
 # display code, which no identifier's letters mark.
-NUMBERED_CODE = re.compile(
-    r"\b(?:code|error|fault)s?\s*(?:no\.?\s*|number\s*|#\s*)?(\d{1,4})\b(?![.,]\d)", re.IGNORECASE
-)
+CODE_WORD = r"\b(?:code|error|fault)s?\s*(?:no\.?\s*|number\s*|#\s*)?"
+NUMBERED_CODE = re.compile(rf"{CODE_WORD}(\d{{1,4}})\b(?![.,]\d)", re.IGNORECASE)
 
 
 def numbered_codes(question: str) -> list[str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
-from agents.extraction.question import Question
+from agents.extraction.question import CODE_WORD, Question
 from agents.extraction.unit import Unit, leaf
 from agents.extraction.vehicles import compares, heading_names_other_variant, names_other_variant
 from agents.extraction.vocabulary import (
@@ -69,7 +69,7 @@ def heading_shared(question: Question, candidate: Candidate) -> float:
 
 
 # Where a number names a code: at the start of a text, or after the word for one.
-NUMBER_NAMED = r"(?:^\W*|\b(?:code|error|fault)s?\s*(?:no\.?\s*|number\s*|#\s*)?)"
+NUMBER_NAMED = rf"(?:^\W*|{CODE_WORD})"
 
 
 def names_code(unit: Unit, codes: Sequence[str]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -24,10 +25,49 @@ JWT_SECRET = "integration-tests-secret-0123456789abcdefghijklmnop"
 ORIGIN = "http://testserver.local"
 
 
+# Ports the kernel hands out for outgoing connections (a client's end of a Redis, database or
+# HTTP connection) and for bind(0). A port picked there can be taken by any outgoing connection
+# between the pick and the server's bind, so test servers listen below it, on a block of their
+# own per test worker, taken in turn from a random place.
+_EPHEMERAL_LOW = 32768
+_PORTS_LOW = 10000
+_BLOCK = 2000
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return _EPHEMERAL_LOW
+
+
+def _worker_block() -> range:
+    """This test worker's ports: one block each for gw0, gw1, ... below the ephemeral range."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    blocks = max(1, (_ephemeral_low() - _PORTS_LOW) // _BLOCK)
+    start = _PORTS_LOW + (int(worker) if worker.isdigit() else 0) % blocks * _BLOCK
+    return range(start, start + _BLOCK)
+
+
+_next_port = [random.randrange(_BLOCK)]
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port that nothing listens on now and that no outgoing connection will take:
+    outside the kernel's ephemeral range, in this worker's block (so another test worker's
+    server never gets it), each call the next one after the last (so a server stopped a moment
+    ago is not handed its port again)."""
+    block = _worker_block()
+    for _ in range(len(block)):
+        port = block[_next_port[0] % len(block)]
+        _next_port[0] += 1
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {block}")
 
 
 def wait_until_up(

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from agents.extraction.vehicles import vehicles_removed
-from agents.extraction.vocabulary import MEASURES, answer_kinds_wanted, asked_terms
+from agents.extraction.vocabulary import MEASURES, answer_kinds_wanted, asked_terms, sides_named
 from rag.catalogue import Catalogue
 
 # A question that asks for a kind of fact outright ("how often", "what time"), not one that
@@ -48,6 +48,9 @@ class Question:
     action: bool = False  # it asks what to do
     procedure: bool = False  # … and how, from the start ("how do I", "what first")
     directly: bool = False  # it asks for its kind of fact outright ("how often", "what's the")
+    # The one side of a pair of opposites it asks about (the rear, a short wheelbase), each as
+    # (pair, side) of `vocabulary.OPPOSITES`; not a pair it names both sides of.
+    sides: frozenset[tuple[int, int]] = frozenset()
     focus: str | None = None  # the vehicle it is about
     catalogue: Catalogue = field(default_factory=Catalogue)
 
@@ -61,6 +64,16 @@ NUMBERED_CODE = re.compile(rf"{CODE_WORD}(\d{{1,4}})\b(?![.,]\d)", re.IGNORECASE
 def numbered_codes(question: str) -> list[str]:
     """The codes the question names by their number alone."""
     return NUMBERED_CODE.findall(question)
+
+
+# "How long", "how high" and "how low" ask; they name no side.
+ASKING_HOW = re.compile(r"\bhow (?:long|high|low)\b", re.I)
+
+
+def sides_asked(question: str) -> frozenset[tuple[int, int]]:
+    """The sides of pairs of opposites `question` asks about, one side of each pair only."""
+    named = sides_named(asked_terms(ASKING_HOW.sub(" ", question)))
+    return frozenset((pair, side) for pair, side in named if (pair, 1 - side) not in named)
 
 
 def read_question(
@@ -82,6 +95,7 @@ def read_question(
         action=action,
         procedure=bool(PROCEDURE.search(question)),
         directly=directly,
+        sides=sides_asked(asked),
         focus=focus,
         catalogue=catalogue,
     )

@@ -20,10 +20,9 @@ from agents.extraction.vocabulary import (
     MEASURES,
     ORDER_FOLLOWERS,
     UNIT_WORDS,
-    asked_terms,
     kinds_stated,
     share,
-    stem,
+    sides_named,
     terms,
 )
 
@@ -227,47 +226,16 @@ def opposite_condition(question: Question, candidate: Candidate) -> float:
     return float(bool(asked["with"] & said["without"] or asked["without"] & said["with"]))
 
 
-# Words naming one of two sides of the same thing ("the rear discs", "a short wheelbase",
-# "the exhaust valves"): a figure said of the other side and not of the one asked is the other
-# figure. "How long", "how high" and "how low" ask, they name no side.
-OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
-    (frozenset(map(stem, one.split())), frozenset(map(stem, other.split())))
-    for one, other in (
-        ("front", "rear"),
-        ("inner", "outer"),
-        ("intake inlet", "exhaust outlet"),
-        ("upper", "lower"),
-        ("long", "short"),
-        ("petrol gasoline", "diesel"),
-        ("manual", "automatic"),
-        ("hot", "cold"),
-        ("minimum", "maximum"),
-        ("high", "low"),
-    )
-)
-ASKING_HOW = re.compile(r"\bhow (?:long|high|low)\b", re.I)
-
-
-def _sides(named: set[str] | frozenset[str]) -> set[tuple[int, int]]:
-    """The sides of each pair of opposites `named` has: (pair, 0 or 1)."""
-    return {
-        (i, side)
-        for i, pair in enumerate(OPPOSITES)
-        for side, words in enumerate(pair)
-        if words & named
-    }
-
-
 def opposite_named(question: Question, candidate: Candidate) -> float:
     """Asked of one side (the rear, the exhaust, a short wheelbase), the unit names the other
     side and not the one asked: "<Long wheelbase> 10.5 L" asked about a short one."""
-    named = _sides(asked_terms(ASKING_HOW.sub(" ", question.text)))
-    asked = {(pair, side) for pair, side in named if (pair, 1 - side) not in named}
-    if not asked:
+    if not question.sides:
         return 0.0
     unit = candidate.unit
-    said = _sides(terms(f"{unit.label} {unit.text}"))
-    return float(any((pair, 1 - side) in said and (pair, side) not in said for pair, side in asked))
+    said = sides_named(terms(f"{unit.label} {unit.text}"))
+    return float(
+        any((pair, 1 - side) in said and (pair, side) not in said for pair, side in question.sides)
+    )
 
 
 # A sentence that points at a value given elsewhere ("tighten the drain plug to the specified

@@ -51,6 +51,36 @@ def asked_terms(text: str) -> set[str]:
     return found.union(*(SAID_OTHERWISE.get(t, ()) for t in found))
 
 
+# Words naming one of two sides of the same thing ("the rear discs", "a short wheelbase",
+# "the exhaust valves"): a figure said of the other side and not of the one asked is the other
+# figure.
+OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(map(stem, one.split())), frozenset(map(stem, other.split())))
+    for one, other in (
+        ("front", "rear"),
+        ("inner", "outer"),
+        ("intake inlet", "exhaust outlet"),
+        ("upper", "lower"),
+        ("long", "short"),
+        ("petrol gasoline", "diesel"),
+        ("manual", "automatic"),
+        ("hot", "cold"),
+        ("minimum", "maximum"),
+        ("high", "low"),
+    )
+)
+
+
+def sides_named(named: set[str] | frozenset[str]) -> set[tuple[int, int]]:
+    """The sides of each pair of `OPPOSITES` the terms `named` name: (pair, 0 or 1)."""
+    return {
+        (i, side)
+        for i, pair in enumerate(OPPOSITES)
+        for side, words in enumerate(pair)
+        if words & named
+    }
+
+
 def share(asked: set[str] | frozenset[str], text: str) -> float:
     """The share of the asked terms the text has; a short form the text writes for a long
     asked word counts ("Sat" for Saturday, "approx" for approximately)."""

@@ -209,12 +209,21 @@ def _with_slot(message: str, history: Sequence[str], catalogue: Catalogue) -> st
 
 
 def _sibling_named(words: Sequence[str], base: str, catalogue: Catalogue) -> str | None:
-    """The question before with the follow-up's word of the same shape or of the same group
-    of siblings in place of its like; None when the follow-up names no such word."""
-    shaped = _by_shape(words, base)
-    if shaped is not None:
-        return shaped
+    """The question before with the follow-up's words of the same shape and of the same group
+    of siblings in place of their likes ("and the 3.2 diesel?" after "…the 3.8 petrol…": both);
+    None when the follow-up names a word that is neither."""
     groups = [*catalogue.alternatives, *TRADE_ALTERNATIVES]
+    numbered = [
+        w
+        for w in words
+        if any(shape.match(w) for shape in SHAPES)
+        and not any(w.lower() in group for group in groups)  # "2WD" is a sibling of "AWD"
+    ]
+    if numbered:
+        shaped = _by_shape(numbered, base)
+        if shaped is None or len(numbered) == len(words):
+            return shaped
+        base, words = shaped, [w for w in words if w not in numbered]
     # "and the high beams?" after "…the low beam headlights": "beams" is the question's own.
     words = [_singular(w.lower(), groups) for w in words]
     words = [w for w in words if not _in_text(w, base)] or words

@@ -261,6 +261,11 @@ NOTHING_KNOWN = Catalogue()
             "and the F8Q?",
             "oil pressure of the F8Q engine at 3000 rpm?",
         ),
+        (  # a number and a sibling: each takes the place of its like
+            "how much engine oil does the 3.8 petrol take with a filter change?",
+            "and the 3.2 diesel?",
+            "how much engine oil does the 3.2 diesel take with a filter change?",
+        ),
     ],
 )
 def test_a_word_told_apart_by_its_number_takes_the_place_of_its_like(

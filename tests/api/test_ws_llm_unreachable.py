@@ -17,6 +17,7 @@ from tests.utils.server import ServerProcess, free_port, llm_mode_server
 
 SPECS = "What is the range of the Aster?"
 MODEL_SAYS = "The Aster goes 430 km on one charge [1]."
+MODEL_TIMEOUT_S = Settings.model_fields["llm_timeout_s"].default  # the server runs with it
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,9 @@ async def test_with_its_model_down_the_server_answers_offline_then_the_model_aga
             took = time.monotonic() - started
             done = events[-1]
             assert done["type"] == "complete", events
-            assert took < 2.0, f"{message!r} took {took:.2f} s"
+            # Not held by the model: far below its timeout (LLM_TIMEOUT_S, 30 s), with room
+            # for a loaded 2-core machine (2.3 s seen beside a bench run; 0.3 s alone).
+            assert took < MODEL_TIMEOUT_S / 6, f"{message!r} took {took:.2f} s"
             assert done["response"] == tokens_of(events) != ""
         assert "430" in done["response"]
         assert done["metadata"]["mode"] == "offline"

@@ -40,7 +40,7 @@ NOT_FOUND = "I couldn't find that in the manuals."
 # A question that asks for a value, not one that only names what a value measures ("how much
 # oil", "what is the tyre pressure", "how often…", against "the oil pressure light came on").
 ASKS_FOR_VALUE = re.compile(
-    r"\bhow (?:much|many|fast|far|big|heavy|wide|tall|high|often|quick\w*)\b|"
+    r"\bhow (?:much|many|fast|far|big|heavy|wide|tall|high|deep|thick|thin|often|quick\w*)\b|"
     r"\b(?:what|whats|what's|which)\b(?:\s+\S+){0,6}?\s+(?:capacit\w*|pressures?|output|"
     r"horse ?power|hp|torque|weight|size|height|length|width|clearance|interval|speed|range|"
     r"rating|gap|volume|diameter|dimensions?)\b|"
@@ -168,7 +168,13 @@ def choose(question: str, scored: Scored | None) -> tuple[list[Unit], Finding | 
             units, finding = stating, None
     if finding is None:
         asked = lead_kinds(question)
-        units = stating_first(units, asked, other_parts=asks_more(question, asked))
+        units = stating_first(
+            units,
+            asked,
+            other_parts=asks_more(question, asked),
+            # Asked outright for a figure, not what to do: the figure before the advice.
+            past_safety=not ACTION.search(question),
+        )
     return units, finding
 
 

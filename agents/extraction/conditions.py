@@ -10,6 +10,13 @@ from collections.abc import Sequence
 from agents.extraction.unit import Unit
 
 CONDITION = re.compile(r"^(?:if|unless|whenever|in case|under)\b(.{3,}?)(?:,(?!\d)|:)", re.I)
+# "… 55.5 cm for vehicles with level control", "(models equipped with a tow bar)": the figure
+# is of some of the vehicles, those with what follows.
+FOR_VEHICLES_WITH = re.compile(
+    r"\b(?:vehicles|models|cars|versions)\s+(?:equipped with|fitted with|with)\s+"
+    r"([^.;:()]{3,}?)\s*(?:[.;:()]|$)",
+    re.I,
+)
 CONDITIONAL_LIST = re.compile(r"\b(?:if|when|whenever)(?: you| it| the \w+)?:$", re.I)
 
 
@@ -30,7 +37,7 @@ def conditions(units: Sequence[Unit]) -> list[str | None]:
         plain = unit.text.replace("**", "")
         if unit.kind == "item" and (unit.source, unit.heading, unit.list_id) in announced:
             found.append(plain.split(":", 1)[0])
-        elif match := CONDITION.match(plain):
+        elif match := CONDITION.match(plain) or FOR_VEHICLES_WITH.search(plain):
             found.append(match.group(1))
         else:
             found.append(None)

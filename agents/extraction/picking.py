@@ -113,7 +113,10 @@ def pick_stating(scored: Scored, kinds: frozenset[str]) -> list[Unit]:
 
 
 def stating_first(
-    units: Sequence[Unit], kinds: frozenset[str], other_parts: bool = True
+    units: Sequence[Unit],
+    kinds: frozenset[str],
+    other_parts: bool = True,
+    past_safety: bool = False,
 ) -> list[Unit]:
     """The units with the first that states a figure of one of `kinds` leading, when the
     lead states none of them and is no safety advice: asked how much oil, the capacity row
@@ -121,7 +124,7 @@ def stating_first(
     question asks for something else as well (`other_parts`), a lead stating a figure of
     another kind stays: it may answer that part ("what fluid, and when is it replaced?")."""
     units = list(units)
-    if not units or not kinds or units[0].safety:
+    if not units or not kinds or (units[0].safety and not past_safety):
         return units
     stated = figures_stated(units[0])
     if stated & kinds or (other_parts and stated):

@@ -175,3 +175,25 @@ def test_asked_outright_for_a_time_or_a_temperature_a_unit_stating_one_leads() -
     # Not for what to do, nor for a question that only mentions a kind.
     assert lead_kinds("What should I do when it is cold?") == frozenset()
     assert lead_kinds("The oil temperature light came on") == frozenset()
+
+
+def test_how_deep_or_how_thick_asks_for_a_value() -> None:
+    assert figures_asked("how deep can I wade through water with it?") == {"length"}
+    units, finding = choose(
+        "how deep can I wade through water with it?",
+        scored(
+            ("Do not drive through deep or rapidly flowing water.", 0.9),
+            ("The water must not be deeper than 50 cm.", 0.85),
+        ),
+    )
+    assert finding is None
+    assert units[0].text == "The water must not be deeper than 50 cm."
+    # Asked what to do, the advice keeps the lead.
+    units, _ = choose(
+        "how deep is too deep, what should I do?",
+        scored(
+            ("Do not drive through deep or rapidly flowing water.", 0.9),
+            ("The water must not be deeper than 50 cm.", 0.85),
+        ),
+    )
+    assert units[0].text == "Do not drive through deep or rapidly flowing water."

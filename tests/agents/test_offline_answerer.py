@@ -675,6 +675,17 @@ def test_fully_loaded_meets_full_load() -> None:
     assert vocabulary.terms("fully loaded") == vocabulary.terms("full load")
 
 
+def test_a_figure_for_the_vehicles_with_something_holds_only_with_it() -> None:
+    depth = "The water must not be deeper than 55.5 cm for vehicles with level control."
+    heater = "<Long wheelbase (vehicles with rear heater)> 10.5 L"
+    plain = "The vehicle with the engine running must not be left unattended."
+    assert conditions([extraction.Unit(t, 1, 0, i) for i, t in enumerate([depth, heater])]) == [
+        "level control",
+        "rear heater",
+    ]
+    assert conditions([extraction.Unit(plain, 1, 0, 0)]) == [None]  # one vehicle: no subset
+
+
 def test_a_condition_ends_at_its_comma_not_at_a_thousands_separator() -> None:
     (condition,) = conditions(
         [extraction.Unit("Under severe use the filter is replaced every 20,000 km, and…", 1, 0, 0)]

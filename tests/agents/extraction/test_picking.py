@@ -65,3 +65,13 @@ def test_safety_advice_keeps_the_lead() -> None:
     capacity = unit("Coolant capacity: 6.1 L", 2)
     assert warning.safety
     assert stating_first([warning, capacity], frozenset({"volume"})) == [warning, capacity]
+
+
+def test_asked_outright_for_a_figure_it_leads_the_safety_advice() -> None:
+    warning = unit("Do not drive through deep or rapidly flowing water.", 1)
+    depth = unit("The water must not be deeper than 50 cm.", 2)
+    assert warning.safety
+    assert stating_first([warning, depth], frozenset({"length"}), past_safety=True) == [
+        depth,
+        warning,
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import shutil
@@ -41,6 +42,7 @@ def _ephemeral_low() -> int:
         return _EPHEMERAL_LOW
 
 
+@functools.cache
 def _worker_block() -> range:
     """This test worker's ports: one block each for gw0, gw1, ... below the ephemeral range."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")

@@ -106,6 +106,9 @@ def _ready_line(services: Services) -> str:
     return line
 
 
+STOP_TASKS_S = 5.0  # at shutdown, how long the cancelled background tasks get to end
+
+
 def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> FastAPI:
     """The application; `tune_gc` (the served process's): see `_tune_gc`."""
     settings = settings or get_settings()
@@ -215,10 +218,15 @@ def create_app(settings: Settings | None = None, *, tune_gc: bool = False) -> Fa
                         yield
                 finally:
                     restore_sigterm()
-                    sweeping.cancel()
-                    for task in (rescuing, probing, asking, retaining, moving):
-                        if task is not None:
-                            task.cancel()
+                    background = [
+                        task
+                        for task in (sweeping, rescuing, probing, asking, retaining, moving)
+                        if task is not None
+                    ]
+                    for task in background:
+                        task.cancel()
+                    # Awaited, so none is left pending (and destroyed later) when the loop ends.
+                    await asyncio.wait(background, timeout=STOP_TASKS_S)
                 await channels.drain(state.stopping.left_s())
             finally:
                 await services.aclose()

@@ -61,6 +61,7 @@ class ChannelRegistry:
 
     def __post_init__(self) -> None:
         self._moving: set[asyncio.Task[object]] = set()
+        self._stopping = False  # draining: no line moves on here any more
         self.pubsub.on_control(self._on_control)
         self.sweeping = IdleSweep(self.idle_after_s)
 
@@ -198,7 +199,7 @@ class ChannelRegistry:
     def free(self, session_id: str) -> None:
         """The session is free: its line moves on, in a task of its own (the turn that ended
         is done)."""
-        if self.on_free is None:
+        if self.on_free is None or self._stopping:
             return
         moving = asyncio.create_task(self.on_free(session_id), name=f"line-{session_id}")
         self._moving.add(moving)
@@ -233,6 +234,17 @@ class ChannelRegistry:
         except TimeoutError:
             return
 
+    async def _stop_moving(self) -> None:
+        """No line moves on here any more: the moves under way are cancelled and awaited, so
+        none is left pending when the loop closes (the lines stay in SQL, for the next start or
+        another instance's sweep)."""
+        self._stopping = True
+        moving = list(self._moving)
+        for task in moving:
+            task.cancel()
+        if moving:
+            await asyncio.wait(moving, timeout=10)
+
     def _running(self) -> list[asyncio.Task[None]]:
         return [c.task for c in self._running_channels() if c.task is not None]
 
@@ -245,6 +257,7 @@ class ChannelRegistry:
         """Let running turns finish for `grace_s`, then stop the rest: handed over to another
         instance when the live state is shared, else saved as INTERRUPTED."""
         await self.settle(grace_s)
+        await self._stop_moving()
         # With turns recorded where every instance sees them, another instance runs what is
         # left again (`recovery.rescue_orphans`); alone, they end INTERRUPTED.
         survivors = self.pubsub.outlives_process and not isinstance(self.turns, NoTakeover)

@@ -92,6 +92,30 @@ async def test_a_turn_whose_task_never_ran_is_not_left_busy() -> None:
     assert live.task is None and live.translator is None  # nothing of the ended turn kept
 
 
+async def test_a_drain_ends_the_line_moves_under_way_and_starts_no_more() -> None:
+    """A line move left pending when the loop closes is destroyed later, in whatever runs
+    then: the drain cancels and awaits the moves under way, and a session freed after it
+    moves nothing (its line stays in SQL for the next start)."""
+    moving, ended = asyncio.Event(), []
+
+    async def move(session_id: str) -> None:
+        moving.set()
+        try:
+            await asyncio.sleep(60)
+        finally:
+            ended.append(session_id)
+
+    registry = ChannelRegistry(orchestrator=None, on_free=move)  # type: ignore[arg-type]  # never reached
+    registry.free("s1")
+    await moving.wait()
+    await registry.drain(grace_s=0.1)
+    assert ended == ["s1"]
+    moving.clear()
+    registry.free("s2")
+    await asyncio.sleep(0)
+    assert not moving.is_set() and ended == ["s1"]
+
+
 async def watched_turn(registry: ChannelRegistry) -> tuple[SessionChannel, Subscriber]:
     """Turn t1 started in session s1, and a subscriber that receives its events."""
     live = await registry.channel("s1")

@@ -85,7 +85,9 @@ def read_question(
     wanted = answer_kinds_wanted(question)
     action = bool(ACTION.search(question))
     directly = bool(ASKS_DIRECTLY.search(question)) or (
-        bool(wanted & {"quantity", *MEASURES}) and not action and bool(ASKS_WHAT.search(question))
+        bool(wanted & {"quantity", "grade", *MEASURES})
+        and not action
+        and bool(ASKS_WHAT.search(question))
     )
     return Question(
         text=asked,

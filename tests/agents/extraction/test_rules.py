@@ -95,6 +95,15 @@ def test_asked_outright_a_unit_stating_only_other_kinds_of_fact_fires_the_penalt
     assert not rules.kind_missing(mentioned, unit("A standard service takes about 2 hours."))
 
 
+def test_asked_which_fluid_to_use_a_unit_naming_no_grade_fires_the_penalty() -> None:
+    asked = read_question("Which brake fluid should I use in it?")
+    assert asked.directly
+    assert rules.kind_missing(asked, unit("Avoid mixing the specified brake fluid with others."))
+    assert not rules.kind_missing(asked, unit("Brake fluid: DOT 4."))
+    # what to do is not a grade asked outright
+    assert not read_question("Which brake fluid should I use, and how do I top it up?").directly
+
+
 def test_a_unit_naming_the_measure_asked_for_in_its_units_fires() -> None:
     asked = read_question("What's the top speed?")
     assert rules.measure_named(asked, unit("Top speed: 250 km/h."))

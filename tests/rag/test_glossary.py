@@ -56,6 +56,16 @@ def test_endings_and_spellings_count_as_the_same_term() -> None:
     assert wording.expand("my car was remapped") == "my car was remapped"
 
 
+def test_a_workshop_word_a_customer_does_not_use_is_found_by_the_customer_s() -> None:
+    wording = Wording.of(["Back-up lights: 921.", "Generator brush length: 5.0 mm."])
+    assert wording.expand("bulb number for the reverse lights?") == (
+        "bulb number for the reverse lights (back-up light)?"
+    )
+    assert wording.expand("brush length on the alternator?") == (
+        "brush length on the alternator (generator)?"
+    )
+
+
 def test_a_word_inside_another_is_not_a_term() -> None:
     assert TRADE.find("the entire trunkline") == []
 

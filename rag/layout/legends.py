@@ -31,6 +31,54 @@ def legend(block: Block) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in found if m}
 
 
+# A key of one capital letter and what it stands for, several to a line as a legend set
+# beside a table is ("A: H11 halogen bulbs: B: HB3 halogen bulbs").
+KEYED = re.compile(r"(?:^|(?<=:\s))([A-Z])\s*:\s+(.+?)(?=:\s+[A-Z]\s*:\s|$)")
+LETTER_CELL = re.compile(r"^[A-Z](?:\s+[A-Z])*$")
+
+
+def letter_legend(block: Block) -> dict[str, str]:
+    """The letters a block keys ("A: H11 halogen bulbs"), when keying them is all it does:
+    every line (a list's items) is one or more "letter: meaning" entries."""
+    if block.kind == "heading":
+        return {}
+    found: dict[str, str] = {}
+    for line in block.lines:
+        text = line.strip().lstrip("-*• ").strip()
+        if not text:
+            continue
+        entries = KEYED.findall(text)
+        if not entries or ": ".join(f"{k}: {v}" for k, v in entries) != text:
+            return {}
+        found.update((k, v.strip()) for k, v in entries)
+    return found if len(found) >= 2 else {}
+
+
+def _letters_written_out(table: Block, meanings: dict[str, str]) -> Block | None:
+    """The table with a column of letters that the legend keys (a "Type" of "F B", "D")
+    written out ("HB4 halogen bulbs, HB3 halogen bulbs"); None when it has no such column."""
+    lines = list(table.lines)
+    rows = [i for i, line in enumerate(lines) if i and not TABLE_SEPARATOR.match(line)]
+    cells = {i: _cells(lines[i]) for i in rows}
+    width = max((len(c) for c in cells.values()), default=0)
+    columns = []
+    for col in range(1, width):
+        values = [c[col].strip() for c in cells.values() if col < len(c) and c[col].strip()]
+        if values and all(
+            LETTER_CELL.match(v) and all(k in meanings for k in v.split()) for v in values
+        ):
+            columns.append(col)
+    if not columns:
+        return None
+    for i in rows:
+        row = cells[i]
+        for col in columns:
+            if col < len(row) and row[col].strip():
+                row[col] = " " + ", ".join(meanings[k] for k in row[col].split()) + " "
+        lines[i] = "|" + "|".join(row) + "|"
+    return replace(table, lines=tuple(lines))
+
+
 def _cells(line: str) -> list[str]:
     return line.strip().strip("|").split("|")
 
@@ -80,9 +128,14 @@ def expand_legends(blocks: Sequence[Block]) -> tuple[Block, ...]:
     expanded = list(blocks)
     for at, block in enumerate(blocks):
         meanings = legend(block)
-        if not meanings:
+        letters = {} if meanings else letter_legend(block)
+        if not (meanings or letters):
             continue
         table = _table_near(expanded, at)
-        if table is not None:
+        if table is None:
+            continue
+        if meanings:
             expanded[table] = _written_out(expanded[table], meanings)
+        elif (written := _letters_written_out(expanded[table], letters)) is not None:
+            expanded[table] = written
     return tuple(expanded)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.blocks import Block
-from rag.layout.legends import expand_legends, legend
+from rag.layout.legends import expand_legends, legend, letter_legend
 
 TABLE = Block(
     "table",
@@ -45,3 +45,41 @@ def test_a_one_letter_abbreviation_is_written_out_in_the_header_only() -> None:
     expanded = expand_legends([table, legend_block])[0]
     assert expanded.lines[0] == "| Tyre | part load | rear axle |"
     assert expanded.lines[2] == table.lines[2]
+
+
+BULBS = Block(
+    "table",
+    (
+        "| Light | Bulb No. | W | Type |",
+        "|---|---|---|---|",
+        "| Headlights Low beam High beam | 9006 9005 | 51 60 | F B |",
+        "| Back-up lights | 921 | 16 | C |",
+    ),
+)
+KEYS = Block(
+    "list",
+    (
+        "- B: HB3 halogen bulbs: C: Wedge base bulbs (clear)",
+        "- F: HB4 halogen bulbs",
+    ),
+)
+
+
+def test_a_column_of_letters_a_legend_keys_is_written_out_in_each_row() -> None:
+    table, kept = expand_legends([BULBS, KEYS])
+    assert table.lines[2].endswith("| 51 60 | HB4 halogen bulbs, HB3 halogen bulbs |")
+    assert table.lines[3].endswith("| 16 | Wedge base bulbs (clear) |")
+    assert table.lines[0] == BULBS.lines[0] and kept == KEYS
+
+
+def test_letters_are_written_out_only_where_every_cell_of_the_column_is_keyed() -> None:
+    partly = Block("list", ("- F: HB4 halogen bulbs: B: HB3 halogen bulbs",))  # no C
+    assert expand_legends([BULBS, partly])[0] == BULBS
+
+
+def test_only_lines_of_letters_and_their_meanings_key_letters() -> None:
+    assert letter_legend(KEYS) == {
+        "B": "HB3 halogen bulbs", "C": "Wedge base bulbs (clear)", "F": "HB4 halogen bulbs"
+    }  # fmt: skip
+    assert letter_legend(Block("text", ("Note: check the level. A: cold",))) == {}
+    assert letter_legend(Block("list", ("- A: one entry alone",))) == {}

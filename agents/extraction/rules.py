@@ -23,6 +23,7 @@ from agents.extraction.vocabulary import (
     kinds_stated,
     share,
     sides_named,
+    stem,
     terms,
 )
 
@@ -291,6 +292,52 @@ def other_dimension(question: Question, candidate: Candidate) -> float:
     return float(bool(said) and not (said & asked))
 
 
+# What a figure is said not to hold for, in brackets ("[Except U.S.A. and CANADA]", "(Except S
+# or XRS grade models)"): the words after "except" up to the bracket's end. Not "except" in a
+# sentence ("use no fluid except DOT 4" names the one to use).
+EXCEPT = re.compile(
+    r"[\[(]\s*(?:except|excluding|other than)\b(?:\s+for)?\s+([^\])(\[:;\n]{1,60})[\])]", re.I
+)
+# Initials of a name, dotted or not ("U.S.A.", "US"): capitals only, so that "us" is a word.
+INITIALS = re.compile(r"\b(?:[A-Z]\.){2,}|\b[A-Z]{2,}\b")
+# Words an exception names that say nothing of which one ("grade models", "vehicles").
+EXCEPT_GENERIC = frozenset(
+    stem(word)
+    for word in ("model", "grade", "version", "vehicle", "type", "car", "market", "specification")
+)
+
+
+# "US" that names a measure's units, not a market: "8.1 US qt", "US gallons".
+US_MEASURE = re.compile(r"\bU\.?S\.?\s*(?:qt|quarts?|gal|gallons?|pt|pints?|fl)\b", re.I)
+
+
+def _initials(text: str) -> set[str]:
+    """The names written in capitals or initials, read alike: "U.S.A." and "USA" both "usa";
+    "US" as "usa" too (the initials of a country name its market)."""
+    found = {m.group(0).replace(".", "").lower() for m in INITIALS.finditer(text)}
+    return {"usa" if name == "us" else name for name in found}
+
+
+def _names(text: str) -> set[str]:
+    """The words of `text` that may name a variant or market: its terms and its initials."""
+    plain = US_MEASURE.sub(" ", text.replace("\u2019s", "").replace("'s", ""))
+    return (terms(INITIALS.sub(" ", plain)) | _initials(plain)) - EXCEPT_GENERIC
+
+
+def excepted_named(question: Question, candidate: Candidate) -> float:
+    """The unit's figure is said not to hold for what the question names: asked about a US
+    model, "Coolant capacity [Except U.S.A. and CANADA]: 7.9 L" is the other markets' figure."""
+    unit = candidate.unit
+    read = f"{unit.label}\n{unit.text}\n{leaf(unit.heading)}"
+    excepted: set[str] = set()
+    for said in EXCEPT.finditer(read):
+        excepted |= _names(said.group(1))
+    asked = excepted & _names(question.text)
+    # Not where it also gives their own figure: "171.9 in. (Except S or XRS grade models)
+    # 173.0 in. (S or XRS grade models)".
+    return float(bool(asked - _names(EXCEPT.sub(" ", read))))
+
+
 class Rule(NamedTuple):
     """A row of the table: the rule's name, its weight, and the function that reads it."""
 
@@ -321,6 +368,7 @@ RULES: tuple[Rule, ...] = (
     Rule("other_dimension", -0.1, other_dimension),
     Rule("value_referred", -0.1, value_referred),
     Rule("opposite_named", -0.25, opposite_named),
+    Rule("excepted_named", -0.15, excepted_named),
 )
 
 

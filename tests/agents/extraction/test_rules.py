@@ -206,7 +206,8 @@ def test_penalties_weigh_against_a_unit() -> None:
     weights = {rule.name: rule.weight for rule in RULES}
     penalties = {"kind_missing", "passage_rank", "unasked_condition", "comparison",
                  "other_variant_heading", "other_variant_named", "opposite_condition",
-                 "other_dimension", "value_referred", "opposite_named"}  # fmt: skip
+                 "other_dimension", "value_referred", "opposite_named",
+                 "excepted_named"}  # fmt: skip
     assert {name for name, weight in weights.items() if weight < 0} == penalties
 
 
@@ -267,3 +268,31 @@ def test_a_unit_naming_the_other_side_of_what_is_asked_fires() -> None:
     # A question naming both sides, or asking "how long", names no one side.
     assert not rules.opposite_named(read_question("front and rear pressures?"), unit("Rear: 2.4"))
     assert not rules.opposite_named(read_question("How long does it last?"), unit("Short trips"))
+
+
+def test_a_figure_said_not_to_hold_for_what_the_question_names_fires() -> None:
+    us = read_question("Coolant capacity for a US-market 2.5 automatic?")
+    other_markets = "Engine coolant capacity [Except U.S.A. and CANADA]: ATX: 8.1 L"
+    assert rules.excepted_named(us, unit(other_markets))
+    assert not rules.excepted_named(us, unit("Engine coolant capacity [U.S.A. and CANADA]: 7.6 L"))
+    # "US qt" is a measure's units, not the market's own figure.
+    assert rules.excepted_named(us, unit(f"{other_markets} {{8.6 US qt, 7.1 Imp qt}}"))
+    assert not rules.excepted_named(
+        read_question("coolant capacity in Europe?"), unit(other_markets)
+    )
+    grade = read_question("How long is the XRS overall?")
+    assert rules.excepted_named(grade, unit("Length: 171.9 in. (Except S or XRS grade models)"))
+    both = "Length: 171.9 in. (Except S or XRS grade models) 173.0 in. (S or XRS grade models)"
+    assert not rules.excepted_named(grade, unit(both))  # it gives the XRS's own figure too
+    # Initials in capitals only: "us" is a word; words of any exception ("models") name none.
+    assert not rules.excepted_named(
+        read_question("can you tell us the length?"), unit(other_markets)
+    )
+    assert not rules.excepted_named(
+        read_question("length of the base models?"),
+        unit("Length: 171.9 in. (Except S grade models)"),
+    )
+    # "except" in a sentence names the one to use, not one the figure is not for.
+    assert not rules.excepted_named(
+        read_question("is DOT 4 fluid ok?"), unit("Use no brake fluid except DOT 4.")
+    )

@@ -11,6 +11,8 @@ that finds the chosen units do not answer says why (`Finding`); each is named an
   something, and each that gives that kind of figure gives it of another thing: a ground
   clearance does not answer a valve clearance. (Where one names that figure of no other
   thing, it may answer: a "Maximum weight capacity" for the weight "incl. rider and gear".)
+- `message_missing`: the question quotes a message as the display shows it ("Lane Keep Assist
+  Fault") and no chosen unit has most of its words: the documents list other messages.
 Then the best of the units that do state one answers instead (`Finding.wanted` says which
 kinds; the offline answerer picks again among them); where none does, the answer says it could
 not find that, and cites the closest passages.
@@ -33,7 +35,15 @@ from agents.extraction import (
     stating_first,
 )
 from agents.extraction.question import ACTION, ASKS_DIRECTLY
-from agents.extraction.vocabulary import FIGURE_NAMES, FUNCTION_WORDS, stem, subject_terms, terms
+from agents.extraction.unit import leaf
+from agents.extraction.vocabulary import (
+    FIGURE_NAMES,
+    FUNCTION_WORDS,
+    share,
+    stem,
+    subject_terms,
+    terms,
+)
 
 NOT_FOUND = "I couldn't find that in the manuals."
 
@@ -124,9 +134,34 @@ def figure_of(text: str, asked: set[str]) -> str | None:
     return found
 
 
+# A message as the display shows it, quoted in the question: three to six capitalised words in
+# a row ("Lane Keep Assist Fault", "EPS Performance Reduced"), not the question's first word
+# (two may be a name: "MG ZS").
+MESSAGE = re.compile(r"(?<=\s)[A-Z][\w/&-]*(?:\s+[A-Z][\w/&-]*){2,5}\b")
+MESSAGE_SHARE = 0.75
+
+
+def messages_named(question: str) -> list[set[str]]:
+    """The terms of each message the question quotes (two terms or more)."""
+    plain = re.sub(r"\([^()]*\)", " ", question)  # not the documents' words beside its own
+    return [named for m in MESSAGE.finditer(plain) if len(named := terms(m.group(0))) >= 2]
+
+
+def message_missing(question: str, units: Sequence[Unit]) -> Finding | None:
+    """The question quotes a message ("What does Lane Keep Assist Fault mean?") and no unit,
+    with its label and heading, has most of its words: the documents list other messages."""
+    for named in messages_named(question):
+        if not any(
+            share(named, f"{leaf(u.heading)} {u.label} {u.text}") >= MESSAGE_SHARE for u in units
+        ):
+            return Finding("message_missing", f"names {' '.join(sorted(named))}; none says it")
+    return None
+
+
 RULES: tuple[Callable[[str, Sequence[Unit]], Finding | None], ...] = (
     figure_missing,
     subject_missing,
+    message_missing,
 )
 
 

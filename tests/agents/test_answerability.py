@@ -12,6 +12,7 @@ from agents.answerability import (
     figure_missing,
     figures_asked,
     lead_kinds,
+    message_missing,
     not_found,
     stated,
     subject_missing,
@@ -113,7 +114,11 @@ def test_no_unit_at_all_is_not_found() -> None:
 
 
 def test_every_rule_is_named_after_its_function() -> None:
-    assert {rule.__name__ for rule in RULES} == {"figure_missing", "subject_missing"}
+    assert {rule.__name__ for rule in RULES} == {
+        "figure_missing",
+        "subject_missing",
+        "message_missing",
+    }
 
 
 def test_the_answer_says_so_and_cites_the_closest_passages() -> None:
@@ -197,3 +202,25 @@ def test_how_deep_or_how_thick_asks_for_a_value() -> None:
         ),
     )
     assert units[0].text == "Do not drive through deep or rapidly flowing water."
+
+
+def test_a_message_the_question_quotes_that_no_unit_says_is_not_found() -> None:
+    asked = "What does Lane Keep Assist Fault mean?"
+    other = unit("Indicates that the rear drive assist system has a fault.",
+                 label="Rear Drive Assist System Fault")  # fmt: skip
+    found = message_missing(asked, [other])
+    assert found is not None and found.rule == "message_missing"
+    said = unit("Indicates that lane keeping is unavailable.", label="Lane Keep Assist Fault")
+    assert message_missing(asked, [other, said]) is None
+
+
+def test_a_message_said_in_other_forms_of_its_words_is_said() -> None:
+    # Most of its words are enough ("Temp" for "Temperature"), in any case.
+    shown = unit("Engine coolant temperature high: stop the car and let it cool.")
+    assert message_missing("The car shows Engine Coolant Temp High, what now?", [shown]) is None
+
+
+def test_two_capitalised_words_or_the_question_s_first_are_no_message() -> None:
+    line = unit("Check the oil level with the dipstick.")
+    assert message_missing("Does my Honda Trail need oil?", [line]) is None
+    assert message_missing("Lane Keep Assist: what is it?", [line]) is None

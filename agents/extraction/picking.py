@@ -44,7 +44,11 @@ def pick(scored: Scored) -> list[Unit]:
             break
         if per_source.get(unit.source, 0) >= 2:
             continue
-        if any(float(vectors[index + 1] @ vectors[c + 1]) >= REDUNDANT for c in chosen):
+        if any(
+            float(vectors[index + 1] @ vectors[c + 1]) >= REDUNDANT
+            and not _other_figures(unit, units[c])
+            for c in chosen
+        ):
             continue
         chosen.append(index)
         per_source[unit.source] = per_source.get(unit.source, 0) + 1
@@ -100,6 +104,16 @@ def pick(scored: Scored) -> list[Unit]:
         return picked
     first = _past_the_description(picked[0], scored.asked)
     return [_instruction_first(first) if scored.action else first, *picked[1:]]
+
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _other_figures(unit: Unit, other: Unit) -> bool:
+    """Two units alike in what they say of and not in their figures ("<6G7> 82 ± 2°C" and
+    "<4M4> 76.5 ± 2°C" under one step): each gives a figure the other does not."""
+    mine, theirs = set(NUMBER.findall(unit.text)), set(NUMBER.findall(other.text))
+    return bool(mine) and bool(theirs) and bool(mine - theirs) and bool(theirs - mine)
 
 
 def pick_stating(scored: Scored, kinds: frozenset[str]) -> list[Unit]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from agents.extraction import Unit, pick, pick_stating, stating_first
+import numpy as np
+
+from agents.extraction import Scored, Unit, pick, pick_stating, stating_first
 from tests.utils.scored_units import scored
 
 
@@ -74,4 +76,25 @@ def test_asked_outright_for_a_figure_it_leads_the_safety_advice() -> None:
     assert stating_first([warning, depth], frozenset({"length"}), past_safety=True) == [
         depth,
         warning,
+    ]
+
+
+def alike(*rows: tuple[str, float]) -> list[str]:
+    """What `pick` answers of units that all read alike in meaning (one vector)."""
+    units = [Unit(text=t, source=n + 1, rank=n, position=0) for n, (t, _) in enumerate(rows)]
+    vectors = np.ones((len(rows) + 1, 4), dtype=np.float32) / 2
+    return [u.text for u in pick(Scored(units, np.asarray([s for _, s in rows]), vectors, []))]
+
+
+def test_a_unit_alike_in_meaning_says_nothing_more_unless_its_figures_differ() -> None:
+    # One step's figures for two engines read alike; each gives one the other does not.
+    assert alike(("<6G7> 82 ± 2°C", 0.9), ("<4M4> 76.5 ± 2°C", 0.88)) == [
+        "<6G7> 82 ± 2°C", "<4M4> 76.5 ± 2°C",
+    ]  # fmt: skip
+    # The same figure again, or a sentence without one, is the same thing said twice.
+    assert alike(("Oil capacity: 4.2 L", 0.9), ("Engine oil capacity 4.2 L", 0.88)) == [
+        "Oil capacity: 4.2 L"
+    ]
+    assert alike(("Oil capacity: 4.2 L", 0.9), ("Check the oil capacity.", 0.88)) == [
+        "Oil capacity: 4.2 L"
     ]

@@ -13,6 +13,7 @@ from agents.extraction.unit import Unit, leaf
 from agents.extraction.vehicles import knowing, mentions_other_vehicle, vehicles_removed
 from agents.extraction.vocabulary import asked_terms, terms
 from rag.catalogue import Catalogue
+from rag.chunking import TABLE_SEPARATOR
 
 # List items of fewer sentences than this are one unit.
 WHOLE_ITEM_SENTENCES = 3
@@ -45,7 +46,7 @@ def split_units(
     lists = items = 0
     previous_kind = ""
     step = ""  # the last sentence of the text before, which the records after it may qualify
-    for kind, lines in blocks(body):
+    for kind, lines in _prose_tables_as_paragraphs(blocks(body)):
         if kind == "heading":
             step = ""
             continue
@@ -108,6 +109,41 @@ def split_units(
         if pieces and not (len(pieces) == 1 and KEY_VALUE.match(pieces[0].replace("**", ""))):
             step = pieces[-1]  # (a line of "key: value" is a figure of the step, not one)
     return units
+
+
+# A cell of prose: a sentence or more, not a figure or a label.
+PROSE_CELL_WORDS = 15
+SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+
+
+def _prose(cell: str) -> bool:
+    return len(cell.split()) >= PROSE_CELL_WORDS and bool(SENTENCE_END.search(cell))
+
+
+def _prose_tables_as_paragraphs(
+    found: list[tuple[str, list[str]]],
+) -> list[tuple[str, list[str]]]:
+    """A table that lays out text (a page converted to a document by a tool sets its columns
+    of prose as a table's cells, "| Tire Service Life The service life … | The tire
+    identification number …|"), read as the paragraphs its cells are: each sentence an answer,
+    not the row one unit. A table is such when half its filled cells or more are prose; each
+    cell once (a cell merged down the rows is repeated in each)."""
+    read: list[tuple[str, list[str]]] = []
+    for kind, lines in found:
+        if kind != "table":
+            read.append((kind, lines))
+            continue
+        cells = [c for line in lines if not TABLE_SEPARATOR.match(line) for c in _cells(line)]
+        filled = [c for c in cells if c]
+        if not filled or 2 * sum(map(_prose, filled)) < len(filled):
+            read.append((kind, lines))
+            continue
+        read.extend(("paragraph", [cell]) for cell in dict.fromkeys(filled))
+    return read
+
+
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split("|")]
 
 
 # A label that names no figure, only that one is given: "Standard value: 700 ± 100 r/min"

@@ -54,6 +54,24 @@ def test_a_table_row_answers_with_its_column_names() -> None:
     )
 
 
+LAID_OUT = """| Tire Service Life The service life of your tires depends on many factors. It is recommended that all tires be removed from service after 10 years from the date of manufacture. | The tire identification number is a group of numbers and letters on the sidewall of the tire. |
+|---|---|
+| Tire Service Life The service life of your tires depends on many factors. It is recommended that all tires be removed from service after 10 years from the date of manufacture. | Tire Labeling Example |"""  # noqa: E501
+
+
+def test_a_table_that_lays_out_prose_is_read_as_its_cells_sentences() -> None:
+    units = [u.text for u in extraction.split_units(LAID_OUT, 1, 0)]
+    assert (
+        "It is recommended that all tires be removed from service after 10 years from the date "
+        "of manufacture." in units
+    )
+    assert len([u for u in units if u.startswith("Tire Service Life")]) == 1  # merged: once
+    assert "Tire Labeling Example" not in units  # a caption says nothing
+    # A table of figures with a note beside them stays a table.
+    noted = "| Item | Value | Note |\n|---|---|---|\n| Oil | 4.2 L | Use the grade above. |"
+    assert [u.kind for u in extraction.split_units(noted, 1, 0)] == ["row"]
+
+
 NESTED = """- Oil capacity, qt. (liter):
   - Dry fill: 8.5 (8.0)
   - Drain and refill:

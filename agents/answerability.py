@@ -136,7 +136,7 @@ def figure_of(text: str, asked: set[str]) -> str | None:
 
 # A message as the display shows it, quoted in the question: three to six capitalised words in
 # a row ("Lane Keep Assist Fault", "EPS Performance Reduced"), not the question's first word
-# (two may be a name: "MG ZS").
+# (two may be a model's name).
 MESSAGE = re.compile(r"(?<=\s)[A-Z][\w/&-]*(?:\s+[A-Z][\w/&-]*){2,5}\b")
 MESSAGE_SHARE = 0.75
 

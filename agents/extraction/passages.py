@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from agents.extraction.blocks import ENDED, KEY_VALUE, blocks, sentences
-from agents.extraction.tables import table_units
+from agents.extraction.tables import row_cells, table_units
 from agents.extraction.unit import Unit, leaf
 from agents.extraction.vehicles import knowing, mentions_other_vehicle, vehicles_removed
 from agents.extraction.vocabulary import asked_terms, terms
@@ -133,17 +133,13 @@ def _prose_tables_as_paragraphs(
         if kind != "table":
             read.append((kind, lines))
             continue
-        cells = [c for line in lines if not TABLE_SEPARATOR.match(line) for c in _cells(line)]
+        cells = [c for line in lines if not TABLE_SEPARATOR.match(line) for c in row_cells(line)]
         filled = [c for c in cells if c]
         if not filled or 2 * sum(map(_prose, filled)) < len(filled):
             read.append((kind, lines))
             continue
         read.extend(("paragraph", [cell]) for cell in dict.fromkeys(filled))
     return read
-
-
-def _cells(row: str) -> list[str]:
-    return [c.strip() for c in row.strip().strip("|").split("|")]
 
 
 # A label that names no figure, only that one is given: "Standard value: 700 ± 100 r/min"

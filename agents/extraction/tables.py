@@ -30,7 +30,7 @@ def table_units(
     """Each row read with its column names; only the columns the question names, when it
     names some (the diesel one, the rear, the unit system); a column of short words
     (Petrol, Diesel) read as part of the row's label."""
-    header = _cells(lines[0])
+    header = row_cells(lines[0])
     rows = [r for r in lines[1:] if not TABLE_SEPARATOR.match(r)]
     about = [about_focus(name, focus, catalogue) if i else None for i, name in enumerate(header)]
     vehicle_columns = [i for i, a in enumerate(about) if a is not None]
@@ -52,16 +52,16 @@ def table_units(
         model_wide = not (exact or kinds) and catalogue.model_of(focus) != focus
     elif focus:
         # A table with one row per vehicle: keep the asked-about vehicle's rows.
-        row_about = [about_focus(_cells(r)[0], focus, catalogue) for r in rows]
+        row_about = [about_focus(row_cells(r)[0], focus, catalogue) for r in rows]
         if any(a is not None for a in row_about):
             rows = [r for r, a in zip(rows, row_about, strict=True) if a is not False]
-    qualifiers = _qualifier_columns([_cells(r) for r in rows], len(header))
+    qualifiers = _qualifier_columns([row_cells(r) for r in rows], len(header))
     columns = [i for i in columns if i not in qualifiers]
     columns = _named_columns(header, columns, asked) or columns
     units = []
     above = ""  # the label of the last row that has one, for the rows under it
     for offset, row in enumerate(rows):
-        cells = _cells(row)
+        cells = row_cells(row)
         if len(cells) < 2 or _legend(cells):
             continue
         # A first cell left empty under a row that names its thing (a cell merged down the
@@ -106,7 +106,8 @@ def table_units(
     return units
 
 
-def _cells(row: str) -> list[str]:
+def row_cells(row: str) -> list[str]:
+    """A Markdown table row's cells, stripped."""
     return [c.strip() for c in row.strip().strip("|").split("|")]
 
 

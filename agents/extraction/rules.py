@@ -332,6 +332,8 @@ def excepted_named(question: Question, candidate: Candidate) -> float:
     excepted: set[str] = set()
     for said in EXCEPT.finditer(read):
         excepted |= _names(said.group(1))
+    if not excepted:  # most units: the question's names are not read for them
+        return 0.0
     asked = excepted & _names(question.text)
     # Not where it also gives their own figure: "171.9 in. (Except S or XRS grade models)
     # 173.0 in. (S or XRS grade models)".

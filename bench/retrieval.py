@@ -26,6 +26,7 @@ from bench.common import (
 )
 from bench.corpus import substitute
 from bench.kb import Chunks, clone_into, sample_chunks, settings_for
+from orchestrator.settings import Settings
 
 NAME = "retrieval"
 FULL_SIZES = (1_000, 10_000, 50_000)
@@ -34,7 +35,7 @@ QUESTIONS = REPO / "tests" / "data" / "retrieval_questions.jsonl"
 TARGET_P50_MS = 30.0
 TARGET_SIZE = 10_000
 K = 4
-MIN_SCORE = 0.2
+MIN_SCORE = Settings.model_fields["retrieval_min_score"].default  # as the specialists search
 SEED = 20_240_601
 MIX = (0.55, 0.9)  # weight of the first of the two real embeddings mixed
 NOISE_NORM = 0.35  # expected norm of the Gaussian noise added before normalising

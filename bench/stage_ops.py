@@ -51,6 +51,7 @@ from bench.counted_serve import read as read_sql_count
 from bench.kb import sample_chunks
 from bench.procs import Measurable, product
 from bench.questions import QUESTIONS
+from bench.retrieval import MIN_SCORE
 from bench.scaleout import instances
 from bench.stack import customer_tokens, prepared_data_dir, shared
 from tests.utils.server import free_port
@@ -375,7 +376,7 @@ def _time_searches(
 ) -> None:
     for q, v in zip(questions, vectors, strict=True):
         start = time.process_time()
-        retriever.search(q, k=4, min_score=0.2, query_embedding=v, snapshot=snapshot)
+        retriever.search(q, k=4, min_score=MIN_SCORE, query_embedding=v, snapshot=snapshot)
         search_ms.append((time.process_time() - start) * 1000)
         start = time.process_time()
         scores = snapshot.embeddings @ v

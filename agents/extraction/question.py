@@ -23,7 +23,10 @@ ASKS_WHAT = re.compile(r"^\W*(?:what|whats|what's|which)\b", re.I)
 # What to do, not what something is: the answer is a procedure's steps, in their order.
 ACTION = re.compile(
     r"\bhow (?:do|can|should|would|to|must) (?:i|you|we)\b|\bhow to\b|"
-    r"\bwhat (?:should|do|must|can) (?:i|you|we) do\b|\bwhat to do\b|\bwhat now\b|"
+    r"\bwhat (?:should|do|must|can) (?:i|you|we) (?:do|try)\b|\bwhat to do\b|\bwhat now\b|"
+    # what to try or check, in the customer's words ("anything I can try", "supposed to check")
+    r"\banything (?:i|you|we) (?:can|could|should) (?:do|try)\b|"
+    r"\b(?:supposed|meant|need) to (?:check|do|try)\b|"
     r"\bsteps?\b|\bprocedure\b|"
     # how urgent it is: answered by what to do and when
     r"\bhow urgent(?:ly)?\b|\bcan (?:it|this|that) wait\b|\b(?:right|straight) away\b|"

@@ -406,6 +406,8 @@ WARNINGS = (
     [
         ("The dash says Cruise Control Fault. What should I do?", "Cruise Control Fault"),
         ("How urgent is an Airbag Fault?", "Airbag Fault"),
+        ("It says Airbag Fault. Is there anything I can try?", "Airbag Fault"),
+        ("Which level am I supposed to check for a Cruise Control Fault?", "Cruise Control"),
     ],
 )
 def test_asked_what_to_do_a_row_says_its_instruction_before_its_description(

@@ -312,25 +312,23 @@ class _Placed(NamedTuple):
 
 
 def _cells(placed: Sequence[_Placed], n_rows: int) -> list[Cell]:
-    """The table's cells; a ruled row of a label and a value that holds sub-rows
+    """The table's cells; a ruled row of a label and values that holds sub-rows
     (`sub_rows`) as a row for each, the rows below moved down."""
     by_row: dict[int, list[_Placed]] = {}
     for box in placed:
         by_row.setdefault(box.row, []).append(box)
-    split: dict[int, list[tuple[str, str]]] = {}
+    split: dict[int, dict[int, list[str]]] = {}
     for row, boxes in by_row.items():
-        if len(boxes) == 2 and all(b.rows == 1 for b in boxes):
-            label, value = sorted(boxes, key=lambda b: b.col)
-            if label.col == 0 and (found := sub_rows(label.lines, value.lines)):
-                split[row] = found
+        if (found := _split_row(boxes)) is not None:
+            split[row] = found
     start = [0] * (n_rows + 1)
     for row in range(n_rows):
-        start[row + 1] = start[row] + (len(split[row]) if row in split else 1)
+        start[row + 1] = start[row] + (len(split[row][-1]) if row in split else 1)
     cells: list[Cell] = []
     for row, col, rows, cols, lines in placed:
-        if row in split:
-            for n, texts in enumerate(split[row]):
-                cells.append(Cell(text=texts[col > 0], row=start[row] + n, col=col, cols=cols))
+        if row in split and col in split[row]:
+            for n, text in enumerate(split[row][col]):
+                cells.append(Cell(text=text, row=start[row] + n, col=col, cols=cols))
             continue
         cells.append(
             Cell(
@@ -345,6 +343,28 @@ def _cells(placed: Sequence[_Placed], n_rows: int) -> list[Cell]:
     return cells
 
 
+def _split_row(boxes: Sequence[_Placed]) -> dict[int, list[str]] | None:
+    """A row's label and value boxes read as sub-rows, each box's column to its texts (key -1:
+    the sub-rows' names), when the label holds sub-labels level with the first value's lines;
+    a box spanning several rows may stand at their left (a group: "Exterior" beside the
+    headlights' "Low beam" and "High beam"), not among them."""
+    ordered = sorted(boxes, key=lambda b: b.col)
+    single = [b for b in ordered if b.rows == 1]
+    if len(single) < 2 or ordered[-len(single) :] != single:
+        return None
+    label, *values = single
+    if not values[0].lines or (found := sub_rows(label.lines, values[0].lines)) is None:
+        return None
+    texts = {-1: [name for name, _ in found]}
+    texts[label.col] = texts[-1]
+    bands = sub_row_bands(label.lines, values[0].lines)
+    for box in values:
+        texts[box.col] = [
+            " ".join(v.text for v in box.lines if top <= v.top < below) for top, below in bands
+        ]
+    return texts
+
+
 # A sub-row's label is this short ("With filter", "Intake", "Rear").
 SUB_LABEL_WORDS = 4
 
@@ -356,6 +376,21 @@ def sub_rows(label: Sequence[Line], value: Sequence[Line]) -> list[tuple[str, st
     None when the cell's first line is level with a value line (a label wrapped beside a
     value wrapped), when value lines start above the first sub-label, or when fewer than
     two sub-labels are found."""
+    anchors = _anchors(label, value)
+    if anchors is None:
+        return None
+    head = " ".join(line.text for line in label[: anchors[0]])
+    rows: list[tuple[str, str]] = []
+    for n, (top, below) in enumerate(sub_row_bands(label, value)):
+        end = anchors[n + 1] if n + 1 < len(anchors) else len(label)
+        name = " ".join(line.text for line in label[anchors[n] : end])
+        texts = [v.text for v in value if top <= v.top < below]
+        rows.append((f"{head} {name}", " ".join(texts)))
+    return rows
+
+
+def _anchors(label: Sequence[Line], value: Sequence[Line]) -> list[int] | None:
+    """The label's lines that open a sub-row (`sub_rows`), or None."""
     if not label or not value:
         return None
 
@@ -372,16 +407,19 @@ def sub_rows(label: Sequence[Line], value: Sequence[Line]) -> list[tuple[str, st
     first = label[anchors[0]]
     if any(v.top < first.top - first.height / 2 for v in value):
         return None
-    head = " ".join(line.text for line in label[: anchors[0]])
-    rows: list[tuple[str, str]] = []
+    return anchors
+
+
+def sub_row_bands(label: Sequence[Line], value: Sequence[Line]) -> list[tuple[float, float]]:
+    """Where each sub-row of `sub_rows` stands: (top, bottom) on the page; none without."""
+    anchors = _anchors(label, value) or []
+    bands = []
     for n, at in enumerate(anchors):
         end = anchors[n + 1] if n + 1 < len(anchors) else len(label)
         top = label[at].top - label[at].height / 2
         below = label[end].top - label[end].height / 2 if end < len(label) else math.inf
-        name = " ".join(line.text for line in label[at:end])
-        texts = [v.text for v in value if top <= v.top < below]
-        rows.append((f"{head} {name}", " ".join(texts)))
-    return rows
+        bands.append((top, below))
+    return bands
 
 
 def cell_lines(words: Iterable[Word]) -> list[Line]:

@@ -124,8 +124,11 @@ def _table_near(blocks: Sequence[Block], at: int) -> int | None:
 
 
 def expand_legends(blocks: Sequence[Block]) -> tuple[Block, ...]:
-    """The blocks with each table's abbreviations written out where a legend explains them."""
+    """The blocks with each table's abbreviations written out where a legend explains them.
+    A legend of letters written out in its table goes: read alone, its lines ("A: H11
+    halogen bulbs: B: HB3 halogen bulbs") say what no letter of the table says any more."""
     expanded = list(blocks)
+    spent: set[int] = set()
     for at, block in enumerate(blocks):
         meanings = legend(block)
         letters = {} if meanings else letter_legend(block)
@@ -138,4 +141,5 @@ def expand_legends(blocks: Sequence[Block]) -> tuple[Block, ...]:
             expanded[table] = _written_out(expanded[table], meanings)
         elif (written := _letters_written_out(expanded[table], letters)) is not None:
             expanded[table] = written
-    return tuple(expanded)
+            spent.add(at)
+    return tuple(b for i, b in enumerate(expanded) if i not in spent)

@@ -84,3 +84,22 @@ def test_a_ruled_row_with_sub_labels_is_read_as_a_row_for_each() -> None:
         ("Capacity Without filter", "4.1 qt."),
         ("Tank", "50 L"),
     )
+
+
+def test_sub_labels_split_every_value_of_the_row_beside_a_group_cell() -> None:
+    edges = [_rule(100, 30), _rule(170, 100), _rule(190, 30)]  # "Exterior" spans both rows
+    edges += [Edge(x, 100, x, 190) for x in (30, 100, 220, 280, 350)]
+    words = [word("Exterior", 40, 140), word("Headlights", 110, 104),
+             word("Low", 110, 128), word("beam", 135, 128),
+             word("High", 110, 152), word("beam", 140, 152),
+             word("9006", 230, 128), word("9005", 230, 152),
+             word("51", 290, 128), word("60", 290, 152),
+             word("Fog", 110, 174), word("55", 290, 174)]  # fmt: skip
+    ((table, _),) = find_tables(edges, words)
+    read = read_table(table)
+    assert isinstance(read, TableText)
+    assert [row[1:] for row in read.rows] == [
+        ("Headlights Low beam", "9006", "51"),
+        ("Headlights High beam", "9005", "60"),
+        ("Fog", "", "55"),
+    ]

@@ -66,10 +66,15 @@ KEYS = Block(
 
 
 def test_a_column_of_letters_a_legend_keys_is_written_out_in_each_row() -> None:
-    table, kept = expand_legends([BULBS, KEYS])
+    (table,) = expand_legends([BULBS, KEYS])
     assert table.lines[2].endswith("| 51 60 | HB4 halogen bulbs, HB3 halogen bulbs |")
     assert table.lines[3].endswith("| 16 | Wedge base bulbs (clear) |")
-    assert table.lines[0] == BULBS.lines[0] and kept == KEYS
+    assert table.lines[0] == BULBS.lines[0]
+
+
+def test_a_legend_of_letters_no_table_takes_is_kept() -> None:
+    prose = Block("text", ("The bulbs are listed below.",))
+    assert expand_legends([prose, KEYS]) == (prose, KEYS)
 
 
 def test_letters_are_written_out_only_where_every_cell_of_the_column_is_keyed() -> None:

@@ -56,7 +56,8 @@ def table_units(
         if any(a is not None for a in row_about):
             rows = [r for r, a in zip(rows, row_about, strict=True) if a is not False]
     qualifiers = _qualifier_columns([row_cells(r) for r in rows], len(header))
-    columns = [i for i in columns if i not in qualifiers]
+    grouped = _grouped([row_cells(r) for r in rows])
+    columns = [i for i in columns if i not in qualifiers and not (grouped and i == 1)]
     columns = _named_columns(header, columns, asked) or columns
     units = []
     above = ""  # the label of the last row that has one, for the rows under it
@@ -70,7 +71,9 @@ def table_units(
             above = cells[0]
         elif above:
             cells = [above, *cells[1:]]
-        label, first_value = _row_label(cells, header)
+        label, first_value = (
+            (f"{cells[0]}, {cells[1]}", 2) if grouped else _row_label(cells, header)
+        )
         chosen = [
             i
             for i in (columns or range(1, len(cells)))
@@ -119,6 +122,22 @@ def _row_label(cells: Sequence[str], header: Sequence[str]) -> tuple[str, int]:
         group = numbered.group(1)
         return (f"{group} – {cells[1]}" if group else cells[1]), 2
     return cells[0] or (header[0] if header else ""), 1
+
+
+def _grouped(rows: Sequence[Sequence[str]]) -> bool:
+    """A first column that groups the rows ("Exterior" down eight rows, "Interior" down two:
+    a cell merged down them, read in each) beside a second that names each row: the row is
+    named by both ("Exterior, Back-up lights")."""
+    if len(rows) < 3 or any(len(r) < 3 for r in rows):
+        return False
+    groups = [r[0] for r in rows]
+    names = [r[1] for r in rows]
+    return (
+        all(groups)
+        and len(set(groups)) <= len(rows) / 2
+        and all(n and not n[0].isdigit() for n in names)
+        and len(set(names)) == len(names)
+    )
 
 
 def _legend(cells: Sequence[str]) -> bool:

@@ -266,6 +266,20 @@ def test_a_row_with_its_first_cell_empty_is_named_by_the_row_above_that_has_one(
     ]
 
 
+GROUPED = """|  | Light bulbs | Bulb No. | W |
+|---|---|---|---|
+| Exterior | Headlights Low beam | 9006 | 51 |
+| Exterior | Back-up lights | 921 | 16 |
+| Exterior | License plate lights | ⎯ | 5 |
+| Interior | Interior light | ⎯ | 8 |"""
+
+
+def test_a_row_is_named_by_its_group_and_its_name_where_a_first_column_groups_rows() -> None:
+    units = [u.text for u in extraction.split_units(GROUPED, 1, 0)]
+    assert units[1] == "Exterior, Back-up lights: 921 (Bulb No.), 16 (W)"
+    assert units[3] == "Interior, Interior light (W): 8"  # a dash is no value
+
+
 def test_a_caption_standing_alone_is_no_answer() -> None:
     units = extraction.split_units("Tyre pressure sticker location\n\nCheck it cold.", 1, 0)
     assert [u.text for u in units] == ["Check it cold."]

@@ -177,10 +177,28 @@ def _named_columns(
     return named if 0 < len(named) < len(words) else []
 
 
+# A unit of measure closing a row's label ("Valve opening pressure of radiator cap kPa"): the
+# unit of the row's bare figures.
+LABEL_UNIT = re.compile(
+    r"\s(mm|cm|in\.?|kPa|MPa|psi|bar|N·m|Nm|kgf·m|V|A|W|kW|L|ml|cc|°C|°F|r/min|rpm|kg|%)$"
+)
+ENDS_IN_FIGURE = re.compile(r"\d$")
+
+
+def _with_label_unit(label: str, values: Sequence[str]) -> list[str]:
+    """Each value that ends in a bare figure with the unit its row's label closes on: "Minimum
+    83" under "… radiator cap kPa" reads "Minimum 83 kPa"."""
+    unit = LABEL_UNIT.search(label.replace("**", "").strip())
+    if unit is None:
+        return list(values)
+    return [f"{v} {unit.group(1)}" if ENDS_IN_FIGURE.search(v) else v for v in values]
+
+
 def _row_text(
     label: str, qualified: Sequence[str], names: Sequence[str], values: Sequence[str]
 ) -> str:
     """ "Maximum power (Petrol): 85 PS", or "Capacity: 45 litres (diesel), 40 litres (petrol)"."""
+    values = _with_label_unit(label, values)
     shown = label.replace("**", "").strip()
     if qualified:
         shown = f"{shown}, {', '.join(qualified)}"

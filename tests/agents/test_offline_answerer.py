@@ -280,6 +280,17 @@ def test_a_row_is_named_by_its_group_and_its_name_where_a_first_column_groups_ro
     assert units[3] == "Interior, Interior light (W): 8"  # a dash is no value
 
 
+def test_a_bare_figure_takes_the_unit_its_row_s_label_closes_on() -> None:
+    table = (
+        "| Item | Standard value | Limit |\n|---|---|---|\n"
+        "| Valve opening pressure of radiator cap kPa | 93 - 123 | Minimum 83 |\n"
+        "| Radiator cap condition | Replace if cracked | - |"
+    )
+    units = [u.text for u in extraction.split_units(table, 1, 0)]
+    assert units[0].endswith("93 - 123 kPa (Standard value), Minimum 83 kPa (Limit)")
+    assert "Replace if cracked" in units[1] and "kPa" not in units[1]
+
+
 def test_a_caption_standing_alone_is_no_answer() -> None:
     units = extraction.split_units("Tyre pressure sticker location\n\nCheck it cold.", 1, 0)
     assert [u.text for u in units] == ["Check it cold."]

@@ -340,6 +340,36 @@ def excepted_named(question: Question, candidate: Candidate) -> float:
     return float(bool(asked - _names(EXCEPT.sub(" ", read))))
 
 
+# Markets a figure is given for, as manuals name them in brackets ("[U.S.A. and CANADA]",
+# "(Europe)"): the words, and the initials in capitals.
+MARKET_WORDS = {
+    "europe": "europe", "european": "europe", "canada": "canada", "canadian": "canada",
+    "america": "usa", "american": "usa", "australia": "australia", "japan": "japan",
+    "china": "china", "india": "india", "mexico": "mexico", "britain": "uk", "korea": "korea",
+}  # fmt: skip
+MARKET_INITIALS = {"usa": "usa", "uk": "uk", "gb": "uk", "eu": "europe", "gcc": "gcc"}
+BRACKETED = re.compile(r"[\[(]([^\])(\[]{1,60})[\])]")
+
+
+def _markets(text: str) -> set[str]:
+    """The markets `text` names."""
+    plain = US_MEASURE.sub(" ", text)
+    words = {MARKET_WORDS[w] for w in re.findall(r"[a-z]+", plain.lower()) if w in MARKET_WORDS}
+    return words | {MARKET_INITIALS[i] for i in _initials(plain) if i in MARKET_INITIALS}
+
+
+def other_market(question: Question, candidate: Candidate) -> float:
+    """Asked about one market (a car in Europe), the unit's figure is given in brackets for
+    others ("Engine coolant capacity [U.S.A. and CANADA]")."""
+    asked = _markets(question.text)
+    if not asked:
+        return 0.0
+    unit = candidate.unit
+    read = EXCEPT.sub(" ", f"{unit.label}\n{unit.text}\n{leaf(unit.heading)}")
+    named = set().union(*(_markets(b.group(1)) for b in BRACKETED.finditer(read)))
+    return float(bool(named) and not (named & asked))
+
+
 class Rule(NamedTuple):
     """A row of the table: the rule's name, its weight, and the function that reads it."""
 
@@ -371,6 +401,7 @@ RULES: tuple[Rule, ...] = (
     Rule("value_referred", -0.1, value_referred),
     Rule("opposite_named", -0.25, opposite_named),
     Rule("excepted_named", -0.15, excepted_named),
+    Rule("other_market", -0.15, other_market),
 )
 
 

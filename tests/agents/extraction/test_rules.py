@@ -207,7 +207,7 @@ def test_penalties_weigh_against_a_unit() -> None:
     penalties = {"kind_missing", "passage_rank", "unasked_condition", "comparison",
                  "other_variant_heading", "other_variant_named", "opposite_condition",
                  "other_dimension", "value_referred", "opposite_named",
-                 "excepted_named"}  # fmt: skip
+                 "excepted_named", "other_market"}  # fmt: skip
     assert {name for name, weight in weights.items() if weight < 0} == penalties
 
 
@@ -295,4 +295,18 @@ def test_a_figure_said_not_to_hold_for_what_the_question_names_fires() -> None:
     # "except" in a sentence names the one to use, not one the figure is not for.
     assert not rules.excepted_named(
         read_question("is DOT 4 fluid ok?"), unit("Use no brake fluid except DOT 4.")
+    )
+
+
+def test_asked_about_one_market_a_figure_given_for_others_fires() -> None:
+    europe = read_question("I'm in Europe with an automatic, how much coolant does it hold?")
+    assert rules.other_market(europe, unit("Coolant capacity [U.S.A. and CANADA]: ATX: 7.6 L"))
+    assert not rules.other_market(europe, unit("Coolant capacity [Except U.S.A.]: ATX: 8.1 L"))
+    assert not rules.other_market(europe, unit("Coolant capacity (Europe): 8.1 L"))
+    assert not rules.other_market(europe, unit("Coolant capacity: 8.1 L {8.6 US qt}"))
+    # A question naming no market: every market's figure may answer.
+    asked = read_question("how much coolant does it hold?")
+    assert not rules.other_market(asked, unit("Coolant capacity [U.S.A. and CANADA]: 7.6 L"))
+    assert not rules.other_market(
+        read_question("can you tell us the capacity?"), unit("Capacity [Canada]: 7.6 L")
     )

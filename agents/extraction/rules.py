@@ -344,9 +344,10 @@ def excepted_named(question: Question, candidate: Candidate) -> float:
 # "(Europe)"): the words, and the initials in capitals.
 MARKET_WORDS = {
     "europe": "europe", "european": "europe", "canada": "canada", "canadian": "canada",
-    "america": "usa", "american": "usa", "australia": "australia", "japan": "japan",
-    "china": "china", "india": "india", "mexico": "mexico", "britain": "uk", "korea": "korea",
+    "australia": "australia", "japan": "japan", "china": "china", "india": "india",
+    "mexico": "mexico", "britain": "uk", "korea": "korea",
 }  # fmt: skip
+# (Not "American": "(American Petroleum Institute)" names a standard, not a market.)
 MARKET_INITIALS = {"usa": "usa", "uk": "uk", "gb": "uk", "eu": "europe", "gcc": "gcc"}
 BRACKETED = re.compile(r"[\[(]([^\])(\[]{1,60})[\])]")
 

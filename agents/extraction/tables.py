@@ -179,8 +179,9 @@ def _named_columns(
 
 # A unit of measure closing a row's label ("Valve opening pressure of radiator cap kPa"): the
 # unit of the row's bare figures.
+# (Not a unit of one letter: "Fuse A", "Type L" name which one.)
 LABEL_UNIT = re.compile(
-    r"\s(mm|cm|in\.?|kPa|MPa|psi|bar|N·m|Nm|kgf·m|V|A|W|kW|L|ml|cc|°C|°F|r/min|rpm|kg|%)$"
+    r"\s(mm|cm|in\.|kPa|MPa|psi|bar|N·m|Nm|kgf·m|kW|ml|cc|°C|°F|r/min|rpm|kg|%)$"
 )
 ENDS_IN_FIGURE = re.compile(r"\d$")
 

@@ -358,6 +358,8 @@ def _split_row(boxes: Sequence[_Placed]) -> dict[int, list[str]] | None:
     texts = {-1: [name for name, _ in found]}
     texts[label.col] = texts[-1]
     bands = sub_row_bands(label.lines, values[0].lines)
+    # A line of another value above the first sub-label (its column's unit) stays in the row.
+    bands[0] = (-math.inf, bands[0][1])
     for box in values:
         texts[box.col] = [
             " ".join(v.text for v in box.lines if top <= v.top < below) for top, below in bands

@@ -289,6 +289,8 @@ def test_a_bare_figure_takes_the_unit_its_row_s_label_closes_on() -> None:
     units = [u.text for u in extraction.split_units(table, 1, 0)]
     assert units[0].endswith("93 - 123 kPa (Standard value), Minimum 83 kPa (Limit)")
     assert "Replace if cracked" in units[1] and "kPa" not in units[1]
+    fuses = "| Fuse | Rating |\n|---|---|\n| Fuse A | 15 |\n| Fuse B | 10 |"
+    assert extraction.split_units(fuses, 1, 0)[0].text == "Fuse A (Rating): 15"
 
 
 def test_a_caption_standing_alone_is_no_answer() -> None:

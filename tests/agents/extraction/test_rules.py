@@ -304,6 +304,7 @@ def test_asked_about_one_market_a_figure_given_for_others_fires() -> None:
     assert not rules.other_market(europe, unit("Coolant capacity [Except U.S.A.]: ATX: 8.1 L"))
     assert not rules.other_market(europe, unit("Coolant capacity (Europe): 8.1 L"))
     assert not rules.other_market(europe, unit("Coolant capacity: 8.1 L {8.6 US qt}"))
+    assert not rules.other_market(europe, unit("Oil grade (American Petroleum Institute): SN"))
     # A question naming no market: every market's figure may answer.
     asked = read_question("how much coolant does it hold?")
     assert not rules.other_market(asked, unit("Coolant capacity [U.S.A. and CANADA]: 7.6 L"))

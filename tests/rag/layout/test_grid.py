@@ -93,13 +93,13 @@ def test_sub_labels_split_every_value_of_the_row_beside_a_group_cell() -> None:
              word("Low", 110, 128), word("beam", 135, 128),
              word("High", 110, 152), word("beam", 140, 152),
              word("9006", 230, 128), word("9005", 230, 152),
-             word("51", 290, 128), word("60", 290, 152),
+             word("watts", 290, 104), word("51", 290, 128), word("60", 290, 152),
              word("Fog", 110, 174), word("55", 290, 174)]  # fmt: skip
     ((table, _),) = find_tables(edges, words)
     read = read_table(table)
     assert isinstance(read, TableText)
     assert [row[1:] for row in read.rows] == [
-        ("Headlights Low beam", "9006", "51"),
+        ("Headlights Low beam", "9006", "watts 51"),  # a line above the sub-labels: the first
         ("Headlights High beam", "9005", "60"),
         ("Fog", "", "55"),
     ]

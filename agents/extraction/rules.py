@@ -324,11 +324,15 @@ def _names(text: str) -> set[str]:
     return (terms(INITIALS.sub(" ", plain)) | _initials(plain)) - EXCEPT_GENERIC
 
 
+def _bracketed_in(unit: Unit) -> str:
+    """What a unit's brackets may stand in: its label, its text and its section's heading."""
+    return f"{unit.label}\n{unit.text}\n{leaf(unit.heading)}"
+
+
 def excepted_named(question: Question, candidate: Candidate) -> float:
     """The unit's figure is said not to hold for what the question names: asked about a US
     model, "Coolant capacity [Except U.S.A. and CANADA]: 7.9 L" is the other markets' figure."""
-    unit = candidate.unit
-    read = f"{unit.label}\n{unit.text}\n{leaf(unit.heading)}"
+    read = _bracketed_in(candidate.unit)
     excepted: set[str] = set()
     for said in EXCEPT.finditer(read):
         excepted |= _names(said.group(1))
@@ -365,8 +369,7 @@ def other_market(question: Question, candidate: Candidate) -> float:
     asked = _markets(question.text)
     if not asked:
         return 0.0
-    unit = candidate.unit
-    read = EXCEPT.sub(" ", f"{unit.label}\n{unit.text}\n{leaf(unit.heading)}")
+    read = EXCEPT.sub(" ", _bracketed_in(candidate.unit))
     named = set().union(*(_markets(b.group(1)) for b in BRACKETED.finditer(read)))
     return float(bool(named) and not (named & asked))
 

@@ -55,14 +55,14 @@ def table_units(
         row_about = [about_focus(row_cells(r)[0], focus, catalogue) for r in rows]
         if any(a is not None for a in row_about):
             rows = [r for r, a in zip(rows, row_about, strict=True) if a is not False]
-    qualifiers = _qualifier_columns([row_cells(r) for r in rows], len(header))
-    grouped = _grouped([row_cells(r) for r in rows])
+    read = [row_cells(r) for r in rows]
+    qualifiers = _qualifier_columns(read, len(header))
+    grouped = _grouped(read)
     columns = [i for i in columns if i not in qualifiers and not (grouped and i == 1)]
     columns = _named_columns(header, columns, asked) or columns
     units = []
     above = ""  # the label of the last row that has one, for the rows under it
-    for offset, row in enumerate(rows):
-        cells = row_cells(row)
+    for offset, cells in enumerate(read):
         if len(cells) < 2 or _legend(cells):
             continue
         # A first cell left empty under a row that names its thing (a cell merged down the

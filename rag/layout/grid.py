@@ -323,7 +323,8 @@ def _cells(placed: Sequence[_Placed], n_rows: int) -> list[Cell]:
             split[row] = found
     start = [0] * (n_rows + 1)
     for row in range(n_rows):
-        start[row + 1] = start[row] + (len(split[row][-1]) if row in split else 1)
+        count = len(next(iter(split[row].values()))) if row in split else 1
+        start[row + 1] = start[row] + count
     cells: list[Cell] = []
     for row, col, rows, cols, lines in placed:
         if row in split and col in split[row]:
@@ -344,22 +345,22 @@ def _cells(placed: Sequence[_Placed], n_rows: int) -> list[Cell]:
 
 
 def _split_row(boxes: Sequence[_Placed]) -> dict[int, list[str]] | None:
-    """A row's label and value boxes read as sub-rows, each box's column to its texts (key -1:
-    the sub-rows' names), when the label holds sub-labels level with the first value's lines;
-    a box spanning several rows may stand at their left (a group: "Exterior" beside the
-    headlights' "Low beam" and "High beam"), not among them."""
+    """A row's label and value boxes read as sub-rows, each box's column to its texts, when
+    the label holds sub-labels level with the first value's lines; a box spanning several
+    rows may stand at their left (a group: "Exterior" beside the headlights' "Low beam" and
+    "High beam"), not among them."""
     ordered = sorted(boxes, key=lambda b: b.col)
     single = [b for b in ordered if b.rows == 1]
     if len(single) < 2 or ordered[-len(single) :] != single:
         return None
     label, *values = single
-    if not values[0].lines or (found := sub_rows(label.lines, values[0].lines)) is None:
+    found = _sub_labels(label.lines, values[0].lines)
+    if found is None:
         return None
-    texts = {-1: [name for name, _ in found]}
-    texts[label.col] = texts[-1]
-    bands = sub_row_bands(label.lines, values[0].lines)
-    # A line of another value above the first sub-label (its column's unit) stays in the row.
-    bands[0] = (-math.inf, bands[0][1])
+    texts = {label.col: [name for name, _, _ in found]}
+    # A line of another value above the first sub-label (its column's unit) stays in the row
+    # (the first value has none: `_sub_labels`).
+    bands = [(-math.inf if n == 0 else top, below) for n, (_, top, below) in enumerate(found)]
     for box in values:
         texts[box.col] = [
             " ".join(v.text for v in box.lines if top <= v.top < below) for top, below in bands
@@ -378,21 +379,20 @@ def sub_rows(label: Sequence[Line], value: Sequence[Line]) -> list[tuple[str, st
     None when the cell's first line is level with a value line (a label wrapped beside a
     value wrapped), when value lines start above the first sub-label, or when fewer than
     two sub-labels are found."""
-    anchors = _anchors(label, value)
-    if anchors is None:
+    found = _sub_labels(label, value)
+    if found is None:
         return None
-    head = " ".join(line.text for line in label[: anchors[0]])
-    rows: list[tuple[str, str]] = []
-    for n, (top, below) in enumerate(sub_row_bands(label, value)):
-        end = anchors[n + 1] if n + 1 < len(anchors) else len(label)
-        name = " ".join(line.text for line in label[anchors[n] : end])
-        texts = [v.text for v in value if top <= v.top < below]
-        rows.append((f"{head} {name}", " ".join(texts)))
-    return rows
+    return [
+        (name, " ".join(v.text for v in value if top <= v.top < below))
+        for name, top, below in found
+    ]
 
 
-def _anchors(label: Sequence[Line], value: Sequence[Line]) -> list[int] | None:
-    """The label's lines that open a sub-row (`sub_rows`), or None."""
+def _sub_labels(
+    label: Sequence[Line], value: Sequence[Line]
+) -> list[tuple[str, float, float]] | None:
+    """Each sub-row of `sub_rows`: its label ("Oil capacity With filter") and where it stands
+    on the page (top, bottom); None where the label holds no sub-labels."""
     if not label or not value:
         return None
 
@@ -409,19 +409,15 @@ def _anchors(label: Sequence[Line], value: Sequence[Line]) -> list[int] | None:
     first = label[anchors[0]]
     if any(v.top < first.top - first.height / 2 for v in value):
         return None
-    return anchors
-
-
-def sub_row_bands(label: Sequence[Line], value: Sequence[Line]) -> list[tuple[float, float]]:
-    """Where each sub-row of `sub_rows` stands: (top, bottom) on the page; none without."""
-    anchors = _anchors(label, value) or []
-    bands = []
+    head = " ".join(line.text for line in label[: anchors[0]])
+    found = []
     for n, at in enumerate(anchors):
         end = anchors[n + 1] if n + 1 < len(anchors) else len(label)
+        name = " ".join(line.text for line in label[at:end])
         top = label[at].top - label[at].height / 2
         below = label[end].top - label[end].height / 2 if end < len(label) else math.inf
-        bands.append((top, below))
-    return bands
+        found.append((f"{head} {name}", top, below))
+    return found
 
 
 def cell_lines(words: Iterable[Word]) -> list[Line]:

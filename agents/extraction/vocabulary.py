@@ -199,9 +199,13 @@ STATES: dict[str, re.Pattern[str]] = {
     ),
     "count": re.compile(r"(?<![\d.,:/])\b\d{1,3}\b(?![.,:/]\d)"),
     "grade": re.compile(
-        r"\b\d{1,2}W-?\d{2}\b|\b(type|dot)\s?-?[a-z0-9]+\b|\bACEA\b|\bAPI\b|\bRON\b|"
+        r"\b\d{1,2}W-?\d{2}\b|\bACEA\b|\bAPI\b|\bRON\b|"
+        # "DOT 4", "Type T-IV", "type 2", not a "dotted line" or "the type of fuel"
+        r"\bdot\s?-?\d|\btype\s?-?(?-i:[A-Z0-9][A-Z0-9.-]*)\b|"
+        # an octane number, not "the octane rating" alone
+        r"\b\d{2,3}\s*(?:octane|AKI)\b|\boctane\b\D{0,25}\b\d{2,3}\b|"
         # the trade's own standards: "SAE 90", "GL-5", "ATF", "JASO MA", "ILSAC GF-5"
-        r"\boctane\b|\bSAE\s?\d{2,3}\b|\bGL-?\d\b|\bATF\b|\bJASO\b|\bILSAC\b",
+        r"\bSAE\s?\d{2,3}\b|\bGL-?\d\b|\bATF\b|\bJASO\b|\bILSAC\b",
         re.I,
     ),
 }

@@ -712,6 +712,17 @@ def test_a_measure_is_known_in_the_units_manuals_write_it_in() -> None:
         assert "quantity" in extraction.answer_kinds_in(engine_speed), engine_speed
 
 
+def test_a_grade_is_stated_by_its_designation_not_by_a_word_that_names_one() -> None:
+    for grade in ("DOT4", "SAE J1703 or DOT 3", "ATF Type T-IV", "91 octane", "octane number: 86"):
+        assert "grade" in extraction.answer_kinds_in(grade), grade
+    for none in (
+        "Fill the brake fluid to the dotted line.",
+        "the type of fuel you use",
+        "meets the minimum octane rating",
+    ):
+        assert "grade" not in extraction.answer_kinds_in(none), none
+
+
 def test_how_many_km_asks_for_a_distance_not_any_figure() -> None:
     assert extraction.answer_kinds_wanted("How many km can it do on battery alone?") == {"distance"}
     assert "distance" not in extraction.answer_kinds_in("fuel consumption: 4.9 l/100 km")

@@ -19,6 +19,8 @@ ABBREVIATION = re.compile(
 )
 LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 HEADING = re.compile(r"^\s*#{1,6}\s")
+# A picture alone on its line ("![Brake fluid reservoir](60220101)"): nothing to quote.
+PICTURE = re.compile(r"^\s*(?:[-*+]\s+)?!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])?\s*$")
 ENDED = re.compile(r"[.!?:;][\"')\]]?$")
 WRAPPED_LINE = 50
 KEY_VALUE = re.compile(r"^[^:.!?]{1,60}:\s+\S")
@@ -109,6 +111,8 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
     announcing = ""  # the line over the records being read, when it announces them
     for line in body.splitlines():
         stripped = line.strip()
+        if PICTURE.match(line):
+            continue
         if not stripped or HEADING.match(line):
             if HEADING.match(line) or (found and found[-1][0] == "item"):
                 title = ""  # a new section, or the end of the list

@@ -72,6 +72,18 @@ def test_a_table_that_lays_out_prose_is_read_as_its_cells_sentences() -> None:
     assert [u.kind for u in extraction.split_units(noted, 1, 0)] == ["row"]
 
 
+def test_a_picture_alone_on_its_line_is_no_unit() -> None:
+    body = (
+        "If the level is low, add DOT 3 brake fluid.\n\n![BRAKE FLUID RESERVOIR](60220101)\n\n"
+        "- ![switch with INDICATOR LIGHT / ON / OFF]\n\nFill the brake fluid to the line."
+    )
+    units = [u.text for u in extraction.split_units(body, 1, 0)]
+    assert units == [
+        "If the level is low, add DOT 3 brake fluid.",
+        "Fill the brake fluid to the line.",
+    ]
+
+
 NESTED = """- Oil capacity, qt. (liter):
   - Dry fill: 8.5 (8.0)
   - Drain and refill:

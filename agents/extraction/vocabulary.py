@@ -138,8 +138,11 @@ ASKS_FOR: dict[str, re.Pattern[str]] = {
     ),
     # A period of a vehicle's life (a warranty, a running-in) is told in time or distance.
     "period": re.compile(r"\b(warrant\w*|guarantee\w*|valid|last|period)\b", re.I),
+    # Not a span of values: "what range is normal", "the acceptable range".
     "distance": re.compile(
-        r"\b(how far|range|distance|(?:a|one|single|full) (?:charge|tank)|between charges|"
+        r"\b(how far|(?<!normal )(?<!acceptable )(?<!operating )(?<!specified )(?<!standard )"
+        r"range(?! (?:is|are|should|would) (?:\w+ )?(?:normal|acceptable|ok|okay|allowed|fine|"
+        r"correct|right|expected))|distance|(?:a|one|single|full) (?:charge|tank)|between charges|"
         r"how many (?:km|kms|kilomet\w+|miles))\b",
         re.I,
     ),

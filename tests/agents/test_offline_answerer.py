@@ -741,6 +741,15 @@ def test_how_many_km_asks_for_a_distance_not_any_figure() -> None:
     assert "distance" in extraction.answer_kinds_in("electric range, combined: 62 km")
 
 
+def test_a_range_that_is_normal_is_a_span_of_values_not_a_distance() -> None:
+    assert "distance" in extraction.answer_kinds_wanted("What is the range of the car?")
+    for span in (
+        "idle goes up when I switch the AC on, what range is normal for that?",
+        "what's the normal range for the oil pressure?",
+    ):
+        assert "distance" not in extraction.answer_kinds_wanted(span), span
+
+
 def test_fully_loaded_meets_full_load() -> None:
     assert vocabulary.terms("fully loaded") == vocabulary.terms("full load")
 

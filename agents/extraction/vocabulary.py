@@ -190,7 +190,12 @@ STATES: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "distance": re.compile(r"(?<!/)\b\d[\d,.]*\s*(kms?|miles|mi)\b(?!\s*/\s*h)", re.I),
-    "clock": re.compile(r"\b\d{1,2}[:.]\d{2}\b|\bclosed\b", re.I),
+    # "09:00", "9.30 am", "08.00-18.00"; not a measure with two decimals ("0.10 mm").
+    "clock": re.compile(
+        r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\.\d{2}\s*(?:[ap]\.?m\b\.?|h\b|hrs\b|[-–]\s*\d{1,2}\.\d{2}\b)|"
+        r"\bclosed\b",
+        re.I,
+    ),
     "pressure": re.compile(
         r"\b\d+(?:[.,]\d+)?\s*(?:m?bar|psi|kpa|mpa|kgf?/cm(?:2|²)?)(?![\w/])", re.I
     ),

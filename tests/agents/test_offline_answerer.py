@@ -741,6 +741,13 @@ def test_how_many_km_asks_for_a_distance_not_any_figure() -> None:
     assert "distance" in extraction.answer_kinds_in("electric range, combined: 62 km")
 
 
+def test_a_time_of_day_is_not_a_measure_with_two_decimals() -> None:
+    for time_of_day in ("Monday to Friday: 08:00–18:00", "9.30 am", "08.00-18.00", "Closed"):
+        assert "clock" in extraction.answer_kinds_in(time_of_day), time_of_day
+    for measure in ("Intake valve: 0.10 mm", "Regulated voltage: 14.50 V"):
+        assert "clock" not in extraction.answer_kinds_in(measure), measure
+
+
 def test_a_range_that_is_normal_is_a_span_of_values_not_a_distance() -> None:
     assert "distance" in extraction.answer_kinds_wanted("What is the range of the car?")
     for span in (

@@ -253,7 +253,12 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(
             r"\bhow much\b(?:\s+\w+){0,2}\s+"
             r"(?:oil|fuel|coolant|fluid|water|petrol|diesel|adblue)\b|"
-            r"\b(capacity|capacities|litres?|liters?|quarts?|gallons?|fuel tank|hold|holds|"
+            # Not what a battery stores, nor how many seats or how much weight: "battery
+            # capacity", "seating capacity", "load capacity".
+            r"\b((?<!battery )(?<!seating )(?<!seat )(?<!load )(?<!loading )(?<!towing )"
+            r"(?<!carrying )(?<!weight )(?<!payload )(?<!charging )"
+            r"capacit(?:y|ies)(?! of (?:the |its |a )?(?:\w+ )?(?:battery|batteries|seats))|"
+            r"litres?|liters?|quarts?|gallons?|fuel tank|hold|holds|"
             r"(?:boot|trunk|luggage|cargo) (?:space|volume|capacity))\b",
             re.I,
         ),
@@ -264,7 +269,11 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ),
     ),
     "weight": (
-        re.compile(r"\b(weigh\w*|payload|kerb|curb|how heavy|towing capacity|tow)\b", re.I),
+        re.compile(
+            r"\b(weigh\w*|payload|kerb|curb|how heavy|(?:towing|load|loading|carrying) capacity|"
+            r"tow)\b",
+            re.I,
+        ),
         re.compile(r"\d\s*(kg|lbs?|tonnes?|t)\b", re.I),
     ),
     "length": (

@@ -49,6 +49,10 @@ def test_a_figure_asked_for_that_no_unit_states_is_not_found(question: str, text
         # Asked about, not for: the warning light, not a pressure.
         ("The oil pressure light came on, what now?", "Stop the engine and check the oil level."),
         ("Which fluid goes in the power steering?", "Use the recommended fluid."),
+        # A capacity that is no volume: what a battery stores, how many seats, how much load.
+        ("What is the battery capacity?", "Battery capacity: 60 kWh (usable)"),
+        ("What's the seating capacity?", "Number of seats: 5"),
+        ("What is the load capacity of the roof rack?", "Maximum roof load: 75 kg"),
     ],
 )
 def test_a_unit_stating_the_figure_or_a_question_not_asking_for_one_answers(

@@ -183,7 +183,9 @@ STATES: dict[str, re.Pattern[str]] = {
         r"[€$£]\s?\d|\d\s?(eur|euros?|usd|gbp)\b|\bfree of charge\b|\bno (fee|charge)\b", re.I
     ),
     "duration": re.compile(
-        r"\b\d+(?:[.,]\d+)?\s*(years?|months?|weeks?|days?|hours?|h|minutes?|min)\b", re.I
+        # not an engine speed ("850 min-1")
+        r"\b\d+(?:[.,]\d+)?\s*(years?|months?|weeks?|days?|hours?|h|minutes?|min)\b(?!\s?(?:-1|⁻¹|⁻1))",
+        re.I,
     ),
     "interval": re.compile(
         r"\bevery\b|\b\d[\d,.]*\s*(kms?|miles|mi|months?|years?)\b(?!\s*/\s*h)|\bannual(ly)?\b",
@@ -202,7 +204,7 @@ STATES: dict[str, re.Pattern[str]] = {
     "temperature": re.compile(r"\d\s*°\s*[CF]\b|\bdegrees\b", re.I),
     "quantity": re.compile(
         r"\d[\d,.]*\s*(kw|kwh|hp|ps|nm|km/h|mph|km|kg|t|l|litres?|liters?|mm|m|s|cc|%|wh/km|"
-        r"kwh/100\s*km|l/100\s*km|mpg|v|ah|rpm|(?:r|rev|tr)/min|min-1|cm3|cm³|ml)\b",
+        r"kwh/100\s*km|l/100\s*km|mpg|v|ah|rpm|(?:r|rev|tr)/min|min-1|min⁻¹|cm3|cm³|ml)\b",
         re.I,
     ),
     "count": re.compile(r"(?<![\d.,:/])\b\d{1,3}\b(?![.,:/]\d)"),
@@ -211,7 +213,7 @@ STATES: dict[str, re.Pattern[str]] = {
         # "DOT 4", "Type T-IV", "type 2", not a "dotted line" or "the type of fuel"
         r"\bdot\s?-?\d|\btype\s?-?(?-i:[A-Z0-9][A-Z0-9.-]*)\b|"
         # an octane number, not "the octane rating" alone
-        r"\b\d{2,3}\s*(?:octane|AKI)\b|\boctane\b\D{0,25}\b\d{2,3}\b|"
+        r"\b\d{2,3}\s*(?:octane|AKI|PON|RON)\b|\boctane\b\D{0,25}\b\d{2,3}\b|"
         # the trade's own standards: "SAE 90", "GL-5", "ATF", "JASO MA", "ILSAC GF-5"
         r"\bSAE\s?\d{2,3}\b|\bGL-?\d\b|\bATF\b|\bJASO\b|\bILSAC\b",
         re.I,

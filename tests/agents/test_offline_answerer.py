@@ -720,12 +720,13 @@ def test_a_measure_is_known_in_the_units_manuals_write_it_in() -> None:
         assert "temperature" in extraction.answer_kinds_in(temperature), temperature
     for grade in ("0W-20", "DOT 4", "SAE 90", "API GL-5", "GL-4 or higher", "ATF", "JASO MA"):
         assert "grade" in extraction.answer_kinds_in(grade), grade
-    for engine_speed in ("800 rpm", "700 ± 100 r/min", "750 tr/min", "850 min-1"):
+    for engine_speed in ("800 rpm", "700 ± 100 r/min", "750 tr/min", "850 min-1", "850 min⁻¹"):
         assert "quantity" in extraction.answer_kinds_in(engine_speed), engine_speed
+        assert "duration" not in extraction.answer_kinds_in(engine_speed), engine_speed
 
 
 def test_a_grade_is_stated_by_its_designation_not_by_a_word_that_names_one() -> None:
-    for grade in ("DOT4", "SAE J1703 or DOT 3", "ATF Type T-IV", "91 octane", "octane number: 86"):
+    for grade in ("DOT4", "DOT 3", "ATF Type T-IV", "91 octane", "86 PON", "octane number: 86"):
         assert "grade" in extraction.answer_kinds_in(grade), grade
     for none in (
         "Fill the brake fluid to the dotted line.",

@@ -184,7 +184,8 @@ STATES: dict[str, re.Pattern[str]] = {
     ),
     "duration": re.compile(
         # not an engine speed ("850 min-1")
-        r"\b\d+(?:[.,]\d+)?\s*(years?|months?|weeks?|days?|hours?|h|minutes?|min)\b(?!\s?(?:-1|⁻¹|⁻1))",
+        r"\b\d+(?:[.,]\d+)?\s*(years?|months?|weeks?|days?|hours?|h|minutes?|min)\b"
+        r"(?!\s?(?:-1|⁻¹|⁻1))",
         re.I,
     ),
     "interval": re.compile(
@@ -213,7 +214,7 @@ STATES: dict[str, re.Pattern[str]] = {
         # "DOT 4", "Type T-IV", "type 2", not a "dotted line" or "the type of fuel"
         r"\bdot\s?-?\d|\btype\s?-?(?-i:[A-Z0-9][A-Z0-9.-]*)\b|"
         # an octane number, not "the octane rating" alone
-        r"\b\d{2,3}\s*(?:octane|AKI|PON|RON)\b|\boctane\b\D{0,25}\b\d{2,3}\b|"
+        r"\b\d{2,3}\s*(?:octane|AKI|PON)\b|\boctane\b\D{0,25}\b\d{2,3}\b|"
         # the trade's own standards: "SAE 90", "GL-5", "ATF", "JASO MA", "ILSAC GF-5"
         r"\bSAE\s?\d{2,3}\b|\bGL-?\d\b|\bATF\b|\bJASO\b|\bILSAC\b",
         re.I,

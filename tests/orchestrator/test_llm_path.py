@@ -34,9 +34,10 @@ def llm() -> Iterator[FakeOpenAI]:
 
 
 def llm_settings(
-    kb_settings: Settings, db_url: URL, llm: FakeOpenAI, *, timeout_s: float = 1.0
+    kb_settings: Settings, db_url: URL, llm: FakeOpenAI, *, timeout_s: float = 2.0
 ) -> Settings:
-    """The sample knowledge base on `db_url`, answering through `llm` (its script reset)."""
+    """The sample knowledge base on `db_url`, answering through `llm` (its script reset).
+    `timeout_s`: under a stalled reply (`Stall(3.0)`), with room for a loaded machine."""
     llm.reset()
     return kb_settings.model_copy(
         update={

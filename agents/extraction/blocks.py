@@ -21,6 +21,8 @@ LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 HEADING = re.compile(r"^\s*#{1,6}\s")
 # A picture alone on its line ("![Brake fluid reservoir](60220101)"): nothing to quote.
 PICTURE = re.compile(r"^\s*(?:[-*+]\s+)?!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])?\s*$")
+# A picture's callout numbers left on a line of their own ("5 6 7"): nothing to quote.
+CALLOUTS = re.compile(r"^\s*\d{1,3}(?:\s+\d{1,3})+\s*$")
 ENDED = re.compile(r"[.!?:;][\"')\]]?$")
 WRAPPED_LINE = 50
 KEY_VALUE = re.compile(r"^[^:.!?]{1,60}:\s+\S")
@@ -111,7 +113,7 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
     announcing = ""  # the line over the records being read, when it announces them
     for line in body.splitlines():
         stripped = line.strip()
-        if PICTURE.match(line):
+        if PICTURE.match(line) or CALLOUTS.match(line):
             continue
         if not stripped or HEADING.match(line):
             if HEADING.match(line) or (found and found[-1][0] == "item"):

@@ -84,6 +84,12 @@ def test_a_picture_alone_on_its_line_is_no_unit() -> None:
     ]
 
 
+def test_a_pictures_callout_numbers_left_on_a_line_are_no_unit() -> None:
+    body = "# Rear lights\n5 6 7\n\nThe stop and tail lights take bulb No. 1157."
+    units = [u.text for u in extraction.split_units(body, 1, 0)]
+    assert units == ["The stop and tail lights take bulb No. 1157."]
+
+
 NESTED = """- Oil capacity, qt. (liter):
   - Dry fill: 8.5 (8.0)
   - Drain and refill:

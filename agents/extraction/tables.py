@@ -58,7 +58,12 @@ def table_units(
     read = [row_cells(r) for r in rows]
     qualifiers = _qualifier_columns(read, len(header))
     grouped = _grouped(read)
-    columns = [i for i in columns if i not in qualifiers and not (grouped and i == 1)]
+    # The second column names the rows when the first groups them, or only numbers them
+    # ("| 5 | Stop and tail lights | 1157 |"): a label, never a value the question names.
+    named_by_second = grouped or all(
+        _row_label(cells, header)[1] == 2 for cells in read if len(cells) >= 2
+    )
+    columns = [i for i in columns if i not in qualifiers and not (named_by_second and i == 1)]
     columns = _named_columns(header, columns, asked) or columns
     units = []
     above = ""  # the label of the last row that has one, for the rows under it

@@ -237,6 +237,19 @@ def test_the_column_the_question_names_is_the_one_read() -> None:
     ]
 
 
+def test_a_question_naming_the_rows_label_column_still_reads_their_values() -> None:
+    table = (
+        "| No. | Light Bulbs | Bulb No. | Wattage |\n|---|---|---|---|\n"
+        "| 1 | Front turn signal lights | 1156 | 27 |\n| 5 | Stop and tail lights | 1157 | 27/8 |"
+    )
+    asked = frozenset(vocabulary.asked_terms("What bulb number do the stop and tail lights take?"))
+    units = extraction.split_units(table, 1, 0, asked=asked)
+    assert [u.text for u in units] == [
+        "Front turn signal lights (Bulb No.): 1156",
+        "Stop and tail lights (Bulb No.): 1157",
+    ]
+
+
 def test_a_value_the_same_in_every_column_is_said_once() -> None:
     units = extraction.split_units(ENGINES, 1, 0)
     assert units[1].text == "Fuel tank – Capacity: 35 liters"

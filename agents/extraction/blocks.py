@@ -90,6 +90,16 @@ def titles_list(line: str) -> bool:
     )
 
 
+def names_figures(text: str) -> bool:
+    """A few words that end no sentence and state no figure ("Overall length"): a name for
+    the figures of the items nested under it."""
+    return (
+        len(text.split()) <= TITLE_WORDS
+        and not ENDED.search(text.rstrip(":"))
+        and not DIGIT.search(text)
+    )
+
+
 def figure_item(text: str) -> bool:
     """A list item that is a short line with a bare figure, its unit unsaid ("Front 26 (1.8,
     180)")."""
@@ -111,10 +121,13 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
     above: list[tuple[int, str]] = []  # the items announcing the nested ones: (indent, text)
     title = ""  # the line over the list being read, when it titles it
     announcing = ""  # the line over the records being read, when it announces them
+    parent: tuple[int, str] | None = None  # the last item read, over any nested under it
     for line in body.splitlines():
         stripped = line.strip()
         if PICTURE.match(line) or CALLOUTS.match(line):
             continue
+        if stripped and not LIST_MARK.match(line) and line[:1] not in " \t":
+            parent = None  # a line that is no item, nor one wrapped under it, ends the list
         if not stripped or HEADING.match(line):
             if HEADING.match(line) or (found and found[-1][0] == "item"):
                 title = ""  # a new section, or the end of the list
@@ -140,6 +153,17 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
                 found.append(("table", [line]))
         elif LIST_MARK.match(line):
             indent, text = len(line) - len(line.lstrip()), LIST_MARK.sub("", line).strip()
+            if (
+                parent
+                and indent > parent[0]
+                and parent not in above
+                and names_figures(parent[1])
+                and len(text.split()) <= BARE_VALUE_WORDS
+                and bool(DIGIT.search(text))
+            ):
+                # "- Overall length" over "  - in. 184.1": the item names the figures nested
+                # under it, as one ending with a colon announces them.
+                above.append(parent)
             while above and above[-1][0] >= indent:
                 above.pop()
             last = next((b for b in reversed(found) if b[0] not in ("break", "heading")), None)
@@ -149,6 +173,7 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
             found.append(("item", [" ".join([*titled, *(lead for _, lead in above), text])]))
             if text.endswith(":"):
                 above.append((indent, text))
+            parent = (indent, text if text.endswith(":") else f"{text}:")
         elif (
             found
             and found[-1][0] in ("item", "paragraph")

@@ -105,6 +105,24 @@ def test_a_nested_list_item_is_read_with_the_items_that_announce_it() -> None:
     assert units[-1] == "Oil grade (API): SF"
 
 
+NAMED_FIGURES = """- Overall length
+  - in. 184.1
+  - (mm) (4675)
+
+- Steps to follow
+  - Open the hood.
+- Check the level with the dipstick before every long trip
+  - 2 marks apart"""
+
+
+def test_figures_nested_under_an_item_naming_them_are_read_with_that_name() -> None:
+    units = [u.text for u in extraction.split_units(NAMED_FIGURES, 1, 0)]
+    assert "Overall length: in. 184.1" in units
+    assert "Overall length: (mm) (4675)" in units
+    assert "Steps to follow: Open the hood." not in units  # no figure
+    assert "2 marks apart" not in " ".join(u for u in units if u.startswith("Check"))
+
+
 ANNOUNCED = """With the engine off, check that the throttle rotates smoothly.
 
 Freeplay at the throttle grip flange:

@@ -179,7 +179,17 @@ def _named_columns(
     counts = {i: len((said - shared) & asked) for i, said in words.items()}
     most = max(counts.values())
     named = [i for i, count in counts.items() if count and count == most]
-    return named if 0 < len(named) < len(words) else []
+    if not 0 < len(named) < len(words):
+        return []
+    # A column with no name of its own after a named one is under the same name (a header
+    # cell spanning both, read once): "Shift Points" over the speeds beside the gears.
+    spanned = [
+        j
+        for i in named
+        for j in range(i + 1, len(header))
+        if j in words and all(not header[k].strip() for k in range(i + 1, j + 1))
+    ]
+    return sorted({*named, *spanned})
 
 
 # A unit of measure closing a row's label ("Valve opening pressure of radiator cap kPa"): the

@@ -268,6 +268,16 @@ def test_a_question_naming_the_rows_label_column_still_reads_their_values() -> N
     ]
 
 
+def test_a_column_under_the_name_of_the_one_before_is_read_with_it() -> None:
+    table = (
+        "| Gear | Shift points | | Note |\n|---|---|---|---|\n"
+        "| 1st to 2nd | Shift up at | 16 mph (25 km/h) | Toe |"
+    )
+    asked = frozenset(vocabulary.asked_terms("at what speed should I shift from 1st to 2nd?"))
+    units = extraction.split_units(table, 1, 0, asked=asked)
+    assert [u.text for u in units] == ["1st to 2nd: Shift up at (Shift points), 16 mph (25 km/h)"]
+
+
 def test_a_value_the_same_in_every_column_is_said_once() -> None:
     units = extraction.split_units(ENGINES, 1, 0)
     assert units[1].text == "Fuel tank – Capacity: 35 liters"

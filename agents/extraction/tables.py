@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from agents.extraction.blocks import announced_record, announces
 from agents.extraction.unit import Unit, leaf
 from agents.extraction.vehicles import about_focus, vehicles_removed
-from agents.extraction.vocabulary import terms
+from agents.extraction.vocabulary import DIGIT, terms
 from rag.catalogue import Catalogue
 from rag.chunking import TABLE_SEPARATOR
 
@@ -67,9 +68,32 @@ def table_units(
     columns = _named_columns(header, columns, asked) or columns
     units = []
     above = ""  # the label of the last row that has one, for the rows under it
+    announced = ""  # a line alone in the first column that announces the next one's figure
     for offset, cells in enumerate(read):
         if len(cells) < 2 or _legend(cells):
             continue
+        if cells[0] and not any(cells[1:]):
+            # A line of text a converter set alone in the first column ("Recommended fuel
+            # octane number:" over "Pump Octane Number (PON) 86 or higher."): a figure it
+            # states is read as a line, after the line that announces it; so is a record
+            # ("Tank capacity: 5.3 L"). A figure alone ("12,000 miles") names nothing.
+            if announces(cells[0]):
+                announced = cells[0]
+            elif DIGIT.search(cells[0]) and (announced or announced_record(cells[0])):
+                text = f"{announced} {cells[0]}" if announced else cells[0]
+                units.append(
+                    Unit(
+                        text,
+                        source,
+                        rank,
+                        start + offset,
+                        label=announced.rstrip(":"),
+                        heading=heading,
+                        match=vehicles_removed(f"{leaf(heading)}: {text}", catalogue),
+                        kind="row",
+                    )
+                )
+                announced = ""
         # A first cell left empty under a row that names its thing (a cell merged down the
         # rows, read once) names the same thing: "engine oil" over "| | After draining 0.7 L |".
         if cells[0]:

@@ -278,6 +278,17 @@ def test_a_column_under_the_name_of_the_one_before_is_read_with_it() -> None:
     assert [u.text for u in units] == ["1st to 2nd: Shift up at (Shift points), 16 mph (25 km/h)"]
 
 
+def test_a_figure_alone_in_a_first_column_is_read_after_the_line_announcing_it() -> None:
+    layout = (
+        "| Fuel type: Unleaded gasoline only | Lower edge of |\n|---|---|\n"
+        "| Recommended fuel octane number: | |\n| | filler neck |\n"
+        "| Pump Octane Number (PON) 86 or higher. | |\n| Tank capacity: 5.3 L | |"
+    )
+    units = [u.text for u in extraction.split_units(layout, 1, 0)]
+    assert "Recommended fuel octane number: Pump Octane Number (PON) 86 or higher." in units
+    assert "Tank capacity: 5.3 L" in units
+
+
 def test_a_value_the_same_in_every_column_is_said_once() -> None:
     units = extraction.split_units(ENGINES, 1, 0)
     assert units[1].text == "Fuel tank – Capacity: 35 liters"

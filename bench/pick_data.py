@@ -12,6 +12,9 @@ value before its weight) and whether it holds the labelled fact.
     MANUALS_DATA=DIR python -m bench.pick_data --half tuning --out pick-tuning.jsonl
     MANUALS_DATA=DIR python -m bench.pick_data --half in-repo --out pick-in-repo.jsonl
 
+Each request also records which of its passages state the fact; the run names the requests
+whose passages do while no unit read from them does (the answerer's reading lost it).
+
 MANUALS_DATA is the folder `bench --only manuals` ingested into (each manual ingested there
 first). `in-repo` is the repository's two labelled corpora (the sample knowledge base and the
 second brand's documents), ingested there on first use. The tuning half's data and the in-repo
@@ -115,9 +118,25 @@ def scored_rows(rows: Sequence[dict[str, Any]], data_dir: Path) -> list[dict[str
                 "question": request.question,
                 "has_fact": bool(row["facts"]),
                 "units": units,
+                # The [n] of each passage handed to the answerer that states the fact.
+                "passages_holding": [
+                    n
+                    for n, _title, heading, body in request.sources
+                    if holds(f"{heading}\n{body}", row["facts"])
+                ],
             }
         )
     return out
+
+
+def lost_in_reading(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The requests whose passages state the fact while none of the units read from them
+    does: the answerer's reading lost it (a table, a list, a line), not retrieval."""
+    return [
+        r
+        for r in rows
+        if r["has_fact"] and r.get("passages_holding") and not any(u["holds"] for u in r["units"])
+    ]
 
 
 def corpus_rows(
@@ -160,9 +179,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     os.environ["LLM_RETRIEVAL_TOP_K"] = os.environ.get("RETRIEVAL_TOP_K", "6")
     with args.out.open("w") as out:
         for name, questions, data_dir, documents in sources(args.half, data_root):
-            for row in corpus_rows(name, questions, data_dir, documents):
+            rows = corpus_rows(name, questions, data_dir, documents)
+            for row in rows:
                 out.write(json.dumps(row) + "\n")
             print(f"{name}: done", flush=True)
+            for lost in lost_in_reading(rows):
+                print(
+                    f"  a passage states the fact, no unit does: {lost['conversation']}"
+                    f"#{lost['index']} {lost['question']}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

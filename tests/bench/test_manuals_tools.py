@@ -86,3 +86,13 @@ def test_a_half_of_the_real_manuals_is_read_from_the_folders_the_bench_ingested(
     found = pick_data.sources("tuning", tmp_path)
     assert found and all(documents is None for *_, documents in found)
     assert all(questions.is_file() for _, questions, *_ in found)
+
+
+def test_a_fact_a_passage_states_and_no_unit_holds_is_named_as_lost_in_reading() -> None:
+    rows = [
+        {"has_fact": True, "passages_holding": [1], "units": [_unit(False)]},  # lost
+        {"has_fact": True, "passages_holding": [], "units": [_unit(False)]},  # not retrieved
+        {"has_fact": True, "passages_holding": [2], "units": [_unit(True)]},  # read
+        {"has_fact": False, "passages_holding": [], "units": [_unit(False)]},
+    ]
+    assert pick_data.lost_in_reading(rows) == [rows[0]]

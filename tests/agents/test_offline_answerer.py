@@ -255,14 +255,18 @@ def test_the_column_the_question_names_is_the_one_read() -> None:
     ]
 
 
+def _read_for(table: str, question: str) -> list[str]:
+    """The units of `table` as read for `question` (the columns it names)."""
+    asked = frozenset(vocabulary.asked_terms(question))
+    return [u.text for u in extraction.split_units(table, 1, 0, asked=asked)]
+
+
 def test_a_question_naming_the_rows_label_column_still_reads_their_values() -> None:
     table = (
         "| No. | Light Bulbs | Bulb No. | Wattage |\n|---|---|---|---|\n"
         "| 1 | Front turn signal lights | 1156 | 27 |\n| 5 | Stop and tail lights | 1157 | 27/8 |"
     )
-    asked = frozenset(vocabulary.asked_terms("What bulb number do the stop and tail lights take?"))
-    units = extraction.split_units(table, 1, 0, asked=asked)
-    assert [u.text for u in units] == [
+    assert _read_for(table, "What bulb number do the stop and tail lights take?") == [
         "Front turn signal lights (Bulb No.): 1156",
         "Stop and tail lights (Bulb No.): 1157",
     ]
@@ -273,9 +277,9 @@ def test_a_column_under_the_name_of_the_one_before_is_read_with_it() -> None:
         "| Gear | Shift points | | Note |\n|---|---|---|---|\n"
         "| 1st to 2nd | Shift up at | 16 mph (25 km/h) | Toe |"
     )
-    asked = frozenset(vocabulary.asked_terms("at what speed should I shift from 1st to 2nd?"))
-    units = extraction.split_units(table, 1, 0, asked=asked)
-    assert [u.text for u in units] == ["1st to 2nd: Shift up at (Shift points), 16 mph (25 km/h)"]
+    assert _read_for(table, "at what speed should I shift from 1st to 2nd?") == [
+        "1st to 2nd: Shift up at (Shift points), 16 mph (25 km/h)"
+    ]
 
 
 def test_a_figure_alone_in_a_first_column_is_read_after_the_line_announcing_it() -> None:

@@ -12,8 +12,9 @@ value before its weight) and whether it holds the labelled fact.
     MANUALS_DATA=DIR python -m bench.pick_data --half tuning --out pick-tuning.jsonl
     MANUALS_DATA=DIR python -m bench.pick_data --half in-repo --out pick-in-repo.jsonl
 
-Each request also records which of its passages state the fact; the run names the requests
-whose passages do while no unit read from them does (the answerer's reading lost it).
+Each request also records which of its passages (heading and text) state the fact; the run
+counts the requests whose passages do while no unit read from them does (the answerer's
+reading lost it), and names them, except in the held-out half, whose questions stay unread.
 
 MANUALS_DATA is the folder `bench --only manuals` ingested into (each manual ingested there
 first). `in-repo` is the repository's two labelled corpora (the sample knowledge base and the
@@ -182,11 +183,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             rows = corpus_rows(name, questions, data_dir, documents)
             for row in rows:
                 out.write(json.dumps(row) + "\n")
-            print(f"{name}: done", flush=True)
-            for lost in lost_in_reading(rows):
+            lost = lost_in_reading(rows)
+            print(f"{name}: done; {len(lost)} lost in reading", flush=True)
+            if args.half == "held-out":
+                continue  # counted, never read: no rule is written from the held-out half
+            for turn in lost:
                 print(
-                    f"  a passage states the fact, no unit does: {lost['conversation']}"
-                    f"#{lost['index']} {lost['question']}",
+                    f"  a passage states the fact, no unit does: {turn['conversation']}"
+                    f"#{turn['index']} {turn['question']}",
                     flush=True,
                 )
 

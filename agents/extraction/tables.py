@@ -11,11 +11,10 @@ from agents.extraction.unit import Unit, leaf
 from agents.extraction.vehicles import about_focus, vehicles_removed
 from agents.extraction.vocabulary import DIGIT, terms
 from rag.catalogue import Catalogue
-from rag.chunking import TABLE_SEPARATOR
+from rag.chunking import NUMBERED, TABLE_SEPARATOR
 
 LEGEND_CELL = re.compile(r"^\d{1,2}[.)]\s")
 MARK = re.compile(r"^[^\w\s]{1,2}$")  # ●, ✓, x-like marks a schedule puts in its cells
-NUMBERED = re.compile(r"^(?:(.+?)\s+–\s+)?[\d.]+$")
 
 
 def table_units(

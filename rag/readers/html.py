@@ -14,7 +14,7 @@ from rag.readers.markdown import decode
 
 
 def html_to_markdown(html: str) -> tuple[str, str | None]:
-    from bs4 import BeautifulSoup, Tag
+    from bs4 import BeautifulSoup, NavigableString, Tag
 
     soup = BeautifulSoup(html, "html.parser")
     for dead in soup(["script", "style", "nav", "footer"]):
@@ -22,43 +22,62 @@ def html_to_markdown(html: str) -> tuple[str, str | None]:
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     root = soup.body or soup
     out: list[str] = []
+    current: list[str] = []
 
     def text(element: Tag) -> str:
         return " ".join(element.get_text(" ").split())
 
-    def written_with_another(element: Tag) -> bool:
-        """Inside a heading, a list item, preformatted text or a table of data: written
-        with it."""
-        if element.find_parent(["li", "pre", *html_layout.HEADINGS]) is not None:
-            return True
-        return any(not layout(table) for table in element.find_parents("table"))
+    def end_line() -> None:
+        """Text written straight into a block (a division, the body), outside any paragraph,
+        is a line of its own up to the next line break or block, as a browser shows it."""
+        line = " ".join(" ".join(current).split())
+        current.clear()
+        if line:
+            out.append(line + "\n")
 
-    verdicts: dict[int, bool] = {}
+    def walk(element: Tag, loose: bool) -> None:
+        """`element`'s content in document order; its loose text too where `loose` (not
+        within a layout table's cell, whose loose text `html_layout.loose_lines` reads)."""
+        for child in element.children:
+            if isinstance(child, NavigableString):
+                if loose and type(child) is NavigableString:  # not a comment or doctype
+                    current.append(str(child))
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name
+            if name in html_layout.HEADINGS:
+                end_line()
+                out.append(f"\n{'#' * int(name[1])} {text(child)}\n")
+            elif name == "p":
+                end_line()
+                out.append(text(child) + "\n")
+                walk(child, False)
+            elif name == "li":
+                end_line()
+                out.append(f"- {text(child)}")
+            elif name == "pre":
+                end_line()
+                out.append(child.get_text() + "\n")
+            elif name == "table":
+                end_line()
+                if html_layout.is_layout(child):
+                    for cell in html_layout.own_cells(child):
+                        out.extend(line + "\n" for line in html_layout.loose_lines(cell))
+                        walk(cell, False)
+                else:
+                    lines = html_tables.pipe_table(child)
+                    if lines:
+                        out.extend(["", *lines, ""])
+            elif loose and name in html_layout.BLOCKS:
+                end_line()
+                walk(child, loose)
+                end_line()
+            else:
+                walk(child, loose)
 
-    def layout(table: Tag) -> bool:
-        key = id(table)
-        if key not in verdicts:
-            verdicts[key] = html_layout.is_layout(table)
-        return verdicts[key]
-
-    for element in root.find_all([*html_layout.WRITTEN, "td", "th"]):
-        if written_with_another(element):
-            continue
-        name = element.name
-        if name in html_layout.HEADINGS:
-            out.append(f"\n{'#' * int(name[1])} {text(element)}\n")
-        elif name == "p":
-            out.append(text(element) + "\n")
-        elif name == "li":
-            out.append(f"- {text(element)}")
-        elif name == "pre":
-            out.append(element.get_text() + "\n")
-        elif name == "table":
-            lines = [] if layout(element) else html_tables.pipe_table(element)
-            if lines:
-                out.extend(["", *lines, ""])
-        else:  # a cell of a table that lays the page out
-            out.extend(line + "\n" for line in html_layout.loose_lines(element))
+    walk(root, True)
+    end_line()
     return "\n".join(out), title
 
 

@@ -28,6 +28,13 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 WRITTEN = (*HEADINGS, "p", "li", "pre", "table")
 # Elements that set their text on lines of its own (a list with no items still does).
 BREAKING = ("br", "ul", "ol", "dl", "div", "hr")
+# Elements that set their text apart from what comes before and after it, in a browser.
+BLOCKS = (
+    *BREAKING,
+    *("address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dt"),
+    *("fieldset", "figcaption", "figure", "form", "header", "main", "section", "summary"),
+    *("td", "th", "tr"),
+)
 
 
 def _text(element: Any) -> str:
@@ -47,6 +54,11 @@ def is_layout(table: Any) -> bool:
         sum(1 for cell in row.find_all(["td", "th"], recursive=False) if _text(cell)) <= 1
         for row in rows
     )
+
+
+def own_cells(table: Any) -> list[Any]:
+    """A `<table>`'s cells, row by row, not those of a table inside it."""
+    return [c for row in own_rows(table) for c in row.find_all(["td", "th"], recursive=False)]
 
 
 def loose_lines(cell: Any) -> list[str]:

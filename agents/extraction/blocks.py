@@ -23,6 +23,10 @@ HEADING = re.compile(r"^\s*#{1,6}\s")
 PICTURE = re.compile(r"^\s*(?:[-*+]\s+)?!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])?\s*$")
 # A picture's callout numbers left on a line of their own ("5 6 7"): nothing to quote.
 CALLOUTS = re.compile(r"^\s*\d{1,3}(?:\s+\d{1,3})+\s*$")
+# A page's trail of where it sits ("Home >> Repair >> Maintenance >> Engine Oil"), as a site
+# serving a manual page by page writes it: navigation, nothing to quote. (A menu path written
+# with single marks, "Controls > Service", is an instruction: kept.)
+BREADCRUMBS = re.compile(r"^\s*[^<>»\n]{1,60}(?:\s(?:>>|»)\s[^<>»\n]{1,60}){2,}$")
 ENDED = re.compile(r"[.!?:;][\"')\]]?$")
 WRAPPED_LINE = 50
 KEY_VALUE = re.compile(r"^[^:.!?]{1,60}:\s+\S")
@@ -124,7 +128,7 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
     parent: tuple[int, str] | None = None  # the last item read, over any nested under it
     for line in body.splitlines():
         stripped = line.strip()
-        if PICTURE.match(line) or CALLOUTS.match(line):
+        if PICTURE.match(line) or CALLOUTS.match(line) or BREADCRUMBS.match(line):
             continue
         if stripped and not LIST_MARK.match(line) and line[:1] not in " \t":
             parent = None  # a line that is no item, nor one wrapped under it, ends the list

@@ -90,6 +90,20 @@ def test_a_pictures_callout_numbers_left_on_a_line_are_no_unit() -> None:
     assert units == ["The stop and tail lights take bulb No. 1157."]
 
 
+def test_a_pages_trail_of_where_it_sits_is_no_unit() -> None:
+    body = (
+        "Home >> Repair and Diagnosis >> Specifications >> Fuel Tank\n\n"
+        "Fuel Tank 20.0 gallons (75.7 liters)\n\n"
+        "Manuals » Maintenance » Brake Fluid\n\n"
+        "To set it, touch Controls > Service > Wheel Configuration."
+    )
+    units = [u.text for u in extraction.split_units(body, 1, 0)]
+    assert units == [
+        "Fuel Tank 20.0 gallons (75.7 liters)",
+        "To set it, touch Controls > Service > Wheel Configuration.",
+    ]
+
+
 NESTED = """- Oil capacity, qt. (liter):
   - Dry fill: 8.5 (8.0)
   - Drain and refill:

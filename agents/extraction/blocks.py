@@ -126,6 +126,7 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
     title = ""  # the line over the list being read, when it titles it
     announcing = ""  # the line over the records being read, when it announces them
     parent: tuple[int, str] | None = None  # the last item read, over any nested under it
+    titling = ""  # the title line over the records being read
     for line in body.splitlines():
         stripped = line.strip()
         if PICTURE.match(line) or CALLOUTS.match(line) or BREADCRUMBS.match(line):
@@ -136,7 +137,7 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
             if HEADING.match(line) or (found and found[-1][0] == "item"):
                 title = ""  # a new section, or the end of the list
             if stripped:
-                announcing = ""
+                announcing = titling = ""
             found.append(("heading", [stripped]) if stripped else ("break", []))
             continue
         if announcing and announced_record(stripped):
@@ -184,12 +185,47 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
             and continues(found[-1][1][-1], stripped, line[:1] in " \t")
         ):
             found[-1][1].append(stripped)  # a wrapped line continues its item or paragraph
+        elif titling and figure_record(stripped):
+            # "Front Brake Rotors" over "Rotor Minimum Thickness 30.7 mm": the records under
+            # a title line are its, read as "Front Brake Rotors: Rotor Minimum Thickness …".
+            at = next((i for i in reversed(range(len(found))) if found[i][0] != "break"), -1)
+            if at >= 0 and found[at] == ("paragraph", [titling]):
+                del found[at]  # the title alone says nothing
+            found.append(("paragraph", [f"{titling}: {stripped}"]))
+            continue
         else:
             found.append(("paragraph", [stripped]))
             title = ""
             if announces(stripped):
                 announcing = stripped
+        titling = stripped if found[-1] == ("paragraph", [stripped]) and titles(stripped) else ""
     return [(kind, lines) for kind, lines in found if kind != "break"]
+
+
+def titles(line: str) -> bool:
+    """A few capitalised words that end no sentence and state no figure ("Front Brake
+    Rotors", "REAR DIFFERENTIAL"): over lines of figures, the title they are read under."""
+    return (
+        line[:1].isupper()
+        and len(line.split()) <= TITLE_WORDS
+        and not ENDED.search(line)
+        and not DIGIT.search(line)
+    )
+
+
+RECORD_WORDS = 12
+# A line that names something before its figure ("Rotor Diameter 323.0 mm (12.7 in.)").
+NAMED_FIGURE = re.compile(r"^[A-Za-z][^.!?:;]*?\d")
+
+
+def figure_record(line: str) -> bool:
+    """A short line that names a thing and gives its figure, no sentence ("Use DOT 4 fluid.
+    Change it every 2 years." is two): a record under a title."""
+    return (
+        len(line.split()) <= RECORD_WORDS
+        and bool(NAMED_FIGURE.match(line))
+        and not re.search(r"[.!?]$", line)
+    )
 
 
 ANNOUNCING_WORDS = 8

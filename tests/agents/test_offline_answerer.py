@@ -90,6 +90,29 @@ def test_a_pictures_callout_numbers_left_on_a_line_are_no_unit() -> None:
     assert units == ["The stop and tail lights take bulb No. 1157."]
 
 
+def test_figures_under_a_title_line_are_read_under_that_title() -> None:
+    body = (
+        "Front Brake Rotors\n\nRotor Diameter 323.0 mm (12.7 in.)\n\n"
+        "Rotor Minimum Thickness 30.7 mm (1.209 in.)\n\n"
+        "Rear Brake Rotors\n\nRotor Minimum Thickness 24.0 mm (0.94 in.)\n\n"
+        "Replace any rotor that is worn below 24 mm."
+    )
+    units = [u.text for u in extraction.split_units(body, 1, 0)]
+    assert units == [
+        "Front Brake Rotors: Rotor Diameter 323.0 mm (12.7 in.)",
+        "Front Brake Rotors: Rotor Minimum Thickness 30.7 mm (1.209 in.)",
+        "Rear Brake Rotors: Rotor Minimum Thickness 24.0 mm (0.94 in.)",
+        "Replace any rotor that is worn below 24 mm.",
+    ]
+
+
+def test_a_title_line_over_prose_or_a_heading_titles_nothing() -> None:
+    body = "Brake Fluid\n\nUse DOT 4 fluid. Change it every 2 years.\n\n# Tyres\n\nFront 2.2 bar"
+    units = [u.text for u in extraction.split_units(body, 1, 0)]
+    assert "Brake Fluid: Use DOT 4 fluid." not in units
+    assert "Front 2.2 bar" in units
+
+
 def test_a_pages_trail_of_where_it_sits_is_no_unit() -> None:
     body = (
         "Home >> Repair and Diagnosis >> Specifications >> Fuel Tank\n\n"

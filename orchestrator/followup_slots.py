@@ -82,11 +82,31 @@ def slot_filled(follow_up: str, question: str) -> str | None:
     phrase = _phrase(follow_up)
     if phrase is None:
         return None
-    for rule in RULES:
-        rewritten = rule(phrase, question)
-        if rewritten is not None:
-            return rewritten
+    # The slot is in what was asked: "The light flickers at idle. What's the minimum oil
+    # pressure at idle?" then "and at 2000 rpm?" asks the pressure at 2000 rpm; the sentence
+    # before the question only says when the customer saw it.
+    told, asked = _last_sentence(question)
+    for part, before in ((asked, told), (question, "")) if told else ((question, ""),):
+        for rule in RULES:
+            rewritten = rule(phrase, part)
+            if rewritten is not None:
+                return before + rewritten
     return None
+
+
+SENTENCE_END = re.compile(r"[.!?](?=\s+\S)")
+
+
+def _last_sentence(question: str) -> tuple[str, str]:
+    """(what comes before the question's last sentence, that sentence); ("", question) for a
+    question of one sentence."""
+    ends = list(SENTENCE_END.finditer(question))
+    if not ends:
+        return "", question
+    cut = ends[-1].end()
+    while cut < len(question) and question[cut].isspace():
+        cut += 1
+    return question[:cut], question[cut:]
 
 
 def _phrase(follow_up: str) -> list[str] | None:

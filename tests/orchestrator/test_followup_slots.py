@@ -84,3 +84,19 @@ def test_first_thing_is_the_first_phrase_after_a_preposition() -> None:
 )
 def test_a_follow_up_with_its_own_question_fills_no_slot(follow_up: str) -> None:
     assert slot_filled(follow_up, "How much oil goes in the rear differential?") is None
+
+
+def test_the_slot_is_taken_in_the_sentence_that_asks() -> None:
+    question = (
+        "The oil pressure light flickers at idle when the engine is hot. "
+        "What's the minimum oil pressure at idle?"
+    )
+    assert slot_filled("and at 2000 rpm?", question) == (
+        "The oil pressure light flickers at idle when the engine is hot. "
+        "What's the minimum oil pressure at 2000 rpm?"
+    )
+    # Nothing in the asking sentence stands for it: the whole question is read, as before.
+    question = "Bulb number for the front turn signals. Which one is it?"
+    assert slot_filled("and for the parking lights?", question) == (
+        "Bulb number for the parking lights. Which one is it?"
+    )

@@ -27,9 +27,14 @@ def stem(term: str) -> str:
     return stem_word(term)
 
 
+# A comma between a number's thousands ("2,000 rpm"): to the answerer the number is one term,
+# as a customer who writes "2000 rpm" has it.
+THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
 def terms(text: str) -> set[str]:
     """The stems of what `text` is about (its words, less those that only ask)."""
-    return {stem(t) for t in tokenize(text) if t not in ASKING}
+    return {stem(t) for t in tokenize(THOUSANDS.sub("", text)) if t not in ASKING}
 
 
 # Words customers use for what documents call otherwise: "how much can it tow?" is answered by

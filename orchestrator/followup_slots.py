@@ -109,6 +109,13 @@ def _last_sentence(question: str) -> tuple[str, str]:
     return question[:cut], question[cut:]
 
 
+def names_a_thing(follow_up: str) -> bool:
+    """ "what about the crankshaft?": the follow-up names a thing to ask the same of ("the",
+    "its", "my" … and its words), not a condition, an attribute or a question of its own."""
+    phrase = _phrase(follow_up)
+    return bool(phrase) and len(phrase) >= 2 and phrase[0].lower() in DETERMINERS
+
+
 def _phrase(follow_up: str) -> list[str] | None:
     """The follow-up's own words, its opener and closing words left out; None when it asks
     a question of its own."""

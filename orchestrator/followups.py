@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from orchestrator.followup_slots import ASSENT, slot_filled
+from orchestrator.followup_slots import ASSENT, names_a_thing, slot_filled
 from orchestrator.routing import ACTS
 from rag.alternatives import sibling
 from rag.catalogue import Catalogue
@@ -154,9 +154,14 @@ def standalone_query(
 
 
 def _condition_topic(message: str, history: Sequence[str], catalogue: Catalogue) -> list[str]:
-    """ "and when it's loaded up?" asks the previous question under another condition: that
-    question's words; none for any other message."""
-    if history and CONDITION.match(message) and continues_previous(message, catalogue):
+    """ "and when it's loaded up?" asks the previous question under another condition, and
+    "what about the crankshaft?" (after "camshaft end play spec?", no phrase of which stands
+    for it) asks it of another thing: that question's words; none for any other message."""
+    if (
+        history
+        and (CONDITION.match(message) or names_a_thing(message))
+        and continues_previous(message, catalogue)
+    ):
         return _content_words(history[-1], catalogue)
     return []
 

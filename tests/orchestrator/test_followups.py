@@ -92,6 +92,15 @@ def test_without_a_catalogue_a_new_condition_still_keeps_the_previous_question()
     )
 
 
+def test_another_thing_no_phrase_stands_for_keeps_the_previous_question() -> None:
+    history = ["camshaft end play spec?"]
+    assert standalone_query("what about the crankshaft?", history, Catalogue()) == (
+        "what about the crankshaft? (camshaft end play spec)"
+    )
+    # Asking a new kind of fact is a question of its own.
+    assert standalone_query("and its warranty?", history, Catalogue()) == "and its warranty?"
+
+
 def test_a_message_on_the_subject_before_carries_the_last_whole_questions_words() -> None:
     history = ["What compression should a healthy 2.5 engine show?", "and in psi?"]
     message = "what's the lowest reading that's still acceptable?"

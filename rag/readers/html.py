@@ -7,6 +7,8 @@ one space. (An HTML page exported from a PDF breaks a cell's text over source li
 
 from __future__ import annotations
 
+from typing import Any
+
 from rag.blocks import ParsedDocument, from_markdown
 from rag.readers import html_layout, html_tables
 from rag.readers.limits import DEFAULT_LIMITS, ReadingLimits, check_chars
@@ -35,48 +37,65 @@ def html_to_markdown(html: str) -> tuple[str, str | None]:
         if line:
             out.append(line + "\n")
 
-    def walk(element: Tag, loose: bool) -> None:
-        """`element`'s content in document order; its loose text too where `loose` (not
-        within a layout table's cell, whose loose text `html_layout.loose_lines` reads)."""
-        for child in element.children:
-            if isinstance(child, NavigableString):
-                if loose and type(child) is NavigableString:  # not a comment or doctype
-                    current.append(str(child))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            name = child.name
-            if name in html_layout.HEADINGS:
-                end_line()
-                out.append(f"\n{'#' * int(name[1])} {text(child)}\n")
-            elif name == "p":
-                end_line()
-                out.append(text(child) + "\n")
-                walk(child, False)
-            elif name == "li":
-                end_line()
-                out.append(f"- {text(child)}")
-            elif name == "pre":
-                end_line()
-                out.append(child.get_text() + "\n")
-            elif name == "table":
-                end_line()
-                if html_layout.is_layout(child):
-                    for cell in html_layout.own_cells(child):
-                        out.extend(line + "\n" for line in html_layout.loose_lines(cell))
-                        walk(cell, False)
-                else:
-                    lines = html_tables.pipe_table(child)
-                    if lines:
-                        out.extend(["", *lines, ""])
-            elif loose and name in html_layout.BLOCKS:
-                end_line()
-                walk(child, loose)
-                end_line()
-            else:
-                walk(child, loose)
+    # The page is walked in document order with a stack of its own, not by recursion: a page
+    # that never closes its tags (3,000 nested <font>s) is as deep as it is long.
+    # Each entry: ("node", element, loose) to read an element, where `loose` says whether its
+    # loose text is read (not within a layout table's cell, whose loose text
+    # `html_layout.loose_lines` reads); ("cell", cell) for a layout table's cell; ("end",) to
+    # end the line being written.
+    stack: list[tuple[Any, ...]] = [("children", root, True)]
 
-    walk(root, True)
+    def children(element: Tag, loose: bool) -> None:
+        stack.extend(("node", child, loose) for child in reversed(list(element.children)))
+
+    while stack:
+        entry = stack.pop()
+        if entry[0] == "end":
+            end_line()
+            continue
+        if entry[0] == "children":
+            children(entry[1], entry[2])
+            continue
+        if entry[0] == "cell":
+            out.extend(line + "\n" for line in html_layout.loose_lines(entry[1]))
+            children(entry[1], False)
+            continue
+        _, child, loose = entry
+        if isinstance(child, NavigableString):
+            if loose and type(child) is NavigableString:  # not a comment or doctype
+                current.append(str(child))
+            continue
+        if not isinstance(child, Tag):
+            continue
+        name = child.name
+        if name in html_layout.HEADINGS:
+            end_line()
+            out.append(f"\n{'#' * int(name[1])} {text(child)}\n")
+        elif name == "p":
+            end_line()
+            out.append(text(child) + "\n")
+            children(child, False)
+        elif name == "li":
+            end_line()
+            out.append(f"- {text(child)}")
+        elif name == "pre":
+            end_line()
+            out.append(child.get_text() + "\n")
+        elif name == "table":
+            end_line()
+            if html_layout.is_layout(child):
+                stack.extend(("cell", cell) for cell in reversed(html_layout.own_cells(child)))
+            else:
+                lines = html_tables.pipe_table(child)
+                if lines:
+                    out.extend(["", *lines, ""])
+        elif loose and name in html_layout.BLOCKS:
+            end_line()
+            stack.append(("end",))
+            children(child, loose)
+        else:
+            children(child, loose)
+
     end_line()
     return "\n".join(out), title
 

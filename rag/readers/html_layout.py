@@ -75,21 +75,23 @@ def loose_lines(cell: Any) -> list[str]:
             lines.append(line)
         current.clear()
 
-    def walk(element: Any) -> None:
-        for child in element.children:
-            if isinstance(child, NavigableString):
-                if type(child) is NavigableString:  # not a comment, doctype or CDATA
-                    current.append(str(child))
-            elif isinstance(child, Tag) and child.name not in WRITTEN:
-                # What is written out on its own, where the reader meets it, is left out here
-                # without breaking the line: a step's number and its text stay together.
-                breaking = child.name in BREAKING
-                if breaking:
-                    end_line()
-                walk(child)
-                if breaking:
-                    end_line()
-
-    walk(cell)
+    # Walked with a stack of its own (an element to read, or None to end a line), not by
+    # recursion: a cell whose tags are never closed is as deep as it is long.
+    stack: list[Any] = list(reversed(list(cell.children)))
+    while stack:
+        child = stack.pop()
+        if child is None:
+            end_line()
+        elif isinstance(child, NavigableString):
+            if type(child) is NavigableString:  # not a comment, doctype or CDATA
+                current.append(str(child))
+        elif isinstance(child, Tag) and child.name not in WRITTEN:
+            # What is written out on its own, where the reader meets it, is left out here
+            # without breaking the line: a step's number and its text stay together.
+            breaking = child.name in BREAKING
+            if breaking:
+                end_line()
+                stack.append(None)
+            stack.extend(reversed(list(child.children)))
     end_line()
     return lines

@@ -59,3 +59,9 @@ def test_paragraphs_comments_and_scripts_are_read_as_before() -> None:
         "<script>var x = 1;</script><footer>Footer text</footer></body>"
     )
     assert _lines(page) == ["A paragraph with a break."]
+
+
+def test_a_page_that_never_closes_its_tags_is_read_however_deep() -> None:
+    unclosed = "<font>" * 3000
+    assert _lines(f"<body>{unclosed}Deep text<br>More</body>") == ["Deep text", "More"]
+    assert _lines(f"<table><tr><td>{unclosed}In a cell</td></tr></table>") == ["In a cell"]

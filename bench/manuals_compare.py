@@ -57,12 +57,12 @@ def _cells(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], bool]:
 
 
 def rows(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str, list[str], bool]]:
-    """(half, name, cells, moved) for every manual in both runs, then the two halves."""
+    """(half, name, cells, moved) for every manual of the later run (one the corpus gained
+    since shows "— → …", its half's "all" row then counts it only after), then the halves."""
     earlier = {m["name"]: m for m in before["manuals"]}
     out = [
-        (manual["half"], f"`{manual['name']}`", *_cells(earlier[manual["name"]], manual))
+        (manual["half"], f"`{manual['name']}`", *_cells(earlier.get(manual["name"], {}), manual))
         for manual in after["manuals"]
-        if manual["name"] in earlier
     ]
     out += [
         (half, "**all**", *_cells(before["halves"].get(half, {}), figures))

@@ -33,6 +33,19 @@ def test_two_runs_side_by_side_mark_what_moved(tmp_path: Path) -> None:
     assert cells["LLM context"] == "— → —"
 
 
+def test_a_manual_the_corpus_gained_since_shows_with_no_before(tmp_path: Path) -> None:
+    before = manuals_compare.manuals_details(_run(tmp_path / "a.json", 0.5, [1, 2]))
+    after = manuals_compare.manuals_details(_run(tmp_path / "b.json", 0.5, [1, 2]))
+    after["manuals"].append({"name": "b.html", "half": "tuning", "fact": 0.8})
+    table = manuals_compare.rows(before, after)
+    assert [(name, moved) for _, name, _, moved in table] == [
+        ("`a.pdf`", False),
+        ("`b.html`", False),
+        ("**all**", False),
+    ]
+    assert table[1][2][1] == "— → 0.800"
+
+
 def _unit(holds: bool, **values: float) -> dict:  # type: ignore[type-arg]
     return {"holds": holds, "values": [values.get(rule.name, 0.0) for rule in RULES]}
 

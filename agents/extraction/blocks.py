@@ -143,10 +143,7 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
         if announcing and announced_record(stripped):
             # "Standard value (cold engine):" over "Intake valve: 0.10 mm": one record, read
             # as "Standard value (cold engine): Intake valve: 0.10 mm", as a nested item is.
-            at = next((i for i in reversed(range(len(found))) if found[i][0] != "break"), -1)
-            if at >= 0 and found[at] == ("paragraph", [announcing]):
-                del found[at]  # the line alone says nothing
-            found.append(("paragraph", [f"{announcing} {stripped}"]))
+            _read_under(found, announcing, f"{announcing} {stripped}")
             continue
         announcing = ""
         if TABLE_ROW.match(line):
@@ -188,10 +185,7 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
         elif titling and figure_record(stripped):
             # "Front Brake Rotors" over "Rotor Minimum Thickness 30.7 mm": the records under
             # a title line are its, read as "Front Brake Rotors: Rotor Minimum Thickness …".
-            at = next((i for i in reversed(range(len(found))) if found[i][0] != "break"), -1)
-            if at >= 0 and found[at] == ("paragraph", [titling]):
-                del found[at]  # the title alone says nothing
-            found.append(("paragraph", [f"{titling}: {stripped}"]))
+            _read_under(found, titling, f"{titling}: {stripped}")
             continue
         else:
             found.append(("paragraph", [stripped]))
@@ -226,6 +220,15 @@ def figure_record(line: str) -> bool:
         and bool(NAMED_FIGURE.match(line))
         and not re.search(r"[.!?]$", line)
     )
+
+
+def _read_under(found: list[tuple[str, list[str]]], over: str, record: str) -> None:
+    """`record`, a line read under the line `over` it, added to the blocks `found`; `over`
+    alone, the block just before, says nothing and is taken out."""
+    at = next((i for i in reversed(range(len(found))) if found[i][0] != "break"), -1)
+    if at >= 0 and found[at] == ("paragraph", [over]):
+        del found[at]
+    found.append(("paragraph", [record]))
 
 
 ANNOUNCING_WORDS = 8

@@ -113,7 +113,7 @@ def names_a_thing(follow_up: str) -> bool:
     """ "what about the crankshaft?": the follow-up names a thing to ask the same of ("the",
     "its", "my" … and its words), not a condition, an attribute or a question of its own."""
     phrase = _phrase(follow_up)
-    return bool(phrase) and len(phrase) >= 2 and phrase[0].lower() in DETERMINERS
+    return phrase is not None and len(phrase) >= 2 and phrase[0].lower() in DETERMINERS
 
 
 def _phrase(follow_up: str) -> list[str] | None:

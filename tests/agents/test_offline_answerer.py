@@ -72,12 +72,17 @@ def test_a_table_that_lays_out_prose_is_read_as_its_cells_sentences() -> None:
     assert [u.kind for u in extraction.split_units(noted, 1, 0)] == ["row"]
 
 
+def _unit_texts(body: str) -> list[str]:
+    """The units a passage's body is read into, as their texts."""
+    return [u.text for u in extraction.split_units(body, 1, 0)]
+
+
 def test_a_picture_alone_on_its_line_is_no_unit() -> None:
     body = (
         "If the level is low, add DOT 3 brake fluid.\n\n![BRAKE FLUID RESERVOIR](60220101)\n\n"
         "- ![switch with INDICATOR LIGHT / ON / OFF]\n\nFill the brake fluid to the line."
     )
-    units = [u.text for u in extraction.split_units(body, 1, 0)]
+    units = _unit_texts(body)
     assert units == [
         "If the level is low, add DOT 3 brake fluid.",
         "Fill the brake fluid to the line.",
@@ -86,7 +91,7 @@ def test_a_picture_alone_on_its_line_is_no_unit() -> None:
 
 def test_a_pictures_callout_numbers_left_on_a_line_are_no_unit() -> None:
     body = "# Rear lights\n5 6 7\n\nThe stop and tail lights take bulb No. 1157."
-    units = [u.text for u in extraction.split_units(body, 1, 0)]
+    units = _unit_texts(body)
     assert units == ["The stop and tail lights take bulb No. 1157."]
 
 
@@ -97,7 +102,7 @@ def test_figures_under_a_title_line_are_read_under_that_title() -> None:
         "Rear Brake Rotors\n\nRotor Minimum Thickness 24.0 mm (0.94 in.)\n\n"
         "Replace any rotor that is worn below 24 mm."
     )
-    units = [u.text for u in extraction.split_units(body, 1, 0)]
+    units = _unit_texts(body)
     assert units == [
         "Front Brake Rotors: Rotor Diameter 323.0 mm (12.7 in.)",
         "Front Brake Rotors: Rotor Minimum Thickness 30.7 mm (1.209 in.)",
@@ -108,7 +113,7 @@ def test_figures_under_a_title_line_are_read_under_that_title() -> None:
 
 def test_a_title_line_over_prose_or_a_heading_titles_nothing() -> None:
     body = "Brake Fluid\n\nUse DOT 4 fluid. Change it every 2 years.\n\n# Tyres\n\nFront 2.2 bar"
-    units = [u.text for u in extraction.split_units(body, 1, 0)]
+    units = _unit_texts(body)
     assert "Brake Fluid: Use DOT 4 fluid." not in units
     assert "Front 2.2 bar" in units
 
@@ -120,7 +125,7 @@ def test_a_pages_trail_of_where_it_sits_is_no_unit() -> None:
         "Manuals » Maintenance » Brake Fluid\n\n"
         "To set it, touch Controls > Service > Wheel Configuration."
     )
-    units = [u.text for u in extraction.split_units(body, 1, 0)]
+    units = _unit_texts(body)
     assert units == [
         "Fuel Tank 20.0 gallons (75.7 liters)",
         "To set it, touch Controls > Service > Wheel Configuration.",

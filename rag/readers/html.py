@@ -41,8 +41,8 @@ def html_to_markdown(html: str) -> tuple[str, str | None]:
     # that never closes its tags (3,000 nested <font>s) is as deep as it is long.
     # Each entry: ("node", element, loose) to read an element, where `loose` says whether its
     # loose text is read (not within a layout table's cell, whose loose text
-    # `html_layout.loose_lines` reads); ("cell", cell) for a layout table's cell; ("end",) to
-    # end the line being written.
+    # `html_layout.loose_lines` reads); ("children", element, loose) to read its children;
+    # ("cell", cell) for a layout table's cell; ("end",) to end the line being written.
     stack: list[tuple[Any, ...]] = [("children", root, True)]
 
     def children(element: Tag, loose: bool) -> None:

@@ -136,7 +136,7 @@ def standalone_query(
     codes = _codes_carried(message, history) if anaphoric else []
     if referent is None:
         # "and when is it fully open?" after a question naming no vehicle still asks it again.
-        topic = _condition_topic(message, history, catalogue)
+        topic = _previous_topic(message, history, catalogue)
         carried = [*topic, *codes]
         return f"{message.rstrip()} ({' '.join(carried)})" if carried else message
     named = catalogue.variant_by_word(message, referent)
@@ -148,12 +148,12 @@ def standalone_query(
             (v for text in reversed(history) if (v := catalogue.variant_in(text))), None
         )
         name = variant if variant and catalogue.model_of(variant) == referent else referent
-        topic = _condition_topic(message, history, catalogue)
+        topic = _previous_topic(message, history, catalogue)
         return f"{message.rstrip()} ({' '.join([*topic, qualified(name, catalogue), *codes])})"
     return message
 
 
-def _condition_topic(message: str, history: Sequence[str], catalogue: Catalogue) -> list[str]:
+def _previous_topic(message: str, history: Sequence[str], catalogue: Catalogue) -> list[str]:
     """ "and when it's loaded up?" asks the previous question under another condition, and
     "what about the crankshaft?" (after "camshaft end play spec?", no phrase of which stands
     for it) asks it of another thing: that question's words; none for any other message."""

@@ -199,12 +199,7 @@ def blocks(body: str) -> list[tuple[str, list[str]]]:
 def titles(line: str) -> bool:
     """A few capitalised words that end no sentence and state no figure ("Front Brake
     Rotors", "REAR DIFFERENTIAL"): over lines of figures, the title they are read under."""
-    return (
-        line[:1].isupper()
-        and len(line.split()) <= TITLE_WORDS
-        and not ENDED.search(line)
-        and not DIGIT.search(line)
-    )
+    return line[:1].isupper() and not line.endswith(":") and names_figures(line)
 
 
 RECORD_WORDS = 12

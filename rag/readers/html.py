@@ -32,7 +32,7 @@ def html_to_markdown(html: str) -> tuple[str, str | None]:
     def end_line() -> None:
         """Text written straight into a block (a division, the body), outside any paragraph,
         is a line of its own up to the next line break or block, as a browser shows it."""
-        line = " ".join(" ".join(current).split())
+        line = html_layout.joined(current)
         current.clear()
         if line:
             out.append(line + "\n")
@@ -41,20 +41,18 @@ def html_to_markdown(html: str) -> tuple[str, str | None]:
     # that never closes its tags (3,000 nested <font>s) is as deep as it is long.
     # Each entry: ("node", element, loose) to read an element, where `loose` says whether its
     # loose text is read (not within a layout table's cell, whose loose text
-    # `html_layout.loose_lines` reads); ("children", element, loose) to read its children;
-    # ("cell", cell) for a layout table's cell; ("end",) to end the line being written.
-    stack: list[tuple[Any, ...]] = [("children", root, True)]
+    # `html_layout.loose_lines` reads); ("cell", cell) for a layout table's cell; ("end",) to
+    # end the line being written.
+    stack: list[tuple[Any, ...]] = []
 
     def children(element: Tag, loose: bool) -> None:
         stack.extend(("node", child, loose) for child in reversed(list(element.children)))
 
+    children(root, True)
     while stack:
         entry = stack.pop()
         if entry[0] == "end":
             end_line()
-            continue
-        if entry[0] == "children":
-            children(entry[1], entry[2])
             continue
         if entry[0] == "cell":
             out.extend(line + "\n" for line in html_layout.loose_lines(entry[1]))

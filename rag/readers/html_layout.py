@@ -61,6 +61,12 @@ def own_cells(table: Any) -> list[Any]:
     return [c for row in own_rows(table) for c in row.find_all(["td", "th"], recursive=False)]
 
 
+def joined(pieces: list[str]) -> str:
+    """Pieces of text met on one line, as a browser shows them: every run of whitespace one
+    space, none at either end."""
+    return " ".join(" ".join(pieces).split())
+
+
 def loose_lines(cell: Any) -> list[str]:
     """The text of a layout table's cell outside the blocks written out on their own, one
     line per line break (`<br>`, a list, a division)."""
@@ -70,7 +76,7 @@ def loose_lines(cell: Any) -> list[str]:
     current: list[str] = []
 
     def end_line() -> None:
-        line = " ".join(" ".join(current).split())
+        line = joined(current)
         if line:
             lines.append(line)
         current.clear()

@@ -287,7 +287,9 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "length": (
         re.compile(
             r"\bhow (?:long|wide|tall|high|deep) (?:is|are)\b|\bhow (?:deep|wide|tall)\b|"
-            r"\b(length|width|height|depth|wheelbase|wheel base|clearance|wading|dimensions?)\b",
+            r"\b(length|width|height|depth|wheelbase|wheel base|clearance|wading|dimensions?|"
+            # what a part is set or worn to, measured as a length
+            r"gaps?|thickness|diameter|run-?out|free ?play|slack)\b|\bhow (?:thin|thick)\b",
             re.I,
         ),
         re.compile(r"\d\s*(mm|cm|m|in|inches|ft)\b", re.I),

@@ -208,6 +208,21 @@ def test_how_deep_or_how_thick_asks_for_a_value() -> None:
     assert units[0].text == "Do not drive through deep or rapidly flowing water."
 
 
+def test_a_gap_a_thickness_or_a_part_s_play_is_asked_for_as_a_length() -> None:
+    for question in (
+        "What gap should the spark plugs be set to?",
+        "how thin can the brake pads get before they need replacing?",
+        "How much free play should the clutch pedal have?",
+        "How thick must the brake discs be at the least?",
+    ):
+        assert figures_asked(question) == {"length"}, question
+    _, finding = choose(
+        "What gap should the spark plugs be set to?",
+        scored(("Installing the spark plugs with the wrong gap can cause poor performance.", 0.9)),
+    )
+    assert finding is not None and finding.rule == "figure_missing"
+
+
 def test_a_message_the_question_quotes_that_no_unit_says_is_not_found() -> None:
     asked = "What does Lane Keep Assist Fault mean?"
     other = unit("Indicates that the rear drive assist system has a fault.",

@@ -66,6 +66,22 @@ def test_a_workshop_word_a_customer_does_not_use_is_found_by_the_customer_s() ->
     )
 
 
+def test_a_service_manual_s_words_for_a_fault_a_part_or_an_adjustment_are_found() -> None:
+    wording = Wording.of(
+        [
+            "If the engine knocks under load, use fuel of a higher octane.",
+            "Differential gear oil: SAE 90. Wheel alignment: toe-in 0 - 5 mm.",
+        ]
+    )
+    assert wording.expand("Engine pings going up a hill") == (
+        "Engine pings (knock) going up a hill"
+    )
+    assert wording.expand("oil for the rear diff?") == "oil for the rear diff (differential)?"
+    assert wording.expand("after adjusting the tracking") == (
+        "after adjusting the tracking (wheel alignment)"
+    )
+
+
 def test_a_word_inside_another_is_not_a_term() -> None:
     assert TRADE.find("the entire trunkline") == []
 

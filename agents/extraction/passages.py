@@ -106,9 +106,26 @@ def split_units(
                     )
                 )
             previous = piece
-        if pieces and not (len(pieces) == 1 and KEY_VALUE.match(pieces[0].replace("**", ""))):
-            step = pieces[-1]  # (a line of "key: value" is a figure of the step, not one)
+        if pieces and not (len(pieces) == 1 and _no_step(pieces[0])):
+            step = pieces[-1]
     return units
+
+
+# The most words of a line that only gives a figure or announces one.
+FIGURE_LINE_WORDS = 6
+
+
+def _no_step(line: str) -> bool:
+    """A line that is no step of a procedure, but part of the one before it: a figure of it
+    ("Tightening torque: 39 ± 5 N·m", "<Long wheelbase> 11.5 mm") or a label announcing its
+    figures ("Standard value:"). The records after such a line still qualify the step."""
+    plain = line.replace("**", "").strip()
+    if KEY_VALUE.match(plain):
+        return True
+    if len(plain.split()) > FIGURE_LINE_WORDS:
+        return False
+    # (A short step ends a sentence: "Turn it 2 turns.")
+    return plain.endswith(":") or (any(c.isdigit() for c in plain) and not ENDED.search(plain))
 
 
 # A cell of prose: a sentence or more, not a figure or a label.

@@ -223,6 +223,29 @@ def test_a_figure_labelled_only_as_a_given_value_is_read_with_the_step_before_it
     assert "quantity" in extraction.answer_kinds_in("Standard value: 700 ± 100 r/min")
 
 
+MEASURED = """Check the brake pad thickness through the check port.
+
+Standard value:
+
+<Short wheelbase> 10.0 mm
+
+<Long wheelbase> 11.5 mm
+
+Limit: 2.0 mm
+
+Turn the adjuster 2 turns.
+
+Limit: 5 turns"""
+
+
+def test_a_figure_under_a_label_and_other_figures_is_read_with_the_step_before_them() -> None:
+    units = {u.text: u.scored_text for u in extraction.split_units(MEASURED, 1, 0)}
+    assert "brake pad thickness" in units["Limit: 2.0 mm"]
+    assert "wheelbase" not in units["Limit: 2.0 mm"]
+    # A short step that ends a sentence is a step, figure or not.
+    assert "adjuster" in units["Limit: 5 turns"]
+
+
 ANNOUNCING = """If the clearance is not as specified, adjust it.
 
 Standard value (cold engine):

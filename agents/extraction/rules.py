@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
+from agents.extraction.passages import GIVEN_VALUE
 from agents.extraction.question import CODE_WORD, Question
 from agents.extraction.unit import Unit, leaf
 from agents.extraction.vehicles import compares, heading_names_other_variant, names_other_variant
@@ -114,7 +115,7 @@ def measure_named(question: Question, candidate: Candidate) -> float:
     states a figure of that kind ("the remaining quantity is 0.5 litres") does not. Its words,
     not its figures' units, name the measure ("4 gallons" names no capacity)."""
     unit = candidate.unit
-    named = UNIT_WORDS.sub(" ", unit.label or unit.text)
+    named = UNIT_WORDS.sub(" ", _naming(unit))
     return float(
         any(
             states.search(unit.text) and asks.search(named)
@@ -122,6 +123,16 @@ def measure_named(question: Question, candidate: Candidate) -> float:
             if kind in question.wanted & NAMED_MEASURES
         )
     )
+
+
+def _naming(unit: Unit) -> str:
+    """What names a unit's figure: its label, or its text; for a record labelled only as a
+    given value ("Limit: 2.0 mm" under "Check the brake pad thickness."), the step it is read
+    with."""
+    named = unit.label or unit.text
+    if GIVEN_VALUE.match(named.replace("**", "").split(":", 1)[0]):
+        return unit.scored_text
+    return named
 
 
 KEY = re.compile(r"^\W*([A-Za-z][^:\d]{2,40}?)\W*:\s+(\S.*)")

@@ -110,6 +110,15 @@ def test_a_unit_naming_the_measure_asked_for_in_its_units_fires() -> None:
     assert not rules.measure_named(asked, unit("At 120 km/h the gap is 60 m."))
 
 
+def test_a_figure_labelled_only_as_a_given_value_names_the_measure_of_its_step() -> None:
+    asked = read_question("What's the minimum thickness of the brake pads?")
+    limit = unit("Limit: 2.0 mm", match="Check the brake pad thickness. Limit: 2.0 mm")
+    assert rules.measure_named(asked, limit)
+    # A figure's own label says what it measures: its step is not read for it.
+    bore = unit("Bore: 93 mm", match="Check the brake pad thickness. Bore: 93 mm")
+    assert not rules.measure_named(asked, bore)
+
+
 def test_a_key_the_question_names_in_full_fires_when_words_follow_it() -> None:
     asked = read_question("The ring around the socket was flashing yellow")
     assert rules.key_named(asked, unit("Flashing yellow: the car is waiting for its timer."))

@@ -284,6 +284,26 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         ),
         re.compile(r"\d\s*(kg|lbs?|tonnes?|t)\b", re.I),
     ),
+    # A service manual's other measures: an angle (a timing, a wheel's camber), a current
+    # (a draw, a charge), a resistance (a sensor's, a coil's).
+    "angle": (
+        re.compile(
+            r"\b(?:ignition timing|angles?|camber|caster|castor|kingpin inclination)\b", re.I
+        ),
+        re.compile(r"\d\s*(?:°|º)(?!\s*[CF]\b)|\b(?:BTDC|ATDC|BBDC|ABDC)\b", re.I),
+    ),
+    "current": (
+        re.compile(
+            r"\b(?:amps?|amperes?|amperage|(?:current|key-off|parasitic|battery)\s+(?:draw|drain)|"
+            r"(?:charging|charge|output|starting|cranking)\s+current|current\s+rating)\b",
+            re.I,
+        ),
+        re.compile(r"\d\s*(?-i:m?A)\b|\d\s*(?:amps?|amperes?)\b", re.I),
+    ),
+    "resistance": (
+        re.compile(r"\b(?:resistance|ohms?)\b", re.I),
+        re.compile(r"\d\s*(?:k|m|M)?(?:Ω|ohms?)(?!\w)", re.I),
+    ),
     "length": (
         re.compile(
             r"\bhow (?:long|wide|tall|high|deep) (?:is|are)\b|\bhow (?:deep|wide|tall)\b|"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.extraction.vocabulary import terms
+from agents.extraction.vocabulary import answer_kinds_in, answer_kinds_wanted, terms
 
 
 def test_a_number_is_one_term_whether_or_not_commas_group_its_thousands() -> None:
@@ -10,3 +10,16 @@ def test_a_number_is_one_term_whether_or_not_commas_group_its_thousands() -> Non
     assert "150000" in terms("replace at 150,000 km")
     assert {"1", "2", "3"} <= terms("cylinders 1,2,3")  # a list, not a number
     assert {"1", "5"} <= terms("1,5 litres")  # a decimal comma, not thousands
+
+
+def test_a_service_manual_s_angles_currents_and_resistances_are_measures() -> None:
+    assert answer_kinds_wanted("base ignition timing on the 2.5?") == {"angle"}
+    assert "current" in answer_kinds_wanted("how many amps can I charge it at?")
+    assert answer_kinds_wanted("How much key-off current draw is acceptable?") == {"current"}
+    assert "resistance" in answer_kinds_wanted("What is the sensor's resistance?")
+    assert "angle" in answer_kinds_in("Ignition timing: 10° BTDC")
+    assert "angle" not in answer_kinds_in("Opens at 82 °C")
+    assert "current" in answer_kinds_in("Charging rates: 5 A maximum")
+    assert "current" in answer_kinds_in("Parasitic draw: 50 mA")
+    assert "current" not in answer_kinds_in("Tyre grade: 3 a")  # a capital A only
+    assert "resistance" in answer_kinds_in("Resistance: 2.5 kΩ at 20 °C")

@@ -11,7 +11,7 @@ from agents.extraction.blocks import ENDED, KEY_VALUE, blocks, sentences
 from agents.extraction.tables import row_cells, table_units
 from agents.extraction.unit import Unit, leaf
 from agents.extraction.vehicles import knowing, mentions_other_vehicle, vehicles_removed
-from agents.extraction.vocabulary import asked_terms, terms
+from agents.extraction.vocabulary import GIVEN_VALUE, asked_terms, terms
 from rag.catalogue import Catalogue
 from rag.chunking import TABLE_SEPARATOR
 
@@ -157,15 +157,6 @@ def _prose_tables_as_paragraphs(
             continue
         read.extend(("paragraph", [cell]) for cell in dict.fromkeys(filled))
     return read
-
-
-# A label that names no figure, only that one is given: "Standard value: 700 ± 100 r/min"
-# under "Check the idle speed." gives the figure the step checks.
-GIVEN_VALUE = re.compile(
-    r"^\s*(?:(?:standard|specified|nominal|reference|service|repair|permissible|allowable)\s+)?"
-    r"(?:values?|limits?|specifications?|specs?)\s*$",
-    re.IGNORECASE,
-)
 
 
 def _qualifies(step: str, record: str) -> bool:

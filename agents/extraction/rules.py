@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
-from agents.extraction.passages import GIVEN_VALUE
 from agents.extraction.question import CODE_WORD, Question
 from agents.extraction.unit import Unit, leaf
 from agents.extraction.vehicles import compares, heading_names_other_variant, names_other_variant
 from agents.extraction.vocabulary import (
     ADVERB_LEADS,
     FUNCTION_WORDS,
+    GIVEN_VALUE,
     MEASURES,
     ORDER_FOLLOWERS,
     UNIT_WORDS,

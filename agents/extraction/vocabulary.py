@@ -302,7 +302,7 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "resistance": (
         re.compile(r"\b(?:resistance|ohms?)\b", re.I),
-        re.compile(r"\d\s*(?:k|m|M)?(?:Ω|ohms?)(?!\w)", re.I),
+        re.compile(r"\d\s*[km]?(?:Ω|ohms?)(?!\w)", re.I),
     ),
     "length": (
         re.compile(
@@ -344,6 +344,15 @@ def answer_kinds_in(text: str) -> set[str]:
     if stated & {"duration", "distance"}:
         stated.add("period")
     return stated | {kind for kind, (_, states) in MEASURES.items() if states.search(text)}
+
+
+# A label that names no figure, only that one is given: "Standard value: 700 ± 100 r/min"
+# under "Check the idle speed." gives the figure the step checks.
+GIVEN_VALUE = re.compile(
+    r"^\s*(?:(?:standard|specified|nominal|reference|service|repair|permissible|allowable)\s+)?"
+    r"(?:values?|limits?|specifications?|specs?)\s*$",
+    re.IGNORECASE,
+)
 
 
 # A unit word alone, which a table's heading or a row's label may carry for its bare figures

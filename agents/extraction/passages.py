@@ -11,7 +11,7 @@ from agents.extraction.blocks import ENDED, KEY_VALUE, blocks, sentences
 from agents.extraction.tables import row_cells, table_units
 from agents.extraction.unit import Unit, leaf
 from agents.extraction.vehicles import knowing, mentions_other_vehicle, vehicles_removed
-from agents.extraction.vocabulary import GIVEN_VALUE, asked_terms, terms
+from agents.extraction.vocabulary import GIVEN_VALUE, asked_terms, record_label, terms
 from rag.catalogue import Catalogue
 from rag.chunking import TABLE_SEPARATOR
 
@@ -164,7 +164,7 @@ def _qualifies(step: str, record: str) -> bool:
     ("… then tighten it to the specified torque."): a procedure's step names its part and
     the record after it, on a line of its own, names only the kind of figure. So the record's
     label shares a word with the step, or names no figure at all ("Standard value")."""
-    label = record.replace("**", "").split(":", 1)[0]
+    label = record_label(record)
     return bool(step) and (bool(terms(label) & terms(step)) or bool(GIVEN_VALUE.match(label)))
 
 

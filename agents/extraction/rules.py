@@ -22,6 +22,7 @@ from agents.extraction.vocabulary import (
     ORDER_FOLLOWERS,
     UNIT_WORDS,
     kinds_stated,
+    record_label,
     share,
     sides_named,
     stem,
@@ -130,7 +131,7 @@ def _naming(unit: Unit) -> str:
     given value ("Limit: 2.0 mm" under "Check the brake pad thickness."), the step it is read
     with."""
     named = unit.label or unit.text
-    if GIVEN_VALUE.match(named.replace("**", "").split(":", 1)[0]):
+    if GIVEN_VALUE.match(record_label(named)):
         return unit.scored_text
     return named
 

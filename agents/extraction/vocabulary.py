@@ -355,6 +355,11 @@ GIVEN_VALUE = re.compile(
 )
 
 
+def record_label(record: str) -> str:
+    """What a "key: value" line says it gives ("Limit" of "Limit: 2.0 mm"), bold marks off."""
+    return record.replace("**", "").split(":", 1)[0]
+
+
 # A unit word alone, which a table's heading or a row's label may carry for its bare figures
 # ("Main dimensions (in mm)" over "Ground clearance: 170").
 LABEL_UNIT = re.compile(

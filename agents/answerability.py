@@ -213,6 +213,31 @@ def choose(question: str, scored: Scored | None) -> tuple[list[Unit], Finding | 
     return units, finding
 
 
+def choose_each(
+    question: str, scored: Scored | None, parts: Sequence[tuple[str, Scored | None]] = ()
+) -> tuple[list[Unit], Finding | None]:
+    """What answers a message that may ask several things (`extraction.parts_asked`): what
+    `choose` answers to the whole `question`, led by what it answers to each of its `parts`
+    (each with the units scored for it), in the parts' order. The parts only order and add
+    to the answer: a message the whole of which nothing answers is not answered by a part. A
+    unit said for two parts is said once, as a part asking what to do has it (the
+    instruction first)."""
+    units, finding = choose(question, scored)
+    if finding is not None or len(parts) < 2:
+        return units, finding
+    leads = []
+    for part, part_scored in parts:
+        found, part_finding = choose(part, part_scored)
+        if found and part_finding is None:
+            leads.append((found[0], part_scored))
+    said: dict[tuple[int, int], Unit] = {}  # in the order first said
+    for unit, by in [*leads, *((u, scored) for u in units)]:
+        key = (unit.source, unit.position)
+        if key not in said or (by is not None and by.action):
+            said[key] = unit
+    return list(said.values()), None
+
+
 # Kinds of fact a lead stating one answers before a lead stating none, besides the figures a
 # refusal reads (`figures_asked`): "how long is the running-in?" (a time or a distance), "at
 # what temperature…". Asked outright only. (Not a grade: a maker's own fluid names one

@@ -38,7 +38,14 @@ def answer_text(
     if request.sources and not request.reply:
         question, scored = scored_request(request, embedder, catalogue)
         topic = extraction.without_vehicles(question, catalogue, request.vehicle)
-        units, finding = answerability.choose(topic, scored)
+        units, finding = answerability.choose_each(
+            topic,
+            scored,
+            [
+                (extraction.without_vehicles(part, catalogue, request.vehicle), part_scored)
+                for part, part_scored in _parts(question, scored, request, embedder, catalogue)
+            ],
+        )
         if finding is not None:
             parts.append(answerability.not_found(units))
         elif units or not parts:
@@ -56,6 +63,25 @@ def scored_request(
         question, request.sources, embedder.encode, focus=request.vehicle, catalogue=catalogue
     )
     return question, scored
+
+
+def _parts(
+    question: str,
+    scored: extraction.Scored | None,
+    request: model_message.ParsedRequest,
+    embedder: Embedder,
+    catalogue: Catalogue | None,
+) -> list[tuple[str, extraction.Scored | None]]:
+    """Each part the question asks, with the units scored for it; none when it asks one
+    thing."""
+    parts = extraction.parts_asked(question)
+    if len(parts) == 1 or scored is None:
+        return []
+    known = extraction.knowing(catalogue, request.vehicle)
+    return [
+        (part, extraction.rescore(scored, part, embedder.encode, request.vehicle, known))
+        for part in parts
+    ]
 
 
 def tokens(text: str) -> list[str]:

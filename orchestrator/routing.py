@@ -182,6 +182,16 @@ def split_clauses(message: str) -> list[str]:
     return clauses if len(clauses) > 1 else [message]
 
 
+def joined(clauses: Sequence[str]) -> str:
+    """Clauses said again as one message, each kept apart from the next as the customer kept
+    it: "What oil goes in the transfer case, how many litres?", not one run-on question that
+    a specialist could not tell into its parts."""
+    return " ".join(
+        c if c.endswith((".", "?", "!", ";", ",")) or n == len(clauses) - 1 else f"{c},"
+        for n, c in enumerate(clauses)
+    )
+
+
 # A clause that asks something of its own, or asks for something to be done.
 ASKS = re.compile(
     r"\?\s*$|^\s*(?:can|could|would|will|please|pls|i'd like|i would like|i want|i need|book|"
@@ -242,7 +252,7 @@ def intents(
     """Every specialist the message needs; the whole message's route first."""
     found: list[Intent] = []
     if whole.route != GENERAL:
-        found.append(Intent(whole.route, " ".join(clauses), whole.confidence, 0))
+        found.append(Intent(whole.route, joined(clauses), whole.confidence, 0))
     for index, (text, decision) in enumerate(zip(clauses, clause_decisions, strict=True), 1):
         if decision.route == GENERAL or decision.confidence < min_confidence:
             continue
@@ -261,7 +271,7 @@ def intents(
         if primary:
             taken = {i.clause for i in found[1:]}
             rest = [n for n in range(1, len(clauses) + 1) if n not in taken]
-            text = " ".join(clauses[n - 1] for n in rest)
+            text = joined([clauses[n - 1] for n in rest])
             clause = rest[0] if len(rest) == 1 else REST
             found[0] = Intent(found[0].route, text, found[0].confidence, clause)
-    return found or [Intent(GENERAL, " ".join(clauses), whole.confidence, 0)]
+    return found or [Intent(GENERAL, joined(clauses), whole.confidence, 0)]

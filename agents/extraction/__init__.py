@@ -12,13 +12,14 @@ by the rules of `rules.RULES`, each a named function with its weight, on the que
 says it. `explain` tells which rules fired for each unit of an answer.
 """
 
+from agents.extraction.parts import parts_asked
 from agents.extraction.passages import candidates, split_units
 from agents.extraction.picking import pick, pick_stating, stating_first
 from agents.extraction.rules import RULES, Rule, figures_stated
-from agents.extraction.scoring import Scored, score
+from agents.extraction.scoring import Scored, rescore, score
 from agents.extraction.selecting import explain, scored_units, select
 from agents.extraction.unit import Unit
-from agents.extraction.vehicles import without_vehicles
+from agents.extraction.vehicles import knowing, without_vehicles
 from agents.extraction.vocabulary import (
     MEASURES,
     answer_kinds_in,
@@ -41,9 +42,12 @@ __all__ = [
     "explain",
     "figures_stated",
     "kinds_stated",
+    "knowing",
     "no_answer",
+    "parts_asked",
     "pick",
     "pick_stating",
+    "rescore",
     "score",
     "scored_units",
     "select",

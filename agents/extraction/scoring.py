@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents.extraction.conditions import conditions
-from agents.extraction.question import read_question
+from agents.extraction.question import Question, read_question
 from agents.extraction.rules import Candidate, contributions, fired, total
 from agents.extraction.unit import Unit
 from rag.catalogue import Catalogue
@@ -56,7 +56,24 @@ def score(
     """How well each unit answers: meaning, shared terms, its label and heading, exact codes,
     the kind of fact asked for; less for a lower-ranked passage or another variant's section."""
     asked = read_question(question, focus, catalogue)
-    vectors = encode([asked.text, *(u.scored_text for u in units)])
+    return _scored(asked, units, encode([asked.text, *(u.scored_text for u in units)]))
+
+
+def rescore(
+    scored: Scored,
+    question: str,
+    encode: Callable[[Sequence[str]], NDArray[np.float32]],
+    focus: str | None,
+    catalogue: Catalogue,
+) -> Scored:
+    """The same units scored for another question (a part of the one they were scored
+    for): only the question is embedded again."""
+    asked = read_question(question, focus, catalogue)
+    vectors = np.vstack([encode([asked.text])[:1], scored.vectors[1:]])
+    return _scored(asked, scored.units, vectors)
+
+
+def _scored(asked: Question, units: list[Unit], vectors: NDArray[np.float32]) -> Scored:
     similarity = vectors[1:] @ vectors[0]
     added = tuple(
         contributions(asked, Candidate(unit, float(similarity[i]), condition))

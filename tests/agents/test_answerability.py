@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from agents.answerability import (
@@ -9,6 +11,7 @@ from agents.answerability import (
     RULES,
     asks_more,
     choose,
+    choose_each,
     figure_missing,
     figures_asked,
     lead_kinds,
@@ -159,6 +162,70 @@ def test_choose_finds_nothing_stated_when_no_unit_states_the_figure() -> None:
 
 def test_choose_with_nothing_scored_answers_nothing() -> None:
     assert choose("anything", None) == ([], None)
+
+
+TANK_AND_OCTANE = "How big is the fuel tank, and what's the minimum octane?"
+
+
+def test_each_part_s_lead_answers_in_the_order_the_parts_ask() -> None:
+    # The whole message read as one question: the tank's capacity, then a unit close to it.
+    whole = scored(
+        ("Fuel tank capacity: 50 L", 0.9),
+        ("Use unleaded fuel only.", 0.85),
+        ("Octane number: 87 or higher", 0.5),
+    )
+    tank = scored(
+        ("Fuel tank capacity: 50 L", 0.9),
+        ("Use unleaded fuel only.", 0.6),
+        ("Octane number: 87 or higher", 0.5),
+    )
+    octane = scored(
+        ("Fuel tank capacity: 50 L", 0.5),
+        ("Use unleaded fuel only.", 0.6),
+        ("Octane number: 87 or higher", 0.9),
+    )
+    units, finding = choose_each(
+        TANK_AND_OCTANE,
+        whole,
+        [("How big is the fuel tank", tank), ("what's the minimum octane?", octane)],
+    )
+    assert finding is None
+    assert [u.text for u in units] == [
+        "Fuel tank capacity: 50 L",
+        "Octane number: 87 or higher",
+        "Use unleaded fuel only.",
+    ]
+
+
+def test_one_part_is_answered_as_the_whole_question() -> None:
+    whole = scored(("Fuel tank capacity: 50 L", 0.9))
+    assert choose_each("How big is the fuel tank?", whole, []) == choose(
+        "How big is the fuel tank?", whole
+    )
+
+
+def test_a_unit_leading_two_parts_is_said_once_as_the_part_asking_what_to_do_has_it() -> None:
+    meaning = scored(("Indicates a fault. Consult a dealer as soon as possible.", 0.9))
+    todo = replace(
+        scored(("Consult a dealer as soon as possible. Indicates a fault.", 0.9)), action=True
+    )
+    units, _ = choose_each(
+        "what does Clutch Fault mean and what should I do?",
+        meaning,
+        [("what does Clutch Fault mean", meaning), ("what should I do?", todo)],
+    )
+    assert [u.text for u in units] == ["Consult a dealer as soon as possible. Indicates a fault."]
+
+
+def test_a_message_nothing_answers_as_a_whole_is_not_answered_by_a_part() -> None:
+    whole = scored(("Tighten the axle nut firmly.", 0.9))
+    links = scored(("Chain: number of links, 108", 0.9))
+    _, finding = choose_each(
+        "How many links, and what torque for the axle nut?",
+        whole,
+        [("How many links", links), ("what torque for the axle nut?", whole)],
+    )
+    assert finding is not None and finding.rule == "figure_missing"
 
 
 def test_a_question_asks_more_than_its_figure_with_another_kind_or_a_second_question() -> None:

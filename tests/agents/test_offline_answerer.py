@@ -1021,6 +1021,22 @@ def test_a_key_followed_by_a_figure_is_a_record_not_a_description() -> None:
     assert rules.key_named(asked, Candidate(description))
 
 
+def test_each_part_of_a_two_part_question_is_answered_in_its_order(embedder: Any) -> None:
+    # Scored as one question, the answer gives the tank's capacity alone; each part scored on
+    # its own, the tank's capacity, asked first, leads and the octane follows.
+    model = ExtractiveChatModel(embedder=embedder)
+    sources = [
+        chunk("Fuel: unleaded petrol, octane number 87 or higher", 1, heading="Fuel"),
+        chunk("Fuel tank capacity: 50 L (13.2 gal.)", 2, heading="Capacities"),
+        chunk("Engine oil capacity with filter: 4.4 L", 3, heading="Capacities"),
+    ]
+    question = "How big is the fuel tank, and what's the minimum octane I can run?"
+    answer = model.invoke(build_messages("s", AnswerRequest(question=question, sources=sources)))
+    lead, *rest = str(answer.content).split("\n\n")
+    assert lead == "Fuel tank capacity: 50 L (13.2 gal.) [2]"
+    assert rest == ["- Fuel: unleaded petrol, octane number 87 or higher [1]"]
+
+
 def test_a_figure_further_down_answers_before_couldnt_find(embedder: Any) -> None:
     # The best unit is about changing the oil and gives no interval; the schedule's row,
     # scoring well below it, does: it answers, not "I couldn't find that".

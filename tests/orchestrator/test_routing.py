@@ -17,6 +17,7 @@ from orchestrator.routing import (
     asked_at,
     consistent_routes,
     intents,
+    joined,
     split_clauses,
 )
 from rag.catalogue import Catalogue
@@ -140,9 +141,22 @@ def test_the_lead_specialist_answers_every_clause_no_other_one_takes() -> None:
         fault_routes=("troubleshooting",),
     )
     assert [(i.route, i.text, i.clause) for i in found] == [
-        ("troubleshooting", " ".join(clauses[:3]), REST),
+        (
+            "troubleshooting",
+            "My Nova's engine light is flashing, the app shows EN-326. What's wrong with it",
+            REST,
+        ),
         ("maintenance", clauses[3], 4),
     ]
+
+
+def test_clauses_said_again_as_one_message_are_kept_apart() -> None:
+    assert joined(["What oil goes in the transfer case", "how many litres?"]) == (
+        "What oil goes in the transfer case, how many litres?"
+    )
+    assert joined(["Is it dead?", "and what's the max charging current"]) == (
+        "Is it dead? and what's the max charging current"
+    )
 
 
 def test_a_single_question_stays_whole() -> None:

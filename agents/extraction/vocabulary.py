@@ -205,7 +205,7 @@ STATES: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "pressure": re.compile(
-        r"\b\d+(?:[.,]\d+)?\s*(?:m?bar|psi|kpa|mpa|kgf?/cm(?:2|²)?)(?![\w/])", re.I
+        r"\b\d+(?:[.,]\d+)?\s*(?:m?bars?|psi|kpa|mpa|kgf?/cm(?:2|²)?)(?![\w/])", re.I
     ),
     "temperature": re.compile(r"\d\s*°\s*[CF]\b|\bdegrees\b", re.I),
     "quantity": re.compile(
@@ -238,9 +238,10 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "torque": (
         re.compile(r"\btorque\b", re.I),
-        # "25 Nm", "9.0 N·m", "2.5 daN.m", "6.6 lbf·ft", "18 ft-lbs", "0.9 kgf·m", "7 m·kg"
+        # "25 Nm", "9.0 N·m", "2.5 daN.m", "2.5 m.daN", "6.6 lbf·ft", "18 ft-lbs", "0.9 kgf·m",
+        # "7 m·kg"
         re.compile(
-            r"\d\s*(?:(?:da)?n\s?[·•.\-]?\s?m\b|lbf?s?\s?[·•.\-]?\s?(?:ft|in)\b|"
+            r"\d\s*(?:(?:da)?n\s?[·•.\-]?\s?m\b|m\s?[·•.\-]?\s?dan\b|lbf?s?\s?[·•.\-]?\s?(?:ft|in)\b|"
             r"(?:ft|in)\s?[·•.\-]?\s?lbf?s?\b|ftlb|kgf?\s?[·•.\-]?\s?c?m\b|m\s?[·•.\-]\s?kg\b)",
             re.I,
         ),
@@ -271,7 +272,7 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             re.I,
         ),
         re.compile(
-            r"\d\s*(?:l|litres?|liters?|quarts?|qts?|gallons?|gal|ml|cm3|cm³|cc|pints?|"
+            r"\d\s*(?:l|litres?|liters?|ltrs?|quarts?|qts?|gallons?|gal|ml|cm3|cm³|dm3|dm³|cc|pints?|"
             r"(?:us|imp\.?) (?:qt|gal|pt))(?!\w)",
             re.I,
         ),

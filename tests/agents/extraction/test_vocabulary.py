@@ -23,3 +23,13 @@ def test_a_service_manual_s_angles_currents_and_resistances_are_measures() -> No
     assert "current" in answer_kinds_in("Parasitic draw: 50 mA")
     assert "current" not in answer_kinds_in("Tyre grade: 3 a")  # a capital A only
     assert "resistance" in answer_kinds_in("Resistance: 2.5 kΩ at 20 °C")
+
+
+def test_every_common_spelling_of_a_torque_a_volume_and_a_pressure_is_read() -> None:
+    for torque in ("2.5 m.daN", "2.5 mdaN", "2.5 daN.m", "25 N·m"):
+        assert "torque" in answer_kinds_in(torque), torque
+    for volume in ("3.5 ltr", "3.5 ltrs", "0.35 dm3", "0.35 dm³", "3.5 litres"):
+        assert "volume" in answer_kinds_in(volume), volume
+    for pressure in ("2.2 bars", "2.2 bar", "220 kPa"):
+        assert "pressure" in answer_kinds_in(pressure), pressure
+    assert "volume" not in answer_kinds_in("the lamp is lit 3 times")

@@ -162,8 +162,21 @@ def _previous_topic(message: str, history: Sequence[str], catalogue: Catalogue) 
         and (CONDITION.match(message) or names_a_thing(message))
         and continues_previous(message, catalogue)
     ):
-        return _content_words(history[-1], catalogue)
+        return _without_replaced_modifiers(_content_words(history[-1], catalogue), message)
     return []
+
+
+def _without_replaced_modifiers(words: Sequence[str], message: str) -> list[str]:
+    """The previous question's words, less the one before a word the follow-up shares where
+    the follow-up says its own word before it: after "…does the thermostat start to open?",
+    "and when is it fully open?" asks of "fully open", not of "start … open"."""
+    said = [w.lower() for w in CONTENT_WORD.findall(message) if w.lower() not in STOP]
+    dropped = set()
+    for i, word in enumerate(words):
+        at = said.index(word.lower()) if word.lower() in said else -1
+        if i > 0 and at > 0 and words[i - 1].lower() not in said:
+            dropped.add(i - 1)
+    return [w for i, w in enumerate(words) if i not in dropped]
 
 
 def with_topic_before(message: str, history: Sequence[str], catalogue: Catalogue) -> str:

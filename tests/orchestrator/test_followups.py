@@ -88,7 +88,14 @@ def test_without_a_catalogue_a_new_attribute_is_not_rewritten() -> None:
 def test_without_a_catalogue_a_new_condition_still_keeps_the_previous_question() -> None:
     history = ["At what temperature does the thermostat start to open?"]
     assert standalone_query("and when is it fully open?", history, Catalogue()) == (
-        "and when is it fully open? (temperature thermostat start open)"
+        "and when is it fully open? (temperature thermostat open)"
+    )
+
+
+def test_a_follow_up_s_own_word_before_a_shared_one_replaces_the_previous_question_s() -> None:
+    history = ["At what pressure does the relief valve start to open?"]
+    assert standalone_query("and when is it fully open?", history, Catalogue()) == (
+        "and when is it fully open? (pressure relief valve open)"
     )
 
 

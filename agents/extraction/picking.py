@@ -184,9 +184,13 @@ def _past_the_description(unit: Unit, asked: frozenset[str]) -> Unit:
     return replace(unit, text=" ".join(rest))
 
 
-# A sentence that opens on a word pointing back ("It must be reserved when you book") reads,
-# and scores, with the sentence before it: alone at the head of an answer it names nothing.
-POINTS_BACK = re.compile(r"^(?:It|Its|This|These|They|Their|That|Those|Such)\b")
+# A sentence that opens on a word pointing back ("It must be reserved when you book") or goes
+# on from the one before ("However, towing…", "In addition, …") reads, and scores, with the
+# sentence before it: alone at the head of an answer it names nothing, or only the exception.
+POINTS_BACK = re.compile(
+    r"^(?:It|Its|This|These|They|Their|That|Those|Such)\b|"
+    r"^(?:In addition|Additionally|Also|Furthermore|Moreover|However|Otherwise|Therefore),"
+)
 
 
 def _with_antecedent(units: Sequence[Unit], chosen: list[int]) -> list[int]:

@@ -927,6 +927,21 @@ def test_an_answer_does_not_open_on_a_sentence_that_points_back() -> None:
     ]
 
 
+COOLANT_LIFE = (
+    "The factory coolant lasts 5 years or 150,000 km. "
+    "However, towing may call for a change at 50,000 km."
+)
+
+
+def test_an_answer_does_not_open_on_a_sentence_that_goes_on_from_the_one_before() -> None:
+    """ "However," or "In addition," continues a statement: the statement comes first."""
+    units = extraction.split_units(COOLANT_LIFE, 1, 0)
+    scored = extraction.Scored(
+        units, scores=np.asarray([0.60, 0.70]), vectors=np.eye(3, dtype=np.float32), codes=[]
+    )
+    assert extraction.pick(scored)[0].text.startswith("The factory coolant")
+
+
 def test_the_documents_words_for_the_question_s_terms_reach_the_answerer() -> None:
     request = AnswerRequest(
         question="Do I get a loan car?", terms=[Renaming("loan car", ("replacement car",))]

@@ -240,9 +240,10 @@ def choose_each(
 
 # Kinds of fact a lead stating one answers before a lead stating none, besides the figures a
 # refusal reads (`figures_asked`): "how long is the running-in?" (a time or a distance), "at
-# what temperature…". Asked outright only. (Not a grade: a maker's own fluid names one
-# ("DCT-6") where no grade is read.)
-LEAD_KINDS = frozenset({"temperature", "duration", "period"})
+# what temperature…", "which brake fluid?" (a grade: "DOT 4" before how to store the can).
+# Asked outright only. A lead stating another kind keeps its place (`stating_first`), and a
+# fluid named only by the maker's own name ("DCT-6") is no lead another unit's grade moves.
+LEAD_KINDS = frozenset({"temperature", "duration", "period", "grade"})
 AT_WHAT = re.compile(r"\b(?:what|which)\b", re.IGNORECASE)
 
 

@@ -221,7 +221,9 @@ STATES: dict[str, re.Pattern[str]] = {
         # an octane number, not "the octane rating" alone
         r"\b\d{2,3}\s*(?:octane|AKI|PON)\b|\boctane\b\D{0,25}\b\d{2,3}\b|"
         # the trade's own standards: "SAE 90", "GL-5", "ATF", "JASO MA", "ILSAC GF-5"
-        r"\bSAE\s?\d{2,3}\b|\bGL-?\d\b|\bATF\b|\bJASO\b|\bILSAC\b",
+        r"\bSAE\s?\d{2,3}\b|\bGL-?\d\b|\bATF\b|\bJASO\b|\bILSAC\b|"
+        # a maker's own standard named by its code: "meeting Standard GM4718M"
+        r"\b(?:standard|specification|approval|norm)\s+(?-i:[A-Z][A-Z0-9.-]*\d[A-Z0-9.-]*)",
         re.I,
     ),
 }

@@ -247,10 +247,20 @@ def test_asked_outright_for_a_time_or_a_temperature_a_unit_stating_one_leads() -
     assert finding is None
     assert units[0].text == "Avoid full throttle for the first 1,500 km."
     assert lead_kinds("At what temperature does the thermostat open?") == {"temperature"}
-    assert lead_kinds("Which oil viscosity is recommended?") == frozenset()  # names unread
+    assert lead_kinds("Which oil viscosity is recommended?") == {"grade"}
     # Not for what to do, nor for a question that only mentions a kind.
     assert lead_kinds("What should I do when it is cold?") == frozenset()
     assert lead_kinds("The oil temperature light came on") == frozenset()
+
+
+def test_asked_which_fluid_a_unit_stating_its_grade_leads() -> None:
+    found = scored(
+        ("For this reason use a sealed 1 L brake fluid container.", 0.9),
+        ("Specified brake fluid: DOT3 or DOT4", 0.85),
+    )
+    units, finding = choose("Which brake fluid should I use?", found)
+    assert finding is None
+    assert units[0].text == "Specified brake fluid: DOT3 or DOT4"
 
 
 def test_how_deep_or_how_thick_asks_for_a_value() -> None:

@@ -22,6 +22,9 @@ def test_a_service_manual_s_angles_currents_and_resistances_are_measures() -> No
     assert "current" in answer_kinds_in("Charging rates: 5 A maximum")
     assert "current" in answer_kinds_in("Parasitic draw: 50 mA")
     assert "current" not in answer_kinds_in("Tyre grade: 3 a")  # a capital A only
+    # A maker's own standard, named by its code, is a grade; a standard value is none.
+    assert "grade" in answer_kinds_in("Use an oil meeting GM Standard GM4718M.")
+    assert "grade" not in answer_kinds_in("Standard value: 700 r/min")
     assert "resistance" in answer_kinds_in("Resistance: 2.5 kΩ at 20 °C")
 
 

@@ -9,7 +9,11 @@ arrives ("updates"); compose's output carries the turn's metadata.
 
 Specialists run in parallel, but a client must see one answer, not two interleaved: the
 first specialist in routing order streams live, the others are held back and released in
-order as each one before them finishes, with a blank line between answers.
+order as each one before them finishes, with a blank line between answers. Where several
+answer, one that found nothing ("I couldn't find…") for a part of the message that asks
+nothing of its own ("…I think mine's stuck", "my car shows P0A80") is said only if no other
+answer found anything: the customer reads the answer, not "I couldn't find" and then the
+answer. Where its part asks a question, that it found nothing is said, as the answer to it.
 
 A language model's answer is screened for an echo of its prompt (`orchestrator.prompt_echo`)
 when its specialist asks for it (a `screen` event): what could begin an echo is held until it
@@ -26,6 +30,7 @@ from typing import Any, Literal
 from langchain_core.messages import BaseMessageChunk
 
 from orchestrator.prompt_echo import EchoScreen, PromptEcho
+from orchestrator.routing import ASKS
 from orchestrator.screen import Screen
 from orchestrator.turn_metadata import TurnMetadata
 
@@ -47,6 +52,9 @@ def agent_tag(agent: str) -> str:
 
 
 SEPARATOR = "\n\n"
+# How an answer that found nothing opens, the offline answerer's and our own replies' alike
+# (a test holds the specialists' wording to it).
+FOUND_NOTHING = "I couldn't find"
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,13 @@ class TurnStream:
     _finished: set[str] = field(default_factory=set)
     _spoken: set[str] = field(default_factory=set)
     _screens: dict[str, Screen] = field(default_factory=dict)
+    # In a turn of several specialists, those whose part asks nothing of its own; what such an
+    # answer said while it may yet be one that found nothing, the answers that did not, and
+    # those that found nothing, said only if no other answer is.
+    _asked_nothing: set[str] = field(default_factory=set)
+    _doubted: dict[str, list[str]] = field(default_factory=dict)
+    _clear: set[str] = field(default_factory=set)
+    _withheld: dict[str, str] = field(default_factory=dict)
 
     def feed(self, event: dict[str, Any]) -> list[TurnEvent]:
         """Map one `astream_events` (v2) event."""
@@ -147,9 +162,10 @@ class TurnStream:
         released: list[TurnEvent] = []
         for agent in self.order[self._current :]:
             released.extend(self._unscreened(agent))
+            released.extend(self._settled(agent))
             released.extend(self._speak(agent, piece) for piece in self._held.pop(agent, []))
         self._current = len(self.order)
-        return released
+        return [*released, *self._if_nothing_found()]
 
     def _custom(self, name: str, data: dict[str, Any]) -> list[TurnEvent]:
         if name == "progress":
@@ -186,6 +202,10 @@ class TurnStream:
         if name == "routes":
             routes = list(data.get("routes", []))
             self.order = [str(r["agent"]) for r in routes]
+            if len(routes) > 1:
+                self._asked_nothing = {
+                    str(r["agent"]) for r in routes if not ASKS.search(str(r.get("query", "")))
+                }
             return [Routed(routes, str(data.get("query", "")))]
         return []
 
@@ -237,6 +257,14 @@ class TurnStream:
         return self._token(agent, rest) if rest else []
 
     def _token(self, agent: str, content: str) -> list[TurnEvent]:
+        if agent in self._asked_nothing and agent not in self._clear:
+            doubted = self._doubted.setdefault(agent, [])
+            doubted.append(content)
+            said = "".join(doubted).lstrip()
+            if said.startswith(FOUND_NOTHING) or FOUND_NOTHING.startswith(said):
+                return []  # it may be saying it found nothing: held until it ends or is clear
+            self._clear.add(agent)
+            content = "".join(self._doubted.pop(agent))
         if self._current < len(self.order) and agent == self.order[self._current]:
             return [self._speak(agent, content)]
         if agent not in self.order:
@@ -252,11 +280,35 @@ class TurnStream:
         return Token(content)
 
     def _agent_finished(self, agent: str) -> list[TurnEvent]:
+        released = self._settled(agent)
         self._finished.add(agent)
-        released: list[TurnEvent] = []
         while self._current < len(self.order) and self.order[self._current] in self._finished:
             self._current += 1
             if self._current < len(self.order):
                 following = self.order[self._current]
                 released.extend(self._speak(following, p) for p in self._held.pop(following, []))
+        if self._current == len(self.order):
+            released.extend(self._if_nothing_found())
         return released
+
+    def _settled(self, agent: str) -> list[TurnEvent]:
+        """An answer that has ended while it was in doubt: withheld if it found nothing, else
+        on its way as any other."""
+        doubted = self._doubted.pop(agent, None)
+        if doubted is None:
+            return []
+        said = "".join(doubted)
+        if said.lstrip().startswith(FOUND_NOTHING):
+            self._withheld[agent] = said
+            return []
+        self._clear.add(agent)
+        return self._token(agent, said)
+
+    def _if_nothing_found(self) -> list[TurnEvent]:
+        """Once every answer has ended: the first that found nothing, where no other found
+        anything; nothing otherwise."""
+        withheld, self._withheld = self._withheld, {}
+        if self._spoken or not withheld:
+            return []
+        first = next(a for a in self.order if a in withheld)
+        return [self._speak(first, withheld[first])]

@@ -9,7 +9,16 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 
 from agents.model_message import echo_of
 from agents.specs.prompts import SYSTEM as SPECS_SYSTEM
-from orchestrator.events import Progress, Routed, Sources, Token, ToolCall, ToolResult, TurnStream
+from orchestrator.events import (
+    FOUND_NOTHING,
+    Progress,
+    Routed,
+    Sources,
+    Token,
+    ToolCall,
+    ToolResult,
+    TurnStream,
+)
 from orchestrator.turn_metadata import TurnMetadata
 
 
@@ -78,6 +87,101 @@ def test_finish_releases_held_tokens_in_routing_order() -> None:
     released = stream.finish()
     assert [e.text for e in released if isinstance(e, Token)] == ["\n\nLater"]
     assert stream.text == "First\n\nLater"
+
+
+NOTHING = "I couldn't find an answer to that in the knowledge base."
+
+
+def parts(*asked: tuple[str, str]) -> dict[str, Any]:
+    """The routes of a message of several parts: (agent, the part it answers)."""
+    return custom("routes", {"routes": [{"agent": a, "query": q} for a, q in asked], "query": "q"})
+
+
+TOLD = ("specs", "my car shows P0A80")  # asks nothing of its own
+ASKED = ("maintenance", "when is its next service due?")
+
+
+def spoken(out: list[Any]) -> list[str]:
+    return [e.text for e in out if isinstance(e, Token)]
+
+
+def test_where_another_specialist_answers_one_that_found_nothing_says_nothing() -> None:
+    """…of a part that asks nothing of its own."""
+    stream = TurnStream()
+    stream.feed(parts(TOLD, ASKED))
+    out = [*stream.feed(token("specs", "I")), *stream.feed(token("specs", " couldn't find"))]
+    out += stream.feed(token("maintenance", "Every 20,000 km."))
+    out += stream.feed(token("specs", " an answer to that in the knowledge base."))
+    out += stream.feed(done("specs"))
+    out += stream.feed(done("maintenance"))
+    out += stream.finish()
+    assert spoken(out) == ["Every 20,000 km."]
+    assert stream.text == "Every 20,000 km."
+
+
+def test_the_answer_after_the_first_says_nothing_when_it_found_nothing() -> None:
+    stream = TurnStream()
+    stream.feed(parts(ASKED, TOLD))
+    out = [
+        *stream.feed(token("maintenance", "At 20,000 km.")),
+        *stream.feed(token("specs", NOTHING)),
+    ]
+    out += [*stream.feed(done("specs")), *stream.feed(done("maintenance")), *stream.finish()]
+    assert stream.text == "At 20,000 km."
+
+
+def test_a_part_that_asks_a_question_is_told_it_was_not_found() -> None:
+    stream = TurnStream()
+    stream.feed(parts(TOLD, ASKED))
+    out = [*stream.feed(token("specs", "P0A80: stop safely.")), *stream.feed(done("specs"))]
+    out += [*stream.feed(token("maintenance", NOTHING)), *stream.feed(done("maintenance"))]
+    assert spoken(out) == ["P0A80: stop safely.", f"\n\n{NOTHING}"]
+
+
+def test_where_no_specialist_found_anything_the_first_says_so_once() -> None:
+    stream = TurnStream()
+    stream.feed(parts(TOLD, ("maintenance", "and the fault came back")))
+    out = [*stream.feed(token("maintenance", NOTHING)), *stream.feed(token("specs", NOTHING))]
+    out += [*stream.feed(done("specs")), *stream.feed(done("maintenance"))]
+    assert spoken(out) == [NOTHING]
+    assert stream.text == NOTHING
+    assert stream.finish() == []
+
+
+def test_an_answer_that_only_opened_like_one_finding_nothing_goes_out_whole() -> None:
+    stream = TurnStream()
+    stream.feed(parts(TOLD, ("maintenance", "and the fault came back")))
+    out = [*stream.feed(token("specs", "I")), *stream.feed(token("specs", " recommend 5W-30."))]
+    assert spoken(out) == ["I recommend 5W-30."]
+    # Ended while it could still have been one: it was not.
+    out = [*stream.feed(token("maintenance", "I")), *stream.feed(done("maintenance"))]
+    out += stream.feed(done("specs"))
+    assert spoken(out) == ["\n\nI"]
+    assert stream.text == "I recommend 5W-30.\n\nI"
+
+
+def test_the_turn_s_end_settles_answers_still_in_doubt() -> None:
+    stream = TurnStream()
+    stream.feed(parts(TOLD, ASKED))
+    stream.feed(token("specs", NOTHING))
+    stream.feed(token("maintenance", "Every 20,000 km."))
+    assert spoken(stream.finish()) == ["Every 20,000 km."]
+    assert stream.text == "Every 20,000 km."
+
+
+def test_one_specialist_that_found_nothing_says_so_as_it_streams() -> None:
+    stream = TurnStream()
+    stream.feed(routes("specs"))
+    assert spoken(stream.feed(token("specs", "I"))) == ["I"]
+    assert stream.text == "I"
+
+
+def test_every_answer_that_found_nothing_opens_as_the_stream_knows_it() -> None:
+    from agents.answerability import NOT_FOUND
+    from agents.extraction import NO_ANSWER, no_answer
+
+    for said in (NOT_FOUND, NO_ANSWER, no_answer("Acme", ["Nova"])):
+        assert said.startswith(FOUND_NOTHING), said
 
 
 # `astream(stream_mode=STREAM_MODES)` parts: the same turn, the same events.

@@ -158,6 +158,40 @@ async def test_llm_tokens_of_a_later_specialist_wait_for_the_earlier_one(
     assert comparable(seen["messages"]) == comparable(seen["events"])
 
 
+FOUND_NONE = "I couldn't find anything about that code in the manuals."
+
+
+def first_specialist_finds_nothing(request: dict[str, Any]) -> Stall | Reply:
+    """Troubleshooting, first in order, says (later) it found nothing; maintenance answers."""
+    if request.get("tools"):
+        return Reply(SERVICE)
+    return Stall(0.3, then=Reply(FOUND_NONE))
+
+
+async def test_where_one_specialist_answers_the_one_that_found_nothing_is_not_said(
+    kb_settings: Settings, db_url: URL, embedder: Any, llm: FakeOpenAI
+) -> None:
+    settings = llm_settings(kb_settings, db_url, llm, timeout_s=5.0)
+    async with running(settings, db_url, embedder) as orchestrator:
+        for mode in MODES:
+            use(orchestrator, mode)
+            llm.script(first_specialist_finds_nothing, first_specialist_finds_nothing)
+            done, events = await turn(orchestrator, f"llm-none-{mode}", TWO_SPECIALISTS)
+            assert done.metadata.agents == ["troubleshooting", "maintenance"]
+            assert done.response == SERVICE, mode
+            assert "".join(e.text for e in events if isinstance(e, Token)) == SERVICE, mode
+            async with orchestrator.services.sessions() as session:
+                said = list(
+                    await session.scalars(
+                        select(Message.content).where(
+                            Message.conversation_id == f"llm-none-{mode}",
+                            Message.role == "assistant",
+                        )
+                    )
+                )
+            assert said == [SERVICE], mode
+
+
 @pytest.fixture(scope="module")
 def paced_llm() -> Iterator[FakeOpenAI]:
     with FakeOpenAI(tokens_per_s=50, answer_tokens=200) as server:

@@ -202,10 +202,11 @@ class TurnStream:
         if name == "routes":
             routes = list(data.get("routes", []))
             self.order = [str(r["agent"]) for r in routes]
-            if len(routes) > 1:
-                self._asked_nothing = {
-                    str(r["agent"]) for r in routes if not ASKS.search(str(r.get("query", "")))
-                }
+            self._asked_nothing = (
+                {str(r["agent"]) for r in routes if not ASKS.search(str(r.get("query", "")))}
+                if len(routes) > 1
+                else set()
+            )
             return [Routed(routes, str(data.get("query", "")))]
         return []
 

@@ -120,12 +120,11 @@ class TurnStream:
     _finished: set[str] = field(default_factory=set)
     _spoken: set[str] = field(default_factory=set)
     _screens: dict[str, Screen] = field(default_factory=dict)
-    # In a turn of several specialists, those whose part asks nothing of its own; what such an
-    # answer said while it may yet be one that found nothing, the answers that did not, and
-    # those that found nothing, said only if no other answer is.
+    # In a turn of several specialists, those whose part asks nothing of its own and whose
+    # answer may yet be one that found nothing; what such an answer said meanwhile; and those
+    # that found nothing, said only if no other answer is.
     _asked_nothing: set[str] = field(default_factory=set)
     _doubted: dict[str, list[str]] = field(default_factory=dict)
-    _clear: set[str] = field(default_factory=set)
     _withheld: dict[str, str] = field(default_factory=dict)
 
     def feed(self, event: dict[str, Any]) -> list[TurnEvent]:
@@ -258,13 +257,13 @@ class TurnStream:
         return self._token(agent, rest) if rest else []
 
     def _token(self, agent: str, content: str) -> list[TurnEvent]:
-        if agent in self._asked_nothing and agent not in self._clear:
+        if agent in self._asked_nothing:
             doubted = self._doubted.setdefault(agent, [])
             doubted.append(content)
             said = "".join(doubted).lstrip()
             if said.startswith(FOUND_NOTHING) or FOUND_NOTHING.startswith(said):
                 return []  # it may be saying it found nothing: held until it ends or is clear
-            self._clear.add(agent)
+            self._asked_nothing.discard(agent)
             content = "".join(self._doubted.pop(agent))
         if self._current < len(self.order) and agent == self.order[self._current]:
             return [self._speak(agent, content)]
@@ -302,7 +301,7 @@ class TurnStream:
         if said.lstrip().startswith(FOUND_NOTHING):
             self._withheld[agent] = said
             return []
-        self._clear.add(agent)
+        self._asked_nothing.discard(agent)
         return self._token(agent, said)
 
     def _if_nothing_found(self) -> list[TurnEvent]:

@@ -913,33 +913,37 @@ LOAN = (
 )
 
 
-def test_an_answer_does_not_open_on_a_sentence_that_points_back() -> None:
-    units = extraction.split_units(LOAN, 1, 0)
-    scored = extraction.Scored(
-        units,
-        scores=np.asarray([0.60, 0.70]),  # the second sentence matched best
-        vectors=np.eye(3, dtype=np.float32),
-        codes=[],
-    )
-    assert [u.text for u in extraction.pick(scored)] == [
-        "A replacement car is free of charge when the booked work takes 3 hours or longer.",
-        "It must be reserved when you book, no later than 5 working days before the appointment.",
-    ]
-
-
 COOLANT_LIFE = (
     "The factory coolant lasts 5 years or 150,000 km. "
     "However, towing may call for a change at 50,000 km."
 )
 
 
-def test_an_answer_does_not_open_on_a_sentence_that_goes_on_from_the_one_before() -> None:
-    """ "However," or "In addition," continues a statement: the statement comes first."""
-    units = extraction.split_units(COOLANT_LIFE, 1, 0)
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        (LOAN, [
+            "A replacement car is free of charge when the booked work takes 3 hours or longer.",
+            "It must be reserved when you book, no later than 5 working days before the "
+            "appointment.",
+        ]),
+        # "However," or "In addition," goes on from a statement: the statement comes first.
+        (COOLANT_LIFE, [
+            "The factory coolant lasts 5 years or 150,000 km.",
+            "However, towing may call for a change at 50,000 km.",
+        ]),
+    ],
+)  # fmt: skip
+def test_an_answer_does_not_open_on_a_sentence_that_points_back_or_goes_on(
+    text: str, answer: list[str]
+) -> None:
     scored = extraction.Scored(
-        units, scores=np.asarray([0.60, 0.70]), vectors=np.eye(3, dtype=np.float32), codes=[]
+        extraction.split_units(text, 1, 0),
+        scores=np.asarray([0.60, 0.70]),  # the second sentence matched best
+        vectors=np.eye(3, dtype=np.float32),
+        codes=[],
     )
-    assert extraction.pick(scored)[0].text.startswith("The factory coolant")
+    assert [u.text for u in extraction.pick(scored)] == answer
 
 
 def test_the_documents_words_for_the_question_s_terms_reach_the_answerer() -> None:

@@ -4,7 +4,9 @@ on SQLite and on PostgreSQL (the `engine` fixture)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -129,14 +131,28 @@ async def test_a_conversation_a_person_took_meanwhile_is_not_reopened_for_a_turn
 
 
 async def test_a_message_cancelled_before_its_group_began_is_not_stored(db: Database) -> None:
-    writer = adm.Writer(db.sessions)
+    """The first group is held open while the second message waits; cancelled while waiting,
+    the second is never written, whatever the timing of the database."""
+    began, released = asyncio.Event(), asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def held_sessions() -> AsyncIterator[Any]:
+        began.set()
+        await released.wait()
+        async with db.sessions() as session:
+            yield session
+
+    writer = adm.Writer(held_sessions)  # type: ignore[arg-type]
+    queued = await _admission(db, "s2", "t2")
     first = asyncio.ensure_future(writer.write(await _admission(db, "s1", "t1")))
-    cancelled = asyncio.ensure_future(writer.write(await _admission(db, "s2", "t2")))
-    await asyncio.sleep(0)  # both waiting; the writer has not begun
+    await began.wait()  # the first group is under way and holds the writer
+    cancelled = asyncio.ensure_future(writer.write(queued))
+    await asyncio.sleep(0)  # the second message waits for the next group
     cancelled.cancel()
-    await first
     with pytest.raises(asyncio.CancelledError):
         await cancelled
+    released.set()
+    await first
     assert await _conversation(db, "s1") is not None and await _conversation(db, "s2") is None
 
 

@@ -199,7 +199,39 @@ def _with_alternative(message: str, history: Sequence[str], catalogue: Catalogue
     words = _content_words(message[opening.end() if opening else 0 :], catalogue)
     if not words or len(words) > MAX_CARRYING_WORDS:
         return None
-    return _sibling_named(words, _last_whole(history, catalogue), catalogue)
+    base = _last_whole(history, catalogue)
+    rewritten = _sibling_named(words, base, catalogue)
+    return _phrase_replaced(base, rewritten, message) if rewritten is not None else None
+
+
+TOKEN = re.compile(r"\w+(?:[.\-]\w+)*")
+# Words between two that a follow-up replaces, at most, for all of them to be one phrase
+# ("3.8 V6 petrol").
+MAX_PHRASE_GAP = 2
+
+
+def _phrase_replaced(base: str, rewritten: str, message: str) -> str:
+    """ "and the 3.2 DI-D diesel?" after "…the 3.8 V6 petrol…": where the follow-up put words
+    in place of two or more of the question's, what the question says between them goes with
+    them (a "V6" is the petrol's), and what the follow-up says between its own comes in (its
+    "DI-D"): "…the 3.2 DI-D diesel…"."""
+    old = list(TOKEN.finditer(base))
+    new = [m.group(0) for m in TOKEN.finditer(rewritten)]
+    if len(old) != len(new):
+        return rewritten
+    changed = [i for i, (o, n) in enumerate(zip(old, new, strict=True)) if o.group(0) != n]
+    if len(changed) < 2 or not 2 <= changed[-1] - changed[0] <= MAX_PHRASE_GAP + 1:
+        return rewritten  # nothing between them, or they are not of one phrase
+    said = [m.group(0).lower() for m in TOKEN.finditer(message)]
+    first, last = new[changed[0]].lower(), new[changed[-1]].lower()
+    if first not in said or last not in said:
+        return rewritten
+    if not 0 <= said.index(last) - said.index(first) <= MAX_PHRASE_GAP + 1:
+        return rewritten
+    own = list(TOKEN.finditer(message))
+    phrase = message[own[said.index(first)].start() : own[said.index(last)].end()]
+    start, end = old[changed[0]].start(), old[changed[-1]].end()
+    return f"{base[:start]}{phrase}{base[end:]}"  # outside the span nothing was replaced
 
 
 def _referent(history: Sequence[str], catalogue: Catalogue) -> str | None:

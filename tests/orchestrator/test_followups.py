@@ -282,6 +282,16 @@ NOTHING_KNOWN = Catalogue()
             "and the 3.2 diesel?",
             "how much engine oil does the 3.2 diesel take with a filter change?",
         ),
+        (  # what the question says between the two goes with them, the follow-up's comes in
+            "how much engine oil does the 3.8 V6 petrol take with a filter change?",
+            "and the 3.2 DI-D diesel?",
+            "how much engine oil does the 3.2 DI-D diesel take with a filter change?",
+        ),
+        (  # words far apart are not one phrase: each is replaced alone
+            "Front tyre pressure when cold on the 2.0 petrol?",
+            "and the rear on the 1.6?",
+            "Rear tyre pressure when cold on the 1.6 petrol?",
+        ),
     ],
 )
 def test_a_word_told_apart_by_its_number_takes_the_place_of_its_like(

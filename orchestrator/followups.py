@@ -263,6 +263,7 @@ def _sibling_named(words: Sequence[str], base: str, catalogue: Catalogue) -> str
     of siblings in place of their likes ("and the 3.2 diesel?" after "…the 3.8 petrol…": both);
     None when the follow-up names a word that is neither."""
     groups = [*catalogue.alternatives, *TRADE_ALTERNATIVES]
+    alone = len(words) == 1  # the follow-up names one word, not a phrase of its own
     numbered = [
         w
         for w in words
@@ -285,8 +286,18 @@ def _sibling_named(words: Sequence[str], base: str, catalogue: Catalogue) -> str
         old = sibling(word, base, groups)
         if old is None:
             return f"{base.rstrip()} ({word})"
-        return _replaced(base, old, word)
+        return _replaced(_descriptor_dropped(base, old, groups) if alone else base, old, word)
     return None
+
+
+def _descriptor_dropped(base: str, old: str, groups: Sequence[Sequence[str]]) -> str:
+    """The question before without the numbered word that describes the sibling a follow-up
+    of one word replaces ("and the diesel?": the petrol's "V6" or "3.8" in "the V6 petrol"),
+    unless it is a sibling itself ("the 2WD automatic")."""
+    before = re.search(rf"(?<!\S)([a-z]*\d[\w.\-]*)\s+(?={re.escape(old)}\b)", base, re.I)
+    if before is None or any(before.group(1).lower() in group for group in groups):
+        return base
+    return base[: before.start()] + base[before.end() :]
 
 
 def _in_text(word: str, text: str) -> bool:

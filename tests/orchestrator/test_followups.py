@@ -318,6 +318,16 @@ def test_a_word_told_apart_by_its_number_takes_the_place_of_its_like(
             "right, and the rear?",
             "Rear tyre pressure when loaded?",
         ),
+        (  # the petrol's own "V6" goes with it; a sibling before it ("2wd") stays
+            "What should the V6 petrol idle speed be?",
+            "and the diesel?",
+            "What should the diesel idle speed be?",
+        ),
+        (
+            "How much ATF does the 2wd automatic take?",
+            "and the manual?",
+            "How much ATF does the 2wd manual take?",
+        ),
     ],
 )
 def test_the_trades_pairs_are_siblings_whatever_the_tables_say(

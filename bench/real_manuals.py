@@ -223,6 +223,8 @@ def measure(ctx: Context, manual: dict[str, Any], llm_url: str | None) -> dict[s
         out = RESULTS / "manuals"
         out.mkdir(parents=True, exist_ok=True)
         (out / f"{stem}.offline.txt").write_text(render(report) + "\n")
+        if llm_turns:
+            (out / f"{stem}.llm.txt").write_text(llm_misses(conversations, llm_turns))
     return {
         "name": manual["name"],
         "half": manual["half"],
@@ -233,6 +235,23 @@ def measure(ctx: Context, manual: dict[str, Any], llm_url: str | None) -> dict[s
         "offline": report,
         "llm_turns": llm_turns,
     }
+
+
+def llm_misses(conversations: Sequence[Conversation], turns: Sequence[dict[str, Any]]) -> str:
+    """LLM mode's misses on a tuning manual, turn by turn: the fact not in what the model
+    received, or the labelled page not among the passages (the held-out half's are never
+    written, so that no one tunes on them)."""
+    messages = {(c.id, i): t.message for c in conversations for i, t in enumerate(c.turns)}
+    lines = []
+    for turn in turns:
+        missed = [
+            *(["context"] if turn["has_fact"] and not turn["in_context"] else []),
+            *(["page"] if turn["page_retrieved"] is False else []),
+        ]
+        if missed:
+            key = (turn["conversation"], turn["index"])
+            lines.append(f"{key[0]}#{key[1]} [{', '.join(missed)}] {messages[key]}")
+    return "\n".join(["LLM mode misses:", *lines]) + "\n"
 
 
 def _figures(measured: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from agents.extraction.rules import RULES
-from bench import fit_picking, manuals_compare, pick_data
+from bench import fit_picking, manuals_compare, pick_data, real_manuals
+from orchestrator.cli.answer_eval import Conversation
 
 
 def _run(path: Path, fact: float, follow_ups: list[int]) -> Path:
@@ -109,3 +110,27 @@ def test_a_fact_a_passage_states_and_no_unit_holds_is_named_as_lost_in_reading()
         {"has_fact": False, "passages_holding": [], "units": [_unit(False)]},
     ]
     assert pick_data.lost_in_reading(rows) == [rows[0]]
+
+
+def test_llm_mode_misses_name_the_turn_and_what_it_missed() -> None:
+    conversation = Conversation.model_validate(
+        {
+            "id": "oil",
+            "kind": "follow-up",
+            "turns": [
+                {"message": "How much oil?", "routes": ["specs"], "fact": ["4.4 L"], "page": 9},
+                {"message": "and the diesel?", "routes": ["specs"], "fact": ["5.1 L"]},
+            ],
+        }
+    )
+    turns = [
+        {"conversation": "oil", "index": 0, "has_fact": True, "in_context": True,
+         "page_retrieved": False},
+        {"conversation": "oil", "index": 1, "has_fact": True, "in_context": False,
+         "page_retrieved": None},
+    ]  # fmt: skip
+    assert real_manuals.llm_misses([conversation], turns).splitlines() == [
+        "LLM mode misses:",
+        "oil#0 [page] How much oil?",
+        "oil#1 [context] and the diesel?",
+    ]

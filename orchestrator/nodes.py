@@ -33,13 +33,15 @@ from orchestrator.routing import (
 )
 from orchestrator.state import Route, SpecialistInput, TurnState
 from orchestrator.turn_context import TurnContext
+from rag.off_subject import in_scope_floor
 
 HISTORY_TURNS = 6
 FOLLOW_UP_CONFIDENCE = 0.6
 # A message like no routing example whose closest passage is at least this close (cosine) is
-# about the knowledge base's subject: on the tuning half's manuals, questions a manual answers
-# reached 0.76 where messages off every subject (a recipe, a stain, a dealership's address)
-# stayed under 0.49 against every manual.
+# about the knowledge base's subject, or less close where everyday requests on other subjects
+# come less near it (`rag.off_subject`): on the tuning half's manuals, questions a manual
+# answers reached 0.76 where messages off every subject (a recipe, a stain, a dealership's
+# address) stayed under 0.49 against every manual.
 IN_SCOPE_PASSAGE = 0.6
 
 
@@ -136,7 +138,8 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
         whole = RouteDecision(fault_route, whole.confidence, whole.scores)
     previous = state.get("routes") or []
     amid = bool(previous) and previous[0]["agent"] != GENERAL  # a specialist's conversation
-    if whole.out_of_scope and not amid and knowledge.closest(search_vectors[0]) >= IN_SCOPE_PASSAGE:
+    in_scope = in_scope_floor(knowledge.off_subject, IN_SCOPE_PASSAGE)
+    if whole.out_of_scope and not amid and knowledge.closest(search_vectors[0]) >= in_scope:
         # Like no example of any route, but a passage of the knowledge base answers to it
         # closely: the knowledge base's subject, for the route it resembles most.
         whole = services.router.within_scope(whole)

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -26,6 +26,7 @@ from rag.embeddings import Embedder
 from rag.glossary import TRADE, Glossary, Wording
 from rag.ingest import FACET_OF, body_of, is_facet
 from rag.lexical import LexicalIndex
+from rag.off_subject import PROBES
 from rag.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,9 @@ class Snapshot:
     # passage of the same section that follows it: read together.
     following: dict[int, int] = field(default_factory=dict)
     glossary: Glossary = TRADE  # the terms `wording` counts
+    # How near everyday requests on other subjects come to it (`rag.off_subject`): the nearest
+    # one's closest passage, cosine; 0 until `Retriever` measures it as it loads the version.
+    off_subject: float = 0.0
 
     @classmethod
     def empty(cls, dimension: int) -> Snapshot:
@@ -203,6 +207,7 @@ class Retriever:
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        self._probes: NDArray[np.float32] | None = None
 
     def current(self) -> Snapshot:
         """The live version, reloaded first if another ingest has published since (blocking).
@@ -255,11 +260,18 @@ class Retriever:
             matrix,
             self.glossary,
         )
+        snapshot = replace(snapshot, off_subject=self._off_subject(snapshot))
         # Counted now, in the thread that loads, rather than by the first question on the
         # event loop (a tenth of a second for a manual of 300 pages).
         _ = snapshot.wording
         log.info("knowledge base %s loaded: %d chunks", snapshot.revision, len(snapshot.ids))
         return snapshot
+
+    def _off_subject(self, snapshot: Snapshot) -> float:
+        """How near the everyday requests of `rag.off_subject` come to the snapshot."""
+        if self._probes is None:
+            self._probes = self.embedder.encode(list(PROBES))
+        return max(snapshot.closest(vector) for vector in self._probes)
 
     def refresh(self) -> int:
         """Reload from the store now; returns the number of chunks."""

@@ -1,7 +1,8 @@
 """Retrieval, standing alone: documents (read by format in `readers`, under its `limits`, PDF
 pages by the rules in `layout`, all into the one model of `blocks`; for an ingest, in a child
 process: `reader_process`), chunking, the catalogue, embeddings (on ONNX Runtime or torch), the
-versioned store and hybrid search. Imports nothing from `orchestrator`, `agents` or `api`.
+versioned store, hybrid search and how near a message must come to be on its subject
+(`off_subject`). Imports nothing from `orchestrator`, `agents` or `api`.
 
 Each name below is a module (or package) of this package; import it by name.
 """
@@ -18,6 +19,7 @@ __all__ = [
     "ingest",
     "layout",
     "lexical",
+    "off_subject",
     "onnx_embedder",
     "onnx_export",
     "reader_process",

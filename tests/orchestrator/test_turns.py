@@ -18,10 +18,13 @@ from orchestrator.checkpointer import open_checkpointer
 from orchestrator.events import Progress, Routed, Sources, Token
 from orchestrator.knowledge import knowledge_store
 from orchestrator.models import Appointment, Message
+from orchestrator.nodes import IN_SCOPE_PASSAGE
 from orchestrator.persistence import conversations, db_engine
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Failed, Orchestrator
 from rag.ingest import ingest
+from rag.off_subject import in_scope_floor
+from rag.retriever import Retriever
 from tests.utils.embedding import remembering
 from tests.utils.turns import asked
 
@@ -174,6 +177,32 @@ async def test_a_message_like_no_example_that_a_passage_answers_closely_is_on_th
     assert done.metadata.agent != "general"  # like no routing example, but a passage's subject
     assert "1.25-1.35 mm" in done.response
     assert off.metadata.agent == "general"  # like no example, and no passage near it
+
+
+async def test_how_near_is_near_enough_depends_on_how_near_everyday_requests_come(
+    settings: Settings, db_url: URL, embedder: Any, tmp_path: Path
+) -> None:
+    """Workshop figures meet everyday requests hardly at all, so a question about them that
+    is like no routing example and comes nearer than those requests, though not within the
+    fixed ceiling, is on the subject."""
+    docs = tmp_path / "kb" / "maintenance"
+    docs.mkdir(parents=True)
+    (docs / "suspension.md").write_text(
+        "# Suspension\n\n## Ball joints\n\nLower ball joint: maximum axial play 0.5 mm.\n"
+    )
+    own = settings.model_copy(update={"data_dir": tmp_path / "data"})
+    store, domains = knowledge_store(own), default_registry().domains
+    ingest([docs.parent], store, lambda: embedder, embedding_model=embedder.name, domains=domains)
+    question = "What's the wear limit for the ball joints?"
+    loaded = Retriever(store, embedder).current()
+    closest = loaded.closest(embedder.encode([question])[0])
+    assert in_scope_floor(loaded.off_subject, IN_SCOPE_PASSAGE) < closest < IN_SCOPE_PASSAGE
+    async with running(own, db_url, embedder) as orchestrator:
+        done, _ = await turn(orchestrator, "s-near", question)
+        off, _ = await turn(orchestrator, "s-off", "How do I get red wine out of a carpet?")
+    assert done.metadata.agent != "general"
+    assert "0.5 mm" in done.response
+    assert off.metadata.agent == "general"
 
 
 async def test_two_intents_fan_out_and_merge_into_one_answer(

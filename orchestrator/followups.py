@@ -56,6 +56,7 @@ TRADE_ALTERNATIVES: tuple[tuple[str, ...], ...] = (
 DECIMAL = re.compile(r"^\d+\.\d+$")
 ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$", re.IGNORECASE)
 CODE = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9]{3,}$", re.IGNORECASE)
+YEAR = re.compile(r"(?:19|20)\d\d")
 SHAPES = (DECIMAL, ORDINAL, CODE)
 STOP = frozenset(
     """
@@ -293,9 +294,11 @@ def _sibling_named(words: Sequence[str], base: str, catalogue: Catalogue) -> str
 def _descriptor_dropped(base: str, old: str, groups: Sequence[Sequence[str]]) -> str:
     """The question before without the numbered word that describes the sibling a follow-up
     of one word replaces ("and the diesel?": the petrol's "V6" or "3.8" in "the V6 petrol"),
-    unless it is a sibling itself ("the 2WD automatic")."""
+    unless it is a sibling itself ("the 2WD automatic") or a year, which is the vehicle's."""
     before = re.search(rf"(?<!\S)([a-z]*\d[\w.\-]*)\s+(?={re.escape(old)}\b)", base, re.I)
-    if before is None or any(before.group(1).lower() in group for group in groups):
+    if before is None or YEAR.fullmatch(before.group(1)):
+        return base
+    if any(before.group(1).lower() in group for group in groups):
         return base
     return base[: before.start()] + base[before.end() :]
 

@@ -328,6 +328,11 @@ def test_a_word_told_apart_by_its_number_takes_the_place_of_its_like(
             "and the manual?",
             "How much ATF does the 2wd manual take?",
         ),
+        (  # a year is the vehicle's, not the petrol's
+            "oil capacity of the 2013 petrol?",
+            "and the diesel?",
+            "oil capacity of the 2013 diesel?",
+        ),
     ],
 )
 def test_the_trades_pairs_are_siblings_whatever_the_tables_say(

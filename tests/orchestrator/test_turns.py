@@ -25,6 +25,7 @@ from orchestrator.turns import Completed, Failed, Orchestrator
 from rag.ingest import ingest
 from rag.off_subject import in_scope_floor
 from rag.retriever import Retriever
+from rag.store import KnowledgeStore
 from tests.utils.embedding import remembering
 from tests.utils.turns import asked
 
@@ -159,17 +160,28 @@ async def test_a_message_like_no_example_mid_conversation_stays_with_the_special
     assert "P0300" in done.metadata.query  # … and about the question before's subject
 
 
-async def test_a_message_like_no_example_that_a_passage_answers_closely_is_on_the_subject(
-    settings: Settings, db_url: URL, embedder: Any, tmp_path: Path
-) -> None:
+def _one_document(
+    settings: Settings, embedder: Any, tmp_path: Path, text: str
+) -> tuple[Settings, KnowledgeStore]:
+    """Settings whose knowledge base holds one maintenance document, `text`, ingested."""
     docs = tmp_path / "kb" / "maintenance"
     docs.mkdir(parents=True)
-    (docs / "plugs.md").write_text(
-        "# Spark plugs\n\nA brand-new NGK ILTR5A13G plug is gapped to 1.25-1.35 mm.\n"
-    )
+    (docs / "document.md").write_text(text)
     own = settings.model_copy(update={"data_dir": tmp_path / "data"})
     store, domains = knowledge_store(own), default_registry().domains
     ingest([docs.parent], store, lambda: embedder, embedding_model=embedder.name, domains=domains)
+    return own, store
+
+
+async def test_a_message_like_no_example_that_a_passage_answers_closely_is_on_the_subject(
+    settings: Settings, db_url: URL, embedder: Any, tmp_path: Path
+) -> None:
+    own, _ = _one_document(
+        settings,
+        embedder,
+        tmp_path,
+        "# Spark plugs\n\nA brand-new NGK ILTR5A13G plug is gapped to 1.25-1.35 mm.\n",
+    )
     asked = "What gap should a brand-new NGK ILTR5A13G plug have?"
     async with running(own, db_url, embedder) as orchestrator:
         done, _ = await turn(orchestrator, "s-close", asked)
@@ -185,14 +197,12 @@ async def test_how_near_is_near_enough_depends_on_how_near_everyday_requests_com
     """Workshop figures meet everyday requests hardly at all, so a question about them that
     is like no routing example and comes nearer than those requests, though not within the
     fixed ceiling, is on the subject."""
-    docs = tmp_path / "kb" / "maintenance"
-    docs.mkdir(parents=True)
-    (docs / "suspension.md").write_text(
-        "# Suspension\n\n## Ball joints\n\nLower ball joint: maximum axial play 0.5 mm.\n"
+    own, store = _one_document(
+        settings,
+        embedder,
+        tmp_path,
+        "# Suspension\n\n## Ball joints\n\nLower ball joint: maximum axial play 0.5 mm.\n",
     )
-    own = settings.model_copy(update={"data_dir": tmp_path / "data"})
-    store, domains = knowledge_store(own), default_registry().domains
-    ingest([docs.parent], store, lambda: embedder, embedding_model=embedder.name, domains=domains)
     question = "What's the wear limit for the ball joints?"
     loaded = Retriever(store, embedder).current()
     closest = loaded.closest(embedder.encode([question])[0])

@@ -223,14 +223,15 @@ def _phrase_replaced(base: str, rewritten: str, message: str) -> str:
     changed = [i for i, (o, n) in enumerate(zip(old, new, strict=True)) if o.group(0) != n]
     if len(changed) < 2 or not 2 <= changed[-1] - changed[0] <= MAX_PHRASE_GAP + 1:
         return rewritten  # nothing between them, or they are not of one phrase
-    said = [m.group(0).lower() for m in TOKEN.finditer(message)]
+    own = list(TOKEN.finditer(message))
+    said = [m.group(0).lower() for m in own]
     first, last = new[changed[0]].lower(), new[changed[-1]].lower()
     if first not in said or last not in said:
         return rewritten
-    if not 0 <= said.index(last) - said.index(first) <= MAX_PHRASE_GAP + 1:
+    opens, closes = said.index(first), said.index(last)
+    if not 0 <= closes - opens <= MAX_PHRASE_GAP + 1:
         return rewritten
-    own = list(TOKEN.finditer(message))
-    phrase = message[own[said.index(first)].start() : own[said.index(last)].end()]
+    phrase = message[own[opens].start() : own[closes].end()]
     start, end = old[changed[0]].start(), old[changed[-1]].end()
     return f"{base[:start]}{phrase}{base[end:]}"  # outside the span nothing was replaced
 

@@ -127,6 +127,15 @@ def subject_terms(question: str) -> set[str]:
     }
 
 
+# "power" the figure, not a part or a feature it names ("the power steering", "power windows",
+# "a power outlet"): the word before a noun it makes a thing of.
+POWER = (
+    r"power(?!\s+(?:steering|windows?|seats?|outlets?|sockets?|mirrors?|doors?|locks?|locking|"
+    r"sunroof|liftgate|tailgate|supply|take-?off|train|buttons?|switch(?:es)?|folding|sliding|"
+    r"cords?|cables?|assist\w*|brakes?)\b)"
+)
+
+
 # What kind of fact a question asks for, and the units that state one.
 ASKS_FOR: dict[str, re.Pattern[str]] = {
     "money": re.compile(
@@ -163,7 +172,7 @@ ASKS_FOR: dict[str, re.Pattern[str]] = {
     "pressure": re.compile(r"\b(pressure|pressures|psi|inflate)\b", re.I),
     "temperature": re.compile(r"\b(temperature|cold|hot|warm|freez\w*|degrees?|frost\w*)\b", re.I),
     "quantity": re.compile(
-        r"\b(how (much|many|fast|big|heavy|wide|tall|quick)|how long (?:is|are)|capacity|power|"
+        rf"\b(how (much|many|fast|big|heavy|wide|tall|quick)|how long (?:is|are)|capacity|{POWER}|"
         r"torque|weight|weigh|payload|tow\w*|speed|size|volume|litres|liters|kw|hp|space|room|"
         r"boot|trunk|fit|max|maximum|peak|"
         r"0\s*-\s*100)\b",
@@ -223,7 +232,11 @@ STATES: dict[str, re.Pattern[str]] = {
         # the trade's own standards: "SAE 90", "GL-5", "ATF", "JASO MA", "ILSAC GF-5"
         r"\bSAE\s?\d{2,3}\b|\bGL-?\d\b|\bATF\b|\bJASO\b|\bILSAC\b|"
         # a maker's own standard named by its code: "meeting Standard GM4718M"
-        r"\b(?:standard|specification|approval|norm)\s+(?-i:[A-Z][A-Z0-9.-]*\d[A-Z0-9.-]*)",
+        r"\b(?:standard|specification|approval|norm)\s+(?-i:[A-Z][A-Z0-9.-]*\d[A-Z0-9.-]*)|"
+        # a fluid named by its maker's code: "Pentosin CHF 202 hydraulic fluid", "DEXRON-VI
+        # Automatic Transmission Fluid", "GM 6277M coolant"
+        r"\b(?-i:[A-Z]{2,}[A-Z0-9]*(?:[- ][A-Z0-9]*\d[A-Z0-9]*|-[A-Z]+))\b(?:\s+[\w-]+){0,2}?"
+        r"\s+(?:fluid|oil|coolant|grease|lubricant)\b",
         re.I,
     ),
 }
@@ -234,7 +247,8 @@ STATES: dict[str, re.Pattern[str]] = {
 MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "power": (
         re.compile(
-            r"\b(horse ?power|power|output|bhp|hp|kw)\b|\b(?:how fast|speed)\b.*\bcharg", re.I
+            rf"\b(horse ?power|{POWER}|output|bhp|hp|kw)\b|\b(?:how fast|speed)\b.*\bcharg",
+            re.I,
         ),
         re.compile(r"\d\s*(hp|bhp|ps|kw)\b", re.I),
     ),

@@ -36,3 +36,25 @@ def test_every_common_spelling_of_a_torque_a_volume_and_a_pressure_is_read() -> 
     for pressure in ("2.2 bars", "2.2 bar", "220 kPa"):
         assert "pressure" in answer_kinds_in(pressure), pressure
     assert "volume" not in answer_kinds_in("the lamp is lit 3 times")
+
+
+def test_power_asks_for_a_figure_and_not_where_it_names_a_part_or_a_feature() -> None:
+    assert "power" in answer_kinds_wanted("How much power does the diesel make?")
+    assert "power" in answer_kinds_wanted("max power of the petrol?")
+    for question in (
+        "Which fluid goes in the power steering?",
+        "the power windows stopped working",
+        "is there a power outlet in the boot?",
+    ):
+        assert "power" not in answer_kinds_wanted(question), question
+
+
+def test_a_fluid_named_by_its_makers_code_states_a_grade() -> None:
+    for text in (
+        "approx. 1.95 quarts (1.85 liters) of Pentosin CHF 202 hydraulic fluid",
+        "DEXRON-VI Automatic Transmission Fluid.",
+        "Use GM 6277M coolant.",
+    ):
+        assert "grade" in answer_kinds_in(text), text
+    for text in ("Only use genuine hydraulic fluid.", "Check the MAX oil level."):
+        assert "grade" not in answer_kinds_in(text), text

@@ -65,7 +65,50 @@ def shown(unit: Unit) -> str:
     if unit.lead_in:
         lead = _sentence(unit.lead_in).rstrip(".:")
         return _expanded(f"{lead}: {unit.text.replace('**', '').strip()}")
-    return _expanded(_sentence(unit.text))
+    return _expanded(with_label_units(_sentence(unit.text)))
+
+
+# A unit of measure a label names for its figures ("Spark plug gap, in. (mm): 0.031 (0.8)").
+_UNIT = (
+    r"(?:in\.|inch(?:es)?|mm|cm|ft\.?|(?:US |Imp\. ?)?(?:qt|gal)\.?|liters?|litres?|L|ml|cc|"
+    r"cu\. ?in\.|lbs?\.?|kg|oz\.?|psi|kPa|kgf/cm2|bar|ft·lbf|ft-lbs?|N·m|Nm|kgf·m|mph|km/h|"
+    r"°F|°C|rpm|r/min)"
+)
+LABEL_UNITS = re.compile(
+    rf"^(?P<label>[^:]+?),\s*(?P<first>{_UNIT})\s*(?:\((?P<others>{_UNIT}(?:,\s*{_UNIT})*)\))?"
+    r"\s*:\s*(?P<rest>\S.*)$"
+)
+# A figure, then its others in brackets: "0.031 (0.8)", "3.70 x 3.74 (94.0 x 95.0)".
+FIGURES = re.compile(r"^(?P<first>[^()]*\d)\s*\((?P<others>[^()]*\d)\)(?P<tail>.*)$")
+
+
+def with_label_units(text: str) -> str:
+    """A record whose label names the units of its figures, written with each figure: "Spark
+    plug gap, in. (mm): 0.031 (0.8)" reads "Spark plug gap: 0.031 in. (0.8 mm)", "Drive belt
+    tension, lb.: Other belts: 100 ± 20" reads "…: Other belts: 100 ± 20 lb."; a record its
+    figures do not fit (as many in brackets as units named) is left as it is."""
+    named = LABEL_UNITS.match(text)
+    if named is None:
+        return text
+    first = named["first"]
+    others = [u.strip() for u in named["others"].split(",")] if named["others"] else []
+    head, colon, value = named["rest"].rpartition(": ")
+    value = value.strip()
+    if others:
+        figures = FIGURES.match(value)
+        parts = [p.strip() for p in figures["others"].split(",")] if figures else []
+        if figures is None or len(parts) != len(others) or not all(p[-1].isdigit() for p in parts):
+            return text
+        value = (
+            f"{figures['first']} {first} ("
+            + ", ".join(f"{p} {u}" for p, u in zip(parts, others, strict=True))
+            + f"){figures['tail']}"
+        )
+    elif value[-1:].isdigit():
+        value = f"{value} {first}"
+    else:
+        return text
+    return f"{named['label']}: {head}{colon}{value}"
 
 
 def _sentence(text: str) -> str:

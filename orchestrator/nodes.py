@@ -28,6 +28,7 @@ from orchestrator.routing import (
     asked_at,
     consistent_routes,
     intents,
+    names_a_display_message,
     names_a_fault_code,
     split_clauses,
 )
@@ -133,7 +134,7 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     if (
         fault_route
         and specialists.defers_codes(whole.route)
-        and names_a_fault_code(query, catalogue)
+        and (names_a_fault_code(query, catalogue) or names_a_display_message(query))
     ):
         whole = RouteDecision(fault_route, whole.confidence, whole.scores)
     previous = state.get("routes") or []

@@ -210,6 +210,23 @@ def names_a_fault_code(message: str, catalogue: Catalogue | None = None) -> bool
     return bool((catalogue or Catalogue()).codes_in(message))
 
 
+# A message the display shows, quoted as it reads: capitalised words ending on what went
+# wrong ("EPS Performance Reduced", "Traction Control Fault"), or a low level ("Low Oil
+# Pressure"); not a name that only holds such a word ("New Vehicle Limited Warranty").
+DISPLAY_MESSAGE = re.compile(
+    r"(?<=\s)(?:[A-Z][\w/&-]*\s+){1,5}?"
+    r"(?:Fault|Failure|Failed|Malfunction|Reduced|Limited|Error|Warning|Unavailable|Inoperative)"
+    r"\b(?!\s+[A-Z])|(?<=\s)Low(?:\s+[A-Z][\w/&-]*){1,4}\b"
+)
+
+
+def names_a_display_message(message: str) -> bool:
+    """A message that quotes a warning as the display shows it ("What does EPS Performance
+    Reduced mean?", "when Low Oil Pressure comes up") is about a fault, as one that quotes a
+    fault code is."""
+    return DISPLAY_MESSAGE.search(message) is not None
+
+
 HUMAN = re.compile(
     r"\b(human|real person|a person|someone|agent|operator|representative|staff)\b", re.I
 )

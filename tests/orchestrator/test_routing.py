@@ -18,6 +18,7 @@ from orchestrator.routing import (
     consistent_routes,
     intents,
     joined,
+    names_a_display_message,
     split_clauses,
 )
 from rag.catalogue import Catalogue
@@ -217,3 +218,21 @@ def test_eval_routing_prints_accuracy_and_a_confusion_matrix() -> None:
     assert result.stdout.startswith("accuracy 0.9")
     assert "precision  recall" in result.stdout
     assert "confusion (rows: truth, columns: predicted)" in result.stdout
+
+
+def test_a_warning_quoted_as_the_display_shows_it_is_named_and_a_name_holding_its_word_is_not() -> (
+    None
+):
+    for message in (
+        "What does EPS Performance Reduced mean exactly?",
+        "what if it's the Traction Control Fault instead?",
+        "Which level do I check when Low Oil Pressure comes up?",
+    ):
+        assert names_a_display_message(message), message
+    for message in (
+        "What does the New Vehicle Limited Warranty cover?",
+        "How do I turn on Adaptive Cruise Control?",
+        "autohold fault - do I need a dealer?",  # not quoted as the display shows it
+        "Low beam bulb type?",
+    ):
+        assert not names_a_display_message(message), message

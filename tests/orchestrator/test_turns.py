@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import URL
 
 from agents.registry import default_registry
-from agents.wiring import build_orchestrator, build_services
+from agents.wiring import build_orchestrator, build_router, build_services
 from orchestrator.checkpointer import open_checkpointer
 from orchestrator.events import Progress, Routed, Sources, Token
 from orchestrator.knowledge import knowledge_store
@@ -213,6 +213,20 @@ async def test_how_near_is_near_enough_depends_on_how_near_everyday_requests_com
     assert done.metadata.agent != "general"
     assert "0.5 mm" in done.response
     assert off.metadata.agent == "general"
+
+
+async def test_a_warning_quoted_as_the_display_shows_it_goes_to_troubleshooting(
+    settings: Settings, db_url: URL, embedder: Any
+) -> None:
+    """Like a fault code, a warning quoted as the display reads is about a fault, though its
+    words ("Performance") are nearer the specifications' examples."""
+    question = "What does EPS Performance Reduced mean exactly?"
+    assert build_router(embedder).classify(embedder.encode([question])[0]).route == "specs"
+    async with running(settings, db_url, embedder) as orchestrator:
+        done, _ = await turn(orchestrator, "s-warning", question)
+        plain, _ = await turn(orchestrator, "s-plain", "How much power does the Aster make?")
+    assert done.metadata.agent == "troubleshooting"
+    assert plain.metadata.agent == "specs"
 
 
 async def test_two_intents_fan_out_and_merge_into_one_answer(

@@ -28,9 +28,8 @@ from orchestrator.routing import (
     asked_at,
     consistent_routes,
     intents,
-    names_a_display_message,
-    names_a_fault_code,
     split_clauses,
+    to_fault_route,
 )
 from orchestrator.state import Route, SpecialistInput, TurnState
 from orchestrator.turn_context import TurnContext
@@ -133,8 +132,8 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
     fault_route = specialists.fault_route
     if (
         fault_route
-        and specialists.defers_codes(whole.route)
-        and (names_a_fault_code(query, catalogue) or names_a_display_message(query))
+        and whole.route != fault_route
+        and to_fault_route(query, whole.route, specialists.defers_codes(whole.route), catalogue)
     ):
         whole = RouteDecision(fault_route, whole.confidence, whole.scores)
     previous = state.get("routes") or []

@@ -200,6 +200,13 @@ ASKS = re.compile(
 )
 # A clause that leans on another ("can I still drive it?", "how urgent is that?").
 LEANS_BACK = re.compile(r"\b(it|its|it's|that|this|them|they|there)\b", re.IGNORECASE)
+# Whether to drive on ("can I keep driving to get home?", "is it safe to drive?") asks about
+# what the message reports, not something new.
+DRIVES_ON = re.compile(
+    r"\b(?:keep|still|continue|carry on|go on)\s+(?:driving|riding|to drive|to ride)\b|"
+    r"\bsafe to (?:drive|ride)\b|\b(?:drive|ride) (?:it )?(?:home|on)\b|\bget home\b",
+    re.IGNORECASE,
+)
 # Asking to act on an appointment stands on its own even when it says "it".
 ACTS = re.compile(r"\b(book|booked|booking|schedule|appointment|reserve|cancel|reschedule)\b", re.I)
 
@@ -215,8 +222,8 @@ def names_a_fault_code(message: str, catalogue: Catalogue | None = None) -> bool
 # Pressure"); not a name that only holds such a word ("New Vehicle Limited Warranty").
 DISPLAY_MESSAGE = re.compile(
     r"(?<=\s)(?:[A-Z][\w/&-]*\s+){1,5}?"
-    r"(?:Fault|Failure|Failed|Malfunction|Reduced|Limited|Error|Warning|Unavailable|Inoperative)"
-    r"\b(?!\s+[A-Z])|(?<=\s)Low(?:\s+[A-Z][\w/&-]*){1,4}\b"
+    r"(?:Fault|Failure|Failed|Malfunction|Reduced|Limited|Error|Warning|Unavailable|Inoperative|"
+    r"High|Low)\b(?!\s+[A-Z])|(?<=\s)Low(?:\s+[A-Z][\w/&-]*){1,4}\b"
 )
 
 
@@ -225,6 +232,20 @@ def names_a_display_message(message: str) -> bool:
     Reduced mean?", "when Low Oil Pressure comes up") is about a fault, as one that quotes a
     fault code is."""
     return DISPLAY_MESSAGE.search(message) is not None
+
+
+def to_fault_route(
+    message: str, route: Route, defers_codes: bool, catalogue: Catalogue | None = None
+) -> bool:
+    """Whether a message the router sent to `route` (a specialist's) goes to the fault route
+    instead: it quotes a fault code and `route` defers codes to it, or it quotes a warning as
+    the display shows it and asks to act on no appointment ("Low Oil Pressure came up, which
+    level do I check?", not "book me in, it says Brake Fault")."""
+    if route == GENERAL:
+        return False
+    if defers_codes and names_a_fault_code(message, catalogue):
+        return True
+    return names_a_display_message(message) and not ACTS.search(message)
 
 
 HUMAN = re.compile(
@@ -247,6 +268,8 @@ def stands_alone(clause: str, route: str, fault_routes: Collection[str] = ()) ->
     """
     if route in fault_routes or ACTS.search(clause):
         return True
+    if DRIVES_ON.search(clause):
+        return False
     return bool(ASKS.search(clause)) and not LEANS_BACK.search(clause)
 
 

@@ -20,6 +20,8 @@ from orchestrator.routing import (
     joined,
     names_a_display_message,
     split_clauses,
+    stands_alone,
+    to_fault_route,
 )
 from rag.catalogue import Catalogue
 from tests.conftest import REPO
@@ -236,3 +238,24 @@ def test_a_warning_quoted_as_the_display_shows_it_is_named_and_a_name_holding_it
         "Low beam bulb type?",
     ):
         assert not names_a_display_message(message), message
+
+
+def test_a_quoted_warning_goes_to_the_fault_route_unless_an_appointment_is_asked_for() -> None:
+    asked = "Which level do I check when Low Oil Pressure comes up?"
+    assert to_fault_route(asked, "maintenance", defers_codes=False)
+    assert to_fault_route("What does EPS Performance Reduced mean?", "specs", defers_codes=True)
+    assert not to_fault_route("Book me in, it says Brake Fault", "maintenance", defers_codes=False)
+    assert not to_fault_route(asked, "general", defers_codes=False)
+    # A fault code goes only from a route that defers codes.
+    assert to_fault_route("What does P0A80 mean?", "specs", defers_codes=True)
+    assert not to_fault_route("What does P0A80 mean?", "maintenance", defers_codes=False)
+
+
+def test_whether_to_drive_on_is_no_request_of_its_own() -> None:
+    for clause in (
+        "can i keep driving to get home?",
+        "Is it safe to drive?",
+        "can I still ride it?",
+    ):
+        assert not stands_alone(clause, "maintenance"), clause
+    assert stands_alone("what is the towing capacity?", "specs")

@@ -191,6 +191,15 @@ ASKS_FOR: dict[str, re.Pattern[str]] = {
         r"\b(viscosity|grade|octane)\b",
         re.I,
     ),
+    # A part by its maker's designation: "what model number does the battery take?", "which
+    # spark plug is standard?", not the plug's gap or the battery's voltage.
+    "designation": re.compile(
+        r"\b(?:model|part|type) (?:number|no\.?|code)\b|"
+        r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:plugs?|batter(?:y|ies)|bulbs?|filters?|blades?)\b"
+        r"(?!\s+(?:gap|torque|capacity|life|voltage|pressure|interval|change|level|size|"
+        r"terminal\w*|cover|lid)\b)",
+        re.I,
+    ),
 }
 STATES: dict[str, re.Pattern[str]] = {
     "money": re.compile(
@@ -239,6 +248,8 @@ STATES: dict[str, re.Pattern[str]] = {
         r"\s+(?:fluid|oil|coolant|grease|lubricant)\b",
         re.I,
     ),
+    # A maker's designation: capitals and digits together ("YTZ5S", "CPR6EA-9", "W16EXR-U").
+    "designation": re.compile(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2}[A-Z0-9-]+\b"),
 }
 
 

@@ -58,3 +58,18 @@ def test_a_fluid_named_by_its_makers_code_states_a_grade() -> None:
         assert "grade" in answer_kinds_in(text), text
     for text in ("Only use genuine hydraulic fluid.", "Check the MAX oil level."):
         assert "grade" not in answer_kinds_in(text), text
+
+
+def test_a_part_asked_for_by_its_designation_is_answered_by_capitals_and_digits_together() -> None:
+    for question in (
+        "I need a new battery, what model number does it take?",
+        "which spark plug is standard for this bike?",
+        "What type of bulb do the front fog lights use?",
+    ):
+        assert "designation" in answer_kinds_wanted(question), question
+    for question in ("What gap do I set the spark plugs to?", "what battery voltage is it?"):
+        assert "designation" not in answer_kinds_wanted(question), question
+    for text in ("Battery: YTZ5S", "(standard): CPR6EA-9 (NGK)", "Front fog light: H11"):
+        assert "designation" in answer_kinds_in(text), text
+    for text in ("Battery: 12 V-3.5 Ah (10 HR)", "Spark plug gap: 0.8 mm"):
+        assert "designation" not in answer_kinds_in(text), text

@@ -143,7 +143,11 @@ def stating_first(
     stated = figures_stated(units[0])
     if stated & kinds or (other_parts and stated):
         return units
-    lead = next((u for u in units if kinds & figures_stated(u)), None)
+    stating = [u for u in units if kinds & figures_stated(u)]
+    # One that adds to or excepts what another says ("In addition, … sooner, at 30,000
+    # miles") leads only where no other states the figure.
+    lead = next((u for u in stating if not ADDS.match(u.text.replace("**", ""))), None)
+    lead = lead or next(iter(stating), None)
     return units if lead is None else [lead, *(u for u in units if u is not lead)]
 
 
@@ -187,10 +191,10 @@ def _past_the_description(unit: Unit, asked: frozenset[str]) -> Unit:
 # A sentence that opens on a word pointing back ("It must be reserved when you book") or goes
 # on from the one before ("However, towing…", "In addition, …") reads, and scores, with the
 # sentence before it: alone at the head of an answer it names nothing, or only the exception.
-POINTS_BACK = re.compile(
-    r"^(?:It|Its|This|These|They|Their|That|Those|Such)\b|"
+ADDS = re.compile(
     r"^(?:In addition|Additionally|Also|Furthermore|Moreover|However|Otherwise|Therefore),"
 )
+POINTS_BACK = re.compile(rf"^(?:It|Its|This|These|They|Their|That|Those|Such)\b|{ADDS.pattern}")
 
 
 def _with_antecedent(units: Sequence[Unit], chosen: list[int]) -> list[int]:

@@ -98,3 +98,11 @@ def test_a_unit_alike_in_meaning_says_nothing_more_unless_its_figures_differ() -
     assert alike(("Oil capacity: 4.2 L", 0.9), ("Check the oil capacity.", 0.88)) == [
         "Oil capacity: 4.2 L"
     ]
+
+
+def test_a_figure_that_adds_to_another_leads_only_where_none_other_states_one() -> None:
+    notice = unit("NOTICE: Other coolant may cause corrosion.", 1)
+    sooner = unit("In addition, the coolant may require changing sooner, at 30,000 miles.", 1)
+    rule = unit("This coolant is designed to last 5 years or 150,000 miles.", 1)
+    assert stating_first([notice, sooner, rule], frozenset({"interval"})) == [rule, notice, sooner]
+    assert stating_first([notice, sooner], frozenset({"interval"})) == [sooner, notice]

@@ -231,7 +231,13 @@ STATES: dict[str, re.Pattern[str]] = {
         r"kwh/100\s*km|l/100\s*km|mpg|v|ah|rpm|(?:r|rev|tr)/min|min-1|min⁻¹|cm3|cm³|ml)\b",
         re.I,
     ),
-    "count": re.compile(r"(?<![\d.,:/])\b\d{1,3}\b(?![.,:/]\d)"),
+    # A number, or one written as a word ("up to five times"; not "one", which is as often
+    # "the one" or "one of").
+    "count": re.compile(
+        r"(?<![\d.,:/])\b\d{1,3}\b(?![.,:/]\d)|"
+        r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b",
+        re.I,
+    ),
     "grade": re.compile(
         r"\b\d{1,2}W-?\d{2}\b|\bACEA\b|\bAPI\b|\bRON\b|"
         # "DOT 4", "Type T-IV", "type 2", not a "dotted line" or "the type of fuel"

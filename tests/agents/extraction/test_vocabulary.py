@@ -73,3 +73,8 @@ def test_a_part_asked_for_by_its_designation_is_answered_by_capitals_and_digits_
         assert "designation" in answer_kinds_in(text), text
     for text in ("Battery: 12 V-3.5 Ah (10 HR)", "Spark plug gap: 0.8 mm"):
         assert "designation" not in answer_kinds_in(text), text
+
+
+def test_a_count_written_as_a_word_is_a_count() -> None:
+    assert "count" in answer_kinds_in("The pipes may be refitted up to five times.")
+    assert "count" not in answer_kinds_in("Use the one recommended by your dealer.")

@@ -219,10 +219,11 @@ def names_a_fault_code(message: str, catalogue: Catalogue | None = None) -> bool
 
 # A message the display shows, quoted as it reads: capitalised words ending on what went
 # wrong ("EPS Performance Reduced", "Traction Control Fault"), or a low level ("Low Oil
-# Pressure"); not a name that only holds such a word ("New Vehicle Limited Warranty").
+# Pressure"); not a name that only holds such a word ("New Vehicle Limited Warranty"), nor a
+# feature named for what it warns of ("Lane Departure Warning").
 DISPLAY_MESSAGE = re.compile(
     r"(?<=\s)(?:[A-Z][\w/&-]*\s+){1,5}?"
-    r"(?:Fault|Failure|Failed|Malfunction|Reduced|Limited|Error|Warning|Unavailable|Inoperative|"
+    r"(?:Fault|Failure|Failed|Malfunction|Reduced|Limited|Error|Unavailable|Inoperative|"
     r"High|Low)\b(?!\s+[A-Z])|(?<=\s)Low(?:\s+[A-Z][\w/&-]*){1,4}\b"
 )
 

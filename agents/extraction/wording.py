@@ -97,7 +97,7 @@ def with_label_units(text: str) -> str:
     if others:
         figures = FIGURES.match(value)
         parts = [p.strip() for p in figures["others"].split(",")] if figures else []
-        if figures is None or len(parts) != len(others) or not all(p[-1].isdigit() for p in parts):
+        if figures is None or len(parts) != len(others) or not all(p[-1:].isdigit() for p in parts):
             return text
         value = (
             f"{figures['first']} {first} ("

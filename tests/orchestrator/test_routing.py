@@ -234,6 +234,7 @@ def test_a_warning_quoted_as_the_display_shows_it_is_named_and_a_name_holding_it
     for message in (
         "What does the New Vehicle Limited Warranty cover?",
         "How do I turn on Adaptive Cruise Control?",
+        "How does the Lane Departure Warning work?",
         "autohold fault - do I need a dealer?",  # not quoted as the display shows it
         "Low beam bulb type?",
     ):

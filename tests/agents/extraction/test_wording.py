@@ -36,6 +36,7 @@ def test_a_label_s_units_are_written_with_the_figures_they_measure(record: str, 
         "Oil grade (API): SF or SF/CC",
         "Spark plug gap, in. (mm): 0.8 mm",  # the figure has its unit
         "Fuel tank capacity, gal. (Imp. gal., liter): 23.8 (90)",  # two units, one figure
+        "Oil capacity, qt. (Imp. qt., liter): 8.5 (7.0, , 8.0)",  # a figure missing
     ],
 )
 def test_a_record_its_label_s_units_do_not_fit_is_shown_as_it_is(record: str) -> None:

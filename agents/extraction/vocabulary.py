@@ -248,13 +248,13 @@ STATES: dict[str, re.Pattern[str]] = {
         r"\bSAE\s?\d{2,3}\b|\bGL-?\d\b|\bATF\b|\bJASO\b|\bILSAC\b|"
         # a maker's own standard named by its code: "meeting Standard GM4718M"
         r"\b(?:standard|specification|approval|norm)\s+(?-i:[A-Z][A-Z0-9.-]*\d[A-Z0-9.-]*)|"
-        # a fluid named by its maker's code: "Pentosin CHF 202 hydraulic fluid", "DEXRON-VI
-        # Automatic Transmission Fluid", "GM 6277M coolant"
+        # a fluid named by its maker's code: "ABC 202 hydraulic fluid", "FLUIDEX-VI Automatic
+        # Transmission Fluid", "XY 1234M coolant"
         r"\b(?-i:[A-Z]{2,}[A-Z0-9]*(?:[- ][A-Z0-9]*\d[A-Z0-9]*|-[A-Z]+))\b(?:\s+[\w-]+){0,2}?"
         r"\s+(?:fluid|oil|coolant|grease|lubricant)\b",
         re.I,
     ),
-    # A maker's designation: capitals and digits together ("YTZ5S", "CPR6EA-9", "W16EXR-U").
+    # A maker's designation: capitals and digits together ("AB5C", "XYZ6AB-9", "H11").
     "designation": re.compile(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2}[A-Z0-9-]+\b"),
 }
 

@@ -289,7 +289,8 @@ MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             r"\bhow (?:quick|fast)\w*\b.*\bto\s*(?:60|62|100)\b(?!\s*%)",
             re.I,
         ),
-        re.compile(r"\d\s*(s|secs?|seconds)\b", re.I),
+        # "5.6 s", "5.6s", "6 secs", not the capital of a designation ("AB5S")
+        re.compile(r"\d\s*(?:(?-i:s)|secs?|seconds)\b", re.I),
     ),
     "volume": (
         re.compile(

@@ -78,3 +78,9 @@ def test_a_part_asked_for_by_its_designation_is_answered_by_capitals_and_digits_
 def test_a_count_written_as_a_word_is_a_count() -> None:
     assert "count" in answer_kinds_in("The pipes may be refitted up to five times.")
     assert "count" not in answer_kinds_in("Use the one recommended by your dealer.")
+
+
+def test_seconds_are_a_small_s_after_a_figure_not_a_designation_s_capital() -> None:
+    for text in ("0-100 km/h: 5.6 s", "0-60 mph in 4.2s", "7.5 Seconds"):
+        assert "acceleration" in answer_kinds_in(text), text
+    assert "acceleration" not in answer_kinds_in("Battery: AB5S")

@@ -43,6 +43,7 @@ def split_units(
     `asked`: the question's terms, which name the table columns to read."""
     catalogue = knowing(catalogue, focus)
     units: list[Unit] = []
+    due = leaf(heading) if _interval_heading(leaf(heading)) else ""
     lists = items = 0
     previous_kind = ""
     step = ""  # the last sentence of the text before, which the records after it may qualify
@@ -103,12 +104,29 @@ def split_units(
                         kind="item" if kind == "item" else "sentence",
                         list_id=lists if kind == "item" else 0,
                         item=items if kind == "item" else 0,
+                        due=due,
                     )
                 )
             previous = piece
         if pieces and not (len(pieces) == 1 and _no_step(pieces[0])):
             step = pieces[-1]
     return units
+
+
+# A heading that is only when what follows is due ("30000 MI or 48000 KM", "Every 10,000 km
+# or 12 months", "At 1,000 km (600 miles)"): a maintenance schedule set out by its intervals.
+INTERVAL_HEADING = re.compile(
+    r"^(?:(?:every|at|after|or|and|first|whichever|comes|occurs|\d[\d,.]*|mi|miles?|km|"
+    r"kilomet(?:re|er)s?|months?|years?|hours?|mos?|yrs?)\b[\s,/()-]*)+$",
+    re.IGNORECASE,
+)
+
+
+def _interval_heading(heading: str) -> bool:
+    """Whether the heading only says when what follows is due: each sentence under it
+    holds at that interval (`Unit.due`)."""
+    plain = heading.strip()
+    return any(c.isdigit() for c in plain) and INTERVAL_HEADING.match(plain) is not None
 
 
 # The most words of a line that only gives a figure or announces one.

@@ -46,8 +46,10 @@ class Candidate:
 
 def figures_stated(unit: Unit) -> set[str]:
     """The kinds of figure a unit states, a bare number's unit read from its heading, its
-    label or the labels of its record."""
-    return kinds_stated(unit.text, f"{unit.heading} {unit.label}")
+    label or the labels of its record; with when it is due, where its heading says only
+    that."""
+    stated = kinds_stated(unit.text, f"{unit.heading} {unit.label}")
+    return stated | kinds_stated(unit.due, "") if unit.due else stated
 
 
 def similar_meaning(question: Question, candidate: Candidate) -> float:

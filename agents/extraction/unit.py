@@ -36,6 +36,9 @@ class Unit:
     model_wide: bool = False
     list_id: int = 0  # for an item: which list of its source it is in
     item: int = 0  # for an item: which item of its source it is (its sentences share it)
+    # When it is due, where its heading only says so ("30000 MI or 48000 KM" over "Replace
+    # the cabin air filter."): stated by it, and shown before it.
+    due: str = ""
 
     @property
     def safety(self) -> bool:

@@ -62,10 +62,11 @@ def compose(units: Sequence[Unit], none_found: str = NO_ANSWER) -> str:
 def shown(unit: Unit) -> str:
     """The unit as the answer shows it: with its lead-in, if it has one, before a colon;
     abbreviations written out."""
+    due = f"{unit.due}: " if unit.due else ""
     if unit.lead_in:
         lead = _sentence(unit.lead_in).rstrip(".:")
-        return _expanded(f"{lead}: {unit.text.replace('**', '').strip()}")
-    return _expanded(with_label_units(_sentence(unit.text)))
+        return _expanded(f"{due}{lead}: {unit.text.replace('**', '').strip()}")
+    return _expanded(f"{due}{with_label_units(_sentence(unit.text))}")
 
 
 # A unit of measure a label names for its figures ("Spark plug gap, in. (mm): 0.031 (0.8)").

@@ -77,6 +77,22 @@ def _unit_texts(body: str) -> list[str]:
     return [u.text for u in extraction.split_units(body, 1, 0)]
 
 
+def test_a_schedule_set_out_by_its_intervals_answers_with_the_interval() -> None:
+    """Each sentence under a heading that only says when ("30000 MI or 48000 KM") holds at
+    that interval: it states the interval, and is shown with it."""
+    body = "Replace the cabin air filter.\n\nInspect the brake hoses and lines."
+    units = extraction.split_units(body, 1, 0, heading="Schedule > 30000 MI or 48000 KM")
+    assert [wording.shown(u) for u in units] == [
+        "30000 MI or 48000 KM: Replace the cabin air filter.",
+        "30000 MI or 48000 KM: Inspect the brake hoses and lines.",
+    ]
+    assert "interval" in rules.figures_stated(units[0])
+    for heading in ("Cabin air filter", "2.4 L engine", "12 V battery"):
+        (plain, _) = extraction.split_units(body, 1, 0, heading=heading)
+        assert wording.shown(plain) == "Replace the cabin air filter."
+        assert "interval" not in rules.figures_stated(plain)
+
+
 def test_a_picture_alone_on_its_line_is_no_unit() -> None:
     body = (
         "If the level is low, add DOT 3 brake fluid.\n\n![BRAKE FLUID RESERVOIR](60220101)\n\n"

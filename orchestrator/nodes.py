@@ -28,6 +28,8 @@ from orchestrator.routing import (
     asked_at,
     consistent_routes,
     intents,
+    names_a_display_message,
+    names_a_fault_code,
     split_clauses,
     to_fault_route,
 )
@@ -149,6 +151,7 @@ async def classify(state: TurnState, runtime: Runtime[TurnContext]) -> Command[A
         clauses if len(clauses) > 1 else [query],
         decisions,
         fault_routes=specialists.fault_routes,
+        quotes_fault=names_a_fault_code(query, catalogue) or names_a_display_message(query),
     )
 
     if amid and (

@@ -274,6 +274,25 @@ def stands_alone(clause: str, route: str, fault_routes: Collection[str] = ()) ->
     return bool(ASKS.search(clause)) and not LEANS_BACK.search(clause)
 
 
+# A clause that asks something: a question mark, a question word opening it or what follows
+# its colon ("With the big wheels: what size tyres does it run"), or a request. Not "when" or
+# "how" inside a sentence that tells ("The light flickers when the engine is hot.").
+QUESTION = re.compile(
+    r"\?|(?:^|[:;–—-])\s*(?:what|whats|what's|which|how|when|where|why|can|could|would|"
+    r"will|is|are|do|does|should|please|pls)\b|\b(?:i'd like|i would like|i want|i need)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_once(clauses: Sequence[str]) -> bool:
+    """The message asks one question and says the rest ("My battery goes flat if the car
+    sits for a few days. How much key-off current draw is acceptable?"): one clause asks,
+    each other one only tells. Asking for an appointment is a request of its own."""
+    if len(clauses) < 2 or any(ACTS.search(c) for c in clauses):
+        return False
+    return sum(1 for c in clauses if QUESTION.search(c)) == 1
+
+
 def asked_at(intent: Intent, clauses: Sequence[str]) -> int:
     """Where in the message the intent's part is asked: the number of the clause its text
     opens with (0 for the whole message)."""
@@ -289,8 +308,19 @@ def intents(
     *,
     min_confidence: float = 0.6,
     fault_routes: Collection[str] = (),
+    quotes_fault: bool = False,
 ) -> list[Intent]:
-    """Every specialist the message needs; the whole message's route first."""
+    """Every specialist the message needs; the whole message's route first.
+
+    A fault described in words and one question asked of it ("The oil light flickers when
+    it's hot at idle. What's the minimum oil pressure at idle?") is one request, the fault
+    route's, where the whole message is most like one: the figure is asked to diagnose what
+    was described. A fault quoted by its code or as the display words it (`quotes_fault`) is
+    reported in its own right, and a question beside it may be another request ("My car
+    shows P0420, and how often…").
+    """
+    if whole.route in fault_routes and not quotes_fault and asks_once(clauses):
+        return [Intent(whole.route, joined(clauses), whole.confidence, 0)]
     found: list[Intent] = []
     if whole.route != GENERAL:
         found.append(Intent(whole.route, joined(clauses), whole.confidence, 0))

@@ -15,6 +15,7 @@ from orchestrator.routing import (
     RouteDecision,
     SemanticRouter,
     asked_at,
+    asks_once,
     consistent_routes,
     intents,
     joined,
@@ -101,6 +102,36 @@ def test_a_message_with_two_intents_fans_out_to_both(router: SemanticRouter, emb
     )
     assert {i.route for i in found} == {"troubleshooting", "maintenance"}
     assert {i.text for i in found} == set(clauses)
+
+
+def test_a_fault_described_and_one_question_asked_of_it_is_one_request() -> None:
+    """The figure is asked to diagnose what was described: the fault route answers the whole
+    message. A fault quoted by its code or as the display words it is reported in its own
+    right, and the question beside it keeps its own specialist."""
+    clauses = [
+        "My battery goes flat if the car sits for a few days.",
+        "How much key-off current draw is acceptable?",
+    ]
+    whole = RouteDecision("troubleshooting", 0.8, {})
+    decisions = [RouteDecision("troubleshooting", 0.9, {}), RouteDecision("specs", 0.9, {})]
+    found = intents(whole, clauses, decisions, fault_routes=("troubleshooting",))
+    assert [(i.route, i.text, i.clause) for i in found] == [
+        ("troubleshooting", " ".join(clauses), 0)
+    ]
+    quoted = intents(
+        whole, clauses, decisions, fault_routes=("troubleshooting",), quotes_fault=True
+    )
+    assert [i.route for i in quoted] == ["troubleshooting", "specs"]
+
+
+def test_a_message_asks_once_when_one_clause_asks_and_the_rest_tell() -> None:
+    assert asks_once(["At what temperature should the thermostat open?", "I think it's stuck"])
+    assert asks_once(["The brake light stayed on.", "do the brakes still work?"])
+    assert asks_once(["The light flickers when the engine is hot.", "What's the limit?"])
+    # A question wherever it stands in its clause; a request to book is one of its own.
+    assert not asks_once(["With the big wheels: what size tyres", "what's the front pressure?"])
+    assert not asks_once(["my car shows a warning", "I'd like to book a service"])
+    assert not asks_once(["How often should the oil be changed?"])
 
 
 def test_the_parts_of_a_two_part_question_are_in_the_order_asked() -> None:

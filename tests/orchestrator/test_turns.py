@@ -20,6 +20,7 @@ from orchestrator.knowledge import knowledge_store
 from orchestrator.models import Appointment, Message
 from orchestrator.nodes import IN_SCOPE_PASSAGE
 from orchestrator.persistence import conversations, db_engine
+from orchestrator.routing import split_clauses
 from orchestrator.settings import Settings
 from orchestrator.turns import Completed, Failed, Orchestrator
 from rag.ingest import ingest
@@ -227,6 +228,21 @@ async def test_a_warning_quoted_as_the_display_shows_it_goes_to_troubleshooting(
         plain, _ = await turn(orchestrator, "s-plain", "How much power does the Aster make?")
     assert done.metadata.agent == "troubleshooting"
     assert plain.metadata.agent == "specs"
+
+
+async def test_a_fault_described_and_one_question_asked_of_it_goes_to_troubleshooting_alone(
+    settings: Settings, db_url: URL, embedder: Any
+) -> None:
+    """The question alone is like the specifications' examples, but it is asked to diagnose
+    the fault the message describes: one request, not a fault and a second question."""
+    message = "My Ridge shudders when I brake hard. What thickness should the front discs be?"
+    router = build_router(embedder)
+    whole, *clauses = embedder.encode([message, *split_clauses(message)])
+    assert router.classify(whole).route == "troubleshooting"
+    assert [router.classify(c).route for c in clauses] == ["troubleshooting", "specs"]
+    async with running(settings, db_url, embedder) as orchestrator:
+        done, _ = await turn(orchestrator, "s-described", message)
+    assert done.metadata.agents == ["troubleshooting"]
 
 
 async def test_two_intents_fan_out_and_merge_into_one_answer(

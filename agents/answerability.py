@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agents.extraction import (
     MEASURES,
@@ -30,10 +30,12 @@ from agents.extraction import (
     Unit,
     answer_kinds_wanted,
     figures_stated,
+    kinds_stated,
     pick,
     pick_stating,
     stating_first,
 )
+from agents.extraction.blocks import sentences
 from agents.extraction.question import ACTION, ASKS_DIRECTLY
 from agents.extraction.unit import leaf
 from agents.extraction.vocabulary import (
@@ -210,7 +212,36 @@ def choose(question: str, scored: Scored | None) -> tuple[list[Unit], Finding | 
             # Asked outright for a figure, not what to do: the figure before the advice.
             past_safety=not ACTION.search(question),
         )
+        if units and asked and not ACTION.search(question):
+            units = [figure_first(units[0], asked), *units[1:]]
     return units, finding
+
+
+def _whole_sentence(text: str) -> bool:
+    """A sentence of its own, not a piece of a record cut at an abbreviation ("Spark plug
+    gap, in." and "(mm): 0.031 (0.8)"): it opens on a capital and says a few words."""
+    plain = text.replace("**", "").strip()
+    return plain[:1].isupper() and len(plain.split()) >= MIN_SENTENCE_WORDS and ":" not in plain
+
+
+MIN_SENTENCE_WORDS = 4
+
+
+def figure_first(unit: Unit, kinds: frozenset[str]) -> Unit:
+    """A lead of several sentences whose first states no figure of `kinds` and a later one
+    does says that one first: asked how far off a height may be, "Trim heights should be
+    within 13 mm to be considered correct." before "All dimensions are measured vertical to
+    the ground." """
+    if unit.kind == "row" or unit.lead_in:
+        return unit
+    said = sentences(unit.text)
+    context = f"{unit.heading} {unit.label}"
+    if len(said) < 2 or kinds & kinds_stated(said[0], context):
+        return unit
+    stating = next((s for s in said[1:] if kinds & kinds_stated(s, context)), None)
+    if stating is None or not all(map(_whole_sentence, (said[0], stating))):
+        return unit
+    return replace(unit, text=" ".join([stating, *(s for s in said if s is not stating)]))
 
 
 def choose_each(

@@ -12,6 +12,7 @@ from agents.answerability import (
     asks_more,
     choose,
     choose_each,
+    figure_first,
     figure_missing,
     figures_asked,
     lead_kinds,
@@ -251,6 +252,31 @@ def test_asked_outright_for_a_time_or_a_temperature_a_unit_stating_one_leads() -
     # Not for what to do, nor for a question that only mentions a kind.
     assert lead_kinds("What should I do when it is cold?") == frozenset()
     assert lead_kinds("The oil temperature light came on") == frozenset()
+
+
+def test_a_lead_of_several_sentences_says_the_one_stating_the_figure_first() -> None:
+    found = scored(
+        (
+            "All dimensions are measured vertical to the ground. Trim heights should be within"
+            " 13 mm (0.5 in) to be considered correct.",
+            0.9,
+        ),
+    )
+    units, _ = choose("How far off can the trim height be?", found)
+    assert units[0].text == (
+        "Trim heights should be within 13 mm (0.5 in) to be considered correct. All"
+        " dimensions are measured vertical to the ground."
+    )
+    # Asked what to do, the sentences keep their order: the first may be the first step.
+    units, _ = choose("What should I do if the trim height is off by 20 mm?", found)
+    assert units[0].text.startswith("All dimensions")
+    assert figure_first(units[0], frozenset({"length"})).text.startswith("Trim heights")
+    assert figure_first(unit("Trim heights should be within 13 mm."), frozenset({"length"})) == (
+        unit("Trim heights should be within 13 mm.")
+    )
+    # A record cut at an abbreviation is no two sentences.
+    record = unit("Spark plug gap, in. (mm): 0.031 (0.8)")
+    assert figure_first(record, frozenset({"length"})) == record
 
 
 def test_asked_which_fluid_a_unit_stating_its_grade_leads() -> None:

@@ -128,7 +128,7 @@ def test_a_message_asks_once_when_one_clause_asks_and_the_rest_tell() -> None:
     assert asks_once(["At what temperature should the thermostat open?", "I think it's stuck"])
     assert asks_once(["The brake light stayed on.", "do the brakes still work?"])
     assert asks_once(["The light flickers when the engine is hot.", "What's the limit?"])
-    # A question wherever it stands in its clause; a request to book is one of its own.
+    # A question after a colon counts as one; a request to book is one of its own.
     assert not asks_once(["With the big wheels: what size tyres", "what's the front pressure?"])
     assert not asks_once(["my car shows a warning", "I'd like to book a service"])
     assert not asks_once(["How often should the oil be changed?"])

@@ -205,14 +205,13 @@ def choose(question: str, scored: Scored | None) -> tuple[list[Unit], Finding | 
             units, finding = stating, None
     if finding is None:
         asked = lead_kinds(question)
+        # Asked outright for a figure, not what to do: the figure before the advice, and
+        # before the other sentences of its unit.
+        outright = not ACTION.search(question)
         units = stating_first(
-            units,
-            asked,
-            other_parts=asks_more(question, asked),
-            # Asked outright for a figure, not what to do: the figure before the advice.
-            past_safety=not ACTION.search(question),
+            units, asked, other_parts=asks_more(question, asked), past_safety=outright
         )
-        if units and asked and not ACTION.search(question):
+        if units and asked and outright:
             units = [figure_first(units[0], asked), *units[1:]]
     return units, finding
 

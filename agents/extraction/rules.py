@@ -49,7 +49,7 @@ def figures_stated(unit: Unit) -> set[str]:
     label or the labels of its record; with when it is due, where its heading says only
     that."""
     stated = kinds_stated(unit.text, f"{unit.heading} {unit.label}")
-    return stated | kinds_stated(unit.due, "") if unit.due else stated
+    return (stated | kinds_stated(unit.due, "")) if unit.due else stated
 
 
 def similar_meaning(question: Question, candidate: Candidate) -> float:
